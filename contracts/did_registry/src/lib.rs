@@ -1,0 +1,1067 @@
+//! # did_registry
+//!
+//! The root of trust of ComputeGrid: W3C-style decentralised identifiers (`did:cgrid:0x…`),
+//! the authorities that run KYC, and the expiring roles they grant.
+//!
+//! ## What it guarantees
+//! - A DID id is derived from (this registry, the subject account, the account's DID generation)
+//!   and is never reused: a deactivated DID stays deactivated for ever, and the account's next
+//!   DID gets a new id.
+//! - A DID document (verification methods, services, controllers) changes only by its account,
+//!   by the account of one of its active controller DIDs, or by a relayed operation signed by a
+//!   `capabilityInvocation` key of the DID or of one of its controllers. A relayed signature is
+//!   valid for this registry, this DID and one nonce only.
+//! - Sizes are bounded ([`MAX_KEYS`], [`MAX_SERVICES`], [`MAX_CONTROLLERS`], field lengths), so
+//!   every message has a bounded weight. `resolve` and `has_role` read current state only — their
+//!   cost does not grow with the number of past updates (history is in the events).
+//! - A role counts only while it is granted, unexpired and the DID is active.
+//! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
+
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub use self::did_registry::{DidRegistry, DidRegistryRef, Error, Field, Limit};
+
+/// Most verification methods in one DID document.
+pub const MAX_KEYS: u32 = 20;
+/// Most services in one DID document.
+pub const MAX_SERVICES: u32 = 25;
+/// Most controllers of one DID.
+pub const MAX_CONTROLLERS: u32 = 10;
+/// Longest key or service id (fragment), in bytes.
+pub const MAX_ID_LEN: u32 = 32;
+/// Longest service type, in bytes.
+pub const MAX_SERVICE_TYPE_LEN: u32 = 64;
+/// Longest service endpoint, in bytes.
+pub const MAX_ENDPOINT_LEN: u32 = 256;
+
+#[ink::contract]
+mod did_registry {
+    use super::*;
+    use cgrid_shared::{
+        did_create_preimage, did_id_preimage, did_op_preimage, DidCreation, DidDocument, DidId,
+        DidOperation, DidSignature, KeyPurpose, KeyType, Role, RoleGrant, Service, Subject,
+        VerificationMethod,
+    };
+    use ink::env::hash::{Blake2x256, CryptoHash};
+    use ink::prelude::{string::String, vec::Vec};
+    use ink::storage::Mapping;
+
+    // ------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------
+
+    /// The small, hot part of a DID: read by every check, written by every change.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+    pub struct DidRecord {
+        pub account: AccountId,
+        pub controllers: Vec<DidId>,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+        pub nonce: u64,
+        pub deactivated: bool,
+    }
+
+    #[ink(storage)]
+    pub struct DidRegistry {
+        /// The root authority: adds and removes authorities, hands over root.
+        root: AccountId,
+        /// Proposed next root, until it accepts.
+        pending_root: Option<AccountId>,
+        /// Authorities other than root, with the time they were added.
+        authorities: Mapping<AccountId, Timestamp>,
+        authority_count: u32,
+        records: Mapping<DidId, DidRecord>,
+        keys: Mapping<DidId, Vec<VerificationMethod>>,
+        services: Mapping<DidId, Vec<Service>>,
+        /// The active DID of each account.
+        account_did: Mapping<AccountId, DidId>,
+        /// How many DIDs each account has had (the next DID's generation).
+        generations: Mapping<AccountId, u32>,
+        roles: Mapping<(DidId, Role), RoleGrant>,
+        did_count: u64,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------
+
+    #[ink(event)]
+    pub struct DidCreated {
+        #[ink(topic)]
+        pub did: DidId,
+        #[ink(topic)]
+        pub account: AccountId,
+        /// Who submitted the transaction (differs from `account` for a relayed creation).
+        pub submitted_by: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct KeyAdded {
+        #[ink(topic)]
+        pub did: DidId,
+        pub key_id: String,
+        pub key_type: KeyType,
+    }
+
+    #[ink(event)]
+    pub struct KeyRemoved {
+        #[ink(topic)]
+        pub did: DidId,
+        pub key_id: String,
+    }
+
+    #[ink(event)]
+    pub struct KeyRotated {
+        #[ink(topic)]
+        pub did: DidId,
+        pub key_id: String,
+        pub key_type: KeyType,
+    }
+
+    #[ink(event)]
+    pub struct ServiceAdded {
+        #[ink(topic)]
+        pub did: DidId,
+        pub service_id: String,
+    }
+
+    #[ink(event)]
+    pub struct ServiceRemoved {
+        #[ink(topic)]
+        pub did: DidId,
+        pub service_id: String,
+    }
+
+    #[ink(event)]
+    pub struct ControllerAdded {
+        #[ink(topic)]
+        pub did: DidId,
+        #[ink(topic)]
+        pub controller: DidId,
+    }
+
+    #[ink(event)]
+    pub struct ControllerRemoved {
+        #[ink(topic)]
+        pub did: DidId,
+        #[ink(topic)]
+        pub controller: DidId,
+    }
+
+    #[ink(event)]
+    pub struct DidDeactivated {
+        #[ink(topic)]
+        pub did: DidId,
+        #[ink(topic)]
+        pub account: AccountId,
+    }
+
+    /// A relayed operation was authorised by a DID key and applied (the change itself has its
+    /// own event too).
+    #[ink(event)]
+    pub struct SignedOperationExecuted {
+        #[ink(topic)]
+        pub did: DidId,
+        pub signer: DidId,
+        pub key_id: String,
+        pub nonce: u64,
+        #[ink(topic)]
+        pub relayer: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct AuthorityAdded {
+        #[ink(topic)]
+        pub account: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct AuthorityRemoved {
+        #[ink(topic)]
+        pub account: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct RootTransferProposed {
+        #[ink(topic)]
+        pub from: AccountId,
+        #[ink(topic)]
+        pub to: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct RootTransferred {
+        #[ink(topic)]
+        pub from: AccountId,
+        #[ink(topic)]
+        pub to: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct RoleGranted {
+        #[ink(topic)]
+        pub did: DidId,
+        pub role: Role,
+        pub expires_at: Timestamp,
+        pub evidence: [u8; 32],
+        #[ink(topic)]
+        pub by: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct RoleRevoked {
+        #[ink(topic)]
+        pub did: DidId,
+        pub role: Role,
+        #[ink(topic)]
+        pub by: AccountId,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------
+
+    /// A bounded collection of a DID document.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Limit {
+        Keys,
+        Services,
+        Controllers,
+    }
+
+    /// A bounded text field.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Field {
+        KeyId,
+        ServiceId,
+        ServiceType,
+        ServiceEndpoint,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Error {
+        /// Only the root authority may do this.
+        NotRoot,
+        /// Only an authority may do this.
+        NotAuthority,
+        /// The caller is not the proposed next root.
+        NotPendingRoot,
+        /// The account is already an authority.
+        AlreadyAuthority,
+        /// The account is not an authority (other than root).
+        UnknownAuthority,
+        /// Root cannot be removed as an authority; transfer root first.
+        CannotRemoveRoot,
+        DidNotFound(DidId),
+        DidDeactivated(DidId),
+        /// The account already has this active DID; deactivate it first.
+        AccountHasDid(DidId),
+        /// The caller may not act for this DID.
+        NotController(DidId),
+        /// A document would hold more than `max` entries.
+        TooMany { what: Limit, max: u32 },
+        /// A text field is empty or longer than `max` bytes.
+        BadLength { field: Field, len: u32, max: u32 },
+        /// The public key has the wrong length for its key type.
+        BadPublicKeyLength { key_type: KeyType, expected: u32, got: u32 },
+        /// A key must have at least one purpose.
+        NoKeyPurpose,
+        DuplicateKeyId,
+        DuplicatePublicKey,
+        KeyNotFound,
+        DuplicateServiceId,
+        ServiceNotFound,
+        DuplicateController,
+        ControllerNotFound,
+        /// A DID cannot control itself.
+        SelfController,
+        /// The relayed operation carries the wrong nonce.
+        BadNonce { expected: u64, got: u64 },
+        BadSignature,
+        /// The key is not listed for the purpose the action needs.
+        KeyLacksPurpose(KeyPurpose),
+        /// Signatures by keys of this type cannot be checked on chain.
+        UnsupportedSignatureKey(KeyType),
+        /// The signature's scheme does not match the key's type.
+        SignatureSchemeMismatch,
+        /// The signing DID is neither the DID nor one of its controllers.
+        SignerNotController(DidId),
+        /// The expiry is not in the future.
+        ExpiryInPast { now: Timestamp, expires_at: Timestamp },
+        RoleNotGranted(Role),
+        /// A counter would overflow.
+        Overflow,
+    }
+
+    pub type Result<T> = core::result::Result<T, Error>;
+
+    // ------------------------------------------------------------------------------------
+    // Constructors and messages
+    // ------------------------------------------------------------------------------------
+
+    impl DidRegistry {
+        /// A registry whose root authority is the caller.
+        #[ink(constructor)]
+        pub fn new() -> Self {
+            Self::with_root(Self::env().caller())
+        }
+
+        /// A registry whose root authority is `root`.
+        #[ink(constructor)]
+        pub fn with_root(root: AccountId) -> Self {
+            Self {
+                root,
+                pending_root: None,
+                authorities: Mapping::default(),
+                authority_count: 0,
+                records: Mapping::default(),
+                keys: Mapping::default(),
+                services: Mapping::default(),
+                account_did: Mapping::default(),
+                generations: Mapping::default(),
+                roles: Mapping::default(),
+                did_count: 0,
+            }
+        }
+
+        // --- DIDs ---------------------------------------------------------------------
+
+        /// Creates a DID bound to the caller's account, with the given initial document.
+        ///
+        /// Errors: `AccountHasDid` if the caller has an active DID; the validation errors of
+        /// `add_key`, `add_service`, `add_controller` for the initial content.
+        /// Emits: `DidCreated`, then `KeyAdded` / `ServiceAdded` / `ControllerAdded` per entry.
+        #[ink(message)]
+        pub fn create_did(&mut self, content: DidCreation) -> Result<DidId> {
+            let caller = self.env().caller();
+            self.create(caller, content)
+        }
+
+        /// Creates the DID of the account whose sr25519 public key is `account_key`, submitted
+        /// by anyone (e.g. an authority onboarding a user who holds no funds). The account signs
+        /// blake2-256 of `did_create_preimage(registry, account, generation, content)`.
+        ///
+        /// Errors: `BadSignature`; otherwise as `create_did`.
+        /// Emits: as `create_did`.
+        #[ink(message)]
+        pub fn create_did_for(
+            &mut self,
+            account_key: [u8; 32],
+            content: DidCreation,
+            signature: [u8; 64],
+        ) -> Result<DidId> {
+            let account = AccountId::from(account_key);
+            let generation = self.generations.get(account).unwrap_or(0);
+            let hash = blake2(&did_create_preimage(
+                &self.env().account_id(),
+                &account,
+                generation,
+                &content,
+            ));
+            ink::env::sr25519_verify(&signature, &hash, &account_key)
+                .map_err(|_| Error::BadSignature)?;
+            self.create(account, content)
+        }
+
+        /// Adds a verification method.
+        ///
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `TooMany`, `BadLength`,
+        /// `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`, `DuplicatePublicKey`.
+        /// Emits: `KeyAdded`.
+        #[ink(message)]
+        pub fn add_key(&mut self, did: DidId, method: VerificationMethod) -> Result<()> {
+            self.apply_as_caller(did, DidOperation::AddKey(method))
+        }
+
+        /// Removes a verification method.
+        ///
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `KeyNotFound`.
+        /// Emits: `KeyRemoved`.
+        #[ink(message)]
+        pub fn remove_key(&mut self, did: DidId, key_id: String) -> Result<()> {
+            self.apply_as_caller(did, DidOperation::RemoveKey { id: key_id })
+        }
+
+        /// Replaces the public key of a verification method, keeping its id and purposes.
+        ///
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `KeyNotFound`,
+        /// `BadPublicKeyLength`, `DuplicatePublicKey`.
+        /// Emits: `KeyRotated`.
+        #[ink(message)]
+        pub fn rotate_key(
+            &mut self,
+            did: DidId,
+            key_id: String,
+            key_type: KeyType,
+            public_key: Vec<u8>,
+        ) -> Result<()> {
+            self.apply_as_caller(
+                did,
+                DidOperation::RotateKey {
+                    id: key_id,
+                    key_type,
+                    public_key,
+                },
+            )
+        }
+
+        /// Adds a service endpoint.
+        ///
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `TooMany`, `BadLength`,
+        /// `DuplicateServiceId`.
+        /// Emits: `ServiceAdded`.
+        #[ink(message)]
+        pub fn add_service(&mut self, did: DidId, service: Service) -> Result<()> {
+            self.apply_as_caller(did, DidOperation::AddService(service))
+        }
+
+        /// Removes a service endpoint.
+        ///
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `ServiceNotFound`.
+        /// Emits: `ServiceRemoved`.
+        #[ink(message)]
+        pub fn remove_service(&mut self, did: DidId, service_id: String) -> Result<()> {
+            self.apply_as_caller(did, DidOperation::RemoveService { id: service_id })
+        }
+
+        /// Adds a controller DID, whose account (and capability keys) may then manage `did`.
+        ///
+        /// Errors: `DidNotFound`, `DidDeactivated` (for either DID), `NotController`, `TooMany`,
+        /// `SelfController`, `DuplicateController`.
+        /// Emits: `ControllerAdded`.
+        #[ink(message)]
+        pub fn add_controller(&mut self, did: DidId, controller: DidId) -> Result<()> {
+            self.apply_as_caller(did, DidOperation::AddController(controller))
+        }
+
+        /// Removes a controller DID.
+        ///
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `ControllerNotFound`.
+        /// Emits: `ControllerRemoved`.
+        #[ink(message)]
+        pub fn remove_controller(&mut self, did: DidId, controller: DidId) -> Result<()> {
+            self.apply_as_caller(did, DidOperation::RemoveController(controller))
+        }
+
+        /// Deactivates a DID, irreversibly: it fails every later check and its account may
+        /// create a new DID (with a new id).
+        ///
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`.
+        /// Emits: `DidDeactivated`.
+        #[ink(message)]
+        pub fn deactivate(&mut self, did: DidId) -> Result<()> {
+            self.apply_as_caller(did, DidOperation::Deactivate)
+        }
+
+        /// Applies `op` to `did`, authorised by the `capabilityInvocation` key `key_id` of
+        /// `signer` (the DID itself or one of its active controllers) over blake2-256 of
+        /// `did_op_preimage(registry, did, nonce, op)`. Anyone may submit it.
+        ///
+        /// Errors: `BadNonce`, `SignerNotController`, `KeyNotFound`, `KeyLacksPurpose`,
+        /// `UnsupportedSignatureKey`, `SignatureSchemeMismatch`, `BadSignature`; then the errors
+        /// of the operation.
+        /// Emits: the operation's event, then `SignedOperationExecuted`.
+        #[ink(message)]
+        pub fn execute_signed(
+            &mut self,
+            did: DidId,
+            nonce: u64,
+            op: DidOperation,
+            signer: DidId,
+            key_id: String,
+            signature: DidSignature,
+        ) -> Result<()> {
+            let mut record = self.active_record(did)?;
+            if nonce != record.nonce {
+                return Err(Error::BadNonce {
+                    expected: record.nonce,
+                    got: nonce,
+                });
+            }
+            if signer != did {
+                if !record.controllers.contains(&signer) {
+                    return Err(Error::SignerNotController(signer));
+                }
+            }
+            let hash = blake2(&did_op_preimage(&self.env().account_id(), &did, nonce, &op));
+            self.check_did_signature(
+                signer,
+                &key_id,
+                KeyPurpose::CapabilityInvocation,
+                &hash,
+                &signature,
+            )?;
+            record.nonce = nonce.checked_add(1).ok_or(Error::Overflow)?;
+            self.apply(did, record, op)?;
+            self.env().emit_event(SignedOperationExecuted {
+                did,
+                signer,
+                key_id,
+                nonce,
+                relayer: self.env().caller(),
+            });
+            Ok(())
+        }
+
+        /// The current DID document (also for a deactivated DID, flagged so), in one read of
+        /// current state.
+        #[ink(message)]
+        pub fn resolve(&self, did: DidId) -> Option<DidDocument> {
+            let record = self.records.get(did)?;
+            Some(DidDocument {
+                id: did,
+                account: record.account,
+                controllers: record.controllers,
+                verification_methods: self.keys.get(did).unwrap_or_default(),
+                services: self.services.get(did).unwrap_or_default(),
+                created_at: record.created_at,
+                updated_at: record.updated_at,
+                nonce: record.nonce,
+                deactivated: record.deactivated,
+            })
+        }
+
+        /// How many DIDs `account` has had; the generation its next DID (and a relayed creation
+        /// signature for it) uses.
+        #[ink(message)]
+        pub fn generation_of(&self, account: AccountId) -> u32 {
+            self.generations.get(account).unwrap_or(0)
+        }
+
+        /// How many DIDs were ever created here.
+        #[ink(message)]
+        pub fn did_count(&self) -> u64 {
+            self.did_count
+        }
+
+        // --- Authorities ----------------------------------------------------------------
+
+        /// Makes `account` an authority.
+        ///
+        /// Errors: `NotRoot`, `AlreadyAuthority`.
+        /// Emits: `AuthorityAdded`.
+        #[ink(message)]
+        pub fn add_authority(&mut self, account: AccountId) -> Result<()> {
+            self.ensure_root()?;
+            if self.is_authority_account(account) {
+                return Err(Error::AlreadyAuthority);
+            }
+            self.authority_count = self.authority_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.authorities.insert(account, &self.env().block_timestamp());
+            self.env().emit_event(AuthorityAdded { account });
+            Ok(())
+        }
+
+        /// Removes an authority (not root). Roles it granted stay until they expire or are
+        /// revoked.
+        ///
+        /// Errors: `NotRoot`, `CannotRemoveRoot`, `UnknownAuthority`.
+        /// Emits: `AuthorityRemoved`.
+        #[ink(message)]
+        pub fn remove_authority(&mut self, account: AccountId) -> Result<()> {
+            self.ensure_root()?;
+            if account == self.root {
+                return Err(Error::CannotRemoveRoot);
+            }
+            if self.authorities.take(account).is_none() {
+                return Err(Error::UnknownAuthority);
+            }
+            self.authority_count = self.authority_count.saturating_sub(1);
+            self.env().emit_event(AuthorityRemoved { account });
+            Ok(())
+        }
+
+        /// Proposes `to` as the next root; it becomes root when it calls `accept_root`. A new
+        /// proposal replaces the previous one.
+        ///
+        /// Errors: `NotRoot`.
+        /// Emits: `RootTransferProposed`.
+        #[ink(message)]
+        pub fn transfer_root(&mut self, to: AccountId) -> Result<()> {
+            self.ensure_root()?;
+            self.pending_root = Some(to);
+            self.env().emit_event(RootTransferProposed {
+                from: self.root,
+                to,
+            });
+            Ok(())
+        }
+
+        /// Accepts a proposed root transfer. The previous root stops being an authority.
+        ///
+        /// Errors: `NotPendingRoot`.
+        /// Emits: `RootTransferred`.
+        #[ink(message)]
+        pub fn accept_root(&mut self) -> Result<()> {
+            let caller = self.env().caller();
+            if self.pending_root != Some(caller) {
+                return Err(Error::NotPendingRoot);
+            }
+            let from = self.root;
+            if self.authorities.take(caller).is_some() {
+                self.authority_count = self.authority_count.saturating_sub(1);
+            }
+            self.root = caller;
+            self.pending_root = None;
+            self.env().emit_event(RootTransferred { from, to: caller });
+            Ok(())
+        }
+
+        /// The root authority.
+        #[ink(message)]
+        pub fn root(&self) -> AccountId {
+            self.root
+        }
+
+        /// The proposed next root, if any.
+        #[ink(message)]
+        pub fn pending_root(&self) -> Option<AccountId> {
+            self.pending_root
+        }
+
+        /// Number of authorities, root included.
+        #[ink(message)]
+        pub fn authority_count(&self) -> u32 {
+            self.authority_count.saturating_add(1)
+        }
+
+        // --- Roles ----------------------------------------------------------------------
+
+        /// Grants (or renews) `role` to the active DID `did` until `expires_at`, recording the
+        /// hash of the KYC evidence checked.
+        ///
+        /// Errors: `NotAuthority`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`.
+        /// Emits: `RoleGranted`.
+        #[ink(message)]
+        pub fn grant_role(
+            &mut self,
+            did: DidId,
+            role: Role,
+            expires_at: Timestamp,
+            evidence: [u8; 32],
+        ) -> Result<()> {
+            let by = self.ensure_authority()?;
+            self.active_record(did)?;
+            let now = self.env().block_timestamp();
+            if expires_at <= now {
+                return Err(Error::ExpiryInPast { now, expires_at });
+            }
+            self.roles.insert(
+                (did, role),
+                &RoleGrant {
+                    expires_at,
+                    evidence,
+                    granted_by: by,
+                    granted_at: now,
+                },
+            );
+            self.env().emit_event(RoleGranted {
+                did,
+                role,
+                expires_at,
+                evidence,
+                by,
+            });
+            Ok(())
+        }
+
+        /// Revokes `role` from `did` (also from a deactivated DID).
+        ///
+        /// Errors: `NotAuthority`, `RoleNotGranted`.
+        /// Emits: `RoleRevoked`.
+        #[ink(message)]
+        pub fn revoke_role(&mut self, did: DidId, role: Role) -> Result<()> {
+            let by = self.ensure_authority()?;
+            if self.roles.take((did, role)).is_none() {
+                return Err(Error::RoleNotGranted(role));
+            }
+            self.env().emit_event(RoleRevoked { did, role, by });
+            Ok(())
+        }
+
+        /// The stored grant of `role` to `did`, expired or not.
+        #[ink(message)]
+        pub fn role_grant(&self, did: DidId, role: Role) -> Option<RoleGrant> {
+            self.roles.get((did, role))
+        }
+
+        /// Every role currently held by `did` (granted, unexpired, DID active).
+        #[ink(message)]
+        pub fn roles_of(&self, did: DidId) -> Vec<(Role, RoleGrant)> {
+            Role::ALL
+                .iter()
+                .filter_map(|role| {
+                    self.current_grant(did, *role)
+                        .map(|grant| (*role, grant))
+                })
+                .collect()
+        }
+
+        // --- Private helpers --------------------------------------------------------------
+
+        fn create(&mut self, account: AccountId, content: DidCreation) -> Result<DidId> {
+            if let Some(existing) = self.account_did.get(account) {
+                return Err(Error::AccountHasDid(existing));
+            }
+            let generation = self.generations.get(account).unwrap_or(0);
+            let did = blake2(&did_id_preimage(
+                &self.env().account_id(),
+                &account,
+                generation,
+            ));
+            let now = self.env().block_timestamp();
+            let record = DidRecord {
+                account,
+                controllers: Vec::new(),
+                created_at: now,
+                updated_at: now,
+                nonce: 0,
+                deactivated: false,
+            };
+            self.generations
+                .insert(account, &generation.checked_add(1).ok_or(Error::Overflow)?);
+            self.did_count = self.did_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.account_did.insert(account, &did);
+            self.records.insert(did, &record);
+            self.env().emit_event(DidCreated {
+                did,
+                account,
+                submitted_by: self.env().caller(),
+            });
+            // The initial content goes through the same rules as later changes. A failure
+            // reverts the whole message, creation included.
+            let ops = content
+                .keys
+                .into_iter()
+                .map(DidOperation::AddKey)
+                .chain(content.services.into_iter().map(DidOperation::AddService))
+                .chain(
+                    content
+                        .controllers
+                        .into_iter()
+                        .map(DidOperation::AddController),
+                );
+            for op in ops {
+                let record = self.records.get(did).ok_or(Error::DidNotFound(did))?;
+                self.apply(did, record, op)?;
+            }
+            Ok(did)
+        }
+
+        /// The guarded path of every direct DID change: the caller must be able to act for it.
+        fn apply_as_caller(&mut self, did: DidId, op: DidOperation) -> Result<()> {
+            let record = self.active_record(did)?;
+            if !self.may_act(&record, self.env().caller()) {
+                return Err(Error::NotController(did));
+            }
+            self.apply(did, record, op)
+        }
+
+        /// The one place where DID documents change. `record` is the active record of `did`
+        /// (possibly with a bumped nonce); the caller has checked authorisation.
+        fn apply(&mut self, did: DidId, mut record: DidRecord, op: DidOperation) -> Result<()> {
+            match op {
+                DidOperation::AddKey(method) => {
+                    let mut keys = self.keys.get(did).unwrap_or_default();
+                    check_room(keys.len(), MAX_KEYS, Limit::Keys)?;
+                    check_len(&method.id, MAX_ID_LEN, Field::KeyId)?;
+                    check_public_key(method.key_type, &method.public_key)?;
+                    if method.purposes.is_empty() {
+                        return Err(Error::NoKeyPurpose);
+                    }
+                    if keys.iter().any(|k| k.id == method.id) {
+                        return Err(Error::DuplicateKeyId);
+                    }
+                    if keys.iter().any(|k| k.public_key == method.public_key) {
+                        return Err(Error::DuplicatePublicKey);
+                    }
+                    self.env().emit_event(KeyAdded {
+                        did,
+                        key_id: method.id.clone(),
+                        key_type: method.key_type,
+                    });
+                    keys.push(method);
+                    self.keys.insert(did, &keys);
+                }
+                DidOperation::RemoveKey { id } => {
+                    let mut keys = self.keys.get(did).unwrap_or_default();
+                    let at = keys
+                        .iter()
+                        .position(|k| k.id == id)
+                        .ok_or(Error::KeyNotFound)?;
+                    keys.remove(at);
+                    self.keys.insert(did, &keys);
+                    self.env().emit_event(KeyRemoved { did, key_id: id });
+                }
+                DidOperation::RotateKey {
+                    id,
+                    key_type,
+                    public_key,
+                } => {
+                    let mut keys = self.keys.get(did).unwrap_or_default();
+                    check_public_key(key_type, &public_key)?;
+                    if keys.iter().any(|k| k.public_key == public_key) {
+                        return Err(Error::DuplicatePublicKey);
+                    }
+                    let key = keys
+                        .iter_mut()
+                        .find(|k| k.id == id)
+                        .ok_or(Error::KeyNotFound)?;
+                    key.key_type = key_type;
+                    key.public_key = public_key;
+                    self.keys.insert(did, &keys);
+                    self.env().emit_event(KeyRotated {
+                        did,
+                        key_id: id,
+                        key_type,
+                    });
+                }
+                DidOperation::AddService(service) => {
+                    let mut services = self.services.get(did).unwrap_or_default();
+                    check_room(services.len(), MAX_SERVICES, Limit::Services)?;
+                    check_len(&service.id, MAX_ID_LEN, Field::ServiceId)?;
+                    check_len(
+                        &service.service_type,
+                        MAX_SERVICE_TYPE_LEN,
+                        Field::ServiceType,
+                    )?;
+                    check_len(&service.endpoint, MAX_ENDPOINT_LEN, Field::ServiceEndpoint)?;
+                    if services.iter().any(|s| s.id == service.id) {
+                        return Err(Error::DuplicateServiceId);
+                    }
+                    self.env().emit_event(ServiceAdded {
+                        did,
+                        service_id: service.id.clone(),
+                    });
+                    services.push(service);
+                    self.services.insert(did, &services);
+                }
+                DidOperation::RemoveService { id } => {
+                    let mut services = self.services.get(did).unwrap_or_default();
+                    let at = services
+                        .iter()
+                        .position(|s| s.id == id)
+                        .ok_or(Error::ServiceNotFound)?;
+                    services.remove(at);
+                    self.services.insert(did, &services);
+                    self.env().emit_event(ServiceRemoved {
+                        did,
+                        service_id: id,
+                    });
+                }
+                DidOperation::AddController(controller) => {
+                    check_room(record.controllers.len(), MAX_CONTROLLERS, Limit::Controllers)?;
+                    if controller == did {
+                        return Err(Error::SelfController);
+                    }
+                    if record.controllers.contains(&controller) {
+                        return Err(Error::DuplicateController);
+                    }
+                    self.active_record(controller)?;
+                    record.controllers.push(controller);
+                    self.env().emit_event(ControllerAdded { did, controller });
+                }
+                DidOperation::RemoveController(controller) => {
+                    let at = record
+                        .controllers
+                        .iter()
+                        .position(|c| *c == controller)
+                        .ok_or(Error::ControllerNotFound)?;
+                    record.controllers.remove(at);
+                    self.env().emit_event(ControllerRemoved { did, controller });
+                }
+                DidOperation::Deactivate => {
+                    record.deactivated = true;
+                    if self.account_did.get(record.account) == Some(did) {
+                        self.account_did.remove(record.account);
+                    }
+                    self.env().emit_event(DidDeactivated {
+                        did,
+                        account: record.account,
+                    });
+                }
+            }
+            record.updated_at = self.env().block_timestamp();
+            self.records.insert(did, &record);
+            Ok(())
+        }
+
+        /// The record of `did`, if it exists and is active.
+        fn active_record(&self, did: DidId) -> Result<DidRecord> {
+            let record = self.records.get(did).ok_or(Error::DidNotFound(did))?;
+            if record.deactivated {
+                return Err(Error::DidDeactivated(did));
+            }
+            Ok(record)
+        }
+
+        /// Whether `account` is the record's account or the account of an active controller.
+        fn may_act(&self, record: &DidRecord, account: AccountId) -> bool {
+            record.account == account
+                || record.controllers.iter().any(|c| {
+                    self.records
+                        .get(c)
+                        .is_some_and(|r| !r.deactivated && r.account == account)
+                })
+        }
+
+        /// Checks that `signature` over `hash` is by key `key_id` of the active DID `did`, and that
+        /// the key serves `purpose`.
+        fn check_did_signature(
+            &self,
+            did: DidId,
+            key_id: &str,
+            purpose: KeyPurpose,
+            hash: &[u8; 32],
+            signature: &DidSignature,
+        ) -> Result<()> {
+            self.active_record(did)?;
+            let keys = self.keys.get(did).unwrap_or_default();
+            let key = keys
+                .iter()
+                .find(|k| k.id == key_id)
+                .ok_or(Error::KeyNotFound)?;
+            if !key.purposes.contains(purpose) || purpose == KeyPurpose::KeyAgreement {
+                return Err(Error::KeyLacksPurpose(purpose));
+            }
+            match (key.key_type, signature) {
+                (KeyType::Sr25519, DidSignature::Sr25519(sig)) => {
+                    let pk: [u8; 32] = key
+                        .public_key
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| Error::BadSignature)?;
+                    ink::env::sr25519_verify(sig, hash, &pk).map_err(|_| Error::BadSignature)
+                }
+                (KeyType::Ecdsa, DidSignature::Ecdsa(sig)) => {
+                    let mut recovered = [0u8; 33];
+                    ink::env::ecdsa_recover(sig, hash, &mut recovered)
+                        .map_err(|_| Error::BadSignature)?;
+                    if recovered.as_slice() == key.public_key.as_slice() {
+                        Ok(())
+                    } else {
+                        Err(Error::BadSignature)
+                    }
+                }
+                (KeyType::Ed25519, _) => Err(Error::UnsupportedSignatureKey(KeyType::Ed25519)),
+                _ => Err(Error::SignatureSchemeMismatch),
+            }
+        }
+
+        fn current_grant(&self, did: DidId, role: Role) -> Option<RoleGrant> {
+            let grant = self.roles.get((did, role))?;
+            let active = self.records.get(did).is_some_and(|r| !r.deactivated);
+            (active && self.env().block_timestamp() < grant.expires_at).then_some(grant)
+        }
+
+        fn is_authority_account(&self, account: AccountId) -> bool {
+            account == self.root || self.authorities.contains(account)
+        }
+
+        fn ensure_root(&self) -> Result<()> {
+            if self.env().caller() == self.root {
+                Ok(())
+            } else {
+                Err(Error::NotRoot)
+            }
+        }
+
+        fn ensure_authority(&self) -> Result<AccountId> {
+            let caller = self.env().caller();
+            if self.is_authority_account(caller) {
+                Ok(caller)
+            } else {
+                Err(Error::NotAuthority)
+            }
+        }
+    }
+
+    impl cgrid_shared::DidRegistry for DidRegistry {
+        #[ink(message)]
+        fn has_role(&self, subject: Subject, role: Role) -> bool {
+            let did = match subject {
+                Subject::Did(did) => Some(did),
+                Subject::Account(account) => self.account_did.get(account),
+            };
+            did.is_some_and(|did| self.current_grant(did, role).is_some())
+        }
+
+        #[ink(message)]
+        fn is_authority(&self, account: AccountId) -> bool {
+            self.is_authority_account(account)
+        }
+
+        #[ink(message)]
+        fn is_active(&self, did: DidId) -> bool {
+            self.active_record(did).is_ok()
+        }
+
+        #[ink(message)]
+        fn did_of(&self, account: AccountId) -> Option<DidId> {
+            self.account_did.get(account)
+        }
+
+        #[ink(message)]
+        fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
+            self.active_record(did)
+                .is_ok_and(|record| self.may_act(&record, account))
+        }
+
+        #[ink(message)]
+        fn verify_did_signature(
+            &self,
+            did: DidId,
+            key_id: String,
+            purpose: KeyPurpose,
+            message_hash: [u8; 32],
+            signature: DidSignature,
+        ) -> bool {
+            self.check_did_signature(did, &key_id, purpose, &message_hash, &signature)
+                .is_ok()
+        }
+    }
+
+    fn blake2(input: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        Blake2x256::hash(input, &mut out);
+        out
+    }
+
+    fn check_room(len: usize, max: u32, what: Limit) -> Result<()> {
+        if u32::try_from(len).map_or(true, |len| len >= max) {
+            Err(Error::TooMany { what, max })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_len(value: &str, max: u32, field: Field) -> Result<()> {
+        let len = u32::try_from(value.len()).unwrap_or(u32::MAX);
+        if len == 0 || len > max {
+            Err(Error::BadLength { field, len, max })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_public_key(key_type: KeyType, public_key: &[u8]) -> Result<()> {
+        let expected = key_type.public_key_len();
+        if public_key.len() == expected {
+            Ok(())
+        } else {
+            Err(Error::BadPublicKeyLength {
+                key_type,
+                expected: u32::try_from(expected).unwrap_or(u32::MAX),
+                got: u32::try_from(public_key.len()).unwrap_or(u32::MAX),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Shared helpers for ComputeGrid's end-to-end tests and benchmarks.

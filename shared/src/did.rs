@@ -1,0 +1,393 @@
+//! DID registry: identifiers, documents, roles, signed-operation payloads and the
+//! [`DidRegistry`] trait that other contracts call.
+
+use ink::prelude::{string::String, vec::Vec};
+use ink::primitives::AccountId;
+use scale::Encode;
+
+/// A DID's method-specific identifier: `did:cgrid:0x<64 hex digits>`.
+///
+/// Derived deterministically by the registry from (registry address, subject account, the
+/// account's DID generation); never reused, even after deactivation.
+pub type DidId = [u8; 32];
+
+/// Milliseconds since the Unix epoch, as `ink::env::block_timestamp` returns it.
+pub type Timestamp = u64;
+
+/// The DID method name used in the string form of a DID.
+pub const DID_METHOD: &str = "cgrid";
+
+/// Domain tag of the preimage signed for a relayed DID operation.
+pub const DID_OP_DOMAIN: [u8; 16] = *b"cgrid/did-op/v1\0";
+/// Domain tag of the preimage signed for a relayed DID creation.
+pub const DID_CREATE_DOMAIN: [u8; 16] = *b"cgrid/did-new/v1";
+/// Domain tag of the preimage that derives a DID identifier.
+pub const DID_ID_DOMAIN: [u8; 16] = *b"cgrid/did-id/v1\0";
+
+/// A KYC role that an authority grants to a DID, with an expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum Role {
+    /// Sells compute time; may become a credential issuer.
+    Provider,
+    /// Buys compute time.
+    Consumer,
+    /// May mask records (see mask_registry).
+    Regulator,
+    /// May publish credential templates and issue credentials (see vc_templates).
+    Issuer,
+}
+
+impl Role {
+    /// Every role, in declaration order.
+    pub const ALL: [Role; 4] = [Role::Provider, Role::Consumer, Role::Regulator, Role::Issuer];
+}
+
+/// Whom a role query is about: an account (resolved to its current DID) or a DID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum Subject {
+    /// An account; the registry looks up the DID currently bound to it.
+    Account(AccountId),
+    /// A DID directly.
+    Did(DidId),
+}
+
+/// The cryptographic suite of a verification method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum KeyType {
+    /// Schnorr over Ristretto25519 (Substrate's default); 32-byte public key. Verifiable on chain.
+    Sr25519,
+    /// Ed25519; 32-byte public key. Stored and resolved, not verifiable on chain.
+    Ed25519,
+    /// ECDSA over secp256k1; 33-byte compressed public key. Verifiable on chain.
+    Ecdsa,
+}
+
+impl KeyType {
+    /// The length in bytes of a public key of this type.
+    pub const fn public_key_len(self) -> usize {
+        match self {
+            KeyType::Sr25519 | KeyType::Ed25519 => 32,
+            KeyType::Ecdsa => 33,
+        }
+    }
+
+    /// The W3C verification-method type name used by the off-chain resolver.
+    pub const fn w3c_type(self) -> &'static str {
+        match self {
+            KeyType::Sr25519 => "Sr25519VerificationKey2020",
+            KeyType::Ed25519 => "Ed25519VerificationKey2020",
+            KeyType::Ecdsa => "EcdsaSecp256k1VerificationKey2019",
+        }
+    }
+}
+
+/// A verification relationship of a key (W3C DID Core §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum KeyPurpose {
+    /// Proves control of the DID (logins, channel keys).
+    Authentication,
+    /// Signs credentials and other assertions.
+    AssertionMethod,
+    /// Authorises changes of the DID document (relayed operations).
+    CapabilityInvocation,
+    /// Key agreement for encryption; never used to verify signatures.
+    KeyAgreement,
+}
+
+/// The set of verification relationships a key is listed under.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct KeyPurposes {
+    pub authentication: bool,
+    pub assertion_method: bool,
+    pub capability_invocation: bool,
+    pub key_agreement: bool,
+}
+
+impl KeyPurposes {
+    /// Every relationship.
+    pub const ALL: KeyPurposes = KeyPurposes {
+        authentication: true,
+        assertion_method: true,
+        capability_invocation: true,
+        key_agreement: true,
+    };
+
+    /// Whether `purpose` is in the set.
+    pub const fn contains(&self, purpose: KeyPurpose) -> bool {
+        match purpose {
+            KeyPurpose::Authentication => self.authentication,
+            KeyPurpose::AssertionMethod => self.assertion_method,
+            KeyPurpose::CapabilityInvocation => self.capability_invocation,
+            KeyPurpose::KeyAgreement => self.key_agreement,
+        }
+    }
+
+    /// Whether the set is empty (a key must have at least one relationship).
+    pub const fn is_empty(&self) -> bool {
+        !(self.authentication
+            || self.assertion_method
+            || self.capability_invocation
+            || self.key_agreement)
+    }
+}
+
+/// A public key listed in a DID document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct VerificationMethod {
+    /// Fragment that names the key within the document, e.g. `key-1` (→ `did:cgrid:0x…#key-1`).
+    pub id: String,
+    pub key_type: KeyType,
+    /// Raw public key; its length must match `key_type`.
+    pub public_key: Vec<u8>,
+    pub purposes: KeyPurposes,
+}
+
+/// A service endpoint listed in a DID document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct Service {
+    /// Fragment that names the service within the document, e.g. `controller`.
+    pub id: String,
+    /// e.g. `ComputeGridController`, `LinkedDomains`.
+    pub service_type: String,
+    /// A URI.
+    pub endpoint: String,
+}
+
+/// The content of a new DID document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct DidCreation {
+    pub keys: Vec<VerificationMethod>,
+    pub services: Vec<Service>,
+    pub controllers: Vec<DidId>,
+}
+
+/// One change to a DID document. The same value is applied by the direct messages and by a
+/// relayed, key-signed operation, so both paths obey the same rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum DidOperation {
+    AddKey(VerificationMethod),
+    RemoveKey { id: String },
+    /// Replace the public key of an existing method, keeping its id and purposes.
+    RotateKey { id: String, key_type: KeyType, public_key: Vec<u8> },
+    AddService(Service),
+    RemoveService { id: String },
+    AddController(DidId),
+    RemoveController(DidId),
+    /// Irreversible.
+    Deactivate,
+}
+
+/// A signature by a DID key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum DidSignature {
+    /// Schnorrkel signature in the `substrate` signing context.
+    Sr25519([u8; 64]),
+    /// Recoverable secp256k1 signature (r, s, v) over the 32-byte message hash.
+    Ecdsa([u8; 65]),
+}
+
+/// Current state of a DID, as `resolve` returns it in one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct DidDocument {
+    pub id: DidId,
+    /// The account the DID is bound to (its subject); it may always manage the DID.
+    pub account: AccountId,
+    pub controllers: Vec<DidId>,
+    pub verification_methods: Vec<VerificationMethod>,
+    pub services: Vec<Service>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Nonce the next relayed operation must carry.
+    pub nonce: u64,
+    pub deactivated: bool,
+}
+
+/// A role held by a DID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct RoleGrant {
+    /// The role is held strictly before this time.
+    pub expires_at: Timestamp,
+    /// Hash of the off-chain KYC evidence the authority checked.
+    pub evidence: [u8; 32],
+    pub granted_by: AccountId,
+    pub granted_at: Timestamp,
+}
+
+/// The preimage whose blake2-256 hash an sr25519/ecdsa DID key signs to authorise `op`.
+///
+/// `(DID_OP_DOMAIN, registry address, did, nonce, op)`, SCALE-encoded. The registry address
+/// and the nonce make a signature valid for one registry and one use only.
+pub fn did_op_preimage(registry: &AccountId, did: &DidId, nonce: u64, op: &DidOperation) -> Vec<u8> {
+    (DID_OP_DOMAIN, registry, did, nonce, op).encode()
+}
+
+/// The preimage whose blake2-256 hash the account's sr25519 key signs to have a relayer create
+/// its DID: `(DID_CREATE_DOMAIN, registry address, account, generation, content)`.
+///
+/// `generation` is the number of DIDs the account had before, so a creation signature cannot be
+/// replayed after the DID is deactivated.
+pub fn did_create_preimage(
+    registry: &AccountId,
+    account: &AccountId,
+    generation: u32,
+    content: &DidCreation,
+) -> Vec<u8> {
+    (DID_CREATE_DOMAIN, registry, account, generation, content).encode()
+}
+
+/// The preimage whose blake2-256 hash is the DID identifier of `account`'s `generation`-th DID.
+pub fn did_id_preimage(registry: &AccountId, account: &AccountId, generation: u32) -> Vec<u8> {
+    (DID_ID_DOMAIN, registry, account, generation).encode()
+}
+
+/// `did:cgrid:0x<hex>` — the string form of a DID.
+pub fn did_to_string(did: &DidId) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(DID_METHOD.len().saturating_add(70));
+    s.push_str("did:");
+    s.push_str(DID_METHOD);
+    s.push_str(":0x");
+    for b in did {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// Parses `did:cgrid:0x<64 hex digits>` (the `0x` is optional); `None` if malformed.
+pub fn did_from_str(s: &str) -> Option<DidId> {
+    let rest = s.strip_prefix("did:")?.strip_prefix(DID_METHOD)?.strip_prefix(':')?;
+    let hex = rest.strip_prefix("0x").unwrap_or(rest).as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| -> Option<u8> {
+        match c {
+            b'0'..=b'9' => c.checked_sub(b'0'),
+            b'a'..=b'f' => c.checked_sub(b'a').and_then(|v| v.checked_add(10)),
+            b'A'..=b'F' => c.checked_sub(b'A').and_then(|v| v.checked_add(10)),
+            _ => None,
+        }
+    };
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *o = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+/// The DID registry as other contracts see it. Implemented by `did_registry`; call it with
+/// `ink::contract_ref!(DidRegistry)` and the registry's address.
+#[ink::trait_definition]
+pub trait DidRegistry {
+    /// Whether `subject` currently holds `role`: granted, not revoked, not expired, and the DID
+    /// is active. An account is resolved to the DID currently bound to it.
+    #[ink(message)]
+    fn has_role(&self, subject: Subject, role: Role) -> bool;
+
+    /// Whether `account` is an authority (the root authority included).
+    #[ink(message)]
+    fn is_authority(&self, account: AccountId) -> bool;
+
+    /// Whether `did` exists and is not deactivated.
+    #[ink(message)]
+    fn is_active(&self, did: DidId) -> bool;
+
+    /// The active DID bound to `account`, if any.
+    #[ink(message)]
+    fn did_of(&self, account: AccountId) -> Option<DidId>;
+
+    /// Whether `account` may act for `did`: it is the DID's account, or the account of one of its
+    /// active controller DIDs, and `did` is active.
+    #[ink(message)]
+    fn can_act_for(&self, did: DidId, account: AccountId) -> bool;
+
+    /// Whether `signature` over `message_hash` was made by the key `key_id` of the active DID
+    /// `did`, and that key is listed for `purpose`.
+    #[ink(message)]
+    fn verify_did_signature(
+        &self,
+        did: DidId,
+        key_id: String,
+        purpose: KeyPurpose,
+        message_hash: [u8; 32],
+        signature: DidSignature,
+    ) -> bool;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_string_round_trips() {
+        let mut did = [0u8; 32];
+        for (i, b) in did.iter_mut().enumerate() {
+            *b = u8::try_from(i * 7 % 256).unwrap();
+        }
+        let s = did_to_string(&did);
+        assert!(s.starts_with("did:cgrid:0x00070e15"));
+        assert_eq!(s.len(), "did:cgrid:0x".len() + 64);
+        assert_eq!(did_from_str(&s), Some(did));
+        assert_eq!(did_from_str(&s.replace("0x", "")), Some(did));
+        assert_eq!(did_from_str(&s.to_uppercase().replace("DID:CGRID:0X", "did:cgrid:0x")), Some(did));
+    }
+
+    #[test]
+    fn malformed_did_strings_are_rejected() {
+        assert_eq!(did_from_str("did:other:0x00"), None);
+        assert_eq!(did_from_str("did:cgrid:0x1234"), None);
+        assert_eq!(did_from_str(&format!("did:cgrid:0x{}", "g".repeat(64))), None);
+        assert_eq!(did_from_str("cgrid:0x"), None);
+    }
+
+    #[test]
+    fn preimages_bind_every_field() {
+        let reg = AccountId::from([1; 32]);
+        let other = AccountId::from([2; 32]);
+        let did = [3u8; 32];
+        let op = DidOperation::Deactivate;
+        let base = did_op_preimage(&reg, &did, 0, &op);
+        assert_ne!(base, did_op_preimage(&other, &did, 0, &op));
+        assert_ne!(base, did_op_preimage(&reg, &[4; 32], 0, &op));
+        assert_ne!(base, did_op_preimage(&reg, &did, 1, &op));
+        assert_ne!(base, did_op_preimage(&reg, &did, 0, &DidOperation::RemoveController(did)));
+        assert_eq!(&base[..16], &DID_OP_DOMAIN);
+        let content = DidCreation::default();
+        assert_ne!(
+            did_create_preimage(&reg, &other, 0, &content),
+            did_create_preimage(&reg, &other, 1, &content)
+        );
+        assert_ne!(did_id_preimage(&reg, &other, 0), did_id_preimage(&other, &reg, 0));
+    }
+
+    #[test]
+    fn key_lengths_and_purposes() {
+        assert_eq!(KeyType::Sr25519.public_key_len(), 32);
+        assert_eq!(KeyType::Ed25519.public_key_len(), 32);
+        assert_eq!(KeyType::Ecdsa.public_key_len(), 33);
+        assert!(KeyPurposes::default().is_empty());
+        assert!(!KeyPurposes::ALL.is_empty());
+        let p = KeyPurposes { assertion_method: true, ..Default::default() };
+        assert!(p.contains(KeyPurpose::AssertionMethod));
+        assert!(!p.contains(KeyPurpose::CapabilityInvocation));
+    }
+}

@@ -1,0 +1,18 @@
+//! # cgrid-shared
+//!
+//! Everything that crosses a boundary in ComputeGrid lives here, once:
+//!
+//! - the cross-contract **trait definitions** (`#[ink::trait_definition]`) that callers use with
+//!   `ink::contract_ref!` and the address they were given at instantiation — contracts never
+//!   import each other's crates;
+//! - every SCALE-encoded type those traits take or return (roles, DID ids, documents);
+//! - the exact byte layout of every payload that is signed off chain and verified on chain, so
+//!   that the off-chain tools sign precisely what the contracts check.
+//!
+//! The crate is `no_std` (with `alloc`) and builds into every contract.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub mod did;
+
+pub use did::*;
