@@ -709,46 +709,72 @@ mod did_registry {
                 return Err(Error::AccountHasDid(existing));
             }
             let generation = self.generations.get(account).unwrap_or(0);
+            let next_generation = generation.checked_add(1).ok_or(Error::Overflow)?;
+            let did_count = self.did_count.checked_add(1).ok_or(Error::Overflow)?;
             let did = blake2(&did_id_preimage(
                 &self.env().account_id(),
                 &account,
                 generation,
             ));
+            // The initial content obeys the same rules as later changes; everything is checked
+            // before anything is written.
+            let mut keys = Vec::new();
+            for method in content.keys {
+                check_new_key(&keys, &method)?;
+                keys.push(method);
+            }
+            let mut services = Vec::new();
+            for service in content.services {
+                check_new_service(&services, &service)?;
+                services.push(service);
+            }
+            let mut controllers = Vec::new();
+            for controller in content.controllers {
+                self.check_new_controller(did, &controllers, controller)?;
+                controllers.push(controller);
+            }
             let now = self.env().block_timestamp();
             let record = DidRecord {
                 account,
-                controllers: Vec::new(),
+                controllers,
                 created_at: now,
                 updated_at: now,
                 nonce: 0,
                 deactivated: false,
             };
-            self.generations
-                .insert(account, &generation.checked_add(1).ok_or(Error::Overflow)?);
-            self.did_count = self.did_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.generations.insert(account, &next_generation);
+            self.did_count = did_count;
             self.account_did.insert(account, &did);
             self.records.insert(did, &record);
+            if !keys.is_empty() {
+                self.keys.insert(did, &keys);
+            }
+            if !services.is_empty() {
+                self.services.insert(did, &services);
+            }
             self.env().emit_event(DidCreated {
                 did,
                 account,
                 submitted_by: self.env().caller(),
             });
-            // The initial content goes through the same rules as later changes. A failure
-            // reverts the whole message, creation included.
-            let ops = content
-                .keys
-                .into_iter()
-                .map(DidOperation::AddKey)
-                .chain(content.services.into_iter().map(DidOperation::AddService))
-                .chain(
-                    content
-                        .controllers
-                        .into_iter()
-                        .map(DidOperation::AddController),
-                );
-            for op in ops {
-                let record = self.records.get(did).ok_or(Error::DidNotFound(did))?;
-                self.apply(did, record, op)?;
+            for key in &keys {
+                self.env().emit_event(KeyAdded {
+                    did,
+                    key_id: key.id.clone(),
+                    key_type: key.key_type,
+                });
+            }
+            for service in &services {
+                self.env().emit_event(ServiceAdded {
+                    did,
+                    service_id: service.id.clone(),
+                });
+            }
+            for controller in &record.controllers {
+                self.env().emit_event(ControllerAdded {
+                    did,
+                    controller: *controller,
+                });
             }
             Ok(did)
         }
@@ -768,18 +794,7 @@ mod did_registry {
             match op {
                 DidOperation::AddKey(method) => {
                     let mut keys = self.keys.get(did).unwrap_or_default();
-                    check_room(keys.len(), MAX_KEYS, Limit::Keys)?;
-                    check_len(&method.id, MAX_ID_LEN, Field::KeyId)?;
-                    check_public_key(method.key_type, &method.public_key)?;
-                    if method.purposes.is_empty() {
-                        return Err(Error::NoKeyPurpose);
-                    }
-                    if keys.iter().any(|k| k.id == method.id) {
-                        return Err(Error::DuplicateKeyId);
-                    }
-                    if keys.iter().any(|k| k.public_key == method.public_key) {
-                        return Err(Error::DuplicatePublicKey);
-                    }
+                    check_new_key(&keys, &method)?;
                     self.env().emit_event(KeyAdded {
                         did,
                         key_id: method.id.clone(),
@@ -823,17 +838,7 @@ mod did_registry {
                 }
                 DidOperation::AddService(service) => {
                     let mut services = self.services.get(did).unwrap_or_default();
-                    check_room(services.len(), MAX_SERVICES, Limit::Services)?;
-                    check_len(&service.id, MAX_ID_LEN, Field::ServiceId)?;
-                    check_len(
-                        &service.service_type,
-                        MAX_SERVICE_TYPE_LEN,
-                        Field::ServiceType,
-                    )?;
-                    check_len(&service.endpoint, MAX_ENDPOINT_LEN, Field::ServiceEndpoint)?;
-                    if services.iter().any(|s| s.id == service.id) {
-                        return Err(Error::DuplicateServiceId);
-                    }
+                    check_new_service(&services, &service)?;
                     self.env().emit_event(ServiceAdded {
                         did,
                         service_id: service.id.clone(),
@@ -855,14 +860,7 @@ mod did_registry {
                     });
                 }
                 DidOperation::AddController(controller) => {
-                    check_room(record.controllers.len(), MAX_CONTROLLERS, Limit::Controllers)?;
-                    if controller == did {
-                        return Err(Error::SelfController);
-                    }
-                    if record.controllers.contains(&controller) {
-                        return Err(Error::DuplicateController);
-                    }
-                    self.active_record(controller)?;
+                    self.check_new_controller(did, &record.controllers, controller)?;
                     record.controllers.push(controller);
                     self.env().emit_event(ControllerAdded { did, controller });
                 }
@@ -889,6 +887,22 @@ mod did_registry {
             record.updated_at = self.env().block_timestamp();
             self.records.insert(did, &record);
             Ok(())
+        }
+
+        fn check_new_controller(
+            &self,
+            did: DidId,
+            controllers: &[DidId],
+            controller: DidId,
+        ) -> Result<()> {
+            check_room(controllers.len(), MAX_CONTROLLERS, Limit::Controllers)?;
+            if controller == did {
+                return Err(Error::SelfController);
+            }
+            if controllers.contains(&controller) {
+                return Err(Error::DuplicateController);
+            }
+            self.active_record(controller).map(|_| ())
         }
 
         /// The record of `did`, if it exists and is active.
@@ -1030,6 +1044,33 @@ mod did_registry {
         let mut out = [0u8; 32];
         Blake2x256::hash(input, &mut out);
         out
+    }
+
+    fn check_new_key(keys: &[VerificationMethod], method: &VerificationMethod) -> Result<()> {
+        check_room(keys.len(), MAX_KEYS, Limit::Keys)?;
+        check_len(&method.id, MAX_ID_LEN, Field::KeyId)?;
+        check_public_key(method.key_type, &method.public_key)?;
+        if method.purposes.is_empty() {
+            return Err(Error::NoKeyPurpose);
+        }
+        if keys.iter().any(|k| k.id == method.id) {
+            return Err(Error::DuplicateKeyId);
+        }
+        if keys.iter().any(|k| k.public_key == method.public_key) {
+            return Err(Error::DuplicatePublicKey);
+        }
+        Ok(())
+    }
+
+    fn check_new_service(services: &[Service], service: &Service) -> Result<()> {
+        check_room(services.len(), MAX_SERVICES, Limit::Services)?;
+        check_len(&service.id, MAX_ID_LEN, Field::ServiceId)?;
+        check_len(&service.service_type, MAX_SERVICE_TYPE_LEN, Field::ServiceType)?;
+        check_len(&service.endpoint, MAX_ENDPOINT_LEN, Field::ServiceEndpoint)?;
+        if services.iter().any(|s| s.id == service.id) {
+            return Err(Error::DuplicateServiceId);
+        }
+        Ok(())
     }
 
     fn check_room(len: usize, max: u32, what: Limit) -> Result<()> {

@@ -1,1 +1,1101 @@
+//! Unit tests on ink!'s off-chain environment: every message, every failure path, and for every
+//! failure that nothing observable changed.
 
+use crate::did_registry::DidRegistry;
+use crate::*;
+use cgrid_shared::{
+    did_create_preimage, did_id_preimage, did_op_preimage, DidCreation, DidId, DidOperation,
+    DidRegistry as _, DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, Service, Subject,
+    VerificationMethod,
+};
+use ink::env::hash::Blake2x256;
+use ink::env::test::{self, DefaultAccounts};
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+
+// --- fixtures ------------------------------------------------------------------------------
+
+fn accounts() -> DefaultAccounts<Env> {
+    test::default_accounts::<Env>()
+}
+
+fn set_caller(account: AccountId) {
+    test::set_caller::<Env>(account);
+}
+
+fn set_now(ms: u64) {
+    test::set_block_timestamp::<Env>(ms);
+}
+
+fn registry() -> DidRegistry {
+    set_caller(accounts().alice);
+    DidRegistry::new()
+}
+
+fn blake2(input: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    ink::env::hash_bytes::<Blake2x256>(input, &mut out);
+    out
+}
+
+fn contract_address() -> AccountId {
+    ink::env::account_id::<Env>()
+}
+
+fn event_count() -> usize {
+    test::recorded_events().count()
+}
+
+struct SrKey(schnorrkel::Keypair);
+
+impl SrKey {
+    fn new(seed: u8) -> Self {
+        let mini = schnorrkel::MiniSecretKey::from_bytes(&[seed; 32]).expect("32 bytes");
+        SrKey(mini.expand_to_keypair(schnorrkel::ExpansionMode::Ed25519))
+    }
+    fn public(&self) -> [u8; 32] {
+        self.0.public.to_bytes()
+    }
+    fn sign(&self, hash: &[u8; 32]) -> [u8; 64] {
+        let ctx = schnorrkel::signing_context(b"substrate");
+        self.0.sign(ctx.bytes(hash)).to_bytes()
+    }
+    fn method(&self, id: &str, purposes: KeyPurposes) -> VerificationMethod {
+        VerificationMethod {
+            id: id.into(),
+            key_type: KeyType::Sr25519,
+            public_key: self.public().to_vec(),
+            purposes,
+        }
+    }
+}
+
+struct EcKey(secp256k1::SecretKey);
+
+impl EcKey {
+    fn new(seed: u8) -> Self {
+        EcKey(secp256k1::SecretKey::from_slice(&[seed; 32]).expect("valid scalar"))
+    }
+    fn public(&self) -> Vec<u8> {
+        secp256k1::PublicKey::from_secret_key(secp256k1::SECP256K1, &self.0)
+            .serialize()
+            .to_vec()
+    }
+    fn sign(&self, hash: &[u8; 32]) -> [u8; 65] {
+        let msg = secp256k1::Message::from_digest_slice(hash).expect("32 bytes");
+        let (rec, compact) = secp256k1::SECP256K1
+            .sign_ecdsa_recoverable(&msg, &self.0)
+            .serialize_compact();
+        let mut out = [0u8; 65];
+        out[..64].copy_from_slice(&compact);
+        out[64] = u8::try_from(rec.to_i32()).expect("0..=3");
+        out
+    }
+}
+
+fn capability() -> KeyPurposes {
+    KeyPurposes {
+        capability_invocation: true,
+        ..Default::default()
+    }
+}
+
+fn service(id: &str) -> Service {
+    Service {
+        id: id.into(),
+        service_type: "ComputeGridController".into(),
+        endpoint: "https://provider.example/api".into(),
+    }
+}
+
+fn create_as(c: &mut DidRegistry, account: AccountId, content: DidCreation) -> DidId {
+    set_caller(account);
+    c.create_did(content).expect("create_did")
+}
+
+fn sign_op(c: &DidRegistry, key: &SrKey, did: DidId, op: &DidOperation) -> DidSignature {
+    let nonce = c.resolve(did).expect("did").nonce;
+    DidSignature::Sr25519(key.sign(&blake2(&did_op_preimage(
+        &contract_address(),
+        &did,
+        nonce,
+        op,
+    ))))
+}
+
+/// Everything observable about the registry for the given DIDs and accounts.
+fn snapshot(c: &DidRegistry, dids: &[DidId], accounts: &[AccountId]) -> String {
+    let per_did: Vec<_> = dids
+        .iter()
+        .map(|d| (c.resolve(*d), c.roles_of(*d), Role::ALL.map(|r| c.role_grant(*d, r))))
+        .collect();
+    let per_account: Vec<_> = accounts
+        .iter()
+        .map(|a| (c.did_of(*a), c.generation_of(*a), c.is_authority(*a)))
+        .collect();
+    format!(
+        "{per_did:?} {per_account:?} {:?} {:?} {} {} events={}",
+        c.root(),
+        c.pending_root(),
+        c.authority_count(),
+        c.did_count(),
+        event_count()
+    )
+}
+
+/// Runs `f`, asserts it failed with `expected` and that nothing observable changed.
+fn fails_cleanly<T: core::fmt::Debug>(
+    c: &mut DidRegistry,
+    dids: &[DidId],
+    expected: Error,
+    f: impl FnOnce(&mut DidRegistry) -> did_registry::Result<T>,
+) {
+    let a = accounts();
+    let everyone = [a.alice, a.bob, a.charlie, a.django, a.eve, a.frank];
+    let before = snapshot(c, dids, &everyone);
+    let result = f(c);
+    assert_eq!(result.unwrap_err(), expected);
+    assert_eq!(snapshot(c, dids, &everyone), before, "state changed on {expected:?}");
+}
+
+// --- constructors and authorities ----------------------------------------------------------
+
+#[ink::test]
+fn new_makes_the_caller_root() {
+    let c = registry();
+    assert_eq!(c.root(), accounts().alice);
+    assert!(c.is_authority(accounts().alice));
+    assert!(!c.is_authority(accounts().bob));
+    assert_eq!(c.authority_count(), 1);
+    assert_eq!(c.pending_root(), None);
+    assert_eq!(c.did_count(), 0);
+}
+
+#[ink::test]
+fn with_root_sets_the_given_root() {
+    set_caller(accounts().bob);
+    let c = DidRegistry::with_root(accounts().charlie);
+    assert_eq!(c.root(), accounts().charlie);
+    assert!(!c.is_authority(accounts().bob));
+}
+
+#[ink::test]
+fn root_adds_and_removes_authorities() {
+    let mut c = registry();
+    let a = accounts();
+    c.add_authority(a.bob).unwrap();
+    assert!(c.is_authority(a.bob));
+    assert_eq!(c.authority_count(), 2);
+    fails_cleanly(&mut c, &[], Error::AlreadyAuthority, |c| c.add_authority(a.bob));
+    fails_cleanly(&mut c, &[], Error::AlreadyAuthority, |c| c.add_authority(a.alice));
+    set_caller(a.bob);
+    fails_cleanly(&mut c, &[], Error::NotRoot, |c| c.add_authority(a.charlie));
+    fails_cleanly(&mut c, &[], Error::NotRoot, |c| c.remove_authority(a.bob));
+    set_caller(a.alice);
+    fails_cleanly(&mut c, &[], Error::CannotRemoveRoot, |c| {
+        c.remove_authority(a.alice)
+    });
+    fails_cleanly(&mut c, &[], Error::UnknownAuthority, |c| {
+        c.remove_authority(a.charlie)
+    });
+    c.remove_authority(a.bob).unwrap();
+    assert!(!c.is_authority(a.bob));
+    assert_eq!(c.authority_count(), 1);
+}
+
+#[ink::test]
+fn root_transfer_takes_two_steps() {
+    let mut c = registry();
+    let a = accounts();
+    set_caller(a.bob);
+    fails_cleanly(&mut c, &[], Error::NotRoot, |c| c.transfer_root(a.bob));
+    set_caller(a.alice);
+    c.transfer_root(a.bob).unwrap();
+    assert_eq!(c.pending_root(), Some(a.bob));
+    assert_eq!(c.root(), a.alice, "root changes only on acceptance");
+    set_caller(a.charlie);
+    fails_cleanly(&mut c, &[], Error::NotPendingRoot, |c| c.accept_root());
+    set_caller(a.bob);
+    c.accept_root().unwrap();
+    assert_eq!(c.root(), a.bob);
+    assert_eq!(c.pending_root(), None);
+    assert!(!c.is_authority(a.alice), "the old root is no longer an authority");
+    set_caller(a.alice);
+    fails_cleanly(&mut c, &[], Error::NotRoot, |c| c.add_authority(a.charlie));
+}
+
+#[ink::test]
+fn accepting_root_as_an_authority_does_not_double_count() {
+    let mut c = registry();
+    let a = accounts();
+    c.add_authority(a.bob).unwrap();
+    c.transfer_root(a.bob).unwrap();
+    set_caller(a.bob);
+    c.accept_root().unwrap();
+    assert_eq!(c.authority_count(), 1);
+    fails_cleanly(&mut c, &[], Error::CannotRemoveRoot, |c| {
+        c.remove_authority(a.bob)
+    });
+}
+
+// --- creating DIDs -------------------------------------------------------------------------
+
+#[ink::test]
+fn create_did_derives_the_id_and_stores_the_document() {
+    let mut c = registry();
+    let a = accounts();
+    set_now(1_000);
+    let key = SrKey::new(1);
+    let content = DidCreation {
+        keys: vec![key.method("key-1", KeyPurposes::ALL)],
+        services: vec![service("controller")],
+        controllers: vec![],
+    };
+    let did = create_as(&mut c, a.bob, content.clone());
+    assert_eq!(did, blake2(&did_id_preimage(&contract_address(), &a.bob, 0)));
+    let doc = c.resolve(did).unwrap();
+    assert_eq!(doc.id, did);
+    assert_eq!(doc.account, a.bob);
+    assert_eq!(doc.verification_methods, content.keys);
+    assert_eq!(doc.services, content.services);
+    assert!(doc.controllers.is_empty());
+    assert_eq!((doc.created_at, doc.updated_at, doc.nonce), (1_000, 1_000, 0));
+    assert!(!doc.deactivated);
+    assert_eq!(c.did_of(a.bob), Some(did));
+    assert_eq!(c.generation_of(a.bob), 1);
+    assert_eq!(c.did_count(), 1);
+    assert!(c.is_active(did));
+    // DidCreated + KeyAdded + ServiceAdded
+    assert_eq!(event_count(), 3);
+}
+
+#[ink::test]
+fn an_account_has_one_active_did() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    fails_cleanly(&mut c, &[did], Error::AccountHasDid(did), |c| {
+        c.create_did(DidCreation::default())
+    });
+}
+
+#[ink::test]
+fn invalid_initial_content_creates_nothing() {
+    let mut c = registry();
+    let a = accounts();
+    set_caller(a.bob);
+    let key = SrKey::new(1);
+    let bad_key = VerificationMethod {
+        public_key: vec![1; 31],
+        ..key.method("k", KeyPurposes::ALL)
+    };
+    let expected_did = blake2(&did_id_preimage(&contract_address(), &a.bob, 0));
+    fails_cleanly(
+        &mut c,
+        &[expected_did],
+        Error::BadPublicKeyLength {
+            key_type: KeyType::Sr25519,
+            expected: 32,
+            got: 31,
+        },
+        |c| {
+            c.create_did(DidCreation {
+                keys: vec![key.method("ok", KeyPurposes::ALL), bad_key],
+                ..Default::default()
+            })
+        },
+    );
+    fails_cleanly(&mut c, &[expected_did], Error::DuplicateServiceId, |c| {
+        c.create_did(DidCreation {
+            services: vec![service("s"), service("s")],
+            ..Default::default()
+        })
+    });
+    fails_cleanly(&mut c, &[expected_did], Error::DidNotFound([9; 32]), |c| {
+        c.create_did(DidCreation {
+            controllers: vec![[9; 32]],
+            ..Default::default()
+        })
+    });
+    let too_many = (0..=MAX_KEYS)
+        .map(|i| SrKey::new(u8::try_from(i + 10).unwrap()).method(&format!("k{i}"), capability()))
+        .collect();
+    fails_cleanly(
+        &mut c,
+        &[expected_did],
+        Error::TooMany {
+            what: Limit::Keys,
+            max: MAX_KEYS,
+        },
+        |c| {
+            c.create_did(DidCreation {
+                keys: too_many,
+                ..Default::default()
+            })
+        },
+    );
+    assert_eq!(c.did_count(), 0);
+}
+
+#[ink::test]
+fn relayed_creation_binds_the_did_to_the_signing_key() {
+    let mut c = registry();
+    let a = accounts();
+    let user = SrKey::new(42);
+    let account = AccountId::from(user.public());
+    let content = DidCreation {
+        keys: vec![user.method("key-1", KeyPurposes::ALL)],
+        ..Default::default()
+    };
+    let sig = user.sign(&blake2(&did_create_preimage(
+        &contract_address(),
+        &account,
+        0,
+        &content,
+    )));
+    // Signed by someone else: rejected.
+    let other = SrKey::new(43);
+    let forged = other.sign(&blake2(&did_create_preimage(
+        &contract_address(),
+        &account,
+        0,
+        &content,
+    )));
+    set_caller(a.alice);
+    fails_cleanly(&mut c, &[], Error::BadSignature, |c| {
+        c.create_did_for(user.public(), content.clone(), forged)
+    });
+    // Content changed after signing: rejected.
+    fails_cleanly(&mut c, &[], Error::BadSignature, |c| {
+        c.create_did_for(user.public(), DidCreation::default(), sig)
+    });
+    let did = c.create_did_for(user.public(), content.clone(), sig).unwrap();
+    let doc = c.resolve(did).unwrap();
+    assert_eq!(doc.account, account);
+    assert_eq!(c.did_of(account), Some(did));
+    assert_eq!(c.did_of(a.alice), None, "the relayer gets no DID");
+    // The user deactivates; replaying the old creation signature cannot recreate a DID.
+    set_caller(account);
+    c.deactivate(did).unwrap();
+    set_caller(a.alice);
+    fails_cleanly(&mut c, &[did], Error::BadSignature, |c| {
+        c.create_did_for(user.public(), content.clone(), sig)
+    });
+}
+
+#[ink::test]
+fn a_creation_signature_is_bound_to_this_registry() {
+    let mut c = registry();
+    let user = SrKey::new(42);
+    let account = AccountId::from(user.public());
+    let content = DidCreation::default();
+    let sig = user.sign(&blake2(&did_create_preimage(
+        &AccountId::from([0xEE; 32]),
+        &account,
+        0,
+        &content,
+    )));
+    fails_cleanly(&mut c, &[], Error::BadSignature, |c| {
+        c.create_did_for(user.public(), content.clone(), sig)
+    });
+}
+
+// --- keys ----------------------------------------------------------------------------------
+
+#[ink::test]
+fn keys_are_added_rotated_and_removed() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    set_now(5);
+    let k1 = SrKey::new(1);
+    c.add_key(did, k1.method("key-1", KeyPurposes::ALL)).unwrap();
+    let ec = EcKey::new(3);
+    c.add_key(
+        did,
+        VerificationMethod {
+            id: "ec".into(),
+            key_type: KeyType::Ecdsa,
+            public_key: ec.public(),
+            purposes: capability(),
+        },
+    )
+    .unwrap();
+    let k2 = SrKey::new(2);
+    c.rotate_key(did, "key-1".into(), KeyType::Sr25519, k2.public().to_vec())
+        .unwrap();
+    let doc = c.resolve(did).unwrap();
+    assert_eq!(doc.verification_methods.len(), 2);
+    assert_eq!(doc.verification_methods[0].public_key, k2.public().to_vec());
+    assert_eq!(doc.verification_methods[0].purposes, KeyPurposes::ALL);
+    assert_eq!(doc.updated_at, 5);
+    c.remove_key(did, "ec".into()).unwrap();
+    assert_eq!(c.resolve(did).unwrap().verification_methods.len(), 1);
+}
+
+#[ink::test]
+fn bad_keys_are_rejected_without_change() {
+    let mut c = registry();
+    let a = accounts();
+    let k1 = SrKey::new(1);
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            keys: vec![k1.method("key-1", KeyPurposes::ALL)],
+            ..Default::default()
+        },
+    );
+    let d = [did];
+    let k2 = SrKey::new(2);
+    fails_cleanly(&mut c, &d, Error::DuplicateKeyId, |c| {
+        c.add_key(did, k2.method("key-1", capability()))
+    });
+    fails_cleanly(&mut c, &d, Error::DuplicatePublicKey, |c| {
+        c.add_key(did, k1.method("key-2", capability()))
+    });
+    fails_cleanly(&mut c, &d, Error::NoKeyPurpose, |c| {
+        c.add_key(did, k2.method("key-2", KeyPurposes::default()))
+    });
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::BadLength {
+            field: Field::KeyId,
+            len: 0,
+            max: MAX_ID_LEN,
+        },
+        |c| c.add_key(did, k2.method("", capability())),
+    );
+    let long = "x".repeat(33);
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::BadLength {
+            field: Field::KeyId,
+            len: 33,
+            max: MAX_ID_LEN,
+        },
+        |c| c.add_key(did, k2.method(&long, capability())),
+    );
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::BadPublicKeyLength {
+            key_type: KeyType::Ecdsa,
+            expected: 33,
+            got: 32,
+        },
+        |c| {
+            c.add_key(
+                did,
+                VerificationMethod {
+                    key_type: KeyType::Ecdsa,
+                    ..k2.method("ec", capability())
+                },
+            )
+        },
+    );
+    fails_cleanly(&mut c, &d, Error::KeyNotFound, |c| {
+        c.remove_key(did, "nope".into())
+    });
+    fails_cleanly(&mut c, &d, Error::KeyNotFound, |c| {
+        c.rotate_key(did, "nope".into(), KeyType::Sr25519, k2.public().to_vec())
+    });
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::BadPublicKeyLength {
+            key_type: KeyType::Sr25519,
+            expected: 32,
+            got: 3,
+        },
+        |c| c.rotate_key(did, "key-1".into(), KeyType::Sr25519, vec![1, 2, 3]),
+    );
+    fails_cleanly(&mut c, &d, Error::DuplicatePublicKey, |c| {
+        c.rotate_key(did, "key-1".into(), KeyType::Sr25519, k1.public().to_vec())
+    });
+}
+
+#[ink::test]
+fn key_count_is_bounded() {
+    let mut c = registry();
+    let did = create_as(&mut c, accounts().bob, DidCreation::default());
+    for i in 0..MAX_KEYS {
+        let key = SrKey::new(u8::try_from(i + 1).unwrap());
+        c.add_key(did, key.method(&format!("k{i}"), capability())).unwrap();
+    }
+    let extra = SrKey::new(200);
+    fails_cleanly(
+        &mut c,
+        &[did],
+        Error::TooMany {
+            what: Limit::Keys,
+            max: MAX_KEYS,
+        },
+        |c| c.add_key(did, extra.method("extra", capability())),
+    );
+}
+
+#[ink::test]
+fn only_the_account_or_a_controller_may_change_a_did() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    set_caller(a.charlie);
+    let key = SrKey::new(1);
+    fails_cleanly(&mut c, &[did], Error::NotController(did), |c| {
+        c.add_key(did, key.method("k", capability()))
+    });
+    fails_cleanly(&mut c, &[did], Error::NotController(did), |c| {
+        c.add_service(did, service("s"))
+    });
+    fails_cleanly(&mut c, &[did], Error::NotController(did), |c| c.deactivate(did));
+    set_caller(a.alice);
+    fails_cleanly(&mut c, &[did], Error::NotController(did), |c| {
+        c.add_controller(did, [1; 32])
+    });
+    fails_cleanly(&mut c, &[did], Error::DidNotFound([7; 32]), |c| {
+        c.add_key([7; 32], key.method("k", capability()))
+    });
+}
+
+// --- services ------------------------------------------------------------------------------
+
+#[ink::test]
+fn services_are_added_removed_and_bounded() {
+    let mut c = registry();
+    let did = create_as(&mut c, accounts().bob, DidCreation::default());
+    for i in 0..MAX_SERVICES {
+        c.add_service(did, service(&format!("s{i}"))).unwrap();
+    }
+    let d = [did];
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::TooMany {
+            what: Limit::Services,
+            max: MAX_SERVICES,
+        },
+        |c| c.add_service(did, service("one-more")),
+    );
+    c.remove_service(did, "s3".into()).unwrap();
+    fails_cleanly(&mut c, &d, Error::ServiceNotFound, |c| {
+        c.remove_service(did, "s3".into())
+    });
+    fails_cleanly(&mut c, &d, Error::DuplicateServiceId, |c| {
+        c.add_service(did, service("s4"))
+    });
+    let long_endpoint = Service {
+        endpoint: "h".repeat(257),
+        ..service("s3")
+    };
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::BadLength {
+            field: Field::ServiceEndpoint,
+            len: 257,
+            max: MAX_ENDPOINT_LEN,
+        },
+        |c| c.add_service(did, long_endpoint),
+    );
+    let no_type = Service {
+        service_type: String::new(),
+        ..service("s3")
+    };
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::BadLength {
+            field: Field::ServiceType,
+            len: 0,
+            max: MAX_SERVICE_TYPE_LEN,
+        },
+        |c| c.add_service(did, no_type),
+    );
+    c.add_service(did, service("s3")).unwrap();
+    assert_eq!(c.resolve(did).unwrap().services.len(), 25);
+}
+
+// --- controllers ---------------------------------------------------------------------------
+
+#[ink::test]
+fn controllers_may_act_for_the_did() {
+    let mut c = registry();
+    let a = accounts();
+    let org = create_as(&mut c, a.charlie, DidCreation::default());
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            controllers: vec![org],
+            ..Default::default()
+        },
+    );
+    assert!(c.can_act_for(did, a.bob));
+    assert!(c.can_act_for(did, a.charlie));
+    assert!(!c.can_act_for(did, a.django));
+    set_caller(a.charlie);
+    c.add_service(did, service("managed")).unwrap();
+    let d = [did, org];
+    fails_cleanly(&mut c, &d, Error::DuplicateController, |c| {
+        c.add_controller(did, org)
+    });
+    fails_cleanly(&mut c, &d, Error::SelfController, |c| c.add_controller(did, did));
+    fails_cleanly(&mut c, &d, Error::DidNotFound([5; 32]), |c| {
+        c.add_controller(did, [5; 32])
+    });
+    fails_cleanly(&mut c, &d, Error::ControllerNotFound, |c| {
+        c.remove_controller(did, [5; 32])
+    });
+    set_caller(a.bob);
+    c.remove_controller(did, org).unwrap();
+    assert!(!c.can_act_for(did, a.charlie));
+    set_caller(a.charlie);
+    fails_cleanly(&mut c, &d, Error::NotController(did), |c| {
+        c.add_service(did, service("again"))
+    });
+}
+
+#[ink::test]
+fn a_deactivated_controller_loses_its_power() {
+    let mut c = registry();
+    let a = accounts();
+    let org = create_as(&mut c, a.charlie, DidCreation::default());
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            controllers: vec![org],
+            ..Default::default()
+        },
+    );
+    set_caller(a.charlie);
+    c.deactivate(org).unwrap();
+    assert!(!c.can_act_for(did, a.charlie));
+    fails_cleanly(&mut c, &[did, org], Error::NotController(did), |c| {
+        c.add_service(did, service("x"))
+    });
+    // Nor can a deactivated DID become a controller.
+    let other = create_as(&mut c, a.django, DidCreation::default());
+    fails_cleanly(&mut c, &[did, org, other], Error::DidDeactivated(org), |c| {
+        c.add_controller(other, org)
+    });
+}
+
+#[ink::test]
+fn controller_count_is_bounded() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    let mut controllers = vec![];
+    for i in 0..=MAX_CONTROLLERS {
+        controllers.push(create_as(
+            &mut c,
+            AccountId::from([u8::try_from(100 + i).unwrap(); 32]),
+            DidCreation::default(),
+        ));
+    }
+    set_caller(a.bob);
+    for ctl in &controllers[..usize::try_from(MAX_CONTROLLERS).unwrap()] {
+        c.add_controller(did, *ctl).unwrap();
+    }
+    let last = *controllers.last().unwrap();
+    fails_cleanly(
+        &mut c,
+        &[did],
+        Error::TooMany {
+            what: Limit::Controllers,
+            max: MAX_CONTROLLERS,
+        },
+        |c| c.add_controller(did, last),
+    );
+}
+
+// --- deactivation --------------------------------------------------------------------------
+
+#[ink::test]
+fn deactivation_is_final_and_ids_are_never_reused() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    set_caller(a.alice);
+    c.grant_role(did, Role::Provider, 1_000, [1; 32]).unwrap();
+    assert!(c.has_role(Subject::Did(did), Role::Provider));
+    set_caller(a.bob);
+    c.deactivate(did).unwrap();
+    let doc = c.resolve(did).unwrap();
+    assert!(doc.deactivated);
+    assert!(!c.is_active(did));
+    assert_eq!(c.did_of(a.bob), None);
+    assert!(!c.has_role(Subject::Did(did), Role::Provider));
+    assert!(!c.has_role(Subject::Account(a.bob), Role::Provider));
+    assert!(!c.can_act_for(did, a.bob));
+    assert!(c.roles_of(did).is_empty());
+    let d = [did];
+    fails_cleanly(&mut c, &d, Error::DidDeactivated(did), |c| c.deactivate(did));
+    fails_cleanly(&mut c, &d, Error::DidDeactivated(did), |c| {
+        c.add_service(did, service("s"))
+    });
+    set_caller(a.alice);
+    fails_cleanly(&mut c, &d, Error::DidDeactivated(did), |c| {
+        c.grant_role(did, Role::Consumer, 1_000, [0; 32])
+    });
+    // The account may start again, under a new id; the old one stays deactivated.
+    let again = create_as(&mut c, a.bob, DidCreation::default());
+    assert_ne!(again, did);
+    assert_eq!(again, blake2(&did_id_preimage(&contract_address(), &a.bob, 1)));
+    assert!(c.resolve(did).unwrap().deactivated);
+    assert!(!c.has_role(Subject::Account(a.bob), Role::Provider));
+}
+
+// --- relayed operations --------------------------------------------------------------------
+
+fn did_with_key(c: &mut DidRegistry, account: AccountId, key: &SrKey) -> DidId {
+    create_as(
+        c,
+        account,
+        DidCreation {
+            keys: vec![key.method("cap", capability())],
+            ..Default::default()
+        },
+    )
+}
+
+#[ink::test]
+fn a_signed_operation_is_applied_once() {
+    let mut c = registry();
+    let a = accounts();
+    let key = SrKey::new(1);
+    let did = did_with_key(&mut c, a.bob, &key);
+    let op = DidOperation::AddService(service("relayed"));
+    let sig = sign_op(&c, &key, did, &op);
+    set_caller(a.eve); // a relayer with no rights over the DID
+    c.execute_signed(did, 0, op.clone(), did, "cap".into(), sig)
+        .unwrap();
+    let doc = c.resolve(did).unwrap();
+    assert_eq!(doc.services, vec![service("relayed")]);
+    assert_eq!(doc.nonce, 1);
+    fails_cleanly(
+        &mut c,
+        &[did],
+        Error::BadNonce {
+            expected: 1,
+            got: 0,
+        },
+        |c| c.execute_signed(did, 0, op.clone(), did, "cap".into(), sig),
+    );
+    // Same op and nonce 1 but the old signature: bad signature.
+    fails_cleanly(&mut c, &[did], Error::BadSignature, |c| {
+        c.execute_signed(did, 1, op.clone(), did, "cap".into(), sig)
+    });
+}
+
+#[ink::test]
+fn signed_operations_check_key_purpose_and_scheme() {
+    let mut c = registry();
+    let a = accounts();
+    let key = SrKey::new(1);
+    let did = did_with_key(&mut c, a.bob, &key);
+    set_caller(a.bob);
+    let auth_only = SrKey::new(2);
+    c.add_key(
+        did,
+        auth_only.method(
+            "auth",
+            KeyPurposes {
+                authentication: true,
+                ..Default::default()
+            },
+        ),
+    )
+    .unwrap();
+    let ed = SrKey::new(3);
+    c.add_key(
+        did,
+        VerificationMethod {
+            key_type: KeyType::Ed25519,
+            ..ed.method("ed", capability())
+        },
+    )
+    .unwrap();
+    let op = DidOperation::RemoveKey { id: "auth".into() };
+    let d = [did];
+    let by_auth = sign_op(&c, &auth_only, did, &op);
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::KeyLacksPurpose(KeyPurpose::CapabilityInvocation),
+        |c| c.execute_signed(did, 0, op.clone(), did, "auth".into(), by_auth),
+    );
+    let by_ed = sign_op(&c, &ed, did, &op);
+    fails_cleanly(
+        &mut c,
+        &d,
+        Error::UnsupportedSignatureKey(KeyType::Ed25519),
+        |c| c.execute_signed(did, 0, op.clone(), did, "ed".into(), by_ed),
+    );
+    fails_cleanly(&mut c, &d, Error::SignatureSchemeMismatch, |c| {
+        c.execute_signed(did, 0, op.clone(), did, "cap".into(), DidSignature::Ecdsa([0; 65]))
+    });
+    fails_cleanly(&mut c, &d, Error::KeyNotFound, |c| {
+        c.execute_signed(did, 0, op.clone(), did, "missing".into(), by_auth)
+    });
+    // A valid signature by a different key under the capability key's id.
+    fails_cleanly(&mut c, &d, Error::BadSignature, |c| {
+        c.execute_signed(did, 0, op.clone(), did, "cap".into(), by_auth)
+    });
+}
+
+#[ink::test]
+fn a_signed_operation_is_bound_to_this_registry_and_did() {
+    let mut c = registry();
+    let a = accounts();
+    let key = SrKey::new(1);
+    let did = did_with_key(&mut c, a.bob, &key);
+    let other = did_with_key(&mut c, a.charlie, &SrKey::new(9));
+    let op = DidOperation::Deactivate;
+    let elsewhere = DidSignature::Sr25519(key.sign(&blake2(&did_op_preimage(
+        &AccountId::from([0xEE; 32]),
+        &did,
+        0,
+        &op,
+    ))));
+    fails_cleanly(&mut c, &[did, other], Error::BadSignature, |c| {
+        c.execute_signed(did, 0, op.clone(), did, "cap".into(), elsewhere)
+    });
+    // A signature over `did` cannot be used on `other`, even with the same key id.
+    let for_did = sign_op(&c, &key, did, &op);
+    fails_cleanly(&mut c, &[did, other], Error::BadSignature, |c| {
+        c.execute_signed(other, 0, op.clone(), other, "cap".into(), for_did)
+    });
+}
+
+#[ink::test]
+fn a_controllers_key_may_sign_and_others_may_not() {
+    let mut c = registry();
+    let a = accounts();
+    let org_key = SrKey::new(7);
+    let org = did_with_key(&mut c, a.charlie, &org_key);
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            controllers: vec![org],
+            ..Default::default()
+        },
+    );
+    let stranger_key = SrKey::new(8);
+    let stranger = did_with_key(&mut c, a.django, &stranger_key);
+    let op = DidOperation::AddService(service("by-org"));
+    let by_stranger = sign_op(&c, &stranger_key, did, &op);
+    fails_cleanly(
+        &mut c,
+        &[did, org, stranger],
+        Error::SignerNotController(stranger),
+        |c| c.execute_signed(did, 0, op.clone(), stranger, "cap".into(), by_stranger),
+    );
+    let by_org = sign_op(&c, &org_key, did, &op);
+    set_caller(a.eve);
+    c.execute_signed(did, 0, op, org, "cap".into(), by_org).unwrap();
+    assert_eq!(c.resolve(did).unwrap().services.len(), 1);
+    assert_eq!(c.resolve(did).unwrap().nonce, 1);
+    assert_eq!(c.resolve(org).unwrap().nonce, 0);
+}
+
+#[ink::test]
+fn ecdsa_keys_sign_operations() {
+    let mut c = registry();
+    let a = accounts();
+    let ec = EcKey::new(5);
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            keys: vec![VerificationMethod {
+                id: "ec".into(),
+                key_type: KeyType::Ecdsa,
+                public_key: ec.public(),
+                purposes: capability(),
+            }],
+            ..Default::default()
+        },
+    );
+    let op = DidOperation::AddService(service("ecdsa"));
+    let hash = blake2(&did_op_preimage(&contract_address(), &did, 0, &op));
+    let wrong = EcKey::new(6).sign(&hash);
+    fails_cleanly(&mut c, &[did], Error::BadSignature, |c| {
+        c.execute_signed(did, 0, op.clone(), did, "ec".into(), DidSignature::Ecdsa(wrong))
+    });
+    let sig = DidSignature::Ecdsa(ec.sign(&hash));
+    c.execute_signed(did, 0, op, did, "ec".into(), sig).unwrap();
+    assert_eq!(c.resolve(did).unwrap().nonce, 1);
+}
+
+#[ink::test]
+fn a_signed_operation_that_fails_changes_nothing() {
+    let mut c = registry();
+    let a = accounts();
+    let key = SrKey::new(1);
+    let did = did_with_key(&mut c, a.bob, &key);
+    let op = DidOperation::RemoveService { id: "absent".into() };
+    let sig = sign_op(&c, &key, did, &op);
+    fails_cleanly(&mut c, &[did], Error::ServiceNotFound, |c| {
+        c.execute_signed(did, 0, op.clone(), did, "cap".into(), sig)
+    });
+    assert_eq!(c.resolve(did).unwrap().nonce, 0, "the nonce is not consumed");
+}
+
+#[ink::test]
+fn verify_did_signature_checks_key_and_purpose() {
+    let mut c = registry();
+    let a = accounts();
+    let issuer = SrKey::new(11);
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            keys: vec![issuer.method(
+                "assert",
+                KeyPurposes {
+                    assertion_method: true,
+                    key_agreement: true,
+                    ..Default::default()
+                },
+            )],
+            ..Default::default()
+        },
+    );
+    let hash = blake2(b"a credential");
+    let sig = DidSignature::Sr25519(issuer.sign(&hash));
+    assert!(c.verify_did_signature(did, "assert".into(), KeyPurpose::AssertionMethod, hash, sig));
+    assert!(!c.verify_did_signature(did, "assert".into(), KeyPurpose::Authentication, hash, sig));
+    assert!(!c.verify_did_signature(did, "assert".into(), KeyPurpose::KeyAgreement, hash, sig));
+    assert!(!c.verify_did_signature(
+        did,
+        "assert".into(),
+        KeyPurpose::AssertionMethod,
+        blake2(b"another"),
+        sig
+    ));
+    set_caller(a.bob);
+    c.deactivate(did).unwrap();
+    assert!(!c.verify_did_signature(did, "assert".into(), KeyPurpose::AssertionMethod, hash, sig));
+}
+
+// --- roles ---------------------------------------------------------------------------------
+
+#[ink::test]
+fn authorities_grant_roles_that_expire() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    set_now(100);
+    set_caller(a.alice);
+    c.add_authority(a.charlie).unwrap();
+    set_caller(a.charlie);
+    c.grant_role(did, Role::Consumer, 200, [7; 32]).unwrap();
+    let grant = c.role_grant(did, Role::Consumer).unwrap();
+    assert_eq!(grant.granted_by, a.charlie);
+    assert_eq!((grant.granted_at, grant.expires_at, grant.evidence), (100, 200, [7; 32]));
+    assert!(c.has_role(Subject::Did(did), Role::Consumer));
+    assert!(c.has_role(Subject::Account(a.bob), Role::Consumer));
+    assert!(!c.has_role(Subject::Did(did), Role::Provider));
+    assert!(!c.has_role(Subject::Account(a.django), Role::Consumer));
+    assert_eq!(c.roles_of(did).len(), 1);
+    set_now(199);
+    assert!(c.has_role(Subject::Did(did), Role::Consumer));
+    set_now(200);
+    assert!(!c.has_role(Subject::Did(did), Role::Consumer), "expired at expires_at");
+    assert!(c.roles_of(did).is_empty());
+    assert!(c.role_grant(did, Role::Consumer).is_some(), "the record is kept");
+    // Renewal.
+    c.grant_role(did, Role::Consumer, 500, [8; 32]).unwrap();
+    assert!(c.has_role(Subject::Account(a.bob), Role::Consumer));
+}
+
+#[ink::test]
+fn role_grants_and_revocations_are_guarded() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    set_now(100);
+    set_caller(a.bob);
+    fails_cleanly(&mut c, &[did], Error::NotAuthority, |c| {
+        c.grant_role(did, Role::Provider, 1_000, [0; 32])
+    });
+    set_caller(a.alice);
+    fails_cleanly(
+        &mut c,
+        &[did],
+        Error::ExpiryInPast {
+            now: 100,
+            expires_at: 100,
+        },
+        |c| c.grant_role(did, Role::Provider, 100, [0; 32]),
+    );
+    fails_cleanly(&mut c, &[did], Error::DidNotFound([3; 32]), |c| {
+        c.grant_role([3; 32], Role::Provider, 1_000, [0; 32])
+    });
+    fails_cleanly(&mut c, &[did], Error::RoleNotGranted(Role::Regulator), |c| {
+        c.revoke_role(did, Role::Regulator)
+    });
+    c.grant_role(did, Role::Regulator, 1_000, [0; 32]).unwrap();
+    set_caller(a.bob);
+    fails_cleanly(&mut c, &[did], Error::NotAuthority, |c| {
+        c.revoke_role(did, Role::Regulator)
+    });
+    set_caller(a.alice);
+    c.revoke_role(did, Role::Regulator).unwrap();
+    assert!(!c.has_role(Subject::Did(did), Role::Regulator));
+    assert_eq!(c.role_grant(did, Role::Regulator), None);
+}
+
+#[ink::test]
+fn a_removed_authority_can_no_longer_grant() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    set_caller(a.alice);
+    c.add_authority(a.charlie).unwrap();
+    c.remove_authority(a.charlie).unwrap();
+    set_caller(a.charlie);
+    fails_cleanly(&mut c, &[did], Error::NotAuthority, |c| {
+        c.grant_role(did, Role::Issuer, 1_000, [0; 32])
+    });
+}
+
+#[ink::test]
+fn every_change_emits_an_event() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    let mut expected = 1;
+    assert_eq!(event_count(), expected);
+    let key = SrKey::new(1);
+    let steps: Vec<Box<dyn Fn(&mut DidRegistry) -> did_registry::Result<()>>> = vec![
+        Box::new(|c| c.add_key(did, key.method("k", capability()))),
+        Box::new(|c| c.rotate_key(did, "k".into(), KeyType::Sr25519, vec![9; 32])),
+        Box::new(|c| c.remove_key(did, "k".into())),
+        Box::new(|c| c.add_service(did, service("s"))),
+        Box::new(|c| c.remove_service(did, "s".into())),
+    ];
+    set_caller(a.bob);
+    for step in steps {
+        step(&mut c).unwrap();
+        expected += 1;
+        assert_eq!(event_count(), expected);
+    }
+    set_caller(a.alice);
+    c.add_authority(a.charlie).unwrap();
+    c.grant_role(did, Role::Issuer, 1_000, [0; 32]).unwrap();
+    c.revoke_role(did, Role::Issuer).unwrap();
+    c.remove_authority(a.charlie).unwrap();
+    c.transfer_root(a.django).unwrap();
+    set_caller(a.django);
+    c.accept_root().unwrap();
+    set_caller(a.bob);
+    c.deactivate(did).unwrap();
+    assert_eq!(event_count(), expected + 7);
+}
