@@ -1,1 +1,220 @@
-//! Shared helpers for ComputeGrid's end-to-end tests and benchmarks.
+//! # cgrid-e2e: the embedded chain harness
+//!
+//! An in-process pallet-contracts runtime (`ink_sandbox`'s `DefaultSandbox`, the runtime that
+//! ink_e2e's `runtime_only` backend uses) with the few helpers that tests and benchmarks need:
+//! deploy a release bundle built by `scripts/build-contracts.sh`, call a message by name, read
+//! the weight it consumed, and set the block time.
+//!
+//! The ink_e2e tests in `tests/` exercise the contracts through their generated call builders;
+//! this harness is for what ink_e2e does not expose (block time, exact weights of the release
+//! Wasm) and for the benchmark binary.
+
+use ink_sandbox::api::prelude::*;
+use ink_sandbox::frame_support::sp_io::hashing::blake2_256;
+use ink_sandbox::pallet_contracts::Determinism;
+use ink_sandbox::{DefaultSandbox, Sandbox};
+use scale::{Decode, Encode};
+use std::path::PathBuf;
+
+pub use ink_sandbox::{AccountId32, Weight};
+
+/// Where `scripts/build-contracts.sh` collects the release bundles: `$CGRID_BUNDLES`, else
+/// `<cargo target dir>/bundles`.
+pub fn bundle_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CGRID_BUNDLES") {
+        return PathBuf::from(dir);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("bundles")
+}
+
+/// The optimised release Wasm of contract `name`.
+pub fn release_wasm(name: &str) -> Result<Vec<u8>, String> {
+    let path = bundle_dir().join(format!("{name}.wasm"));
+    std::fs::read(&path).map_err(|e| {
+        format!(
+            "cannot read {}: {e}; build the bundles first with scripts/build-contracts.sh",
+            path.display()
+        )
+    })
+}
+
+/// The 4-byte selector of an ink! message or constructor: blake2-256 of its name, as ink! 5
+/// derives it (`"Trait::message"` for trait messages).
+pub fn selector(name: &str) -> [u8; 4] {
+    let hash = blake2_256(name.as_bytes());
+    [hash[0], hash[1], hash[2], hash[3]]
+}
+
+/// Call data: selector of `name` followed by the SCALE encoding of `args` (a tuple for several).
+pub fn call_data<A: Encode>(name: &str, args: A) -> Vec<u8> {
+    let mut data = selector(name).to_vec();
+    args.encode_to(&mut data);
+    data
+}
+
+/// An ink! `AccountId` for a sandbox account.
+pub fn ink_account(account: &AccountId32) -> ink::primitives::AccountId {
+    ink::primitives::AccountId::from(*<AccountId32 as AsRef<[u8; 32]>>::as_ref(account))
+}
+
+/// A sandbox account from 32 bytes (e.g. an sr25519 public key).
+pub fn account(bytes: [u8; 32]) -> AccountId32 {
+    AccountId32::new(bytes)
+}
+
+/// The decoded outcome of one message call.
+#[derive(Debug)]
+pub struct Called<T> {
+    pub value: T,
+    /// Whether the contract reverted its state (a message returning `Err` does).
+    pub reverted: bool,
+    pub weight: Weight,
+}
+
+/// The embedded chain.
+pub struct Chain {
+    sandbox: DefaultSandbox,
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Chain {
+    pub const TOKENS: u128 = 1_000_000_000_000_000;
+
+    pub fn new() -> Self {
+        Self {
+            sandbox: DefaultSandbox::default(),
+        }
+    }
+
+    /// Mints `amount` to `who`.
+    pub fn fund(&mut self, who: &AccountId32, amount: u128) {
+        self.sandbox
+            .mint_into(who, amount)
+            .expect("minting in the sandbox cannot fail for a fresh amount");
+    }
+
+    pub fn set_time(&mut self, ms: u64) {
+        self.sandbox.set_timestamp(ms);
+    }
+
+    pub fn time(&mut self) -> u64 {
+        self.sandbox.get_timestamp()
+    }
+
+    /// Uploads and instantiates `wasm` with constructor call data `constructor`.
+    pub fn deploy(
+        &mut self,
+        wasm: &[u8],
+        constructor: Vec<u8>,
+        origin: &AccountId32,
+        salt: &[u8],
+    ) -> Result<AccountId32, String> {
+        self.deploy_weighed(wasm, constructor, origin, salt)
+            .map(|(address, _)| address)
+    }
+
+    /// [`Chain::deploy`], also returning the weight of upload plus instantiation.
+    pub fn deploy_weighed(
+        &mut self,
+        wasm: &[u8],
+        constructor: Vec<u8>,
+        origin: &AccountId32,
+        salt: &[u8],
+    ) -> Result<(AccountId32, Weight), String> {
+        let result = self.sandbox.deploy_contract(
+            wasm.to_vec(),
+            0,
+            constructor,
+            salt.to_vec(),
+            origin.clone(),
+            DefaultSandbox::default_gas_limit(),
+            None,
+        );
+        let weight = result.gas_consumed;
+        let debug = String::from_utf8_lossy(&result.debug_message).into_owned();
+        let ok = result
+            .result
+            .map_err(|e| format!("instantiation failed: {e:?} {debug}"))?;
+        if ok.result.did_revert() {
+            return Err(format!("constructor reverted {debug}"));
+        }
+        Ok((ok.account_id, weight))
+    }
+
+    /// Calls a message and commits its effects (unless the contract reverts).
+    pub fn call<T: Decode>(
+        &mut self,
+        contract: &AccountId32,
+        origin: &AccountId32,
+        data: Vec<u8>,
+    ) -> Result<Called<T>, String> {
+        call_on(&mut self.sandbox, contract, origin, data)
+    }
+
+    /// Like [`Chain::call`], but every effect is discarded (an RPC dry run).
+    pub fn query<T: Decode>(
+        &mut self,
+        contract: &AccountId32,
+        origin: &AccountId32,
+        data: Vec<u8>,
+    ) -> Result<Called<T>, String> {
+        self.sandbox
+            .dry_run(|sandbox| call_on(sandbox, contract, origin, data))
+    }
+}
+
+fn call_on<T: Decode>(
+    sandbox: &mut DefaultSandbox,
+    contract: &AccountId32,
+    origin: &AccountId32,
+    data: Vec<u8>,
+) -> Result<Called<T>, String> {
+    let result = sandbox.call_contract(
+        contract.clone(),
+        0,
+        data,
+        origin.clone(),
+        DefaultSandbox::default_gas_limit(),
+        None,
+        Determinism::Enforced,
+    );
+    let weight = result.gas_consumed;
+    let debug = String::from_utf8_lossy(&result.debug_message).into_owned();
+    let ret = result
+        .result
+        .map_err(|e| format!("call trapped: {e:?} {debug}"))?;
+    let decoded = <Result<T, ink::LangError>>::decode(&mut &ret.data[..])
+        .map_err(|e| format!("cannot decode the return value: {e}"))?
+        .map_err(|e| format!("ink! language error: {e:?}"))?;
+    Ok(Called {
+        value: decoded,
+        reverted: ret.did_revert(),
+        weight,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_match_ink() {
+        // ink! 5: the selector of `flip` is 0x633aa551 (documented in ink!'s own tests).
+        assert_eq!(selector("flip"), [0x63, 0x3a, 0xa5, 0x51]);
+    }
+
+    #[test]
+    fn call_data_appends_scale_arguments() {
+        let data = call_data("flip", (7u32, true));
+        assert_eq!(&data[..4], &selector("flip"));
+        assert_eq!(&data[4..], &[7, 0, 0, 0, 1]);
+    }
+}

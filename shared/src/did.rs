@@ -41,7 +41,12 @@ pub enum Role {
 
 impl Role {
     /// Every role, in declaration order.
-    pub const ALL: [Role; 4] = [Role::Provider, Role::Consumer, Role::Regulator, Role::Issuer];
+    pub const ALL: [Role; 4] = [
+        Role::Provider,
+        Role::Consumer,
+        Role::Regulator,
+        Role::Issuer,
+    ];
 }
 
 /// Whom a role query is about: an account (resolved to its current DID) or a DID.
@@ -180,11 +185,19 @@ pub struct DidCreation {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub enum DidOperation {
     AddKey(VerificationMethod),
-    RemoveKey { id: String },
+    RemoveKey {
+        id: String,
+    },
     /// Replace the public key of an existing method, keeping its id and purposes.
-    RotateKey { id: String, key_type: KeyType, public_key: Vec<u8> },
+    RotateKey {
+        id: String,
+        key_type: KeyType,
+        public_key: Vec<u8>,
+    },
     AddService(Service),
-    RemoveService { id: String },
+    RemoveService {
+        id: String,
+    },
     AddController(DidId),
     RemoveController(DidId),
     /// Irreversible.
@@ -235,7 +248,12 @@ pub struct RoleGrant {
 ///
 /// `(DID_OP_DOMAIN, registry address, did, nonce, op)`, SCALE-encoded. The registry address
 /// and the nonce make a signature valid for one registry and one use only.
-pub fn did_op_preimage(registry: &AccountId, did: &DidId, nonce: u64, op: &DidOperation) -> Vec<u8> {
+pub fn did_op_preimage(
+    registry: &AccountId,
+    did: &DidId,
+    nonce: u64,
+    op: &DidOperation,
+) -> Vec<u8> {
     (DID_OP_DOMAIN, registry, did, nonce, op).encode()
 }
 
@@ -274,7 +292,10 @@ pub fn did_to_string(did: &DidId) -> String {
 
 /// Parses `did:cgrid:0x<64 hex digits>` (the `0x` is optional); `None` if malformed.
 pub fn did_from_str(s: &str) -> Option<DidId> {
-    let rest = s.strip_prefix("did:")?.strip_prefix(DID_METHOD)?.strip_prefix(':')?;
+    let rest = s
+        .strip_prefix("did:")?
+        .strip_prefix(DID_METHOD)?
+        .strip_prefix(':')?;
     let hex = rest.strip_prefix("0x").unwrap_or(rest).as_bytes();
     if hex.len() != 64 {
         return None;
@@ -348,14 +369,20 @@ mod tests {
         assert_eq!(s.len(), "did:cgrid:0x".len() + 64);
         assert_eq!(did_from_str(&s), Some(did));
         assert_eq!(did_from_str(&s.replace("0x", "")), Some(did));
-        assert_eq!(did_from_str(&s.to_uppercase().replace("DID:CGRID:0X", "did:cgrid:0x")), Some(did));
+        assert_eq!(
+            did_from_str(&s.to_uppercase().replace("DID:CGRID:0X", "did:cgrid:0x")),
+            Some(did)
+        );
     }
 
     #[test]
     fn malformed_did_strings_are_rejected() {
         assert_eq!(did_from_str("did:other:0x00"), None);
         assert_eq!(did_from_str("did:cgrid:0x1234"), None);
-        assert_eq!(did_from_str(&format!("did:cgrid:0x{}", "g".repeat(64))), None);
+        assert_eq!(
+            did_from_str(&format!("did:cgrid:0x{}", "g".repeat(64))),
+            None
+        );
         assert_eq!(did_from_str("cgrid:0x"), None);
     }
 
@@ -369,14 +396,20 @@ mod tests {
         assert_ne!(base, did_op_preimage(&other, &did, 0, &op));
         assert_ne!(base, did_op_preimage(&reg, &[4; 32], 0, &op));
         assert_ne!(base, did_op_preimage(&reg, &did, 1, &op));
-        assert_ne!(base, did_op_preimage(&reg, &did, 0, &DidOperation::RemoveController(did)));
+        assert_ne!(
+            base,
+            did_op_preimage(&reg, &did, 0, &DidOperation::RemoveController(did))
+        );
         assert_eq!(&base[..16], &DID_OP_DOMAIN);
         let content = DidCreation::default();
         assert_ne!(
             did_create_preimage(&reg, &other, 0, &content),
             did_create_preimage(&reg, &other, 1, &content)
         );
-        assert_ne!(did_id_preimage(&reg, &other, 0), did_id_preimage(&other, &reg, 0));
+        assert_ne!(
+            did_id_preimage(&reg, &other, 0),
+            did_id_preimage(&other, &reg, 0)
+        );
     }
 
     #[test]
@@ -386,7 +419,10 @@ mod tests {
         assert_eq!(KeyType::Ecdsa.public_key_len(), 33);
         assert!(KeyPurposes::default().is_empty());
         assert!(!KeyPurposes::ALL.is_empty());
-        let p = KeyPurposes { assertion_method: true, ..Default::default() };
+        let p = KeyPurposes {
+            assertion_method: true,
+            ..Default::default()
+        };
         assert!(p.contains(KeyPurpose::AssertionMethod));
         assert!(!p.contains(KeyPurpose::CapabilityInvocation));
     }

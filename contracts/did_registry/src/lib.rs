@@ -264,11 +264,22 @@ mod did_registry {
         /// The caller may not act for this DID.
         NotController(DidId),
         /// A document would hold more than `max` entries.
-        TooMany { what: Limit, max: u32 },
+        TooMany {
+            what: Limit,
+            max: u32,
+        },
         /// A text field is empty or longer than `max` bytes.
-        BadLength { field: Field, len: u32, max: u32 },
+        BadLength {
+            field: Field,
+            len: u32,
+            max: u32,
+        },
         /// The public key has the wrong length for its key type.
-        BadPublicKeyLength { key_type: KeyType, expected: u32, got: u32 },
+        BadPublicKeyLength {
+            key_type: KeyType,
+            expected: u32,
+            got: u32,
+        },
         /// A key must have at least one purpose.
         NoKeyPurpose,
         DuplicateKeyId,
@@ -281,7 +292,10 @@ mod did_registry {
         /// A DID cannot control itself.
         SelfController,
         /// The relayed operation carries the wrong nonce.
-        BadNonce { expected: u64, got: u64 },
+        BadNonce {
+            expected: u64,
+            got: u64,
+        },
         BadSignature,
         /// The key is not listed for the purpose the action needs.
         KeyLacksPurpose(KeyPurpose),
@@ -292,7 +306,10 @@ mod did_registry {
         /// The signing DID is neither the DID nor one of its controllers.
         SignerNotController(DidId),
         /// The expiry is not in the future.
-        ExpiryInPast { now: Timestamp, expires_at: Timestamp },
+        ExpiryInPast {
+            now: Timestamp,
+            expires_at: Timestamp,
+        },
         RoleNotGranted(Role),
         /// A counter would overflow.
         Overflow,
@@ -552,7 +569,8 @@ mod did_registry {
                 return Err(Error::AlreadyAuthority);
             }
             self.authority_count = self.authority_count.checked_add(1).ok_or(Error::Overflow)?;
-            self.authorities.insert(account, &self.env().block_timestamp());
+            self.authorities
+                .insert(account, &self.env().block_timestamp());
             self.env().emit_event(AuthorityAdded { account });
             Ok(())
         }
@@ -695,10 +713,7 @@ mod did_registry {
         pub fn roles_of(&self, did: DidId) -> Vec<(Role, RoleGrant)> {
             Role::ALL
                 .iter()
-                .filter_map(|role| {
-                    self.current_grant(did, *role)
-                        .map(|grant| (*role, grant))
-                })
+                .filter_map(|role| self.current_grant(did, *role).map(|grant| (*role, grant)))
                 .collect()
         }
 
@@ -1065,7 +1080,11 @@ mod did_registry {
     fn check_new_service(services: &[Service], service: &Service) -> Result<()> {
         check_room(services.len(), MAX_SERVICES, Limit::Services)?;
         check_len(&service.id, MAX_ID_LEN, Field::ServiceId)?;
-        check_len(&service.service_type, MAX_SERVICE_TYPE_LEN, Field::ServiceType)?;
+        check_len(
+            &service.service_type,
+            MAX_SERVICE_TYPE_LEN,
+            Field::ServiceType,
+        )?;
         check_len(&service.endpoint, MAX_ENDPOINT_LEN, Field::ServiceEndpoint)?;
         if services.iter().any(|s| s.id == service.id) {
             return Err(Error::DuplicateServiceId);

@@ -127,7 +127,13 @@ fn sign_op(c: &DidRegistry, key: &SrKey, did: DidId, op: &DidOperation) -> DidSi
 fn snapshot(c: &DidRegistry, dids: &[DidId], accounts: &[AccountId]) -> String {
     let per_did: Vec<_> = dids
         .iter()
-        .map(|d| (c.resolve(*d), c.roles_of(*d), Role::ALL.map(|r| c.role_grant(*d, r))))
+        .map(|d| {
+            (
+                c.resolve(*d),
+                c.roles_of(*d),
+                Role::ALL.map(|r| c.role_grant(*d, r)),
+            )
+        })
         .collect();
     let per_account: Vec<_> = accounts
         .iter()
@@ -155,7 +161,11 @@ fn fails_cleanly<T: core::fmt::Debug>(
     let before = snapshot(c, dids, &everyone);
     let result = f(c);
     assert_eq!(result.unwrap_err(), expected);
-    assert_eq!(snapshot(c, dids, &everyone), before, "state changed on {expected:?}");
+    assert_eq!(
+        snapshot(c, dids, &everyone),
+        before,
+        "state changed on {expected:?}"
+    );
 }
 
 // --- constructors and authorities ----------------------------------------------------------
@@ -186,8 +196,12 @@ fn root_adds_and_removes_authorities() {
     c.add_authority(a.bob).unwrap();
     assert!(c.is_authority(a.bob));
     assert_eq!(c.authority_count(), 2);
-    fails_cleanly(&mut c, &[], Error::AlreadyAuthority, |c| c.add_authority(a.bob));
-    fails_cleanly(&mut c, &[], Error::AlreadyAuthority, |c| c.add_authority(a.alice));
+    fails_cleanly(&mut c, &[], Error::AlreadyAuthority, |c| {
+        c.add_authority(a.bob)
+    });
+    fails_cleanly(&mut c, &[], Error::AlreadyAuthority, |c| {
+        c.add_authority(a.alice)
+    });
     set_caller(a.bob);
     fails_cleanly(&mut c, &[], Error::NotRoot, |c| c.add_authority(a.charlie));
     fails_cleanly(&mut c, &[], Error::NotRoot, |c| c.remove_authority(a.bob));
@@ -219,7 +233,10 @@ fn root_transfer_takes_two_steps() {
     c.accept_root().unwrap();
     assert_eq!(c.root(), a.bob);
     assert_eq!(c.pending_root(), None);
-    assert!(!c.is_authority(a.alice), "the old root is no longer an authority");
+    assert!(
+        !c.is_authority(a.alice),
+        "the old root is no longer an authority"
+    );
     set_caller(a.alice);
     fails_cleanly(&mut c, &[], Error::NotRoot, |c| c.add_authority(a.charlie));
 }
@@ -252,14 +269,20 @@ fn create_did_derives_the_id_and_stores_the_document() {
         controllers: vec![],
     };
     let did = create_as(&mut c, a.bob, content.clone());
-    assert_eq!(did, blake2(&did_id_preimage(&contract_address(), &a.bob, 0)));
+    assert_eq!(
+        did,
+        blake2(&did_id_preimage(&contract_address(), &a.bob, 0))
+    );
     let doc = c.resolve(did).unwrap();
     assert_eq!(doc.id, did);
     assert_eq!(doc.account, a.bob);
     assert_eq!(doc.verification_methods, content.keys);
     assert_eq!(doc.services, content.services);
     assert!(doc.controllers.is_empty());
-    assert_eq!((doc.created_at, doc.updated_at, doc.nonce), (1_000, 1_000, 0));
+    assert_eq!(
+        (doc.created_at, doc.updated_at, doc.nonce),
+        (1_000, 1_000, 0)
+    );
     assert!(!doc.deactivated);
     assert_eq!(c.did_of(a.bob), Some(did));
     assert_eq!(c.generation_of(a.bob), 1);
@@ -369,7 +392,9 @@ fn relayed_creation_binds_the_did_to_the_signing_key() {
     fails_cleanly(&mut c, &[], Error::BadSignature, |c| {
         c.create_did_for(user.public(), DidCreation::default(), sig)
     });
-    let did = c.create_did_for(user.public(), content.clone(), sig).unwrap();
+    let did = c
+        .create_did_for(user.public(), content.clone(), sig)
+        .unwrap();
     let doc = c.resolve(did).unwrap();
     assert_eq!(doc.account, account);
     assert_eq!(c.did_of(account), Some(did));
@@ -409,7 +434,8 @@ fn keys_are_added_rotated_and_removed() {
     let did = create_as(&mut c, a.bob, DidCreation::default());
     set_now(5);
     let k1 = SrKey::new(1);
-    c.add_key(did, k1.method("key-1", KeyPurposes::ALL)).unwrap();
+    c.add_key(did, k1.method("key-1", KeyPurposes::ALL))
+        .unwrap();
     let ec = EcKey::new(3);
     c.add_key(
         did,
@@ -523,7 +549,8 @@ fn key_count_is_bounded() {
     let did = create_as(&mut c, accounts().bob, DidCreation::default());
     for i in 0..MAX_KEYS {
         let key = SrKey::new(u8::try_from(i + 1).unwrap());
-        c.add_key(did, key.method(&format!("k{i}"), capability())).unwrap();
+        c.add_key(did, key.method(&format!("k{i}"), capability()))
+            .unwrap();
     }
     let extra = SrKey::new(200);
     fails_cleanly(
@@ -550,7 +577,9 @@ fn only_the_account_or_a_controller_may_change_a_did() {
     fails_cleanly(&mut c, &[did], Error::NotController(did), |c| {
         c.add_service(did, service("s"))
     });
-    fails_cleanly(&mut c, &[did], Error::NotController(did), |c| c.deactivate(did));
+    fails_cleanly(&mut c, &[did], Error::NotController(did), |c| {
+        c.deactivate(did)
+    });
     set_caller(a.alice);
     fails_cleanly(&mut c, &[did], Error::NotController(did), |c| {
         c.add_controller(did, [1; 32])
@@ -642,7 +671,9 @@ fn controllers_may_act_for_the_did() {
     fails_cleanly(&mut c, &d, Error::DuplicateController, |c| {
         c.add_controller(did, org)
     });
-    fails_cleanly(&mut c, &d, Error::SelfController, |c| c.add_controller(did, did));
+    fails_cleanly(&mut c, &d, Error::SelfController, |c| {
+        c.add_controller(did, did)
+    });
     fails_cleanly(&mut c, &d, Error::DidNotFound([5; 32]), |c| {
         c.add_controller(did, [5; 32])
     });
@@ -679,9 +710,12 @@ fn a_deactivated_controller_loses_its_power() {
     });
     // Nor can a deactivated DID become a controller.
     let other = create_as(&mut c, a.django, DidCreation::default());
-    fails_cleanly(&mut c, &[did, org, other], Error::DidDeactivated(org), |c| {
-        c.add_controller(other, org)
-    });
+    fails_cleanly(
+        &mut c,
+        &[did, org, other],
+        Error::DidDeactivated(org),
+        |c| c.add_controller(other, org),
+    );
 }
 
 #[ink::test]
@@ -734,7 +768,9 @@ fn deactivation_is_final_and_ids_are_never_reused() {
     assert!(!c.can_act_for(did, a.bob));
     assert!(c.roles_of(did).is_empty());
     let d = [did];
-    fails_cleanly(&mut c, &d, Error::DidDeactivated(did), |c| c.deactivate(did));
+    fails_cleanly(&mut c, &d, Error::DidDeactivated(did), |c| {
+        c.deactivate(did)
+    });
     fails_cleanly(&mut c, &d, Error::DidDeactivated(did), |c| {
         c.add_service(did, service("s"))
     });
@@ -745,7 +781,10 @@ fn deactivation_is_final_and_ids_are_never_reused() {
     // The account may start again, under a new id; the old one stays deactivated.
     let again = create_as(&mut c, a.bob, DidCreation::default());
     assert_ne!(again, did);
-    assert_eq!(again, blake2(&did_id_preimage(&contract_address(), &a.bob, 1)));
+    assert_eq!(
+        again,
+        blake2(&did_id_preimage(&contract_address(), &a.bob, 1))
+    );
     assert!(c.resolve(did).unwrap().deactivated);
     assert!(!c.has_role(Subject::Account(a.bob), Role::Provider));
 }
@@ -837,7 +876,14 @@ fn signed_operations_check_key_purpose_and_scheme() {
         |c| c.execute_signed(did, 0, op.clone(), did, "ed".into(), by_ed),
     );
     fails_cleanly(&mut c, &d, Error::SignatureSchemeMismatch, |c| {
-        c.execute_signed(did, 0, op.clone(), did, "cap".into(), DidSignature::Ecdsa([0; 65]))
+        c.execute_signed(
+            did,
+            0,
+            op.clone(),
+            did,
+            "cap".into(),
+            DidSignature::Ecdsa([0; 65]),
+        )
     });
     fails_cleanly(&mut c, &d, Error::KeyNotFound, |c| {
         c.execute_signed(did, 0, op.clone(), did, "missing".into(), by_auth)
@@ -898,7 +944,8 @@ fn a_controllers_key_may_sign_and_others_may_not() {
     );
     let by_org = sign_op(&c, &org_key, did, &op);
     set_caller(a.eve);
-    c.execute_signed(did, 0, op, org, "cap".into(), by_org).unwrap();
+    c.execute_signed(did, 0, op, org, "cap".into(), by_org)
+        .unwrap();
     assert_eq!(c.resolve(did).unwrap().services.len(), 1);
     assert_eq!(c.resolve(did).unwrap().nonce, 1);
     assert_eq!(c.resolve(org).unwrap().nonce, 0);
@@ -926,7 +973,14 @@ fn ecdsa_keys_sign_operations() {
     let hash = blake2(&did_op_preimage(&contract_address(), &did, 0, &op));
     let wrong = EcKey::new(6).sign(&hash);
     fails_cleanly(&mut c, &[did], Error::BadSignature, |c| {
-        c.execute_signed(did, 0, op.clone(), did, "ec".into(), DidSignature::Ecdsa(wrong))
+        c.execute_signed(
+            did,
+            0,
+            op.clone(),
+            did,
+            "ec".into(),
+            DidSignature::Ecdsa(wrong),
+        )
     });
     let sig = DidSignature::Ecdsa(ec.sign(&hash));
     c.execute_signed(did, 0, op, did, "ec".into(), sig).unwrap();
@@ -939,12 +993,18 @@ fn a_signed_operation_that_fails_changes_nothing() {
     let a = accounts();
     let key = SrKey::new(1);
     let did = did_with_key(&mut c, a.bob, &key);
-    let op = DidOperation::RemoveService { id: "absent".into() };
+    let op = DidOperation::RemoveService {
+        id: "absent".into(),
+    };
     let sig = sign_op(&c, &key, did, &op);
     fails_cleanly(&mut c, &[did], Error::ServiceNotFound, |c| {
         c.execute_signed(did, 0, op.clone(), did, "cap".into(), sig)
     });
-    assert_eq!(c.resolve(did).unwrap().nonce, 0, "the nonce is not consumed");
+    assert_eq!(
+        c.resolve(did).unwrap().nonce,
+        0,
+        "the nonce is not consumed"
+    );
 }
 
 #[ink::test]
@@ -998,7 +1058,10 @@ fn authorities_grant_roles_that_expire() {
     c.grant_role(did, Role::Consumer, 200, [7; 32]).unwrap();
     let grant = c.role_grant(did, Role::Consumer).unwrap();
     assert_eq!(grant.granted_by, a.charlie);
-    assert_eq!((grant.granted_at, grant.expires_at, grant.evidence), (100, 200, [7; 32]));
+    assert_eq!(
+        (grant.granted_at, grant.expires_at, grant.evidence),
+        (100, 200, [7; 32])
+    );
     assert!(c.has_role(Subject::Did(did), Role::Consumer));
     assert!(c.has_role(Subject::Account(a.bob), Role::Consumer));
     assert!(!c.has_role(Subject::Did(did), Role::Provider));
@@ -1007,9 +1070,15 @@ fn authorities_grant_roles_that_expire() {
     set_now(199);
     assert!(c.has_role(Subject::Did(did), Role::Consumer));
     set_now(200);
-    assert!(!c.has_role(Subject::Did(did), Role::Consumer), "expired at expires_at");
+    assert!(
+        !c.has_role(Subject::Did(did), Role::Consumer),
+        "expired at expires_at"
+    );
     assert!(c.roles_of(did).is_empty());
-    assert!(c.role_grant(did, Role::Consumer).is_some(), "the record is kept");
+    assert!(
+        c.role_grant(did, Role::Consumer).is_some(),
+        "the record is kept"
+    );
     // Renewal.
     c.grant_role(did, Role::Consumer, 500, [8; 32]).unwrap();
     assert!(c.has_role(Subject::Account(a.bob), Role::Consumer));
@@ -1038,9 +1107,12 @@ fn role_grants_and_revocations_are_guarded() {
     fails_cleanly(&mut c, &[did], Error::DidNotFound([3; 32]), |c| {
         c.grant_role([3; 32], Role::Provider, 1_000, [0; 32])
     });
-    fails_cleanly(&mut c, &[did], Error::RoleNotGranted(Role::Regulator), |c| {
-        c.revoke_role(did, Role::Regulator)
-    });
+    fails_cleanly(
+        &mut c,
+        &[did],
+        Error::RoleNotGranted(Role::Regulator),
+        |c| c.revoke_role(did, Role::Regulator),
+    );
     c.grant_role(did, Role::Regulator, 1_000, [0; 32]).unwrap();
     set_caller(a.bob);
     fails_cleanly(&mut c, &[did], Error::NotAuthority, |c| {

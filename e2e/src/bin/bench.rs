@@ -1,1 +1,658 @@
-fn main() {}
+//! Benchmark harness: deploys the release bundles on the embedded chain, calls every message,
+//! and writes the weight each consumed (ref_time, proof_size) plus the optimised Wasm sizes to
+//! `<out>/results.json` and `<out>/RESULTS.md`. Weights and sizes are deterministic.
+//!
+//! `cargo run -p cgrid-e2e --bin bench -- [--out DIR] [--check]` (see `scripts/bench.sh`);
+//! `--check` exits non-zero when a target is missed. Each contract adds a section below.
+
+use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Chain, Weight};
+use cgrid_shared::{
+    did_create_preimage, did_op_preimage, DidCreation, DidDocument, DidId, DidOperation,
+    DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, RoleGrant, Service, Subject,
+    VerificationMethod,
+};
+use did_registry::{Error as DidError, MAX_CONTROLLERS, MAX_KEYS, MAX_SERVICES};
+use scale::{Decode, Encode};
+use serde_json::json;
+use sp_core::{hashing::blake2_256, sr25519, Pair};
+use std::path::PathBuf;
+
+/// Targets from the issues.
+const MAX_WASM_BYTES: usize = 24 * 1024;
+const MAX_REF_TIME: u64 = 10_000_000_000;
+const MAX_HISTORY_DRIFT_PERCENT: f64 = 5.0;
+
+struct Row {
+    contract: &'static str,
+    message: String,
+    case: String,
+    weight: Weight,
+}
+
+struct Check {
+    what: String,
+    ok: bool,
+}
+
+#[derive(Default)]
+struct Report {
+    rows: Vec<Row>,
+    sizes: Vec<(&'static str, usize)>,
+    checks: Vec<Check>,
+}
+
+impl Report {
+    fn row(&mut self, contract: &'static str, message: &str, case: &str, weight: Weight) {
+        self.checks.push(Check {
+            what: format!(
+                "{contract}::{message} ({case}): ref_time {} <= {MAX_REF_TIME}",
+                weight.ref_time()
+            ),
+            ok: weight.ref_time() <= MAX_REF_TIME,
+        });
+        self.rows.push(Row {
+            contract,
+            message: message.into(),
+            case: case.into(),
+            weight,
+        });
+    }
+
+    fn check(&mut self, what: String, ok: bool) {
+        self.checks.push(Check { what, ok });
+    }
+}
+
+/// A deployed contract and the account that calls it.
+struct Bench<'r> {
+    chain: Chain,
+    contract: AccountId32,
+    name: &'static str,
+    report: &'r mut Report,
+}
+
+impl Bench<'_> {
+    /// Calls a message that must succeed (`Result::Ok` for fallible messages) and records it.
+    fn tx<T: Decode + std::fmt::Debug, E: Decode + std::fmt::Debug>(
+        &mut self,
+        origin: &AccountId32,
+        message: &str,
+        case: &str,
+        args: impl Encode,
+    ) -> T {
+        let out = self
+            .chain
+            .call::<Result<T, E>>(&self.contract, origin, call_data(message, args))
+            .unwrap_or_else(|e| panic!("{message}: {e}"));
+        assert!(
+            !out.reverted,
+            "{message} ({case}) reverted: {:?}",
+            out.value
+        );
+        let value = out
+            .value
+            .unwrap_or_else(|e| panic!("{message} ({case}) failed: {e:?}"));
+        self.report.row(self.name, message, case, out.weight);
+        value
+    }
+
+    /// Dry-runs a query and records it.
+    fn query<T: Decode>(
+        &mut self,
+        message: &str,
+        case: &str,
+        args: impl Encode,
+        record: bool,
+    ) -> (T, Weight) {
+        let origin = account([1; 32]);
+        let out = self
+            .chain
+            .query::<T>(&self.contract, &origin, call_data(message, args))
+            .unwrap_or_else(|e| panic!("{message}: {e}"));
+        if record {
+            self.report.row(self.name, message, case, out.weight);
+        }
+        (out.value, out.weight)
+    }
+}
+
+fn sr_method(id: &str, pair: &sr25519::Pair, purposes: KeyPurposes) -> VerificationMethod {
+    VerificationMethod {
+        id: id.into(),
+        key_type: KeyType::Sr25519,
+        public_key: pair.public().0.to_vec(),
+        purposes,
+    }
+}
+
+fn sign(pair: &sr25519::Pair, preimage: &[u8]) -> [u8; 64] {
+    let sig = pair.sign(&blake2_256(preimage));
+    <[u8; 64]>::try_from(AsRef::<[u8]>::as_ref(&sig)).expect("64 bytes")
+}
+
+fn seed_pair(n: u32) -> sr25519::Pair {
+    let mut seed = [0u8; 32];
+    seed[..4].copy_from_slice(&n.to_le_bytes());
+    seed[31] = 0xC6;
+    sr25519::Pair::from_seed(&seed)
+}
+
+fn service(id: &str) -> Service {
+    Service {
+        id: id.into(),
+        service_type: "ComputeGridController".into(),
+        endpoint: format!("https://provider-{id}.example.org/api/v1/channels"),
+    }
+}
+
+fn did_registry(report: &mut Report) {
+    type R<T> = Result<T, DidError>;
+    let wasm = release_wasm("did_registry").expect("release bundle");
+    report.sizes.push(("did_registry", wasm.len()));
+    let mut chain = Chain::new();
+    let root = account([1; 32]);
+    let users: Vec<AccountId32> = (2..=40u8).map(|i| account([i; 32])).collect();
+    for who in std::iter::once(&root).chain(&users) {
+        chain.fund(who, Chain::TOKENS);
+    }
+    chain.set_time(1_700_000_000_000);
+    let (contract, deploy_weight) = chain
+        .deploy_weighed(&wasm, call_data("new", ()), &root, b"")
+        .expect("deploy");
+    report.row("did_registry", "new", "upload + instantiate", deploy_weight);
+    let mut b = Bench {
+        chain,
+        contract: contract.clone(),
+        name: "did_registry",
+        report,
+    };
+    let (bob, charlie, dave) = (users[0].clone(), users[1].clone(), users[2].clone());
+
+    // --- creation ---
+    b.tx::<DidId, DidError>(
+        &charlie,
+        "create_did",
+        "empty document",
+        DidCreation::default(),
+    );
+    let key = seed_pair(1);
+    let bob_did: DidId = b.tx::<DidId, DidError>(
+        &bob,
+        "create_did",
+        "1 key, 1 service",
+        DidCreation {
+            keys: vec![sr_method("key-1", &key, KeyPurposes::ALL)],
+            services: vec![service("controller")],
+            controllers: vec![],
+        },
+    );
+    let charlie_did: DidId = b
+        .query::<Option<DidId>>("DidRegistry::did_of", "", ink_account(&charlie), false)
+        .0
+        .expect("did");
+    let user = seed_pair(2);
+    let user_account = account(user.public().0);
+    let content = DidCreation {
+        keys: vec![sr_method("cap", &user, KeyPurposes::ALL)],
+        ..Default::default()
+    };
+    let sig = sign(
+        &user,
+        &did_create_preimage(
+            &ink_account(&contract),
+            &ink_account(&user_account),
+            0,
+            &content,
+        ),
+    );
+    let user_did: DidId = b.tx::<DidId, DidError>(
+        &root,
+        "create_did_for",
+        "relayed, sr25519, 1 key",
+        (user.public().0, content, sig),
+    );
+
+    // --- keys, services, controllers ---
+    let k2 = seed_pair(3);
+    b.tx::<(), DidError>(
+        &bob,
+        "add_key",
+        "2nd key",
+        (bob_did, sr_method("key-2", &k2, KeyPurposes::ALL)),
+    );
+    let k3 = seed_pair(4);
+    b.tx::<(), DidError>(
+        &bob,
+        "rotate_key",
+        "2 keys",
+        (
+            bob_did,
+            "key-2".to_string(),
+            KeyType::Sr25519,
+            k3.public().0.to_vec(),
+        ),
+    );
+    b.tx::<(), DidError>(&bob, "remove_key", "2 keys", (bob_did, "key-2".to_string()));
+    b.tx::<(), DidError>(
+        &bob,
+        "add_service",
+        "2nd service",
+        (bob_did, service("extra")),
+    );
+    b.tx::<(), DidError>(
+        &bob,
+        "remove_service",
+        "2 services",
+        (bob_did, "extra".to_string()),
+    );
+    b.tx::<(), DidError>(
+        &bob,
+        "add_controller",
+        "1st controller",
+        (bob_did, charlie_did),
+    );
+    b.tx::<(), DidError>(
+        &bob,
+        "remove_controller",
+        "1 controller",
+        (bob_did, charlie_did),
+    );
+    let op = DidOperation::AddService(service("relayed"));
+    let op_sig = DidSignature::Sr25519(sign(
+        &user,
+        &did_op_preimage(&ink_account(&contract), &user_did, 0, &op),
+    ));
+    b.tx::<(), DidError>(
+        &dave,
+        "execute_signed",
+        "sr25519, AddService",
+        (user_did, 0u64, op, user_did, "cap".to_string(), op_sig),
+    );
+
+    // --- authorities and roles ---
+    b.tx::<(), DidError>(&root, "add_authority", "", ink_account(&dave));
+    b.tx::<(), DidError>(
+        &dave,
+        "grant_role",
+        "new grant",
+        (bob_did, Role::Provider, u64::MAX / 2, [7u8; 32]),
+    );
+    b.tx::<(), DidError>(
+        &dave,
+        "grant_role",
+        "renewal",
+        (bob_did, Role::Provider, u64::MAX / 2, [8u8; 32]),
+    );
+    b.tx::<(), DidError>(&dave, "revoke_role", "", (bob_did, Role::Provider));
+    b.tx::<(), DidError>(&root, "remove_authority", "", ink_account(&dave));
+    b.tx::<(), DidError>(&root, "transfer_root", "", ink_account(&dave));
+    b.tx::<(), DidError>(&dave, "accept_root", "", ());
+    let root = dave.clone();
+    b.tx::<(), DidError>(
+        &root,
+        "grant_role",
+        "new grant",
+        (bob_did, Role::Consumer, u64::MAX / 2, [7u8; 32]),
+    );
+
+    // --- queries, small document ---
+    b.query::<Option<DidDocument>>("resolve", "1 key, 1 service", bob_did, true);
+    b.query::<bool>(
+        "DidRegistry::has_role",
+        "by DID",
+        (Subject::Did(bob_did), Role::Consumer),
+        true,
+    );
+    b.query::<bool>(
+        "DidRegistry::has_role",
+        "by account",
+        (Subject::Account(ink_account(&bob)), Role::Consumer),
+        true,
+    );
+    b.query::<bool>("DidRegistry::is_authority", "", ink_account(&root), true);
+    b.query::<bool>("DidRegistry::is_active", "", bob_did, true);
+    b.query::<Option<DidId>>("DidRegistry::did_of", "", ink_account(&bob), true);
+    b.query::<bool>(
+        "DidRegistry::can_act_for",
+        "account",
+        (bob_did, ink_account(&bob)),
+        true,
+    );
+    let hash = blake2_256(b"credential");
+    let vsig = DidSignature::Sr25519([0u8; 64]);
+    let real = DidSignature::Sr25519(
+        <[u8; 64]>::try_from(AsRef::<[u8]>::as_ref(&key.sign(&hash))).expect("64"),
+    );
+    let (ok, _) = b.query::<bool>(
+        "DidRegistry::verify_did_signature",
+        "sr25519, valid",
+        (
+            bob_did,
+            "key-1".to_string(),
+            KeyPurpose::AssertionMethod,
+            hash,
+            real,
+        ),
+        true,
+    );
+    assert!(ok, "signature verifies");
+    b.query::<bool>(
+        "DidRegistry::verify_did_signature",
+        "sr25519, invalid",
+        (
+            bob_did,
+            "key-1".to_string(),
+            KeyPurpose::AssertionMethod,
+            hash,
+            vsig,
+        ),
+        true,
+    );
+    b.query::<Vec<(Role, RoleGrant)>>("roles_of", "1 role", bob_did, true);
+
+    // --- the largest document: every bound reached ---
+    let full_owner = users[10].clone();
+    let full = b.tx::<DidId, DidError>(
+        &full_owner,
+        "create_did",
+        "empty document",
+        DidCreation::default(),
+    );
+    for i in 0..MAX_KEYS - 1 {
+        let k = seed_pair(100 + i);
+        let _: () = b
+            .chain
+            .call::<R<()>>(
+                &contract,
+                &full_owner,
+                call_data(
+                    "add_key",
+                    (
+                        full,
+                        sr_method(&format!("key-{i:02}"), &k, KeyPurposes::ALL),
+                    ),
+                ),
+            )
+            .expect("call")
+            .value
+            .expect("add_key");
+    }
+    for i in 0..MAX_SERVICES - 1 {
+        let _: () = b
+            .chain
+            .call::<R<()>>(
+                &contract,
+                &full_owner,
+                call_data("add_service", (full, service(&format!("svc-{i:02}")))),
+            )
+            .expect("call")
+            .value
+            .expect("add_service");
+    }
+    for i in 0..MAX_CONTROLLERS - 1 {
+        let who = users[11 + usize::try_from(i).expect("small")].clone();
+        let c: DidId = b
+            .chain
+            .call::<R<DidId>>(
+                &contract,
+                &who,
+                call_data("create_did", DidCreation::default()),
+            )
+            .expect("call")
+            .value
+            .expect("create");
+        let _: () = b
+            .chain
+            .call::<R<()>>(
+                &contract,
+                &full_owner,
+                call_data("add_controller", (full, c)),
+            )
+            .expect("call")
+            .value
+            .expect("add_controller");
+    }
+    let last_key = seed_pair(999);
+    b.tx::<(), DidError>(
+        &full_owner,
+        "add_key",
+        "20th key (full)",
+        (full, sr_method("key-last", &last_key, KeyPurposes::ALL)),
+    );
+    b.tx::<(), DidError>(
+        &full_owner,
+        "add_service",
+        "25th service (full)",
+        (full, service("svc-last")),
+    );
+    let last_ctl = b
+        .chain
+        .call::<R<DidId>>(
+            &contract,
+            &users[30],
+            call_data("create_did", DidCreation::default()),
+        )
+        .expect("call")
+        .value
+        .expect("create");
+    b.tx::<(), DidError>(
+        &full_owner,
+        "add_controller",
+        "10th controller (full)",
+        (full, last_ctl),
+    );
+    b.tx::<(), DidError>(
+        &full_owner,
+        "rotate_key",
+        "full document",
+        (
+            full,
+            "key-last".to_string(),
+            KeyType::Sr25519,
+            seed_pair(1000).public().0.to_vec(),
+        ),
+    );
+    b.query::<Option<DidDocument>>(
+        "resolve",
+        "full document (20 keys, 25 services, 10 controllers)",
+        full,
+        true,
+    );
+    let last_controller_account = users[30].clone();
+    b.query::<bool>(
+        "DidRegistry::can_act_for",
+        "via 10th controller",
+        (full, ink_account(&last_controller_account)),
+        true,
+    );
+    b.tx::<(), DidError>(&full_owner, "deactivate", "full document", full);
+    b.tx::<(), DidError>(&charlie, "deactivate", "empty document", charlie_did);
+
+    // --- cost after 1 update vs after 1,000 updates ---
+    let subject = users[35].clone();
+    let sdid = b.tx::<DidId, DidError>(
+        &subject,
+        "create_did",
+        "empty document",
+        DidCreation::default(),
+    );
+    let update = |b: &mut Bench, i: u32| {
+        let k = if i % 2 == 0 {
+            seed_pair(5000)
+        } else {
+            seed_pair(5001)
+        };
+        let method = sr_method("rot", &k, KeyPurposes::ALL);
+        let data = if i == 0 {
+            call_data("add_key", (sdid, method))
+        } else {
+            call_data(
+                "rotate_key",
+                (sdid, "rot".to_string(), KeyType::Sr25519, method.public_key),
+            )
+        };
+        let _: () = b
+            .chain
+            .call::<R<()>>(&contract, &subject, data)
+            .expect("call")
+            .value
+            .expect("update");
+        let grant = call_data(
+            "grant_role",
+            (sdid, Role::Provider, u64::MAX / 2 - u64::from(i), [1u8; 32]),
+        );
+        let _: () = b
+            .chain
+            .call::<R<()>>(&contract, &root, grant)
+            .expect("call")
+            .value
+            .expect("grant");
+    };
+    let measure = |b: &mut Bench| {
+        let (_, resolve) = b.query::<Option<DidDocument>>("resolve", "", sdid, false);
+        let (_, has_role) = b.query::<bool>(
+            "DidRegistry::has_role",
+            "",
+            (Subject::Did(sdid), Role::Provider),
+            false,
+        );
+        (resolve, has_role)
+    };
+    update(&mut b, 0);
+    update(&mut b, 1); // the document now has its final shape
+    let one = measure(&mut b);
+    for i in 2..1_001 {
+        update(&mut b, i);
+    }
+    let many = measure(&mut b);
+    for (name, a, z) in [
+        ("resolve", one.0, many.0),
+        ("DidRegistry::has_role", one.1, many.1),
+    ] {
+        b.report.row("did_registry", name, "after 1 update", a);
+        b.report.row("did_registry", name, "after 1,000 updates", z);
+        for (dim, x, y) in [
+            ("ref_time", a.ref_time(), z.ref_time()),
+            ("proof_size", a.proof_size(), z.proof_size()),
+        ] {
+            let drift = (y as f64 - x as f64).abs() * 100.0 / x as f64;
+            b.report.check(
+                format!("did_registry::{name} {dim} after 1,000 updates within {MAX_HISTORY_DRIFT_PERCENT}% of after 1 ({x} -> {y}, {drift:.2}%)"),
+                drift <= MAX_HISTORY_DRIFT_PERCENT,
+            );
+        }
+    }
+    let size = b.report.sizes.last().map(|s| s.1).unwrap_or_default();
+    b.report.check(
+        format!("did_registry Wasm {size} bytes <= {MAX_WASM_BYTES}"),
+        size <= MAX_WASM_BYTES,
+    );
+}
+
+fn write(report: &Report, out: &PathBuf) -> std::io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let rows: Vec<_> = report
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "contract": r.contract,
+                "message": r.message,
+                "case": r.case,
+                "ref_time": r.weight.ref_time(),
+                "proof_size": r.weight.proof_size(),
+            })
+        })
+        .collect();
+    let sizes: serde_json::Map<_, _> = report
+        .sizes
+        .iter()
+        .map(|(n, s)| (n.to_string(), json!(s)))
+        .collect();
+    let checks: Vec<_> = report
+        .checks
+        .iter()
+        .map(|c| json!({"check": c.what, "ok": c.ok}))
+        .collect();
+    let doc = json!({
+        "generated_by": "scripts/bench.sh (cargo run -p cgrid-e2e --bin bench)",
+        "runtime": "ink_sandbox 5.1.1 DefaultSandbox (pallet-contracts 31), release bundles from cargo-contract 5.0.3",
+        "wasm_bytes": sizes,
+        "messages": rows,
+        "checks": checks,
+    });
+    std::fs::write(
+        out.join("results.json"),
+        serde_json::to_string_pretty(&doc)? + "\n",
+    )?;
+
+    let mut md = String::from(
+        "# Benchmark results\n\nGenerated by `scripts/bench.sh`; do not edit. Weights are what pallet-contracts \
+         charged on the embedded chain for the release bundles (deterministic). ref_time in picoseconds \
+         of reference hardware (10^12 = 1 s), proof_size in bytes.\n\n## Wasm sizes\n\n| contract | bytes |\n|---|---:|\n",
+    );
+    for (n, s) in &report.sizes {
+        md += &format!("| {n} | {s} |\n");
+    }
+    md += "\n## Messages\n\n| contract | message | case | ref_time | proof_size |\n|---|---|---|---:|---:|\n";
+    for r in &report.rows {
+        md += &format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            r.contract,
+            r.message,
+            r.case,
+            r.weight.ref_time(),
+            r.weight.proof_size()
+        );
+    }
+    md += "\n## Targets\n\n";
+    for c in &report.checks {
+        if !c.what.contains(": ref_time") || !c.ok {
+            md += &format!("- {} {}\n", if c.ok { "✅" } else { "❌" }, c.what);
+        }
+    }
+    let max = report
+        .rows
+        .iter()
+        .map(|r| r.weight.ref_time())
+        .max()
+        .unwrap_or(0);
+    md += &format!(
+        "- {} every message <= {MAX_REF_TIME} ref_time (largest: {max})\n",
+        if max <= MAX_REF_TIME { "✅" } else { "❌" }
+    );
+    std::fs::write(out.join("RESULTS.md"), md)
+}
+
+fn main() {
+    let mut out = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../bench"));
+    let mut check = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--out" => out = PathBuf::from(args.next().expect("--out needs a directory")),
+            "--check" => check = true,
+            other => {
+                eprintln!("unknown argument {other}; usage: bench [--out DIR] [--check]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let mut report = Report::default();
+    did_registry(&mut report);
+    write(&report, &out).expect("write results");
+    let failed: Vec<_> = report.checks.iter().filter(|c| !c.ok).collect();
+    println!(
+        "bench: {} messages measured, {} targets checked, {} missed; results in {}",
+        report.rows.len(),
+        report.checks.len(),
+        failed.len(),
+        out.display()
+    );
+    for c in &failed {
+        println!("  missed: {}", c.what);
+    }
+    if check && !failed.is_empty() {
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,17 @@
+# Sourced by the other scripts: one place for the pinned toolchain and the build cache.
+# shellcheck shell=bash
+CGRID_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CGRID_ROOT
+# The toolchain pinned in rust-toolchain.toml, set explicitly: cargo called by absolute path can
+# otherwise pick up a rust-toolchain.toml shipped inside a registry crate.
+CGRID_TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$CGRID_ROOT/rust-toolchain.toml")"
+export CGRID_TOOLCHAIN
+export RUSTUP_TOOLCHAIN="$CGRID_TOOLCHAIN"
+# Build cache outside the checkout, so that a fresh clone (CI) reuses earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/computegrid/target}"
+export CGRID_BUNDLES="${CGRID_BUNDLES:-$CARGO_TARGET_DIR/bundles}"
+export CARGO_CONTRACT_VERSION="5.0.3"
+# Every contract crate, in deployment order.
+CGRID_CONTRACTS=(did_registry)
+export CGRID_CONTRACTS
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the build needs, idempotently: the pinned Rust toolchain with rust-src, clippy,
+# rustfmt and the wasm32 target, and cargo-contract 5.0.3. Fast when everything is there.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+if ! command -v rustup >/dev/null; then
+    echo "error: rustup is required (https://rustup.rs); it installs the pinned toolchain" >&2
+    exit 1
+fi
+
+if rustup run "$CGRID_TOOLCHAIN" rustc --version >/dev/null 2>&1; then
+    echo "toolchain $CGRID_TOOLCHAIN: present"
+else
+    step "installing Rust $CGRID_TOOLCHAIN (rustup auto-install is off on our machines)"
+    rustup toolchain install "$CGRID_TOOLCHAIN" --profile minimal \
+        -c rust-src -c clippy -c rustfmt -t wasm32-unknown-unknown
+fi
+# Cheap no-ops when present; they repair a toolchain installed without them.
+rustup component add --toolchain "$CGRID_TOOLCHAIN" rust-src clippy rustfmt 2>&1 | grep -v "is up to date" || true
+rustup target add --toolchain "$CGRID_TOOLCHAIN" wasm32-unknown-unknown 2>&1 | grep -v "is up to date" || true
+
+if cargo contract --version 2>/dev/null | grep -q "cargo-contract-contract $CARGO_CONTRACT_VERSION\|cargo-contract $CARGO_CONTRACT_VERSION\|^cargo-contract-contract ${CARGO_CONTRACT_VERSION}"; then
+    echo "cargo-contract $CARGO_CONTRACT_VERSION: present"
+else
+    step "installing cargo-contract $CARGO_CONTRACT_VERSION (takes 15-25 min on 2 cores, once)"
+    cargo install cargo-contract --version "$CARGO_CONTRACT_VERSION" --locked
+fi
+echo "setup: ok"

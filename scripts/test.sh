@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, clippy, release bundles, unit tests,
+# end-to-end tests on the embedded chain, and the benchmark's target checks.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$CGRID_ROOT"
+
+"$CGRID_ROOT/scripts/setup.sh"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+"$CGRID_ROOT/scripts/build-contracts.sh"
+
+step "cargo test --workspace (unit tests, ink_e2e and sandbox end-to-end tests)"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+step "benchmark targets (figures go to a scratch folder; scripts/bench.sh regenerates bench/)"
+bench_out="$(mktemp -d)"
+cargo run --quiet -p cgrid-e2e --bin bench -- --check --out "$bench_out"
+
+read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }' "$log")
+echo
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"
