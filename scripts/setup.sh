@@ -20,7 +20,8 @@ fi
 rustup component add --toolchain "$CGRID_TOOLCHAIN" rust-src clippy rustfmt 2>&1 | grep -v "is up to date" || true
 rustup target add --toolchain "$CGRID_TOOLCHAIN" wasm32-unknown-unknown 2>&1 | grep -v "is up to date" || true
 
-if cargo contract --version 2>/dev/null | grep -q "cargo-contract-contract $CARGO_CONTRACT_VERSION\|cargo-contract $CARGO_CONTRACT_VERSION\|^cargo-contract-contract ${CARGO_CONTRACT_VERSION}"; then
+# `cargo contract --version` prints e.g. "cargo-contract-contract 5.0.3-unknown-x86_64-…".
+if cargo contract --version 2>/dev/null | grep -q " ${CARGO_CONTRACT_VERSION}-"; then
     echo "cargo-contract $CARGO_CONTRACT_VERSION: present"
 else
     step "installing cargo-contract $CARGO_CONTRACT_VERSION (takes 15-25 min on 2 cores, once)"

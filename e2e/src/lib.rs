@@ -10,10 +10,10 @@
 //! Wasm) and for the benchmark binary.
 
 use ink_sandbox::api::prelude::*;
-use ink_sandbox::frame_support::sp_io::hashing::blake2_256;
 use ink_sandbox::pallet_contracts::Determinism;
 use ink_sandbox::{DefaultSandbox, Sandbox};
 use scale::{Decode, Encode};
+use sp_core::hashing::blake2_256;
 use std::path::PathBuf;
 
 pub use ink_sandbox::{AccountId32, Weight};

@@ -193,7 +193,10 @@ async fn dids_roles_and_resolution<Client: E2EBackend>(mut client: Client) -> E2
 
     // Deactivation ends every role and every change.
     client
-        .call(&ink_e2e::bob(), &registry.deactivate(did))
+        .call(
+            &ink_e2e::bob(),
+            &registry.update(did, DidOperation::Deactivate),
+        )
         .submit()
         .await
         .expect("deactivate");
@@ -207,7 +210,10 @@ async fn dids_roles_and_resolution<Client: E2EBackend>(mut client: Client) -> E2
         .return_value();
     assert!(!has);
     let change = client
-        .call(&ink_e2e::bob(), &registry.add_service(did, service("late")))
+        .call(
+            &ink_e2e::bob(),
+            &registry.update(did, DidOperation::AddService(service("late"))),
+        )
         .dry_run()
         .await?
         .return_value();
@@ -266,7 +272,7 @@ async fn relayed_creation_and_operations<Client: E2EBackend>(mut client: Client)
     let op = DidOperation::AddService(service("relayed"));
     let op_sig = DidSignature::Sr25519(sign(
         &user,
-        &did_op_preimage(&registry_address, &did, 0, &op),
+        &did_op_preimage(&registry_address, &did, 0, &did, "cap", &op),
     ));
     client
         .call(
@@ -308,7 +314,14 @@ async fn relayed_creation_and_operations<Client: E2EBackend>(mut client: Client)
     let mallory = sr25519::Pair::from_seed(&[66; 32]);
     let forged = DidSignature::Sr25519(sign(
         &mallory,
-        &did_op_preimage(&registry_address, &did, 1, &DidOperation::Deactivate),
+        &did_op_preimage(
+            &registry_address,
+            &did,
+            1,
+            &did,
+            "cap",
+            &DidOperation::Deactivate,
+        ),
     ));
     let forged = client
         .call(

@@ -3,7 +3,7 @@
 
 use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Chain};
 use cgrid_shared::{
-    DidCreation, DidDocument, DidId, KeyPurposes, KeyType, Role, Service, Subject,
+    DidCreation, DidDocument, DidId, DidOperation, KeyPurposes, KeyType, Role, Service, Subject,
     VerificationMethod,
 };
 use did_registry::Error;
@@ -155,7 +155,11 @@ fn a_failing_message_reverts_everything() {
     };
     let out = f
         .chain
-        .call::<Res<()>>(&f.registry, &bob, call_data("add_key", (did, bad_key)))
+        .call::<Res<()>>(
+            &f.registry,
+            &bob,
+            call_data("update", (did, DidOperation::AddKey(bad_key))),
+        )
         .expect("call");
     assert!(out.reverted);
     assert_eq!(f.resolve(did), before);
@@ -191,13 +195,27 @@ fn resolve_and_has_role_cost_does_not_grow_with_history() {
         (resolve, has_role)
     };
     let update = |f: &mut Fixture, i: u32| {
-        let svc = call_data("add_service", (did, service(&format!("s{}", i % 2))));
+        let svc = call_data(
+            "update",
+            (
+                did,
+                DidOperation::AddService(service(&format!("s{}", i % 2))),
+            ),
+        );
         let out = f
             .chain
             .call::<Res<()>>(&f.registry, &bob, svc)
             .expect("call");
         assert_eq!(out.value, Ok(()));
-        let rm = call_data("remove_service", (did, format!("s{}", i % 2)));
+        let rm = call_data(
+            "update",
+            (
+                did,
+                DidOperation::RemoveService {
+                    id: format!("s{}", i % 2),
+                },
+            ),
+        );
         assert_eq!(
             f.chain
                 .call::<Res<()>>(&f.registry, &bob, rm)

@@ -64,11 +64,14 @@ pub enum Subject {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub enum KeyType {
+    #[codec(index = 0)]
     /// Schnorr over Ristretto25519 (Substrate's default); 32-byte public key. Verifiable on chain.
     Sr25519,
     /// Ed25519; 32-byte public key. Stored and resolved, not verifiable on chain.
+    #[codec(index = 1)]
     Ed25519,
     /// ECDSA over secp256k1; 33-byte compressed public key. Verifiable on chain.
+    #[codec(index = 2)]
     Ecdsa,
 }
 
@@ -184,23 +187,28 @@ pub struct DidCreation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub enum DidOperation {
+    #[codec(index = 0)]
     AddKey(VerificationMethod),
-    RemoveKey {
-        id: String,
-    },
-    /// Replace the public key of an existing method, keeping its id and purposes.
+    #[codec(index = 1)]
+    RemoveKey { id: String },
+    /// Replace the key material (type and public key) of an existing method, keeping its id
+    /// and purposes.
+    #[codec(index = 2)]
     RotateKey {
         id: String,
         key_type: KeyType,
         public_key: Vec<u8>,
     },
+    #[codec(index = 3)]
     AddService(Service),
-    RemoveService {
-        id: String,
-    },
+    #[codec(index = 4)]
+    RemoveService { id: String },
+    #[codec(index = 5)]
     AddController(DidId),
+    #[codec(index = 6)]
     RemoveController(DidId),
-    /// Irreversible.
+    /// Irreversible: keys and services are dropped, roles end, the id is never reused.
+    #[codec(index = 7)]
     Deactivate,
 }
 
@@ -209,9 +217,25 @@ pub enum DidOperation {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub enum DidSignature {
     /// Schnorrkel signature in the `substrate` signing context.
+    #[codec(index = 0)]
     Sr25519([u8; 64]),
     /// Recoverable secp256k1 signature (r, s, v) over the 32-byte message hash.
+    #[codec(index = 1)]
     Ecdsa([u8; 65]),
+}
+
+/// How a DID change was authorised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum Authorisation {
+    /// The DID's account or the account of a controller DID sent the transaction.
+    Account(AccountId),
+    /// A key of the DID or of a controller DID signed it; `relayer` sent the transaction.
+    Key {
+        signer: DidId,
+        key_id: String,
+        relayer: AccountId,
+    },
 }
 
 /// Current state of a DID, as `resolve` returns it in one call.
@@ -226,7 +250,7 @@ pub struct DidDocument {
     pub services: Vec<Service>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// Nonce the next relayed operation must carry.
+    /// How many times the document changed; the nonce the next relayed operation must carry.
     pub nonce: u64,
     pub deactivated: bool,
 }
@@ -246,15 +270,20 @@ pub struct RoleGrant {
 
 /// The preimage whose blake2-256 hash an sr25519/ecdsa DID key signs to authorise `op`.
 ///
-/// `(DID_OP_DOMAIN, registry address, did, nonce, op)`, SCALE-encoded. The registry address
-/// and the nonce make a signature valid for one registry and one use only.
+/// `(DID_OP_DOMAIN, registry address, did, nonce, signer DID, key id, op)`, SCALE-encoded
+/// (fixed-width `u64` nonce; enum variants pinned with `#[codec(index)]`). The registry address
+/// and the nonce make a signature valid for one registry and one use only; every change of the
+/// DID, signed or not, advances the nonce, so a withheld signature dies with the next change.
+/// Sign the 32-byte hash itself (sr25519 in the `substrate` context; ecdsa prehashed).
 pub fn did_op_preimage(
     registry: &AccountId,
     did: &DidId,
     nonce: u64,
+    signer: &DidId,
+    key_id: &str,
     op: &DidOperation,
 ) -> Vec<u8> {
-    (DID_OP_DOMAIN, registry, did, nonce, op).encode()
+    (DID_OP_DOMAIN, registry, did, nonce, signer, key_id, op).encode()
 }
 
 /// The preimage whose blake2-256 hash the account's sr25519 key signs to have a relayer create
@@ -392,14 +421,14 @@ mod tests {
         let other = AccountId::from([2; 32]);
         let did = [3u8; 32];
         let op = DidOperation::Deactivate;
-        let base = did_op_preimage(&reg, &did, 0, &op);
-        assert_ne!(base, did_op_preimage(&other, &did, 0, &op));
-        assert_ne!(base, did_op_preimage(&reg, &[4; 32], 0, &op));
-        assert_ne!(base, did_op_preimage(&reg, &did, 1, &op));
-        assert_ne!(
-            base,
-            did_op_preimage(&reg, &did, 0, &DidOperation::RemoveController(did))
-        );
+        let base = did_op_preimage(&reg, &did, 0, &did, "k", &op);
+        assert_ne!(base, did_op_preimage(&other, &did, 0, &did, "k", &op));
+        assert_ne!(base, did_op_preimage(&reg, &[4; 32], 0, &did, "k", &op));
+        assert_ne!(base, did_op_preimage(&reg, &did, 1, &did, "k", &op));
+        assert_ne!(base, did_op_preimage(&reg, &did, 0, &[5; 32], "k", &op));
+        assert_ne!(base, did_op_preimage(&reg, &did, 0, &did, "j", &op));
+        let remove = DidOperation::RemoveController(did);
+        assert_ne!(base, did_op_preimage(&reg, &did, 0, &did, "k", &remove));
         assert_eq!(&base[..16], &DID_OP_DOMAIN);
         let content = DidCreation::default();
         assert_ne!(
@@ -410,6 +439,28 @@ mod tests {
             did_id_preimage(&reg, &other, 0),
             did_id_preimage(&other, &reg, 0)
         );
+    }
+
+    /// Test vector for off-chain signers in other languages: the exact bytes of a preimage.
+    #[test]
+    fn op_preimage_test_vector() {
+        let reg = AccountId::from([0x01; 32]);
+        let bytes = did_op_preimage(
+            &reg,
+            &[0x02; 32],
+            7,
+            &[0x03; 32],
+            "k1",
+            &DidOperation::RemoveService { id: "s".into() },
+        );
+        let mut expected = b"cgrid/did-op/v1\0".to_vec();
+        expected.extend([0x01; 32]);
+        expected.extend([0x02; 32]);
+        expected.extend(7u64.to_le_bytes());
+        expected.extend([0x03; 32]);
+        expected.extend([0x08, b'k', b'1']); // compact length 2, then UTF-8
+        expected.extend([0x04, 0x04, b's']); // variant 4 (RemoveService), compact length 1, "s"
+        assert_eq!(bytes, expected);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - A DID document (verification methods, services, controllers) changes only by its account,
 //!   by the account of one of its active controller DIDs, or by a relayed operation signed by a
 //!   `capabilityInvocation` key of the DID or of one of its controllers. A relayed signature is
-//!   valid for this registry, this DID and one nonce only.
+//!   valid for this registry, this DID, this signer key and one nonce only; every change of the
+//!   DID advances the nonce, so a withheld signature dies with the next change.
 //! - Sizes are bounded ([`MAX_KEYS`], [`MAX_SERVICES`], [`MAX_CONTROLLERS`], field lengths), so
 //!   every message has a bounded weight. `resolve` and `has_role` read current state only — their
 //!   cost does not grow with the number of past updates (history is in the events).
@@ -38,9 +39,9 @@ pub const MAX_ENDPOINT_LEN: u32 = 256;
 mod did_registry {
     use super::*;
     use cgrid_shared::{
-        did_create_preimage, did_id_preimage, did_op_preimage, DidCreation, DidDocument, DidId,
-        DidOperation, DidSignature, KeyPurpose, KeyType, Role, RoleGrant, Service, Subject,
-        VerificationMethod,
+        did_create_preimage, did_id_preimage, did_op_preimage, Authorisation, DidCreation,
+        DidDocument, DidId, DidOperation, DidSignature, KeyPurpose, KeyType, Role, RoleGrant,
+        Service, Subject, VerificationMethod,
     };
     use ink::env::hash::{Blake2x256, CryptoHash};
     use ink::prelude::{string::String, vec::Vec};
@@ -93,82 +94,24 @@ mod did_registry {
         pub did: DidId,
         #[ink(topic)]
         pub account: AccountId,
+        /// The initial document content.
+        pub content: DidCreation,
         /// Who submitted the transaction (differs from `account` for a relayed creation).
         pub submitted_by: AccountId,
     }
 
+    /// A DID document changed. The event carries the whole operation, so the document's
+    /// history can be rebuilt from events alone.
     #[ink(event)]
-    pub struct KeyAdded {
-        #[ink(topic)]
-        pub did: DidId,
-        pub key_id: String,
-        pub key_type: KeyType,
-    }
-
-    #[ink(event)]
-    pub struct KeyRemoved {
-        #[ink(topic)]
-        pub did: DidId,
-        pub key_id: String,
-    }
-
-    #[ink(event)]
-    pub struct KeyRotated {
-        #[ink(topic)]
-        pub did: DidId,
-        pub key_id: String,
-        pub key_type: KeyType,
-    }
-
-    #[ink(event)]
-    pub struct ServiceAdded {
-        #[ink(topic)]
-        pub did: DidId,
-        pub service_id: String,
-    }
-
-    #[ink(event)]
-    pub struct ServiceRemoved {
-        #[ink(topic)]
-        pub did: DidId,
-        pub service_id: String,
-    }
-
-    #[ink(event)]
-    pub struct ControllerAdded {
-        #[ink(topic)]
-        pub did: DidId,
-        #[ink(topic)]
-        pub controller: DidId,
-    }
-
-    #[ink(event)]
-    pub struct ControllerRemoved {
-        #[ink(topic)]
-        pub did: DidId,
-        #[ink(topic)]
-        pub controller: DidId,
-    }
-
-    #[ink(event)]
-    pub struct DidDeactivated {
+    pub struct DidUpdated {
         #[ink(topic)]
         pub did: DidId,
         #[ink(topic)]
         pub account: AccountId,
-    }
-
-    /// A relayed operation was authorised by a DID key and applied (the change itself has its
-    /// own event too).
-    #[ink(event)]
-    pub struct SignedOperationExecuted {
-        #[ink(topic)]
-        pub did: DidId,
-        pub signer: DidId,
-        pub key_id: String,
+        pub op: DidOperation,
+        /// The DID's nonce after the change.
         pub nonce: u64,
-        #[ink(topic)]
-        pub relayer: AccountId,
+        pub by: Authorisation,
     }
 
     #[ink(event)]
@@ -187,8 +130,9 @@ mod did_registry {
     pub struct RootTransferProposed {
         #[ink(topic)]
         pub from: AccountId,
+        /// `None`: the proposal was withdrawn.
         #[ink(topic)]
-        pub to: AccountId,
+        pub to: Option<AccountId>,
     }
 
     #[ink(event)]
@@ -321,6 +265,8 @@ mod did_registry {
     // Constructors and messages
     // ------------------------------------------------------------------------------------
 
+    // `new` reads the caller, which a `Default` impl should not do.
+    #[allow(clippy::new_without_default)]
     impl DidRegistry {
         /// A registry whose root authority is the caller.
         #[ink(constructor)]
@@ -385,104 +331,36 @@ mod did_registry {
             self.create(account, content)
         }
 
-        /// Adds a verification method.
+        /// Changes a DID document: add / remove / rotate a key, add / remove a service, add /
+        /// remove a controller, or deactivate (irreversible). The caller must be the DID's
+        /// account or the account of one of its active controller DIDs.
         ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `TooMany`, `BadLength`,
-        /// `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`, `DuplicatePublicKey`.
-        /// Emits: `KeyAdded`.
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`; then by operation —
+        /// AddKey: `TooMany`, `BadLength`, `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`,
+        /// `DuplicatePublicKey`; RemoveKey: `KeyNotFound`; RotateKey: `KeyNotFound`,
+        /// `BadPublicKeyLength`, `DuplicatePublicKey`; AddService: `TooMany`, `BadLength`,
+        /// `DuplicateServiceId`; RemoveService: `ServiceNotFound`; AddController: `TooMany`,
+        /// `SelfController`, `DuplicateController`, `DidNotFound`/`DidDeactivated` (of the
+        /// controller); RemoveController: `ControllerNotFound`.
+        /// Emits: `DidUpdated`.
         #[ink(message)]
-        pub fn add_key(&mut self, did: DidId, method: VerificationMethod) -> Result<()> {
-            self.apply_as_caller(did, DidOperation::AddKey(method))
-        }
-
-        /// Removes a verification method.
-        ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `KeyNotFound`.
-        /// Emits: `KeyRemoved`.
-        #[ink(message)]
-        pub fn remove_key(&mut self, did: DidId, key_id: String) -> Result<()> {
-            self.apply_as_caller(did, DidOperation::RemoveKey { id: key_id })
-        }
-
-        /// Replaces the public key of a verification method, keeping its id and purposes.
-        ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `KeyNotFound`,
-        /// `BadPublicKeyLength`, `DuplicatePublicKey`.
-        /// Emits: `KeyRotated`.
-        #[ink(message)]
-        pub fn rotate_key(
-            &mut self,
-            did: DidId,
-            key_id: String,
-            key_type: KeyType,
-            public_key: Vec<u8>,
-        ) -> Result<()> {
-            self.apply_as_caller(
-                did,
-                DidOperation::RotateKey {
-                    id: key_id,
-                    key_type,
-                    public_key,
-                },
-            )
-        }
-
-        /// Adds a service endpoint.
-        ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `TooMany`, `BadLength`,
-        /// `DuplicateServiceId`.
-        /// Emits: `ServiceAdded`.
-        #[ink(message)]
-        pub fn add_service(&mut self, did: DidId, service: Service) -> Result<()> {
-            self.apply_as_caller(did, DidOperation::AddService(service))
-        }
-
-        /// Removes a service endpoint.
-        ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `ServiceNotFound`.
-        /// Emits: `ServiceRemoved`.
-        #[ink(message)]
-        pub fn remove_service(&mut self, did: DidId, service_id: String) -> Result<()> {
-            self.apply_as_caller(did, DidOperation::RemoveService { id: service_id })
-        }
-
-        /// Adds a controller DID, whose account (and capability keys) may then manage `did`.
-        ///
-        /// Errors: `DidNotFound`, `DidDeactivated` (for either DID), `NotController`, `TooMany`,
-        /// `SelfController`, `DuplicateController`.
-        /// Emits: `ControllerAdded`.
-        #[ink(message)]
-        pub fn add_controller(&mut self, did: DidId, controller: DidId) -> Result<()> {
-            self.apply_as_caller(did, DidOperation::AddController(controller))
-        }
-
-        /// Removes a controller DID.
-        ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `ControllerNotFound`.
-        /// Emits: `ControllerRemoved`.
-        #[ink(message)]
-        pub fn remove_controller(&mut self, did: DidId, controller: DidId) -> Result<()> {
-            self.apply_as_caller(did, DidOperation::RemoveController(controller))
-        }
-
-        /// Deactivates a DID, irreversibly: it fails every later check and its account may
-        /// create a new DID (with a new id).
-        ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`.
-        /// Emits: `DidDeactivated`.
-        #[ink(message)]
-        pub fn deactivate(&mut self, did: DidId) -> Result<()> {
-            self.apply_as_caller(did, DidOperation::Deactivate)
+        pub fn update(&mut self, did: DidId, op: DidOperation) -> Result<()> {
+            let record = self.active_record(did)?;
+            let caller = self.env().caller();
+            if !self.may_act(&record, caller) {
+                return Err(Error::NotController(did));
+            }
+            self.apply(did, record, op, Authorisation::Account(caller))
         }
 
         /// Applies `op` to `did`, authorised by the `capabilityInvocation` key `key_id` of
         /// `signer` (the DID itself or one of its active controllers) over blake2-256 of
-        /// `did_op_preimage(registry, did, nonce, op)`. Anyone may submit it.
+        /// `did_op_preimage(registry, did, nonce, signer, key_id, op)`. Anyone may submit it.
         ///
-        /// Errors: `BadNonce`, `SignerNotController`, `KeyNotFound`, `KeyLacksPurpose`,
-        /// `UnsupportedSignatureKey`, `SignatureSchemeMismatch`, `BadSignature`; then the errors
-        /// of the operation.
-        /// Emits: the operation's event, then `SignedOperationExecuted`.
+        /// Errors: `DidNotFound`, `DidDeactivated` (of the DID or the signer), `BadNonce`,
+        /// `SignerNotController`, `KeyNotFound`, `KeyLacksPurpose`, `UnsupportedSignatureKey`,
+        /// `SignatureSchemeMismatch`, `BadSignature`; then the errors of `update`.
+        /// Emits: `DidUpdated`.
         #[ink(message)]
         pub fn execute_signed(
             &mut self,
@@ -493,19 +371,24 @@ mod did_registry {
             key_id: String,
             signature: DidSignature,
         ) -> Result<()> {
-            let mut record = self.active_record(did)?;
+            let record = self.active_record(did)?;
             if nonce != record.nonce {
                 return Err(Error::BadNonce {
                     expected: record.nonce,
                     got: nonce,
                 });
             }
-            if signer != did {
-                if !record.controllers.contains(&signer) {
-                    return Err(Error::SignerNotController(signer));
-                }
+            if signer != did && !record.controllers.contains(&signer) {
+                return Err(Error::SignerNotController(signer));
             }
-            let hash = blake2(&did_op_preimage(&self.env().account_id(), &did, nonce, &op));
+            let hash = blake2(&did_op_preimage(
+                &self.env().account_id(),
+                &did,
+                nonce,
+                &signer,
+                &key_id,
+                &op,
+            ));
             self.check_did_signature(
                 signer,
                 &key_id,
@@ -513,16 +396,12 @@ mod did_registry {
                 &hash,
                 &signature,
             )?;
-            record.nonce = nonce.checked_add(1).ok_or(Error::Overflow)?;
-            self.apply(did, record, op)?;
-            self.env().emit_event(SignedOperationExecuted {
-                did,
+            let by = Authorisation::Key {
                 signer,
                 key_id,
-                nonce,
                 relayer: self.env().caller(),
-            });
-            Ok(())
+            };
+            self.apply(did, record, op, by)
         }
 
         /// The current DID document (also for a deactivated DID, flagged so), in one read of
@@ -595,14 +474,14 @@ mod did_registry {
         }
 
         /// Proposes `to` as the next root; it becomes root when it calls `accept_root`. A new
-        /// proposal replaces the previous one.
+        /// proposal replaces the previous one; `None` withdraws it.
         ///
         /// Errors: `NotRoot`.
         /// Emits: `RootTransferProposed`.
         #[ink(message)]
-        pub fn transfer_root(&mut self, to: AccountId) -> Result<()> {
+        pub fn transfer_root(&mut self, to: Option<AccountId>) -> Result<()> {
             self.ensure_root()?;
-            self.pending_root = Some(to);
+            self.pending_root = to;
             self.env().emit_event(RootTransferProposed {
                 from: self.root,
                 to,
@@ -610,10 +489,11 @@ mod did_registry {
             Ok(())
         }
 
-        /// Accepts a proposed root transfer. The previous root stops being an authority.
+        /// Accepts a proposed root transfer. The previous root stops being an authority; if the
+        /// new root was an ordinary authority, that entry goes (it is an authority as root).
         ///
         /// Errors: `NotPendingRoot`.
-        /// Emits: `RootTransferred`.
+        /// Emits: `AuthorityRemoved` (for the new root's old entry, if any), `RootTransferred`.
         #[ink(message)]
         pub fn accept_root(&mut self) -> Result<()> {
             let caller = self.env().caller();
@@ -623,6 +503,7 @@ mod did_registry {
             let from = self.root;
             if self.authorities.take(caller).is_some() {
                 self.authority_count = self.authority_count.saturating_sub(1);
+                self.env().emit_event(AuthorityRemoved { account: caller });
             }
             self.root = caller;
             self.pending_root = None;
@@ -734,6 +615,7 @@ mod did_registry {
             // The initial content obeys the same rules as later changes; everything is checked
             // before anything is written.
             let mut keys = Vec::new();
+            // `content` is moved piecewise into the checked vectors, then into the event.
             for method in content.keys {
                 check_new_key(&keys, &method)?;
                 keys.push(method);
@@ -770,63 +652,41 @@ mod did_registry {
             self.env().emit_event(DidCreated {
                 did,
                 account,
+                content: DidCreation {
+                    keys,
+                    services,
+                    controllers: record.controllers,
+                },
                 submitted_by: self.env().caller(),
             });
-            for key in &keys {
-                self.env().emit_event(KeyAdded {
-                    did,
-                    key_id: key.id.clone(),
-                    key_type: key.key_type,
-                });
-            }
-            for service in &services {
-                self.env().emit_event(ServiceAdded {
-                    did,
-                    service_id: service.id.clone(),
-                });
-            }
-            for controller in &record.controllers {
-                self.env().emit_event(ControllerAdded {
-                    did,
-                    controller: *controller,
-                });
-            }
             Ok(did)
         }
 
-        /// The guarded path of every direct DID change: the caller must be able to act for it.
-        fn apply_as_caller(&mut self, did: DidId, op: DidOperation) -> Result<()> {
-            let record = self.active_record(did)?;
-            if !self.may_act(&record, self.env().caller()) {
-                return Err(Error::NotController(did));
-            }
-            self.apply(did, record, op)
-        }
-
-        /// The one place where DID documents change. `record` is the active record of `did`
-        /// (possibly with a bumped nonce); the caller has checked authorisation.
-        fn apply(&mut self, did: DidId, mut record: DidRecord, op: DidOperation) -> Result<()> {
-            match op {
+        /// The one place where DID documents change. `record` is the active record of `did`;
+        /// the caller has checked authorisation. Every change advances the nonce.
+        fn apply(
+            &mut self,
+            did: DidId,
+            mut record: DidRecord,
+            op: DidOperation,
+            by: Authorisation,
+        ) -> Result<()> {
+            record.nonce = record.nonce.checked_add(1).ok_or(Error::Overflow)?;
+            match &op {
                 DidOperation::AddKey(method) => {
                     let mut keys = self.keys.get(did).unwrap_or_default();
-                    check_new_key(&keys, &method)?;
-                    self.env().emit_event(KeyAdded {
-                        did,
-                        key_id: method.id.clone(),
-                        key_type: method.key_type,
-                    });
-                    keys.push(method);
+                    check_new_key(&keys, method)?;
+                    keys.push(method.clone());
                     self.keys.insert(did, &keys);
                 }
                 DidOperation::RemoveKey { id } => {
                     let mut keys = self.keys.get(did).unwrap_or_default();
                     let at = keys
                         .iter()
-                        .position(|k| k.id == id)
+                        .position(|k| k.id == *id)
                         .ok_or(Error::KeyNotFound)?;
                     keys.remove(at);
                     self.keys.insert(did, &keys);
-                    self.env().emit_event(KeyRemoved { did, key_id: id });
                 }
                 DidOperation::RotateKey {
                     id,
@@ -834,73 +694,69 @@ mod did_registry {
                     public_key,
                 } => {
                     let mut keys = self.keys.get(did).unwrap_or_default();
-                    check_public_key(key_type, &public_key)?;
-                    if keys.iter().any(|k| k.public_key == public_key) {
+                    check_public_key(*key_type, public_key)?;
+                    if keys.iter().any(|k| k.public_key == *public_key) {
                         return Err(Error::DuplicatePublicKey);
                     }
                     let key = keys
                         .iter_mut()
-                        .find(|k| k.id == id)
+                        .find(|k| k.id == *id)
                         .ok_or(Error::KeyNotFound)?;
-                    key.key_type = key_type;
-                    key.public_key = public_key;
+                    key.key_type = *key_type;
+                    key.public_key.clone_from(public_key);
                     self.keys.insert(did, &keys);
-                    self.env().emit_event(KeyRotated {
-                        did,
-                        key_id: id,
-                        key_type,
-                    });
                 }
                 DidOperation::AddService(service) => {
                     let mut services = self.services.get(did).unwrap_or_default();
-                    check_new_service(&services, &service)?;
-                    self.env().emit_event(ServiceAdded {
-                        did,
-                        service_id: service.id.clone(),
-                    });
-                    services.push(service);
+                    check_new_service(&services, service)?;
+                    services.push(service.clone());
                     self.services.insert(did, &services);
                 }
                 DidOperation::RemoveService { id } => {
                     let mut services = self.services.get(did).unwrap_or_default();
                     let at = services
                         .iter()
-                        .position(|s| s.id == id)
+                        .position(|s| s.id == *id)
                         .ok_or(Error::ServiceNotFound)?;
                     services.remove(at);
                     self.services.insert(did, &services);
-                    self.env().emit_event(ServiceRemoved {
-                        did,
-                        service_id: id,
-                    });
                 }
                 DidOperation::AddController(controller) => {
-                    self.check_new_controller(did, &record.controllers, controller)?;
-                    record.controllers.push(controller);
-                    self.env().emit_event(ControllerAdded { did, controller });
+                    self.check_new_controller(did, &record.controllers, *controller)?;
+                    record.controllers.push(*controller);
                 }
                 DidOperation::RemoveController(controller) => {
                     let at = record
                         .controllers
                         .iter()
-                        .position(|c| *c == controller)
+                        .position(|c| c == controller)
                         .ok_or(Error::ControllerNotFound)?;
                     record.controllers.remove(at);
-                    self.env().emit_event(ControllerRemoved { did, controller });
                 }
                 DidOperation::Deactivate => {
+                    // The document's content goes (the storage deposit returns to its payer);
+                    // the record stays, flagged, so that the id is never reused.
                     record.deactivated = true;
+                    record.controllers.clear();
+                    self.keys.remove(did);
+                    self.services.remove(did);
+                    for role in Role::ALL {
+                        self.roles.remove((did, role));
+                    }
                     if self.account_did.get(record.account) == Some(did) {
                         self.account_did.remove(record.account);
                     }
-                    self.env().emit_event(DidDeactivated {
-                        did,
-                        account: record.account,
-                    });
                 }
             }
             record.updated_at = self.env().block_timestamp();
             self.records.insert(did, &record);
+            self.env().emit_event(DidUpdated {
+                did,
+                account: record.account,
+                op,
+                nonce: record.nonce,
+                by,
+            });
             Ok(())
         }
 

@@ -15,6 +15,54 @@ use ink::primitives::AccountId;
 
 // --- fixtures ------------------------------------------------------------------------------
 
+/// The document changes by name, as thin wrappers over `update`.
+trait Ops {
+    fn op(&mut self, did: DidId, op: DidOperation) -> did_registry::Result<()>;
+    fn add_key(&mut self, did: DidId, m: VerificationMethod) -> did_registry::Result<()> {
+        self.op(did, DidOperation::AddKey(m))
+    }
+    fn remove_key(&mut self, did: DidId, id: String) -> did_registry::Result<()> {
+        self.op(did, DidOperation::RemoveKey { id })
+    }
+    fn rotate_key(
+        &mut self,
+        did: DidId,
+        id: String,
+        key_type: KeyType,
+        public_key: Vec<u8>,
+    ) -> did_registry::Result<()> {
+        self.op(
+            did,
+            DidOperation::RotateKey {
+                id,
+                key_type,
+                public_key,
+            },
+        )
+    }
+    fn add_service(&mut self, did: DidId, s: Service) -> did_registry::Result<()> {
+        self.op(did, DidOperation::AddService(s))
+    }
+    fn remove_service(&mut self, did: DidId, id: String) -> did_registry::Result<()> {
+        self.op(did, DidOperation::RemoveService { id })
+    }
+    fn add_controller(&mut self, did: DidId, c: DidId) -> did_registry::Result<()> {
+        self.op(did, DidOperation::AddController(c))
+    }
+    fn remove_controller(&mut self, did: DidId, c: DidId) -> did_registry::Result<()> {
+        self.op(did, DidOperation::RemoveController(c))
+    }
+    fn deactivate(&mut self, did: DidId) -> did_registry::Result<()> {
+        self.op(did, DidOperation::Deactivate)
+    }
+}
+
+impl Ops for DidRegistry {
+    fn op(&mut self, did: DidId, op: DidOperation) -> did_registry::Result<()> {
+        self.update(did, op)
+    }
+}
+
 fn accounts() -> DefaultAccounts<Env> {
     test::default_accounts::<Env>()
 }
@@ -113,14 +161,29 @@ fn create_as(c: &mut DidRegistry, account: AccountId, content: DidCreation) -> D
     c.create_did(content).expect("create_did")
 }
 
-fn sign_op(c: &DidRegistry, key: &SrKey, did: DidId, op: &DidOperation) -> DidSignature {
+/// A signature by `key`, listed as `key_id` of `signer`, over `op` on `did` at its current nonce.
+fn sign_as(
+    c: &DidRegistry,
+    key: &SrKey,
+    did: DidId,
+    signer: DidId,
+    key_id: &str,
+    op: &DidOperation,
+) -> DidSignature {
     let nonce = c.resolve(did).expect("did").nonce;
     DidSignature::Sr25519(key.sign(&blake2(&did_op_preimage(
         &contract_address(),
         &did,
         nonce,
+        &signer,
+        key_id,
         op,
     ))))
+}
+
+/// A signature by the DID's own key `cap`.
+fn sign_op(c: &DidRegistry, key: &SrKey, did: DidId, op: &DidOperation) -> DidSignature {
+    sign_as(c, key, did, did, "cap", op)
 }
 
 /// Everything observable about the registry for the given DIDs and accounts.
@@ -222,9 +285,11 @@ fn root_transfer_takes_two_steps() {
     let mut c = registry();
     let a = accounts();
     set_caller(a.bob);
-    fails_cleanly(&mut c, &[], Error::NotRoot, |c| c.transfer_root(a.bob));
+    fails_cleanly(&mut c, &[], Error::NotRoot, |c| {
+        c.transfer_root(Some(a.bob))
+    });
     set_caller(a.alice);
-    c.transfer_root(a.bob).unwrap();
+    c.transfer_root(Some(a.bob)).unwrap();
     assert_eq!(c.pending_root(), Some(a.bob));
     assert_eq!(c.root(), a.alice, "root changes only on acceptance");
     set_caller(a.charlie);
@@ -246,7 +311,7 @@ fn accepting_root_as_an_authority_does_not_double_count() {
     let mut c = registry();
     let a = accounts();
     c.add_authority(a.bob).unwrap();
-    c.transfer_root(a.bob).unwrap();
+    c.transfer_root(Some(a.bob)).unwrap();
     set_caller(a.bob);
     c.accept_root().unwrap();
     assert_eq!(c.authority_count(), 1);
@@ -288,8 +353,7 @@ fn create_did_derives_the_id_and_stores_the_document() {
     assert_eq!(c.generation_of(a.bob), 1);
     assert_eq!(c.did_count(), 1);
     assert!(c.is_active(did));
-    // DidCreated + KeyAdded + ServiceAdded
-    assert_eq!(event_count(), 3);
+    assert_eq!(event_count(), 1, "one DidCreated with the whole content");
 }
 
 #[ink::test]
@@ -859,26 +923,27 @@ fn signed_operations_check_key_purpose_and_scheme() {
         },
     )
     .unwrap();
+    // Two keys were added: the nonce is 2.
     let op = DidOperation::RemoveKey { id: "auth".into() };
     let d = [did];
-    let by_auth = sign_op(&c, &auth_only, did, &op);
+    let by_auth = sign_as(&c, &auth_only, did, did, "auth", &op);
     fails_cleanly(
         &mut c,
         &d,
         Error::KeyLacksPurpose(KeyPurpose::CapabilityInvocation),
-        |c| c.execute_signed(did, 0, op.clone(), did, "auth".into(), by_auth),
+        |c| c.execute_signed(did, 2, op.clone(), did, "auth".into(), by_auth),
     );
-    let by_ed = sign_op(&c, &ed, did, &op);
+    let by_ed = sign_as(&c, &ed, did, did, "ed", &op);
     fails_cleanly(
         &mut c,
         &d,
         Error::UnsupportedSignatureKey(KeyType::Ed25519),
-        |c| c.execute_signed(did, 0, op.clone(), did, "ed".into(), by_ed),
+        |c| c.execute_signed(did, 2, op.clone(), did, "ed".into(), by_ed),
     );
     fails_cleanly(&mut c, &d, Error::SignatureSchemeMismatch, |c| {
         c.execute_signed(
             did,
-            0,
+            2,
             op.clone(),
             did,
             "cap".into(),
@@ -886,11 +951,11 @@ fn signed_operations_check_key_purpose_and_scheme() {
         )
     });
     fails_cleanly(&mut c, &d, Error::KeyNotFound, |c| {
-        c.execute_signed(did, 0, op.clone(), did, "missing".into(), by_auth)
+        c.execute_signed(did, 2, op.clone(), did, "missing".into(), by_auth)
     });
     // A valid signature by a different key under the capability key's id.
     fails_cleanly(&mut c, &d, Error::BadSignature, |c| {
-        c.execute_signed(did, 0, op.clone(), did, "cap".into(), by_auth)
+        c.execute_signed(did, 2, op.clone(), did, "cap".into(), by_auth)
     });
 }
 
@@ -900,12 +965,15 @@ fn a_signed_operation_is_bound_to_this_registry_and_did() {
     let a = accounts();
     let key = SrKey::new(1);
     let did = did_with_key(&mut c, a.bob, &key);
-    let other = did_with_key(&mut c, a.charlie, &SrKey::new(9));
+    // The same key in another DID: only the DID in the payload tells them apart.
+    let other = did_with_key(&mut c, a.charlie, &key);
     let op = DidOperation::Deactivate;
     let elsewhere = DidSignature::Sr25519(key.sign(&blake2(&did_op_preimage(
         &AccountId::from([0xEE; 32]),
         &did,
         0,
+        &did,
+        "cap",
         &op,
     ))));
     fails_cleanly(&mut c, &[did, other], Error::BadSignature, |c| {
@@ -935,14 +1003,14 @@ fn a_controllers_key_may_sign_and_others_may_not() {
     let stranger_key = SrKey::new(8);
     let stranger = did_with_key(&mut c, a.django, &stranger_key);
     let op = DidOperation::AddService(service("by-org"));
-    let by_stranger = sign_op(&c, &stranger_key, did, &op);
+    let by_stranger = sign_as(&c, &stranger_key, did, stranger, "cap", &op);
     fails_cleanly(
         &mut c,
         &[did, org, stranger],
         Error::SignerNotController(stranger),
         |c| c.execute_signed(did, 0, op.clone(), stranger, "cap".into(), by_stranger),
     );
-    let by_org = sign_op(&c, &org_key, did, &op);
+    let by_org = sign_as(&c, &org_key, did, org, "cap", &op);
     set_caller(a.eve);
     c.execute_signed(did, 0, op, org, "cap".into(), by_org)
         .unwrap();
@@ -970,7 +1038,14 @@ fn ecdsa_keys_sign_operations() {
         },
     );
     let op = DidOperation::AddService(service("ecdsa"));
-    let hash = blake2(&did_op_preimage(&contract_address(), &did, 0, &op));
+    let hash = blake2(&did_op_preimage(
+        &contract_address(),
+        &did,
+        0,
+        &did,
+        "ec",
+        &op,
+    ));
     let wrong = EcKey::new(6).sign(&hash);
     fails_cleanly(&mut c, &[did], Error::BadSignature, |c| {
         c.execute_signed(
@@ -1164,10 +1239,174 @@ fn every_change_emits_an_event() {
     c.grant_role(did, Role::Issuer, 1_000, [0; 32]).unwrap();
     c.revoke_role(did, Role::Issuer).unwrap();
     c.remove_authority(a.charlie).unwrap();
-    c.transfer_root(a.django).unwrap();
+    c.transfer_root(Some(a.django)).unwrap();
     set_caller(a.django);
     c.accept_root().unwrap();
     set_caller(a.bob);
     c.deactivate(did).unwrap();
     assert_eq!(event_count(), expected + 7);
+}
+
+#[ink::test]
+fn a_direct_change_invalidates_a_withheld_signature() {
+    let mut c = registry();
+    let a = accounts();
+    let key = SrKey::new(1);
+    let did = did_with_key(&mut c, a.bob, &key);
+    let op = DidOperation::AddService(service("late"));
+    let sig = sign_op(&c, &key, did, &op);
+    set_caller(a.bob);
+    c.add_service(did, service("first")).unwrap();
+    assert_eq!(c.resolve(did).unwrap().nonce, 1);
+    set_caller(a.eve);
+    fails_cleanly(
+        &mut c,
+        &[did],
+        Error::BadNonce {
+            expected: 1,
+            got: 0,
+        },
+        |c| c.execute_signed(did, 0, op.clone(), did, "cap".into(), sig),
+    );
+}
+
+#[ink::test]
+fn signed_operations_on_deactivated_dids_or_by_removed_controllers_fail() {
+    let mut c = registry();
+    let a = accounts();
+    let org_key = SrKey::new(7);
+    let org = did_with_key(&mut c, a.charlie, &org_key);
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            controllers: vec![org],
+            ..Default::default()
+        },
+    );
+    set_caller(a.bob);
+    c.remove_controller(did, org).unwrap();
+    let op = DidOperation::AddService(service("x"));
+    let by_org = sign_as(&c, &org_key, did, org, "cap", &op);
+    fails_cleanly(&mut c, &[did, org], Error::SignerNotController(org), |c| {
+        c.execute_signed(did, 1, op.clone(), org, "cap".into(), by_org)
+    });
+    c.deactivate(did).unwrap();
+    fails_cleanly(&mut c, &[did, org], Error::DidDeactivated(did), |c| {
+        c.execute_signed(did, 2, op.clone(), org, "cap".into(), by_org)
+    });
+    fails_cleanly(&mut c, &[did, org], Error::DidNotFound([4; 32]), |c| {
+        c.execute_signed([4; 32], 0, op.clone(), org, "cap".into(), by_org)
+    });
+}
+
+#[ink::test]
+fn deactivation_drops_keys_services_and_roles() {
+    let mut c = registry();
+    let a = accounts();
+    let key = SrKey::new(1);
+    let did = did_with_key(&mut c, a.bob, &key);
+    set_caller(a.bob);
+    c.add_service(did, service("s")).unwrap();
+    set_caller(a.alice);
+    c.grant_role(did, Role::Issuer, 1_000, [1; 32]).unwrap();
+    set_caller(a.bob);
+    c.deactivate(did).unwrap();
+    let doc = c.resolve(did).unwrap();
+    assert!(doc.deactivated);
+    assert!(doc.verification_methods.is_empty());
+    assert!(doc.services.is_empty());
+    assert_eq!(c.role_grant(did, Role::Issuer), None);
+}
+
+#[ink::test]
+fn rotation_cannot_take_another_keys_material() {
+    let mut c = registry();
+    let a = accounts();
+    let (k1, k2) = (SrKey::new(1), SrKey::new(2));
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            keys: vec![
+                k1.method("one", capability()),
+                k2.method("two", capability()),
+            ],
+            ..Default::default()
+        },
+    );
+    fails_cleanly(&mut c, &[did], Error::DuplicatePublicKey, |c| {
+        c.rotate_key(did, "one".into(), KeyType::Sr25519, k2.public().to_vec())
+    });
+    // Rotation may change the key type (here to an ecdsa key).
+    let ec = EcKey::new(3);
+    c.rotate_key(did, "one".into(), KeyType::Ecdsa, ec.public())
+        .unwrap();
+    assert_eq!(
+        c.resolve(did).unwrap().verification_methods[0].key_type,
+        KeyType::Ecdsa
+    );
+}
+
+#[ink::test]
+fn more_creation_failures() {
+    let mut c = registry();
+    let a = accounts();
+    let own_id = blake2(&did_id_preimage(&contract_address(), &a.bob, 0));
+    set_caller(a.bob);
+    fails_cleanly(&mut c, &[own_id], Error::SelfController, |c| {
+        c.create_did(DidCreation {
+            controllers: vec![own_id],
+            ..Default::default()
+        })
+    });
+    let no_id = Service {
+        id: String::new(),
+        ..service("s")
+    };
+    fails_cleanly(
+        &mut c,
+        &[own_id],
+        Error::BadLength {
+            field: Field::ServiceId,
+            len: 0,
+            max: MAX_ID_LEN,
+        },
+        |c| {
+            c.create_did(DidCreation {
+                services: vec![no_id],
+                ..Default::default()
+            })
+        },
+    );
+    // A relayed creation for an account that already has a DID.
+    let user = SrKey::new(42);
+    let account = AccountId::from(user.public());
+    let did = create_as(&mut c, account, DidCreation::default());
+    let content = DidCreation::default();
+    set_caller(a.alice);
+    let current = user.sign(&blake2(&did_create_preimage(
+        &contract_address(),
+        &account,
+        c.generation_of(account),
+        &content,
+    )));
+    fails_cleanly(&mut c, &[did], Error::AccountHasDid(did), |c| {
+        c.create_did_for(user.public(), content.clone(), current)
+    });
+}
+
+#[ink::test]
+fn a_root_proposal_can_be_replaced_or_withdrawn() {
+    let mut c = registry();
+    let a = accounts();
+    c.transfer_root(Some(a.bob)).unwrap();
+    c.transfer_root(Some(a.charlie)).unwrap();
+    set_caller(a.bob);
+    fails_cleanly(&mut c, &[], Error::NotPendingRoot, |c| c.accept_root());
+    set_caller(a.alice);
+    c.transfer_root(None).unwrap();
+    assert_eq!(c.pending_root(), None);
+    set_caller(a.charlie);
+    fails_cleanly(&mut c, &[], Error::NotPendingRoot, |c| c.accept_root());
 }

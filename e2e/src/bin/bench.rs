@@ -130,6 +130,14 @@ fn sign(pair: &sr25519::Pair, preimage: &[u8]) -> [u8; 64] {
     <[u8; 64]>::try_from(AsRef::<[u8]>::as_ref(&sig)).expect("64 bytes")
 }
 
+fn rotate(id: &str, to: &sr25519::Pair) -> DidOperation {
+    DidOperation::RotateKey {
+        id: id.into(),
+        key_type: KeyType::Sr25519,
+        public_key: to.public().0.to_vec(),
+    }
+}
+
 fn seed_pair(n: u32) -> sr25519::Pair {
     let mut seed = [0u8; 32];
     seed[..4].copy_from_slice(&n.to_le_bytes());
@@ -216,51 +224,54 @@ fn did_registry(report: &mut Report) {
     let k2 = seed_pair(3);
     b.tx::<(), DidError>(
         &bob,
-        "add_key",
-        "2nd key",
-        (bob_did, sr_method("key-2", &k2, KeyPurposes::ALL)),
+        "update",
+        "AddKey: 2nd key",
+        (
+            bob_did,
+            DidOperation::AddKey(sr_method("key-2", &k2, KeyPurposes::ALL)),
+        ),
     );
     let k3 = seed_pair(4);
     b.tx::<(), DidError>(
         &bob,
-        "rotate_key",
-        "2 keys",
-        (
-            bob_did,
-            "key-2".to_string(),
-            KeyType::Sr25519,
-            k3.public().0.to_vec(),
-        ),
-    );
-    b.tx::<(), DidError>(&bob, "remove_key", "2 keys", (bob_did, "key-2".to_string()));
-    b.tx::<(), DidError>(
-        &bob,
-        "add_service",
-        "2nd service",
-        (bob_did, service("extra")),
+        "update",
+        "RotateKey: 2 keys",
+        (bob_did, rotate("key-2", &k3)),
     );
     b.tx::<(), DidError>(
         &bob,
-        "remove_service",
-        "2 services",
-        (bob_did, "extra".to_string()),
+        "update",
+        "RemoveKey: 2 keys",
+        (bob_did, DidOperation::RemoveKey { id: "key-2".into() }),
     );
     b.tx::<(), DidError>(
         &bob,
-        "add_controller",
-        "1st controller",
-        (bob_did, charlie_did),
+        "update",
+        "AddService: 2nd service",
+        (bob_did, DidOperation::AddService(service("extra"))),
     );
     b.tx::<(), DidError>(
         &bob,
-        "remove_controller",
-        "1 controller",
-        (bob_did, charlie_did),
+        "update",
+        "RemoveService: 2 services",
+        (bob_did, DidOperation::RemoveService { id: "extra".into() }),
+    );
+    b.tx::<(), DidError>(
+        &bob,
+        "update",
+        "AddController: 1st controller",
+        (bob_did, DidOperation::AddController(charlie_did)),
+    );
+    b.tx::<(), DidError>(
+        &bob,
+        "update",
+        "RemoveController: 1 controller",
+        (bob_did, DidOperation::RemoveController(charlie_did)),
     );
     let op = DidOperation::AddService(service("relayed"));
     let op_sig = DidSignature::Sr25519(sign(
         &user,
-        &did_op_preimage(&ink_account(&contract), &user_did, 0, &op),
+        &did_op_preimage(&ink_account(&contract), &user_did, 0, &user_did, "cap", &op),
     ));
     b.tx::<(), DidError>(
         &dave,
@@ -285,7 +296,7 @@ fn did_registry(report: &mut Report) {
     );
     b.tx::<(), DidError>(&dave, "revoke_role", "", (bob_did, Role::Provider));
     b.tx::<(), DidError>(&root, "remove_authority", "", ink_account(&dave));
-    b.tx::<(), DidError>(&root, "transfer_root", "", ink_account(&dave));
+    b.tx::<(), DidError>(&root, "transfer_root", "", Some(ink_account(&dave)));
     b.tx::<(), DidError>(&dave, "accept_root", "", ());
     let root = dave.clone();
     b.tx::<(), DidError>(
@@ -366,10 +377,14 @@ fn did_registry(report: &mut Report) {
                 &contract,
                 &full_owner,
                 call_data(
-                    "add_key",
+                    "update",
                     (
                         full,
-                        sr_method(&format!("key-{i:02}"), &k, KeyPurposes::ALL),
+                        DidOperation::AddKey(sr_method(
+                            &format!("key-{i:02}"),
+                            &k,
+                            KeyPurposes::ALL,
+                        )),
                     ),
                 ),
             )
@@ -383,7 +398,13 @@ fn did_registry(report: &mut Report) {
             .call::<R<()>>(
                 &contract,
                 &full_owner,
-                call_data("add_service", (full, service(&format!("svc-{i:02}")))),
+                call_data(
+                    "update",
+                    (
+                        full,
+                        DidOperation::AddService(service(&format!("svc-{i:02}"))),
+                    ),
+                ),
             )
             .expect("call")
             .value
@@ -406,7 +427,7 @@ fn did_registry(report: &mut Report) {
             .call::<R<()>>(
                 &contract,
                 &full_owner,
-                call_data("add_controller", (full, c)),
+                call_data("update", (full, DidOperation::AddController(c))),
             )
             .expect("call")
             .value
@@ -415,15 +436,18 @@ fn did_registry(report: &mut Report) {
     let last_key = seed_pair(999);
     b.tx::<(), DidError>(
         &full_owner,
-        "add_key",
-        "20th key (full)",
-        (full, sr_method("key-last", &last_key, KeyPurposes::ALL)),
+        "update",
+        "AddKey: 20th key (full document)",
+        (
+            full,
+            DidOperation::AddKey(sr_method("key-last", &last_key, KeyPurposes::ALL)),
+        ),
     );
     b.tx::<(), DidError>(
         &full_owner,
-        "add_service",
-        "25th service (full)",
-        (full, service("svc-last")),
+        "update",
+        "AddService: 25th service (full document)",
+        (full, DidOperation::AddService(service("svc-last"))),
     );
     let last_ctl = b
         .chain
@@ -437,20 +461,15 @@ fn did_registry(report: &mut Report) {
         .expect("create");
     b.tx::<(), DidError>(
         &full_owner,
-        "add_controller",
-        "10th controller (full)",
-        (full, last_ctl),
+        "update",
+        "AddController: 10th controller (full document)",
+        (full, DidOperation::AddController(last_ctl)),
     );
     b.tx::<(), DidError>(
         &full_owner,
-        "rotate_key",
-        "full document",
-        (
-            full,
-            "key-last".to_string(),
-            KeyType::Sr25519,
-            seed_pair(1000).public().0.to_vec(),
-        ),
+        "update",
+        "RotateKey: full document",
+        (full, rotate("key-last", &seed_pair(1000))),
     );
     b.query::<Option<DidDocument>>(
         "resolve",
@@ -465,8 +484,18 @@ fn did_registry(report: &mut Report) {
         (full, ink_account(&last_controller_account)),
         true,
     );
-    b.tx::<(), DidError>(&full_owner, "deactivate", "full document", full);
-    b.tx::<(), DidError>(&charlie, "deactivate", "empty document", charlie_did);
+    b.tx::<(), DidError>(
+        &full_owner,
+        "update",
+        "Deactivate: full document",
+        (full, DidOperation::Deactivate),
+    );
+    b.tx::<(), DidError>(
+        &charlie,
+        "update",
+        "Deactivate: empty document",
+        (charlie_did, DidOperation::Deactivate),
+    );
 
     // --- cost after 1 update vs after 1,000 updates ---
     let subject = users[35].clone();
@@ -482,15 +511,12 @@ fn did_registry(report: &mut Report) {
         } else {
             seed_pair(5001)
         };
-        let method = sr_method("rot", &k, KeyPurposes::ALL);
-        let data = if i == 0 {
-            call_data("add_key", (sdid, method))
+        let op = if i == 0 {
+            DidOperation::AddKey(sr_method("rot", &k, KeyPurposes::ALL))
         } else {
-            call_data(
-                "rotate_key",
-                (sdid, "rot".to_string(), KeyType::Sr25519, method.public_key),
-            )
+            rotate("rot", &k)
         };
+        let data = call_data("update", (sdid, op));
         let _: () = b
             .chain
             .call::<R<()>>(&contract, &subject, data)
