@@ -88,14 +88,16 @@ async fn dids_roles_and_resolution<Client: E2EBackend>(mut client: Client) -> E2
         .await?
         .return_value();
     assert_eq!(again, Err(Error::AccountHasDid(did)));
-    assert!(client
+    // Submitted for real: the contract reverts, the error comes back, nothing is stored.
+    let submitted = client
         .call(
             &ink_e2e::bob(),
-            &registry.create_did(DidCreation::default())
+            &registry.create_did(DidCreation::default()),
         )
         .submit()
         .await
-        .is_err());
+        .expect("the transaction itself goes through");
+    assert_eq!(submitted.return_value(), Err(Error::AccountHasDid(did)));
     let count = client
         .call(&ink_e2e::bob(), &registry.did_count())
         .dry_run()

@@ -32,6 +32,8 @@ struct Row {
 struct Check {
     what: String,
     ok: bool,
+    /// A missed gating target fails `--check`; a missed reported target is only shown.
+    gating: bool,
 }
 
 #[derive(Default)]
@@ -49,6 +51,7 @@ impl Report {
                 weight.ref_time()
             ),
             ok: weight.ref_time() <= MAX_REF_TIME,
+            gating: true,
         });
         self.rows.push(Row {
             contract,
@@ -59,7 +62,20 @@ impl Report {
     }
 
     fn check(&mut self, what: String, ok: bool) {
-        self.checks.push(Check { what, ok });
+        self.checks.push(Check {
+            what,
+            ok,
+            gating: true,
+        });
+    }
+
+    /// A target that is reported but does not fail `--check` (see docs/ARCHITECTURE.md).
+    fn report_only(&mut self, what: String, ok: bool) {
+        self.checks.push(Check {
+            what,
+            ok,
+            gating: false,
+        });
     }
 }
 
@@ -153,7 +169,7 @@ fn service(id: &str) -> Service {
     }
 }
 
-fn did_registry(report: &mut Report) {
+fn bench_did_registry(report: &mut Report) {
     type R<T> = Result<T, DidError>;
     let wasm = release_wasm("did_registry").expect("release bundle");
     report.sizes.push(("did_registry", wasm.len()));
@@ -569,8 +585,8 @@ fn did_registry(report: &mut Report) {
         }
     }
     let size = b.report.sizes.last().map(|s| s.1).unwrap_or_default();
-    b.report.check(
-        format!("did_registry Wasm {size} bytes <= {MAX_WASM_BYTES}"),
+    b.report.report_only(
+        format!("did_registry Wasm {size} bytes <= {MAX_WASM_BYTES} (reported, not gating)"),
         size <= MAX_WASM_BYTES,
     );
 }
@@ -598,7 +614,7 @@ fn write(report: &Report, out: &PathBuf) -> std::io::Result<()> {
     let checks: Vec<_> = report
         .checks
         .iter()
-        .map(|c| json!({"check": c.what, "ok": c.ok}))
+        .map(|c| json!({"check": c.what, "ok": c.ok, "gating": c.gating}))
         .collect();
     let doc = json!({
         "generated_by": "scripts/bench.sh (cargo run -p cgrid-e2e --bin bench)",
@@ -665,9 +681,10 @@ fn main() {
         }
     }
     let mut report = Report::default();
-    did_registry(&mut report);
+    bench_did_registry(&mut report);
     write(&report, &out).expect("write results");
     let failed: Vec<_> = report.checks.iter().filter(|c| !c.ok).collect();
+    let gating_failed = failed.iter().any(|c| c.gating);
     println!(
         "bench: {} messages measured, {} targets checked, {} missed; results in {}",
         report.rows.len(),
@@ -678,7 +695,7 @@ fn main() {
     for c in &failed {
         println!("  missed: {}", c.what);
     }
-    if check && !failed.is_empty() {
+    if check && gating_failed {
         std::process::exit(1);
     }
 }
