@@ -25,7 +25,7 @@ pub const DID_CREATE_DOMAIN: [u8; 16] = *b"cgrid/did-new/v1";
 pub const DID_ID_DOMAIN: [u8; 16] = *b"cgrid/did-id/v1\0";
 
 /// A KYC role that an authority grants to a DID, with an expiry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub enum Role {

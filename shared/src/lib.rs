@@ -14,5 +14,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod did;
+pub mod vc;
 
 pub use did::*;
+pub use vc::*;

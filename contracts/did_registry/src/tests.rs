@@ -1221,7 +1221,8 @@ fn every_change_emits_an_event() {
     let mut expected = 1;
     assert_eq!(event_count(), expected);
     let key = SrKey::new(1);
-    let steps: Vec<Box<dyn Fn(&mut DidRegistry) -> did_registry::Result<()>>> = vec![
+    type Step<'a> = Box<dyn Fn(&mut DidRegistry) -> did_registry::Result<()> + 'a>;
+    let steps: Vec<Step> = vec![
         Box::new(|c| c.add_key(did, key.method("k", capability()))),
         Box::new(|c| c.rotate_key(did, "k".into(), KeyType::Sr25519, vec![9; 32])),
         Box::new(|c| c.remove_key(did, "k".into())),

@@ -1,0 +1,946 @@
+//! # vc_templates
+//!
+//! Credential templates (CPTs, as in WeIdentity) and anchored verifiable credentials for
+//! ComputeGrid. All trade data is carried as credentials; the chain keeps only anchors.
+//!
+//! ## What it guarantees
+//! - A template is stored once: its content hash is unique. Ids come from the publisher's range
+//!   (system 0–999, authority 1,000–1,999,999, issuer 2,000,000+); a new version links to its
+//!   predecessor (same publisher, one successor each); the publisher may deprecate it, after
+//!   which no credential of it can be issued.
+//! - The seed's trade templates exist from deployment: trade-start (id 1) and settlement (id 2).
+//! - A credential anchor (template, issuer, subject, claims root, expiry, optional ciphertext hash
+//!   and policy id) is written only by an issuer that holds the Issuer role (or an authority
+//!   acting for its own DID), authorised either by the caller acting for the issuer DID or by a
+//!   signature of the issuer DID's `assertionMethod` key over this registry and the request.
+//! - Designated system issuers (the trade escrow, the auction) anchor system-template credentials.
+//! - Status moves Active ⇄ Suspended → Revoked (final), by the issuer or an authority.
+//! - `verify` reads one anchor: its cost does not depend on how many credentials exist.
+//! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
+//!
+//! Identity checks (roles, authorities, DID control, DID key signatures) are calls to the DID
+//! registry through the shared `DidRegistry` trait.
+
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub use self::vc_templates::{Error, Field, VcTemplates, VcTemplatesRef};
+
+/// Longest template title, in bytes.
+pub const MAX_TITLE_LEN: u32 = 64;
+/// Longest template description, in bytes.
+pub const MAX_DESCRIPTION_LEN: u32 = 256;
+/// Most properties in one template.
+pub const MAX_PROPERTIES: u32 = 24;
+/// Longest property name, in bytes.
+pub const MAX_PROPERTY_NAME_LEN: u32 = 32;
+/// Longest property description, in bytes.
+pub const MAX_PROPERTY_DESCRIPTION_LEN: u32 = 128;
+/// Most allowed values of one string property.
+pub const MAX_ALLOWED_VALUES: u32 = 8;
+/// Longest allowed value, in bytes.
+pub const MAX_ALLOWED_VALUE_LEN: u32 = 32;
+/// Largest decimal scale.
+pub const MAX_DECIMAL_SCALE: u8 = 18;
+
+/// The DID registry as this contract sees it: cross-contract calls through the shared trait on
+/// chain, a per-thread table in unit tests (ink!'s off-chain test environment cannot call other
+/// contracts; the e2e tests run the real registry).
+pub mod identity {
+    use cgrid_shared::{DidId, DidSignature, Role};
+    #[cfg(not(test))]
+    use cgrid_shared::{KeyPurpose, Subject};
+    use ink::prelude::string::String;
+    use ink::primitives::AccountId;
+
+    #[cfg(not(test))]
+    pub struct Registry(
+        ink::contract_ref!(cgrid_shared::DidRegistry, ink::env::DefaultEnvironment),
+    );
+
+    #[cfg(not(test))]
+    impl Registry {
+        pub fn at(address: AccountId) -> Self {
+            Registry(address.into())
+        }
+        pub fn has_role(&self, did: DidId, role: Role) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.has_role(Subject::Did(did), role)
+        }
+        pub fn is_authority(&self, account: AccountId) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.is_authority(account)
+        }
+        pub fn is_active(&self, did: DidId) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.is_active(did)
+        }
+        pub fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.can_act_for(did, account)
+        }
+        pub fn verify_assertion(
+            &self,
+            did: DidId,
+            key_id: String,
+            hash: [u8; 32],
+            signature: DidSignature,
+        ) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0
+                .verify_did_signature(did, key_id, KeyPurpose::AssertionMethod, hash, signature)
+        }
+    }
+
+    #[cfg(test)]
+    pub use mock::Registry;
+
+    #[cfg(test)]
+    pub mod mock {
+        use super::*;
+        use std::cell::RefCell;
+        use std::collections::HashSet;
+
+        /// What the mock registry answers.
+        #[derive(Default)]
+        pub struct World {
+            pub roles: HashSet<(DidId, Role)>,
+            pub authorities: HashSet<AccountId>,
+            pub active: HashSet<DidId>,
+            pub controls: HashSet<(DidId, AccountId)>,
+            /// (did, key id): an sr25519 "signature" is valid when its first 32 bytes are the
+            /// hash and its last 32 bytes are 0xAA.
+            pub assertion_keys: HashSet<(DidId, String)>,
+        }
+
+        thread_local! {
+            pub static WORLD: RefCell<World> = RefCell::new(World::default());
+        }
+
+        pub fn with<R>(f: impl FnOnce(&mut World) -> R) -> R {
+            WORLD.with(|w| f(&mut w.borrow_mut()))
+        }
+
+        pub fn signature_for(hash: [u8; 32]) -> DidSignature {
+            let mut sig = [0xAA; 64];
+            sig[..32].copy_from_slice(&hash);
+            DidSignature::Sr25519(sig)
+        }
+
+        pub struct Registry;
+
+        impl Registry {
+            pub fn at(_address: AccountId) -> Self {
+                Registry
+            }
+            pub fn has_role(&self, did: DidId, role: Role) -> bool {
+                with(|w| w.active.contains(&did) && w.roles.contains(&(did, role)))
+            }
+            pub fn is_authority(&self, account: AccountId) -> bool {
+                with(|w| w.authorities.contains(&account))
+            }
+            pub fn is_active(&self, did: DidId) -> bool {
+                with(|w| w.active.contains(&did))
+            }
+            pub fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
+                with(|w| w.active.contains(&did) && w.controls.contains(&(did, account)))
+            }
+            pub fn verify_assertion(
+                &self,
+                did: DidId,
+                key_id: String,
+                hash: [u8; 32],
+                signature: DidSignature,
+            ) -> bool {
+                with(|w| {
+                    w.active.contains(&did)
+                        && w.assertion_keys.contains(&(did, key_id))
+                        && signature == signature_for(hash)
+                })
+            }
+        }
+    }
+}
+
+#[ink::contract]
+mod vc_templates {
+    use super::*;
+    use crate::identity::Registry;
+    use cgrid_shared::{
+        anchor_preimage, settlement_template, trade_start_template, AnchorError, AnchorRequest,
+        CptId, CptInfo, CptProperty, CptTemplate, CredentialAnchor, CredentialId, CredentialStatus,
+        CredentialView, DidId, DidSignature, Issuer, PropertyType, Publisher, Role,
+        AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT, SYSTEM_CPT_IDS, TRADE_START_CPT,
+    };
+    use ink::env::hash::{Blake2x256, CryptoHash};
+    use ink::prelude::string::String;
+    use ink::storage::Mapping;
+
+    // ------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------
+
+    #[ink(storage)]
+    pub struct VcTemplates {
+        did_registry: AccountId,
+        cpts: Mapping<CptId, CptInfo>,
+        cpt_by_hash: Mapping<[u8; 32], CptId>,
+        /// Next automatically assigned id in each range.
+        next_system_id: CptId,
+        next_authority_id: CptId,
+        next_issuer_id: CptId,
+        cpt_count: u32,
+        credentials: Mapping<CredentialId, CredentialAnchor>,
+        credential_count: u64,
+        system_issuers: Mapping<AccountId, ()>,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------
+
+    #[ink(event)]
+    pub struct CptRegistered {
+        #[ink(topic)]
+        pub cpt_id: CptId,
+        pub publisher: Publisher,
+        pub content_hash: [u8; 32],
+        pub predecessor: Option<CptId>,
+        #[ink(topic)]
+        pub by: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct CptDeprecated {
+        #[ink(topic)]
+        pub cpt_id: CptId,
+        #[ink(topic)]
+        pub by: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct CredentialAnchored {
+        #[ink(topic)]
+        pub id: CredentialId,
+        pub cpt_id: CptId,
+        pub issuer: Issuer,
+        #[ink(topic)]
+        pub subject: DidId,
+        pub claims_root: [u8; 32],
+        pub expires_at: Option<Timestamp>,
+    }
+
+    #[ink(event)]
+    pub struct CredentialStatusChanged {
+        #[ink(topic)]
+        pub id: CredentialId,
+        pub from: CredentialStatus,
+        pub to: CredentialStatus,
+        #[ink(topic)]
+        pub by: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct SystemIssuerSet {
+        #[ink(topic)]
+        pub account: AccountId,
+        pub enabled: bool,
+        #[ink(topic)]
+        pub by: AccountId,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------
+
+    /// A bounded text field of a template.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Field {
+        Title,
+        Description,
+        PropertyName,
+        PropertyDescription,
+        AllowedValue,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Error {
+        /// Only an authority may do this.
+        NotAuthority,
+        /// The caller may not act for this DID.
+        NotController(DidId),
+        /// The DID does not hold the Issuer role.
+        NotIssuer(DidId),
+        /// The caller is not a designated system issuer.
+        NotSystemIssuer,
+        /// The requested id is outside the publisher's range.
+        IdOutOfRange {
+            id: CptId,
+            min: CptId,
+            max: CptId,
+        },
+        IdTaken(CptId),
+        /// Every id of the range is used.
+        RangeExhausted,
+        /// The same template is registered under this id.
+        DuplicateTemplate(CptId),
+        CptNotFound(CptId),
+        CptDeprecated(CptId),
+        /// The predecessor has another publisher.
+        PredecessorPublisherMismatch(CptId),
+        /// The predecessor already has a successor.
+        PredecessorSuperseded {
+            predecessor: CptId,
+            successor: CptId,
+        },
+        /// A text field is empty (where required) or too long.
+        BadLength {
+            field: Field,
+            len: u32,
+            max: u32,
+        },
+        /// A template needs 1..=MAX_PROPERTIES properties.
+        BadPropertyCount {
+            count: u32,
+            max: u32,
+        },
+        DuplicateProperty(String),
+        /// Allowed values are for string properties only, at most MAX_ALLOWED_VALUES.
+        BadAllowedValues(String),
+        BadDecimalScale {
+            scale: u8,
+            max: u8,
+        },
+        CredentialExists(CredentialId),
+        CredentialNotFound(CredentialId),
+        /// The DID is missing or deactivated.
+        DidInactive(DidId),
+        /// The expiry is not in the future.
+        ExpiryInPast {
+            now: Timestamp,
+            expires_at: Timestamp,
+        },
+        /// A ciphertext hash and a policy id go together.
+        IncompleteEncryption,
+        BadSignature,
+        /// Only system templates may be anchored by system issuers.
+        NotSystemCpt(CptId),
+        /// Only the issuer or an authority may change the status.
+        NotPermitted,
+        AlreadyRevoked,
+        NotActive,
+        NotSuspended,
+        Overflow,
+    }
+
+    pub type Result<T> = core::result::Result<T, Error>;
+
+    impl From<Error> for AnchorError {
+        fn from(e: Error) -> Self {
+            match e {
+                Error::NotSystemIssuer => AnchorError::NotSystemIssuer,
+                Error::CredentialExists(_) => AnchorError::CredentialExists,
+                Error::DidInactive(_) => AnchorError::SubjectInactive,
+                Error::ExpiryInPast { .. } => AnchorError::ExpiryInPast,
+                _ => AnchorError::BadTemplate,
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Constructors and messages
+    // ------------------------------------------------------------------------------------
+
+    impl VcTemplates {
+        /// A credential registry that checks identities in `did_registry`, with the seed's
+        /// trade-start (id 1) and settlement (id 2) system templates registered.
+        #[ink(constructor)]
+        pub fn new(did_registry: AccountId) -> Self {
+            let mut this = Self {
+                did_registry,
+                cpts: Mapping::default(),
+                cpt_by_hash: Mapping::default(),
+                next_system_id: 100,
+                next_authority_id: AUTHORITY_CPT_IDS.start,
+                next_issuer_id: ISSUER_CPT_IDS.start,
+                cpt_count: 0,
+                credentials: Mapping::default(),
+                credential_count: 0,
+                system_issuers: Mapping::default(),
+            };
+            let caller = this.env().caller();
+            for (id, template) in [
+                (TRADE_START_CPT, trade_start_template()),
+                (SETTLEMENT_CPT, settlement_template()),
+            ] {
+                // The seed templates are valid by construction; a failure here is a bug.
+                let hash = this
+                    .check_new_template(&template, None, &Publisher::System)
+                    .expect("seed templates are valid");
+                this.store_cpt(id, Publisher::System, template, hash, None, caller)
+                    .expect("seed ids are free");
+            }
+            this
+        }
+
+        // --- templates ------------------------------------------------------------------
+
+        /// Registers a template for `publisher`, with the requested id or the next free one of
+        /// the publisher's range, optionally as the new version of `predecessor`.
+        ///
+        /// System and authority templates need an authority caller (for `Authority(a)`, `a`
+        /// itself); issuer templates need a caller acting for the issuer DID, which must hold
+        /// the Issuer role.
+        ///
+        /// Errors: `NotAuthority`, `NotController`, `NotIssuer`, `IdOutOfRange`, `IdTaken`,
+        /// `RangeExhausted`, `DuplicateTemplate`, `BadLength`, `BadPropertyCount`,
+        /// `DuplicateProperty`, `BadAllowedValues`, `BadDecimalScale`, `CptNotFound`,
+        /// `PredecessorPublisherMismatch`, `PredecessorSuperseded`.
+        /// Emits: `CptRegistered`.
+        #[ink(message)]
+        pub fn register_cpt(
+            &mut self,
+            publisher: Publisher,
+            template: CptTemplate,
+            id: Option<CptId>,
+            predecessor: Option<CptId>,
+        ) -> Result<CptId> {
+            let caller = self.env().caller();
+            self.ensure_may_publish(&publisher, caller)?;
+            let hash = self.check_new_template(&template, predecessor, &publisher)?;
+            let id = match id {
+                Some(id) => {
+                    let range = id_range(&publisher);
+                    if id < range.0 || id > range.1 {
+                        return Err(Error::IdOutOfRange {
+                            id,
+                            min: range.0,
+                            max: range.1,
+                        });
+                    }
+                    if self.cpts.contains(id) {
+                        return Err(Error::IdTaken(id));
+                    }
+                    id
+                }
+                None => self.next_free_id(&publisher)?,
+            };
+            self.store_cpt(id, publisher, template, hash, predecessor, caller)?;
+            Ok(id)
+        }
+
+        /// Deprecates a template: no new credential may use it. Existing credentials stay.
+        ///
+        /// Errors: `CptNotFound`, `CptDeprecated`, `NotAuthority`, `NotController`.
+        /// Emits: `CptDeprecated`.
+        #[ink(message)]
+        pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
+            let mut info = self.live_cpt(id)?;
+            let caller = self.env().caller();
+            self.ensure_may_publish(&info.publisher, caller)?;
+            info.deprecated = true;
+            self.cpts.insert(id, &info);
+            self.env().emit_event(CptDeprecated {
+                cpt_id: id,
+                by: caller,
+            });
+            Ok(())
+        }
+
+        /// A template and its metadata.
+        #[ink(message)]
+        pub fn cpt(&self, id: CptId) -> Option<CptInfo> {
+            self.cpts.get(id)
+        }
+
+        /// The id of the template with this content hash.
+        #[ink(message)]
+        pub fn cpt_by_hash(&self, content_hash: [u8; 32]) -> Option<CptId> {
+            self.cpt_by_hash.get(content_hash)
+        }
+
+        /// How many templates are registered.
+        #[ink(message)]
+        pub fn cpt_count(&self) -> u32 {
+            self.cpt_count
+        }
+
+        // --- credentials ----------------------------------------------------------------
+
+        /// Anchors a credential. Authorised by `proof` — (key id, signature) of the issuer DID's
+        /// `assertionMethod` key over blake2-256 of `anchor_preimage(registry, request)`, so that
+        /// anyone may submit it — or, without a proof, by the caller acting for the issuer DID.
+        /// The issuer DID must hold the Issuer role; without a proof, an authority acting for
+        /// its own DID may issue too.
+        ///
+        /// Errors: `CptNotFound`, `CptDeprecated`, `DidInactive`, `NotIssuer`, `NotController`,
+        /// `BadSignature`, `CredentialExists`, `ExpiryInPast`, `IncompleteEncryption`.
+        /// Emits: `CredentialAnchored`.
+        #[ink(message)]
+        pub fn issue(
+            &mut self,
+            request: AnchorRequest,
+            proof: Option<(String, DidSignature)>,
+        ) -> Result<()> {
+            let caller = self.env().caller();
+            let registry = Registry::at(self.did_registry);
+            if !registry.is_active(request.issuer) {
+                return Err(Error::DidInactive(request.issuer));
+            }
+            match proof {
+                Some((key_id, signature)) => {
+                    let hash = blake2(&anchor_preimage(&self.env().account_id(), &request));
+                    if !registry.verify_assertion(request.issuer, key_id, hash, signature) {
+                        return Err(Error::BadSignature);
+                    }
+                    if !registry.has_role(request.issuer, Role::Issuer) {
+                        return Err(Error::NotIssuer(request.issuer));
+                    }
+                }
+                None => {
+                    if !registry.can_act_for(request.issuer, caller) {
+                        return Err(Error::NotController(request.issuer));
+                    }
+                    if !registry.has_role(request.issuer, Role::Issuer)
+                        && !registry.is_authority(caller)
+                    {
+                        return Err(Error::NotIssuer(request.issuer));
+                    }
+                }
+            }
+            if request.ciphertext_hash.is_some() != request.policy_id.is_some() {
+                return Err(Error::IncompleteEncryption);
+            }
+            self.anchor(
+                request.id,
+                request.cpt_id,
+                Issuer::Did(request.issuer),
+                request.subject,
+                request.claims_root,
+                request.expires_at,
+                request.ciphertext_hash,
+                request.policy_id,
+            )
+        }
+
+        /// Lets an authority designate (or undesignate) a system issuer contract.
+        ///
+        /// Errors: `NotAuthority`.
+        /// Emits: `SystemIssuerSet`.
+        #[ink(message)]
+        pub fn set_system_issuer(&mut self, account: AccountId, enabled: bool) -> Result<()> {
+            let by = self.ensure_authority()?;
+            if enabled {
+                self.system_issuers.insert(account, &());
+            } else {
+                self.system_issuers.remove(account);
+            }
+            self.env().emit_event(SystemIssuerSet {
+                account,
+                enabled,
+                by,
+            });
+            Ok(())
+        }
+
+        /// Whether `account` is a designated system issuer.
+        #[ink(message)]
+        pub fn is_system_issuer(&self, account: AccountId) -> bool {
+            self.system_issuers.contains(account)
+        }
+
+        /// Suspends an active credential.
+        ///
+        /// Errors: `CredentialNotFound`, `NotPermitted`, `AlreadyRevoked`, `NotActive`.
+        /// Emits: `CredentialStatusChanged`.
+        #[ink(message)]
+        pub fn suspend(&mut self, id: CredentialId) -> Result<()> {
+            self.set_status(id, CredentialStatus::Suspended)
+        }
+
+        /// Reactivates a suspended credential.
+        ///
+        /// Errors: `CredentialNotFound`, `NotPermitted`, `AlreadyRevoked`, `NotSuspended`.
+        /// Emits: `CredentialStatusChanged`.
+        #[ink(message)]
+        pub fn unsuspend(&mut self, id: CredentialId) -> Result<()> {
+            self.set_status(id, CredentialStatus::Active)
+        }
+
+        /// Revokes a credential, finally.
+        ///
+        /// Errors: `CredentialNotFound`, `NotPermitted`, `AlreadyRevoked`.
+        /// Emits: `CredentialStatusChanged`.
+        #[ink(message)]
+        pub fn revoke(&mut self, id: CredentialId) -> Result<()> {
+            self.set_status(id, CredentialStatus::Revoked)
+        }
+
+        /// How many credentials are anchored.
+        #[ink(message)]
+        pub fn credential_count(&self) -> u64 {
+            self.credential_count
+        }
+
+        /// The DID registry this contract checks identities in.
+        #[ink(message)]
+        pub fn did_registry(&self) -> AccountId {
+            self.did_registry
+        }
+
+        // --- private helpers --------------------------------------------------------------
+
+        #[allow(clippy::too_many_arguments)]
+        fn anchor(
+            &mut self,
+            id: CredentialId,
+            cpt_id: CptId,
+            issuer: Issuer,
+            subject: DidId,
+            claims_root: [u8; 32],
+            expires_at: Option<Timestamp>,
+            ciphertext_hash: Option<[u8; 32]>,
+            policy_id: Option<[u8; 32]>,
+        ) -> Result<()> {
+            self.live_cpt(cpt_id)?;
+            if self.credentials.contains(id) {
+                return Err(Error::CredentialExists(id));
+            }
+            let now = self.env().block_timestamp();
+            if let Some(expires_at) = expires_at {
+                if expires_at <= now {
+                    return Err(Error::ExpiryInPast { now, expires_at });
+                }
+            }
+            if !Registry::at(self.did_registry).is_active(subject) {
+                return Err(Error::DidInactive(subject));
+            }
+            let count = self
+                .credential_count
+                .checked_add(1)
+                .ok_or(Error::Overflow)?;
+            self.credentials.insert(
+                id,
+                &CredentialAnchor {
+                    cpt_id,
+                    issuer,
+                    subject,
+                    claims_root,
+                    issued_at: now,
+                    expires_at,
+                    ciphertext_hash,
+                    policy_id,
+                    status: CredentialStatus::Active,
+                    status_changed_at: now,
+                },
+            );
+            self.credential_count = count;
+            self.env().emit_event(CredentialAnchored {
+                id,
+                cpt_id,
+                issuer,
+                subject,
+                claims_root,
+                expires_at,
+            });
+            Ok(())
+        }
+
+        fn set_status(&mut self, id: CredentialId, to: CredentialStatus) -> Result<()> {
+            let mut anchor = self
+                .credentials
+                .get(id)
+                .ok_or(Error::CredentialNotFound(id))?;
+            let caller = self.env().caller();
+            let registry = Registry::at(self.did_registry);
+            let is_issuer = match anchor.issuer {
+                Issuer::Did(did) => registry.can_act_for(did, caller),
+                Issuer::System(account) => account == caller,
+            };
+            if !is_issuer && !registry.is_authority(caller) {
+                return Err(Error::NotPermitted);
+            }
+            let from = anchor.status;
+            match (from, to) {
+                (CredentialStatus::Revoked, _) => return Err(Error::AlreadyRevoked),
+                (CredentialStatus::Active, CredentialStatus::Suspended)
+                | (CredentialStatus::Suspended, CredentialStatus::Active)
+                | (_, CredentialStatus::Revoked) => {}
+                (_, CredentialStatus::Suspended) => return Err(Error::NotActive),
+                (_, CredentialStatus::Active) => return Err(Error::NotSuspended),
+            }
+            anchor.status = to;
+            anchor.status_changed_at = self.env().block_timestamp();
+            self.credentials.insert(id, &anchor);
+            self.env().emit_event(CredentialStatusChanged {
+                id,
+                from,
+                to,
+                by: caller,
+            });
+            Ok(())
+        }
+
+        /// Checks the template's shape, its uniqueness and its predecessor; returns its hash.
+        fn check_new_template(
+            &self,
+            template: &CptTemplate,
+            predecessor: Option<CptId>,
+            publisher: &Publisher,
+        ) -> Result<[u8; 32]> {
+            check_len(&template.title, MAX_TITLE_LEN, Field::Title, false)?;
+            check_len(
+                &template.description,
+                MAX_DESCRIPTION_LEN,
+                Field::Description,
+                true,
+            )?;
+            let count = u32::try_from(template.properties.len()).unwrap_or(u32::MAX);
+            if count == 0 || count > MAX_PROPERTIES {
+                return Err(Error::BadPropertyCount {
+                    count,
+                    max: MAX_PROPERTIES,
+                });
+            }
+            for (i, p) in template.properties.iter().enumerate() {
+                check_property(p)?;
+                if template.properties[..i].iter().any(|q| q.name == p.name) {
+                    return Err(Error::DuplicateProperty(p.name.clone()));
+                }
+            }
+            let hash = blake2(&scale::Encode::encode(template));
+            if let Some(existing) = self.cpt_by_hash.get(hash) {
+                return Err(Error::DuplicateTemplate(existing));
+            }
+            if let Some(pred) = predecessor {
+                let info = self.cpts.get(pred).ok_or(Error::CptNotFound(pred))?;
+                if info.publisher != *publisher {
+                    return Err(Error::PredecessorPublisherMismatch(pred));
+                }
+                if let Some(successor) = info.successor {
+                    return Err(Error::PredecessorSuperseded {
+                        predecessor: pred,
+                        successor,
+                    });
+                }
+            }
+            Ok(hash)
+        }
+
+        fn store_cpt(
+            &mut self,
+            id: CptId,
+            publisher: Publisher,
+            template: CptTemplate,
+            content_hash: [u8; 32],
+            predecessor: Option<CptId>,
+            by: AccountId,
+        ) -> Result<()> {
+            if self.cpts.contains(id) {
+                return Err(Error::IdTaken(id));
+            }
+            let count = self.cpt_count.checked_add(1).ok_or(Error::Overflow)?;
+            if let Some(pred) = predecessor {
+                let mut info = self.cpts.get(pred).ok_or(Error::CptNotFound(pred))?;
+                info.successor = Some(id);
+                self.cpts.insert(pred, &info);
+            }
+            self.cpts.insert(
+                id,
+                &CptInfo {
+                    id,
+                    publisher,
+                    template,
+                    content_hash,
+                    predecessor,
+                    successor: None,
+                    created_at: self.env().block_timestamp(),
+                    deprecated: false,
+                },
+            );
+            self.cpt_by_hash.insert(content_hash, &id);
+            self.cpt_count = count;
+            self.env().emit_event(CptRegistered {
+                cpt_id: id,
+                publisher,
+                content_hash,
+                predecessor,
+                by,
+            });
+            Ok(())
+        }
+
+        fn next_free_id(&mut self, publisher: &Publisher) -> Result<CptId> {
+            let (_, max) = id_range(publisher);
+            let mut id = match publisher {
+                Publisher::System => self.next_system_id,
+                Publisher::Authority(_) => self.next_authority_id,
+                Publisher::Issuer(_) => self.next_issuer_id,
+            };
+            // Skip ids taken by explicit requests; bounded by the explicit registrations.
+            while self.cpts.contains(id) {
+                id = id.checked_add(1).ok_or(Error::RangeExhausted)?;
+            }
+            if id > max {
+                return Err(Error::RangeExhausted);
+            }
+            let next = id.checked_add(1).ok_or(Error::RangeExhausted)?;
+            match publisher {
+                Publisher::System => self.next_system_id = next,
+                Publisher::Authority(_) => self.next_authority_id = next,
+                Publisher::Issuer(_) => self.next_issuer_id = next,
+            }
+            Ok(id)
+        }
+
+        /// A registered, not deprecated template.
+        fn live_cpt(&self, id: CptId) -> Result<CptInfo> {
+            let info = self.cpts.get(id).ok_or(Error::CptNotFound(id))?;
+            if info.deprecated {
+                return Err(Error::CptDeprecated(id));
+            }
+            Ok(info)
+        }
+
+        fn ensure_may_publish(&self, publisher: &Publisher, caller: AccountId) -> Result<()> {
+            let registry = Registry::at(self.did_registry);
+            match publisher {
+                Publisher::System => self.ensure_authority().map(|_| ()),
+                Publisher::Authority(account) => {
+                    if *account == caller && registry.is_authority(caller) {
+                        Ok(())
+                    } else {
+                        Err(Error::NotAuthority)
+                    }
+                }
+                Publisher::Issuer(did) => {
+                    if !registry.can_act_for(*did, caller) {
+                        return Err(Error::NotController(*did));
+                    }
+                    if !registry.has_role(*did, Role::Issuer) {
+                        return Err(Error::NotIssuer(*did));
+                    }
+                    Ok(())
+                }
+            }
+        }
+
+        fn ensure_authority(&self) -> Result<AccountId> {
+            let caller = self.env().caller();
+            if Registry::at(self.did_registry).is_authority(caller) {
+                Ok(caller)
+            } else {
+                Err(Error::NotAuthority)
+            }
+        }
+
+        fn view(&self, anchor: CredentialAnchor) -> CredentialView {
+            let expired = anchor
+                .expires_at
+                .is_some_and(|t| self.env().block_timestamp() >= t);
+            let issuer_ok = match anchor.issuer {
+                Issuer::Did(did) => Registry::at(self.did_registry).is_active(did),
+                Issuer::System(_) => true,
+            };
+            CredentialView {
+                valid: anchor.status == CredentialStatus::Active && !expired && issuer_ok,
+                expired,
+                anchor,
+            }
+        }
+    }
+
+    impl cgrid_shared::CredentialRegistry for VcTemplates {
+        #[ink(message)]
+        fn verify(&self, id: CredentialId) -> Option<CredentialView> {
+            self.credentials.get(id).map(|anchor| self.view(anchor))
+        }
+
+        #[ink(message)]
+        fn anchor_system(
+            &mut self,
+            id: CredentialId,
+            cpt_id: CptId,
+            subject: DidId,
+            claims_root: [u8; 32],
+            expires_at: Option<Timestamp>,
+        ) -> core::result::Result<(), AnchorError> {
+            let caller = self.env().caller();
+            if !self.system_issuers.contains(caller) {
+                return Err(AnchorError::NotSystemIssuer);
+            }
+            if !SYSTEM_CPT_IDS.contains(&cpt_id) {
+                return Err(AnchorError::BadTemplate);
+            }
+            self.anchor(
+                id,
+                cpt_id,
+                Issuer::System(caller),
+                subject,
+                claims_root,
+                expires_at,
+                None,
+                None,
+            )
+            .map_err(AnchorError::from)
+        }
+    }
+
+    fn id_range(publisher: &Publisher) -> (CptId, CptId) {
+        match publisher {
+            Publisher::System => (SYSTEM_CPT_IDS.start, SYSTEM_CPT_IDS.end.saturating_sub(1)),
+            Publisher::Authority(_) => (
+                AUTHORITY_CPT_IDS.start,
+                AUTHORITY_CPT_IDS.end.saturating_sub(1),
+            ),
+            Publisher::Issuer(_) => (ISSUER_CPT_IDS.start, CptId::MAX),
+        }
+    }
+
+    fn blake2(input: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        Blake2x256::hash(input, &mut out);
+        out
+    }
+
+    fn check_len(value: &str, max: u32, field: Field, may_be_empty: bool) -> Result<()> {
+        let len = u32::try_from(value.len()).unwrap_or(u32::MAX);
+        if (len == 0 && !may_be_empty) || len > max {
+            Err(Error::BadLength { field, len, max })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_property(p: &CptProperty) -> Result<()> {
+        check_len(&p.name, MAX_PROPERTY_NAME_LEN, Field::PropertyName, false)?;
+        check_len(
+            &p.description,
+            MAX_PROPERTY_DESCRIPTION_LEN,
+            Field::PropertyDescription,
+            true,
+        )?;
+        if let PropertyType::Decimal { scale } = p.property_type {
+            if scale > MAX_DECIMAL_SCALE {
+                return Err(Error::BadDecimalScale {
+                    scale,
+                    max: MAX_DECIMAL_SCALE,
+                });
+            }
+        }
+        if !p.allowed.is_empty() {
+            let too_many = u32::try_from(p.allowed.len()).map_or(true, |n| n > MAX_ALLOWED_VALUES);
+            if p.property_type != PropertyType::String || too_many {
+                return Err(Error::BadAllowedValues(p.name.clone()));
+            }
+            for value in &p.allowed {
+                check_len(value, MAX_ALLOWED_VALUE_LEN, Field::AllowedValue, false)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

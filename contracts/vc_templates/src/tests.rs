@@ -1,0 +1,726 @@
+//! Unit tests on ink!'s off-chain environment with the mock DID registry of
+//! `identity::mock`: every message, every failure path, and for every failure that nothing
+//! observable changed.
+
+use crate::identity::mock::{self, signature_for};
+use crate::*;
+use cgrid_shared::{
+    anchor_preimage, settlement_template, trade_start_template, AnchorError, AnchorRequest, CptId,
+    CptProperty, CptTemplate, CredentialId, CredentialRegistry as _, CredentialStatus, DidId,
+    Issuer, PropertyType, Publisher, Role, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT,
+    TRADE_START_CPT,
+};
+use ink::env::hash::Blake2x256;
+use ink::env::test;
+use ink::env::DefaultEnvironment as Env;
+use ink::primitives::AccountId;
+
+const AUTH: [u8; 32] = [0xA1; 32];
+const PROVIDER: [u8; 32] = [0xB2; 32];
+const STRANGER: [u8; 32] = [0xC3; 32];
+const ESCROW: [u8; 32] = [0xE5; 32];
+const PROVIDER_DID: DidId = [0x11; 32];
+const AUTH_DID: DidId = [0x22; 32];
+const CONSUMER_DID: DidId = [0x33; 32];
+
+fn acc(bytes: [u8; 32]) -> AccountId {
+    AccountId::from(bytes)
+}
+
+fn as_caller(bytes: [u8; 32]) {
+    test::set_caller::<Env>(acc(bytes));
+}
+
+fn set_now(ms: u64) {
+    test::set_block_timestamp::<Env>(ms);
+}
+
+/// A registry plus a world: an authority (with its own DID), a provider DID with the Issuer
+/// role controlled by PROVIDER, and a consumer DID.
+fn setup() -> VcTemplates {
+    mock::with(|w| {
+        w.authorities.insert(acc(AUTH));
+        for did in [PROVIDER_DID, AUTH_DID, CONSUMER_DID] {
+            w.active.insert(did);
+        }
+        w.controls.insert((PROVIDER_DID, acc(PROVIDER)));
+        w.controls.insert((AUTH_DID, acc(AUTH)));
+        w.roles.insert((PROVIDER_DID, Role::Issuer));
+        w.assertion_keys.insert((PROVIDER_DID, "assert".into()));
+    });
+    set_now(1_000);
+    as_caller(AUTH);
+    VcTemplates::new(acc([0xD0; 32]))
+}
+
+fn template(title: &str) -> CptTemplate {
+    CptTemplate {
+        title: title.into(),
+        description: "a test template".into(),
+        properties: vec![CptProperty {
+            name: "greenShare".into(),
+            property_type: PropertyType::Decimal { scale: 2 },
+            description: "share of renewable energy".into(),
+            required: true,
+            allowed: vec![],
+        }],
+    }
+}
+
+fn request(id: u8, cpt_id: CptId) -> AnchorRequest {
+    AnchorRequest {
+        id: [id; 32],
+        cpt_id,
+        issuer: PROVIDER_DID,
+        subject: CONSUMER_DID,
+        claims_root: [0x77; 32],
+        expires_at: Some(10_000),
+        ciphertext_hash: None,
+        policy_id: None,
+    }
+}
+
+fn event_count() -> usize {
+    test::recorded_events().count()
+}
+
+fn snapshot(c: &VcTemplates, cpts: &[CptId], creds: &[CredentialId]) -> String {
+    let cpts: Vec<_> = cpts.iter().map(|id| c.cpt(*id)).collect();
+    let creds: Vec<_> = creds.iter().map(|id| c.verify(*id)).collect();
+    format!(
+        "{cpts:?} {creds:?} {} {} {} events={}",
+        c.cpt_count(),
+        c.credential_count(),
+        c.is_system_issuer(acc(ESCROW)),
+        event_count()
+    )
+}
+
+fn fails_cleanly<T: core::fmt::Debug>(
+    c: &mut VcTemplates,
+    cpts: &[CptId],
+    creds: &[CredentialId],
+    expected: Error,
+    f: impl FnOnce(&mut VcTemplates) -> vc_templates::Result<T>,
+) {
+    let before = snapshot(c, cpts, creds);
+    assert_eq!(f(c).unwrap_err(), expected);
+    assert_eq!(
+        snapshot(c, cpts, creds),
+        before,
+        "state changed on {expected:?}"
+    );
+}
+
+// --- templates -----------------------------------------------------------------------------
+
+#[ink::test]
+fn the_seed_trade_templates_exist_after_deployment() {
+    let c = setup();
+    assert_eq!(c.cpt_count(), 2);
+    let start = c.cpt(TRADE_START_CPT).unwrap();
+    assert_eq!(start.publisher, Publisher::System);
+    assert_eq!(start.template, trade_start_template());
+    let names: Vec<_> = start
+        .template
+        .properties
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "pdid",
+            "cdid",
+            "spec",
+            "price",
+            "minCost",
+            "checkinCptId",
+            "encryption"
+        ]
+    );
+    let required: Vec<_> = start
+        .template
+        .properties
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(required, ["pdid", "cdid", "spec", "price", "checkinCptId"]);
+    let encryption = start.template.properties.last().unwrap();
+    assert_eq!(encryption.allowed, ["plain", "CP-ABE"]);
+    let settlement = c.cpt(SETTLEMENT_CPT).unwrap();
+    assert_eq!(settlement.template, settlement_template());
+    assert_eq!(c.cpt_by_hash(settlement.content_hash), Some(SETTLEMENT_CPT));
+}
+
+#[ink::test]
+fn each_publisher_gets_ids_from_its_range() {
+    let mut c = setup();
+    as_caller(AUTH);
+    let a = c
+        .register_cpt(
+            Publisher::Authority(acc(AUTH)),
+            template("green"),
+            None,
+            None,
+        )
+        .unwrap();
+    assert_eq!(a, AUTHORITY_CPT_IDS.start);
+    let s = c
+        .register_cpt(Publisher::System, template("sys"), None, None)
+        .unwrap();
+    assert_eq!(s, 100);
+    let s5 = c
+        .register_cpt(Publisher::System, template("sys5"), Some(5), None)
+        .unwrap();
+    assert_eq!(s5, 5);
+    as_caller(PROVIDER);
+    let i = c
+        .register_cpt(Publisher::Issuer(PROVIDER_DID), template("gpu"), None, None)
+        .unwrap();
+    assert_eq!(i, ISSUER_CPT_IDS.start);
+    assert_eq!(c.cpt(i).unwrap().publisher, Publisher::Issuer(PROVIDER_DID));
+    assert_eq!(c.cpt_count(), 6);
+    let ids = [a, s, s5, i];
+    fails_cleanly(
+        &mut c,
+        &ids,
+        &[],
+        Error::IdOutOfRange {
+            id: 5,
+            min: ISSUER_CPT_IDS.start,
+            max: u32::MAX,
+        },
+        |c| {
+            c.register_cpt(
+                Publisher::Issuer(PROVIDER_DID),
+                template("x"),
+                Some(5),
+                None,
+            )
+        },
+    );
+    as_caller(AUTH);
+    fails_cleanly(
+        &mut c,
+        &ids,
+        &[],
+        Error::IdOutOfRange {
+            id: 1_000,
+            min: 0,
+            max: 999,
+        },
+        |c| c.register_cpt(Publisher::System, template("x"), Some(1_000), None),
+    );
+    fails_cleanly(&mut c, &ids, &[], Error::IdTaken(5), |c| {
+        c.register_cpt(Publisher::System, template("x"), Some(5), None)
+    });
+    // Auto ids skip ids taken explicitly.
+    c.register_cpt(Publisher::System, template("s101"), Some(101), None)
+        .unwrap();
+    let next = c
+        .register_cpt(Publisher::System, template("s102"), None, None)
+        .unwrap();
+    assert_eq!(next, 102);
+}
+
+#[ink::test]
+fn only_entitled_callers_publish() {
+    let mut c = setup();
+    as_caller(STRANGER);
+    fails_cleanly(&mut c, &[], &[], Error::NotAuthority, |c| {
+        c.register_cpt(Publisher::System, template("x"), None, None)
+    });
+    fails_cleanly(&mut c, &[], &[], Error::NotAuthority, |c| {
+        c.register_cpt(
+            Publisher::Authority(acc(STRANGER)),
+            template("x"),
+            None,
+            None,
+        )
+    });
+    fails_cleanly(&mut c, &[], &[], Error::NotController(PROVIDER_DID), |c| {
+        c.register_cpt(Publisher::Issuer(PROVIDER_DID), template("x"), None, None)
+    });
+    as_caller(AUTH);
+    // An authority cannot publish in another authority's name.
+    fails_cleanly(&mut c, &[], &[], Error::NotAuthority, |c| {
+        c.register_cpt(
+            Publisher::Authority(acc(STRANGER)),
+            template("x"),
+            None,
+            None,
+        )
+    });
+    // A DID without the Issuer role.
+    fails_cleanly(&mut c, &[], &[], Error::NotIssuer(AUTH_DID), |c| {
+        c.register_cpt(Publisher::Issuer(AUTH_DID), template("x"), None, None)
+    });
+}
+
+#[ink::test]
+fn the_same_template_is_registered_once() {
+    let mut c = setup();
+    as_caller(AUTH);
+    let id = c
+        .register_cpt(Publisher::System, template("t"), None, None)
+        .unwrap();
+    fails_cleanly(&mut c, &[id], &[], Error::DuplicateTemplate(id), |c| {
+        c.register_cpt(Publisher::System, template("t"), None, None)
+    });
+    as_caller(PROVIDER);
+    fails_cleanly(
+        &mut c,
+        &[id],
+        &[],
+        Error::DuplicateTemplate(TRADE_START_CPT),
+        |c| {
+            c.register_cpt(
+                Publisher::Issuer(PROVIDER_DID),
+                trade_start_template(),
+                None,
+                None,
+            )
+        },
+    );
+}
+
+#[ink::test]
+fn malformed_templates_are_rejected() {
+    let mut c = setup();
+    as_caller(AUTH);
+    let p = Publisher::System;
+    let mut t = template("");
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::BadLength {
+            field: Field::Title,
+            len: 0,
+            max: MAX_TITLE_LEN,
+        },
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+    t = template("t");
+    t.description = "d".repeat(257);
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::BadLength {
+            field: Field::Description,
+            len: 257,
+            max: MAX_DESCRIPTION_LEN,
+        },
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+    t = template("t");
+    t.properties.clear();
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::BadPropertyCount {
+            count: 0,
+            max: MAX_PROPERTIES,
+        },
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+    t = template("t");
+    t.properties = (0..25)
+        .map(|i| CptProperty {
+            name: format!("p{i}"),
+            ..template("t").properties[0].clone()
+        })
+        .collect();
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::BadPropertyCount {
+            count: 25,
+            max: MAX_PROPERTIES,
+        },
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+    t = template("t");
+    t.properties.push(t.properties[0].clone());
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::DuplicateProperty("greenShare".into()),
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+    t = template("t");
+    t.properties[0].allowed = vec!["a".into()];
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::BadAllowedValues("greenShare".into()),
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+    t = template("t");
+    t.properties[0].property_type = PropertyType::String;
+    t.properties[0].allowed = (0..9).map(|i| format!("v{i}")).collect();
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::BadAllowedValues("greenShare".into()),
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+    t = template("t");
+    t.properties[0].property_type = PropertyType::Decimal { scale: 19 };
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::BadDecimalScale { scale: 19, max: 18 },
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+    t = template("t");
+    t.properties[0].name = "n".repeat(33);
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[],
+        Error::BadLength {
+            field: Field::PropertyName,
+            len: 33,
+            max: MAX_PROPERTY_NAME_LEN,
+        },
+        |c| c.register_cpt(p, t.clone(), None, None),
+    );
+}
+
+#[ink::test]
+fn versions_link_to_their_predecessor() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    let me = Publisher::Issuer(PROVIDER_DID);
+    let v1 = c.register_cpt(me, template("v1"), None, None).unwrap();
+    let v2 = c.register_cpt(me, template("v2"), None, Some(v1)).unwrap();
+    assert_eq!(c.cpt(v1).unwrap().successor, Some(v2));
+    assert_eq!(c.cpt(v2).unwrap().predecessor, Some(v1));
+    fails_cleanly(
+        &mut c,
+        &[v1, v2],
+        &[],
+        Error::PredecessorSuperseded {
+            predecessor: v1,
+            successor: v2,
+        },
+        |c| c.register_cpt(me, template("v2b"), None, Some(v1)),
+    );
+    fails_cleanly(&mut c, &[v1, v2], &[], Error::CptNotFound(77), |c| {
+        c.register_cpt(me, template("v3"), None, Some(77))
+    });
+    fails_cleanly(
+        &mut c,
+        &[v1, v2],
+        &[],
+        Error::PredecessorPublisherMismatch(TRADE_START_CPT),
+        |c| c.register_cpt(me, template("v3"), None, Some(TRADE_START_CPT)),
+    );
+}
+
+#[ink::test]
+fn publishers_deprecate_their_templates() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    let id = c
+        .register_cpt(Publisher::Issuer(PROVIDER_DID), template("t"), None, None)
+        .unwrap();
+    as_caller(STRANGER);
+    fails_cleanly(
+        &mut c,
+        &[id],
+        &[],
+        Error::NotController(PROVIDER_DID),
+        |c| c.deprecate_cpt(id),
+    );
+    fails_cleanly(&mut c, &[id], &[], Error::NotAuthority, |c| {
+        c.deprecate_cpt(TRADE_START_CPT)
+    });
+    as_caller(PROVIDER);
+    c.deprecate_cpt(id).unwrap();
+    assert!(c.cpt(id).unwrap().deprecated);
+    fails_cleanly(&mut c, &[id], &[], Error::CptDeprecated(id), |c| {
+        c.deprecate_cpt(id)
+    });
+    fails_cleanly(&mut c, &[id], &[], Error::CptDeprecated(id), |c| {
+        c.issue(request(1, id), None)
+    });
+    fails_cleanly(&mut c, &[id], &[], Error::CptNotFound(555), |c| {
+        c.deprecate_cpt(555)
+    });
+}
+
+// --- credentials ---------------------------------------------------------------------------
+
+#[ink::test]
+fn an_issuer_anchors_a_credential_it_controls() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    let view = c.verify([1; 32]).unwrap();
+    assert!(view.valid);
+    assert!(!view.expired);
+    assert_eq!(view.anchor.issuer, Issuer::Did(PROVIDER_DID));
+    assert_eq!(view.anchor.subject, CONSUMER_DID);
+    assert_eq!(view.anchor.cpt_id, TRADE_START_CPT);
+    assert_eq!(view.anchor.claims_root, [0x77; 32]);
+    assert_eq!(view.anchor.issued_at, 1_000);
+    assert_eq!(view.anchor.expires_at, Some(10_000));
+    assert_eq!(view.anchor.status, CredentialStatus::Active);
+    assert_eq!(c.credential_count(), 1);
+    assert_eq!(c.verify([9; 32]), None);
+}
+
+#[ink::test]
+fn issuing_needs_control_and_the_issuer_role() {
+    let mut c = setup();
+    as_caller(STRANGER);
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[[1; 32]],
+        Error::NotController(PROVIDER_DID),
+        |c| c.issue(request(1, TRADE_START_CPT), None),
+    );
+    // An authority acting for its own DID may issue without the Issuer role...
+    as_caller(AUTH);
+    let mut r = request(2, TRADE_START_CPT);
+    r.issuer = AUTH_DID;
+    c.issue(r.clone(), None).unwrap();
+    // ...but an ordinary controller of a DID without the role may not.
+    mock::with(|w| {
+        w.authorities.remove(&acc(AUTH));
+    });
+    r.id = [3; 32];
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[[2; 32], [3; 32]],
+        Error::NotIssuer(AUTH_DID),
+        |c| c.issue(r.clone(), None),
+    );
+}
+
+#[ink::test]
+fn a_signed_request_may_be_submitted_by_anyone() {
+    let mut c = setup();
+    let r = request(1, TRADE_START_CPT);
+    let mut hash = [0u8; 32];
+    ink::env::hash_bytes::<Blake2x256>(
+        &anchor_preimage(&ink::env::account_id::<Env>(), &r),
+        &mut hash,
+    );
+    as_caller(STRANGER);
+    let mut wrong = hash;
+    wrong[0] ^= 1;
+    fails_cleanly(&mut c, &[], &[[1; 32]], Error::BadSignature, |c| {
+        c.issue(r.clone(), Some(("assert".into(), signature_for(wrong))))
+    });
+    fails_cleanly(&mut c, &[], &[[1; 32]], Error::BadSignature, |c| {
+        c.issue(r.clone(), Some(("other-key".into(), signature_for(hash))))
+    });
+    c.issue(r.clone(), Some(("assert".into(), signature_for(hash))))
+        .unwrap();
+    assert!(c.verify([1; 32]).unwrap().valid);
+    // Without the Issuer role a valid signature is not enough.
+    mock::with(|w| {
+        w.roles.remove(&(PROVIDER_DID, Role::Issuer));
+    });
+    let mut r2 = request(2, TRADE_START_CPT);
+    r2.claims_root = [0x78; 32];
+    let mut hash2 = [0u8; 32];
+    ink::env::hash_bytes::<Blake2x256>(
+        &anchor_preimage(&ink::env::account_id::<Env>(), &r2),
+        &mut hash2,
+    );
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[[1; 32], [2; 32]],
+        Error::NotIssuer(PROVIDER_DID),
+        |c| c.issue(r2.clone(), Some(("assert".into(), signature_for(hash2)))),
+    );
+}
+
+#[ink::test]
+fn bad_anchor_requests_are_rejected() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    let ids = [[1; 32], [2; 32]];
+    fails_cleanly(&mut c, &[], &ids, Error::CredentialExists([1; 32]), |c| {
+        c.issue(request(1, SETTLEMENT_CPT), None)
+    });
+    let mut r = request(2, TRADE_START_CPT);
+    r.expires_at = Some(1_000);
+    fails_cleanly(
+        &mut c,
+        &[],
+        &ids,
+        Error::ExpiryInPast {
+            now: 1_000,
+            expires_at: 1_000,
+        },
+        |c| c.issue(r.clone(), None),
+    );
+    let mut r = request(2, TRADE_START_CPT);
+    r.subject = [0x99; 32];
+    fails_cleanly(&mut c, &[], &ids, Error::DidInactive([0x99; 32]), |c| {
+        c.issue(r.clone(), None)
+    });
+    let mut r = request(2, TRADE_START_CPT);
+    r.ciphertext_hash = Some([1; 32]);
+    fails_cleanly(&mut c, &[], &ids, Error::IncompleteEncryption, |c| {
+        c.issue(r.clone(), None)
+    });
+    fails_cleanly(&mut c, &[], &ids, Error::CptNotFound(4_242), |c| {
+        c.issue(request(2, 4_242), None)
+    });
+    mock::with(|w| {
+        w.active.remove(&PROVIDER_DID);
+    });
+    fails_cleanly(&mut c, &[], &ids, Error::DidInactive(PROVIDER_DID), |c| {
+        c.issue(request(2, TRADE_START_CPT), None)
+    });
+    // A deactivated issuer's credentials stop counting.
+    assert!(!c.verify([1; 32]).unwrap().valid);
+}
+
+#[ink::test]
+fn encrypted_claims_keep_ciphertext_hash_and_policy() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    let mut r = request(1, TRADE_START_CPT);
+    r.ciphertext_hash = Some([5; 32]);
+    r.policy_id = Some([6; 32]);
+    c.issue(r, None).unwrap();
+    let anchor = c.verify([1; 32]).unwrap().anchor;
+    assert_eq!(anchor.ciphertext_hash, Some([5; 32]));
+    assert_eq!(anchor.policy_id, Some([6; 32]));
+}
+
+#[ink::test]
+fn status_moves_active_suspended_revoked() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    let id = [1; 32];
+    fails_cleanly(&mut c, &[], &[id], Error::NotSuspended, |c| c.unsuspend(id));
+    set_now(2_000);
+    c.suspend(id).unwrap();
+    let view = c.verify(id).unwrap();
+    assert_eq!(view.anchor.status, CredentialStatus::Suspended);
+    assert_eq!(view.anchor.status_changed_at, 2_000);
+    assert!(!view.valid);
+    fails_cleanly(&mut c, &[], &[id], Error::NotActive, |c| c.suspend(id));
+    c.unsuspend(id).unwrap();
+    assert!(c.verify(id).unwrap().valid);
+    as_caller(STRANGER);
+    fails_cleanly(&mut c, &[], &[id], Error::NotPermitted, |c| c.revoke(id));
+    fails_cleanly(&mut c, &[], &[id], Error::NotPermitted, |c| c.suspend(id));
+    // An authority may revoke any credential; revocation is final.
+    as_caller(AUTH);
+    c.revoke(id).unwrap();
+    assert_eq!(
+        c.verify(id).unwrap().anchor.status,
+        CredentialStatus::Revoked
+    );
+    as_caller(PROVIDER);
+    for f in [
+        VcTemplates::revoke,
+        VcTemplates::suspend,
+        VcTemplates::unsuspend,
+    ] {
+        fails_cleanly(&mut c, &[], &[id], Error::AlreadyRevoked, |c| f(c, id));
+    }
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[id],
+        Error::CredentialNotFound([8; 32]),
+        |c| c.revoke([8; 32]),
+    );
+}
+
+#[ink::test]
+fn credentials_expire() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    set_now(9_999);
+    assert!(c.verify([1; 32]).unwrap().valid);
+    set_now(10_000);
+    let view = c.verify([1; 32]).unwrap();
+    assert!(view.expired);
+    assert!(!view.valid);
+    assert_eq!(view.anchor.status, CredentialStatus::Active);
+}
+
+#[ink::test]
+fn system_issuers_anchor_system_templates_only() {
+    let mut c = setup();
+    as_caller(STRANGER);
+    fails_cleanly(&mut c, &[], &[], Error::NotAuthority, |c| {
+        c.set_system_issuer(acc(ESCROW), true)
+    });
+    as_caller(ESCROW);
+    assert_eq!(
+        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
+        Err(AnchorError::NotSystemIssuer)
+    );
+    as_caller(AUTH);
+    c.set_system_issuer(acc(ESCROW), true).unwrap();
+    assert!(c.is_system_issuer(acc(ESCROW)));
+    let issuer_cpt = {
+        as_caller(PROVIDER);
+        c.register_cpt(Publisher::Issuer(PROVIDER_DID), template("p"), None, None)
+            .unwrap()
+    };
+    as_caller(ESCROW);
+    let before = snapshot(&c, &[], &[[1; 32]]);
+    assert_eq!(
+        c.anchor_system([1; 32], issuer_cpt, CONSUMER_DID, [2; 32], None),
+        Err(AnchorError::BadTemplate)
+    );
+    assert_eq!(
+        c.anchor_system([1; 32], 777, CONSUMER_DID, [2; 32], None),
+        Err(AnchorError::BadTemplate)
+    );
+    assert_eq!(
+        c.anchor_system([1; 32], SETTLEMENT_CPT, [0x55; 32], [2; 32], None),
+        Err(AnchorError::SubjectInactive)
+    );
+    assert_eq!(
+        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], Some(5)),
+        Err(AnchorError::ExpiryInPast)
+    );
+    assert_eq!(snapshot(&c, &[], &[[1; 32]]), before);
+    c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None)
+        .unwrap();
+    assert_eq!(
+        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
+        Err(AnchorError::CredentialExists)
+    );
+    let view = c.verify([1; 32]).unwrap();
+    assert_eq!(view.anchor.issuer, Issuer::System(acc(ESCROW)));
+    assert!(view.valid);
+    // The system issuer manages the status of what it anchored.
+    c.suspend([1; 32]).unwrap();
+    as_caller(AUTH);
+    c.set_system_issuer(acc(ESCROW), false).unwrap();
+    as_caller(ESCROW);
+    assert_eq!(
+        c.anchor_system([2; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
+        Err(AnchorError::NotSystemIssuer)
+    );
+}

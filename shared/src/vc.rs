@@ -1,0 +1,360 @@
+//! Credential templates (CPTs) and anchored verifiable credentials: the types the
+//! `vc_templates` contract stores and returns, the [`CredentialRegistry`] trait other contracts
+//! call, and the exact commitment scheme that the off-chain toolkit and the contract share.
+//!
+//! ## Claims commitments
+//! A credential's claims are never stored on chain. For each property of the CPT, in the CPT's
+//! order, the issuer computes a leaf
+//! `blake2_256(SCALE(CLAIM_LEAF_DOMAIN, name, salt, value))` with a fresh 32-byte salt (an absent
+//! optional field has the leaf [`ABSENT_LEAF`]); the anchored `claims_root` is
+//! `blake2_256(SCALE(CLAIMS_ROOT_DOMAIN, leaves))`. Disclosing a field means handing over its
+//! value and salt together with the other leaves; the verifier recomputes the root.
+
+use crate::did::{DidId, Timestamp};
+use ink::prelude::{string::String, vec, vec::Vec};
+use ink::primitives::AccountId;
+use scale::Encode;
+
+/// Identifier of a credential template.
+pub type CptId = u32;
+/// Identifier of an anchored credential (the off-chain credential's `id`, hashed).
+pub type CredentialId = [u8; 32];
+
+/// System templates (the seed's trade templates among them): registered at deployment or by an
+/// authority.
+pub const SYSTEM_CPT_IDS: core::ops::Range<CptId> = 0..1_000;
+/// Templates published by authorities (qualification credentials, e.g. green-energy certificates).
+pub const AUTHORITY_CPT_IDS: core::ops::Range<CptId> = 1_000..2_000_000;
+/// Templates published by issuers (providers that passed KYC).
+pub const ISSUER_CPT_IDS: core::ops::RangeFrom<CptId> = 2_000_000..;
+
+/// The system CPT id of the seed's trade-start credential.
+pub const TRADE_START_CPT: CptId = 1;
+/// The system CPT id of the seed's settlement credential.
+pub const SETTLEMENT_CPT: CptId = 2;
+
+pub const CLAIM_LEAF_DOMAIN: [u8; 16] = *b"cgrid/vc-leaf/v1";
+pub const CLAIMS_ROOT_DOMAIN: [u8; 16] = *b"cgrid/vc-root/v1";
+pub const VC_ISSUE_DOMAIN: [u8; 16] = *b"cgrid/vc-issue/1";
+/// The leaf of an optional property that the credential does not contain.
+pub const ABSENT_LEAF: [u8; 32] = [0; 32];
+
+/// The type of a template property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum PropertyType {
+    /// UTF-8 text.
+    String,
+    /// A signed integer (i128).
+    Integer,
+    /// A fixed-point decimal: an integer count of 10^-`scale` units.
+    Decimal {
+        scale: u8,
+    },
+    Boolean,
+    /// Milliseconds since the Unix epoch.
+    Timestamp,
+}
+
+/// One property of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct CptProperty {
+    pub name: String,
+    pub property_type: PropertyType,
+    pub description: String,
+    pub required: bool,
+    /// For strings: the allowed values (empty = any).
+    pub allowed: Vec<String>,
+}
+
+/// A Claim Protocol Type: a JSON-schema-like credential template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct CptTemplate {
+    pub title: String,
+    pub description: String,
+    pub properties: Vec<CptProperty>,
+}
+
+/// Who published a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum Publisher {
+    /// Registered at deployment or by an authority on the platform's behalf.
+    System,
+    /// An authority account.
+    Authority(AccountId),
+    /// An issuer DID.
+    Issuer(DidId),
+}
+
+/// A registered template with its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct CptInfo {
+    pub id: CptId,
+    pub publisher: Publisher,
+    pub template: CptTemplate,
+    /// blake2-256 of the SCALE-encoded template; unique across the registry.
+    pub content_hash: [u8; 32],
+    pub predecessor: Option<CptId>,
+    pub successor: Option<CptId>,
+    pub created_at: Timestamp,
+    pub deprecated: bool,
+}
+
+/// Who issued a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum Issuer {
+    /// An issuer or authority DID.
+    Did(DidId),
+    /// A designated system issuer contract (the trade escrow, the auction).
+    System(AccountId),
+}
+
+/// The lifecycle state of an anchored credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum CredentialStatus {
+    Active,
+    /// Temporarily invalid; may be unsuspended.
+    Suspended,
+    /// Final.
+    Revoked,
+}
+
+/// What an issuer anchors for a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct AnchorRequest {
+    pub id: CredentialId,
+    pub cpt_id: CptId,
+    pub issuer: DidId,
+    pub subject: DidId,
+    pub claims_root: [u8; 32],
+    /// `None`: never expires.
+    pub expires_at: Option<Timestamp>,
+    /// For claims encrypted under an attribute policy (CP-ABE): hash of the ciphertext.
+    pub ciphertext_hash: Option<[u8; 32]>,
+    /// The attribute policy's id (hash of the policy tree).
+    pub policy_id: Option<[u8; 32]>,
+}
+
+/// An anchored credential as the registry stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct CredentialAnchor {
+    pub cpt_id: CptId,
+    pub issuer: Issuer,
+    pub subject: DidId,
+    pub claims_root: [u8; 32],
+    pub issued_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub ciphertext_hash: Option<[u8; 32]>,
+    pub policy_id: Option<[u8; 32]>,
+    pub status: CredentialStatus,
+    pub status_changed_at: Timestamp,
+}
+
+/// What `verify` tells another contract or an off-chain verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct CredentialView {
+    pub anchor: CredentialAnchor,
+    /// Active, unexpired, and the issuer DID (if any) still active: the credential counts now.
+    pub valid: bool,
+    pub expired: bool,
+}
+
+/// A claim value, typed by the template's property type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum ClaimValue {
+    String(String),
+    Integer(i128),
+    /// Units of 10^-scale.
+    Decimal(i128),
+    Boolean(bool),
+    Timestamp(u64),
+}
+
+/// The leaf commitment of one claim.
+pub fn claim_leaf_preimage(name: &str, salt: &[u8; 32], value: &ClaimValue) -> Vec<u8> {
+    (CLAIM_LEAF_DOMAIN, name, salt, value).encode()
+}
+
+/// The preimage of the claims root over the leaves in template order.
+pub fn claims_root_preimage(leaves: &[[u8; 32]]) -> Vec<u8> {
+    (CLAIMS_ROOT_DOMAIN, leaves).encode()
+}
+
+/// The preimage whose blake2-256 an issuer DID's `assertionMethod` key signs to have anyone
+/// anchor `request` in the registry at `registry`.
+pub fn anchor_preimage(registry: &AccountId, request: &AnchorRequest) -> Vec<u8> {
+    (VC_ISSUE_DOMAIN, registry, request).encode()
+}
+
+/// The credential registry as other contracts see it. Implemented by `vc_templates`.
+#[ink::trait_definition]
+pub trait CredentialRegistry {
+    /// The anchor of credential `id` and whether it counts now; `None` if unknown.
+    #[ink(message)]
+    fn verify(&self, id: CredentialId) -> Option<CredentialView>;
+
+    /// Anchors a credential of a system template on behalf of the calling system issuer
+    /// contract (the trade escrow, the auction); the caller computes the claims root.
+    #[ink(message)]
+    fn anchor_system(
+        &mut self,
+        id: CredentialId,
+        cpt_id: CptId,
+        subject: DidId,
+        claims_root: [u8; 32],
+        expires_at: Option<Timestamp>,
+    ) -> Result<(), AnchorError>;
+}
+
+/// Why a system anchoring was refused (what callers of [`CredentialRegistry::anchor_system`]
+/// match on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum AnchorError {
+    /// The caller is not a designated system issuer.
+    NotSystemIssuer,
+    /// The template is not a system template, does not exist, or is deprecated.
+    BadTemplate,
+    /// A credential with this id exists.
+    CredentialExists,
+    /// The subject DID is not active.
+    SubjectInactive,
+    /// The expiry is not in the future.
+    ExpiryInPast,
+}
+
+fn prop(name: &str, property_type: PropertyType, description: &str, required: bool) -> CptProperty {
+    CptProperty {
+        name: name.into(),
+        property_type,
+        description: description.into(),
+        required,
+        allowed: Vec::new(),
+    }
+}
+
+/// The seed's trade-start credential: both sides agree on it before a channel opens.
+pub fn trade_start_template() -> CptTemplate {
+    let mut encryption = prop(
+        "encryption",
+        PropertyType::String,
+        "how claim payloads are protected",
+        false,
+    );
+    encryption.allowed = vec!["plain".into(), "CP-ABE".into()];
+    CptTemplate {
+        title: "ComputeGrid trade start".into(),
+        description: "Terms both sides agree on before a compute trade's channel opens".into(),
+        properties: vec![
+            prop("pdid", PropertyType::String, "provider DID", true),
+            prop("cdid", PropertyType::String, "consumer DID", true),
+            prop("spec", PropertyType::String, "compute specification", true),
+            prop(
+                "price",
+                PropertyType::Integer,
+                "price per minute, smallest unit",
+                true,
+            ),
+            prop(
+                "minCost",
+                PropertyType::Integer,
+                "minimum charge, smallest unit",
+                false,
+            ),
+            prop(
+                "checkinCptId",
+                PropertyType::Integer,
+                "CPT of the check-in credential",
+                true,
+            ),
+            encryption,
+        ],
+    }
+}
+
+/// The seed's settlement credential: anchored at each settlement of a trade.
+pub fn settlement_template() -> CptTemplate {
+    CptTemplate {
+        title: "ComputeGrid settlement".into(),
+        description: "What a compute trade settled: cost and period".into(),
+        properties: vec![
+            prop("pdid", PropertyType::String, "provider DID", true),
+            prop("cdid", PropertyType::String, "consumer DID", true),
+            prop(
+                "cost",
+                PropertyType::Integer,
+                "amount settled, smallest unit",
+                true,
+            ),
+            prop(
+                "startTs",
+                PropertyType::Timestamp,
+                "start of the settled period",
+                true,
+            ),
+            prop(
+                "endTs",
+                PropertyType::Timestamp,
+                "end of the settled period",
+                true,
+            ),
+            prop(
+                "tradeType",
+                PropertyType::String,
+                "e.g. checkpoint, close",
+                true,
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_ranges_do_not_overlap() {
+        assert_eq!(SYSTEM_CPT_IDS.end, AUTHORITY_CPT_IDS.start);
+        assert_eq!(AUTHORITY_CPT_IDS.end, ISSUER_CPT_IDS.start);
+        assert!(SYSTEM_CPT_IDS.contains(&TRADE_START_CPT));
+        assert!(SYSTEM_CPT_IDS.contains(&SETTLEMENT_CPT));
+    }
+
+    #[test]
+    fn leaves_bind_name_salt_and_value() {
+        let v = ClaimValue::Integer(5);
+        let base = claim_leaf_preimage("price", &[1; 32], &v);
+        assert_ne!(base, claim_leaf_preimage("cost", &[1; 32], &v));
+        assert_ne!(base, claim_leaf_preimage("price", &[2; 32], &v));
+        assert_ne!(
+            base,
+            claim_leaf_preimage("price", &[1; 32], &ClaimValue::Integer(6))
+        );
+        assert_ne!(
+            base,
+            claim_leaf_preimage("price", &[1; 32], &ClaimValue::Decimal(5))
+        );
+        assert_ne!(
+            claims_root_preimage(&[[1; 32], [2; 32]]),
+            claims_root_preimage(&[[2; 32], [1; 32]])
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! Toolkit tests against a locally built anchor (the on-chain round trip is in
+//! `e2e/tests/vc_templates_sandbox.rs`).
+
+use super::*;
+use cgrid_shared::{
+    settlement_template, trade_start_template, CredentialAnchor, Issuer, TRADE_START_CPT,
+};
+
+const REGISTRY: [u8; 32] = [0x42; 32];
+const ISSUER: DidId = [0x11; 32];
+const SUBJECT: DidId = [0x22; 32];
+
+fn key() -> sr25519::Pair {
+    sr25519::Pair::from_seed(&[7; 32])
+}
+
+fn claims() -> Value {
+    json!({
+        "pdid": did_to_string(&ISSUER),
+        "cdid": did_to_string(&SUBJECT),
+        "spec": "8 vCPU, 32 GiB, 1 A100",
+        "price": 120,
+        "checkinCptId": 3,
+        "encryption": "plain",
+    })
+}
+
+fn issue_with(claims: Value) -> Result<Issued, BuildError> {
+    let template = trade_start_template();
+    let pair = key();
+    issue(IssueInput {
+        registry: AccountId::from(REGISTRY),
+        cpt_id: TRADE_START_CPT,
+        template: &template,
+        issuer: ISSUER,
+        issuer_key_id: "assert",
+        issuer_key: &pair,
+        subject: SUBJECT,
+        claims,
+        issued_at: 1_700_000_000_000,
+        expires_at: Some(1_800_000_000_000),
+    })
+}
+
+/// The anchor `vc_templates` would store for `issued`.
+fn anchor_of(issued: &Issued) -> CredentialView {
+    let r = &issued.request;
+    CredentialView {
+        anchor: CredentialAnchor {
+            cpt_id: r.cpt_id,
+            issuer: Issuer::Did(r.issuer),
+            subject: r.subject,
+            claims_root: r.claims_root,
+            issued_at: 1_700_000_000_000,
+            expires_at: r.expires_at,
+            ciphertext_hash: None,
+            policy_id: None,
+            status: CredentialStatus::Active,
+            status_changed_at: 1_700_000_000_000,
+        },
+        valid: true,
+        expired: false,
+    }
+}
+
+const NOW: u64 = 1_750_000_000_000;
+
+fn public() -> [u8; 32] {
+    key().public().0
+}
+
+#[test]
+fn schema_follows_the_template() {
+    let schema = json_schema(&trade_start_template());
+    assert_eq!(schema["type"], "object");
+    assert_eq!(schema["properties"]["price"]["type"], "integer");
+    assert_eq!(
+        schema["properties"]["encryption"]["enum"],
+        json!(["plain", "CP-ABE"])
+    );
+    assert_eq!(
+        schema["required"],
+        json!(["pdid", "cdid", "spec", "price", "checkinCptId"])
+    );
+    assert_eq!(schema["additionalProperties"], false);
+}
+
+#[test]
+fn invalid_claims_name_the_bad_field() {
+    let mut c = claims();
+    c["price"] = json!("a lot");
+    assert!(matches!(issue_with(c), Err(BuildError::Schema { field, .. }) if field == "price"));
+    let mut c = claims();
+    c.as_object_mut().unwrap().remove("spec");
+    assert!(matches!(issue_with(c), Err(BuildError::Schema { field, .. }) if field == "spec"));
+    let mut c = claims();
+    c["encryption"] = json!("rot13");
+    assert!(
+        matches!(issue_with(c), Err(BuildError::Schema { field, .. }) if field == "encryption")
+    );
+    let mut c = claims();
+    c["gpu"] = json!("H100");
+    assert!(matches!(issue_with(c), Err(BuildError::Schema { field, .. }) if field == "gpu"));
+    assert_eq!(issue_with(json!([1])).err(), Some(BuildError::NotAnObject));
+}
+
+#[test]
+fn an_issued_credential_verifies() {
+    let issued = issue_with(claims()).unwrap();
+    let view = anchor_of(&issued);
+    let template = trade_start_template();
+    issued
+        .credential
+        .verify(&template, Some(&view), &public(), NOW)
+        .unwrap();
+    // It is W3C VC 2.0 JSON and round-trips through serde.
+    let text = serde_json::to_string(&issued.credential).unwrap();
+    let back: Credential = serde_json::from_str(&text).unwrap();
+    back.verify(&template, Some(&view), &public(), NOW).unwrap();
+    let raw: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(raw["@context"][0], VC_CONTEXT);
+    assert_eq!(raw["credentialSubject"]["id"], did_to_string(&SUBJECT));
+    assert_eq!(raw["validFrom"], "2023-11-14T22:13:20.000Z");
+}
+
+#[test]
+fn the_anchor_signature_is_the_one_the_contract_checks() {
+    let issued = issue_with(claims()).unwrap();
+    let hash = blake2_256(&anchor_preimage(
+        &AccountId::from(REGISTRY),
+        &issued.request,
+    ));
+    let DidSignature::Sr25519(sig) = issued.signature else {
+        panic!("sr25519");
+    };
+    assert!(sr25519::Pair::verify(
+        &sr25519::Signature::from_raw(sig),
+        hash,
+        &key().public()
+    ));
+}
+
+#[test]
+fn each_defect_has_its_own_error() {
+    let issued = issue_with(claims()).unwrap();
+    let view = anchor_of(&issued);
+    let t = trade_start_template();
+    let good = &issued.credential;
+
+    let mut tampered = good.clone();
+    tampered.credential_subject.insert("price".into(), json!(1));
+    assert_eq!(
+        tampered.verify(&t, Some(&view), &public(), NOW),
+        Err(VerifyError::TamperedField {
+            field: "price".into()
+        })
+    );
+
+    let mut salted = good.clone();
+    salted.cgrid.salts.insert("spec".into(), hex32(&[9; 32]));
+    assert_eq!(
+        salted.verify(&t, Some(&view), &public(), NOW),
+        Err(VerifyError::WrongSalt {
+            field: "spec".into()
+        })
+    );
+
+    let mut revoked = view.clone();
+    revoked.anchor.status = CredentialStatus::Revoked;
+    revoked.valid = false;
+    assert_eq!(
+        good.verify(&t, Some(&revoked), &public(), NOW),
+        Err(VerifyError::Revoked)
+    );
+
+    let mut suspended = view.clone();
+    suspended.anchor.status = CredentialStatus::Suspended;
+    assert_eq!(
+        good.verify(&t, Some(&suspended), &public(), NOW),
+        Err(VerifyError::Suspended)
+    );
+
+    assert_eq!(
+        good.verify(&t, Some(&view), &public(), 1_800_000_000_000),
+        Err(VerifyError::Expired)
+    );
+    assert_eq!(
+        good.verify(&t, None, &public(), NOW),
+        Err(VerifyError::NotAnchored)
+    );
+
+    let mut other_root = view.clone();
+    other_root.anchor.claims_root = [0; 32];
+    assert_eq!(
+        good.verify(&t, Some(&other_root), &public(), NOW),
+        Err(VerifyError::RootMismatch)
+    );
+
+    let stranger = sr25519::Pair::from_seed(&[8; 32]).public().0;
+    assert_eq!(
+        good.verify(&t, Some(&view), &stranger, NOW),
+        Err(VerifyError::BadIssuerSignature)
+    );
+
+    let mut digests = good.clone();
+    digests.cgrid.value_digests[0] = hex32(&[1; 32]);
+    assert_eq!(
+        digests.verify(&t, Some(&view), &public(), NOW),
+        Err(VerifyError::BadClaimsSignature)
+    );
+
+    assert_eq!(
+        good.verify(&settlement_template(), Some(&view), &public(), NOW),
+        Err(VerifyError::LeafCount {
+            expected: 6,
+            got: 7
+        })
+    );
+}
+
+#[test]
+fn selective_disclosure_reveals_only_chosen_fields() {
+    let issued = issue_with(claims()).unwrap();
+    let view = anchor_of(&issued);
+    let t = trade_start_template();
+    let p = issued.credential.present(&["price", "spec"]).unwrap();
+    let text = serde_json::to_string(&p).unwrap();
+    assert!(
+        !text.contains("checkinCptId"),
+        "undisclosed claims stay hidden"
+    );
+    let shown = p.verify(&t, Some(&view), &public(), NOW).unwrap();
+    assert_eq!(shown.len(), 2);
+    assert_eq!(shown["price"], json!(120));
+
+    let mut forged = p.clone();
+    forged.disclosed.get_mut("price").unwrap().value = json!(1);
+    assert_eq!(
+        forged.verify(&t, Some(&view), &public(), NOW),
+        Err(VerifyError::DisclosedFieldMismatch {
+            field: "price".into()
+        })
+    );
+    let mut bad_salt = p.clone();
+    bad_salt.disclosed.get_mut("spec").unwrap().salt = hex32(&[3; 32]);
+    assert_eq!(
+        bad_salt.verify(&t, Some(&view), &public(), NOW),
+        Err(VerifyError::DisclosedFieldMismatch {
+            field: "spec".into()
+        })
+    );
+    let mut leaf_swap = p.clone();
+    leaf_swap.leaves.swap(0, 1);
+    assert_eq!(
+        leaf_swap.verify(&t, Some(&view), &public(), NOW),
+        Err(VerifyError::RootMismatch)
+    );
+    assert_eq!(
+        issued.credential.present(&["nope"]).err(),
+        Some(VerifyError::UnknownField {
+            field: "nope".into()
+        })
+    );
+}
+
+#[test]
+fn optional_fields_may_be_absent() {
+    let mut c = claims();
+    c.as_object_mut().unwrap().remove("encryption");
+    let issued = issue_with(c).unwrap();
+    assert_eq!(issued.credential.cgrid.leaves[6], hex32(&ABSENT_LEAF));
+    issued
+        .credential
+        .verify(
+            &trade_start_template(),
+            Some(&anchor_of(&issued)),
+            &public(),
+            NOW,
+        )
+        .unwrap();
+}
+
+#[test]
+fn decimals_parse_exactly() {
+    assert_eq!(parse_decimal("12.5", 2), Some(1250));
+    assert_eq!(parse_decimal("-0.01", 2), Some(-1));
+    assert_eq!(parse_decimal("7", 0), Some(7));
+    assert_eq!(parse_decimal("1.234", 2), None);
+    assert_eq!(parse_decimal("1e3", 2), None);
+    assert_eq!(parse_decimal(".5", 2), None);
+}
+
+#[test]
+fn timestamps_format_as_rfc3339() {
+    assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+    assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+}
