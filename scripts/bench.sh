@@ -6,4 +6,6 @@ source "$(dirname "$0")/env.sh"
 cd "$CGRID_ROOT"
 "$CGRID_ROOT/scripts/build-contracts.sh"
 step "benchmark"
-cargo run --quiet -p cgrid-e2e --bin bench -- --check --out "$CGRID_ROOT/bench"
+# Built with the same feature resolution as the test suite, so the build cache is shared.
+cargo test --workspace --no-run
+"$CARGO_TARGET_DIR/debug/bench" --check --out "$CGRID_ROOT/bench"

@@ -25,7 +25,9 @@ set -e
 
 step "benchmark targets (figures go to a scratch folder; scripts/bench.sh regenerates bench/)"
 bench_out="$(mktemp -d)"
-cargo run --quiet -p cgrid-e2e --bin bench -- --check --out "$bench_out"
+# The binary `cargo test --workspace` just built: a separate `cargo run -p` would resolve features
+# differently and rebuild large dependencies (wasm-opt-sys's C++).
+"$CARGO_TARGET_DIR/debug/bench" --check --out "$bench_out"
 
 read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }' "$log")
 echo

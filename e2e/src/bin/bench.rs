@@ -573,22 +573,190 @@ fn bench_did_registry(report: &mut Report) {
     ] {
         b.report.row("did_registry", name, "after 1 update", a);
         b.report.row("did_registry", name, "after 1,000 updates", z);
-        for (dim, x, y) in [
-            ("ref_time", a.ref_time(), z.ref_time()),
-            ("proof_size", a.proof_size(), z.proof_size()),
-        ] {
-            let drift = (y as f64 - x as f64).abs() * 100.0 / x as f64;
-            b.report.check(
-                format!("did_registry::{name} {dim} after 1,000 updates within {MAX_HISTORY_DRIFT_PERCENT}% of after 1 ({x} -> {y}, {drift:.2}%)"),
-                drift <= MAX_HISTORY_DRIFT_PERCENT,
-            );
-        }
+        history_check(
+            b.report,
+            &format!("did_registry::{name}"),
+            "1,000 updates",
+            a,
+            z,
+        );
     }
     let size = b.report.sizes.last().map(|s| s.1).unwrap_or_default();
     b.report.report_only(
         format!("did_registry Wasm {size} bytes <= {MAX_WASM_BYTES} (reported, not gating)"),
         size <= MAX_WASM_BYTES,
     );
+}
+
+fn bench_vc_templates(report: &mut Report) {
+    type D<T> = Result<T, DidError>;
+    type V<T> = Result<T, vc_templates::Error>;
+    let did_wasm = release_wasm("did_registry").expect("release bundle");
+    let wasm = release_wasm("vc_templates").expect("release bundle");
+    report.sizes.push(("vc_templates", wasm.len()));
+    let mut chain = Chain::new();
+    let root = account([1; 32]);
+    let provider = account([2; 32]);
+    let consumer = account([3; 32]);
+    let relayer = account([4; 32]);
+    for who in [&root, &provider, &consumer, &relayer] {
+        chain.fund(who, Chain::TOKENS);
+    }
+    const T0: u64 = 1_700_000_000_000;
+    chain.set_time(T0);
+    let dids = chain
+        .deploy(&did_wasm, call_data("new", ()), &root, b"")
+        .expect("deploy did_registry");
+    let (contract, deploy_weight) = chain
+        .deploy_weighed(&wasm, call_data("new", ink_account(&dids)), &root, b"")
+        .expect("deploy vc_templates");
+    report.row(
+        "vc_templates",
+        "new",
+        "upload + instantiate, 2 seed CPTs",
+        deploy_weight,
+    );
+    let key = seed_pair(77);
+    let provider_did: DidId = chain
+        .call::<D<DidId>>(
+            &dids,
+            &provider,
+            call_data(
+                "create_did",
+                DidCreation {
+                    keys: vec![sr_method("assert", &key, KeyPurposes::ALL)],
+                    ..Default::default()
+                },
+            ),
+        )
+        .expect("call")
+        .value
+        .expect("provider DID");
+    let consumer_did: DidId = chain
+        .call::<D<DidId>>(
+            &dids,
+            &consumer,
+            call_data("create_did", DidCreation::default()),
+        )
+        .expect("call")
+        .value
+        .expect("consumer DID");
+    let grant = call_data(
+        "grant_role",
+        (provider_did, Role::Issuer, T0 * 2, [1u8; 32]),
+    );
+    let _: () = chain
+        .call::<D<()>>(&dids, &root, grant)
+        .expect("call")
+        .value
+        .expect("grant");
+    let mut b = Bench {
+        chain,
+        contract: contract.clone(),
+        name: "vc_templates",
+        report,
+    };
+    let mut template = cgrid_shared::trade_start_template();
+    template.title = "GPU attestation".into();
+    b.tx::<u32, vc_templates::Error>(
+        &provider,
+        "register_cpt",
+        "issuer template, 7 properties",
+        (
+            cgrid_shared::Publisher::Issuer(provider_did),
+            template,
+            None::<u32>,
+            None::<u32>,
+        ),
+    );
+    let request = |i: u32| cgrid_shared::AnchorRequest {
+        id: blake2_256(&i.to_le_bytes()),
+        cpt_id: cgrid_shared::TRADE_START_CPT,
+        issuer: provider_did,
+        subject: consumer_did,
+        claims_root: [7; 32],
+        expires_at: None,
+        ciphertext_hash: None,
+        policy_id: None,
+    };
+    let first = request(0);
+    let sig = sign(
+        &key,
+        &cgrid_shared::anchor_preimage(&ink_account(&contract), &first),
+    );
+    b.tx::<(), vc_templates::Error>(
+        &relayer,
+        "issue",
+        "signed by the issuer's DID key, relayed",
+        (
+            first.clone(),
+            Some(("assert".to_string(), DidSignature::Sr25519(sig))),
+        ),
+    );
+    let second = request(1);
+    b.tx::<(), vc_templates::Error>(
+        &provider,
+        "issue",
+        "by the issuer DID's account",
+        (second.clone(), None::<(String, DidSignature)>),
+    );
+    b.tx::<(), vc_templates::Error>(&provider, "suspend", "", second.id);
+    b.tx::<(), vc_templates::Error>(&provider, "unsuspend", "", second.id);
+    b.tx::<(), vc_templates::Error>(&provider, "revoke", "", second.id);
+    let verify = |b: &mut Bench, record: bool| {
+        b.query::<Option<cgrid_shared::CredentialView>>(
+            "CredentialRegistry::verify",
+            "active",
+            first.id,
+            record,
+        )
+        .1
+    };
+    let one = verify(&mut b, true);
+    for i in 2..1_001 {
+        let data = call_data("issue", (request(i), None::<(String, DidSignature)>));
+        let _: () = b
+            .chain
+            .call::<V<()>>(&contract, &provider, data)
+            .expect("call")
+            .value
+            .expect("issue");
+    }
+    let many = verify(&mut b, false);
+    let name = "CredentialRegistry::verify";
+    b.report
+        .row("vc_templates", name, "after 1 credential", one);
+    b.report
+        .row("vc_templates", name, "after 1,000 credentials", many);
+    history_check(
+        b.report,
+        "vc_templates::verify",
+        "1,000 credentials",
+        one,
+        many,
+    );
+    let size = wasm.len();
+    b.report.report_only(
+        format!("vc_templates Wasm {size} bytes <= {MAX_WASM_BYTES} (reported, not gating)"),
+        size <= MAX_WASM_BYTES,
+    );
+}
+
+/// Checks that a query costs (nearly) the same after a long history as after a short one.
+fn history_check(report: &mut Report, name: &str, history: &str, one: Weight, many: Weight) {
+    for (dim, x, y) in [
+        ("ref_time", one.ref_time(), many.ref_time()),
+        ("proof_size", one.proof_size(), many.proof_size()),
+    ] {
+        let drift = (y as f64 - x as f64).abs() * 100.0 / x as f64;
+        report.check(
+            format!(
+                "{name} {dim} after {history} within {MAX_HISTORY_DRIFT_PERCENT}% of after 1 \
+                 ({x} -> {y}, {drift:.2}%)"
+            ),
+            drift <= MAX_HISTORY_DRIFT_PERCENT,
+        );
+    }
 }
 
 fn write(report: &Report, out: &PathBuf) -> std::io::Result<()> {
@@ -682,6 +850,7 @@ fn main() {
     }
     let mut report = Report::default();
     bench_did_registry(&mut report);
+    bench_vc_templates(&mut report);
     write(&report, &out).expect("write results");
     let failed: Vec<_> = report.checks.iter().filter(|c| !c.ok).collect();
     let gating_failed = failed.iter().any(|c| c.gating);
