@@ -485,14 +485,21 @@ mod vc_templates {
         ) -> Result<()> {
             let caller = self.env().caller();
             let registry = Registry::at(self.did_registry);
-            if !registry.is_active(request.issuer) {
-                return Err(Error::DidInactive(request.issuer));
-            }
+            // Each check below also requires the issuer DID to be active; the registry is asked
+            // why only when a check fails, so the success path makes as few calls as possible
+            // (each cross-contract call loads the registry's code).
+            let inactive_or = |e: Error| {
+                if registry.is_active(request.issuer) {
+                    e
+                } else {
+                    Error::DidInactive(request.issuer)
+                }
+            };
             match proof {
                 Some((key_id, signature)) => {
                     let hash = blake2(&anchor_preimage(&self.env().account_id(), &request));
                     if !registry.verify_assertion(request.issuer, key_id, hash, signature) {
-                        return Err(Error::BadSignature);
+                        return Err(inactive_or(Error::BadSignature));
                     }
                     if !registry.has_role(request.issuer, Role::Issuer) {
                         return Err(Error::NotIssuer(request.issuer));
@@ -500,7 +507,7 @@ mod vc_templates {
                 }
                 None => {
                     if !registry.can_act_for(request.issuer, caller) {
-                        return Err(Error::NotController(request.issuer));
+                        return Err(inactive_or(Error::NotController(request.issuer)));
                     }
                     if !registry.has_role(request.issuer, Role::Issuer)
                         && !registry.is_authority(caller)
