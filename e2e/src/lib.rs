@@ -65,6 +65,29 @@ pub fn account(bytes: [u8; 32]) -> AccountId32 {
     AccountId32::new(bytes)
 }
 
+/// An sr25519 verification method for a DID document.
+pub fn sr_method(
+    id: &str,
+    pair: &sp_core::sr25519::Pair,
+    purposes: cgrid_shared::KeyPurposes,
+) -> cgrid_shared::VerificationMethod {
+    use sp_core::Pair as _;
+    cgrid_shared::VerificationMethod {
+        id: id.into(),
+        key_type: cgrid_shared::KeyType::Sr25519,
+        public_key: pair.public().0.to_vec(),
+        purposes,
+    }
+}
+
+/// An sr25519 signature over blake2-256 of `preimage`, as the contracts verify it.
+pub fn sign(pair: &sp_core::sr25519::Pair, preimage: &[u8]) -> [u8; 64] {
+    use sp_core::Pair as _;
+    let signature = pair.sign(&blake2_256(preimage));
+    <[u8; 64]>::try_from(AsRef::<[u8]>::as_ref(&signature))
+        .expect("sr25519 signatures are 64 bytes")
+}
+
 /// The decoded outcome of one message call.
 #[derive(Debug)]
 pub struct Called<T> {

@@ -1,9 +1,10 @@
 //! did_registry end to end with ink_e2e on the in-process runtime (`backend(runtime_only)`):
 //! the real `.contract` bundle is built, deployed and called through its generated call builder.
 
+use cgrid_e2e::{sign, sr_method};
 use cgrid_shared::{
     did_create_preimage, did_op_preimage, DidCreation, DidOperation, DidRegistry as _,
-    DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, Service, Subject, VerificationMethod,
+    DidSignature, KeyPurpose, KeyPurposes, Role, Service, Subject,
 };
 use did_registry::{DidRegistry, DidRegistryRef, Error};
 use ink::primitives::AccountId;
@@ -17,20 +18,6 @@ const NEVER: u64 = u64::MAX / 2;
 
 fn account_of(keypair: &ink_e2e::Keypair) -> AccountId {
     AccountId::from(keypair.public_key().0)
-}
-
-fn sr_method(id: &str, pair: &sr25519::Pair, purposes: KeyPurposes) -> VerificationMethod {
-    VerificationMethod {
-        id: id.into(),
-        key_type: KeyType::Sr25519,
-        public_key: pair.public().0.to_vec(),
-        purposes,
-    }
-}
-
-fn sign(pair: &sr25519::Pair, preimage: &[u8]) -> [u8; 64] {
-    let signature = pair.sign(&blake2_256(preimage));
-    <[u8; 64]>::try_from(AsRef::<[u8]>::as_ref(&signature)).expect("64-byte signature")
 }
 
 fn service(id: &str) -> Service {

@@ -5,11 +5,12 @@
 //! `cargo run -p cgrid-e2e --bin bench -- [--out DIR] [--check]` (see `scripts/bench.sh`);
 //! `--check` exits non-zero when a target is missed. Each contract adds a section below.
 
-use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Chain, Weight};
+use cgrid_e2e::{
+    account, call_data, ink_account, release_wasm, sign, sr_method, AccountId32, Chain, Weight,
+};
 use cgrid_shared::{
     did_create_preimage, did_op_preimage, DidCreation, DidDocument, DidId, DidOperation,
     DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, RoleGrant, Service, Subject,
-    VerificationMethod,
 };
 use did_registry::{Error as DidError, MAX_CONTROLLERS, MAX_KEYS, MAX_SERVICES};
 use scale::{Decode, Encode};
@@ -130,20 +131,6 @@ impl Bench<'_> {
         }
         (out.value, out.weight)
     }
-}
-
-fn sr_method(id: &str, pair: &sr25519::Pair, purposes: KeyPurposes) -> VerificationMethod {
-    VerificationMethod {
-        id: id.into(),
-        key_type: KeyType::Sr25519,
-        public_key: pair.public().0.to_vec(),
-        purposes,
-    }
-}
-
-fn sign(pair: &sr25519::Pair, preimage: &[u8]) -> [u8; 64] {
-    let sig = pair.sign(&blake2_256(preimage));
-    <[u8; 64]>::try_from(AsRef::<[u8]>::as_ref(&sig)).expect("64 bytes")
 }
 
 fn rotate(id: &str, to: &sr25519::Pair) -> DidOperation {
