@@ -10,13 +10,15 @@
 //! Wasm) and for the benchmark binary.
 
 use ink_sandbox::api::prelude::*;
-use ink_sandbox::pallet_contracts::Determinism;
+use ink_sandbox::pallet_contracts::{Determinism, StorageDeposit};
 use ink_sandbox::{DefaultSandbox, Sandbox};
 use scale::{Decode, Encode};
 use sp_core::hashing::blake2_256;
 use std::path::PathBuf;
 
 pub use ink_sandbox::{AccountId32, Weight};
+
+pub mod market;
 
 /// Where `scripts/build-contracts.sh` collects the release bundles: `$CGRID_BUNDLES`, else
 /// `<cargo target dir>/bundles`.
@@ -95,6 +97,8 @@ pub struct Called<T> {
     /// Whether the contract reverted its state (a message returning `Err` does).
     pub reverted: bool,
     pub weight: Weight,
+    /// Storage deposit the call moved: positive = charged to the origin, negative = refunded.
+    pub storage_deposit: i128,
 }
 
 /// The embedded chain.
@@ -179,7 +183,23 @@ impl Chain {
         origin: &AccountId32,
         data: Vec<u8>,
     ) -> Result<Called<T>, String> {
-        call_on(&mut self.sandbox, contract, origin, data)
+        call_on(&mut self.sandbox, contract, origin, data, 0)
+    }
+
+    /// [`Chain::call`] transferring `value` with the call (a payable message).
+    pub fn call_payable<T: Decode>(
+        &mut self,
+        contract: &AccountId32,
+        origin: &AccountId32,
+        data: Vec<u8>,
+        value: u128,
+    ) -> Result<Called<T>, String> {
+        call_on(&mut self.sandbox, contract, origin, data, value)
+    }
+
+    /// The free balance of `who`.
+    pub fn balance(&mut self, who: &AccountId32) -> u128 {
+        self.sandbox.free_balance(who)
     }
 
     /// Like [`Chain::call`], but every effect is discarded (an RPC dry run).
@@ -190,7 +210,7 @@ impl Chain {
         data: Vec<u8>,
     ) -> Result<Called<T>, String> {
         self.sandbox
-            .dry_run(|sandbox| call_on(sandbox, contract, origin, data))
+            .dry_run(|sandbox| call_on(sandbox, contract, origin, data, 0))
     }
 }
 
@@ -199,10 +219,11 @@ fn call_on<T: Decode>(
     contract: &AccountId32,
     origin: &AccountId32,
     data: Vec<u8>,
+    value: u128,
 ) -> Result<Called<T>, String> {
     let result = sandbox.call_contract(
         contract.clone(),
-        0,
+        value,
         data,
         origin.clone(),
         DefaultSandbox::default_gas_limit(),
@@ -210,6 +231,10 @@ fn call_on<T: Decode>(
         Determinism::Enforced,
     );
     let weight = result.gas_consumed;
+    let storage_deposit = match result.storage_deposit {
+        StorageDeposit::Charge(b) => i128::try_from(b).unwrap_or(i128::MAX),
+        StorageDeposit::Refund(b) => -i128::try_from(b).unwrap_or(i128::MAX),
+    };
     let debug = String::from_utf8_lossy(&result.debug_message).into_owned();
     let ret = result
         .result
@@ -221,6 +246,7 @@ fn call_on<T: Decode>(
         value: decoded,
         reverted: ret.did_revert(),
         weight,
+        storage_deposit,
     })
 }
 

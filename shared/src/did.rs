@@ -365,6 +365,12 @@ pub trait DidRegistry {
     #[ink(message)]
     fn did_of(&self, account: AccountId) -> Option<DidId>;
 
+    /// For each `(account, role)`: the DID bound to `account` if it currently holds `role`
+    /// (as [`DidRegistry::has_role`] decides), else `None`. One call for what a contract needs to
+    /// know about every party of a transaction.
+    #[ink(message)]
+    fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>>;
+
     /// Whether `account` may act for `did`: it is the DID's account, or the account of one of its
     /// active controller DIDs, and `did` is active.
     #[ink(message)]

@@ -14,7 +14,9 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod did;
+pub mod escrow;
 pub mod vc;
 
 pub use did::*;
+pub use escrow::*;
 pub use vc::*;

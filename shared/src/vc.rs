@@ -212,7 +212,9 @@ pub trait CredentialRegistry {
     fn verify(&self, id: CredentialId) -> Option<CredentialView>;
 
     /// Anchors a credential of a system template on behalf of the calling system issuer
-    /// contract (the trade escrow, the auction); the caller computes the claims root.
+    /// contract (the trade escrow, the auction); the caller computes the claims root. The
+    /// subject's identity state is not consulted: the system issuer vouches for it, and a
+    /// settlement must be recordable even after a party deactivated its DID.
     #[ink(message)]
     fn anchor_system(
         &mut self,
@@ -235,8 +237,6 @@ pub enum AnchorError {
     BadTemplate,
     /// A credential with this id exists.
     CredentialExists,
-    /// The subject DID is not active.
-    SubjectInactive,
     /// The expiry is not in the future.
     ExpiryInPast,
 }

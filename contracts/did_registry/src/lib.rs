@@ -892,6 +892,18 @@ mod did_registry {
         }
 
         #[ink(message)]
+        fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
+            queries
+                .into_iter()
+                .map(|(account, role)| {
+                    self.account_did
+                        .get(account)
+                        .filter(|did| self.current_grant(*did, role).is_some())
+                })
+                .collect()
+        }
+
+        #[ink(message)]
         fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
             self.active_record(did)
                 .is_ok_and(|record| self.may_act(&record, account))

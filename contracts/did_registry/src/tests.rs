@@ -1142,6 +1142,15 @@ fn authorities_grant_roles_that_expire() {
     assert!(!c.has_role(Subject::Did(did), Role::Provider));
     assert!(!c.has_role(Subject::Account(a.django), Role::Consumer));
     assert_eq!(c.roles_of(did).len(), 1);
+    assert_eq!(
+        c.role_holders(vec![
+            (a.bob, Role::Consumer),
+            (a.bob, Role::Provider),
+            (a.django, Role::Consumer),
+        ]),
+        vec![Some(did), None, None],
+        "one answer per query, in order"
+    );
     set_now(199);
     assert!(c.has_role(Subject::Did(did), Role::Consumer));
     set_now(200);
@@ -1149,6 +1158,7 @@ fn authorities_grant_roles_that_expire() {
         !c.has_role(Subject::Did(did), Role::Consumer),
         "expired at expires_at"
     );
+    assert_eq!(c.role_holders(vec![(a.bob, Role::Consumer)]), vec![None]);
     assert!(c.roles_of(did).is_empty());
     assert!(
         c.role_grant(did, Role::Consumer).is_some(),

@@ -341,7 +341,6 @@ mod vc_templates {
             match e {
                 Error::NotSystemIssuer => AnchorError::NotSystemIssuer,
                 Error::CredentialExists(_) => AnchorError::CredentialExists,
-                Error::DidInactive(_) => AnchorError::SubjectInactive,
                 Error::ExpiryInPast { .. } => AnchorError::ExpiryInPast,
                 _ => AnchorError::BadTemplate,
             }
@@ -519,6 +518,9 @@ mod vc_templates {
             if request.ciphertext_hash.is_some() != request.policy_id.is_some() {
                 return Err(Error::IncompleteEncryption);
             }
+            if !registry.is_active(request.subject) {
+                return Err(Error::DidInactive(request.subject));
+            }
             self.anchor(
                 request.id,
                 request.cpt_id,
@@ -619,9 +621,6 @@ mod vc_templates {
                 if expires_at <= now {
                     return Err(Error::ExpiryInPast { now, expires_at });
                 }
-            }
-            if !Registry::at(self.did_registry).is_active(subject) {
-                return Err(Error::DidInactive(subject));
             }
             let count = self
                 .credential_count

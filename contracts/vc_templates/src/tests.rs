@@ -697,10 +697,6 @@ fn system_issuers_anchor_system_templates_only() {
         Err(AnchorError::BadTemplate)
     );
     assert_eq!(
-        c.anchor_system([1; 32], SETTLEMENT_CPT, [0x55; 32], [2; 32], None),
-        Err(AnchorError::SubjectInactive)
-    );
-    assert_eq!(
         c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], Some(5)),
         Err(AnchorError::ExpiryInPast)
     );
@@ -711,6 +707,10 @@ fn system_issuers_anchor_system_templates_only() {
         c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
         Err(AnchorError::CredentialExists)
     );
+    // The subject's identity state is not consulted: a settlement stays recordable after a
+    // party deactivated its DID.
+    c.anchor_system([3; 32], SETTLEMENT_CPT, [0x55; 32], [2; 32], None)
+        .unwrap();
     let view = c.verify([1; 32]).unwrap();
     assert_eq!(view.anchor.issuer, Issuer::System(acc(ESCROW)));
     assert!(view.valid);

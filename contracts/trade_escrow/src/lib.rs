@@ -1,0 +1,1092 @@
+//! # trade_escrow
+//!
+//! Deposits and payment channels for ComputeGrid's per-minute compute billing. Only opening,
+//! checkpoints, closes and disputes touch the chain; every minute's bill is an off-chain state
+//! `(escrow, channel, nonce, cumulative)` signed by the consumer's channel key (layouts in
+//! `cgrid_shared::escrow`).
+//!
+//! ## What it guarantees
+//! - **Conservation.** For every channel and every path, the deposit (opening deposit plus
+//!   top-ups) equals what the provider was paid plus what the consumer got back; nothing else
+//!   ever leaves the contract. A payout that the chain refuses (e.g. below the existential
+//!   deposit of a reaped account) is kept for its owner (`withdraw_unclaimed`), never lost, and
+//!   never blocks a close. `total_owed` is what the contract owes: Σ (deposit − paid) over
+//!   unclosed channels plus Σ unclaimed payouts.
+//! - **Consent.** A channel opens only on an offer signed by the provider's account key
+//!   (sr25519) naming this consumer, this escrow and this deployment; the consumer must hold the
+//!   Consumer role and the provider the Provider role (did_registry). An offer opens at most one
+//!   channel: the channel id is the hash of the offer.
+//! - **No replay.** A state signature is valid only for this escrow, this channel (whose id binds
+//!   the deployment) and its nonce; nonces must strictly increase; a per-minute state is never a
+//!   consent to a cooperative close (distinct domain tags).
+//! - **Newest state wins.** A unilateral close stands only until the challenge deadline; any
+//!   consumer-signed state with a higher nonce replaces the claim. Amounts never exceed the
+//!   deposit and never fall below what was already paid.
+//! - **Minimum charge.** Once the trade ran (a state with nonce ≥ 1 exists), a close pays the
+//!   provider at least `min_cost` (the deposit is at least `min_cost`).
+//! - **Liveness.** The provider must checkpoint or close before `expires_at + challenge_period`;
+//!   after that, anyone can trigger the consumer's refund of everything unpaid.
+//! - A closed channel accepts nothing. Every failure returns a typed [`Error`] and changes
+//!   nothing; every transition emits an event.
+//! - Every settlement (checkpoint or close) anchors a settlement credential in vc_templates, and
+//!   opening anchors the trade-start credential (id = channel id). Opening fails if the anchor is
+//!   refused; a settlement does not (money first): a refused settlement anchor is reported by a
+//!   `SettlementNotAnchored` event.
+//!
+//! State is written before any transfer or cross-contract call, and ink!'s default call flags
+//! forbid reentry.
+
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub use self::trade_escrow::{Error, Result, TradeEscrow, TradeEscrowRef};
+
+/// Shortest challenge period, in milliseconds (one minute).
+pub const MIN_CHALLENGE_PERIOD: u64 = 60_000;
+/// Longest challenge period, in milliseconds (30 days).
+pub const MAX_CHALLENGE_PERIOD: u64 = 30 * 24 * 3_600_000;
+/// Longest time from now to a channel's expiry, in milliseconds (400 days).
+pub const MAX_LIFETIME: u64 = 400 * 24 * 3_600_000;
+/// Longest compute specification, in bytes.
+pub const MAX_SPEC_LEN: u32 = 256;
+
+/// The DID registry and the credential registry as this contract sees them: cross-contract
+/// calls through the shared traits on chain, a per-thread table in unit tests (ink!'s off-chain
+/// environment cannot call other contracts; the e2e tests run the real contracts).
+pub mod world {
+    use cgrid_shared::{AnchorError, CptId, CredentialId, DidId, Role, Timestamp};
+    use ink::prelude::vec::Vec;
+    use ink::primitives::AccountId;
+
+    /// Why an anchoring did not happen: the registry refused (`Some`), or the call itself
+    /// failed (`None`).
+    pub type AnchorFailure = Option<AnchorError>;
+
+    #[cfg(not(test))]
+    pub struct Registry(
+        ink::contract_ref!(cgrid_shared::DidRegistry, ink::env::DefaultEnvironment),
+    );
+
+    #[cfg(not(test))]
+    impl Registry {
+        pub fn at(address: AccountId) -> Self {
+            Registry(address.into())
+        }
+        pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
+            use cgrid_shared::DidRegistry as _;
+            self.0.role_holders(queries)
+        }
+    }
+
+    #[cfg(not(test))]
+    pub struct Credentials(
+        ink::contract_ref!(
+            cgrid_shared::CredentialRegistry,
+            ink::env::DefaultEnvironment
+        ),
+    );
+
+    #[cfg(not(test))]
+    impl Credentials {
+        pub fn at(address: AccountId) -> Self {
+            Credentials(address.into())
+        }
+        /// Anchors a system credential; a trapped or refused call is reported, not propagated.
+        pub fn anchor(
+            &mut self,
+            id: CredentialId,
+            cpt: CptId,
+            subject: DidId,
+            claims_root: [u8; 32],
+            expires_at: Option<Timestamp>,
+        ) -> Result<(), AnchorFailure> {
+            use cgrid_shared::CredentialRegistry as _;
+            use ink::codegen::TraitCallBuilder as _;
+            match self
+                .0
+                .call_mut()
+                .anchor_system(id, cpt, subject, claims_root, expires_at)
+                .try_invoke()
+            {
+                Ok(Ok(Ok(()))) => Ok(()),
+                Ok(Ok(Err(refused))) => Err(Some(refused)),
+                _ => Err(None),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub use mock::{Credentials, Registry};
+
+    #[cfg(test)]
+    pub mod mock {
+        use super::*;
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+
+        /// What the mock registries answer and record.
+        #[derive(Default)]
+        pub struct World {
+            pub holders: HashMap<(AccountId, Role), DidId>,
+            /// (id, cpt, subject, claims root) in anchoring order.
+            pub anchored: Vec<(CredentialId, CptId, DidId, [u8; 32])>,
+            /// When set, every anchoring fails this way.
+            pub refuse: Option<AnchorFailure>,
+        }
+
+        thread_local! {
+            pub static WORLD: RefCell<World> = RefCell::new(World::default());
+        }
+
+        pub fn with<R>(f: impl FnOnce(&mut World) -> R) -> R {
+            WORLD.with(|w| f(&mut w.borrow_mut()))
+        }
+
+        pub struct Registry;
+
+        impl Registry {
+            pub fn at(_address: AccountId) -> Self {
+                Registry
+            }
+            pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
+                with(|w| queries.iter().map(|q| w.holders.get(q).copied()).collect())
+            }
+        }
+
+        pub struct Credentials;
+
+        impl Credentials {
+            pub fn at(_address: AccountId) -> Self {
+                Credentials
+            }
+            pub fn anchor(
+                &mut self,
+                id: CredentialId,
+                cpt: CptId,
+                subject: DidId,
+                claims_root: [u8; 32],
+                _expires_at: Option<Timestamp>,
+            ) -> Result<(), AnchorFailure> {
+                with(|w| {
+                    if let Some(failure) = w.refuse {
+                        return Err(failure);
+                    }
+                    if w.anchored.iter().any(|a| a.0 == id) {
+                        return Err(Some(AnchorError::CredentialExists));
+                    }
+                    w.anchored.push((id, cpt, subject, claims_root));
+                    Ok(())
+                })
+            }
+        }
+    }
+}
+
+#[ink::contract]
+mod trade_escrow {
+    use crate::world::{AnchorFailure, Credentials, Registry};
+    use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
+    use cgrid_shared::{
+        blake2, close_preimage, deployment_preimage, offer_preimage, public_claims_root,
+        settlement_claims, settlement_id_preimage, state_preimage, trade_start_claims, AnchorError,
+        Channel, ChannelId, CloseKind, CredentialId, Party, Phase, Role, Signature, TradeTerms,
+        SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+    };
+    use ink::prelude::vec;
+    use ink::storage::Mapping;
+
+    // ------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------
+
+    #[ink(storage)]
+    pub struct TradeEscrow {
+        did_registry: AccountId,
+        credentials: AccountId,
+        /// blake2-256 of (escrow, deployer, block, time) at instantiation: part of every
+        /// channel id, so signatures do not carry over to another deployment.
+        deployment: [u8; 32],
+        channels: Mapping<ChannelId, Channel>,
+        channel_count: u64,
+        /// Payouts the chain refused to transfer, kept for their owners.
+        unclaimed: Mapping<AccountId, Balance>,
+        /// Σ (deposit − paid) over unclosed channels + Σ unclaimed.
+        owed: Balance,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------
+
+    /// A channel opened; its trade-start credential (id = channel id) is anchored.
+    #[ink(event)]
+    pub struct ChannelOpened {
+        #[ink(topic)]
+        pub channel: ChannelId,
+        #[ink(topic)]
+        pub consumer: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        pub deposit: Balance,
+        pub price_per_minute: Balance,
+        pub min_cost: Balance,
+        pub challenge_period: Timestamp,
+        pub expires_at: Timestamp,
+    }
+
+    #[ink(event)]
+    pub struct ToppedUp {
+        #[ink(topic)]
+        pub channel: ChannelId,
+        pub amount: Balance,
+        pub deposit: Balance,
+        pub expires_at: Timestamp,
+    }
+
+    /// The provider settled a consumer-signed state.
+    #[ink(event)]
+    pub struct Checkpointed {
+        #[ink(topic)]
+        pub channel: ChannelId,
+        pub nonce: u64,
+        pub cumulative: Balance,
+        pub paid_now: Balance,
+        pub settlement: CredentialId,
+    }
+
+    #[ink(event)]
+    pub struct CloseStarted {
+        #[ink(topic)]
+        pub channel: ChannelId,
+        pub by: Party,
+        pub nonce: u64,
+        pub cumulative: Balance,
+        pub deadline: Timestamp,
+    }
+
+    /// A state with a higher nonce replaced the pending close claim.
+    #[ink(event)]
+    pub struct Challenged {
+        #[ink(topic)]
+        pub channel: ChannelId,
+        pub by: Party,
+        pub replaced_nonce: u64,
+        pub nonce: u64,
+        pub cumulative: Balance,
+    }
+
+    #[ink(event)]
+    pub struct ChannelClosed {
+        #[ink(topic)]
+        pub channel: ChannelId,
+        pub how: CloseKind,
+        pub nonce: u64,
+        /// Total paid to the provider over the channel's life.
+        pub paid: Balance,
+        /// Paid to the provider by this close.
+        pub paid_now: Balance,
+        pub refunded: Balance,
+        pub settlement: CredentialId,
+    }
+
+    /// The credential registry refused (`reason`) or failed (`None`) to anchor a settlement;
+    /// the money moved anyway.
+    #[ink(event)]
+    pub struct SettlementNotAnchored {
+        #[ink(topic)]
+        pub channel: ChannelId,
+        pub credential: CredentialId,
+        pub reason: Option<AnchorError>,
+    }
+
+    /// The chain refused a payout; it waits in `unclaimed_of(account)`.
+    #[ink(event)]
+    pub struct PayoutDeferred {
+        #[ink(topic)]
+        pub account: AccountId,
+        pub amount: Balance,
+    }
+
+    #[ink(event)]
+    pub struct UnclaimedWithdrawn {
+        #[ink(topic)]
+        pub account: AccountId,
+        pub amount: Balance,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Error {
+        /// Only the channel's (or the terms') consumer may do this.
+        NotConsumer,
+        /// Only the channel's provider may do this.
+        NotProvider,
+        /// Only the consumer or the provider may do this.
+        NotParty,
+        /// Consumer and provider are the same account.
+        SameAccount,
+        ChannelNotFound(ChannelId),
+        /// This offer already opened a channel.
+        ChannelExists(ChannelId),
+        /// The channel is closing or closed.
+        NotOpen,
+        /// No unilateral close is pending.
+        NotClosing,
+        /// The channel is closed and accepts nothing.
+        Closed,
+        /// The account does not hold the role (or has no active DID).
+        MissingRole {
+            account: AccountId,
+            role: Role,
+        },
+        /// The offer is not signed by the provider's account key.
+        BadOfferSignature,
+        /// The state is not signed by the consumer's channel key.
+        BadStateSignature,
+        /// The cooperative close is not signed by this party's channel key.
+        BadCloseSignature(Party),
+        /// The nonce does not exceed the newest known one.
+        StaleNonce {
+            latest: u64,
+            got: u64,
+        },
+        /// The cumulative amount is below what was already paid.
+        BelowPaid {
+            paid: Balance,
+            cumulative: Balance,
+        },
+        /// The cumulative amount exceeds the deposit.
+        AboveDeposit {
+            deposit: Balance,
+            cumulative: Balance,
+        },
+        DepositBelowMinCost {
+            min_cost: Balance,
+            deposit: Balance,
+        },
+        ZeroPrice,
+        BadChallengePeriod {
+            got: u64,
+            min: u64,
+            max: u64,
+        },
+        /// The expiry is not in (now, now + MAX_LIFETIME], or does not extend the current one.
+        BadExpiry {
+            now: Timestamp,
+            expires_at: Timestamp,
+        },
+        BadSpecLength {
+            len: u32,
+            max: u32,
+        },
+        /// The channel expired: the provider can no longer claim, the consumer no longer top up.
+        Expired {
+            deadline: Timestamp,
+            now: Timestamp,
+        },
+        ChallengeWindowOver {
+            deadline: Timestamp,
+            now: Timestamp,
+        },
+        ChallengeWindowOpen {
+            deadline: Timestamp,
+            now: Timestamp,
+        },
+        /// The timeout refund opens after `expires_at + challenge_period`.
+        NotExpired {
+            refund_from: Timestamp,
+            now: Timestamp,
+        },
+        /// A top-up with no value and no new expiry.
+        NothingToTopUp,
+        NothingToWithdraw,
+        TransferFailed,
+        /// The credential registry refused the trade-start credential.
+        TradeCredential(AnchorError),
+        /// The call to the credential registry failed.
+        CredentialsUnavailable,
+        Overflow,
+    }
+
+    pub type Result<T> = core::result::Result<T, Error>;
+
+    // ------------------------------------------------------------------------------------
+    // Constructors and messages
+    // ------------------------------------------------------------------------------------
+
+    impl TradeEscrow {
+        /// Wires the escrow to the DID registry and the credential registry. The escrow must then
+        /// be designated a system issuer in the credential registry (`set_system_issuer`), or
+        /// no channel can open.
+        #[ink(constructor)]
+        pub fn new(did_registry: AccountId, credentials: AccountId) -> Self {
+            let deployment = blake2(&deployment_preimage(
+                &Self::env().account_id(),
+                &Self::env().caller(),
+                Self::env().block_number(),
+                Self::env().block_timestamp(),
+            ));
+            Self {
+                did_registry,
+                credentials,
+                deployment,
+                channels: Mapping::default(),
+                channel_count: 0,
+                unclaimed: Mapping::default(),
+                owed: 0,
+            }
+        }
+
+        /// Opens a channel on a provider's signed offer, with the transferred value as the
+        /// deposit; the caller must be the offer's consumer. Anchors the trade-start credential
+        /// (id = channel id, subject = consumer DID). Returns the channel id.
+        ///
+        /// Errors: `NotConsumer`, `SameAccount`, `ZeroPrice`, `BadSpecLength`,
+        /// `BadChallengePeriod`, `BadExpiry`, `DepositBelowMinCost`, `ChannelExists`,
+        /// `BadOfferSignature`, `MissingRole`, `TradeCredential`, `CredentialsUnavailable`,
+        /// `Overflow`.
+        /// Emits: `ChannelOpened`.
+        #[ink(message, payable)]
+        pub fn open(&mut self, terms: TradeTerms, offer_signature: Signature) -> Result<ChannelId> {
+            let deposit = self.env().transferred_value();
+            let now = self.env().block_timestamp();
+            if self.env().caller() != terms.consumer {
+                return Err(Error::NotConsumer);
+            }
+            check_terms(&terms, deposit, now)?;
+            let id = blake2(&offer_preimage(
+                &self.env().account_id(),
+                &self.deployment,
+                &terms,
+            ));
+            if self.channels.contains(id) {
+                return Err(Error::ChannelExists(id));
+            }
+            if !sr25519_valid(&offer_signature, &id, terms.provider.as_ref()) {
+                return Err(Error::BadOfferSignature);
+            }
+            let holders = Registry::at(self.did_registry).role_holders(vec![
+                (terms.consumer, Role::Consumer),
+                (terms.provider, Role::Provider),
+            ]);
+            let holder = |i: usize, account: AccountId, role: Role| {
+                holders
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .ok_or(Error::MissingRole { account, role })
+            };
+            let consumer_did = holder(0, terms.consumer, Role::Consumer)?;
+            let provider_did = holder(1, terms.provider, Role::Provider)?;
+
+            let channel = Channel {
+                consumer: terms.consumer,
+                provider: terms.provider,
+                consumer_did,
+                provider_did,
+                consumer_key: terms.consumer_key,
+                provider_key: terms.provider_key,
+                price_per_minute: terms.price_per_minute,
+                min_cost: terms.min_cost,
+                deposit,
+                paid: 0,
+                nonce: 0,
+                challenge_period: terms.challenge_period,
+                expires_at: terms.expires_at,
+                opened_at: now,
+                settled_until: now,
+                settlements: 0,
+                phase: Phase::Open,
+            };
+            self.owed = self.owed.checked_add(deposit).ok_or(Error::Overflow)?;
+            self.channel_count = self.channel_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.channels.insert(id, &channel);
+
+            let claims = trade_start_claims(&terms, &provider_did, &consumer_did);
+            let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
+            Credentials::at(self.credentials)
+                .anchor(id, TRADE_START_CPT, consumer_did, root, None)
+                .map_err(|failure| match failure {
+                    Some(refused) => Error::TradeCredential(refused),
+                    None => Error::CredentialsUnavailable,
+                })?;
+            self.env().emit_event(ChannelOpened {
+                channel: id,
+                consumer: terms.consumer,
+                provider: terms.provider,
+                deposit,
+                price_per_minute: terms.price_per_minute,
+                min_cost: terms.min_cost,
+                challenge_period: terms.challenge_period,
+                expires_at: terms.expires_at,
+            });
+            Ok(id)
+        }
+
+        /// Adds the transferred value to an open channel's deposit and optionally moves its
+        /// expiry later. Consumer only, before the channel expires.
+        ///
+        /// Errors: `ChannelNotFound`, `NotConsumer`, `NotOpen`, `Closed`, `Expired`,
+        /// `BadExpiry`, `NothingToTopUp`, `Overflow`.
+        /// Emits: `ToppedUp`.
+        #[ink(message, payable)]
+        pub fn top_up(&mut self, channel: ChannelId, expires_at: Option<Timestamp>) -> Result<()> {
+            let amount = self.env().transferred_value();
+            let now = self.env().block_timestamp();
+            let mut ch = self.channel_or_err(channel)?;
+            if self.env().caller() != ch.consumer {
+                return Err(Error::NotConsumer);
+            }
+            ensure_open(&ch)?;
+            if now >= ch.expires_at {
+                return Err(Error::Expired {
+                    deadline: ch.expires_at,
+                    now,
+                });
+            }
+            if amount == 0 && expires_at.is_none() {
+                return Err(Error::NothingToTopUp);
+            }
+            if let Some(new_expiry) = expires_at {
+                if new_expiry <= ch.expires_at || new_expiry > now.saturating_add(MAX_LIFETIME) {
+                    return Err(Error::BadExpiry {
+                        now,
+                        expires_at: new_expiry,
+                    });
+                }
+                ch.expires_at = new_expiry;
+            }
+            ch.deposit = ch.deposit.checked_add(amount).ok_or(Error::Overflow)?;
+            self.owed = self.owed.checked_add(amount).ok_or(Error::Overflow)?;
+            self.channels.insert(channel, &ch);
+            self.env().emit_event(ToppedUp {
+                channel,
+                amount,
+                deposit: ch.deposit,
+                expires_at: ch.expires_at,
+            });
+            Ok(())
+        }
+
+        /// Settles a consumer-signed state: pays the provider the difference to what was already
+        /// paid and anchors a settlement credential for the period since the last settlement.
+        /// Provider only, while the channel is open and not past its claim deadline.
+        ///
+        /// Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
+        /// `StaleNonce`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
+        /// Emits: `Checkpointed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
+        /// happen.
+        #[ink(message)]
+        pub fn checkpoint(
+            &mut self,
+            channel: ChannelId,
+            nonce: u64,
+            cumulative: Balance,
+            signature: Signature,
+        ) -> Result<()> {
+            let now = self.env().block_timestamp();
+            let mut ch = self.channel_or_err(channel)?;
+            if self.env().caller() != ch.provider {
+                return Err(Error::NotProvider);
+            }
+            ensure_open(&ch)?;
+            ensure_claim_window(&ch, now)?;
+            self.check_state(&channel, &ch, ch.nonce, nonce, cumulative, &signature)?;
+            let paid_now = cumulative.checked_sub(ch.paid).ok_or(Error::Overflow)?;
+            let (index, start) = (ch.settlements, ch.settled_until);
+            ch.paid = cumulative;
+            ch.nonce = nonce;
+            ch.settled_until = now;
+            ch.settlements = ch.settlements.checked_add(1).ok_or(Error::Overflow)?;
+            self.owed = self.owed.checked_sub(paid_now).ok_or(Error::Overflow)?;
+            self.channels.insert(channel, &ch);
+
+            self.pay(ch.provider, paid_now)?;
+            let settlement = self.record_settlement(&channel, &ch, index, paid_now, start, None);
+            self.env().emit_event(Checkpointed {
+                channel,
+                nonce,
+                cumulative,
+                paid_now,
+                settlement,
+            });
+            Ok(())
+        }
+
+        /// Closes at once on a final state signed by both channel keys (close domain): pays the
+        /// provider its total (at least `min_cost` once the trade ran) less what it was paid,
+        /// refunds the rest to the consumer. Either party may submit it, while the channel is
+        /// open or closing.
+        ///
+        /// Errors: `ChannelNotFound`, `NotParty`, `Closed`, `StaleNonce`, `BelowPaid`,
+        /// `AboveDeposit`, `BadCloseSignature`, `Overflow`.
+        /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
+        /// happen.
+        #[ink(message)]
+        pub fn close_cooperative(
+            &mut self,
+            channel: ChannelId,
+            nonce: u64,
+            cumulative: Balance,
+            consumer_signature: Signature,
+            provider_signature: Signature,
+        ) -> Result<()> {
+            let ch = self.channel_or_err(channel)?;
+            party_of(&ch, self.env().caller())?;
+            if matches!(ch.phase, Phase::Closed { .. }) {
+                return Err(Error::Closed);
+            }
+            if nonce < ch.nonce {
+                return Err(Error::StaleNonce {
+                    latest: ch.nonce,
+                    got: nonce,
+                });
+            }
+            check_amount(&ch, cumulative)?;
+            let hash = blake2(&close_preimage(
+                &self.env().account_id(),
+                &channel,
+                nonce,
+                cumulative,
+            ));
+            if !sr25519_valid(&consumer_signature, &hash, &ch.consumer_key) {
+                return Err(Error::BadCloseSignature(Party::Consumer));
+            }
+            if !sr25519_valid(&provider_signature, &hash, &ch.provider_key) {
+                return Err(Error::BadCloseSignature(Party::Provider));
+            }
+            self.finish(channel, ch, CloseKind::Cooperative, nonce, cumulative)
+        }
+
+        /// Starts a unilateral close with the newest consumer-signed state the caller holds
+        /// (`None`: the state last settled on chain). The other side has `challenge_period` to
+        /// answer with a newer state; `finalize` pays out after that. The provider must start
+        /// before the claim deadline.
+        ///
+        /// Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `StaleNonce`,
+        /// `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
+        /// Emits: `CloseStarted`.
+        #[ink(message)]
+        pub fn start_close(
+            &mut self,
+            channel: ChannelId,
+            state: Option<(u64, Balance, Signature)>,
+        ) -> Result<()> {
+            let now = self.env().block_timestamp();
+            let mut ch = self.channel_or_err(channel)?;
+            let by = party_of(&ch, self.env().caller())?;
+            ensure_open(&ch)?;
+            if by == Party::Provider {
+                ensure_claim_window(&ch, now)?;
+            }
+            let (nonce, cumulative) = match state {
+                Some((nonce, cumulative, signature)) => {
+                    self.check_state(&channel, &ch, ch.nonce, nonce, cumulative, &signature)?;
+                    (nonce, cumulative)
+                }
+                None => (ch.nonce, ch.paid),
+            };
+            let deadline = now
+                .checked_add(ch.challenge_period)
+                .ok_or(Error::Overflow)?;
+            ch.phase = Phase::Closing {
+                by,
+                nonce,
+                cumulative,
+                deadline,
+            };
+            self.channels.insert(channel, &ch);
+            self.env().emit_event(CloseStarted {
+                channel,
+                by,
+                nonce,
+                cumulative,
+                deadline,
+            });
+            Ok(())
+        }
+
+        /// Replaces a pending close claim with a consumer-signed state of a higher nonce, before
+        /// the deadline. Either party may challenge (the deadline does not move).
+        ///
+        /// Errors: `ChannelNotFound`, `NotParty`, `NotClosing`, `Closed`, `ChallengeWindowOver`,
+        /// `StaleNonce`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
+        /// Emits: `Challenged`.
+        #[ink(message)]
+        pub fn challenge(
+            &mut self,
+            channel: ChannelId,
+            nonce: u64,
+            cumulative: Balance,
+            signature: Signature,
+        ) -> Result<()> {
+            let now = self.env().block_timestamp();
+            let mut ch = self.channel_or_err(channel)?;
+            let by = party_of(&ch, self.env().caller())?;
+            let (claim_by, claimed, deadline) = match ch.phase {
+                Phase::Closing {
+                    by,
+                    nonce,
+                    deadline,
+                    ..
+                } => (by, nonce, deadline),
+                Phase::Open => return Err(Error::NotClosing),
+                Phase::Closed { .. } => return Err(Error::Closed),
+            };
+            if now >= deadline {
+                return Err(Error::ChallengeWindowOver { deadline, now });
+            }
+            self.check_state(&channel, &ch, claimed, nonce, cumulative, &signature)?;
+            ch.phase = Phase::Closing {
+                by: claim_by,
+                nonce,
+                cumulative,
+                deadline,
+            };
+            self.channels.insert(channel, &ch);
+            self.env().emit_event(Challenged {
+                channel,
+                by,
+                replaced_nonce: claimed,
+                nonce,
+                cumulative,
+            });
+            Ok(())
+        }
+
+        /// Pays out a unilateral close whose challenge window has passed. Anyone may call it.
+        ///
+        /// Errors: `ChannelNotFound`, `NotClosing`, `Closed`, `ChallengeWindowOpen`, `Overflow`.
+        /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
+        /// happen.
+        #[ink(message)]
+        pub fn finalize(&mut self, channel: ChannelId) -> Result<()> {
+            let now = self.env().block_timestamp();
+            let ch = self.channel_or_err(channel)?;
+            match ch.phase {
+                Phase::Closing {
+                    nonce,
+                    cumulative,
+                    deadline,
+                    ..
+                } => {
+                    if now < deadline {
+                        return Err(Error::ChallengeWindowOpen { deadline, now });
+                    }
+                    self.finish(channel, ch, CloseKind::Unilateral, nonce, cumulative)
+                }
+                Phase::Open => Err(Error::NotClosing),
+                Phase::Closed { .. } => Err(Error::Closed),
+            }
+        }
+
+        /// Refunds the consumer everything unpaid of an open channel that nobody closed before
+        /// `expires_at + challenge_period` (the minimum charge still applies if the provider
+        /// checkpointed). Anyone may call it.
+        ///
+        /// Errors: `ChannelNotFound`, `NotOpen`, `Closed`, `NotExpired`, `Overflow`.
+        /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
+        /// happen.
+        #[ink(message)]
+        pub fn claim_timeout(&mut self, channel: ChannelId) -> Result<()> {
+            let now = self.env().block_timestamp();
+            let ch = self.channel_or_err(channel)?;
+            ensure_open(&ch)?;
+            let refund_from = ch.claim_deadline();
+            if now <= refund_from {
+                return Err(Error::NotExpired { refund_from, now });
+            }
+            let (nonce, paid) = (ch.nonce, ch.paid);
+            self.finish(channel, ch, CloseKind::Timeout, nonce, paid)
+        }
+
+        /// Transfers the caller's deferred payouts.
+        ///
+        /// Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later).
+        /// Emits: `UnclaimedWithdrawn`.
+        #[ink(message)]
+        pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
+            let caller = self.env().caller();
+            let amount = self
+                .unclaimed
+                .get(caller)
+                .filter(|a| *a > 0)
+                .ok_or(Error::NothingToWithdraw)?;
+            self.unclaimed.remove(caller);
+            self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.env()
+                .transfer(caller, amount)
+                .map_err(|_| Error::TransferFailed)?;
+            self.env().emit_event(UnclaimedWithdrawn {
+                account: caller,
+                amount,
+            });
+            Ok(amount)
+        }
+
+        /// The channel record, if it exists.
+        #[ink(message)]
+        pub fn channel(&self, channel: ChannelId) -> Option<Channel> {
+            self.channels.get(channel)
+        }
+
+        /// How many channels were ever opened.
+        #[ink(message)]
+        pub fn channel_count(&self) -> u64 {
+            self.channel_count
+        }
+
+        /// What the contract owes: Σ (deposit − paid) over unclosed channels + Σ unclaimed.
+        /// The contract's balance never falls below it.
+        #[ink(message)]
+        pub fn total_owed(&self) -> Balance {
+            self.owed
+        }
+
+        /// Deferred payouts waiting for `account`.
+        #[ink(message)]
+        pub fn unclaimed_of(&self, account: AccountId) -> Balance {
+            self.unclaimed.get(account).unwrap_or(0)
+        }
+
+        /// This deployment's id (part of every channel id).
+        #[ink(message)]
+        pub fn deployment(&self) -> [u8; 32] {
+            self.deployment
+        }
+
+        /// The DID registry and the credential registry this escrow calls.
+        #[ink(message)]
+        pub fn registries(&self) -> (AccountId, AccountId) {
+            (self.did_registry, self.credentials)
+        }
+
+        // --------------------------------------------------------------------------------
+        // Private helpers
+        // --------------------------------------------------------------------------------
+
+        fn channel_or_err(&self, channel: ChannelId) -> Result<Channel> {
+            self.channels
+                .get(channel)
+                .ok_or(Error::ChannelNotFound(channel))
+        }
+
+        /// The one rule for a consumer-signed state: a nonce above `latest`, an amount between
+        /// what was paid and the deposit, and the consumer channel key's signature over this
+        /// escrow, channel, nonce and amount.
+        fn check_state(
+            &self,
+            channel: &ChannelId,
+            ch: &Channel,
+            latest: u64,
+            nonce: u64,
+            cumulative: Balance,
+            signature: &Signature,
+        ) -> Result<()> {
+            if nonce <= latest {
+                return Err(Error::StaleNonce { latest, got: nonce });
+            }
+            check_amount(ch, cumulative)?;
+            let hash = blake2(&state_preimage(
+                &self.env().account_id(),
+                channel,
+                nonce,
+                cumulative,
+            ));
+            if !sr25519_valid(signature, &hash, &ch.consumer_key) {
+                return Err(Error::BadStateSignature);
+            }
+            Ok(())
+        }
+
+        /// Closes `ch` at (`nonce`, `cumulative`): the provider's total is
+        /// `ch.final_total(..)`; what the provider has not been paid goes to it, the rest of the
+        /// deposit back to the consumer.
+        fn finish(
+            &mut self,
+            channel: ChannelId,
+            mut ch: Channel,
+            how: CloseKind,
+            nonce: u64,
+            cumulative: Balance,
+        ) -> Result<()> {
+            let now = self.env().block_timestamp();
+            let total = ch.final_total(nonce, cumulative);
+            let paid_now = total.checked_sub(ch.paid).ok_or(Error::Overflow)?;
+            let refunded = ch.deposit.checked_sub(total).ok_or(Error::Overflow)?;
+            let released = ch.deposit.checked_sub(ch.paid).ok_or(Error::Overflow)?;
+            let (index, start) = (ch.settlements, ch.settled_until);
+            ch.paid = total;
+            ch.nonce = ch.nonce.max(nonce);
+            ch.settled_until = now;
+            ch.settlements = ch.settlements.checked_add(1).ok_or(Error::Overflow)?;
+            ch.phase = Phase::Closed {
+                how,
+                paid: total,
+                refunded,
+                at: now,
+            };
+            self.owed = self.owed.checked_sub(released).ok_or(Error::Overflow)?;
+            self.channels.insert(channel, &ch);
+
+            self.pay(ch.provider, paid_now)?;
+            self.pay(ch.consumer, refunded)?;
+            let settlement =
+                self.record_settlement(&channel, &ch, index, paid_now, start, Some(how));
+            self.env().emit_event(ChannelClosed {
+                channel,
+                how,
+                nonce: ch.nonce,
+                paid: total,
+                paid_now,
+                refunded,
+                settlement,
+            });
+            Ok(())
+        }
+
+        /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.
+        fn pay(&mut self, to: AccountId, amount: Balance) -> Result<()> {
+            if amount == 0 || self.env().transfer(to, amount).is_ok() {
+                return Ok(());
+            }
+            let kept = self
+                .unclaimed_of(to)
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            self.unclaimed.insert(to, &kept);
+            self.owed = self.owed.checked_add(amount).ok_or(Error::Overflow)?;
+            self.env().emit_event(PayoutDeferred {
+                account: to,
+                amount,
+            });
+            Ok(())
+        }
+
+        /// Anchors the `index`-th settlement credential of a channel (subject: the provider
+        /// DID). A refusal is reported by an event and does not stop the settlement.
+        fn record_settlement(
+            &mut self,
+            channel: &ChannelId,
+            ch: &Channel,
+            index: u32,
+            cost: Balance,
+            start: Timestamp,
+            close: Option<CloseKind>,
+        ) -> CredentialId {
+            let id = blake2(&settlement_id_preimage(
+                &self.env().account_id(),
+                channel,
+                index,
+            ));
+            let claims = settlement_claims(
+                &ch.provider_did,
+                &ch.consumer_did,
+                cost,
+                start,
+                ch.settled_until,
+                close,
+            );
+            let root = public_claims_root(&id, &SETTLEMENT_FIELDS, &claims);
+            let result: core::result::Result<(), AnchorFailure> = Credentials::at(self.credentials)
+                .anchor(id, SETTLEMENT_CPT, ch.provider_did, root, None);
+            if let Err(reason) = result {
+                self.env().emit_event(SettlementNotAnchored {
+                    channel: *channel,
+                    credential: id,
+                    reason,
+                });
+            }
+            id
+        }
+    }
+
+    fn check_terms(terms: &TradeTerms, deposit: Balance, now: Timestamp) -> Result<()> {
+        if terms.provider == terms.consumer {
+            return Err(Error::SameAccount);
+        }
+        if terms.price_per_minute == 0 {
+            return Err(Error::ZeroPrice);
+        }
+        let len = u32::try_from(terms.spec.len()).unwrap_or(u32::MAX);
+        if len == 0 || len > MAX_SPEC_LEN {
+            return Err(Error::BadSpecLength {
+                len,
+                max: MAX_SPEC_LEN,
+            });
+        }
+        if !(MIN_CHALLENGE_PERIOD..=MAX_CHALLENGE_PERIOD).contains(&terms.challenge_period) {
+            return Err(Error::BadChallengePeriod {
+                got: terms.challenge_period,
+                min: MIN_CHALLENGE_PERIOD,
+                max: MAX_CHALLENGE_PERIOD,
+            });
+        }
+        if terms.expires_at <= now || terms.expires_at > now.saturating_add(MAX_LIFETIME) {
+            return Err(Error::BadExpiry {
+                now,
+                expires_at: terms.expires_at,
+            });
+        }
+        if deposit == 0 || deposit < terms.min_cost {
+            return Err(Error::DepositBelowMinCost {
+                min_cost: terms.min_cost,
+                deposit,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_amount(ch: &Channel, cumulative: Balance) -> Result<()> {
+        if cumulative < ch.paid {
+            return Err(Error::BelowPaid {
+                paid: ch.paid,
+                cumulative,
+            });
+        }
+        if cumulative > ch.deposit {
+            return Err(Error::AboveDeposit {
+                deposit: ch.deposit,
+                cumulative,
+            });
+        }
+        Ok(())
+    }
+
+    fn ensure_open(ch: &Channel) -> Result<()> {
+        match ch.phase {
+            Phase::Open => Ok(()),
+            Phase::Closing { .. } => Err(Error::NotOpen),
+            Phase::Closed { .. } => Err(Error::Closed),
+        }
+    }
+
+    /// The provider's claims (checkpoint, start close) end at `expires_at + challenge_period`.
+    fn ensure_claim_window(ch: &Channel, now: Timestamp) -> Result<()> {
+        let deadline = ch.claim_deadline();
+        if now > deadline {
+            return Err(Error::Expired { deadline, now });
+        }
+        Ok(())
+    }
+
+    fn party_of(ch: &Channel, caller: AccountId) -> Result<Party> {
+        if caller == ch.consumer {
+            Ok(Party::Consumer)
+        } else if caller == ch.provider {
+            Ok(Party::Provider)
+        } else {
+            Err(Error::NotParty)
+        }
+    }
+
+    fn sr25519_valid(signature: &Signature, hash: &[u8; 32], key: &[u8; 32]) -> bool {
+        ink::env::sr25519_verify(signature, hash, key).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1033 @@
+//! Unit tests on ink!'s off-chain environment with the mock registries of [`crate::world`].
+//!
+//! The off-chain environment does not revert state when a message returns `Err`; the
+//! `fails_cleanly` helper asserts that a failing message changed nothing observable, which is
+//! what makes the on-chain revert unnecessary for correctness. For payable messages it also
+//! puts back the value the test transferred in (the chain would have reverted the transfer).
+
+use super::trade_escrow::{Error, TradeEscrow};
+use crate::world::mock;
+use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
+use cgrid_shared::{
+    blake2, close_preimage, offer_preimage, public_claims_root, settlement_claims,
+    settlement_id_preimage, state_preimage, trade_start_claims, AnchorError, Balance, Channel,
+    ChannelId, CloseKind, DidId, Encryption, Party, Phase, Role, Signature, TradeTerms,
+    SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+};
+use ink::env::{test, DefaultEnvironment as Env};
+use ink::primitives::AccountId;
+
+const CONSUMER_DID: DidId = [0xCD; 32];
+const PROVIDER_DID: DidId = [0x9D; 32];
+const PRICE: Balance = 10;
+const MIN_COST: Balance = 100;
+const DEPOSIT: Balance = 1_000;
+const PERIOD: u64 = MIN_CHALLENGE_PERIOD;
+const T0: u64 = 1_000_000;
+const EXPIRES: u64 = T0 + 3_600_000;
+const START_BALANCE: Balance = 1_000_000_000;
+/// What the contract account holds of its own (on chain: its existential deposit). The
+/// off-chain environment refuses balances below 1,000,000 other than 0.
+const ESCROW_BASE: Balance = 1_000_000;
+
+thread_local! {
+    static FIXTURES: std::cell::Cell<u8> = const { std::cell::Cell::new(0xE0) };
+}
+
+pub struct SrKey(schnorrkel::Keypair);
+
+impl SrKey {
+    pub fn new(seed: u8) -> Self {
+        let mini = schnorrkel::MiniSecretKey::from_bytes(&[seed; 32]).expect("32 bytes");
+        SrKey(mini.expand_to_keypair(schnorrkel::ExpansionMode::Ed25519))
+    }
+    pub fn public(&self) -> [u8; 32] {
+        self.0.public.to_bytes()
+    }
+    /// Signs blake2-256 of `preimage`, as the contract verifies.
+    pub fn sign(&self, preimage: &[u8]) -> Signature {
+        let ctx = schnorrkel::signing_context(b"substrate");
+        self.0.sign(ctx.bytes(&blake2(preimage))).to_bytes()
+    }
+}
+
+/// A consumer, a provider (whose account is its sr25519 account key), their channel keys and
+/// the escrow, on a fresh off-chain environment and mock world.
+pub struct Fx {
+    pub c: TradeEscrow,
+    pub provider_account_key: SrKey,
+    pub consumer_key: SrKey,
+    pub provider_key: SrKey,
+    pub consumer: AccountId,
+    pub provider: AccountId,
+    pub stranger: AccountId,
+}
+
+impl Fx {
+    pub fn new() -> Self {
+        let provider_account_key = SrKey::new(1);
+        let provider = AccountId::from(provider_account_key.public());
+        let consumer = AccountId::from([0xC0; 32]);
+        let stranger = AccountId::from([0x57; 32]);
+        mock::with(|w| {
+            *w = mock::World::default();
+            w.holders.insert((consumer, Role::Consumer), CONSUMER_DID);
+            w.holders.insert((provider, Role::Provider), PROVIDER_DID);
+        });
+        for who in [consumer, provider, stranger] {
+            test::set_account_balance::<Env>(who, START_BALANCE);
+        }
+        test::set_block_timestamp::<Env>(T0);
+        // A fresh contract account per fixture: the off-chain environment keeps storage per
+        // account, and a test may build several fixtures.
+        let n = FIXTURES.with(|n| {
+            let next = n.get().wrapping_add(1);
+            n.set(next);
+            next
+        });
+        let mut callee = [0xEE; 32];
+        callee[0] = n;
+        test::set_callee::<Env>(AccountId::from(callee));
+        test::set_caller::<Env>(stranger);
+        let c = TradeEscrow::new(AccountId::from([0xD1; 32]), AccountId::from([0xC2; 32]));
+        test::set_account_balance::<Env>(escrow(), ESCROW_BASE);
+        Fx {
+            c,
+            provider_account_key,
+            consumer_key: SrKey::new(2),
+            provider_key: SrKey::new(3),
+            consumer,
+            provider,
+            stranger,
+        }
+    }
+
+    pub fn terms(&self) -> TradeTerms {
+        TradeTerms {
+            provider: self.provider,
+            consumer: self.consumer,
+            spec: "8 vCPU / 32 GiB".into(),
+            price_per_minute: PRICE,
+            min_cost: MIN_COST,
+            checkin_cpt: 7,
+            encryption: Encryption::Plain,
+            consumer_key: self.consumer_key.public(),
+            provider_key: self.provider_key.public(),
+            challenge_period: PERIOD,
+            expires_at: EXPIRES,
+            offer_nonce: [0x0F; 32],
+        }
+    }
+
+    pub fn offer(&self, terms: &TradeTerms) -> Signature {
+        self.provider_account_key
+            .sign(&offer_preimage(&escrow(), &self.c.deployment(), terms))
+    }
+
+    /// Opens with `terms` as the consumer, depositing `deposit`; on failure the deposit goes
+    /// back to the consumer (as the chain's revert would do).
+    pub fn open_with(
+        &mut self,
+        terms: &TradeTerms,
+        signature: Signature,
+        deposit: Balance,
+    ) -> Result<ChannelId, Error> {
+        let caller = self.consumer;
+        self.payable(caller, deposit, |c| c.open(terms.clone(), signature))
+    }
+
+    pub fn open(&mut self) -> ChannelId {
+        let terms = self.terms();
+        let signature = self.offer(&terms);
+        self.open_with(&terms, signature, DEPOSIT)
+            .expect("a valid offer opens")
+    }
+
+    pub fn payable<T>(
+        &mut self,
+        caller: AccountId,
+        value: Balance,
+        f: impl FnOnce(&mut TradeEscrow) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        test::set_caller::<Env>(caller);
+        let before = (balance(caller), balance(escrow()));
+        test::transfer_in::<Env>(value);
+        let result = f(&mut self.c);
+        if result.is_err() {
+            test::set_account_balance::<Env>(caller, before.0);
+            test::set_account_balance::<Env>(escrow(), before.1);
+        }
+        test::set_value_transferred::<Env>(0);
+        result
+    }
+
+    pub fn state(&self, id: ChannelId, nonce: u64, cumulative: Balance) -> Signature {
+        self.consumer_key
+            .sign(&state_preimage(&escrow(), &id, nonce, cumulative))
+    }
+
+    pub fn close_sigs(
+        &self,
+        id: ChannelId,
+        nonce: u64,
+        cumulative: Balance,
+    ) -> (Signature, Signature) {
+        let preimage = close_preimage(&escrow(), &id, nonce, cumulative);
+        (
+            self.consumer_key.sign(&preimage),
+            self.provider_key.sign(&preimage),
+        )
+    }
+
+    pub fn checkpoint(
+        &mut self,
+        id: ChannelId,
+        nonce: u64,
+        cumulative: Balance,
+    ) -> Result<(), Error> {
+        let signature = self.state(id, nonce, cumulative);
+        as_caller(self.provider);
+        self.c.checkpoint(id, nonce, cumulative, signature)
+    }
+
+    pub fn channel(&self, id: ChannelId) -> Channel {
+        self.c.channel(id).expect("channel exists")
+    }
+
+    pub fn everyone(&self) -> [AccountId; 4] {
+        [self.consumer, self.provider, self.stranger, escrow()]
+    }
+
+    fn snapshot(&self, id: Option<ChannelId>) -> String {
+        let balances = self.everyone().map(balance);
+        let unclaimed = self.everyone().map(|a| self.c.unclaimed_of(a));
+        format!(
+            "{:?} {} {} {balances:?} {unclaimed:?} events={} anchored={}",
+            id.and_then(|id| self.c.channel(id)),
+            self.c.channel_count(),
+            self.c.total_owed(),
+            test::recorded_events().count(),
+            mock::with(|w| w.anchored.len()),
+        )
+    }
+
+    /// Runs `f`, asserts that it failed with `expected` and that nothing observable changed.
+    pub fn fails_cleanly<T: core::fmt::Debug>(
+        &mut self,
+        id: Option<ChannelId>,
+        expected: Error,
+        f: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) {
+        let before = self.snapshot(id);
+        let result = f(self);
+        assert_eq!(result.unwrap_err(), expected);
+        assert_eq!(self.snapshot(id), before, "state changed on {expected:?}");
+    }
+}
+
+pub fn escrow() -> AccountId {
+    test::callee::<Env>()
+}
+
+pub fn balance(who: AccountId) -> Balance {
+    test::get_account_balance::<Env>(who).unwrap_or(0)
+}
+
+/// What the escrow holds beyond its own base balance.
+pub fn held() -> Balance {
+    balance(escrow()) - ESCROW_BASE
+}
+
+pub fn as_caller(who: AccountId) {
+    test::set_caller::<Env>(who);
+}
+
+pub fn set_now(ms: u64) {
+    test::set_block_timestamp::<Env>(ms);
+}
+
+/// Funds are conserved for a closed channel and the contract holds exactly what it owes.
+fn assert_conserved(fx: &Fx, id: ChannelId) {
+    let ch = fx.channel(id);
+    if let Phase::Closed { paid, refunded, .. } = ch.phase {
+        assert_eq!(paid.checked_add(refunded), Some(ch.deposit));
+        assert_eq!(paid, ch.paid);
+    }
+    assert_eq!(held(), fx.c.total_owed());
+}
+
+// --- open -------------------------------------------------------------------------------------
+
+#[ink::test]
+fn open_escrows_the_deposit_and_anchors_the_trade_start_credential() {
+    let mut fx = Fx::new();
+    let terms = fx.terms();
+    let id = fx.open();
+    assert_eq!(
+        id,
+        blake2(&offer_preimage(&escrow(), &fx.c.deployment(), &terms)),
+        "the channel id is the offer's hash"
+    );
+    let ch = fx.channel(id);
+    assert_eq!(
+        (ch.consumer, ch.provider, ch.consumer_did, ch.provider_did),
+        (fx.consumer, fx.provider, CONSUMER_DID, PROVIDER_DID)
+    );
+    assert_eq!(
+        (
+            ch.deposit,
+            ch.paid,
+            ch.nonce,
+            ch.price_per_minute,
+            ch.min_cost
+        ),
+        (DEPOSIT, 0, 0, PRICE, MIN_COST)
+    );
+    assert_eq!(
+        (ch.opened_at, ch.settled_until, ch.expires_at, ch.phase),
+        (T0, T0, EXPIRES, Phase::Open)
+    );
+    assert_eq!(fx.c.channel_count(), 1);
+    assert_eq!(fx.c.total_owed(), DEPOSIT);
+    assert_eq!(held(), DEPOSIT);
+    assert_eq!(balance(fx.consumer), START_BALANCE - DEPOSIT);
+    let claims = trade_start_claims(&terms, &PROVIDER_DID, &CONSUMER_DID);
+    let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
+    assert_eq!(
+        mock::with(|w| w.anchored.clone()),
+        vec![(id, TRADE_START_CPT, CONSUMER_DID, root)]
+    );
+    assert_eq!(test::recorded_events().count(), 1);
+}
+
+#[ink::test]
+fn open_refuses_bad_terms_without_change() {
+    let mut fx = Fx::new();
+    let base = fx.terms();
+    type Edit = Box<dyn Fn(&mut TradeTerms)>;
+    let cases: Vec<(Edit, Balance, Error)> = vec![
+        (
+            Box::new(|t| t.provider = t.consumer),
+            DEPOSIT,
+            Error::SameAccount,
+        ),
+        (
+            Box::new(|t| t.price_per_minute = 0),
+            DEPOSIT,
+            Error::ZeroPrice,
+        ),
+        (
+            Box::new(|t| t.spec = String::new()),
+            DEPOSIT,
+            Error::BadSpecLength {
+                len: 0,
+                max: MAX_SPEC_LEN,
+            },
+        ),
+        (
+            Box::new(|t| t.spec = "x".repeat(257)),
+            DEPOSIT,
+            Error::BadSpecLength {
+                len: 257,
+                max: MAX_SPEC_LEN,
+            },
+        ),
+        (
+            Box::new(|t| t.challenge_period = MIN_CHALLENGE_PERIOD - 1),
+            DEPOSIT,
+            Error::BadChallengePeriod {
+                got: MIN_CHALLENGE_PERIOD - 1,
+                min: MIN_CHALLENGE_PERIOD,
+                max: MAX_CHALLENGE_PERIOD,
+            },
+        ),
+        (
+            Box::new(|t| t.challenge_period = MAX_CHALLENGE_PERIOD + 1),
+            DEPOSIT,
+            Error::BadChallengePeriod {
+                got: MAX_CHALLENGE_PERIOD + 1,
+                min: MIN_CHALLENGE_PERIOD,
+                max: MAX_CHALLENGE_PERIOD,
+            },
+        ),
+        (
+            Box::new(|t| t.expires_at = T0),
+            DEPOSIT,
+            Error::BadExpiry {
+                now: T0,
+                expires_at: T0,
+            },
+        ),
+        (
+            Box::new(|t| t.expires_at = T0 + MAX_LIFETIME + 1),
+            DEPOSIT,
+            Error::BadExpiry {
+                now: T0,
+                expires_at: T0 + MAX_LIFETIME + 1,
+            },
+        ),
+        (
+            Box::new(|_| {}),
+            MIN_COST - 1,
+            Error::DepositBelowMinCost {
+                min_cost: MIN_COST,
+                deposit: MIN_COST - 1,
+            },
+        ),
+        (
+            Box::new(|t| t.min_cost = 0),
+            0,
+            Error::DepositBelowMinCost {
+                min_cost: 0,
+                deposit: 0,
+            },
+        ),
+    ];
+    for (edit, deposit, expected) in cases {
+        let mut terms = base.clone();
+        edit(&mut terms);
+        let signature = fx.offer(&terms);
+        fx.fails_cleanly(None, expected, |fx| {
+            fx.open_with(&terms, signature, deposit)
+        });
+    }
+    // Only the named consumer may open.
+    let signature = fx.offer(&base);
+    let stranger = fx.stranger;
+    fx.fails_cleanly(None, Error::NotConsumer, |fx| {
+        fx.payable(stranger, DEPOSIT, |c| c.open(base.clone(), signature))
+    });
+}
+
+#[ink::test]
+fn open_needs_the_providers_offer_signature() {
+    let mut fx = Fx::new();
+    let terms = fx.terms();
+    // Signed by another key (the provider's channel key is not its account key).
+    let wrong_key = fx
+        .provider_key
+        .sign(&offer_preimage(&escrow(), &fx.c.deployment(), &terms));
+    fx.fails_cleanly(None, Error::BadOfferSignature, |fx| {
+        fx.open_with(&terms, wrong_key, DEPOSIT)
+    });
+    // The consumer changed the price after the provider signed.
+    let signed = fx.offer(&terms);
+    let mut cheaper = terms.clone();
+    cheaper.price_per_minute = 1;
+    fx.fails_cleanly(None, Error::BadOfferSignature, |fx| {
+        fx.open_with(&cheaper, signed, DEPOSIT)
+    });
+    // An offer for another escrow or another deployment of this one.
+    let elsewhere = fx.provider_account_key.sign(&offer_preimage(
+        &AccountId::from([0xEE; 32]),
+        &fx.c.deployment(),
+        &terms,
+    ));
+    let other_deployment =
+        fx.provider_account_key
+            .sign(&offer_preimage(&escrow(), &[0xEE; 32], &terms));
+    for signature in [elsewhere, other_deployment] {
+        fx.fails_cleanly(None, Error::BadOfferSignature, |fx| {
+            fx.open_with(&terms, signature, DEPOSIT)
+        });
+    }
+    // An offer opens one channel only.
+    let id = fx.open();
+    fx.fails_cleanly(Some(id), Error::ChannelExists(id), |fx| {
+        fx.open_with(&terms, signed, DEPOSIT)
+    });
+}
+
+#[ink::test]
+fn open_needs_both_roles() {
+    let mut fx = Fx::new();
+    let terms = fx.terms();
+    let signature = fx.offer(&terms);
+    mock::with(|w| w.holders.remove(&(fx.provider, Role::Provider)));
+    let provider = fx.provider;
+    fx.fails_cleanly(
+        None,
+        Error::MissingRole {
+            account: provider,
+            role: Role::Provider,
+        },
+        |fx| fx.open_with(&terms, signature, DEPOSIT),
+    );
+    mock::with(|w| w.holders.remove(&(fx.consumer, Role::Consumer)));
+    let consumer = fx.consumer;
+    fx.fails_cleanly(
+        None,
+        Error::MissingRole {
+            account: consumer,
+            role: Role::Consumer,
+        },
+        |fx| fx.open_with(&terms, signature, DEPOSIT),
+    );
+}
+
+#[ink::test]
+fn open_fails_when_the_trade_start_credential_is_refused() {
+    let mut fx = Fx::new();
+    let terms = fx.terms();
+    let signature = fx.offer(&terms);
+    mock::with(|w| w.refuse = Some(Some(AnchorError::NotSystemIssuer)));
+    // The off-chain environment does not revert, so only the returned error is asserted here;
+    // the e2e tests show the revert on chain.
+    assert_eq!(
+        fx.open_with(&terms, signature, DEPOSIT),
+        Err(Error::TradeCredential(AnchorError::NotSystemIssuer))
+    );
+    let mut fx = Fx::new();
+    mock::with(|w| w.refuse = Some(None));
+    assert_eq!(
+        fx.open_with(&terms, fx.offer(&terms), DEPOSIT),
+        Err(Error::CredentialsUnavailable)
+    );
+}
+
+// --- checkpoint --------------------------------------------------------------------------------
+
+#[ink::test]
+fn checkpoints_pay_the_difference_and_anchor_settlements() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    set_now(T0 + 5 * 60_000);
+    fx.checkpoint(id, 5, 50).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 50);
+    set_now(T0 + 12 * 60_000);
+    fx.checkpoint(id, 12, 120).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 120);
+    let ch = fx.channel(id);
+    assert_eq!(
+        (ch.paid, ch.nonce, ch.settlements, ch.settled_until),
+        (120, 12, 2, T0 + 12 * 60_000)
+    );
+    assert_eq!(fx.c.total_owed(), DEPOSIT - 120);
+    assert_conserved(&fx, id);
+    // The second settlement covers minutes 5..12 and cost 70.
+    let settlement = blake2(&settlement_id_preimage(&escrow(), &id, 1));
+    let claims = settlement_claims(
+        &PROVIDER_DID,
+        &CONSUMER_DID,
+        70,
+        T0 + 5 * 60_000,
+        T0 + 12 * 60_000,
+        None,
+    );
+    let root = public_claims_root(&settlement, &SETTLEMENT_FIELDS, &claims);
+    let anchored = mock::with(|w| w.anchored.clone());
+    assert_eq!(anchored.len(), 3, "trade start + two settlements");
+    assert_eq!(
+        anchored[2],
+        (settlement, SETTLEMENT_CPT, PROVIDER_DID, root)
+    );
+    // A higher nonce at the same amount only advances the nonce.
+    fx.checkpoint(id, 13, 120).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 120);
+}
+
+#[ink::test]
+fn checkpoint_refuses_stale_forged_and_out_of_range_states() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    fx.checkpoint(id, 5, 50).unwrap();
+    let cases = [
+        (5, 60, Error::StaleNonce { latest: 5, got: 5 }),
+        (4, 60, Error::StaleNonce { latest: 5, got: 4 }),
+        (
+            6,
+            40,
+            Error::BelowPaid {
+                paid: 50,
+                cumulative: 40,
+            },
+        ),
+        (
+            6,
+            DEPOSIT + 1,
+            Error::AboveDeposit {
+                deposit: DEPOSIT,
+                cumulative: DEPOSIT + 1,
+            },
+        ),
+    ];
+    for (nonce, cumulative, expected) in cases {
+        fx.fails_cleanly(Some(id), expected, |fx| {
+            fx.checkpoint(id, nonce, cumulative)
+        });
+    }
+    // Signatures that are not the consumer's over this escrow, channel, nonce and amount.
+    let by_provider_key = fx.provider_key.sign(&state_preimage(&escrow(), &id, 6, 60));
+    let other_channel = fx
+        .consumer_key
+        .sign(&state_preimage(&escrow(), &[1; 32], 6, 60));
+    let other_escrow =
+        fx.consumer_key
+            .sign(&state_preimage(&AccountId::from([0xEE; 32]), &id, 6, 60));
+    let close_domain = fx.close_sigs(id, 6, 60).0;
+    let other_amount = fx.state(id, 6, 61);
+    for signature in [
+        by_provider_key,
+        other_channel,
+        other_escrow,
+        close_domain,
+        other_amount,
+    ] {
+        let provider = fx.provider;
+        fx.fails_cleanly(Some(id), Error::BadStateSignature, |fx| {
+            as_caller(provider);
+            fx.c.checkpoint(id, 6, 60, signature)
+        });
+    }
+    // Only the provider checkpoints.
+    let signature = fx.state(id, 6, 60);
+    for who in [fx.consumer, fx.stranger] {
+        fx.fails_cleanly(Some(id), Error::NotProvider, |fx| {
+            as_caller(who);
+            fx.c.checkpoint(id, 6, 60, signature)
+        });
+    }
+    fx.fails_cleanly(None, Error::ChannelNotFound([9; 32]), |fx| {
+        fx.checkpoint([9; 32], 6, 60)
+    });
+    // Not after the claim deadline.
+    set_now(EXPIRES + PERIOD + 1);
+    fx.fails_cleanly(
+        Some(id),
+        Error::Expired {
+            deadline: EXPIRES + PERIOD,
+            now: EXPIRES + PERIOD + 1,
+        },
+        |fx| fx.checkpoint(id, 6, 60),
+    );
+    set_now(EXPIRES + PERIOD);
+    fx.checkpoint(id, 6, 60).unwrap();
+}
+
+#[ink::test]
+fn a_settlement_anchor_refusal_does_not_block_payment() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    mock::with(|w| w.refuse = Some(Some(AnchorError::NotSystemIssuer)));
+    let events = test::recorded_events().count();
+    fx.checkpoint(id, 3, 30).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 30);
+    assert_eq!(
+        test::recorded_events().count(),
+        events + 2,
+        "SettlementNotAnchored + Checkpointed"
+    );
+    mock::with(|w| w.refuse = Some(None));
+    let (a, b) = fx.close_sigs(id, 4, 40);
+    as_caller(fx.consumer);
+    fx.c.close_cooperative(id, 4, 40, a, b).unwrap();
+    assert_conserved(&fx, id);
+}
+
+// --- cooperative close --------------------------------------------------------------------------
+
+#[ink::test]
+fn cooperative_close_pays_out_and_refunds_at_once() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    fx.checkpoint(id, 10, 100).unwrap();
+    set_now(T0 + 30 * 60_000);
+    let (a, b) = fx.close_sigs(id, 30, 300);
+    as_caller(fx.consumer);
+    fx.c.close_cooperative(id, 30, 300, a, b).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 300);
+    assert_eq!(balance(fx.consumer), START_BALANCE - 300);
+    assert_eq!(held(), 0);
+    assert_eq!(
+        fx.channel(id).phase,
+        Phase::Closed {
+            how: CloseKind::Cooperative,
+            paid: 300,
+            refunded: DEPOSIT - 300,
+            at: T0 + 30 * 60_000
+        }
+    );
+    assert_conserved(&fx, id);
+    assert_eq!(fx.c.total_owed(), 0);
+}
+
+#[ink::test]
+fn the_minimum_charge_applies_once_the_trade_ran() {
+    // Ran for two minutes: the provider gets min_cost.
+    let mut fx = Fx::new();
+    let id = fx.open();
+    let (a, b) = fx.close_sigs(id, 2, 20);
+    as_caller(fx.provider);
+    fx.c.close_cooperative(id, 2, 20, a, b).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + MIN_COST);
+    assert_eq!(balance(fx.consumer), START_BALANCE - MIN_COST);
+    assert_conserved(&fx, id);
+    // Never ran (nonce 0): everything back.
+    let mut fx = Fx::new();
+    let id = fx.open();
+    let (a, b) = fx.close_sigs(id, 0, 0);
+    as_caller(fx.consumer);
+    fx.c.close_cooperative(id, 0, 0, a, b).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE);
+    assert_eq!(balance(fx.consumer), START_BALANCE);
+    assert_conserved(&fx, id);
+}
+
+#[ink::test]
+fn cooperative_close_needs_both_close_signatures() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    fx.checkpoint(id, 10, 100).unwrap();
+    let (a, b) = fx.close_sigs(id, 20, 200);
+    let state_sig = fx.state(id, 20, 200);
+    let cases = [
+        (a, a, Error::BadCloseSignature(Party::Provider)),
+        (b, b, Error::BadCloseSignature(Party::Consumer)),
+        (state_sig, b, Error::BadCloseSignature(Party::Consumer)),
+    ];
+    let consumer = fx.consumer;
+    for (x, y, expected) in cases {
+        fx.fails_cleanly(Some(id), expected, |fx| {
+            as_caller(consumer);
+            fx.c.close_cooperative(id, 20, 200, x, y)
+        });
+    }
+    let stranger = fx.stranger;
+    fx.fails_cleanly(Some(id), Error::NotParty, |fx| {
+        as_caller(stranger);
+        fx.c.close_cooperative(id, 20, 200, a, b)
+    });
+    let (a9, b9) = fx.close_sigs(id, 9, 100);
+    fx.fails_cleanly(Some(id), Error::StaleNonce { latest: 10, got: 9 }, |fx| {
+        as_caller(consumer);
+        fx.c.close_cooperative(id, 9, 100, a9, b9)
+    });
+    let (a11, b11) = fx.close_sigs(id, 11, 90);
+    fx.fails_cleanly(
+        Some(id),
+        Error::BelowPaid {
+            paid: 100,
+            cumulative: 90,
+        },
+        |fx| {
+            as_caller(consumer);
+            fx.c.close_cooperative(id, 11, 90, a11, b11)
+        },
+    );
+}
+
+// --- unilateral close -----------------------------------------------------------------------------
+
+#[ink::test]
+fn a_stale_close_loses_to_a_challenge_with_the_newest_state() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    // The consumer signed up to nonce 30 (300) but starts a close with its nonce-12 state.
+    let stale = fx.state(id, 12, 120);
+    set_now(T0 + 60 * 60_000);
+    as_caller(fx.consumer);
+    fx.c.start_close(id, Some((12, 120, stale))).unwrap();
+    let deadline = T0 + 60 * 60_000 + PERIOD;
+    assert_eq!(
+        fx.channel(id).phase,
+        Phase::Closing {
+            by: Party::Consumer,
+            nonce: 12,
+            cumulative: 120,
+            deadline
+        }
+    );
+    fx.fails_cleanly(
+        Some(id),
+        Error::ChallengeWindowOpen {
+            deadline,
+            now: T0 + 60 * 60_000,
+        },
+        |fx| fx.c.finalize(id),
+    );
+    // The provider's watchtower answers with the newest state.
+    let newest = fx.state(id, 30, 300);
+    as_caller(fx.provider);
+    fx.c.challenge(id, 30, 300, newest).unwrap();
+    // The consumer cannot go back to an older state.
+    let older = fx.state(id, 20, 200);
+    let consumer = fx.consumer;
+    fx.fails_cleanly(
+        Some(id),
+        Error::StaleNonce {
+            latest: 30,
+            got: 20,
+        },
+        |fx| {
+            as_caller(consumer);
+            fx.c.challenge(id, 20, 200, older)
+        },
+    );
+    set_now(deadline);
+    fx.fails_cleanly(
+        Some(id),
+        Error::ChallengeWindowOver {
+            deadline,
+            now: deadline,
+        },
+        |fx| {
+            let newer = fx.state(id, 31, 310);
+            as_caller(consumer);
+            fx.c.challenge(id, 31, 310, newer)
+        },
+    );
+    as_caller(fx.stranger);
+    fx.c.finalize(id).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 300);
+    assert_eq!(balance(fx.consumer), START_BALANCE - 300);
+    assert!(matches!(
+        fx.channel(id).phase,
+        Phase::Closed {
+            how: CloseKind::Unilateral,
+            paid: 300,
+            ..
+        }
+    ));
+    assert_conserved(&fx, id);
+}
+
+#[ink::test]
+fn a_close_without_a_state_claims_what_was_settled() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    fx.checkpoint(id, 10, 100).unwrap();
+    set_now(T0 + 20 * 60_000);
+    as_caller(fx.consumer);
+    fx.c.start_close(id, None).unwrap();
+    assert!(matches!(
+        fx.channel(id).phase,
+        Phase::Closing {
+            nonce: 10,
+            cumulative: 100,
+            ..
+        }
+    ));
+    set_now(T0 + 20 * 60_000 + PERIOD);
+    fx.c.finalize(id).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 100);
+    assert_eq!(balance(fx.consumer), START_BALANCE - 100);
+    assert_conserved(&fx, id);
+}
+
+#[ink::test]
+fn start_close_and_challenge_refuse_bad_input() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    fx.checkpoint(id, 10, 100).unwrap();
+    let stranger = fx.stranger;
+    fx.fails_cleanly(Some(id), Error::NotParty, |fx| {
+        as_caller(stranger);
+        fx.c.start_close(id, None)
+    });
+    let old = fx.state(id, 9, 100);
+    let provider = fx.provider;
+    fx.fails_cleanly(Some(id), Error::StaleNonce { latest: 10, got: 9 }, |fx| {
+        as_caller(provider);
+        fx.c.start_close(id, Some((9, 100, old)))
+    });
+    let forged = fx
+        .provider_key
+        .sign(&state_preimage(&escrow(), &id, 11, 110));
+    fx.fails_cleanly(Some(id), Error::BadStateSignature, |fx| {
+        as_caller(provider);
+        fx.c.start_close(id, Some((11, 110, forged)))
+    });
+    let s = fx.state(id, 11, 110);
+    fx.fails_cleanly(Some(id), Error::NotClosing, |fx| {
+        as_caller(provider);
+        fx.c.challenge(id, 11, 110, s)
+    });
+    fx.fails_cleanly(Some(id), Error::NotClosing, |fx| fx.c.finalize(id));
+    // The provider is too late after the claim deadline; the consumer is not.
+    set_now(EXPIRES + PERIOD + 1);
+    fx.fails_cleanly(
+        Some(id),
+        Error::Expired {
+            deadline: EXPIRES + PERIOD,
+            now: EXPIRES + PERIOD + 1,
+        },
+        |fx| {
+            as_caller(provider);
+            fx.c.start_close(id, None)
+        },
+    );
+    as_caller(fx.consumer);
+    fx.c.start_close(id, None).unwrap();
+    fx.fails_cleanly(Some(id), Error::NotOpen, |fx| fx.c.start_close(id, None));
+    fx.fails_cleanly(Some(id), Error::NotOpen, |fx| fx.checkpoint(id, 11, 110));
+    fx.fails_cleanly(Some(id), Error::NotOpen, |fx| fx.c.claim_timeout(id));
+    // A cooperative close still settles a pending dispute at once.
+    let (a, b) = fx.close_sigs(id, 11, 110);
+    fx.c.close_cooperative(id, 11, 110, a, b).unwrap();
+    assert_conserved(&fx, id);
+}
+
+// --- timeout and top-up ---------------------------------------------------------------------------
+
+#[ink::test]
+fn timeout_refunds_the_consumer_when_nobody_closed() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    set_now(EXPIRES + PERIOD);
+    fx.fails_cleanly(
+        Some(id),
+        Error::NotExpired {
+            refund_from: EXPIRES + PERIOD,
+            now: EXPIRES + PERIOD,
+        },
+        |fx| fx.c.claim_timeout(id),
+    );
+    set_now(EXPIRES + PERIOD + 1);
+    as_caller(fx.stranger);
+    fx.c.claim_timeout(id).unwrap();
+    assert_eq!(balance(fx.consumer), START_BALANCE);
+    assert_eq!(balance(fx.provider), START_BALANCE);
+    assert!(matches!(
+        fx.channel(id).phase,
+        Phase::Closed {
+            how: CloseKind::Timeout,
+            paid: 0,
+            refunded: DEPOSIT,
+            ..
+        }
+    ));
+    assert_conserved(&fx, id);
+}
+
+#[ink::test]
+fn timeout_after_checkpoints_keeps_what_was_paid_and_the_minimum() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    fx.checkpoint(id, 5, 50).unwrap();
+    set_now(EXPIRES + PERIOD + 1);
+    fx.c.claim_timeout(id).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + MIN_COST);
+    assert_eq!(balance(fx.consumer), START_BALANCE - MIN_COST);
+    assert_conserved(&fx, id);
+}
+
+#[ink::test]
+fn top_up_adds_to_the_deposit_and_extends_the_expiry() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    let consumer = fx.consumer;
+    fx.payable(consumer, 500, |c| c.top_up(id, Some(EXPIRES + 1_000)))
+        .unwrap();
+    let ch = fx.channel(id);
+    assert_eq!(
+        (ch.deposit, ch.expires_at),
+        (DEPOSIT + 500, EXPIRES + 1_000)
+    );
+    assert_eq!(fx.c.total_owed(), DEPOSIT + 500);
+    assert_eq!(held(), DEPOSIT + 500);
+    // A state above the old deposit is now valid.
+    fx.checkpoint(id, 1, 1_200).unwrap();
+    let provider = fx.provider;
+    let stranger = fx.stranger;
+    let cases: Vec<(AccountId, Balance, Option<u64>, Error)> = vec![
+        (provider, 5, None, Error::NotConsumer),
+        (stranger, 5, None, Error::NotConsumer),
+        (consumer, 0, None, Error::NothingToTopUp),
+        (
+            consumer,
+            5,
+            Some(EXPIRES),
+            Error::BadExpiry {
+                now: T0,
+                expires_at: EXPIRES,
+            },
+        ),
+        (
+            consumer,
+            5,
+            Some(T0 + MAX_LIFETIME + 1),
+            Error::BadExpiry {
+                now: T0,
+                expires_at: T0 + MAX_LIFETIME + 1,
+            },
+        ),
+    ];
+    for (who, value, expiry, expected) in cases {
+        fx.fails_cleanly(Some(id), expected, |fx| {
+            fx.payable(who, value, |c| c.top_up(id, expiry))
+        });
+    }
+    set_now(EXPIRES + 1_000);
+    fx.fails_cleanly(
+        Some(id),
+        Error::Expired {
+            deadline: EXPIRES + 1_000,
+            now: EXPIRES + 1_000,
+        },
+        |fx| fx.payable(consumer, 5, |c| c.top_up(id, None)),
+    );
+}
+
+#[ink::test]
+fn a_closed_channel_accepts_nothing() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    let (a, b) = fx.close_sigs(id, 3, 30);
+    as_caller(fx.consumer);
+    fx.c.close_cooperative(id, 3, 30, a, b).unwrap();
+    let consumer = fx.consumer;
+    let provider = fx.provider;
+    let s = fx.state(id, 4, 40);
+    let (a4, b4) = fx.close_sigs(id, 4, 40);
+    fx.fails_cleanly(Some(id), Error::Closed, |fx| fx.checkpoint(id, 4, 40));
+    fx.fails_cleanly(Some(id), Error::Closed, |fx| {
+        as_caller(consumer);
+        fx.c.close_cooperative(id, 4, 40, a4, b4)
+    });
+    fx.fails_cleanly(Some(id), Error::Closed, |fx| {
+        as_caller(provider);
+        fx.c.start_close(id, Some((4, 40, s)))
+    });
+    fx.fails_cleanly(Some(id), Error::Closed, |fx| {
+        as_caller(provider);
+        fx.c.challenge(id, 4, 40, s)
+    });
+    fx.fails_cleanly(Some(id), Error::Closed, |fx| fx.c.finalize(id));
+    fx.fails_cleanly(Some(id), Error::Closed, |fx| fx.c.claim_timeout(id));
+    fx.fails_cleanly(Some(id), Error::Closed, |fx| {
+        fx.payable(consumer, 5, |c| c.top_up(id, None))
+    });
+    set_now(EXPIRES + PERIOD + 1);
+    fx.fails_cleanly(Some(id), Error::Closed, |fx| fx.c.claim_timeout(id));
+}
+
+#[ink::test]
+fn signatures_do_not_carry_over_between_channels() {
+    let mut fx = Fx::new();
+    let first = fx.open();
+    let mut terms = fx.terms();
+    terms.offer_nonce = [0x10; 32];
+    let second = fx.open_with(&terms, fx.offer(&terms), DEPOSIT).unwrap();
+    assert_ne!(first, second);
+    let signed_for_first = fx.state(first, 5, 50);
+    let provider = fx.provider;
+    fx.fails_cleanly(Some(second), Error::BadStateSignature, |fx| {
+        as_caller(provider);
+        fx.c.checkpoint(second, 5, 50, signed_for_first)
+    });
+    as_caller(provider);
+    fx.c.checkpoint(first, 5, 50, signed_for_first).unwrap();
+    assert_eq!(held(), fx.c.total_owed());
+}
+
+#[ink::test]
+fn withdraw_unclaimed_with_nothing_kept_fails_cleanly() {
+    let mut fx = Fx::new();
+    let consumer = fx.consumer;
+    fx.fails_cleanly(None, Error::NothingToWithdraw, |fx| {
+        as_caller(consumer);
+        fx.c.withdraw_unclaimed()
+    });
+}
+
+mod model;

@@ -1,0 +1,461 @@
+//! trade_escrow with the real did_registry and vc_templates on the embedded chain (release
+//! bundles): full trades, both close paths, a dispute with a stale state, the timeout refund,
+//! replay attempts, and reverts that leave every balance untouched.
+//!
+//! Balance checks are exact: a party's balance moves by the escrow's transfers and by the
+//! storage deposits its own calls were charged (reported by the chain), nothing else.
+
+use cgrid_e2e::market::Market;
+use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Called};
+use cgrid_shared::{
+    public_claims_root, settlement_claims, settlement_id_preimage, trade_start_claims, AnchorError,
+    Balance, ChannelId, CloseKind, CredentialView, DidOperation, Issuer, Phase, Role,
+    SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+};
+use sp_core::hashing::blake2_256;
+use trade_escrow::Error;
+
+const T0: u64 = 1_700_000_000_000;
+const MINUTE: u64 = 60_000;
+const PRICE: Balance = 250;
+const MIN_COST: Balance = 1_000;
+const DEPOSIT: Balance = 100_000;
+
+/// Tracks one account's expected balance: transfers plus the storage deposits of its calls.
+struct Ledger {
+    who: AccountId32,
+    expected: i128,
+}
+
+impl Ledger {
+    fn new(m: &mut Market, who: &AccountId32) -> Self {
+        Ledger {
+            who: who.clone(),
+            expected: i128::try_from(m.chain.balance(who)).expect("fits"),
+        }
+    }
+    fn paid_call<T>(&mut self, called: &Called<T>) {
+        self.expected -= called.storage_deposit;
+    }
+    fn moved(&mut self, amount: i128) {
+        self.expected += amount;
+    }
+    fn check(&self, m: &mut Market, context: &str) {
+        let actual = i128::try_from(m.chain.balance(&self.who)).expect("fits");
+        assert_eq!(actual, self.expected, "balance of {:?} {context}", self.who);
+    }
+}
+
+fn market() -> Market {
+    Market::deploy(T0).expect("the suite deploys (build the bundles first)")
+}
+
+fn verify(m: &mut Market, id: [u8; 32]) -> Option<CredentialView> {
+    let (vcs, root) = (m.vcs.clone(), m.root.clone());
+    m.chain
+        .query::<Option<CredentialView>>(&vcs, &root, call_data("CredentialRegistry::verify", id))
+        .expect("verify")
+        .value
+}
+
+fn settlement_id(m: &Market, channel: &ChannelId, index: u32) -> [u8; 32] {
+    blake2_256(&settlement_id_preimage(
+        &ink_account(&m.escrow),
+        channel,
+        index,
+    ))
+}
+
+/// The contract holds exactly what it owes.
+fn assert_solvent(m: &mut Market) {
+    let owed: Balance = m.escrow_query("total_owed", ());
+    assert_eq!(m.escrow_held(), owed, "escrow balance = what it owes");
+}
+
+fn ok<T: std::fmt::Debug>(called: Result<Called<Result<T, Error>>, String>) -> Called<T> {
+    let called = called.expect("call executes");
+    assert!(!called.reverted, "reverted: {:?}", called.value);
+    Called {
+        value: called.value.expect("succeeds"),
+        reverted: false,
+        weight: called.weight,
+        storage_deposit: called.storage_deposit,
+    }
+}
+
+fn refused<T: std::fmt::Debug>(called: Result<Called<Result<T, Error>>, String>, expected: Error) {
+    let called = called.expect("call executes");
+    assert_eq!(called.value.unwrap_err(), expected);
+    assert!(called.reverted, "a refused message reverts");
+    assert_eq!(
+        called.storage_deposit, 0,
+        "a reverted call charges no storage"
+    );
+}
+
+#[test]
+fn a_full_trade_checkpoints_and_closes_cooperatively() {
+    let mut m = market();
+    let (consumer, provider) = (m.consumer.clone(), m.provider.clone());
+    let mut c = Ledger::new(&mut m, &consumer);
+    let mut p = Ledger::new(&mut m, &provider);
+    let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 1);
+    let escrow = m.escrow.clone();
+    let opened = ok(m.open_on(&escrow, &terms, DEPOSIT));
+    let id = opened.value;
+    c.paid_call(&opened);
+    c.moved(-(DEPOSIT as i128));
+    c.check(&mut m, "after open");
+    assert_solvent(&mut m);
+
+    // The trade-start credential: anchored by the escrow, claims root reproducible off chain
+    // with the toolkit's hashing.
+    let view = verify(&mut m, id).expect("trade-start credential anchored");
+    assert!(view.valid);
+    assert_eq!(view.anchor.cpt_id, TRADE_START_CPT);
+    assert_eq!(view.anchor.issuer, Issuer::System(ink_account(&m.escrow)));
+    assert_eq!(view.anchor.subject, m.consumer_did);
+    let claims = trade_start_claims(&terms, &m.provider_did, &m.consumer_did);
+    let leaves: Vec<[u8; 32]> = TRADE_START_FIELDS
+        .iter()
+        .zip(&claims)
+        .map(|(name, v)| cgrid_vc::leaf(name, &id, v.as_ref().expect("all present")))
+        .collect();
+    assert_eq!(view.anchor.claims_root, cgrid_vc::claims_root(&leaves));
+
+    // 90 minutes of service; the consumer signs every minute, the provider checkpoints at 30.
+    m.chain.set_time(T0 + 30 * MINUTE);
+    let sig = m.state(&id, 30, 30 * PRICE);
+    let cp = ok(m.escrow_tx::<()>(&provider, "checkpoint", (id, 30u64, 30 * PRICE, sig)));
+    p.paid_call(&cp);
+    p.moved((30 * PRICE) as i128);
+    p.check(&mut m, "after checkpoint");
+    assert_solvent(&mut m);
+    let first = settlement_id(&m, &id, 0);
+    let view = verify(&mut m, first).expect("settlement anchored");
+    let expected_root = public_claims_root(
+        &first,
+        &SETTLEMENT_FIELDS,
+        &settlement_claims(
+            &m.provider_did,
+            &m.consumer_did,
+            30 * PRICE,
+            T0,
+            T0 + 30 * MINUTE,
+            None,
+        ),
+    );
+    assert_eq!(view.anchor.claims_root, expected_root);
+    assert_eq!(view.anchor.subject, m.provider_did);
+
+    m.chain.set_time(T0 + 90 * MINUTE);
+    let (a, b) = m.close_sigs(&id, 90, 90 * PRICE);
+    let closed = ok(m.escrow_tx::<()>(
+        &consumer,
+        "close_cooperative",
+        (id, 90u64, 90 * PRICE, a, b),
+    ));
+    c.paid_call(&closed);
+    c.moved((DEPOSIT - 90 * PRICE) as i128);
+    p.moved((60 * PRICE) as i128);
+    c.check(&mut m, "after close");
+    p.check(&mut m, "after close");
+    let ch = m.channel(&id).expect("kept");
+    assert_eq!(
+        ch.phase,
+        Phase::Closed {
+            how: CloseKind::Cooperative,
+            paid: 90 * PRICE,
+            refunded: DEPOSIT - 90 * PRICE,
+            at: T0 + 90 * MINUTE
+        }
+    );
+    assert_eq!(m.escrow_held(), 0);
+    assert_solvent(&mut m);
+    let second = settlement_id(&m, &id, 1);
+    assert!(verify(&mut m, second).is_some_and(|v| v.valid));
+    // A closed channel accepts nothing.
+    let sig = m.state(&id, 91, 91 * PRICE);
+    refused(
+        m.escrow_tx::<()>(&provider, "checkpoint", (id, 91u64, 91 * PRICE, sig)),
+        Error::Closed,
+    );
+    let (a, b) = m.close_sigs(&id, 90, 90 * PRICE);
+    refused(
+        m.escrow_tx::<()>(
+            &consumer,
+            "close_cooperative",
+            (id, 90u64, 90 * PRICE, a, b),
+        ),
+        Error::Closed,
+    );
+}
+
+#[test]
+fn a_stale_unilateral_close_loses_to_the_newest_state() {
+    let mut m = market();
+    let (consumer, provider, root) = (m.consumer.clone(), m.provider.clone(), m.root.clone());
+    let mut c = Ledger::new(&mut m, &consumer);
+    let mut p = Ledger::new(&mut m, &provider);
+    let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 2);
+    let escrow = m.escrow.clone();
+    let opened = ok(m.open_on(&escrow, &terms, DEPOSIT));
+    let id = opened.value;
+    c.paid_call(&opened);
+    c.moved(-(DEPOSIT as i128));
+
+    // 40 minutes were served and signed; the consumer closes with its minute-10 state.
+    m.chain.set_time(T0 + 40 * MINUTE);
+    let stale = m.state(&id, 10, 10 * PRICE);
+    let started = ok(m.escrow_tx::<()>(
+        &consumer,
+        "start_close",
+        (id, Some((10u64, 10 * PRICE, stale))),
+    ));
+    c.paid_call(&started);
+    let deadline = T0 + 40 * MINUTE + MINUTE;
+    refused(
+        m.escrow_tx::<()>(&root, "finalize", id),
+        Error::ChallengeWindowOpen {
+            deadline,
+            now: T0 + 40 * MINUTE,
+        },
+    );
+    // The provider's watchtower answers with the newest state inside the window.
+    m.chain.set_time(T0 + 40 * MINUTE + 30_000);
+    let newest = m.state(&id, 40, 40 * PRICE);
+    let challenged = ok(m.escrow_tx::<()>(&provider, "challenge", (id, 40u64, 40 * PRICE, newest)));
+    p.paid_call(&challenged);
+    // Replaying the stale state now is refused.
+    let stale = m.state(&id, 10, 10 * PRICE);
+    refused(
+        m.escrow_tx::<()>(&consumer, "challenge", (id, 10u64, 10 * PRICE, stale)),
+        Error::StaleNonce {
+            latest: 40,
+            got: 10,
+        },
+    );
+    m.chain.set_time(deadline);
+    let finalized = ok(m.escrow_tx::<()>(&root, "finalize", id));
+    assert!(finalized.weight.ref_time() > 0);
+    c.moved((DEPOSIT - 40 * PRICE) as i128);
+    p.moved((40 * PRICE) as i128);
+    c.check(&mut m, "after finalize");
+    p.check(&mut m, "after finalize");
+    assert_eq!(m.escrow_held(), 0);
+    assert_solvent(&mut m);
+}
+
+#[test]
+fn the_consumer_gets_a_timeout_refund_when_the_provider_disappears() {
+    let mut m = market();
+    let (consumer, provider, root) = (m.consumer.clone(), m.provider.clone(), m.root.clone());
+    let mut c = Ledger::new(&mut m, &consumer);
+    let terms = m.terms(PRICE, MIN_COST, 60 * MINUTE, 3);
+    let escrow = m.escrow.clone();
+    let opened = ok(m.open_on(&escrow, &terms, DEPOSIT));
+    let id = opened.value;
+    c.paid_call(&opened);
+    c.moved(-(DEPOSIT as i128));
+    let refund_from = terms.expires_at + terms.challenge_period;
+    m.chain.set_time(refund_from);
+    refused(
+        m.escrow_tx::<()>(&root, "claim_timeout", id),
+        Error::NotExpired {
+            refund_from,
+            now: refund_from,
+        },
+    );
+    m.chain.set_time(refund_from + 1);
+    // The provider is too late now.
+    let sig = m.state(&id, 5, 5 * PRICE);
+    refused(
+        m.escrow_tx::<()>(&provider, "checkpoint", (id, 5u64, 5 * PRICE, sig)),
+        Error::Expired {
+            deadline: refund_from,
+            now: refund_from + 1,
+        },
+    );
+    ok(m.escrow_tx::<()>(&root, "claim_timeout", id));
+    c.moved(DEPOSIT as i128);
+    c.check(&mut m, "after the timeout refund");
+    assert_solvent(&mut m);
+}
+
+#[test]
+fn replays_are_refused() {
+    let mut m = market();
+    let (consumer, provider) = (m.consumer.clone(), m.provider.clone());
+    let escrow = m.escrow.clone();
+    let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 4);
+    let first = ok(m.open_on(&escrow, &terms, DEPOSIT)).value;
+    // The same offer again.
+    let before = m.chain.balance(&consumer);
+    refused(
+        m.open_on(&escrow, &terms, DEPOSIT),
+        Error::ChannelExists(first),
+    );
+    assert_eq!(m.chain.balance(&consumer), before, "the deposit came back");
+    // A second channel from another offer.
+    let other_terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 5);
+    let second = ok(m.open_on(&escrow, &other_terms, DEPOSIT)).value;
+    // A state of the first channel on the second.
+    let sig = m.state(&first, 7, 7 * PRICE);
+    refused(
+        m.escrow_tx::<()>(&provider, "checkpoint", (second, 7u64, 7 * PRICE, sig)),
+        Error::BadStateSignature,
+    );
+    ok(m.escrow_tx::<()>(&provider, "checkpoint", (first, 7u64, 7 * PRICE, sig)));
+    // The same state twice.
+    refused(
+        m.escrow_tx::<()>(&provider, "checkpoint", (first, 7u64, 7 * PRICE, sig)),
+        Error::StaleNonce { latest: 7, got: 7 },
+    );
+    // Another deployment of the escrow: the same terms open a different channel there, and
+    // nothing signed for this escrow counts on it.
+    let (escrow2, _) = m.deploy_escrow(b"second").expect("second escrow");
+    let on_second = ok(m.open_on(&escrow2, &terms, DEPOSIT)).value;
+    assert_ne!(on_second, first);
+    let sig = m.state(&first, 8, 8 * PRICE);
+    let replayed = m
+        .chain
+        .call::<Result<(), Error>>(
+            &escrow2,
+            &provider,
+            call_data("checkpoint", (on_second, 8u64, 8 * PRICE, sig)),
+        )
+        .expect("call");
+    assert_eq!(replayed.value, Err(Error::BadStateSignature));
+    // An offer signed for the first escrow does not open on the second.
+    let terms6 = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 6);
+    let signature = m.offer_for(&escrow, &terms6);
+    let wrong = m
+        .chain
+        .call_payable::<Result<ChannelId, Error>>(
+            &escrow2,
+            &consumer,
+            call_data("open", (&terms6, signature)),
+            DEPOSIT,
+        )
+        .expect("call");
+    assert_eq!(wrong.value, Err(Error::BadOfferSignature));
+    assert!(wrong.reverted);
+    assert_solvent(&mut m);
+}
+
+#[test]
+fn refused_opens_revert_the_deposit() {
+    let mut m = market();
+    let consumer = m.consumer.clone();
+    let escrow = m.escrow.clone();
+    let before = m.chain.balance(&consumer);
+    // The consumer's role expired.
+    let consumer_did = m.consumer_did;
+    m.grant(consumer_did, Role::Consumer, T0 + 1)
+        .expect("re-grant");
+    m.chain.set_time(T0 + 2);
+    let terms = m.terms(PRICE, MIN_COST, 60 * MINUTE, 7);
+    refused(
+        m.open_on(&escrow, &terms, DEPOSIT),
+        Error::MissingRole {
+            account: ink_account(&consumer),
+            role: Role::Consumer,
+        },
+    );
+    m.grant(consumer_did, Role::Consumer, T0 + 1_000_000_000)
+        .expect("renew");
+    // An escrow that is not a system issuer cannot anchor the trade-start credential.
+    let (dids, vcs, root) = (m.dids.clone(), m.vcs.clone(), m.root.clone());
+    let rogue = m
+        .chain
+        .deploy(
+            &release_wasm("trade_escrow").expect("bundle"),
+            call_data("new", (ink_account(&dids), ink_account(&vcs))),
+            &root,
+            b"rogue",
+        )
+        .expect("deploys");
+    let terms = m.terms(PRICE, MIN_COST, 60 * MINUTE, 8);
+    refused(
+        m.open_on(&rogue, &terms, DEPOSIT),
+        Error::TradeCredential(AnchorError::NotSystemIssuer),
+    );
+    // A deposit below the minimum charge.
+    refused(
+        m.open_on(&escrow, &terms, MIN_COST - 1),
+        Error::DepositBelowMinCost {
+            min_cost: MIN_COST,
+            deposit: MIN_COST - 1,
+        },
+    );
+    assert_eq!(
+        m.chain.balance(&consumer),
+        before,
+        "every deposit came back"
+    );
+    assert_eq!(m.escrow_query::<u64>("channel_count", ()), 0);
+}
+
+#[test]
+fn settlement_survives_a_deactivated_did_and_a_top_up() {
+    let mut m = market();
+    let (consumer, provider) = (m.consumer.clone(), m.provider.clone());
+    let escrow = m.escrow.clone();
+    let terms = m.terms(PRICE, MIN_COST, 60 * MINUTE, 9);
+    let id = ok(m.open_on(&escrow, &terms, 10 * PRICE)).value;
+    // The consumer tops up and extends the expiry.
+    let topped = m
+        .chain
+        .call_payable::<Result<(), Error>>(
+            &escrow,
+            &consumer,
+            call_data("top_up", (id, Some(terms.expires_at + 60 * MINUTE))),
+            50 * PRICE,
+        )
+        .expect("call");
+    assert_eq!(topped.value, Ok(()));
+    let ch = m.channel(&id).expect("channel");
+    assert_eq!(ch.deposit, 60 * PRICE);
+    // The consumer deactivates its DID mid-trade; the provider is still paid, and the
+    // settlement is still recorded.
+    let dids = m.dids.clone();
+    let deactivated = m
+        .chain
+        .call::<Result<(), did_registry::Error>>(
+            &dids,
+            &consumer,
+            call_data("update", (m.consumer_did, DidOperation::Deactivate)),
+        )
+        .expect("call");
+    assert_eq!(deactivated.value, Ok(()));
+    let before = m.chain.balance(&provider);
+    let sig = m.state(&id, 55, 55 * PRICE);
+    let cp = ok(m.escrow_tx::<()>(&provider, "checkpoint", (id, 55u64, 55 * PRICE, sig)));
+    assert_eq!(
+        i128::try_from(m.chain.balance(&provider)).expect("fits"),
+        i128::try_from(before + 55 * PRICE).expect("fits") - cp.storage_deposit
+    );
+    let first = settlement_id(&m, &id, 0);
+    assert!(verify(&mut m, first).is_some());
+    assert_solvent(&mut m);
+    // Not above the deposit.
+    let sig = m.state(&id, 56, 61 * PRICE);
+    refused(
+        m.escrow_tx::<()>(&provider, "checkpoint", (id, 56u64, 61 * PRICE, sig)),
+        Error::AboveDeposit {
+            deposit: 60 * PRICE,
+            cumulative: 61 * PRICE,
+        },
+    );
+    // Strangers cannot close.
+    let stranger = account([0x99; 32]);
+    m.chain.fund(&stranger, 1_000_000_000_000);
+    refused(
+        m.escrow_tx::<()>(
+            &stranger,
+            "start_close",
+            (id, None::<(u64, Balance, [u8; 64])>),
+        ),
+        Error::NotParty,
+    );
+}

@@ -1,0 +1,390 @@
+//! Trade escrow: the terms of a trade, the channel record the `trade_escrow` contract keeps,
+//! and the exact payloads that the off-chain controllers sign and the contract verifies.
+//!
+//! ## Signed payloads (all hashed with blake2-256 before signing, sr25519, context `substrate`)
+//! - **Offer** — the provider's account key signs
+//!   `SCALE(OFFER_DOMAIN, escrow, deployment, terms)`: "I will serve these terms to this
+//!   consumer through this escrow". The channel id is the blake2-256 of the same preimage, so an
+//!   offer opens at most one channel.
+//! - **State** — the consumer's channel key signs
+//!   `SCALE(STATE_DOMAIN, escrow, channel, nonce, cumulative)` every billing interval: "I owe
+//!   `cumulative` in total". The newest nonce wins.
+//! - **Close** — both channel keys sign `SCALE(CLOSE_DOMAIN, escrow, channel, nonce, cumulative)`
+//!   for a cooperative close. A distinct domain: a per-minute state is never a consent to close.
+//!
+//! The escrow address binds every signature to one contract; the channel id binds it to one
+//! channel and, through the deployment id (derived from the instantiation's block and time), to
+//! one deployment even when two chains host an escrow at the same address; the nonce binds it
+//! to one point of the channel's history.
+
+use crate::did::{DidId, Timestamp};
+use crate::vc::{claim_leaf_preimage, claims_root_preimage, ClaimValue, CptId, CredentialId};
+use ink::prelude::{string::String, vec::Vec};
+use ink::primitives::AccountId;
+use scale::Encode;
+
+/// Native token amount (the chain's smallest unit).
+pub type Balance = u128;
+/// A channel's identifier: blake2-256 of the offer preimage.
+pub type ChannelId = [u8; 32];
+/// An sr25519 public key.
+pub type PublicKey = [u8; 32];
+/// An sr25519 signature.
+pub type Signature = [u8; 64];
+
+pub const DEPLOYMENT_DOMAIN: [u8; 16] = *b"cgrid/escrow/v1\0";
+pub const OFFER_DOMAIN: [u8; 16] = *b"cgrid/offer/v1\0\0";
+pub const STATE_DOMAIN: [u8; 16] = *b"cgrid/state/v1\0\0";
+pub const CLOSE_DOMAIN: [u8; 16] = *b"cgrid/close/v1\0\0";
+pub const SETTLEMENT_ID_DOMAIN: [u8; 16] = *b"cgrid/settle/v1\0";
+
+/// How the claims of a trade are protected (the trade-start template's `encryption` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum Encryption {
+    Plain,
+    CpAbe,
+}
+
+impl Encryption {
+    /// The value the trade-start template allows.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Encryption::Plain => "plain",
+            Encryption::CpAbe => "CP-ABE",
+        }
+    }
+}
+
+/// What a provider offers one consumer: the trade-start terms. The provider signs them (see the
+/// module docs); the consumer opens the channel with them and a deposit ≥ `min_cost`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct TradeTerms {
+    pub provider: AccountId,
+    pub consumer: AccountId,
+    /// The compute specification (free text, e.g. "8 vCPU / 32 GiB / 1×A100").
+    pub spec: String,
+    pub price_per_minute: Balance,
+    /// The least the provider is paid once the trade ran (a state with nonce ≥ 1 exists).
+    pub min_cost: Balance,
+    /// The CPT of the check-in credential the consumer shows at the provider.
+    pub checkin_cpt: CptId,
+    pub encryption: Encryption,
+    /// The key that signs the consumer's cumulative states.
+    pub consumer_key: PublicKey,
+    /// The key that countersigns a cooperative close.
+    pub provider_key: PublicKey,
+    /// How long the other side has to answer a unilateral close, in milliseconds.
+    pub challenge_period: Timestamp,
+    /// After `expires_at + challenge_period`, an unclosed channel refunds the consumer.
+    pub expires_at: Timestamp,
+    /// Chosen by the provider; makes every offer (and so every channel id) unique.
+    pub offer_nonce: [u8; 32],
+}
+
+/// One of the two sides of a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum Party {
+    Consumer,
+    Provider,
+}
+
+/// How a channel ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum CloseKind {
+    /// Both channel keys signed the final state.
+    Cooperative,
+    /// One side started a close; the challenge window passed.
+    Unilateral,
+    /// Nobody closed before `expires_at + challenge_period`; the consumer was refunded.
+    Timeout,
+}
+
+/// Where a channel is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum Phase {
+    Open,
+    /// A unilateral close is pending: the claim (`nonce`, `cumulative`) stands unless a state
+    /// with a higher nonce replaces it before `deadline`.
+    Closing {
+        by: Party,
+        nonce: u64,
+        cumulative: Balance,
+        deadline: Timestamp,
+    },
+    /// Final; the channel accepts nothing more.
+    Closed {
+        how: CloseKind,
+        /// Total paid to the provider over the channel's life.
+        paid: Balance,
+        /// Returned to the consumer at the close.
+        refunded: Balance,
+        at: Timestamp,
+    },
+}
+
+/// A channel as the escrow stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct Channel {
+    pub consumer: AccountId,
+    pub provider: AccountId,
+    pub consumer_did: DidId,
+    pub provider_did: DidId,
+    pub consumer_key: PublicKey,
+    pub provider_key: PublicKey,
+    pub price_per_minute: Balance,
+    pub min_cost: Balance,
+    /// Everything the consumer deposited (opening deposit plus top-ups).
+    pub deposit: Balance,
+    /// Paid to the provider so far by checkpoints.
+    pub paid: Balance,
+    /// The nonce of the newest state settled on chain (0: none yet).
+    pub nonce: u64,
+    pub challenge_period: Timestamp,
+    pub expires_at: Timestamp,
+    pub opened_at: Timestamp,
+    /// Start of the period the next settlement covers.
+    pub settled_until: Timestamp,
+    /// Settlements anchored so far (the next settlement credential's index).
+    pub settlements: u32,
+    pub phase: Phase,
+}
+
+impl Channel {
+    /// The last moment the provider may checkpoint or start a close; after it, the consumer
+    /// may take a timeout refund.
+    pub fn claim_deadline(&self) -> Timestamp {
+        self.expires_at.saturating_add(self.challenge_period)
+    }
+
+    /// The provider's total for a close at (`nonce`, `cumulative`): at least `min_cost` once the
+    /// trade ran (any signed state, nonce ≥ 1). Never above the deposit, since the deposit is at
+    /// least `min_cost` and `cumulative` is checked against it.
+    pub fn final_total(&self, nonce: u64, cumulative: Balance) -> Balance {
+        if nonce == 0 {
+            cumulative
+        } else {
+            cumulative.max(self.min_cost)
+        }
+    }
+}
+
+/// Derives the escrow's deployment id at instantiation.
+pub fn deployment_preimage(
+    escrow: &AccountId,
+    deployer: &AccountId,
+    block: u32,
+    time: Timestamp,
+) -> Vec<u8> {
+    (DEPLOYMENT_DOMAIN, escrow, deployer, block, time).encode()
+}
+
+/// The preimage the provider's account key signs; its blake2-256 is the channel id.
+pub fn offer_preimage(escrow: &AccountId, deployment: &[u8; 32], terms: &TradeTerms) -> Vec<u8> {
+    (OFFER_DOMAIN, escrow, deployment, terms).encode()
+}
+
+/// The preimage of a cumulative state the consumer's channel key signs.
+pub fn state_preimage(
+    escrow: &AccountId,
+    channel: &ChannelId,
+    nonce: u64,
+    cumulative: Balance,
+) -> Vec<u8> {
+    (STATE_DOMAIN, escrow, channel, nonce, cumulative).encode()
+}
+
+/// The preimage of a final state both channel keys sign for a cooperative close.
+pub fn close_preimage(
+    escrow: &AccountId,
+    channel: &ChannelId,
+    nonce: u64,
+    cumulative: Balance,
+) -> Vec<u8> {
+    (CLOSE_DOMAIN, escrow, channel, nonce, cumulative).encode()
+}
+
+/// The preimage of the id of a channel's `index`-th settlement credential.
+pub fn settlement_id_preimage(escrow: &AccountId, channel: &ChannelId, index: u32) -> Vec<u8> {
+    (SETTLEMENT_ID_DOMAIN, escrow, channel, index).encode()
+}
+
+/// What a settlement was, in the settlement template's words (`tradeType`).
+pub const fn settlement_kind(close: Option<CloseKind>) -> &'static str {
+    match close {
+        None => "checkpoint",
+        Some(CloseKind::Cooperative) => "cooperative-close",
+        Some(CloseKind::Unilateral) => "unilateral-close",
+        Some(CloseKind::Timeout) => "timeout-refund",
+    }
+}
+
+/// The claims of a trade's trade-start credential, in template order
+/// (`trade_start_template`). `None`: an absent optional field.
+pub fn trade_start_claims(
+    terms: &TradeTerms,
+    provider_did: &DidId,
+    consumer_did: &DidId,
+) -> [Option<ClaimValue>; 7] {
+    [
+        Some(ClaimValue::String(crate::did_to_string(provider_did))),
+        Some(ClaimValue::String(crate::did_to_string(consumer_did))),
+        Some(ClaimValue::String(terms.spec.clone())),
+        Some(ClaimValue::Integer(to_i128(terms.price_per_minute))),
+        Some(ClaimValue::Integer(to_i128(terms.min_cost))),
+        Some(ClaimValue::Integer(i128::from(terms.checkin_cpt))),
+        Some(ClaimValue::String(terms.encryption.as_str().into())),
+    ]
+}
+
+/// The claims of a settlement credential, in template order (`settlement_template`).
+pub fn settlement_claims(
+    provider_did: &DidId,
+    consumer_did: &DidId,
+    cost: Balance,
+    start: Timestamp,
+    end: Timestamp,
+    close: Option<CloseKind>,
+) -> [Option<ClaimValue>; 6] {
+    [
+        Some(ClaimValue::String(crate::did_to_string(provider_did))),
+        Some(ClaimValue::String(crate::did_to_string(consumer_did))),
+        Some(ClaimValue::Integer(to_i128(cost))),
+        Some(ClaimValue::Timestamp(start)),
+        Some(ClaimValue::Timestamp(end)),
+        Some(ClaimValue::String(settlement_kind(close).into())),
+    ]
+}
+
+/// The claims root of a system credential whose claims are public (the escrow's events carry
+/// them): every leaf's salt is the credential id, so anyone can recompute the root.
+pub fn public_claims_root(
+    id: &CredentialId,
+    names: &[&str],
+    values: &[Option<ClaimValue>],
+) -> [u8; 32] {
+    let leaves: Vec<[u8; 32]> = names
+        .iter()
+        .zip(values)
+        .map(|(name, value)| match value {
+            Some(value) => blake2(&claim_leaf_preimage(name, id, value)),
+            None => crate::vc::ABSENT_LEAF,
+        })
+        .collect();
+    blake2(&claims_root_preimage(&leaves))
+}
+
+/// Property names of the trade-start template, in order.
+pub const TRADE_START_FIELDS: [&str; 7] = [
+    "pdid",
+    "cdid",
+    "spec",
+    "price",
+    "minCost",
+    "checkinCptId",
+    "encryption",
+];
+/// Property names of the settlement template, in order.
+pub const SETTLEMENT_FIELDS: [&str; 6] = ["pdid", "cdid", "cost", "startTs", "endTs", "tradeType"];
+
+fn to_i128(amount: Balance) -> i128 {
+    i128::try_from(amount).unwrap_or(i128::MAX)
+}
+
+/// blake2-256, the hash every payload in ComputeGrid is signed under.
+pub fn blake2(input: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    ink::env::hash_bytes::<ink::env::hash::Blake2x256>(input, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vc::{settlement_template, trade_start_template};
+
+    #[test]
+    fn field_lists_follow_the_templates() {
+        let names: Vec<String> = trade_start_template()
+            .properties
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, TRADE_START_FIELDS);
+        let names: Vec<String> = settlement_template()
+            .properties
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, SETTLEMENT_FIELDS);
+    }
+
+    #[test]
+    fn payloads_bind_domain_escrow_channel_nonce_and_amount() {
+        let escrow = AccountId::from([1; 32]);
+        let base = state_preimage(&escrow, &[2; 32], 3, 4);
+        assert_ne!(base, close_preimage(&escrow, &[2; 32], 3, 4));
+        assert_ne!(
+            base,
+            state_preimage(&AccountId::from([9; 32]), &[2; 32], 3, 4)
+        );
+        assert_ne!(base, state_preimage(&escrow, &[9; 32], 3, 4));
+        assert_ne!(base, state_preimage(&escrow, &[2; 32], 4, 4));
+        assert_ne!(base, state_preimage(&escrow, &[2; 32], 3, 5));
+        // Fixed layout: 16-byte tag, 32-byte escrow, 32-byte channel, u64 LE, u128 LE.
+        assert_eq!(base.len(), 16 + 32 + 32 + 8 + 16);
+        assert_eq!(&base[..16], b"cgrid/state/v1\0\0");
+    }
+
+    #[test]
+    fn the_minimum_charge_applies_once_the_trade_ran() {
+        let channel = Channel {
+            consumer: AccountId::from([1; 32]),
+            provider: AccountId::from([2; 32]),
+            consumer_did: [1; 32],
+            provider_did: [2; 32],
+            consumer_key: [1; 32],
+            provider_key: [2; 32],
+            price_per_minute: 10,
+            min_cost: 100,
+            deposit: 1_000,
+            paid: 0,
+            nonce: 0,
+            challenge_period: 60_000,
+            expires_at: 1_000_000,
+            opened_at: 0,
+            settled_until: 0,
+            settlements: 0,
+            phase: Phase::Open,
+        };
+        assert_eq!(channel.final_total(0, 0), 0);
+        assert_eq!(channel.final_total(1, 10), 100);
+        assert_eq!(channel.final_total(30, 300), 300);
+        assert_eq!(channel.claim_deadline(), 1_060_000);
+    }
+
+    #[test]
+    fn public_claims_roots_bind_every_value() {
+        let values = settlement_claims(&[1; 32], &[2; 32], 50, 1, 2, None);
+        let root = public_claims_root(&[7; 32], &SETTLEMENT_FIELDS, &values);
+        let other = settlement_claims(&[1; 32], &[2; 32], 51, 1, 2, None);
+        assert_ne!(
+            root,
+            public_claims_root(&[7; 32], &SETTLEMENT_FIELDS, &other)
+        );
+        assert_ne!(
+            root,
+            public_claims_root(&[8; 32], &SETTLEMENT_FIELDS, &values)
+        );
+    }
+}
