@@ -186,9 +186,8 @@ fn run(ops: Vec<Op>) -> Vec<(&'static str, bool)> {
                 state,
             } => {
                 let picked = state.and_then(|i| m.pick(i));
-                let state_ok = picked.is_none_or(|(nonce, cumulative)| {
-                    nonce > m.nonce && m.amount_ok(cumulative)
-                });
+                let state_ok = picked
+                    .is_none_or(|(nonce, cumulative)| nonce > m.nonce && m.amount_ok(cumulative));
                 let ok =
                     m.phase == MPhase::Open && (!by_provider || m.claim_window_open()) && state_ok;
                 let arg = picked.map(|(n, c)| (n, c, fx.state(id, n, c)));
