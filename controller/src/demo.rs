@@ -1,0 +1,407 @@
+//! The main job: the whole trade flow on the embedded chain, with a provider and a consumer
+//! controller talking over loopback TCP.
+//!
+//! 1. Deploy and wire the suite (did_registry → vc_templates → trade_escrow) on an in-process
+//!    pallet-contracts runtime with the release bundles; the authority registers DIDs for a
+//!    provider and a consumer and grants their KYC roles.
+//! 2. The provider signs an offer; the consumer opens the channel with a deposit (the escrow
+//!    checks both roles and anchors the trade-start credential).
+//! 3. The two controllers bill `minutes` simulated minutes: tick → signed state → stored →
+//!    acknowledged; the provider checkpoints on its policy; then they close cooperatively.
+//! 4. A second, short trade shows the watchtower: the consumer tries to close with a stale
+//!    state; the provider's watchtower challenges with the newest one; the close pays that.
+//! 5. A report: terms, minutes, amounts, every on-chain call with its weight, and the weight of
+//!    settling the same trade on chain every minute.
+
+use crate::chain::{Chain, EmbeddedChain};
+use crate::channel::{ChannelRecord, Phase, Side, Terms};
+use crate::session::{self, CheckpointPolicy, Clock, Watched};
+use crate::store::Store;
+use crate::wire::Conn;
+use cgrid_e2e::ink_account;
+use cgrid_shared::{Balance, TradeTerms};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use tokio::net::{TcpListener, TcpStream};
+
+pub const T0: u64 = 1_700_000_000_000;
+const MINUTE: u64 = 60_000;
+
+#[derive(Debug, Clone)]
+pub struct DemoConfig {
+    pub minutes: u64,
+    pub price_per_minute: Balance,
+    pub min_cost: Balance,
+    pub policy: CheckpointPolicy,
+    /// Where the two controllers keep their stores.
+    pub data_dir: PathBuf,
+}
+
+/// Advances the embedded chain's clock by one minute per billing interval.
+struct SimClock(EmbeddedChain);
+
+impl Clock for SimClock {
+    fn advance(&self) {
+        let mut market = self.0.market();
+        let now = market.chain.time();
+        market.chain.set_time(now + MINUTE);
+    }
+}
+
+/// What the demo measured.
+#[derive(Debug, Clone)]
+pub struct DemoReport {
+    pub text: String,
+    pub minutes: u64,
+    pub paid: Balance,
+    pub refunded: Balance,
+    pub deposit: Balance,
+    pub dispute_paid: Balance,
+    pub dispute_expected: Balance,
+    pub onchain_calls: usize,
+    pub channel_ref_time: u64,
+    pub per_minute_ref_time: u64,
+}
+
+fn record_for(
+    terms: &TradeTerms,
+    channel: [u8; 32],
+    deposit: Balance,
+    escrow: ink::primitives::AccountId,
+    side: Side,
+) -> ChannelRecord {
+    let mut record = ChannelRecord::new(
+        Terms {
+            channel,
+            escrow,
+            price_per_minute: terms.price_per_minute,
+            min_cost: terms.min_cost,
+            deposit,
+            consumer_key: terms.consumer_key,
+            provider_key: terms.provider_key,
+            expires_at: terms.expires_at,
+            challenge_period: terms.challenge_period,
+        },
+        side,
+    );
+    record.phase = Phase::Open;
+    record
+}
+
+/// Opens a channel as the consumer on the provider's signed offer; returns both sides' records.
+fn open_trade(
+    chain: &EmbeddedChain,
+    config: &DemoConfig,
+    minutes: u64,
+    offer_nonce: u8,
+) -> Result<(ChannelRecord, ChannelRecord), String> {
+    let (terms, offer, consumer) = {
+        let mut market = chain.market();
+        let terms = market.terms(
+            config.price_per_minute,
+            config.min_cost,
+            (minutes + 120) * MINUTE,
+            offer_nonce,
+        );
+        let escrow = market.escrow.clone();
+        let offer = market.offer_for(&escrow, &terms);
+        (terms, offer, market.consumer.clone())
+    };
+    let deposit = config
+        .price_per_minute
+        .saturating_mul(Balance::from(minutes + 10))
+        .max(config.min_cost);
+    let client = chain.client(consumer, "consumer");
+    let id = client
+        .open(&terms, &offer, deposit)
+        .map_err(|e| e.to_string())?;
+    let escrow = client.escrow();
+    Ok((
+        record_for(&terms, id, deposit, escrow, Side::Provider),
+        record_for(&terms, id, deposit, escrow, Side::Consumer),
+    ))
+}
+
+/// Runs the billing of `minutes` minutes between the two controllers over loopback TCP.
+/// Returns the records (provider, consumer) after the session.
+async fn run_pair(
+    chain: &EmbeddedChain,
+    stores: &(PathBuf, PathBuf),
+    mut provider_record: ChannelRecord,
+    mut consumer_record: ChannelRecord,
+    minutes: u64,
+    policy: CheckpointPolicy,
+    close: bool,
+) -> Result<(ChannelRecord, ChannelRecord), String> {
+    let (provider_account, consumer_key, provider_key, escrow) = {
+        let market = chain.market();
+        (
+            market.provider.clone(),
+            market.consumer_key.clone(),
+            market.provider_key.clone(),
+            ink_account(&market.escrow),
+        )
+    };
+    let escrow_bytes: [u8; 32] = *escrow.as_ref();
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("bind: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let consumer_store_path = stores.1.clone();
+    let consumer = tokio::spawn(async move {
+        let store = Store::open(&consumer_store_path).map_err(|e| e.to_string())?;
+        store
+            .save_channel(&consumer_record)
+            .map_err(|e| e.to_string())?;
+        let stream = TcpStream::connect(address)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let mut conn = Conn::new(stream);
+        conn.handshake(Side::Consumer, escrow_bytes)
+            .await
+            .map_err(|e| e.to_string())?;
+        session::consume(&mut conn, &store, &mut consumer_record, &consumer_key)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(consumer_record)
+    });
+    let store = Store::open(&stores.0).map_err(|e| e.to_string())?;
+    store
+        .save_channel(&provider_record)
+        .map_err(|e| e.to_string())?;
+    let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+    let mut conn = Conn::new(stream);
+    conn.handshake(Side::Provider, escrow_bytes)
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = chain.client(provider_account, "provider");
+    let clock = SimClock(chain.clone());
+    session::provide(
+        &mut conn,
+        &store,
+        &client,
+        &mut provider_record,
+        minutes,
+        policy,
+        &clock,
+    )
+    .await
+    .map_err(|e| format!("provider: {e}"))?;
+    if close {
+        session::close_cooperatively(
+            &mut conn,
+            &store,
+            &client,
+            &mut provider_record,
+            &provider_key,
+        )
+        .await
+        .map_err(|e| format!("provider close: {e}"))?;
+    }
+    drop(conn);
+    let consumer_record = consumer
+        .await
+        .map_err(|e| format!("consumer task: {e}"))?
+        .map_err(|e| format!("consumer: {e}"))?;
+    Ok((provider_record, consumer_record))
+}
+
+/// Runs the demo; the report's `text` is what the CLI prints.
+pub async fn run(config: DemoConfig) -> Result<DemoReport, String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    let stores = (
+        config.data_dir.join("provider.redb"),
+        config.data_dir.join("consumer.redb"),
+    );
+    for path in [&stores.0, &stores.1] {
+        if path.exists() {
+            std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    let mut out = String::new();
+    let chain = EmbeddedChain::deploy(T0)?;
+    {
+        let market = chain.market();
+        let _ = writeln!(
+            out,
+            "ComputeGrid demo on the embedded chain (pallet-contracts, release bundles)"
+        );
+        for (name, weight) in &market.deployments {
+            let _ = writeln!(
+                out,
+                "  deployed {name:<13} ref_time {:>13}  proof_size {:>7}",
+                weight.ref_time(),
+                weight.proof_size()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  provider {}  DID {}\n  consumer {}  DID {}",
+            market.provider,
+            cgrid_shared::did_to_string(&market.provider_did),
+            market.consumer,
+            cgrid_shared::did_to_string(&market.consumer_did)
+        );
+    }
+
+    // The trade.
+    let (provider_record, consumer_record) = open_trade(&chain, &config, config.minutes, 1)?;
+    let id = provider_record.id();
+    let deposit = provider_record.terms.deposit;
+    let _ = writeln!(
+        out,
+        "\ntrade 0x{}: {} per minute, minimum {}, deposit {}, challenge period {} s",
+        hex::encode(id),
+        config.price_per_minute,
+        config.min_cost,
+        deposit,
+        provider_record.terms.challenge_period / 1_000
+    );
+    let (provider_record, consumer_record) = run_pair(
+        &chain,
+        &stores,
+        provider_record,
+        consumer_record,
+        config.minutes,
+        config.policy,
+        true,
+    )
+    .await?;
+    let (paid, refunded) = match provider_record.phase {
+        Phase::Closed { paid, refunded } => (paid, refunded),
+        other => return Err(format!("the trade did not close: {other:?}")),
+    };
+    if consumer_record.latest != provider_record.latest {
+        return Err("provider and consumer disagree on the newest state".into());
+    }
+    let history = Store::open(&stores.0)
+        .and_then(|s| s.history(&id))
+        .map_err(|e| e.to_string())?;
+    let _ = writeln!(
+        out,
+        "  billed {} minutes over loopback TCP; {} signed states stored durably by each side",
+        provider_record.minutes(),
+        history.len()
+    );
+    let _ = writeln!(
+        out,
+        "  closed cooperatively: provider paid {paid}, consumer refunded {refunded} (deposit {deposit})"
+    );
+    let sent = chain.sent();
+    let mut channel_weight = cgrid_e2e::Weight::zero();
+    let mut checkpoint_weight = None;
+    let _ = writeln!(out, "  on-chain calls:");
+    for s in &sent {
+        let _ = writeln!(
+            out,
+            "    {:<8} {:<18} ref_time {:>13}  proof_size {:>7}",
+            s.by,
+            s.message,
+            s.weight.ref_time(),
+            s.weight.proof_size()
+        );
+        channel_weight = channel_weight.saturating_add(s.weight);
+        if s.message == "checkpoint" {
+            checkpoint_weight.get_or_insert(s.weight);
+        }
+    }
+    let calls = sent.len();
+    // Settling every minute on chain: the same open and close plus one checkpoint per minute.
+    let per_checkpoint =
+        checkpoint_weight.ok_or("no checkpoint was made; lower --checkpoint-every")?;
+    let open_close: cgrid_e2e::Weight = sent
+        .iter()
+        .filter(|s| s.message != "checkpoint")
+        .fold(cgrid_e2e::Weight::zero(), |a, s| a.saturating_add(s.weight));
+    let per_minute = open_close.saturating_add(per_checkpoint.saturating_mul(config.minutes));
+    let _ = writeln!(
+        out,
+        "  total on chain: {calls} calls, ref_time {} (proof_size {}); settling every minute on chain \
+         would be ~{} (open + close + {} checkpoints): {:.0}x more",
+        channel_weight.ref_time(),
+        channel_weight.proof_size(),
+        per_minute.ref_time(),
+        config.minutes,
+        per_minute.ref_time() as f64 / channel_weight.ref_time() as f64
+    );
+
+    // The watchtower: a consumer closes with a stale state.
+    let dispute_minutes = 10;
+    let (p2, c2) = open_trade(&chain, &config, dispute_minutes, 2)?;
+    let id2 = p2.id();
+    let no_checkpoints = CheckpointPolicy {
+        every_minutes: 0,
+        threshold: 0,
+    };
+    let (mut p2, _c2) = run_pair(
+        &chain,
+        &stores,
+        p2,
+        c2,
+        dispute_minutes,
+        no_checkpoints,
+        false,
+    )
+    .await?;
+    let consumer_history = Store::open(&stores.1)
+        .and_then(|s| s.history(&id2))
+        .map_err(|e| e.to_string())?;
+    let stale = consumer_history
+        .get(2)
+        .copied()
+        .ok_or("the consumer has no minute-3 state")?;
+    let consumer = chain.client(chain.market().consumer.clone(), "consumer");
+    consumer
+        .start_close(&id2, Some(&stale))
+        .map_err(|e| e.to_string())?;
+    let provider = chain.client(chain.market().provider.clone(), "provider");
+    let store = Store::open(&stores.0).map_err(|e| e.to_string())?;
+    let first = session::watch(&store, &provider, &mut p2).map_err(|e| e.to_string())?;
+    chain.set_time(provider.now() + p2.terms.challenge_period);
+    let second = session::watch(&store, &provider, &mut p2).map_err(|e| e.to_string())?;
+    let dispute_expected = p2.owed().max(p2.terms.min_cost);
+    let dispute_paid = match p2.phase {
+        Phase::Closed { paid, .. } => paid,
+        other => return Err(format!("the disputed trade did not close: {other:?}")),
+    };
+    let _ = writeln!(
+        out,
+        "\nwatchtower: trade 0x{} billed {dispute_minutes} minutes; the consumer started a close with its minute-{} state",
+        hex::encode(id2),
+        stale.nonce
+    );
+    let _ = writeln!(out, "  watchtower: {first:?}, then {second:?}");
+    let _ = writeln!(
+        out,
+        "  provider paid {dispute_paid} (newest state: {}; minimum charge {})",
+        p2.owed(),
+        p2.terms.min_cost
+    );
+    if first
+        != (Watched::Challenged {
+            claimed: stale.nonce,
+            with: dispute_minutes,
+        })
+        || second != Watched::Finalized
+    {
+        return Err("the watchtower did not challenge and finalize".into());
+    }
+    if dispute_paid != dispute_expected {
+        return Err(format!(
+            "the disputed trade paid {dispute_paid}, expected {dispute_expected}"
+        ));
+    }
+    Ok(DemoReport {
+        text: out,
+        minutes: provider_record.minutes(),
+        paid,
+        refunded,
+        deposit,
+        dispute_paid,
+        dispute_expected,
+        onchain_calls: calls,
+        channel_ref_time: channel_weight.ref_time(),
+        per_minute_ref_time: per_minute.ref_time(),
+    })
+}

@@ -1,0 +1,21 @@
+//! # controller: ComputeGrid's off-chain channel controller
+//!
+//! Runs the off-chain part of every trade: per-minute billing as consumer-signed cumulative
+//! states exchanged between a provider's and a consumer's controller, stored durably before
+//! they are acknowledged, settled on chain by checkpoints and closes, and guarded by a watchtower
+//! that answers stale unilateral closes.
+//!
+//! Seams, each replaceable on its own:
+//! - [`channel`] — the pure state machine (every rule; no I/O);
+//! - [`store`] — the durable store (redb; fsync per commit);
+//! - [`wire`] — the TCP protocol (length-delimited SCALE frames, versioned handshake);
+//! - [`chain`] — what the controller needs from trade_escrow, with the embedded backend;
+//! - [`session`] — provider / consumer sessions and the watchtower, wiring the four together;
+//! - [`demo`] — the main job on the embedded chain.
+
+pub mod chain;
+pub mod channel;
+pub mod demo;
+pub mod session;
+pub mod store;
+pub mod wire;

@@ -1,0 +1,232 @@
+//! The wire protocol between a provider's and a consumer's controller: TCP, each frame a 4-byte
+//! big-endian length followed by one SCALE-encoded [`Frame`] (at most [`MAX_FRAME`] bytes).
+//! A session starts with `Hello` from each side (protocol version, role, escrow); a peer with
+//! another version or the same role is refused with an `Error` frame.
+//!
+//! A malformed, oversized or unexpected frame is answered with an `Error` frame and logged; it
+//! never changes stored state (decoding happens before any state is touched).
+
+use crate::channel::{Side, SignedState, Tick};
+use cgrid_shared::{Balance, ChannelId, Signature};
+use futures::{SinkExt, StreamExt};
+use scale::{Decode, Encode};
+use tokio::net::TcpStream;
+use tokio_util::codec::{Framed, LengthDelimitedCodec};
+
+pub const PROTOCOL_VERSION: u16 = 1;
+/// Largest frame accepted, in bytes.
+pub const MAX_FRAME: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub enum ErrorCode {
+    /// The bytes are not a frame of this protocol.
+    Malformed,
+    UnsupportedVersion,
+    /// The frame is valid but not expected now (e.g. a tick before the hello).
+    Unexpected,
+    UnknownChannel,
+    /// The channel state machine refused it (the message says why).
+    Refused,
+    /// Storing failed; nothing was acknowledged.
+    Storage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub enum Frame {
+    Hello {
+        version: u16,
+        side: Side,
+        escrow: [u8; 32],
+    },
+    /// Provider → consumer: minute `tick.minute` is done, `tick.amount` owed in total.
+    Tick {
+        channel: ChannelId,
+        tick: Tick,
+    },
+    /// Consumer → provider: the signed state for a tick.
+    State {
+        channel: ChannelId,
+        state: SignedState,
+    },
+    /// Provider → consumer: the state with this nonce is stored; service continues.
+    Ack {
+        channel: ChannelId,
+        nonce: u64,
+    },
+    /// Provider → consumer: please countersign a cooperative close at this state.
+    CloseRequest {
+        channel: ChannelId,
+        nonce: u64,
+        cumulative: Balance,
+        provider_signature: Signature,
+    },
+    /// Consumer → provider: the countersignature.
+    CloseSigned {
+        channel: ChannelId,
+        nonce: u64,
+        cumulative: Balance,
+        consumer_signature: Signature,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("connection: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+    #[error("the peer closed the connection")]
+    Closed,
+    #[error("the peer reported {code:?}: {message}")]
+    Peer { code: ErrorCode, message: String },
+}
+
+/// Decodes one frame; the whole buffer must be consumed.
+pub fn decode_frame(mut bytes: &[u8]) -> Result<Frame, WireError> {
+    let frame = Frame::decode(&mut bytes).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if !bytes.is_empty() {
+        return Err(WireError::Malformed(format!(
+            "{} trailing bytes",
+            bytes.len()
+        )));
+    }
+    Ok(frame)
+}
+
+/// A framed connection.
+pub struct Conn {
+    inner: Framed<TcpStream, LengthDelimitedCodec>,
+}
+
+impl Conn {
+    pub fn new(stream: TcpStream) -> Conn {
+        let codec = LengthDelimitedCodec::builder()
+            .max_frame_length(MAX_FRAME)
+            .new_codec();
+        let _ = stream.set_nodelay(true);
+        Conn {
+            inner: Framed::new(stream, codec),
+        }
+    }
+
+    pub async fn send(&mut self, frame: &Frame) -> Result<(), WireError> {
+        self.inner.send(bytes::Bytes::from(frame.encode())).await?;
+        Ok(())
+    }
+
+    /// The next frame. A frame that does not decode (or is too long) is answered with an
+    /// `Error` frame and reported as `Malformed`; the caller decides whether to go on.
+    pub async fn recv(&mut self) -> Result<Frame, WireError> {
+        match self.inner.next().await {
+            None => Err(WireError::Closed),
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+                let message = format!("frame refused: {e}");
+                let _ = self.send_error(ErrorCode::Malformed, &message).await;
+                Err(WireError::Malformed(message))
+            }
+            Some(Err(e)) => Err(WireError::Io(e)),
+            Some(Ok(bytes)) => match decode_frame(&bytes) {
+                Ok(Frame::Error { code, message }) => Err(WireError::Peer { code, message }),
+                Ok(frame) => Ok(frame),
+                Err(e) => {
+                    let _ = self.send_error(ErrorCode::Malformed, &e.to_string()).await;
+                    Err(e)
+                }
+            },
+        }
+    }
+
+    pub async fn send_error(&mut self, code: ErrorCode, message: &str) -> Result<(), WireError> {
+        tracing::warn!(?code, message, "sending error frame");
+        self.send(&Frame::Error {
+            code,
+            message: message.into(),
+        })
+        .await
+    }
+
+    /// Exchanges `Hello`s; fails unless the peer speaks this version, plays the other role and
+    /// uses the same escrow.
+    pub async fn handshake(&mut self, side: Side, escrow: [u8; 32]) -> Result<(), WireError> {
+        self.send(&Frame::Hello {
+            version: PROTOCOL_VERSION,
+            side,
+            escrow,
+        })
+        .await?;
+        match self.recv().await? {
+            Frame::Hello {
+                version,
+                side: theirs,
+                escrow: their_escrow,
+            } => {
+                let problem = if version != PROTOCOL_VERSION {
+                    Some((
+                        ErrorCode::UnsupportedVersion,
+                        format!("protocol {version} is not supported (this is {PROTOCOL_VERSION})"),
+                    ))
+                } else if theirs == side {
+                    Some((ErrorCode::Unexpected, format!("both sides are {side:?}")))
+                } else if their_escrow != escrow {
+                    Some((ErrorCode::Unexpected, "another escrow contract".into()))
+                } else {
+                    None
+                };
+                match problem {
+                    Some((code, message)) => {
+                        self.send_error(code, &message).await?;
+                        Err(WireError::Peer { code, message })
+                    }
+                    None => Ok(()),
+                }
+            }
+            other => {
+                let message = format!("expected Hello, got {}", name(&other));
+                self.send_error(ErrorCode::Unexpected, &message).await?;
+                Err(WireError::Malformed(message))
+            }
+        }
+    }
+}
+
+/// A frame's name, for messages.
+pub fn name(frame: &Frame) -> &'static str {
+    match frame {
+        Frame::Hello { .. } => "Hello",
+        Frame::Tick { .. } => "Tick",
+        Frame::State { .. } => "State",
+        Frame::Ack { .. } => "Ack",
+        Frame::CloseRequest { .. } => "CloseRequest",
+        Frame::CloseSigned { .. } => "CloseSigned",
+        Frame::Error { .. } => "Error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_trailing_bytes_are_refused() {
+        let frame = Frame::Tick {
+            channel: [1; 32],
+            tick: Tick {
+                minute: 3,
+                amount: 30,
+            },
+        };
+        let mut bytes = frame.encode();
+        assert_eq!(decode_frame(&bytes).unwrap(), frame);
+        bytes.push(0);
+        assert!(matches!(decode_frame(&bytes), Err(WireError::Malformed(_))));
+        assert!(matches!(
+            decode_frame(&[0xFF]),
+            Err(WireError::Malformed(_))
+        ));
+        assert!(matches!(decode_frame(&[]), Err(WireError::Malformed(_))));
+    }
+}
