@@ -88,8 +88,9 @@ fn record_for(
     record
 }
 
-/// Opens a channel as the consumer on the provider's signed offer; returns both sides' records.
-fn open_trade(
+/// Opens a channel as the consumer on the provider's signed offer (deposit: `minutes + 10`
+/// minutes' worth); returns both sides' records (provider, consumer).
+pub fn open_trade(
     chain: &EmbeddedChain,
     config: &DemoConfig,
     minutes: u64,
@@ -179,7 +180,7 @@ async fn run_pair(
     session::provide(
         &mut conn,
         &store,
-        &client,
+        Some(&client),
         &mut provider_record,
         minutes,
         policy,

@@ -41,6 +41,25 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Provider side of one channel already in the store: listen, serve one consumer
+    /// connection (resuming from the newest stored state), bill until the channel has
+    /// `--until` minutes, exit. No chain access: checkpoints and closes are left to others.
+    Provide {
+        #[arg(long)]
+        store: PathBuf,
+        /// The channel id, hex.
+        #[arg(long)]
+        channel: String,
+        #[arg(long)]
+        until: u64,
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+    },
+    /// List the channels in a store with their newest state.
+    Inspect {
+        #[arg(long)]
+        store: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -53,6 +72,19 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Provide {
+            store,
+            channel,
+            until,
+            listen,
+        } => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => exit(rt.block_on(provide(store, channel, until, listen))),
+            Err(e) => exit(Err(format!("cannot start the runtime: {e}"))),
+        },
+        Command::Inspect { store } => exit(inspect(store)),
         Command::Demo {
             minutes,
             price,
@@ -105,4 +137,92 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn exit(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn channel_id(hex_id: &str) -> Result<[u8; 32], String> {
+    let bytes = hex::decode(hex_id.trim_start_matches("0x"))
+        .map_err(|e| format!("--channel is not hex: {e}"))?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("--channel must be 32 bytes, got {}", bytes.len()))
+}
+
+async fn provide(
+    store: PathBuf,
+    channel: String,
+    until: u64,
+    listen: String,
+) -> Result<(), String> {
+    use controller::channel::Side;
+    use controller::session::{self, Clock};
+    use controller::store::Store;
+    use controller::wire::Conn;
+    struct Immediate;
+    impl Clock for Immediate {
+        fn advance(&self) {}
+    }
+    let id = channel_id(&channel)?;
+    let store = Store::open(&store).map_err(|e| e.to_string())?;
+    let mut record = store
+        .channel(&id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("channel {channel} is not in the store"))?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening {address}");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+    let mut conn = Conn::new(stream);
+    conn.handshake(Side::Provider, *record.terms.escrow.as_ref())
+        .await
+        .map_err(|e| e.to_string())?;
+    let policy = CheckpointPolicy {
+        every_minutes: 0,
+        threshold: 0,
+    };
+    session::provide(
+        &mut conn,
+        &store,
+        None,
+        &mut record,
+        until,
+        policy,
+        &Immediate,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    println!("billed {} minutes", record.minutes());
+    Ok(())
+}
+
+fn inspect(store: PathBuf) -> Result<(), String> {
+    let store = controller::store::Store::open(&store).map_err(|e| e.to_string())?;
+    for record in store.channels().map_err(|e| e.to_string())? {
+        println!(
+            "0x{}  {:?}  {:?}  minutes {}  owed {}  settled {:?}  states stored {}",
+            hex::encode(record.id()),
+            record.side,
+            record.phase,
+            record.minutes(),
+            record.owed(),
+            record.settled,
+            store
+                .history(&record.id())
+                .map_err(|e| e.to_string())?
+                .len()
+        );
+    }
+    Ok(())
 }

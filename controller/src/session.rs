@@ -41,58 +41,104 @@ pub trait Clock: Send + Sync {
     fn advance(&self);
 }
 
-/// Provider: bills `minutes` minutes over `conn`, checkpointing by `policy`. `record` is
-/// updated (and stored) as it goes; close with [`close_cooperatively`].
+/// Provider: bills over `conn` until the channel has `until_minute` minutes, checkpointing by
+/// `policy`. `record` is updated (and stored) as it goes; close with [`close_cooperatively`].
+///
+/// The session starts by resuming: the provider tells the consumer the newest state it has
+/// stored, and takes the consumer's newer state if it lost one in a crash. Checkpoints need a
+/// `chain`; without one, none are made.
 pub async fn provide(
     conn: &mut Conn,
     store: &Store,
-    chain: &dyn Chain,
+    chain: Option<&dyn Chain>,
     record: &mut ChannelRecord,
-    minutes: u64,
+    until_minute: u64,
     policy: CheckpointPolicy,
     clock: &dyn Clock,
 ) -> Result<(), SessionError> {
     let id = record.id();
-    for _ in 0..minutes {
+    conn.send(&Frame::Resume {
+        channel: id,
+        nonce: record.minutes(),
+    })
+    .await?;
+    match expect_state_or_ack(conn, id).await? {
+        Some(state) => {
+            store_and_ack(conn, store, record, state).await?;
+            tracing::info!(
+                minute = state.nonce,
+                "resumed with the consumer's newer state"
+            );
+        }
+        None => tracing::debug!(minute = record.minutes(), "resumed in sync"),
+    }
+    while record.minutes() < until_minute {
         clock.advance();
         let tick = record.next_tick()?;
         conn.send(&Frame::Tick { channel: id, tick }).await?;
         let state = loop {
-            match conn.recv().await {
-                Ok(Frame::State { channel, state }) if channel == id => break state,
-                Ok(other) => {
-                    let message = format!("expected State, got {}", name(&other));
-                    conn.send_error(ErrorCode::Unexpected, &message).await?;
-                }
-                Err(WireError::Malformed(_)) => {} // answered; wait for a proper frame
-                Err(e) => return Err(e.into()),
+            if let Some(state) = expect_state_or_ack(conn, id).await? {
+                break state;
             }
         };
-        let mut next = record.clone();
-        if let Err(e) = next.apply_state(state) {
-            conn.send_error(ErrorCode::Refused, &e.to_string()).await?;
-            return Err(e.into());
-        }
-        if let Err(e) = store.save_state(&next, &state) {
-            conn.send_error(ErrorCode::Storage, "the provider could not store the state")
-                .await?;
-            return Err(e.into());
-        }
-        *record = next;
-        conn.send(&Frame::Ack {
-            channel: id,
-            nonce: state.nonce,
-        })
-        .await?;
+        store_and_ack(conn, store, record, state).await?;
         tracing::debug!(
             minute = state.nonce,
             owed = state.cumulative,
             "state stored"
         );
-        if record.should_checkpoint(policy.every_minutes, policy.threshold) {
-            checkpoint(store, chain, record)?;
+        if let Some(chain) = chain {
+            if record.should_checkpoint(policy.every_minutes, policy.threshold) {
+                checkpoint(store, chain, record)?;
+            }
         }
     }
+    Ok(())
+}
+
+/// The next `State` (Some) or `Ack` (None) for channel `id`; other frames are answered with
+/// an error frame and skipped.
+async fn expect_state_or_ack(
+    conn: &mut Conn,
+    id: cgrid_shared::ChannelId,
+) -> Result<Option<SignedState>, SessionError> {
+    loop {
+        match conn.recv().await {
+            Ok(Frame::State { channel, state }) if channel == id => return Ok(Some(state)),
+            Ok(Frame::Ack { channel, .. }) if channel == id => return Ok(None),
+            Ok(other) => {
+                let message = format!("expected State, got {}", name(&other));
+                conn.send_error(ErrorCode::Unexpected, &message).await?;
+            }
+            Err(WireError::Malformed(_)) => {} // answered; wait for a proper frame
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Provider: validates a state, commits it to the store, and only then acknowledges it.
+async fn store_and_ack(
+    conn: &mut Conn,
+    store: &Store,
+    record: &mut ChannelRecord,
+    state: SignedState,
+) -> Result<(), SessionError> {
+    let mut next = record.clone();
+    if let Err(e) = next.apply_state(state) {
+        conn.send_error(ErrorCode::Refused, &e.to_string()).await?;
+        return Err(e.into());
+    }
+    if let Err(e) = store.save_state(&next, &state) {
+        conn.send_error(ErrorCode::Storage, "the provider could not store the state")
+            .await?;
+        return Err(e.into());
+    }
+    *record = next;
+    conn.send(&Frame::Ack {
+        channel: record.id(),
+        nonce: state.nonce,
+    })
+    .await?;
     Ok(())
 }
 
@@ -197,14 +243,18 @@ pub async fn consume(
             Err(e) => return Err(e.into()),
         };
         match frame {
-            Frame::Tick { channel, .. } | Frame::CloseRequest { channel, .. } if channel != id => {
+            Frame::Tick { channel, .. }
+            | Frame::CloseRequest { channel, .. }
+            | Frame::Resume { channel, .. }
+                if channel != id =>
+            {
                 conn.send_error(ErrorCode::UnknownChannel, "no such channel here")
                     .await?;
             }
             Frame::Tick { tick, .. } => {
                 let signed = record.sign_tick(&tick, consumer_key).and_then(|state| {
                     let mut next = record.clone();
-                    next.apply_state(state).map(|()| (next, state))
+                    next.apply_own_state(state).map(|()| (next, state))
                 });
                 match signed {
                     Ok((next, state)) => {
@@ -216,6 +266,21 @@ pub async fn consume(
                 }
             }
             Frame::Ack { .. } => {}
+            Frame::Resume { nonce, .. } => match record.latest {
+                Some(state) if state.nonce > nonce => {
+                    conn.send(&Frame::State { channel: id, state }).await?;
+                }
+                _ if record.minutes() < nonce => {
+                    let message = format!(
+                        "the provider claims minute {nonce}; the newest state signed here is minute {}",
+                        record.minutes()
+                    );
+                    conn.send_error(ErrorCode::Refused, &message).await?;
+                }
+                _ => {
+                    conn.send(&Frame::Ack { channel: id, nonce }).await?;
+                }
+            },
             Frame::CloseRequest {
                 nonce,
                 cumulative,

@@ -38,6 +38,13 @@ pub enum Frame {
         side: Side,
         escrow: [u8; 32],
     },
+    /// Provider → consumer, first after the hello: "the newest state I have stored is `nonce`".
+    /// The consumer answers with its newer state (`State`) if it signed one the provider lost
+    /// (a crash between the consumer's signature and the provider's commit), else `Ack`.
+    Resume {
+        channel: ChannelId,
+        nonce: u64,
+    },
     /// Provider → consumer: minute `tick.minute` is done, `tick.amount` owed in total.
     Tick {
         channel: ChannelId,
@@ -197,6 +204,7 @@ impl Conn {
 pub fn name(frame: &Frame) -> &'static str {
     match frame {
         Frame::Hello { .. } => "Hello",
+        Frame::Resume { .. } => "Resume",
         Frame::Tick { .. } => "Tick",
         Frame::State { .. } => "State",
         Frame::Ack { .. } => "Ack",
