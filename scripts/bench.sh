@@ -9,3 +9,6 @@ step "benchmark"
 # Built with the same feature resolution as the test suite, so the build cache is shared.
 cargo test --workspace --no-run
 "$CARGO_TARGET_DIR/debug/bench" --check --out "$CGRID_ROOT/bench"
+step "controller benchmark (release build, no chain)"
+cargo build --release -p controller --no-default-features --bin controller-bench
+"$CARGO_TARGET_DIR/release/controller-bench" --out "$CGRID_ROOT/bench"

@@ -4,12 +4,10 @@
 //! with the weight it consumed, for the demo's report.
 
 use crate::channel::SignedState;
-use cgrid_e2e::market::Market;
-use cgrid_e2e::{call_data, ink_account, AccountId32, Called, Weight};
 use cgrid_shared::{Balance, Channel, ChannelId, Signature, TradeTerms};
+#[cfg(feature = "embedded")]
+pub use embedded::*;
 use ink::primitives::AccountId;
-use scale::{Decode, Encode};
-use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ChainError {
@@ -23,14 +21,6 @@ pub enum ChainError {
         message: &'static str,
         reason: String,
     },
-}
-
-/// One transaction a controller sent.
-#[derive(Debug, Clone)]
-pub struct Sent {
-    pub by: &'static str,
-    pub message: &'static str,
-    pub weight: Weight,
 }
 
 /// What a controller does on chain. Implementations act as one account.
@@ -60,152 +50,173 @@ pub trait Chain: Send + Sync {
     fn finalize(&self, id: &ChannelId) -> Result<(), ChainError>;
 }
 
-/// The embedded chain, shared by every client in the process.
-#[derive(Clone)]
-pub struct EmbeddedChain {
-    pub market: Arc<Mutex<Market>>,
-    pub sent: Arc<Mutex<Vec<Sent>>>,
-}
+#[cfg(feature = "embedded")]
+mod embedded {
+    use super::*;
+    use cgrid_e2e::market::Market;
+    use cgrid_e2e::{call_data, ink_account, AccountId32, Called, Weight};
+    use scale::{Decode, Encode};
+    use std::sync::{Arc, Mutex};
 
-impl EmbeddedChain {
-    /// Deploys and wires the suite at time `t0` (see `cgrid_e2e::market`).
-    pub fn deploy(t0: u64) -> Result<EmbeddedChain, String> {
-        Ok(EmbeddedChain {
-            market: Arc::new(Mutex::new(Market::deploy(t0)?)),
-            sent: Arc::default(),
-        })
+    /// One transaction a controller sent.
+    #[derive(Debug, Clone)]
+    pub struct Sent {
+        pub by: &'static str,
+        pub message: &'static str,
+        pub weight: Weight,
     }
 
-    pub fn client(&self, origin: AccountId32, by: &'static str) -> Embedded {
-        Embedded {
-            chain: self.clone(),
-            origin,
-            by,
+    /// The embedded chain, shared by every client in the process.
+    #[derive(Clone)]
+    pub struct EmbeddedChain {
+        pub market: Arc<Mutex<Market>>,
+        pub sent: Arc<Mutex<Vec<Sent>>>,
+    }
+
+    impl EmbeddedChain {
+        /// Deploys and wires the suite at time `t0` (see `cgrid_e2e::market`).
+        pub fn deploy(t0: u64) -> Result<EmbeddedChain, String> {
+            Ok(EmbeddedChain {
+                market: Arc::new(Mutex::new(Market::deploy(t0)?)),
+                sent: Arc::default(),
+            })
+        }
+
+        pub fn client(&self, origin: AccountId32, by: &'static str) -> Embedded {
+            Embedded {
+                chain: self.clone(),
+                origin,
+                by,
+            }
+        }
+
+        /// Moves the chain's clock (the demo's simulated time).
+        pub fn set_time(&self, ms: u64) {
+            self.market().chain.set_time(ms);
+        }
+
+        pub fn market(&self) -> std::sync::MutexGuard<'_, Market> {
+            self.market
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+
+        pub fn sent(&self) -> Vec<Sent> {
+            self.sent
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone()
         }
     }
 
-    /// Moves the chain's clock (the demo's simulated time).
-    pub fn set_time(&self, ms: u64) {
-        self.market().chain.set_time(ms);
+    /// A client of the embedded chain acting as `origin`.
+    pub struct Embedded {
+        chain: EmbeddedChain,
+        origin: AccountId32,
+        by: &'static str,
     }
 
-    pub fn market(&self) -> std::sync::MutexGuard<'_, Market> {
-        self.market
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    impl Embedded {
+        fn tx<T: Decode>(
+            &self,
+            message: &'static str,
+            args: impl Encode,
+            value: Balance,
+        ) -> Result<T, ChainError> {
+            let called: Called<Result<T, trade_escrow::Error>> = {
+                let mut market = self.chain.market();
+                let escrow = market.escrow.clone();
+                market
+                    .chain
+                    .call_payable(&escrow, &self.origin, call_data(message, args), value)
+                    .map_err(|reason| ChainError::Call { message, reason })?
+            };
+            let value = called
+                .value
+                .map_err(|error| ChainError::Refused { message, error })?;
+            self.chain
+                .sent
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(Sent {
+                    by: self.by,
+                    message,
+                    weight: called.weight,
+                });
+            Ok(value)
+        }
     }
 
-    pub fn sent(&self) -> Vec<Sent> {
-        self.sent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-}
+    impl Chain for Embedded {
+        fn escrow(&self) -> AccountId {
+            ink_account(&self.chain.market().escrow)
+        }
 
-/// A client of the embedded chain acting as `origin`.
-pub struct Embedded {
-    chain: EmbeddedChain,
-    origin: AccountId32,
-    by: &'static str,
-}
+        fn now(&self) -> u64 {
+            self.chain.market().chain.time()
+        }
 
-impl Embedded {
-    fn tx<T: Decode>(
-        &self,
-        message: &'static str,
-        args: impl Encode,
-        value: Balance,
-    ) -> Result<T, ChainError> {
-        let called: Called<Result<T, trade_escrow::Error>> = {
-            let mut market = self.chain.market();
-            let escrow = market.escrow.clone();
-            market
-                .chain
-                .call_payable(&escrow, &self.origin, call_data(message, args), value)
-                .map_err(|reason| ChainError::Call { message, reason })?
-        };
-        let value = called
-            .value
-            .map_err(|error| ChainError::Refused { message, error })?;
-        self.chain
-            .sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(Sent {
-                by: self.by,
-                message,
-                weight: called.weight,
-            });
-        Ok(value)
-    }
-}
+        fn channel(&self, id: &ChannelId) -> Result<Option<Channel>, ChainError> {
+            Ok(self.chain.market().channel(id))
+        }
 
-impl Chain for Embedded {
-    fn escrow(&self) -> AccountId {
-        ink_account(&self.chain.market().escrow)
-    }
+        fn open(
+            &self,
+            terms: &TradeTerms,
+            offer: &Signature,
+            deposit: Balance,
+        ) -> Result<ChannelId, ChainError> {
+            self.tx("open", (terms, offer), deposit)
+        }
 
-    fn now(&self) -> u64 {
-        self.chain.market().chain.time()
-    }
+        fn checkpoint(&self, id: &ChannelId, state: &SignedState) -> Result<(), ChainError> {
+            self.tx(
+                "checkpoint",
+                (id, state.nonce, state.cumulative, state.signature),
+                0,
+            )
+        }
 
-    fn channel(&self, id: &ChannelId) -> Result<Option<Channel>, ChainError> {
-        Ok(self.chain.market().channel(id))
-    }
+        fn close_cooperative(
+            &self,
+            id: &ChannelId,
+            nonce: u64,
+            cumulative: Balance,
+            consumer_signature: &Signature,
+            provider_signature: &Signature,
+        ) -> Result<(), ChainError> {
+            self.tx(
+                "close_cooperative",
+                (
+                    id,
+                    nonce,
+                    cumulative,
+                    consumer_signature,
+                    provider_signature,
+                ),
+                0,
+            )
+        }
 
-    fn open(
-        &self,
-        terms: &TradeTerms,
-        offer: &Signature,
-        deposit: Balance,
-    ) -> Result<ChannelId, ChainError> {
-        self.tx("open", (terms, offer), deposit)
-    }
+        fn start_close(
+            &self,
+            id: &ChannelId,
+            state: Option<&SignedState>,
+        ) -> Result<(), ChainError> {
+            let state = state.map(|s| (s.nonce, s.cumulative, s.signature));
+            self.tx("start_close", (id, state), 0)
+        }
 
-    fn checkpoint(&self, id: &ChannelId, state: &SignedState) -> Result<(), ChainError> {
-        self.tx(
-            "checkpoint",
-            (id, state.nonce, state.cumulative, state.signature),
-            0,
-        )
-    }
+        fn challenge(&self, id: &ChannelId, state: &SignedState) -> Result<(), ChainError> {
+            self.tx(
+                "challenge",
+                (id, state.nonce, state.cumulative, state.signature),
+                0,
+            )
+        }
 
-    fn close_cooperative(
-        &self,
-        id: &ChannelId,
-        nonce: u64,
-        cumulative: Balance,
-        consumer_signature: &Signature,
-        provider_signature: &Signature,
-    ) -> Result<(), ChainError> {
-        self.tx(
-            "close_cooperative",
-            (
-                id,
-                nonce,
-                cumulative,
-                consumer_signature,
-                provider_signature,
-            ),
-            0,
-        )
-    }
-
-    fn start_close(&self, id: &ChannelId, state: Option<&SignedState>) -> Result<(), ChainError> {
-        let state = state.map(|s| (s.nonce, s.cumulative, s.signature));
-        self.tx("start_close", (id, state), 0)
-    }
-
-    fn challenge(&self, id: &ChannelId, state: &SignedState) -> Result<(), ChainError> {
-        self.tx(
-            "challenge",
-            (id, state.nonce, state.cumulative, state.signature),
-            0,
-        )
-    }
-
-    fn finalize(&self, id: &ChannelId) -> Result<(), ChainError> {
-        self.tx("finalize", id, 0)
+        fn finalize(&self, id: &ChannelId) -> Result<(), ChainError> {
+            self.tx("finalize", id, 0)
+        }
     }
 }

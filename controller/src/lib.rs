@@ -15,6 +15,7 @@
 
 pub mod chain;
 pub mod channel;
+#[cfg(feature = "embedded")]
 pub mod demo;
 pub mod session;
 pub mod store;

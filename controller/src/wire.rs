@@ -125,6 +125,17 @@ impl Conn {
         Ok(())
     }
 
+    /// Queues a frame without flushing (batching); [`Conn::flush`] sends what is queued.
+    pub async fn feed(&mut self, frame: &Frame) -> Result<(), WireError> {
+        self.inner.feed(bytes::Bytes::from(frame.encode())).await?;
+        Ok(())
+    }
+
+    pub async fn flush(&mut self) -> Result<(), WireError> {
+        SinkExt::<bytes::Bytes>::flush(&mut self.inner).await?;
+        Ok(())
+    }
+
     /// The next frame. A frame that does not decode (or is too long) is answered with an
     /// `Error` frame and reported as `Malformed`; the caller decides whether to go on.
     pub async fn recv(&mut self) -> Result<Frame, WireError> {
