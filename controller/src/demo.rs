@@ -94,16 +94,17 @@ pub fn open_trade(
     chain: &EmbeddedChain,
     config: &DemoConfig,
     minutes: u64,
-    offer_nonce: u8,
+    offer_nonce: u64,
 ) -> Result<(ChannelRecord, ChannelRecord), String> {
     let (terms, offer, consumer) = {
         let mut market = chain.market();
-        let terms = market.terms(
+        let mut terms = market.terms(
             config.price_per_minute,
             config.min_cost,
             (minutes + 120) * MINUTE,
-            offer_nonce,
+            0,
         );
+        terms.offer_nonce[..8].copy_from_slice(&offer_nonce.to_le_bytes());
         let escrow = market.escrow.clone();
         let offer = market.offer_for(&escrow, &terms);
         (terms, offer, market.consumer.clone())
@@ -125,7 +126,7 @@ pub fn open_trade(
 
 /// Runs the billing of `minutes` minutes between the two controllers over loopback TCP.
 /// Returns the records (provider, consumer) after the session.
-async fn run_pair(
+pub async fn run_pair(
     chain: &EmbeddedChain,
     stores: &(PathBuf, PathBuf),
     mut provider_record: ChannelRecord,

@@ -11,8 +11,11 @@
 //! - [`wire`] — the TCP protocol (length-delimited SCALE frames, versioned handshake);
 //! - [`chain`] — what the controller needs from trade_escrow, with the embedded backend;
 //! - [`session`] — provider / consumer sessions and the watchtower, wiring the four together;
-//! - [`demo`] — the main job on the embedded chain.
+//! - [`demo`] — the main job on the embedded chain;
+//! - [`api`] — the HTTP JSON API and Prometheus metrics (`cgrid serve`).
 
+#[cfg(feature = "embedded")]
+pub mod api;
 pub mod chain;
 pub mod channel;
 #[cfg(feature = "embedded")]

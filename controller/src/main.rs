@@ -55,6 +55,16 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: String,
     },
+    /// Run a node on the embedded chain with the HTTP JSON API and Prometheus metrics
+    /// (`GET /channels`, `POST /channels`, `GET /channels/{id}`, `.../history`,
+    /// `POST .../close`, `GET /metrics`).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Where the node keeps its stores (default: a temporary directory).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// List the channels in a store with their newest state.
     Inspect {
         #[arg(long)]
@@ -85,6 +95,13 @@ fn main() -> ExitCode {
             Err(e) => exit(Err(format!("cannot start the runtime: {e}"))),
         },
         Command::Inspect { store } => exit(inspect(store)),
+        Command::Serve { listen, data } => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => exit(rt.block_on(serve(listen, data))),
+            Err(e) => exit(Err(format!("cannot start the runtime: {e}"))),
+        },
         Command::Demo {
             minutes,
             price,
@@ -225,4 +242,29 @@ fn inspect(store: PathBuf) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+async fn serve(listen: String, data: Option<PathBuf>) -> Result<(), String> {
+    use controller::api::{router, Node};
+    use controller::chain::EmbeddedChain;
+    let data = data.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("cgrid-serve-{}", std::process::id()))
+    });
+    let chain = EmbeddedChain::deploy(controller::demo::T0)?;
+    let node = std::sync::Arc::new(Node::new(chain, data.clone())?);
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!(
+        "cgrid node on the embedded chain: http://{address}  (stores in {})",
+        data.display()
+    );
+    println!("  try: curl -s -XPOST http://{address}/channels -H 'content-type: application/json' -d '{{\"minutes\":30,\"price_per_minute\":1000,\"checkpoint_every\":10}}'");
+    axum::serve(listener, router(node))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
 }

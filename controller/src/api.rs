@@ -1,0 +1,400 @@
+//! The operator surface: an HTTP JSON API and Prometheus metrics over a node that runs both
+//! sides of its trades on the embedded chain (`cgrid serve`).
+//!
+//! | method | path | |
+//! |---|---|---|
+//! | GET | `/health` | liveness |
+//! | GET | `/channels` | every channel with its phase, minutes billed and amounts |
+//! | POST | `/channels` | open a trade and bill it: `{"minutes", "price_per_minute", "min_cost", "checkpoint_every", "close"}` |
+//! | GET | `/channels/{id}` | one channel, with the escrow's view of it |
+//! | GET | `/channels/{id}/history` | every signed state |
+//! | POST | `/channels/{id}/close` | close an open channel cooperatively |
+//! | GET | `/metrics` | Prometheus text format |
+//!
+//! Bad input gets a 4xx with `{"error": "..."}` saying what is wrong; nothing changes.
+
+use crate::chain::{Chain, EmbeddedChain};
+use crate::channel::{ChannelRecord, Phase};
+use crate::demo::{self, DemoConfig};
+use crate::session::CheckpointPolicy;
+use crate::store::Store;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use cgrid_shared::{Balance, ChannelId};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// Longest trade one request may bill (simulated minutes).
+pub const MAX_MINUTES: u64 = 10_000;
+
+/// A node: the embedded chain and the two controllers' stores.
+pub struct Node {
+    chain: EmbeddedChain,
+    data_dir: PathBuf,
+    /// Serialises store access and sessions (a store file is opened by one user at a time).
+    /// Also counts the offers made (each trade's offer nonce).
+    lock: Mutex<u64>,
+}
+
+impl Node {
+    pub fn new(chain: EmbeddedChain, data_dir: PathBuf) -> Result<Node, String> {
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        Ok(Node {
+            chain,
+            data_dir,
+            lock: Mutex::new(0),
+        })
+    }
+
+    fn stores(&self) -> (PathBuf, PathBuf) {
+        (
+            self.data_dir.join("provider.redb"),
+            self.data_dir.join("consumer.redb"),
+        )
+    }
+}
+
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/channels", get(list).post(open))
+        .route("/channels/{id}", get(status))
+        .route("/channels/{id}/history", get(history))
+        .route("/channels/{id}/close", post(close))
+        .route("/metrics", get(metrics))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
+        .with_state(node)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+fn parse_id(id: &str) -> Result<ChannelId, Response> {
+    let bytes = hex::decode(id.trim_start_matches("0x")).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("channel id {id:?} is not hex (expected 64 hex digits)"),
+        )
+    })?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("channel id must be 32 bytes, got {}", bytes.len()),
+        )
+    })
+}
+
+fn view(record: &ChannelRecord) -> Value {
+    let phase = match record.phase {
+        Phase::Opening => json!("opening"),
+        Phase::Open => json!("open"),
+        Phase::Checkpointing { nonce } => json!({"checkpointing": nonce}),
+        Phase::Closing { nonce } => json!({"closing": nonce}),
+        Phase::Disputed {
+            claimed_nonce,
+            deadline,
+        } => json!({"disputed": {"claimed_nonce": claimed_nonce, "deadline": deadline}}),
+        Phase::Closed { paid, refunded } => json!({"closed": {"paid": paid, "refunded": refunded}}),
+    };
+    json!({
+        "id": format!("0x{}", hex::encode(record.id())),
+        "phase": phase,
+        "minutes": record.minutes(),
+        "owed": record.owed(),
+        "settled": {"nonce": record.settled.0, "amount": record.settled.1},
+        "deposit": record.terms.deposit,
+        "price_per_minute": record.terms.price_per_minute,
+        "min_cost": record.terms.min_cost,
+    })
+}
+
+async fn list(State(node): State<Arc<Node>>) -> Response {
+    let _guard = node.lock.lock().await;
+    match Store::open(&node.stores().0).and_then(|s| s.channels()) {
+        Ok(channels) => Json(channels.iter().map(view).collect::<Vec<_>>()).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+fn load(node: &Node, id: &ChannelId) -> Result<(Store, ChannelRecord), Response> {
+    let store = Store::open(&node.stores().0).map_err(internal)?;
+    let record = store.channel(id).map_err(internal)?.ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("no channel 0x{}", hex::encode(id)),
+        )
+    })?;
+    Ok((store, record))
+}
+
+async fn status(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let _guard = node.lock.lock().await;
+    let (_, record) = match load(&node, &id) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let provider = node
+        .chain
+        .client(node.chain.market().provider.clone(), "provider");
+    let on_chain = match provider.channel(&id) {
+        Ok(Some(ch)) => json!({
+            "deposit": ch.deposit,
+            "paid": ch.paid,
+            "nonce": ch.nonce,
+            "expires_at": ch.expires_at,
+            "phase": format!("{:?}", ch.phase),
+        }),
+        Ok(None) => Value::Null,
+        Err(e) => return internal(e),
+    };
+    let mut v = view(&record);
+    v["on_chain"] = on_chain;
+    Json(v).into_response()
+}
+
+async fn history(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let _guard = node.lock.lock().await;
+    let (store, _) = match load(&node, &id) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match store.history(&id) {
+        Ok(states) => Json(
+            states
+                .iter()
+                .map(|s| {
+                    json!({
+                        "nonce": s.nonce,
+                        "cumulative": s.cumulative,
+                        "signature": format!("0x{}", hex::encode(s.signature)),
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenRequest {
+    pub minutes: u64,
+    pub price_per_minute: Balance,
+    #[serde(default)]
+    pub min_cost: Balance,
+    #[serde(default)]
+    pub checkpoint_every: u64,
+    #[serde(default = "yes")]
+    pub close: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn open(
+    State(node): State<Arc<Node>>,
+    body: Result<Json<OpenRequest>, JsonRejection>,
+) -> Response {
+    let Json(req) = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("bad request body: {}", rejection.body_text()),
+            )
+        }
+    };
+    if req.minutes == 0 || req.minutes > MAX_MINUTES {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("minutes must be 1..={MAX_MINUTES}, got {}", req.minutes),
+        );
+    }
+    if req.price_per_minute == 0 {
+        return error(StatusCode::BAD_REQUEST, "price_per_minute must be positive");
+    }
+    let mut guard = node.lock.lock().await;
+    *guard = guard.saturating_add(1);
+    let offer_nonce = *guard;
+    let config = DemoConfig {
+        minutes: req.minutes,
+        price_per_minute: req.price_per_minute,
+        min_cost: req.min_cost,
+        policy: CheckpointPolicy {
+            every_minutes: req.checkpoint_every,
+            threshold: 0,
+        },
+        data_dir: node.data_dir.clone(),
+    };
+    let (p, c) = match demo::open_trade(&node.chain, &config, req.minutes, offer_nonce) {
+        Ok(x) => x,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
+    };
+    match demo::run_pair(
+        &node.chain,
+        &node.stores(),
+        p,
+        c,
+        req.minutes,
+        config.policy,
+        req.close,
+    )
+    .await
+    {
+        Ok((record, _)) => (StatusCode::CREATED, Json(view(&record))).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn close(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let _guard = node.lock.lock().await;
+    let (provider, consumer) = {
+        let p = match load(&node, &id) {
+            Ok((_, record)) => record,
+            Err(r) => return r,
+        };
+        let c = match Store::open(&node.stores().1).and_then(|s| s.channel(&id)) {
+            Ok(Some(c)) => c,
+            Ok(None) => return internal("the consumer store lacks the channel"),
+            Err(e) => return internal(e),
+        };
+        (p, c)
+    };
+    if provider.phase != Phase::Open {
+        return error(
+            StatusCode::CONFLICT,
+            format!("the channel is {:?}, not open", provider.phase),
+        );
+    }
+    let minutes = provider.minutes();
+    let policy = CheckpointPolicy {
+        every_minutes: 0,
+        threshold: 0,
+    };
+    match demo::run_pair(
+        &node.chain,
+        &node.stores(),
+        provider,
+        consumer,
+        minutes,
+        policy,
+        true,
+    )
+    .await
+    {
+        Ok((record, _)) => Json(view(&record)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn metrics(State(node): State<Arc<Node>>) -> Response {
+    use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+    let _guard = node.lock.lock().await;
+    let channels = match Store::open(&node.stores().0).and_then(|s| {
+        let channels = s.channels()?;
+        let mut with_states = Vec::new();
+        for c in channels {
+            let n = s.history(&c.id())?.len();
+            with_states.push((c, n));
+        }
+        Ok(with_states)
+    }) {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    let registry = Registry::new();
+    let by_phase = IntGaugeVec::new(
+        Opts::new("cgrid_channels", "channels by phase (provider store)"),
+        &["phase"],
+    )
+    .expect("valid metric");
+    let stored = IntGaugeVec::new(
+        Opts::new("cgrid_states_stored", "consumer-signed states stored"),
+        &["side"],
+    )
+    .expect("valid metric");
+    let calls = IntCounterVec::new(
+        Opts::new(
+            "cgrid_onchain_calls_total",
+            "transactions sent to trade_escrow",
+        ),
+        &["message"],
+    )
+    .expect("valid metric");
+    let ref_time = IntCounterVec::new(
+        Opts::new(
+            "cgrid_onchain_ref_time_total",
+            "ref_time consumed by the transactions sent",
+        ),
+        &["message"],
+    )
+    .expect("valid metric");
+    for m in [&by_phase, &stored] {
+        let _ = registry.register(Box::new(m.clone()));
+    }
+    for m in [&calls, &ref_time] {
+        let _ = registry.register(Box::new(m.clone()));
+    }
+    for phase in [
+        "opening",
+        "open",
+        "checkpointing",
+        "closing",
+        "disputed",
+        "closed",
+    ] {
+        by_phase.with_label_values(&[phase]).set(0);
+    }
+    let mut states = 0i64;
+    for (c, n) in &channels {
+        let phase = match c.phase {
+            Phase::Opening => "opening",
+            Phase::Open => "open",
+            Phase::Checkpointing { .. } => "checkpointing",
+            Phase::Closing { .. } => "closing",
+            Phase::Disputed { .. } => "disputed",
+            Phase::Closed { .. } => "closed",
+        };
+        by_phase.with_label_values(&[phase]).inc();
+        states = states.saturating_add(i64::try_from(*n).unwrap_or(i64::MAX));
+    }
+    stored.with_label_values(&["provider"]).set(states);
+    for s in node.chain.sent() {
+        calls.with_label_values(&[s.message]).inc();
+        ref_time
+            .with_label_values(&[s.message])
+            .inc_by(s.weight.ref_time());
+    }
+    let mut buf = Vec::new();
+    if let Err(e) = TextEncoder::new().encode(&registry.gather(), &mut buf) {
+        return internal(e);
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], buf).into_response()
+}
