@@ -180,6 +180,31 @@ impl ChannelRecord {
         }
     }
 
+    /// The one billing rule: the next state is minute `minutes + 1` and costs exactly
+    /// `price × minute` in total, within the deposit, while the channel bills.
+    fn check_next(&self, minute: u64, amount: Balance) -> Result<(), ChannelError> {
+        self.ensure_billing()?;
+        let expected = self
+            .minutes()
+            .checked_add(1)
+            .ok_or(ChannelError::Overflow)?;
+        if minute != expected {
+            return Err(ChannelError::OutOfOrder {
+                expected,
+                got: minute,
+            });
+        }
+        let due = self.amount_for(minute)?;
+        if amount != due {
+            return Err(ChannelError::WrongAmount {
+                minute,
+                expected: due,
+                got: amount,
+            });
+        }
+        Ok(())
+    }
+
     /// Provider: the proposal for the next minute.
     pub fn next_tick(&self) -> Result<Tick, ChannelError> {
         if self.side != Side::Provider {
@@ -201,26 +226,7 @@ impl ChannelRecord {
         if self.side != Side::Consumer {
             return Err(ChannelError::WrongSide);
         }
-        self.ensure_billing()?;
-        let expected = self
-            .minutes()
-            .checked_add(1)
-            .ok_or(ChannelError::Overflow)?;
-        if tick.minute != expected {
-            return Err(ChannelError::OutOfOrder {
-                expected,
-                got: tick.minute,
-            });
-        }
-        let amount = self.amount_for(tick.minute)?;
-        if tick.amount != amount {
-            return Err(ChannelError::WrongAmount {
-                minute: tick.minute,
-                expected: amount,
-                got: tick.amount,
-            });
-        }
-        Ok(())
+        self.check_next(tick.minute, tick.amount)
     }
 
     /// Consumer: signs the state of an accepted tick (the caller persists it before sending).
@@ -258,25 +264,7 @@ impl ChannelRecord {
     }
 
     fn advance(&mut self, state: SignedState, check_signature: bool) -> Result<(), ChannelError> {
-        self.ensure_billing()?;
-        let expected = self
-            .minutes()
-            .checked_add(1)
-            .ok_or(ChannelError::Overflow)?;
-        if state.nonce != expected {
-            return Err(ChannelError::OutOfOrder {
-                expected,
-                got: state.nonce,
-            });
-        }
-        let amount = self.amount_for(state.nonce)?;
-        if state.cumulative != amount {
-            return Err(ChannelError::WrongAmount {
-                minute: state.nonce,
-                expected: amount,
-                got: state.cumulative,
-            });
-        }
+        self.check_next(state.nonce, state.cumulative)?;
         if check_signature && !self.state_signature_valid(&state) {
             return Err(ChannelError::BadSignature);
         }
