@@ -17,8 +17,10 @@
 //! one deployment even when two chains host an escrow at the same address; the nonce binds it
 //! to one point of the channel's history.
 
-use crate::did::{DidId, Timestamp};
-use crate::vc::{claim_leaf_preimage, claims_root_preimage, ClaimValue, CptId, CredentialId};
+use crate::did::{DidId, Role, Timestamp};
+use crate::vc::{
+    claim_leaf_preimage, claims_root_preimage, AnchorError, ClaimValue, CptId, CredentialId,
+};
 use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
@@ -37,6 +39,16 @@ pub const OFFER_DOMAIN: [u8; 16] = *b"cgrid/offer/v1\0\0";
 pub const STATE_DOMAIN: [u8; 16] = *b"cgrid/state/v1\0\0";
 pub const CLOSE_DOMAIN: [u8; 16] = *b"cgrid/close/v1\0\0";
 pub const SETTLEMENT_ID_DOMAIN: [u8; 16] = *b"cgrid/settle/v1\0";
+pub const BROKER_DOMAIN: [u8; 16] = *b"cgrid/broker/v1\0";
+
+/// Shortest challenge period, in milliseconds (one minute).
+pub const MIN_CHALLENGE_PERIOD: u64 = 60_000;
+/// Longest challenge period, in milliseconds (30 days).
+pub const MAX_CHALLENGE_PERIOD: u64 = 30 * 24 * 3_600_000;
+/// Longest time from now to a channel's expiry, in milliseconds (400 days).
+pub const MAX_LIFETIME: u64 = 400 * 24 * 3_600_000;
+/// Longest compute specification, in bytes.
+pub const MAX_SPEC_LEN: u32 = 256;
 
 /// How the claims of a trade are protected (the trade-start template's `encryption` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +204,51 @@ pub fn deployment_preimage(
 /// The preimage the provider's account key signs; its blake2-256 is the channel id.
 pub fn offer_preimage(escrow: &AccountId, deployment: &[u8; 32], terms: &TradeTerms) -> Vec<u8> {
     (OFFER_DOMAIN, escrow, deployment, terms).encode()
+}
+
+/// The preimage whose blake2-256 is the id of a channel that `broker` opened (an authority-
+/// designated contract such as the auction, which holds the provider's commitment instead of an
+/// offer signature). A distinct domain: a brokered channel never collides with a signed offer.
+pub fn brokered_preimage(
+    escrow: &AccountId,
+    deployment: &[u8; 32],
+    broker: &AccountId,
+    terms: &TradeTerms,
+) -> Vec<u8> {
+    (BROKER_DOMAIN, escrow, deployment, broker, terms).encode()
+}
+
+/// Why the escrow refused a brokered open (what a broker such as the auction matches on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum OpenRefusal {
+    /// The caller is not a broker designated by an authority.
+    NotBroker,
+    /// The terms break a rule (same account, zero price, spec length, challenge period,
+    /// expiry, deposit below minCost).
+    BadTerms,
+    /// These terms already opened a channel.
+    ChannelExists,
+    /// A party does not hold its role (or has no active DID).
+    MissingRole {
+        account: AccountId,
+        role: Role,
+    },
+    /// The credential registry refused the trade-start credential.
+    TradeCredential(AnchorError),
+    /// The call to the credential registry failed.
+    CredentialsUnavailable,
+    Overflow,
+}
+
+/// The trade escrow as a broker sees it. Implemented by `trade_escrow`.
+#[ink::trait_definition]
+pub trait BrokeredEscrow {
+    /// Opens a channel on `terms` with the transferred value as the deposit, on behalf of a
+    /// designated broker that vouches for both parties' consent. Returns the channel id
+    /// (blake2-256 of [`brokered_preimage`]).
+    #[ink(message, payable)]
+    fn open_brokered(&mut self, terms: TradeTerms) -> Result<ChannelId, OpenRefusal>;
 }
 
 /// The preimage of a cumulative state the consumer's channel key signs.

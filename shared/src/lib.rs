@@ -13,10 +13,12 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+pub mod auction;
 pub mod did;
 pub mod escrow;
 pub mod vc;
 
+pub use auction::*;
 pub use did::*;
 pub use escrow::*;
 pub use vc::*;

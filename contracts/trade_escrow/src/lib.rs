@@ -40,14 +40,7 @@
 
 pub use self::trade_escrow::{Error, Result, TradeEscrow, TradeEscrowRef};
 
-/// Shortest challenge period, in milliseconds (one minute).
-pub const MIN_CHALLENGE_PERIOD: u64 = 60_000;
-/// Longest challenge period, in milliseconds (30 days).
-pub const MAX_CHALLENGE_PERIOD: u64 = 30 * 24 * 3_600_000;
-/// Longest time from now to a channel's expiry, in milliseconds (400 days).
-pub const MAX_LIFETIME: u64 = 400 * 24 * 3_600_000;
-/// Longest compute specification, in bytes.
-pub const MAX_SPEC_LEN: u32 = 256;
+pub use cgrid_shared::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
 
 /// The DID registry and the credential registry as this contract sees them: cross-contract
 /// calls through the shared traits on chain, a per-thread table in unit tests (ink!'s off-chain
@@ -74,6 +67,10 @@ pub mod world {
         pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
             use cgrid_shared::DidRegistry as _;
             self.0.role_holders(queries)
+        }
+        pub fn is_authority(&self, account: AccountId) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.is_authority(account)
         }
     }
 
@@ -127,6 +124,7 @@ pub mod world {
         #[derive(Default)]
         pub struct World {
             pub holders: HashMap<(AccountId, Role), DidId>,
+            pub authorities: Vec<AccountId>,
             /// (id, cpt, subject, claims root) in anchoring order.
             pub anchored: Vec<(CredentialId, CptId, DidId, [u8; 32])>,
             /// When set, every anchoring fails this way.
@@ -149,6 +147,9 @@ pub mod world {
             }
             pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
                 with(|w| queries.iter().map(|q| w.holders.get(q).copied()).collect())
+            }
+            pub fn is_authority(&self, account: AccountId) -> bool {
+                with(|w| w.authorities.contains(&account))
             }
         }
 
@@ -186,10 +187,11 @@ mod trade_escrow {
     use crate::world::{AnchorFailure, Credentials, Registry};
     use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
     use cgrid_shared::{
-        blake2, close_preimage, deployment_preimage, offer_preimage, public_claims_root,
-        settlement_claims, settlement_id_preimage, state_preimage, trade_start_claims, AnchorError,
-        Channel, ChannelId, CloseKind, CredentialId, Party, Phase, Role, Signature, TradeTerms,
-        SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+        blake2, brokered_preimage, close_preimage, deployment_preimage, offer_preimage,
+        public_claims_root, settlement_claims, settlement_id_preimage, state_preimage,
+        trade_start_claims, AnchorError, Channel, ChannelId, CloseKind, CredentialId, OpenRefusal,
+        Party, Phase, Role, Signature, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
+        TRADE_START_CPT, TRADE_START_FIELDS,
     };
     use ink::prelude::vec;
     use ink::storage::Mapping;
@@ -211,6 +213,9 @@ mod trade_escrow {
         unclaimed: Mapping<AccountId, Balance>,
         /// Σ (deposit − paid) over unclosed channels + Σ unclaimed.
         owed: Balance,
+        /// Contracts an authority designated to open channels on the parties' behalf (the
+        /// auction): they vouch for the provider's consent instead of an offer signature.
+        brokers: Mapping<AccountId, ()>,
     }
 
     // ------------------------------------------------------------------------------------
@@ -231,6 +236,17 @@ mod trade_escrow {
         pub min_cost: Balance,
         pub challenge_period: Timestamp,
         pub expires_at: Timestamp,
+        /// The designated broker that opened it (`None`: the consumer, on a signed offer).
+        pub broker: Option<AccountId>,
+    }
+
+    /// An authority designated (or undesignated) a broker.
+    #[ink(event)]
+    pub struct BrokerSet {
+        #[ink(topic)]
+        pub broker: AccountId,
+        pub enabled: bool,
+        pub by: AccountId,
     }
 
     #[ink(event)]
@@ -328,6 +344,10 @@ mod trade_escrow {
         NotParty,
         /// Consumer and provider are the same account.
         SameAccount,
+        /// Only an authority of the DID registry may do this.
+        NotAuthority,
+        /// Only a designated broker may do this.
+        NotBroker,
         ChannelNotFound(ChannelId),
         /// This offer already opened a channel.
         ChannelExists(ChannelId),
@@ -437,6 +457,7 @@ mod trade_escrow {
                 channel_count: 0,
                 unclaimed: Mapping::default(),
                 owed: 0,
+                brokers: Mapping::default(),
             }
         }
 
@@ -468,62 +489,7 @@ mod trade_escrow {
             if !sr25519_valid(&offer_signature, &id, terms.provider.as_ref()) {
                 return Err(Error::BadOfferSignature);
             }
-            let holders = Registry::at(self.did_registry).role_holders(vec![
-                (terms.consumer, Role::Consumer),
-                (terms.provider, Role::Provider),
-            ]);
-            let holder = |i: usize, account: AccountId, role: Role| {
-                holders
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .ok_or(Error::MissingRole { account, role })
-            };
-            let consumer_did = holder(0, terms.consumer, Role::Consumer)?;
-            let provider_did = holder(1, terms.provider, Role::Provider)?;
-
-            let channel = Channel {
-                consumer: terms.consumer,
-                provider: terms.provider,
-                consumer_did,
-                provider_did,
-                consumer_key: terms.consumer_key,
-                provider_key: terms.provider_key,
-                price_per_minute: terms.price_per_minute,
-                min_cost: terms.min_cost,
-                deposit,
-                paid: 0,
-                nonce: 0,
-                challenge_period: terms.challenge_period,
-                expires_at: terms.expires_at,
-                opened_at: now,
-                settled_until: now,
-                settlements: 0,
-                phase: Phase::Open,
-            };
-            self.owed = self.owed.checked_add(deposit).ok_or(Error::Overflow)?;
-            self.channel_count = self.channel_count.checked_add(1).ok_or(Error::Overflow)?;
-            self.channels.insert(id, &channel);
-
-            let claims = trade_start_claims(&terms, &provider_did, &consumer_did);
-            let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
-            Credentials::at(self.credentials)
-                .anchor(id, TRADE_START_CPT, consumer_did, root, None)
-                .map_err(|failure| match failure {
-                    Some(refused) => Error::TradeCredential(refused),
-                    None => Error::CredentialsUnavailable,
-                })?;
-            self.env().emit_event(ChannelOpened {
-                channel: id,
-                consumer: terms.consumer,
-                provider: terms.provider,
-                deposit,
-                price_per_minute: terms.price_per_minute,
-                min_cost: terms.min_cost,
-                challenge_period: terms.challenge_period,
-                expires_at: terms.expires_at,
-            });
-            Ok(id)
+            self.open_channel(id, &terms, deposit, now, None)
         }
 
         /// Adds the transferred value to an open channel's deposit and optionally moves its
@@ -827,6 +793,36 @@ mod trade_escrow {
             Ok(amount)
         }
 
+        /// Lets an authority of the DID registry designate (or undesignate) a broker: a
+        /// contract (the auction) that opens channels through `BrokeredEscrow::open_brokered`.
+        ///
+        /// Errors: `NotAuthority`.
+        /// Emits: `BrokerSet`.
+        #[ink(message)]
+        pub fn set_broker(&mut self, broker: AccountId, enabled: bool) -> Result<()> {
+            let by = self.env().caller();
+            if !Registry::at(self.did_registry).is_authority(by) {
+                return Err(Error::NotAuthority);
+            }
+            if enabled {
+                self.brokers.insert(broker, &());
+            } else {
+                self.brokers.remove(broker);
+            }
+            self.env().emit_event(BrokerSet {
+                broker,
+                enabled,
+                by,
+            });
+            Ok(())
+        }
+
+        /// Whether `account` is a designated broker.
+        #[ink(message)]
+        pub fn is_broker(&self, account: AccountId) -> bool {
+            self.brokers.contains(account)
+        }
+
         /// The channel record, if it exists.
         #[ink(message)]
         pub fn channel(&self, channel: ChannelId) -> Option<Channel> {
@@ -948,6 +944,75 @@ mod trade_escrow {
             Ok(())
         }
 
+        /// Opens channel `id` on checked `terms`: both parties must hold their roles; anchors the
+        /// trade-start credential (id = channel id, subject = consumer DID).
+        fn open_channel(
+            &mut self,
+            id: ChannelId,
+            terms: &TradeTerms,
+            deposit: Balance,
+            now: Timestamp,
+            broker: Option<AccountId>,
+        ) -> Result<ChannelId> {
+            let holders = Registry::at(self.did_registry).role_holders(vec![
+                (terms.consumer, Role::Consumer),
+                (terms.provider, Role::Provider),
+            ]);
+            let holder = |i: usize, account: AccountId, role: Role| {
+                holders
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .ok_or(Error::MissingRole { account, role })
+            };
+            let consumer_did = holder(0, terms.consumer, Role::Consumer)?;
+            let provider_did = holder(1, terms.provider, Role::Provider)?;
+
+            let channel = Channel {
+                consumer: terms.consumer,
+                provider: terms.provider,
+                consumer_did,
+                provider_did,
+                consumer_key: terms.consumer_key,
+                provider_key: terms.provider_key,
+                price_per_minute: terms.price_per_minute,
+                min_cost: terms.min_cost,
+                deposit,
+                paid: 0,
+                nonce: 0,
+                challenge_period: terms.challenge_period,
+                expires_at: terms.expires_at,
+                opened_at: now,
+                settled_until: now,
+                settlements: 0,
+                phase: Phase::Open,
+            };
+            self.owed = self.owed.checked_add(deposit).ok_or(Error::Overflow)?;
+            self.channel_count = self.channel_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.channels.insert(id, &channel);
+
+            let claims = trade_start_claims(terms, &provider_did, &consumer_did);
+            let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
+            Credentials::at(self.credentials)
+                .anchor(id, TRADE_START_CPT, consumer_did, root, None)
+                .map_err(|failure| match failure {
+                    Some(refused) => Error::TradeCredential(refused),
+                    None => Error::CredentialsUnavailable,
+                })?;
+            self.env().emit_event(ChannelOpened {
+                channel: id,
+                consumer: terms.consumer,
+                provider: terms.provider,
+                deposit,
+                price_per_minute: terms.price_per_minute,
+                min_cost: terms.min_cost,
+                challenge_period: terms.challenge_period,
+                expires_at: terms.expires_at,
+                broker,
+            });
+            Ok(id)
+        }
+
         /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.
         fn pay(&mut self, to: AccountId, amount: Balance) -> Result<()> {
             if amount == 0 || self.env().transfer(to, amount).is_ok() {
@@ -1001,6 +1066,53 @@ mod trade_escrow {
                 });
             }
             id
+        }
+    }
+
+    impl cgrid_shared::BrokeredEscrow for TradeEscrow {
+        /// Opens a channel on behalf of the calling broker (the auction), with the transferred
+        /// value as the deposit; the broker vouches for the provider's consent. The same checks
+        /// as `open` apply, except the offer signature. The channel id is the hash of
+        /// `brokered_preimage` (escrow, deployment, broker, terms).
+        ///
+        /// Errors (as [`OpenRefusal`]): `NotBroker`, `BadTerms`, `ChannelExists`,
+        /// `MissingRole`, `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
+        /// Emits: `ChannelOpened` (with `broker`).
+        #[ink(message, payable)]
+        fn open_brokered(
+            &mut self,
+            terms: TradeTerms,
+        ) -> core::result::Result<ChannelId, OpenRefusal> {
+            let broker = self.env().caller();
+            if !self.brokers.contains(broker) {
+                return Err(OpenRefusal::NotBroker);
+            }
+            let deposit = self.env().transferred_value();
+            let now = self.env().block_timestamp();
+            check_terms(&terms, deposit, now).map_err(refusal)?;
+            let id = blake2(&brokered_preimage(
+                &self.env().account_id(),
+                &self.deployment,
+                &broker,
+                &terms,
+            ));
+            if self.channels.contains(id) {
+                return Err(OpenRefusal::ChannelExists);
+            }
+            self.open_channel(id, &terms, deposit, now, Some(broker))
+                .map_err(refusal)
+        }
+    }
+
+    /// What a broker learns when an open is refused.
+    fn refusal(error: Error) -> OpenRefusal {
+        match error {
+            Error::MissingRole { account, role } => OpenRefusal::MissingRole { account, role },
+            Error::TradeCredential(refused) => OpenRefusal::TradeCredential(refused),
+            Error::CredentialsUnavailable => OpenRefusal::CredentialsUnavailable,
+            Error::ChannelExists(_) => OpenRefusal::ChannelExists,
+            Error::Overflow => OpenRefusal::Overflow,
+            _ => OpenRefusal::BadTerms,
         }
     }
 

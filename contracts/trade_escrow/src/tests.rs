@@ -143,12 +143,12 @@ impl Fx {
             .expect("a valid offer opens")
     }
 
-    pub fn payable<T>(
+    pub fn payable<T, E>(
         &mut self,
         caller: AccountId,
         value: Balance,
-        f: impl FnOnce(&mut TradeEscrow) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+        f: impl FnOnce(&mut TradeEscrow) -> Result<T, E>,
+    ) -> Result<T, E> {
         test::set_caller::<Env>(caller);
         let before = (balance(caller), balance(escrow()));
         test::transfer_in::<Env>(value);
@@ -1031,3 +1031,98 @@ fn withdraw_unclaimed_with_nothing_kept_fails_cleanly() {
 }
 
 mod model;
+
+// --- brokers (the auction) --------------------------------------------------------------------
+
+#[ink::test]
+fn only_an_authority_designates_brokers() {
+    let mut fx = Fx::new();
+    let (authority, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
+    mock::with(|w| w.authorities.push(authority));
+    let stranger = fx.stranger;
+    fx.fails_cleanly(None, Error::NotAuthority, |fx| {
+        as_caller(stranger);
+        fx.c.set_broker(broker, true)
+    });
+    assert!(!fx.c.is_broker(broker));
+    as_caller(authority);
+    fx.c.set_broker(broker, true).expect("authority designates");
+    assert!(fx.c.is_broker(broker));
+    fx.c.set_broker(broker, false)
+        .expect("authority undesignates");
+    assert!(!fx.c.is_broker(broker));
+    assert_eq!(test::recorded_events().count(), 2);
+}
+
+#[ink::test]
+fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
+    use cgrid_shared::{brokered_preimage, BrokeredEscrow as _, OpenRefusal};
+    let mut fx = Fx::new();
+    let (authority, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
+    mock::with(|w| w.authorities.push(authority));
+    test::set_account_balance::<Env>(broker, START_BALANCE);
+    let terms = fx.terms();
+    // A refused open changes nothing (the chain reverts the transfer; here it is put back).
+    let brokered = |fx: &mut Fx, caller: AccountId, terms: &TradeTerms| {
+        let before = fx.snapshot(None);
+        let out = fx.payable(caller, DEPOSIT, |c| c.open_brokered(terms.clone()));
+        if out.is_err() {
+            assert_eq!(fx.snapshot(None), before, "state changed on {out:?}");
+        }
+        out
+    };
+    // Not yet designated: refused (the consumer cannot use it either).
+    for caller in [broker, fx.consumer] {
+        assert_eq!(
+            brokered(&mut fx, caller, &terms),
+            Err(OpenRefusal::NotBroker)
+        );
+    }
+    as_caller(authority);
+    fx.c.set_broker(broker, true).unwrap();
+    // Bad terms and a missing role are refused with the shared reason.
+    let mut bad = terms.clone();
+    bad.price_per_minute = 0;
+    assert_eq!(brokered(&mut fx, broker, &bad), Err(OpenRefusal::BadTerms));
+    mock::with(|w| w.holders.remove(&(fx.provider, Role::Provider)));
+    assert_eq!(
+        brokered(&mut fx, broker, &terms),
+        Err(OpenRefusal::MissingRole {
+            account: fx.provider,
+            role: Role::Provider
+        })
+    );
+    mock::with(|w| {
+        w.holders
+            .insert((fx.provider, Role::Provider), PROVIDER_DID)
+    });
+    let id = brokered(&mut fx, broker, &terms).expect("a broker opens");
+    assert_eq!(
+        id,
+        blake2(&brokered_preimage(
+            &escrow(),
+            &fx.c.deployment(),
+            &broker,
+            &terms
+        ))
+    );
+    assert_ne!(
+        id,
+        blake2(&offer_preimage(&escrow(), &fx.c.deployment(), &terms)),
+        "brokered ids never collide with signed offers"
+    );
+    let ch = fx.channel(id);
+    assert_eq!(
+        (ch.consumer, ch.provider, ch.deposit),
+        (fx.consumer, fx.provider, DEPOSIT)
+    );
+    assert_eq!(fx.c.total_owed(), DEPOSIT);
+    assert_eq!(
+        brokered(&mut fx, broker, &terms),
+        Err(OpenRefusal::ChannelExists)
+    );
+    assert_eq!(held(), DEPOSIT);
+    // The consumer's own signed offer for the same terms still opens its own channel.
+    let own = fx.open();
+    assert_ne!(own, id);
+}

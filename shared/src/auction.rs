@@ -1,0 +1,413 @@
+//! Incentive auction: the parameter model, requests, sealed bids, the one scoring rule, and the
+//! commitment layout that bidders hash off chain and the `incentive_auction` contract checks.
+//!
+//! ## Scoring (fixed point, no floats)
+//! Every criterion is normalised to `0..=SCORE_SCALE` (1,000,000 = best):
+//! - price: `(max − price) · SCALE / max` against the request's maximum price per minute;
+//! - each attribute `[green share, carbon intensity, PUE, charity pledge]` against the model's
+//!   bounds `lo < hi`: the value is clamped to `[lo, hi]`, mapped linearly, and inverted when
+//!   lower is better. An attribute the bid does not prove with a credential counts as worst (0).
+//!
+//! The score is `Σ weightᵢ · normᵢ` (u128, exact). Equal scores are ordered by commit: the
+//! earlier commit wins.
+//!
+//! ## Commitment
+//! A provider commits `blake2_256(SCALE(BID_DOMAIN, auction contract, auction id, bidder, bid,
+//! salt))` and later reveals `bid` and `salt`.
+
+use crate::did::{DidId, Timestamp};
+use crate::escrow::{Balance, ChannelId, Encryption, PublicKey};
+use crate::vc::{CptId, CredentialId};
+use ink::prelude::{string::String, vec::Vec};
+use ink::primitives::AccountId;
+use scale::Encode;
+
+pub const BID_DOMAIN: [u8; 16] = *b"cgrid/bid/v1\0\0\0\0";
+pub const AUCTION_TRADE_DOMAIN: [u8; 16] = *b"cgrid/auction/v1";
+
+/// 1.0 in normalised criterion units.
+pub const SCORE_SCALE: u128 = 1_000_000;
+/// Number of non-price attributes, in this order: green-energy share, carbon intensity, PUE,
+/// charity pledge.
+pub const ATTRIBUTES: usize = 4;
+/// Attribute names, in order (for messages, events and off-chain tools).
+pub const ATTRIBUTE_NAMES: [&str; ATTRIBUTES] = ["greenShare", "carbon", "pue", "charity"];
+/// Largest weight of one criterion.
+pub const MAX_WEIGHT: u32 = 1_000_000;
+
+/// Weights of the criteria: price, then the attributes in [`ATTRIBUTE_NAMES`] order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct Weights {
+    pub price: u32,
+    pub attributes: [u32; ATTRIBUTES],
+}
+
+impl Weights {
+    /// Price first, then the attributes.
+    pub fn all(&self) -> [u32; ATTRIBUTES + 1] {
+        let [a, b, c, d] = self.attributes;
+        [self.price, a, b, c, d]
+    }
+}
+
+/// The allowed range of one criterion's weight in a consumer's own weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct WeightRange {
+    pub min: u32,
+    pub max: u32,
+}
+
+/// How one attribute is proven and normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct AttributeRule {
+    /// The template of the credential that certifies the value.
+    pub cpt: CptId,
+    /// The integer claim of that template that carries the value.
+    pub claim: String,
+    /// Normalisation bounds, `lo < hi`; values outside are clamped.
+    pub lo: u32,
+    pub hi: u32,
+    /// Carbon intensity and PUE: lower is better.
+    pub lower_is_better: bool,
+}
+
+/// The authority's parameter model. Every change creates a new version; an auction keeps the
+/// version in force when it was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct ParameterModel {
+    /// Used when a request brings no weights of its own.
+    pub default_weights: Weights,
+    /// Limits on a consumer's own weights: price, then the attributes.
+    pub weight_limits: [WeightRange; ATTRIBUTES + 1],
+    pub attributes: [AttributeRule; ATTRIBUTES],
+    /// The DIDs whose credentials back attributes (certification bodies, the authority's DID).
+    pub attestors: Vec<DidId>,
+    /// What a provider deposits with a sealed bid; returned at reveal, forfeited otherwise.
+    pub bid_bond: Balance,
+    /// Most sealed bids one auction accepts.
+    pub max_bids: u32,
+    /// Receives forfeited bid bonds.
+    pub treasury: AccountId,
+}
+
+/// What a consumer asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct AuctionRequest {
+    /// The compute specification (free text).
+    pub spec: String,
+    pub max_price_per_minute: Balance,
+    pub duration_minutes: u32,
+    /// The least the winner is paid once the trade ran.
+    pub min_cost: Balance,
+    /// Sealed bids until here (exclusive), reveals from here until `reveal_deadline`.
+    pub commit_deadline: Timestamp,
+    pub reveal_deadline: Timestamp,
+    /// The consumer's own weights (within the model's limits); `None`: the model's defaults.
+    pub weights: Option<Weights>,
+    /// The channel key that will sign the consumer's cumulative states.
+    pub consumer_key: PublicKey,
+    pub checkin_cpt: CptId,
+    pub encryption: Encryption,
+    /// The trade channel's challenge period, in milliseconds.
+    pub challenge_period: Timestamp,
+}
+
+/// A sealed bid's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct Bid {
+    pub price_per_minute: Balance,
+    /// Claimed values in [`ATTRIBUTE_NAMES`] order (units: basis points of green share,
+    /// gCO₂e/kWh, PUE × 1000, basis points of revenue pledged). `None`: not offered.
+    pub attributes: [Option<u32>; ATTRIBUTES],
+    /// The provider's channel key (countersigns the cooperative close).
+    pub provider_key: PublicKey,
+}
+
+/// Proof that a credential certifies an attribute value: the credential's claim leaves, the
+/// position of the attribute's claim among them and that claim's salt (see `vc` module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct ClaimProof {
+    pub credential: CredentialId,
+    pub leaves: Vec<[u8; 32]>,
+    pub index: u32,
+    pub salt: [u8; 32],
+}
+
+/// A sealed bid as the auction stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct Commitment {
+    pub hash: [u8; 32],
+    /// Commit order within the auction (0 = first): the tie-break.
+    pub seq: u32,
+    pub bidder_did: DidId,
+    pub revealed: bool,
+}
+
+/// The best revealed bid so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct Leader {
+    pub bidder: AccountId,
+    pub seq: u32,
+    pub score: u128,
+    pub price_per_minute: Balance,
+    pub provider_key: PublicKey,
+}
+
+/// Where an auction is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub enum AuctionPhase {
+    Open,
+    Cancelled {
+        at: Timestamp,
+    },
+    /// `channel`: the winner's trade channel in the escrow; `None` with a winner means the
+    /// escrow refused to open it and the consumer was refunded.
+    Finalized {
+        winner: Option<AccountId>,
+        channel: Option<ChannelId>,
+        at: Timestamp,
+    },
+}
+
+/// An auction as the contract stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct Auction {
+    pub consumer: AccountId,
+    pub request: AuctionRequest,
+    pub model_version: u32,
+    /// The weights in force (the consumer's or the model's defaults).
+    pub weights: Weights,
+    /// The consumer's deposit, held from creation: `max(minCost, maxPrice × duration)`.
+    pub deposit: Balance,
+    pub bid_bond: Balance,
+    pub max_bids: u32,
+    /// Bonds of committed, unrevealed bids.
+    pub bonds_held: Balance,
+    pub commits: u32,
+    pub reveals: u32,
+    pub best: Option<Leader>,
+    pub created_at: Timestamp,
+    pub phase: AuctionPhase,
+}
+
+/// What a trade of `duration_minutes` at `price_per_minute` needs as its deposit:
+/// `max(min_cost, price × duration)`; `None` on overflow.
+pub fn trade_deposit(
+    price_per_minute: Balance,
+    duration_minutes: u32,
+    min_cost: Balance,
+) -> Option<Balance> {
+    price_per_minute
+        .checked_mul(Balance::from(duration_minutes))
+        .map(|full| full.max(min_cost))
+}
+
+/// The preimage whose blake2-256 a provider commits.
+pub fn bid_preimage(
+    auction_contract: &AccountId,
+    auction: u64,
+    bidder: &AccountId,
+    bid: &Bid,
+    salt: &[u8; 32],
+) -> Vec<u8> {
+    (BID_DOMAIN, auction_contract, auction, bidder, bid, salt).encode()
+}
+
+/// The preimage whose blake2-256 is the offer nonce of an auction's trade (unique per auction).
+pub fn auction_trade_nonce_preimage(auction_contract: &AccountId, auction: u64) -> Vec<u8> {
+    (AUCTION_TRADE_DOMAIN, auction_contract, auction).encode()
+}
+
+/// `a · SCALE / b` for `a ≤ b`, `b > 0`, without overflow.
+fn fraction(a: u128, b: u128) -> u128 {
+    if b == 0 {
+        return 0;
+    }
+    match a.checked_mul(SCORE_SCALE) {
+        Some(scaled) => scaled.checked_div(b).unwrap_or(0),
+        // Only for b > u128::MAX / SCALE, so b / SCALE > 0.
+        None => a
+            .checked_div(b.checked_div(SCORE_SCALE).unwrap_or(1))
+            .unwrap_or(0),
+    }
+}
+
+/// The price criterion in `0..=SCORE_SCALE`; 0 for a price above the maximum.
+pub fn price_norm(max_price: Balance, price: Balance) -> u128 {
+    match max_price.checked_sub(price) {
+        Some(below) => fraction(below, max_price),
+        None => 0,
+    }
+}
+
+/// One attribute's criterion in `0..=SCORE_SCALE`; an unproven attribute (`None`) is worst.
+pub fn attribute_norm(rule: &AttributeRule, value: Option<u32>) -> u128 {
+    let Some(value) = value else { return 0 };
+    let (lo, hi) = (u128::from(rule.lo), u128::from(rule.hi));
+    let v = u128::from(value).clamp(lo, hi.max(lo));
+    let up = fraction(v.saturating_sub(lo), hi.saturating_sub(lo));
+    if rule.lower_is_better {
+        SCORE_SCALE.saturating_sub(up)
+    } else {
+        up
+    }
+}
+
+/// The score of a bid: `Σ weightᵢ · normᵢ` over price and the proven attributes.
+pub fn score(
+    rules: &[AttributeRule; ATTRIBUTES],
+    weights: &Weights,
+    max_price: Balance,
+    price: Balance,
+    proven: &[Option<u32>; ATTRIBUTES],
+) -> u128 {
+    let mut total = u128::from(weights.price).saturating_mul(price_norm(max_price, price));
+    for ((rule, weight), value) in rules.iter().zip(weights.attributes).zip(proven) {
+        total =
+            total.saturating_add(u128::from(weight).saturating_mul(attribute_norm(rule, *value)));
+    }
+    total
+}
+
+/// Whether a revealed bid (`score`, `seq`) beats the current leader: higher score, or the
+/// same score and an earlier commit.
+pub fn beats(score: u128, seq: u32, leader: Option<&Leader>) -> bool {
+    match leader {
+        None => true,
+        Some(l) => score > l.score || (score == l.score && seq < l.seq),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(lo: u32, hi: u32, lower_is_better: bool) -> AttributeRule {
+        AttributeRule {
+            cpt: 1_000,
+            claim: "x".into(),
+            lo,
+            hi,
+            lower_is_better,
+        }
+    }
+
+    #[test]
+    fn price_is_normalised_against_the_maximum() {
+        assert_eq!(price_norm(100, 100), 0);
+        assert_eq!(price_norm(100, 0), SCORE_SCALE);
+        assert_eq!(price_norm(100, 25), 750_000);
+        assert_eq!(price_norm(3, 1), 666_666);
+        assert_eq!(price_norm(100, 101), 0);
+        // Huge balances do not overflow (the fallback divides by max / SCALE, rounding up).
+        assert_eq!(price_norm(u128::MAX, u128::MAX / 2 + 1), 500_000);
+    }
+
+    #[test]
+    fn attributes_are_clamped_and_directed() {
+        let green = rule(0, 10_000, false);
+        assert_eq!(attribute_norm(&green, Some(10_000)), SCORE_SCALE);
+        assert_eq!(attribute_norm(&green, Some(2_500)), 250_000);
+        assert_eq!(attribute_norm(&green, Some(20_000)), SCORE_SCALE);
+        assert_eq!(attribute_norm(&green, None), 0);
+        let pue = rule(1_000, 2_000, true);
+        assert_eq!(attribute_norm(&pue, Some(1_000)), SCORE_SCALE);
+        assert_eq!(attribute_norm(&pue, Some(1_200)), 800_000);
+        assert_eq!(attribute_norm(&pue, Some(900)), SCORE_SCALE);
+        assert_eq!(attribute_norm(&pue, Some(3_000)), 0);
+        // Unproven is worst even when lower is better.
+        assert_eq!(attribute_norm(&pue, None), 0);
+    }
+
+    #[test]
+    fn score_by_hand() {
+        let rules = [
+            rule(0, 10_000, false),
+            rule(0, 800, true),
+            rule(1_000, 2_000, true),
+            rule(0, 1_000, false),
+        ];
+        let w = Weights {
+            price: 50,
+            attributes: [20, 10, 10, 10],
+        };
+        // price 60 of max 100: 400,000 × 50 = 20,000,000
+        // green 5,000 bps: 500,000 × 20 = 10,000,000
+        // carbon 200 of 800, lower better: 750,000 × 10 = 7,500,000
+        // PUE 1.5: 500,000 × 10 = 5,000,000
+        // charity unproven: 0
+        let s = score(
+            &rules,
+            &w,
+            100,
+            60,
+            &[Some(5_000), Some(200), Some(1_500), None],
+        );
+        assert_eq!(s, 42_500_000);
+    }
+
+    #[test]
+    fn earlier_commit_breaks_ties() {
+        let leader = Leader {
+            bidder: AccountId::from([1; 32]),
+            seq: 3,
+            score: 10,
+            price_per_minute: 1,
+            provider_key: [0; 32],
+        };
+        assert!(beats(11, 9, Some(&leader)));
+        assert!(beats(10, 2, Some(&leader)));
+        assert!(!beats(10, 4, Some(&leader)));
+        assert!(!beats(9, 0, Some(&leader)));
+        assert!(beats(0, 0, None));
+    }
+
+    #[test]
+    fn deposits_cover_the_whole_duration_or_min_cost() {
+        assert_eq!(trade_deposit(10, 60, 100), Some(600));
+        assert_eq!(trade_deposit(1, 60, 100), Some(100));
+        assert_eq!(trade_deposit(u128::MAX, 2, 0), None);
+    }
+
+    #[test]
+    fn commitments_bind_contract_auction_bidder_bid_and_salt() {
+        let bid = Bid {
+            price_per_minute: 5,
+            attributes: [Some(1), None, None, None],
+            provider_key: [7; 32],
+        };
+        let c = AccountId::from([1; 32]);
+        let b = AccountId::from([2; 32]);
+        let base = bid_preimage(&c, 0, &b, &bid, &[0; 32]);
+        assert_ne!(
+            base,
+            bid_preimage(&AccountId::from([9; 32]), 0, &b, &bid, &[0; 32])
+        );
+        assert_ne!(base, bid_preimage(&c, 1, &b, &bid, &[0; 32]));
+        assert_ne!(base, bid_preimage(&c, 0, &c, &bid, &[0; 32]));
+        assert_ne!(base, bid_preimage(&c, 0, &b, &bid, &[1; 32]));
+        let mut other = bid.clone();
+        other.attributes[0] = Some(2);
+        assert_ne!(base, bid_preimage(&c, 0, &b, &other, &[0; 32]));
+    }
+}
