@@ -1,11 +1,15 @@
 //! The main job: the whole trade flow on the embedded chain, with a provider and a consumer
 //! controller talking over loopback TCP.
 //!
-//! 1. Deploy and wire the suite (did_registry → vc_templates → trade_escrow) on an in-process
-//!    pallet-contracts runtime with the release bundles; the authority registers DIDs for a
-//!    provider and a consumer and grants their KYC roles.
-//! 2. The provider signs an offer; the consumer opens the channel with a deposit (the escrow
-//!    checks both roles and anchors the trade-start credential).
+//! 1. Deploy and wire the suite (did_registry → vc_templates → trade_escrow →
+//!    incentive_auction) on an in-process pallet-contracts runtime with the release bundles;
+//!    the authority registers DIDs for a provider and a consumer, grants their KYC roles and
+//!    sets the auction's parameter model.
+//! 2. The consumer posts an auction request with its deposit; two providers commit sealed
+//!    bids — a cheaper one, and the demo's provider with an energy certificate the authority
+//!    issued — and reveal them; the certified bid scores higher and finalize opens its channel
+//!    in the escrow (which anchors the trade-start credential) and refunds the consumer the
+//!    unused part of the deposit.
 //! 3. The two controllers bill `minutes` simulated minutes: tick → signed state → stored →
 //!    acknowledged; the provider checkpoints on its policy; then they close cooperatively.
 //! 4. A second, short trade shows the watchtower: the consumer tries to close with a stale
@@ -19,7 +23,8 @@ use crate::session::{self, CheckpointPolicy, Clock, Watched};
 use crate::store::Store;
 use crate::wire::Conn;
 use cgrid_e2e::ink_account;
-use cgrid_shared::{Balance, TradeTerms};
+use cgrid_e2e::market::BID_BOND;
+use cgrid_shared::{trade_deposit, Balance, Bid, ChannelId, TradeTerms};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use tokio::net::{TcpListener, TcpStream};
@@ -122,6 +127,142 @@ pub fn open_trade(
         record_for(&terms, id, deposit, escrow, Side::Provider),
         record_for(&terms, id, deposit, escrow, Side::Consumer),
     ))
+}
+
+/// Opens a trade of `minutes` minutes (+10 minutes' slack) through the incentive auction:
+/// the consumer's request (maximum price twice the configured one), a sealed bid by a cheaper
+/// uncertified rival and one by the demo's provider at the configured price with its energy
+/// certificate, reveals, finalize. Returns both sides' records (provider, consumer) and a
+/// report of the auction.
+pub fn open_through_auction(
+    chain: &EmbeddedChain,
+    config: &DemoConfig,
+    minutes: u64,
+) -> Result<(ChannelRecord, ChannelRecord, String), String> {
+    use sp_core::Pair as _;
+    let mut out = String::new();
+    let mut market = chain.market();
+    let log = |by: &'static str, message: &'static str, weight| {
+        chain
+            .sent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(crate::chain::Sent {
+                by,
+                message,
+                weight,
+            });
+    };
+    let duration = u32::try_from(minutes + 10).map_err(|_| "the trade is too long")?;
+    let max_price = config.price_per_minute.saturating_mul(2);
+    let request = market.auction_request(
+        max_price,
+        duration,
+        config.min_cost,
+        10 * MINUTE,
+        10 * MINUTE,
+    );
+    let held = trade_deposit(max_price, duration, config.min_cost).ok_or("deposit overflows")?;
+    let consumer = market.consumer.clone();
+    let called = market.auction_tx::<u64>(&consumer, "create_auction", request, held)?;
+    let auction = called.value.map_err(|e| format!("create_auction: {e:?}"))?;
+    log("consumer", "create_auction", called.weight);
+
+    let provider = market.provider.clone();
+    let provider_did = market.provider_did;
+    let (rival, _) = market.add_provider(1)?;
+    let figures = [8_000, 120, 1_250, 200];
+    let (_, proofs) = market.certify(provider_did, figures, 1)?;
+    let green = Bid {
+        price_per_minute: config.price_per_minute,
+        attributes: figures.map(Some),
+        provider_key: market.provider_key.public().0,
+    };
+    let cheap = Bid {
+        price_per_minute: config.price_per_minute.saturating_sub(1).max(1),
+        attributes: [None; 4],
+        provider_key: [0x77; 32],
+    };
+    let bids = [
+        ("provider", &provider, &green, 1u8),
+        ("rival", &rival, &cheap, 2u8),
+    ];
+    for (by, who, bid, salt) in bids {
+        let hash = market.bid_hash(auction, who, bid, &[salt; 32]);
+        let called = market.auction_tx::<u32>(who, "commit", (auction, hash), BID_BOND)?;
+        called.value.map_err(|e| format!("commit: {e:?}"))?;
+        log(by, "commit", called.weight);
+    }
+    let now = market.chain.time();
+    market.chain.set_time(now + 10 * MINUTE);
+    let _ = writeln!(
+        out,
+        "
+auction {auction}: {duration} minutes at up to {max_price} per minute; consumer deposit {held}"
+    );
+    for (by, who, bid, salt) in bids {
+        let proofs = if by == "provider" {
+            proofs.clone().map(Some)
+        } else {
+            Default::default()
+        };
+        let called = market.auction_tx::<incentive_auction::RevealOutcome>(
+            who,
+            "reveal",
+            (auction, bid, [salt; 32], proofs),
+            0,
+        )?;
+        let outcome = called.value.map_err(|e| format!("reveal: {e:?}"))?;
+        log(by, "reveal", called.weight);
+        let proven = bid
+            .attributes
+            .iter()
+            .zip(outcome.flaws)
+            .filter(|(value, flaw)| value.is_some() && flaw.is_none())
+            .count();
+        let _ = writeln!(
+            out,
+            "  {by:<8} bid {} per minute, {} attributes proven by credential: score {}",
+            bid.price_per_minute, proven, outcome.score
+        );
+    }
+    market.chain.set_time(now + 20 * MINUTE);
+    let called = market.auction_tx::<Option<ChannelId>>(&consumer, "finalize", auction, 0)?;
+    let channel = called
+        .value
+        .map_err(|e| format!("finalize: {e:?}"))?
+        .ok_or("the auction opened no trade")?;
+    log("consumer", "finalize", called.weight);
+    let ch = market
+        .channel(&channel)
+        .ok_or("the escrow has no channel for the auction's trade")?;
+    if ch.provider != ink_account(&provider) {
+        return Err("the certified provider did not win".into());
+    }
+    let _ = writeln!(
+        out,
+        "  the certified provider wins at {} per minute; finalize opened its channel with deposit {} and refunded {}",
+        ch.price_per_minute,
+        ch.deposit,
+        held - ch.deposit
+    );
+    let terms = Terms {
+        channel,
+        escrow: ink_account(&market.escrow),
+        price_per_minute: ch.price_per_minute,
+        min_cost: ch.min_cost,
+        deposit: ch.deposit,
+        consumer_key: ch.consumer_key,
+        provider_key: ch.provider_key,
+        expires_at: ch.expires_at,
+        challenge_period: ch.challenge_period,
+    };
+    let open = |side| {
+        let mut record = ChannelRecord::new(terms.clone(), side);
+        record.phase = Phase::Open;
+        record
+    };
+    Ok((open(Side::Provider), open(Side::Consumer), out))
 }
 
 /// Runs the billing of `minutes` minutes between the two controllers over loopback TCP.
@@ -232,7 +373,7 @@ pub async fn run(config: DemoConfig) -> Result<DemoReport, String> {
         for (name, weight) in &market.deployments {
             let _ = writeln!(
                 out,
-                "  deployed {name:<13} ref_time {:>13}  proof_size {:>7}",
+                "  deployed {name:<17} ref_time {:>13}  proof_size {:>7}",
                 weight.ref_time(),
                 weight.proof_size()
             );
@@ -247,8 +388,10 @@ pub async fn run(config: DemoConfig) -> Result<DemoReport, String> {
         );
     }
 
-    // The trade.
-    let (provider_record, consumer_record) = open_trade(&chain, &config, config.minutes, 1)?;
+    // The trade, through the auction.
+    let (provider_record, consumer_record, auction_report) =
+        open_through_auction(&chain, &config, config.minutes)?;
+    out.push_str(&auction_report);
     let id = provider_record.id();
     let deposit = provider_record.terms.deposit;
     let _ = writeln!(
@@ -309,7 +452,8 @@ pub async fn run(config: DemoConfig) -> Result<DemoReport, String> {
         }
     }
     let calls = sent.len();
-    // Settling every minute on chain: the same open and close plus one checkpoint per minute.
+    // Settling every minute on chain: the same opening (auction) and close plus one checkpoint
+    // per minute.
     let per_checkpoint =
         checkpoint_weight.ok_or("no checkpoint was made; lower --checkpoint-every")?;
     let open_close: cgrid_e2e::Weight = sent

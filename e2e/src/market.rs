@@ -4,12 +4,19 @@
 //!
 //! Deployment order and wiring (the same as `scripts/deploy.sh` will do on a node):
 //! did_registry (root = deployer) → vc_templates(did_registry) → trade_escrow(did_registry,
-//! vc_templates) → `vc_templates.set_system_issuer(trade_escrow, true)`.
+//! vc_templates) → `vc_templates.set_system_issuer(trade_escrow, true)` →
+//! incentive_auction(did_registry, vc_templates, trade_escrow) →
+//! `trade_escrow.set_broker(incentive_auction, true)` → the root authority creates its DID,
+//! publishes the energy-certificate template and sets the auction's parameter model (the root
+//! DID is the model's attestor).
 
 use crate::{account, call_data, ink_account, release_wasm, sign, AccountId32, Called, Chain};
 use cgrid_shared::{
-    close_preimage, offer_preimage, state_preimage, Balance, Channel, ChannelId, DidCreation,
-    DidId, Encryption, Role, TradeTerms,
+    bid_preimage, claim_leaf_preimage, claims_root_preimage, close_preimage, offer_preimage,
+    state_preimage, AnchorRequest, AttributeRule, AuctionRequest, Balance, Bid, Channel, ChannelId,
+    ClaimProof, ClaimValue, CptId, CptProperty, CptTemplate, DidCreation, DidId, DidSignature,
+    Encryption, ParameterModel, PropertyType, Publisher, Role, TradeTerms, WeightRange, Weights,
+    ATTRIBUTES, ATTRIBUTE_NAMES,
 };
 use ink_sandbox::Weight;
 use scale::{Decode, Encode};
@@ -19,14 +26,25 @@ use sp_core::{sr25519, Pair};
 pub const YEAR_MS: u64 = 365 * 24 * 3_600_000;
 
 type EscrowResult<T> = Result<T, trade_escrow::Error>;
+type AuctionResult<T> = Result<T, incentive_auction::Error>;
+
+/// The id the fixtures publish the energy-certificate template under (authority range).
+pub const ENERGY_CPT: CptId = 1_000;
+/// The auction's bid bond in the fixtures' model.
+pub const BID_BOND: Balance = 1_000;
 
 pub struct Market {
     pub chain: Chain,
     pub dids: AccountId32,
     pub vcs: AccountId32,
     pub escrow: AccountId32,
+    pub auction: AccountId32,
     /// Deployer and root authority.
     pub root: AccountId32,
+    /// The root authority's DID: the attestor of energy certificates.
+    pub root_did: DidId,
+    /// Receives forfeited bid bonds.
+    pub treasury: AccountId32,
     /// The provider's account is its sr25519 account key (it signs offers with it).
     pub provider_account_key: sr25519::Pair,
     pub provider: AccountId32,
@@ -74,6 +92,9 @@ impl Market {
         let mut market = Market {
             chain,
             escrow: vcs.clone(),
+            auction: vcs.clone(),
+            root_did: [0; 32],
+            treasury: account([0x7E; 32]),
             dids,
             vcs,
             root,
@@ -96,7 +117,224 @@ impl Market {
         market.consumer_did = market.create_did(&consumer)?;
         market.grant(market.provider_did, Role::Provider, t0 + YEAR_MS)?;
         market.grant(market.consumer_did, Role::Consumer, t0 + YEAR_MS)?;
+        market.deploy_auction_suite()?;
         Ok(market)
+    }
+
+    /// Deploys the auction, makes it the escrow's broker, publishes the energy-certificate
+    /// template and sets the fixtures' parameter model.
+    fn deploy_auction_suite(&mut self) -> Result<(), String> {
+        let (auction, w) = self.deploy_auction(b"")?;
+        self.deployments.push(("incentive_auction", w));
+        self.auction = auction.clone();
+        let (root, escrow) = (self.root.clone(), self.escrow.clone());
+        self.chain
+            .call::<EscrowResult<()>>(
+                &escrow,
+                &root,
+                call_data("set_broker", (ink_account(&auction), true)),
+            )?
+            .value
+            .map_err(|e| format!("set_broker: {e:?}"))?;
+        self.root_did = self.create_did(&root)?;
+        let vcs = self.vcs.clone();
+        let cpt = self
+            .chain
+            .call::<Result<CptId, vc_templates::Error>>(
+                &vcs,
+                &root,
+                call_data(
+                    "register_cpt",
+                    (
+                        Publisher::Authority(ink_account(&root)),
+                        energy_certificate_template(),
+                        Some(ENERGY_CPT),
+                        None::<CptId>,
+                    ),
+                ),
+            )?
+            .value
+            .map_err(|e| format!("register_cpt: {e:?}"))?;
+        assert_eq!(cpt, ENERGY_CPT);
+        let model = self.model();
+        self.auction_tx::<u32>(&root, "set_model", model, 0)?
+            .value
+            .map_err(|e| format!("set_model: {e:?}"))?;
+        Ok(())
+    }
+
+    /// Deploys an incentive auction wired to this suite (not yet a broker of the escrow).
+    pub fn deploy_auction(&mut self, salt: &[u8]) -> Result<(AccountId32, Weight), String> {
+        self.chain.deploy_weighed(
+            &release_wasm("incentive_auction")?,
+            call_data(
+                "new",
+                (
+                    ink_account(&self.dids),
+                    ink_account(&self.vcs),
+                    ink_account(&self.escrow),
+                ),
+            ),
+            &self.root,
+            salt,
+        )
+    }
+
+    /// The fixtures' parameter model: weights price 50, green 20, carbon 10, PUE 10,
+    /// charity 10 (each 0–100 for a consumer's own), bounds green 0–10,000 bps, carbon
+    /// 0–800 g/kWh (lower better), PUE 1.000–2.000 (lower better), charity 0–1,000 bps;
+    /// attested by the root DID's energy certificates.
+    pub fn model(&self) -> ParameterModel {
+        let rule = |i: usize, lo: u32, hi: u32, lower_is_better: bool| AttributeRule {
+            cpt: ENERGY_CPT,
+            claim: ATTRIBUTE_NAMES[i].into(),
+            lo,
+            hi,
+            lower_is_better,
+        };
+        ParameterModel {
+            default_weights: Weights {
+                price: 50,
+                attributes: [20, 10, 10, 10],
+            },
+            weight_limits: [WeightRange { min: 0, max: 100 }; ATTRIBUTES + 1],
+            attributes: [
+                rule(0, 0, 10_000, false),
+                rule(1, 0, 800, true),
+                rule(2, 1_000, 2_000, true),
+                rule(3, 0, 1_000, false),
+            ],
+            attestors: vec![self.root_did],
+            bid_bond: BID_BOND,
+            max_bids: 100_000,
+            treasury: ink_account(&self.treasury),
+        }
+    }
+
+    /// A funded provider account (seed `n`) with a DID and the Provider role.
+    pub fn add_provider(&mut self, n: u32) -> Result<(AccountId32, DidId), String> {
+        let mut seed = [0x50u8; 32];
+        seed[..4].copy_from_slice(&n.to_le_bytes());
+        let who = account(seed);
+        self.chain.fund(&who, Chain::TOKENS);
+        let did = self.create_did(&who)?;
+        let until = self.chain.time() + YEAR_MS;
+        self.grant(did, Role::Provider, until)?;
+        Ok((who, did))
+    }
+
+    /// The root authority certifies `values` (green share bps, carbon g/kWh, PUE × 1000,
+    /// charity bps) for `subject`; returns the credential id and a proof for each attribute.
+    pub fn certify(
+        &mut self,
+        subject: DidId,
+        values: [u32; ATTRIBUTES],
+        tag: u8,
+    ) -> Result<([u8; 32], [ClaimProof; ATTRIBUTES]), String> {
+        let id = sp_core::hashing::blake2_256(&(b"fixture-cert", subject, tag).encode());
+        let salts: [[u8; 32]; ATTRIBUTES] = core::array::from_fn(|i| {
+            sp_core::hashing::blake2_256(&(id, u8::try_from(i).unwrap_or(0)).encode())
+        });
+        let leaves: Vec<[u8; 32]> = (0..ATTRIBUTES)
+            .map(|i| {
+                sp_core::hashing::blake2_256(&claim_leaf_preimage(
+                    ATTRIBUTE_NAMES[i],
+                    &salts[i],
+                    &ClaimValue::Integer(i128::from(values[i])),
+                ))
+            })
+            .collect();
+        let request = AnchorRequest {
+            id,
+            cpt_id: ENERGY_CPT,
+            issuer: self.root_did,
+            subject,
+            claims_root: sp_core::hashing::blake2_256(&claims_root_preimage(&leaves)),
+            expires_at: None,
+            ciphertext_hash: None,
+            policy_id: None,
+        };
+        let (vcs, root) = (self.vcs.clone(), self.root.clone());
+        self.chain
+            .call::<Result<(), vc_templates::Error>>(
+                &vcs,
+                &root,
+                call_data("issue", (request, None::<(String, DidSignature)>)),
+            )?
+            .value
+            .map_err(|e| format!("issue: {e:?}"))?;
+        let proofs = core::array::from_fn(|i| ClaimProof {
+            credential: id,
+            leaves: leaves.clone(),
+            index: u32::try_from(i).unwrap_or(0),
+            salt: salts[i],
+        });
+        Ok((id, proofs))
+    }
+
+    /// A request from the fixtures' consumer: `minutes` at up to `max_price` per minute,
+    /// committing for `commit_ms` and revealing for `reveal_ms` from now.
+    pub fn auction_request(
+        &mut self,
+        max_price: Balance,
+        minutes: u32,
+        min_cost: Balance,
+        commit_ms: u64,
+        reveal_ms: u64,
+    ) -> AuctionRequest {
+        let now = self.chain.time();
+        AuctionRequest {
+            spec: "16 vCPU / 64 GiB / 1x A100".into(),
+            max_price_per_minute: max_price,
+            duration_minutes: minutes,
+            min_cost,
+            commit_deadline: now + commit_ms,
+            reveal_deadline: now + commit_ms + reveal_ms,
+            weights: None,
+            consumer_key: self.consumer_key.public().0,
+            checkin_cpt: 3,
+            encryption: Encryption::Plain,
+            challenge_period: 60_000,
+        }
+    }
+
+    /// The commitment hash of `bid` by `bidder` in `auction`.
+    pub fn bid_hash(
+        &self,
+        auction: u64,
+        bidder: &AccountId32,
+        bid: &Bid,
+        salt: &[u8; 32],
+    ) -> [u8; 32] {
+        sp_core::hashing::blake2_256(&bid_preimage(
+            &ink_account(&self.auction),
+            auction,
+            &ink_account(bidder),
+            bid,
+            salt,
+        ))
+    }
+
+    /// Calls an auction message returning `Result<T, Error>`, transferring `value`.
+    pub fn auction_tx<T: Decode>(
+        &mut self,
+        origin: &AccountId32,
+        message: &str,
+        args: impl Encode,
+        value: Balance,
+    ) -> Result<Called<AuctionResult<T>>, String> {
+        let auction = self.auction.clone();
+        self.chain
+            .call_payable(&auction, origin, call_data(message, args), value)
+    }
+
+    /// Reads an auction message.
+    pub fn auction_query<T: Decode>(&mut self, message: &str, args: impl Encode) -> T {
+        let (auction, root) = (self.auction.clone(), self.root.clone());
+        self.chain
+            .query::<T>(&auction, &root, call_data(message, args))
+            .unwrap_or_else(|e| panic!("{message}: {e}"))
+            .value
     }
 
     /// Deploys a trade escrow wired to this suite's registries and designates it a system
@@ -119,7 +357,7 @@ impl Market {
         Ok((escrow, weight))
     }
 
-    fn create_did(&mut self, who: &AccountId32) -> Result<DidId, String> {
+    pub fn create_did(&mut self, who: &AccountId32) -> Result<DidId, String> {
         let dids = self.dids.clone();
         self.chain
             .call::<Result<DidId, did_registry::Error>>(
@@ -256,5 +494,56 @@ impl Market {
     pub fn escrow_held(&mut self) -> Balance {
         let escrow = self.escrow.clone();
         self.chain.balance(&escrow) - self.escrow_base
+    }
+}
+
+/// The energy certificate the fixtures' root authority issues: every auction attribute as an
+/// integer claim, named as the parameter model expects.
+pub fn energy_certificate_template() -> CptTemplate {
+    let units = [
+        "share of green energy, basis points",
+        "carbon intensity, gCO2e per kWh",
+        "power usage effectiveness x 1000",
+        "revenue pledged to public welfare, basis points",
+    ];
+    CptTemplate {
+        title: "ComputeGrid energy certificate".into(),
+        description: "Audited energy and public-welfare figures of a compute provider".into(),
+        properties: ATTRIBUTE_NAMES
+            .iter()
+            .zip(units)
+            .map(|(name, unit)| CptProperty {
+                name: (*name).into(),
+                property_type: PropertyType::Integer,
+                description: unit.into(),
+                required: true,
+                allowed: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
+/// Tracks one account's expected balance: transfers plus the storage deposits of its calls.
+pub struct Ledger {
+    who: AccountId32,
+    expected: i128,
+}
+
+impl Ledger {
+    pub fn new(m: &mut Market, who: &AccountId32) -> Self {
+        Ledger {
+            who: who.clone(),
+            expected: i128::try_from(m.chain.balance(who)).expect("fits"),
+        }
+    }
+    pub fn paid_call<T>(&mut self, called: &Called<T>) {
+        self.expected -= called.storage_deposit;
+    }
+    pub fn moved(&mut self, amount: i128) {
+        self.expected += amount;
+    }
+    pub fn check(&self, m: &mut Market, context: &str) {
+        let actual = i128::try_from(m.chain.balance(&self.who)).expect("fits");
+        assert_eq!(actual, self.expected, "balance of {:?} {context}", self.who);
     }
 }

@@ -5,8 +5,8 @@
 //! Balance checks are exact: a party's balance moves by the escrow's transfers and by the
 //! storage deposits its own calls were charged (reported by the chain), nothing else.
 
-use cgrid_e2e::market::Market;
-use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Called};
+use cgrid_e2e::market::{Ledger, Market};
+use cgrid_e2e::{account, call_data, ink_account, release_wasm, Called};
 use cgrid_shared::{
     public_claims_root, settlement_claims, settlement_id_preimage, trade_start_claims, AnchorError,
     Balance, ChannelId, CloseKind, CredentialView, DidOperation, Issuer, Phase, Role,
@@ -20,31 +20,6 @@ const MINUTE: u64 = 60_000;
 const PRICE: Balance = 250;
 const MIN_COST: Balance = 1_000;
 const DEPOSIT: Balance = 100_000;
-
-/// Tracks one account's expected balance: transfers plus the storage deposits of its calls.
-struct Ledger {
-    who: AccountId32,
-    expected: i128,
-}
-
-impl Ledger {
-    fn new(m: &mut Market, who: &AccountId32) -> Self {
-        Ledger {
-            who: who.clone(),
-            expected: i128::try_from(m.chain.balance(who)).expect("fits"),
-        }
-    }
-    fn paid_call<T>(&mut self, called: &Called<T>) {
-        self.expected -= called.storage_deposit;
-    }
-    fn moved(&mut self, amount: i128) {
-        self.expected += amount;
-    }
-    fn check(&self, m: &mut Market, context: &str) {
-        let actual = i128::try_from(m.chain.balance(&self.who)).expect("fits");
-        assert_eq!(actual, self.expected, "balance of {:?} {context}", self.who);
-    }
-}
 
 fn market() -> Market {
     Market::deploy(T0).expect("the suite deploys (build the bundles first)")

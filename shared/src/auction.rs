@@ -163,6 +163,7 @@ pub struct Commitment {
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Leader {
     pub bidder: AccountId,
+    pub bidder_did: DidId,
     pub seq: u32,
     pub score: u128,
     pub price_per_minute: Balance,
@@ -193,6 +194,7 @@ pub enum AuctionPhase {
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Auction {
     pub consumer: AccountId,
+    pub consumer_did: DidId,
     pub request: AuctionRequest,
     pub model_version: u32,
     /// The weights in force (the consumer's or the model's defaults).
@@ -201,6 +203,8 @@ pub struct Auction {
     pub deposit: Balance,
     pub bid_bond: Balance,
     pub max_bids: u32,
+    /// Receives the bonds of bids never revealed (the model's treasury at creation).
+    pub treasury: AccountId,
     /// Bonds of committed, unrevealed bids.
     pub bonds_held: Balance,
     pub commits: u32,
@@ -370,6 +374,7 @@ mod tests {
     fn earlier_commit_breaks_ties() {
         let leader = Leader {
             bidder: AccountId::from([1; 32]),
+            bidder_did: [1; 32],
             seq: 3,
             score: 10,
             price_per_minute: 1,

@@ -17,7 +17,7 @@
 //! one deployment even when two chains host an escrow at the same address; the nonce binds it
 //! to one point of the channel's history.
 
-use crate::did::{DidId, Role, Timestamp};
+use crate::did::{DidId, Timestamp};
 use crate::vc::{
     claim_leaf_preimage, claims_root_preimage, AnchorError, ClaimValue, CptId, CredentialId,
 };
@@ -229,26 +229,28 @@ pub enum OpenRefusal {
     BadTerms,
     /// These terms already opened a channel.
     ChannelExists,
-    /// A party does not hold its role (or has no active DID).
-    MissingRole {
-        account: AccountId,
-        role: Role,
-    },
     /// The credential registry refused the trade-start credential.
     TradeCredential(AnchorError),
     /// The call to the credential registry failed.
     CredentialsUnavailable,
     Overflow,
+    /// Reported by the broker itself: the call to the escrow trapped or ran out of gas.
+    CallFailed,
 }
 
 /// The trade escrow as a broker sees it. Implemented by `trade_escrow`.
 #[ink::trait_definition]
 pub trait BrokeredEscrow {
     /// Opens a channel on `terms` with the transferred value as the deposit, on behalf of a
-    /// designated broker that vouches for both parties' consent. Returns the channel id
+    /// designated broker that vouches for both parties' consent and roles and names their DIDs
+    /// (`parties`: consumer's, provider's). Returns the channel id
     /// (blake2-256 of [`brokered_preimage`]).
     #[ink(message, payable)]
-    fn open_brokered(&mut self, terms: TradeTerms) -> Result<ChannelId, OpenRefusal>;
+    fn open_brokered(
+        &mut self,
+        terms: TradeTerms,
+        parties: (DidId, DidId),
+    ) -> Result<ChannelId, OpenRefusal>;
 }
 
 /// The preimage of a cumulative state the consumer's channel key signs.

@@ -15,7 +15,9 @@
 //! - **Consent.** A channel opens only on an offer signed by the provider's account key
 //!   (sr25519) naming this consumer, this escrow and this deployment; the consumer must hold the
 //!   Consumer role and the provider the Provider role (did_registry). An offer opens at most one
-//!   channel: the channel id is the hash of the offer.
+//!   channel: the channel id is the hash of the offer. A broker that an authority designated
+//!   (the auction) may open channels instead: it vouches for consent and roles (see
+//!   `BrokeredEscrow::open_brokered`).
 //! - **No replay.** A state signature is valid only for this escrow, this channel (whose id binds
 //!   the deployment) and its nonce; nonces must strictly increase; a per-minute state is never a
 //!   consent to a cooperative close (distinct domain tags).
@@ -189,8 +191,8 @@ mod trade_escrow {
     use cgrid_shared::{
         blake2, brokered_preimage, close_preimage, deployment_preimage, offer_preimage,
         public_claims_root, settlement_claims, settlement_id_preimage, state_preimage,
-        trade_start_claims, AnchorError, Channel, ChannelId, CloseKind, CredentialId, OpenRefusal,
-        Party, Phase, Role, Signature, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
+        trade_start_claims, AnchorError, Channel, ChannelId, CloseKind, CredentialId, DidId,
+        OpenRefusal, Party, Phase, Role, Signature, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
         TRADE_START_CPT, TRADE_START_FIELDS,
     };
     use ink::prelude::vec;
@@ -489,7 +491,21 @@ mod trade_escrow {
             if !sr25519_valid(&offer_signature, &id, terms.provider.as_ref()) {
                 return Err(Error::BadOfferSignature);
             }
-            self.open_channel(id, &terms, deposit, now, None)
+            let holders = Registry::at(self.did_registry).role_holders(vec![
+                (terms.consumer, Role::Consumer),
+                (terms.provider, Role::Provider),
+            ]);
+            let holder = |i: usize, account: AccountId, role: Role| {
+                holders
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .ok_or(Error::MissingRole { account, role })
+            };
+            let consumer_did = holder(0, terms.consumer, Role::Consumer)?;
+            let provider_did = holder(1, terms.provider, Role::Provider)?;
+            let parties = (consumer_did, provider_did);
+            self.open_channel(id, &terms, deposit, now, parties, None)
         }
 
         /// Adds the transferred value to an open channel's deposit and optionally moves its
@@ -944,30 +960,18 @@ mod trade_escrow {
             Ok(())
         }
 
-        /// Opens channel `id` on checked `terms`: both parties must hold their roles; anchors the
-        /// trade-start credential (id = channel id, subject = consumer DID).
+        /// Opens channel `id` on checked `terms` between parties whose roles were checked
+        /// (`dids`: consumer's, provider's); anchors the trade-start credential (id = channel
+        /// id, subject = consumer DID).
         fn open_channel(
             &mut self,
             id: ChannelId,
             terms: &TradeTerms,
             deposit: Balance,
             now: Timestamp,
+            (consumer_did, provider_did): (DidId, DidId),
             broker: Option<AccountId>,
         ) -> Result<ChannelId> {
-            let holders = Registry::at(self.did_registry).role_holders(vec![
-                (terms.consumer, Role::Consumer),
-                (terms.provider, Role::Provider),
-            ]);
-            let holder = |i: usize, account: AccountId, role: Role| {
-                holders
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .ok_or(Error::MissingRole { account, role })
-            };
-            let consumer_did = holder(0, terms.consumer, Role::Consumer)?;
-            let provider_did = holder(1, terms.provider, Role::Provider)?;
-
             let channel = Channel {
                 consumer: terms.consumer,
                 provider: terms.provider,
@@ -1071,17 +1075,20 @@ mod trade_escrow {
 
     impl cgrid_shared::BrokeredEscrow for TradeEscrow {
         /// Opens a channel on behalf of the calling broker (the auction), with the transferred
-        /// value as the deposit; the broker vouches for the provider's consent. The same checks
-        /// as `open` apply, except the offer signature. The channel id is the hash of
-        /// `brokered_preimage` (escrow, deployment, broker, terms).
+        /// value as the deposit. The broker vouches for the provider's consent and for both
+        /// parties' roles, and names their DIDs (`parties`: consumer's, provider's): the
+        /// offer signature and the role lookup of `open` are skipped, every other check
+        /// applies. The channel id is the hash of `brokered_preimage` (escrow, deployment,
+        /// broker, terms).
         ///
         /// Errors (as [`OpenRefusal`]): `NotBroker`, `BadTerms`, `ChannelExists`,
-        /// `MissingRole`, `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
+        /// `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
         /// Emits: `ChannelOpened` (with `broker`).
         #[ink(message, payable)]
         fn open_brokered(
             &mut self,
             terms: TradeTerms,
+            parties: (DidId, DidId),
         ) -> core::result::Result<ChannelId, OpenRefusal> {
             let broker = self.env().caller();
             if !self.brokers.contains(broker) {
@@ -1099,7 +1106,7 @@ mod trade_escrow {
             if self.channels.contains(id) {
                 return Err(OpenRefusal::ChannelExists);
             }
-            self.open_channel(id, &terms, deposit, now, Some(broker))
+            self.open_channel(id, &terms, deposit, now, parties, Some(broker))
                 .map_err(refusal)
         }
     }
@@ -1107,7 +1114,6 @@ mod trade_escrow {
     /// What a broker learns when an open is refused.
     fn refusal(error: Error) -> OpenRefusal {
         match error {
-            Error::MissingRole { account, role } => OpenRefusal::MissingRole { account, role },
             Error::TradeCredential(refused) => OpenRefusal::TradeCredential(refused),
             Error::CredentialsUnavailable => OpenRefusal::CredentialsUnavailable,
             Error::ChannelExists(_) => OpenRefusal::ChannelExists,

@@ -1065,7 +1065,9 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     // A refused open changes nothing (the chain reverts the transfer; here it is put back).
     let brokered = |fx: &mut Fx, caller: AccountId, terms: &TradeTerms| {
         let before = fx.snapshot(None);
-        let out = fx.payable(caller, DEPOSIT, |c| c.open_brokered(terms.clone()));
+        let out = fx.payable(caller, DEPOSIT, |c| {
+            c.open_brokered(terms.clone(), (CONSUMER_DID, PROVIDER_DID))
+        });
         if out.is_err() {
             assert_eq!(fx.snapshot(None), before, "state changed on {out:?}");
         }
@@ -1080,22 +1082,12 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     }
     as_caller(authority);
     fx.c.set_broker(broker, true).unwrap();
-    // Bad terms and a missing role are refused with the shared reason.
+    // Bad terms are refused with the shared reason.
     let mut bad = terms.clone();
     bad.price_per_minute = 0;
     assert_eq!(brokered(&mut fx, broker, &bad), Err(OpenRefusal::BadTerms));
-    mock::with(|w| w.holders.remove(&(fx.provider, Role::Provider)));
-    assert_eq!(
-        brokered(&mut fx, broker, &terms),
-        Err(OpenRefusal::MissingRole {
-            account: fx.provider,
-            role: Role::Provider
-        })
-    );
-    mock::with(|w| {
-        w.holders
-            .insert((fx.provider, Role::Provider), PROVIDER_DID)
-    });
+    // The broker vouches for the roles: the registry is not asked (the DIDs come from it).
+    mock::with(|w| w.holders.clear());
     let id = brokered(&mut fx, broker, &terms).expect("a broker opens");
     assert_eq!(
         id,
@@ -1116,13 +1108,29 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
         (ch.consumer, ch.provider, ch.deposit),
         (fx.consumer, fx.provider, DEPOSIT)
     );
+    assert_eq!(
+        (ch.consumer_did, ch.provider_did),
+        (CONSUMER_DID, PROVIDER_DID)
+    );
+    assert_eq!(
+        mock::with(|w| w.anchored.len()),
+        1,
+        "the trade-start credential"
+    );
     assert_eq!(fx.c.total_owed(), DEPOSIT);
     assert_eq!(
         brokered(&mut fx, broker, &terms),
         Err(OpenRefusal::ChannelExists)
     );
     assert_eq!(held(), DEPOSIT);
-    // The consumer's own signed offer for the same terms still opens its own channel.
+    // The consumer's own signed offer for the same terms still opens its own channel (the
+    // registry is asked again for that one).
+    mock::with(|w| {
+        w.holders
+            .insert((fx.consumer, Role::Consumer), CONSUMER_DID);
+        w.holders
+            .insert((fx.provider, Role::Provider), PROVIDER_DID);
+    });
     let own = fx.open();
     assert_ne!(own, id);
 }

@@ -1,0 +1,1258 @@
+//! # incentive_auction
+//!
+//! Sealed-bid auctions for compute that rank bids by price *and* by green-energy share, carbon
+//! intensity, power usage effectiveness (PUE) and a charity/public-welfare pledge, under a
+//! parameter model set by an authority. The winner's trade opens in `trade_escrow` as a payment
+//! channel at the winning price. Scoring and the commitment layout are in
+//! `cgrid_shared::auction`, shared with off-chain tools.
+//!
+//! ## What it guarantees
+//! - **Sealed bids.** A provider (Provider role) commits `blake2(bid, salt, bidder, auction)`
+//!   with the model's bid bond before the commit deadline and reveals between the commit and
+//!   the reveal deadline; a reveal that does not match its commitment is refused. One bid per
+//!   provider per auction; the consumer cannot bid in its own auction.
+//! - **Credential-backed attributes.** A non-price attribute counts only if the reveal proves
+//!   it with a credential that is valid now (active, unexpired, issuer DID active), of the
+//!   model's template for that attribute, about the bidder's DID, issued by one of the model's
+//!   attestor DIDs, whose committed claim (leaf + root) carries exactly the revealed value.
+//!   Otherwise it counts as worst. A reveal cites at most `MAX_PROOF_CREDENTIALS` distinct
+//!   credentials (one may prove several attributes; each is verified once). A price above the
+//!   request's maximum is refused.
+//! - **Roles.** The consumer's Consumer role is checked when the request is posted, a
+//!   provider's Provider role at commit; the auction vouches for both (and names their DIDs)
+//!   when it opens the trade through the escrow's broker interface, so the escrow does not look
+//!   them up again. A role revoked after those points does not stop the trade.
+//! - **Deterministic score**, fixed point: `Σ weightᵢ · normᵢ` (see `cgrid_shared::auction`);
+//!   equal scores go to the earlier commit. The running best is kept during reveal, so
+//!   finalizing costs the same for 10 bids as for 1,000; nothing iterates over bids, and the
+//!   number of bids is bounded only by the model's `max_bids`.
+//! - **Model versions.** Every model change is a new version and an event; an auction uses the
+//!   version in force when it was created.
+//! - **Money.** The consumer's deposit, `max(minCost, maxPrice × duration)`, is held from
+//!   creation. At finalize the winner's trade gets `max(minCost, price × duration)` as its
+//!   channel deposit and the consumer gets the rest back; with no winner, or if the escrow
+//!   refuses the trade, the consumer gets everything back. Bid bonds go back at reveal; bonds
+//!   of bids never revealed are forfeited to the model's treasury at finalize. A payout the
+//!   chain refuses is kept for its owner (`withdraw`), never lost. `total_held` equals what the
+//!   contract owes.
+//! - Cancel: the consumer, before any commit. Every failure returns a typed [`Error`] and
+//!   changes nothing; every change emits an event.
+//!
+//! State is written before any transfer or cross-contract call; ink!'s default call flags
+//! forbid reentry.
+
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub use self::incentive_auction::{
+    Error, IncentiveAuction, IncentiveAuctionRef, ModelFlaw, ProofFlaw, Result, RevealOutcome,
+};
+
+/// Shortest commit window and shortest reveal window, in milliseconds (one minute).
+pub const MIN_WINDOW: u64 = 60_000;
+/// Latest reveal deadline from an auction's creation, in milliseconds (30 days).
+pub const MAX_AUCTION_SPAN: u64 = 30 * 24 * 3_600_000;
+/// Longest trade, in minutes (365 days).
+pub const MAX_DURATION_MINUTES: u32 = 365 * 24 * 60;
+/// Most attestor DIDs in a model.
+pub const MAX_ATTESTORS: u32 = 16;
+/// Longest claim name of an attribute rule, in bytes.
+pub const MAX_CLAIM_NAME_LEN: u32 = 32;
+/// Most claim leaves in a proof (the credential registry's most template properties).
+pub const MAX_PROOF_LEAVES: u32 = 24;
+/// Most distinct credentials one reveal may cite (each costs a cross-contract `verify`; one
+/// credential may prove several attributes and is verified once). Keeps `reveal` ≤ 10 G
+/// ref_time.
+pub const MAX_PROOF_CREDENTIALS: u32 = 2;
+
+/// The registries and the escrow as this contract sees them: cross-contract calls through the
+/// shared traits on chain, a per-thread table in unit tests (ink!'s off-chain environment
+/// cannot call other contracts; the e2e tests run the real contracts).
+pub mod world {
+    use cgrid_shared::{
+        Balance, ChannelId, CredentialId, CredentialView, DidId, OpenRefusal, Role, TradeTerms,
+    };
+    use ink::prelude::vec::Vec;
+    use ink::primitives::AccountId;
+
+    /// Why the escrow did not open the trade: it refused (`Some`), or the call failed (`None`).
+    pub type OpenFailure = Option<OpenRefusal>;
+
+    #[cfg(not(test))]
+    pub struct Registry(
+        ink::contract_ref!(cgrid_shared::DidRegistry, ink::env::DefaultEnvironment),
+    );
+
+    #[cfg(not(test))]
+    impl Registry {
+        pub fn at(address: AccountId) -> Self {
+            Registry(address.into())
+        }
+        pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
+            use cgrid_shared::DidRegistry as _;
+            let holders: Vec<Option<DidId>> =
+                self.0.role_holders(ink::prelude::vec![(account, role)]);
+            holders.first().copied().flatten()
+        }
+        pub fn is_authority(&self, account: AccountId) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.is_authority(account)
+        }
+    }
+
+    #[cfg(not(test))]
+    pub struct Credentials(
+        ink::contract_ref!(
+            cgrid_shared::CredentialRegistry,
+            ink::env::DefaultEnvironment
+        ),
+    );
+
+    #[cfg(not(test))]
+    impl Credentials {
+        pub fn at(address: AccountId) -> Self {
+            Credentials(address.into())
+        }
+        pub fn verify(&self, id: CredentialId) -> Option<CredentialView> {
+            use cgrid_shared::CredentialRegistry as _;
+            self.0.verify(id)
+        }
+    }
+
+    #[cfg(not(test))]
+    pub struct Escrow(
+        ink::contract_ref!(cgrid_shared::BrokeredEscrow, ink::env::DefaultEnvironment),
+    );
+
+    #[cfg(not(test))]
+    impl Escrow {
+        pub fn at(address: AccountId) -> Self {
+            Escrow(address.into())
+        }
+        /// Opens the trade with `deposit` transferred; a trapped or refused call is reported,
+        /// not propagated (the transfer is reverted with it).
+        pub fn open(
+            &mut self,
+            terms: TradeTerms,
+            parties: (DidId, DidId),
+            deposit: Balance,
+        ) -> Result<ChannelId, OpenFailure> {
+            use cgrid_shared::BrokeredEscrow as _;
+            use ink::codegen::TraitCallBuilder as _;
+            match self
+                .0
+                .call_mut()
+                .open_brokered(terms, parties)
+                .transferred_value(deposit)
+                .try_invoke()
+            {
+                Ok(Ok(Ok(channel))) => Ok(channel),
+                Ok(Ok(Err(refused))) => Err(Some(refused)),
+                _ => Err(None),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub use mock::{Credentials, Escrow, Registry};
+
+    #[cfg(test)]
+    pub mod mock {
+        use super::*;
+        use ink::env::{test, DefaultEnvironment as Env};
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+
+        /// What the mock registries and escrow answer and record.
+        #[derive(Default)]
+        pub struct World {
+            pub holders: HashMap<(AccountId, Role), DidId>,
+            pub authorities: Vec<AccountId>,
+            pub credentials: HashMap<CredentialId, CredentialView>,
+            /// The escrow account (receives the deposits).
+            pub escrow: [u8; 32],
+            /// Trades opened: (terms, (consumer DID, provider DID), deposit).
+            pub opened: Vec<(TradeTerms, (DidId, DidId), Balance)>,
+            /// When set, the escrow refuses every open this way.
+            pub refuse: Option<OpenFailure>,
+        }
+
+        thread_local! {
+            pub static WORLD: RefCell<World> = RefCell::new(World::default());
+        }
+
+        pub fn with<R>(f: impl FnOnce(&mut World) -> R) -> R {
+            WORLD.with(|w| f(&mut w.borrow_mut()))
+        }
+
+        pub struct Registry;
+
+        impl Registry {
+            pub fn at(_address: AccountId) -> Self {
+                Registry
+            }
+            pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
+                with(|w| w.holders.get(&(account, role)).copied())
+            }
+            pub fn is_authority(&self, account: AccountId) -> bool {
+                with(|w| w.authorities.contains(&account))
+            }
+        }
+
+        pub struct Credentials;
+
+        impl Credentials {
+            pub fn at(_address: AccountId) -> Self {
+                Credentials
+            }
+            pub fn verify(&self, id: CredentialId) -> Option<CredentialView> {
+                with(|w| w.credentials.get(&id).cloned())
+            }
+        }
+
+        pub struct Escrow;
+
+        impl Escrow {
+            pub fn at(_address: AccountId) -> Self {
+                Escrow
+            }
+            /// Records the trade and moves the deposit from the auction to the escrow, as the
+            /// payable call would.
+            pub fn open(
+                &mut self,
+                terms: TradeTerms,
+                parties: (DidId, DidId),
+                deposit: Balance,
+            ) -> Result<ChannelId, OpenFailure> {
+                with(|w| {
+                    if let Some(failure) = w.refuse {
+                        return Err(failure);
+                    }
+                    let me = test::callee::<Env>();
+                    let mine = test::get_account_balance::<Env>(me).unwrap_or(0);
+                    let escrow = AccountId::from(w.escrow);
+                    let theirs = test::get_account_balance::<Env>(escrow).unwrap_or(0);
+                    test::set_account_balance::<Env>(me, mine - deposit);
+                    test::set_account_balance::<Env>(escrow, theirs + deposit);
+                    let channel = [u8::try_from(w.opened.len()).unwrap_or(0xFF); 32];
+                    w.opened.push((terms, parties, deposit));
+                    Ok(channel)
+                })
+            }
+        }
+    }
+}
+
+#[ink::contract]
+mod incentive_auction {
+    use crate::world::{Credentials, Escrow, OpenFailure, Registry};
+    use crate::{
+        MAX_ATTESTORS, MAX_AUCTION_SPAN, MAX_CLAIM_NAME_LEN, MAX_DURATION_MINUTES,
+        MAX_PROOF_CREDENTIALS, MAX_PROOF_LEAVES, MIN_WINDOW,
+    };
+    use cgrid_shared::{
+        auction_trade_nonce_preimage, beats, bid_preimage, blake2, claim_leaf_preimage,
+        claims_root_preimage, score, trade_deposit, Auction, AuctionPhase, AuctionRequest, Bid,
+        ChannelId, ClaimProof, ClaimValue, Commitment, CredentialId, CredentialView, DidId, Issuer,
+        Leader, OpenRefusal, ParameterModel, Role, TradeTerms, Weights, ATTRIBUTES,
+        MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN, MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
+    };
+    use ink::prelude::vec::Vec;
+    use ink::storage::Mapping;
+
+    // ------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------
+
+    #[ink(storage)]
+    pub struct IncentiveAuction {
+        did_registry: AccountId,
+        credentials: AccountId,
+        escrow: AccountId,
+        /// Every parameter model version (1, 2, …).
+        models: Mapping<u32, ParameterModel>,
+        /// The version in force; 0 until an authority sets the first model.
+        model_version: u32,
+        auctions: Mapping<u64, Auction>,
+        auction_count: u64,
+        commitments: Mapping<(u64, AccountId), Commitment>,
+        /// Payouts the chain refused to transfer, kept for their owners.
+        unclaimed: Mapping<AccountId, Balance>,
+        /// Σ deposits of open auctions + Σ bonds held + Σ unclaimed.
+        held: Balance,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------
+
+    /// An authority set a new parameter model version.
+    #[ink(event)]
+    pub struct ModelSet {
+        #[ink(topic)]
+        pub version: u32,
+        #[ink(topic)]
+        pub by: AccountId,
+    }
+
+    #[ink(event)]
+    pub struct AuctionCreated {
+        #[ink(topic)]
+        pub auction: u64,
+        #[ink(topic)]
+        pub consumer: AccountId,
+        pub model_version: u32,
+        pub weights: Weights,
+        pub deposit: Balance,
+        pub max_price_per_minute: Balance,
+        pub duration_minutes: u32,
+        pub commit_deadline: Timestamp,
+        pub reveal_deadline: Timestamp,
+    }
+
+    #[ink(event)]
+    pub struct BidCommitted {
+        #[ink(topic)]
+        pub auction: u64,
+        #[ink(topic)]
+        pub bidder: AccountId,
+        pub seq: u32,
+    }
+
+    /// A sealed bid was opened and scored; its bond went back to the bidder.
+    #[ink(event)]
+    pub struct BidRevealed {
+        #[ink(topic)]
+        pub auction: u64,
+        #[ink(topic)]
+        pub bidder: AccountId,
+        pub price_per_minute: Balance,
+        /// Which attributes a credential proved (the others counted as worst).
+        pub proven: [bool; ATTRIBUTES],
+        pub score: u128,
+        /// The bid now leads the auction.
+        pub leading: bool,
+    }
+
+    /// The auction ended. `channel` is the winner's trade in the escrow; `refusal` says why
+    /// the escrow did not open it (the consumer was then refunded in full).
+    #[ink(event)]
+    pub struct AuctionFinalized {
+        #[ink(topic)]
+        pub auction: u64,
+        #[ink(topic)]
+        pub winner: Option<AccountId>,
+        pub channel: Option<ChannelId>,
+        pub price_per_minute: Balance,
+        pub score: u128,
+        pub trade_deposit: Balance,
+        pub refunded: Balance,
+        pub forfeited: Balance,
+        pub refusal: Option<OpenRefusal>,
+    }
+
+    #[ink(event)]
+    pub struct AuctionCancelled {
+        #[ink(topic)]
+        pub auction: u64,
+        pub refunded: Balance,
+    }
+
+    /// The chain refused a payout; it waits in `unclaimed_of(account)`.
+    #[ink(event)]
+    pub struct PayoutDeferred {
+        #[ink(topic)]
+        pub account: AccountId,
+        pub amount: Balance,
+    }
+
+    #[ink(event)]
+    pub struct UnclaimedWithdrawn {
+        #[ink(topic)]
+        pub account: AccountId,
+        pub amount: Balance,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------
+
+    /// What is wrong with a parameter model (`attribute`: 0 = green share … 3 = charity;
+    /// `criterion`: 0 = price, then the attributes).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum ModelFlaw {
+        /// A weight limit has `min > max` or `max > MAX_WEIGHT`.
+        WeightLimits {
+            criterion: u8,
+        },
+        /// A default weight lies outside its limits.
+        DefaultWeight {
+            criterion: u8,
+        },
+        /// The default weights are all zero.
+        ZeroWeights,
+        /// Normalisation bounds need `lo < hi`.
+        Bounds {
+            attribute: u8,
+        },
+        /// The claim name is empty or longer than `MAX_CLAIM_NAME_LEN`.
+        ClaimName {
+            attribute: u8,
+        },
+        TooManyAttestors {
+            max: u32,
+        },
+        /// `max_bids` must be at least 1 and below `u32::MAX`.
+        MaxBids,
+    }
+
+    /// Why an attribute's proof did not count (the attribute then counts as worst).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum ProofFlaw {
+        /// The bid claims the attribute but brings no proof, or a proof but no value.
+        Missing,
+        UnknownCredential,
+        /// Revoked, suspended, expired, or its issuer DID is inactive.
+        NotValid,
+        WrongTemplate,
+        /// The credential is about another DID than the bidder's.
+        WrongSubject,
+        /// The issuer is not one of the model's attestors.
+        NotAttested,
+        TooManyLeaves,
+        /// The reveal cites more than `MAX_PROOF_CREDENTIALS` distinct credentials.
+        TooManyCredentials,
+        /// The leaf at `index` is not the revealed value's.
+        ValueMismatch,
+        /// The leaves do not hash to the anchored claims root.
+        RootMismatch,
+    }
+
+    /// What a reveal achieved.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct RevealOutcome {
+        pub score: u128,
+        /// Per attribute: `None` if it counted, else why not (`None` also when not offered).
+        pub flaws: [Option<ProofFlaw>; ATTRIBUTES],
+        pub leading: bool,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Error {
+        /// Only an authority of the DID registry may do this.
+        NotAuthority,
+        /// The account does not hold the role (or has no active DID).
+        MissingRole {
+            account: AccountId,
+            role: Role,
+        },
+        BadModel(ModelFlaw),
+        /// No parameter model has been set yet.
+        NoModel,
+        AuctionNotFound(u64),
+        /// Only the auction's consumer may do this.
+        NotConsumer,
+        /// The consumer cannot bid in its own auction.
+        OwnAuction,
+        /// The auction was cancelled or finalized.
+        NotOpen,
+        ZeroPrice,
+        BadDuration {
+            got: u32,
+            max: u32,
+        },
+        BadSpecLength {
+            len: u32,
+            max: u32,
+        },
+        BadChallengePeriod {
+            got: u64,
+            min: u64,
+            max: u64,
+        },
+        /// Needs `now + MIN_WINDOW ≤ commit_deadline`, `commit_deadline + MIN_WINDOW ≤
+        /// reveal_deadline ≤ now + MAX_AUCTION_SPAN`.
+        BadDeadlines {
+            now: Timestamp,
+            commit_deadline: Timestamp,
+            reveal_deadline: Timestamp,
+        },
+        /// The request's weights are all zero.
+        ZeroWeights,
+        /// A weight lies outside the model's limits (`criterion`: 0 = price, then attributes).
+        WeightOutOfLimits {
+            criterion: u8,
+            min: u32,
+            max: u32,
+            got: u32,
+        },
+        /// The transferred value must be exactly this.
+        WrongDeposit {
+            expected: Balance,
+            got: Balance,
+        },
+        WrongBond {
+            expected: Balance,
+            got: Balance,
+        },
+        CommitClosed {
+            deadline: Timestamp,
+            now: Timestamp,
+        },
+        RevealNotOpen {
+            from: Timestamp,
+            now: Timestamp,
+        },
+        RevealClosed {
+            deadline: Timestamp,
+            now: Timestamp,
+        },
+        /// Finalize opens at the reveal deadline.
+        RevealPending {
+            until: Timestamp,
+            now: Timestamp,
+        },
+        /// Cancel only before any commit.
+        HasBids {
+            commits: u32,
+        },
+        AlreadyCommitted,
+        TooManyBids {
+            max: u32,
+        },
+        NoCommitment,
+        AlreadyRevealed,
+        /// The bid and salt do not hash to the commitment.
+        BadReveal,
+        PriceAboveMax {
+            max: Balance,
+            got: Balance,
+        },
+        NothingToWithdraw,
+        TransferFailed,
+        Overflow,
+    }
+
+    pub type Result<T> = core::result::Result<T, Error>;
+
+    // ------------------------------------------------------------------------------------
+    // Constructors and messages
+    // ------------------------------------------------------------------------------------
+
+    impl IncentiveAuction {
+        /// Wires the auction to the DID registry, the credential registry and the escrow. An
+        /// authority must then designate it a broker in the escrow (`set_broker`) and set a
+        /// parameter model (`set_model`).
+        #[ink(constructor)]
+        pub fn new(did_registry: AccountId, credentials: AccountId, escrow: AccountId) -> Self {
+            Self {
+                did_registry,
+                credentials,
+                escrow,
+                models: Mapping::default(),
+                model_version: 0,
+                auctions: Mapping::default(),
+                auction_count: 0,
+                commitments: Mapping::default(),
+                unclaimed: Mapping::default(),
+                held: 0,
+            }
+        }
+
+        /// Sets a new parameter model version (authority only); auctions created from now on
+        /// use it. Returns the version.
+        ///
+        /// Errors: `NotAuthority`, `BadModel`, `Overflow`.
+        /// Emits: `ModelSet`.
+        #[ink(message)]
+        pub fn set_model(&mut self, model: ParameterModel) -> Result<u32> {
+            let by = self.env().caller();
+            if !Registry::at(self.did_registry).is_authority(by) {
+                return Err(Error::NotAuthority);
+            }
+            check_model(&model).map_err(Error::BadModel)?;
+            let version = self.model_version.checked_add(1).ok_or(Error::Overflow)?;
+            self.models.insert(version, &model);
+            self.model_version = version;
+            self.env().emit_event(ModelSet { version, by });
+            Ok(version)
+        }
+
+        /// Posts a request (Consumer role) with its deposit,
+        /// `max(minCost, maxPrice × duration)` exactly. Returns the auction id.
+        ///
+        /// Errors: `NoModel`, `MissingRole`, `ZeroPrice`, `BadDuration`, `BadSpecLength`,
+        /// `BadChallengePeriod`, `BadDeadlines`, `ZeroWeights`, `WeightOutOfLimits`,
+        /// `WrongDeposit`, `Overflow`.
+        /// Emits: `AuctionCreated`.
+        #[ink(message, payable)]
+        pub fn create_auction(&mut self, request: AuctionRequest) -> Result<u64> {
+            let consumer = self.env().caller();
+            let deposit = self.env().transferred_value();
+            let now = self.env().block_timestamp();
+            let model = self.current_model()?;
+            check_request(&request, now)?;
+            let weights = request.weights.unwrap_or(model.default_weights);
+            check_weights(&model, &weights)?;
+            let expected = trade_deposit(
+                request.max_price_per_minute,
+                request.duration_minutes,
+                request.min_cost,
+            )
+            .ok_or(Error::Overflow)?;
+            if deposit != expected {
+                return Err(Error::WrongDeposit {
+                    expected,
+                    got: deposit,
+                });
+            }
+            let consumer_did = Registry::at(self.did_registry)
+                .role_holder(consumer, Role::Consumer)
+                .ok_or(Error::MissingRole {
+                    account: consumer,
+                    role: Role::Consumer,
+                })?;
+            let id = self.auction_count;
+            self.auction_count = id.checked_add(1).ok_or(Error::Overflow)?;
+            self.held = self.held.checked_add(deposit).ok_or(Error::Overflow)?;
+            let auction = Auction {
+                consumer,
+                consumer_did,
+                treasury: model.treasury,
+                model_version: self.model_version,
+                weights,
+                deposit,
+                bid_bond: model.bid_bond,
+                max_bids: model.max_bids,
+                bonds_held: 0,
+                commits: 0,
+                reveals: 0,
+                best: None,
+                created_at: now,
+                phase: AuctionPhase::Open,
+                request,
+            };
+            self.auctions.insert(id, &auction);
+            self.env().emit_event(AuctionCreated {
+                auction: id,
+                consumer,
+                model_version: auction.model_version,
+                weights,
+                deposit,
+                max_price_per_minute: auction.request.max_price_per_minute,
+                duration_minutes: auction.request.duration_minutes,
+                commit_deadline: auction.request.commit_deadline,
+                reveal_deadline: auction.request.reveal_deadline,
+            });
+            Ok(id)
+        }
+
+        /// Cancels an auction that has no bids and refunds the consumer's deposit.
+        ///
+        /// Errors: `AuctionNotFound`, `NotConsumer`, `NotOpen`, `HasBids`, `Overflow`.
+        /// Emits: `AuctionCancelled`.
+        #[ink(message)]
+        pub fn cancel(&mut self, auction: u64) -> Result<()> {
+            let mut a = self.open_auction(auction)?;
+            if self.env().caller() != a.consumer {
+                return Err(Error::NotConsumer);
+            }
+            if a.commits > 0 {
+                return Err(Error::HasBids { commits: a.commits });
+            }
+            a.phase = AuctionPhase::Cancelled {
+                at: self.env().block_timestamp(),
+            };
+            self.held = self.held.checked_sub(a.deposit).ok_or(Error::Overflow)?;
+            self.auctions.insert(auction, &a);
+            self.pay(a.consumer, a.deposit)?;
+            self.env().emit_event(AuctionCancelled {
+                auction,
+                refunded: a.deposit,
+            });
+            Ok(())
+        }
+
+        /// Commits a sealed bid, `blake2(bid_preimage(..))`, with the auction's bid bond
+        /// (Provider role, before the commit deadline, once per provider). Returns the commit's
+        /// sequence number (the tie-break: lower wins).
+        ///
+        /// Errors: `AuctionNotFound`, `NotOpen`, `CommitClosed`, `OwnAuction`, `WrongBond`,
+        /// `AlreadyCommitted`, `TooManyBids`, `MissingRole`, `Overflow`.
+        /// Emits: `BidCommitted`.
+        #[ink(message, payable)]
+        pub fn commit(&mut self, auction: u64, hash: [u8; 32]) -> Result<u32> {
+            let bidder = self.env().caller();
+            let bond = self.env().transferred_value();
+            let now = self.env().block_timestamp();
+            let mut a = self.open_auction(auction)?;
+            if now >= a.request.commit_deadline {
+                return Err(Error::CommitClosed {
+                    deadline: a.request.commit_deadline,
+                    now,
+                });
+            }
+            if bidder == a.consumer {
+                return Err(Error::OwnAuction);
+            }
+            if bond != a.bid_bond {
+                return Err(Error::WrongBond {
+                    expected: a.bid_bond,
+                    got: bond,
+                });
+            }
+            if self.commitments.contains((auction, bidder)) {
+                return Err(Error::AlreadyCommitted);
+            }
+            if a.commits >= a.max_bids {
+                return Err(Error::TooManyBids { max: a.max_bids });
+            }
+            let bidder_did = Registry::at(self.did_registry)
+                .role_holder(bidder, Role::Provider)
+                .ok_or(Error::MissingRole {
+                    account: bidder,
+                    role: Role::Provider,
+                })?;
+            let seq = a.commits;
+            a.commits = seq.checked_add(1).ok_or(Error::Overflow)?;
+            a.bonds_held = a.bonds_held.checked_add(bond).ok_or(Error::Overflow)?;
+            self.held = self.held.checked_add(bond).ok_or(Error::Overflow)?;
+            self.auctions.insert(auction, &a);
+            self.commitments.insert(
+                (auction, bidder),
+                &Commitment {
+                    hash,
+                    seq,
+                    bidder_did,
+                    revealed: false,
+                },
+            );
+            self.env().emit_event(BidCommitted {
+                auction,
+                bidder,
+                seq,
+            });
+            Ok(seq)
+        }
+
+        /// Opens the caller's sealed bid between the commit and the reveal deadline, scores
+        /// it (attributes count only with a valid proof, see the crate docs), keeps it if it
+        /// leads, and returns the bond.
+        ///
+        /// Errors: `AuctionNotFound`, `NotOpen`, `RevealNotOpen`, `RevealClosed`,
+        /// `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `PriceAboveMax`,
+        /// `Overflow`.
+        /// Emits: `BidRevealed`, and `PayoutDeferred` if the bond cannot be transferred.
+        #[ink(message)]
+        pub fn reveal(
+            &mut self,
+            auction: u64,
+            bid: Bid,
+            salt: [u8; 32],
+            proofs: [Option<ClaimProof>; ATTRIBUTES],
+        ) -> Result<RevealOutcome> {
+            let bidder = self.env().caller();
+            let now = self.env().block_timestamp();
+            let mut a = self.open_auction(auction)?;
+            if now < a.request.commit_deadline {
+                return Err(Error::RevealNotOpen {
+                    from: a.request.commit_deadline,
+                    now,
+                });
+            }
+            if now >= a.request.reveal_deadline {
+                return Err(Error::RevealClosed {
+                    deadline: a.request.reveal_deadline,
+                    now,
+                });
+            }
+            let mut commitment = self
+                .commitments
+                .get((auction, bidder))
+                .ok_or(Error::NoCommitment)?;
+            if commitment.revealed {
+                return Err(Error::AlreadyRevealed);
+            }
+            let preimage = bid_preimage(&self.env().account_id(), auction, &bidder, &bid, &salt);
+            if blake2(&preimage) != commitment.hash {
+                return Err(Error::BadReveal);
+            }
+            if bid.price_per_minute == 0 {
+                return Err(Error::ZeroPrice);
+            }
+            if bid.price_per_minute > a.request.max_price_per_minute {
+                return Err(Error::PriceAboveMax {
+                    max: a.request.max_price_per_minute,
+                    got: bid.price_per_minute,
+                });
+            }
+            let model = self.models.get(a.model_version).ok_or(Error::NoModel)?;
+            let mut proven = [None; ATTRIBUTES];
+            let mut flaws = [None; ATTRIBUTES];
+            let mut verified = Vec::new();
+            for (i, (value, proof)) in bid.attributes.iter().zip(proofs.iter()).enumerate() {
+                match (value, proof) {
+                    (None, None) => {}
+                    (Some(value), Some(proof)) => {
+                        let did = commitment.bidder_did;
+                        match self.check_proof(&model, i, did, *value, proof, &mut verified) {
+                            Ok(()) => proven[i] = Some(*value),
+                            Err(flaw) => flaws[i] = Some(flaw),
+                        }
+                    }
+                    _ => flaws[i] = Some(ProofFlaw::Missing),
+                }
+            }
+            let bid_score = score(
+                &model.attributes,
+                &a.weights,
+                a.request.max_price_per_minute,
+                bid.price_per_minute,
+                &proven,
+            );
+            let leading = beats(bid_score, commitment.seq, a.best.as_ref());
+            if leading {
+                a.best = Some(Leader {
+                    bidder,
+                    bidder_did: commitment.bidder_did,
+                    seq: commitment.seq,
+                    score: bid_score,
+                    price_per_minute: bid.price_per_minute,
+                    provider_key: bid.provider_key,
+                });
+            }
+            commitment.revealed = true;
+            a.reveals = a.reveals.checked_add(1).ok_or(Error::Overflow)?;
+            a.bonds_held = a
+                .bonds_held
+                .checked_sub(a.bid_bond)
+                .ok_or(Error::Overflow)?;
+            self.held = self.held.checked_sub(a.bid_bond).ok_or(Error::Overflow)?;
+            self.commitments.insert((auction, bidder), &commitment);
+            self.auctions.insert(auction, &a);
+            self.pay(bidder, a.bid_bond)?;
+            self.env().emit_event(BidRevealed {
+                auction,
+                bidder,
+                price_per_minute: bid.price_per_minute,
+                proven: proven.map(|p| p.is_some()),
+                score: bid_score,
+                leading,
+            });
+            Ok(RevealOutcome {
+                score: bid_score,
+                flaws,
+                leading,
+            })
+        }
+
+        /// Ends the auction at or after the reveal deadline (anyone may call): opens the
+        /// leading bid's trade in the escrow with `max(minCost, price × duration)` as the
+        /// channel deposit and refunds the consumer the rest; refunds everything if nobody
+        /// revealed or the escrow refuses; forfeits unrevealed bonds to the model's treasury.
+        /// Its cost does not depend on the number of bids. Returns the trade's channel id.
+        ///
+        /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `Overflow`.
+        /// Emits: `AuctionFinalized`, and `PayoutDeferred` when a payout cannot be transferred.
+        #[ink(message)]
+        pub fn finalize(&mut self, auction: u64) -> Result<Option<ChannelId>> {
+            let now = self.env().block_timestamp();
+            let mut a = self.open_auction(auction)?;
+            if now < a.request.reveal_deadline {
+                return Err(Error::RevealPending {
+                    until: a.request.reveal_deadline,
+                    now,
+                });
+            }
+            let treasury = a.treasury;
+            let forfeited = a.bonds_held;
+            let released = a.deposit.checked_add(forfeited).ok_or(Error::Overflow)?;
+            self.held = self.held.checked_sub(released).ok_or(Error::Overflow)?;
+            a.bonds_held = 0;
+            let winner = a.best.as_ref().map(|l| l.bidder);
+            a.phase = AuctionPhase::Finalized {
+                winner,
+                channel: None,
+                at: now,
+            };
+            self.auctions.insert(auction, &a);
+
+            let (mut channel, mut refusal, mut trade_deposit_paid) = (None, None, 0);
+            let (mut price, mut best_score) = (0, 0);
+            if let Some(leader) = a.best.as_ref() {
+                (price, best_score) = (leader.price_per_minute, leader.score);
+                let deposit = trade_deposit(
+                    leader.price_per_minute,
+                    a.request.duration_minutes,
+                    a.request.min_cost,
+                )
+                .ok_or(Error::Overflow)?;
+                let terms = self.trade_terms(auction, &a, leader, now)?;
+                let parties = (a.consumer_did, leader.bidder_did);
+                match Escrow::at(self.escrow).open(terms, parties, deposit) {
+                    Ok(id) => {
+                        channel = Some(id);
+                        trade_deposit_paid = deposit;
+                    }
+                    Err(failure) => refusal = Some(refusal_of(failure)),
+                }
+            }
+            if channel.is_some() {
+                a.phase = AuctionPhase::Finalized {
+                    winner,
+                    channel,
+                    at: now,
+                };
+                self.auctions.insert(auction, &a);
+            }
+            let refunded = a
+                .deposit
+                .checked_sub(trade_deposit_paid)
+                .ok_or(Error::Overflow)?;
+            self.pay(a.consumer, refunded)?;
+            self.pay(treasury, forfeited)?;
+            self.env().emit_event(AuctionFinalized {
+                auction,
+                winner,
+                channel,
+                price_per_minute: price,
+                score: best_score,
+                trade_deposit: trade_deposit_paid,
+                refunded,
+                forfeited,
+                refusal,
+            });
+            Ok(channel)
+        }
+
+        /// Pays out what the chain refused to transfer earlier.
+        ///
+        /// Errors: `NothingToWithdraw`, `TransferFailed`.
+        /// Emits: `UnclaimedWithdrawn`.
+        #[ink(message)]
+        pub fn withdraw(&mut self) -> Result<Balance> {
+            let caller = self.env().caller();
+            let amount = self.unclaimed_of(caller);
+            if amount == 0 {
+                return Err(Error::NothingToWithdraw);
+            }
+            self.unclaimed.remove(caller);
+            self.held = self.held.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.env()
+                .transfer(caller, amount)
+                .map_err(|_| Error::TransferFailed)?;
+            self.env().emit_event(UnclaimedWithdrawn {
+                account: caller,
+                amount,
+            });
+            Ok(amount)
+        }
+
+        /// What a bid would score in `auction` if every given attribute were proven (for
+        /// bidders and UIs; the same rule `reveal` applies).
+        ///
+        /// Errors: `AuctionNotFound`, `NoModel`, `ZeroPrice`, `PriceAboveMax`.
+        #[ink(message)]
+        pub fn score_of(
+            &self,
+            auction: u64,
+            price_per_minute: Balance,
+            attributes: [Option<u32>; ATTRIBUTES],
+        ) -> Result<u128> {
+            let a = self
+                .auctions
+                .get(auction)
+                .ok_or(Error::AuctionNotFound(auction))?;
+            let model = self.models.get(a.model_version).ok_or(Error::NoModel)?;
+            if price_per_minute == 0 {
+                return Err(Error::ZeroPrice);
+            }
+            if price_per_minute > a.request.max_price_per_minute {
+                return Err(Error::PriceAboveMax {
+                    max: a.request.max_price_per_minute,
+                    got: price_per_minute,
+                });
+            }
+            Ok(score(
+                &model.attributes,
+                &a.weights,
+                a.request.max_price_per_minute,
+                price_per_minute,
+                &attributes,
+            ))
+        }
+
+        #[ink(message)]
+        pub fn auction(&self, auction: u64) -> Option<Auction> {
+            self.auctions.get(auction)
+        }
+
+        #[ink(message)]
+        pub fn commitment(&self, auction: u64, bidder: AccountId) -> Option<Commitment> {
+            self.commitments.get((auction, bidder))
+        }
+
+        /// Parameter model `version` (1, 2, …).
+        #[ink(message)]
+        pub fn model(&self, version: u32) -> Option<ParameterModel> {
+            self.models.get(version)
+        }
+
+        /// The version in force (0: none set yet).
+        #[ink(message)]
+        pub fn model_version(&self) -> u32 {
+            self.model_version
+        }
+
+        #[ink(message)]
+        pub fn auction_count(&self) -> u64 {
+            self.auction_count
+        }
+
+        /// What the contract owes: deposits of open auctions, bonds held, unclaimed payouts.
+        #[ink(message)]
+        pub fn total_held(&self) -> Balance {
+            self.held
+        }
+
+        #[ink(message)]
+        pub fn unclaimed_of(&self, account: AccountId) -> Balance {
+            self.unclaimed.get(account).unwrap_or(0)
+        }
+
+        /// The DID registry, the credential registry and the escrow this auction calls.
+        #[ink(message)]
+        pub fn wiring(&self) -> (AccountId, AccountId, AccountId) {
+            (self.did_registry, self.credentials, self.escrow)
+        }
+
+        // --------------------------------------------------------------------------------
+        // Private helpers
+        // --------------------------------------------------------------------------------
+
+        fn current_model(&self) -> Result<ParameterModel> {
+            self.models.get(self.model_version).ok_or(Error::NoModel)
+        }
+
+        fn open_auction(&self, auction: u64) -> Result<Auction> {
+            let a = self
+                .auctions
+                .get(auction)
+                .ok_or(Error::AuctionNotFound(auction))?;
+            match a.phase {
+                AuctionPhase::Open => Ok(a),
+                _ => Err(Error::NotOpen),
+            }
+        }
+
+        /// The one rule for a credential-backed attribute (see the crate docs). `verified`
+        /// keeps the registry's answers within this reveal, so that each credential is
+        /// verified once.
+        fn check_proof(
+            &self,
+            model: &ParameterModel,
+            attribute: usize,
+            bidder_did: DidId,
+            value: u32,
+            proof: &ClaimProof,
+            verified: &mut Vec<(CredentialId, Option<CredentialView>)>,
+        ) -> core::result::Result<(), ProofFlaw> {
+            let rule = model.attributes.get(attribute).ok_or(ProofFlaw::Missing)?;
+            if proof.leaves.len() > MAX_PROOF_LEAVES as usize {
+                return Err(ProofFlaw::TooManyLeaves);
+            }
+            let known = verified
+                .iter()
+                .find(|(id, _)| *id == proof.credential)
+                .map(|(_, view)| view.clone());
+            let view = match known {
+                Some(view) => view,
+                None => {
+                    if verified.len() >= MAX_PROOF_CREDENTIALS as usize {
+                        return Err(ProofFlaw::TooManyCredentials);
+                    }
+                    let view = Credentials::at(self.credentials).verify(proof.credential);
+                    verified.push((proof.credential, view.clone()));
+                    view
+                }
+            };
+            let view = view.ok_or(ProofFlaw::UnknownCredential)?;
+            if !view.valid {
+                return Err(ProofFlaw::NotValid);
+            }
+            let anchor = view.anchor;
+            if anchor.cpt_id != rule.cpt {
+                return Err(ProofFlaw::WrongTemplate);
+            }
+            if anchor.subject != bidder_did {
+                return Err(ProofFlaw::WrongSubject);
+            }
+            match anchor.issuer {
+                Issuer::Did(issuer) if model.attestors.contains(&issuer) => {}
+                _ => return Err(ProofFlaw::NotAttested),
+            }
+            let leaf = blake2(&claim_leaf_preimage(
+                &rule.claim,
+                &proof.salt,
+                &ClaimValue::Integer(i128::from(value)),
+            ));
+            let index = usize::try_from(proof.index).unwrap_or(usize::MAX);
+            if proof.leaves.get(index) != Some(&leaf) {
+                return Err(ProofFlaw::ValueMismatch);
+            }
+            if blake2(&claims_root_preimage(&proof.leaves)) != anchor.claims_root {
+                return Err(ProofFlaw::RootMismatch);
+            }
+            Ok(())
+        }
+
+        /// The winner's trade: the request's terms at the winning price, expiring `duration`
+        /// after now; the offer nonce is unique per auction.
+        fn trade_terms(
+            &self,
+            auction: u64,
+            a: &Auction,
+            leader: &Leader,
+            now: Timestamp,
+        ) -> Result<TradeTerms> {
+            let duration_ms = u64::from(a.request.duration_minutes)
+                .checked_mul(60_000)
+                .ok_or(Error::Overflow)?;
+            Ok(TradeTerms {
+                provider: leader.bidder,
+                consumer: a.consumer,
+                spec: a.request.spec.clone(),
+                price_per_minute: leader.price_per_minute,
+                min_cost: a.request.min_cost,
+                checkin_cpt: a.request.checkin_cpt,
+                encryption: a.request.encryption,
+                consumer_key: a.request.consumer_key,
+                provider_key: leader.provider_key,
+                challenge_period: a.request.challenge_period,
+                expires_at: now.checked_add(duration_ms).ok_or(Error::Overflow)?,
+                offer_nonce: blake2(&auction_trade_nonce_preimage(
+                    &self.env().account_id(),
+                    auction,
+                )),
+            })
+        }
+
+        /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.
+        fn pay(&mut self, to: AccountId, amount: Balance) -> Result<()> {
+            if amount == 0 || self.env().transfer(to, amount).is_ok() {
+                return Ok(());
+            }
+            let kept = self
+                .unclaimed_of(to)
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            self.unclaimed.insert(to, &kept);
+            self.held = self.held.checked_add(amount).ok_or(Error::Overflow)?;
+            self.env().emit_event(PayoutDeferred {
+                account: to,
+                amount,
+            });
+            Ok(())
+        }
+    }
+
+    fn refusal_of(failure: OpenFailure) -> OpenRefusal {
+        failure.unwrap_or(OpenRefusal::CallFailed)
+    }
+
+    fn check_model(model: &ParameterModel) -> core::result::Result<(), ModelFlaw> {
+        let defaults = model.default_weights.all();
+        for (i, (limit, default)) in model.weight_limits.iter().zip(defaults).enumerate() {
+            let criterion = u8::try_from(i).unwrap_or(u8::MAX);
+            if limit.min > limit.max || limit.max > MAX_WEIGHT {
+                return Err(ModelFlaw::WeightLimits { criterion });
+            }
+            if !(limit.min..=limit.max).contains(&default) {
+                return Err(ModelFlaw::DefaultWeight { criterion });
+            }
+        }
+        if defaults.iter().all(|w| *w == 0) {
+            return Err(ModelFlaw::ZeroWeights);
+        }
+        for (i, rule) in model.attributes.iter().enumerate() {
+            let attribute = u8::try_from(i).unwrap_or(u8::MAX);
+            if rule.lo >= rule.hi {
+                return Err(ModelFlaw::Bounds { attribute });
+            }
+            let len = u32::try_from(rule.claim.len()).unwrap_or(u32::MAX);
+            if len == 0 || len > MAX_CLAIM_NAME_LEN {
+                return Err(ModelFlaw::ClaimName { attribute });
+            }
+        }
+        if u32::try_from(model.attestors.len()).unwrap_or(u32::MAX) > MAX_ATTESTORS {
+            return Err(ModelFlaw::TooManyAttestors { max: MAX_ATTESTORS });
+        }
+        if model.max_bids == 0 || model.max_bids == u32::MAX {
+            return Err(ModelFlaw::MaxBids);
+        }
+        Ok(())
+    }
+
+    fn check_request(request: &AuctionRequest, now: Timestamp) -> Result<()> {
+        if request.max_price_per_minute == 0 {
+            return Err(Error::ZeroPrice);
+        }
+        if request.duration_minutes == 0 || request.duration_minutes > MAX_DURATION_MINUTES {
+            return Err(Error::BadDuration {
+                got: request.duration_minutes,
+                max: MAX_DURATION_MINUTES,
+            });
+        }
+        let len = u32::try_from(request.spec.len()).unwrap_or(u32::MAX);
+        if len == 0 || len > MAX_SPEC_LEN {
+            return Err(Error::BadSpecLength {
+                len,
+                max: MAX_SPEC_LEN,
+            });
+        }
+        if !(MIN_CHALLENGE_PERIOD..=MAX_CHALLENGE_PERIOD).contains(&request.challenge_period) {
+            return Err(Error::BadChallengePeriod {
+                got: request.challenge_period,
+                min: MIN_CHALLENGE_PERIOD,
+                max: MAX_CHALLENGE_PERIOD,
+            });
+        }
+        let (commit, reveal) = (request.commit_deadline, request.reveal_deadline);
+        let ok = commit >= now.saturating_add(MIN_WINDOW)
+            && reveal >= commit.saturating_add(MIN_WINDOW)
+            && reveal <= now.saturating_add(MAX_AUCTION_SPAN);
+        if !ok {
+            return Err(Error::BadDeadlines {
+                now,
+                commit_deadline: commit,
+                reveal_deadline: reveal,
+            });
+        }
+        Ok(())
+    }
+
+    /// The one rule for weights in force: each within the model's limits, not all zero.
+    fn check_weights(model: &ParameterModel, weights: &Weights) -> Result<()> {
+        let all = weights.all();
+        for (i, (limit, got)) in model.weight_limits.iter().zip(all).enumerate() {
+            if !(limit.min..=limit.max).contains(&got) {
+                return Err(Error::WeightOutOfLimits {
+                    criterion: u8::try_from(i).unwrap_or(u8::MAX),
+                    min: limit.min,
+                    max: limit.max,
+                    got,
+                });
+            }
+        }
+        if all.iter().all(|w| *w == 0) {
+            return Err(Error::ZeroWeights);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
