@@ -12,6 +12,6 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/com
 export CGRID_BUNDLES="${CGRID_BUNDLES:-$CARGO_TARGET_DIR/bundles}"
 export CARGO_CONTRACT_VERSION="5.0.3"
 # Every contract crate, in deployment order.
-CGRID_CONTRACTS=(did_registry vc_templates trade_escrow incentive_auction)
+CGRID_CONTRACTS=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_CONTRACTS
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

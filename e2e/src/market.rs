@@ -8,7 +8,8 @@
 //! incentive_auction(did_registry, vc_templates, trade_escrow) →
 //! `trade_escrow.set_broker(incentive_auction, true)` → the root authority creates its DID,
 //! publishes the energy-certificate template and sets the auction's parameter model (the root
-//! DID is the model's attestor).
+//! DID is the model's attestor) → mask_registry(did_registry) → three regulators get DIDs and
+//! the Regulator role and become the unmask committee (quorum 2, approvals live one day).
 
 use crate::{account, call_data, ink_account, release_wasm, sign, AccountId32, Called, Chain};
 use cgrid_shared::{
@@ -39,6 +40,9 @@ pub struct Market {
     pub vcs: AccountId32,
     pub escrow: AccountId32,
     pub auction: AccountId32,
+    pub masks: AccountId32,
+    /// The unmask committee: accounts holding the Regulator role.
+    pub regulators: Vec<AccountId32>,
     /// Deployer and root authority.
     pub root: AccountId32,
     /// The root authority's DID: the attestor of energy certificates.
@@ -93,6 +97,8 @@ impl Market {
             chain,
             escrow: vcs.clone(),
             auction: vcs.clone(),
+            masks: vcs.clone(),
+            regulators: Vec::new(),
             root_did: [0; 32],
             treasury: account([0x7E; 32]),
             dids,
@@ -118,7 +124,39 @@ impl Market {
         market.grant(market.provider_did, Role::Provider, t0 + YEAR_MS)?;
         market.grant(market.consumer_did, Role::Consumer, t0 + YEAR_MS)?;
         market.deploy_auction_suite()?;
+        market.deploy_mask_registry()?;
         Ok(market)
+    }
+
+    /// Deploys the mask registry; three regulators (DIDs, Regulator role for a year) form the
+    /// unmask committee with quorum 2 and one-day approvals.
+    fn deploy_mask_registry(&mut self) -> Result<(), String> {
+        let (masks, w) = self.chain.deploy_weighed(
+            &release_wasm("mask_registry")?,
+            call_data("new", ink_account(&self.dids)),
+            &self.root,
+            b"",
+        )?;
+        self.deployments.push(("mask_registry", w));
+        self.masks = masks.clone();
+        let until = self.chain.time() + YEAR_MS;
+        for n in 0..3u8 {
+            let who = account([0xB0 + n; 32]);
+            self.chain.fund(&who, Chain::TOKENS);
+            let did = self.create_did(&who)?;
+            self.grant(did, Role::Regulator, until)?;
+            self.regulators.push(who);
+        }
+        let committee: Vec<_> = self.regulators.iter().map(ink_account).collect();
+        let root = self.root.clone();
+        self.chain
+            .call::<Result<(), mask_registry::Error>>(
+                &masks,
+                &root,
+                call_data("set_committee", (committee, 2u8, 24 * 3_600_000u64)),
+            )?
+            .value
+            .map_err(|e| format!("set_committee: {e:?}"))
     }
 
     /// Deploys the auction, makes it the escrow's broker, publishes the energy-certificate

@@ -16,9 +16,11 @@
 pub mod auction;
 pub mod did;
 pub mod escrow;
+pub mod mask;
 pub mod vc;
 
 pub use auction::*;
 pub use did::*;
 pub use escrow::*;
+pub use mask::*;
 pub use vc::*;

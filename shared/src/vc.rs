@@ -166,6 +166,19 @@ pub struct CredentialAnchor {
     pub status_changed_at: Timestamp,
 }
 
+impl CredentialAnchor {
+    /// Whether the credential expired at `now`.
+    pub fn expired_at(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|t| now >= t)
+    }
+
+    /// Active (not suspended or revoked) and unexpired at `now`. `verify` also requires the
+    /// issuer DID to be active.
+    pub fn current_at(&self, now: Timestamp) -> bool {
+        self.status == CredentialStatus::Active && !self.expired_at(now)
+    }
+}
+
 /// What `verify` tells another contract or an off-chain verifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -210,6 +223,11 @@ pub trait CredentialRegistry {
     /// The anchor of credential `id` and whether it counts now; `None` if unknown.
     #[ink(message)]
     fn verify(&self, id: CredentialId) -> Option<CredentialView>;
+
+    /// The anchor of credential `id` alone (one storage read, no call to the DID registry:
+    /// cheaper than `verify` for callers that vet the issuer themselves); `None` if unknown.
+    #[ink(message)]
+    fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor>;
 
     /// Anchors a credential of a system template on behalf of the calling system issuer
     /// contract (the trade escrow, the auction); the caller computes the claims root. The

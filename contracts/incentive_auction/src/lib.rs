@@ -12,7 +12,8 @@
 //!   the reveal deadline; a reveal that does not match its commitment is refused. One bid per
 //!   provider per auction; the consumer cannot bid in its own auction.
 //! - **Credential-backed attributes.** A non-price attribute counts only if the reveal proves
-//!   it with a credential that is valid now (active, unexpired, issuer DID active), of the
+//!   it with a credential that is current (active — not suspended or revoked — and unexpired;
+//!   read with `CredentialRegistry::anchor_of`, one storage read), of the
 //!   model's template for that attribute, about the bidder's DID, issued by one of the model's
 //!   attestor DIDs, whose committed claim (leaf + root) carries exactly the revealed value.
 //!   Otherwise it counts as worst. A reveal cites at most `MAX_PROOF_CREDENTIALS` distinct
@@ -59,9 +60,8 @@ pub const MAX_ATTESTORS: u32 = 16;
 pub const MAX_CLAIM_NAME_LEN: u32 = 32;
 /// Most claim leaves in a proof (the credential registry's most template properties).
 pub const MAX_PROOF_LEAVES: u32 = 24;
-/// Most distinct credentials one reveal may cite (each costs a cross-contract `verify`; one
-/// credential may prove several attributes and is verified once). Keeps `reveal` ≤ 10 G
-/// ref_time.
+/// Most distinct credentials one reveal may cite (each costs a cross-contract call; one
+/// credential may prove several attributes and is read once). Keeps `reveal` ≤ 10 G ref_time.
 pub const MAX_PROOF_CREDENTIALS: u32 = 2;
 
 /// The registries and the escrow as this contract sees them: cross-contract calls through the
@@ -69,7 +69,7 @@ pub const MAX_PROOF_CREDENTIALS: u32 = 2;
 /// cannot call other contracts; the e2e tests run the real contracts).
 pub mod world {
     use cgrid_shared::{
-        Balance, ChannelId, CredentialId, CredentialView, DidId, OpenRefusal, Role, TradeTerms,
+        Balance, ChannelId, CredentialAnchor, CredentialId, DidId, OpenRefusal, Role, TradeTerms,
     };
     use ink::prelude::vec::Vec;
     use ink::primitives::AccountId;
@@ -112,9 +112,9 @@ pub mod world {
         pub fn at(address: AccountId) -> Self {
             Credentials(address.into())
         }
-        pub fn verify(&self, id: CredentialId) -> Option<CredentialView> {
+        pub fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
             use cgrid_shared::CredentialRegistry as _;
-            self.0.verify(id)
+            self.0.anchor_of(id)
         }
     }
 
@@ -167,7 +167,7 @@ pub mod world {
         pub struct World {
             pub holders: HashMap<(AccountId, Role), DidId>,
             pub authorities: Vec<AccountId>,
-            pub credentials: HashMap<CredentialId, CredentialView>,
+            pub credentials: HashMap<CredentialId, CredentialAnchor>,
             /// The escrow account (receives the deposits).
             pub escrow: [u8; 32],
             /// Trades opened: (terms, (consumer DID, provider DID), deposit).
@@ -204,7 +204,7 @@ pub mod world {
             pub fn at(_address: AccountId) -> Self {
                 Credentials
             }
-            pub fn verify(&self, id: CredentialId) -> Option<CredentialView> {
+            pub fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
                 with(|w| w.credentials.get(&id).cloned())
             }
         }
@@ -252,8 +252,8 @@ mod incentive_auction {
     use cgrid_shared::{
         auction_trade_nonce_preimage, beats, bid_preimage, blake2, claim_leaf_preimage,
         claims_root_preimage, score, trade_deposit, Auction, AuctionPhase, AuctionRequest, Bid,
-        ChannelId, ClaimProof, ClaimValue, Commitment, CredentialId, CredentialView, DidId, Issuer,
-        Leader, OpenRefusal, ParameterModel, Role, TradeTerms, Weights, ATTRIBUTES,
+        ChannelId, ClaimProof, ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId,
+        Issuer, Leader, OpenRefusal, ParameterModel, Role, TradeTerms, Weights, ATTRIBUTES,
         MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN, MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
     };
     use ink::prelude::vec::Vec;
@@ -413,7 +413,7 @@ mod incentive_auction {
         /// The bid claims the attribute but brings no proof, or a proof but no value.
         Missing,
         UnknownCredential,
-        /// Revoked, suspended, expired, or its issuer DID is inactive.
+        /// Revoked, suspended or expired.
         NotValid,
         WrongTemplate,
         /// The credential is about another DID than the bidder's.
@@ -1058,7 +1058,7 @@ mod incentive_auction {
             bidder_did: DidId,
             value: u32,
             proof: &ClaimProof,
-            verified: &mut Vec<(CredentialId, Option<CredentialView>)>,
+            verified: &mut Vec<(CredentialId, Option<CredentialAnchor>)>,
         ) -> core::result::Result<(), ProofFlaw> {
             let rule = model.attributes.get(attribute).ok_or(ProofFlaw::Missing)?;
             if proof.leaves.len() > MAX_PROOF_LEAVES as usize {
@@ -1074,16 +1074,15 @@ mod incentive_auction {
                     if verified.len() >= MAX_PROOF_CREDENTIALS as usize {
                         return Err(ProofFlaw::TooManyCredentials);
                     }
-                    let view = Credentials::at(self.credentials).verify(proof.credential);
+                    let view = Credentials::at(self.credentials).anchor_of(proof.credential);
                     verified.push((proof.credential, view.clone()));
                     view
                 }
             };
-            let view = view.ok_or(ProofFlaw::UnknownCredential)?;
-            if !view.valid {
+            let anchor = view.ok_or(ProofFlaw::UnknownCredential)?;
+            if !anchor.current_at(self.env().block_timestamp()) {
                 return Err(ProofFlaw::NotValid);
             }
-            let anchor = view.anchor;
             if anchor.cpt_id != rule.cpt {
                 return Err(ProofFlaw::WrongTemplate);
             }

@@ -11,8 +11,8 @@ use crate::{MAX_AUCTION_SPAN, MAX_DURATION_MINUTES, MIN_WINDOW};
 use cgrid_shared::{
     auction_trade_nonce_preimage, bid_preimage, blake2, claim_leaf_preimage, claims_root_preimage,
     AttributeRule, AuctionPhase, AuctionRequest, Balance, Bid, ClaimProof, ClaimValue,
-    CredentialAnchor, CredentialId, CredentialStatus, CredentialView, DidId, Encryption, Issuer,
-    OpenRefusal, ParameterModel, Role, WeightRange, Weights, ATTRIBUTES, MAX_SPEC_LEN,
+    CredentialAnchor, CredentialId, CredentialStatus, DidId, Encryption, Issuer, OpenRefusal,
+    ParameterModel, Role, WeightRange, Weights, ATTRIBUTES, MAX_SPEC_LEN,
 };
 use ink::env::{test, DefaultEnvironment as Env};
 use ink::primitives::AccountId;
@@ -302,21 +302,17 @@ fn credential(
     mock::with(|w| {
         w.credentials.insert(
             credential,
-            CredentialView {
-                anchor: CredentialAnchor {
-                    cpt_id: cpt,
-                    issuer: Issuer::Did(issuer),
-                    subject,
-                    claims_root: blake2(&claims_root_preimage(&leaves)),
-                    issued_at: T0,
-                    expires_at: None,
-                    ciphertext_hash: None,
-                    policy_id: None,
-                    status: CredentialStatus::Active,
-                    status_changed_at: T0,
-                },
-                valid: true,
-                expired: false,
+            CredentialAnchor {
+                cpt_id: cpt,
+                issuer: Issuer::Did(issuer),
+                subject,
+                claims_root: blake2(&claims_root_preimage(&leaves)),
+                issued_at: T0,
+                expires_at: None,
+                ciphertext_hash: None,
+                policy_id: None,
+                status: CredentialStatus::Active,
+                status_changed_at: T0,
             },
         )
     });
@@ -735,11 +731,22 @@ fn every_proof_flaw_counts_as_worst() {
     cases.push((unknown, ProofFlaw::UnknownCredential));
     let revoked = green_certificate(2, did, 5_000);
     mock::with(|w| {
-        let v = w.credentials.get_mut(&revoked.credential).unwrap();
-        v.valid = false;
-        v.anchor.status = CredentialStatus::Revoked;
+        w.credentials.get_mut(&revoked.credential).unwrap().status = CredentialStatus::Revoked;
     });
     cases.push((revoked, ProofFlaw::NotValid));
+    let suspended = green_certificate(8, did, 5_000);
+    mock::with(|w| {
+        w.credentials.get_mut(&suspended.credential).unwrap().status = CredentialStatus::Suspended;
+    });
+    cases.push((suspended, ProofFlaw::NotValid));
+    let expired = green_certificate(9, did, 5_000);
+    mock::with(|w| {
+        w.credentials
+            .get_mut(&expired.credential)
+            .unwrap()
+            .expires_at = Some(COMMIT_BY)
+    });
+    cases.push((expired, ProofFlaw::NotValid));
     cases.push((
         credential(3, GREEN_CPT + 1, did, ATTESTOR, &[("greenShare", 5_000)], 0),
         ProofFlaw::WrongTemplate,

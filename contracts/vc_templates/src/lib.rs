@@ -842,15 +842,14 @@ mod vc_templates {
         }
 
         fn view(&self, anchor: CredentialAnchor) -> CredentialView {
-            let expired = anchor
-                .expires_at
-                .is_some_and(|t| self.env().block_timestamp() >= t);
+            let now = self.env().block_timestamp();
+            let expired = anchor.expired_at(now);
             let issuer_ok = match anchor.issuer {
                 Issuer::Did(did) => Registry::at(self.did_registry).is_active(did),
                 Issuer::System(_) => true,
             };
             CredentialView {
-                valid: anchor.status == CredentialStatus::Active && !expired && issuer_ok,
+                valid: anchor.current_at(now) && issuer_ok,
                 expired,
                 anchor,
             }
@@ -861,6 +860,11 @@ mod vc_templates {
         #[ink(message)]
         fn verify(&self, id: CredentialId) -> Option<CredentialView> {
             self.credentials.get(id).map(|anchor| self.view(anchor))
+        }
+
+        #[ink(message)]
+        fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
+            self.credentials.get(id)
         }
 
         #[ink(message)]

@@ -867,6 +867,7 @@ fn main() {
     bench_vc_templates(&mut report);
     bench_trade_escrow(&mut report);
     bench_incentive_auction(&mut report);
+    bench_mask_registry(&mut report);
     write(&report, &out).expect("write results");
     let failed: Vec<_> = report.checks.iter().filter(|c| !c.ok).collect();
     let gating_failed = failed.iter().any(|c| c.gating);
@@ -1340,6 +1341,79 @@ fn bench_incentive_auction(report: &mut Report) {
     let size = wasm.len();
     report.report_only(
         format!("incentive_auction Wasm {size} bytes <= {MAX_WASM_BYTES} (reported, not gating)"),
+        size <= MAX_WASM_BYTES,
+    );
+}
+
+/// mask_registry: masking, approvals (below and at the quorum), and the two reads other
+/// contracts call — `is_masked` is what a masked-check adds to another contract's read (a
+/// cross-contract call costs about the same as this query, plus the call overhead).
+fn bench_mask_registry(report: &mut Report) {
+    use cgrid_e2e::market::Market;
+    use cgrid_shared::{Scope, Target};
+    type E<T> = Result<T, mask_registry::Error>;
+    const NAME: &str = "mask_registry";
+    let wasm = release_wasm(NAME).expect("release bundle");
+    report.sizes.push((NAME, wasm.len()));
+    let mut m = Market::deploy(1_700_000_000_000).expect("deploy the suite");
+    let (name, w) = m.deployments[4];
+    assert_eq!(name, NAME);
+    report.row(NAME, "new", "upload + instantiate", w);
+    let masks = m.masks.clone();
+    let [r0, r1, r2] = [0, 1, 2].map(|i| m.regulators[i].clone());
+    fn tx<T: Decode + std::fmt::Debug>(
+        m: &mut Market,
+        who: &AccountId32,
+        message: &str,
+        args: Vec<u8>,
+    ) -> Weight {
+        let mut data = cgrid_e2e::selector(message).to_vec();
+        data.extend(args);
+        let masks = m.masks.clone();
+        let called = m
+            .chain
+            .call::<E<T>>(&masks, who, data)
+            .unwrap_or_else(|e| panic!("{message}: {e}"));
+        assert!(!called.reverted, "{message} reverted: {:?}", called.value);
+        called.weight
+    }
+    let target = Target::Credential([0xC1; 32]);
+    let mask_args =
+        |scope: Scope| (&target, scope, false, 42u16, [0xEEu8; 32], [0xC0u8; 32]).encode();
+    let w = tx::<()>(&mut m, &r0, "mask", mask_args(Scope::Whole));
+    report.row(NAME, "mask", "whole record (role check)", w);
+    let w = tx::<bool>(&mut m, &r0, "approve_unmask", target.encode());
+    report.row(NAME, "approve_unmask", "1 of 2 (role check)", w);
+    let w = tx::<bool>(&mut m, &r1, "approve_unmask", target.encode());
+    report.row(NAME, "approve_unmask", "2 of 2: mask lifted", w);
+    let fields = Scope::Fields(vec!["claimsRoot".into(), "subject".into()]);
+    let w = tx::<()>(&mut m, &r2, "mask", mask_args(fields));
+    report.row(NAME, "mask", "2 named fields", w);
+    let root = m.root.clone();
+    for (case, t, expected) in [
+        ("masked", target.clone(), true),
+        ("not masked", Target::Did([1; 32]), false),
+    ] {
+        let q = m
+            .chain
+            .query::<bool>(&masks, &root, call_data("MaskRegistry::is_masked", &t))
+            .expect("query");
+        assert_eq!(q.value, expected);
+        report.row(NAME, "MaskRegistry::is_masked", case, q.weight);
+    }
+    let q = m
+        .chain
+        .query::<Option<cgrid_shared::Mask>>(
+            &masks,
+            &root,
+            call_data("MaskRegistry::mask_of", &target),
+        )
+        .expect("query");
+    assert!(q.value.is_some());
+    report.row(NAME, "MaskRegistry::mask_of", "masked", q.weight);
+    let size = wasm.len();
+    report.report_only(
+        format!("mask_registry Wasm {size} bytes <= {MAX_WASM_BYTES} (reported, not gating)"),
         size <= MAX_WASM_BYTES,
     );
 }

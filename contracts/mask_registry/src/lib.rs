@@ -1,0 +1,453 @@
+//! # mask_registry
+//!
+//! Regulatory shielding of on-chain records without tampering, as FISCO BCOS freezes by
+//! committee (a flag; content untouched) and Fabric purges private data but keeps its hash.
+//!
+//! ## What it guarantees
+//! - **Only regulators mask.** The caller must hold the Regulator role, unexpired (did_registry).
+//!   A mask names its target (DID, CPT, credential, trade, or any contract + key), its scope
+//!   (the whole record or named fields), whether the owner may still write, a reason code, the
+//!   hash of the off-chain evidence and the record's content hash at masking time.
+//! - **Masking never changes the target.** It is a flag kept here; the record stays where it is,
+//!   bit for bit. Read paths of the other contracts ask `MaskRegistry::is_masked` / `mask_of`.
+//! - **Unmasking needs m of n.** An authority configures the committee (n regulators, ≤ 16)
+//!   and the quorum m; each member (still holding the Regulator role) approves once; approvals
+//!   expire after the configured time-to-live; the m-th live approval lifts the mask.
+//! - **Audit trail.** Every mask, approval, unmask and committee change is an event with who,
+//!   when, what and the reason hash. Every failure returns a typed [`Error`] and changes
+//!   nothing.
+
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub use self::mask_registry::{Error, MaskRegistry, MaskRegistryRef, Result};
+
+/// Largest unmask committee.
+pub const MAX_COMMITTEE: u32 = 16;
+/// Most named fields in a scope.
+pub const MAX_SCOPE_FIELDS: u32 = 16;
+/// Longest field name, in bytes.
+pub const MAX_FIELD_LEN: u32 = 32;
+/// Shortest and longest life of an unmask approval, in milliseconds (1 minute, 30 days).
+pub const MIN_APPROVAL_TTL: u64 = 60_000;
+pub const MAX_APPROVAL_TTL: u64 = 30 * 24 * 3_600_000;
+
+/// The DID registry as this contract sees it: cross-contract calls on chain, a per-thread table
+/// in unit tests.
+pub mod world {
+    use cgrid_shared::{DidId, Role};
+    use ink::primitives::AccountId;
+
+    #[cfg(not(test))]
+    pub struct Registry(
+        ink::contract_ref!(cgrid_shared::DidRegistry, ink::env::DefaultEnvironment),
+    );
+
+    #[cfg(not(test))]
+    impl Registry {
+        pub fn at(address: AccountId) -> Self {
+            Registry(address.into())
+        }
+        pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
+            use cgrid_shared::DidRegistry as _;
+            let holders = self.0.role_holders(ink::prelude::vec![(account, role)]);
+            holders.first().copied().flatten()
+        }
+        pub fn is_authority(&self, account: AccountId) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.is_authority(account)
+        }
+    }
+
+    #[cfg(test)]
+    pub use mock::Registry;
+
+    #[cfg(test)]
+    pub mod mock {
+        use super::*;
+        use ink::env::DefaultEnvironment as Env;
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+
+        /// Role holders with the expiry of their role, and the authorities.
+        #[derive(Default)]
+        pub struct World {
+            pub holders: HashMap<(AccountId, Role), (DidId, u64)>,
+            pub authorities: Vec<AccountId>,
+        }
+
+        thread_local! {
+            pub static WORLD: RefCell<World> = RefCell::new(World::default());
+        }
+
+        pub fn with<R>(f: impl FnOnce(&mut World) -> R) -> R {
+            WORLD.with(|w| f(&mut w.borrow_mut()))
+        }
+
+        pub struct Registry;
+
+        impl Registry {
+            pub fn at(_address: AccountId) -> Self {
+                Registry
+            }
+            /// As did_registry: the DID if the role is held and not expired.
+            pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
+                let now = ink::env::block_timestamp::<Env>();
+                with(|w| {
+                    w.holders
+                        .get(&(account, role))
+                        .filter(|(_, expires)| now < *expires)
+                        .map(|(did, _)| *did)
+                })
+            }
+            pub fn is_authority(&self, account: AccountId) -> bool {
+                with(|w| w.authorities.contains(&account))
+            }
+        }
+    }
+}
+
+#[ink::contract]
+mod mask_registry {
+    use crate::world::Registry;
+    use crate::{
+        MAX_APPROVAL_TTL, MAX_COMMITTEE, MAX_FIELD_LEN, MAX_SCOPE_FIELDS, MIN_APPROVAL_TTL,
+    };
+    use cgrid_shared::{Mask, Role, Scope, Target};
+    use ink::prelude::vec::Vec;
+    use ink::storage::Mapping;
+
+    // ------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------
+
+    #[ink(storage)]
+    pub struct MaskRegistry {
+        did_registry: AccountId,
+        /// Current masks by `Target::key()`.
+        masks: Mapping<[u8; 32], Mask>,
+        /// Regulators whose approvals count towards an unmask.
+        committee: Vec<AccountId>,
+        /// Approvals needed to unmask (0 until an authority configures the committee).
+        quorum: u8,
+        /// How long an approval counts, in milliseconds.
+        approval_ttl: Timestamp,
+        /// Targets masked now.
+        masked: u64,
+        /// Masks ever applied (for the audit trail's numbering).
+        masks_applied: u64,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------
+
+    /// A regulator masked a record.
+    #[ink(event)]
+    pub struct Masked {
+        #[ink(topic)]
+        pub key: [u8; 32],
+        #[ink(topic)]
+        pub by: AccountId,
+        pub target: Target,
+        pub scope: Scope,
+        pub owner_may_write: bool,
+        pub reason_code: u16,
+        pub reason_hash: [u8; 32],
+        pub content_hash: [u8; 32],
+        pub at: Timestamp,
+    }
+
+    /// A committee member approved lifting a mask.
+    #[ink(event)]
+    pub struct UnmaskApproved {
+        #[ink(topic)]
+        pub key: [u8; 32],
+        #[ink(topic)]
+        pub by: AccountId,
+        pub live_approvals: u8,
+        pub quorum: u8,
+        pub at: Timestamp,
+    }
+
+    /// The quorum was reached: the mask is lifted.
+    #[ink(event)]
+    pub struct Unmasked {
+        #[ink(topic)]
+        pub key: [u8; 32],
+        pub target: Target,
+        pub approvers: Vec<AccountId>,
+        pub at: Timestamp,
+    }
+
+    /// An authority configured the unmask committee.
+    #[ink(event)]
+    pub struct CommitteeSet {
+        #[ink(topic)]
+        pub by: AccountId,
+        pub committee: Vec<AccountId>,
+        pub quorum: u8,
+        pub approval_ttl: Timestamp,
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum Error {
+        /// Only an authority of the DID registry may do this.
+        NotAuthority,
+        /// The caller does not hold the Regulator role (or it expired).
+        NotRegulator,
+        /// The caller is not on the unmask committee.
+        NotCommitteeMember,
+        /// No committee is configured yet.
+        NoCommittee,
+        /// Needs 1 ≤ quorum ≤ committee size ≤ `MAX_COMMITTEE`, members distinct.
+        BadCommittee {
+            size: u32,
+            quorum: u8,
+        },
+        BadApprovalTtl {
+            got: u64,
+            min: u64,
+            max: u64,
+        },
+        /// A field scope needs 1–`MAX_SCOPE_FIELDS` distinct names of 1–`MAX_FIELD_LEN` bytes.
+        BadScope,
+        AlreadyMasked,
+        NotMasked,
+        /// This member's approval is still live.
+        AlreadyApproved,
+        Overflow,
+    }
+
+    pub type Result<T> = core::result::Result<T, Error>;
+
+    // ------------------------------------------------------------------------------------
+    // Constructors and messages
+    // ------------------------------------------------------------------------------------
+
+    impl MaskRegistry {
+        /// Wires the registry to the DID registry. An authority then configures the unmask
+        /// committee (`set_committee`).
+        #[ink(constructor)]
+        pub fn new(did_registry: AccountId) -> Self {
+            Self {
+                did_registry,
+                masks: Mapping::default(),
+                committee: Vec::new(),
+                quorum: 0,
+                approval_ttl: 0,
+                masked: 0,
+                masks_applied: 0,
+            }
+        }
+
+        /// Sets the unmask committee, its quorum and how long an approval counts (authority
+        /// only). Pending approvals of members no longer on the committee stop counting.
+        ///
+        /// Errors: `NotAuthority`, `BadCommittee`, `BadApprovalTtl`.
+        /// Emits: `CommitteeSet`.
+        #[ink(message)]
+        pub fn set_committee(
+            &mut self,
+            committee: Vec<AccountId>,
+            quorum: u8,
+            approval_ttl: Timestamp,
+        ) -> Result<()> {
+            let by = self.env().caller();
+            if !Registry::at(self.did_registry).is_authority(by) {
+                return Err(Error::NotAuthority);
+            }
+            let size = u32::try_from(committee.len()).unwrap_or(u32::MAX);
+            let distinct = committee
+                .iter()
+                .enumerate()
+                .all(|(i, a)| !committee[..i].contains(a));
+            if quorum == 0 || u32::from(quorum) > size || size > MAX_COMMITTEE || !distinct {
+                return Err(Error::BadCommittee { size, quorum });
+            }
+            if !(MIN_APPROVAL_TTL..=MAX_APPROVAL_TTL).contains(&approval_ttl) {
+                return Err(Error::BadApprovalTtl {
+                    got: approval_ttl,
+                    min: MIN_APPROVAL_TTL,
+                    max: MAX_APPROVAL_TTL,
+                });
+            }
+            self.committee = committee.clone();
+            self.quorum = quorum;
+            self.approval_ttl = approval_ttl;
+            self.env().emit_event(CommitteeSet {
+                by,
+                committee,
+                quorum,
+                approval_ttl,
+            });
+            Ok(())
+        }
+
+        /// Masks `target` (Regulator role, unexpired). The target itself is not touched.
+        ///
+        /// Errors: `NotRegulator`, `BadScope`, `AlreadyMasked`, `Overflow`.
+        /// Emits: `Masked`.
+        #[ink(message)]
+        pub fn mask(
+            &mut self,
+            target: Target,
+            scope: Scope,
+            owner_may_write: bool,
+            reason_code: u16,
+            reason_hash: [u8; 32],
+            content_hash: [u8; 32],
+        ) -> Result<()> {
+            let by = self.env().caller();
+            let now = self.env().block_timestamp();
+            check_scope(&scope)?;
+            let key = target.key();
+            if self.masks.contains(key) {
+                return Err(Error::AlreadyMasked);
+            }
+            self.ensure_regulator(by)?;
+            self.masked = self.masked.checked_add(1).ok_or(Error::Overflow)?;
+            self.masks_applied = self.masks_applied.checked_add(1).ok_or(Error::Overflow)?;
+            self.masks.insert(
+                key,
+                &Mask {
+                    scope: scope.clone(),
+                    owner_may_write,
+                    reason_code,
+                    reason_hash,
+                    content_hash,
+                    by,
+                    since: now,
+                    approvals: Vec::new(),
+                },
+            );
+            self.env().emit_event(Masked {
+                key,
+                by,
+                target,
+                scope,
+                owner_may_write,
+                reason_code,
+                reason_hash,
+                content_hash,
+                at: now,
+            });
+            Ok(())
+        }
+
+        /// Approves lifting the mask on `target` (committee member holding the Regulator
+        /// role). Approvals older than the time-to-live are dropped first; the quorum-th live
+        /// approval lifts the mask. Returns whether the mask was lifted.
+        ///
+        /// Errors: `NoCommittee`, `NotCommitteeMember`, `NotRegulator`, `NotMasked`,
+        /// `AlreadyApproved`, `Overflow`.
+        /// Emits: `UnmaskApproved`, and `Unmasked` when the quorum is reached.
+        #[ink(message)]
+        pub fn approve_unmask(&mut self, target: Target) -> Result<bool> {
+            let by = self.env().caller();
+            let now = self.env().block_timestamp();
+            if self.quorum == 0 {
+                return Err(Error::NoCommittee);
+            }
+            if !self.committee.contains(&by) {
+                return Err(Error::NotCommitteeMember);
+            }
+            let key = target.key();
+            let mut mask = self.masks.get(key).ok_or(Error::NotMasked)?;
+            let ttl = self.approval_ttl;
+            let committee = &self.committee;
+            mask.approvals
+                .retain(|(who, at)| committee.contains(who) && now < at.saturating_add(ttl));
+            if mask.approvals.iter().any(|(who, _)| *who == by) {
+                return Err(Error::AlreadyApproved);
+            }
+            self.ensure_regulator(by)?;
+            mask.approvals.push((by, now));
+            let live = u8::try_from(mask.approvals.len()).map_err(|_| Error::Overflow)?;
+            self.env().emit_event(UnmaskApproved {
+                key,
+                by,
+                live_approvals: live,
+                quorum: self.quorum,
+                at: now,
+            });
+            if live < self.quorum {
+                self.masks.insert(key, &mask);
+                return Ok(false);
+            }
+            self.masks.remove(key);
+            self.masked = self.masked.checked_sub(1).ok_or(Error::Overflow)?;
+            self.env().emit_event(Unmasked {
+                key,
+                target,
+                approvers: mask.approvals.into_iter().map(|(who, _)| who).collect(),
+                at: now,
+            });
+            Ok(true)
+        }
+
+        /// The committee, its quorum and the approval time-to-live.
+        #[ink(message)]
+        pub fn committee(&self) -> (Vec<AccountId>, u8, Timestamp) {
+            (self.committee.clone(), self.quorum, self.approval_ttl)
+        }
+
+        /// Targets masked now, and masks ever applied.
+        #[ink(message)]
+        pub fn counts(&self) -> (u64, u64) {
+            (self.masked, self.masks_applied)
+        }
+
+        #[ink(message)]
+        pub fn did_registry(&self) -> AccountId {
+            self.did_registry
+        }
+
+        // --------------------------------------------------------------------------------
+        // Private helpers
+        // --------------------------------------------------------------------------------
+
+        fn ensure_regulator(&self, account: AccountId) -> Result<()> {
+            Registry::at(self.did_registry)
+                .role_holder(account, Role::Regulator)
+                .map(|_| ())
+                .ok_or(Error::NotRegulator)
+        }
+    }
+
+    impl cgrid_shared::MaskRegistry for MaskRegistry {
+        /// Whether `target` is masked now (one storage read).
+        #[ink(message)]
+        fn is_masked(&self, target: Target) -> bool {
+            self.masks.contains(target.key())
+        }
+
+        /// The mask on `target`, if any.
+        #[ink(message)]
+        fn mask_of(&self, target: Target) -> Option<cgrid_shared::Mask> {
+            self.masks.get(target.key())
+        }
+    }
+
+    fn check_scope(scope: &Scope) -> Result<()> {
+        let Scope::Fields(fields) = scope else {
+            return Ok(());
+        };
+        let count = u32::try_from(fields.len()).unwrap_or(u32::MAX);
+        let names_ok = fields.iter().enumerate().all(|(i, f)| {
+            let len = u32::try_from(f.len()).unwrap_or(u32::MAX);
+            len > 0 && len <= MAX_FIELD_LEN && !fields[..i].contains(f)
+        });
+        if count == 0 || count > MAX_SCOPE_FIELDS || !names_ok {
+            return Err(Error::BadScope);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
