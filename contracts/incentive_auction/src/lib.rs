@@ -609,12 +609,7 @@ mod incentive_auction {
                     got: deposit,
                 });
             }
-            let consumer_did = Registry::at(self.did_registry)
-                .role_holder(consumer, Role::Consumer)
-                .ok_or(Error::MissingRole {
-                    account: consumer,
-                    role: Role::Consumer,
-                })?;
+            let consumer_did = self.holder_of(consumer, Role::Consumer)?;
             let id = self.auction_count;
             self.auction_count = id.checked_add(1).ok_or(Error::Overflow)?;
             self.held = self.held.checked_add(deposit).ok_or(Error::Overflow)?;
@@ -710,12 +705,7 @@ mod incentive_auction {
             if a.commits >= a.max_bids {
                 return Err(Error::TooManyBids { max: a.max_bids });
             }
-            let bidder_did = Registry::at(self.did_registry)
-                .role_holder(bidder, Role::Provider)
-                .ok_or(Error::MissingRole {
-                    account: bidder,
-                    role: Role::Provider,
-                })?;
+            let bidder_did = self.holder_of(bidder, Role::Provider)?;
             let seq = a.commits;
             a.commits = seq.checked_add(1).ok_or(Error::Overflow)?;
             a.bonds_held = a.bonds_held.checked_add(bond).ok_or(Error::Overflow)?;
@@ -1032,6 +1022,13 @@ mod incentive_auction {
         // --------------------------------------------------------------------------------
         // Private helpers
         // --------------------------------------------------------------------------------
+
+        /// The DID of `account` if it holds `role` now (did_registry).
+        fn holder_of(&self, account: AccountId, role: Role) -> Result<DidId> {
+            Registry::at(self.did_registry)
+                .role_holder(account, role)
+                .ok_or(Error::MissingRole { account, role })
+        }
 
         fn current_model(&self) -> Result<ParameterModel> {
             self.models.get(self.model_version).ok_or(Error::NoModel)
