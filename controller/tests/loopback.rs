@@ -32,7 +32,10 @@ async fn a_trade_runs_checkpoints_closes_and_survives_a_stale_close() {
     assert_eq!(report.minutes, 12);
     assert_eq!(report.paid, 12 * price);
     assert_eq!(report.paid + report.refunded, report.deposit);
-    assert_eq!(report.onchain_calls, 4, "open, 2 checkpoints, close");
+    assert_eq!(
+        report.onchain_calls, 9,
+        "auction (create, 2 commits, 2 reveals, finalize), 2 checkpoints, close"
+    );
     assert_eq!(report.dispute_paid, report.dispute_expected);
     assert_eq!(
         report.dispute_paid,

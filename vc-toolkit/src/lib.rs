@@ -9,6 +9,11 @@
 //! Chain access is not this crate's business: callers fetch the anchor (`CredentialView`) and
 //! the issuer's public key and pass them in. Every check fails with its own [`VerifyError`].
 //!
+//! Masks: [`Credential::read_view`] is how an off-chain reader shows a credential that a
+//! regulator masked in `mask_registry` (the caller passes `MaskRegistry::mask_of`'s answer):
+//! the masked claims are withheld, the leaves stay (the commitment is untouched and still
+//! verifiable), and a marker says who masked it, when and why.
+//!
 //! A credential carries two issuer signatures:
 //! - the **anchor proof** over `anchor_preimage(registry, request)` — the same signature
 //!   `vc_templates::issue` checks on chain, so it binds the claims root, subject, template and
@@ -20,7 +25,7 @@
 use cgrid_shared::{
     anchor_preimage, claim_leaf_preimage, claims_root_preimage, did_to_string, AnchorRequest,
     ClaimValue, CptId, CptProperty, CptTemplate, CredentialId, CredentialStatus, CredentialView,
-    DidId, DidSignature, PropertyType, ABSENT_LEAF,
+    DidId, DidSignature, Mask, PropertyType, Scope, ABSENT_LEAF,
 };
 use ink::primitives::AccountId;
 use rand::RngCore;
@@ -625,6 +630,43 @@ impl Credential {
         })
     }
 
+    /// What a reader may show of this credential under `mask` (`MaskRegistry::mask_of` for
+    /// `Target::Credential(id)`): without a mask, every claim; under a whole-record mask, no
+    /// claim and no subject; under a field mask, every claim but the named ones. The leaves are
+    /// kept either way, so the anchored commitment stays checkable.
+    pub fn read_view(&self, mask: Option<&Mask>) -> ReadView {
+        let withheld = |field: &str| mask.is_some_and(|m| m.scope.withholds(field));
+        let claims: Map<String, Value> = self
+            .credential_subject
+            .iter()
+            .filter(|(k, _)| k.as_str() != "id" && !withheld(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let hidden: Vec<String> = self
+            .credential_subject
+            .keys()
+            .filter(|k| k.as_str() != "id" && withheld(k))
+            .cloned()
+            .collect();
+        let whole = mask.is_some_and(|m| m.scope == Scope::Whole);
+        ReadView {
+            credential_id: self.cgrid.credential_id.clone(),
+            cpt_id: self.cgrid.cpt_id,
+            issuer: self.issuer.clone(),
+            subject: (!whole).then(|| self.subject_did().to_string()),
+            claims,
+            leaves: self.cgrid.leaves.clone(),
+            masked: mask.map(|m| MaskMarker {
+                withheld: hidden,
+                reason_code: m.reason_code,
+                reason_hash: format!("0x{}", hex::encode(m.reason_hash)),
+                content_hash: format!("0x{}", hex::encode(m.content_hash)),
+                by: format!("0x{}", hex::encode(m.by)),
+                since: rfc3339(m.since),
+            }),
+        }
+    }
+
     /// A presentation disclosing only `fields` (with their salts).
     pub fn present(&self, fields: &[&str]) -> Result<Presentation, VerifyError> {
         let mut disclosed = BTreeMap::new();
@@ -661,6 +703,39 @@ impl Credential {
             anchor_proof: self.proof_value(0)?.to_string(),
         })
     }
+}
+
+/// Why a read withholds claims: the mask's marker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MaskMarker {
+    /// The claims withheld (for a whole-record mask: all of them, and the subject).
+    pub withheld: Vec<String>,
+    pub reason_code: u16,
+    /// Hash of the regulator's off-chain evidence.
+    pub reason_hash: String,
+    /// The record's content hash when it was masked.
+    pub content_hash: String,
+    /// The regulator's account.
+    pub by: String,
+    pub since: String,
+}
+
+/// A credential as a reader may show it (see [`Credential::read_view`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadView {
+    pub credential_id: String,
+    pub cpt_id: CptId,
+    pub issuer: String,
+    /// `None` under a whole-record mask.
+    pub subject: Option<String>,
+    /// The claims shown.
+    pub claims: Map<String, Value>,
+    pub leaves: Vec<String>,
+    /// Present when the credential is masked.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub masked: Option<MaskMarker>,
 }
 
 /// A disclosed claim: its value and salt.

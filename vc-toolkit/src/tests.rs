@@ -296,3 +296,43 @@ fn timestamps_format_as_rfc3339() {
     assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
     assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
 }
+
+#[test]
+fn a_masked_credential_withholds_what_the_mask_names_and_says_why() {
+    use cgrid_shared::{Mask, Scope};
+    let issued = issue_with(claims()).expect("valid claims");
+    let credential = &issued.credential;
+    let open = credential.read_view(None);
+    assert!(open.masked.is_none());
+    assert_eq!(open.claims.len(), credential.credential_subject.len() - 1);
+    assert!(open.subject.is_some());
+
+    let mask = |scope: Scope| Mask {
+        scope,
+        owner_may_write: false,
+        reason_code: 7,
+        reason_hash: [0xEE; 32],
+        content_hash: [0xC0; 32],
+        by: AccountId::from([0xB0; 32]),
+        since: 1_700_000_000_000,
+        approvals: vec![],
+    };
+    let fields = credential.read_view(Some(&mask(Scope::Fields(vec!["price".into()]))));
+    assert!(!fields.claims.contains_key("price"));
+    assert_eq!(fields.claims.len(), open.claims.len() - 1);
+    assert_eq!(fields.subject, open.subject);
+    let marker = fields.masked.expect("a marker");
+    assert_eq!(marker.withheld, vec!["price".to_string()]);
+    assert_eq!(marker.reason_code, 7);
+    assert_eq!(marker.since, "2023-11-14T22:13:20.000Z");
+
+    let whole = credential.read_view(Some(&mask(Scope::Whole)));
+    assert!(whole.claims.is_empty());
+    assert!(whole.subject.is_none());
+    assert_eq!(whole.masked.unwrap().withheld.len(), open.claims.len());
+    // The commitment stays: the leaves are the same in every view.
+    assert_eq!(whole.leaves, open.leaves);
+    // The serialised view carries the marker under `masked`.
+    let json = serde_json::to_value(credential.read_view(Some(&mask(Scope::Whole)))).unwrap();
+    assert_eq!(json["masked"]["reasonCode"], 7);
+}
