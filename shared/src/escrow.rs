@@ -234,8 +234,6 @@ pub enum OpenRefusal {
     /// The call to the credential registry failed.
     CredentialsUnavailable,
     Overflow,
-    /// Reported by the broker itself: the call to the escrow trapped or ran out of gas.
-    CallFailed,
 }
 
 /// The trade escrow as a broker sees it. Implemented by `trade_escrow`.

@@ -39,8 +39,9 @@
 //! - Cancel: the consumer, before any commit. Every failure returns a typed [`Error`] and
 //!   changes nothing; every change emits an event.
 //!
-//! State is written before any transfer or cross-contract call; ink!'s default call flags
-//! forbid reentry.
+//! State is written before any transfer; `finalize` calls the escrow before writing (a failed
+//! call then leaves nothing to undo and can be retried); ink!'s default call flags forbid
+//! reentry.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
@@ -244,7 +245,7 @@ pub mod world {
 
 #[ink::contract]
 mod incentive_auction {
-    use crate::world::{Credentials, Escrow, OpenFailure, Registry};
+    use crate::world::{Credentials, Escrow, Registry};
     use crate::{
         MAX_ATTESTORS, MAX_AUCTION_SPAN, MAX_CLAIM_NAME_LEN, MAX_DURATION_MINUTES,
         MAX_PROOF_CREDENTIALS, MAX_PROOF_LEAVES, MIN_WINDOW,
@@ -531,6 +532,9 @@ mod incentive_auction {
             max: Balance,
             got: Balance,
         },
+        /// The call to the escrow failed (trapped, ran out of gas or storage deposit limit);
+        /// nothing changed, finalize can be retried.
+        EscrowCallFailed,
         NothingToWithdraw,
         TransferFailed,
         Overflow,
@@ -845,7 +849,7 @@ mod incentive_auction {
         /// revealed or the escrow refuses; forfeits unrevealed bonds to the model's treasury.
         /// Its cost does not depend on the number of bids. Returns the trade's channel id.
         ///
-        /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `Overflow`.
+        /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
         /// Emits: `AuctionFinalized`, and `PayoutDeferred` when a payout cannot be transferred.
         #[ink(message)]
         pub fn finalize(&mut self, auction: u64) -> Result<Option<ChannelId>> {
@@ -857,19 +861,8 @@ mod incentive_auction {
                     now,
                 });
             }
-            let treasury = a.treasury;
-            let forfeited = a.bonds_held;
-            let released = a.deposit.checked_add(forfeited).ok_or(Error::Overflow)?;
-            self.held = self.held.checked_sub(released).ok_or(Error::Overflow)?;
-            a.bonds_held = 0;
-            let winner = a.best.as_ref().map(|l| l.bidder);
-            a.phase = AuctionPhase::Finalized {
-                winner,
-                channel: None,
-                at: now,
-            };
-            self.auctions.insert(auction, &a);
-
+            // The escrow call comes first: a failed call then leaves nothing to undo, and the
+            // escrow cannot call back (ink!'s default call flags forbid reentry).
             let (mut channel, mut refusal, mut trade_deposit_paid) = (None, None, 0);
             let (mut price, mut best_score) = (0, 0);
             if let Some(leader) = a.best.as_ref() {
@@ -887,23 +880,30 @@ mod incentive_auction {
                         channel = Some(id);
                         trade_deposit_paid = deposit;
                     }
-                    Err(failure) => refusal = Some(refusal_of(failure)),
+                    Err(Some(refused)) => refusal = Some(refused),
+                    // A failed call (trap, out of gas, storage deposit limit) is no verdict:
+                    // finalize fails and can be retried, so nobody can cancel the winner's
+                    // trade by calling finalize with too small a budget.
+                    Err(None) => return Err(Error::EscrowCallFailed),
                 }
             }
-            if channel.is_some() {
-                a.phase = AuctionPhase::Finalized {
-                    winner,
-                    channel,
-                    at: now,
-                };
-                self.auctions.insert(auction, &a);
-            }
+            let forfeited = a.bonds_held;
+            let released = a.deposit.checked_add(forfeited).ok_or(Error::Overflow)?;
+            self.held = self.held.checked_sub(released).ok_or(Error::Overflow)?;
+            a.bonds_held = 0;
+            let winner = a.best.as_ref().map(|l| l.bidder);
+            a.phase = AuctionPhase::Finalized {
+                winner,
+                channel,
+                at: now,
+            };
+            self.auctions.insert(auction, &a);
             let refunded = a
                 .deposit
                 .checked_sub(trade_deposit_paid)
                 .ok_or(Error::Overflow)?;
             self.pay(a.consumer, refunded)?;
-            self.pay(treasury, forfeited)?;
+            self.pay(a.treasury, forfeited)?;
             self.env().emit_event(AuctionFinalized {
                 auction,
                 winner,
@@ -1153,10 +1153,6 @@ mod incentive_auction {
             });
             Ok(())
         }
-    }
-
-    fn refusal_of(failure: OpenFailure) -> OpenRefusal {
-        failure.unwrap_or(OpenRefusal::CallFailed)
     }
 
     fn check_model(model: &ParameterModel) -> core::result::Result<(), ModelFlaw> {

@@ -941,6 +941,12 @@ fn no_bids_or_a_refused_trade_refund_the_consumer_in_full() {
     let start = balance(fx.consumer);
     assert_eq!(fx.c.finalize(empty), Ok(None));
     assert_eq!(balance(fx.consumer), start + DEPOSIT);
+    // A failed escrow call is no verdict: finalize reverts (nothing changes) and can be retried.
+    mock::with(|w| w.refuse = Some(None));
+    fx.fails_cleanly(Some(refused), Error::EscrowCallFailed, |fx| {
+        fx.c.finalize(refused)
+    });
+    // A refusal is: the consumer gets everything back.
     mock::with(|w| w.refuse = Some(Some(OpenRefusal::BadTerms)));
     assert_eq!(fx.c.finalize(refused), Ok(None));
     assert_eq!(balance(fx.consumer), start + 2 * DEPOSIT);
