@@ -9,15 +9,17 @@
 //! `trade_escrow.set_broker(incentive_auction, true)` → the root authority creates its DID,
 //! publishes the energy-certificate template and sets the auction's parameter model (the root
 //! DID is the model's attestor) → mask_registry(did_registry) → three regulators get DIDs and
-//! the Regulator role and become the unmask committee (quorum 2, approvals live one day).
+//! the Regulator role and become the unmask committee (quorum 2, approvals live one day) →
+//! `set_mask_registry(mask_registry)` on did_registry, vc_templates and trade_escrow, so that
+//! their read paths honour masks.
 
 use crate::{account, call_data, ink_account, release_wasm, sign, AccountId32, Called, Chain};
 use cgrid_shared::{
     bid_preimage, claim_leaf_preimage, claims_root_preimage, close_preimage, offer_preimage,
     state_preimage, AnchorRequest, AttributeRule, AuctionRequest, Balance, Bid, Channel, ChannelId,
     ClaimProof, ClaimValue, CptId, CptProperty, CptTemplate, DidCreation, DidId, DidSignature,
-    Encryption, ParameterModel, PropertyType, Publisher, Role, TradeTerms, WeightRange, Weights,
-    ATTRIBUTES, ATTRIBUTE_NAMES,
+    Encryption, MaskedView, ParameterModel, PropertyType, Publisher, Role, TradeTerms, WeightRange,
+    Weights, ATTRIBUTES, ATTRIBUTE_NAMES,
 };
 use ink_sandbox::Weight;
 use scale::{Decode, Encode};
@@ -156,7 +158,25 @@ impl Market {
                 call_data("set_committee", (committee, 2u8, 24 * 3_600_000u64)),
             )?
             .value
-            .map_err(|e| format!("set_committee: {e:?}"))
+            .map_err(|e| format!("set_committee: {e:?}"))?;
+        // The read paths of the three record-keeping contracts honour the registry's masks.
+        let named = Some(ink_account(&masks));
+        let data = || call_data("set_mask_registry", named);
+        let dids = self.dids.clone();
+        self.chain
+            .call::<Result<(), did_registry::Error>>(&dids, &root, data())?
+            .value
+            .map_err(|e| format!("did_registry.set_mask_registry: {e:?}"))?;
+        let vcs = self.vcs.clone();
+        self.chain
+            .call::<Result<(), vc_templates::Error>>(&vcs, &root, data())?
+            .value
+            .map_err(|e| format!("vc_templates.set_mask_registry: {e:?}"))?;
+        let escrow = self.escrow.clone();
+        self.chain
+            .call::<EscrowResult<()>>(&escrow, &root, data())?
+            .value
+            .map_err(|e| format!("trade_escrow.set_mask_registry: {e:?}"))
     }
 
     /// Deploys the auction, makes it the escrow's broker, publishes the energy-certificate
@@ -524,7 +544,14 @@ impl Market {
             .value
     }
 
+    /// The channel as the escrow's read path returns it: under a mask, who traded and the
+    /// price read as zero (the accounting is never withheld); see `channel_view`.
     pub fn channel(&mut self, id: &ChannelId) -> Option<Channel> {
+        self.channel_view(id).map(|view| view.record)
+    }
+
+    /// The escrow's `channel` read with its mask marker.
+    pub fn channel_view(&mut self, id: &ChannelId) -> Option<MaskedView<Channel>> {
         self.escrow_query("channel", id)
     }
 

@@ -59,7 +59,8 @@ async fn dids_roles_and_resolution<Client: E2EBackend>(mut client: Client) -> E2
         .dry_run()
         .await?
         .return_value()
-        .expect("resolves");
+        .expect("resolves")
+        .record;
     assert_eq!(doc.account, bob);
     assert_eq!(doc.verification_methods, content.keys);
     assert_eq!(doc.services, content.services);
@@ -278,7 +279,8 @@ async fn relayed_creation_and_operations<Client: E2EBackend>(mut client: Client)
         .dry_run()
         .await?
         .return_value()
-        .expect("resolves");
+        .expect("resolves")
+        .record;
     assert_eq!(doc.services, vec![service("relayed")]);
     assert_eq!(doc.nonce, 1);
 

@@ -3,8 +3,8 @@
 
 use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Chain};
 use cgrid_shared::{
-    DidCreation, DidDocument, DidId, DidOperation, KeyPurposes, KeyType, Role, Service, Subject,
-    VerificationMethod,
+    DidCreation, DidDocument, DidId, DidOperation, KeyPurposes, KeyType, MaskedView, Role, Service,
+    Subject, VerificationMethod,
 };
 use did_registry::Error;
 
@@ -58,9 +58,14 @@ impl Fixture {
     fn resolve(&mut self, did: DidId) -> Option<DidDocument> {
         let root = self.root.clone();
         self.chain
-            .query(&self.registry, &root, call_data("resolve", did))
+            .query::<Option<MaskedView<DidDocument>>>(
+                &self.registry,
+                &root,
+                call_data("resolve", did),
+            )
             .expect("query")
             .value
+            .map(|view| view.record)
     }
 
     fn has_role(&mut self, subject: Subject, role: Role) -> bool {
@@ -180,7 +185,7 @@ fn resolve_and_has_role_cost_does_not_grow_with_history() {
     let weigh = |f: &mut Fixture| {
         let resolve = f
             .chain
-            .query::<Option<DidDocument>>(&f.registry, &root, call_data("resolve", did))
+            .query::<Option<MaskedView<DidDocument>>>(&f.registry, &root, call_data("resolve", did))
             .expect("query")
             .weight;
         let has_role = f

@@ -8,7 +8,8 @@
 use cgrid_e2e::market::{Ledger, Market, BID_BOND};
 use cgrid_e2e::{call_data, ink_account, AccountId32};
 use cgrid_shared::{
-    AuctionPhase, Balance, Bid, ChannelId, ClaimProof, CredentialView, Issuer, Phase, ATTRIBUTES,
+    AuctionPhase, Balance, Bid, ChannelId, ClaimProof, CredentialView, Issuer, MaskedView, Phase,
+    ATTRIBUTES,
 };
 use incentive_auction::{Error, ProofFlaw, RevealOutcome};
 use sp_core::Pair;
@@ -158,7 +159,7 @@ fn the_greenest_good_bid_wins_and_its_trade_runs_to_a_close() {
     );
     assert_eq!(ch.expires_at, T0 + 20 * MINUTE + 90 * MINUTE);
     let (vcs, root) = (m.vcs.clone(), m.root.clone());
-    let start: Option<CredentialView> = m
+    let start: Option<MaskedView<CredentialView>> = m
         .chain
         .query(
             &vcs,
@@ -167,7 +168,9 @@ fn the_greenest_good_bid_wins_and_its_trade_runs_to_a_close() {
         )
         .unwrap()
         .value;
-    let start = start.expect("the trade-start credential is anchored");
+    let start = start
+        .expect("the trade-start credential is anchored")
+        .record;
     assert_eq!(start.anchor.issuer, Issuer::System(ink_account(&m.escrow)));
     assert_eq!(start.anchor.subject, m.consumer_did);
 

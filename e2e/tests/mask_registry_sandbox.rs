@@ -1,10 +1,16 @@
 //! mask_registry with the real did_registry (roles and their expiry) on the embedded chain,
 //! masking a real credential anchored in vc_templates: only regulators mask, the credential is
-//! untouched, m-of-n approvals lift the mask, approvals expire.
+//! untouched, m-of-n approvals lift the mask, approvals expire; and the read paths of
+//! did_registry (`resolve`), vc_templates (`verify`) and trade_escrow (`channel`) return masked
+//! views while a mask stands, refuse the owners' writes, and show everything again once a
+//! quorum lifts it.
 
 use cgrid_e2e::market::Market;
 use cgrid_e2e::{account, call_data, ink_account, AccountId32, Called};
-use cgrid_shared::{CredentialAnchor, Mask, Role, Scope, Target};
+use cgrid_shared::{
+    Channel, CredentialAnchor, CredentialView, DidDocument, DidId, DidOperation, Mask, MaskedView,
+    Role, Scope, Service, Target,
+};
 use mask_registry::Error;
 use scale::Encode;
 use sp_core::hashing::blake2_256;
@@ -13,6 +19,16 @@ const T0: u64 = 1_700_000_000_000;
 const DAY: u64 = 24 * 3_600_000;
 
 fn mask(m: &mut Market, by: &AccountId32, target: &Target) -> Called<Result<(), Error>> {
+    mask_with(m, by, target, Scope::Whole, false)
+}
+
+fn mask_with(
+    m: &mut Market,
+    by: &AccountId32,
+    target: &Target,
+    scope: Scope,
+    owner_may_write: bool,
+) -> Called<Result<(), Error>> {
     let masks = m.masks.clone();
     m.chain
         .call(
@@ -22,8 +38,8 @@ fn mask(m: &mut Market, by: &AccountId32, target: &Target) -> Called<Result<(), 
                 "mask",
                 (
                     target,
-                    Scope::Whole,
-                    false,
+                    scope,
+                    owner_may_write,
                     42u16,
                     [0xEEu8; 32],
                     [0xC0u8; 32],
@@ -141,4 +157,172 @@ fn regulators_mask_a_credential_without_touching_it_and_a_quorum_lifts_the_mask(
         &mut m,
         &Target::Trade(blake2_256(&b"channel".encode()))
     ));
+}
+
+fn resolve(m: &mut Market, did: DidId) -> MaskedView<DidDocument> {
+    let (dids, root) = (m.dids.clone(), m.root.clone());
+    m.chain
+        .query::<Option<MaskedView<DidDocument>>>(&dids, &root, call_data("resolve", did))
+        .expect("query")
+        .value
+        .expect("resolves")
+}
+
+fn verify(m: &mut Market, id: [u8; 32]) -> MaskedView<CredentialView> {
+    let (vcs, root) = (m.vcs.clone(), m.root.clone());
+    m.chain
+        .query::<Option<MaskedView<CredentialView>>>(
+            &vcs,
+            &root,
+            call_data("CredentialRegistry::verify", id),
+        )
+        .expect("query")
+        .value
+        .expect("anchored")
+}
+
+/// Lifts the mask on `target` with two of the three committee members.
+fn lift(m: &mut Market, target: &Target) {
+    let [r0, r1] = [0, 1].map(|i| m.regulators[i].clone());
+    assert_eq!(approve(m, &r0, target), Ok(false));
+    assert_eq!(approve(m, &r1, target), Ok(true));
+}
+
+#[test]
+fn read_paths_honour_masks_until_a_quorum_lifts_them() {
+    let mut m = Market::deploy(T0).expect("the suite deploys (build the bundles first)");
+    let regulator = m.regulators[2].clone();
+    let (provider, consumer) = (m.provider.clone(), m.consumer.clone());
+
+    // --- a DID document --------------------------------------------------------------------
+    let did = m.provider_did;
+    let service = Service {
+        id: "controller".into(),
+        service_type: "ComputeGridController".into(),
+        endpoint: "https://provider.example/cgrid".into(),
+    };
+    let dids = m.dids.clone();
+    let add = |s: Service| call_data("update", (did, DidOperation::AddService(s)));
+    m.chain
+        .call::<Result<(), did_registry::Error>>(&dids, &provider, add(service.clone()))
+        .unwrap()
+        .value
+        .unwrap();
+    let full = resolve(&mut m, did);
+    assert_eq!(full.masked, None);
+    assert_eq!(full.record.services, vec![service.clone()]);
+
+    let target = Target::Did(did);
+    let scope = Scope::Fields(vec!["service".into()]);
+    mask_with(&mut m, &regulator, &target, scope, false)
+        .value
+        .unwrap();
+    let view = resolve(&mut m, did);
+    assert!(
+        view.record.services.is_empty(),
+        "the masked field is withheld"
+    );
+    assert_eq!(
+        view.record.account, full.record.account,
+        "the rest is shown"
+    );
+    let marker = view.masked.expect("the marker says why");
+    assert_eq!(marker.withheld, vec![String::from("service")]);
+    assert_eq!((marker.reason_code, marker.reason_hash), (42, [0xEE; 32]));
+    assert_eq!(marker.by, ink_account(&regulator));
+    // The owner may not change a masked DID; the refusal reverts.
+    let other = Service {
+        id: "elsewhere".into(),
+        ..service.clone()
+    };
+    let out = m
+        .chain
+        .call::<Result<(), did_registry::Error>>(&dids, &provider, add(other))
+        .unwrap();
+    assert_eq!(
+        out.value,
+        Err(did_registry::Error::Masked {
+            did,
+            reason_code: 42
+        })
+    );
+    assert!(out.reverted);
+    lift(&mut m, &target);
+    assert_eq!(
+        resolve(&mut m, did),
+        full,
+        "unmasked: shown in full, unchanged"
+    );
+
+    // --- a credential ----------------------------------------------------------------------
+    let (id, _) = m.certify(did, [5_000, 100, 1_200, 0], 1).unwrap();
+    let full = verify(&mut m, id);
+    assert_eq!(full.record.anchor.subject, did);
+    let target = Target::Credential(id);
+    mask(&mut m, &regulator, &target).value.unwrap();
+    let view = verify(&mut m, id);
+    assert_eq!(
+        view.record.anchor.subject, [0; 32],
+        "whole mask: subject withheld"
+    );
+    assert_eq!(
+        view.record.anchor.claims_root,
+        full.record.anchor.claims_root
+    );
+    assert!(view.record.valid, "a mask is not a revocation");
+    assert_eq!(
+        view.masked.expect("marker").withheld,
+        vec![String::from("subject")]
+    );
+    lift(&mut m, &target);
+    assert_eq!(verify(&mut m, id), full);
+
+    // --- a trade ---------------------------------------------------------------------------
+    let terms = m.terms(10, 100, 3_600_000, 9);
+    let (channel, _) = m.open(&terms, 10_000);
+    let full: MaskedView<Channel> = m.channel_view(&channel).expect("channel");
+    let target = Target::Trade(channel);
+    let scope = Scope::Fields(vec!["consumer".into(), "price".into()]);
+    mask_with(&mut m, &regulator, &target, scope, false)
+        .value
+        .unwrap();
+    let view = m.channel_view(&channel).expect("channel");
+    let ch = &view.record;
+    assert_eq!(ch.consumer_did, [0; 32]);
+    assert_eq!((ch.price_per_minute, ch.min_cost), (0, 0));
+    assert_eq!(ch.provider_did, full.record.provider_did);
+    assert_eq!(ch.deposit, 10_000, "the accounting is never withheld");
+    // The consumer may not top up a masked trade...
+    let escrow = m.escrow.clone();
+    let top_up = m
+        .chain
+        .call_payable::<Result<(), trade_escrow::Error>>(
+            &escrow,
+            &consumer,
+            call_data("top_up", (channel, None::<u64>)),
+            500,
+        )
+        .unwrap();
+    assert_eq!(
+        top_up.value,
+        Err(trade_escrow::Error::Masked {
+            channel,
+            reason_code: 42
+        })
+    );
+    assert!(top_up.reverted);
+    // ...but settlement goes on: a checkpoint pays the provider.
+    let state = m.state(&channel, 3, 30);
+    let out = m
+        .escrow_tx::<()>(&provider, "checkpoint", (channel, 3u64, 30u128, state))
+        .unwrap();
+    assert_eq!(out.value, Ok(()));
+    lift(&mut m, &target);
+    let after = m.channel_view(&channel).expect("channel");
+    assert_eq!(after.masked, None);
+    assert_eq!(
+        (after.record.consumer_did, after.record.price_per_minute),
+        (full.record.consumer_did, 10)
+    );
+    assert_eq!((after.record.deposit, after.record.paid), (10_000, 30));
 }

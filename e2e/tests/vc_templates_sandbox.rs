@@ -5,7 +5,7 @@
 use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Chain};
 use cgrid_shared::{
     trade_start_template, AnchorError, CptInfo, CptTemplate, CredentialView, DidCreation, DidId,
-    KeyPurposes, KeyType, Publisher, Role, VerificationMethod, TRADE_START_CPT,
+    KeyPurposes, KeyType, MaskedView, Publisher, Role, VerificationMethod, TRADE_START_CPT,
 };
 use cgrid_vc::{issue, IssueInput, Issued, VerifyError};
 use serde_json::json;
@@ -150,13 +150,14 @@ impl World {
     fn view(&mut self, issued: &Issued) -> Option<CredentialView> {
         let relayer = self.relayer.clone();
         self.chain
-            .query(
+            .query::<Option<MaskedView<CredentialView>>>(
                 &self.vcs,
                 &relayer,
                 call_data("CredentialRegistry::verify", issued.request.id),
             )
             .expect("query")
             .value
+            .map(|view| view.record)
     }
 
     fn now(&mut self) -> u64 {
@@ -168,12 +169,14 @@ impl World {
 fn the_seed_templates_are_on_chain() {
     let mut w = world();
     let root = w.root.clone();
-    let info: Option<CptInfo> = w
+    let info: Option<MaskedView<CptInfo>> = w
         .chain
         .query(&w.vcs, &root, call_data("cpt", TRADE_START_CPT))
         .expect("query")
         .value;
     let info = info.expect("trade-start CPT");
+    assert_eq!(info.masked, None);
+    let info = info.record;
     assert_eq!(info.template, trade_start_template());
     assert_eq!(info.publisher, Publisher::System);
 }

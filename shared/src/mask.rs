@@ -5,9 +5,9 @@
 //! mask keeps the record's content hash, the reason code and the hash of the off-chain evidence.
 //! Read paths that honour masks withhold the masked fields and say why.
 
-use crate::did::{DidId, Timestamp};
-use crate::escrow::ChannelId;
-use crate::vc::{CptId, CredentialId};
+use crate::did::{DidDocument, DidId, Timestamp};
+use crate::escrow::{Channel, ChannelId};
+use crate::vc::{CptId, CptInfo, CredentialId, CredentialView};
 use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
@@ -32,6 +32,18 @@ pub enum Target {
 }
 
 impl Target {
+    /// The field names a mask on this kind of target may withhold, as the read path of its
+    /// contract names them; `None` where any name is allowed (a credential's claims are named
+    /// by its template, and a `Record`'s fields by its contract).
+    pub const fn fields(&self) -> Option<&'static [&'static str]> {
+        match self {
+            Target::Did(_) => Some(DidDocument::FIELDS),
+            Target::Cpt(_) => Some(CptInfo::FIELDS),
+            Target::Trade(_) => Some(Channel::FIELDS),
+            Target::Credential(_) | Target::Record { .. } => None,
+        }
+    }
+
     /// The storage key of the target's mask: blake2-256 of `SCALE(MASK_TARGET_DOMAIN, target)`.
     pub fn key(&self) -> [u8; 32] {
         crate::escrow::blake2(&(MASK_TARGET_DOMAIN, self).encode())
@@ -79,6 +91,202 @@ pub struct Mask {
     pub approvals: Vec<(AccountId, Timestamp)>,
 }
 
+impl Mask {
+    /// Whether the record's owner may write to the masked record: only if the regulator
+    /// allowed it.
+    pub const fn lets_owner_write(&self) -> bool {
+        self.owner_may_write
+    }
+}
+
+/// Why a read withholds fields: the public part of the mask, and what this read cleared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct MaskMarker {
+    /// What the regulator named (for a credential: its claims, withheld off chain by the toolkit).
+    pub scope: Scope,
+    /// The fields of this record the read cleared (to zero / empty); see [`Maskable::FIELDS`].
+    pub withheld: Vec<String>,
+    pub reason_code: u16,
+    /// Hash of the regulator's off-chain evidence.
+    pub reason_hash: [u8; 32],
+    /// The record's content hash when it was masked.
+    pub content_hash: [u8; 32],
+    /// The regulator who masked it.
+    pub by: AccountId,
+    pub since: Timestamp,
+}
+
+/// A record as a read message returns it: with the masked fields withheld, and the marker that
+/// says why when the record is masked (`masked: None`: shown in full).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct MaskedView<T> {
+    pub record: T,
+    pub masked: Option<MaskMarker>,
+}
+
+impl<T> MaskedView<T> {
+    /// Whether this read withheld `field`.
+    pub fn withholds(&self, field: &str) -> bool {
+        self.masked
+            .as_ref()
+            .is_some_and(|m| m.withheld.iter().any(|f| f == field))
+    }
+}
+
+/// A record a read path can show under a mask. One rule for every read path: a whole-record
+/// mask withholds every field in `FIELDS`, a field mask the named ones; withheld fields read
+/// as zero or empty and are listed in the marker.
+pub trait Maskable: Sized {
+    /// The fields a mask can withhold.
+    const FIELDS: &'static [&'static str];
+
+    /// Clears `field` (one of `FIELDS`).
+    fn withhold(&mut self, field: &str);
+
+    /// The record as a reader may see it under `mask`.
+    fn shown(mut self, mask: Option<Mask>) -> MaskedView<Self> {
+        let Some(mask) = mask else {
+            return MaskedView {
+                record: self,
+                masked: None,
+            };
+        };
+        let mut withheld = Vec::new();
+        for field in Self::FIELDS {
+            if mask.scope.withholds(field) {
+                self.withhold(field);
+                withheld.push(String::from(*field));
+            }
+        }
+        MaskedView {
+            record: self,
+            masked: Some(MaskMarker {
+                scope: mask.scope,
+                withheld,
+                reason_code: mask.reason_code,
+                reason_hash: mask.reason_hash,
+                content_hash: mask.content_hash,
+                by: mask.by,
+                since: mask.since,
+            }),
+        }
+    }
+}
+
+fn nobody() -> AccountId {
+    AccountId::from([0; 32])
+}
+
+/// A DID document: the DID's account, controllers, keys and services can be withheld; its id,
+/// timestamps, nonce and deactivation flag stay (relayed operations need the nonce).
+impl Maskable for DidDocument {
+    const FIELDS: &'static [&'static str] =
+        &["account", "controller", "verificationMethod", "service"];
+
+    fn withhold(&mut self, field: &str) {
+        match field {
+            "account" => self.account = nobody(),
+            "controller" => self.controllers = Vec::new(),
+            "verificationMethod" => self.verification_methods = Vec::new(),
+            "service" => self.services = Vec::new(),
+            _ => {}
+        }
+    }
+}
+
+/// A template: its title, description and properties can be withheld; id, publisher, content
+/// hash, version links and dates stay.
+impl Maskable for CptInfo {
+    const FIELDS: &'static [&'static str] = &["title", "description", "properties"];
+
+    fn withhold(&mut self, field: &str) {
+        match field {
+            "title" => self.template.title = String::new(),
+            "description" => self.template.description = String::new(),
+            "properties" => self.template.properties = Vec::new(),
+            _ => {}
+        }
+    }
+}
+
+/// A credential's anchor: the subject can be withheld (a whole-record mask does). The claims
+/// root, status and dates stay: the root is a salted commitment that reveals no claim, and
+/// whether a credential counts must stay checkable. Claims are named by the template and
+/// withheld off chain (`cgrid-vc`'s `read_view`).
+impl Maskable for CredentialView {
+    const FIELDS: &'static [&'static str] = &["subject"];
+
+    fn withhold(&mut self, field: &str) {
+        if field == "subject" {
+            self.anchor.subject = [0; 32];
+        }
+    }
+}
+
+/// A trade: who trades (accounts, DIDs, channel keys) and at what price can be withheld. The
+/// escrow's accounting (deposit, paid, nonce, phase and its amounts) stays, so that every
+/// reader can still check that no money is lost, and the parties' controllers can settle.
+impl Maskable for Channel {
+    const FIELDS: &'static [&'static str] = &["consumer", "provider", "price"];
+
+    fn withhold(&mut self, field: &str) {
+        match field {
+            "consumer" => {
+                self.consumer = nobody();
+                self.consumer_did = [0; 32];
+                self.consumer_key = [0; 32];
+            }
+            "provider" => {
+                self.provider = nobody();
+                self.provider_did = [0; 32];
+                self.provider_key = [0; 32];
+            }
+            "price" => {
+                self.price_per_minute = 0;
+                self.min_cost = 0;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The mask on `target` in the registry at `registry`: a cross-contract call (`mask_of`). A
+/// failed call traps, so a read never shows a record it could not check.
+pub fn mask_at(registry: Option<AccountId>, target: Target) -> Option<Mask> {
+    let registry = registry?;
+    let masks: ink::contract_ref!(MaskRegistry, ink::env::DefaultEnvironment) = registry.into();
+    masks.mask_of(target)
+}
+
+/// A per-thread stand-in for the mask registry in contracts' unit tests (feature `testing`):
+/// `mask_at` there reads what `testing::set` put.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    thread_local! {
+        static MASKS: RefCell<HashMap<[u8; 32], Mask>> = RefCell::new(HashMap::new());
+    }
+
+    /// Masks `target` (or lifts its mask with `None`) for `mask_at`.
+    pub fn set(target: &Target, mask: Option<Mask>) {
+        MASKS.with(|m| match mask {
+            Some(mask) => m.borrow_mut().insert(target.key(), mask),
+            None => m.borrow_mut().remove(&target.key()),
+        });
+    }
+
+    /// As the on-chain `mask_at`, against the table.
+    pub fn mask_at(registry: Option<AccountId>, target: Target) -> Option<Mask> {
+        registry?;
+        MASKS.with(|m| m.borrow().get(&target.key()).cloned())
+    }
+}
+
 /// The mask registry as other contracts see it. Implemented by `mask_registry`.
 #[ink::trait_definition]
 pub trait MaskRegistry {
@@ -114,6 +322,146 @@ mod tests {
                 assert_ne!(a, b);
             }
         }
+    }
+
+    fn mask(scope: Scope) -> Mask {
+        Mask {
+            scope,
+            owner_may_write: false,
+            reason_code: 7,
+            reason_hash: [7; 32],
+            content_hash: [8; 32],
+            by: AccountId::from([9; 32]),
+            since: 1_000,
+            approvals: Vec::new(),
+        }
+    }
+
+    fn document() -> DidDocument {
+        DidDocument {
+            id: [1; 32],
+            account: AccountId::from([2; 32]),
+            controllers: vec![[3; 32]],
+            verification_methods: vec![crate::VerificationMethod {
+                id: "key-1".into(),
+                key_type: crate::KeyType::Sr25519,
+                public_key: vec![4; 32],
+                purposes: crate::KeyPurposes::ALL,
+            }],
+            services: vec![crate::Service {
+                id: "controller".into(),
+                service_type: "ComputeGridController".into(),
+                endpoint: "https://provider.example".into(),
+            }],
+            created_at: 1,
+            updated_at: 2,
+            nonce: 3,
+            deactivated: false,
+        }
+    }
+
+    #[test]
+    fn no_mask_shows_everything() {
+        let view = document().shown(None);
+        assert_eq!(view.record, document());
+        assert_eq!(view.masked, None);
+        assert!(!view.withholds("service"));
+    }
+
+    #[test]
+    fn a_field_mask_withholds_only_the_named_fields_and_says_why() {
+        let view = document().shown(Some(mask(Scope::Fields(vec!["service".into()]))));
+        let mut expected = document();
+        expected.services.clear();
+        assert_eq!(view.record, expected);
+        let marker = view.masked.clone().expect("marker");
+        assert_eq!(marker.withheld, vec![String::from("service")]);
+        assert_eq!(marker.reason_code, 7);
+        assert_eq!(marker.reason_hash, [7; 32]);
+        assert_eq!(marker.content_hash, [8; 32]);
+        assert_eq!(marker.by, AccountId::from([9; 32]));
+        assert_eq!(marker.since, 1_000);
+        assert!(view.withholds("service") && !view.withholds("controller"));
+    }
+
+    #[test]
+    fn a_whole_mask_withholds_every_maskable_field_and_keeps_the_rest() {
+        let view = document().shown(Some(mask(Scope::Whole)));
+        let d = &view.record;
+        assert_eq!(d.account, nobody());
+        assert!(d.controllers.is_empty() && d.verification_methods.is_empty());
+        assert!(d.services.is_empty());
+        // What identifies the record and orders its changes stays.
+        assert_eq!(
+            (d.id, d.created_at, d.updated_at, d.nonce),
+            ([1; 32], 1, 2, 3)
+        );
+        assert_eq!(
+            view.masked.expect("marker").withheld,
+            DidDocument::FIELDS
+                .iter()
+                .map(|f| String::from(*f))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn every_listed_field_is_cleared_by_withhold() {
+        // A field listed but not handled by `withhold` would be reported withheld yet shown.
+        for field in DidDocument::FIELDS {
+            let mut d = document();
+            d.withhold(field);
+            assert_ne!(d, document(), "{field}");
+        }
+        let channel = Channel {
+            consumer: AccountId::from([1; 32]),
+            provider: AccountId::from([2; 32]),
+            consumer_did: [3; 32],
+            provider_did: [4; 32],
+            consumer_key: [5; 32],
+            provider_key: [6; 32],
+            price_per_minute: 10,
+            min_cost: 100,
+            deposit: 1_000,
+            paid: 50,
+            nonce: 2,
+            challenge_period: 60_000,
+            expires_at: 9,
+            opened_at: 1,
+            settled_until: 1,
+            settlements: 1,
+            phase: crate::Phase::Open,
+        };
+        for field in Channel::FIELDS {
+            let mut c = channel.clone();
+            c.withhold(field);
+            assert_ne!(c, channel, "{field}");
+            // The accounting is never withheld.
+            assert_eq!((c.deposit, c.paid, c.nonce), (1_000, 50, 2));
+        }
+        let cpt = CptInfo {
+            id: 1,
+            publisher: crate::Publisher::System,
+            template: crate::trade_start_template(),
+            content_hash: [1; 32],
+            predecessor: None,
+            successor: None,
+            created_at: 1,
+            deprecated: false,
+        };
+        for field in CptInfo::FIELDS {
+            let mut c = cpt.clone();
+            c.withhold(field);
+            assert_ne!(c, cpt, "{field}");
+        }
+    }
+
+    #[test]
+    fn targets_name_their_fields() {
+        assert_eq!(Target::Did([0; 32]).fields(), Some(DidDocument::FIELDS));
+        assert_eq!(Target::Trade([0; 32]).fields(), Some(Channel::FIELDS));
+        assert_eq!(Target::Cpt(1).fields(), Some(CptInfo::FIELDS));
+        assert_eq!(Target::Credential([0; 32]).fields(), None);
     }
 
     #[test]

@@ -220,9 +220,11 @@ pub fn anchor_preimage(registry: &AccountId, request: &AnchorRequest) -> Vec<u8>
 /// The credential registry as other contracts see it. Implemented by `vc_templates`.
 #[ink::trait_definition]
 pub trait CredentialRegistry {
-    /// The anchor of credential `id` and whether it counts now; `None` if unknown.
+    /// The anchor of credential `id` and whether it counts now; `None` if unknown. Under a
+    /// regulator's mask, the masked fields are withheld and the marker says why (validity is
+    /// not affected by a mask).
     #[ink(message)]
-    fn verify(&self, id: CredentialId) -> Option<CredentialView>;
+    fn verify(&self, id: CredentialId) -> Option<crate::MaskedView<CredentialView>>;
 
     /// The anchor of credential `id` alone (one storage read, no call to the DID registry:
     /// cheaper than `verify` for callers that vet the issuer themselves); `None` if unknown.

@@ -25,7 +25,7 @@
 use cgrid_shared::{
     anchor_preimage, claim_leaf_preimage, claims_root_preimage, did_to_string, AnchorRequest,
     ClaimValue, CptId, CptProperty, CptTemplate, CredentialId, CredentialStatus, CredentialView,
-    DidId, DidSignature, Mask, PropertyType, Scope, ABSENT_LEAF,
+    DidId, DidSignature, PropertyType, Scope, ABSENT_LEAF,
 };
 use ink::primitives::AccountId;
 use rand::RngCore;
@@ -630,11 +630,12 @@ impl Credential {
         })
     }
 
-    /// What a reader may show of this credential under `mask` (`MaskRegistry::mask_of` for
-    /// `Target::Credential(id)`): without a mask, every claim; under a whole-record mask, no
-    /// claim and no subject; under a field mask, every claim but the named ones. The leaves are
-    /// kept either way, so the anchored commitment stays checkable.
-    pub fn read_view(&self, mask: Option<&Mask>) -> ReadView {
+    /// What a reader may show of this credential under a regulator's mask, given the marker
+    /// vc_templates' `verify` returned with the anchor (`MaskedView::masked`): without one,
+    /// every claim; under a whole-record mask, no claim and no subject; under a field mask,
+    /// every claim but the named ones. The leaves are kept either way, so the anchored
+    /// commitment stays checkable.
+    pub fn read_view(&self, mask: Option<&cgrid_shared::MaskMarker>) -> ReadView {
         let withheld = |field: &str| mask.is_some_and(|m| m.scope.withholds(field));
         let claims: Map<String, Value> = self
             .credential_subject

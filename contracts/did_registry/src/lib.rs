@@ -16,6 +16,12 @@
 //!   every message has a bounded weight. `resolve` and `has_role` read current state only — their
 //!   cost does not grow with the number of past updates (history is in the events).
 //! - A role counts only while it is granted, unexpired and the DID is active.
+//! - **Masks are honoured.** Once an authority names the mask registry (`set_mask_registry`),
+//!   `resolve` returns a masked DID document under a regulator's mask (the masked fields
+//!   withheld, a marker saying who, when and why), and changes to a masked DID by its own side
+//!   (its account, controllers, keys) are refused with `Masked` unless the mask lets the owner
+//!   write. Masking changes nothing stored here. Roles, authorities and the trait messages
+//!   other contracts use for their rules are not masked.
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
@@ -38,10 +44,15 @@ pub const MAX_ENDPOINT_LEN: u32 = 256;
 #[ink::contract]
 mod did_registry {
     use super::*;
+    #[cfg(not(test))]
+    use cgrid_shared::mask_at;
+    #[cfg(test)]
+    use cgrid_shared::testing::mask_at;
+    use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         did_create_preimage, did_id_preimage, did_op_preimage, Authorisation, DidCreation,
-        DidDocument, DidId, DidOperation, DidSignature, KeyPurpose, KeyType, Role, RoleGrant,
-        Service, Subject, VerificationMethod,
+        DidDocument, DidId, DidOperation, DidSignature, KeyPurpose, KeyType, MaskedView, Role,
+        RoleGrant, Service, Subject, Target, VerificationMethod,
     };
     use ink::env::hash::{Blake2x256, CryptoHash};
     use ink::prelude::{string::String, vec::Vec};
@@ -82,6 +93,8 @@ mod did_registry {
         generations: Mapping<AccountId, u32>,
         roles: Mapping<(DidId, Role), RoleGrant>,
         did_count: u64,
+        /// The mask registry whose masks `resolve` and DID changes honour (`None`: no masks).
+        mask_registry: Option<AccountId>,
     }
 
     // ------------------------------------------------------------------------------------
@@ -154,6 +167,14 @@ mod did_registry {
         pub by: AccountId,
     }
 
+    /// An authority named (or, with `None`, removed) the mask registry.
+    #[ink(event)]
+    pub struct MaskRegistrySet {
+        #[ink(topic)]
+        pub by: AccountId,
+        pub registry: Option<AccountId>,
+    }
+
     #[ink(event)]
     pub struct RoleRevoked {
         #[ink(topic)]
@@ -207,6 +228,12 @@ mod did_registry {
         AccountHasDid(DidId),
         /// The caller may not act for this DID.
         NotController(DidId),
+        /// A regulator masked this DID and did not let its owner write (`reason_code` is the
+        /// mask's).
+        Masked {
+            did: DidId,
+            reason_code: u16,
+        },
         /// A document would hold more than `max` entries.
         TooMany {
             what: Limit,
@@ -289,6 +316,7 @@ mod did_registry {
                 generations: Mapping::default(),
                 roles: Mapping::default(),
                 did_count: 0,
+                mask_registry: None,
             }
         }
 
@@ -335,7 +363,8 @@ mod did_registry {
         /// remove a controller, or deactivate (irreversible). The caller must be the DID's
         /// account or the account of one of its active controller DIDs.
         ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`; then by operation —
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `Masked` (a regulator
+        /// masked the DID without letting its owner write); then by operation —
         /// AddKey: `TooMany`, `BadLength`, `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`,
         /// `DuplicatePublicKey`; RemoveKey: `KeyNotFound`; RotateKey: `KeyNotFound`,
         /// `BadPublicKeyLength`, `DuplicatePublicKey`; AddService: `TooMany`, `BadLength`,
@@ -405,21 +434,31 @@ mod did_registry {
         }
 
         /// The current DID document (also for a deactivated DID, flagged so), in one read of
-        /// current state.
+        /// current state; under a regulator's mask with the masked fields withheld and the
+        /// marker saying why (one call to the mask registry, when one is named).
         #[ink(message)]
-        pub fn resolve(&self, did: DidId) -> Option<DidDocument> {
-            let record = self.records.get(did)?;
-            Some(DidDocument {
-                id: did,
-                account: record.account,
-                controllers: record.controllers,
-                verification_methods: self.keys.get(did).unwrap_or_default(),
-                services: self.services.get(did).unwrap_or_default(),
-                created_at: record.created_at,
-                updated_at: record.updated_at,
-                nonce: record.nonce,
-                deactivated: record.deactivated,
-            })
+        pub fn resolve(&self, did: DidId) -> Option<MaskedView<DidDocument>> {
+            let document = self.document(did)?;
+            Some(document.shown(mask_at(self.mask_registry, Target::Did(did))))
+        }
+
+        /// Names the mask registry whose masks `resolve` and DID changes honour (`None`:
+        /// none). Authority only.
+        ///
+        /// Errors: `NotAuthority`.
+        /// Emits: `MaskRegistrySet`.
+        #[ink(message)]
+        pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
+            let by = self.ensure_authority()?;
+            self.mask_registry = registry;
+            self.env().emit_event(MaskRegistrySet { by, registry });
+            Ok(())
+        }
+
+        /// The mask registry in use, if any.
+        #[ink(message)]
+        pub fn mask_registry(&self) -> Option<AccountId> {
+            self.mask_registry
         }
 
         /// How many DIDs `account` has had; the generation its next DID (and a relayed creation
@@ -664,6 +703,23 @@ mod did_registry {
 
         /// The one place where DID documents change. `record` is the active record of `did`;
         /// the caller has checked authorisation. Every change advances the nonce.
+        /// The DID document as stored, unmasked.
+        fn document(&self, did: DidId) -> Option<DidDocument> {
+            let record = self.records.get(did)?;
+            Some(DidDocument {
+                id: did,
+                account: record.account,
+                controllers: record.controllers,
+                verification_methods: self.keys.get(did).unwrap_or_default(),
+                services: self.services.get(did).unwrap_or_default(),
+                created_at: record.created_at,
+                updated_at: record.updated_at,
+                nonce: record.nonce,
+                deactivated: record.deactivated,
+            })
+        }
+
+        /// The one place every change of a DID document passes: checks the mask first.
         fn apply(
             &mut self,
             did: DidId,
@@ -671,6 +727,14 @@ mod did_registry {
             op: DidOperation,
             by: Authorisation,
         ) -> Result<()> {
+            if let Some(mask) = mask_at(self.mask_registry, Target::Did(did)) {
+                if !mask.lets_owner_write() {
+                    return Err(Error::Masked {
+                        did,
+                        reason_code: mask.reason_code,
+                    });
+                }
+            }
             record.nonce = record.nonce.checked_add(1).ok_or(Error::Overflow)?;
             match &op {
                 DidOperation::AddKey(method) => {

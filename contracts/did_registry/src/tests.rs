@@ -170,7 +170,7 @@ fn sign_as(
     key_id: &str,
     op: &DidOperation,
 ) -> DidSignature {
-    let nonce = c.resolve(did).expect("did").nonce;
+    let nonce = c.resolve(did).expect("did").record.nonce;
     DidSignature::Sr25519(key.sign(&blake2(&did_op_preimage(
         &contract_address(),
         &did,
@@ -203,7 +203,8 @@ fn snapshot(c: &DidRegistry, dids: &[DidId], accounts: &[AccountId]) -> String {
         .map(|a| (c.did_of(*a), c.generation_of(*a), c.is_authority(*a)))
         .collect();
     format!(
-        "{per_did:?} {per_account:?} {:?} {:?} {} {} events={}",
+        "{per_did:?} {per_account:?} {:?} {:?} {:?} {} {} events={}",
+        c.mask_registry(),
         c.root(),
         c.pending_root(),
         c.authority_count(),
@@ -338,7 +339,7 @@ fn create_did_derives_the_id_and_stores_the_document() {
         did,
         blake2(&did_id_preimage(&contract_address(), &a.bob, 0))
     );
-    let doc = c.resolve(did).unwrap();
+    let doc = c.resolve(did).unwrap().record;
     assert_eq!(doc.id, did);
     assert_eq!(doc.account, a.bob);
     assert_eq!(doc.verification_methods, content.keys);
@@ -459,7 +460,7 @@ fn relayed_creation_binds_the_did_to_the_signing_key() {
     let did = c
         .create_did_for(user.public(), content.clone(), sig)
         .unwrap();
-    let doc = c.resolve(did).unwrap();
+    let doc = c.resolve(did).unwrap().record;
     assert_eq!(doc.account, account);
     assert_eq!(c.did_of(account), Some(did));
     assert_eq!(c.did_of(a.alice), None, "the relayer gets no DID");
@@ -514,13 +515,13 @@ fn keys_are_added_rotated_and_removed() {
     let k2 = SrKey::new(2);
     c.rotate_key(did, "key-1".into(), KeyType::Sr25519, k2.public().to_vec())
         .unwrap();
-    let doc = c.resolve(did).unwrap();
+    let doc = c.resolve(did).unwrap().record;
     assert_eq!(doc.verification_methods.len(), 2);
     assert_eq!(doc.verification_methods[0].public_key, k2.public().to_vec());
     assert_eq!(doc.verification_methods[0].purposes, KeyPurposes::ALL);
     assert_eq!(doc.updated_at, 5);
     c.remove_key(did, "ec".into()).unwrap();
-    assert_eq!(c.resolve(did).unwrap().verification_methods.len(), 1);
+    assert_eq!(c.resolve(did).unwrap().record.verification_methods.len(), 1);
 }
 
 #[ink::test]
@@ -708,7 +709,7 @@ fn services_are_added_removed_and_bounded() {
         |c| c.add_service(did, no_type),
     );
     c.add_service(did, service("s3")).unwrap();
-    assert_eq!(c.resolve(did).unwrap().services.len(), 25);
+    assert_eq!(c.resolve(did).unwrap().record.services.len(), 25);
 }
 
 // --- controllers ---------------------------------------------------------------------------
@@ -823,7 +824,7 @@ fn deactivation_is_final_and_ids_are_never_reused() {
     assert!(c.has_role(Subject::Did(did), Role::Provider));
     set_caller(a.bob);
     c.deactivate(did).unwrap();
-    let doc = c.resolve(did).unwrap();
+    let doc = c.resolve(did).unwrap().record;
     assert!(doc.deactivated);
     assert!(!c.is_active(did));
     assert_eq!(c.did_of(a.bob), None);
@@ -849,7 +850,7 @@ fn deactivation_is_final_and_ids_are_never_reused() {
         again,
         blake2(&did_id_preimage(&contract_address(), &a.bob, 1))
     );
-    assert!(c.resolve(did).unwrap().deactivated);
+    assert!(c.resolve(did).unwrap().record.deactivated);
     assert!(!c.has_role(Subject::Account(a.bob), Role::Provider));
 }
 
@@ -877,7 +878,7 @@ fn a_signed_operation_is_applied_once() {
     set_caller(a.eve); // a relayer with no rights over the DID
     c.execute_signed(did, 0, op.clone(), did, "cap".into(), sig)
         .unwrap();
-    let doc = c.resolve(did).unwrap();
+    let doc = c.resolve(did).unwrap().record;
     assert_eq!(doc.services, vec![service("relayed")]);
     assert_eq!(doc.nonce, 1);
     fails_cleanly(
@@ -1014,9 +1015,9 @@ fn a_controllers_key_may_sign_and_others_may_not() {
     set_caller(a.eve);
     c.execute_signed(did, 0, op, org, "cap".into(), by_org)
         .unwrap();
-    assert_eq!(c.resolve(did).unwrap().services.len(), 1);
-    assert_eq!(c.resolve(did).unwrap().nonce, 1);
-    assert_eq!(c.resolve(org).unwrap().nonce, 0);
+    assert_eq!(c.resolve(did).unwrap().record.services.len(), 1);
+    assert_eq!(c.resolve(did).unwrap().record.nonce, 1);
+    assert_eq!(c.resolve(org).unwrap().record.nonce, 0);
 }
 
 #[ink::test]
@@ -1059,7 +1060,7 @@ fn ecdsa_keys_sign_operations() {
     });
     let sig = DidSignature::Ecdsa(ec.sign(&hash));
     c.execute_signed(did, 0, op, did, "ec".into(), sig).unwrap();
-    assert_eq!(c.resolve(did).unwrap().nonce, 1);
+    assert_eq!(c.resolve(did).unwrap().record.nonce, 1);
 }
 
 #[ink::test]
@@ -1076,7 +1077,7 @@ fn a_signed_operation_that_fails_changes_nothing() {
         c.execute_signed(did, 0, op.clone(), did, "cap".into(), sig)
     });
     assert_eq!(
-        c.resolve(did).unwrap().nonce,
+        c.resolve(did).unwrap().record.nonce,
         0,
         "the nonce is not consumed"
     );
@@ -1268,7 +1269,7 @@ fn a_direct_change_invalidates_a_withheld_signature() {
     let sig = sign_op(&c, &key, did, &op);
     set_caller(a.bob);
     c.add_service(did, service("first")).unwrap();
-    assert_eq!(c.resolve(did).unwrap().nonce, 1);
+    assert_eq!(c.resolve(did).unwrap().record.nonce, 1);
     set_caller(a.eve);
     fails_cleanly(
         &mut c,
@@ -1323,7 +1324,7 @@ fn deactivation_drops_keys_services_and_roles() {
     c.grant_role(did, Role::Issuer, 1_000, [1; 32]).unwrap();
     set_caller(a.bob);
     c.deactivate(did).unwrap();
-    let doc = c.resolve(did).unwrap();
+    let doc = c.resolve(did).unwrap().record;
     assert!(doc.deactivated);
     assert!(doc.verification_methods.is_empty());
     assert!(doc.services.is_empty());
@@ -1354,7 +1355,7 @@ fn rotation_cannot_take_another_keys_material() {
     c.rotate_key(did, "one".into(), KeyType::Ecdsa, ec.public())
         .unwrap();
     assert_eq!(
-        c.resolve(did).unwrap().verification_methods[0].key_type,
+        c.resolve(did).unwrap().record.verification_methods[0].key_type,
         KeyType::Ecdsa
     );
 }
@@ -1420,4 +1421,126 @@ fn a_root_proposal_can_be_replaced_or_withdrawn() {
     assert_eq!(c.pending_root(), None);
     set_caller(a.charlie);
     fails_cleanly(&mut c, &[], Error::NotPendingRoot, |c| c.accept_root());
+}
+
+// --- masks -----------------------------------------------------------------------------------
+
+fn regulator_mask(scope: cgrid_shared::Scope, owner_may_write: bool) -> cgrid_shared::Mask {
+    cgrid_shared::Mask {
+        scope,
+        owner_may_write,
+        reason_code: 42,
+        reason_hash: [0xE1; 32],
+        content_hash: [0xE2; 32],
+        by: AccountId::from([0xEE; 32]),
+        since: 5_000,
+        approvals: Vec::new(),
+    }
+}
+
+#[ink::test]
+fn only_an_authority_names_the_mask_registry() {
+    let mut c = registry();
+    let a = accounts();
+    set_caller(a.bob);
+    fails_cleanly(&mut c, &[], Error::NotAuthority, |c| {
+        c.set_mask_registry(Some(a.frank))
+    });
+    set_caller(a.alice);
+    c.set_mask_registry(Some(a.frank)).unwrap();
+    assert_eq!(c.mask_registry(), Some(a.frank));
+    c.set_mask_registry(None).unwrap();
+    assert_eq!(c.mask_registry(), None);
+}
+
+#[ink::test]
+fn resolve_withholds_what_a_mask_names_and_says_why() {
+    use cgrid_shared::{testing, Scope, Target};
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            services: vec![service("controller")],
+            ..Default::default()
+        },
+    );
+    let full = c.resolve(did).unwrap();
+    assert_eq!(full.masked, None);
+    assert_eq!(full.record.services.len(), 1);
+
+    let mask = regulator_mask(Scope::Fields(vec!["service".into()]), false);
+    testing::set(&Target::Did(did), Some(mask));
+    // No registry named yet: masks are not consulted.
+    assert_eq!(c.resolve(did).unwrap(), full);
+
+    set_caller(a.alice);
+    c.set_mask_registry(Some(a.frank)).unwrap();
+    let view = c.resolve(did).unwrap();
+    assert!(view.record.services.is_empty());
+    assert_eq!(
+        view.record.account, a.bob,
+        "only the named field is withheld"
+    );
+    let marker = view.masked.expect("marker");
+    assert_eq!(marker.withheld, vec![String::from("service")]);
+    assert_eq!((marker.reason_code, marker.since), (42, 5_000));
+    assert_eq!(marker.content_hash, [0xE2; 32]);
+
+    // Whole-record mask: the account and every list are withheld, the id and nonce stay.
+    testing::set(&Target::Did(did), Some(regulator_mask(Scope::Whole, false)));
+    let view = c.resolve(did).unwrap();
+    assert_eq!(view.record.account, AccountId::from([0; 32]));
+    assert_eq!((view.record.id, view.record.nonce), (did, 0));
+    assert_eq!(view.masked.unwrap().withheld.len(), 4);
+
+    // Lifted: shown in full again — nothing stored had changed.
+    testing::set(&Target::Did(did), None);
+    assert_eq!(c.resolve(did).unwrap(), full);
+}
+
+#[ink::test]
+fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
+    use cgrid_shared::{testing, Scope, Target};
+    let mut c = registry();
+    let a = accounts();
+    let key = SrKey::new(3);
+    let did = did_with_key(&mut c, a.bob, &key);
+    set_caller(a.alice);
+    c.set_mask_registry(Some(a.frank)).unwrap();
+    testing::set(
+        &Target::Did(did),
+        Some(regulator_mask(Scope::Fields(vec!["service".into()]), false)),
+    );
+    let masked = Error::Masked {
+        did,
+        reason_code: 42,
+    };
+    set_caller(a.bob);
+    fails_cleanly(&mut c, &[did], masked.clone(), |c| {
+        c.add_service(did, service("elsewhere"))
+    });
+    fails_cleanly(&mut c, &[did], masked.clone(), |c| c.deactivate(did));
+    // A relayed, key-signed change is the owner's too.
+    let op = DidOperation::AddService(service("relayed"));
+    let signature = sign_op(&c, &key, did, &op);
+    set_caller(a.eve);
+    fails_cleanly(&mut c, &[did], masked, |c| {
+        c.execute_signed(did, 0, op.clone(), did, "cap".into(), signature)
+    });
+    // Authorities' role grants are not the owner's writes.
+    set_caller(a.alice);
+    c.grant_role(did, Role::Provider, 10_000, [0; 32]).unwrap();
+
+    // A mask that lets the owner write.
+    testing::set(
+        &Target::Did(did),
+        Some(regulator_mask(Scope::Fields(vec!["service".into()]), true)),
+    );
+    set_caller(a.eve);
+    c.execute_signed(did, 0, op, did, "cap".into(), signature)
+        .unwrap();
+    testing::set(&Target::Did(did), None);
+    assert_eq!(c.resolve(did).unwrap().record.services.len(), 1);
 }

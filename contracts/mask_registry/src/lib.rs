@@ -216,6 +216,10 @@ mod mask_registry {
         },
         /// A field scope needs 1–`MAX_SCOPE_FIELDS` distinct names of 1–`MAX_FIELD_LEN` bytes.
         BadScope,
+        /// The target's read path has no such field (see `Target::fields`).
+        UnknownField {
+            field: ink::prelude::string::String,
+        },
         AlreadyMasked,
         NotMasked,
         /// This member's approval is still live.
@@ -290,7 +294,7 @@ mod mask_registry {
 
         /// Masks `target` (Regulator role, unexpired). The target itself is not touched.
         ///
-        /// Errors: `NotRegulator`, `BadScope`, `AlreadyMasked`, `Overflow`.
+        /// Errors: `NotRegulator`, `BadScope`, `UnknownField`, `AlreadyMasked`, `Overflow`.
         /// Emits: `Masked`.
         #[ink(message)]
         pub fn mask(
@@ -304,7 +308,7 @@ mod mask_registry {
         ) -> Result<()> {
             let by = self.env().caller();
             let now = self.env().block_timestamp();
-            check_scope(&scope)?;
+            check_scope(&target, &scope)?;
             let key = target.key();
             if self.masks.contains(key) {
                 return Err(Error::AlreadyMasked);
@@ -433,10 +437,11 @@ mod mask_registry {
         }
     }
 
-    fn check_scope(scope: &Scope) -> Result<()> {
+    fn check_scope(target: &Target, scope: &Scope) -> Result<()> {
         let Scope::Fields(fields) = scope else {
             return Ok(());
         };
+
         let count = u32::try_from(fields.len()).unwrap_or(u32::MAX);
         let names_ok = fields.iter().enumerate().all(|(i, f)| {
             let len = u32::try_from(f.len()).unwrap_or(u32::MAX);
@@ -444,6 +449,13 @@ mod mask_registry {
         });
         if count == 0 || count > MAX_SCOPE_FIELDS || !names_ok {
             return Err(Error::BadScope);
+        } // A name the target's read path does not know would withhold nothing.
+        if let Some(known) = target.fields() {
+            if let Some(unknown) = fields.iter().find(|f| !known.contains(&f.as_str())) {
+                return Err(Error::UnknownField {
+                    field: unknown.clone(),
+                });
+            }
         }
         Ok(())
     }

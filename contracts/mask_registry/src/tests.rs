@@ -166,10 +166,24 @@ fn scopes_are_checked() {
             fx.mask(r0, Target::Trade([0x77; 32]), scope)
         });
     }
-    let fields = Scope::Fields(vec!["price".into(), "spec".into()]);
+    // A field the trade's read path does not have would withhold nothing.
+    fx.fails_cleanly(
+        &t,
+        Error::UnknownField {
+            field: "deposit".into(),
+        },
+        |fx| {
+            let scope = Scope::Fields(vec!["price".into(), "deposit".into()]);
+            fx.mask(r0, Target::Trade([0x77; 32]), scope)
+        },
+    );
+    let fields = Scope::Fields(vec!["price".into(), "consumer".into()]);
     fx.mask(r0, t.clone(), fields.clone()).unwrap();
     let mask = fx.c.mask_of(t).unwrap();
-    assert!(mask.scope.withholds("price") && !mask.scope.withholds("deposit"));
+    assert!(mask.scope.withholds("price") && !mask.scope.withholds("provider"));
+    // Credentials' claims are named by their template: any well-formed name is taken.
+    let claims = Scope::Fields(vec!["gpuModel".into()]);
+    fx.mask(r0, credential(), claims).unwrap();
 }
 
 #[ink::test]

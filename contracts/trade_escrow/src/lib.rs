@@ -35,6 +35,13 @@
 //!   refused; a settlement does not (money first): a refused settlement anchor is reported by a
 //!   `SettlementNotAnchored` event.
 //!
+//! - **Masks never hold money.** Once an authority names the mask registry
+//!   (`set_mask_registry`), `channel` returns a masked view of a trade a regulator masked (who
+//!   traded and at what price withheld, a marker saying who, when and why); the escrow's
+//!   accounting (deposit, paid, nonce, phase) is never withheld. A mask refuses the consumer's
+//!   top-ups of the trade unless it lets the owner write; it never stops a checkpoint, close,
+//!   challenge or refund: refusing those would move money by the clock.
+//!
 //! State is written before any transfer or cross-contract call, and ink!'s default call flags
 //! forbid reentry.
 
@@ -188,12 +195,17 @@ pub mod world {
 mod trade_escrow {
     use crate::world::{AnchorFailure, Credentials, Registry};
     use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
+    #[cfg(not(test))]
+    use cgrid_shared::mask_at;
+    #[cfg(test)]
+    use cgrid_shared::testing::mask_at;
+    use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         blake2, brokered_preimage, close_preimage, deployment_preimage, offer_preimage,
         public_claims_root, settlement_claims, settlement_id_preimage, state_preimage,
         trade_start_claims, AnchorError, Channel, ChannelId, CloseKind, CredentialId, DidId,
-        OpenRefusal, Party, Phase, Role, Signature, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
-        TRADE_START_CPT, TRADE_START_FIELDS,
+        MaskedView, OpenRefusal, Party, Phase, Role, Signature, Target, TradeTerms, SETTLEMENT_CPT,
+        SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
     };
     use ink::prelude::vec;
     use ink::storage::Mapping;
@@ -218,6 +230,8 @@ mod trade_escrow {
         /// Contracts an authority designated to open channels on the parties' behalf (the
         /// auction): they vouch for the provider's consent instead of an offer signature.
         brokers: Mapping<AccountId, ()>,
+        /// The mask registry whose masks `channel` and top-ups honour (`None`: none).
+        mask_registry: Option<AccountId>,
     }
 
     // ------------------------------------------------------------------------------------
@@ -240,6 +254,14 @@ mod trade_escrow {
         pub expires_at: Timestamp,
         /// The designated broker that opened it (`None`: the consumer, on a signed offer).
         pub broker: Option<AccountId>,
+    }
+
+    /// An authority named (or, with `None`, removed) the mask registry.
+    #[ink(event)]
+    pub struct MaskRegistrySet {
+        #[ink(topic)]
+        pub by: AccountId,
+        pub registry: Option<AccountId>,
     }
 
     /// An authority designated (or undesignated) a broker.
@@ -340,6 +362,12 @@ mod trade_escrow {
     pub enum Error {
         /// Only the channel's (or the terms') consumer may do this.
         NotConsumer,
+        /// A regulator masked this trade and did not let its owner write (`reason_code` is the
+        /// mask's). Only top-ups are refused so.
+        Masked {
+            channel: ChannelId,
+            reason_code: u16,
+        },
         /// Only the channel's provider may do this.
         NotProvider,
         /// Only the consumer or the provider may do this.
@@ -460,6 +488,7 @@ mod trade_escrow {
                 unclaimed: Mapping::default(),
                 owed: 0,
                 brokers: Mapping::default(),
+                mask_registry: None,
             }
         }
 
@@ -512,7 +541,7 @@ mod trade_escrow {
         /// expiry later. Consumer only, before the channel expires.
         ///
         /// Errors: `ChannelNotFound`, `NotConsumer`, `NotOpen`, `Closed`, `Expired`,
-        /// `BadExpiry`, `NothingToTopUp`, `Overflow`.
+        /// `BadExpiry`, `NothingToTopUp`, `Masked`, `Overflow`.
         /// Emits: `ToppedUp`.
         #[ink(message, payable)]
         pub fn top_up(&mut self, channel: ChannelId, expires_at: Option<Timestamp>) -> Result<()> {
@@ -531,6 +560,14 @@ mod trade_escrow {
             }
             if amount == 0 && expires_at.is_none() {
                 return Err(Error::NothingToTopUp);
+            }
+            if let Some(mask) = mask_at(self.mask_registry, Target::Trade(channel)) {
+                if !mask.lets_owner_write() {
+                    return Err(Error::Masked {
+                        channel,
+                        reason_code: mask.reason_code,
+                    });
+                }
             }
             if let Some(new_expiry) = expires_at {
                 if new_expiry <= ch.expires_at || new_expiry > now.saturating_add(MAX_LIFETIME) {
@@ -839,10 +876,34 @@ mod trade_escrow {
             self.brokers.contains(account)
         }
 
-        /// The channel record, if it exists.
+        /// The channel record, if it exists; under a regulator's mask with the masked fields
+        /// withheld and the marker saying why (the accounting is never withheld).
         #[ink(message)]
-        pub fn channel(&self, channel: ChannelId) -> Option<Channel> {
-            self.channels.get(channel)
+        pub fn channel(&self, channel: ChannelId) -> Option<MaskedView<Channel>> {
+            let record = self.channels.get(channel)?;
+            Some(record.shown(mask_at(self.mask_registry, Target::Trade(channel))))
+        }
+
+        /// Names the mask registry whose masks `channel` and top-ups honour (`None`: none).
+        /// Authority of the DID registry only.
+        ///
+        /// Errors: `NotAuthority`.
+        /// Emits: `MaskRegistrySet`.
+        #[ink(message)]
+        pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
+            let by = self.env().caller();
+            if !Registry::at(self.did_registry).is_authority(by) {
+                return Err(Error::NotAuthority);
+            }
+            self.mask_registry = registry;
+            self.env().emit_event(MaskRegistrySet { by, registry });
+            Ok(())
+        }
+
+        /// The mask registry in use, if any.
+        #[ink(message)]
+        pub fn mask_registry(&self) -> Option<AccountId> {
+            self.mask_registry
         }
 
         /// How many channels were ever opened.

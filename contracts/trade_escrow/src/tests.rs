@@ -191,7 +191,7 @@ impl Fx {
     }
 
     pub fn channel(&self, id: ChannelId) -> Channel {
-        self.c.channel(id).expect("channel exists")
+        self.c.channel(id).expect("channel exists").record
     }
 
     pub fn everyone(&self) -> [AccountId; 4] {
@@ -1133,4 +1133,107 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     });
     let own = fx.open();
     assert_ne!(own, id);
+}
+
+// --- masks ------------------------------------------------------------------------------------
+
+fn regulator_mask(scope: cgrid_shared::Scope, owner_may_write: bool) -> cgrid_shared::Mask {
+    cgrid_shared::Mask {
+        scope,
+        owner_may_write,
+        reason_code: 3,
+        reason_hash: [0xE1; 32],
+        content_hash: [0xE2; 32],
+        by: AccountId::from([0xEE; 32]),
+        since: T0,
+        approvals: Vec::new(),
+    }
+}
+
+#[ink::test]
+fn only_an_authority_names_the_mask_registry() {
+    let mut fx = Fx::new();
+    let authority = AccountId::from([0xA0; 32]);
+    let masks = AccountId::from([0x3A; 32]);
+    mock::with(|w| w.authorities.push(authority));
+    let stranger = fx.stranger;
+    fx.fails_cleanly(None, Error::NotAuthority, |fx| {
+        as_caller(stranger);
+        fx.c.set_mask_registry(Some(masks))
+    });
+    assert_eq!(fx.c.mask_registry(), None);
+    as_caller(authority);
+    fx.c.set_mask_registry(Some(masks)).unwrap();
+    assert_eq!(fx.c.mask_registry(), Some(masks));
+}
+
+#[ink::test]
+fn a_masked_trade_reads_masked_and_still_settles() {
+    use cgrid_shared::{testing, Scope, Target};
+    let mut fx = Fx::new();
+    let authority = AccountId::from([0xA0; 32]);
+    mock::with(|w| w.authorities.push(authority));
+    let id = fx.open();
+    let full = fx.c.channel(id).unwrap();
+    as_caller(authority);
+    fx.c.set_mask_registry(Some(AccountId::from([0x3A; 32])))
+        .unwrap();
+    testing::set(
+        &Target::Trade(id),
+        Some(regulator_mask(Scope::Whole, false)),
+    );
+
+    // Who traded and at what price are withheld; the accounting is not.
+    let view = fx.c.channel(id).unwrap();
+    let ch = &view.record;
+    assert_eq!(
+        (ch.consumer, ch.provider),
+        (AccountId::from([0; 32]), AccountId::from([0; 32]))
+    );
+    assert_eq!((ch.consumer_did, ch.provider_key), ([0; 32], [0; 32]));
+    assert_eq!((ch.price_per_minute, ch.min_cost), (0, 0));
+    assert_eq!((ch.deposit, ch.paid, ch.nonce), (DEPOSIT, 0, 0));
+    assert_eq!(ch.phase, full.record.phase);
+    let marker = view.masked.expect("marker");
+    assert_eq!(
+        marker.withheld,
+        ["consumer", "provider", "price"].map(String::from)
+    );
+    assert_eq!(marker.reason_code, 3);
+
+    // The consumer may not add to a masked trade...
+    let consumer = fx.consumer;
+    fx.fails_cleanly(
+        Some(id),
+        Error::Masked {
+            channel: id,
+            reason_code: 3,
+        },
+        |fx| fx.payable(consumer, 500, |c| c.top_up(id, None)),
+    );
+    // ...unless the mask lets the owner write.
+    testing::set(&Target::Trade(id), Some(regulator_mask(Scope::Whole, true)));
+    fx.payable(consumer, 500, |c| c.top_up(id, None)).unwrap();
+    testing::set(
+        &Target::Trade(id),
+        Some(regulator_mask(Scope::Whole, false)),
+    );
+
+    // Settlement is never held: checkpoint and cooperative close go through.
+    fx.checkpoint(id, 1, 100).unwrap();
+    let (a, b) = fx.close_sigs(id, 2, 300);
+    as_caller(consumer);
+    fx.c.close_cooperative(id, 2, 300, a, b).unwrap();
+    assert_conserved(&fx, id);
+    assert!(
+        matches!(fx.channel(id).phase, Phase::Closed { paid, refunded, .. }
+        if paid == 300.max(MIN_COST) && refunded == DEPOSIT + 500 - 300.max(MIN_COST))
+    );
+
+    // Lifted: shown in full, with the record unchanged by the mask itself.
+    testing::set(&Target::Trade(id), None);
+    let after = fx.c.channel(id).unwrap();
+    assert_eq!(after.masked, None);
+    assert_eq!(after.record.consumer, consumer);
+    assert_eq!(after.record.price_per_minute, full.record.price_per_minute);
 }

@@ -16,6 +16,13 @@
 //! - Designated system issuers (the trade escrow, the auction) anchor system-template credentials.
 //! - Status moves Active ⇄ Suspended → Revoked (final), by the issuer or an authority.
 //! - `verify` reads one anchor: its cost does not depend on how many credentials exist.
+//! - **Masks are honoured.** Once an authority names the mask registry (`set_mask_registry`),
+//!   `cpt` and `verify` return masked views under a regulator's mask (masked fields withheld, a
+//!   marker saying who, when and why), and the owner's writes to a masked record — the
+//!   publisher deprecating a template, the issuer changing a credential's status — are refused
+//!   with `Masked` unless the mask lets the owner write (an authority still may). A mask does
+//!   not change a credential's validity: `anchor_of`, which other contracts' rules read, is
+//!   not masked, and `verify.valid` is computed as before.
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 //!
 //! Identity checks (roles, authorities, DID control, DID key signatures) are calls to the DID
@@ -165,11 +172,17 @@ pub mod identity {
 mod vc_templates {
     use super::*;
     use crate::identity::Registry;
+    #[cfg(not(test))]
+    use cgrid_shared::mask_at;
+    #[cfg(test)]
+    use cgrid_shared::testing::mask_at;
+    use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         anchor_preimage, settlement_template, trade_start_template, AnchorError, AnchorRequest,
         CptId, CptInfo, CptProperty, CptTemplate, CredentialAnchor, CredentialId, CredentialStatus,
-        CredentialView, DidId, DidSignature, Issuer, PropertyType, Publisher, Role,
-        AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT, SYSTEM_CPT_IDS, TRADE_START_CPT,
+        CredentialView, DidId, DidSignature, Issuer, Mask, MaskedView, PropertyType, Publisher,
+        Role, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT, SYSTEM_CPT_IDS,
+        TRADE_START_CPT,
     };
     use ink::env::hash::{Blake2x256, CryptoHash};
     use ink::prelude::string::String;
@@ -192,6 +205,8 @@ mod vc_templates {
         credentials: Mapping<CredentialId, CredentialAnchor>,
         credential_count: u64,
         system_issuers: Mapping<AccountId, ()>,
+        /// The mask registry whose masks the reads and owners' writes honour (`None`: none).
+        mask_registry: Option<AccountId>,
     }
 
     // ------------------------------------------------------------------------------------
@@ -239,6 +254,14 @@ mod vc_templates {
         pub by: AccountId,
     }
 
+    /// An authority named (or, with `None`, removed) the mask registry.
+    #[ink(event)]
+    pub struct MaskRegistrySet {
+        #[ink(topic)]
+        pub by: AccountId,
+        pub registry: Option<AccountId>,
+    }
+
     #[ink(event)]
     pub struct SystemIssuerSet {
         #[ink(topic)]
@@ -268,6 +291,12 @@ mod vc_templates {
     pub enum Error {
         /// Only an authority may do this.
         NotAuthority,
+        /// A regulator masked this record and did not let its owner write (`reason_code` is
+        /// the mask's).
+        Masked {
+            target: Target,
+            reason_code: u16,
+        },
         /// The caller may not act for this DID.
         NotController(DidId),
         /// The DID does not hold the Issuer role.
@@ -367,6 +396,7 @@ mod vc_templates {
                 credentials: Mapping::default(),
                 credential_count: 0,
                 system_issuers: Mapping::default(),
+                mask_registry: None,
             };
             let caller = this.env().caller();
             for (id, template) in [
@@ -431,13 +461,16 @@ mod vc_templates {
 
         /// Deprecates a template: no new credential may use it. Existing credentials stay.
         ///
-        /// Errors: `CptNotFound`, `CptDeprecated`, `NotAuthority`, `NotController`.
+        /// Errors: `CptNotFound`, `CptDeprecated`, `NotAuthority`, `NotController`, `Masked`.
         /// Emits: `CptDeprecated`.
         #[ink(message)]
         pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
             let mut info = self.live_cpt(id)?;
             let caller = self.env().caller();
             self.ensure_may_publish(&info.publisher, caller)?;
+            if let Some(mask) = self.owner_lock(Target::Cpt(id)) {
+                return Err(masked(Target::Cpt(id), &mask));
+            }
             info.deprecated = true;
             self.cpts.insert(id, &info);
             self.env().emit_event(CptDeprecated {
@@ -447,10 +480,12 @@ mod vc_templates {
             Ok(())
         }
 
-        /// A template and its metadata.
+        /// A template and its metadata; under a regulator's mask with the masked fields
+        /// withheld and the marker saying why.
         #[ink(message)]
-        pub fn cpt(&self, id: CptId) -> Option<CptInfo> {
-            self.cpts.get(id)
+        pub fn cpt(&self, id: CptId) -> Option<MaskedView<CptInfo>> {
+            let info = self.cpts.get(id)?;
+            Some(info.shown(mask_at(self.mask_registry, Target::Cpt(id))))
         }
 
         /// The id of the template with this content hash.
@@ -553,6 +588,25 @@ mod vc_templates {
             Ok(())
         }
 
+        /// Names the mask registry whose masks `cpt`, `verify` and owners' writes honour
+        /// (`None`: none). Authority only.
+        ///
+        /// Errors: `NotAuthority`.
+        /// Emits: `MaskRegistrySet`.
+        #[ink(message)]
+        pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
+            let by = self.ensure_authority()?;
+            self.mask_registry = registry;
+            self.env().emit_event(MaskRegistrySet { by, registry });
+            Ok(())
+        }
+
+        /// The mask registry in use, if any.
+        #[ink(message)]
+        pub fn mask_registry(&self) -> Option<AccountId> {
+            self.mask_registry
+        }
+
         /// Whether `account` is a designated system issuer.
         #[ink(message)]
         pub fn is_system_issuer(&self, account: AccountId) -> bool {
@@ -561,7 +615,8 @@ mod vc_templates {
 
         /// Suspends an active credential.
         ///
-        /// Errors: `CredentialNotFound`, `NotPermitted`, `AlreadyRevoked`, `NotActive`.
+        /// Errors: `CredentialNotFound`, `NotPermitted`, `Masked` (the issuer, of a masked
+        /// credential), `AlreadyRevoked`, `NotActive`.
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn suspend(&mut self, id: CredentialId) -> Result<()> {
@@ -570,7 +625,7 @@ mod vc_templates {
 
         /// Reactivates a suspended credential.
         ///
-        /// Errors: `CredentialNotFound`, `NotPermitted`, `AlreadyRevoked`, `NotSuspended`.
+        /// Errors: `CredentialNotFound`, `NotPermitted`, `Masked`, `AlreadyRevoked`, `NotSuspended`.
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn unsuspend(&mut self, id: CredentialId) -> Result<()> {
@@ -579,7 +634,7 @@ mod vc_templates {
 
         /// Revokes a credential, finally.
         ///
-        /// Errors: `CredentialNotFound`, `NotPermitted`, `AlreadyRevoked`.
+        /// Errors: `CredentialNotFound`, `NotPermitted`, `Masked`, `AlreadyRevoked`.
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn revoke(&mut self, id: CredentialId) -> Result<()> {
@@ -667,6 +722,12 @@ mod vc_templates {
             if !is_issuer && !registry.is_authority(caller) {
                 return Err(Error::NotPermitted);
             }
+            // The issuer is the owner; an authority acts over it.
+            if let Some(mask) = self.owner_lock(Target::Credential(id)) {
+                if !registry.is_authority(caller) {
+                    return Err(masked(Target::Credential(id), &mask));
+                }
+            }
             let from = anchor.status;
             match (from, to) {
                 (CredentialStatus::Revoked, _) => return Err(Error::AlreadyRevoked),
@@ -686,6 +747,11 @@ mod vc_templates {
                 by: caller,
             });
             Ok(())
+        }
+
+        /// The mask on `target` if it keeps the record's owner from writing.
+        fn owner_lock(&self, target: Target) -> Option<Mask> {
+            mask_at(self.mask_registry, target).filter(|m| !m.lets_owner_write())
         }
 
         /// Checks the template's shape, its uniqueness and its predecessor; returns its hash.
@@ -858,8 +924,9 @@ mod vc_templates {
 
     impl cgrid_shared::CredentialRegistry for VcTemplates {
         #[ink(message)]
-        fn verify(&self, id: CredentialId) -> Option<CredentialView> {
-            self.credentials.get(id).map(|anchor| self.view(anchor))
+        fn verify(&self, id: CredentialId) -> Option<MaskedView<CredentialView>> {
+            let view = self.view(self.credentials.get(id)?);
+            Some(view.shown(mask_at(self.mask_registry, Target::Credential(id))))
         }
 
         #[ink(message)]
@@ -905,6 +972,13 @@ mod vc_templates {
                 AUTHORITY_CPT_IDS.end.saturating_sub(1),
             ),
             Publisher::Issuer(_) => (ISSUER_CPT_IDS.start, CptId::MAX),
+        }
+    }
+
+    fn masked(target: Target, mask: &Mask) -> Error {
+        Error::Masked {
+            target,
+            reason_code: mask.reason_code,
         }
     }
 

@@ -88,7 +88,8 @@ fn snapshot(c: &VcTemplates, cpts: &[CptId], creds: &[CredentialId]) -> String {
     let cpts: Vec<_> = cpts.iter().map(|id| c.cpt(*id)).collect();
     let creds: Vec<_> = creds.iter().map(|id| c.verify(*id)).collect();
     format!(
-        "{cpts:?} {creds:?} {} {} {} events={}",
+        "{cpts:?} {creds:?} {:?} {} {} {} events={}",
+        c.mask_registry(),
         c.cpt_count(),
         c.credential_count(),
         c.is_system_issuer(acc(ESCROW)),
@@ -118,7 +119,7 @@ fn fails_cleanly<T: core::fmt::Debug>(
 fn the_seed_trade_templates_exist_after_deployment() {
     let c = setup();
     assert_eq!(c.cpt_count(), 2);
-    let start = c.cpt(TRADE_START_CPT).unwrap();
+    let start = c.cpt(TRADE_START_CPT).unwrap().record;
     assert_eq!(start.publisher, Publisher::System);
     assert_eq!(start.template, trade_start_template());
     let names: Vec<_> = start
@@ -149,7 +150,7 @@ fn the_seed_trade_templates_exist_after_deployment() {
     assert_eq!(required, ["pdid", "cdid", "spec", "price", "checkinCptId"]);
     let encryption = start.template.properties.last().unwrap();
     assert_eq!(encryption.allowed, ["plain", "CP-ABE"]);
-    let settlement = c.cpt(SETTLEMENT_CPT).unwrap();
+    let settlement = c.cpt(SETTLEMENT_CPT).unwrap().record;
     assert_eq!(settlement.template, settlement_template());
     assert_eq!(c.cpt_by_hash(settlement.content_hash), Some(SETTLEMENT_CPT));
 }
@@ -180,7 +181,10 @@ fn each_publisher_gets_ids_from_its_range() {
         .register_cpt(Publisher::Issuer(PROVIDER_DID), template("gpu"), None, None)
         .unwrap();
     assert_eq!(i, ISSUER_CPT_IDS.start);
-    assert_eq!(c.cpt(i).unwrap().publisher, Publisher::Issuer(PROVIDER_DID));
+    assert_eq!(
+        c.cpt(i).unwrap().record.publisher,
+        Publisher::Issuer(PROVIDER_DID)
+    );
     assert_eq!(c.cpt_count(), 6);
     let ids = [a, s, s5, i];
     fails_cleanly(
@@ -404,8 +408,8 @@ fn versions_link_to_their_predecessor() {
     let me = Publisher::Issuer(PROVIDER_DID);
     let v1 = c.register_cpt(me, template("v1"), None, None).unwrap();
     let v2 = c.register_cpt(me, template("v2"), None, Some(v1)).unwrap();
-    assert_eq!(c.cpt(v1).unwrap().successor, Some(v2));
-    assert_eq!(c.cpt(v2).unwrap().predecessor, Some(v1));
+    assert_eq!(c.cpt(v1).unwrap().record.successor, Some(v2));
+    assert_eq!(c.cpt(v2).unwrap().record.predecessor, Some(v1));
     fails_cleanly(
         &mut c,
         &[v1, v2],
@@ -448,7 +452,7 @@ fn publishers_deprecate_their_templates() {
     });
     as_caller(PROVIDER);
     c.deprecate_cpt(id).unwrap();
-    assert!(c.cpt(id).unwrap().deprecated);
+    assert!(c.cpt(id).unwrap().record.deprecated);
     fails_cleanly(&mut c, &[id], &[], Error::CptDeprecated(id), |c| {
         c.deprecate_cpt(id)
     });
@@ -467,7 +471,7 @@ fn an_issuer_anchors_a_credential_it_controls() {
     let mut c = setup();
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
-    let view = c.verify([1; 32]).unwrap();
+    let view = c.verify([1; 32]).unwrap().record;
     assert!(view.valid);
     assert!(!view.expired);
     assert_eq!(view.anchor.issuer, Issuer::Did(PROVIDER_DID));
@@ -531,7 +535,7 @@ fn a_signed_request_may_be_submitted_by_anyone() {
     });
     c.issue(r.clone(), Some(("assert".into(), signature_for(hash))))
         .unwrap();
-    assert!(c.verify([1; 32]).unwrap().valid);
+    assert!(c.verify([1; 32]).unwrap().record.valid);
     // Without the Issuer role a valid signature is not enough.
     mock::with(|w| {
         w.roles.remove(&(PROVIDER_DID, Role::Issuer));
@@ -593,7 +597,7 @@ fn bad_anchor_requests_are_rejected() {
         c.issue(request(2, TRADE_START_CPT), None)
     });
     // A deactivated issuer's credentials stop counting.
-    assert!(!c.verify([1; 32]).unwrap().valid);
+    assert!(!c.verify([1; 32]).unwrap().record.valid);
 }
 
 #[ink::test]
@@ -604,7 +608,7 @@ fn encrypted_claims_keep_ciphertext_hash_and_policy() {
     r.ciphertext_hash = Some([5; 32]);
     r.policy_id = Some([6; 32]);
     c.issue(r, None).unwrap();
-    let anchor = c.verify([1; 32]).unwrap().anchor;
+    let anchor = c.verify([1; 32]).unwrap().record.anchor;
     assert_eq!(anchor.ciphertext_hash, Some([5; 32]));
     assert_eq!(anchor.policy_id, Some([6; 32]));
 }
@@ -618,13 +622,13 @@ fn status_moves_active_suspended_revoked() {
     fails_cleanly(&mut c, &[], &[id], Error::NotSuspended, |c| c.unsuspend(id));
     set_now(2_000);
     c.suspend(id).unwrap();
-    let view = c.verify(id).unwrap();
+    let view = c.verify(id).unwrap().record;
     assert_eq!(view.anchor.status, CredentialStatus::Suspended);
     assert_eq!(view.anchor.status_changed_at, 2_000);
     assert!(!view.valid);
     fails_cleanly(&mut c, &[], &[id], Error::NotActive, |c| c.suspend(id));
     c.unsuspend(id).unwrap();
-    assert!(c.verify(id).unwrap().valid);
+    assert!(c.verify(id).unwrap().record.valid);
     as_caller(STRANGER);
     fails_cleanly(&mut c, &[], &[id], Error::NotPermitted, |c| c.revoke(id));
     fails_cleanly(&mut c, &[], &[id], Error::NotPermitted, |c| c.suspend(id));
@@ -632,7 +636,7 @@ fn status_moves_active_suspended_revoked() {
     as_caller(AUTH);
     c.revoke(id).unwrap();
     assert_eq!(
-        c.verify(id).unwrap().anchor.status,
+        c.verify(id).unwrap().record.anchor.status,
         CredentialStatus::Revoked
     );
     as_caller(PROVIDER);
@@ -658,9 +662,9 @@ fn credentials_expire() {
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
     set_now(9_999);
-    assert!(c.verify([1; 32]).unwrap().valid);
+    assert!(c.verify([1; 32]).unwrap().record.valid);
     set_now(10_000);
-    let view = c.verify([1; 32]).unwrap();
+    let view = c.verify([1; 32]).unwrap().record;
     assert!(view.expired);
     assert!(!view.valid);
     assert_eq!(view.anchor.status, CredentialStatus::Active);
@@ -711,7 +715,7 @@ fn system_issuers_anchor_system_templates_only() {
     // party deactivated its DID.
     c.anchor_system([3; 32], SETTLEMENT_CPT, [0x55; 32], [2; 32], None)
         .unwrap();
-    let view = c.verify([1; 32]).unwrap();
+    let view = c.verify([1; 32]).unwrap().record;
     assert_eq!(view.anchor.issuer, Issuer::System(acc(ESCROW)));
     assert!(view.valid);
     // The system issuer manages the status of what it anchored.
@@ -722,5 +726,139 @@ fn system_issuers_anchor_system_templates_only() {
     assert_eq!(
         c.anchor_system([2; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
         Err(AnchorError::NotSystemIssuer)
+    );
+}
+
+// --- masks -----------------------------------------------------------------------------------
+
+const MASKS: [u8; 32] = [0x3A; 32];
+
+fn regulator_mask(scope: cgrid_shared::Scope, owner_may_write: bool) -> cgrid_shared::Mask {
+    cgrid_shared::Mask {
+        scope,
+        owner_may_write,
+        reason_code: 9,
+        reason_hash: [0xE1; 32],
+        content_hash: [0xE2; 32],
+        by: acc([0xEE; 32]),
+        since: 1_500,
+        approvals: Vec::new(),
+    }
+}
+
+#[ink::test]
+fn only_an_authority_names_the_mask_registry() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    fails_cleanly(&mut c, &[], &[], Error::NotAuthority, |c| {
+        c.set_mask_registry(Some(acc(MASKS)))
+    });
+    as_caller(AUTH);
+    c.set_mask_registry(Some(acc(MASKS))).unwrap();
+    assert_eq!(c.mask_registry(), Some(acc(MASKS)));
+}
+
+#[ink::test]
+fn masked_credentials_and_templates_read_masked_and_stay_valid() {
+    use cgrid_shared::{testing, Scope, Target};
+    let mut c = setup();
+    as_caller(PROVIDER);
+    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    let id = [1; 32];
+    let full = c.verify(id).unwrap();
+    let cpt_full = c.cpt(TRADE_START_CPT).unwrap();
+    as_caller(AUTH);
+    c.set_mask_registry(Some(acc(MASKS))).unwrap();
+    assert_eq!(c.verify(id).unwrap(), full, "not masked: shown in full");
+
+    testing::set(
+        &Target::Credential(id),
+        Some(regulator_mask(Scope::Whole, false)),
+    );
+    let view = c.verify(id).unwrap();
+    assert_eq!(view.record.anchor.subject, [0; 32]);
+    // The commitment, status and validity stay: a mask is not a revocation.
+    assert_eq!(view.record.anchor.claims_root, [0x77; 32]);
+    assert!(view.record.valid);
+    let marker = view.masked.expect("marker");
+    assert_eq!(marker.withheld, vec![String::from("subject")]);
+    assert_eq!((marker.reason_code, marker.since), (9, 1_500));
+    // A field mask names claims (withheld off chain); the anchor shows its subject.
+    let claims = Scope::Fields(vec!["price".into()]);
+    testing::set(
+        &Target::Credential(id),
+        Some(regulator_mask(claims.clone(), false)),
+    );
+    let view = c.verify(id).unwrap();
+    assert_eq!(view.record, full.record);
+    assert_eq!(view.masked.expect("marker").scope, claims);
+
+    let fields = Scope::Fields(vec!["properties".into()]);
+    testing::set(
+        &Target::Cpt(TRADE_START_CPT),
+        Some(regulator_mask(fields, false)),
+    );
+    let cpt = c.cpt(TRADE_START_CPT).unwrap();
+    assert!(cpt.record.template.properties.is_empty());
+    assert_eq!(cpt.record.template.title, cpt_full.record.template.title);
+    assert_eq!(cpt.record.content_hash, cpt_full.record.content_hash);
+    assert!(cpt.withholds("properties"));
+
+    testing::set(&Target::Credential(id), None);
+    testing::set(&Target::Cpt(TRADE_START_CPT), None);
+    assert_eq!(c.verify(id).unwrap(), full);
+    assert_eq!(c.cpt(TRADE_START_CPT).unwrap(), cpt_full);
+}
+
+#[ink::test]
+fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
+    use cgrid_shared::{testing, Scope, Target};
+    let mut c = setup();
+    as_caller(PROVIDER);
+    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    c.issue(request(2, TRADE_START_CPT), None).unwrap();
+    let cpt = c
+        .register_cpt(Publisher::Issuer(PROVIDER_DID), template("t"), None, None)
+        .unwrap();
+    as_caller(AUTH);
+    c.set_mask_registry(Some(acc(MASKS))).unwrap();
+    for target in [
+        Target::Credential([1; 32]),
+        Target::Credential([2; 32]),
+        Target::Cpt(cpt),
+    ] {
+        testing::set(&target, Some(regulator_mask(Scope::Whole, false)));
+    }
+    let masked = |target| Error::Masked {
+        target,
+        reason_code: 9,
+    };
+    as_caller(PROVIDER);
+    let ids = [[1; 32], [2; 32]];
+    for f in [VcTemplates::suspend, VcTemplates::revoke] {
+        fails_cleanly(
+            &mut c,
+            &[cpt],
+            &ids,
+            masked(Target::Credential([1; 32])),
+            |c| f(c, [1; 32]),
+        );
+    }
+    fails_cleanly(&mut c, &[cpt], &ids, masked(Target::Cpt(cpt)), |c| {
+        c.deprecate_cpt(cpt)
+    });
+    // An authority acts over the issuer.
+    as_caller(AUTH);
+    c.suspend([1; 32]).unwrap();
+    // A mask that lets the owner write.
+    testing::set(
+        &Target::Credential([2; 32]),
+        Some(regulator_mask(Scope::Whole, true)),
+    );
+    as_caller(PROVIDER);
+    c.revoke([2; 32]).unwrap();
+    assert_eq!(
+        c.verify([2; 32]).unwrap().record.anchor.status,
+        CredentialStatus::Revoked
     );
 }

@@ -10,7 +10,7 @@ use cgrid_e2e::{
 };
 use cgrid_shared::{
     did_create_preimage, did_op_preimage, DidCreation, DidDocument, DidId, DidOperation,
-    DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, RoleGrant, Service, Subject,
+    DidSignature, KeyPurpose, KeyPurposes, KeyType, MaskedView, Role, RoleGrant, Service, Subject,
 };
 use did_registry::{Error as DidError, MAX_CONTROLLERS, MAX_KEYS, MAX_SERVICES};
 use scale::{Decode, Encode};
@@ -337,7 +337,7 @@ fn bench_did_registry(report: &mut Report) {
     );
 
     // --- queries, small document ---
-    b.query::<Option<DidDocument>>("resolve", "1 key, 1 service", bob_did, true);
+    b.query::<Option<MaskedView<DidDocument>>>("resolve", "1 key, 1 service", bob_did, true);
     b.query::<bool>(
         "DidRegistry::has_role",
         "by DID",
@@ -501,7 +501,7 @@ fn bench_did_registry(report: &mut Report) {
         "RotateKey: full document",
         (full, rotate("key-last", &seed_pair(1000))),
     );
-    b.query::<Option<DidDocument>>(
+    b.query::<Option<MaskedView<DidDocument>>>(
         "resolve",
         "full document (20 keys, 25 services, 10 controllers)",
         full,
@@ -565,7 +565,7 @@ fn bench_did_registry(report: &mut Report) {
             .expect("grant");
     };
     let measure = |b: &mut Bench| {
-        let (_, resolve) = b.query::<Option<DidDocument>>("resolve", "", sdid, false);
+        let (_, resolve) = b.query::<Option<MaskedView<DidDocument>>>("resolve", "", sdid, false);
         let (_, has_role) = b.query::<bool>(
             "DidRegistry::has_role",
             "",
@@ -713,7 +713,7 @@ fn bench_vc_templates(report: &mut Report) {
     b.tx::<(), vc_templates::Error>(&provider, "unsuspend", "", second.id);
     b.tx::<(), vc_templates::Error>(&provider, "revoke", "", second.id);
     let verify = |b: &mut Bench, record: bool| {
-        b.query::<Option<cgrid_shared::CredentialView>>(
+        b.query::<Option<MaskedView<cgrid_shared::CredentialView>>>(
             "CredentialRegistry::verify",
             "active",
             first.id,
@@ -1000,7 +1000,11 @@ fn bench_trade_escrow(report: &mut Report) {
     report.row(NAME, "claim_timeout", "nothing claimed", w);
     let (_, w) = m
         .chain
-        .query::<Option<cgrid_shared::Channel>>(&m.escrow.clone(), &root, call_data("channel", id))
+        .query::<Option<MaskedView<cgrid_shared::Channel>>>(
+            &m.escrow.clone(),
+            &root,
+            call_data("channel", id),
+        )
         .map(|c| (c.value, c.weight))
         .expect("channel");
     report.row(NAME, "channel", "query", w);
@@ -1400,4 +1404,154 @@ fn bench_mask_registry(report: &mut Report) {
         .expect("query");
     assert!(q.value.is_some());
     report.row(NAME, "MaskRegistry::mask_of", "masked", q.weight);
+    bench_masked_reads(report, &mut m);
+}
+
+/// What honouring masks costs the read paths of did_registry, vc_templates and trade_escrow:
+/// each read with no mask registry named, named but the record not masked, and masked; and a
+/// DID update's extra cost for the check.
+fn bench_masked_reads(report: &mut Report, m: &mut cgrid_e2e::market::Market) {
+    use cgrid_shared::{
+        Channel, CredentialView, DidDocument, DidOperation, MaskedView, Scope, Service, Target,
+    };
+    let root = m.root.clone();
+    let regulator = m.regulators[2].clone();
+    let did = m.provider_did;
+    let (credential, _) = m.certify(did, [5_000, 100, 1_200, 0], 7).expect("certify");
+    let terms = m.terms(10, 100, 3_600_000, 0x5A);
+    let (channel, _) = m.open(&terms, 10_000);
+    let reads: [(&'static str, AccountId32, &str, Vec<u8>, Target); 3] = [
+        (
+            "did_registry",
+            m.dids.clone(),
+            "resolve",
+            did.encode(),
+            Target::Did(did),
+        ),
+        (
+            "vc_templates",
+            m.vcs.clone(),
+            "CredentialRegistry::verify",
+            credential.encode(),
+            Target::Credential(credential),
+        ),
+        (
+            "trade_escrow",
+            m.escrow.clone(),
+            "channel",
+            channel.encode(),
+            Target::Trade(channel),
+        ),
+    ];
+    let set_registry = |m: &mut cgrid_e2e::market::Market, on: bool| {
+        let named = on.then(|| ink_account(&m.masks));
+        for contract in [m.dids.clone(), m.vcs.clone(), m.escrow.clone()] {
+            let called = m
+                .chain
+                .call::<Result<(), ()>>(&contract, &root, call_data("set_mask_registry", named))
+                .expect("set_mask_registry");
+            assert!(!called.reverted);
+        }
+    };
+    let query = |m: &mut cgrid_e2e::market::Market, i: usize, masked: bool| -> Weight {
+        let (_, contract, message, args, _) = &reads[i];
+        let mut data = cgrid_e2e::selector(message).to_vec();
+        data.extend(args);
+        // Decoded to the exact type, so that a read that failed or changed shape is noticed.
+        let (weight, marker) = match i {
+            0 => {
+                let q = m
+                    .chain
+                    .query::<Option<MaskedView<DidDocument>>>(contract, &root, data);
+                let q = q.expect("resolve");
+                (q.weight, q.value.expect("did").masked)
+            }
+            1 => {
+                let q = m
+                    .chain
+                    .query::<Option<MaskedView<CredentialView>>>(contract, &root, data);
+                let q = q.expect("verify");
+                (q.weight, q.value.expect("credential").masked)
+            }
+            _ => {
+                let q = m
+                    .chain
+                    .query::<Option<MaskedView<Channel>>>(contract, &root, data);
+                let q = q.expect("channel");
+                (q.weight, q.value.expect("channel").masked)
+            }
+        };
+        assert_eq!(marker.is_some(), masked, "{message}");
+        weight
+    };
+    set_registry(m, false);
+    let bare: Vec<Weight> = (0..3).map(|i| query(m, i, false)).collect();
+    set_registry(m, true);
+    let named: Vec<Weight> = (0..3).map(|i| query(m, i, false)).collect();
+    for (_, _, _, _, target) in &reads {
+        let masks = m.masks.clone();
+        let args = (
+            target,
+            Scope::Whole,
+            false,
+            42u16,
+            [0xEEu8; 32],
+            [0xC0u8; 32],
+        );
+        let called = m
+            .chain
+            .call::<Result<(), mask_registry::Error>>(&masks, &regulator, call_data("mask", args))
+            .expect("mask");
+        assert_eq!(called.value, Ok(()));
+    }
+    let masked: Vec<Weight> = (0..3).map(|i| query(m, i, true)).collect();
+    let mut worst_check = 0u64;
+    for (i, (contract, _, message, _, _)) in reads.iter().enumerate() {
+        report.row(contract, message, "no mask registry named", bare[i]);
+        report.row(
+            contract,
+            message,
+            "mask registry named, not masked",
+            named[i],
+        );
+        report.row(contract, message, "masked (whole record)", masked[i]);
+        worst_check = worst_check.max(masked[i].ref_time().saturating_sub(bare[i].ref_time()));
+    }
+    report.figure(
+        "masked_read_extra_ref_time",
+        json!(worst_check),
+        format!(
+            "the most a mask check adds to a read (ref_time; resolve {} -> {}, verify {} -> {}, channel {} -> {}): one call to mask_registry, mostly loading its code",
+            bare[0].ref_time(),
+            masked[0].ref_time(),
+            bare[1].ref_time(),
+            masked[1].ref_time(),
+            bare[2].ref_time(),
+            masked[2].ref_time()
+        ),
+    );
+    // A DID change checks the mask too (here: the registry named, the DID not masked).
+    let other = m.consumer_did;
+    let consumer = m.consumer.clone();
+    let service = Service {
+        id: "controller".into(),
+        service_type: "ComputeGridController".into(),
+        endpoint: "https://consumer.example/cgrid".into(),
+    };
+    let dids = m.dids.clone();
+    let called = m
+        .chain
+        .call::<Result<(), did_registry::Error>>(
+            &dids,
+            &consumer,
+            call_data("update", (other, DidOperation::AddService(service))),
+        )
+        .expect("update");
+    assert_eq!(called.value, Ok(()));
+    report.row(
+        "did_registry",
+        "update",
+        "AddService, mask registry named, not masked",
+        called.weight,
+    );
 }
