@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs, idempotently: the pinned Rust toolchain with rust-src, clippy,
-# rustfmt and the wasm32 target, and cargo-contract 5.0.3. Fast when everything is there.
+# rustfmt and the wasm32 target, and cargo-contract 5.0.3; checks for Node.js >= 20. Fast when
+# everything is there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -26,5 +27,13 @@ if cargo contract --version 2>/dev/null | grep -q " ${CARGO_CONTRACT_VERSION}-";
 else
     step "installing cargo-contract $CARGO_CONTRACT_VERSION (takes 15-25 min on 2 cores, once)"
     cargo install cargo-contract --version "$CARGO_CONTRACT_VERSION" --locked
+fi
+# The TypeScript bindings (frontend-bindings/) and their tests; npm ci installs their packages.
+if command -v node >/dev/null && command -v npm >/dev/null \
+    && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+    echo "node $(node --version), npm $(npm --version): present"
+else
+    echo "error: Node.js >= 20 with npm is required for frontend-bindings (e.g. apt-get install nodejs npm)" >&2
+    exit 1
 fi
 echo "setup: ok"

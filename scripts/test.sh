@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, clippy, release bundles, unit tests,
-# end-to-end tests on the embedded chain, and the benchmark's target checks.
+# end-to-end tests on the embedded chain, the TypeScript bindings' tests, and the benchmark's
+# target checks.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$CGRID_ROOT"
@@ -29,7 +30,17 @@ bench_out="$(mktemp -d)"
 # differently and rebuild large dependencies (wasm-opt-sys's C++).
 "$CARGO_TARGET_DIR/debug/bench" --check --out "$bench_out"
 
+step "frontend-bindings: npm ci, generated bindings up to date with the bundles, tests"
+ts_log="$(mktemp)"
+trap 'rm -f "$log" "$ts_log"' EXIT
+set +e
+(cd "$CGRID_ROOT/frontend-bindings" && npm ci --no-audit --no-fund && npm test) 2>&1 | tee "$ts_log"
+ts_status=${PIPESTATUS[0]}
+set -e
+
 read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }' "$log")
+read -r ts_passed ts_failed < <(awk '/^# pass / { p += $3 } /^# fail / { f += $3 } END { print p+0, f+0 }' "$ts_log")
 echo
-echo "tests: ${passed} passed, ${failed} failed"
-exit "$status"
+echo "tests: ${passed} passed, ${failed} failed (Rust); ${ts_passed} passed, ${ts_failed} failed (TypeScript)"
+if ((status != 0)); then exit "$status"; fi
+exit "$ts_status"

@@ -1,0 +1,13 @@
+/**
+ * @computegrid/bindings: typed polkadot.js bindings of the ComputeGrid ink! contracts.
+ *
+ * - `…Contract` classes (generated, src/generated/): typed `query` / `dryRun` / `tx`,
+ *   `decodeEvents`, typed deployers, selectors;
+ * - `DidRegistry`, `TradeEscrow`, … namespaces: the TypeScript types of each contract;
+ * - `ScaleCodec` (src/codec.ts): the converter between polkadot.js codecs and plain values.
+ */
+export * from './types.js';
+export * from './codec.js';
+export * from './contract.js';
+export * from './samples.js';
+export * from './generated/index.js';
