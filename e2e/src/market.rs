@@ -17,9 +17,9 @@ use crate::{account, call_data, ink_account, release_wasm, sign, AccountId32, Ca
 use cgrid_shared::{
     bid_preimage, claim_leaf_preimage, claims_root_preimage, close_preimage, offer_preimage,
     state_preimage, AnchorRequest, AttributeRule, AuctionRequest, Balance, Bid, Channel, ChannelId,
-    ClaimProof, ClaimValue, CptId, CptProperty, CptTemplate, DidCreation, DidId, DidSignature,
-    Encryption, MaskedView, ParameterModel, PropertyType, Publisher, Role, TradeTerms, WeightRange,
-    Weights, ATTRIBUTES, ATTRIBUTE_NAMES,
+    ClaimProof, ClaimValue, CptId, CptProperty, CptTemplate, CredentialView, DidCreation, DidId,
+    DidSignature, Encryption, MaskedView, ParameterModel, PropertyType, Publisher, Role,
+    TradeTerms, WeightRange, Weights, ATTRIBUTES, ATTRIBUTE_NAMES,
 };
 use ink_sandbox::Weight;
 use scale::{Decode, Encode};
@@ -553,6 +553,16 @@ impl Market {
     /// The escrow's `channel` read with its mask marker.
     pub fn channel_view(&mut self, id: &ChannelId) -> Option<MaskedView<Channel>> {
         self.escrow_query("channel", id)
+    }
+
+    /// vc_templates' `verify` of credential `id`: the anchor, whether it counts, and the mask
+    /// marker when a regulator masked it.
+    pub fn verify(&mut self, id: [u8; 32]) -> Option<MaskedView<CredentialView>> {
+        let (vcs, root) = (self.vcs.clone(), self.root.clone());
+        self.chain
+            .query(&vcs, &root, call_data("CredentialRegistry::verify", id))
+            .unwrap_or_else(|e| panic!("verify: {e}"))
+            .value
     }
 
     /// The escrow's balance beyond its own existential deposit.

@@ -169,16 +169,7 @@ fn resolve(m: &mut Market, did: DidId) -> MaskedView<DidDocument> {
 }
 
 fn verify(m: &mut Market, id: [u8; 32]) -> MaskedView<CredentialView> {
-    let (vcs, root) = (m.vcs.clone(), m.root.clone());
-    m.chain
-        .query::<Option<MaskedView<CredentialView>>>(
-            &vcs,
-            &root,
-            call_data("CredentialRegistry::verify", id),
-        )
-        .expect("query")
-        .value
-        .expect("anchored")
+    m.verify(id).expect("anchored")
 }
 
 /// Lifts the mask on `target` with two of the three committee members.

@@ -9,7 +9,7 @@ use cgrid_e2e::market::{Ledger, Market};
 use cgrid_e2e::{account, call_data, ink_account, release_wasm, Called};
 use cgrid_shared::{
     public_claims_root, settlement_claims, settlement_id_preimage, trade_start_claims, AnchorError,
-    Balance, ChannelId, CloseKind, CredentialView, DidOperation, Issuer, MaskedView, Phase, Role,
+    Balance, ChannelId, CloseKind, CredentialView, DidOperation, Issuer, Phase, Role,
     SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
 };
 use sp_core::hashing::blake2_256;
@@ -26,16 +26,7 @@ fn market() -> Market {
 }
 
 fn verify(m: &mut Market, id: [u8; 32]) -> Option<CredentialView> {
-    let (vcs, root) = (m.vcs.clone(), m.root.clone());
-    m.chain
-        .query::<Option<MaskedView<CredentialView>>>(
-            &vcs,
-            &root,
-            call_data("CredentialRegistry::verify", id),
-        )
-        .expect("verify")
-        .value
-        .map(|view| view.record)
+    m.verify(id).map(|view| view.record)
 }
 
 fn settlement_id(m: &Market, channel: &ChannelId, index: u32) -> [u8; 32] {

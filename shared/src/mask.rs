@@ -280,6 +280,21 @@ pub mod testing {
         });
     }
 
+    /// A regulator's mask as the tests use it: reason code 42, fixed hashes, regulator
+    /// `0xEE…`, since 1,000.
+    pub fn mask(scope: Scope, owner_may_write: bool) -> Mask {
+        Mask {
+            scope,
+            owner_may_write,
+            reason_code: 42,
+            reason_hash: [0xE1; 32],
+            content_hash: [0xE2; 32],
+            by: AccountId::from([0xEE; 32]),
+            since: 1_000,
+            approvals: Vec::new(),
+        }
+    }
+
     /// As the on-chain `mask_at`, against the table.
     pub fn mask_at(registry: Option<AccountId>, target: Target) -> Option<Mask> {
         registry?;

@@ -1425,19 +1425,6 @@ fn a_root_proposal_can_be_replaced_or_withdrawn() {
 
 // --- masks -----------------------------------------------------------------------------------
 
-fn regulator_mask(scope: cgrid_shared::Scope, owner_may_write: bool) -> cgrid_shared::Mask {
-    cgrid_shared::Mask {
-        scope,
-        owner_may_write,
-        reason_code: 42,
-        reason_hash: [0xE1; 32],
-        content_hash: [0xE2; 32],
-        by: AccountId::from([0xEE; 32]),
-        since: 5_000,
-        approvals: Vec::new(),
-    }
-}
-
 #[ink::test]
 fn only_an_authority_names_the_mask_registry() {
     let mut c = registry();
@@ -1470,7 +1457,7 @@ fn resolve_withholds_what_a_mask_names_and_says_why() {
     assert_eq!(full.masked, None);
     assert_eq!(full.record.services.len(), 1);
 
-    let mask = regulator_mask(Scope::Fields(vec!["service".into()]), false);
+    let mask = cgrid_shared::testing::mask(Scope::Fields(vec!["service".into()]), false);
     testing::set(&Target::Did(did), Some(mask));
     // No registry named yet: masks are not consulted.
     assert_eq!(c.resolve(did).unwrap(), full);
@@ -1485,11 +1472,14 @@ fn resolve_withholds_what_a_mask_names_and_says_why() {
     );
     let marker = view.masked.expect("marker");
     assert_eq!(marker.withheld, vec![String::from("service")]);
-    assert_eq!((marker.reason_code, marker.since), (42, 5_000));
+    assert_eq!((marker.reason_code, marker.since), (42, 1_000));
     assert_eq!(marker.content_hash, [0xE2; 32]);
 
     // Whole-record mask: the account and every list are withheld, the id and nonce stay.
-    testing::set(&Target::Did(did), Some(regulator_mask(Scope::Whole, false)));
+    testing::set(
+        &Target::Did(did),
+        Some(cgrid_shared::testing::mask(Scope::Whole, false)),
+    );
     let view = c.resolve(did).unwrap();
     assert_eq!(view.record.account, AccountId::from([0; 32]));
     assert_eq!((view.record.id, view.record.nonce), (did, 0));
@@ -1511,7 +1501,10 @@ fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
     c.set_mask_registry(Some(a.frank)).unwrap();
     testing::set(
         &Target::Did(did),
-        Some(regulator_mask(Scope::Fields(vec!["service".into()]), false)),
+        Some(cgrid_shared::testing::mask(
+            Scope::Fields(vec!["service".into()]),
+            false,
+        )),
     );
     let masked = Error::Masked {
         did,
@@ -1536,7 +1529,10 @@ fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
     // A mask that lets the owner write.
     testing::set(
         &Target::Did(did),
-        Some(regulator_mask(Scope::Fields(vec!["service".into()]), true)),
+        Some(cgrid_shared::testing::mask(
+            Scope::Fields(vec!["service".into()]),
+            true,
+        )),
     );
     set_caller(a.eve);
     c.execute_signed(did, 0, op, did, "cap".into(), signature)

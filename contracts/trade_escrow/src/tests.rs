@@ -1137,19 +1137,6 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
 
 // --- masks ------------------------------------------------------------------------------------
 
-fn regulator_mask(scope: cgrid_shared::Scope, owner_may_write: bool) -> cgrid_shared::Mask {
-    cgrid_shared::Mask {
-        scope,
-        owner_may_write,
-        reason_code: 3,
-        reason_hash: [0xE1; 32],
-        content_hash: [0xE2; 32],
-        by: AccountId::from([0xEE; 32]),
-        since: T0,
-        approvals: Vec::new(),
-    }
-}
-
 #[ink::test]
 fn only_an_authority_names_the_mask_registry() {
     let mut fx = Fx::new();
@@ -1180,7 +1167,7 @@ fn a_masked_trade_reads_masked_and_still_settles() {
         .unwrap();
     testing::set(
         &Target::Trade(id),
-        Some(regulator_mask(Scope::Whole, false)),
+        Some(cgrid_shared::testing::mask(Scope::Whole, false)),
     );
 
     // Who traded and at what price are withheld; the accounting is not.
@@ -1199,7 +1186,7 @@ fn a_masked_trade_reads_masked_and_still_settles() {
         marker.withheld,
         ["consumer", "provider", "price"].map(String::from)
     );
-    assert_eq!(marker.reason_code, 3);
+    assert_eq!(marker.reason_code, 42);
 
     // The consumer may not add to a masked trade...
     let consumer = fx.consumer;
@@ -1207,16 +1194,19 @@ fn a_masked_trade_reads_masked_and_still_settles() {
         Some(id),
         Error::Masked {
             channel: id,
-            reason_code: 3,
+            reason_code: 42,
         },
         |fx| fx.payable(consumer, 500, |c| c.top_up(id, None)),
     );
     // ...unless the mask lets the owner write.
-    testing::set(&Target::Trade(id), Some(regulator_mask(Scope::Whole, true)));
+    testing::set(
+        &Target::Trade(id),
+        Some(cgrid_shared::testing::mask(Scope::Whole, true)),
+    );
     fx.payable(consumer, 500, |c| c.top_up(id, None)).unwrap();
     testing::set(
         &Target::Trade(id),
-        Some(regulator_mask(Scope::Whole, false)),
+        Some(cgrid_shared::testing::mask(Scope::Whole, false)),
     );
 
     // Settlement is never held: checkpoint and cooperative close go through.

@@ -733,19 +733,6 @@ fn system_issuers_anchor_system_templates_only() {
 
 const MASKS: [u8; 32] = [0x3A; 32];
 
-fn regulator_mask(scope: cgrid_shared::Scope, owner_may_write: bool) -> cgrid_shared::Mask {
-    cgrid_shared::Mask {
-        scope,
-        owner_may_write,
-        reason_code: 9,
-        reason_hash: [0xE1; 32],
-        content_hash: [0xE2; 32],
-        by: acc([0xEE; 32]),
-        since: 1_500,
-        approvals: Vec::new(),
-    }
-}
-
 #[ink::test]
 fn only_an_authority_names_the_mask_registry() {
     let mut c = setup();
@@ -773,7 +760,7 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
 
     testing::set(
         &Target::Credential(id),
-        Some(regulator_mask(Scope::Whole, false)),
+        Some(cgrid_shared::testing::mask(Scope::Whole, false)),
     );
     let view = c.verify(id).unwrap();
     assert_eq!(view.record.anchor.subject, [0; 32]);
@@ -782,12 +769,12 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
     assert!(view.record.valid);
     let marker = view.masked.expect("marker");
     assert_eq!(marker.withheld, vec![String::from("subject")]);
-    assert_eq!((marker.reason_code, marker.since), (9, 1_500));
+    assert_eq!((marker.reason_code, marker.since), (42, 1_000));
     // A field mask names claims (withheld off chain); the anchor shows its subject.
     let claims = Scope::Fields(vec!["price".into()]);
     testing::set(
         &Target::Credential(id),
-        Some(regulator_mask(claims.clone(), false)),
+        Some(cgrid_shared::testing::mask(claims.clone(), false)),
     );
     let view = c.verify(id).unwrap();
     assert_eq!(view.record, full.record);
@@ -796,7 +783,7 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
     let fields = Scope::Fields(vec!["properties".into()]);
     testing::set(
         &Target::Cpt(TRADE_START_CPT),
-        Some(regulator_mask(fields, false)),
+        Some(cgrid_shared::testing::mask(fields, false)),
     );
     let cpt = c.cpt(TRADE_START_CPT).unwrap();
     assert!(cpt.record.template.properties.is_empty());
@@ -827,11 +814,14 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
         Target::Credential([2; 32]),
         Target::Cpt(cpt),
     ] {
-        testing::set(&target, Some(regulator_mask(Scope::Whole, false)));
+        testing::set(
+            &target,
+            Some(cgrid_shared::testing::mask(Scope::Whole, false)),
+        );
     }
     let masked = |target| Error::Masked {
         target,
-        reason_code: 9,
+        reason_code: 42,
     };
     as_caller(PROVIDER);
     let ids = [[1; 32], [2; 32]];
@@ -853,7 +843,7 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
     // A mask that lets the owner write.
     testing::set(
         &Target::Credential([2; 32]),
-        Some(regulator_mask(Scope::Whole, true)),
+        Some(cgrid_shared::testing::mask(Scope::Whole, true)),
     );
     as_caller(PROVIDER);
     c.revoke([2; 32]).unwrap();
