@@ -41,15 +41,16 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
-    /// Provider side of one channel already in the store: listen, serve one consumer
-    /// connection (resuming from the newest stored state), bill until the channel has
-    /// `--until` minutes, exit. No chain access: checkpoints and closes are left to others.
+    /// Provider side of channels already in the store: listen, serve one consumer connection
+    /// carrying all of them (resuming each from its newest stored state; states of one billing
+    /// interval stored in one commit), bill until every channel has `--until` minutes, exit. No
+    /// chain access: checkpoints and closes are left to others.
     Provide {
         #[arg(long)]
         store: PathBuf,
-        /// The channel id, hex.
-        #[arg(long)]
-        channel: String,
+        /// A channel id, hex; repeat for several channels (all with the same consumer).
+        #[arg(long, required = true)]
+        channel: Vec<String>,
         #[arg(long)]
         until: u64,
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -175,7 +176,7 @@ fn channel_id(hex_id: &str) -> Result<[u8; 32], String> {
 
 async fn provide(
     store: PathBuf,
-    channel: String,
+    channels: Vec<String>,
     until: u64,
     listen: String,
 ) -> Result<(), String> {
@@ -187,12 +188,26 @@ async fn provide(
     impl Clock for Immediate {
         fn advance(&self) {}
     }
-    let id = channel_id(&channel)?;
     let store = Store::open(&store).map_err(|e| e.to_string())?;
-    let mut record = store
-        .channel(&id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("channel {channel} is not in the store"))?;
+    let mut records = Vec::with_capacity(channels.len());
+    for channel in &channels {
+        let id = channel_id(channel)?;
+        if records
+            .iter()
+            .any(|r: &controller::channel::ChannelRecord| r.id() == id)
+        {
+            return Err(format!("channel {channel} is named twice"));
+        }
+        let record = store
+            .channel(&id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("channel {channel} is not in the store"))?;
+        records.push(record);
+    }
+    let escrow: [u8; 32] = *records[0].terms.escrow.as_ref();
+    if records.iter().any(|r| r.terms.escrow != records[0].terms.escrow) {
+        return Err("the channels belong to different escrows; serve them separately".into());
+    }
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -202,25 +217,31 @@ async fn provide(
     let _ = std::io::stdout().flush();
     let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
     let mut conn = Conn::new(stream);
-    conn.handshake(Side::Provider, *record.terms.escrow.as_ref())
+    conn.handshake(Side::Provider, escrow)
         .await
         .map_err(|e| e.to_string())?;
     let policy = CheckpointPolicy {
         every_minutes: 0,
         threshold: 0,
     };
-    session::provide(
+    session::provide_many(
         &mut conn,
         &store,
         None,
-        &mut record,
+        &mut records,
         until,
         policy,
         &Immediate,
     )
     .await
     .map_err(|e| e.to_string())?;
-    println!("billed {} minutes", record.minutes());
+    for record in &records {
+        println!(
+            "billed {} minutes on 0x{}",
+            record.minutes(),
+            hex::encode(record.id())
+        );
+    }
     Ok(())
 }
 

@@ -10,8 +10,9 @@ use crate::chain::{Chain, ChainError};
 use crate::channel::{ChannelError, ChannelRecord, Phase, SignedState};
 use crate::store::{Store, StoreError};
 use crate::wire::{name, Conn, ErrorCode, Frame, WireError};
-use cgrid_shared::Balance;
+use cgrid_shared::{Balance, ChannelId};
 use sp_core::sr25519;
+use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -43,10 +44,7 @@ pub trait Clock: Send + Sync {
 
 /// Provider: bills over `conn` until the channel has `until_minute` minutes, checkpointing by
 /// `policy`. `record` is updated (and stored) as it goes; close with [`close_cooperatively`].
-///
-/// The session starts by resuming: the provider tells the consumer the newest state it has
-/// stored, and takes the consumer's newer state if it lost one in a crash. Checkpoints need a
-/// `chain`; without one, none are made.
+/// One channel of [`provide_many`].
 pub async fn provide(
     conn: &mut Conn,
     store: &Store,
@@ -56,90 +54,208 @@ pub async fn provide(
     policy: CheckpointPolicy,
     clock: &dyn Clock,
 ) -> Result<(), SessionError> {
-    let id = record.id();
-    conn.send(&Frame::Resume {
-        channel: id,
-        nonce: record.minutes(),
-    })
-    .await?;
-    match expect_state_or_ack(conn, id).await? {
-        Some(state) => {
-            store_and_ack(conn, store, record, state).await?;
-            tracing::info!(
-                minute = state.nonce,
-                "resumed with the consumer's newer state"
-            );
-        }
-        None => tracing::debug!(minute = record.minutes(), "resumed in sync"),
-    }
-    while record.minutes() < until_minute {
-        clock.advance();
-        let tick = record.next_tick()?;
-        conn.send(&Frame::Tick { channel: id, tick }).await?;
-        let state = loop {
-            if let Some(state) = expect_state_or_ack(conn, id).await? {
-                break state;
-            }
-        };
-        store_and_ack(conn, store, record, state).await?;
-        tracing::debug!(
-            minute = state.nonce,
-            owed = state.cumulative,
-            "state stored"
-        );
-        if let Some(chain) = chain {
-            if record.should_checkpoint(policy.every_minutes, policy.threshold) {
-                checkpoint(store, chain, record)?;
-            }
-        }
-    }
-    Ok(())
+    let records = std::slice::from_mut(record);
+    provide_many(conn, store, chain, records, until_minute, policy, clock).await
 }
 
-/// The next `State` (Some) or `Ack` (None) for channel `id`; other frames are answered with
-/// an error frame and skipped.
-async fn expect_state_or_ack(
+/// Provider: bills every channel of `records` over one connection to their consumer until each
+/// has `until_minute` minutes. Each billing interval (one `clock.advance()`) sends a tick per
+/// channel, takes the consumer's signed states in any order, verifies them (in parallel when
+/// there are many), **stores them in one commit, then acknowledges** them, and checkpoints the
+/// channels the policy names. Records are updated only after the store has them.
+///
+/// The session starts by resuming every channel: the provider tells the consumer the newest
+/// state it has stored, and takes the consumer's newer state if it lost one in a crash.
+/// Checkpoints need a `chain`; without one, none are made. A refused state (bad signature,
+/// wrong amount, …) is answered with an error frame and ends the session after the valid
+/// states of the same interval are stored and acknowledged.
+pub async fn provide_many(
     conn: &mut Conn,
-    id: cgrid_shared::ChannelId,
-) -> Result<Option<SignedState>, SessionError> {
+    store: &Store,
+    chain: Option<&dyn Chain>,
+    records: &mut [ChannelRecord],
+    until_minute: u64,
+    policy: CheckpointPolicy,
+    clock: &dyn Clock,
+) -> Result<(), SessionError> {
+    let index: HashMap<ChannelId, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id(), i))
+        .collect();
+    for record in records.iter() {
+        conn.feed(&Frame::Resume {
+            channel: record.id(),
+            nonce: record.minutes(),
+        })
+        .await?;
+    }
+    conn.flush().await?;
+    let all: Vec<usize> = (0..records.len()).collect();
+    let newer = expect_answers(conn, &index, &all, true).await?;
+    if !newer.is_empty() {
+        tracing::info!(
+            channels = newer.len(),
+            "resumed with the consumer's newer states"
+        );
+    }
+    store_and_ack(conn, store, records, newer).await?;
     loop {
-        match conn.recv().await {
-            Ok(Frame::State { channel, state }) if channel == id => return Ok(Some(state)),
-            Ok(Frame::Ack { channel, .. }) if channel == id => return Ok(None),
+        let due: Vec<usize> = (0..records.len())
+            .filter(|&i| records[i].minutes() < until_minute)
+            .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        clock.advance();
+        for &i in &due {
+            let tick = records[i].next_tick()?;
+            conn.feed(&Frame::Tick {
+                channel: records[i].id(),
+                tick,
+            })
+            .await?;
+        }
+        conn.flush().await?;
+        let states = expect_answers(conn, &index, &due, false).await?;
+        store_and_ack(conn, store, records, states).await?;
+        if let Some(chain) = chain {
+            for &i in &due {
+                if records[i].should_checkpoint(policy.every_minutes, policy.threshold) {
+                    checkpoint(store, chain, &mut records[i])?;
+                }
+            }
+        }
+    }
+}
+
+/// Collects one answer from the consumer for each channel in `expected` (indices into the
+/// session's records): a `State`, or — answering a `Resume` (`acks_allowed`) — an `Ack`, which
+/// contributes nothing. Frames for other channels, repeated answers and other frames are
+/// answered with an error frame and skipped.
+async fn expect_answers(
+    conn: &mut Conn,
+    index: &HashMap<ChannelId, usize>,
+    expected: &[usize],
+    acks_allowed: bool,
+) -> Result<Vec<(usize, SignedState)>, SessionError> {
+    let mut waiting: std::collections::HashSet<usize> = expected.iter().copied().collect();
+    let mut states = Vec::with_capacity(expected.len());
+    while !waiting.is_empty() {
+        let (channel, state) = match conn.recv().await {
+            Ok(Frame::State { channel, state }) => (channel, Some(state)),
+            Ok(Frame::Ack { channel, .. }) if acks_allowed => (channel, None),
             Ok(other) => {
                 let message = format!("expected State, got {}", name(&other));
                 conn.send_error(ErrorCode::Unexpected, &message).await?;
+                continue;
             }
-            Err(WireError::Malformed(_)) => {} // answered; wait for a proper frame
+            Err(WireError::Malformed(_)) => continue, // answered; wait for a proper frame
             Err(e) => return Err(e.into()),
+        };
+        match index.get(&channel) {
+            Some(&i) if waiting.remove(&i) => {
+                if let Some(state) = state {
+                    states.push((i, state));
+                }
+            }
+            Some(_) => {
+                let message = "this channel already answered for this interval";
+                conn.send_error(ErrorCode::Unexpected, message).await?;
+            }
+            None => {
+                conn.send_error(ErrorCode::UnknownChannel, "no such channel in this session")
+                    .await?;
+            }
         }
     }
+    Ok(states)
 }
 
-/// Provider: validates a state, commits it to the store, and only then acknowledges it.
+/// From this many states on, the provider verifies them on several threads.
+const PARALLEL_VERIFY_FROM: usize = 32;
+
+/// Provider: validates the states (signatures included), commits the valid ones in one
+/// transaction, and only then acknowledges them; a refused state is reported to the consumer
+/// and ends the session.
 async fn store_and_ack(
     conn: &mut Conn,
     store: &Store,
-    record: &mut ChannelRecord,
-    state: SignedState,
+    records: &mut [ChannelRecord],
+    states: Vec<(usize, SignedState)>,
 ) -> Result<(), SessionError> {
-    let mut next = record.clone();
-    if let Err(e) = next.apply_state(state) {
+    if states.is_empty() {
+        return Ok(());
+    }
+    let checked = verify_all(records, &states);
+    let mut valid = Vec::with_capacity(states.len());
+    let mut refused = None;
+    for ((i, state), result) in states.into_iter().zip(checked) {
+        match result {
+            Ok(next) => valid.push((i, next, state)),
+            Err(e) => {
+                refused.get_or_insert(e);
+            }
+        }
+    }
+    if !valid.is_empty() {
+        let batch: Vec<(&ChannelRecord, &SignedState)> =
+            valid.iter().map(|(_, next, state)| (next, state)).collect();
+        if let Err(e) = store.save_states(&batch) {
+            conn.send_error(
+                ErrorCode::Storage,
+                "the provider could not store the states",
+            )
+            .await?;
+            return Err(e.into());
+        }
+        for (i, next, state) in valid {
+            records[i] = next;
+            conn.feed(&Frame::Ack {
+                channel: records[i].id(),
+                nonce: state.nonce,
+            })
+            .await?;
+            tracing::debug!(
+                minute = state.nonce,
+                owed = state.cumulative,
+                "state stored"
+            );
+        }
+        conn.flush().await?;
+    }
+    if let Some(e) = refused {
         conn.send_error(ErrorCode::Refused, &e.to_string()).await?;
         return Err(e.into());
     }
-    if let Err(e) = store.save_state(&next, &state) {
-        conn.send_error(ErrorCode::Storage, "the provider could not store the state")
-            .await?;
-        return Err(e.into());
-    }
-    *record = next;
-    conn.send(&Frame::Ack {
-        channel: record.id(),
-        nonce: state.nonce,
-    })
-    .await?;
     Ok(())
+}
+
+/// Each state applied to a copy of its channel's record (the signature check is the expensive
+/// part), on up to `available_parallelism` threads when there are many.
+fn verify_all(
+    records: &[ChannelRecord],
+    states: &[(usize, SignedState)],
+) -> Vec<Result<ChannelRecord, ChannelError>> {
+    let apply = |(i, state): &(usize, SignedState)| {
+        let mut next = records[*i].clone();
+        next.apply_state(*state).map(|()| next)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if states.len() < PARALLEL_VERIFY_FROM || threads < 2 {
+        return states.iter().map(apply).collect();
+    }
+    let chunk = states.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = states
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(apply).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a verification thread panicked"))
+            .collect()
+    })
 }
 
 /// Provider: settles the newest state on chain.
@@ -227,88 +343,197 @@ fn sync_closed(
 }
 
 /// Consumer: answers ticks with signed states (stored before they are sent) and countersigns
-/// the close; returns when the provider hangs up after the close.
+/// the close; returns when the provider hangs up after the close. One channel of
+/// [`consume_many`].
 pub async fn consume(
     conn: &mut Conn,
     store: &Store,
     record: &mut ChannelRecord,
     consumer_key: &sr25519::Pair,
 ) -> Result<(), SessionError> {
-    let id = record.id();
+    consume_many(conn, store, std::slice::from_mut(record), consumer_key).await
+}
+
+/// Most ticks the consumer signs and stores in one commit.
+const CONSUMER_BATCH: usize = 256;
+
+/// Consumer: serves every channel of `records` over one connection. Ticks that have already
+/// arrived together are signed and **stored in one commit before any of their states is
+/// sent**; frames are answered in the order they came. A tick that does not follow the terms,
+/// a frame for another channel or an unexpected frame gets an error frame and changes nothing.
+/// Returns when the provider hangs up. Records are updated in place as soon as the store has
+/// their new state, so a session cancelled at any point leaves them matching the store.
+pub async fn consume_many(
+    conn: &mut Conn,
+    store: &Store,
+    records: &mut [ChannelRecord],
+    consumer_key: &sr25519::Pair,
+) -> Result<(), SessionError> {
+    let index: HashMap<ChannelId, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id(), i))
+        .collect();
+    let records = &mut Records { index, records };
     loop {
-        let frame = match conn.recv().await {
+        let first = match conn.recv().await {
             Ok(frame) => frame,
             Err(WireError::Closed) => return Ok(()),
             Err(WireError::Malformed(_)) => continue,
             Err(e) => return Err(e.into()),
         };
-        match frame {
-            Frame::Tick { channel, .. }
-            | Frame::CloseRequest { channel, .. }
-            | Frame::Resume { channel, .. }
-                if channel != id =>
-            {
-                conn.send_error(ErrorCode::UnknownChannel, "no such channel here")
-                    .await?;
+        // Whatever else has arrived already joins this batch (a stream's `next` is cancel-safe).
+        let mut frames = vec![first];
+        let mut closed = false;
+        while frames.len() < CONSUMER_BATCH {
+            match futures::FutureExt::now_or_never(conn.recv()) {
+                Some(Ok(frame)) => frames.push(frame),
+                Some(Err(WireError::Malformed(_))) => {}
+                Some(Err(WireError::Closed)) => {
+                    closed = true;
+                    break;
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
             }
-            Frame::Tick { tick, .. } => {
+        }
+        let mut pending: Vec<(ChannelRecord, SignedState)> = Vec::new();
+        for frame in frames {
+            if let Frame::Tick { channel, tick } = frame {
+                let Some(record) = pending
+                    .iter()
+                    .rev()
+                    .find(|(r, _)| r.id() == channel)
+                    .map(|(r, _)| r)
+                    .or_else(|| records.get(&channel).map(|r| &*r))
+                else {
+                    send_states(conn, store, records, &mut pending).await?;
+                    conn.send_error(ErrorCode::UnknownChannel, "no such channel here")
+                        .await?;
+                    continue;
+                };
                 let signed = record.sign_tick(&tick, consumer_key).and_then(|state| {
                     let mut next = record.clone();
                     next.apply_own_state(state).map(|()| (next, state))
                 });
                 match signed {
-                    Ok((next, state)) => {
-                        store.save_state(&next, &state)?;
-                        *record = next;
-                        conn.send(&Frame::State { channel: id, state }).await?;
+                    Ok(next) => pending.push(next),
+                    Err(e) => {
+                        // Answers keep the order of the ticks.
+                        send_states(conn, store, records, &mut pending).await?;
+                        conn.send_error(ErrorCode::Refused, &e.to_string()).await?;
                     }
-                    Err(e) => conn.send_error(ErrorCode::Refused, &e.to_string()).await?,
                 }
+                continue;
             }
-            Frame::Ack { .. } => {}
-            Frame::Resume { nonce, .. } => match record.latest {
-                Some(state) if state.nonce > nonce => {
-                    conn.send(&Frame::State { channel: id, state }).await?;
-                }
-                _ if record.minutes() < nonce => {
-                    let message = format!(
-                        "the provider claims minute {nonce}; the newest state signed here is minute {}",
-                        record.minutes()
-                    );
-                    conn.send_error(ErrorCode::Refused, &message).await?;
-                }
-                _ => {
-                    conn.send(&Frame::Ack { channel: id, nonce }).await?;
-                }
-            },
-            Frame::CloseRequest {
-                nonce,
-                cumulative,
-                provider_signature,
-                ..
-            } => {
-                let mut next = record.clone();
-                match next.countersign_close(nonce, cumulative, &provider_signature, consumer_key) {
-                    Ok(consumer_signature) => {
-                        store.save_channel(&next)?;
-                        *record = next;
-                        conn.send(&Frame::CloseSigned {
-                            channel: id,
-                            nonce,
-                            cumulative,
-                            consumer_signature,
-                        })
-                        .await?;
-                    }
-                    Err(e) => conn.send_error(ErrorCode::Refused, &e.to_string()).await?,
-                }
-            }
-            other => {
-                let message = format!("unexpected {}", name(&other));
-                conn.send_error(ErrorCode::Unexpected, &message).await?;
-            }
+            // Any other frame: the states signed so far go out first, in order.
+            send_states(conn, store, records, &mut pending).await?;
+            answer(conn, store, records, consumer_key, frame).await?;
+        }
+        send_states(conn, store, records, &mut pending).await?;
+        if closed {
+            return Ok(());
         }
     }
+}
+
+/// A session's channels, found by id.
+struct Records<'a> {
+    index: HashMap<ChannelId, usize>,
+    records: &'a mut [ChannelRecord],
+}
+
+impl Records<'_> {
+    fn get(&mut self, channel: &ChannelId) -> Option<&mut ChannelRecord> {
+        let i = *self.index.get(channel)?;
+        self.records.get_mut(i)
+    }
+}
+
+/// Consumer: stores the signed states in one commit, then sends them.
+async fn send_states(
+    conn: &mut Conn,
+    store: &Store,
+    records: &mut Records<'_>,
+    pending: &mut Vec<(ChannelRecord, SignedState)>,
+) -> Result<(), SessionError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let batch: Vec<(&ChannelRecord, &SignedState)> = pending.iter().map(|(r, s)| (r, s)).collect();
+    store.save_states(&batch)?;
+    for (record, state) in pending.drain(..) {
+        let channel = record.id();
+        if let Some(slot) = records.get(&channel) {
+            *slot = record;
+        }
+        conn.feed(&Frame::State { channel, state }).await?;
+    }
+    conn.flush().await?;
+    Ok(())
+}
+
+/// Consumer: answers a frame other than a tick.
+async fn answer(
+    conn: &mut Conn,
+    store: &Store,
+    records: &mut Records<'_>,
+    consumer_key: &sr25519::Pair,
+    frame: Frame,
+) -> Result<(), SessionError> {
+    let channel = match &frame {
+        Frame::Resume { channel, .. } | Frame::CloseRequest { channel, .. } => *channel,
+        Frame::Ack { .. } => return Ok(()),
+        other => {
+            let message = format!("unexpected {}", name(other));
+            conn.send_error(ErrorCode::Unexpected, &message).await?;
+            return Ok(());
+        }
+    };
+    let Some(record) = records.get(&channel) else {
+        conn.send_error(ErrorCode::UnknownChannel, "no such channel here")
+            .await?;
+        return Ok(());
+    };
+    match frame {
+        Frame::Resume { nonce, .. } => match record.latest {
+            Some(state) if state.nonce > nonce => {
+                conn.send(&Frame::State { channel, state }).await?;
+            }
+            _ if record.minutes() < nonce => {
+                let message = format!(
+                    "the provider claims minute {nonce}; the newest state signed here is minute {}",
+                    record.minutes()
+                );
+                conn.send_error(ErrorCode::Refused, &message).await?;
+            }
+            _ => conn.send(&Frame::Ack { channel, nonce }).await?,
+        },
+        Frame::CloseRequest {
+            nonce,
+            cumulative,
+            provider_signature,
+            ..
+        } => {
+            let mut next = record.clone();
+            match next.countersign_close(nonce, cumulative, &provider_signature, consumer_key) {
+                Ok(consumer_signature) => {
+                    store.save_channel(&next)?;
+                    *record = next;
+                    conn.send(&Frame::CloseSigned {
+                        channel,
+                        nonce,
+                        cumulative,
+                        consumer_signature,
+                    })
+                    .await?;
+                }
+                Err(e) => conn.send_error(ErrorCode::Refused, &e.to_string()).await?,
+            }
+        }
+        _ => unreachable!("only Resume and CloseRequest reach here"),
+    }
+    Ok(())
 }
 
 /// What the watchtower did for a channel.

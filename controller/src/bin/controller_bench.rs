@@ -3,18 +3,21 @@
 //! sr25519 sign + verify rate measured in the same run.
 //!
 //! `controller-bench [--out DIR]` runs the provider side in this process and starts itself as
-//! the consumer (`--consumer ADDR --channels K`). For K channels over one connection, each round
-//! the provider sends K ticks; the consumer signs them in groups of 100, storing each group in one
-//! commit and answering it at once (so signing and verifying overlap across the two processes); the provider verifies K states, stores them in one commit (batched sync), then
-//! acknowledges. A tick's latency runs from sending the tick to acknowledging its durable
-//! state. Results are merged into `<out>/results.json` and `<out>/RESULTS.md` (the contract
+//! the consumer (`--consumer ADDR --channels K`). Both run the controller's own multi-channel
+//! sessions (`session::provide_many` / `consume_many`) over one connection: each billing
+//! interval the provider sends K ticks; the consumer signs what has arrived, stores it in one
+//! commit and answers (so signing and verifying overlap across the two processes); the provider
+//! verifies the K states (on several threads when K is large), stores them in one commit
+//! (batched sync), then acknowledges. A tick's latency is its interval's: from sending the ticks
+//! to acknowledging the durable states. Results are merged into `<out>/results.json` and `<out>/RESULTS.md` (the contract
 //! benchmark writes those files first; see `scripts/bench.sh`). Build it in release:
 //! `cargo build --release -p controller --no-default-features --bin controller-bench`.
 
 use cgrid_shared::{state_preimage, Balance};
-use controller::channel::{ChannelRecord, Phase, Side, SignedState, Terms, Tick};
+use controller::channel::{ChannelRecord, Phase, Side, Terms};
+use controller::session::{self, CheckpointPolicy, Clock};
 use controller::store::Store;
-use controller::wire::{Conn, Frame};
+use controller::wire::Conn;
 use sp_core::{hashing::blake2_256, sr25519, Pair};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -22,8 +25,6 @@ use tokio::net::{TcpListener, TcpStream};
 
 const PRICE: Balance = 1_000;
 const ESCROW: [u8; 32] = [0xE5; 32];
-/// Consumer signing group: one commit and one flush per group.
-const BATCH: u32 = 100;
 
 fn consumer_key() -> sr25519::Pair {
     sr25519::Pair::from_seed(&[0xC5; 32])
@@ -67,12 +68,7 @@ fn sign_verify_rate(duration: Duration) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn consumer(
-    address: String,
-    channels: u32,
-    batch: u32,
-    store: PathBuf,
-) -> Result<(), String> {
+async fn consumer(address: String, channels: u32, store: PathBuf) -> Result<(), String> {
     let key = consumer_key();
     let store = Store::open(&store).map_err(|e| e.to_string())?;
     let mut records: Vec<ChannelRecord> =
@@ -85,45 +81,18 @@ async fn consumer(
     conn.handshake(Side::Consumer, ESCROW)
         .await
         .map_err(|e| e.to_string())?;
-    // Per round K ticks arrive; they are signed and committed in groups of `batch`, so the
-    // provider verifies one group while this process signs the next.
-    let batch = batch.max(1) as usize;
-    loop {
-        let mut remaining = records.len();
-        while remaining > 0 {
-            let group = remaining.min(batch);
-            let mut ticks = Vec::with_capacity(group);
-            while ticks.len() < group {
-                match conn.recv().await {
-                    Ok(Frame::Tick { channel, tick }) => ticks.push((channel, tick)),
-                    Ok(Frame::Ack { .. }) => continue,
-                    Ok(other) => return Err(format!("unexpected {other:?}")),
-                    Err(controller::wire::WireError::Closed) => return Ok(()),
-                    Err(e) => return Err(e.to_string()),
-                }
-            }
-            remaining -= group;
-            let mut signed = Vec::with_capacity(group);
-            for (channel, tick) in &ticks {
-                let i = u32::from_le_bytes(channel[..4].try_into().expect("4 bytes")) as usize;
-                let r = &mut records[i];
-                let state = r.sign_tick(tick, &key).map_err(|e| e.to_string())?;
-                r.apply_own_state(state).map_err(|e| e.to_string())?;
-                signed.push((i, state));
-            }
-            let batch: Vec<(&ChannelRecord, &SignedState)> =
-                signed.iter().map(|(i, s)| (&records[*i], s)).collect();
-            store.save_states(&batch).map_err(|e| e.to_string())?;
-            for (i, state) in &signed {
-                conn.feed(&Frame::State {
-                    channel: records[*i].id(),
-                    state: *state,
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-            }
-            conn.flush().await.map_err(|e| e.to_string())?;
-        }
+    session::consume_many(&mut conn, &store, &mut records, &key)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The provider's clock: each `advance` starts a billing interval; the time from one to the
+/// next is the interval's tick latency (ticks sent → states verified, stored, acknowledged).
+struct RoundClock(std::sync::Mutex<Vec<Instant>>);
+
+impl Clock for RoundClock {
+    fn advance(&self) {
+        self.0.lock().expect("clock").push(Instant::now());
     }
 }
 
@@ -163,49 +132,33 @@ async fn provider(channels: u32, rounds: u32, dir: &std::path::Path) -> Result<R
         Store::open(&dir.join(format!("provider-{channels}.redb"))).map_err(|e| e.to_string())?;
     let mut records: Vec<ChannelRecord> =
         (0..channels).map(|i| record(i, Side::Provider)).collect();
-    let mut latencies = Vec::with_capacity((channels as usize) * rounds as usize);
+    let clock = RoundClock(std::sync::Mutex::new(Vec::new()));
+    let policy = CheckpointPolicy {
+        every_minutes: 0,
+        threshold: 0,
+    };
     let start = Instant::now();
-    for _ in 0..rounds {
-        let mut sent_at = Vec::with_capacity(records.len());
-        for r in &records {
-            let tick: Tick = r.next_tick().map_err(|e| e.to_string())?;
-            conn.feed(&Frame::Tick {
-                channel: r.id(),
-                tick,
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-            sent_at.push(Instant::now());
-        }
-        conn.flush().await.map_err(|e| e.to_string())?;
-        let mut states = Vec::with_capacity(records.len());
-        for _ in 0..records.len() {
-            match conn.recv().await.map_err(|e| e.to_string())? {
-                Frame::State { channel, state } => {
-                    let i = u32::from_le_bytes(channel[..4].try_into().expect("4 bytes")) as usize;
-                    records[i].apply_state(state).map_err(|e| e.to_string())?;
-                    states.push((i, state));
-                }
-                other => return Err(format!("unexpected {other:?}")),
-            }
-        }
-        let batch: Vec<(&ChannelRecord, &SignedState)> =
-            states.iter().map(|(i, s)| (&records[*i], s)).collect();
-        store.save_states(&batch).map_err(|e| e.to_string())?;
-        for (i, state) in &states {
-            conn.feed(&Frame::Ack {
-                channel: records[*i].id(),
-                nonce: state.nonce,
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-            latencies.push(sent_at[*i].elapsed());
-        }
-        conn.flush().await.map_err(|e| e.to_string())?;
-    }
+    session::provide_many(
+        &mut conn,
+        &store,
+        None,
+        &mut records,
+        u64::from(rounds),
+        policy,
+        &clock,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let elapsed = start.elapsed();
     drop(conn);
     let _ = child.wait().await;
+    // Every tick of an interval waits for the whole interval: its latency is the interval's.
+    let mut starts = clock.0.into_inner().expect("clock");
+    starts.push(start + elapsed);
+    let mut latencies: Vec<Duration> = starts
+        .windows(2)
+        .flat_map(|w| std::iter::repeat_n(w[1] - w[0], channels as usize))
+        .collect();
     latencies.sort();
     let pct = |p: f64| {
         let i = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
@@ -290,9 +243,8 @@ fn main() -> std::process::ExitCode {
         .expect("runtime");
     if let Some(address) = arg("--consumer") {
         let channels = arg("--channels").and_then(|c| c.parse().ok()).unwrap_or(1);
-        let batch = arg("--batch").and_then(|c| c.parse().ok()).unwrap_or(BATCH);
         let store = PathBuf::from(arg("--store").unwrap_or_else(|| "consumer.redb".into()));
-        return match runtime.block_on(consumer(address, channels, batch, store)) {
+        return match runtime.block_on(consumer(address, channels, store)) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("consumer: {e}");

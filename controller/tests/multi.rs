@@ -1,0 +1,213 @@
+//! Many channels over one connection between a provider's and a consumer's controller
+//! (`session::provide_many` / `consume_many`): batched commits on both sides, resume of the
+//! states a provider lost, parallel verification, and a forged state refused while the valid
+//! states of the same interval are kept.
+
+use controller::channel::{ChannelRecord, Phase, Side, Terms, Tick};
+use controller::session::{self, CheckpointPolicy, Clock};
+use controller::store::Store;
+use controller::wire::{Conn, ErrorCode, Frame, WireError};
+use sp_core::{sr25519, Pair};
+use tokio::net::{TcpListener, TcpStream};
+
+const ESCROW: [u8; 32] = [0xE5; 32];
+const PRICE: u128 = 1_000;
+const NO_CHECKPOINTS: CheckpointPolicy = CheckpointPolicy {
+    every_minutes: 0,
+    threshold: 0,
+};
+
+struct NoWait;
+impl Clock for NoWait {
+    fn advance(&self) {}
+}
+
+fn consumer_key() -> sr25519::Pair {
+    sr25519::Pair::from_seed(&[0xC5; 32])
+}
+
+fn record(i: u32, side: Side) -> ChannelRecord {
+    let mut channel = [0u8; 32];
+    channel[..4].copy_from_slice(&i.to_le_bytes());
+    let mut r = ChannelRecord::new(
+        Terms {
+            channel,
+            escrow: ink::primitives::AccountId::from(ESCROW),
+            price_per_minute: PRICE,
+            min_cost: 0,
+            deposit: 1_000_000,
+            consumer_key: consumer_key().public().0,
+            provider_key: [0x9F; 32],
+            expires_at: u64::MAX,
+            challenge_period: 60_000,
+        },
+        side,
+    );
+    r.phase = Phase::Open;
+    r
+}
+
+async fn connect() -> (Conn, Conn) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (consumer, provider) = tokio::join!(TcpStream::connect(address), listener.accept());
+    let mut consumer = Conn::new(consumer.unwrap());
+    let mut provider = Conn::new(provider.unwrap().0);
+    let (a, b) = tokio::join!(
+        consumer.handshake(Side::Consumer, ESCROW),
+        provider.handshake(Side::Provider, ESCROW)
+    );
+    a.unwrap();
+    b.unwrap();
+    (consumer, provider)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_connection_bills_many_channels_and_resumes_what_the_provider_lost() {
+    const CHANNELS: u32 = 64; // above the provider's parallel-verification threshold
+    const MINUTES: u64 = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let provider_store = Store::open(&dir.path().join("provider.redb")).unwrap();
+    let consumer_store = Store::open(&dir.path().join("consumer.redb")).unwrap();
+    let key = consumer_key();
+    let mut provider_records: Vec<_> = (0..CHANNELS).map(|i| record(i, Side::Provider)).collect();
+    let mut consumer_records: Vec<_> = (0..CHANNELS).map(|i| record(i, Side::Consumer)).collect();
+    // The consumer signed minute 1 of the first 8 channels, but the provider crashed before
+    // storing them: the resume must bring them over.
+    for r in consumer_records.iter_mut().take(8) {
+        let tick = Tick {
+            minute: 1,
+            amount: PRICE,
+        };
+        let state = r.sign_tick(&tick, &key).unwrap();
+        r.apply_own_state(state).unwrap();
+        consumer_store.save_state(r, &state).unwrap();
+    }
+    for r in &provider_records {
+        provider_store.save_channel(r).unwrap();
+    }
+
+    let (mut consumer_conn, mut provider_conn) = connect().await;
+    let consumer = tokio::spawn(async move {
+        let result = session::consume_many(
+            &mut consumer_conn,
+            &consumer_store,
+            &mut consumer_records,
+            &key,
+        )
+        .await;
+        (result, consumer_records, consumer_store)
+    });
+    session::provide_many(
+        &mut provider_conn,
+        &provider_store,
+        None,
+        &mut provider_records,
+        MINUTES,
+        NO_CHECKPOINTS,
+        &NoWait,
+    )
+    .await
+    .expect("the provider bills every channel");
+    drop(provider_conn);
+    let (result, consumer_records, consumer_store) = consumer.await.unwrap();
+    result.expect("the consumer ends when the provider hangs up");
+
+    for (p, c) in provider_records.iter().zip(&consumer_records) {
+        assert_eq!(p.minutes(), MINUTES);
+        assert_eq!(p.latest, c.latest);
+        assert_eq!(p.owed(), PRICE * u128::from(MINUTES));
+        // Both stores have every minute, and the provider's are validly signed.
+        let history = provider_store.history(&p.id()).unwrap();
+        assert_eq!(
+            history.iter().map(|s| s.nonce).collect::<Vec<_>>(),
+            (1..=MINUTES).collect::<Vec<_>>()
+        );
+        assert!(history.iter().all(|s| p.state_signature_valid(s)));
+        assert_eq!(provider_store.channel(&p.id()).unwrap().as_ref(), Some(p));
+        assert_eq!(
+            consumer_store.history(&c.id()).unwrap().len() as u64,
+            MINUTES
+        );
+        assert_eq!(consumer_store.channel(&c.id()).unwrap().as_ref(), Some(c));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_state_is_refused_and_the_valid_states_of_its_interval_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider_store = Store::open(&dir.path().join("provider.redb")).unwrap();
+    let mut provider_records: Vec<_> = (0..3).map(|i| record(i, Side::Provider)).collect();
+    for r in &provider_records {
+        provider_store.save_channel(r).unwrap();
+    }
+    let (mut consumer, mut provider_conn) = connect().await;
+    let provider = tokio::spawn(async move {
+        let result = session::provide_many(
+            &mut provider_conn,
+            &provider_store,
+            None,
+            &mut provider_records,
+            3,
+            NO_CHECKPOINTS,
+            &NoWait,
+        )
+        .await;
+        (result, provider_records, provider_store)
+    });
+
+    // A hand-driven consumer: in sync on resume, then answers the first ticks, channel 1 with a
+    // signature by another key.
+    let key = consumer_key();
+    let forger = sr25519::Pair::from_seed(&[0x66; 32]);
+    let mut mine: Vec<_> = (0..3).map(|i| record(i, Side::Consumer)).collect();
+    for _ in 0..3 {
+        match consumer.recv().await.unwrap() {
+            Frame::Resume { channel, nonce } => {
+                consumer.send(&Frame::Ack { channel, nonce }).await.unwrap()
+            }
+            other => panic!("expected Resume, got {other:?}"),
+        }
+    }
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        match consumer.recv().await.unwrap() {
+            Frame::Tick { channel, tick } => {
+                let i = usize::from(channel[0]);
+                let signer = if i == 1 { &forger } else { &key };
+                let state = mine[i].sign_tick(&tick, signer).unwrap();
+                mine[i].apply_own_state(state).unwrap();
+                answers.push(Frame::State { channel, state });
+            }
+            other => panic!("expected Tick, got {other:?}"),
+        }
+    }
+    // Answered in another order than the ticks came: the provider matches them by channel.
+    answers.reverse();
+    for frame in &answers {
+        consumer.feed(frame).await.unwrap();
+    }
+    consumer.flush().await.unwrap();
+    let mut acked = Vec::new();
+    let refused = loop {
+        match consumer.recv().await {
+            Ok(Frame::Ack { channel, nonce }) => acked.push((channel[0], nonce)),
+            Err(WireError::Peer { code, message }) => break (code, message),
+            other => panic!("expected Ack or an error, got {other:?}"),
+        }
+    };
+    acked.sort();
+    assert_eq!(acked, vec![(0, 1), (2, 1)]);
+    assert_eq!(refused.0, ErrorCode::Refused);
+    assert!(refused.1.contains("not signed by"), "{}", refused.1);
+
+    let (result, records, store) = provider.await.unwrap();
+    assert!(result.is_err(), "the session ends on a forged state");
+    let minutes: Vec<_> = records.iter().map(|r| r.minutes()).collect();
+    assert_eq!(minutes, vec![1, 0, 1]);
+    for r in &records {
+        let stored = store.channel(&r.id()).unwrap().unwrap();
+        assert_eq!(stored.minutes(), r.minutes(), "stored and in memory agree");
+        assert_eq!(store.history(&r.id()).unwrap().len() as u64, r.minutes());
+    }
+}
