@@ -205,7 +205,10 @@ async fn provide(
         records.push(record);
     }
     let escrow: [u8; 32] = *records[0].terms.escrow.as_ref();
-    if records.iter().any(|r| r.terms.escrow != records[0].terms.escrow) {
+    if records
+        .iter()
+        .any(|r| r.terms.escrow != records[0].terms.escrow)
+    {
         return Err("the channels belong to different escrows; serve them separately".into());
     }
     let listener = tokio::net::TcpListener::bind(&listen)

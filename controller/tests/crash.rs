@@ -2,7 +2,8 @@
 //! with SIGKILL at random points while it bills; it is restarted on the same store each time.
 //! Afterwards no co-signed state is lost (every minute 1..=N is in the provider's store, both
 //! sides agree on the newest state), and the channel closes on the embedded chain with exactly
-//! the amounts of N minutes.
+//! the amounts of N minutes. Run for one channel, and for three channels over one connection
+//! (each billing interval's states stored in one commit).
 
 use controller::chain::{Chain, EmbeddedChain};
 use controller::channel::{Phase, Side};
@@ -34,6 +35,15 @@ impl Rng {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_provider_loses_no_cosigned_state() {
+    crash_run(1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_multi_channel_provider_loses_no_cosigned_state() {
+    crash_run(3).await;
+}
+
+async fn crash_run(channels: u64) {
     let seed = std::env::var("CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -59,31 +69,42 @@ async fn a_killed_provider_loses_no_cosigned_state() {
         },
         data_dir: dir.path().to_path_buf(),
     };
-    let (provider_record, mut consumer_record) =
-        demo::open_trade(&chain, &config, MINUTES, 1).expect("opens");
-    let id = provider_record.id();
+    let mut provider_records = Vec::new();
+    let mut consumer_records = Vec::new();
+    for n in 1..=channels {
+        let (p, c) = demo::open_trade(&chain, &config, MINUTES, n).expect("opens");
+        provider_records.push(p);
+        consumer_records.push(c);
+    }
+    let ids: Vec<_> = provider_records.iter().map(|r| r.id()).collect();
     let provider_path = dir.path().join("provider.redb");
-    Store::open(&provider_path)
-        .unwrap()
-        .save_channel(&provider_record)
-        .unwrap();
+    let provider_store = Store::open(&provider_path).unwrap();
+    for r in &provider_records {
+        provider_store.save_channel(r).unwrap();
+    }
+    drop(provider_store);
     let consumer_store = Store::open(&dir.path().join("consumer.redb")).unwrap();
-    consumer_store.save_channel(&consumer_record).unwrap();
+    for r in &consumer_records {
+        consumer_store.save_channel(r).unwrap();
+    }
     let consumer_key = chain.market().consumer_key.clone();
-    let escrow = *provider_record.terms.escrow.as_ref();
+    let escrow = *provider_records[0].terms.escrow.as_ref();
+    let mut args = vec![
+        "provide".to_string(),
+        "--store".into(),
+        provider_path.to_str().unwrap().into(),
+    ];
+    for id in &ids {
+        args.push("--channel".into());
+        args.push(hex::encode(id));
+    }
+    args.push("--until".into());
+    args.push(MINUTES.to_string());
 
     let mut kills = 0;
     loop {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cgrid"))
-            .args([
-                "provide",
-                "--store",
-                provider_path.to_str().unwrap(),
-                "--channel",
-                &hex::encode(id),
-                "--until",
-                &MINUTES.to_string(),
-            ])
+            .args(&args)
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -96,11 +117,11 @@ async fn a_killed_provider_loses_no_cosigned_state() {
             .to_string();
         let mut conn = Conn::new(TcpStream::connect(&address).await.unwrap());
         conn.handshake(Side::Consumer, escrow).await.unwrap();
-        let before = consumer_record.minutes();
+        let before: Vec<u64> = consumer_records.iter().map(|r| r.minutes()).collect();
         if kills < KILLS {
             let delay = Duration::from_millis(20 + rng.next() % 300);
             tokio::select! {
-                _ = session::consume(&mut conn, &consumer_store, &mut consumer_record, &consumer_key) => {
+                _ = session::consume_many(&mut conn, &consumer_store, &mut consumer_records, &consumer_key) => {
                     // The provider finished before the kill point.
                 }
                 _ = tokio::time::sleep(delay) => {
@@ -109,15 +130,13 @@ async fn a_killed_provider_loses_no_cosigned_state() {
                 }
             }
             let _ = child.wait().await;
-            eprintln!(
-                "kill {kills}: consumer at minute {} (from {before})",
-                consumer_record.minutes()
-            );
+            let now: Vec<u64> = consumer_records.iter().map(|r| r.minutes()).collect();
+            eprintln!("kill {kills}: consumer at minutes {now:?} (from {before:?})");
         } else {
-            session::consume(
+            session::consume_many(
                 &mut conn,
                 &consumer_store,
-                &mut consumer_record,
+                &mut consumer_records,
                 &consumer_key,
             )
             .await
@@ -128,59 +147,66 @@ async fn a_killed_provider_loses_no_cosigned_state() {
         // What the provider stored is never behind what it acknowledged, never ahead of what the
         // consumer signed.
         let provider = Store::open(&provider_path).unwrap();
-        let stored = provider.channel(&id).unwrap().unwrap();
-        assert!(stored.minutes() <= consumer_record.minutes());
-        assert!(
-            consumer_record.minutes() <= stored.minutes() + 1,
-            "at most the one state in flight is missing on the provider side"
-        );
+        let mut done = true;
+        for c in &consumer_records {
+            let stored = provider.channel(&c.id()).unwrap().unwrap();
+            assert!(stored.minutes() <= c.minutes());
+            assert!(
+                c.minutes() <= stored.minutes() + 1,
+                "at most the one state in flight is missing on the provider side"
+            );
+            done &= stored.minutes() == MINUTES && c.minutes() == MINUTES;
+        }
         drop(provider);
-        if stored.minutes() == MINUTES && consumer_record.minutes() == MINUTES {
+        if done {
             break;
         }
     }
 
-    // No co-signed state lost: every minute is stored, in order, with a valid signature.
     let provider = Store::open(&provider_path).unwrap();
-    let stored = provider.channel(&id).unwrap().unwrap();
-    let history = provider.history(&id).unwrap();
-    assert_eq!(
-        history.iter().map(|s| s.nonce).collect::<Vec<_>>(),
-        (1..=MINUTES).collect::<Vec<_>>()
-    );
-    assert!(history.iter().all(|s| stored.state_signature_valid(s)));
-    assert_eq!(stored.latest, consumer_record.latest);
-    assert_eq!(
-        consumer_store.history(&id).unwrap().len() as u64,
-        MINUTES,
-        "the consumer stored every state it signed"
-    );
+    for (n, c) in consumer_records.iter().enumerate() {
+        let id = c.id();
+        // No co-signed state lost: every minute is stored, in order, with a valid signature.
+        let stored = provider.channel(&id).unwrap().unwrap();
+        let history = provider.history(&id).unwrap();
+        assert_eq!(
+            history.iter().map(|s| s.nonce).collect::<Vec<_>>(),
+            (1..=MINUTES).collect::<Vec<_>>()
+        );
+        assert!(history.iter().all(|s| stored.state_signature_valid(s)));
+        assert_eq!(stored.latest, c.latest);
+        assert_eq!(
+            consumer_store.history(&id).unwrap().len() as u64,
+            MINUTES,
+            "the consumer stored every state it signed"
+        );
 
-    // The channel still closes with the right amounts.
-    let latest = stored.latest.unwrap();
-    let (consumer_sig, provider_sig) =
-        chain
-            .market()
-            .close_sigs(&id, latest.nonce, latest.cumulative);
-    let consumer = chain.client(chain.market().consumer.clone(), "consumer");
-    consumer
-        .close_cooperative(
-            &id,
-            latest.nonce,
-            latest.cumulative,
-            &consumer_sig,
-            &provider_sig,
-        )
-        .expect("closes");
-    let on_chain = consumer.channel(&id).unwrap().unwrap();
-    match on_chain.phase {
-        cgrid_shared::Phase::Closed { paid, refunded, .. } => {
-            assert_eq!(paid, PRICE * u128::from(MINUTES));
-            assert_eq!(paid + refunded, stored.terms.deposit);
+        // The channel still closes with the right amounts.
+        let latest = stored.latest.unwrap();
+        let (consumer_sig, provider_sig) =
+            chain
+                .market()
+                .close_sigs(&id, latest.nonce, latest.cumulative);
+        let consumer = chain.client(chain.market().consumer.clone(), "consumer");
+        consumer
+            .close_cooperative(
+                &id,
+                latest.nonce,
+                latest.cumulative,
+                &consumer_sig,
+                &provider_sig,
+            )
+            .unwrap_or_else(|e| panic!("channel {n} closes: {e}"));
+        let on_chain = consumer.channel(&id).unwrap().unwrap();
+        match on_chain.phase {
+            cgrid_shared::Phase::Closed { paid, refunded, .. } => {
+                assert_eq!(paid, PRICE * u128::from(MINUTES));
+                assert_eq!(paid + refunded, stored.terms.deposit);
+            }
+            other => panic!("not closed: {other:?}"),
         }
-        other => panic!("not closed: {other:?}"),
+        assert!(matches!(stored.phase, Phase::Open));
     }
-    assert!(matches!(stored.phase, Phase::Open));
     // The kill points are random; a fast machine may finish billing before the last ones.
     assert!(
         kills >= KILLS / 2,
