@@ -92,7 +92,7 @@ pub async fn provide_many(
     }
     conn.flush().await?;
     let all: Vec<usize> = (0..records.len()).collect();
-    let newer = expect_answers(conn, &index, &all, true).await?;
+    let newer = expect_answers(conn, records, &index, &all, true).await?;
     if !newer.is_empty() {
         tracing::info!(
             channels = newer.len(),
@@ -117,7 +117,7 @@ pub async fn provide_many(
             .await?;
         }
         conn.flush().await?;
-        let states = expect_answers(conn, &index, &due, false).await?;
+        let states = expect_answers(conn, records, &index, &due, false).await?;
         store_and_ack(conn, store, records, states).await?;
         if let Some(chain) = chain {
             for &i in &due {
@@ -129,19 +129,28 @@ pub async fn provide_many(
     }
 }
 
+/// A consumer's state with the verdict on it: the channel's record advanced to it, or why not.
+type Checked = (usize, SignedState, Result<ChannelRecord, ChannelError>);
+
 /// Collects one answer from the consumer for each channel in `expected` (indices into the
 /// session's records): a `State`, or — answering a `Resume` (`acks_allowed`) — an `Ack`, which
 /// contributes nothing. Frames for other channels, repeated answers and other frames are
-/// answered with an error frame and skipped.
+/// answered with an error frame and skipped. States are verified in chunks as they arrive, so
+/// verifying overlaps with the consumer signing the rest.
 async fn expect_answers(
     conn: &mut Conn,
+    records: &[ChannelRecord],
     index: &HashMap<ChannelId, usize>,
     expected: &[usize],
     acks_allowed: bool,
-) -> Result<Vec<(usize, SignedState)>, SessionError> {
+) -> Result<Vec<Checked>, SessionError> {
     let mut waiting: std::collections::HashSet<usize> = expected.iter().copied().collect();
-    let mut states = Vec::with_capacity(expected.len());
+    let mut states = Vec::with_capacity(VERIFY_CHUNK);
+    let mut checked = Vec::with_capacity(expected.len());
     while !waiting.is_empty() {
+        if states.len() >= VERIFY_CHUNK {
+            verify_chunk(records, &mut states, &mut checked);
+        }
         let (channel, state) = match conn.recv().await {
             Ok(Frame::State { channel, state }) => (channel, Some(state)),
             Ok(Frame::Ack { channel, .. }) if acks_allowed => (channel, None),
@@ -169,28 +178,42 @@ async fn expect_answers(
             }
         }
     }
-    Ok(states)
+    verify_chunk(records, &mut states, &mut checked);
+    Ok(checked)
 }
+
+/// Verifies the states collected so far and moves them, with their verdicts, to `checked`.
+fn verify_chunk(
+    records: &[ChannelRecord],
+    states: &mut Vec<(usize, SignedState)>,
+    checked: &mut Vec<Checked>,
+) {
+    let verdicts = verify_all(records, states);
+    checked.extend(
+        states
+            .drain(..)
+            .zip(verdicts)
+            .map(|((i, state), verdict)| (i, state, verdict)),
+    );
+}
+
+/// States verified together (on several threads) while more arrive.
+const VERIFY_CHUNK: usize = 256;
 
 /// From this many states on, the provider verifies them on several threads.
 const PARALLEL_VERIFY_FROM: usize = 32;
 
-/// Provider: validates the states (signatures included), commits the valid ones in one
-/// transaction, and only then acknowledges them; a refused state is reported to the consumer
-/// and ends the session.
+/// Provider: commits the verified states in one transaction, and only then acknowledges them;
+/// a refused state is reported to the consumer and ends the session.
 async fn store_and_ack(
     conn: &mut Conn,
     store: &Store,
     records: &mut [ChannelRecord],
-    states: Vec<(usize, SignedState)>,
+    checked: Vec<Checked>,
 ) -> Result<(), SessionError> {
-    if states.is_empty() {
-        return Ok(());
-    }
-    let checked = verify_all(records, &states);
-    let mut valid = Vec::with_capacity(states.len());
+    let mut valid = Vec::with_capacity(checked.len());
     let mut refused = None;
-    for ((i, state), result) in states.into_iter().zip(checked) {
+    for (i, state, result) in checked {
         match result {
             Ok(next) => valid.push((i, next, state)),
             Err(e) => {
@@ -355,7 +378,7 @@ pub async fn consume(
 }
 
 /// Most ticks the consumer signs and stores in one commit.
-const CONSUMER_BATCH: usize = 256;
+const CONSUMER_BATCH: usize = 512;
 
 /// Consumer: serves every channel of `records` over one connection. Ticks that have already
 /// arrived together are signed and **stored in one commit before any of their states is
