@@ -78,11 +78,7 @@ pub async fn provide_many(
     policy: CheckpointPolicy,
     clock: &dyn Clock,
 ) -> Result<(), SessionError> {
-    let index: HashMap<ChannelId, usize> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id(), i))
-        .collect();
+    let index = index_of(records);
     for record in records.iter() {
         conn.feed(&Frame::Resume {
             channel: record.id(),
@@ -392,11 +388,7 @@ pub async fn consume_many(
     records: &mut [ChannelRecord],
     consumer_key: &sr25519::Pair,
 ) -> Result<(), SessionError> {
-    let index: HashMap<ChannelId, usize> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id(), i))
-        .collect();
+    let index = index_of(records);
     let records = &mut Records { index, records };
     loop {
         let first = match conn.recv().await {
@@ -458,6 +450,15 @@ pub async fn consume_many(
             return Ok(());
         }
     }
+}
+
+/// Where each channel of a session is in its records.
+fn index_of(records: &[ChannelRecord]) -> HashMap<ChannelId, usize> {
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id(), i))
+        .collect()
 }
 
 /// A session's channels, found by id.

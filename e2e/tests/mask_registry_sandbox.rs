@@ -221,7 +221,7 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
     assert_eq!(marker.withheld, vec![String::from("service")]);
     assert_eq!((marker.reason_code, marker.reason_hash), (42, [0xEE; 32]));
     assert_eq!(marker.by, ink_account(&regulator));
-    // The owner may not change a masked DID; the refusal reverts.
+    // The owner may not change a field the mask withholds; the refusal reverts...
     let other = Service {
         id: "elsewhere".into(),
         ..service.clone()
@@ -283,25 +283,31 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
     assert_eq!((ch.price_per_minute, ch.min_cost), (0, 0));
     assert_eq!(ch.provider_did, full.record.provider_did);
     assert_eq!(ch.deposit, 10_000, "the accounting is never withheld");
-    // The consumer may not top up a masked trade...
     let escrow = m.escrow.clone();
-    let top_up = m
-        .chain
-        .call_payable::<Result<(), trade_escrow::Error>>(
-            &escrow,
-            &consumer,
-            call_data("top_up", (channel, None::<u64>)),
-            500,
-        )
-        .unwrap();
+    let mut top_up = |m: &mut Market| {
+        m.chain
+            .call_payable::<Result<(), trade_escrow::Error>>(
+                &escrow,
+                &consumer,
+                call_data("top_up", (channel, None::<u64>)),
+                500,
+            )
+            .unwrap()
+    };
+    // A field mask leaves the accounting, and so a top-up, alone.
+    assert_eq!(top_up(&mut m).value, Ok(()));
+    lift(&mut m, &target);
+    // A whole-record mask refuses the consumer's top-up...
+    mask(&mut m, &regulator, &target).value.unwrap();
+    let refused = top_up(&mut m);
     assert_eq!(
-        top_up.value,
+        refused.value,
         Err(trade_escrow::Error::Masked {
             channel,
             reason_code: 42
         })
     );
-    assert!(top_up.reverted);
+    assert!(refused.reverted);
     // ...but settlement goes on: a checkpoint pays the provider.
     let state = m.state(&channel, 3, 30);
     let out = m
@@ -315,5 +321,5 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
         (after.record.consumer_did, after.record.price_per_minute),
         (full.record.consumer_did, 10)
     );
-    assert_eq!((after.record.deposit, after.record.paid), (10_000, 30));
+    assert_eq!((after.record.deposit, after.record.paid), (10_500, 30));
 }

@@ -92,10 +92,17 @@ pub struct Mask {
 }
 
 impl Mask {
-    /// Whether the record's owner may write to the masked record: only if the regulator
-    /// allowed it.
-    pub const fn lets_owner_write(&self) -> bool {
+    /// Whether the record's owner may make a write that changes `fields` (names from the
+    /// record's [`Maskable::FIELDS`]; empty for a write that changes no maskable field, such as
+    /// a status). The scope decides: a field mask refuses writes to the fields it withholds and
+    /// lets the others through; a whole-record mask refuses every write. `owner_may_write`
+    /// lets every write through.
+    pub fn lets_owner_write(&self, fields: &[&str]) -> bool {
         self.owner_may_write
+            || match &self.scope {
+                Scope::Whole => false,
+                Scope::Fields(_) => !fields.iter().any(|f| self.scope.withholds(f)),
+            }
     }
 }
 
@@ -192,6 +199,20 @@ impl Maskable for DidDocument {
             "verificationMethod" => self.verification_methods = Vec::new(),
             "service" => self.services = Vec::new(),
             _ => {}
+        }
+    }
+}
+
+impl crate::DidOperation {
+    /// The fields of the DID document this operation changes (deactivation: all of them, keys
+    /// and services are dropped).
+    pub const fn fields(&self) -> &'static [&'static str] {
+        use crate::DidOperation::*;
+        match self {
+            AddKey(_) | RemoveKey { .. } | RotateKey { .. } => &["verificationMethod"],
+            AddService(_) | RemoveService { .. } => &["service"],
+            AddController(_) | RemoveController(_) => &["controller"],
+            Deactivate => DidDocument::FIELDS,
         }
     }
 }
@@ -469,6 +490,45 @@ mod tests {
             c.withhold(field);
             assert_ne!(c, cpt, "{field}");
         }
+    }
+
+    #[test]
+    fn the_scope_decides_which_owner_writes_go_through() {
+        let fields = mask(Scope::Fields(vec!["service".into()]));
+        assert!(!fields.lets_owner_write(&["service"]));
+        assert!(fields.lets_owner_write(&["verificationMethod"]));
+        assert!(
+            fields.lets_owner_write(&[]),
+            "a status change touches no masked field"
+        );
+        let whole = mask(Scope::Whole);
+        assert!(!whole.lets_owner_write(&[]));
+        assert!(!whole.lets_owner_write(&["controller"]));
+        let allowed = Mask {
+            owner_may_write: true,
+            ..mask(Scope::Whole)
+        };
+        assert!(allowed.lets_owner_write(&["service"]));
+        // Every DID operation names fields the document can withhold.
+        let key = crate::VerificationMethod {
+            id: "k".into(),
+            key_type: crate::KeyType::Sr25519,
+            public_key: vec![1; 32],
+            purposes: crate::KeyPurposes::ALL,
+        };
+        for op in [
+            crate::DidOperation::AddKey(key),
+            crate::DidOperation::RemoveService { id: "s".into() },
+            crate::DidOperation::AddController([1; 32]),
+            crate::DidOperation::Deactivate,
+        ] {
+            assert!(!op.fields().is_empty());
+            assert!(op.fields().iter().all(|f| DidDocument::FIELDS.contains(f)));
+        }
+        assert_eq!(
+            crate::DidOperation::Deactivate.fields(),
+            DidDocument::FIELDS
+        );
     }
 
     #[test]

@@ -18,9 +18,10 @@
 //! - A role counts only while it is granted, unexpired and the DID is active.
 //! - **Masks are honoured.** Once an authority names the mask registry (`set_mask_registry`),
 //!   `resolve` returns a masked DID document under a regulator's mask (the masked fields
-//!   withheld, a marker saying who, when and why), and changes to a masked DID by its own side
-//!   (its account, controllers, keys) are refused with `Masked` unless the mask lets the owner
-//!   write. Masking changes nothing stored here. Roles, authorities and the trait messages
+//!   withheld, a marker saying who, when and why), and changes by the DID's own side (its
+//!   account, controllers, keys) to a field the mask withholds — any change under a
+//!   whole-record mask, deactivation changes every field — are refused with `Masked` unless
+//!   the mask lets the owner write. Masking changes nothing stored here. Roles, authorities and the trait messages
 //!   other contracts use for their rules are not masked.
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 
@@ -363,8 +364,9 @@ mod did_registry {
         /// remove a controller, or deactivate (irreversible). The caller must be the DID's
         /// account or the account of one of its active controller DIDs.
         ///
-        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `Masked` (a regulator
-        /// masked the DID without letting its owner write); then by operation —
+        /// Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `Masked` (the operation
+        /// changes a field a regulator's mask withholds, and the mask does not let the owner
+        /// write); then by operation —
         /// AddKey: `TooMany`, `BadLength`, `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`,
         /// `DuplicatePublicKey`; RemoveKey: `KeyNotFound`; RotateKey: `KeyNotFound`,
         /// `BadPublicKeyLength`, `DuplicatePublicKey`; AddService: `TooMany`, `BadLength`,
@@ -719,7 +721,8 @@ mod did_registry {
             })
         }
 
-        /// The one place every change of a DID document passes: checks the mask first.
+        /// The one place every change of a DID document passes: checks the mask first (the
+        /// scope decides which changes go through, see `Mask::lets_owner_write`).
         fn apply(
             &mut self,
             did: DidId,
@@ -728,7 +731,7 @@ mod did_registry {
             by: Authorisation,
         ) -> Result<()> {
             if let Some(mask) = mask_at(self.mask_registry, Target::Did(did)) {
-                if !mask.lets_owner_write() {
+                if !mask.lets_owner_write(op.fields()) {
                     return Err(Error::Masked {
                         did,
                         reason_code: mask.reason_code,

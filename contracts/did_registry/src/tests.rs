@@ -1525,6 +1525,11 @@ fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
     // Authorities' role grants are not the owner's writes.
     set_caller(a.alice);
     c.grant_role(did, Role::Provider, 10_000, [0; 32]).unwrap();
+    // A field mask lets the owner change the fields it does not withhold.
+    set_caller(a.bob);
+    c.add_key(did, SrKey::new(4).method("second", capability()))
+        .unwrap();
+    assert_eq!(c.resolve(did).unwrap().record.verification_methods.len(), 2);
 
     // A mask that lets the owner write.
     testing::set(
@@ -1535,7 +1540,8 @@ fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
         )),
     );
     set_caller(a.eve);
-    c.execute_signed(did, 0, op, did, "cap".into(), signature)
+    let signature = sign_op(&c, &key, did, &op);
+    c.execute_signed(did, 1, op, did, "cap".into(), signature)
         .unwrap();
     testing::set(&Target::Did(did), None);
     assert_eq!(c.resolve(did).unwrap().record.services.len(), 1);

@@ -38,8 +38,8 @@
 //! - **Masks never hold money.** Once an authority names the mask registry
 //!   (`set_mask_registry`), `channel` returns a masked view of a trade a regulator masked (who
 //!   traded and at what price withheld, a marker saying who, when and why); the escrow's
-//!   accounting (deposit, paid, nonce, phase) is never withheld. A mask refuses the consumer's
-//!   top-ups of the trade unless it lets the owner write; it never stops a checkpoint, close,
+//!   accounting (deposit, paid, nonce, phase) is never withheld. A whole-record mask refuses
+//!   the consumer's top-ups of the trade unless it lets the owner write; it never stops a checkpoint, close,
 //!   challenge or refund: refusing those would move money by the clock.
 //!
 //! State is written before any transfer or cross-contract call, and ink!'s default call flags
@@ -362,8 +362,8 @@ mod trade_escrow {
     pub enum Error {
         /// Only the channel's (or the terms') consumer may do this.
         NotConsumer,
-        /// A regulator masked this trade and did not let its owner write (`reason_code` is the
-        /// mask's). Only top-ups are refused so.
+        /// A regulator masked this whole trade and did not let its owner write (`reason_code`
+        /// is the mask's). Only top-ups are refused so.
         Masked {
             channel: ChannelId,
             reason_code: u16,
@@ -562,7 +562,9 @@ mod trade_escrow {
                 return Err(Error::NothingToTopUp);
             }
             if let Some(mask) = mask_at(self.mask_registry, Target::Trade(channel)) {
-                if !mask.lets_owner_write() {
+                // A top-up changes the accounting, never withheld: only a whole-record mask
+                // refuses it.
+                if !mask.lets_owner_write(&[]) {
                     return Err(Error::Masked {
                         channel,
                         reason_code: mask.reason_code,

@@ -1204,6 +1204,13 @@ fn a_masked_trade_reads_masked_and_still_settles() {
         Some(cgrid_shared::testing::mask(Scope::Whole, true)),
     );
     fx.payable(consumer, 500, |c| c.top_up(id, None)).unwrap();
+    // A field mask (here: the price) leaves the accounting, and so top-ups, alone.
+    let price = Scope::Fields(vec!["price".into()]);
+    testing::set(
+        &Target::Trade(id),
+        Some(cgrid_shared::testing::mask(price, false)),
+    );
+    fx.payable(consumer, 100, |c| c.top_up(id, None)).unwrap();
     testing::set(
         &Target::Trade(id),
         Some(cgrid_shared::testing::mask(Scope::Whole, false)),
@@ -1217,7 +1224,7 @@ fn a_masked_trade_reads_masked_and_still_settles() {
     assert_conserved(&fx, id);
     assert!(
         matches!(fx.channel(id).phase, Phase::Closed { paid, refunded, .. }
-        if paid == 300.max(MIN_COST) && refunded == DEPOSIT + 500 - 300.max(MIN_COST))
+        if paid == 300.max(MIN_COST) && refunded == DEPOSIT + 600 - 300.max(MIN_COST))
     );
 
     // Lifted: shown in full, with the record unchanged by the mask itself.

@@ -18,9 +18,10 @@
 //! - `verify` reads one anchor: its cost does not depend on how many credentials exist.
 //! - **Masks are honoured.** Once an authority names the mask registry (`set_mask_registry`),
 //!   `cpt` and `verify` return masked views under a regulator's mask (masked fields withheld, a
-//!   marker saying who, when and why), and the owner's writes to a masked record — the
-//!   publisher deprecating a template, the issuer changing a credential's status — are refused
-//!   with `Masked` unless the mask lets the owner write (an authority still may). A mask does
+//!   marker saying who, when and why), and the owner's writes to a record under a whole-record
+//!   mask — the publisher deprecating a template, the issuer changing a credential's status —
+//!   are refused with `Masked` unless the mask lets the owner write (an authority still may);
+//!   a field mask leaves them alone, as they change no maskable field. A mask does
 //!   not change a credential's validity: `anchor_of`, which other contracts' rules read, is
 //!   not masked, and `verify.valid` is computed as before.
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
@@ -749,9 +750,11 @@ mod vc_templates {
             Ok(())
         }
 
-        /// The mask on `target` if it keeps the record's owner from writing.
+        /// The mask on `target` if it keeps the record's owner from writing. The owners' writes
+        /// here (deprecation, a credential's status) change no maskable field, so only a
+        /// whole-record mask keeps them out.
         fn owner_lock(&self, target: Target) -> Option<Mask> {
-            mask_at(self.mask_registry, target).filter(|m| !m.lets_owner_write())
+            mask_at(self.mask_registry, target).filter(|m| !m.lets_owner_write(&[]))
         }
 
         /// Checks the template's shape, its uniqueness and its predecessor; returns its hash.

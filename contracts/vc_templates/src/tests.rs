@@ -840,6 +840,16 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
     // An authority acts over the issuer.
     as_caller(AUTH);
     c.suspend([1; 32]).unwrap();
+    // A field mask (claims withheld off chain) leaves the issuer's status changes alone.
+    testing::set(
+        &Target::Credential([1; 32]),
+        Some(cgrid_shared::testing::mask(
+            Scope::Fields(vec!["price".into()]),
+            false,
+        )),
+    );
+    as_caller(PROVIDER);
+    c.unsuspend([1; 32]).unwrap();
     // A mask that lets the owner write.
     testing::set(
         &Target::Credential([2; 32]),

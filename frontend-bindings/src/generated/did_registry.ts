@@ -341,8 +341,9 @@ export interface DidRegistryMessages {
    * remove a controller, or deactivate (irreversible). The caller must be the DID's
    * account or the account of one of its active controller DIDs.
    *
-   * Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `Masked` (a regulator
-   * masked the DID without letting its owner write); then by operation —
+   * Errors: `DidNotFound`, `DidDeactivated`, `NotController`, `Masked` (the operation
+   * changes a field a regulator's mask withholds, and the mask does not let the owner
+   * write); then by operation —
    * AddKey: `TooMany`, `BadLength`, `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`,
    * `DuplicatePublicKey`; RemoveKey: `KeyNotFound`; RotateKey: `KeyNotFound`,
    * `BadPublicKeyLength`, `DuplicatePublicKey`; AddService: `TooMany`, `BadLength`,
