@@ -83,6 +83,17 @@ node_answers() {
         "http://127.0.0.1:$NODE_PORT" 2>/dev/null | grep -q '"number"'
 }
 
+# Stops the node started by node_run and removes its base path, keeping the exit status.
+node_stop() {
+    local status=$?
+    if [[ -n "${NODE_PID:-}" ]]; then
+        kill "$NODE_PID" 2>/dev/null || true
+        wait "$NODE_PID" 2>/dev/null || true
+    fi
+    [[ -n "${NODE_BASE:-}" ]] && rm -rf "$NODE_BASE"
+    exit "$status"
+}
+
 node_run() {
     node_path >/dev/null
     if node_answers; then
@@ -99,8 +110,10 @@ node_run() {
     "$NODE_BIN" --dev --base-path "$base/chain" --rpc-port "$NODE_PORT" \
         --rpc-cors all --no-prometheus --no-telemetry >"$log" 2>&1 &
     local pid=$!
-    # shellcheck disable=SC2064
-    trap "kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf '$base'" EXIT INT TERM
+    NODE_PID=$pid
+    NODE_BASE=$base
+    trap node_stop EXIT
+    trap 'exit 130' INT TERM
     local tries=0
     until node_answers; do
         if ! kill -0 "$pid" 2>/dev/null; then
