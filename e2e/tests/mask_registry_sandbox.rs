@@ -284,7 +284,7 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
     assert_eq!(ch.provider_did, full.record.provider_did);
     assert_eq!(ch.deposit, 10_000, "the accounting is never withheld");
     let escrow = m.escrow.clone();
-    let mut top_up = |m: &mut Market| {
+    let top_up = |m: &mut Market| {
         m.chain
             .call_payable::<Result<(), trade_escrow::Error>>(
                 &escrow,
