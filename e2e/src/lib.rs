@@ -19,6 +19,69 @@ use std::path::PathBuf;
 pub use ink_sandbox::{AccountId32, Weight};
 
 pub mod market;
+#[cfg(feature = "node")]
+pub mod node;
+
+/// What the suite's fixtures ([`market::Market`]) need from a chain: the embedded runtime
+/// ([`Chain`]) and, with the `node` feature, a real node over RPC ([`node::Node`]) implement it.
+///
+/// A call that the contract reverts comes back as [`Called`] with `reverted` set and changes
+/// nothing on either backend (the node backend dry-runs first and submits only what succeeds).
+pub trait Backend {
+    /// The deploying account: the suite's root authority.
+    fn deployer(&mut self) -> AccountId32;
+    /// A fresh account for fixture `hint` that this backend can sign for: the embedded chain
+    /// takes the 32 bytes as the account, a node derives an sr25519 key from its deployer's.
+    fn account(&mut self, hint: [u8; 32]) -> AccountId32;
+    /// Registers an sr25519 key whose account transacts (the embedded chain needs no key).
+    fn keyed_account(&mut self, pair: &sp_core::sr25519::Pair) -> AccountId32;
+    /// Gives `who` `amount` (the embedded chain mints; a node transfers from the deployer).
+    fn fund(&mut self, who: &AccountId32, amount: u128) -> Result<(), String>;
+    /// The block time (ms) the next call sees.
+    fn time(&mut self) -> u64;
+    /// Moves the block time to at least `ms`: the embedded chain sets it, a node waits for the
+    /// wall clock and seals a block.
+    fn advance_to(&mut self, ms: u64) -> Result<(), String>;
+    /// Whether [`Backend::advance_to`] is instant (simulated time) rather than a real wait.
+    fn simulated_time(&self) -> bool;
+    /// The number of the block the last transaction went into.
+    fn last_block(&mut self) -> u64;
+    /// Uploads and instantiates `wasm`; returns the address and the weight consumed.
+    fn deploy_weighed(
+        &mut self,
+        wasm: &[u8],
+        constructor: Vec<u8>,
+        origin: &AccountId32,
+        salt: &[u8],
+    ) -> Result<(AccountId32, Weight), String>;
+    /// Calls a message transferring `value` and commits its effects unless the contract
+    /// reverts.
+    fn call_payable<T: Decode>(
+        &mut self,
+        contract: &AccountId32,
+        origin: &AccountId32,
+        data: Vec<u8>,
+        value: u128,
+    ) -> Result<Called<T>, String>;
+    /// [`Backend::call_payable`] without a transfer.
+    fn call<T: Decode>(
+        &mut self,
+        contract: &AccountId32,
+        origin: &AccountId32,
+        data: Vec<u8>,
+    ) -> Result<Called<T>, String> {
+        self.call_payable(contract, origin, data, 0)
+    }
+    /// Runs a message and discards every effect (an RPC dry run).
+    fn query<T: Decode>(
+        &mut self,
+        contract: &AccountId32,
+        origin: &AccountId32,
+        data: Vec<u8>,
+    ) -> Result<Called<T>, String>;
+    /// The free balance of `who`.
+    fn balance(&mut self, who: &AccountId32) -> u128;
+}
 
 /// Where `scripts/build-contracts.sh` collects the release bundles: `$CGRID_BUNDLES`, else
 /// `<cargo target dir>/bundles`.
@@ -211,6 +274,76 @@ impl Chain {
     ) -> Result<Called<T>, String> {
         self.sandbox
             .dry_run(|sandbox| call_on(sandbox, contract, origin, data, 0))
+    }
+}
+
+impl Backend for Chain {
+    fn deployer(&mut self) -> AccountId32 {
+        account([1; 32])
+    }
+
+    fn account(&mut self, hint: [u8; 32]) -> AccountId32 {
+        account(hint)
+    }
+
+    fn keyed_account(&mut self, pair: &sp_core::sr25519::Pair) -> AccountId32 {
+        use sp_core::Pair as _;
+        account(pair.public().0)
+    }
+
+    fn fund(&mut self, who: &AccountId32, amount: u128) -> Result<(), String> {
+        Chain::fund(self, who, amount);
+        Ok(())
+    }
+
+    fn time(&mut self) -> u64 {
+        Chain::time(self)
+    }
+
+    fn advance_to(&mut self, ms: u64) -> Result<(), String> {
+        self.set_time(ms);
+        Ok(())
+    }
+
+    fn simulated_time(&self) -> bool {
+        true
+    }
+
+    fn last_block(&mut self) -> u64 {
+        u64::from(self.sandbox.block_number())
+    }
+
+    fn deploy_weighed(
+        &mut self,
+        wasm: &[u8],
+        constructor: Vec<u8>,
+        origin: &AccountId32,
+        salt: &[u8],
+    ) -> Result<(AccountId32, Weight), String> {
+        Chain::deploy_weighed(self, wasm, constructor, origin, salt)
+    }
+
+    fn call_payable<T: Decode>(
+        &mut self,
+        contract: &AccountId32,
+        origin: &AccountId32,
+        data: Vec<u8>,
+        value: u128,
+    ) -> Result<Called<T>, String> {
+        Chain::call_payable(self, contract, origin, data, value)
+    }
+
+    fn query<T: Decode>(
+        &mut self,
+        contract: &AccountId32,
+        origin: &AccountId32,
+        data: Vec<u8>,
+    ) -> Result<Called<T>, String> {
+        Chain::query(self, contract, origin, data)
+    }
+
+    fn balance(&mut self, who: &AccountId32) -> u128 {
+        Chain::balance(self, who)
     }
 }
 

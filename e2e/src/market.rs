@@ -2,7 +2,11 @@
 //! that hold DIDs and KYC roles: the starting point of every trade test, of the benchmark and of
 //! the demo.
 //!
-//! Deployment order and wiring (the same as `scripts/deploy.sh` will do on a node):
+//! [`Market`] works on any [`Backend`]: the embedded chain ([`Market::deploy`]) or a node
+//! ([`Market::deploy_on`] with `crate::node::Node`). [`deploy_suite`] is the deployment alone
+//! (contracts and wiring, no fixtures): what `cgrid deploy` / `scripts/deploy.sh` run on a node.
+//!
+//! Deployment order and wiring:
 //! did_registry (root = deployer) → vc_templates(did_registry) → trade_escrow(did_registry,
 //! vc_templates) → `vc_templates.set_system_issuer(trade_escrow, true)` →
 //! incentive_auction(did_registry, vc_templates, trade_escrow) →
@@ -13,7 +17,7 @@
 //! `set_mask_registry(mask_registry)` on did_registry, vc_templates and trade_escrow, so that
 //! their read paths honour masks.
 
-use crate::{account, call_data, ink_account, release_wasm, sign, AccountId32, Called, Chain};
+use crate::{call_data, ink_account, release_wasm, sign, AccountId32, Backend, Called, Chain};
 use cgrid_shared::{
     bid_preimage, claim_leaf_preimage, claims_root_preimage, close_preimage, offer_preimage,
     state_preimage, AnchorRequest, AttributeRule, AuctionRequest, Balance, Bid, Channel, ChannelId,
@@ -36,8 +40,179 @@ pub const ENERGY_CPT: CptId = 1_000;
 /// The auction's bid bond in the fixtures' model.
 pub const BID_BOND: Balance = 1_000;
 
-pub struct Market {
-    pub chain: Chain,
+/// One deployed contract.
+#[derive(Debug, Clone)]
+pub struct Deployed {
+    pub name: &'static str,
+    pub address: AccountId32,
+    /// blake2-256 of the Wasm: pallet-contracts' code hash.
+    pub code_hash: [u8; 32],
+    /// The block the instantiation went into.
+    pub block: u64,
+    /// Weight of upload plus instantiation.
+    pub weight: Weight,
+}
+
+/// Uploads and instantiates release bundle `name` as `root`; records it in `out`.
+pub fn deploy_contract<B: Backend>(
+    chain: &mut B,
+    name: &'static str,
+    constructor: Vec<u8>,
+    root: &AccountId32,
+    salt: &[u8],
+    out: &mut Vec<Deployed>,
+) -> Result<AccountId32, String> {
+    let wasm = release_wasm(name)?;
+    let (address, weight) = chain.deploy_weighed(&wasm, constructor, root, salt)?;
+    out.push(Deployed {
+        name,
+        address: address.clone(),
+        code_hash: sp_core::hashing::blake2_256(&wasm),
+        block: chain.last_block(),
+        weight,
+    });
+    Ok(address)
+}
+
+/// Calls `message` on `contract` as `root`; a contract error becomes the `Err` string.
+fn wire<B: Backend, E: Decode + core::fmt::Debug>(
+    chain: &mut B,
+    contract: &AccountId32,
+    root: &AccountId32,
+    what: &str,
+    data: Vec<u8>,
+) -> Result<(), String> {
+    chain
+        .call::<Result<(), E>>(contract, root, data)?
+        .value
+        .map_err(|e| format!("{what}: {e:?}"))
+}
+
+/// Makes `escrow` a system issuer of `vcs` (it anchors trade-start and settlement credentials).
+pub fn wire_escrow<B: Backend>(
+    chain: &mut B,
+    vcs: &AccountId32,
+    escrow: &AccountId32,
+    root: &AccountId32,
+) -> Result<(), String> {
+    wire::<B, vc_templates::Error>(
+        chain,
+        vcs,
+        root,
+        "vc_templates.set_system_issuer",
+        call_data("set_system_issuer", (ink_account(escrow), true)),
+    )
+}
+
+/// Makes `auction` a broker of `escrow` (finalize opens the winner's channel).
+pub fn wire_auction<B: Backend>(
+    chain: &mut B,
+    escrow: &AccountId32,
+    auction: &AccountId32,
+    root: &AccountId32,
+) -> Result<(), String> {
+    wire::<B, trade_escrow::Error>(
+        chain,
+        escrow,
+        root,
+        "trade_escrow.set_broker",
+        call_data("set_broker", (ink_account(auction), true)),
+    )
+}
+
+/// Names `masks` on the three record-keeping contracts, so that their read paths honour it.
+pub fn wire_masks<B: Backend>(
+    chain: &mut B,
+    [dids, vcs, escrow]: [&AccountId32; 3],
+    masks: &AccountId32,
+    root: &AccountId32,
+) -> Result<(), String> {
+    let data = || call_data("set_mask_registry", Some(ink_account(masks)));
+    wire::<B, did_registry::Error>(chain, dids, root, "did_registry.set_mask_registry", data())?;
+    wire::<B, vc_templates::Error>(chain, vcs, root, "vc_templates.set_mask_registry", data())?;
+    wire::<B, trade_escrow::Error>(
+        chain,
+        escrow,
+        root,
+        "trade_escrow.set_mask_registry",
+        data(),
+    )
+}
+
+/// The five contracts deployed and wired, without fixtures.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub root: AccountId32,
+    /// In deployment order: did_registry, vc_templates, trade_escrow, incentive_auction,
+    /// mask_registry.
+    pub contracts: Vec<Deployed>,
+}
+
+/// Deploys the five contracts as `chain`'s deployer (the root authority) and wires them:
+/// did_registry → vc_templates → trade_escrow (a system issuer) → incentive_auction (the
+/// escrow's broker) → mask_registry (named by the other three). The auction's parameter model
+/// and the unmask committee are the operator's to set.
+///
+/// Addresses derive from the deployer, the code, the constructor's input and `salt`: the same
+/// salt twice on one chain is refused (`DuplicateContract`); another salt deploys another
+/// suite.
+pub fn deploy_suite<B: Backend>(chain: &mut B, salt: &[u8]) -> Result<Suite, String> {
+    let root = chain.deployer();
+    let mut out = Vec::new();
+    let dids = deploy_contract(
+        chain,
+        "did_registry",
+        call_data("new", ()),
+        &root,
+        salt,
+        &mut out,
+    )?;
+    let vcs = deploy_contract(
+        chain,
+        "vc_templates",
+        call_data("new", ink_account(&dids)),
+        &root,
+        salt,
+        &mut out,
+    )?;
+    let escrow = deploy_contract(
+        chain,
+        "trade_escrow",
+        call_data("new", (ink_account(&dids), ink_account(&vcs))),
+        &root,
+        salt,
+        &mut out,
+    )?;
+    wire_escrow(chain, &vcs, &escrow, &root)?;
+    let auction = deploy_contract(
+        chain,
+        "incentive_auction",
+        call_data(
+            "new",
+            (ink_account(&dids), ink_account(&vcs), ink_account(&escrow)),
+        ),
+        &root,
+        salt,
+        &mut out,
+    )?;
+    wire_auction(chain, &escrow, &auction, &root)?;
+    let masks = deploy_contract(
+        chain,
+        "mask_registry",
+        call_data("new", ink_account(&dids)),
+        &root,
+        salt,
+        &mut out,
+    )?;
+    wire_masks(chain, [&dids, &vcs, &escrow], &masks, &root)?;
+    Ok(Suite {
+        root,
+        contracts: out,
+    })
+}
+
+pub struct Market<B = Chain> {
+    pub chain: B,
     pub dids: AccountId32,
     pub vcs: AccountId32,
     pub escrow: AccountId32,
@@ -61,40 +236,59 @@ pub struct Market {
     /// cooperative closes.
     pub consumer_key: sr25519::Pair,
     pub provider_key: sr25519::Pair,
-    /// Weight of each deployment (upload + instantiation), in order.
-    pub deployments: Vec<(&'static str, Weight)>,
+    /// Each deployment (with the weight of upload + instantiation), in order.
+    pub deployments: Vec<Deployed>,
     /// The escrow's own balance right after instantiation (its existential deposit).
     pub escrow_base: Balance,
 }
 
-impl Market {
-    /// Deploys and wires the suite at block time `t0`, funds the parties, creates their DIDs and
-    /// grants the provider the Provider role and the consumer the Consumer role.
+impl Market<Chain> {
+    /// Deploys and wires the suite on a fresh embedded chain at block time `t0`, funds the
+    /// parties, creates their DIDs and grants the provider the Provider role and the consumer
+    /// the Consumer role.
     pub fn deploy(t0: u64) -> Result<Market, String> {
         let mut chain = Chain::new();
         chain.set_time(t0);
-        let root = account([1; 32]);
+        Market::deploy_on(chain)
+    }
+}
+
+impl<B: Backend> Market<B> {
+    /// [`Market::deploy`] on any backend (a node: the deployer's account is the root
+    /// authority and funds the other parties).
+    pub fn deploy_on(mut chain: B) -> Result<Market<B>, String> {
+        let t0 = chain.time();
+        // A node keeps what earlier runs deployed: a fresh salt gives fresh addresses.
+        let salt = if chain.simulated_time() {
+            Vec::new()
+        } else {
+            t0.to_le_bytes().to_vec()
+        };
+        let root = chain.deployer();
         let provider_account_key = sr25519::Pair::from_seed(&[0x11; 32]);
-        let provider = account(provider_account_key.public().0);
-        let consumer = account([3; 32]);
+        let provider = chain.keyed_account(&provider_account_key);
+        let consumer = chain.account([3; 32]);
+        let treasury = chain.account([0x7E; 32]);
         for who in [&root, &provider, &consumer] {
-            chain.fund(who, Chain::TOKENS);
+            chain.fund(who, Chain::TOKENS)?;
         }
         let mut deployments = Vec::new();
-        let (dids, w) = chain.deploy_weighed(
-            &release_wasm("did_registry")?,
+        let dids = deploy_contract(
+            &mut chain,
+            "did_registry",
             call_data("new", ()),
             &root,
-            b"",
+            &salt,
+            &mut deployments,
         )?;
-        deployments.push(("did_registry", w));
-        let (vcs, w) = chain.deploy_weighed(
-            &release_wasm("vc_templates")?,
+        let vcs = deploy_contract(
+            &mut chain,
+            "vc_templates",
             call_data("new", ink_account(&dids)),
             &root,
-            b"",
+            &salt,
+            &mut deployments,
         )?;
-        deployments.push(("vc_templates", w));
         let mut market = Market {
             chain,
             escrow: vcs.clone(),
@@ -102,7 +296,7 @@ impl Market {
             masks: vcs.clone(),
             regulators: Vec::new(),
             root_did: [0; 32],
-            treasury: account([0x7E; 32]),
+            treasury,
             dids,
             vcs,
             root,
@@ -116,8 +310,7 @@ impl Market {
             deployments,
             escrow_base: 0,
         };
-        let (escrow, w) = market.deploy_escrow(b"")?;
-        market.deployments.push(("trade_escrow", w));
+        let escrow = market.deploy_escrow_recorded(&salt)?;
         market.escrow_base = market.chain.balance(&escrow);
         market.escrow = escrow;
         let (provider, consumer) = (market.provider.clone(), market.consumer.clone());
@@ -125,32 +318,33 @@ impl Market {
         market.consumer_did = market.create_did(&consumer)?;
         market.grant(market.provider_did, Role::Provider, t0 + YEAR_MS)?;
         market.grant(market.consumer_did, Role::Consumer, t0 + YEAR_MS)?;
-        market.deploy_auction_suite()?;
-        market.deploy_mask_registry()?;
+        market.deploy_auction_suite(&salt)?;
+        market.deploy_mask_registry(&salt)?;
         Ok(market)
     }
 
     /// Deploys the mask registry; three regulators (DIDs, Regulator role for a year) form the
     /// unmask committee with quorum 2 and one-day approvals.
-    fn deploy_mask_registry(&mut self) -> Result<(), String> {
-        let (masks, w) = self.chain.deploy_weighed(
-            &release_wasm("mask_registry")?,
+    fn deploy_mask_registry(&mut self, salt: &[u8]) -> Result<(), String> {
+        let root = self.root.clone();
+        let masks = deploy_contract(
+            &mut self.chain,
+            "mask_registry",
             call_data("new", ink_account(&self.dids)),
-            &self.root,
-            b"",
+            &root,
+            salt,
+            &mut self.deployments,
         )?;
-        self.deployments.push(("mask_registry", w));
         self.masks = masks.clone();
         let until = self.chain.time() + YEAR_MS;
         for n in 0..3u8 {
-            let who = account([0xB0 + n; 32]);
-            self.chain.fund(&who, Chain::TOKENS);
+            let who = self.chain.account([0xB0 + n; 32]);
+            self.chain.fund(&who, Chain::TOKENS)?;
             let did = self.create_did(&who)?;
             self.grant(did, Role::Regulator, until)?;
             self.regulators.push(who);
         }
         let committee: Vec<_> = self.regulators.iter().map(ink_account).collect();
-        let root = self.root.clone();
         self.chain
             .call::<Result<(), mask_registry::Error>>(
                 &masks,
@@ -160,40 +354,25 @@ impl Market {
             .value
             .map_err(|e| format!("set_committee: {e:?}"))?;
         // The read paths of the three record-keeping contracts honour the registry's masks.
-        let named = Some(ink_account(&masks));
-        let data = || call_data("set_mask_registry", named);
-        let dids = self.dids.clone();
-        self.chain
-            .call::<Result<(), did_registry::Error>>(&dids, &root, data())?
-            .value
-            .map_err(|e| format!("did_registry.set_mask_registry: {e:?}"))?;
-        let vcs = self.vcs.clone();
-        self.chain
-            .call::<Result<(), vc_templates::Error>>(&vcs, &root, data())?
-            .value
-            .map_err(|e| format!("vc_templates.set_mask_registry: {e:?}"))?;
-        let escrow = self.escrow.clone();
-        self.chain
-            .call::<EscrowResult<()>>(&escrow, &root, data())?
-            .value
-            .map_err(|e| format!("trade_escrow.set_mask_registry: {e:?}"))
+        let (dids, vcs, escrow) = (self.dids.clone(), self.vcs.clone(), self.escrow.clone());
+        wire_masks(&mut self.chain, [&dids, &vcs, &escrow], &masks, &root)
     }
 
     /// Deploys the auction, makes it the escrow's broker, publishes the energy-certificate
     /// template and sets the fixtures' parameter model.
-    fn deploy_auction_suite(&mut self) -> Result<(), String> {
-        let (auction, w) = self.deploy_auction(b"")?;
-        self.deployments.push(("incentive_auction", w));
-        self.auction = auction.clone();
+    fn deploy_auction_suite(&mut self, salt: &[u8]) -> Result<(), String> {
         let (root, escrow) = (self.root.clone(), self.escrow.clone());
-        self.chain
-            .call::<EscrowResult<()>>(
-                &escrow,
-                &root,
-                call_data("set_broker", (ink_account(&auction), true)),
-            )?
-            .value
-            .map_err(|e| format!("set_broker: {e:?}"))?;
+        let constructor = self.auction_constructor();
+        let auction = deploy_contract(
+            &mut self.chain,
+            "incentive_auction",
+            constructor,
+            &root,
+            salt,
+            &mut self.deployments,
+        )?;
+        self.auction = auction.clone();
+        wire_auction(&mut self.chain, &escrow, &auction, &root)?;
         self.root_did = self.create_did(&root)?;
         let vcs = self.vcs.clone();
         let cpt = self
@@ -223,18 +402,19 @@ impl Market {
 
     /// Deploys an incentive auction wired to this suite (not yet a broker of the escrow).
     pub fn deploy_auction(&mut self, salt: &[u8]) -> Result<(AccountId32, Weight), String> {
-        self.chain.deploy_weighed(
-            &release_wasm("incentive_auction")?,
-            call_data(
-                "new",
-                (
-                    ink_account(&self.dids),
-                    ink_account(&self.vcs),
-                    ink_account(&self.escrow),
-                ),
+        let data = self.auction_constructor();
+        self.chain
+            .deploy_weighed(&release_wasm("incentive_auction")?, data, &self.root, salt)
+    }
+
+    fn auction_constructor(&self) -> Vec<u8> {
+        call_data(
+            "new",
+            (
+                ink_account(&self.dids),
+                ink_account(&self.vcs),
+                ink_account(&self.escrow),
             ),
-            &self.root,
-            salt,
         )
     }
 
@@ -273,8 +453,8 @@ impl Market {
     pub fn add_provider(&mut self, n: u32) -> Result<(AccountId32, DidId), String> {
         let mut seed = [0x50u8; 32];
         seed[..4].copy_from_slice(&n.to_le_bytes());
-        let who = account(seed);
-        self.chain.fund(&who, Chain::TOKENS);
+        let who = self.chain.account(seed);
+        self.chain.fund(&who, Chain::TOKENS)?;
         let did = self.create_did(&who)?;
         let until = self.chain.time() + YEAR_MS;
         self.grant(did, Role::Provider, until)?;
@@ -398,21 +578,36 @@ impl Market {
     /// Deploys a trade escrow wired to this suite's registries and designates it a system
     /// issuer (a second one with another `salt` is another deployment).
     pub fn deploy_escrow(&mut self, salt: &[u8]) -> Result<(AccountId32, Weight), String> {
-        let (escrow, weight) = self.chain.deploy_weighed(
-            &release_wasm("trade_escrow")?,
-            call_data("new", (ink_account(&self.dids), ink_account(&self.vcs))),
-            &self.root,
-            salt,
-        )?;
-        let root = self.root.clone();
-        let vcs = self.vcs.clone();
-        let set = self.chain.call::<Result<(), vc_templates::Error>>(
-            &vcs,
-            &root,
-            call_data("set_system_issuer", (ink_account(&escrow), true)),
-        )?;
-        set.value.map_err(|e| format!("set_system_issuer: {e:?}"))?;
+        let mut out = Vec::new();
+        let escrow = self.deploy_escrow_into(salt, &mut out)?;
+        let weight = out.first().map(|d| d.weight).unwrap_or_default();
         Ok((escrow, weight))
+    }
+
+    /// The suite's own escrow, recorded in `deployments`.
+    fn deploy_escrow_recorded(&mut self, salt: &[u8]) -> Result<AccountId32, String> {
+        let mut out = std::mem::take(&mut self.deployments);
+        let escrow = self.deploy_escrow_into(salt, &mut out);
+        self.deployments = out;
+        escrow
+    }
+
+    fn deploy_escrow_into(
+        &mut self,
+        salt: &[u8],
+        out: &mut Vec<Deployed>,
+    ) -> Result<AccountId32, String> {
+        let (root, vcs) = (self.root.clone(), self.vcs.clone());
+        let escrow = deploy_contract(
+            &mut self.chain,
+            "trade_escrow",
+            call_data("new", (ink_account(&self.dids), ink_account(&vcs))),
+            &root,
+            salt,
+            out,
+        )?;
+        wire_escrow(&mut self.chain, &vcs, &escrow, &root)?;
+        Ok(escrow)
     }
 
     pub fn create_did(&mut self, who: &AccountId32) -> Result<DidId, String> {
@@ -605,7 +800,7 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn new(m: &mut Market, who: &AccountId32) -> Self {
+    pub fn new<B: Backend>(m: &mut Market<B>, who: &AccountId32) -> Self {
         Ledger {
             who: who.clone(),
             expected: i128::try_from(m.chain.balance(who)).expect("fits"),
@@ -617,7 +812,7 @@ impl Ledger {
     pub fn moved(&mut self, amount: i128) {
         self.expected += amount;
     }
-    pub fn check(&self, m: &mut Market, context: &str) {
+    pub fn check<B: Backend>(&self, m: &mut Market<B>, context: &str) {
         let actual = i128::try_from(m.chain.balance(&self.who)).expect("fits");
         assert_eq!(actual, self.expected, "balance of {:?} {context}", self.who);
     }

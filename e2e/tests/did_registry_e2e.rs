@@ -1,5 +1,7 @@
-//! did_registry end to end with ink_e2e on the in-process runtime (`backend(runtime_only)`):
-//! the real `.contract` bundle is built, deployed and called through its generated call builder.
+//! did_registry end to end with ink_e2e: the real `.contract` bundle is built, deployed and
+//! called through its generated call builder — on the in-process runtime
+//! (`backend(runtime_only)`), and the same scenario on substrate-contracts-node (the node tier,
+//! `#[ignore]`d here: `scripts/node-tier.sh` runs it with `CONTRACTS_NODE` set).
 
 use cgrid_e2e::{sign, sr_method};
 use cgrid_shared::{
@@ -8,7 +10,7 @@ use cgrid_shared::{
 };
 use did_registry::{DidRegistry, DidRegistryRef, Error};
 use ink::primitives::AccountId;
-use ink_e2e::ContractsBackend;
+use ink_e2e::{ContractsBackend, E2EBackend};
 use sp_core::{hashing::blake2_256, sr25519, Pair};
 
 type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -29,7 +31,24 @@ fn service(id: &str) -> Service {
 }
 
 #[ink_e2e::test(backend(runtime_only))]
-async fn dids_roles_and_resolution<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+async fn dids_roles_and_resolution<Client: E2EBackend>(client: Client) -> E2EResult<()> {
+    scenario(client, false).await
+}
+
+#[ink_e2e::test]
+#[ignore = "node tier: needs substrate-contracts-node (CONTRACTS_NODE); scripts/node-tier.sh runs it"]
+async fn dids_roles_and_resolution_on_a_node<Client: E2EBackend>(client: Client) -> E2EResult<()> {
+    scenario(client, true).await
+}
+
+/// DIDs, roles, authorities and deactivation. `on_node`: a node's client dry-runs a call
+/// before submitting it and refuses to submit one that reverts; the embedded runtime submits
+/// it and the contract reverts in the block.
+async fn scenario<Client>(mut client: Client, on_node: bool) -> E2EResult<()>
+where
+    Client: E2EBackend,
+    <Client as ContractsBackend<ink::env::DefaultEnvironment>>::Error: std::error::Error + 'static,
+{
     let mut ctor = DidRegistryRef::new();
     let contract = client
         .instantiate("did_registry", &ink_e2e::alice(), &mut ctor)
@@ -83,9 +102,13 @@ async fn dids_roles_and_resolution<Client: E2EBackend>(mut client: Client) -> E2
             &registry.create_did(DidCreation::default()),
         )
         .submit()
-        .await
-        .expect("the transaction itself goes through");
-    assert_eq!(submitted.return_value(), Err(Error::AccountHasDid(did)));
+        .await;
+    if on_node {
+        assert!(submitted.is_err(), "a reverting call is not submitted");
+    } else {
+        let submitted = submitted.expect("the transaction itself goes through");
+        assert_eq!(submitted.return_value(), Err(Error::AccountHasDid(did)));
+    }
     let count = client
         .call(&ink_e2e::bob(), &registry.did_count())
         .dry_run()

@@ -907,7 +907,7 @@ fn bench_trade_escrow(report: &mut Report) {
     let wasm = release_wasm(NAME).expect("release bundle");
     report.wasm_size(NAME, wasm.len());
     let mut m = Market::deploy(T0).expect("deploy the suite");
-    let (_, deploy_weight) = m.deployments[2];
+    let deploy_weight = m.deployments[2].weight;
     report.row(NAME, "new", "upload + instantiate", deploy_weight);
     let (consumer, provider, root) = (m.consumer.clone(), m.provider.clone(), m.root.clone());
     let must = |called: Result<cgrid_e2e::Called<E<()>>, String>, what: &str| -> Weight {
@@ -1124,7 +1124,7 @@ fn bench_incentive_auction(report: &mut Report) {
     let wasm = release_wasm(NAME).expect("release bundle");
     report.wasm_size(NAME, wasm.len());
     let mut m = Market::deploy(T0).expect("deploy the suite");
-    let (name, deploy_weight) = m.deployments[3];
+    let (name, deploy_weight) = (m.deployments[3].name, m.deployments[3].weight);
     assert_eq!(name, NAME);
     report.row(NAME, "new", "upload + instantiate", deploy_weight);
     let (consumer, root) = (m.consumer.clone(), m.root.clone());
@@ -1354,7 +1354,7 @@ fn bench_mask_registry(report: &mut Report) {
     let wasm = release_wasm(NAME).expect("release bundle");
     report.wasm_size(NAME, wasm.len());
     let mut m = Market::deploy(1_700_000_000_000).expect("deploy the suite");
-    let (name, w) = m.deployments[4];
+    let (name, w) = (m.deployments[4].name, m.deployments[4].weight);
     assert_eq!(name, NAME);
     report.row(NAME, "new", "upload + instantiate", w);
     let masks = m.masks.clone();
