@@ -1,7 +1,9 @@
-//! The chain seam: what a controller needs from trade_escrow, behind a trait, and the embedded
-//! backend (an in-process pallet-contracts runtime with the real release bundles deployed, via
-//! `cgrid_e2e::market`). Each client acts as one account; every transaction it sends is logged
-//! with the weight it consumed, for the demo's report.
+//! The chain seam: what a controller needs from trade_escrow, behind a trait, and its
+//! implementation over the suite's fixtures (`cgrid_e2e::market`) on either backend: the
+//! embedded chain (an in-process pallet-contracts runtime with the real release bundles) or,
+//! with the `node` feature, a node over RPC (`cgrid_e2e::node`, subxt; dry run, then submit).
+//! Each client acts as one account; every transaction it sends is logged with the weight it
+//! consumed, for the demo's report.
 
 use crate::channel::SignedState;
 use cgrid_shared::{Balance, Channel, ChannelId, Signature, TradeTerms};
@@ -54,7 +56,7 @@ pub trait Chain: Send + Sync {
 mod embedded {
     use super::*;
     use cgrid_e2e::market::Market;
-    use cgrid_e2e::{call_data, ink_account, AccountId32, Called, Weight};
+    use cgrid_e2e::{call_data, ink_account, AccountId32, Backend, Called, Weight};
     use scale::{Decode, Encode};
     use std::sync::{Arc, Mutex};
 
@@ -66,36 +68,72 @@ mod embedded {
         pub weight: Weight,
     }
 
-    /// The embedded chain, shared by every client in the process.
-    #[derive(Clone)]
-    pub struct EmbeddedChain {
-        pub market: Arc<Mutex<Market>>,
+    /// The suite on a chain, shared by every client in the process.
+    pub struct MarketChain<B> {
+        pub market: Arc<Mutex<Market<B>>>,
         pub sent: Arc<Mutex<Vec<Sent>>>,
     }
+
+    impl<B> Clone for MarketChain<B> {
+        fn clone(&self) -> Self {
+            MarketChain {
+                market: self.market.clone(),
+                sent: self.sent.clone(),
+            }
+        }
+    }
+
+    /// The embedded chain.
+    pub type EmbeddedChain = MarketChain<cgrid_e2e::Chain>;
+    /// A client of the embedded chain.
+    pub type Embedded = Client<cgrid_e2e::Chain>;
 
     impl EmbeddedChain {
         /// Deploys and wires the suite at time `t0` (see `cgrid_e2e::market`).
         pub fn deploy(t0: u64) -> Result<EmbeddedChain, String> {
-            Ok(EmbeddedChain {
-                market: Arc::new(Mutex::new(Market::deploy(t0)?)),
+            Ok(MarketChain::new(Market::deploy(t0)?))
+        }
+    }
+
+    impl<B: Backend> MarketChain<B> {
+        pub fn new(market: Market<B>) -> Self {
+            MarketChain {
+                market: Arc::new(Mutex::new(market)),
                 sent: Arc::default(),
-            })
+            }
         }
 
-        pub fn client(&self, origin: AccountId32, by: &'static str) -> Embedded {
-            Embedded {
+        pub fn client(&self, origin: AccountId32, by: &'static str) -> Client<B> {
+            Client {
                 chain: self.clone(),
                 origin,
                 by,
             }
         }
 
-        /// Moves the chain's clock (the demo's simulated time).
-        pub fn set_time(&self, ms: u64) {
-            self.market().chain.set_time(ms);
+        /// Moves the chain's clock to at least `ms` (simulated time on the embedded chain, a
+        /// real wait on a node).
+        pub fn advance_to(&self, ms: u64) -> Result<(), String> {
+            self.market().chain.advance_to(ms)
         }
 
-        pub fn market(&self) -> std::sync::MutexGuard<'_, Market> {
+        /// Whether the clock is simulated (the embedded chain).
+        pub fn simulated_time(&self) -> bool {
+            self.market().chain.simulated_time()
+        }
+
+        pub fn log(&self, by: &'static str, message: &'static str, weight: Weight) {
+            self.sent
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(Sent {
+                    by,
+                    message,
+                    weight,
+                });
+        }
+
+        pub fn market(&self) -> std::sync::MutexGuard<'_, Market<B>> {
             self.market
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -109,14 +147,14 @@ mod embedded {
         }
     }
 
-    /// A client of the embedded chain acting as `origin`.
-    pub struct Embedded {
-        chain: EmbeddedChain,
+    /// A client of the suite acting as `origin`.
+    pub struct Client<B> {
+        chain: MarketChain<B>,
         origin: AccountId32,
         by: &'static str,
     }
 
-    impl Embedded {
+    impl<B: Backend> Client<B> {
         fn tx<T: Decode>(
             &self,
             message: &'static str,
@@ -134,20 +172,12 @@ mod embedded {
             let value = called
                 .value
                 .map_err(|error| ChainError::Refused { message, error })?;
-            self.chain
-                .sent
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(Sent {
-                    by: self.by,
-                    message,
-                    weight: called.weight,
-                });
+            self.chain.log(self.by, message, called.weight);
             Ok(value)
         }
     }
 
-    impl Chain for Embedded {
+    impl<B: Backend + Send + 'static> Chain for Client<B> {
         fn escrow(&self) -> AccountId {
             ink_account(&self.chain.market().escrow)
         }

@@ -1,5 +1,10 @@
-//! The main job: the whole trade flow on the embedded chain, with a provider and a consumer
-//! controller talking over loopback TCP.
+//! The main job: the whole trade flow on the embedded chain (or, with `--url`, on a node), with
+//! a provider and a consumer controller talking over loopback TCP.
+//!
+//! On the embedded chain the block time is simulated: each billing interval moves it a minute,
+//! the auction's windows are ten minutes. On a node time is real: the windows are the
+//! contracts' minimum (a minute) plus slack, the billed minutes are simulated (the intervals run
+//! back to back), and the run waits for the windows and the challenge period (~4 minutes).
 //!
 //! 1. Deploy and wire the suite (did_registry → vc_templates → trade_escrow →
 //!    incentive_auction) on an in-process pallet-contracts runtime with the release bundles;
@@ -17,13 +22,13 @@
 //! 5. A report: terms, minutes, amounts, every on-chain call with its weight, and the weight of
 //!    settling the same trade on chain every minute.
 
-use crate::chain::{Chain, EmbeddedChain};
+use crate::chain::{Chain, EmbeddedChain, MarketChain};
 use crate::channel::{ChannelRecord, Phase, Side, Terms};
 use crate::session::{self, CheckpointPolicy, Clock, Watched};
 use crate::store::Store;
 use crate::wire::Conn;
-use cgrid_e2e::ink_account;
 use cgrid_e2e::market::BID_BOND;
+use cgrid_e2e::{ink_account, Backend};
 use cgrid_shared::{trade_deposit, Balance, Bid, ChannelId, TradeTerms};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -42,14 +47,28 @@ pub struct DemoConfig {
     pub data_dir: PathBuf,
 }
 
-/// Advances the embedded chain's clock by one minute per billing interval.
-struct SimClock(EmbeddedChain);
+/// Advances a simulated clock by one minute per billing interval; on a node (real time) the
+/// intervals run back to back.
+struct MarketClock<B>(MarketChain<B>);
 
-impl Clock for SimClock {
+impl<B: Backend + Send + 'static> Clock for MarketClock<B> {
     fn advance(&self) {
         let mut market = self.0.market();
-        let now = market.chain.time();
-        market.chain.set_time(now + MINUTE);
+        if market.chain.simulated_time() {
+            let now = market.chain.time();
+            // Cannot fail on the embedded chain.
+            let _ = market.chain.advance_to(now + MINUTE);
+        }
+    }
+}
+
+/// How long the auction's commit and reveal windows stay open: ten simulated minutes, or on a
+/// node the contracts' minimum plus slack for the time between reading the clock and the block.
+fn auction_window(simulated: bool) -> u64 {
+    if simulated {
+        10 * MINUTE
+    } else {
+        incentive_auction::MIN_WINDOW + 20_000
     }
 }
 
@@ -95,8 +114,8 @@ fn record_for(
 
 /// Opens a channel as the consumer on the provider's signed offer (deposit: `minutes + 10`
 /// minutes' worth); returns both sides' records (provider, consumer).
-pub fn open_trade(
-    chain: &EmbeddedChain,
+pub fn open_trade<B: Backend + Send + 'static>(
+    chain: &MarketChain<B>,
     config: &DemoConfig,
     minutes: u64,
     offer_nonce: u64,
@@ -134,34 +153,20 @@ pub fn open_trade(
 /// uncertified rival and one by the demo's provider at the configured price with its energy
 /// certificate, reveals, finalize. Returns both sides' records (provider, consumer) and a
 /// report of the auction.
-pub fn open_through_auction(
-    chain: &EmbeddedChain,
+pub fn open_through_auction<B: Backend + Send + 'static>(
+    chain: &MarketChain<B>,
     config: &DemoConfig,
     minutes: u64,
 ) -> Result<(ChannelRecord, ChannelRecord, String), String> {
     use sp_core::Pair as _;
     let mut out = String::new();
     let mut market = chain.market();
-    let log = |by: &'static str, message: &'static str, weight| {
-        chain
-            .sent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(crate::chain::Sent {
-                by,
-                message,
-                weight,
-            });
-    };
+    let log = |by: &'static str, message: &'static str, weight| chain.log(by, message, weight);
+    let window = auction_window(market.chain.simulated_time());
     let duration = u32::try_from(minutes + 10).map_err(|_| "the trade is too long")?;
     let max_price = config.price_per_minute.saturating_mul(2);
-    let request = market.auction_request(
-        max_price,
-        duration,
-        config.min_cost,
-        10 * MINUTE,
-        10 * MINUTE,
-    );
+    let request = market.auction_request(max_price, duration, config.min_cost, window, window);
+    let (commit_deadline, reveal_deadline) = (request.commit_deadline, request.reveal_deadline);
     let held = trade_deposit(max_price, duration, config.min_cost).ok_or("deposit overflows")?;
     let consumer = market.consumer.clone();
     let called = market.auction_tx::<u64>(&consumer, "create_auction", request, held)?;
@@ -193,8 +198,7 @@ pub fn open_through_auction(
         called.value.map_err(|e| format!("commit: {e:?}"))?;
         log(by, "commit", called.weight);
     }
-    let now = market.chain.time();
-    market.chain.set_time(now + 10 * MINUTE);
+    market.chain.advance_to(commit_deadline)?;
     let _ = writeln!(
         out,
         "
@@ -226,13 +230,26 @@ auction {auction}: {duration} minutes at up to {max_price} per minute; consumer 
             bid.price_per_minute, proven, outcome.score
         );
     }
-    market.chain.set_time(now + 20 * MINUTE);
+    market.chain.advance_to(reveal_deadline)?;
     let called = market.auction_tx::<Option<ChannelId>>(&consumer, "finalize", auction, 0)?;
-    let channel = called
+    called
         .value
         .map_err(|e| format!("finalize: {e:?}"))?
         .ok_or("the auction opened no trade")?;
     log("consumer", "finalize", called.weight);
+    // The channel as the auction recorded it: on a node the value above is the dry run's, and
+    // the channel id depends on the block time.
+    let channel = match market.auction_query::<Option<cgrid_shared::Auction>>("auction", auction) {
+        Some(cgrid_shared::Auction {
+            phase:
+                cgrid_shared::AuctionPhase::Finalized {
+                    channel: Some(channel),
+                    ..
+                },
+            ..
+        }) => channel,
+        _ => return Err("the auction did not record its trade's channel".into()),
+    };
     let ch = market
         .channel(&channel)
         .ok_or("the escrow has no channel for the auction's trade")?;
@@ -267,8 +284,8 @@ auction {auction}: {duration} minutes at up to {max_price} per minute; consumer 
 
 /// Runs the billing of `minutes` minutes between the two controllers over loopback TCP.
 /// Returns the records (provider, consumer) after the session.
-pub async fn run_pair(
-    chain: &EmbeddedChain,
+pub async fn run_pair<B: Backend + Send + 'static>(
+    chain: &MarketChain<B>,
     stores: &(PathBuf, PathBuf),
     mut provider_record: ChannelRecord,
     mut consumer_record: ChannelRecord,
@@ -318,7 +335,7 @@ pub async fn run_pair(
         .await
         .map_err(|e| e.to_string())?;
     let client = chain.client(provider_account, "provider");
-    let clock = SimClock(chain.clone());
+    let clock = MarketClock(chain.clone());
     session::provide(
         &mut conn,
         &store,
@@ -349,8 +366,36 @@ pub async fn run_pair(
     Ok((provider_record, consumer_record))
 }
 
-/// Runs the demo; the report's `text` is what the CLI prints.
+/// Runs the demo on the embedded chain; the report's `text` is what the CLI prints.
 pub async fn run(config: DemoConfig) -> Result<DemoReport, String> {
+    let chain = EmbeddedChain::deploy(T0)?;
+    run_on(
+        chain,
+        "the embedded chain (pallet-contracts, release bundles)",
+        config,
+    )
+    .await
+}
+
+/// Runs the demo on a node at `url`, deploying a fresh suite as `suri` (e.g. `//Alice`).
+#[cfg(feature = "node")]
+pub async fn run_on_node(url: &str, suri: &str, config: DemoConfig) -> Result<DemoReport, String> {
+    let node = cgrid_e2e::node::Node::connect(url, suri)?;
+    let chain = MarketChain::new(cgrid_e2e::market::Market::deploy_on(node)?);
+    run_on(
+        chain,
+        &format!("the node at {url} (release bundles)"),
+        config,
+    )
+    .await
+}
+
+/// Runs the demo on a deployed suite with its fixtures.
+pub async fn run_on<B: Backend + Send + 'static>(
+    chain: MarketChain<B>,
+    on: &str,
+    config: DemoConfig,
+) -> Result<DemoReport, String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let stores = (
@@ -363,14 +408,10 @@ pub async fn run(config: DemoConfig) -> Result<DemoReport, String> {
         }
     }
     let mut out = String::new();
-    let chain = EmbeddedChain::deploy(T0)?;
     {
         let market = chain.market();
-        let _ = writeln!(
-            out,
-            "ComputeGrid demo on the embedded chain (pallet-contracts, release bundles)"
-        );
-        for (name, weight) in &market.deployments {
+        let _ = writeln!(out, "ComputeGrid demo on {on}");
+        for cgrid_e2e::market::Deployed { name, weight, .. } in &market.deployments {
             let _ = writeln!(
                 out,
                 "  deployed {name:<17} ref_time {:>13}  proof_size {:>7}",
@@ -504,7 +545,7 @@ pub async fn run(config: DemoConfig) -> Result<DemoReport, String> {
     let provider = chain.client(chain.market().provider.clone(), "provider");
     let store = Store::open(&stores.0).map_err(|e| e.to_string())?;
     let first = session::watch(&store, &provider, &mut p2).map_err(|e| e.to_string())?;
-    chain.set_time(provider.now() + p2.terms.challenge_period);
+    chain.advance_to(provider.now() + p2.terms.challenge_period)?;
     let second = session::watch(&store, &provider, &mut p2).map_err(|e| e.to_string())?;
     let dispute_expected = p2.owed().max(p2.terms.min_cost);
     let dispute_paid = match p2.phase {

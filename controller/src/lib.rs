@@ -9,9 +9,11 @@
 //! - [`channel`] — the pure state machine (every rule; no I/O);
 //! - [`store`] — the durable store (redb; fsync per commit);
 //! - [`wire`] — the TCP protocol (length-delimited SCALE frames, versioned handshake);
-//! - [`chain`] — what the controller needs from trade_escrow, with the embedded backend;
+//! - [`chain`] — what the controller needs from trade_escrow, over the embedded chain or a
+//!   node;
 //! - [`session`] — provider / consumer sessions and the watchtower, wiring the four together;
-//! - [`demo`] — the main job on the embedded chain;
+//! - [`demo`] — the main job on the embedded chain (or a node);
+//! - [`deploy`] — the suite deployed on a node and its deployment file (`cgrid deploy`);
 //! - [`api`] — the HTTP JSON API and Prometheus metrics (`cgrid serve`).
 
 #[cfg(feature = "embedded")]
@@ -20,6 +22,8 @@ pub mod chain;
 pub mod channel;
 #[cfg(feature = "embedded")]
 pub mod demo;
+#[cfg(feature = "node")]
+pub mod deploy;
 pub mod session;
 pub mod store;
 pub mod wire;

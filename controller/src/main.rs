@@ -15,9 +15,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The whole trade flow on the embedded chain: deploy the suite, open a trade, bill it
-    /// between a provider and a consumer controller over loopback TCP, checkpoint, close, and
-    /// show the watchtower answering a stale close.
+    /// The whole trade flow on the embedded chain (or a node with --url): deploy the suite,
+    /// open a trade, bill it between a provider and a consumer controller over loopback TCP,
+    /// checkpoint, close, and show the watchtower answering a stale close.
     Demo {
         /// Minutes of compute to bill (simulated clock: one interval per minute).
         #[arg(long, default_value_t = 60)]
@@ -37,9 +37,31 @@ enum Command {
         /// Where the two controllers keep their stores (default: a temporary directory).
         #[arg(long)]
         data: Option<PathBuf>,
-        /// Run against a node instead of the embedded chain (not available yet).
+        /// Run against a node instead of the embedded chain (e.g. ws://127.0.0.1:9944; a
+        /// fresh suite is deployed; real time: the run waits ~4 minutes for the auction's
+        /// windows and the challenge period).
         #[arg(long)]
         url: Option<String>,
+        /// With --url: the deployer's and funder's secret URI (a dev chain's //Alice).
+        #[arg(long, default_value = "//Alice")]
+        suri: String,
+    },
+    /// Deploy and wire the five contracts on a node and write the deployment file
+    /// (addresses, code hashes, blocks) that the TypeScript bindings and the tools read.
+    Deploy {
+        /// The node, e.g. ws://127.0.0.1:9944.
+        #[arg(long)]
+        url: String,
+        /// The deployer's secret URI; it becomes the registries' root authority.
+        #[arg(long, default_value = "//Alice")]
+        suri: String,
+        /// Where to write the deployment (default: deployments/<chain name>.json).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Address salt: the same deployer, code and salt give the same addresses on every
+        /// chain; deploying twice with one salt is refused.
+        #[arg(long, default_value = "")]
+        salt: String,
     },
     /// Provider side of channels already in the store: listen, serve one consumer connection
     /// carrying all of them (resuming each from its newest stored state; states of one billing
@@ -96,6 +118,12 @@ fn main() -> ExitCode {
             Err(e) => exit(Err(format!("cannot start the runtime: {e}"))),
         },
         Command::Inspect { store } => exit(inspect(store)),
+        Command::Deploy {
+            url,
+            suri,
+            out,
+            salt,
+        } => exit(deploy(&url, &suri, out, salt.as_bytes())),
         Command::Serve { listen, data } => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -111,13 +139,8 @@ fn main() -> ExitCode {
             checkpoint_threshold,
             data,
             url,
+            suri,
         } => {
-            if let Some(url) = url {
-                eprintln!(
-                    "error: the node backend (subxt, --url {url}) is not built yet; run `cgrid demo` without --url to use the embedded chain"
-                );
-                return ExitCode::from(2);
-            }
             if minutes == 0 {
                 eprintln!("error: --minutes must be at least 1");
                 return ExitCode::from(2);
@@ -143,7 +166,13 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(demo::run(config)) {
+            let run = async {
+                match url {
+                    Some(url) => demo::run_on_node(&url, &suri, config).await,
+                    None => demo::run(config).await,
+                }
+            };
+            match runtime.block_on(run) {
                 Ok(report) => {
                     print!("{}", report.text);
                     ExitCode::SUCCESS
@@ -245,6 +274,30 @@ async fn provide(
             hex::encode(record.id())
         );
     }
+    Ok(())
+}
+
+fn deploy(url: &str, suri: &str, out: Option<PathBuf>, salt: &[u8]) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let deployment = controller::deploy::deploy(url, suri, salt)?;
+    let path = out.unwrap_or_else(|| {
+        PathBuf::from("deployments").join(format!("{}.json", deployment.network))
+    });
+    deployment.write(&path)?;
+    for c in &deployment.contracts {
+        println!(
+            "{:<18} {}  code 0x{}  block {}",
+            c.name,
+            c.address,
+            hex::encode(c.code_hash),
+            c.block
+        );
+    }
+    println!(
+        "deployed and wired in {:.1} s; wrote {}",
+        started.elapsed().as_secs_f64(),
+        path.display()
+    );
     Ok(())
 }
 
