@@ -4,9 +4,11 @@
  *
  *   npm run build && node dist/examples/dapp.js [network]      (from frontend-bindings/)
  *
- * Addresses come from ../deployments/<network>.json (written by the deploy script; set
- * CGRID_DEPLOYMENTS to use another folder). //Alice plays the provider and //Bob the consumer, so
- * the chain must have them registered as in `cgrid demo` (DIDs, Provider / Consumer roles).
+ * Addresses come from ../deployments/<network>.json (written by scripts/deploy.sh; set
+ * CGRID_DEPLOYMENTS to use another folder), the node from CGRID_NODE_URL (default
+ * ws://127.0.0.1:9944). //Alice plays the provider and //Bob the consumer: they need DIDs and the
+ * Provider / Consumer roles (the node tier's binding tests register them; scripts/node-tier.sh
+ * then runs this example).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,10 +22,10 @@ import {
 
 interface Deployment {
   network: string;
-  contracts: Partial<Record<ContractName, { address: string; codeHash: Hex; block: number }>>;
+  contracts: Partial<Record<ContractName, { address: string; code_hash: Hex; block: number }>>;
 }
 
-const network = process.argv[2] ?? 'local';
+const network = process.argv[2] ?? 'development';
 const folder = process.env['CGRID_DEPLOYMENTS'] ?? resolve('..', 'deployments');
 const deployment = JSON.parse(readFileSync(resolve(folder, `${network}.json`), 'utf8')) as Deployment;
 const addressOf = (name: ContractName): string => {
@@ -41,7 +43,8 @@ function printMask(marker: DidRegistry.MaskMarker | TradeEscrow.MaskMarker | nul
 }
 
 await cryptoWaitReady();
-const api = await ApiPromise.create({ provider: new WsProvider('ws://127.0.0.1:9944') });
+const url = process.env['CGRID_NODE_URL'] ?? 'ws://127.0.0.1:9944';
+const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true });
 const keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 ?? 42 });
 const provider = keyring.addFromUri('//Alice');
 const consumer = keyring.addFromUri('//Bob');

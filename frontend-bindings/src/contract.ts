@@ -10,7 +10,7 @@ import { Abi, BlueprintPromise, CodePromise, ContractPromise } from '@polkadot/a
 import type { AccountId, DispatchError, EventRecord, StorageDeposit, WeightV2 } from '@polkadot/types/interfaces';
 import type { SpRuntimeDispatchError } from '@polkadot/types/lookup';
 import type { Codec } from '@polkadot/types/types';
-import { compactAddLength, hexToU8a, isHex, isU8a, u8aToHex } from '@polkadot/util';
+import { compactAddLength, hexToU8a, isHex, isU8a, u8aToHex, u8aToString } from '@polkadot/util';
 import { decodeAddress, encodeAddress, randomAsU8a } from '@polkadot/util-crypto';
 import { ScaleCodec, type PortableType } from './codec.js';
 import type { Hex, WeightLike } from './types.js';
@@ -412,7 +412,8 @@ export class InkContract<M extends MessageMap<M>, E extends ContractEvent> {
       },
       ...args,
     );
-    const debugMessage = outcome.debugMessage.toString();
+    // The debug buffer's raw bytes as text ('' when empty: `toString` renders empty Bytes as '0x').
+    const debugMessage = u8aToString(outcome.debugMessage.toU8a(true));
     if (outcome.result.isErr) {
       const error = outcome.result.asErr;
       throw new ContractCallError('dispatch', message.label, describeDispatchError(this.api, error), error, debugMessage);
