@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates bench/results.json and bench/RESULTS.md: weights (ref_time, proof_size) of every
-# message of the release bundles on the embedded chain, and the optimised Wasm sizes.
+# message of the release bundles on the embedded chain, the optimised Wasm sizes, the controller
+# benchmark, and the node tier's figures (bench/node-tier.json) when the node is installed.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$CGRID_ROOT"
@@ -12,3 +13,5 @@ cargo test --workspace --no-run
 step "controller benchmark (release build, no chain)"
 cargo build --release -p controller --no-default-features --bin controller-bench
 "$CARGO_TARGET_DIR/release/controller-bench" --out "$CGRID_ROOT/bench"
+step "node tier figures (skipped without substrate-contracts-node)"
+"$CGRID_ROOT/scripts/node-tier.sh" --out "$CGRID_ROOT/bench"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, clippy, release bundles, unit tests,
-# end-to-end tests on the embedded chain, the TypeScript bindings' tests, and the benchmark's
-# target checks.
+# end-to-end tests on the embedded chain, the TypeScript bindings' tests, the benchmark's
+# target checks, and the node tier (scripts/node-tier.sh) when substrate-contracts-node is
+# installed (skipped with a message otherwise).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$CGRID_ROOT"
@@ -41,9 +42,19 @@ set +e
 ts_status=${PIPESTATUS[0]}
 set -e
 
+node_status=0
+if ((status == 0 && ts_status == 0)); then
+    step "node tier (substrate-contracts-node)"
+    set +e
+    "$CGRID_ROOT/scripts/node-tier.sh" --out "$bench_out"
+    node_status=$?
+    set -e
+fi
+
 read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }' "$log")
 read -r ts_passed ts_failed < <(awk '/^# pass / { p += $3 } /^# fail / { f += $3 } END { print p+0, f+0 }' "$ts_log")
 echo
 echo "tests: ${passed} passed, ${failed} failed (Rust); ${ts_passed} passed, ${ts_failed} failed (TypeScript)"
 if ((status != 0)); then exit "$status"; fi
-exit "$ts_status"
+if ((ts_status != 0)); then exit "$ts_status"; fi
+exit "$node_status"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Deploys and wires the five contracts on a node and writes deployments/<network>.json:
+#
+#   scripts/deploy.sh --url ws://127.0.0.1:9944 [--suri //Alice] [--salt S] [--out FILE]
+#
+# The deployer (--suri, default //Alice on a dev chain) becomes the registries' root authority.
+# Order: did_registry → vc_templates → trade_escrow (made a system issuer of vc_templates) →
+# incentive_auction (made the escrow's broker) → mask_registry (named by the other three).
+# The bundles come from scripts/build-contracts.sh (run first if they are missing).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$CGRID_ROOT"
+for name in "${CGRID_CONTRACTS[@]}"; do
+    if [[ ! -f "$CGRID_BUNDLES/$name.wasm" ]]; then
+        "$CGRID_ROOT/scripts/build-contracts.sh"
+        break
+    fi
+done
+cargo run --quiet --release -p controller --bin cgrid -- deploy "$@"
