@@ -13,10 +13,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady, decodeAddress, randomAsHex } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady, randomAsHex } from '@polkadot/util-crypto';
 import {
-  DidRegistryContract, TradeEscrowContract,
+  DidRegistryContract, signOffer, TradeEscrowContract,
   type ContractName, type DidRegistry, type Hex, type TradeEscrow,
 } from '../src/index.js';
 
@@ -59,8 +59,8 @@ for (const key of view.record.verificationMethods) console.log(`  key ${key.id}:
 for (const service of view.record.services) console.log(`  service ${service.id}: ${service.serviceType} ${service.endpoint}`);
 printMask(view.masked);
 
-// 2. Open a payment channel. The provider signs the offer off chain:
-//    sr25519 over blake2_256(SCALE(OFFER_DOMAIN, escrow, deployment, terms)) (cgrid_shared::escrow)
+// 2. Open a payment channel. The provider signs the offer off chain (`signOffer`:
+//    sr25519 over blake2_256(SCALE(OFFER_DOMAIN, escrow, deployment, terms)), cgrid_shared::escrow)
 const escrow = new TradeEscrowContract(api, addressOf('trade_escrow'));
 const now = (await api.query.timestamp.now()).toBigInt();
 const terms: TradeEscrow.TradeTerms = {
@@ -77,13 +77,7 @@ const terms: TradeEscrow.TradeTerms = {
   expiresAt: now + 24n * 3_600_000n,
   offerNonce: randomAsHex(32),
 };
-const preimage = u8aConcat(
-  stringToU8a('cgrid/offer/v1\0\0'),
-  decodeAddress(escrow.address),
-  await escrow.query.deployment(consumer),
-  TradeEscrowContract.encode('TradeTerms', terms),
-);
-const offerSignature = u8aToHex(provider.sign(blake2AsU8a(preimage, 256)));
+const offerSignature = await signOffer(escrow, provider, terms);
 const deposit = 60n * terms.pricePerMinute; // one hour
 
 // dry-run as the consumer (gas and deposit limits), then sign and submit; value = the deposit

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady, decodeAddress, randomAsHex } from '@polkadot/util-crypto';
-import { ContractCallError, DidRegistryContract, TradeEscrowContract } from '../dist/src/index.js';
+import { u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, cryptoWaitReady, randomAsHex } from '@polkadot/util-crypto';
+import { ContractCallError, DidRegistryContract, signOffer, TradeEscrowContract } from '../dist/src/index.js';
 
 const url = process.env.CGRID_NODE_URL;
 const deploymentFile = process.env.CGRID_DEPLOYMENT;
@@ -111,13 +111,7 @@ describe('the deployed suite on a node', { skip }, () => {
       expiresAt: now + 24n * 3_600_000n,
       offerNonce: randomAsHex(32),
     };
-    const preimage = u8aConcat(
-      stringToU8a('cgrid/offer/v1\0\0'),
-      decodeAddress(escrow.address),
-      await escrow.query.deployment(bob),
-      TradeEscrowContract.encode('TradeTerms', terms),
-    );
-    const offer = u8aToHex(alice.sign(blake2AsU8a(preimage, 256)));
+    const offer = await signOffer(escrow, alice, terms);
     const deposit = 60n * terms.pricePerMinute;
     const before = (await api.query.system.account(bob.address)).data.free.toBigInt();
     const result = await submit(await escrow.tx.open({ caller: bob, value: deposit }, terms, offer), bob);

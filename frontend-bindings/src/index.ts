@@ -4,10 +4,12 @@
  * - `…Contract` classes (generated, src/generated/): typed `query` / `dryRun` / `tx`,
  *   `decodeEvents`, typed deployers, selectors;
  * - `DidRegistry`, `TradeEscrow`, … namespaces: the TypeScript types of each contract;
- * - `ScaleCodec` (src/codec.ts): the converter between polkadot.js codecs and plain values.
+ * - `ScaleCodec` (src/codec.ts): the converter between polkadot.js codecs and plain values;
+ * - `signOffer` / `offerPreimage` (src/offers.ts): a provider's signed trade offer.
  */
 export * from './types.js';
 export * from './codec.js';
 export * from './contract.js';
 export * from './samples.js';
+export * from './offers.js';
 export * from './generated/index.js';
