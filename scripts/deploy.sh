@@ -16,4 +16,7 @@ for name in "${CGRID_CONTRACTS[@]}"; do
         break
     fi
 done
-cargo run --quiet --release -p controller --bin cgrid -- deploy "$@"
+# cgrid built with the test suite's feature resolution, so the build cache is shared with the
+# tests and the demo (scripts/demo.sh does the same); the work is the node's, a debug build is fine.
+cargo test --workspace --no-run --quiet
+exec "$CARGO_TARGET_DIR/debug/cgrid" deploy "$@"
