@@ -156,13 +156,7 @@ impl Node {
         if node.last_block == 0 {
             // A fresh chain: the genesis block has no timestamp. One block gives the dry runs a
             // real "now".
-            let who = node.deployer();
-            node.submit(
-                &who,
-                "System",
-                "remark",
-                vec![Value::from_bytes(b"cgrid: first block")],
-            )?;
+            node.seal_block(b"cgrid: first block")?;
         }
         Ok(node)
     }
@@ -289,16 +283,35 @@ impl Node {
         Ok(())
     }
 
-    fn dry_call(
+    /// Dry-runs a message: its decoded outcome and the gas a submission needs.
+    fn dry_called<T: Decode>(
         &self,
         contract: &AccountId32,
         origin: &AccountId32,
         data: &[u8],
         value: u128,
-    ) -> Result<Outcome, String> {
+    ) -> Result<(Called<T>, Weight), String> {
         let args = (origin, contract, value, None::<Weight>, None::<u128>, data).encode();
         let bytes = self.runtime_call("ContractsApi_call", args)?;
-        self.outcome(&bytes, false)
+        let dry = self.outcome(&bytes, false)?;
+        let debug = String::from_utf8_lossy(&dry.prefix.debug_message).into_owned();
+        let (returned, _) = dry
+            .result
+            .map_err(|e| format!("call trapped: {e} {debug}"))?;
+        let called = Called {
+            value: decode_returned::<T>(&returned)?,
+            reverted: returned.reverted(),
+            weight: dry.prefix.gas_consumed,
+            storage_deposit: dry.prefix.storage_deposit.signed(),
+        };
+        Ok((called, dry.prefix.gas_required))
+    }
+
+    /// Seals a block (a `System.remark` by the deployer; an instant-seal dev node makes one per
+    /// transaction), so that the next dry run sees the block's time.
+    fn seal_block(&mut self, why: &'static [u8]) -> Result<(), String> {
+        let deployer = self.deployer();
+        self.submit(&deployer, "System", "remark", vec![Value::from_bytes(why)])
     }
 }
 
@@ -409,15 +422,7 @@ impl Backend for Node {
                 std::thread::sleep(Duration::from_millis((ms - wall).min(5_000)));
                 continue;
             }
-            // A block carries the new time: an instant-seal dev node makes one per
-            // transaction.
-            let deployer = self.deployer();
-            self.submit(
-                &deployer,
-                "System",
-                "remark",
-                vec![Value::from_bytes(b"cgrid: advance")],
-            )?;
+            self.seal_block(b"cgrid: advance")?;
         }
         Ok(())
     }
@@ -478,18 +483,7 @@ impl Backend for Node {
         data: Vec<u8>,
         value: u128,
     ) -> Result<Called<T>, String> {
-        let dry = self.dry_call(contract, origin, &data, value)?;
-        let debug = String::from_utf8_lossy(&dry.prefix.debug_message).into_owned();
-        let (returned, _) = dry
-            .result
-            .map_err(|e| format!("call trapped: {e} {debug}"))?;
-        let decoded = decode_returned::<T>(&returned)?;
-        let called = Called {
-            value: decoded,
-            reverted: returned.reverted(),
-            weight: dry.prefix.gas_consumed,
-            storage_deposit: dry.prefix.storage_deposit.signed(),
-        };
+        let (called, gas_required) = self.dry_called::<T>(contract, origin, &data, value)?;
         if called.reverted {
             // Refused: nothing to submit, nothing changes.
             return Ok(called);
@@ -497,7 +491,7 @@ impl Backend for Node {
         let fields = vec![
             address_value(contract),
             Value::u128(value),
-            weight_value(with_margin(dry.prefix.gas_required)),
+            weight_value(with_margin(gas_required)),
             Value::unnamed_variant("None", []),
             Value::from_bytes(&data),
         ];
@@ -511,17 +505,8 @@ impl Backend for Node {
         origin: &AccountId32,
         data: Vec<u8>,
     ) -> Result<Called<T>, String> {
-        let dry = self.dry_call(contract, origin, &data, 0)?;
-        let debug = String::from_utf8_lossy(&dry.prefix.debug_message).into_owned();
-        let (returned, _) = dry
-            .result
-            .map_err(|e| format!("call trapped: {e} {debug}"))?;
-        Ok(Called {
-            value: decode_returned::<T>(&returned)?,
-            reverted: returned.reverted(),
-            weight: dry.prefix.gas_consumed,
-            storage_deposit: dry.prefix.storage_deposit.signed(),
-        })
+        self.dry_called(contract, origin, &data, 0)
+            .map(|(called, _)| called)
     }
 
     fn balance(&mut self, who: &AccountId32) -> u128 {
