@@ -13,7 +13,9 @@
 //! amount `m × price per minute`, never above the deposit. The signature covers exactly the
 //! payload `trade_escrow` verifies (`cgrid_shared::state_preimage`).
 
-use cgrid_shared::{close_preimage, state_preimage, Balance, ChannelId, PublicKey, Signature};
+use cgrid_shared::{
+    close_preimage, state_preimage, supersedes, Balance, ChannelId, PublicKey, Signature,
+};
 use ink::primitives::AccountId;
 use scale::{Decode, Encode};
 use sp_core::{hashing::blake2_256, sr25519, Pair};
@@ -393,17 +395,20 @@ impl ChannelRecord {
         }
     }
 
-    /// The chain reports a unilateral close claiming `claimed_nonce`, answerable until
-    /// `deadline`. Returns the state to challenge with if ours is newer.
-    pub fn close_seen(&mut self, claimed_nonce: u64, deadline: u64) -> Option<SignedState> {
+    /// The chain reports a unilateral close claiming the state `claimed` (nonce, cumulative),
+    /// answerable until `deadline`. Returns the state to challenge with if ours proves more
+    /// owed — the escrow's rule (`cgrid_shared::supersedes`), whatever the claim's nonce.
+    pub fn close_seen(&mut self, claimed: (u64, Balance), deadline: u64) -> Option<SignedState> {
         if matches!(self.phase, Phase::Closed { .. }) {
             return None;
         }
         self.phase = Phase::Disputed {
-            claimed_nonce,
+            claimed_nonce: claimed.0,
             deadline,
         };
-        self.latest.filter(|s| s.nonce > claimed_nonce)
+        let min_cost = self.terms.min_cost;
+        self.latest
+            .filter(|s| supersedes(min_cost, (s.nonce, s.cumulative), claimed))
     }
 
     /// The chain reports the channel closed.
@@ -619,7 +624,7 @@ mod tests {
     fn a_stale_unilateral_close_is_answered_with_the_newest_state() {
         let (mut p, mut c) = (record(Side::Provider), record(Side::Consumer));
         bill(&mut p, &mut c, 5);
-        let answer = p.close_seen(2, 99).expect("ours is newer");
+        let answer = p.close_seen((2, 20), 99).expect("ours is newer");
         assert_eq!(answer.nonce, 5);
         assert_eq!(
             p.phase,
@@ -629,6 +634,13 @@ mod tests {
             }
         );
         let mut q = p.clone();
-        assert_eq!(q.close_seen(5, 99), None, "nothing newer to submit");
+        assert_eq!(q.close_seen((5, 50), 99), None, "nothing newer to submit");
+        // A consumer-signed claim with a huge nonce but less owed is still answered (the
+        // review's attack); one owing more than ours is not.
+        let mut q = p.clone();
+        let answer = q.close_seen((u64::MAX, 20), 99).expect("ours owes more");
+        assert_eq!((answer.nonce, answer.cumulative), (5, 50));
+        let mut q = p.clone();
+        assert_eq!(q.close_seen((3, 60), 99), None, "the claim owes more");
     }
 }

@@ -564,7 +564,7 @@ async fn answer(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Watched {
     Nothing,
-    /// A close with an older state was answered with ours.
+    /// A close claiming less than we hold was answered with our state (nonces shown).
     Challenged {
         claimed: u64,
         with: u64,
@@ -576,7 +576,7 @@ pub enum Watched {
 }
 
 /// One pass of the watchtower over a channel: follow the escrow's view of it; answer a close
-/// claiming an older state than the newest stored one while the window is open; finalize after
+/// whose claim owes less than the newest stored state while the window is open; finalize after
 /// the window.
 pub fn watch(
     store: &Store,
@@ -592,9 +592,12 @@ pub fn watch(
     match on_chain.phase {
         cgrid_shared::Phase::Open => Ok(Watched::Nothing),
         cgrid_shared::Phase::Closing {
-            nonce, deadline, ..
+            nonce,
+            cumulative,
+            deadline,
+            ..
         } => {
-            let newer: Option<SignedState> = record.close_seen(nonce, deadline);
+            let newer: Option<SignedState> = record.close_seen((nonce, cumulative), deadline);
             store.save_channel(record)?;
             let now = chain.now();
             match newer {

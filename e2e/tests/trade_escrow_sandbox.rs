@@ -8,9 +8,10 @@
 use cgrid_e2e::market::{Ledger, Market};
 use cgrid_e2e::{account, call_data, ink_account, release_wasm, Called};
 use cgrid_shared::{
-    public_claims_root, settlement_claims, settlement_id_preimage, trade_start_claims, AnchorError,
-    Balance, ChannelId, CloseKind, CredentialView, DidOperation, Issuer, Phase, Role,
-    SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+    offer_preimage, public_claims_root, settlement_claims, settlement_id_preimage,
+    trade_start_claims, AnchorError, AnchorRequest, Balance, ChannelId, CloseKind, CredentialView,
+    DidOperation, DidSignature, Issuer, Phase, Role, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
+    TRADE_START_CPT, TRADE_START_FIELDS,
 };
 use sp_core::hashing::blake2_256;
 use trade_escrow::Error;
@@ -201,9 +202,9 @@ fn a_stale_unilateral_close_loses_to_the_newest_state() {
     let stale = m.state(&id, 10, 10 * PRICE);
     refused(
         m.escrow_tx::<()>(&consumer, "challenge", (id, 10u64, 10 * PRICE, stale)),
-        Error::StaleNonce {
-            latest: 40,
-            got: 10,
+        Error::StaleState {
+            held_nonce: 40,
+            held_cumulative: 40 * PRICE,
         },
     );
     m.chain.set_time(deadline);
@@ -215,6 +216,162 @@ fn a_stale_unilateral_close_loses_to_the_newest_state() {
     p.check(&mut m, "after finalize");
     assert_eq!(m.escrow_held(), 0);
     assert_solvent(&mut m);
+}
+
+/// Issue 15, finding 1, on the release bundles: the consumer holds the only key that signs
+/// states and signs whatever it likes. After 60 served minutes, 30 of them checkpointed, it
+/// starts a close with `(u64::MAX, already paid + 1)`, and later challenges the provider's own
+/// close with an invented `(61, 0)`. Before the fix both were accepted (nonces decided) and the
+/// provider was paid half, or `min_cost`; now the largest signed debt wins.
+#[test]
+fn a_consumer_cannot_underpay_with_states_it_signs_itself() {
+    let mut m = market();
+    let (consumer, provider, root) = (m.consumer.clone(), m.provider.clone(), m.root.clone());
+    let escrow = m.escrow.clone();
+    let mut p = Ledger::new(&mut m, &provider);
+
+    // First trade: the consumer starts the close with a huge nonce and little owed.
+    let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 21);
+    let id = ok(m.open_on(&escrow, &terms, DEPOSIT)).value;
+    m.chain.set_time(T0 + 30 * MINUTE);
+    let half = m.state(&id, 30, 30 * PRICE);
+    p.paid_call(&ok(m.escrow_tx::<()>(
+        &provider,
+        "checkpoint",
+        (id, 30u64, 30 * PRICE, half),
+    )));
+    p.moved((30 * PRICE) as i128);
+    m.chain.set_time(T0 + 60 * MINUTE);
+    let cheap = m.state(&id, u64::MAX, 30 * PRICE);
+    refused(
+        m.escrow_tx::<()>(
+            &consumer,
+            "start_close",
+            (id, Some((u64::MAX, 30 * PRICE, cheap))),
+        ),
+        Error::StaleState {
+            held_nonce: 30,
+            held_cumulative: 30 * PRICE,
+        },
+    );
+    let cheap = m.state(&id, u64::MAX, 30 * PRICE + 1);
+    ok(m.escrow_tx::<()>(
+        &consumer,
+        "start_close",
+        (id, Some((u64::MAX, 30 * PRICE + 1, cheap))),
+    ));
+    // The provider's genuine minute-60 state, with a lower nonce, replaces the claim.
+    let genuine = m.state(&id, 60, 60 * PRICE);
+    p.paid_call(&ok(m.escrow_tx::<()>(
+        &provider,
+        "challenge",
+        (id, 60u64, 60 * PRICE, genuine),
+    )));
+    m.chain.set_time(T0 + 61 * MINUTE);
+    ok(m.escrow_tx::<()>(&root, "finalize", id));
+    p.moved((30 * PRICE) as i128);
+    p.check(&mut m, "the provider got all 60 minutes");
+
+    // Second trade: the provider closes at minute 60; invented states do not replace it.
+    let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 22);
+    let id = ok(m.open_on(&escrow, &terms, DEPOSIT)).value;
+    m.chain.set_time(T0 + 120 * MINUTE);
+    let genuine = m.state(&id, 60, 60 * PRICE);
+    p.paid_call(&ok(m.escrow_tx::<()>(
+        &provider,
+        "start_close",
+        (id, Some((60u64, 60 * PRICE, genuine))),
+    )));
+    for (nonce, cumulative) in [(61u64, 0), (u64::MAX, 60 * PRICE - 1)] {
+        let invented = m.state(&id, nonce, cumulative);
+        refused(
+            m.escrow_tx::<()>(&consumer, "challenge", (id, nonce, cumulative, invented)),
+            Error::StaleState {
+                held_nonce: 60,
+                held_cumulative: 60 * PRICE,
+            },
+        );
+    }
+    m.chain.set_time(T0 + 121 * MINUTE);
+    ok(m.escrow_tx::<()>(&root, "finalize", id));
+    p.moved((60 * PRICE) as i128);
+    p.check(&mut m, "the provider got its close");
+    assert_eq!(m.escrow_held(), 0);
+    assert_solvent(&mut m);
+}
+
+/// Issue 15, finding 5, on the release bundles: an authority deprecating the trade-start
+/// template made every later `open` fail with `TradeCredential(BadTemplate)`, for good. The
+/// protocol's templates cannot be deprecated now, and channels keep opening.
+#[test]
+fn no_authority_can_stop_channels_from_opening() {
+    let mut m = market();
+    let (root, vcs, escrow) = (m.root.clone(), m.vcs.clone(), m.escrow.clone());
+    for cpt in [TRADE_START_CPT, SETTLEMENT_CPT] {
+        let called = m
+            .chain
+            .call::<Result<(), vc_templates::Error>>(&vcs, &root, call_data("deprecate_cpt", cpt))
+            .expect("call");
+        assert_eq!(
+            called.value,
+            Err(vc_templates::Error::ProtocolTemplate(cpt))
+        );
+        assert!(called.reverted);
+    }
+    let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 23);
+    ok(m.open_on(&escrow, &terms, DEPOSIT));
+}
+
+/// Issue 15, finding 2, on the release bundles: an issuer (here the root authority, acting for
+/// its own DID) anchored a credential under a trade's channel id before the consumer opened
+/// it, so `open` failed with `TradeCredential(CredentialExists)`; the same with the
+/// predictable settlement ids. An issued credential's id is the one its request commits to
+/// now, so the squat is refused and the trade opens and settles.
+#[test]
+fn an_issuer_cannot_squat_a_trade_before_it_opens() {
+    let mut m = market();
+    let (root, vcs, escrow, provider) = (
+        m.root.clone(),
+        m.vcs.clone(),
+        m.escrow.clone(),
+        m.provider.clone(),
+    );
+    let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 24);
+    let deployment: [u8; 32] = m.escrow_query("deployment", ());
+    let channel = blake2_256(&offer_preimage(&ink_account(&escrow), &deployment, &terms));
+    for squatted in [channel, settlement_id(&m, &channel, 0)] {
+        let request = AnchorRequest {
+            id: squatted,
+            cpt_id: TRADE_START_CPT,
+            issuer: m.root_did,
+            subject: m.consumer_did,
+            claims_root: [9; 32],
+            expires_at: None,
+            ciphertext_hash: None,
+            policy_id: None,
+        };
+        let expected = blake2_256(&request.id_preimage());
+        let called = m
+            .chain
+            .call::<Result<(), vc_templates::Error>>(
+                &vcs,
+                &root,
+                call_data("issue", (request, None::<(String, DidSignature)>)),
+            )
+            .expect("call");
+        assert_eq!(
+            called.value,
+            Err(vc_templates::Error::BadCredentialId { expected })
+        );
+        assert!(called.reverted);
+    }
+    let id = ok(m.open_on(&escrow, &terms, DEPOSIT)).value;
+    assert_eq!(id, channel);
+    let state = m.state(&id, 3, 3 * PRICE);
+    ok(m.escrow_tx::<()>(&provider, "checkpoint", (id, 3u64, 3 * PRICE, state)));
+    let settlement = settlement_id(&m, &id, 0);
+    let settled = verify(&mut m, settlement).expect("settlement anchored");
+    assert_eq!(settled.anchor.issuer, Issuer::System(ink_account(&escrow)));
 }
 
 #[test]
@@ -280,7 +437,10 @@ fn replays_are_refused() {
     // The same state twice.
     refused(
         m.escrow_tx::<()>(&provider, "checkpoint", (first, 7u64, 7 * PRICE, sig)),
-        Error::StaleNonce { latest: 7, got: 7 },
+        Error::StaleState {
+            held_nonce: 7,
+            held_cumulative: 7 * PRICE,
+        },
     );
     // Another deployment of the escrow: the same terms open a different channel there, and
     // nothing signed for this escrow counts on it.

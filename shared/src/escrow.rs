@@ -8,7 +8,8 @@
 //!   offer opens at most one channel.
 //! - **State** — the consumer's channel key signs
 //!   `SCALE(STATE_DOMAIN, escrow, channel, nonce, cumulative)` every billing interval: "I owe
-//!   `cumulative` in total". The newest nonce wins.
+//!   `cumulative` in total". Only the payer signs states, so a state is evidence of a debt and
+//!   the one proving the larger debt wins ([`supersedes`]); the nonce only tells states apart.
 //! - **Close** — both channel keys sign `SCALE(CLOSE_DOMAIN, escrow, channel, nonce, cumulative)`
 //!   for a cooperative close. A distinct domain: a per-minute state is never a consent to close.
 //!
@@ -125,7 +126,7 @@ pub enum CloseKind {
 pub enum Phase {
     Open,
     /// A unilateral close is pending: the claim (`nonce`, `cumulative`) stands unless a state
-    /// with a higher nonce replaces it before `deadline`.
+    /// that [`supersedes`] it replaces it before `deadline`.
     Closing {
         by: Party,
         nonce: u64,
@@ -160,7 +161,8 @@ pub struct Channel {
     pub deposit: Balance,
     /// Paid to the provider so far by checkpoints.
     pub paid: Balance,
-    /// The nonce of the newest state settled on chain (0: none yet).
+    /// The nonce of the state settled on chain last (0: none yet); with `paid`, the state
+    /// every later one must [`supersede`](supersedes).
     pub nonce: u64,
     pub challenge_period: Timestamp,
     pub expires_at: Timestamp,
@@ -183,12 +185,37 @@ impl Channel {
     /// trade ran (any signed state, nonce ≥ 1). Never above the deposit, since the deposit is at
     /// least `min_cost` and `cumulative` is checked against it.
     pub fn final_total(&self, nonce: u64, cumulative: Balance) -> Balance {
-        if nonce == 0 {
-            cumulative
-        } else {
-            cumulative.max(self.min_cost)
-        }
+        owed_at_close(self.min_cost, nonce, cumulative)
     }
+
+    /// [`supersedes`] with this channel's minimum charge.
+    pub fn supersedes(&self, state: (u64, Balance), held: (u64, Balance)) -> bool {
+        supersedes(self.min_cost, state, held)
+    }
+}
+
+/// What a consumer-signed state `(nonce, cumulative)` proves the consumer owes at a close:
+/// `cumulative`, and at least `min_cost` once the trade ran (nonce ≥ 1).
+pub fn owed_at_close(min_cost: Balance, nonce: u64, cumulative: Balance) -> Balance {
+    if nonce == 0 {
+        cumulative
+    } else {
+        cumulative.max(min_cost)
+    }
+}
+
+/// The dispute rule. Only the consumer (the payer) signs states, so a state is evidence of what
+/// the consumer owes, and a consumer can sign anything, in any order, with any nonce: ordering
+/// states by nonce would let it sign `(u64::MAX, less)` and underpay. So `state` replaces `held`
+/// (the state settled on chain, or a pending close claim) exactly when it proves more owed at
+/// a close ([`owed_at_close`]), or as much with a larger `cumulative` (so a checkpoint below the
+/// minimum charge still pays more). The provider keeps every state it accepted and answers with
+/// the one proving most; the consumer can never pay more than the most it signed.
+pub fn supersedes(min_cost: Balance, state: (u64, Balance), held: (u64, Balance)) -> bool {
+    let weight = |(nonce, cumulative): (u64, Balance)| {
+        (owed_at_close(min_cost, nonce, cumulative), cumulative)
+    };
+    weight(state) > weight(held)
 }
 
 /// Derives the escrow's deployment id at instantiation.
@@ -428,6 +455,27 @@ mod tests {
         assert_eq!(channel.final_total(1, 10), 100);
         assert_eq!(channel.final_total(30, 300), 300);
         assert_eq!(channel.claim_deadline(), 1_060_000);
+    }
+
+    #[test]
+    fn the_state_proving_the_larger_debt_wins_whatever_its_nonce() {
+        let min = 100;
+        // The review's attack: a huge nonce with what was already paid does not replace the
+        // provider's genuine state, nor does an invented next nonce with nothing owed.
+        assert!(!supersedes(min, (u64::MAX, 7_500), (60, 15_000)));
+        assert!(!supersedes(min, (61, 0), (60, 15_000)));
+        assert!(supersedes(min, (60, 15_000), (u64::MAX, 7_500)));
+        // More owed wins at a lower nonce; equal states never replace each other.
+        assert!(supersedes(min, (3, 300), (9, 200)));
+        assert!(!supersedes(min, (9, 200), (9, 200)));
+        // Below the minimum charge: a larger amount still supersedes (checkpoints pay it).
+        assert!(supersedes(min, (2, 20), (1, 10)));
+        assert!(!supersedes(min, (2, 10), (1, 20)));
+        // Any state of the running trade beats the opening state (nonce 0): the minimum applies.
+        assert!(supersedes(min, (1, 0), (0, 0)));
+        // A nonce-0 state cannot drop the minimum charge a running trade earned.
+        assert!(!supersedes(min, (0, 99), (5, 10)));
+        assert!(supersedes(min, (0, 101), (5, 10)));
     }
 
     #[test]

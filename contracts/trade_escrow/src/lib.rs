@@ -15,15 +15,23 @@
 //! - **Consent.** A channel opens only on an offer signed by the provider's account key
 //!   (sr25519) naming this consumer, this escrow and this deployment; the consumer must hold the
 //!   Consumer role and the provider the Provider role (did_registry). An offer opens at most one
-//!   channel: the channel id is the hash of the offer. A broker that an authority designated
-//!   (the auction) may open channels instead: it vouches for consent and roles (see
-//!   `BrokeredEscrow::open_brokered`).
-//! - **No replay.** A state signature is valid only for this escrow, this channel (whose id binds
-//!   the deployment) and its nonce; nonces must strictly increase; a per-minute state is never a
-//!   consent to a cooperative close (distinct domain tags).
-//! - **Newest state wins.** A unilateral close stands only until the challenge deadline; any
-//!   consumer-signed state with a higher nonce replaces the claim. Amounts never exceed the
-//!   deposit and never fall below what was already paid.
+//!   channel: the channel id is the hash of the offer. Neither channel key may be all zeros (the
+//!   identity point, for which anyone can sign). A broker that the root authority designated —
+//!   a contract, never a plain key (the auction) — may open channels instead: its code vouches
+//!   for consent and roles (see `BrokeredEscrow::open_brokered`).
+//! - **No replay.** A state signature is valid only for this escrow and this channel (whose id
+//!   binds the deployment); a per-minute state is never a consent to a cooperative close
+//!   (distinct domain tags). Replaying an older state gains nothing: it proves a smaller debt.
+//! - **The largest signed debt wins.** Only the consumer (the payer) signs states, and it can
+//!   sign anything, so a state is evidence of what the consumer owes, and a state is accepted
+//!   (checkpoint, start of a close, challenge) only if it proves more owed than the state held
+//!   on chain (`cgrid_shared::supersedes`: `final_total`, then `cumulative`; the nonce only
+//!   tells states apart). An honest provider that answers a close within the challenge period
+//!   (and claims before `expires_at + challenge_period`) is paid at least the most the
+//!   consumer signed (up to the deposit), and at least `min_cost` once the trade ran; an honest
+//!   consumer never pays more than the most it signed (or `min_cost`). A unilateral close
+//!   stands only until the challenge deadline. Amounts never exceed the deposit and never fall
+//!   below what was already paid.
 //! - **Minimum charge.** Once the trade ran (a state with nonce ≥ 1 exists), a close pays the
 //!   provider at least `min_cost` (the deposit is at least `min_cost`).
 //! - **Liveness.** The provider must checkpoint or close before `expires_at + challenge_period`;
@@ -46,6 +54,12 @@
 //! forbid reentry.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
+// static checks); tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 pub use self::trade_escrow::{Error, Result, TradeEscrow, TradeEscrowRef};
 
@@ -77,9 +91,9 @@ pub mod world {
             use cgrid_shared::DidRegistry as _;
             self.0.role_holders(queries)
         }
-        pub fn is_authority(&self, account: AccountId) -> bool {
+        pub fn is_root(&self, account: AccountId) -> bool {
             use cgrid_shared::DidRegistry as _;
-            self.0.is_authority(account)
+            self.0.is_root(account)
         }
     }
 
@@ -133,7 +147,8 @@ pub mod world {
         #[derive(Default)]
         pub struct World {
             pub holders: HashMap<(AccountId, Role), DidId>,
-            pub authorities: Vec<AccountId>,
+            /// The root authority.
+            pub root: Option<AccountId>,
             /// (id, cpt, subject, claims root) in anchoring order.
             pub anchored: Vec<(CredentialId, CptId, DidId, [u8; 32])>,
             /// When set, every anchoring fails this way.
@@ -157,8 +172,8 @@ pub mod world {
             pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
                 with(|w| queries.iter().map(|q| w.holders.get(q).copied()).collect())
             }
-            pub fn is_authority(&self, account: AccountId) -> bool {
-                with(|w| w.authorities.contains(&account))
+            pub fn is_root(&self, account: AccountId) -> bool {
+                with(|w| w.root == Some(account))
             }
         }
 
@@ -303,13 +318,14 @@ mod trade_escrow {
         pub deadline: Timestamp,
     }
 
-    /// A state with a higher nonce replaced the pending close claim.
+    /// A state proving more owed replaced the pending close claim.
     #[ink(event)]
     pub struct Challenged {
         #[ink(topic)]
         pub channel: ChannelId,
         pub by: Party,
         pub replaced_nonce: u64,
+        pub replaced_cumulative: Balance,
         pub nonce: u64,
         pub cumulative: Balance,
     }
@@ -374,8 +390,12 @@ mod trade_escrow {
         NotParty,
         /// Consumer and provider are the same account.
         SameAccount,
-        /// Only an authority of the DID registry may do this.
-        NotAuthority,
+        /// A channel key is all zeros: the identity point, whose "signatures" anyone can make.
+        ZeroKey(Party),
+        /// Only the root authority of the DID registry may do this.
+        NotRoot,
+        /// A broker must be a contract (code the root authority vetted), not a plain key.
+        BrokerNotContract,
         /// Only a designated broker may do this.
         NotBroker,
         ChannelNotFound(ChannelId),
@@ -398,10 +418,13 @@ mod trade_escrow {
         BadStateSignature,
         /// The cooperative close is not signed by this party's channel key.
         BadCloseSignature(Party),
-        /// The nonce does not exceed the newest known one.
-        StaleNonce {
-            latest: u64,
-            got: u64,
+        /// Nonce 0 is the opening state, which nobody signs: signed states start at 1.
+        ZeroNonce,
+        /// The state does not prove more owed than the state held on chain (settled, or the
+        /// pending close claim): see `cgrid_shared::supersedes`.
+        StaleState {
+            held_nonce: u64,
+            held_cumulative: Balance,
         },
         /// The cumulative amount is below what was already paid.
         BelowPaid {
@@ -496,7 +519,7 @@ mod trade_escrow {
         /// deposit; the caller must be the offer's consumer. Anchors the trade-start credential
         /// (id = channel id, subject = consumer DID). Returns the channel id.
         ///
-        /// Errors: `NotConsumer`, `SameAccount`, `ZeroPrice`, `BadSpecLength`,
+        /// Errors: `NotConsumer`, `SameAccount`, `ZeroKey`, `ZeroPrice`, `BadSpecLength`,
         /// `BadChallengePeriod`, `BadExpiry`, `DepositBelowMinCost`, `ChannelExists`,
         /// `BadOfferSignature`, `MissingRole`, `TradeCredential`, `CredentialsUnavailable`,
         /// `Overflow`.
@@ -597,7 +620,7 @@ mod trade_escrow {
         /// Provider only, while the channel is open and not past its claim deadline.
         ///
         /// Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
-        /// `StaleNonce`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
+        /// `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
         /// Emits: `Checkpointed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
         /// happen.
         #[ink(message)]
@@ -615,7 +638,14 @@ mod trade_escrow {
             }
             ensure_open(&ch)?;
             ensure_claim_window(&ch, now)?;
-            self.check_state(&channel, &ch, ch.nonce, nonce, cumulative, &signature)?;
+            self.check_state(
+                &channel,
+                &ch,
+                (ch.nonce, ch.paid),
+                nonce,
+                cumulative,
+                &signature,
+            )?;
             let paid_now = cumulative.checked_sub(ch.paid).ok_or(Error::Overflow)?;
             let (index, start) = (ch.settlements, ch.settled_until);
             ch.paid = cumulative;
@@ -640,10 +670,11 @@ mod trade_escrow {
         /// Closes at once on a final state signed by both channel keys (close domain): pays the
         /// provider its total (at least `min_cost` once the trade ran) less what it was paid,
         /// refunds the rest to the consumer. Either party may submit it, while the channel is
-        /// open or closing.
+        /// open or closing (both signed it: it may settle below a pending claim, never below
+        /// what was paid).
         ///
-        /// Errors: `ChannelNotFound`, `NotParty`, `Closed`, `StaleNonce`, `BelowPaid`,
-        /// `AboveDeposit`, `BadCloseSignature`, `Overflow`.
+        /// Errors: `ChannelNotFound`, `NotParty`, `Closed`, `BelowPaid`, `AboveDeposit`,
+        /// `BadCloseSignature`, `Overflow`.
         /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
         /// happen.
         #[ink(message)]
@@ -659,12 +690,6 @@ mod trade_escrow {
             party_of(&ch, self.env().caller())?;
             if matches!(ch.phase, Phase::Closed { .. }) {
                 return Err(Error::Closed);
-            }
-            if nonce < ch.nonce {
-                return Err(Error::StaleNonce {
-                    latest: ch.nonce,
-                    got: nonce,
-                });
             }
             check_amount(&ch, cumulative)?;
             let hash = blake2(&close_preimage(
@@ -682,13 +707,13 @@ mod trade_escrow {
             self.finish(channel, ch, CloseKind::Cooperative, nonce, cumulative)
         }
 
-        /// Starts a unilateral close with the newest consumer-signed state the caller holds
-        /// (`None`: the state last settled on chain). The other side has `challenge_period` to
-        /// answer with a newer state; `finalize` pays out after that. The provider must start
-        /// before the claim deadline.
+        /// Starts a unilateral close with a consumer-signed state that supersedes the one
+        /// settled on chain (`None`: the settled state itself). The other side has
+        /// `challenge_period` to answer with a state that supersedes the claim; `finalize` pays
+        /// out after that. The provider must start before the claim deadline.
         ///
-        /// Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `StaleNonce`,
-        /// `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
+        /// Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `ZeroNonce`,
+        /// `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
         /// Emits: `CloseStarted`.
         #[ink(message)]
         pub fn start_close(
@@ -705,7 +730,8 @@ mod trade_escrow {
             }
             let (nonce, cumulative) = match state {
                 Some((nonce, cumulative, signature)) => {
-                    self.check_state(&channel, &ch, ch.nonce, nonce, cumulative, &signature)?;
+                    let settled = (ch.nonce, ch.paid);
+                    self.check_state(&channel, &ch, settled, nonce, cumulative, &signature)?;
                     (nonce, cumulative)
                 }
                 None => (ch.nonce, ch.paid),
@@ -730,11 +756,12 @@ mod trade_escrow {
             Ok(())
         }
 
-        /// Replaces a pending close claim with a consumer-signed state of a higher nonce, before
-        /// the deadline. Either party may challenge (the deadline does not move).
+        /// Replaces a pending close claim with a consumer-signed state that supersedes it (proves
+        /// more owed), before the deadline. Either party may challenge (the deadline does not
+        /// move).
         ///
         /// Errors: `ChannelNotFound`, `NotParty`, `NotClosing`, `Closed`, `ChallengeWindowOver`,
-        /// `StaleNonce`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
+        /// `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
         /// Emits: `Challenged`.
         #[ink(message)]
         pub fn challenge(
@@ -751,9 +778,9 @@ mod trade_escrow {
                 Phase::Closing {
                     by,
                     nonce,
+                    cumulative,
                     deadline,
-                    ..
-                } => (by, nonce, deadline),
+                } => (by, (nonce, cumulative), deadline),
                 Phase::Open => return Err(Error::NotClosing),
                 Phase::Closed { .. } => return Err(Error::Closed),
             };
@@ -771,7 +798,8 @@ mod trade_escrow {
             self.env().emit_event(Challenged {
                 channel,
                 by,
-                replaced_nonce: claimed,
+                replaced_nonce: claimed.0,
+                replaced_cumulative: claimed.1,
                 nonce,
                 cumulative,
             });
@@ -848,16 +876,19 @@ mod trade_escrow {
             Ok(amount)
         }
 
-        /// Lets an authority of the DID registry designate (or undesignate) a broker: a
-        /// contract (the auction) that opens channels through `BrokeredEscrow::open_brokered`.
+        /// Lets the root authority of the DID registry designate (or undesignate) a broker: a
+        /// contract (the auction) that opens channels through `BrokeredEscrow::open_brokered`,
+        /// vouching for both parties' consent and roles. Root only, and only a contract: a
+        /// broker's code is what keeps that promise, so one authority must not be able to name
+        /// a plain key.
         ///
-        /// Errors: `NotAuthority`.
+        /// Errors: `NotRoot`, `BrokerNotContract`.
         /// Emits: `BrokerSet`.
         #[ink(message)]
         pub fn set_broker(&mut self, broker: AccountId, enabled: bool) -> Result<()> {
-            let by = self.env().caller();
-            if !Registry::at(self.did_registry).is_authority(by) {
-                return Err(Error::NotAuthority);
+            let by = self.ensure_root()?;
+            if enabled && !self.env().is_contract(&broker) {
+                return Err(Error::BrokerNotContract);
             }
             if enabled {
                 self.brokers.insert(broker, &());
@@ -887,16 +918,14 @@ mod trade_escrow {
         }
 
         /// Names the mask registry whose masks `channel` and top-ups honour (`None`: none).
-        /// Authority of the DID registry only.
+        /// Root authority of the DID registry only: one other authority must not unwire the
+        /// regulators.
         ///
-        /// Errors: `NotAuthority`.
+        /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            let by = self.env().caller();
-            if !Registry::at(self.did_registry).is_authority(by) {
-                return Err(Error::NotAuthority);
-            }
+            let by = self.ensure_root()?;
             self.mask_registry = registry;
             self.env().emit_event(MaskRegistrySet { by, registry });
             Ok(())
@@ -943,26 +972,42 @@ mod trade_escrow {
         // Private helpers
         // --------------------------------------------------------------------------------
 
+        fn ensure_root(&self) -> Result<AccountId> {
+            let caller = self.env().caller();
+            if Registry::at(self.did_registry).is_root(caller) {
+                Ok(caller)
+            } else {
+                Err(Error::NotRoot)
+            }
+        }
+
         fn channel_or_err(&self, channel: ChannelId) -> Result<Channel> {
             self.channels
                 .get(channel)
                 .ok_or(Error::ChannelNotFound(channel))
         }
 
-        /// The one rule for a consumer-signed state: a nonce above `latest`, an amount between
-        /// what was paid and the deposit, and the consumer channel key's signature over this
-        /// escrow, channel, nonce and amount.
+        /// The one rule for a consumer-signed state: a nonce ≥ 1 (so every accepted state shows
+        /// that the trade ran, and a larger `cumulative` always proves more owed), it supersedes
+        /// `held` (`cgrid_shared::supersedes`), its amount lies between what was paid and the deposit,
+        /// and the consumer channel key signed this escrow, channel, nonce and amount.
         fn check_state(
             &self,
             channel: &ChannelId,
             ch: &Channel,
-            latest: u64,
+            held: (u64, Balance),
             nonce: u64,
             cumulative: Balance,
             signature: &Signature,
         ) -> Result<()> {
-            if nonce <= latest {
-                return Err(Error::StaleNonce { latest, got: nonce });
+            if nonce == 0 {
+                return Err(Error::ZeroNonce);
+            }
+            if !ch.supersedes((nonce, cumulative), held) {
+                return Err(Error::StaleState {
+                    held_nonce: held.0,
+                    held_cumulative: held.1,
+                });
             }
             check_amount(ch, cumulative)?;
             let hash = blake2(&state_preimage(
@@ -995,7 +1040,7 @@ mod trade_escrow {
             let released = ch.deposit.checked_sub(ch.paid).ok_or(Error::Overflow)?;
             let (index, start) = (ch.settlements, ch.settled_until);
             ch.paid = total;
-            ch.nonce = ch.nonce.max(nonce);
+            ch.nonce = nonce;
             ch.settled_until = now;
             ch.settlements = ch.settlements.checked_add(1).ok_or(Error::Overflow)?;
             ch.phase = Phase::Closed {
@@ -1188,6 +1233,12 @@ mod trade_escrow {
     fn check_terms(terms: &TradeTerms, deposit: Balance, now: Timestamp) -> Result<()> {
         if terms.provider == terms.consumer {
             return Err(Error::SameAccount);
+        }
+        if terms.consumer_key == [0; 32] {
+            return Err(Error::ZeroKey(Party::Consumer));
+        }
+        if terms.provider_key == [0; 32] {
+            return Err(Error::ZeroKey(Party::Provider));
         }
         if terms.price_per_minute == 0 {
             return Err(Error::ZeroPrice);

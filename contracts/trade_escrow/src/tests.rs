@@ -382,6 +382,17 @@ fn open_refuses_bad_terms_without_change() {
                 deposit: 0,
             },
         ),
+        // The identity point as a channel key: anyone could sign for it.
+        (
+            Box::new(|t| t.consumer_key = [0; 32]),
+            DEPOSIT,
+            Error::ZeroKey(Party::Consumer),
+        ),
+        (
+            Box::new(|t| t.provider_key = [0; 32]),
+            DEPOSIT,
+            Error::ZeroKey(Party::Provider),
+        ),
     ];
     for (edit, deposit, expected) in cases {
         let mut terms = base.clone();
@@ -521,9 +532,18 @@ fn checkpoints_pay_the_difference_and_anchor_settlements() {
         anchored[2],
         (settlement, SETTLEMENT_CPT, PROVIDER_DID, root)
     );
-    // A higher nonce at the same amount only advances the nonce.
-    fx.checkpoint(id, 13, 120).unwrap();
-    assert_eq!(balance(fx.provider), START_BALANCE + 120);
+    // A higher nonce at the same amount proves nothing more; a lower nonce owing more does.
+    fx.fails_cleanly(
+        Some(id),
+        Error::StaleState {
+            held_nonce: 12,
+            held_cumulative: 120,
+        },
+        |fx| fx.checkpoint(id, 13, 120),
+    );
+    fx.checkpoint(id, 2, 130).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 130);
+    assert_eq!(fx.channel(id).nonce, 2);
 }
 
 #[ink::test]
@@ -531,17 +551,16 @@ fn checkpoint_refuses_stale_forged_and_out_of_range_states() {
     let mut fx = Fx::new();
     let id = fx.open();
     fx.checkpoint(id, 5, 50).unwrap();
+    let stale = Error::StaleState {
+        held_nonce: 5,
+        held_cumulative: 50,
+    };
     let cases = [
-        (5, 60, Error::StaleNonce { latest: 5, got: 5 }),
-        (4, 60, Error::StaleNonce { latest: 5, got: 4 }),
-        (
-            6,
-            40,
-            Error::BelowPaid {
-                paid: 50,
-                cumulative: 40,
-            },
-        ),
+        // Not more owed than what was settled, whatever the nonce.
+        (5, 50, stale.clone()),
+        (u64::MAX, 50, stale.clone()),
+        (6, 40, stale.clone()),
+        (0, 60, Error::ZeroNonce),
         (
             6,
             DEPOSIT + 1,
@@ -697,11 +716,6 @@ fn cooperative_close_needs_both_close_signatures() {
         as_caller(stranger);
         fx.c.close_cooperative(id, 20, 200, a, b)
     });
-    let (a9, b9) = fx.close_sigs(id, 9, 100);
-    fx.fails_cleanly(Some(id), Error::StaleNonce { latest: 10, got: 9 }, |fx| {
-        as_caller(consumer);
-        fx.c.close_cooperative(id, 9, 100, a9, b9)
-    });
     let (a11, b11) = fx.close_sigs(id, 11, 90);
     fx.fails_cleanly(
         Some(id),
@@ -754,9 +768,9 @@ fn a_stale_close_loses_to_a_challenge_with_the_newest_state() {
     let consumer = fx.consumer;
     fx.fails_cleanly(
         Some(id),
-        Error::StaleNonce {
-            latest: 30,
-            got: 20,
+        Error::StaleState {
+            held_nonce: 30,
+            held_cumulative: 300,
         },
         |fx| {
             as_caller(consumer);
@@ -788,6 +802,65 @@ fn a_stale_close_loses_to_a_challenge_with_the_newest_state() {
             ..
         }
     ));
+    assert_conserved(&fx, id);
+}
+
+/// The independent review's attacks (issue 15, finding 1), from the provider's side: the
+/// consumer signs whatever it likes; the provider, who answers within the window with the
+/// largest state it holds, is paid that state.
+#[ink::test]
+fn a_consumer_cannot_underpay_with_states_it_signs_itself() {
+    // 60 served minutes (600), 30 of them checkpointed (300).
+    let mut fx = Fx::new();
+    let id = fx.open();
+    fx.checkpoint(id, 30, 300).unwrap();
+    set_now(T0 + 60 * 60_000);
+    let consumer = fx.consumer;
+    // A huge nonce with what was already paid does not start a close...
+    let cheap = fx.state(id, u64::MAX, 300);
+    let stale = Error::StaleState {
+        held_nonce: 30,
+        held_cumulative: 300,
+    };
+    fx.fails_cleanly(Some(id), stale, |fx| {
+        as_caller(consumer);
+        fx.c.start_close(id, Some((u64::MAX, 300, cheap)))
+    });
+    // ...and one owing a little more loses to the provider's genuine state.
+    let cheap = fx.state(id, u64::MAX, 301);
+    as_caller(consumer);
+    fx.c.start_close(id, Some((u64::MAX, 301, cheap))).unwrap();
+    let genuine = fx.state(id, 60, 600);
+    as_caller(fx.provider);
+    fx.c.challenge(id, 60, 600, genuine).unwrap();
+    set_now(T0 + 60 * 60_000 + PERIOD);
+    fx.c.finalize(id).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 600);
+    assert_eq!(balance(fx.consumer), START_BALANCE - 600);
+    assert_conserved(&fx, id);
+
+    // The provider starts the close at minute 60; invented states do not replace it.
+    let mut fx = Fx::new();
+    let id = fx.open();
+    set_now(T0 + 60 * 60_000);
+    let genuine = fx.state(id, 60, 600);
+    as_caller(fx.provider);
+    fx.c.start_close(id, Some((60, 600, genuine))).unwrap();
+    let consumer = fx.consumer;
+    for (nonce, cumulative) in [(61, 0), (u64::MAX, 599), (61, 600)] {
+        let invented = fx.state(id, nonce, cumulative);
+        let stale = Error::StaleState {
+            held_nonce: 60,
+            held_cumulative: 600,
+        };
+        fx.fails_cleanly(Some(id), stale, |fx| {
+            as_caller(consumer);
+            fx.c.challenge(id, nonce, cumulative, invented)
+        });
+    }
+    set_now(T0 + 60 * 60_000 + PERIOD);
+    fx.c.finalize(id).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + 600);
     assert_conserved(&fx, id);
 }
 
@@ -826,7 +899,11 @@ fn start_close_and_challenge_refuse_bad_input() {
     });
     let old = fx.state(id, 9, 100);
     let provider = fx.provider;
-    fx.fails_cleanly(Some(id), Error::StaleNonce { latest: 10, got: 9 }, |fx| {
+    let stale = Error::StaleState {
+        held_nonce: 10,
+        held_cumulative: 100,
+    };
+    fx.fails_cleanly(Some(id), stale, |fx| {
         as_caller(provider);
         fx.c.start_close(id, Some((9, 100, old)))
     });
@@ -1034,22 +1111,28 @@ mod model;
 
 // --- brokers (the auction) --------------------------------------------------------------------
 
+/// Issue 15, findings 3 and 6: only root designates brokers, and only contracts (a plain key
+/// designated by one authority opened channels nobody agreed to).
 #[ink::test]
-fn only_an_authority_designates_brokers() {
+fn only_root_designates_brokers_and_only_contracts() {
     let mut fx = Fx::new();
     let (authority, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
-    mock::with(|w| w.authorities.push(authority));
+    mock::with(|w| w.root = Some(authority));
     let stranger = fx.stranger;
-    fx.fails_cleanly(None, Error::NotAuthority, |fx| {
+    fx.fails_cleanly(None, Error::NotRoot, |fx| {
         as_caller(stranger);
         fx.c.set_broker(broker, true)
     });
     assert!(!fx.c.is_broker(broker));
     as_caller(authority);
-    fx.c.set_broker(broker, true).expect("authority designates");
+    fx.fails_cleanly(None, Error::BrokerNotContract, |fx| {
+        fx.c.set_broker(broker, true)
+    });
+    test::set_contract::<Env>(broker);
+    as_caller(authority);
+    fx.c.set_broker(broker, true).expect("root designates");
     assert!(fx.c.is_broker(broker));
-    fx.c.set_broker(broker, false)
-        .expect("authority undesignates");
+    fx.c.set_broker(broker, false).expect("root undesignates");
     assert!(!fx.c.is_broker(broker));
     assert_eq!(test::recorded_events().count(), 2);
 }
@@ -1059,7 +1142,8 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     use cgrid_shared::{brokered_preimage, BrokeredEscrow as _, OpenRefusal};
     let mut fx = Fx::new();
     let (authority, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
-    mock::with(|w| w.authorities.push(authority));
+    mock::with(|w| w.root = Some(authority));
+    test::set_contract::<Env>(broker);
     test::set_account_balance::<Env>(broker, START_BALANCE);
     let terms = fx.terms();
     // A refused open changes nothing (the chain reverts the transfer; here it is put back).
@@ -1138,13 +1222,13 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
 // --- masks ------------------------------------------------------------------------------------
 
 #[ink::test]
-fn only_an_authority_names_the_mask_registry() {
+fn only_root_names_the_mask_registry() {
     let mut fx = Fx::new();
     let authority = AccountId::from([0xA0; 32]);
     let masks = AccountId::from([0x3A; 32]);
-    mock::with(|w| w.authorities.push(authority));
+    mock::with(|w| w.root = Some(authority));
     let stranger = fx.stranger;
-    fx.fails_cleanly(None, Error::NotAuthority, |fx| {
+    fx.fails_cleanly(None, Error::NotRoot, |fx| {
         as_caller(stranger);
         fx.c.set_mask_registry(Some(masks))
     });
@@ -1159,7 +1243,7 @@ fn a_masked_trade_reads_masked_and_still_settles() {
     use cgrid_shared::{testing, Scope, Target};
     let mut fx = Fx::new();
     let authority = AccountId::from([0xA0; 32]);
-    mock::with(|w| w.authorities.push(authority));
+    mock::with(|w| w.root = Some(authority));
     let id = fx.open();
     let full = fx.c.channel(id).unwrap();
     as_caller(authority);
