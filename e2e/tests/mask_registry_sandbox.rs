@@ -323,3 +323,136 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
     );
     assert_eq!((after.record.deposit, after.record.paid), (10_500, 30));
 }
+
+/// Issue 15, findings 3 and 6, on the release bundles, from the regulators' side: a second
+/// authority (not root) does everything its key allows to lift a mask without the committee —
+/// unwire the mask registry from did_registry, vc_templates and trade_escrow, grant itself the
+/// Regulator role, seat itself as a committee of one, designate itself a broker — and every
+/// attempt is refused with `NotRoot`; the mask stands. Root cannot designate a plain key as a
+/// broker either.
+#[test]
+fn one_authority_cannot_undo_the_regulators() {
+    let mut m = Market::deploy(T0).expect("the suite deploys");
+    let (root, dids, vcs, escrow, masks) = (
+        m.root.clone(),
+        m.dids.clone(),
+        m.vcs.clone(),
+        m.escrow.clone(),
+        m.masks.clone(),
+    );
+    let rogue = account([0x66; 32]);
+    m.chain.fund(&rogue, 1_000_000_000_000_000);
+    let added = m
+        .chain
+        .call::<Result<(), did_registry::Error>>(
+            &dids,
+            &root,
+            call_data("add_authority", ink_account(&rogue)),
+        )
+        .expect("call");
+    assert_eq!(added.value, Ok(()));
+    let rogue_did = m.create_did(&rogue).expect("the rogue's DID");
+    let target = Target::Did(m.consumer_did);
+    let regulator = m.regulators[0].clone();
+    assert_eq!(mask(&mut m, &regulator, &target).value, Ok(()));
+
+    let unwire = || call_data("set_mask_registry", None::<AccountId32>);
+    let refused = m
+        .chain
+        .call::<Result<(), did_registry::Error>>(&dids, &rogue, unwire())
+        .expect("call");
+    assert_eq!(refused.value, Err(did_registry::Error::NotRoot));
+    let refused = m
+        .chain
+        .call::<Result<(), vc_templates::Error>>(&vcs, &rogue, unwire())
+        .expect("call");
+    assert_eq!(refused.value, Err(vc_templates::Error::NotRoot));
+    let refused = m
+        .chain
+        .call::<Result<(), trade_escrow::Error>>(&escrow, &rogue, unwire())
+        .expect("call");
+    assert_eq!(refused.value, Err(trade_escrow::Error::NotRoot));
+    let refused = m
+        .chain
+        .call::<Result<(), did_registry::Error>>(
+            &dids,
+            &rogue,
+            call_data(
+                "grant_role",
+                (rogue_did, Role::Regulator, T0 + DAY, [0u8; 32]),
+            ),
+        )
+        .expect("call");
+    assert_eq!(refused.value, Err(did_registry::Error::NotRoot));
+    let refused = m
+        .chain
+        .call::<Result<(), Error>>(
+            &masks,
+            &rogue,
+            call_data("set_committee", (vec![ink_account(&rogue)], 1u8, DAY)),
+        )
+        .expect("call");
+    assert_eq!(refused.value, Err(Error::NotRoot));
+    for by in [&rogue, &root] {
+        let refused = m
+            .chain
+            .call::<Result<(), trade_escrow::Error>>(
+                &escrow,
+                by,
+                call_data("set_broker", (ink_account(&rogue), true)),
+            )
+            .expect("call");
+        let expected = if *by == root {
+            trade_escrow::Error::BrokerNotContract
+        } else {
+            trade_escrow::Error::NotRoot
+        };
+        assert_eq!(refused.value, Err(expected));
+    }
+    assert_eq!(
+        approve(&mut m, &rogue, &target),
+        Err(Error::NotCommitteeMember)
+    );
+    assert!(is_masked(&mut m, &target), "the mask stands");
+    let did = m.consumer_did;
+    assert!(resolve(&mut m, did).masked.is_some());
+}
+
+/// Issue 15, finding 7, on the release bundles: an approval from a committee member whose
+/// Regulator role root revoked counted towards the quorum; now it stops counting.
+#[test]
+fn an_approval_stops_counting_when_its_member_loses_the_role() {
+    let mut m = Market::deploy(T0).expect("the suite deploys");
+    let (root, dids) = (m.root.clone(), m.dids.clone());
+    let [r0, r1, r2] = [0, 1, 2].map(|i| m.regulators[i].clone());
+    let target = Target::Did(m.consumer_did);
+    assert_eq!(mask(&mut m, &r2, &target).value, Ok(()));
+    assert_eq!(approve(&mut m, &r0, &target), Ok(false));
+    let r0_did = m
+        .chain
+        .call::<Option<DidId>>(
+            &dids,
+            &root,
+            call_data("DidRegistry::did_of", ink_account(&r0)),
+        )
+        .expect("call")
+        .value
+        .expect("r0 has a DID");
+    let revoked = m
+        .chain
+        .call::<Result<(), did_registry::Error>>(
+            &dids,
+            &root,
+            call_data("revoke_role", (r0_did, Role::Regulator)),
+        )
+        .expect("call");
+    assert_eq!(revoked.value, Ok(()));
+    assert_eq!(
+        approve(&mut m, &r1, &target),
+        Ok(false),
+        "r0's approval no longer counts"
+    );
+    assert!(is_masked(&mut m, &target));
+    assert_eq!(approve(&mut m, &r2, &target), Ok(true));
+    assert!(!is_masked(&mut m, &target));
+}

@@ -307,14 +307,14 @@ pub fn did_id_preimage(registry: &AccountId, account: &AccountId, generation: u3
 
 /// `did:cgrid:0x<hex>` — the string form of a DID.
 pub fn did_to_string(did: &DidId) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
     let mut s = String::with_capacity(DID_METHOD.len().saturating_add(70));
     s.push_str("did:");
     s.push_str(DID_METHOD);
     s.push_str(":0x");
     for b in did {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 0x0f)]));
+        s.push(digit(b >> 4));
+        s.push(digit(b & 0x0f));
     }
     s
 }
@@ -339,7 +339,8 @@ pub fn did_from_str(s: &str) -> Option<DidId> {
     };
     let mut out = [0u8; 32];
     for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *o = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        let [hi, lo] = pair else { return None };
+        *o = (nibble(*hi)? << 4) | nibble(*lo)?;
     }
     Some(out)
 }
@@ -356,6 +357,12 @@ pub trait DidRegistry {
     /// Whether `account` is an authority (the root authority included).
     #[ink(message)]
     fn is_authority(&self, account: AccountId) -> bool;
+
+    /// Whether `account` is the root authority: the one account that changes the suite's
+    /// wiring and checks on other parties (mask registries, brokers, system issuers, the unmask
+    /// committee, the Regulator role), so that no single other authority can undo them.
+    #[ink(message)]
+    fn is_root(&self, account: AccountId) -> bool;
 
     /// Whether `did` exists and is not deactivated.
     #[ink(message)]

@@ -12,6 +12,12 @@
 //! The crate is `no_std` (with `alloc`) and builds into every contract.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
+// static checks); tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 pub mod auction;
 pub mod did;

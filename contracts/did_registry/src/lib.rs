@@ -16,7 +16,12 @@
 //!   every message has a bounded weight. `resolve` and `has_role` read current state only — their
 //!   cost does not grow with the number of past updates (history is in the events).
 //! - A role counts only while it is granted, unexpired and the DID is active.
-//! - **Masks are honoured.** Once an authority names the mask registry (`set_mask_registry`),
+//! - **Root guards what protects others.** Root alone adds and removes authorities, names the
+//!   mask registry, and grants or revokes the Regulator role; `DidRegistry::is_root` lets the
+//!   other contracts reserve their wiring (brokers, system issuers, the unmask committee) to
+//!   root too, so one other authority cannot undo the regulators' m-of-n. Any authority grants
+//!   and revokes the other roles.
+//! - **Masks are honoured.** Once root names the mask registry (`set_mask_registry`),
 //!   `resolve` returns a masked DID document under a regulator's mask (the masked fields
 //!   withheld, a marker saying who, when and why), and changes by the DID's own side (its
 //!   account, controllers, keys) to a field the mask withholds — any change under a
@@ -26,6 +31,12 @@
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
+// static checks); tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 pub use self::did_registry::{DidRegistry, DidRegistryRef, Error, Field, Limit};
 
@@ -445,13 +456,14 @@ mod did_registry {
         }
 
         /// Names the mask registry whose masks `resolve` and DID changes honour (`None`:
-        /// none). Authority only.
+        /// none). Root only: one other authority must not be able to unwire the regulators.
         ///
-        /// Errors: `NotAuthority`.
+        /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            let by = self.ensure_authority()?;
+            self.ensure_root()?;
+            let by = self.env().caller();
             self.mask_registry = registry;
             self.env().emit_event(MaskRegistrySet { by, registry });
             Ok(())
@@ -573,9 +585,9 @@ mod did_registry {
         // --- Roles ----------------------------------------------------------------------
 
         /// Grants (or renews) `role` to the active DID `did` until `expires_at`, recording the
-        /// hash of the KYC evidence checked.
+        /// hash of the KYC evidence checked. Any authority; the Regulator role root only.
         ///
-        /// Errors: `NotAuthority`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`.
+        /// Errors: `NotAuthority`, `NotRoot`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`.
         /// Emits: `RoleGranted`.
         #[ink(message)]
         pub fn grant_role(
@@ -586,6 +598,11 @@ mod did_registry {
             evidence: [u8; 32],
         ) -> Result<()> {
             let by = self.ensure_authority()?;
+            if role == Role::Regulator {
+                // Regulators mask records and sit on the unmask committee: one authority must
+                // not be able to make itself or a friend one.
+                self.ensure_root()?;
+            }
             self.active_record(did)?;
             let now = self.env().block_timestamp();
             if expires_at <= now {
@@ -610,13 +627,17 @@ mod did_registry {
             Ok(())
         }
 
-        /// Revokes `role` from `did` (also from a deactivated DID).
+        /// Revokes `role` from `did` (also from a deactivated DID). Any authority; the
+        /// Regulator role root only.
         ///
-        /// Errors: `NotAuthority`, `RoleNotGranted`.
+        /// Errors: `NotAuthority`, `NotRoot`, `RoleNotGranted`.
         /// Emits: `RoleRevoked`.
         #[ink(message)]
         pub fn revoke_role(&mut self, did: DidId, role: Role) -> Result<()> {
             let by = self.ensure_authority()?;
+            if role == Role::Regulator {
+                self.ensure_root()?;
+            }
             if self.roles.take((did, role)).is_none() {
                 return Err(Error::RoleNotGranted(role));
             }
@@ -946,6 +967,11 @@ mod did_registry {
         #[ink(message)]
         fn is_authority(&self, account: AccountId) -> bool {
             self.is_authority_account(account)
+        }
+
+        #[ink(message)]
+        fn is_root(&self, account: AccountId) -> bool {
+            account == self.root
         }
 
         #[ink(message)]

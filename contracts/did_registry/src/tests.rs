@@ -1425,14 +1425,36 @@ fn a_root_proposal_can_be_replaced_or_withdrawn() {
 
 // --- masks -----------------------------------------------------------------------------------
 
+/// Issue 15, finding 3: one authority other than root could unwire the mask registry (and so
+/// every regulator's mask) or make itself a regulator.
 #[ink::test]
-fn only_an_authority_names_the_mask_registry() {
+fn only_root_names_the_mask_registry_and_grants_the_regulator_role() {
     let mut c = registry();
     let a = accounts();
-    set_caller(a.bob);
-    fails_cleanly(&mut c, &[], Error::NotAuthority, |c| {
-        c.set_mask_registry(Some(a.frank))
+    set_caller(a.alice);
+    c.add_authority(a.charlie).unwrap();
+    let did = create_as(&mut c, a.charlie, DidCreation::default());
+    for who in [a.bob, a.charlie] {
+        set_caller(who);
+        fails_cleanly(&mut c, &[did], Error::NotRoot, |c| {
+            c.set_mask_registry(Some(a.frank))
+        });
+    }
+    set_caller(a.charlie);
+    fails_cleanly(&mut c, &[did], Error::NotRoot, |c| {
+        c.grant_role(did, Role::Regulator, 1_000, [0; 32])
     });
+    // Other roles stay any authority's to grant.
+    c.grant_role(did, Role::Provider, 1_000, [0; 32]).unwrap();
+    set_caller(a.alice);
+    c.grant_role(did, Role::Regulator, 1_000, [0; 32]).unwrap();
+    // Nor can it strip the regulators of their role (and so of their masks' committee).
+    set_caller(a.charlie);
+    fails_cleanly(&mut c, &[did], Error::NotRoot, |c| {
+        c.revoke_role(did, Role::Regulator)
+    });
+    c.revoke_role(did, Role::Provider).unwrap();
+    assert!(c.is_root(a.alice) && !c.is_root(a.charlie));
     set_caller(a.alice);
     c.set_mask_registry(Some(a.frank)).unwrap();
     assert_eq!(c.mask_registry(), Some(a.frank));

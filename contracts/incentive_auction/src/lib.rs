@@ -15,7 +15,9 @@
 //!   it with a credential that is current (active — not suspended or revoked — and unexpired;
 //!   read with `CredentialRegistry::anchor_of`, one storage read), of the
 //!   model's template for that attribute, about the bidder's DID, issued by one of the model's
-//!   attestor DIDs, whose committed claim (leaf + root) carries exactly the revealed value.
+//!   attestor DIDs that is still active (one `DidRegistry::is_active` call per attestor and
+//!   reveal, made only for an otherwise sound proof, as `verify` would judge it), whose
+//!   committed claim (leaf + root) carries exactly the revealed value.
 //!   Otherwise it counts as worst. A reveal cites at most `MAX_PROOF_CREDENTIALS` distinct
 //!   credentials (one may prove several attributes; each is verified once). A price above the
 //!   request's maximum is refused.
@@ -44,6 +46,12 @@
 //! reentry.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
+// static checks); tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 pub use self::incentive_auction::{
     Error, IncentiveAuction, IncentiveAuctionRef, ModelFlaw, ProofFlaw, Result, RevealOutcome,
@@ -97,6 +105,10 @@ pub mod world {
         pub fn is_authority(&self, account: AccountId) -> bool {
             use cgrid_shared::DidRegistry as _;
             self.0.is_authority(account)
+        }
+        pub fn is_active(&self, did: DidId) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.is_active(did)
         }
     }
 
@@ -168,6 +180,10 @@ pub mod world {
         pub struct World {
             pub holders: HashMap<(AccountId, Role), DidId>,
             pub authorities: Vec<AccountId>,
+            /// Deactivated DIDs (every other DID is active).
+            pub inactive: Vec<DidId>,
+            /// How many times `is_active` was asked.
+            pub activity_checks: u32,
             pub credentials: HashMap<CredentialId, CredentialAnchor>,
             /// The escrow account (receives the deposits).
             pub escrow: [u8; 32],
@@ -196,6 +212,12 @@ pub mod world {
             }
             pub fn is_authority(&self, account: AccountId) -> bool {
                 with(|w| w.authorities.contains(&account))
+            }
+            pub fn is_active(&self, did: DidId) -> bool {
+                with(|w| {
+                    w.activity_checks = w.activity_checks.saturating_add(1);
+                    !w.inactive.contains(&did)
+                })
             }
         }
 
@@ -428,6 +450,17 @@ mod incentive_auction {
         ValueMismatch,
         /// The leaves do not hash to the anchored claims root.
         RootMismatch,
+        /// The attestor's DID is deactivated: what it attested no longer counts (as
+        /// `verify` would say).
+        AttestorInactive,
+    }
+
+    /// The registries' answers within one reveal: each credential's anchor and each
+    /// attestor's liveness are asked once.
+    #[derive(Default)]
+    pub struct Checked {
+        anchors: Vec<(CredentialId, Option<CredentialAnchor>)>,
+        attestors: Vec<(DidId, bool)>,
     }
 
     /// What a reveal achieved.
@@ -786,18 +819,20 @@ mod incentive_auction {
             let model = self.models.get(a.model_version).ok_or(Error::NoModel)?;
             let mut proven = [None; ATTRIBUTES];
             let mut flaws = [None; ATTRIBUTES];
-            let mut verified = Vec::new();
-            for (i, (value, proof)) in bid.attributes.iter().zip(proofs.iter()).enumerate() {
+            let mut verified = Checked::default();
+            let slots = proven.iter_mut().zip(flaws.iter_mut());
+            let claims = bid.attributes.iter().zip(proofs.iter());
+            for (i, ((value, proof), (proven, flaw))) in claims.zip(slots).enumerate() {
                 match (value, proof) {
                     (None, None) => {}
                     (Some(value), Some(proof)) => {
                         let did = commitment.bidder_did;
                         match self.check_proof(&model, i, did, *value, proof, &mut verified) {
-                            Ok(()) => proven[i] = Some(*value),
-                            Err(flaw) => flaws[i] = Some(flaw),
+                            Ok(()) => *proven = Some(*value),
+                            Err(found) => *flaw = Some(found),
                         }
                     }
-                    _ => flaws[i] = Some(ProofFlaw::Missing),
+                    _ => *flaw = Some(ProofFlaw::Missing),
                 }
             }
             let bid_score = score(
@@ -1046,8 +1081,8 @@ mod incentive_auction {
         }
 
         /// The one rule for a credential-backed attribute (see the crate docs). `verified`
-        /// keeps the registry's answers within this reveal, so that each credential is
-        /// verified once.
+        /// keeps the registries' answers within this reveal, so that each credential and each
+        /// attestor is looked up once.
         fn check_proof(
             &self,
             model: &ParameterModel,
@@ -1055,24 +1090,25 @@ mod incentive_auction {
             bidder_did: DidId,
             value: u32,
             proof: &ClaimProof,
-            verified: &mut Vec<(CredentialId, Option<CredentialAnchor>)>,
+            verified: &mut Checked,
         ) -> core::result::Result<(), ProofFlaw> {
             let rule = model.attributes.get(attribute).ok_or(ProofFlaw::Missing)?;
             if proof.leaves.len() > MAX_PROOF_LEAVES as usize {
                 return Err(ProofFlaw::TooManyLeaves);
             }
             let known = verified
+                .anchors
                 .iter()
                 .find(|(id, _)| *id == proof.credential)
                 .map(|(_, view)| view.clone());
             let view = match known {
                 Some(view) => view,
                 None => {
-                    if verified.len() >= MAX_PROOF_CREDENTIALS as usize {
+                    if verified.anchors.len() >= MAX_PROOF_CREDENTIALS as usize {
                         return Err(ProofFlaw::TooManyCredentials);
                     }
                     let view = Credentials::at(self.credentials).anchor_of(proof.credential);
-                    verified.push((proof.credential, view.clone()));
+                    verified.anchors.push((proof.credential, view.clone()));
                     view
                 }
             };
@@ -1086,10 +1122,10 @@ mod incentive_auction {
             if anchor.subject != bidder_did {
                 return Err(ProofFlaw::WrongSubject);
             }
-            match anchor.issuer {
-                Issuer::Did(issuer) if model.attestors.contains(&issuer) => {}
+            let attestor = match anchor.issuer {
+                Issuer::Did(issuer) if model.attestors.contains(&issuer) => issuer,
                 _ => return Err(ProofFlaw::NotAttested),
-            }
+            };
             let leaf = blake2(&claim_leaf_preimage(
                 &rule.claim,
                 &proof.salt,
@@ -1101,6 +1137,22 @@ mod incentive_auction {
             }
             if blake2(&claims_root_preimage(&proof.leaves)) != anchor.claims_root {
                 return Err(ProofFlaw::RootMismatch);
+            }
+            let known = verified
+                .attestors
+                .iter()
+                .find(|(did, _)| *did == attestor)
+                .map(|(_, active)| *active);
+            let active = match known {
+                Some(active) => active,
+                None => {
+                    let active = Registry::at(self.did_registry).is_active(attestor);
+                    verified.attestors.push((attestor, active));
+                    active
+                }
+            };
+            if !active {
+                return Err(ProofFlaw::AttestorInactive);
             }
             Ok(())
         }

@@ -10,14 +10,36 @@
 //!   hash of the off-chain evidence and the record's content hash at masking time.
 //! - **Masking never changes the target.** It is a flag kept here; the record stays where it is,
 //!   bit for bit. Read paths of the other contracts ask `MaskRegistry::is_masked` / `mask_of`.
-//! - **Unmasking needs m of n.** An authority configures the committee (n regulators, ≤ 16)
-//!   and the quorum m; each member (still holding the Regulator role) approves once; approvals
-//!   expire after the configured time-to-live; the m-th live approval lifts the mask.
+//! - **Unmasking needs m of n.** The root authority configures the committee (n regulators,
+//!   ≤ 16) and the quorum m — one other authority cannot seat itself, nor grant or revoke the
+//!   Regulator role (did_registry), nor unwire the registry from the record-keeping contracts;
+//!   each member approves once; an approval counts only while it is younger than the
+//!   configured time-to-live, its member is on the committee and still holds the Regulator
+//!   role (checked for every standing approval at each approval); the m-th live approval lifts
+//!   the mask.
 //! - **Audit trail.** Every mask, approval, unmask and committee change is an event with who,
 //!   when, what and the reason hash. Every failure returns a typed [`Error`] and changes
 //!   nothing.
+//!
+//! ## What a mask cannot hide
+//! A mask hides fields from the contracts' read messages (`resolve`, `cpt`, `verify`,
+//! `channel`) and stops owners' writes; it cannot make public data private. Contract storage
+//! and past events are public: anyone reading raw storage or the chain's history sees a masked
+//! record in full. Known paths that still show masked data (issue 15, finding 4; open):
+//! `anchor_of` (which other contracts' rules read) and `verify` of a masked trade's trade-start
+//! (id = channel id) and settlement credentials name the parties' DIDs; the auction's
+//! `auction(id)` names both parties and the price of the trade it opened; `did_of` and a
+//! trade's `channel` link an account to a masked DID; `paid / nonce` of a trade gives a masked
+//! price back; events emitted after a mask (a settlement's `CredentialAnchored`, a DID
+//! update's new key) publish withheld fields.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
+// static checks); tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 pub use self::mask_registry::{Error, MaskRegistry, MaskRegistryRef, Result};
 
@@ -35,6 +57,7 @@ pub const MAX_APPROVAL_TTL: u64 = 30 * 24 * 3_600_000;
 /// in unit tests.
 pub mod world {
     use cgrid_shared::{DidId, Role};
+    use ink::prelude::vec::Vec;
     use ink::primitives::AccountId;
 
     #[cfg(not(test))]
@@ -47,14 +70,20 @@ pub mod world {
         pub fn at(address: AccountId) -> Self {
             Registry(address.into())
         }
-        pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
+        /// For each account, whether it holds `role` now (one call to the registry).
+        pub fn hold_role(&self, accounts: &[AccountId], role: Role) -> Vec<bool> {
             use cgrid_shared::DidRegistry as _;
-            let holders = self.0.role_holders(ink::prelude::vec![(account, role)]);
-            holders.first().copied().flatten()
+            let queries = accounts.iter().map(|a| (*a, role)).collect();
+            let holders: Vec<Option<DidId>> = self.0.role_holders(queries);
+            accounts
+                .iter()
+                .enumerate()
+                .map(|(i, _)| holders.get(i).copied().flatten().is_some())
+                .collect()
         }
-        pub fn is_authority(&self, account: AccountId) -> bool {
+        pub fn is_root(&self, account: AccountId) -> bool {
             use cgrid_shared::DidRegistry as _;
-            self.0.is_authority(account)
+            self.0.is_root(account)
         }
     }
 
@@ -72,7 +101,8 @@ pub mod world {
         #[derive(Default)]
         pub struct World {
             pub holders: HashMap<(AccountId, Role), (DidId, u64)>,
-            pub authorities: Vec<AccountId>,
+            /// The root authority.
+            pub root: Option<AccountId>,
         }
 
         thread_local! {
@@ -89,18 +119,22 @@ pub mod world {
             pub fn at(_address: AccountId) -> Self {
                 Registry
             }
-            /// As did_registry: the DID if the role is held and not expired.
-            pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
+            /// As did_registry: whether each account holds the role, not expired.
+            pub fn hold_role(&self, accounts: &[AccountId], role: Role) -> Vec<bool> {
                 let now = ink::env::block_timestamp::<Env>();
                 with(|w| {
-                    w.holders
-                        .get(&(account, role))
-                        .filter(|(_, expires)| now < *expires)
-                        .map(|(did, _)| *did)
+                    accounts
+                        .iter()
+                        .map(|a| {
+                            w.holders
+                                .get(&(*a, role))
+                                .is_some_and(|(_, exp)| now < *exp)
+                        })
+                        .collect()
                 })
             }
-            pub fn is_authority(&self, account: AccountId) -> bool {
-                with(|w| w.authorities.contains(&account))
+            pub fn is_root(&self, account: AccountId) -> bool {
+                with(|w| w.root == Some(account))
             }
         }
     }
@@ -196,8 +230,8 @@ mod mask_registry {
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Error {
-        /// Only an authority of the DID registry may do this.
-        NotAuthority,
+        /// Only the root authority of the DID registry may do this.
+        NotRoot,
         /// The caller does not hold the Regulator role (or it expired).
         NotRegulator,
         /// The caller is not on the unmask committee.
@@ -249,10 +283,11 @@ mod mask_registry {
             }
         }
 
-        /// Sets the unmask committee, its quorum and how long an approval counts (authority
-        /// only). Pending approvals of members no longer on the committee stop counting.
+        /// Sets the unmask committee, its quorum and how long an approval counts. Root
+        /// authority only: one other authority must not seat itself as a committee of one.
+        /// Pending approvals of members no longer on the committee stop counting.
         ///
-        /// Errors: `NotAuthority`, `BadCommittee`, `BadApprovalTtl`.
+        /// Errors: `NotRoot`, `BadCommittee`, `BadApprovalTtl`.
         /// Emits: `CommitteeSet`.
         #[ink(message)]
         pub fn set_committee(
@@ -262,14 +297,14 @@ mod mask_registry {
             approval_ttl: Timestamp,
         ) -> Result<()> {
             let by = self.env().caller();
-            if !Registry::at(self.did_registry).is_authority(by) {
-                return Err(Error::NotAuthority);
+            if !Registry::at(self.did_registry).is_root(by) {
+                return Err(Error::NotRoot);
             }
             let size = u32::try_from(committee.len()).unwrap_or(u32::MAX);
             let distinct = committee
                 .iter()
                 .enumerate()
-                .all(|(i, a)| !committee[..i].contains(a));
+                .all(|(i, a)| !committee.iter().take(i).any(|b| b == a));
             if quorum == 0 || u32::from(quorum) > size || size > MAX_COMMITTEE || !distinct {
                 return Err(Error::BadCommittee { size, quorum });
             }
@@ -344,8 +379,9 @@ mod mask_registry {
         }
 
         /// Approves lifting the mask on `target` (committee member holding the Regulator
-        /// role). Approvals older than the time-to-live are dropped first; the quorum-th live
-        /// approval lifts the mask. Returns whether the mask was lifted.
+        /// role). Approvals older than the time-to-live, or of members no longer on the
+        /// committee or no longer holding the Regulator role, are dropped first; the quorum-th
+        /// live approval lifts the mask. Returns whether the mask was lifted.
         ///
         /// Errors: `NoCommittee`, `NotCommitteeMember`, `NotRegulator`, `NotMasked`,
         /// `AlreadyApproved`, `Overflow`.
@@ -369,7 +405,17 @@ mod mask_registry {
             if mask.approvals.iter().any(|(who, _)| *who == by) {
                 return Err(Error::AlreadyApproved);
             }
-            self.ensure_regulator(by)?;
+            // One registry call checks the caller and every standing approver: an approval
+            // counts only while its member still holds the Regulator role (issue 15, finding 7).
+            let mut members: Vec<AccountId> = mask.approvals.iter().map(|(who, _)| *who).collect();
+            members.push(by);
+            let regulators = Registry::at(self.did_registry).hold_role(&members, Role::Regulator);
+            if regulators.last() != Some(&true) {
+                return Err(Error::NotRegulator);
+            }
+            let mut still = regulators.iter();
+            mask.approvals
+                .retain(|_| still.next().copied().unwrap_or(false));
             mask.approvals.push((by, now));
             let live = u8::try_from(mask.approvals.len()).map_err(|_| Error::Overflow)?;
             self.env().emit_event(UnmaskApproved {
@@ -416,10 +462,12 @@ mod mask_registry {
         // --------------------------------------------------------------------------------
 
         fn ensure_regulator(&self, account: AccountId) -> Result<()> {
-            Registry::at(self.did_registry)
-                .role_holder(account, Role::Regulator)
-                .map(|_| ())
-                .ok_or(Error::NotRegulator)
+            let held = Registry::at(self.did_registry).hold_role(&[account], Role::Regulator);
+            if held.first() == Some(&true) {
+                Ok(())
+            } else {
+                Err(Error::NotRegulator)
+            }
         }
     }
 
@@ -445,7 +493,7 @@ mod mask_registry {
         let count = u32::try_from(fields.len()).unwrap_or(u32::MAX);
         let names_ok = fields.iter().enumerate().all(|(i, f)| {
             let len = u32::try_from(f.len()).unwrap_or(u32::MAX);
-            len > 0 && len <= MAX_FIELD_LEN && !fields[..i].contains(f)
+            len > 0 && len <= MAX_FIELD_LEN && !fields.iter().take(i).any(|g| g == f)
         });
         if count == 0 || count > MAX_SCOPE_FIELDS || !names_ok {
             return Err(Error::BadScope);

@@ -36,7 +36,7 @@ impl Fx {
         let stranger = AccountId::from([0x57; 32]);
         mock::with(|w| {
             *w = mock::World::default();
-            w.authorities.push(authority);
+            w.root = Some(authority);
             for (i, who) in r.iter().enumerate() {
                 let did = [u8::try_from(i).unwrap() + 0x90; 32];
                 w.holders
@@ -248,13 +248,31 @@ fn a_member_whose_role_expired_cannot_approve() {
     assert_eq!(fx.approve(r0, t), Ok(false));
 }
 
+/// Issue 15, finding 7: an approval given while its member held the Regulator role stopped
+/// counting nowhere; now a member who lost the role no longer counts towards the quorum.
 #[ink::test]
-fn only_an_authority_configures_a_valid_committee() {
+fn an_approval_stops_counting_when_its_member_loses_the_role() {
+    let mut fx = Fx::new();
+    let t = credential();
+    let [r0, r1, r2, r3] = fx.r;
+    fx.mask(r3, t.clone(), Scope::Whole).unwrap();
+    assert_eq!(fx.approve(r0, t.clone()), Ok(false));
+    // r0's role is revoked (the registry no longer lists it).
+    mock::with(|w| {
+        w.holders.remove(&(r0, Role::Regulator));
+    });
+    assert_eq!(fx.approve(r1, t.clone()), Ok(false), "r0 no longer counts");
+    assert_eq!(fx.c.mask_of(t.clone()).unwrap().approvals, vec![(r1, T0)]);
+    assert_eq!(fx.approve(r2, t.clone()), Ok(true));
+}
+
+#[ink::test]
+fn only_root_configures_a_valid_committee() {
     let mut fx = Fx::new();
     let t = credential();
     let [r0, r1, r2, r3] = fx.r;
     let (stranger, authority) = (fx.stranger, fx.authority);
-    fx.fails_cleanly(&t, Error::NotAuthority, |fx| {
+    fx.fails_cleanly(&t, Error::NotRoot, |fx| {
         as_caller(stranger);
         fx.c.set_committee(vec![r0], 1, TTL)
     });
