@@ -469,9 +469,9 @@ impl<B: Backend> Market<B> {
         values: [u32; ATTRIBUTES],
         tag: u8,
     ) -> Result<([u8; 32], [ClaimProof; ATTRIBUTES]), String> {
-        let id = sp_core::hashing::blake2_256(&(b"fixture-cert", subject, tag).encode());
+        let seed = sp_core::hashing::blake2_256(&(b"fixture-cert", subject, tag).encode());
         let salts: [[u8; 32]; ATTRIBUTES] = core::array::from_fn(|i| {
-            sp_core::hashing::blake2_256(&(id, u8::try_from(i).unwrap_or(0)).encode())
+            sp_core::hashing::blake2_256(&(seed, u8::try_from(i).unwrap_or(0)).encode())
         });
         let leaves: Vec<[u8; 32]> = (0..ATTRIBUTES)
             .map(|i| {
@@ -482,8 +482,8 @@ impl<B: Backend> Market<B> {
                 ))
             })
             .collect();
-        let request = AnchorRequest {
-            id,
+        let mut request = AnchorRequest {
+            id: [0; 32],
             cpt_id: ENERGY_CPT,
             issuer: self.root_did,
             subject,
@@ -492,6 +492,8 @@ impl<B: Backend> Market<B> {
             ciphertext_hash: None,
             policy_id: None,
         };
+        request.id = sp_core::hashing::blake2_256(&request.id_preimage());
+        let id = request.id;
         let (vcs, root) = (self.vcs.clone(), self.root.clone());
         self.chain
             .call::<Result<(), vc_templates::Error>>(

@@ -36,6 +36,7 @@ pub const SETTLEMENT_CPT: CptId = 2;
 pub const CLAIM_LEAF_DOMAIN: [u8; 16] = *b"cgrid/vc-leaf/v1";
 pub const CLAIMS_ROOT_DOMAIN: [u8; 16] = *b"cgrid/vc-root/v1";
 pub const VC_ISSUE_DOMAIN: [u8; 16] = *b"cgrid/vc-issue/1";
+pub const VC_ID_DOMAIN: [u8; 16] = *b"cgrid/vc-id/v2\0\0";
 /// The leaf of an optional property that the credential does not contain.
 pub const ABSENT_LEAF: [u8; 32] = [0; 32];
 
@@ -209,6 +210,27 @@ pub fn claim_leaf_preimage(name: &str, salt: &[u8; 32], value: &ClaimValue) -> V
 /// The preimage of the claims root over the leaves in template order.
 pub fn claims_root_preimage(leaves: &[[u8; 32]]) -> Vec<u8> {
     (CLAIMS_ROOT_DOMAIN, leaves).encode()
+}
+
+/// The preimage whose blake2-256 is the id of a credential an issuer anchors (`issue`): the
+/// id commits to the issuer, the subject, the template and the claims root (whose leaves are
+/// salted, so re-issuing the same claims gives a new id). No issuer can choose an id, so none
+/// can take one that a system issuer will need (a channel id, a settlement id) or another
+/// issuer's. System credentials (`anchor_system`) keep the ids their issuer derives.
+pub fn issued_id_preimage(
+    issuer: &DidId,
+    subject: &DidId,
+    cpt_id: CptId,
+    claims_root: &[u8; 32],
+) -> Vec<u8> {
+    (VC_ID_DOMAIN, issuer, subject, cpt_id, claims_root).encode()
+}
+
+impl AnchorRequest {
+    /// The preimage of the id this request must carry ([`issued_id_preimage`]).
+    pub fn id_preimage(&self) -> Vec<u8> {
+        issued_id_preimage(&self.issuer, &self.subject, self.cpt_id, &self.claims_root)
+    }
 }
 
 /// The preimage whose blake2-256 an issuer DID's `assertionMethod` key signs to have anyone

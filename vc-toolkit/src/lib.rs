@@ -23,9 +23,9 @@
 //!   field.
 
 use cgrid_shared::{
-    anchor_preimage, claim_leaf_preimage, claims_root_preimage, did_to_string, AnchorRequest,
-    ClaimValue, CptId, CptProperty, CptTemplate, CredentialId, CredentialStatus, CredentialView,
-    DidId, DidSignature, PropertyType, Scope, ABSENT_LEAF,
+    anchor_preimage, claim_leaf_preimage, claims_root_preimage, did_to_string, issued_id_preimage,
+    AnchorRequest, ClaimValue, CptId, CptProperty, CptTemplate, CredentialId, CredentialStatus,
+    CredentialView, DidId, DidSignature, PropertyType, Scope, ABSENT_LEAF,
 };
 use ink::primitives::AccountId;
 use rand::RngCore;
@@ -338,11 +338,6 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
     validate_claims(input.template, &input.claims)?;
     let claims = input.claims.as_object().ok_or(BuildError::NotAnObject)?;
     let mut rng = rand::thread_rng();
-    // The credential id: random, so that credentials with the same claims differ.
-    let mut nonce = [0u8; 32];
-    rng.fill_bytes(&mut nonce);
-    let credential_id =
-        blake2_256(&(b"cgrid/vc-id/v1", input.issuer, input.subject, nonce).encode());
 
     let mut salts = BTreeMap::new();
     let mut leaves = Vec::new();
@@ -364,6 +359,14 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
         }
     }
     let root = claims_root(&leaves);
+    // The id the registry requires: a commitment to issuer, subject, template and (salted)
+    // claims root, so credentials with the same claims still differ.
+    let credential_id = blake2_256(&issued_id_preimage(
+        &input.issuer,
+        &input.subject,
+        input.cpt_id,
+        &root,
+    ));
     let request = AnchorRequest {
         id: credential_id,
         cpt_id: input.cpt_id,

@@ -14,6 +14,11 @@
 //!   acting for its own DID), authorised either by the caller acting for the issuer DID or by a
 //!   signature of the issuer DID's `assertionMethod` key over this registry and the request.
 //! - Designated system issuers (the trade escrow, the auction) anchor system-template credentials.
+//!   Root alone designates them (and names the mask registry): one other authority cannot.
+//! - **No squatting.** An issued credential's id is not chosen: it commits to the issuer,
+//!   subject, template and claims root (`cgrid_shared::issued_id_preimage`), so no issuer can
+//!   take an id a system issuer needs (a channel id, a settlement id) or another issuer's.
+//! - The trade-start and settlement templates cannot be deprecated (the escrow's protocol).
 //! - Status moves Active ⇄ Suspended → Revoked (final), by the issuer or an authority.
 //! - `verify` reads one anchor: its cost does not depend on how many credentials exist.
 //! - **Masks are honoured.** Once an authority names the mask registry (`set_mask_registry`),
@@ -30,6 +35,12 @@
 //! registry through the shared `DidRegistry` trait.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
+// static checks); tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 pub use self::vc_templates::{Error, Field, VcTemplates, VcTemplatesRef};
 
@@ -78,6 +89,10 @@ pub mod identity {
             use cgrid_shared::DidRegistry as _;
             self.0.is_authority(account)
         }
+        pub fn is_root(&self, account: AccountId) -> bool {
+            use cgrid_shared::DidRegistry as _;
+            self.0.is_root(account)
+        }
         pub fn is_active(&self, did: DidId) -> bool {
             use cgrid_shared::DidRegistry as _;
             self.0.is_active(did)
@@ -113,6 +128,8 @@ pub mod identity {
         pub struct World {
             pub roles: HashSet<(DidId, Role)>,
             pub authorities: HashSet<AccountId>,
+            /// The root authority (also listed in `authorities` when it is one).
+            pub root: Option<AccountId>,
             pub active: HashSet<DidId>,
             pub controls: HashSet<(DidId, AccountId)>,
             /// (did, key id): an sr25519 "signature" is valid when its first 32 bytes are the
@@ -145,6 +162,9 @@ pub mod identity {
             }
             pub fn is_authority(&self, account: AccountId) -> bool {
                 with(|w| w.authorities.contains(&account))
+            }
+            pub fn is_root(&self, account: AccountId) -> bool {
+                with(|w| w.root == Some(account))
             }
             pub fn is_active(&self, did: DidId) -> bool {
                 with(|w| w.active.contains(&did))
@@ -292,6 +312,8 @@ mod vc_templates {
     pub enum Error {
         /// Only an authority may do this.
         NotAuthority,
+        /// Only the root authority of the DID registry may do this.
+        NotRoot,
         /// A regulator masked this record and did not let its owner write (`reason_code` is
         /// the mask's).
         Masked {
@@ -356,6 +378,14 @@ mod vc_templates {
         BadSignature,
         /// Only system templates may be anchored by system issuers.
         NotSystemCpt(CptId),
+        /// An issued credential's id is not the issuer's to choose: it must be blake2-256 of
+        /// `issued_id_preimage(issuer, subject, cpt, claims root)` (`expected`).
+        BadCredentialId {
+            expected: CredentialId,
+        },
+        /// The trade-start and settlement templates are part of the escrow's protocol: every
+        /// channel opening and settlement anchors one, so nobody may deprecate them.
+        ProtocolTemplate(CptId),
         /// Only the issuer or an authority may change the status.
         NotPermitted,
         AlreadyRevoked,
@@ -404,10 +434,13 @@ mod vc_templates {
                 (TRADE_START_CPT, trade_start_template()),
                 (SETTLEMENT_CPT, settlement_template()),
             ] {
-                // The seed templates are valid by construction; a failure here is a bug.
+                // The seed templates are constants, valid by construction (checked by the unit
+                // tests): a failure here is a bug, and trapping the instantiation is right.
+                #[allow(clippy::expect_used)]
                 let hash = this
                     .check_new_template(&template, None, &Publisher::System)
                     .expect("seed templates are valid");
+                #[allow(clippy::expect_used)]
                 this.store_cpt(id, Publisher::System, template, hash, None, caller)
                     .expect("seed ids are free");
             }
@@ -461,11 +494,17 @@ mod vc_templates {
         }
 
         /// Deprecates a template: no new credential may use it. Existing credentials stay.
+        /// The publisher may (an authority for a system template); the trade-start and
+        /// settlement templates never (`ProtocolTemplate`).
         ///
-        /// Errors: `CptNotFound`, `CptDeprecated`, `NotAuthority`, `NotController`, `Masked`.
+        /// Errors: `ProtocolTemplate`, `CptNotFound`, `CptDeprecated`, `NotAuthority`,
+        /// `NotController`, `Masked`.
         /// Emits: `CptDeprecated`.
         #[ink(message)]
         pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
+            if id == TRADE_START_CPT || id == SETTLEMENT_CPT {
+                return Err(Error::ProtocolTemplate(id));
+            }
             let mut info = self.live_cpt(id)?;
             let caller = self.env().caller();
             self.ensure_may_publish(&info.publisher, caller)?;
@@ -507,10 +546,13 @@ mod vc_templates {
         /// `assertionMethod` key over blake2-256 of `anchor_preimage(registry, request)`, so that
         /// anyone may submit it — or, without a proof, by the caller acting for the issuer DID.
         /// The issuer DID must hold the Issuer role; without a proof, an authority acting for
-        /// its own DID may issue too.
+        /// its own DID may issue too. The id must be the one the request commits to
+        /// (`cgrid_shared::issued_id_preimage`), so no issuer can take an id that a system
+        /// issuer or another issuer will need.
         ///
-        /// Errors: `CptNotFound`, `CptDeprecated`, `DidInactive`, `NotIssuer`, `NotController`,
-        /// `BadSignature`, `CredentialExists`, `ExpiryInPast`, `IncompleteEncryption`.
+        /// Errors: `BadCredentialId`, `CptNotFound`, `CptDeprecated`, `DidInactive`,
+        /// `NotIssuer`, `NotController`, `BadSignature`, `CredentialExists`, `ExpiryInPast`,
+        /// `IncompleteEncryption`.
         /// Emits: `CredentialAnchored`.
         #[ink(message)]
         pub fn issue(
@@ -518,6 +560,10 @@ mod vc_templates {
             request: AnchorRequest,
             proof: Option<(String, DidSignature)>,
         ) -> Result<()> {
+            let expected = blake2(&request.id_preimage());
+            if request.id != expected {
+                return Err(Error::BadCredentialId { expected });
+            }
             let caller = self.env().caller();
             let registry = Registry::at(self.did_registry);
             // Each check below also requires the issuer DID to be active; the registry is asked
@@ -569,13 +615,14 @@ mod vc_templates {
             )
         }
 
-        /// Lets an authority designate (or undesignate) a system issuer contract.
+        /// Lets the root authority designate (or undesignate) a system issuer contract. Root
+        /// only: a system issuer anchors the credentials every trade relies on.
         ///
-        /// Errors: `NotAuthority`.
+        /// Errors: `NotRoot`.
         /// Emits: `SystemIssuerSet`.
         #[ink(message)]
         pub fn set_system_issuer(&mut self, account: AccountId, enabled: bool) -> Result<()> {
-            let by = self.ensure_authority()?;
+            let by = self.ensure_root()?;
             if enabled {
                 self.system_issuers.insert(account, &());
             } else {
@@ -590,13 +637,13 @@ mod vc_templates {
         }
 
         /// Names the mask registry whose masks `cpt`, `verify` and owners' writes honour
-        /// (`None`: none). Authority only.
+        /// (`None`: none). Root only: one other authority must not unwire the regulators.
         ///
-        /// Errors: `NotAuthority`.
+        /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            let by = self.ensure_authority()?;
+            let by = self.ensure_root()?;
             self.mask_registry = registry;
             self.env().emit_event(MaskRegistrySet { by, registry });
             Ok(())
@@ -780,7 +827,7 @@ mod vc_templates {
             }
             for (i, p) in template.properties.iter().enumerate() {
                 check_property(p)?;
-                if template.properties[..i].iter().any(|q| q.name == p.name) {
+                if template.properties.iter().take(i).any(|q| q.name == p.name) {
                     return Err(Error::DuplicateProperty(p.name.clone()));
                 }
             }
@@ -898,6 +945,15 @@ mod vc_templates {
                     }
                     Ok(())
                 }
+            }
+        }
+
+        fn ensure_root(&self) -> Result<AccountId> {
+            let caller = self.env().caller();
+            if Registry::at(self.did_registry).is_root(caller) {
+                Ok(caller)
+            } else {
+                Err(Error::NotRoot)
             }
         }
 

@@ -40,6 +40,7 @@ fn set_now(ms: u64) {
 fn setup() -> VcTemplates {
     mock::with(|w| {
         w.authorities.insert(acc(AUTH));
+        w.root = Some(acc(AUTH));
         for did in [PROVIDER_DID, AUTH_DID, CONSUMER_DID] {
             w.active.insert(did);
         }
@@ -67,17 +68,30 @@ fn template(title: &str) -> CptTemplate {
     }
 }
 
-fn request(id: u8, cpt_id: CptId) -> AnchorRequest {
-    AnchorRequest {
-        id: [id; 32],
+/// The `n`-th request of the provider's issuer DID for the consumer (claims root `[n; 32]`),
+/// with the id it commits to.
+fn request(n: u8, cpt_id: CptId) -> AnchorRequest {
+    with_id(AnchorRequest {
+        id: [0; 32],
         cpt_id,
         issuer: PROVIDER_DID,
         subject: CONSUMER_DID,
-        claims_root: [0x77; 32],
+        claims_root: [n; 32],
         expires_at: Some(10_000),
         ciphertext_hash: None,
         policy_id: None,
-    }
+    })
+}
+
+/// `r` with the id its issuer, subject, template and claims root commit to.
+fn with_id(mut r: AnchorRequest) -> AnchorRequest {
+    ink::env::hash_bytes::<Blake2x256>(&r.id_preimage(), &mut r.id);
+    r
+}
+
+/// The id of `request(n, TRADE_START_CPT)`.
+fn id(n: u8) -> CredentialId {
+    request(n, TRADE_START_CPT).id
 }
 
 fn event_count() -> usize {
@@ -447,9 +461,20 @@ fn publishers_deprecate_their_templates() {
         Error::NotController(PROVIDER_DID),
         |c| c.deprecate_cpt(id),
     );
-    fails_cleanly(&mut c, &[id], &[], Error::NotAuthority, |c| {
-        c.deprecate_cpt(TRADE_START_CPT)
-    });
+    // The trade templates are the escrow's protocol: nobody deprecates them, not even an
+    // authority (issue 15, finding 5: one authority could stop every channel from opening).
+    for caller in [STRANGER, AUTH] {
+        as_caller(caller);
+        for protocol in [TRADE_START_CPT, SETTLEMENT_CPT] {
+            fails_cleanly(
+                &mut c,
+                &[protocol],
+                &[],
+                Error::ProtocolTemplate(protocol),
+                |c| c.deprecate_cpt(protocol),
+            );
+        }
+    }
     as_caller(PROVIDER);
     c.deprecate_cpt(id).unwrap();
     assert!(c.cpt(id).unwrap().record.deprecated);
@@ -471,13 +496,13 @@ fn an_issuer_anchors_a_credential_it_controls() {
     let mut c = setup();
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
-    let view = c.verify([1; 32]).unwrap().record;
+    let view = c.verify(id(1)).unwrap().record;
     assert!(view.valid);
     assert!(!view.expired);
     assert_eq!(view.anchor.issuer, Issuer::Did(PROVIDER_DID));
     assert_eq!(view.anchor.subject, CONSUMER_DID);
     assert_eq!(view.anchor.cpt_id, TRADE_START_CPT);
-    assert_eq!(view.anchor.claims_root, [0x77; 32]);
+    assert_eq!(view.anchor.claims_root, [1; 32]);
     assert_eq!(view.anchor.issued_at, 1_000);
     assert_eq!(view.anchor.expires_at, Some(10_000));
     assert_eq!(view.anchor.status, CredentialStatus::Active);
@@ -492,7 +517,7 @@ fn issuing_needs_control_and_the_issuer_role() {
     fails_cleanly(
         &mut c,
         &[],
-        &[[1; 32]],
+        &[id(1)],
         Error::NotController(PROVIDER_DID),
         |c| c.issue(request(1, TRADE_START_CPT), None),
     );
@@ -500,16 +525,19 @@ fn issuing_needs_control_and_the_issuer_role() {
     as_caller(AUTH);
     let mut r = request(2, TRADE_START_CPT);
     r.issuer = AUTH_DID;
+    let mut r = with_id(r);
     c.issue(r.clone(), None).unwrap();
     // ...but an ordinary controller of a DID without the role may not.
     mock::with(|w| {
         w.authorities.remove(&acc(AUTH));
     });
-    r.id = [3; 32];
+    let first = r.id;
+    r.claims_root = [3; 32];
+    let r = with_id(r);
     fails_cleanly(
         &mut c,
         &[],
-        &[[2; 32], [3; 32]],
+        &[first, r.id],
         Error::NotIssuer(AUTH_DID),
         |c| c.issue(r.clone(), None),
     );
@@ -527,21 +555,20 @@ fn a_signed_request_may_be_submitted_by_anyone() {
     as_caller(STRANGER);
     let mut wrong = hash;
     wrong[0] ^= 1;
-    fails_cleanly(&mut c, &[], &[[1; 32]], Error::BadSignature, |c| {
+    fails_cleanly(&mut c, &[], &[id(1)], Error::BadSignature, |c| {
         c.issue(r.clone(), Some(("assert".into(), signature_for(wrong))))
     });
-    fails_cleanly(&mut c, &[], &[[1; 32]], Error::BadSignature, |c| {
+    fails_cleanly(&mut c, &[], &[id(1)], Error::BadSignature, |c| {
         c.issue(r.clone(), Some(("other-key".into(), signature_for(hash))))
     });
     c.issue(r.clone(), Some(("assert".into(), signature_for(hash))))
         .unwrap();
-    assert!(c.verify([1; 32]).unwrap().record.valid);
+    assert!(c.verify(id(1)).unwrap().record.valid);
     // Without the Issuer role a valid signature is not enough.
     mock::with(|w| {
         w.roles.remove(&(PROVIDER_DID, Role::Issuer));
     });
-    let mut r2 = request(2, TRADE_START_CPT);
-    r2.claims_root = [0x78; 32];
+    let r2 = request(2, TRADE_START_CPT);
     let mut hash2 = [0u8; 32];
     ink::env::hash_bytes::<Blake2x256>(
         &anchor_preimage(&ink::env::account_id::<Env>(), &r2),
@@ -550,7 +577,7 @@ fn a_signed_request_may_be_submitted_by_anyone() {
     fails_cleanly(
         &mut c,
         &[],
-        &[[1; 32], [2; 32]],
+        &[id(1), id(2)],
         Error::NotIssuer(PROVIDER_DID),
         |c| c.issue(r2.clone(), Some(("assert".into(), signature_for(hash2)))),
     );
@@ -561,9 +588,9 @@ fn bad_anchor_requests_are_rejected() {
     let mut c = setup();
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
-    let ids = [[1; 32], [2; 32]];
-    fails_cleanly(&mut c, &[], &ids, Error::CredentialExists([1; 32]), |c| {
-        c.issue(request(1, SETTLEMENT_CPT), None)
+    let ids = [id(1), id(2)];
+    fails_cleanly(&mut c, &[], &ids, Error::CredentialExists(id(1)), |c| {
+        c.issue(request(1, TRADE_START_CPT), None)
     });
     let mut r = request(2, TRADE_START_CPT);
     r.expires_at = Some(1_000);
@@ -579,6 +606,7 @@ fn bad_anchor_requests_are_rejected() {
     );
     let mut r = request(2, TRADE_START_CPT);
     r.subject = [0x99; 32];
+    let r = with_id(r);
     fails_cleanly(&mut c, &[], &ids, Error::DidInactive([0x99; 32]), |c| {
         c.issue(r.clone(), None)
     });
@@ -597,7 +625,32 @@ fn bad_anchor_requests_are_rejected() {
         c.issue(request(2, TRADE_START_CPT), None)
     });
     // A deactivated issuer's credentials stop counting.
-    assert!(!c.verify([1; 32]).unwrap().record.valid);
+    assert!(!c.verify(id(1)).unwrap().record.valid);
+}
+
+/// Issue 15, finding 2: an issuer chose ids in the space system issuers use (a channel id is
+/// the trade-start credential's id), so it could squat a trade before it opened. An issued id
+/// is now the one the request commits to.
+#[ink::test]
+fn an_issuer_cannot_choose_a_credential_id() {
+    let mut c = setup();
+    as_caller(PROVIDER);
+    let genuine = request(1, TRADE_START_CPT);
+    for squatted in [[0xC4; 32], id(2)] {
+        let mut r = genuine.clone();
+        r.id = squatted;
+        fails_cleanly(
+            &mut c,
+            &[],
+            &[squatted, genuine.id],
+            Error::BadCredentialId {
+                expected: genuine.id,
+            },
+            |c| c.issue(r.clone(), None),
+        );
+    }
+    c.issue(genuine.clone(), None).unwrap();
+    assert!(c.verify(genuine.id).unwrap().record.valid);
 }
 
 #[ink::test]
@@ -608,7 +661,7 @@ fn encrypted_claims_keep_ciphertext_hash_and_policy() {
     r.ciphertext_hash = Some([5; 32]);
     r.policy_id = Some([6; 32]);
     c.issue(r, None).unwrap();
-    let anchor = c.verify([1; 32]).unwrap().record.anchor;
+    let anchor = c.verify(id(1)).unwrap().record.anchor;
     assert_eq!(anchor.ciphertext_hash, Some([5; 32]));
     assert_eq!(anchor.policy_id, Some([6; 32]));
 }
@@ -618,7 +671,7 @@ fn status_moves_active_suspended_revoked() {
     let mut c = setup();
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
-    let id = [1; 32];
+    let id = id(1);
     fails_cleanly(&mut c, &[], &[id], Error::NotSuspended, |c| c.unsuspend(id));
     set_now(2_000);
     c.suspend(id).unwrap();
@@ -662,9 +715,9 @@ fn credentials_expire() {
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
     set_now(9_999);
-    assert!(c.verify([1; 32]).unwrap().record.valid);
+    assert!(c.verify(id(1)).unwrap().record.valid);
     set_now(10_000);
-    let view = c.verify([1; 32]).unwrap().record;
+    let view = c.verify(id(1)).unwrap().record;
     assert!(view.expired);
     assert!(!view.valid);
     assert_eq!(view.anchor.status, CredentialStatus::Active);
@@ -673,10 +726,15 @@ fn credentials_expire() {
 #[ink::test]
 fn system_issuers_anchor_system_templates_only() {
     let mut c = setup();
-    as_caller(STRANGER);
-    fails_cleanly(&mut c, &[], &[], Error::NotAuthority, |c| {
-        c.set_system_issuer(acc(ESCROW), true)
-    });
+    // Root only (issue 15, finding 3): not a stranger, not another authority.
+    mock::with(|w| w.authorities.insert(acc(PROVIDER)));
+    for who in [STRANGER, PROVIDER] {
+        as_caller(who);
+        fails_cleanly(&mut c, &[], &[], Error::NotRoot, |c| {
+            c.set_system_issuer(acc(ESCROW), true)
+        });
+    }
+    mock::with(|w| w.authorities.remove(&acc(PROVIDER)));
     as_caller(ESCROW);
     assert_eq!(
         c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
@@ -734,12 +792,14 @@ fn system_issuers_anchor_system_templates_only() {
 const MASKS: [u8; 32] = [0x3A; 32];
 
 #[ink::test]
-fn only_an_authority_names_the_mask_registry() {
+fn only_root_names_the_mask_registry() {
     let mut c = setup();
     as_caller(PROVIDER);
-    fails_cleanly(&mut c, &[], &[], Error::NotAuthority, |c| {
+    mock::with(|w| w.authorities.insert(acc(PROVIDER)));
+    fails_cleanly(&mut c, &[], &[], Error::NotRoot, |c| {
         c.set_mask_registry(Some(acc(MASKS)))
     });
+    mock::with(|w| w.authorities.remove(&acc(PROVIDER)));
     as_caller(AUTH);
     c.set_mask_registry(Some(acc(MASKS))).unwrap();
     assert_eq!(c.mask_registry(), Some(acc(MASKS)));
@@ -751,7 +811,7 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
     let mut c = setup();
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
-    let id = [1; 32];
+    let id = id(1);
     let full = c.verify(id).unwrap();
     let cpt_full = c.cpt(TRADE_START_CPT).unwrap();
     as_caller(AUTH);
@@ -765,7 +825,7 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
     let view = c.verify(id).unwrap();
     assert_eq!(view.record.anchor.subject, [0; 32]);
     // The commitment, status and validity stay: a mask is not a revocation.
-    assert_eq!(view.record.anchor.claims_root, [0x77; 32]);
+    assert_eq!(view.record.anchor.claims_root, [1; 32]);
     assert!(view.record.valid);
     let marker = view.masked.expect("marker");
     assert_eq!(marker.withheld, vec![String::from("subject")]);
@@ -810,8 +870,8 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
     as_caller(AUTH);
     c.set_mask_registry(Some(acc(MASKS))).unwrap();
     for target in [
-        Target::Credential([1; 32]),
-        Target::Credential([2; 32]),
+        Target::Credential(id(1)),
+        Target::Credential(id(2)),
         Target::Cpt(cpt),
     ] {
         testing::set(
@@ -824,14 +884,14 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
         reason_code: 42,
     };
     as_caller(PROVIDER);
-    let ids = [[1; 32], [2; 32]];
+    let ids = [id(1), id(2)];
     for f in [VcTemplates::suspend, VcTemplates::revoke] {
         fails_cleanly(
             &mut c,
             &[cpt],
             &ids,
-            masked(Target::Credential([1; 32])),
-            |c| f(c, [1; 32]),
+            masked(Target::Credential(id(1))),
+            |c| f(c, id(1)),
         );
     }
     fails_cleanly(&mut c, &[cpt], &ids, masked(Target::Cpt(cpt)), |c| {
@@ -839,26 +899,26 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
     });
     // An authority acts over the issuer.
     as_caller(AUTH);
-    c.suspend([1; 32]).unwrap();
+    c.suspend(id(1)).unwrap();
     // A field mask (claims withheld off chain) leaves the issuer's status changes alone.
     testing::set(
-        &Target::Credential([1; 32]),
+        &Target::Credential(id(1)),
         Some(cgrid_shared::testing::mask(
             Scope::Fields(vec!["price".into()]),
             false,
         )),
     );
     as_caller(PROVIDER);
-    c.unsuspend([1; 32]).unwrap();
+    c.unsuspend(id(1)).unwrap();
     // A mask that lets the owner write.
     testing::set(
-        &Target::Credential([2; 32]),
+        &Target::Credential(id(2)),
         Some(cgrid_shared::testing::mask(Scope::Whole, true)),
     );
     as_caller(PROVIDER);
-    c.revoke([2; 32]).unwrap();
+    c.revoke(id(2)).unwrap();
     assert_eq!(
-        c.verify([2; 32]).unwrap().record.anchor.status,
+        c.verify(id(2)).unwrap().record.anchor.status,
         CredentialStatus::Revoked
     );
 }

@@ -682,15 +682,19 @@ fn bench_vc_templates(report: &mut Report) {
             None::<u32>,
         ),
     );
-    let request = |i: u32| cgrid_shared::AnchorRequest {
-        id: blake2_256(&i.to_le_bytes()),
-        cpt_id: cgrid_shared::TRADE_START_CPT,
-        issuer: provider_did,
-        subject: consumer_did,
-        claims_root: [7; 32],
-        expires_at: None,
-        ciphertext_hash: None,
-        policy_id: None,
+    let request = |i: u32| {
+        let mut request = cgrid_shared::AnchorRequest {
+            id: [0; 32],
+            cpt_id: cgrid_shared::TRADE_START_CPT,
+            issuer: provider_did,
+            subject: consumer_did,
+            claims_root: blake2_256(&i.to_le_bytes()),
+            expires_at: None,
+            ciphertext_hash: None,
+            policy_id: None,
+        };
+        request.id = blake2_256(&request.id_preimage());
+        request
     };
     let first = request(0);
     let sig = sign(
