@@ -719,6 +719,43 @@ fn only_credential_backed_attributes_count() {
     assert_eq!(a.best.unwrap().score, out.score);
 }
 
+/// Issue 15, finding 7: a certificate whose attestor DID was deactivated still counted (only
+/// the anchor's own status was read); `verify` says it is invalid, and so does the auction now.
+/// The attestor is asked once per reveal, only for proofs that are otherwise sound.
+#[ink::test]
+fn a_deactivated_attestor_no_longer_vouches() {
+    let mut fx = Fx::new();
+    let id = fx.create();
+    let did = fx.providers[0].did;
+    let p0 = fx.p(0);
+    let b = bid(80, [Some(5_000), Some(300), None, None]);
+    fx.commit_as(p0, id, &b, 1).unwrap();
+    set_now(COMMIT_BY);
+    let green = green_certificate(1, did, 5_000);
+    let mut carbon = green.clone();
+    carbon.index = 1;
+    carbon.salt = [2; 32];
+    mock::with(|w| w.inactive.push(ATTESTOR));
+    let out = fx
+        .reveal_as(p0, id, &b, 1, [Some(green), Some(carbon), None, None])
+        .unwrap();
+    assert_eq!(
+        out.flaws,
+        [
+            Some(ProofFlaw::AttestorInactive),
+            Some(ProofFlaw::AttestorInactive),
+            None,
+            None
+        ]
+    );
+    assert_eq!(out.score, fx.c.score_of(id, 80, [None; 4]).unwrap());
+    assert_eq!(
+        mock::with(|w| w.activity_checks),
+        1,
+        "one question per attestor"
+    );
+}
+
 #[ink::test]
 fn every_proof_flaw_counts_as_worst() {
     let mut fx = Fx::new();
@@ -1048,3 +1085,5 @@ fn a_reveal_cites_at_most_two_credentials_and_verifies_each_once() {
             .unwrap()
     );
 }
+
+mod model;
