@@ -44,6 +44,8 @@ node_install() {
     if ! command -v protoc >/dev/null || ! command -v clang >/dev/null; then
         if command -v apt-get >/dev/null; then
             step "installing protoc and clang (apt)"
+            # A fresh machine has no package lists yet: install finds nothing without them.
+            apt-get update -q
             apt-get install -y -q protobuf-compiler clang libclang-dev
         else
             echo "error: the node build needs protoc and clang (libclang)" >&2
