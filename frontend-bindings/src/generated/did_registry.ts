@@ -393,9 +393,9 @@ export interface DidRegistryMessages {
   };
   /**
    * Names the mask registry whose masks `resolve` and DID changes honour (`None`:
-   * none). Authority only.
+   * none). Root only: one other authority must not be able to unwire the regulators.
    *
-   * Errors: `NotAuthority`.
+   * Errors: `NotRoot`.
    * Emits: `MaskRegistrySet`.
    *
    * Label `set_mask_registry`, selector `0xdf1be8a8`; mutates.
@@ -534,9 +534,9 @@ export interface DidRegistryMessages {
   };
   /**
    * Grants (or renews) `role` to the active DID `did` until `expires_at`, recording the
-   * hash of the KYC evidence checked.
+   * hash of the KYC evidence checked. Any authority; the Regulator role root only.
    *
-   * Errors: `NotAuthority`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`.
+   * Errors: `NotAuthority`, `NotRoot`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`.
    * Emits: `RoleGranted`.
    *
    * Label `grant_role`, selector `0x2aabfab5`; mutates.
@@ -548,9 +548,10 @@ export interface DidRegistryMessages {
     payable: false;
   };
   /**
-   * Revokes `role` from `did` (also from a deactivated DID).
+   * Revokes `role` from `did` (also from a deactivated DID). Any authority; the
+   * Regulator role root only.
    *
-   * Errors: `NotAuthority`, `RoleNotGranted`.
+   * Errors: `NotAuthority`, `NotRoot`, `RoleNotGranted`.
    * Emits: `RoleRevoked`.
    *
    * Label `revoke_role`, selector `0x35e1ef4a`; mutates.
@@ -592,6 +593,13 @@ export interface DidRegistryMessages {
   };
   /** Label `DidRegistry::is_authority`, selector `0x43885f53`; read-only. */
   DidRegistry_isAuthority: {
+    args: [account: AccountIdString];
+    returns: boolean;
+    mutates: false;
+    payable: false;
+  };
+  /** Label `DidRegistry::is_root`, selector `0x4bb98c44`; read-only. */
+  DidRegistry_isRoot: {
     args: [account: AccountIdString];
     returns: boolean;
     mutates: false;
@@ -972,6 +980,18 @@ export const spec: ContractSpec = {
     },
     {
       index: 22,
+      label: 'DidRegistry::is_root',
+      method: 'DidRegistry_isRoot',
+      selector: '0x4bb98c44',
+      mutates: false,
+      payable: false,
+      args: [
+        { name: 'account', label: 'account', type: 0 },
+      ],
+      returnType: 78,
+    },
+    {
+      index: 23,
       label: 'DidRegistry::is_active',
       method: 'DidRegistry_isActive',
       selector: '0xe580d622',
@@ -983,7 +1003,7 @@ export const spec: ContractSpec = {
       returnType: 78,
     },
     {
-      index: 23,
+      index: 24,
       label: 'DidRegistry::did_of',
       method: 'DidRegistry_didOf',
       selector: '0xdf90855e',
@@ -995,7 +1015,7 @@ export const spec: ContractSpec = {
       returnType: 79,
     },
     {
-      index: 24,
+      index: 25,
       label: 'DidRegistry::role_holders',
       method: 'DidRegistry_roleHolders',
       selector: '0x48c7c4f0',
@@ -1007,7 +1027,7 @@ export const spec: ContractSpec = {
       returnType: 83,
     },
     {
-      index: 25,
+      index: 26,
       label: 'DidRegistry::can_act_for',
       method: 'DidRegistry_canActFor',
       selector: '0xa8cfd78f',
@@ -1020,7 +1040,7 @@ export const spec: ContractSpec = {
       returnType: 78,
     },
     {
-      index: 26,
+      index: 27,
       label: 'DidRegistry::verify_did_signature',
       method: 'DidRegistry_verifyDidSignature',
       selector: '0xdce804df',
@@ -1179,6 +1199,7 @@ export class DidRegistryContract extends InkContract<DidRegistryMessages, DidReg
       roles_of: '0x81a428fe',
       'DidRegistry::has_role': '0x6422917f',
       'DidRegistry::is_authority': '0x43885f53',
+      'DidRegistry::is_root': '0x4bb98c44',
       'DidRegistry::is_active': '0xe580d622',
       'DidRegistry::did_of': '0xdf90855e',
       'DidRegistry::role_holders': '0x48c7c4f0',

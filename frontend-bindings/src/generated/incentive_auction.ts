@@ -172,7 +172,7 @@ export interface ParameterModel {
 }
 
 /** Rust: `incentive_auction::incentive_auction::ProofFlaw`. */
-export type ProofFlaw = 'Missing' | 'UnknownCredential' | 'NotValid' | 'WrongTemplate' | 'WrongSubject' | 'NotAttested' | 'TooManyLeaves' | 'TooManyCredentials' | 'ValueMismatch' | 'RootMismatch';
+export type ProofFlaw = 'Missing' | 'UnknownCredential' | 'NotValid' | 'WrongTemplate' | 'WrongSubject' | 'NotAttested' | 'TooManyLeaves' | 'TooManyCredentials' | 'ValueMismatch' | 'RootMismatch' | 'AttestorInactive';
 
 /** Rust: `incentive_auction::incentive_auction::RevealOutcome`. */
 export interface RevealOutcome {

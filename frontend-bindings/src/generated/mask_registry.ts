@@ -17,7 +17,7 @@ import metadataJson from '../../metadata/mask_registry.json' with { type: 'json'
 
 /** Rust: `mask_registry::mask_registry::Error`. */
 export type Error =
-  | { notAuthority: null }
+  | { notRoot: null }
   | { notRegulator: null }
   | { notCommitteeMember: null }
   | { noCommittee: null }
@@ -146,10 +146,11 @@ export type MaskRegistryEvent =
 /** The messages of `mask_registry`: arguments and return value (ink!'s `Result<_, LangError>` unwrapped). */
 export interface MaskRegistryMessages {
   /**
-   * Sets the unmask committee, its quorum and how long an approval counts (authority
-   * only). Pending approvals of members no longer on the committee stop counting.
+   * Sets the unmask committee, its quorum and how long an approval counts. Root
+   * authority only: one other authority must not seat itself as a committee of one.
+   * Pending approvals of members no longer on the committee stop counting.
    *
-   * Errors: `NotAuthority`, `BadCommittee`, `BadApprovalTtl`.
+   * Errors: `NotRoot`, `BadCommittee`, `BadApprovalTtl`.
    * Emits: `CommitteeSet`.
    *
    * Label `set_committee`, selector `0xdbdccb59`; mutates.
@@ -176,8 +177,9 @@ export interface MaskRegistryMessages {
   };
   /**
    * Approves lifting the mask on `target` (committee member holding the Regulator
-   * role). Approvals older than the time-to-live are dropped first; the quorum-th live
-   * approval lifts the mask. Returns whether the mask was lifted.
+   * role). Approvals older than the time-to-live, or of members no longer on the
+   * committee or no longer holding the Regulator role, are dropped first; the quorum-th
+   * live approval lifts the mask. Returns whether the mask was lifted.
    *
    * Errors: `NoCommittee`, `NotCommitteeMember`, `NotRegulator`, `NotMasked`,
    * `AlreadyApproved`, `Overflow`.

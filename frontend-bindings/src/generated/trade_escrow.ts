@@ -52,7 +52,9 @@ export type Error =
   | { notProvider: null }
   | { notParty: null }
   | { sameAccount: null }
-  | { notAuthority: null }
+  | { zeroKey: Party }
+  | { notRoot: null }
+  | { brokerNotContract: null }
   | { notBroker: null }
   | { channelNotFound: Hex }
   | { channelExists: Hex }
@@ -63,7 +65,8 @@ export type Error =
   | { badOfferSignature: null }
   | { badStateSignature: null }
   | { badCloseSignature: Party }
-  | { staleNonce: { latest: bigint; got: bigint } }
+  | { zeroNonce: null }
+  | { staleState: { heldNonce: bigint; heldCumulative: bigint } }
   | { belowPaid: { paid: bigint; cumulative: bigint } }
   | { aboveDeposit: { deposit: bigint; cumulative: bigint } }
   | { depositBelowMinCost: { minCost: bigint; deposit: bigint } }
@@ -243,9 +246,9 @@ export interface CloseStartedEvent {
 }
 
 /**
- * A state with a higher nonce replaced the pending close claim.
+ * A state proving more owed replaced the pending close claim.
  *
- * Event `Challenged`, signature topic `0x9222cd28e69e487c9ce89fb1513e11ea75042bcb53ba7d5bc2092afcb6db5e93`.
+ * Event `Challenged`, signature topic `0x4973c37965b8e587ca69328d291f5b7e9ebdd94cdb8617e5bf6f69f161132620`.
  */
 export interface ChallengedEvent {
   name: 'Challenged';
@@ -254,6 +257,7 @@ export interface ChallengedEvent {
     channel: Hex;
     by: Party;
     replacedNonce: bigint;
+    replacedCumulative: bigint;
     nonce: bigint;
     cumulative: bigint;
   };
@@ -340,7 +344,7 @@ export interface TradeEscrowMessages {
    * deposit; the caller must be the offer's consumer. Anchors the trade-start credential
    * (id = channel id, subject = consumer DID). Returns the channel id.
    *
-   * Errors: `NotConsumer`, `SameAccount`, `ZeroPrice`, `BadSpecLength`,
+   * Errors: `NotConsumer`, `SameAccount`, `ZeroKey`, `ZeroPrice`, `BadSpecLength`,
    * `BadChallengePeriod`, `BadExpiry`, `DepositBelowMinCost`, `ChannelExists`,
    * `BadOfferSignature`, `MissingRole`, `TradeCredential`, `CredentialsUnavailable`,
    * `Overflow`.
@@ -376,7 +380,7 @@ export interface TradeEscrowMessages {
    * Provider only, while the channel is open and not past its claim deadline.
    *
    * Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
-   * `StaleNonce`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
+   * `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
    * Emits: `Checkpointed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
    * happen.
    *
@@ -392,10 +396,11 @@ export interface TradeEscrowMessages {
    * Closes at once on a final state signed by both channel keys (close domain): pays the
    * provider its total (at least `min_cost` once the trade ran) less what it was paid,
    * refunds the rest to the consumer. Either party may submit it, while the channel is
-   * open or closing.
+   * open or closing (both signed it: it may settle below a pending claim, never below
+   * what was paid).
    *
-   * Errors: `ChannelNotFound`, `NotParty`, `Closed`, `StaleNonce`, `BelowPaid`,
-   * `AboveDeposit`, `BadCloseSignature`, `Overflow`.
+   * Errors: `ChannelNotFound`, `NotParty`, `Closed`, `BelowPaid`, `AboveDeposit`,
+   * `BadCloseSignature`, `Overflow`.
    * Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
    * happen.
    *
@@ -408,13 +413,13 @@ export interface TradeEscrowMessages {
     payable: false;
   };
   /**
-   * Starts a unilateral close with the newest consumer-signed state the caller holds
-   * (`None`: the state last settled on chain). The other side has `challenge_period` to
-   * answer with a newer state; `finalize` pays out after that. The provider must start
-   * before the claim deadline.
+   * Starts a unilateral close with a consumer-signed state that supersedes the one
+   * settled on chain (`None`: the settled state itself). The other side has
+   * `challenge_period` to answer with a state that supersedes the claim; `finalize` pays
+   * out after that. The provider must start before the claim deadline.
    *
-   * Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `StaleNonce`,
-   * `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
+   * Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `ZeroNonce`,
+   * `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
    * Emits: `CloseStarted`.
    *
    * Label `start_close`, selector `0xd33d11e4`; mutates.
@@ -426,11 +431,12 @@ export interface TradeEscrowMessages {
     payable: false;
   };
   /**
-   * Replaces a pending close claim with a consumer-signed state of a higher nonce, before
-   * the deadline. Either party may challenge (the deadline does not move).
+   * Replaces a pending close claim with a consumer-signed state that supersedes it (proves
+   * more owed), before the deadline. Either party may challenge (the deadline does not
+   * move).
    *
    * Errors: `ChannelNotFound`, `NotParty`, `NotClosing`, `Closed`, `ChallengeWindowOver`,
-   * `StaleNonce`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
+   * `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
    * Emits: `Challenged`.
    *
    * Label `challenge`, selector `0xf755a053`; mutates.
@@ -488,10 +494,13 @@ export interface TradeEscrowMessages {
     payable: false;
   };
   /**
-   * Lets an authority of the DID registry designate (or undesignate) a broker: a
-   * contract (the auction) that opens channels through `BrokeredEscrow::open_brokered`.
+   * Lets the root authority of the DID registry designate (or undesignate) a broker: a
+   * contract (the auction) that opens channels through `BrokeredEscrow::open_brokered`,
+   * vouching for both parties' consent and roles. Root only, and only a contract: a
+   * broker's code is what keeps that promise, so one authority must not be able to name
+   * a plain key.
    *
-   * Errors: `NotAuthority`.
+   * Errors: `NotRoot`, `BrokerNotContract`.
    * Emits: `BrokerSet`.
    *
    * Label `set_broker`, selector `0x8e7f3257`; mutates.
@@ -527,9 +536,10 @@ export interface TradeEscrowMessages {
   };
   /**
    * Names the mask registry whose masks `channel` and top-ups honour (`None`: none).
-   * Authority of the DID registry only.
+   * Root authority of the DID registry only: one other authority must not unwire the
+   * regulators.
    *
-   * Errors: `NotAuthority`.
+   * Errors: `NotRoot`.
    * Emits: `MaskRegistrySet`.
    *
    * Label `set_mask_registry`, selector `0xdf1be8a8`; mutates.
@@ -992,11 +1002,12 @@ export const spec: ContractSpec = {
     },
     {
       label: 'Challenged',
-      signatureTopic: '0x9222cd28e69e487c9ce89fb1513e11ea75042bcb53ba7d5bc2092afcb6db5e93',
+      signatureTopic: '0x4973c37965b8e587ca69328d291f5b7e9ebdd94cdb8617e5bf6f69f161132620',
       args: [
         { name: 'channel', label: 'channel', type: 1, indexed: true },
         { name: 'by', label: 'by', type: 9, indexed: false },
         { name: 'replacedNonce', label: 'replaced_nonce', type: 4, indexed: false },
+        { name: 'replacedCumulative', label: 'replaced_cumulative', type: 3, indexed: false },
         { name: 'nonce', label: 'nonce', type: 4, indexed: false },
         { name: 'cumulative', label: 'cumulative', type: 3, indexed: false },
       ],
@@ -1104,7 +1115,7 @@ export class TradeEscrowContract extends InkContract<TradeEscrowMessages, TradeE
     ToppedUp: '0x7b266717c918fcb3006f40070edaa36272991689b128c51926fbcc8afee481d7',
     Checkpointed: '0xb14a432f0a0dbd7d84b7073c093265c6899c686693dabbe07279dd73c12034e9',
     CloseStarted: '0x04ffe1f7c0587d5b1b0034ffa0efdbf97a6b6d053286c275c2f089084b4867c5',
-    Challenged: '0x9222cd28e69e487c9ce89fb1513e11ea75042bcb53ba7d5bc2092afcb6db5e93',
+    Challenged: '0x4973c37965b8e587ca69328d291f5b7e9ebdd94cdb8617e5bf6f69f161132620',
     ChannelClosed: '0xed0f6ae73a74e22907ae34d279f6cfcaad1c38538362a26c6654617248e6bbba',
     SettlementNotAnchored: '0x965961b1b9699e6bad79db0337367642ec724bf2834e3c5c424f25edfef63e85',
     PayoutDeferred: '0x7c9b093dceaeab5c33857492c30f6d973667853b611f0320aace6a29d4731173',

@@ -90,6 +90,7 @@ export type DidSignature =
 /** Rust: `vc_templates::vc_templates::Error`. */
 export type Error =
   | { notAuthority: null }
+  | { notRoot: null }
   | { masked: { target: Target; reasonCode: number } }
   | { notController: Hex }
   | { notIssuer: Hex }
@@ -114,6 +115,8 @@ export type Error =
   | { incompleteEncryption: null }
   | { badSignature: null }
   | { notSystemCpt: number }
+  | { badCredentialId: { expected: Hex } }
+  | { protocolTemplate: number }
   | { notPermitted: null }
   | { alreadyRevoked: null }
   | { notActive: null }
@@ -301,8 +304,11 @@ export interface VcTemplatesMessages {
   };
   /**
    * Deprecates a template: no new credential may use it. Existing credentials stay.
+   * The publisher may (an authority for a system template); the trade-start and
+   * settlement templates never (`ProtocolTemplate`).
    *
-   * Errors: `CptNotFound`, `CptDeprecated`, `NotAuthority`, `NotController`, `Masked`.
+   * Errors: `ProtocolTemplate`, `CptNotFound`, `CptDeprecated`, `NotAuthority`,
+   * `NotController`, `Masked`.
    * Emits: `CptDeprecated`.
    *
    * Label `deprecate_cpt`, selector `0x2042729b`; mutates.
@@ -352,10 +358,13 @@ export interface VcTemplatesMessages {
    * `assertionMethod` key over blake2-256 of `anchor_preimage(registry, request)`, so that
    * anyone may submit it — or, without a proof, by the caller acting for the issuer DID.
    * The issuer DID must hold the Issuer role; without a proof, an authority acting for
-   * its own DID may issue too.
+   * its own DID may issue too. The id must be the one the request commits to
+   * (`cgrid_shared::issued_id_preimage`), so no issuer can take an id that a system
+   * issuer or another issuer will need.
    *
-   * Errors: `CptNotFound`, `CptDeprecated`, `DidInactive`, `NotIssuer`, `NotController`,
-   * `BadSignature`, `CredentialExists`, `ExpiryInPast`, `IncompleteEncryption`.
+   * Errors: `BadCredentialId`, `CptNotFound`, `CptDeprecated`, `DidInactive`,
+   * `NotIssuer`, `NotController`, `BadSignature`, `CredentialExists`, `ExpiryInPast`,
+   * `IncompleteEncryption`.
    * Emits: `CredentialAnchored`.
    *
    * Label `issue`, selector `0xc392ba4d`; mutates.
@@ -367,9 +376,10 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * Lets an authority designate (or undesignate) a system issuer contract.
+   * Lets the root authority designate (or undesignate) a system issuer contract. Root
+   * only: a system issuer anchors the credentials every trade relies on.
    *
-   * Errors: `NotAuthority`.
+   * Errors: `NotRoot`.
    * Emits: `SystemIssuerSet`.
    *
    * Label `set_system_issuer`, selector `0x8004f6e6`; mutates.
@@ -382,9 +392,9 @@ export interface VcTemplatesMessages {
   };
   /**
    * Names the mask registry whose masks `cpt`, `verify` and owners' writes honour
-   * (`None`: none). Authority only.
+   * (`None`: none). Root only: one other authority must not unwire the regulators.
    *
-   * Errors: `NotAuthority`.
+   * Errors: `NotRoot`.
    * Emits: `MaskRegistrySet`.
    *
    * Label `set_mask_registry`, selector `0xdf1be8a8`; mutates.
