@@ -61,6 +61,11 @@ pub use self::incentive_auction::{
 pub const MIN_WINDOW: u64 = 60_000;
 /// Latest reveal deadline from an auction's creation, in milliseconds (30 days).
 pub const MAX_AUCTION_SPAN: u64 = 30 * 24 * 3_600_000;
+/// How long after the reveal deadline a failed escrow call keeps `finalize` retryable, in
+/// milliseconds (7 days). Within it, nobody can void the winner's trade by finalizing with too
+/// small a budget; after it, an escrow that still cannot be called no longer holds the
+/// consumer's deposit and the bonds: finalize refunds as if the escrow had refused.
+pub const FINALIZE_GRACE: u64 = 7 * 24 * 3_600_000;
 /// Longest trade, in minutes (365 days).
 pub const MAX_DURATION_MINUTES: u32 = 365 * 24 * 60;
 /// Most attestor DIDs in a model.
@@ -269,7 +274,7 @@ pub mod world {
 mod incentive_auction {
     use crate::world::{Credentials, Escrow, Registry};
     use crate::{
-        MAX_ATTESTORS, MAX_AUCTION_SPAN, MAX_CLAIM_NAME_LEN, MAX_DURATION_MINUTES,
+        FINALIZE_GRACE, MAX_ATTESTORS, MAX_AUCTION_SPAN, MAX_CLAIM_NAME_LEN, MAX_DURATION_MINUTES,
         MAX_PROOF_CREDENTIALS, MAX_PROOF_LEAVES, MIN_WINDOW,
     };
     use cgrid_shared::{
@@ -357,7 +362,8 @@ mod incentive_auction {
     }
 
     /// The auction ended. `channel` is the winner's trade in the escrow; `refusal` says why
-    /// the escrow did not open it (the consumer was then refunded in full).
+    /// the escrow did not open it, `escrow_unreachable` that the call to it still failed after
+    /// `FINALIZE_GRACE` (either way the consumer was refunded in full).
     #[ink(event)]
     pub struct AuctionFinalized {
         #[ink(topic)]
@@ -371,6 +377,7 @@ mod incentive_auction {
         pub refunded: Balance,
         pub forfeited: Balance,
         pub refusal: Option<OpenRefusal>,
+        pub escrow_unreachable: bool,
     }
 
     #[ink(event)]
@@ -566,7 +573,8 @@ mod incentive_auction {
             got: Balance,
         },
         /// The call to the escrow failed (trapped, ran out of gas or storage deposit limit);
-        /// nothing changed, finalize can be retried.
+        /// nothing changed, finalize can be retried (until `FINALIZE_GRACE` after the reveal
+        /// deadline; after it, finalize refunds).
         EscrowCallFailed,
         NothingToWithdraw,
         TransferFailed,
@@ -881,7 +889,8 @@ mod incentive_auction {
         /// Ends the auction at or after the reveal deadline (anyone may call): opens the
         /// leading bid's trade in the escrow with `max(minCost, price × duration)` as the
         /// channel deposit and refunds the consumer the rest; refunds everything if nobody
-        /// revealed or the escrow refuses; forfeits unrevealed bonds to the model's treasury.
+        /// revealed or the escrow refuses (or, from `FINALIZE_GRACE` after the reveal deadline,
+        /// cannot be called); forfeits unrevealed bonds to the model's treasury.
         /// Its cost does not depend on the number of bids. Returns the trade's channel id.
         ///
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
@@ -899,6 +908,7 @@ mod incentive_auction {
             // The escrow call comes first: a failed call then leaves nothing to undo, and the
             // escrow cannot call back (ink!'s default call flags forbid reentry).
             let (mut channel, mut refusal, mut trade_deposit_paid) = (None, None, 0);
+            let mut escrow_unreachable = false;
             let (mut price, mut best_score) = (0, 0);
             if let Some(leader) = a.best.as_ref() {
                 (price, best_score) = (leader.price_per_minute, leader.score);
@@ -918,8 +928,19 @@ mod incentive_auction {
                     Err(Some(refused)) => refusal = Some(refused),
                     // A failed call (trap, out of gas, storage deposit limit) is no verdict:
                     // finalize fails and can be retried, so nobody can cancel the winner's
-                    // trade by calling finalize with too small a budget.
-                    Err(None) => return Err(Error::EscrowCallFailed),
+                    // trade by calling finalize with too small a budget — for a grace period,
+                    // after which an escrow that cannot be called no longer locks the funds.
+                    Err(None) => {
+                        let grace_end = a
+                            .request
+                            .reveal_deadline
+                            .checked_add(FINALIZE_GRACE)
+                            .ok_or(Error::Overflow)?;
+                        if now < grace_end {
+                            return Err(Error::EscrowCallFailed);
+                        }
+                        escrow_unreachable = true;
+                    }
                 }
             }
             let forfeited = a.bonds_held;
@@ -949,6 +970,7 @@ mod incentive_auction {
                 refunded,
                 forfeited,
                 refusal,
+                escrow_unreachable,
             });
             Ok(channel)
         }

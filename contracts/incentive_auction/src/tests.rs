@@ -7,7 +7,7 @@
 
 use super::incentive_auction::{Error, IncentiveAuction, ModelFlaw, ProofFlaw};
 use crate::world::mock;
-use crate::{MAX_AUCTION_SPAN, MAX_DURATION_MINUTES, MIN_WINDOW};
+use crate::{FINALIZE_GRACE, MAX_AUCTION_SPAN, MAX_DURATION_MINUTES, MIN_WINDOW};
 use cgrid_shared::{
     auction_trade_nonce_preimage, bid_preimage, blake2, claim_leaf_preimage, claims_root_preimage,
     AttributeRule, AuctionPhase, AuctionRequest, Balance, Bid, ClaimProof, ClaimValue,
@@ -999,6 +999,39 @@ fn no_bids_or_a_refused_trade_refund_the_consumer_in_full() {
         (held(), fx.c.total_held(), balance(fx.escrow)),
         (0, 0, BASE)
     );
+}
+
+/// An escrow that cannot be called held the consumer's deposit and the bonds for good once
+/// anyone had committed (cancel is refused then). finalize stays retryable for
+/// `FINALIZE_GRACE` after the reveal deadline, then refunds as if the escrow had refused.
+#[ink::test]
+fn an_unreachable_escrow_holds_no_funds_after_the_grace_period() {
+    let mut fx = Fx::new();
+    let id = fx.create();
+    let (p0, p1) = (fx.p(0), fx.p(1));
+    let b = bid(40, [None; 4]);
+    fx.commit_as(p0, id, &b, 1).unwrap();
+    fx.commit_as(p1, id, &b, 2).unwrap();
+    set_now(COMMIT_BY);
+    fx.reveal_as(p0, id, &b, 1, Default::default()).unwrap();
+    let start = balance(fx.consumer);
+    mock::with(|w| w.refuse = Some(None));
+    for now in [REVEAL_BY, REVEAL_BY + FINALIZE_GRACE - 1] {
+        set_now(now);
+        fx.fails_cleanly(Some(id), Error::EscrowCallFailed, |fx| fx.c.finalize(id));
+    }
+    set_now(REVEAL_BY + FINALIZE_GRACE);
+    assert_eq!(fx.c.finalize(id), Ok(None));
+    assert_eq!(balance(fx.consumer), start + DEPOSIT);
+    assert_eq!(
+        fx.c.auction(id).unwrap().phase,
+        AuctionPhase::Finalized {
+            winner: Some(p0),
+            channel: None,
+            at: REVEAL_BY + FINALIZE_GRACE
+        }
+    );
+    assert_eq!((held(), fx.c.total_held()), (0, 0), "nothing left behind");
 }
 
 #[ink::test]

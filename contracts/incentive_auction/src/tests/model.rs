@@ -848,7 +848,9 @@ fn step(fx: &mut Fx, m: &mut Model, op: &Op) -> Option<(&'static str, Result<(),
                             now: m.now,
                         });
                     }
-                    if a.leader.is_some() && escrow == Escrow::CallFails {
+                    // A failed escrow call is retryable for a grace period, then refunds.
+                    let grace_end = a.reveal_by + FINALIZE_GRACE;
+                    if a.leader.is_some() && escrow == Escrow::CallFails && m.now < grace_end {
                         broken.push(Error::EscrowCallFailed);
                     }
                 }
