@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Mutation testing of the contracts' logic with cargo-mutants (issue 15): every mutant of a
+# contract's lib.rs (and, for the escrow, of the shared rules it stands on) is built and the
+# contract's unit tests are run on it — the model tests included, with fewer sequences
+# (PROPTEST_CASES, default 300) so that one mutant takes seconds, not minutes. A mutant no
+# test notices "survives"; the score is caught / (caught + missed), timeouts counted as caught.
+#
+#   scripts/mutants.sh [CONTRACT ...]     default: every contract; one at a time
+#
+# Not part of scripts/test.sh: on 2 cores a contract takes 30-90 minutes (each mutant is an
+# incremental debug build of the contract crate). Results: bench/mutants/<contract>/
+# (cargo-mutants' outcomes.json, caught.txt, missed.txt, ...), and `mutation_score` per
+# contract merged into bench/results.json. cargo-mutants is installed with the machine's stable
+# Rust (it is a tool, not part of the build); the mutants themselves build with the pinned one.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$CGRID_ROOT"
+
+if ! cargo mutants --version >/dev/null 2>&1; then
+    step "installing cargo-mutants (with the stable toolchain)"
+    RUSTUP_TOOLCHAIN=stable cargo install cargo-mutants --locked
+fi
+
+contracts=("$@")
+if ((${#contracts[@]} == 0)); then
+    contracts=("${CGRID_CONTRACTS[@]}")
+fi
+export PROPTEST_CASES="${PROPTEST_CASES:-300}"
+# The copies cargo-mutants builds in get their own target dir (inside the copy), so the shared
+# cache and a concurrent test run are left alone.
+unset CARGO_TARGET_DIR
+
+for c in "${contracts[@]}"; do
+    files=(-f "contracts/$c/src/lib.rs")
+    tests=(--test-package "$c")
+    case "$c" in
+        trade_escrow) files+=(-f shared/src/escrow.rs) ;;
+        vc_templates) files+=(-f shared/src/vc.rs) ;;
+        mask_registry) files+=(-f shared/src/mask.rs) ;;
+        incentive_auction) files+=(-f shared/src/auction.rs) ;;
+        did_registry) files+=(-f shared/src/did.rs) ;;
+    esac
+    out="bench/mutants/$c"
+    mkdir -p "$out"
+    step "cargo mutants: $c (${files[*]})"
+    # The test doubles (`world` / `identity` modules, compiled only for unit tests) are not
+    # the contract's logic: mutating them tests the tests.
+    set +e
+    cargo mutants "${files[@]}" "${tests[@]}" --gitignore true \
+        --exclude-re '(world|identity)::mock' --exclude-re 'impl (Debug|Display)' \
+        --timeout 300 -o "$out" -- --lib
+    status=$?
+    set -e
+    # 0: all caught; 2: some missed; 3: timeouts (counted as caught); others: a real failure.
+    if ((status != 0 && status != 2 && status != 3)); then
+        echo "cargo mutants failed for $c (exit $status)" >&2
+        exit "$status"
+    fi
+    python3 - "$out/mutants.out" "$c" <<'PY'
+import json, pathlib, sys
+outdir, contract = pathlib.Path(sys.argv[1]), sys.argv[2]
+outcomes = json.loads((outdir / "outcomes.json").read_text())
+counts = {k: outcomes.get(k, 0) for k in ("caught", "missed", "timeout", "unviable")}
+scored = counts["caught"] + counts["timeout"] + counts["missed"]
+score = round(100.0 * (counts["caught"] + counts["timeout"]) / scored, 1) if scored else None
+results = pathlib.Path("bench/results.json")
+doc = json.loads(results.read_text()) if results.exists() else {}
+doc.setdefault("mutation_score", {})[contract] = {"score_percent": score, **counts}
+results.write_text(json.dumps(doc, indent=2) + "\n")
+print(f"{contract}: mutation score {score}% {counts}")
+PY
+done
