@@ -18,9 +18,9 @@
 //! - A role counts only while it is granted, unexpired and the DID is active.
 //! - **Root guards what protects others.** Root alone adds and removes authorities, names the
 //!   mask registry, and grants or revokes the Regulator role; `DidRegistry::is_root` lets the
-//!   other contracts reserve their wiring (brokers, system issuers, the unmask committee) to
-//!   root too, so one other authority cannot undo the regulators' m-of-n. Any authority grants
-//!   and revokes the other roles.
+//!   other contracts reserve their wiring (brokers, system issuers, the unmask committee, the
+//!   auction model) to root too, so one other authority cannot undo the regulators' m-of-n.
+//!   Any authority grants and revokes the other roles.
 //! - **Masks are honoured.** Once root names the mask registry (`set_mask_registry`),
 //!   `resolve` returns a masked DID document under a regulator's mask (the masked fields
 //!   withheld, a marker saying who, when and why), and changes by the DID's own side (its

@@ -29,12 +29,14 @@
 //!   equal scores go to the earlier commit. The running best is kept during reveal, so
 //!   finalizing costs the same for 10 bids as for 1,000; nothing iterates over bids, and the
 //!   number of bids is bounded only by the model's `max_bids`.
-//! - **Model versions.** Every model change is a new version and an event; an auction uses the
-//!   version in force when it was created.
+//! - **Model versions.** Only the root authority sets a model (it names the attestors and the
+//!   treasury); every change is a new version and an event; an auction uses the version in
+//!   force when it was created.
 //! - **Money.** The consumer's deposit, `max(minCost, maxPrice × duration)`, is held from
 //!   creation. At finalize the winner's trade gets `max(minCost, price × duration)` as its
 //!   channel deposit and the consumer gets the rest back; with no winner, or if the escrow
-//!   refuses the trade, the consumer gets everything back. Bid bonds go back at reveal; bonds
+//!   refuses the trade (or still cannot be called `FINALIZE_GRACE` after the reveal deadline),
+//!   the consumer gets everything back. Bid bonds go back at reveal; bonds
 //!   of bids never revealed are forfeited to the model's treasury at finalize. A payout the
 //!   chain refuses is kept for its owner (`withdraw`), never lost. `total_held` equals what the
 //!   contract owes.
@@ -107,9 +109,9 @@ pub mod world {
                 self.0.role_holders(ink::prelude::vec![(account, role)]);
             holders.first().copied().flatten()
         }
-        pub fn is_authority(&self, account: AccountId) -> bool {
+        pub fn is_root(&self, account: AccountId) -> bool {
             use cgrid_shared::DidRegistry as _;
-            self.0.is_authority(account)
+            self.0.is_root(account)
         }
         pub fn is_active(&self, did: DidId) -> bool {
             use cgrid_shared::DidRegistry as _;
@@ -184,7 +186,8 @@ pub mod world {
         #[derive(Default)]
         pub struct World {
             pub holders: HashMap<(AccountId, Role), DidId>,
-            pub authorities: Vec<AccountId>,
+            /// The root authority.
+            pub root: Option<AccountId>,
             /// Deactivated DIDs (every other DID is active).
             pub inactive: Vec<DidId>,
             /// How many times `is_active` was asked.
@@ -215,8 +218,8 @@ pub mod world {
             pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
                 with(|w| w.holders.get(&(account, role)).copied())
             }
-            pub fn is_authority(&self, account: AccountId) -> bool {
-                with(|w| w.authorities.contains(&account))
+            pub fn is_root(&self, account: AccountId) -> bool {
+                with(|w| w.root == Some(account))
             }
             pub fn is_active(&self, did: DidId) -> bool {
                 with(|w| {
@@ -483,8 +486,8 @@ mod incentive_auction {
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Error {
-        /// Only an authority of the DID registry may do this.
-        NotAuthority,
+        /// Only the root authority of the DID registry may do this.
+        NotRoot,
         /// The account does not hold the role (or has no active DID).
         MissingRole {
             account: AccountId,
@@ -607,16 +610,18 @@ mod incentive_auction {
             }
         }
 
-        /// Sets a new parameter model version (authority only); auctions created from now on
-        /// use it. Returns the version.
+        /// Sets a new parameter model version; auctions created from now on use it. Returns
+        /// the version. Root authority only: the model names the attestors whose certificates
+        /// score and the treasury that receives forfeited bonds, so one other authority must
+        /// not be able to name itself.
         ///
-        /// Errors: `NotAuthority`, `BadModel`, `Overflow`.
+        /// Errors: `NotRoot`, `BadModel`, `Overflow`.
         /// Emits: `ModelSet`.
         #[ink(message)]
         pub fn set_model(&mut self, model: ParameterModel) -> Result<u32> {
             let by = self.env().caller();
-            if !Registry::at(self.did_registry).is_authority(by) {
-                return Err(Error::NotAuthority);
+            if !Registry::at(self.did_registry).is_root(by) {
+                return Err(Error::NotRoot);
             }
             check_model(&model).map_err(Error::BadModel)?;
             let version = self.model_version.checked_add(1).ok_or(Error::Overflow)?;

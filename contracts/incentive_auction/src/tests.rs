@@ -93,7 +93,7 @@ impl Fx {
             .collect();
         mock::with(|w| {
             *w = mock::World::default();
-            w.authorities.push(authority);
+            w.root = Some(authority);
             w.escrow = *escrow.as_ref();
             w.holders.insert((consumer, Role::Consumer), CONSUMER_DID);
             for p in &providers {
@@ -339,11 +339,11 @@ fn green_certificate(id: u8, did: DidId, share: u32) -> ClaimProof {
 // --- parameter model ------------------------------------------------------------------------
 
 #[ink::test]
-fn only_an_authority_sets_valid_models_and_auctions_keep_their_version() {
+fn only_root_sets_valid_models_and_auctions_keep_their_version() {
     let mut fx = Fx::new();
     assert_eq!(fx.c.model_version(), 1);
     let stranger = fx.stranger;
-    fx.fails_cleanly(None, Error::NotAuthority, |fx| {
+    fx.fails_cleanly(None, Error::NotRoot, |fx| {
         test::set_caller::<Env>(stranger);
         fx.c.set_model(model())
     });

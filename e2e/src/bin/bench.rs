@@ -1148,7 +1148,7 @@ fn bench_incentive_auction(report: &mut Report) {
         m.auction_tx::<u32>(&root, "set_model", model, 0),
         "set_model",
     );
-    report.row(NAME, "set_model", "authority check + new version", w);
+    report.row(NAME, "set_model", "root check + new version", w);
     let deposit = MAX_PRICE * Balance::from(MINUTES);
     let create = |m: &mut Market| -> (u64, Weight) {
         let request = m.auction_request(MAX_PRICE, MINUTES, 1_000, 60 * MINUTE, 60 * MINUTE);

@@ -95,7 +95,7 @@ export type Encryption = 'Plain' | 'CpAbe';
 
 /** Rust: `incentive_auction::incentive_auction::Error`. */
 export type Error =
-  | { notAuthority: null }
+  | { notRoot: null }
   | { missingRole: { account: AccountIdString; role: Role } }
   | { badModel: ModelFlaw }
   | { noModel: null }
@@ -267,9 +267,10 @@ export interface BidRevealedEvent {
 
 /**
  * The auction ended. `channel` is the winner's trade in the escrow; `refusal` says why
- * the escrow did not open it (the consumer was then refunded in full).
+ * the escrow did not open it, `escrow_unreachable` that the call to it still failed after
+ * `FINALIZE_GRACE` (either way the consumer was refunded in full).
  *
- * Event `AuctionFinalized`, signature topic `0xa2a195cd215ae53a56c43d08e2d20086dd2b85d40255cc03a653bc6e1cb22941`.
+ * Event `AuctionFinalized`, signature topic `0xe2bb13b23f66fe68776cb501a34a7c84814a2545adab9cbe4aecc7a2bd8de9c4`.
  */
 export interface AuctionFinalizedEvent {
   name: 'AuctionFinalized';
@@ -285,6 +286,7 @@ export interface AuctionFinalizedEvent {
     refunded: bigint;
     forfeited: bigint;
     refusal: OpenRefusal | null;
+    escrowUnreachable: boolean;
   };
 }
 
@@ -339,10 +341,12 @@ export type IncentiveAuctionEvent =
 /** The messages of `incentive_auction`: arguments and return value (ink!'s `Result<_, LangError>` unwrapped). */
 export interface IncentiveAuctionMessages {
   /**
-   * Sets a new parameter model version (authority only); auctions created from now on
-   * use it. Returns the version.
+   * Sets a new parameter model version; auctions created from now on use it. Returns
+   * the version. Root authority only: the model names the attestors whose certificates
+   * score and the treasury that receives forfeited bonds, so one other authority must
+   * not be able to name itself.
    *
-   * Errors: `NotAuthority`, `BadModel`, `Overflow`.
+   * Errors: `NotRoot`, `BadModel`, `Overflow`.
    * Emits: `ModelSet`.
    *
    * Label `set_model`, selector `0x04beaa16`; mutates.
@@ -423,7 +427,8 @@ export interface IncentiveAuctionMessages {
    * Ends the auction at or after the reveal deadline (anyone may call): opens the
    * leading bid's trade in the escrow with `max(minCost, price × duration)` as the
    * channel deposit and refunds the consumer the rest; refunds everything if nobody
-   * revealed or the escrow refuses; forfeits unrevealed bonds to the model's treasury.
+   * revealed or the escrow refuses (or, from `FINALIZE_GRACE` after the reveal deadline,
+   * cannot be called); forfeits unrevealed bonds to the model's treasury.
    * Its cost does not depend on the number of bids. Returns the trade's channel id.
    *
    * Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
@@ -835,7 +840,7 @@ export const spec: ContractSpec = {
     },
     {
       label: 'AuctionFinalized',
-      signatureTopic: '0xa2a195cd215ae53a56c43d08e2d20086dd2b85d40255cc03a653bc6e1cb22941',
+      signatureTopic: '0xe2bb13b23f66fe68776cb501a34a7c84814a2545adab9cbe4aecc7a2bd8de9c4',
       args: [
         { name: 'auction', label: 'auction', type: 20, indexed: true },
         { name: 'winner', label: 'winner', type: 29, indexed: true },
@@ -846,6 +851,7 @@ export const spec: ContractSpec = {
         { name: 'refunded', label: 'refunded', type: 7, indexed: false },
         { name: 'forfeited', label: 'forfeited', type: 7, indexed: false },
         { name: 'refusal', label: 'refusal', type: 81, indexed: false },
+        { name: 'escrowUnreachable', label: 'escrow_unreachable', type: 5, indexed: false },
       ],
     },
     {
@@ -937,7 +943,7 @@ export class IncentiveAuctionContract extends InkContract<IncentiveAuctionMessag
     AuctionCreated: '0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217',
     BidCommitted: '0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5',
     BidRevealed: '0xdbff73e6bfa43c14515213ec34cb7720af002dc0fbfceda36034ea0918eb0e1a',
-    AuctionFinalized: '0xa2a195cd215ae53a56c43d08e2d20086dd2b85d40255cc03a653bc6e1cb22941',
+    AuctionFinalized: '0xe2bb13b23f66fe68776cb501a34a7c84814a2545adab9cbe4aecc7a2bd8de9c4',
     AuctionCancelled: '0xf9a12c4c79f44f35e7fa38df39e043b7e15dbb3e065b1847267c533042c6bd41',
     PayoutDeferred: '0x7c9b093dceaeab5c33857492c30f6d973667853b611f0320aace6a29d4731173',
     UnclaimedWithdrawn: '0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d',

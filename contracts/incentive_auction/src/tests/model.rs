@@ -944,7 +944,7 @@ fn step(fx: &mut Fx, m: &mut Model, op: &Op) -> Option<(&'static str, Result<(),
             new.treasury = treasuries()[usize::from(other_treasury)];
             let mut broken = Vec::new();
             if !by_authority {
-                broken.push(Error::NotAuthority);
+                broken.push(Error::NotRoot);
             }
             if max_bids == 0 {
                 broken.push(Error::BadModel(ModelFlaw::MaxBids));
@@ -1375,7 +1375,7 @@ fn the_auction_follows_the_model_and_loses_no_money() {
             &["ok", "AuctionNotFound", "NotOpen", "RevealPending"],
         ),
         ("withdraw", &["NothingToWithdraw"]),
-        ("set_model", &["ok", "NotAuthority", "BadModel"]),
+        ("set_model", &["ok", "NotRoot", "BadModel"]),
     ];
     for (kind, outcomes) in required {
         for outcome in outcomes {
