@@ -457,6 +457,32 @@ mod tests {
         assert_eq!(channel.claim_deadline(), 1_060_000);
     }
 
+    /// The bounds the escrow enforces, in the units its messages take (milliseconds, bytes).
+    #[test]
+    fn limits_are_what_the_docs_say() {
+        const DAY: u64 = 24 * 60 * 60 * 1_000;
+        assert_eq!(MIN_CHALLENGE_PERIOD, 60 * 1_000);
+        assert_eq!(MAX_CHALLENGE_PERIOD, 30 * DAY);
+        assert_eq!(MAX_LIFETIME, 400 * DAY);
+        assert_eq!(MAX_SPEC_LEN, 256);
+    }
+
+    /// The trade-start credential's `encryption` claim is one of the values its template allows.
+    #[test]
+    fn encryption_names_are_the_templates_values() {
+        let template = trade_start_template();
+        let allowed = &template
+            .properties
+            .iter()
+            .find(|p| p.name == "encryption")
+            .expect("the template has an encryption property")
+            .allowed;
+        assert_eq!(
+            [Encryption::Plain.as_str(), Encryption::CpAbe.as_str()],
+            [allowed[0].as_str(), allowed[1].as_str()]
+        );
+    }
+
     #[test]
     fn the_state_proving_the_larger_debt_wins_whatever_its_nonce() {
         let min = 100;
