@@ -457,6 +457,94 @@ mod tests {
         assert_eq!(channel.claim_deadline(), 1_060_000);
     }
 
+    /// Every signed or hashed payload starts with its own domain tag and has a fixed layout
+    /// (the TypeScript bindings and any other signer build the same bytes).
+    #[test]
+    fn every_preimage_has_its_domain_and_layout() {
+        let (escrow, who) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
+        let terms = TradeTerms {
+            provider: who,
+            consumer: escrow,
+            spec: "s".into(),
+            price_per_minute: 1,
+            min_cost: 1,
+            checkin_cpt: 1,
+            encryption: Encryption::Plain,
+            consumer_key: [3; 32],
+            provider_key: [4; 32],
+            challenge_period: 1,
+            expires_at: 1,
+            offer_nonce: [5; 32],
+        };
+        let terms_len = terms.encode().len();
+        let cases: [(Vec<u8>, [u8; 16], usize); 6] = [
+            (
+                deployment_preimage(&escrow, &who, 7, 8),
+                DEPLOYMENT_DOMAIN,
+                16 + 32 + 32 + 4 + 8,
+            ),
+            (
+                offer_preimage(&escrow, &[9; 32], &terms),
+                OFFER_DOMAIN,
+                16 + 32 + 32 + terms_len,
+            ),
+            (
+                brokered_preimage(&escrow, &[9; 32], &who, &terms),
+                BROKER_DOMAIN,
+                16 + 32 + 32 + 32 + terms_len,
+            ),
+            (
+                state_preimage(&escrow, &[9; 32], 3, 4),
+                STATE_DOMAIN,
+                16 + 32 + 32 + 8 + 16,
+            ),
+            (
+                close_preimage(&escrow, &[9; 32], 3, 4),
+                CLOSE_DOMAIN,
+                16 + 32 + 32 + 8 + 16,
+            ),
+            (
+                settlement_id_preimage(&escrow, &[9; 32], 5),
+                SETTLEMENT_ID_DOMAIN,
+                16 + 32 + 32 + 4,
+            ),
+        ];
+        for (preimage, domain, len) in cases {
+            assert_eq!(&preimage[..16], &domain[..]);
+            assert_eq!(preimage.len(), len, "{domain:?}");
+            assert_eq!(
+                &preimage[16..48],
+                AsRef::<[u8]>::as_ref(&escrow),
+                "{domain:?} binds the escrow"
+            );
+        }
+    }
+
+    /// A settlement's `tradeType` and a trade's amounts, as the credentials carry them.
+    #[test]
+    fn claims_carry_the_kind_and_the_amounts() {
+        let kinds = [
+            None,
+            Some(CloseKind::Cooperative),
+            Some(CloseKind::Unilateral),
+            Some(CloseKind::Timeout),
+        ]
+        .map(settlement_kind);
+        assert_eq!(
+            kinds,
+            [
+                "checkpoint",
+                "cooperative-close",
+                "unilateral-close",
+                "timeout-refund"
+            ]
+        );
+        let claims = settlement_claims(&[1; 32], &[2; 32], 50, 1, 2, Some(CloseKind::Timeout));
+        assert_eq!(claims[2], Some(ClaimValue::Integer(50)));
+        assert_eq!(claims[5], Some(ClaimValue::String("timeout-refund".into())));
+        assert_eq!(to_i128(Balance::MAX), i128::MAX);
+    }
+
     /// The bounds the escrow enforces, in the units its messages take (milliseconds, bytes).
     #[test]
     fn limits_are_what_the_docs_say() {
