@@ -1034,12 +1034,16 @@ fn top_up_adds_to_the_deposit_and_extends_the_expiry() {
             fx.payable(who, value, |c| c.top_up(id, expiry))
         });
     }
-    set_now(EXPIRES + 1_000);
+    // The longest expiry is allowed (a mutant found this boundary untested).
+    fx.payable(consumer, 0, |c| c.top_up(id, Some(T0 + MAX_LIFETIME)))
+        .unwrap();
+    assert_eq!(fx.channel(id).expires_at, T0 + MAX_LIFETIME);
+    set_now(T0 + MAX_LIFETIME);
     fx.fails_cleanly(
         Some(id),
         Error::Expired {
-            deadline: EXPIRES + 1_000,
-            now: EXPIRES + 1_000,
+            deadline: T0 + MAX_LIFETIME,
+            now: T0 + MAX_LIFETIME,
         },
         |fx| fx.payable(consumer, 5, |c| c.top_up(id, None)),
     );
