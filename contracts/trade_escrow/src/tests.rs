@@ -190,6 +190,10 @@ impl Fx {
         self.c.checkpoint(id, nonce, cumulative, signature)
     }
 
+    pub fn channel_count_and_owed(&self) -> (u64, Balance) {
+        (self.c.channel_count(), self.c.total_owed())
+    }
+
     pub fn channel(&self, id: ChannelId) -> Channel {
         self.c.channel(id).expect("channel exists").record
     }
@@ -257,6 +261,52 @@ fn assert_conserved(fx: &Fx, id: ChannelId) {
 }
 
 // --- open -------------------------------------------------------------------------------------
+
+/// Every bound of the terms is inclusive: the longest spec, the latest expiry and a deposit of
+/// exactly the minimum charge open (mutation testing found these boundaries untested); each
+/// opened channel is counted.
+#[ink::test]
+fn the_bounds_of_the_terms_are_inclusive() {
+    let mut fx = Fx::new();
+    let mut terms = fx.terms();
+    terms.spec = "x".repeat(MAX_SPEC_LEN as usize);
+    terms.expires_at = T0 + MAX_LIFETIME;
+    let signature = fx.offer(&terms);
+    fx.open_with(&terms, signature, MIN_COST)
+        .expect("a deposit of exactly min_cost, the longest spec and the latest expiry open");
+    assert_eq!(fx.channel_count_and_owed(), (1, MIN_COST));
+    fx.open();
+    assert_eq!(fx.channel_count_and_owed(), (2, MIN_COST + DEPOSIT));
+}
+
+/// A broker learns why the escrow refused an open: the trade-start credential refused, or the
+/// credential registry unreachable. (The off-chain environment does not revert, so only the
+/// answer is asserted here; the e2e tests show the revert on chain.)
+#[ink::test]
+fn a_brokered_open_reports_the_credential_registrys_refusal() {
+    use cgrid_shared::{BrokeredEscrow as _, OpenRefusal};
+    for (failure, expected) in [
+        (
+            Some(AnchorError::CredentialExists),
+            OpenRefusal::TradeCredential(AnchorError::CredentialExists),
+        ),
+        (None, OpenRefusal::CredentialsUnavailable),
+    ] {
+        let mut fx = Fx::new();
+        let (root, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
+        mock::with(|w| w.root = Some(root));
+        test::set_contract::<Env>(broker);
+        test::set_account_balance::<Env>(broker, START_BALANCE);
+        as_caller(root);
+        fx.c.set_broker(broker, true).unwrap();
+        let terms = fx.terms();
+        mock::with(|w| w.refuse = Some(failure));
+        let out = fx.payable(broker, DEPOSIT, |c| {
+            c.open_brokered(terms.clone(), (CONSUMER_DID, PROVIDER_DID))
+        });
+        assert_eq!(out, Err(expected));
+    }
+}
 
 #[ink::test]
 fn open_escrows_the_deposit_and_anchors_the_trade_start_credential() {
