@@ -12,7 +12,7 @@ use controller::session::{self, CheckpointPolicy};
 use controller::store::Store;
 use controller::wire::Conn;
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::Command;
@@ -102,6 +102,11 @@ async fn crash_run(channels: u64) {
     args.push(MINUTES.to_string());
 
     let mut kills = 0;
+    // Billed minutes per millisecond, measured on the sessions so far: the kill points are
+    // drawn in minutes and turned into delays, so that they land during billing on a slow
+    // machine and on a fast one alike (a fixed 20-320 ms let a fast machine finish 200
+    // minutes after two kills).
+    let mut speed: Option<f64> = None;
     loop {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cgrid"))
             .args(&args)
@@ -118,8 +123,19 @@ async fn crash_run(channels: u64) {
         let mut conn = Conn::new(TcpStream::connect(&address).await.unwrap());
         conn.handshake(Side::Consumer, escrow).await.unwrap();
         let before: Vec<u64> = consumer_records.iter().map(|r| r.minutes()).collect();
+        let done_before = before.iter().copied().min().unwrap_or(0);
         if kills < KILLS {
-            let delay = Duration::from_millis(20 + rng.next() % 300);
+            let delay = Duration::from_millis(match speed {
+                // The first session calibrates: a short random delay.
+                None => 5 + rng.next() % 30,
+                Some(per_ms) => {
+                    // Kill after a random share of what is left, leaving room for the rest.
+                    let share = ((MINUTES - done_before) / u64::from(KILLS - kills + 1)).max(1);
+                    let minutes = 1 + rng.next() % share;
+                    ((minutes as f64 / per_ms) as u64).max(1)
+                }
+            });
+            let started = Instant::now();
             tokio::select! {
                 _ = session::consume_many(&mut conn, &consumer_store, &mut consumer_records, &consumer_key) => {
                     // The provider finished before the kill point.
@@ -132,6 +148,11 @@ async fn crash_run(channels: u64) {
             let _ = child.wait().await;
             let now: Vec<u64> = consumer_records.iter().map(|r| r.minutes()).collect();
             eprintln!("kill {kills}: consumer at minutes {now:?} (from {before:?})");
+            let billed = now.iter().copied().min().unwrap_or(0) - done_before;
+            if billed > 0 {
+                let ms = started.elapsed().as_secs_f64() * 1_000.0;
+                speed = Some(billed as f64 / ms.max(1.0));
+            }
         } else {
             session::consume_many(
                 &mut conn,
