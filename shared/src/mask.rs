@@ -490,6 +490,32 @@ mod tests {
             c.withhold(field);
             assert_ne!(c, cpt, "{field}");
         }
+        let view = CredentialView {
+            anchor: crate::CredentialAnchor {
+                cpt_id: 1,
+                issuer: crate::Issuer::Did([1; 32]),
+                subject: [2; 32],
+                claims_root: [3; 32],
+                issued_at: 1,
+                expires_at: None,
+                ciphertext_hash: None,
+                policy_id: None,
+                status: crate::CredentialStatus::Active,
+                status_changed_at: 1,
+            },
+            valid: true,
+            expired: false,
+        };
+        for field in CredentialView::FIELDS {
+            let mut v = view.clone();
+            v.withhold(field);
+            assert_ne!(v, view, "{field}");
+            // Validity and the commitment are never withheld.
+            assert_eq!((v.valid, v.anchor.claims_root), (true, [3; 32]));
+        }
+        let mut v = view.clone();
+        v.withhold("claims");
+        assert_eq!(v, view, "a name the record does not list withholds nothing");
     }
 
     #[test]

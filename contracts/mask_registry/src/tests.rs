@@ -3,7 +3,7 @@
 
 use super::mask_registry::{Error, MaskRegistry};
 use crate::world::mock;
-use crate::{MAX_APPROVAL_TTL, MIN_APPROVAL_TTL};
+use crate::{MAX_APPROVAL_TTL, MAX_COMMITTEE, MIN_APPROVAL_TTL};
 use cgrid_shared::{MaskRegistry as _, Role, Scope, Target};
 use ink::env::{test, DefaultEnvironment as Env};
 use ink::primitives::AccountId;
@@ -343,6 +343,23 @@ fn only_root_configures_a_valid_committee() {
         "r0's approval no longer counts"
     );
     assert_eq!(fx.approve(r3, t.clone()), Ok(true));
+}
+
+/// The committee reads back as configured; the largest committee (`MAX_COMMITTEE` members)
+/// and the longest approval life are allowed (boundaries mutation testing found untested).
+#[ink::test]
+fn the_committee_reads_back_and_its_bounds_are_inclusive() {
+    let mut fx = Fx::new();
+    assert_eq!(fx.c.committee(), (fx.r[..3].to_vec(), 2, TTL));
+    let largest: Vec<AccountId> = (0..MAX_COMMITTEE as u8)
+        .map(|i| AccountId::from([0x40 + i; 32]))
+        .collect();
+    as_caller(fx.authority);
+    fx.c.set_committee(largest.clone(), 16, MAX_APPROVAL_TTL)
+        .unwrap();
+    assert_eq!(fx.c.committee(), (largest, 16, MAX_APPROVAL_TTL));
+    assert_eq!(MAX_APPROVAL_TTL, 30 * 24 * 60 * 60 * 1_000, "30 days");
+    assert_eq!(MIN_APPROVAL_TTL, 60 * 1_000, "one minute");
 }
 
 #[ink::test]
