@@ -177,6 +177,16 @@ fn scopes_are_checked() {
             fx.mask(r0, Target::Trade([0x77; 32]), scope)
         },
     );
+    // The most fields, each of the longest name, are allowed (a boundary mutation testing
+    // found untested); a `Record`'s fields are its contract's to name.
+    let record = Target::Record {
+        contract: AccountId::from([0x3C; 32]),
+        key: [1; 32],
+    };
+    let most = (0..16).map(|i| format!("{i:0>32}")).collect::<Vec<_>>();
+    fx.mask(r0, record.clone(), Scope::Fields(most.clone()))
+        .unwrap();
+    assert_eq!(fx.c.mask_of(record).unwrap().scope, Scope::Fields(most));
     let fields = Scope::Fields(vec!["price".into(), "consumer".into()]);
     fx.mask(r0, t.clone(), fields.clone()).unwrap();
     let mask = fx.c.mask_of(t).unwrap();
