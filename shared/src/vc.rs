@@ -372,6 +372,29 @@ pub fn settlement_template() -> CptTemplate {
 mod tests {
     use super::*;
 
+    /// The anchor preimage an issuer's key signs: its domain, the registry, then the request.
+    #[test]
+    fn the_anchor_preimage_has_its_domain_and_layout() {
+        let request = AnchorRequest {
+            id: [1; 32],
+            cpt_id: 2,
+            issuer: [3; 32],
+            subject: [4; 32],
+            claims_root: [5; 32],
+            expires_at: None,
+            ciphertext_hash: None,
+            policy_id: None,
+        };
+        let registry = AccountId::from([9; 32]);
+        let preimage = anchor_preimage(&registry, &request);
+        assert_eq!(&preimage[..16], &VC_ISSUE_DOMAIN[..]);
+        assert_eq!(&preimage[16..48], &[9; 32][..]);
+        assert_eq!(&preimage[48..], &request.encode()[..]);
+        let id = request.id_preimage();
+        assert_eq!(&id[..16], &VC_ID_DOMAIN[..]);
+        assert_eq!(id.len(), 16 + 32 + 32 + 4 + 32);
+    }
+
     #[test]
     fn id_ranges_do_not_overlap() {
         assert_eq!(SYSTEM_CPT_IDS.end, AUTHORITY_CPT_IDS.start);

@@ -922,3 +922,59 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
         CredentialStatus::Revoked
     );
 }
+
+// --- boundaries and read-backs (survivors of the mutation run) ---------------------------
+
+/// Every id range and count bound is inclusive, and the reads report what was written.
+#[ink::test]
+fn bounds_are_inclusive_and_reads_report_what_was_written() {
+    let mut c = setup();
+    as_caller(AUTH);
+    // The ends of the system range may be requested explicitly.
+    c.register_cpt(Publisher::System, template("first"), Some(0), None)
+        .unwrap();
+    c.register_cpt(Publisher::System, template("last"), Some(999), None)
+        .unwrap();
+    // Automatic ids (from 100; below are explicit system ids) fill the range up to its last
+    // free id, then the range is exhausted.
+    for i in 100..998u32 {
+        c.register_cpt(Publisher::System, template(&format!("t{i}")), None, None)
+            .unwrap();
+    }
+    assert_eq!(
+        c.register_cpt(Publisher::System, template("t998"), None, None),
+        Ok(998)
+    );
+    assert_eq!(
+        c.register_cpt(Publisher::System, template("full"), None, None),
+        Err(Error::RangeExhausted)
+    );
+    // A template with the most properties.
+    let mut most = template("most");
+    most.properties = (0..MAX_PROPERTIES)
+        .map(|i| CptProperty {
+            name: format!("p{i}"),
+            property_type: PropertyType::Integer,
+            description: String::new(),
+            required: false,
+            allowed: vec![],
+        })
+        .collect();
+    c.register_cpt(Publisher::Authority(acc(AUTH)), most, None, None)
+        .unwrap();
+    // Counts, designations and anchors read back.
+    as_caller(PROVIDER);
+    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    c.issue(request(2, TRADE_START_CPT), None).unwrap();
+    assert_eq!(c.credential_count(), 2);
+    let anchor = c.anchor_of(id(2)).expect("anchored");
+    assert_eq!(
+        (anchor.subject, anchor.claims_root),
+        (CONSUMER_DID, [2; 32])
+    );
+    assert_eq!(c.anchor_of([0xEE; 32]), None);
+    assert!(!c.is_system_issuer(acc(ESCROW)));
+    as_caller(AUTH);
+    c.set_system_issuer(acc(ESCROW), true).unwrap();
+    assert!(c.is_system_issuer(acc(ESCROW)) && !c.is_system_issuer(acc(STRANGER)));
+}
