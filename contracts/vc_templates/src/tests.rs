@@ -962,6 +962,33 @@ fn bounds_are_inclusive_and_reads_report_what_was_written() {
         .collect();
     c.register_cpt(Publisher::Authority(acc(AUTH)), most, None, None)
         .unwrap();
+    // Every text at its longest, the most allowed values, the largest decimal scale.
+    let longest = CptTemplate {
+        title: "t".repeat(MAX_TITLE_LEN as usize),
+        description: "d".repeat(MAX_DESCRIPTION_LEN as usize),
+        properties: vec![
+            CptProperty {
+                name: "n".repeat(MAX_PROPERTY_NAME_LEN as usize),
+                property_type: PropertyType::String,
+                description: "p".repeat(MAX_PROPERTY_DESCRIPTION_LEN as usize),
+                required: true,
+                allowed: (0..MAX_ALLOWED_VALUES)
+                    .map(|i| format!("{i:v>32}"))
+                    .collect(),
+            },
+            CptProperty {
+                name: "scaled".into(),
+                property_type: PropertyType::Decimal {
+                    scale: MAX_DECIMAL_SCALE,
+                },
+                description: String::new(),
+                required: false,
+                allowed: vec![],
+            },
+        ],
+    };
+    c.register_cpt(Publisher::Authority(acc(AUTH)), longest, None, None)
+        .unwrap();
     // Counts, designations and anchors read back.
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
