@@ -400,6 +400,19 @@ pub trait DidRegistry {
 mod tests {
     use super::*;
 
+    /// The W3C verification-method types the off-chain resolver writes.
+    #[test]
+    fn key_types_name_their_w3c_suites() {
+        assert_eq!(
+            [KeyType::Sr25519, KeyType::Ed25519, KeyType::Ecdsa].map(KeyType::w3c_type),
+            [
+                "Sr25519VerificationKey2020",
+                "Ed25519VerificationKey2020",
+                "EcdsaSecp256k1VerificationKey2019"
+            ]
+        );
+    }
+
     #[test]
     fn did_string_round_trips() {
         let mut did = [0u8; 32];

@@ -352,6 +352,7 @@ fn create_did_derives_the_id_and_stores_the_document() {
     assert!(!doc.deactivated);
     assert_eq!(c.did_of(a.bob), Some(did));
     assert_eq!(c.generation_of(a.bob), 1);
+    assert_eq!(c.generation_of(a.charlie), 0, "an account without a DID");
     assert_eq!(c.did_count(), 1);
     assert!(c.is_active(did));
     assert_eq!(event_count(), 1, "one DidCreated with the whole content");
