@@ -306,6 +306,16 @@ pub fn beats(score: u128, seq: u32, leader: Option<&Leader>) -> bool {
 mod tests {
     use super::*;
 
+    /// The offer nonce of an auction's trade: its domain, the auction contract, the auction id.
+    #[test]
+    fn the_trade_nonce_preimage_has_its_domain_and_layout() {
+        let contract = AccountId::from([7; 32]);
+        let preimage = auction_trade_nonce_preimage(&contract, 3);
+        assert_eq!(&preimage[..16], &AUCTION_TRADE_DOMAIN[..]);
+        assert_eq!(&preimage[16..48], &[7; 32][..]);
+        assert_eq!(&preimage[48..], &3u64.to_le_bytes()[..]);
+    }
+
     fn rule(lo: u32, hi: u32, lower_is_better: bool) -> AttributeRule {
         AttributeRule {
             cpt: 1_000,

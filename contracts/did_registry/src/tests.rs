@@ -681,6 +681,16 @@ fn services_are_added_removed_and_bounded() {
     fails_cleanly(&mut c, &d, Error::DuplicateServiceId, |c| {
         c.add_service(did, service("s4"))
     });
+    // Every text of a service at its longest is accepted (a boundary the mutation run found
+    // untested).
+    let longest = Service {
+        id: "i".repeat(MAX_ID_LEN as usize),
+        service_type: "t".repeat(MAX_SERVICE_TYPE_LEN as usize),
+        endpoint: "e".repeat(MAX_ENDPOINT_LEN as usize),
+    };
+    c.add_service(did, longest).unwrap();
+    c.remove_service(did, "i".repeat(MAX_ID_LEN as usize))
+        .unwrap();
     let long_endpoint = Service {
         endpoint: "h".repeat(257),
         ..service("s3")
