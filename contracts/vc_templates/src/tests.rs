@@ -930,20 +930,23 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
 fn bounds_are_inclusive_and_reads_report_what_was_written() {
     let mut c = setup();
     as_caller(AUTH);
-    // The ends of the system range may be requested explicitly.
+    // The ends of a range may be requested explicitly.
     c.register_cpt(Publisher::System, template("first"), Some(0), None)
         .unwrap();
-    c.register_cpt(Publisher::System, template("last"), Some(999), None)
-        .unwrap();
+    let me = Publisher::Authority(acc(AUTH));
+    for id in [AUTHORITY_CPT_IDS.start, AUTHORITY_CPT_IDS.end - 1] {
+        c.register_cpt(me.clone(), template(&format!("a{id}")), Some(id), None)
+            .unwrap();
+    }
     // Automatic ids (from 100; below are explicit system ids) fill the range up to its last
-    // free id, then the range is exhausted.
-    for i in 100..998u32 {
+    // id, then the range is exhausted.
+    for i in 100..999u32 {
         c.register_cpt(Publisher::System, template(&format!("t{i}")), None, None)
             .unwrap();
     }
     assert_eq!(
-        c.register_cpt(Publisher::System, template("t998"), None, None),
-        Ok(998)
+        c.register_cpt(Publisher::System, template("t999"), None, None),
+        Ok(999)
     );
     assert_eq!(
         c.register_cpt(Publisher::System, template("full"), None, None),
