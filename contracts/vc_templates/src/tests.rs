@@ -935,7 +935,7 @@ fn bounds_are_inclusive_and_reads_report_what_was_written() {
         .unwrap();
     let me = Publisher::Authority(acc(AUTH));
     for id in [AUTHORITY_CPT_IDS.start, AUTHORITY_CPT_IDS.end - 1] {
-        c.register_cpt(me.clone(), template(&format!("a{id}")), Some(id), None)
+        c.register_cpt(me, template(&format!("a{id}")), Some(id), None)
             .unwrap();
     }
     // Automatic ids (from 100; below are explicit system ids) fill the range up to its last
