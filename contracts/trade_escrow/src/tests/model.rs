@@ -164,12 +164,7 @@ impl Model {
 /// Runs `ops`; returns, per executed operation, its kind and whether it succeeded.
 fn run(ops: Vec<Op>) -> Vec<(&'static str, bool)> {
     let mut seen = Vec::new();
-    let mut fx = Fx::new();
-    let mut terms = fx.terms();
-    terms.expires_at = T0 + LIFETIME;
-    let id = fx
-        .open_with(&terms, fx.offer(&terms), DEPOSIT)
-        .expect("opens");
+    let (mut fx, id) = open_for_the_lifetime();
     let mut m = Model {
         now: T0,
         deposit: DEPOSIT,
@@ -325,6 +320,17 @@ fn run(ops: Vec<Op>) -> Vec<(&'static str, bool)> {
         seen.push((kind(&op), expected_ok));
     }
     seen
+}
+
+/// A fresh fixture with one channel open for `LIFETIME`, the deposit `DEPOSIT`.
+fn open_for_the_lifetime() -> (Fx, ChannelId) {
+    let mut fx = Fx::new();
+    let mut terms = fx.terms();
+    terms.expires_at = T0 + LIFETIME;
+    let id = fx
+        .open_with(&terms, fx.offer(&terms), DEPOSIT)
+        .expect("opens");
+    (fx, id)
 }
 
 fn kind(op: &Op) -> &'static str {
@@ -532,12 +538,7 @@ impl HonestProvider {
 }
 
 fn adversarial_consumer(moves: Vec<ConsumerMove>) {
-    let mut fx = Fx::new();
-    let mut terms = fx.terms();
-    terms.expires_at = T0 + LIFETIME;
-    let id = fx
-        .open_with(&terms, fx.offer(&terms), DEPOSIT)
-        .expect("opens");
+    let (mut fx, id) = open_for_the_lifetime();
     let mut provider = HonestProvider {
         accepted: Vec::new(),
     };
@@ -684,12 +685,7 @@ fn provider_move() -> impl Strategy<Value = ProviderMove> {
 }
 
 fn adversarial_provider(moves: Vec<ProviderMove>) {
-    let mut fx = Fx::new();
-    let mut terms = fx.terms();
-    terms.expires_at = T0 + LIFETIME;
-    let id = fx
-        .open_with(&terms, fx.offer(&terms), DEPOSIT)
-        .expect("opens");
+    let (mut fx, id) = open_for_the_lifetime();
     let provider = fx.provider;
     // What the honest consumer signed, oldest first.
     let mut signed: Vec<(u64, Balance)> = Vec::new();
