@@ -16,7 +16,7 @@
 //! salt))` and later reveals `bid` and `salt`.
 
 use crate::did::{DidId, Timestamp};
-use crate::escrow::{Balance, ChannelId, Encryption, PublicKey};
+use crate::escrow::{blake2, Balance, ChannelId, Encryption, PublicKey};
 use crate::vc::{CptId, CredentialId};
 use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
@@ -237,9 +237,27 @@ pub fn bid_preimage(
     (BID_DOMAIN, auction_contract, auction, bidder, bid, salt).encode()
 }
 
+/// blake2-256 of [`bid_preimage`]: the commitment of a sealed bid.
+#[inline]
+pub fn bid_hash(
+    auction_contract: &AccountId,
+    auction: u64,
+    bidder: &AccountId,
+    bid: &Bid,
+    salt: &[u8; 32],
+) -> [u8; 32] {
+    blake2(&bid_preimage(auction_contract, auction, bidder, bid, salt))
+}
+
 /// The preimage whose blake2-256 is the offer nonce of an auction's trade (unique per auction).
 pub fn auction_trade_nonce_preimage(auction_contract: &AccountId, auction: u64) -> Vec<u8> {
     (AUCTION_TRADE_DOMAIN, auction_contract, auction).encode()
+}
+
+/// blake2-256 of [`auction_trade_nonce_preimage`]: the offer nonce of an auction's trade.
+#[inline]
+pub fn auction_trade_nonce_hash(auction_contract: &AccountId, auction: u64) -> [u8; 32] {
+    blake2(&auction_trade_nonce_preimage(auction_contract, auction))
 }
 
 /// `a · SCALE / b` for `a ≤ b`, `b > 0`, without overflow.

@@ -1,6 +1,7 @@
 //! DID registry: identifiers, documents, roles, signed-operation payloads and the
 //! [`DidRegistry`] trait that other contracts call.
 
+use crate::escrow::blake2;
 use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
@@ -286,6 +287,19 @@ pub fn did_op_preimage(
     (DID_OP_DOMAIN, registry, did, nonce, signer, key_id, op).encode()
 }
 
+/// blake2-256 of [`did_op_preimage`]: the hash a DID key signs to authorise `op`.
+#[inline]
+pub fn did_op_hash(
+    registry: &AccountId,
+    did: &DidId,
+    nonce: u64,
+    signer: &DidId,
+    key_id: &str,
+    op: &DidOperation,
+) -> [u8; 32] {
+    blake2(&did_op_preimage(registry, did, nonce, signer, key_id, op))
+}
+
 /// The preimage whose blake2-256 hash the account's sr25519 key signs to have a relayer create
 /// its DID: `(DID_CREATE_DOMAIN, registry address, account, generation, content)`.
 ///
@@ -300,9 +314,26 @@ pub fn did_create_preimage(
     (DID_CREATE_DOMAIN, registry, account, generation, content).encode()
 }
 
+/// blake2-256 of [`did_create_preimage`]: the hash the account's key signs for a relayed creation.
+#[inline]
+pub fn did_create_hash(
+    registry: &AccountId,
+    account: &AccountId,
+    generation: u32,
+    content: &DidCreation,
+) -> [u8; 32] {
+    blake2(&did_create_preimage(registry, account, generation, content))
+}
+
 /// The preimage whose blake2-256 hash is the DID identifier of `account`'s `generation`-th DID.
 pub fn did_id_preimage(registry: &AccountId, account: &AccountId, generation: u32) -> Vec<u8> {
     (DID_ID_DOMAIN, registry, account, generation).encode()
+}
+
+/// blake2-256 of [`did_id_preimage`]: the DID identifier of `account`'s `generation`-th DID.
+#[inline]
+pub fn did_id_hash(registry: &AccountId, account: &AccountId, generation: u32) -> DidId {
+    blake2(&did_id_preimage(registry, account, generation))
 }
 
 /// `did:cgrid:0x<hex>` — the string form of a DID.
@@ -394,6 +425,198 @@ pub trait DidRegistry {
         message_hash: [u8; 32],
         signature: DidSignature,
     ) -> bool;
+}
+
+/// The DID registry at an address, as other contracts call it: each method is one call of the
+/// [`DidRegistry`] message of the same name. Contracts' unit tests use `testing::Registry`
+/// instead (ink!'s off-chain environment cannot call contracts; the e2e tests use the real one).
+///
+/// The methods are `#[inline]`, as are those of the other clients and the `*_hash` functions: they
+/// then compile into the calling contract as its own wrappers did, so its Wasm (and with it the
+/// weight of every message, which includes loading the code) does not change.
+pub struct Registry(ink::contract_ref!(DidRegistry, ink::env::DefaultEnvironment));
+
+impl Registry {
+    /// The registry at `address`.
+    #[inline]
+    pub fn at(address: AccountId) -> Self {
+        Registry(address.into())
+    }
+
+    /// [`DidRegistry::role_holders`].
+    #[inline]
+    pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
+        self.0.role_holders(queries)
+    }
+
+    /// [`DidRegistry::has_role`] of the DID `did` (`Subject::Did`).
+    #[inline]
+    pub fn has_role(&self, did: DidId, role: Role) -> bool {
+        self.0.has_role(Subject::Did(did), role)
+    }
+
+    /// [`DidRegistry::is_authority`].
+    #[inline]
+    pub fn is_authority(&self, account: AccountId) -> bool {
+        self.0.is_authority(account)
+    }
+
+    /// [`DidRegistry::is_root`].
+    #[inline]
+    pub fn is_root(&self, account: AccountId) -> bool {
+        self.0.is_root(account)
+    }
+
+    /// [`DidRegistry::is_active`].
+    #[inline]
+    pub fn is_active(&self, did: DidId) -> bool {
+        self.0.is_active(did)
+    }
+
+    /// [`DidRegistry::can_act_for`].
+    #[inline]
+    pub fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
+        self.0.can_act_for(did, account)
+    }
+
+    /// [`DidRegistry::verify_did_signature`].
+    #[inline]
+    pub fn verify_did_signature(
+        &self,
+        did: DidId,
+        key_id: String,
+        purpose: KeyPurpose,
+        message_hash: [u8; 32],
+        signature: DidSignature,
+    ) -> bool {
+        self.0
+            .verify_did_signature(did, key_id, purpose, message_hash, signature)
+    }
+}
+
+/// A per-thread stand-in for the DID registry in contracts' unit tests (feature `testing`):
+/// [`testing::Registry`] answers from the [`testing::Table`] that [`testing::with`] fills.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::{HashMap, HashSet};
+
+    /// What the stand-in registry answers. `role_holders` reads `holders` alone; the questions
+    /// about a DID read `active` and their own field.
+    #[derive(Debug, Default)]
+    pub struct Table {
+        /// `role_holders`: (account, role) → the DID holding it and the role's expiry; held
+        /// while the block time is before the expiry (`u64::MAX`: never expires).
+        pub holders: HashMap<(AccountId, Role), (DidId, Timestamp)>,
+        /// `has_role` of a DID: the roles DIDs hold (counted only while the DID is `active`).
+        pub roles: HashSet<(DidId, Role)>,
+        /// `is_authority`.
+        pub authorities: HashSet<AccountId>,
+        /// `is_root`: the root authority (also listed in `authorities` when it is one).
+        pub root: Option<AccountId>,
+        /// `is_active`: the active DIDs (every other DID is unknown or deactivated).
+        pub active: HashSet<DidId>,
+        /// How many times `is_active` was asked.
+        pub activity_checks: u32,
+        /// `can_act_for`: (did, account) pairs; the DID must be `active` too.
+        pub controls: HashSet<(DidId, AccountId)>,
+        /// `verify_did_signature`: the (did, key id) of `assertionMethod` keys (no other
+        /// purpose verifies). A signature is valid when it is [`signature_for`] the hash and the
+        /// DID is `active`.
+        pub assertion_keys: HashSet<(DidId, String)>,
+    }
+
+    thread_local! {
+        static TABLE: RefCell<Table> = RefCell::new(Table::default());
+    }
+
+    /// Reads or changes this thread's table.
+    pub fn with<R>(f: impl FnOnce(&mut Table) -> R) -> R {
+        TABLE.with(|t| f(&mut t.borrow_mut()))
+    }
+
+    /// The only signature the stand-in accepts over `hash`: an sr25519 signature whose first 32
+    /// bytes are the hash and whose last 32 bytes are `0xAA`.
+    pub fn signature_for(hash: [u8; 32]) -> DidSignature {
+        let mut sig = [0xAA; 64];
+        for (s, h) in sig.iter_mut().zip(hash) {
+            *s = h;
+        }
+        DidSignature::Sr25519(sig)
+    }
+
+    /// As the on-chain [`super::Registry`], against this thread's table.
+    pub struct Registry;
+
+    impl Registry {
+        /// The stand-in (the address is ignored).
+        pub fn at(_address: AccountId) -> Self {
+            Registry
+        }
+
+        /// The holder of each (account, role) whose role has not expired.
+        pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
+            let now = ink::env::block_timestamp::<ink::env::DefaultEnvironment>();
+            with(|t| {
+                queries
+                    .iter()
+                    .map(|q| {
+                        t.holders
+                            .get(q)
+                            .filter(|(_, expires_at)| now < *expires_at)
+                            .map(|(did, _)| *did)
+                    })
+                    .collect()
+            })
+        }
+
+        /// Listed in `roles`, and the DID is `active`.
+        pub fn has_role(&self, did: DidId, role: Role) -> bool {
+            with(|t| t.active.contains(&did) && t.roles.contains(&(did, role)))
+        }
+
+        /// Listed in `authorities`.
+        pub fn is_authority(&self, account: AccountId) -> bool {
+            with(|t| t.authorities.contains(&account))
+        }
+
+        /// The table's `root`.
+        pub fn is_root(&self, account: AccountId) -> bool {
+            with(|t| t.root == Some(account))
+        }
+
+        /// Listed in `active`; counts the question in `activity_checks`.
+        pub fn is_active(&self, did: DidId) -> bool {
+            with(|t| {
+                t.activity_checks = t.activity_checks.saturating_add(1);
+                t.active.contains(&did)
+            })
+        }
+
+        /// Listed in `controls`, and the DID is `active`.
+        pub fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
+            with(|t| t.active.contains(&did) && t.controls.contains(&(did, account)))
+        }
+
+        /// An `assertionMethod` key listed in `assertion_keys` of an `active` DID, and the
+        /// signature is [`signature_for`] the hash.
+        pub fn verify_did_signature(
+            &self,
+            did: DidId,
+            key_id: String,
+            purpose: KeyPurpose,
+            message_hash: [u8; 32],
+            signature: DidSignature,
+        ) -> bool {
+            purpose == KeyPurpose::AssertionMethod
+                && with(|t| {
+                    t.active.contains(&did)
+                        && t.assertion_keys.contains(&(did, key_id))
+                        && signature == signature_for(message_hash)
+                })
+        }
+    }
 }
 
 #[cfg(test)]

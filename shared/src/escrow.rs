@@ -19,9 +19,7 @@
 //! to one point of the channel's history.
 
 use crate::did::{DidId, Timestamp};
-use crate::vc::{
-    claim_leaf_preimage, claims_root_preimage, AnchorError, ClaimValue, CptId, CredentialId,
-};
+use crate::vc::{claim_leaf_hash, claims_root_hash, AnchorError, ClaimValue, CptId, CredentialId};
 use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
@@ -228,9 +226,26 @@ pub fn deployment_preimage(
     (DEPLOYMENT_DOMAIN, escrow, deployer, block, time).encode()
 }
 
+/// blake2-256 of [`deployment_preimage`]: the escrow's deployment id.
+#[inline]
+pub fn deployment_hash(
+    escrow: &AccountId,
+    deployer: &AccountId,
+    block: u32,
+    time: Timestamp,
+) -> [u8; 32] {
+    blake2(&deployment_preimage(escrow, deployer, block, time))
+}
+
 /// The preimage the provider's account key signs; its blake2-256 is the channel id.
 pub fn offer_preimage(escrow: &AccountId, deployment: &[u8; 32], terms: &TradeTerms) -> Vec<u8> {
     (OFFER_DOMAIN, escrow, deployment, terms).encode()
+}
+
+/// blake2-256 of [`offer_preimage`]: the hash the provider's account key signs, and the channel id.
+#[inline]
+pub fn offer_hash(escrow: &AccountId, deployment: &[u8; 32], terms: &TradeTerms) -> ChannelId {
+    blake2(&offer_preimage(escrow, deployment, terms))
 }
 
 /// The preimage whose blake2-256 is the id of a channel that `broker` opened (an authority-
@@ -243,6 +258,17 @@ pub fn brokered_preimage(
     terms: &TradeTerms,
 ) -> Vec<u8> {
     (BROKER_DOMAIN, escrow, deployment, broker, terms).encode()
+}
+
+/// blake2-256 of [`brokered_preimage`]: the id of a channel that `broker` opened.
+#[inline]
+pub fn brokered_hash(
+    escrow: &AccountId,
+    deployment: &[u8; 32],
+    broker: &AccountId,
+    terms: &TradeTerms,
+) -> ChannelId {
+    blake2(&brokered_preimage(escrow, deployment, broker, terms))
 }
 
 /// Why the escrow refused a brokered open (what a broker such as the auction matches on).
@@ -278,6 +304,122 @@ pub trait BrokeredEscrow {
     ) -> Result<ChannelId, OpenRefusal>;
 }
 
+/// Why the escrow did not open a brokered trade: it refused (`Some`), or the call itself failed
+/// (`None`: a trap, out of gas, the storage deposit limit).
+pub type OpenFailure = Option<OpenRefusal>;
+
+/// The trade escrow at an address, as a broker (the auction) calls it: one call of
+/// [`BrokeredEscrow::open_brokered`]. Contracts' unit tests use `testing::Brokered` instead
+/// (ink!'s off-chain environment cannot call contracts).
+pub struct Brokered(ink::contract_ref!(BrokeredEscrow, ink::env::DefaultEnvironment));
+
+impl Brokered {
+    /// The escrow at `address`.
+    #[inline]
+    pub fn at(address: AccountId) -> Self {
+        Brokered(address.into())
+    }
+
+    /// [`BrokeredEscrow::open_brokered`] with `deposit` transferred; a refused or failed call is
+    /// reported, not propagated (the transfer is reverted with it).
+    #[inline]
+    pub fn open_brokered(
+        &mut self,
+        terms: TradeTerms,
+        parties: (DidId, DidId),
+        deposit: Balance,
+    ) -> Result<ChannelId, OpenFailure> {
+        use ink::codegen::TraitCallBuilder as _;
+        match self
+            .0
+            .call_mut()
+            .open_brokered(terms, parties)
+            .transferred_value(deposit)
+            .try_invoke()
+        {
+            Ok(Ok(Ok(channel))) => Ok(channel),
+            Ok(Ok(Err(refused))) => Err(Some(refused)),
+            _ => Err(None),
+        }
+    }
+}
+
+/// A per-thread stand-in for the escrow in brokers' unit tests (feature `testing`):
+/// [`testing::Brokered`] records in the [`testing::Table`] that [`testing::with`] reads.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use super::*;
+    use ink::env::{test, DefaultEnvironment as Env};
+    use std::cell::RefCell;
+
+    /// What the stand-in escrow records and how it answers.
+    #[derive(Debug, Default)]
+    pub struct Table {
+        /// Trades opened: (terms, (consumer DID, provider DID), deposit), in order.
+        pub opened: Vec<(TradeTerms, (DidId, DidId), Balance)>,
+        /// When set, every open fails this way.
+        pub refuse: Option<OpenFailure>,
+    }
+
+    thread_local! {
+        static TABLE: RefCell<Table> = RefCell::new(Table::default());
+    }
+
+    /// Reads or changes this thread's table.
+    pub fn with<R>(f: impl FnOnce(&mut Table) -> R) -> R {
+        TABLE.with(|t| f(&mut t.borrow_mut()))
+    }
+
+    /// As the on-chain [`super::Brokered`], against this thread's table.
+    pub struct Brokered(AccountId);
+
+    impl Brokered {
+        /// The stand-in for the escrow at `address` (which receives the deposits).
+        pub fn at(address: AccountId) -> Self {
+            Brokered(address)
+        }
+
+        /// Fails as `refuse` says; otherwise moves the deposit from the calling contract to the
+        /// escrow's account, as the payable call would, records the trade in `opened` and
+        /// returns `[n; 32]` as the channel id of the `n`-th trade (from 0).
+        pub fn open_brokered(
+            &mut self,
+            terms: TradeTerms,
+            parties: (DidId, DidId),
+            deposit: Balance,
+        ) -> Result<ChannelId, OpenFailure> {
+            with(|t| {
+                if let Some(failure) = t.refuse {
+                    return Err(failure);
+                }
+                let me = test::callee::<Env>();
+                let mine = test::get_account_balance::<Env>(me).unwrap_or(0);
+                let theirs = test::get_account_balance::<Env>(self.0).unwrap_or(0);
+                let (Some(mine), Some(theirs)) =
+                    (mine.checked_sub(deposit), theirs.checked_add(deposit))
+                else {
+                    panic!("the broker cannot transfer a deposit of {deposit}");
+                };
+                test::set_account_balance::<Env>(me, mine);
+                test::set_account_balance::<Env>(self.0, theirs);
+                let channel = [u8::try_from(t.opened.len()).unwrap_or(0xFF); 32];
+                t.opened.push((terms, parties, deposit));
+                Ok(channel)
+            })
+        }
+    }
+}
+
+/// A cumulative state: `cumulative` owed after `nonce` minutes, signed by the consumer's
+/// channel key over [`state_preimage`]. What `checkpoint`, `start_close` and `challenge` take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct SignedState {
+    pub nonce: u64,
+    pub cumulative: Balance,
+    pub signature: Signature,
+}
+
 /// The preimage of a cumulative state the consumer's channel key signs.
 pub fn state_preimage(
     escrow: &AccountId,
@@ -286,6 +428,17 @@ pub fn state_preimage(
     cumulative: Balance,
 ) -> Vec<u8> {
     (STATE_DOMAIN, escrow, channel, nonce, cumulative).encode()
+}
+
+/// blake2-256 of [`state_preimage`]: the hash the consumer's channel key signs.
+#[inline]
+pub fn state_hash(
+    escrow: &AccountId,
+    channel: &ChannelId,
+    nonce: u64,
+    cumulative: Balance,
+) -> [u8; 32] {
+    blake2(&state_preimage(escrow, channel, nonce, cumulative))
 }
 
 /// The preimage of a final state both channel keys sign for a cooperative close.
@@ -298,9 +451,26 @@ pub fn close_preimage(
     (CLOSE_DOMAIN, escrow, channel, nonce, cumulative).encode()
 }
 
+/// blake2-256 of [`close_preimage`]: the hash both channel keys sign for a cooperative close.
+#[inline]
+pub fn close_hash(
+    escrow: &AccountId,
+    channel: &ChannelId,
+    nonce: u64,
+    cumulative: Balance,
+) -> [u8; 32] {
+    blake2(&close_preimage(escrow, channel, nonce, cumulative))
+}
+
 /// The preimage of the id of a channel's `index`-th settlement credential.
 pub fn settlement_id_preimage(escrow: &AccountId, channel: &ChannelId, index: u32) -> Vec<u8> {
     (SETTLEMENT_ID_DOMAIN, escrow, channel, index).encode()
+}
+
+/// blake2-256 of [`settlement_id_preimage`]: the id of a channel's `index`-th settlement.
+#[inline]
+pub fn settlement_id_hash(escrow: &AccountId, channel: &ChannelId, index: u32) -> CredentialId {
+    blake2(&settlement_id_preimage(escrow, channel, index))
 }
 
 /// What a settlement was, in the settlement template's words (`tradeType`).
@@ -361,11 +531,11 @@ pub fn public_claims_root(
         .iter()
         .zip(values)
         .map(|(name, value)| match value {
-            Some(value) => blake2(&claim_leaf_preimage(name, id, value)),
+            Some(value) => claim_leaf_hash(name, id, value),
             None => crate::vc::ABSENT_LEAF,
         })
         .collect();
-    blake2(&claims_root_preimage(&leaves))
+    claims_root_hash(&leaves)
 }
 
 /// Property names of the trade-start template, in order.

@@ -5,6 +5,10 @@
 //! - the cross-contract **trait definitions** (`#[ink::trait_definition]`) that callers use with
 //!   `ink::contract_ref!` and the address they were given at instantiation — contracts never
 //!   import each other's crates;
+//! - one client per trait, which makes those calls on chain ([`Registry`], [`Credentials`],
+//!   [`Brokered`], [`mask_at`]), and its per-thread test double for contracts' unit tests
+//!   (`testing`, feature `testing`);
+//! - the deferred-payout component the escrow and the auction share ([`payout::Unclaimed`]);
 //! - every SCALE-encoded type those traits take or return (roles, DID ids, documents);
 //! - the exact byte layout of every payload that is signed off chain and verified on chain, so
 //!   that the off-chain tools sign precisely what the contracts check.
@@ -23,6 +27,7 @@ pub mod auction;
 pub mod did;
 pub mod escrow;
 pub mod mask;
+pub mod payout;
 pub mod vc;
 
 pub use auction::*;
@@ -30,3 +35,15 @@ pub use did::*;
 pub use escrow::*;
 pub use mask::*;
 pub use vc::*;
+
+/// The test doubles of the cross-contract clients, one per trait (feature `testing`). ink!'s
+/// off-chain test environment cannot call other contracts, so a contract's unit tests use the
+/// double in place of the client, e.g. `#[cfg(test)] use cgrid_shared::testing::did::Registry;`,
+/// and fill or read its per-thread table with `testing::did::with(|t| ..)`.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use crate::did::testing as did;
+    pub use crate::escrow::testing as escrow;
+    pub use crate::mask::testing as mask;
+    pub use crate::vc::testing as vc;
+}

@@ -11,6 +11,7 @@
 //! value and salt together with the other leaves; the verifier recomputes the root.
 
 use crate::did::{DidId, Timestamp};
+use crate::escrow::blake2;
 use ink::prelude::{string::String, vec, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
@@ -207,9 +208,21 @@ pub fn claim_leaf_preimage(name: &str, salt: &[u8; 32], value: &ClaimValue) -> V
     (CLAIM_LEAF_DOMAIN, name, salt, value).encode()
 }
 
+/// blake2-256 of [`claim_leaf_preimage`]: the leaf of one claim.
+#[inline]
+pub fn claim_leaf_hash(name: &str, salt: &[u8; 32], value: &ClaimValue) -> [u8; 32] {
+    blake2(&claim_leaf_preimage(name, salt, value))
+}
+
 /// The preimage of the claims root over the leaves in template order.
 pub fn claims_root_preimage(leaves: &[[u8; 32]]) -> Vec<u8> {
     (CLAIMS_ROOT_DOMAIN, leaves).encode()
+}
+
+/// blake2-256 of [`claims_root_preimage`]: the claims root over the leaves in template order.
+#[inline]
+pub fn claims_root_hash(leaves: &[[u8; 32]]) -> [u8; 32] {
+    blake2(&claims_root_preimage(leaves))
 }
 
 /// The preimage whose blake2-256 is the id of a credential an issuer anchors (`issue`): the
@@ -226,10 +239,27 @@ pub fn issued_id_preimage(
     (VC_ID_DOMAIN, issuer, subject, cpt_id, claims_root).encode()
 }
 
+/// blake2-256 of [`issued_id_preimage`]: the id of a credential an issuer anchors.
+#[inline]
+pub fn issued_id_hash(
+    issuer: &DidId,
+    subject: &DidId,
+    cpt_id: CptId,
+    claims_root: &[u8; 32],
+) -> CredentialId {
+    blake2(&issued_id_preimage(issuer, subject, cpt_id, claims_root))
+}
+
 impl AnchorRequest {
     /// The preimage of the id this request must carry ([`issued_id_preimage`]).
     pub fn id_preimage(&self) -> Vec<u8> {
         issued_id_preimage(&self.issuer, &self.subject, self.cpt_id, &self.claims_root)
+    }
+
+    /// blake2-256 of [`AnchorRequest::id_preimage`]: the id this request must carry.
+    #[inline]
+    pub fn id_hash(&self) -> CredentialId {
+        blake2(&self.id_preimage())
     }
 }
 
@@ -237,6 +267,12 @@ impl AnchorRequest {
 /// anchor `request` in the registry at `registry`.
 pub fn anchor_preimage(registry: &AccountId, request: &AnchorRequest) -> Vec<u8> {
     (VC_ISSUE_DOMAIN, registry, request).encode()
+}
+
+/// blake2-256 of [`anchor_preimage`]: the hash an issuer DID's `assertionMethod` key signs.
+#[inline]
+pub fn anchor_hash(registry: &AccountId, request: &AnchorRequest) -> [u8; 32] {
+    blake2(&anchor_preimage(registry, request))
 }
 
 /// The credential registry as other contracts see it. Implemented by `vc_templates`.
@@ -281,6 +317,140 @@ pub enum AnchorError {
     CredentialExists,
     /// The expiry is not in the future.
     ExpiryInPast,
+}
+
+/// Why a system anchoring did not happen: the registry refused (`Some`), or the call itself
+/// failed (`None`: a trap, out of gas, the storage deposit limit).
+pub type AnchorFailure = Option<AnchorError>;
+
+/// The credential registry at an address, as other contracts call it: each method is one call
+/// of the [`CredentialRegistry`] message of the same name. Contracts' unit tests use
+/// `testing::Credentials` instead (ink!'s off-chain environment cannot call contracts).
+pub struct Credentials(ink::contract_ref!(CredentialRegistry, ink::env::DefaultEnvironment));
+
+impl Credentials {
+    /// The registry at `address`.
+    #[inline]
+    pub fn at(address: AccountId) -> Self {
+        Credentials(address.into())
+    }
+
+    /// [`CredentialRegistry::anchor_of`].
+    #[inline]
+    pub fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
+        self.0.anchor_of(id)
+    }
+
+    /// [`CredentialRegistry::anchor_system`]; a refused or failed call is reported, not
+    /// propagated (the caller decides whether it may go on without the credential).
+    #[inline]
+    pub fn anchor_system(
+        &mut self,
+        id: CredentialId,
+        cpt_id: CptId,
+        subject: DidId,
+        claims_root: [u8; 32],
+        expires_at: Option<Timestamp>,
+    ) -> Result<(), AnchorFailure> {
+        use ink::codegen::TraitCallBuilder as _;
+        match self
+            .0
+            .call_mut()
+            .anchor_system(id, cpt_id, subject, claims_root, expires_at)
+            .try_invoke()
+        {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(refused))) => Err(Some(refused)),
+            _ => Err(None),
+        }
+    }
+}
+
+/// A per-thread stand-in for the credential registry in contracts' unit tests (feature
+/// `testing`): [`testing::Credentials`] answers from the [`testing::Table`] that
+/// [`testing::with`] fills.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    /// What the stand-in registry answers and records.
+    #[derive(Debug, Default)]
+    pub struct Table {
+        /// `anchor_of`: the anchored credentials (`anchor_system` adds to them).
+        pub credentials: HashMap<CredentialId, CredentialAnchor>,
+        /// (id, cpt, subject, claims root) of every `anchor_system` that succeeded, in order.
+        pub anchored: Vec<(CredentialId, CptId, DidId, [u8; 32])>,
+        /// When set, every `anchor_system` fails this way.
+        pub refuse: Option<AnchorFailure>,
+    }
+
+    thread_local! {
+        static TABLE: RefCell<Table> = RefCell::new(Table::default());
+    }
+
+    /// Reads or changes this thread's table.
+    pub fn with<R>(f: impl FnOnce(&mut Table) -> R) -> R {
+        TABLE.with(|t| f(&mut t.borrow_mut()))
+    }
+
+    /// As the on-chain [`super::Credentials`], against this thread's table.
+    pub struct Credentials;
+
+    impl Credentials {
+        /// The stand-in (the address is ignored).
+        pub fn at(_address: AccountId) -> Self {
+            Credentials
+        }
+
+        /// The table's anchor of `id`.
+        pub fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
+            with(|t| t.credentials.get(&id).cloned())
+        }
+
+        /// Fails as `refuse` says, or with `CredentialExists` for a known id; otherwise adds an
+        /// active anchor issued by the calling contract now, and records it in `anchored`.
+        pub fn anchor_system(
+            &mut self,
+            id: CredentialId,
+            cpt_id: CptId,
+            subject: DidId,
+            claims_root: [u8; 32],
+            expires_at: Option<Timestamp>,
+        ) -> Result<(), AnchorFailure> {
+            use ink::env::DefaultEnvironment as Env;
+            let (issuer, now) = (
+                ink::env::account_id::<Env>(),
+                ink::env::block_timestamp::<Env>(),
+            );
+            with(|t| {
+                if let Some(failure) = t.refuse {
+                    return Err(failure);
+                }
+                if t.credentials.contains_key(&id) {
+                    return Err(Some(AnchorError::CredentialExists));
+                }
+                t.credentials.insert(
+                    id,
+                    CredentialAnchor {
+                        cpt_id,
+                        issuer: Issuer::System(issuer),
+                        subject,
+                        claims_root,
+                        issued_at: now,
+                        expires_at,
+                        ciphertext_hash: None,
+                        policy_id: None,
+                        status: CredentialStatus::Active,
+                        status_changed_at: now,
+                    },
+                );
+                t.anchored.push((id, cpt_id, subject, claims_root));
+                Ok(())
+            })
+        }
+    }
 }
 
 fn prop(name: &str, property_type: PropertyType, description: &str, required: bool) -> CptProperty {

@@ -23,9 +23,9 @@
 //!   field.
 
 use cgrid_shared::{
-    anchor_preimage, claim_leaf_preimage, claims_root_preimage, did_to_string, issued_id_preimage,
-    AnchorRequest, ClaimValue, CptId, CptProperty, CptTemplate, CredentialId, CredentialStatus,
-    CredentialView, DidId, DidSignature, PropertyType, Scope, ABSENT_LEAF,
+    anchor_hash, claim_leaf_hash, claims_root_hash, did_to_string, issued_id_hash, AnchorRequest,
+    ClaimValue, CptId, CptProperty, CptTemplate, CredentialId, CredentialStatus, CredentialView,
+    DidId, DidSignature, PropertyType, Scope, ABSENT_LEAF,
 };
 use ink::primitives::AccountId;
 use rand::RngCore;
@@ -222,12 +222,12 @@ pub fn parse_decimal(s: &str, scale: u8) -> Option<i128> {
 
 /// The leaf commitment of one claim.
 pub fn leaf(name: &str, salt: &[u8; 32], value: &ClaimValue) -> [u8; 32] {
-    blake2_256(&claim_leaf_preimage(name, salt, value))
+    claim_leaf_hash(name, salt, value)
 }
 
 /// The claims root over leaves in template order.
 pub fn claims_root(leaves: &[[u8; 32]]) -> [u8; 32] {
-    blake2_256(&claims_root_preimage(leaves))
+    claims_root_hash(leaves)
 }
 
 fn value_digest(name: &str, value: Option<&ClaimValue>) -> [u8; 32] {
@@ -361,12 +361,7 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
     let root = claims_root(&leaves);
     // The id the registry requires: a commitment to issuer, subject, template and (salted)
     // claims root, so credentials with the same claims still differ.
-    let credential_id = blake2_256(&issued_id_preimage(
-        &input.issuer,
-        &input.subject,
-        input.cpt_id,
-        &root,
-    ));
+    let credential_id = issued_id_hash(&input.issuer, &input.subject, input.cpt_id, &root);
     let request = AnchorRequest {
         id: credential_id,
         cpt_id: input.cpt_id,
@@ -377,10 +372,7 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
         ciphertext_hash: None,
         policy_id: None,
     };
-    let anchor_sig = sign(
-        input.issuer_key,
-        &blake2_256(&anchor_preimage(&input.registry, &request)),
-    );
+    let anchor_sig = sign(input.issuer_key, &anchor_hash(&input.registry, &request));
     let claims_sig = sign(
         input.issuer_key,
         &claims_proof_hash(&credential_id, &digests),
@@ -525,7 +517,7 @@ fn check_common(
     let registry = AccountId::from(unhex32(c.registry)?);
     if !verify_sig(
         issuer_public,
-        &blake2_256(&anchor_preimage(&registry, &request)),
+        &anchor_hash(&registry, &request),
         c.anchor_proof,
     ) {
         return Err(VerifyError::BadIssuerSignature);

@@ -126,10 +126,7 @@ fn an_issued_credential_verifies() {
 #[test]
 fn the_anchor_signature_is_the_one_the_contract_checks() {
     let issued = issue_with(claims()).unwrap();
-    let hash = blake2_256(&anchor_preimage(
-        &AccountId::from(REGISTRY),
-        &issued.request,
-    ));
+    let hash = anchor_hash(&AccountId::from(REGISTRY), &issued.request);
     let DidSignature::Sr25519(sig) = issued.signature else {
         panic!("sr25519");
     };

@@ -40,6 +40,14 @@
 
 pub use self::did_registry::{DidRegistry, DidRegistryRef, Error, Field, Limit};
 
+/// The contract's events, for off-chain decoders (`cgrid-suite`).
+pub mod events {
+    pub use super::did_registry::{
+        AuthorityAdded, AuthorityRemoved, DidCreated, DidUpdated, MaskRegistrySet, RoleGranted,
+        RoleRevoked, RootTransferProposed, RootTransferred,
+    };
+}
+
 /// Most verification methods in one DID document.
 pub const MAX_KEYS: u32 = 20;
 /// Most services in one DID document.
@@ -59,14 +67,13 @@ mod did_registry {
     #[cfg(not(test))]
     use cgrid_shared::mask_at;
     #[cfg(test)]
-    use cgrid_shared::testing::mask_at;
+    use cgrid_shared::testing::mask::mask_at;
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
-        did_create_preimage, did_id_preimage, did_op_preimage, Authorisation, DidCreation,
-        DidDocument, DidId, DidOperation, DidSignature, KeyPurpose, KeyType, MaskedView, Role,
-        RoleGrant, Service, Subject, Target, VerificationMethod,
+        did_create_hash, did_id_hash, did_op_hash, Authorisation, DidCreation, DidDocument, DidId,
+        DidOperation, DidSignature, KeyPurpose, KeyType, MaskedView, Role, RoleGrant, Service,
+        Subject, Target, VerificationMethod,
     };
-    use ink::env::hash::{Blake2x256, CryptoHash};
     use ink::prelude::{string::String, vec::Vec};
     use ink::storage::Mapping;
 
@@ -360,12 +367,7 @@ mod did_registry {
         ) -> Result<DidId> {
             let account = AccountId::from(account_key);
             let generation = self.generations.get(account).unwrap_or(0);
-            let hash = blake2(&did_create_preimage(
-                &self.env().account_id(),
-                &account,
-                generation,
-                &content,
-            ));
+            let hash = did_create_hash(&self.env().account_id(), &account, generation, &content);
             ink::env::sr25519_verify(&signature, &hash, &account_key)
                 .map_err(|_| Error::BadSignature)?;
             self.create(account, content)
@@ -423,14 +425,7 @@ mod did_registry {
             if signer != did && !record.controllers.contains(&signer) {
                 return Err(Error::SignerNotController(signer));
             }
-            let hash = blake2(&did_op_preimage(
-                &self.env().account_id(),
-                &did,
-                nonce,
-                &signer,
-                &key_id,
-                &op,
-            ));
+            let hash = did_op_hash(&self.env().account_id(), &did, nonce, &signer, &key_id, &op);
             self.check_did_signature(
                 signer,
                 &key_id,
@@ -669,11 +664,7 @@ mod did_registry {
             let generation = self.generations.get(account).unwrap_or(0);
             let next_generation = generation.checked_add(1).ok_or(Error::Overflow)?;
             let did_count = self.did_count.checked_add(1).ok_or(Error::Overflow)?;
-            let did = blake2(&did_id_preimage(
-                &self.env().account_id(),
-                &account,
-                generation,
-            ));
+            let did = did_id_hash(&self.env().account_id(), &account, generation);
             // The initial content obeys the same rules as later changes; everything is checked
             // before anything is written.
             let mut keys = Vec::new();
@@ -1014,12 +1005,6 @@ mod did_registry {
             self.check_did_signature(did, &key_id, purpose, &message_hash, &signature)
                 .is_ok()
         }
-    }
-
-    fn blake2(input: &[u8]) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        Blake2x256::hash(input, &mut out);
-        out
     }
 
     fn check_new_key(keys: &[VerificationMethod], method: &VerificationMethod) -> Result<()> {

@@ -4,9 +4,8 @@
 use crate::did_registry::DidRegistry;
 use crate::*;
 use cgrid_shared::{
-    did_create_preimage, did_id_preimage, did_op_preimage, DidCreation, DidId, DidOperation,
-    DidRegistry as _, DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, Service, Subject,
-    VerificationMethod,
+    did_create_hash, did_id_hash, did_op_hash, DidCreation, DidId, DidOperation, DidRegistry as _,
+    DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, Service, Subject, VerificationMethod,
 };
 use ink::env::hash::Blake2x256;
 use ink::env::test::{self, DefaultAccounts};
@@ -171,14 +170,14 @@ fn sign_as(
     op: &DidOperation,
 ) -> DidSignature {
     let nonce = c.resolve(did).expect("did").record.nonce;
-    DidSignature::Sr25519(key.sign(&blake2(&did_op_preimage(
+    DidSignature::Sr25519(key.sign(&did_op_hash(
         &contract_address(),
         &did,
         nonce,
         &signer,
         key_id,
         op,
-    ))))
+    )))
 }
 
 /// A signature by the DID's own key `cap`.
@@ -335,10 +334,7 @@ fn create_did_derives_the_id_and_stores_the_document() {
         controllers: vec![],
     };
     let did = create_as(&mut c, a.bob, content.clone());
-    assert_eq!(
-        did,
-        blake2(&did_id_preimage(&contract_address(), &a.bob, 0))
-    );
+    assert_eq!(did, did_id_hash(&contract_address(), &a.bob, 0));
     let doc = c.resolve(did).unwrap().record;
     assert_eq!(doc.id, did);
     assert_eq!(doc.account, a.bob);
@@ -378,7 +374,7 @@ fn invalid_initial_content_creates_nothing() {
         public_key: vec![1; 31],
         ..key.method("k", KeyPurposes::ALL)
     };
-    let expected_did = blake2(&did_id_preimage(&contract_address(), &a.bob, 0));
+    let expected_did = did_id_hash(&contract_address(), &a.bob, 0);
     fails_cleanly(
         &mut c,
         &[expected_did],
@@ -436,20 +432,10 @@ fn relayed_creation_binds_the_did_to_the_signing_key() {
         keys: vec![user.method("key-1", KeyPurposes::ALL)],
         ..Default::default()
     };
-    let sig = user.sign(&blake2(&did_create_preimage(
-        &contract_address(),
-        &account,
-        0,
-        &content,
-    )));
+    let sig = user.sign(&did_create_hash(&contract_address(), &account, 0, &content));
     // Signed by someone else: rejected.
     let other = SrKey::new(43);
-    let forged = other.sign(&blake2(&did_create_preimage(
-        &contract_address(),
-        &account,
-        0,
-        &content,
-    )));
+    let forged = other.sign(&did_create_hash(&contract_address(), &account, 0, &content));
     set_caller(a.alice);
     fails_cleanly(&mut c, &[], Error::BadSignature, |c| {
         c.create_did_for(user.public(), content.clone(), forged)
@@ -480,12 +466,12 @@ fn a_creation_signature_is_bound_to_this_registry() {
     let user = SrKey::new(42);
     let account = AccountId::from(user.public());
     let content = DidCreation::default();
-    let sig = user.sign(&blake2(&did_create_preimage(
+    let sig = user.sign(&did_create_hash(
         &AccountId::from([0xEE; 32]),
         &account,
         0,
         &content,
-    )));
+    ));
     fails_cleanly(&mut c, &[], Error::BadSignature, |c| {
         c.create_did_for(user.public(), content.clone(), sig)
     });
@@ -857,10 +843,7 @@ fn deactivation_is_final_and_ids_are_never_reused() {
     // The account may start again, under a new id; the old one stays deactivated.
     let again = create_as(&mut c, a.bob, DidCreation::default());
     assert_ne!(again, did);
-    assert_eq!(
-        again,
-        blake2(&did_id_preimage(&contract_address(), &a.bob, 1))
-    );
+    assert_eq!(again, did_id_hash(&contract_address(), &a.bob, 1));
     assert!(c.resolve(did).unwrap().record.deactivated);
     assert!(!c.has_role(Subject::Account(a.bob), Role::Provider));
 }
@@ -980,14 +963,14 @@ fn a_signed_operation_is_bound_to_this_registry_and_did() {
     // The same key in another DID: only the DID in the payload tells them apart.
     let other = did_with_key(&mut c, a.charlie, &key);
     let op = DidOperation::Deactivate;
-    let elsewhere = DidSignature::Sr25519(key.sign(&blake2(&did_op_preimage(
+    let elsewhere = DidSignature::Sr25519(key.sign(&did_op_hash(
         &AccountId::from([0xEE; 32]),
         &did,
         0,
         &did,
         "cap",
         &op,
-    ))));
+    )));
     fails_cleanly(&mut c, &[did, other], Error::BadSignature, |c| {
         c.execute_signed(did, 0, op.clone(), did, "cap".into(), elsewhere)
     });
@@ -1050,14 +1033,7 @@ fn ecdsa_keys_sign_operations() {
         },
     );
     let op = DidOperation::AddService(service("ecdsa"));
-    let hash = blake2(&did_op_preimage(
-        &contract_address(),
-        &did,
-        0,
-        &did,
-        "ec",
-        &op,
-    ));
+    let hash = did_op_hash(&contract_address(), &did, 0, &did, "ec", &op);
     let wrong = EcKey::new(6).sign(&hash);
     fails_cleanly(&mut c, &[did], Error::BadSignature, |c| {
         c.execute_signed(
@@ -1375,7 +1351,7 @@ fn rotation_cannot_take_another_keys_material() {
 fn more_creation_failures() {
     let mut c = registry();
     let a = accounts();
-    let own_id = blake2(&did_id_preimage(&contract_address(), &a.bob, 0));
+    let own_id = did_id_hash(&contract_address(), &a.bob, 0);
     set_caller(a.bob);
     fails_cleanly(&mut c, &[own_id], Error::SelfController, |c| {
         c.create_did(DidCreation {
@@ -1408,12 +1384,12 @@ fn more_creation_failures() {
     let did = create_as(&mut c, account, DidCreation::default());
     let content = DidCreation::default();
     set_caller(a.alice);
-    let current = user.sign(&blake2(&did_create_preimage(
+    let current = user.sign(&did_create_hash(
         &contract_address(),
         &account,
         c.generation_of(account),
         &content,
-    )));
+    ));
     fails_cleanly(&mut c, &[did], Error::AccountHasDid(did), |c| {
         c.create_did_for(user.public(), content.clone(), current)
     });
@@ -1490,8 +1466,8 @@ fn resolve_withholds_what_a_mask_names_and_says_why() {
     assert_eq!(full.masked, None);
     assert_eq!(full.record.services.len(), 1);
 
-    let mask = cgrid_shared::testing::mask(Scope::Fields(vec!["service".into()]), false);
-    testing::set(&Target::Did(did), Some(mask));
+    let mask = testing::mask::mask(Scope::Fields(vec!["service".into()]), false);
+    testing::mask::set(&Target::Did(did), Some(mask));
     // No registry named yet: masks are not consulted.
     assert_eq!(c.resolve(did).unwrap(), full);
 
@@ -1509,9 +1485,9 @@ fn resolve_withholds_what_a_mask_names_and_says_why() {
     assert_eq!(marker.content_hash, [0xE2; 32]);
 
     // Whole-record mask: the account and every list are withheld, the id and nonce stay.
-    testing::set(
+    testing::mask::set(
         &Target::Did(did),
-        Some(cgrid_shared::testing::mask(Scope::Whole, false)),
+        Some(testing::mask::mask(Scope::Whole, false)),
     );
     let view = c.resolve(did).unwrap();
     assert_eq!(view.record.account, AccountId::from([0; 32]));
@@ -1519,7 +1495,7 @@ fn resolve_withholds_what_a_mask_names_and_says_why() {
     assert_eq!(view.masked.unwrap().withheld.len(), 4);
 
     // Lifted: shown in full again — nothing stored had changed.
-    testing::set(&Target::Did(did), None);
+    testing::mask::set(&Target::Did(did), None);
     assert_eq!(c.resolve(did).unwrap(), full);
 }
 
@@ -1532,9 +1508,9 @@ fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
     let did = did_with_key(&mut c, a.bob, &key);
     set_caller(a.alice);
     c.set_mask_registry(Some(a.frank)).unwrap();
-    testing::set(
+    testing::mask::set(
         &Target::Did(did),
-        Some(cgrid_shared::testing::mask(
+        Some(testing::mask::mask(
             Scope::Fields(vec!["service".into()]),
             false,
         )),
@@ -1565,9 +1541,9 @@ fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
     assert_eq!(c.resolve(did).unwrap().record.verification_methods.len(), 2);
 
     // A mask that lets the owner write.
-    testing::set(
+    testing::mask::set(
         &Target::Did(did),
-        Some(cgrid_shared::testing::mask(
+        Some(testing::mask::mask(
             Scope::Fields(vec!["service".into()]),
             true,
         )),
@@ -1576,6 +1552,6 @@ fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
     let signature = sign_op(&c, &key, did, &op);
     c.execute_signed(did, 1, op, did, "cap".into(), signature)
         .unwrap();
-    testing::set(&Target::Did(did), None);
+    testing::mask::set(&Target::Did(did), None);
     assert_eq!(c.resolve(did).unwrap().record.services.len(), 1);
 }

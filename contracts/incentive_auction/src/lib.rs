@@ -59,6 +59,14 @@ pub use self::incentive_auction::{
     Error, IncentiveAuction, IncentiveAuctionRef, ModelFlaw, ProofFlaw, Result, RevealOutcome,
 };
 
+/// The contract's events, for off-chain decoders (`cgrid-suite`).
+pub mod events {
+    pub use super::incentive_auction::{
+        AuctionCancelled, AuctionCreated, AuctionFinalized, BidCommitted, BidRevealed, ModelSet,
+        PayoutDeferred, UnclaimedWithdrawn,
+    };
+}
+
 /// Shortest commit window and shortest reveal window, in milliseconds (one minute).
 pub const MIN_WINDOW: u64 = 60_000;
 /// Latest reveal deadline from an auction's creation, in milliseconds (30 days).
@@ -80,215 +88,29 @@ pub const MAX_PROOF_LEAVES: u32 = 24;
 /// credential may prove several attributes and is read once). Keeps `reveal` ≤ 10 G ref_time.
 pub const MAX_PROOF_CREDENTIALS: u32 = 2;
 
-/// The registries and the escrow as this contract sees them: cross-contract calls through the
-/// shared traits on chain, a per-thread table in unit tests (ink!'s off-chain environment
-/// cannot call other contracts; the e2e tests run the real contracts).
-pub mod world {
-    use cgrid_shared::{
-        Balance, ChannelId, CredentialAnchor, CredentialId, DidId, OpenRefusal, Role, TradeTerms,
-    };
-    use ink::prelude::vec::Vec;
-    use ink::primitives::AccountId;
-
-    /// Why the escrow did not open the trade: it refused (`Some`), or the call failed (`None`).
-    pub type OpenFailure = Option<OpenRefusal>;
-
-    #[cfg(not(test))]
-    pub struct Registry(
-        ink::contract_ref!(cgrid_shared::DidRegistry, ink::env::DefaultEnvironment),
-    );
-
-    #[cfg(not(test))]
-    impl Registry {
-        pub fn at(address: AccountId) -> Self {
-            Registry(address.into())
-        }
-        pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
-            use cgrid_shared::DidRegistry as _;
-            let holders: Vec<Option<DidId>> =
-                self.0.role_holders(ink::prelude::vec![(account, role)]);
-            holders.first().copied().flatten()
-        }
-        pub fn is_root(&self, account: AccountId) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.is_root(account)
-        }
-        pub fn is_active(&self, did: DidId) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.is_active(did)
-        }
-    }
-
-    #[cfg(not(test))]
-    pub struct Credentials(
-        ink::contract_ref!(
-            cgrid_shared::CredentialRegistry,
-            ink::env::DefaultEnvironment
-        ),
-    );
-
-    #[cfg(not(test))]
-    impl Credentials {
-        pub fn at(address: AccountId) -> Self {
-            Credentials(address.into())
-        }
-        pub fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
-            use cgrid_shared::CredentialRegistry as _;
-            self.0.anchor_of(id)
-        }
-    }
-
-    #[cfg(not(test))]
-    pub struct Escrow(
-        ink::contract_ref!(cgrid_shared::BrokeredEscrow, ink::env::DefaultEnvironment),
-    );
-
-    #[cfg(not(test))]
-    impl Escrow {
-        pub fn at(address: AccountId) -> Self {
-            Escrow(address.into())
-        }
-        /// Opens the trade with `deposit` transferred; a trapped or refused call is reported,
-        /// not propagated (the transfer is reverted with it).
-        pub fn open(
-            &mut self,
-            terms: TradeTerms,
-            parties: (DidId, DidId),
-            deposit: Balance,
-        ) -> Result<ChannelId, OpenFailure> {
-            use cgrid_shared::BrokeredEscrow as _;
-            use ink::codegen::TraitCallBuilder as _;
-            match self
-                .0
-                .call_mut()
-                .open_brokered(terms, parties)
-                .transferred_value(deposit)
-                .try_invoke()
-            {
-                Ok(Ok(Ok(channel))) => Ok(channel),
-                Ok(Ok(Err(refused))) => Err(Some(refused)),
-                _ => Err(None),
-            }
-        }
-    }
-
-    #[cfg(test)]
-    pub use mock::{Credentials, Escrow, Registry};
-
-    #[cfg(test)]
-    pub mod mock {
-        use super::*;
-        use ink::env::{test, DefaultEnvironment as Env};
-        use std::cell::RefCell;
-        use std::collections::HashMap;
-
-        /// What the mock registries and escrow answer and record.
-        #[derive(Default)]
-        pub struct World {
-            pub holders: HashMap<(AccountId, Role), DidId>,
-            /// The root authority.
-            pub root: Option<AccountId>,
-            /// Deactivated DIDs (every other DID is active).
-            pub inactive: Vec<DidId>,
-            /// How many times `is_active` was asked.
-            pub activity_checks: u32,
-            pub credentials: HashMap<CredentialId, CredentialAnchor>,
-            /// The escrow account (receives the deposits).
-            pub escrow: [u8; 32],
-            /// Trades opened: (terms, (consumer DID, provider DID), deposit).
-            pub opened: Vec<(TradeTerms, (DidId, DidId), Balance)>,
-            /// When set, the escrow refuses every open this way.
-            pub refuse: Option<OpenFailure>,
-        }
-
-        thread_local! {
-            pub static WORLD: RefCell<World> = RefCell::new(World::default());
-        }
-
-        pub fn with<R>(f: impl FnOnce(&mut World) -> R) -> R {
-            WORLD.with(|w| f(&mut w.borrow_mut()))
-        }
-
-        pub struct Registry;
-
-        impl Registry {
-            pub fn at(_address: AccountId) -> Self {
-                Registry
-            }
-            pub fn role_holder(&self, account: AccountId, role: Role) -> Option<DidId> {
-                with(|w| w.holders.get(&(account, role)).copied())
-            }
-            pub fn is_root(&self, account: AccountId) -> bool {
-                with(|w| w.root == Some(account))
-            }
-            pub fn is_active(&self, did: DidId) -> bool {
-                with(|w| {
-                    w.activity_checks = w.activity_checks.saturating_add(1);
-                    !w.inactive.contains(&did)
-                })
-            }
-        }
-
-        pub struct Credentials;
-
-        impl Credentials {
-            pub fn at(_address: AccountId) -> Self {
-                Credentials
-            }
-            pub fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
-                with(|w| w.credentials.get(&id).cloned())
-            }
-        }
-
-        pub struct Escrow;
-
-        impl Escrow {
-            pub fn at(_address: AccountId) -> Self {
-                Escrow
-            }
-            /// Records the trade and moves the deposit from the auction to the escrow, as the
-            /// payable call would.
-            pub fn open(
-                &mut self,
-                terms: TradeTerms,
-                parties: (DidId, DidId),
-                deposit: Balance,
-            ) -> Result<ChannelId, OpenFailure> {
-                with(|w| {
-                    if let Some(failure) = w.refuse {
-                        return Err(failure);
-                    }
-                    let me = test::callee::<Env>();
-                    let mine = test::get_account_balance::<Env>(me).unwrap_or(0);
-                    let escrow = AccountId::from(w.escrow);
-                    let theirs = test::get_account_balance::<Env>(escrow).unwrap_or(0);
-                    test::set_account_balance::<Env>(me, mine - deposit);
-                    test::set_account_balance::<Env>(escrow, theirs + deposit);
-                    let channel = [u8::try_from(w.opened.len()).unwrap_or(0xFF); 32];
-                    w.opened.push((terms, parties, deposit));
-                    Ok(channel)
-                })
-            }
-        }
-    }
-}
-
 #[ink::contract]
 mod incentive_auction {
-    use crate::world::{Credentials, Escrow, Registry};
     use crate::{
         FINALIZE_GRACE, MAX_ATTESTORS, MAX_AUCTION_SPAN, MAX_CLAIM_NAME_LEN, MAX_DURATION_MINUTES,
         MAX_PROOF_CREDENTIALS, MAX_PROOF_LEAVES, MIN_WINDOW,
     };
+    use cgrid_shared::payout::{PayoutError, Unclaimed};
     use cgrid_shared::{
-        auction_trade_nonce_preimage, beats, bid_preimage, blake2, claim_leaf_preimage,
-        claims_root_preimage, score, trade_deposit, Auction, AuctionPhase, AuctionRequest, Bid,
-        ChannelId, ClaimProof, ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId,
-        Issuer, Leader, OpenRefusal, ParameterModel, Role, TradeTerms, Weights, ATTRIBUTES,
-        MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN, MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
+        auction_trade_nonce_hash, beats, bid_hash, claim_leaf_hash, claims_root_hash, score,
+        trade_deposit, Auction, AuctionPhase, AuctionRequest, Bid, ChannelId, ClaimProof,
+        ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId, Issuer, Leader, OpenRefusal,
+        ParameterModel, Role, TradeTerms, Weights, ATTRIBUTES, MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN,
+        MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
     };
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
+
+    // The registries and the escrow through the shared clients on chain, their per-thread
+    // doubles in unit tests (ink!'s off-chain environment cannot call other contracts).
+    #[cfg(test)]
+    use cgrid_shared::testing::{did::Registry, escrow::Brokered, vc::Credentials};
+    #[cfg(not(test))]
+    use cgrid_shared::{Brokered, Credentials, Registry};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -307,7 +129,7 @@ mod incentive_auction {
         auction_count: u64,
         commitments: Mapping<(u64, AccountId), Commitment>,
         /// Payouts the chain refused to transfer, kept for their owners.
-        unclaimed: Mapping<AccountId, Balance>,
+        unclaimed: Unclaimed,
         /// Σ deposits of open auctions + Σ bonds held + Σ unclaimed.
         held: Balance,
     }
@@ -398,6 +220,7 @@ mod incentive_auction {
         pub amount: Balance,
     }
 
+    /// An owner withdrew what was kept for it.
     #[ink(event)]
     pub struct UnclaimedWithdrawn {
         #[ink(topic)]
@@ -586,6 +409,16 @@ mod incentive_auction {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
+    impl From<PayoutError> for Error {
+        fn from(e: PayoutError) -> Self {
+            match e {
+                PayoutError::Overflow => Error::Overflow,
+                PayoutError::NothingToWithdraw => Error::NothingToWithdraw,
+                PayoutError::TransferFailed => Error::TransferFailed,
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------
     // Constructors and messages
     // ------------------------------------------------------------------------------------
@@ -605,7 +438,7 @@ mod incentive_auction {
                 auctions: Mapping::default(),
                 auction_count: 0,
                 commitments: Mapping::default(),
-                unclaimed: Mapping::default(),
+                unclaimed: Unclaimed::default(),
                 held: 0,
             }
         }
@@ -721,7 +554,7 @@ mod incentive_auction {
             Ok(())
         }
 
-        /// Commits a sealed bid, `blake2(bid_preimage(..))`, with the auction's bid bond
+        /// Commits a sealed bid, `bid_hash(..)`, with the auction's bid bond
         /// (Provider role, before the commit deadline, once per provider). Returns the commit's
         /// sequence number (the tie-break: lower wins).
         ///
@@ -816,8 +649,8 @@ mod incentive_auction {
             if commitment.revealed {
                 return Err(Error::AlreadyRevealed);
             }
-            let preimage = bid_preimage(&self.env().account_id(), auction, &bidder, &bid, &salt);
-            if blake2(&preimage) != commitment.hash {
+            if bid_hash(&self.env().account_id(), auction, &bidder, &bid, &salt) != commitment.hash
+            {
                 return Err(Error::BadReveal);
             }
             if bid.price_per_minute == 0 {
@@ -925,7 +758,7 @@ mod incentive_auction {
                 .ok_or(Error::Overflow)?;
                 let terms = self.trade_terms(auction, &a, leader, now)?;
                 let parties = (a.consumer_did, leader.bidder_did);
-                match Escrow::at(self.escrow).open(terms, parties, deposit) {
+                match Brokered::at(self.escrow).open_brokered(terms, parties, deposit) {
                     Ok(id) => {
                         channel = Some(id);
                         trade_deposit_paid = deposit;
@@ -985,17 +818,10 @@ mod incentive_auction {
         /// Errors: `NothingToWithdraw`, `TransferFailed`.
         /// Emits: `UnclaimedWithdrawn`.
         #[ink(message)]
-        pub fn withdraw(&mut self) -> Result<Balance> {
+        pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
             let caller = self.env().caller();
-            let amount = self.unclaimed_of(caller);
-            if amount == 0 {
-                return Err(Error::NothingToWithdraw);
-            }
-            self.unclaimed.remove(caller);
+            let amount = self.unclaimed.withdraw(caller)?;
             self.held = self.held.checked_sub(amount).ok_or(Error::Overflow)?;
-            self.env()
-                .transfer(caller, amount)
-                .map_err(|_| Error::TransferFailed)?;
             self.env().emit_event(UnclaimedWithdrawn {
                 account: caller,
                 amount,
@@ -1072,7 +898,7 @@ mod incentive_auction {
 
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
-            self.unclaimed.get(account).unwrap_or(0)
+            self.unclaimed.of(account)
         }
 
         /// The DID registry, the credential registry and the escrow this auction calls.
@@ -1087,9 +913,12 @@ mod incentive_auction {
 
         /// The DID of `account` if it holds `role` now (did_registry).
         fn holder_of(&self, account: AccountId, role: Role) -> Result<DidId> {
-            Registry::at(self.did_registry)
-                .role_holder(account, role)
-                .ok_or(Error::MissingRole { account, role })
+            let holder = Registry::at(self.did_registry)
+                .role_holders(ink::prelude::vec![(account, role)])
+                .first()
+                .copied()
+                .flatten();
+            holder.ok_or(Error::MissingRole { account, role })
         }
 
         fn current_model(&self) -> Result<ParameterModel> {
@@ -1153,16 +982,16 @@ mod incentive_auction {
                 Issuer::Did(issuer) if model.attestors.contains(&issuer) => issuer,
                 _ => return Err(ProofFlaw::NotAttested),
             };
-            let leaf = blake2(&claim_leaf_preimage(
+            let leaf = claim_leaf_hash(
                 &rule.claim,
                 &proof.salt,
                 &ClaimValue::Integer(i128::from(value)),
-            ));
+            );
             let index = usize::try_from(proof.index).unwrap_or(usize::MAX);
             if proof.leaves.get(index) != Some(&leaf) {
                 return Err(ProofFlaw::ValueMismatch);
             }
-            if blake2(&claims_root_preimage(&proof.leaves)) != anchor.claims_root {
+            if claims_root_hash(&proof.leaves) != anchor.claims_root {
                 return Err(ProofFlaw::RootMismatch);
             }
             let known = verified
@@ -1208,28 +1037,20 @@ mod incentive_auction {
                 provider_key: leader.provider_key,
                 challenge_period: a.request.challenge_period,
                 expires_at: now.checked_add(duration_ms).ok_or(Error::Overflow)?,
-                offer_nonce: blake2(&auction_trade_nonce_preimage(
-                    &self.env().account_id(),
-                    auction,
-                )),
+                offer_nonce: auction_trade_nonce_hash(&self.env().account_id(), auction),
             })
         }
 
         /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.
         fn pay(&mut self, to: AccountId, amount: Balance) -> Result<()> {
-            if amount == 0 || self.env().transfer(to, amount).is_ok() {
-                return Ok(());
+            let kept = self.unclaimed.pay(to, amount)?;
+            if kept > 0 {
+                self.held = self.held.checked_add(kept).ok_or(Error::Overflow)?;
+                self.env().emit_event(PayoutDeferred {
+                    account: to,
+                    amount: kept,
+                });
             }
-            let kept = self
-                .unclaimed_of(to)
-                .checked_add(amount)
-                .ok_or(Error::Overflow)?;
-            self.unclaimed.insert(to, &kept);
-            self.held = self.held.checked_add(amount).ok_or(Error::Overflow)?;
-            self.env().emit_event(PayoutDeferred {
-                account: to,
-                amount,
-            });
             Ok(())
         }
     }

@@ -1,18 +1,17 @@
-//! Unit tests on ink!'s off-chain environment with the mock registries and escrow of
-//! [`crate::world`].
+//! Unit tests on ink!'s off-chain environment with the shared doubles of the registries and
+//! the escrow (`cgrid_shared::testing`).
 //!
 //! The off-chain environment does not revert state when a message returns `Err`;
 //! `fails_cleanly` asserts that a failing message changed nothing observable (for payable
 //! messages it puts back the value the test transferred in, as the chain's revert would).
 
 use super::incentive_auction::{Error, IncentiveAuction, ModelFlaw, ProofFlaw};
-use crate::world::mock;
 use crate::{FINALIZE_GRACE, MAX_AUCTION_SPAN, MAX_DURATION_MINUTES, MIN_WINDOW};
 use cgrid_shared::{
-    auction_trade_nonce_preimage, bid_preimage, blake2, claim_leaf_preimage, claims_root_preimage,
-    AttributeRule, AuctionPhase, AuctionRequest, Balance, Bid, ClaimProof, ClaimValue,
-    CredentialAnchor, CredentialId, CredentialStatus, DidId, Encryption, Issuer, OpenRefusal,
-    ParameterModel, Role, WeightRange, Weights, ATTRIBUTES, MAX_SPEC_LEN,
+    auction_trade_nonce_hash, bid_hash, claim_leaf_hash, claims_root_hash, testing, AttributeRule,
+    AuctionPhase, AuctionRequest, Balance, Bid, ClaimProof, ClaimValue, CredentialAnchor,
+    CredentialId, CredentialStatus, DidId, Encryption, Issuer, OpenRefusal, ParameterModel, Role,
+    WeightRange, Weights, ATTRIBUTES, MAX_SPEC_LEN,
 };
 use ink::env::{test, DefaultEnvironment as Env};
 use ink::primitives::AccountId;
@@ -91,13 +90,17 @@ impl Fx {
                 did: [0x90 + i; 32],
             })
             .collect();
-        mock::with(|w| {
-            *w = mock::World::default();
+        testing::vc::with(|w| *w = Default::default());
+        testing::escrow::with(|w| *w = Default::default());
+        testing::did::with(|w| {
+            *w = Default::default();
             w.root = Some(authority);
-            w.escrow = *escrow.as_ref();
-            w.holders.insert((consumer, Role::Consumer), CONSUMER_DID);
+            w.active.insert(ATTESTOR);
+            w.holders
+                .insert((consumer, Role::Consumer), (CONSUMER_DID, u64::MAX));
             for p in &providers {
-                w.holders.insert((p.account, Role::Provider), p.did);
+                w.holders
+                    .insert((p.account, Role::Provider), (p.did, u64::MAX));
             }
         });
         for who in [authority, consumer, stranger]
@@ -185,7 +188,7 @@ impl Fx {
         bid: &Bid,
         salt: u8,
     ) -> Result<u32, Error> {
-        let hash = blake2(&bid_preimage(&me(), auction, &who, bid, &[salt; 32]));
+        let hash = bid_hash(&me(), auction, &who, bid, &[salt; 32]);
         self.payable(who, BOND, |c| c.commit(auction, hash))
     }
 
@@ -226,7 +229,7 @@ impl Fx {
             self.c.model_version(),
             self.c.total_held(),
             test::recorded_events().count(),
-            mock::with(|w| w.opened.len()),
+            testing::escrow::with(|w| w.opened.len()),
         )
     }
 
@@ -276,8 +279,8 @@ fn bid(price: Balance, attributes: [Option<u32>; ATTRIBUTES]) -> Bid {
     }
 }
 
-/// Anchors (in the mock registry) a credential of `cpt` about `subject` by `issuer` whose
-/// claims are `claims` in order; returns the proof of claim `index`.
+/// Anchors (in the credential registry's double) a credential of `cpt` about `subject` by
+/// `issuer` whose claims are `claims` in order; returns the proof of claim `index`.
 fn credential(
     id: u8,
     cpt: u32,
@@ -290,23 +293,17 @@ fn credential(
     let leaves: Vec<[u8; 32]> = claims
         .iter()
         .enumerate()
-        .map(|(i, (name, v))| {
-            blake2(&claim_leaf_preimage(
-                name,
-                &salt(i),
-                &ClaimValue::Integer(*v),
-            ))
-        })
+        .map(|(i, (name, v))| claim_leaf_hash(name, &salt(i), &ClaimValue::Integer(*v)))
         .collect();
     let credential: CredentialId = [id; 32];
-    mock::with(|w| {
+    testing::vc::with(|w| {
         w.credentials.insert(
             credential,
             CredentialAnchor {
                 cpt_id: cpt,
                 issuer: Issuer::Did(issuer),
                 subject,
-                claims_root: blake2(&claims_root_preimage(&leaves)),
+                claims_root: claims_root_hash(&leaves),
                 issued_at: T0,
                 expires_at: None,
                 ciphertext_hash: None,
@@ -735,7 +732,7 @@ fn a_deactivated_attestor_no_longer_vouches() {
     let mut carbon = green.clone();
     carbon.index = 1;
     carbon.salt = [2; 32];
-    mock::with(|w| w.inactive.push(ATTESTOR));
+    testing::did::with(|w| w.active.remove(&ATTESTOR));
     let out = fx
         .reveal_as(p0, id, &b, 1, [Some(green), Some(carbon), None, None])
         .unwrap();
@@ -750,7 +747,7 @@ fn a_deactivated_attestor_no_longer_vouches() {
     );
     assert_eq!(out.score, fx.c.score_of(id, 80, [None; 4]).unwrap());
     assert_eq!(
-        mock::with(|w| w.activity_checks),
+        testing::did::with(|w| w.activity_checks),
         1,
         "one question per attestor"
     );
@@ -767,17 +764,17 @@ fn every_proof_flaw_counts_as_worst() {
     unknown.credential = [0xEE; 32];
     cases.push((unknown, ProofFlaw::UnknownCredential));
     let revoked = green_certificate(2, did, 5_000);
-    mock::with(|w| {
+    testing::vc::with(|w| {
         w.credentials.get_mut(&revoked.credential).unwrap().status = CredentialStatus::Revoked;
     });
     cases.push((revoked, ProofFlaw::NotValid));
     let suspended = green_certificate(8, did, 5_000);
-    mock::with(|w| {
+    testing::vc::with(|w| {
         w.credentials.get_mut(&suspended.credential).unwrap().status = CredentialStatus::Suspended;
     });
     cases.push((suspended, ProofFlaw::NotValid));
     let expired = green_certificate(9, did, 5_000);
-    mock::with(|w| {
+    testing::vc::with(|w| {
         w.credentials
             .get_mut(&expired.credential)
             .unwrap()
@@ -920,7 +917,7 @@ fn finalize_opens_the_winners_trade_refunds_the_rest_and_forfeits_silent_bonds()
     test::set_caller::<Env>(fx.stranger);
     let channel = fx.c.finalize(id).expect("anyone finalizes");
     assert_eq!(channel, Some([0; 32]));
-    let (terms, parties, trade_deposit) = mock::with(|w| w.opened[0].clone());
+    let (terms, parties, trade_deposit) = testing::escrow::with(|w| w.opened[0].clone());
     assert_eq!(parties, (CONSUMER_DID, fx.providers[0].did));
     // 40 × 60 = 2,400 ≥ minCost: the channel deposit; the consumer gets 3,600 back.
     assert_eq!(trade_deposit, 2_400);
@@ -945,10 +942,7 @@ fn finalize_opens_the_winners_trade_refunds_the_rest_and_forfeits_silent_bonds()
         (terms.consumer_key, terms.provider_key, terms.expires_at),
         ([0xCC; 32], [0x9C; 32], REVEAL_BY + 5 + 3_600_000)
     );
-    assert_eq!(
-        terms.offer_nonce,
-        blake2(&auction_trade_nonce_preimage(&me(), id))
-    );
+    assert_eq!(terms.offer_nonce, auction_trade_nonce_hash(&me(), id));
     assert_eq!(
         fx.c.auction(id).unwrap().phase,
         AuctionPhase::Finalized {
@@ -979,12 +973,12 @@ fn no_bids_or_a_refused_trade_refund_the_consumer_in_full() {
     assert_eq!(fx.c.finalize(empty), Ok(None));
     assert_eq!(balance(fx.consumer), start + DEPOSIT);
     // A failed escrow call is no verdict: finalize reverts (nothing changes) and can be retried.
-    mock::with(|w| w.refuse = Some(None));
+    testing::escrow::with(|w| w.refuse = Some(None));
     fx.fails_cleanly(Some(refused), Error::EscrowCallFailed, |fx| {
         fx.c.finalize(refused)
     });
     // A refusal is: the consumer gets everything back.
-    mock::with(|w| w.refuse = Some(Some(OpenRefusal::BadTerms)));
+    testing::escrow::with(|w| w.refuse = Some(Some(OpenRefusal::BadTerms)));
     assert_eq!(fx.c.finalize(refused), Ok(None));
     assert_eq!(balance(fx.consumer), start + 2 * DEPOSIT);
     assert_eq!(
@@ -1015,7 +1009,7 @@ fn an_unreachable_escrow_holds_no_funds_after_the_grace_period() {
     set_now(COMMIT_BY);
     fx.reveal_as(p0, id, &b, 1, Default::default()).unwrap();
     let start = balance(fx.consumer);
-    mock::with(|w| w.refuse = Some(None));
+    testing::escrow::with(|w| w.refuse = Some(None));
     for now in [REVEAL_BY, REVEAL_BY + FINALIZE_GRACE - 1] {
         set_now(now);
         fx.fails_cleanly(Some(id), Error::EscrowCallFailed, |fx| fx.c.finalize(id));
@@ -1045,7 +1039,7 @@ fn minimum_cost_sets_the_trade_deposit_for_cheap_winners() {
     fx.reveal_as(p0, id, &b, 1, Default::default()).unwrap();
     set_now(REVEAL_BY);
     fx.c.finalize(id).unwrap();
-    assert_eq!(mock::with(|w| w.opened[0].2), MIN_COST);
+    assert_eq!(testing::escrow::with(|w| w.opened[0].2), MIN_COST);
     assert_eq!(held(), 0);
 }
 

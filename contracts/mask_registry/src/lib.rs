@@ -43,6 +43,11 @@
 
 pub use self::mask_registry::{Error, MaskRegistry, MaskRegistryRef, Result};
 
+/// The contract's events, for off-chain decoders (`cgrid-suite`).
+pub mod events {
+    pub use super::mask_registry::{CommitteeSet, Masked, UnmaskApproved, Unmasked};
+}
+
 /// Largest unmask committee.
 pub const MAX_COMMITTEE: u32 = 16;
 /// Most named fields in a scope.
@@ -53,102 +58,21 @@ pub const MAX_FIELD_LEN: u32 = 32;
 pub const MIN_APPROVAL_TTL: u64 = 60_000;
 pub const MAX_APPROVAL_TTL: u64 = 30 * 24 * 3_600_000;
 
-/// The DID registry as this contract sees it: cross-contract calls on chain, a per-thread table
-/// in unit tests.
-pub mod world {
-    use cgrid_shared::{DidId, Role};
-    use ink::prelude::vec::Vec;
-    use ink::primitives::AccountId;
-
-    #[cfg(not(test))]
-    pub struct Registry(
-        ink::contract_ref!(cgrid_shared::DidRegistry, ink::env::DefaultEnvironment),
-    );
-
-    #[cfg(not(test))]
-    impl Registry {
-        pub fn at(address: AccountId) -> Self {
-            Registry(address.into())
-        }
-        /// For each account, whether it holds `role` now (one call to the registry).
-        pub fn hold_role(&self, accounts: &[AccountId], role: Role) -> Vec<bool> {
-            use cgrid_shared::DidRegistry as _;
-            let queries = accounts.iter().map(|a| (*a, role)).collect();
-            let holders: Vec<Option<DidId>> = self.0.role_holders(queries);
-            accounts
-                .iter()
-                .enumerate()
-                .map(|(i, _)| holders.get(i).copied().flatten().is_some())
-                .collect()
-        }
-        pub fn is_root(&self, account: AccountId) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.is_root(account)
-        }
-    }
-
-    #[cfg(test)]
-    pub use mock::Registry;
-
-    #[cfg(test)]
-    pub mod mock {
-        use super::*;
-        use ink::env::DefaultEnvironment as Env;
-        use std::cell::RefCell;
-        use std::collections::HashMap;
-
-        /// Role holders with the expiry of their role, and the authorities.
-        #[derive(Default)]
-        pub struct World {
-            pub holders: HashMap<(AccountId, Role), (DidId, u64)>,
-            /// The root authority.
-            pub root: Option<AccountId>,
-        }
-
-        thread_local! {
-            pub static WORLD: RefCell<World> = RefCell::new(World::default());
-        }
-
-        pub fn with<R>(f: impl FnOnce(&mut World) -> R) -> R {
-            WORLD.with(|w| f(&mut w.borrow_mut()))
-        }
-
-        pub struct Registry;
-
-        impl Registry {
-            pub fn at(_address: AccountId) -> Self {
-                Registry
-            }
-            /// As did_registry: whether each account holds the role, not expired.
-            pub fn hold_role(&self, accounts: &[AccountId], role: Role) -> Vec<bool> {
-                let now = ink::env::block_timestamp::<Env>();
-                with(|w| {
-                    accounts
-                        .iter()
-                        .map(|a| {
-                            w.holders
-                                .get(&(*a, role))
-                                .is_some_and(|(_, exp)| now < *exp)
-                        })
-                        .collect()
-                })
-            }
-            pub fn is_root(&self, account: AccountId) -> bool {
-                with(|w| w.root == Some(account))
-            }
-        }
-    }
-}
-
 #[ink::contract]
 mod mask_registry {
-    use crate::world::Registry;
     use crate::{
         MAX_APPROVAL_TTL, MAX_COMMITTEE, MAX_FIELD_LEN, MAX_SCOPE_FIELDS, MIN_APPROVAL_TTL,
     };
-    use cgrid_shared::{Mask, Role, Scope, Target};
+    use cgrid_shared::{DidId, Mask, Role, Scope, Target};
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
+
+    // The DID registry through the shared client on chain, its per-thread double in unit tests
+    // (ink!'s off-chain environment cannot call other contracts).
+    #[cfg(test)]
+    use cgrid_shared::testing::did::Registry;
+    #[cfg(not(test))]
+    use cgrid_shared::Registry;
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -409,7 +333,7 @@ mod mask_registry {
             // counts only while its member still holds the Regulator role (issue 15, finding 7).
             let mut members: Vec<AccountId> = mask.approvals.iter().map(|(who, _)| *who).collect();
             members.push(by);
-            let regulators = Registry::at(self.did_registry).hold_role(&members, Role::Regulator);
+            let regulators = hold_role(&Registry::at(self.did_registry), &members, Role::Regulator);
             if regulators.last() != Some(&true) {
                 return Err(Error::NotRegulator);
             }
@@ -462,7 +386,11 @@ mod mask_registry {
         // --------------------------------------------------------------------------------
 
         fn ensure_regulator(&self, account: AccountId) -> Result<()> {
-            let held = Registry::at(self.did_registry).hold_role(&[account], Role::Regulator);
+            let held = hold_role(
+                &Registry::at(self.did_registry),
+                &[account],
+                Role::Regulator,
+            );
             if held.first() == Some(&true) {
                 Ok(())
             } else {
@@ -483,6 +411,17 @@ mod mask_registry {
         fn mask_of(&self, target: Target) -> Option<cgrid_shared::Mask> {
             self.masks.get(target.key())
         }
+    }
+
+    /// For each account, whether it holds `role` now (one `role_holders` call to `registry`).
+    fn hold_role(registry: &Registry, accounts: &[AccountId], role: Role) -> Vec<bool> {
+        let queries = accounts.iter().map(|a| (*a, role)).collect();
+        let holders: Vec<Option<DidId>> = registry.role_holders(queries);
+        accounts
+            .iter()
+            .enumerate()
+            .map(|(i, _)| holders.get(i).copied().flatten().is_some())
+            .collect()
     }
 
     fn check_scope(target: &Target, scope: &Scope) -> Result<()> {

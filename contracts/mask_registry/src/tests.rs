@@ -1,10 +1,10 @@
-//! Unit tests on ink!'s off-chain environment with the mock DID registry of [`crate::world`]
-//! (roles carry their expiry, as in did_registry). Each failure is checked to change nothing.
+//! Unit tests on ink!'s off-chain environment with the shared double of the DID registry
+//! (`cgrid_shared::testing::did`; roles carry their expiry, as in did_registry). Each failure is
+//! checked to change nothing.
 
 use super::mask_registry::{Error, MaskRegistry};
-use crate::world::mock;
 use crate::{MAX_APPROVAL_TTL, MAX_COMMITTEE, MIN_APPROVAL_TTL};
-use cgrid_shared::{MaskRegistry as _, Role, Scope, Target};
+use cgrid_shared::{testing, MaskRegistry as _, Role, Scope, Target};
 use ink::env::{test, DefaultEnvironment as Env};
 use ink::primitives::AccountId;
 
@@ -34,8 +34,8 @@ impl Fx {
         let authority = AccountId::from([0xAA; 32]);
         let r = [1u8, 2, 3, 4].map(|i| AccountId::from([i; 32]));
         let stranger = AccountId::from([0x57; 32]);
-        mock::with(|w| {
-            *w = mock::World::default();
+        testing::did::with(|w| {
+            *w = Default::default();
             w.root = Some(authority);
             for (i, who) in r.iter().enumerate() {
                 let did = [u8::try_from(i).unwrap() + 0x90; 32];
@@ -249,7 +249,7 @@ fn a_member_whose_role_expired_cannot_approve() {
     let t = credential();
     let [r0, r1, _, r3] = fx.r;
     fx.mask(r3, t.clone(), Scope::Whole).unwrap();
-    mock::with(|w| {
+    testing::did::with(|w| {
         w.holders
             .insert((r1, Role::Regulator), ([0x91; 32], T0 + 1));
     });
@@ -268,7 +268,7 @@ fn an_approval_stops_counting_when_its_member_loses_the_role() {
     fx.mask(r3, t.clone(), Scope::Whole).unwrap();
     assert_eq!(fx.approve(r0, t.clone()), Ok(false));
     // r0's role is revoked (the registry no longer lists it).
-    mock::with(|w| {
+    testing::did::with(|w| {
         w.holders.remove(&(r0, Role::Regulator));
     });
     assert_eq!(fx.approve(r1, t.clone()), Ok(false), "r0 no longer counts");
@@ -374,9 +374,9 @@ fn the_committee_reads_back_and_its_bounds_are_inclusive() {
 
 #[ink::test]
 fn without_a_committee_nothing_can_be_unmasked() {
-    mock::with(|w| *w = mock::World::default());
+    testing::did::with(|w| *w = Default::default());
     let r = AccountId::from([1; 32]);
-    mock::with(|w| {
+    testing::did::with(|w| {
         w.holders.insert((r, Role::Regulator), ([1; 32], u64::MAX));
     });
     set_now(T0);

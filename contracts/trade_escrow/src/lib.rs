@@ -63,167 +63,37 @@
 
 pub use self::trade_escrow::{Error, Result, TradeEscrow, TradeEscrowRef};
 
-pub use cgrid_shared::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
-
-/// The DID registry and the credential registry as this contract sees them: cross-contract
-/// calls through the shared traits on chain, a per-thread table in unit tests (ink!'s off-chain
-/// environment cannot call other contracts; the e2e tests run the real contracts).
-pub mod world {
-    use cgrid_shared::{AnchorError, CptId, CredentialId, DidId, Role, Timestamp};
-    use ink::prelude::vec::Vec;
-    use ink::primitives::AccountId;
-
-    /// Why an anchoring did not happen: the registry refused (`Some`), or the call itself
-    /// failed (`None`).
-    pub type AnchorFailure = Option<AnchorError>;
-
-    #[cfg(not(test))]
-    pub struct Registry(
-        ink::contract_ref!(cgrid_shared::DidRegistry, ink::env::DefaultEnvironment),
-    );
-
-    #[cfg(not(test))]
-    impl Registry {
-        pub fn at(address: AccountId) -> Self {
-            Registry(address.into())
-        }
-        pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
-            use cgrid_shared::DidRegistry as _;
-            self.0.role_holders(queries)
-        }
-        pub fn is_root(&self, account: AccountId) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.is_root(account)
-        }
-    }
-
-    #[cfg(not(test))]
-    pub struct Credentials(
-        ink::contract_ref!(
-            cgrid_shared::CredentialRegistry,
-            ink::env::DefaultEnvironment
-        ),
-    );
-
-    #[cfg(not(test))]
-    impl Credentials {
-        pub fn at(address: AccountId) -> Self {
-            Credentials(address.into())
-        }
-        /// Anchors a system credential; a trapped or refused call is reported, not propagated.
-        pub fn anchor(
-            &mut self,
-            id: CredentialId,
-            cpt: CptId,
-            subject: DidId,
-            claims_root: [u8; 32],
-            expires_at: Option<Timestamp>,
-        ) -> Result<(), AnchorFailure> {
-            use cgrid_shared::CredentialRegistry as _;
-            use ink::codegen::TraitCallBuilder as _;
-            match self
-                .0
-                .call_mut()
-                .anchor_system(id, cpt, subject, claims_root, expires_at)
-                .try_invoke()
-            {
-                Ok(Ok(Ok(()))) => Ok(()),
-                Ok(Ok(Err(refused))) => Err(Some(refused)),
-                _ => Err(None),
-            }
-        }
-    }
-
-    #[cfg(test)]
-    pub use mock::{Credentials, Registry};
-
-    #[cfg(test)]
-    pub mod mock {
-        use super::*;
-        use std::cell::RefCell;
-        use std::collections::HashMap;
-
-        /// What the mock registries answer and record.
-        #[derive(Default)]
-        pub struct World {
-            pub holders: HashMap<(AccountId, Role), DidId>,
-            /// The root authority.
-            pub root: Option<AccountId>,
-            /// (id, cpt, subject, claims root) in anchoring order.
-            pub anchored: Vec<(CredentialId, CptId, DidId, [u8; 32])>,
-            /// When set, every anchoring fails this way.
-            pub refuse: Option<AnchorFailure>,
-        }
-
-        thread_local! {
-            pub static WORLD: RefCell<World> = RefCell::new(World::default());
-        }
-
-        pub fn with<R>(f: impl FnOnce(&mut World) -> R) -> R {
-            WORLD.with(|w| f(&mut w.borrow_mut()))
-        }
-
-        pub struct Registry;
-
-        impl Registry {
-            pub fn at(_address: AccountId) -> Self {
-                Registry
-            }
-            pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
-                with(|w| queries.iter().map(|q| w.holders.get(q).copied()).collect())
-            }
-            pub fn is_root(&self, account: AccountId) -> bool {
-                with(|w| w.root == Some(account))
-            }
-        }
-
-        pub struct Credentials;
-
-        impl Credentials {
-            pub fn at(_address: AccountId) -> Self {
-                Credentials
-            }
-            pub fn anchor(
-                &mut self,
-                id: CredentialId,
-                cpt: CptId,
-                subject: DidId,
-                claims_root: [u8; 32],
-                _expires_at: Option<Timestamp>,
-            ) -> Result<(), AnchorFailure> {
-                with(|w| {
-                    if let Some(failure) = w.refuse {
-                        return Err(failure);
-                    }
-                    if w.anchored.iter().any(|a| a.0 == id) {
-                        return Err(Some(AnchorError::CredentialExists));
-                    }
-                    w.anchored.push((id, cpt, subject, claims_root));
-                    Ok(())
-                })
-            }
-        }
-    }
+/// The contract's events, for off-chain decoders (`cgrid-suite`).
+pub mod events {
+    pub use super::trade_escrow::{
+        BrokerSet, Challenged, ChannelClosed, ChannelOpened, Checkpointed, CloseStarted,
+        MaskRegistrySet, PayoutDeferred, SettlementNotAnchored, ToppedUp, UnclaimedWithdrawn,
+    };
 }
+
+pub use cgrid_shared::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
 
 #[ink::contract]
 mod trade_escrow {
-    use crate::world::{AnchorFailure, Credentials, Registry};
     use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
-    #[cfg(not(test))]
-    use cgrid_shared::mask_at;
-    #[cfg(test)]
-    use cgrid_shared::testing::mask_at;
+    use cgrid_shared::payout::{PayoutError, Unclaimed};
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
-        blake2, brokered_preimage, close_preimage, deployment_preimage, offer_preimage,
-        public_claims_root, settlement_claims, settlement_id_preimage, state_preimage,
-        trade_start_claims, AnchorError, Channel, ChannelId, CloseKind, CredentialId, DidId,
-        MaskedView, OpenRefusal, Party, Phase, Role, Signature, Target, TradeTerms, SETTLEMENT_CPT,
-        SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+        brokered_hash, close_hash, deployment_hash, offer_hash, public_claims_root,
+        settlement_claims, settlement_id_hash, state_hash, trade_start_claims, AnchorError,
+        AnchorFailure, Channel, ChannelId, CloseKind, CredentialId, DidId, MaskedView, OpenRefusal,
+        Party, Phase, Role, Signature, Target, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
+        TRADE_START_CPT, TRADE_START_FIELDS,
     };
     use ink::prelude::vec;
     use ink::storage::Mapping;
+
+    // The registries through the shared clients on chain, their per-thread doubles in unit
+    // tests (ink!'s off-chain environment cannot call other contracts).
+    #[cfg(test)]
+    use cgrid_shared::testing::{did::Registry, mask::mask_at, vc::Credentials};
+    #[cfg(not(test))]
+    use cgrid_shared::{mask_at, Credentials, Registry};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -239,7 +109,7 @@ mod trade_escrow {
         channels: Mapping<ChannelId, Channel>,
         channel_count: u64,
         /// Payouts the chain refused to transfer, kept for their owners.
-        unclaimed: Mapping<AccountId, Balance>,
+        unclaimed: Unclaimed,
         /// Σ (deposit − paid) over unclosed channels + Σ unclaimed.
         owed: Balance,
         /// Contracts an authority designated to open channels on the parties' behalf (the
@@ -362,6 +232,7 @@ mod trade_escrow {
         pub amount: Balance,
     }
 
+    /// An owner withdrew what was kept for it.
     #[ink(event)]
     pub struct UnclaimedWithdrawn {
         #[ink(topic)]
@@ -486,6 +357,16 @@ mod trade_escrow {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
+    impl From<PayoutError> for Error {
+        fn from(e: PayoutError) -> Self {
+            match e {
+                PayoutError::Overflow => Error::Overflow,
+                PayoutError::NothingToWithdraw => Error::NothingToWithdraw,
+                PayoutError::TransferFailed => Error::TransferFailed,
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------
     // Constructors and messages
     // ------------------------------------------------------------------------------------
@@ -496,19 +377,19 @@ mod trade_escrow {
         /// no channel can open.
         #[ink(constructor)]
         pub fn new(did_registry: AccountId, credentials: AccountId) -> Self {
-            let deployment = blake2(&deployment_preimage(
+            let deployment = deployment_hash(
                 &Self::env().account_id(),
                 &Self::env().caller(),
                 Self::env().block_number(),
                 Self::env().block_timestamp(),
-            ));
+            );
             Self {
                 did_registry,
                 credentials,
                 deployment,
                 channels: Mapping::default(),
                 channel_count: 0,
-                unclaimed: Mapping::default(),
+                unclaimed: Unclaimed::default(),
                 owed: 0,
                 brokers: Mapping::default(),
                 mask_registry: None,
@@ -532,11 +413,7 @@ mod trade_escrow {
                 return Err(Error::NotConsumer);
             }
             check_terms(&terms, deposit, now)?;
-            let id = blake2(&offer_preimage(
-                &self.env().account_id(),
-                &self.deployment,
-                &terms,
-            ));
+            let id = offer_hash(&self.env().account_id(), &self.deployment, &terms);
             if self.channels.contains(id) {
                 return Err(Error::ChannelExists(id));
             }
@@ -692,12 +569,7 @@ mod trade_escrow {
                 return Err(Error::Closed);
             }
             check_amount(&ch, cumulative)?;
-            let hash = blake2(&close_preimage(
-                &self.env().account_id(),
-                &channel,
-                nonce,
-                cumulative,
-            ));
+            let hash = close_hash(&self.env().account_id(), &channel, nonce, cumulative);
             if !sr25519_valid(&consumer_signature, &hash, &ch.consumer_key) {
                 return Err(Error::BadCloseSignature(Party::Consumer));
             }
@@ -859,13 +731,8 @@ mod trade_escrow {
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
             let caller = self.env().caller();
-            // `pay` never keeps a zero amount, so an entry is always something to withdraw.
-            let amount = self.unclaimed.get(caller).ok_or(Error::NothingToWithdraw)?;
-            self.unclaimed.remove(caller);
+            let amount = self.unclaimed.withdraw(caller)?;
             self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
-            self.env()
-                .transfer(caller, amount)
-                .map_err(|_| Error::TransferFailed)?;
             self.env().emit_event(UnclaimedWithdrawn {
                 account: caller,
                 amount,
@@ -950,7 +817,7 @@ mod trade_escrow {
         /// Deferred payouts waiting for `account`.
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
-            self.unclaimed.get(account).unwrap_or(0)
+            self.unclaimed.of(account)
         }
 
         /// This deployment's id (part of every channel id).
@@ -1007,12 +874,7 @@ mod trade_escrow {
                 });
             }
             check_amount(ch, cumulative)?;
-            let hash = blake2(&state_preimage(
-                &self.env().account_id(),
-                channel,
-                nonce,
-                cumulative,
-            ));
+            let hash = state_hash(&self.env().account_id(), channel, nonce, cumulative);
             if !sr25519_valid(signature, &hash, &ch.consumer_key) {
                 return Err(Error::BadStateSignature);
             }
@@ -1103,7 +965,7 @@ mod trade_escrow {
             let claims = trade_start_claims(terms, &provider_did, &consumer_did);
             let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
             Credentials::at(self.credentials)
-                .anchor(id, TRADE_START_CPT, consumer_did, root, None)
+                .anchor_system(id, TRADE_START_CPT, consumer_did, root, None)
                 .map_err(|failure| match failure {
                     Some(refused) => Error::TradeCredential(refused),
                     None => Error::CredentialsUnavailable,
@@ -1124,19 +986,14 @@ mod trade_escrow {
 
         /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.
         fn pay(&mut self, to: AccountId, amount: Balance) -> Result<()> {
-            if amount == 0 || self.env().transfer(to, amount).is_ok() {
-                return Ok(());
+            let kept = self.unclaimed.pay(to, amount)?;
+            if kept > 0 {
+                self.owed = self.owed.checked_add(kept).ok_or(Error::Overflow)?;
+                self.env().emit_event(PayoutDeferred {
+                    account: to,
+                    amount: kept,
+                });
             }
-            let kept = self
-                .unclaimed_of(to)
-                .checked_add(amount)
-                .ok_or(Error::Overflow)?;
-            self.unclaimed.insert(to, &kept);
-            self.owed = self.owed.checked_add(amount).ok_or(Error::Overflow)?;
-            self.env().emit_event(PayoutDeferred {
-                account: to,
-                amount,
-            });
             Ok(())
         }
 
@@ -1151,11 +1008,7 @@ mod trade_escrow {
             start: Timestamp,
             close: Option<CloseKind>,
         ) -> CredentialId {
-            let id = blake2(&settlement_id_preimage(
-                &self.env().account_id(),
-                channel,
-                index,
-            ));
+            let id = settlement_id_hash(&self.env().account_id(), channel, index);
             let claims = settlement_claims(
                 &ch.provider_did,
                 &ch.consumer_did,
@@ -1166,7 +1019,7 @@ mod trade_escrow {
             );
             let root = public_claims_root(&id, &SETTLEMENT_FIELDS, &claims);
             let result: core::result::Result<(), AnchorFailure> = Credentials::at(self.credentials)
-                .anchor(id, SETTLEMENT_CPT, ch.provider_did, root, None);
+                .anchor_system(id, SETTLEMENT_CPT, ch.provider_did, root, None);
             if let Err(reason) = result {
                 self.env().emit_event(SettlementNotAnchored {
                     channel: *channel,
@@ -1202,12 +1055,7 @@ mod trade_escrow {
             let deposit = self.env().transferred_value();
             let now = self.env().block_timestamp();
             check_terms(&terms, deposit, now).map_err(refusal)?;
-            let id = blake2(&brokered_preimage(
-                &self.env().account_id(),
-                &self.deployment,
-                &broker,
-                &terms,
-            ));
+            let id = brokered_hash(&self.env().account_id(), &self.deployment, &broker, &terms);
             if self.channels.contains(id) {
                 return Err(OpenRefusal::ChannelExists);
             }

@@ -1,4 +1,5 @@
-//! Unit tests on ink!'s off-chain environment with the mock registries of [`crate::world`].
+//! Unit tests on ink!'s off-chain environment with the shared doubles of the registries
+//! (`cgrid_shared::testing`).
 //!
 //! The off-chain environment does not revert state when a message returns `Err`; the
 //! `fails_cleanly` helper asserts that a failing message changed nothing observable, which is
@@ -6,13 +7,12 @@
 //! puts back the value the test transferred in (the chain would have reverted the transfer).
 
 use super::trade_escrow::{Error, TradeEscrow};
-use crate::world::mock;
 use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
 use cgrid_shared::{
-    blake2, close_preimage, offer_preimage, public_claims_root, settlement_claims,
-    settlement_id_preimage, state_preimage, trade_start_claims, AnchorError, Balance, Channel,
-    ChannelId, CloseKind, DidId, Encryption, Party, Phase, Role, Signature, TradeTerms,
-    SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+    close_hash, offer_hash, public_claims_root, settlement_claims, settlement_id_hash, state_hash,
+    testing, trade_start_claims, AnchorError, Balance, Channel, ChannelId, CloseKind, DidId,
+    Encryption, Party, Phase, Role, Signature, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
+    TRADE_START_CPT, TRADE_START_FIELDS,
 };
 use ink::env::{test, DefaultEnvironment as Env};
 use ink::primitives::AccountId;
@@ -44,15 +44,15 @@ impl SrKey {
     pub fn public(&self) -> [u8; 32] {
         self.0.public.to_bytes()
     }
-    /// Signs blake2-256 of `preimage`, as the contract verifies.
-    pub fn sign(&self, preimage: &[u8]) -> Signature {
+    /// Signs `hash` (an `offer_hash`, `state_hash` or `close_hash`), as the contract verifies.
+    pub fn sign(&self, hash: &[u8; 32]) -> Signature {
         let ctx = schnorrkel::signing_context(b"substrate");
-        self.0.sign(ctx.bytes(&blake2(preimage))).to_bytes()
+        self.0.sign(ctx.bytes(hash)).to_bytes()
     }
 }
 
 /// A consumer, a provider (whose account is its sr25519 account key), their channel keys and
-/// the escrow, on a fresh off-chain environment and mock world.
+/// the escrow, on a fresh off-chain environment and fresh registry doubles.
 pub struct Fx {
     pub c: TradeEscrow,
     pub provider_account_key: SrKey,
@@ -69,10 +69,13 @@ impl Fx {
         let provider = AccountId::from(provider_account_key.public());
         let consumer = AccountId::from([0xC0; 32]);
         let stranger = AccountId::from([0x57; 32]);
-        mock::with(|w| {
-            *w = mock::World::default();
-            w.holders.insert((consumer, Role::Consumer), CONSUMER_DID);
-            w.holders.insert((provider, Role::Provider), PROVIDER_DID);
+        testing::vc::with(|w| *w = Default::default());
+        testing::did::with(|w| {
+            *w = Default::default();
+            w.holders
+                .insert((consumer, Role::Consumer), (CONSUMER_DID, u64::MAX));
+            w.holders
+                .insert((provider, Role::Provider), (PROVIDER_DID, u64::MAX));
         });
         for who in [consumer, provider, stranger] {
             test::set_account_balance::<Env>(who, START_BALANCE);
@@ -121,7 +124,7 @@ impl Fx {
 
     pub fn offer(&self, terms: &TradeTerms) -> Signature {
         self.provider_account_key
-            .sign(&offer_preimage(&escrow(), &self.c.deployment(), terms))
+            .sign(&offer_hash(&escrow(), &self.c.deployment(), terms))
     }
 
     /// Opens with `terms` as the consumer, depositing `deposit`; on failure the deposit goes
@@ -163,7 +166,7 @@ impl Fx {
 
     pub fn state(&self, id: ChannelId, nonce: u64, cumulative: Balance) -> Signature {
         self.consumer_key
-            .sign(&state_preimage(&escrow(), &id, nonce, cumulative))
+            .sign(&state_hash(&escrow(), &id, nonce, cumulative))
     }
 
     pub fn close_sigs(
@@ -172,11 +175,8 @@ impl Fx {
         nonce: u64,
         cumulative: Balance,
     ) -> (Signature, Signature) {
-        let preimage = close_preimage(&escrow(), &id, nonce, cumulative);
-        (
-            self.consumer_key.sign(&preimage),
-            self.provider_key.sign(&preimage),
-        )
+        let hash = close_hash(&escrow(), &id, nonce, cumulative);
+        (self.consumer_key.sign(&hash), self.provider_key.sign(&hash))
     }
 
     pub fn checkpoint(
@@ -211,7 +211,7 @@ impl Fx {
             self.c.channel_count(),
             self.c.total_owed(),
             test::recorded_events().count(),
-            mock::with(|w| w.anchored.len()),
+            testing::vc::with(|w| w.anchored.len()),
         )
     }
 
@@ -294,13 +294,13 @@ fn a_brokered_open_reports_the_credential_registrys_refusal() {
     ] {
         let mut fx = Fx::new();
         let (root, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
-        mock::with(|w| w.root = Some(root));
+        testing::did::with(|w| w.root = Some(root));
         test::set_contract::<Env>(broker);
         test::set_account_balance::<Env>(broker, START_BALANCE);
         as_caller(root);
         fx.c.set_broker(broker, true).unwrap();
         let terms = fx.terms();
-        mock::with(|w| w.refuse = Some(failure));
+        testing::vc::with(|w| w.refuse = Some(failure));
         let out = fx.payable(broker, DEPOSIT, |c| {
             c.open_brokered(terms.clone(), (CONSUMER_DID, PROVIDER_DID))
         });
@@ -315,7 +315,7 @@ fn open_escrows_the_deposit_and_anchors_the_trade_start_credential() {
     let id = fx.open();
     assert_eq!(
         id,
-        blake2(&offer_preimage(&escrow(), &fx.c.deployment(), &terms)),
+        offer_hash(&escrow(), &fx.c.deployment(), &terms),
         "the channel id is the offer's hash"
     );
     let ch = fx.channel(id);
@@ -344,7 +344,7 @@ fn open_escrows_the_deposit_and_anchors_the_trade_start_credential() {
     let claims = trade_start_claims(&terms, &PROVIDER_DID, &CONSUMER_DID);
     let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
     assert_eq!(
-        mock::with(|w| w.anchored.clone()),
+        testing::vc::with(|w| w.anchored.clone()),
         vec![(id, TRADE_START_CPT, CONSUMER_DID, root)]
     );
     assert_eq!(test::recorded_events().count(), 1);
@@ -467,7 +467,7 @@ fn open_needs_the_providers_offer_signature() {
     // Signed by another key (the provider's channel key is not its account key).
     let wrong_key = fx
         .provider_key
-        .sign(&offer_preimage(&escrow(), &fx.c.deployment(), &terms));
+        .sign(&offer_hash(&escrow(), &fx.c.deployment(), &terms));
     fx.fails_cleanly(None, Error::BadOfferSignature, |fx| {
         fx.open_with(&terms, wrong_key, DEPOSIT)
     });
@@ -479,14 +479,14 @@ fn open_needs_the_providers_offer_signature() {
         fx.open_with(&cheaper, signed, DEPOSIT)
     });
     // An offer for another escrow or another deployment of this one.
-    let elsewhere = fx.provider_account_key.sign(&offer_preimage(
+    let elsewhere = fx.provider_account_key.sign(&offer_hash(
         &AccountId::from([0xEE; 32]),
         &fx.c.deployment(),
         &terms,
     ));
     let other_deployment =
         fx.provider_account_key
-            .sign(&offer_preimage(&escrow(), &[0xEE; 32], &terms));
+            .sign(&offer_hash(&escrow(), &[0xEE; 32], &terms));
     for signature in [elsewhere, other_deployment] {
         fx.fails_cleanly(None, Error::BadOfferSignature, |fx| {
             fx.open_with(&terms, signature, DEPOSIT)
@@ -504,7 +504,7 @@ fn open_needs_both_roles() {
     let mut fx = Fx::new();
     let terms = fx.terms();
     let signature = fx.offer(&terms);
-    mock::with(|w| w.holders.remove(&(fx.provider, Role::Provider)));
+    testing::did::with(|w| w.holders.remove(&(fx.provider, Role::Provider)));
     let provider = fx.provider;
     fx.fails_cleanly(
         None,
@@ -514,7 +514,7 @@ fn open_needs_both_roles() {
         },
         |fx| fx.open_with(&terms, signature, DEPOSIT),
     );
-    mock::with(|w| w.holders.remove(&(fx.consumer, Role::Consumer)));
+    testing::did::with(|w| w.holders.remove(&(fx.consumer, Role::Consumer)));
     let consumer = fx.consumer;
     fx.fails_cleanly(
         None,
@@ -531,7 +531,7 @@ fn open_fails_when_the_trade_start_credential_is_refused() {
     let mut fx = Fx::new();
     let terms = fx.terms();
     let signature = fx.offer(&terms);
-    mock::with(|w| w.refuse = Some(Some(AnchorError::NotSystemIssuer)));
+    testing::vc::with(|w| w.refuse = Some(Some(AnchorError::NotSystemIssuer)));
     // The off-chain environment does not revert, so only the returned error is asserted here;
     // the e2e tests show the revert on chain.
     assert_eq!(
@@ -539,7 +539,7 @@ fn open_fails_when_the_trade_start_credential_is_refused() {
         Err(Error::TradeCredential(AnchorError::NotSystemIssuer))
     );
     let mut fx = Fx::new();
-    mock::with(|w| w.refuse = Some(None));
+    testing::vc::with(|w| w.refuse = Some(None));
     assert_eq!(
         fx.open_with(&terms, fx.offer(&terms), DEPOSIT),
         Err(Error::CredentialsUnavailable)
@@ -566,7 +566,7 @@ fn checkpoints_pay_the_difference_and_anchor_settlements() {
     assert_eq!(fx.c.total_owed(), DEPOSIT - 120);
     assert_conserved(&fx, id);
     // The second settlement covers minutes 5..12 and cost 70.
-    let settlement = blake2(&settlement_id_preimage(&escrow(), &id, 1));
+    let settlement = settlement_id_hash(&escrow(), &id, 1);
     let claims = settlement_claims(
         &PROVIDER_DID,
         &CONSUMER_DID,
@@ -576,7 +576,7 @@ fn checkpoints_pay_the_difference_and_anchor_settlements() {
         None,
     );
     let root = public_claims_root(&settlement, &SETTLEMENT_FIELDS, &claims);
-    let anchored = mock::with(|w| w.anchored.clone());
+    let anchored = testing::vc::with(|w| w.anchored.clone());
     assert_eq!(anchored.len(), 3, "trade start + two settlements");
     assert_eq!(
         anchored[2],
@@ -626,13 +626,13 @@ fn checkpoint_refuses_stale_forged_and_out_of_range_states() {
         });
     }
     // Signatures that are not the consumer's over this escrow, channel, nonce and amount.
-    let by_provider_key = fx.provider_key.sign(&state_preimage(&escrow(), &id, 6, 60));
+    let by_provider_key = fx.provider_key.sign(&state_hash(&escrow(), &id, 6, 60));
     let other_channel = fx
         .consumer_key
-        .sign(&state_preimage(&escrow(), &[1; 32], 6, 60));
-    let other_escrow =
-        fx.consumer_key
-            .sign(&state_preimage(&AccountId::from([0xEE; 32]), &id, 6, 60));
+        .sign(&state_hash(&escrow(), &[1; 32], 6, 60));
+    let other_escrow = fx
+        .consumer_key
+        .sign(&state_hash(&AccountId::from([0xEE; 32]), &id, 6, 60));
     let close_domain = fx.close_sigs(id, 6, 60).0;
     let other_amount = fx.state(id, 6, 61);
     for signature in [
@@ -677,7 +677,7 @@ fn checkpoint_refuses_stale_forged_and_out_of_range_states() {
 fn a_settlement_anchor_refusal_does_not_block_payment() {
     let mut fx = Fx::new();
     let id = fx.open();
-    mock::with(|w| w.refuse = Some(Some(AnchorError::NotSystemIssuer)));
+    testing::vc::with(|w| w.refuse = Some(Some(AnchorError::NotSystemIssuer)));
     let events = test::recorded_events().count();
     fx.checkpoint(id, 3, 30).unwrap();
     assert_eq!(balance(fx.provider), START_BALANCE + 30);
@@ -686,7 +686,7 @@ fn a_settlement_anchor_refusal_does_not_block_payment() {
         events + 2,
         "SettlementNotAnchored + Checkpointed"
     );
-    mock::with(|w| w.refuse = Some(None));
+    testing::vc::with(|w| w.refuse = Some(None));
     let (a, b) = fx.close_sigs(id, 4, 40);
     as_caller(fx.consumer);
     fx.c.close_cooperative(id, 4, 40, a, b).unwrap();
@@ -957,9 +957,7 @@ fn start_close_and_challenge_refuse_bad_input() {
         as_caller(provider);
         fx.c.start_close(id, Some((9, 100, old)))
     });
-    let forged = fx
-        .provider_key
-        .sign(&state_preimage(&escrow(), &id, 11, 110));
+    let forged = fx.provider_key.sign(&state_hash(&escrow(), &id, 11, 110));
     fx.fails_cleanly(Some(id), Error::BadStateSignature, |fx| {
         as_caller(provider);
         fx.c.start_close(id, Some((11, 110, forged)))
@@ -1171,7 +1169,7 @@ mod model;
 fn only_root_designates_brokers_and_only_contracts() {
     let mut fx = Fx::new();
     let (authority, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
-    mock::with(|w| w.root = Some(authority));
+    testing::did::with(|w| w.root = Some(authority));
     let stranger = fx.stranger;
     fx.fails_cleanly(None, Error::NotRoot, |fx| {
         as_caller(stranger);
@@ -1193,10 +1191,10 @@ fn only_root_designates_brokers_and_only_contracts() {
 
 #[ink::test]
 fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
-    use cgrid_shared::{brokered_preimage, BrokeredEscrow as _, OpenRefusal};
+    use cgrid_shared::{brokered_hash, BrokeredEscrow as _, OpenRefusal};
     let mut fx = Fx::new();
     let (authority, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
-    mock::with(|w| w.root = Some(authority));
+    testing::did::with(|w| w.root = Some(authority));
     test::set_contract::<Env>(broker);
     test::set_account_balance::<Env>(broker, START_BALANCE);
     let terms = fx.terms();
@@ -1225,20 +1223,15 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     bad.price_per_minute = 0;
     assert_eq!(brokered(&mut fx, broker, &bad), Err(OpenRefusal::BadTerms));
     // The broker vouches for the roles: the registry is not asked (the DIDs come from it).
-    mock::with(|w| w.holders.clear());
+    testing::did::with(|w| w.holders.clear());
     let id = brokered(&mut fx, broker, &terms).expect("a broker opens");
     assert_eq!(
         id,
-        blake2(&brokered_preimage(
-            &escrow(),
-            &fx.c.deployment(),
-            &broker,
-            &terms
-        ))
+        brokered_hash(&escrow(), &fx.c.deployment(), &broker, &terms)
     );
     assert_ne!(
         id,
-        blake2(&offer_preimage(&escrow(), &fx.c.deployment(), &terms)),
+        offer_hash(&escrow(), &fx.c.deployment(), &terms),
         "brokered ids never collide with signed offers"
     );
     let ch = fx.channel(id);
@@ -1251,7 +1244,7 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
         (CONSUMER_DID, PROVIDER_DID)
     );
     assert_eq!(
-        mock::with(|w| w.anchored.len()),
+        testing::vc::with(|w| w.anchored.len()),
         1,
         "the trade-start credential"
     );
@@ -1263,11 +1256,11 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     assert_eq!(held(), DEPOSIT);
     // The consumer's own signed offer for the same terms still opens its own channel (the
     // registry is asked again for that one).
-    mock::with(|w| {
+    testing::did::with(|w| {
         w.holders
-            .insert((fx.consumer, Role::Consumer), CONSUMER_DID);
+            .insert((fx.consumer, Role::Consumer), (CONSUMER_DID, u64::MAX));
         w.holders
-            .insert((fx.provider, Role::Provider), PROVIDER_DID);
+            .insert((fx.provider, Role::Provider), (PROVIDER_DID, u64::MAX));
     });
     let own = fx.open();
     assert_ne!(own, id);
@@ -1280,7 +1273,7 @@ fn only_root_names_the_mask_registry() {
     let mut fx = Fx::new();
     let authority = AccountId::from([0xA0; 32]);
     let masks = AccountId::from([0x3A; 32]);
-    mock::with(|w| w.root = Some(authority));
+    testing::did::with(|w| w.root = Some(authority));
     let stranger = fx.stranger;
     fx.fails_cleanly(None, Error::NotRoot, |fx| {
         as_caller(stranger);
@@ -1294,18 +1287,18 @@ fn only_root_names_the_mask_registry() {
 
 #[ink::test]
 fn a_masked_trade_reads_masked_and_still_settles() {
-    use cgrid_shared::{testing, Scope, Target};
+    use cgrid_shared::{Scope, Target};
     let mut fx = Fx::new();
     let authority = AccountId::from([0xA0; 32]);
-    mock::with(|w| w.root = Some(authority));
+    testing::did::with(|w| w.root = Some(authority));
     let id = fx.open();
     let full = fx.c.channel(id).unwrap();
     as_caller(authority);
     fx.c.set_mask_registry(Some(AccountId::from([0x3A; 32])))
         .unwrap();
-    testing::set(
+    testing::mask::set(
         &Target::Trade(id),
-        Some(cgrid_shared::testing::mask(Scope::Whole, false)),
+        Some(testing::mask::mask(Scope::Whole, false)),
     );
 
     // Who traded and at what price are withheld; the accounting is not.
@@ -1337,21 +1330,18 @@ fn a_masked_trade_reads_masked_and_still_settles() {
         |fx| fx.payable(consumer, 500, |c| c.top_up(id, None)),
     );
     // ...unless the mask lets the owner write.
-    testing::set(
+    testing::mask::set(
         &Target::Trade(id),
-        Some(cgrid_shared::testing::mask(Scope::Whole, true)),
+        Some(testing::mask::mask(Scope::Whole, true)),
     );
     fx.payable(consumer, 500, |c| c.top_up(id, None)).unwrap();
     // A field mask (here: the price) leaves the accounting, and so top-ups, alone.
     let price = Scope::Fields(vec!["price".into()]);
-    testing::set(
-        &Target::Trade(id),
-        Some(cgrid_shared::testing::mask(price, false)),
-    );
+    testing::mask::set(&Target::Trade(id), Some(testing::mask::mask(price, false)));
     fx.payable(consumer, 100, |c| c.top_up(id, None)).unwrap();
-    testing::set(
+    testing::mask::set(
         &Target::Trade(id),
-        Some(cgrid_shared::testing::mask(Scope::Whole, false)),
+        Some(testing::mask::mask(Scope::Whole, false)),
     );
 
     // Settlement is never held: checkpoint and cooperative close go through.
@@ -1366,7 +1356,7 @@ fn a_masked_trade_reads_masked_and_still_settles() {
     );
 
     // Lifted: shown in full, with the record unchanged by the mask itself.
-    testing::set(&Target::Trade(id), None);
+    testing::mask::set(&Target::Trade(id), None);
     let after = fx.c.channel(id).unwrap();
     assert_eq!(after.masked, None);
     assert_eq!(after.record.consumer, consumer);

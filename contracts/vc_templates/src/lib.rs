@@ -44,6 +44,14 @@
 
 pub use self::vc_templates::{Error, Field, VcTemplates, VcTemplatesRef};
 
+/// The contract's events, for off-chain decoders (`cgrid-suite`).
+pub mod events {
+    pub use super::vc_templates::{
+        CptDeprecated, CptRegistered, CredentialAnchored, CredentialStatusChanged, MaskRegistrySet,
+        SystemIssuerSet,
+    };
+}
+
 /// Longest template title, in bytes.
 pub const MAX_TITLE_LEN: u32 = 64;
 /// Longest template description, in bytes.
@@ -61,153 +69,26 @@ pub const MAX_ALLOWED_VALUE_LEN: u32 = 32;
 /// Largest decimal scale.
 pub const MAX_DECIMAL_SCALE: u8 = 18;
 
-/// The DID registry as this contract sees it: cross-contract calls through the shared trait on
-/// chain, a per-thread table in unit tests (ink!'s off-chain test environment cannot call other
-/// contracts; the e2e tests run the real registry).
-pub mod identity {
-    use cgrid_shared::{DidId, DidSignature, Role};
-    #[cfg(not(test))]
-    use cgrid_shared::{KeyPurpose, Subject};
-    use ink::prelude::string::String;
-    use ink::primitives::AccountId;
-
-    #[cfg(not(test))]
-    pub struct Registry(
-        ink::contract_ref!(cgrid_shared::DidRegistry, ink::env::DefaultEnvironment),
-    );
-
-    #[cfg(not(test))]
-    impl Registry {
-        pub fn at(address: AccountId) -> Self {
-            Registry(address.into())
-        }
-        pub fn has_role(&self, did: DidId, role: Role) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.has_role(Subject::Did(did), role)
-        }
-        pub fn is_authority(&self, account: AccountId) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.is_authority(account)
-        }
-        pub fn is_root(&self, account: AccountId) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.is_root(account)
-        }
-        pub fn is_active(&self, did: DidId) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.is_active(did)
-        }
-        pub fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0.can_act_for(did, account)
-        }
-        pub fn verify_assertion(
-            &self,
-            did: DidId,
-            key_id: String,
-            hash: [u8; 32],
-            signature: DidSignature,
-        ) -> bool {
-            use cgrid_shared::DidRegistry as _;
-            self.0
-                .verify_did_signature(did, key_id, KeyPurpose::AssertionMethod, hash, signature)
-        }
-    }
-
-    #[cfg(test)]
-    pub use mock::Registry;
-
-    #[cfg(test)]
-    pub mod mock {
-        use super::*;
-        use std::cell::RefCell;
-        use std::collections::HashSet;
-
-        /// What the mock registry answers.
-        #[derive(Default)]
-        pub struct World {
-            pub roles: HashSet<(DidId, Role)>,
-            pub authorities: HashSet<AccountId>,
-            /// The root authority (also listed in `authorities` when it is one).
-            pub root: Option<AccountId>,
-            pub active: HashSet<DidId>,
-            pub controls: HashSet<(DidId, AccountId)>,
-            /// (did, key id): an sr25519 "signature" is valid when its first 32 bytes are the
-            /// hash and its last 32 bytes are 0xAA.
-            pub assertion_keys: HashSet<(DidId, String)>,
-        }
-
-        thread_local! {
-            pub static WORLD: RefCell<World> = RefCell::new(World::default());
-        }
-
-        pub fn with<R>(f: impl FnOnce(&mut World) -> R) -> R {
-            WORLD.with(|w| f(&mut w.borrow_mut()))
-        }
-
-        pub fn signature_for(hash: [u8; 32]) -> DidSignature {
-            let mut sig = [0xAA; 64];
-            sig[..32].copy_from_slice(&hash);
-            DidSignature::Sr25519(sig)
-        }
-
-        pub struct Registry;
-
-        impl Registry {
-            pub fn at(_address: AccountId) -> Self {
-                Registry
-            }
-            pub fn has_role(&self, did: DidId, role: Role) -> bool {
-                with(|w| w.active.contains(&did) && w.roles.contains(&(did, role)))
-            }
-            pub fn is_authority(&self, account: AccountId) -> bool {
-                with(|w| w.authorities.contains(&account))
-            }
-            pub fn is_root(&self, account: AccountId) -> bool {
-                with(|w| w.root == Some(account))
-            }
-            pub fn is_active(&self, did: DidId) -> bool {
-                with(|w| w.active.contains(&did))
-            }
-            pub fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
-                with(|w| w.active.contains(&did) && w.controls.contains(&(did, account)))
-            }
-            pub fn verify_assertion(
-                &self,
-                did: DidId,
-                key_id: String,
-                hash: [u8; 32],
-                signature: DidSignature,
-            ) -> bool {
-                with(|w| {
-                    w.active.contains(&did)
-                        && w.assertion_keys.contains(&(did, key_id))
-                        && signature == signature_for(hash)
-                })
-            }
-        }
-    }
-}
-
 #[ink::contract]
 mod vc_templates {
     use super::*;
-    use crate::identity::Registry;
-    #[cfg(not(test))]
-    use cgrid_shared::mask_at;
-    #[cfg(test)]
-    use cgrid_shared::testing::mask_at;
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
-        anchor_preimage, settlement_template, trade_start_template, AnchorError, AnchorRequest,
+        anchor_hash, blake2, settlement_template, trade_start_template, AnchorError, AnchorRequest,
         CptId, CptInfo, CptProperty, CptTemplate, CredentialAnchor, CredentialId, CredentialStatus,
-        CredentialView, DidId, DidSignature, Issuer, Mask, MaskedView, PropertyType, Publisher,
-        Role, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT, SYSTEM_CPT_IDS,
+        CredentialView, DidId, DidSignature, Issuer, KeyPurpose, Mask, MaskedView, PropertyType,
+        Publisher, Role, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT, SYSTEM_CPT_IDS,
         TRADE_START_CPT,
     };
-    use ink::env::hash::{Blake2x256, CryptoHash};
     use ink::prelude::string::String;
     use ink::storage::Mapping;
+
+    // The DID registry and the mask registry through the shared clients on chain, their
+    // per-thread doubles in unit tests (ink!'s off-chain environment cannot call contracts).
+    #[cfg(test)]
+    use cgrid_shared::testing::{did::Registry, mask::mask_at};
+    #[cfg(not(test))]
+    use cgrid_shared::{mask_at, Registry};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -560,7 +441,7 @@ mod vc_templates {
             request: AnchorRequest,
             proof: Option<(String, DidSignature)>,
         ) -> Result<()> {
-            let expected = blake2(&request.id_preimage());
+            let expected = request.id_hash();
             if request.id != expected {
                 return Err(Error::BadCredentialId { expected });
             }
@@ -578,8 +459,14 @@ mod vc_templates {
             };
             match proof {
                 Some((key_id, signature)) => {
-                    let hash = blake2(&anchor_preimage(&self.env().account_id(), &request));
-                    if !registry.verify_assertion(request.issuer, key_id, hash, signature) {
+                    let hash = anchor_hash(&self.env().account_id(), &request);
+                    if !registry.verify_did_signature(
+                        request.issuer,
+                        key_id,
+                        KeyPurpose::AssertionMethod,
+                        hash,
+                        signature,
+                    ) {
                         return Err(inactive_or(Error::BadSignature));
                     }
                     if !registry.has_role(request.issuer, Role::Issuer) {
@@ -1039,12 +926,6 @@ mod vc_templates {
             target,
             reason_code: mask.reason_code,
         }
-    }
-
-    fn blake2(input: &[u8]) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        Blake2x256::hash(input, &mut out);
-        out
     }
 
     fn check_len(value: &str, max: u32, field: Field, may_be_empty: bool) -> Result<()> {

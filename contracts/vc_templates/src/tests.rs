@@ -1,16 +1,15 @@
-//! Unit tests on ink!'s off-chain environment with the mock DID registry of
-//! `identity::mock`: every message, every failure path, and for every failure that nothing
-//! observable changed.
+//! Unit tests on ink!'s off-chain environment with the shared double of the DID registry
+//! (`cgrid_shared::testing::did`): every message, every failure path, and for every failure
+//! that nothing observable changed.
 
-use crate::identity::mock::{self, signature_for};
 use crate::*;
+use cgrid_shared::testing::{self, did::signature_for};
 use cgrid_shared::{
-    anchor_preimage, settlement_template, trade_start_template, AnchorError, AnchorRequest, CptId,
+    anchor_hash, settlement_template, trade_start_template, AnchorError, AnchorRequest, CptId,
     CptProperty, CptTemplate, CredentialId, CredentialRegistry as _, CredentialStatus, DidId,
     Issuer, PropertyType, Publisher, Role, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT,
     TRADE_START_CPT,
 };
-use ink::env::hash::Blake2x256;
 use ink::env::test;
 use ink::env::DefaultEnvironment as Env;
 use ink::primitives::AccountId;
@@ -38,7 +37,7 @@ fn set_now(ms: u64) {
 /// A registry plus a world: an authority (with its own DID), a provider DID with the Issuer
 /// role controlled by PROVIDER, and a consumer DID.
 fn setup() -> VcTemplates {
-    mock::with(|w| {
+    testing::did::with(|w| {
         w.authorities.insert(acc(AUTH));
         w.root = Some(acc(AUTH));
         for did in [PROVIDER_DID, AUTH_DID, CONSUMER_DID] {
@@ -85,7 +84,7 @@ fn request(n: u8, cpt_id: CptId) -> AnchorRequest {
 
 /// `r` with the id its issuer, subject, template and claims root commit to.
 fn with_id(mut r: AnchorRequest) -> AnchorRequest {
-    ink::env::hash_bytes::<Blake2x256>(&r.id_preimage(), &mut r.id);
+    r.id = r.id_hash();
     r
 }
 
@@ -528,7 +527,7 @@ fn issuing_needs_control_and_the_issuer_role() {
     let mut r = with_id(r);
     c.issue(r.clone(), None).unwrap();
     // ...but an ordinary controller of a DID without the role may not.
-    mock::with(|w| {
+    testing::did::with(|w| {
         w.authorities.remove(&acc(AUTH));
     });
     let first = r.id;
@@ -547,11 +546,7 @@ fn issuing_needs_control_and_the_issuer_role() {
 fn a_signed_request_may_be_submitted_by_anyone() {
     let mut c = setup();
     let r = request(1, TRADE_START_CPT);
-    let mut hash = [0u8; 32];
-    ink::env::hash_bytes::<Blake2x256>(
-        &anchor_preimage(&ink::env::account_id::<Env>(), &r),
-        &mut hash,
-    );
+    let hash = anchor_hash(&ink::env::account_id::<Env>(), &r);
     as_caller(STRANGER);
     let mut wrong = hash;
     wrong[0] ^= 1;
@@ -565,15 +560,11 @@ fn a_signed_request_may_be_submitted_by_anyone() {
         .unwrap();
     assert!(c.verify(id(1)).unwrap().record.valid);
     // Without the Issuer role a valid signature is not enough.
-    mock::with(|w| {
+    testing::did::with(|w| {
         w.roles.remove(&(PROVIDER_DID, Role::Issuer));
     });
     let r2 = request(2, TRADE_START_CPT);
-    let mut hash2 = [0u8; 32];
-    ink::env::hash_bytes::<Blake2x256>(
-        &anchor_preimage(&ink::env::account_id::<Env>(), &r2),
-        &mut hash2,
-    );
+    let hash2 = anchor_hash(&ink::env::account_id::<Env>(), &r2);
     fails_cleanly(
         &mut c,
         &[],
@@ -618,7 +609,7 @@ fn bad_anchor_requests_are_rejected() {
     fails_cleanly(&mut c, &[], &ids, Error::CptNotFound(4_242), |c| {
         c.issue(request(2, 4_242), None)
     });
-    mock::with(|w| {
+    testing::did::with(|w| {
         w.active.remove(&PROVIDER_DID);
     });
     fails_cleanly(&mut c, &[], &ids, Error::DidInactive(PROVIDER_DID), |c| {
@@ -727,14 +718,14 @@ fn credentials_expire() {
 fn system_issuers_anchor_system_templates_only() {
     let mut c = setup();
     // Root only (issue 15, finding 3): not a stranger, not another authority.
-    mock::with(|w| w.authorities.insert(acc(PROVIDER)));
+    testing::did::with(|w| w.authorities.insert(acc(PROVIDER)));
     for who in [STRANGER, PROVIDER] {
         as_caller(who);
         fails_cleanly(&mut c, &[], &[], Error::NotRoot, |c| {
             c.set_system_issuer(acc(ESCROW), true)
         });
     }
-    mock::with(|w| w.authorities.remove(&acc(PROVIDER)));
+    testing::did::with(|w| w.authorities.remove(&acc(PROVIDER)));
     as_caller(ESCROW);
     assert_eq!(
         c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
@@ -795,11 +786,11 @@ const MASKS: [u8; 32] = [0x3A; 32];
 fn only_root_names_the_mask_registry() {
     let mut c = setup();
     as_caller(PROVIDER);
-    mock::with(|w| w.authorities.insert(acc(PROVIDER)));
+    testing::did::with(|w| w.authorities.insert(acc(PROVIDER)));
     fails_cleanly(&mut c, &[], &[], Error::NotRoot, |c| {
         c.set_mask_registry(Some(acc(MASKS)))
     });
-    mock::with(|w| w.authorities.remove(&acc(PROVIDER)));
+    testing::did::with(|w| w.authorities.remove(&acc(PROVIDER)));
     as_caller(AUTH);
     c.set_mask_registry(Some(acc(MASKS))).unwrap();
     assert_eq!(c.mask_registry(), Some(acc(MASKS)));
@@ -807,7 +798,7 @@ fn only_root_names_the_mask_registry() {
 
 #[ink::test]
 fn masked_credentials_and_templates_read_masked_and_stay_valid() {
-    use cgrid_shared::{testing, Scope, Target};
+    use cgrid_shared::{Scope, Target};
     let mut c = setup();
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
@@ -818,9 +809,9 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
     c.set_mask_registry(Some(acc(MASKS))).unwrap();
     assert_eq!(c.verify(id).unwrap(), full, "not masked: shown in full");
 
-    testing::set(
+    testing::mask::set(
         &Target::Credential(id),
-        Some(cgrid_shared::testing::mask(Scope::Whole, false)),
+        Some(testing::mask::mask(Scope::Whole, false)),
     );
     let view = c.verify(id).unwrap();
     assert_eq!(view.record.anchor.subject, [0; 32]);
@@ -832,18 +823,18 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
     assert_eq!((marker.reason_code, marker.since), (42, 1_000));
     // A field mask names claims (withheld off chain); the anchor shows its subject.
     let claims = Scope::Fields(vec!["price".into()]);
-    testing::set(
+    testing::mask::set(
         &Target::Credential(id),
-        Some(cgrid_shared::testing::mask(claims.clone(), false)),
+        Some(testing::mask::mask(claims.clone(), false)),
     );
     let view = c.verify(id).unwrap();
     assert_eq!(view.record, full.record);
     assert_eq!(view.masked.expect("marker").scope, claims);
 
     let fields = Scope::Fields(vec!["properties".into()]);
-    testing::set(
+    testing::mask::set(
         &Target::Cpt(TRADE_START_CPT),
-        Some(cgrid_shared::testing::mask(fields, false)),
+        Some(testing::mask::mask(fields, false)),
     );
     let cpt = c.cpt(TRADE_START_CPT).unwrap();
     assert!(cpt.record.template.properties.is_empty());
@@ -851,15 +842,15 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
     assert_eq!(cpt.record.content_hash, cpt_full.record.content_hash);
     assert!(cpt.withholds("properties"));
 
-    testing::set(&Target::Credential(id), None);
-    testing::set(&Target::Cpt(TRADE_START_CPT), None);
+    testing::mask::set(&Target::Credential(id), None);
+    testing::mask::set(&Target::Cpt(TRADE_START_CPT), None);
     assert_eq!(c.verify(id).unwrap(), full);
     assert_eq!(c.cpt(TRADE_START_CPT).unwrap(), cpt_full);
 }
 
 #[ink::test]
 fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
-    use cgrid_shared::{testing, Scope, Target};
+    use cgrid_shared::{Scope, Target};
     let mut c = setup();
     as_caller(PROVIDER);
     c.issue(request(1, TRADE_START_CPT), None).unwrap();
@@ -874,10 +865,7 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
         Target::Credential(id(2)),
         Target::Cpt(cpt),
     ] {
-        testing::set(
-            &target,
-            Some(cgrid_shared::testing::mask(Scope::Whole, false)),
-        );
+        testing::mask::set(&target, Some(testing::mask::mask(Scope::Whole, false)));
     }
     let masked = |target| Error::Masked {
         target,
@@ -901,9 +889,9 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
     as_caller(AUTH);
     c.suspend(id(1)).unwrap();
     // A field mask (claims withheld off chain) leaves the issuer's status changes alone.
-    testing::set(
+    testing::mask::set(
         &Target::Credential(id(1)),
-        Some(cgrid_shared::testing::mask(
+        Some(testing::mask::mask(
             Scope::Fields(vec!["price".into()]),
             false,
         )),
@@ -911,9 +899,9 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
     as_caller(PROVIDER);
     c.unsuspend(id(1)).unwrap();
     // A mask that lets the owner write.
-    testing::set(
+    testing::mask::set(
         &Target::Credential(id(2)),
-        Some(cgrid_shared::testing::mask(Scope::Whole, true)),
+        Some(testing::mask::mask(Scope::Whole, true)),
     );
     as_caller(PROVIDER);
     c.revoke(id(2)).unwrap();

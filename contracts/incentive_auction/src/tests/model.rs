@@ -9,7 +9,7 @@
 //! role, with the right or a wrong bond, a price within the maximum, above it or zero, with or
 //! without a green-share claim; reveals matching the commitment or not (wrong salt, other
 //! price), with a valid, a wrong or no certificate; cancels by the consumer or a stranger;
-//! finalizes by anyone with the mock escrow opening the trade, refusing it or failing the
+//! finalizes by anyone with the escrow's double opening the trade, refusing it or failing the
 //! call; withdrawals; new parameter models (bond, bid limit, treasury) by the authority or a
 //! stranger. After every step:
 //!
@@ -125,7 +125,7 @@ enum Deadline {
     Reveal,
 }
 
-/// What the mock escrow does with the winner's trade.
+/// What the escrow's double does with the winner's trade.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Escrow {
     Opens,
@@ -603,7 +603,7 @@ fn step(fx: &mut Fx, m: &mut Model, op: &Op) -> Option<(&'static str, Result<(),
                 Balance::from(price),
                 [green.map(u32::from), None, None, None],
             );
-            let hash = blake2(&bid_preimage(&me(), id, &caller, &b, &[salt; 32]));
+            let hash = bid_hash(&me(), id, &caller, &b, &[salt; 32]);
             let mut broken = Vec::new();
             let value = match m.get(id) {
                 None => {
@@ -855,7 +855,7 @@ fn step(fx: &mut Fx, m: &mut Model, op: &Op) -> Option<(&'static str, Result<(),
                     }
                 }
             }
-            mock::with(|w| {
+            testing::escrow::with(|w| {
                 w.refuse = match escrow {
                     Escrow::Opens => None,
                     Escrow::Refuses => Some(Some(OpenRefusal::BadTerms)),
@@ -864,7 +864,7 @@ fn step(fx: &mut Fx, m: &mut Model, op: &Op) -> Option<(&'static str, Result<(),
             });
             test::set_caller::<Env>(account(fx, who));
             let outcome = fx.c.finalize(id);
-            mock::with(|w| w.refuse = None);
+            testing::escrow::with(|w| w.refuse = None);
             if agree(op, &outcome, &broken, m) {
                 let i = usize::try_from(id).unwrap();
                 let a = m.auctions[i].clone();
@@ -880,8 +880,9 @@ fn step(fx: &mut Fx, m: &mut Model, op: &Op) -> Option<(&'static str, Result<(),
                     m.trades.push((i, bidder, trade));
                     m.transfer(me(), fx.escrow, trade);
                     m.flows.trades += trade;
-                    let (terms, parties, deposit) = mock::with(|w| w.opened.last().cloned())
-                        .expect("the escrow was asked to open the trade");
+                    let (terms, parties, deposit) =
+                        testing::escrow::with(|w| w.opened.last().cloned())
+                            .expect("the escrow was asked to open the trade");
                     assert_eq!(
                         (
                             terms.provider,
@@ -928,7 +929,7 @@ fn step(fx: &mut Fx, m: &mut Model, op: &Op) -> Option<(&'static str, Result<(),
             // Nothing is ever deferred: the off-chain environment never refuses a transfer.
             let broken = [Error::NothingToWithdraw];
             test::set_caller::<Env>(account(fx, who));
-            let outcome = fx.c.withdraw();
+            let outcome = fx.c.withdraw_unclaimed();
             agree(op, &outcome, &broken, m);
             Some(("withdraw", outcome.map(drop)))
         }
@@ -1070,7 +1071,7 @@ fn check(fx: &Fx, m: &Model) {
             let want = index.and_then(|p| {
                 let seq = ma.commit_of(p)?;
                 let c = &ma.commits[seq];
-                let hash = blake2(&bid_preimage(&me(), id, &who, &c.bid, &[c.salt; 32]));
+                let hash = bid_hash(&me(), id, &who, &c.bid, &[c.salt; 32]);
                 let seq = u32::try_from(seq).unwrap();
                 Some((hash, seq, fx.providers[p].did, c.revealed.is_some()))
             });
@@ -1079,7 +1080,7 @@ fn check(fx: &Fx, m: &Model) {
     }
     let next = u64::try_from(m.auctions.len()).unwrap();
     assert!(fx.c.auction(next).is_none());
-    assert_eq!(mock::with(|w| w.opened.len()), m.trades.len());
+    assert_eq!(testing::escrow::with(|w| w.opened.len()), m.trades.len());
 }
 
 /// Drives every auction to its end (the escrow doing `escrow` with the trades at first), then

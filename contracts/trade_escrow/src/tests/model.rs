@@ -703,8 +703,8 @@ fn adversarial_provider(moves: Vec<ProviderMove>) {
             } => nth(of).map(|(n, c)| (nonce, Balance::from(cumulative), fx.state(id, n, c))),
             Claim::OwnKey { nonce, cumulative } => {
                 let c = Balance::from(cumulative);
-                let preimage = state_preimage(&escrow(), &id, nonce, c);
-                Some((nonce, c, fx.provider_key.sign(&preimage)))
+                let hash = state_hash(&escrow(), &id, nonce, c);
+                Some((nonce, c, fx.provider_key.sign(&hash)))
             }
         }
     };
