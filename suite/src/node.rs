@@ -8,12 +8,16 @@
 //! dry run is submitted with the gas the dry run required and waited for until it is in a
 //! block; the weight reported is the dry run's `gas_consumed`.
 //!
-//! Accounts: the deployer is the key given by its secret URI (`//Alice` on a dev chain); the
-//! fixtures' other accounts are derived from it (`<suri>//cgrid//<hex hint>`) and funded by it.
-//! The methods are synchronous (the fixtures are); they run the RPC futures on the backend's
-//! own runtime from a scoped thread, so they may be called from inside another tokio runtime.
+//! Accounts: the deployer is the key the client connects with ([`Signer`]: a key file, or a
+//! secret URI such as `//Alice` on a dev chain); development accounts are derived from it
+//! (`<suri>//cgrid//<hex hint>`) and funded by it; other parties add their own signers.
+//! The methods are synchronous; they run the RPC futures on the backend's own runtime from a
+//! scoped thread, so they may be called from inside another tokio runtime.
 
-use crate::{AccountId32, Backend, Called, Weight};
+use crate::backend::decode_return;
+use crate::events::Emitted;
+use crate::{AccountId32, Backend, Called, Signer, Weight};
+use cgrid_shared::Balance;
 use scale::{Decode, Encode};
 use sp_core::{sr25519, Pair};
 use std::collections::HashMap;
@@ -105,23 +109,21 @@ impl Drop for OwnRuntime {
     }
 }
 
-/// A pallet-contracts node.
-pub struct Node {
+/// A pallet-contracts node over RPC.
+pub struct NodeClient {
     runtime: OwnRuntime,
     api: Api,
     rpc: LegacyRpcMethods<PolkadotConfig>,
     url: String,
-    deployer_suri: String,
-    deployer: sr25519::Pair,
+    deployer: Signer,
     keys: HashMap<AccountId32, sr25519::Pair>,
     last_block: u64,
 }
 
-impl Node {
-    /// Connects to `url` (e.g. `ws://127.0.0.1:9944`) with the deployer key `suri`.
-    pub fn connect(url: &str, suri: &str) -> Result<Node, String> {
-        let deployer = sr25519::Pair::from_string(suri, None)
-            .map_err(|e| format!("the secret URI {suri:?} is not an sr25519 key: {e:?}"))?;
+impl NodeClient {
+    /// Connects to `url` (e.g. `ws://127.0.0.1:9944`); `deployer` signs by default and funds
+    /// development accounts.
+    pub fn connect(url: &str, deployer: &Signer) -> Result<NodeClient, String> {
         let runtime = OwnRuntime(Some(
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -141,17 +143,16 @@ impl Node {
             .map_err(|_| "the RPC thread panicked".to_string())
         })?
         .map_err(|e| format!("cannot connect to {url}: {e}"))?;
-        let mut node = Node {
+        let mut node = NodeClient {
             runtime,
             api,
             rpc,
             url: url.into(),
-            deployer_suri: suri.into(),
             deployer: deployer.clone(),
             keys: HashMap::new(),
             last_block: 0,
         };
-        node.keyed_account(&deployer);
+        node.add_signer(deployer);
         node.last_block = node.best_block()?;
         if node.last_block == 0 {
             // A fresh chain: the genesis block has no timestamp. One block gives the dry runs a
@@ -159,11 +160,6 @@ impl Node {
             node.seal_block(b"cgrid: first block")?;
         }
         Ok(node)
-    }
-
-    /// The genesis hash, `0x`-hex.
-    pub fn genesis_hash(&self) -> String {
-        format!("0x{}", hex::encode(self.api.genesis_hash()))
     }
 
     pub fn url(&self) -> &str {
@@ -239,12 +235,12 @@ impl Node {
         pallet: &'static str,
         call: &'static str,
         fields: Vec<Value>,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<Emitted>, String> {
         let key = self.signer(who)?;
         let api = self.api.clone();
         let rpc = self.rpc.clone();
         let tx = subxt::dynamic::tx(pallet, call, fields);
-        let block = self
+        let block: (u64, Vec<Emitted>) = self
             .run(async move {
                 // The pool's next nonce (subxt's default reads it at the finalized block).
                 let nonce = rpc
@@ -261,12 +257,12 @@ impl Node {
                 while let Some(status) = progress.next().await {
                     match status? {
                         TxStatus::InBestBlock(in_block) | TxStatus::InFinalizedBlock(in_block) => {
-                            in_block.wait_for_success().await?;
+                            let events = in_block.wait_for_success().await?;
                             let header = rpc
                                 .chain_get_header(Some(in_block.block_hash()))
                                 .await?
                                 .ok_or_else(|| subxt::Error::Other("no header".into()))?;
-                            return Ok(u64::from(header.number));
+                            return Ok((u64::from(header.number), contract_events(&events)?));
                         }
                         TxStatus::Error { message }
                         | TxStatus::Invalid { message }
@@ -279,8 +275,8 @@ impl Node {
                 Err(subxt::Error::Other("the transaction stream ended".into()))
             })
             .map_err(|e| format!("{pallet}.{call}: {e}"))?;
-        self.last_block = block;
-        Ok(())
+        self.last_block = block.0;
+        Ok(block.1)
     }
 
     /// Dry-runs a message: its decoded outcome and the gas a submission needs.
@@ -289,7 +285,7 @@ impl Node {
         contract: &AccountId32,
         origin: &AccountId32,
         data: &[u8],
-        value: u128,
+        value: Balance,
     ) -> Result<(Called<T>, Weight), String> {
         let args = (origin, contract, value, None::<Weight>, None::<u128>, data).encode();
         let bytes = self.runtime_call("ContractsApi_call", args)?;
@@ -299,10 +295,11 @@ impl Node {
             .result
             .map_err(|e| format!("call trapped: {e} {debug}"))?;
         let called = Called {
-            value: decode_returned::<T>(&returned)?,
+            value: decode_return::<T>(&returned.data)?,
             reverted: returned.reverted(),
             weight: dry.prefix.gas_consumed,
             storage_deposit: dry.prefix.storage_deposit.signed(),
+            events: Vec::new(),
         };
         Ok((called, dry.prefix.gas_required))
     }
@@ -312,6 +309,14 @@ impl Node {
     fn seal_block(&mut self, why: &'static [u8]) -> Result<(), String> {
         let deployer = self.deployer();
         self.submit(&deployer, "System", "remark", vec![Value::from_bytes(why)])
+            .map(|_| ())
+    }
+
+    /// The hash of the best block.
+    fn best_hash(&self) -> Result<subxt::utils::H256, String> {
+        self.run(self.rpc.chain_get_block_hash(None))
+            .map_err(|e| format!("best block hash: {e}"))?
+            .ok_or_else(|| "the node has no best block".into())
     }
 }
 
@@ -353,10 +358,42 @@ fn address_value(who: &AccountId32) -> Value {
     Value::unnamed_variant("Id", [Value::from_bytes(bytes)])
 }
 
-fn decode_returned<T: Decode>(returned: &Returned) -> Result<T, String> {
-    <Result<T, ink::LangError>>::decode(&mut &returned.data[..])
-        .map_err(|e| format!("cannot decode the return value: {e}"))?
-        .map_err(|e| format!("ink! language error: {e:?}"))
+/// The `Contracts.ContractEmitted` events of one extrinsic, with their topics.
+fn contract_events(
+    events: &subxt::blocks::ExtrinsicEvents<PolkadotConfig>,
+) -> Result<Vec<Emitted>, subxt::Error> {
+    let mut out = Vec::new();
+    for event in events.iter() {
+        let event = event?;
+        if event.pallet_name() != "Contracts" || event.variant_name() != "ContractEmitted" {
+            continue;
+        }
+        let (contract, data) = <([u8; 32], Vec<u8>)>::decode(&mut event.field_bytes())
+            .map_err(|e| subxt::Error::Other(format!("ContractEmitted: {e}")))?;
+        out.push(Emitted {
+            contract: AccountId32::new(contract),
+            topics: event.topics().iter().map(|t| t.0).collect(),
+            data,
+        });
+    }
+    Ok(out)
+}
+
+/// 32 bytes from a decoded value (a hash: a newtype around 32 integers).
+fn bytes32(value: &subxt::dynamic::Value<u32>) -> Option<[u8; 32]> {
+    use subxt::ext::scale_value::ValueDef;
+    let ValueDef::Composite(composite) = &value.value else {
+        return None;
+    };
+    let fields: Vec<_> = composite.values().collect();
+    if let [inner] = fields.as_slice() {
+        return bytes32(inner);
+    }
+    let bytes: Vec<u8> = fields
+        .iter()
+        .map(|v| v.as_u128().and_then(|b| u8::try_from(b).ok()))
+        .collect::<Option<_>>()?;
+    <[u8; 32]>::try_from(bytes.as_slice()).ok()
 }
 
 /// A little more gas than the dry run needed: the state may move between dry run and block.
@@ -367,21 +404,21 @@ fn with_margin(weight: Weight) -> Weight {
     )
 }
 
-impl Backend for Node {
+impl Backend for NodeClient {
     fn deployer(&mut self) -> AccountId32 {
-        AccountId32::new(self.deployer.public().0)
+        self.deployer.account()
     }
 
     fn account(&mut self, hint: [u8; 32]) -> AccountId32 {
-        let suri = format!("{}//cgrid//0x{}", self.deployer_suri, hex::encode(hint));
-        let pair = sr25519::Pair::from_string(&suri, None)
-            .unwrap_or_else(|_| sr25519::Pair::from_seed(&hint));
-        self.keyed_account(&pair)
+        let derived = self
+            .deployer
+            .derive(&format!("cgrid//0x{}", hex::encode(hint)));
+        self.add_signer(&derived)
     }
 
-    fn keyed_account(&mut self, pair: &sr25519::Pair) -> AccountId32 {
-        let account = AccountId32::new(pair.public().0);
-        self.keys.insert(account.clone(), pair.clone());
+    fn add_signer(&mut self, signer: &Signer) -> AccountId32 {
+        let account = signer.account();
+        self.keys.insert(account.clone(), signer.pair().clone());
         account
     }
 
@@ -400,6 +437,7 @@ impl Backend for Node {
             "transfer_keep_alive",
             vec![address_value(who), Value::u128(amount - have)],
         )
+        .map(|_| ())
     }
 
     fn time(&mut self) -> u64 {
@@ -435,7 +473,37 @@ impl Backend for Node {
         self.last_block
     }
 
-    fn deploy_weighed(
+    fn code_hash(&mut self, address: &AccountId32) -> Result<Option<[u8; 32]>, String> {
+        let at = self.best_hash()?;
+        let bytes: &[u8; 32] = address.as_ref();
+        let key = subxt::dynamic::storage(
+            "Contracts",
+            "ContractInfoOf",
+            vec![Value::from_bytes(bytes)],
+        );
+        let api = self.api.clone();
+        let info = self
+            .run(async move { api.storage().at(at).fetch(&key).await })
+            .map_err(|e| format!("Contracts.ContractInfoOf: {e}"))?;
+        let Some(info) = info else {
+            return Ok(None);
+        };
+        let value = info
+            .to_value()
+            .map_err(|e| format!("Contracts.ContractInfoOf: {e}"))?;
+        use subxt::ext::scale_value::At;
+        value
+            .at("code_hash")
+            .and_then(bytes32)
+            .map(Some)
+            .ok_or_else(|| "Contracts.ContractInfoOf has no 32-byte code_hash".into())
+    }
+
+    fn genesis_hash(&mut self) -> [u8; 32] {
+        self.api.genesis_hash().0
+    }
+
+    fn deploy(
         &mut self,
         wasm: &[u8],
         constructor: Vec<u8>,
@@ -476,14 +544,14 @@ impl Backend for Node {
         Ok((address, dry.prefix.gas_consumed))
     }
 
-    fn call_payable<T: Decode>(
+    fn call_raw<T: Decode>(
         &mut self,
         contract: &AccountId32,
         origin: &AccountId32,
         data: Vec<u8>,
-        value: u128,
+        value: Balance,
     ) -> Result<Called<T>, String> {
-        let (called, gas_required) = self.dry_called::<T>(contract, origin, &data, value)?;
+        let (mut called, gas_required) = self.dry_called::<T>(contract, origin, &data, value)?;
         if called.reverted {
             // Refused: nothing to submit, nothing changes.
             return Ok(called);
@@ -495,17 +563,18 @@ impl Backend for Node {
             Value::unnamed_variant("None", []),
             Value::from_bytes(&data),
         ];
-        self.submit(origin, "Contracts", "call", fields)?;
+        called.events = self.submit(origin, "Contracts", "call", fields)?;
         Ok(called)
     }
 
-    fn query<T: Decode>(
+    fn query_raw<T: Decode>(
         &mut self,
         contract: &AccountId32,
         origin: &AccountId32,
         data: Vec<u8>,
+        value: Balance,
     ) -> Result<Called<T>, String> {
-        self.dry_called(contract, origin, &data, 0)
+        self.dry_called(contract, origin, &data, value)
             .map(|(called, _)| called)
     }
 
@@ -527,7 +596,7 @@ impl Backend for Node {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
     use ink_sandbox::pallet_contracts::{

@@ -1,0 +1,40 @@
+//! # cgrid-suite: one typed client for a deployed ComputeGrid suite
+//!
+//! Everything an off-chain program needs to talk to the five contracts:
+//!
+//! - [`Backend`]: a chain that runs pallet-contracts — [`embedded::Embedded`] (an in-process
+//!   runtime with simulated time, feature `embedded`) or [`node::NodeClient`] (a node over
+//!   RPC: dry run, then submit; feature `node`).
+//! - Typed messages: [`Contract::msg`] builds a [`Msg`] from the contract's own `*Ref` call
+//!   builder, so argument and return types are the contract's; [`Backend::send`] returns the
+//!   value or [`SuiteError`] keeping the contract's typed refusal apart from a chain failure.
+//! - [`Emitted`]: the contracts' events of a call, decoded into their own event types.
+//! - [`Suite`]: the five addresses; [`Suite::deploy`] deploys and wires,
+//!   [`Suite::attach`] reads a deployment file ([`Deployment`]) and checks every code hash.
+//! - [`Signer`]: an sr25519 key from a key file (0600) or a secret URI.
+//!
+//! Layers: `cgrid-shared` (types, preimages) → the contracts → this crate → the controller
+//! (`cgrid`) and the tests (`cgrid-e2e`).
+
+mod backend;
+pub mod contracts;
+pub mod deployment;
+#[cfg(feature = "embedded")]
+pub mod embedded;
+pub mod events;
+pub mod msg;
+#[cfg(feature = "node")]
+pub mod node;
+pub mod ops;
+mod signer;
+mod suite;
+
+pub use backend::{
+    bundle_dir, chain_account, ink_account, release_wasm, AccountId32, Backend, Called, Weight,
+};
+pub use contracts::{Auction, Dids, Escrow, Masks, Vcs};
+pub use deployment::{ContractEntry, Deployment, DEPLOYMENT_FORMAT};
+pub use events::Emitted;
+pub use msg::{Contract, Label, Msg, SuiteContract, SuiteError};
+pub use signer::{Signer, KEY_FILE_FORMAT};
+pub use suite::{deploy_auction, deploy_contract, deploy_escrow, Deployed, Suite, CONTRACTS};

@@ -1,0 +1,284 @@
+//! The suite: the five contracts' addresses, deployed and wired ([`Suite::deploy`]) or
+//! attached from a deployment file ([`Suite::attach`]).
+//!
+//! Deployment order and wiring: did_registry (root = deployer) → vc_templates(did_registry) →
+//! trade_escrow(did_registry, vc_templates), made a system issuer of vc_templates (it anchors
+//! trade-start and settlement credentials) → incentive_auction(did_registry, vc_templates,
+//! trade_escrow), made the escrow's broker (finalize opens the winner's channel) →
+//! mask_registry(did_registry), named by did_registry, vc_templates and trade_escrow so that
+//! their read paths honour masks. The auction's parameter model and the unmask committee are
+//! the operator's to set.
+
+use crate::backend::{release_wasm, AccountId32, Backend, Weight};
+use crate::contracts::{Auction, Dids, Escrow, Masks, Vcs};
+use crate::deployment::{from_ss58, network_name, ss58, ContractEntry, Deployment};
+use crate::msg::{constructor_data, Contract};
+use crate::DEPLOYMENT_FORMAT;
+
+/// The suite's contracts by crate name, in deployment order.
+pub const CONTRACTS: [&str; 5] = [
+    "did_registry",
+    "vc_templates",
+    "trade_escrow",
+    "incentive_auction",
+    "mask_registry",
+];
+
+/// One deployed contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployed {
+    pub name: &'static str,
+    pub address: AccountId32,
+    /// blake2-256 of the Wasm: pallet-contracts' code hash.
+    pub code_hash: [u8; 32],
+    /// The block the instantiation went into.
+    pub block: u64,
+    /// Weight of upload plus instantiation (zero when attached: not measured).
+    pub weight: Weight,
+}
+
+/// The five contracts of one deployment.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// The registries' root authority (read from did_registry when attached).
+    pub root: AccountId32,
+    pub dids: Dids,
+    pub vcs: Vcs,
+    pub escrow: Escrow,
+    pub auction: Auction,
+    pub masks: Masks,
+    /// In deployment order.
+    pub contracts: Vec<Deployed>,
+}
+
+/// Uploads and instantiates release bundle `name` as `origin` with constructor call data
+/// `constructor`.
+pub fn deploy_contract<B: Backend>(
+    chain: &mut B,
+    name: &'static str,
+    constructor: Vec<u8>,
+    origin: &AccountId32,
+    salt: &[u8],
+) -> Result<Deployed, String> {
+    let wasm = release_wasm(name)?;
+    let (address, weight) = chain
+        .deploy(&wasm, constructor, origin, salt)
+        .map_err(|e| format!("deploying {name}: {e}"))?;
+    Ok(Deployed {
+        name,
+        address,
+        code_hash: sp_core::hashing::blake2_256(&wasm),
+        block: chain.last_block(),
+        weight,
+    })
+}
+
+/// Deploys a trade escrow on `dids` and `vcs` and makes it a system issuer of `vcs`.
+pub fn deploy_escrow<B: Backend>(
+    chain: &mut B,
+    dids: &Dids,
+    vcs: &Vcs,
+    salt: &[u8],
+) -> Result<Deployed, String> {
+    let root = chain.deployer();
+    let constructor = constructor_data(trade_escrow::TradeEscrowRef::new(
+        dids.account(),
+        vcs.account(),
+    ));
+    let deployed = deploy_contract(chain, "trade_escrow", constructor, &root, salt)?;
+    let escrow = Escrow::at(deployed.address.clone());
+    chain
+        .send(
+            &root,
+            vcs.msg(|v| v.set_system_issuer(escrow.account(), true)),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(deployed)
+}
+
+/// Deploys an incentive auction on the suite's registries and `escrow` (not yet its broker).
+pub fn deploy_auction<B: Backend>(
+    chain: &mut B,
+    (dids, vcs): (&Dids, &Vcs),
+    escrow: &Escrow,
+    salt: &[u8],
+) -> Result<Deployed, String> {
+    let root = chain.deployer();
+    let constructor = constructor_data(incentive_auction::IncentiveAuctionRef::new(
+        dids.account(),
+        vcs.account(),
+        escrow.account(),
+    ));
+    deploy_contract(chain, "incentive_auction", constructor, &root, salt)
+}
+
+impl Suite {
+    /// Deploys the five contracts as `chain`'s deployer (the root authority) and wires them.
+    ///
+    /// Addresses derive from the deployer, the code, the constructor's input and `salt`: the
+    /// same salt twice on one chain is refused (`DuplicateContract`); another salt deploys
+    /// another suite.
+    pub fn deploy<B: Backend>(chain: &mut B, salt: &[u8]) -> Result<Suite, String> {
+        let root = chain.deployer();
+        let mut contracts = Vec::new();
+        let deployed = deploy_contract(
+            chain,
+            "did_registry",
+            constructor_data(did_registry::DidRegistryRef::new()),
+            &root,
+            salt,
+        )?;
+        let dids = Dids::at(deployed.address.clone());
+        contracts.push(deployed);
+        let deployed = deploy_contract(
+            chain,
+            "vc_templates",
+            constructor_data(vc_templates::VcTemplatesRef::new(dids.account())),
+            &root,
+            salt,
+        )?;
+        let vcs = Vcs::at(deployed.address.clone());
+        contracts.push(deployed);
+        let deployed = deploy_escrow(chain, &dids, &vcs, salt)?;
+        let escrow = Escrow::at(deployed.address.clone());
+        contracts.push(deployed);
+        let deployed = deploy_auction(chain, (&dids, &vcs), &escrow, salt)?;
+        let auction = Auction::at(deployed.address.clone());
+        contracts.push(deployed);
+        chain
+            .send(&root, escrow.msg(|e| e.set_broker(auction.account(), true)))
+            .map_err(|e| e.to_string())?;
+        let deployed = deploy_contract(
+            chain,
+            "mask_registry",
+            constructor_data(mask_registry::MaskRegistryRef::new(dids.account())),
+            &root,
+            salt,
+        )?;
+        let masks = Masks::at(deployed.address.clone());
+        contracts.push(deployed);
+        let suite = Suite {
+            root,
+            dids,
+            vcs,
+            escrow,
+            auction,
+            masks,
+            contracts,
+        };
+        suite.wire_masks(chain)?;
+        Ok(suite)
+    }
+
+    /// Names the mask registry on the three record-keeping contracts (as the root authority).
+    pub fn wire_masks<B: Backend>(&self, chain: &mut B) -> Result<(), String> {
+        let registry = Some(self.masks.account());
+        let root = &self.root;
+        chain
+            .send(root, self.dids.msg(|d| d.set_mask_registry(registry)))
+            .map_err(|e| e.to_string())?;
+        chain
+            .send(root, self.vcs.msg(|v| v.set_mask_registry(registry)))
+            .map_err(|e| e.to_string())?;
+        chain
+            .send(root, self.escrow.msg(|e| e.set_mask_registry(registry)))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// The deployment file describing this suite on `chain_name` (reached at `url`).
+    pub fn deployment(
+        &self,
+        chain_name: &str,
+        url: &str,
+        genesis_hash: [u8; 32],
+        seconds: f64,
+    ) -> Deployment {
+        Deployment {
+            format: DEPLOYMENT_FORMAT,
+            network: network_name(chain_name),
+            chain: chain_name.into(),
+            url: url.into(),
+            genesis_hash: format!("0x{}", hex::encode(genesis_hash)),
+            deployer: ss58(&self.root),
+            seconds,
+            contracts: self
+                .contracts
+                .iter()
+                .map(|d| ContractEntry {
+                    name: d.name.into(),
+                    address: ss58(&d.address),
+                    code_hash: d.code_hash,
+                    block: d.block,
+                    ref_time: d.weight.ref_time(),
+                    proof_size: d.weight.proof_size(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Attaches to the suite `deployment` describes, on `chain`: checks that the file is for
+    /// this chain (its genesis hash) and that every contract's code on chain is the code the
+    /// file names; refuses with a sentence naming the first mismatch.
+    pub fn attach<B: Backend>(deployment: &Deployment, chain: &mut B) -> Result<Suite, String> {
+        let genesis = format!("0x{}", hex::encode(chain.genesis_hash()));
+        if !deployment.genesis_hash.eq_ignore_ascii_case(&genesis) {
+            return Err(format!(
+                "the deployment file is for the chain with genesis {}, but this chain's genesis is {genesis}",
+                deployment.genesis_hash
+            ));
+        }
+        let mut contracts = Vec::new();
+        for name in CONTRACTS {
+            let entry = deployment
+                .contract(name)
+                .ok_or_else(|| format!("the deployment file lists no {name}"))?;
+            let address = from_ss58(&entry.address)
+                .map_err(|e| format!("the deployment file's {name} address: {e}"))?;
+            match chain.code_hash(&address)? {
+                None => {
+                    return Err(format!(
+                        "no contract lives at {} ({name} in the deployment file) on this chain",
+                        entry.address
+                    ))
+                }
+                Some(hash) if hash != entry.code_hash => {
+                    return Err(format!(
+                        "{name} at {} runs code 0x{}, but the deployment file names code 0x{}: refusing to attach",
+                        entry.address,
+                        hex::encode(hash),
+                        hex::encode(entry.code_hash)
+                    ))
+                }
+                Some(_) => {}
+            }
+            contracts.push(Deployed {
+                name,
+                address,
+                code_hash: entry.code_hash,
+                block: entry.block,
+                weight: Weight::from_parts(entry.ref_time, entry.proof_size),
+            });
+        }
+        let address = |i: usize| contracts[i].address.clone();
+        let dids = Dids::at(address(0));
+        let root = chain
+            .read(dids.msg(|d| d.root()))
+            .map_err(|e| e.to_string())?;
+        Ok(Suite {
+            root: crate::chain_account(&root),
+            dids,
+            vcs: Contract::at(address(1)),
+            escrow: Contract::at(address(2)),
+            auction: Contract::at(address(3)),
+            masks: Contract::at(address(4)),
+            contracts,
+        })
+    }
+
+    /// [`Suite::attach`] to the deployment file at `path`.
+    pub fn attach_file<B: Backend>(path: &std::path::Path, chain: &mut B) -> Result<Suite, String> {
+        let deployment = Deployment::read(path)?;
+        Suite::attach(&deployment, chain).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
