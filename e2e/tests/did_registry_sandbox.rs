@@ -1,35 +1,47 @@
 //! did_registry on the embedded chain with the release bundle, for what ink_e2e cannot show:
 //! block time (role expiry), reverts leaving state untouched, and cost independent of history.
 
-use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Chain};
+use cgrid_e2e::{ink_account, release_wasm, AccountId32, Backend, Embedded};
+use cgrid_shared::DidRegistry as _;
 use cgrid_shared::{
-    DidCreation, DidDocument, DidId, DidOperation, KeyPurposes, KeyType, MaskedView, Role, Service,
-    Subject, VerificationMethod,
+    DidCreation, DidDocument, DidId, DidOperation, KeyPurposes, KeyType, Role, Service, Subject,
+    VerificationMethod,
 };
+use cgrid_suite::msg::constructor_data;
+use cgrid_suite::Dids;
 use did_registry::Error;
 
-type Res<T> = Result<T, Error>;
-
 struct Fixture {
-    chain: Chain,
-    registry: AccountId32,
+    chain: Embedded,
+    registry: Dids,
     root: AccountId32,
 }
 
+fn account(bytes: [u8; 32]) -> AccountId32 {
+    AccountId32::new(bytes)
+}
+
 fn fixture() -> Fixture {
-    let mut chain = Chain::new();
-    let root = account([1; 32]);
+    let mut chain = Embedded::new(1_000);
+    let root = chain.deployer();
+    assert_eq!(root, account([1; 32]));
     for i in 1..=4u8 {
-        chain.fund(&account([i; 32]), Chain::TOKENS);
+        chain
+            .fund(&account([i; 32]), Embedded::TOKENS)
+            .expect("fund");
     }
-    chain.set_time(1_000);
     let wasm = release_wasm("did_registry").expect("release bundle");
-    let registry = chain
-        .deploy(&wasm, call_data("new", ()), &root, b"")
+    let (address, _) = chain
+        .deploy(
+            &wasm,
+            constructor_data(did_registry::DidRegistryRef::new()),
+            &root,
+            b"",
+        )
         .expect("deploy");
     Fixture {
         chain,
-        registry,
+        registry: Dids::at(address),
         root,
     }
 }
@@ -44,25 +56,16 @@ fn service(id: &str) -> Service {
 
 impl Fixture {
     fn create(&mut self, who: &AccountId32) -> DidId {
-        let out = self
-            .chain
-            .call::<Res<DidId>>(
-                &self.registry,
-                who,
-                call_data("create_did", DidCreation::default()),
-            )
-            .expect("call");
+        let msg = self.registry.msg(|d| d.create_did(DidCreation::default()));
+        let out = self.chain.try_send(who, msg).expect("call");
         out.value.expect("created")
     }
 
     fn resolve(&mut self, did: DidId) -> Option<DidDocument> {
         let root = self.root.clone();
+        let msg = self.registry.msg(|d| d.resolve(did));
         self.chain
-            .query::<Option<MaskedView<DidDocument>>>(
-                &self.registry,
-                &root,
-                call_data("resolve", did),
-            )
+            .dry_run(&root, msg)
             .expect("query")
             .value
             .map(|view| view.record)
@@ -70,14 +73,14 @@ impl Fixture {
 
     fn has_role(&mut self, subject: Subject, role: Role) -> bool {
         let root = self.root.clone();
-        self.chain
-            .query(
-                &self.registry,
-                &root,
-                call_data("DidRegistry::has_role", (subject, role)),
-            )
-            .expect("query")
-            .value
+        let msg = self.registry.msg(|d| d.has_role(subject, role));
+        self.chain.dry_run(&root, msg).expect("query").value
+    }
+
+    /// Sets the block time (it only moves forward).
+    fn set_time(&mut self, ms: u64) {
+        self.chain.advance_to(ms).expect("advance time");
+        assert_eq!(self.chain.time(), ms);
     }
 }
 
@@ -87,32 +90,24 @@ fn roles_expire_with_block_time() {
     let bob = account([2; 32]);
     let did = f.create(&bob);
     let root = f.root.clone();
-    let grant = f
-        .chain
-        .call::<Res<()>>(
-            &f.registry,
-            &root,
-            call_data("grant_role", (did, Role::Consumer, 5_000u64, [9u8; 32])),
-        )
-        .expect("call");
+    let msg = f
+        .registry
+        .msg(|d| d.grant_role(did, Role::Consumer, 5_000, [9; 32]));
+    let grant = f.chain.try_send(&root, msg).expect("call");
     assert_eq!(grant.value, Ok(()));
     assert!(!grant.reverted);
     assert!(f.has_role(Subject::Did(did), Role::Consumer));
     assert!(f.has_role(Subject::Account(ink_account(&bob)), Role::Consumer));
-    f.chain.set_time(4_999);
+    f.set_time(4_999);
     assert!(f.has_role(Subject::Did(did), Role::Consumer));
-    f.chain.set_time(5_000);
+    f.set_time(5_000);
     assert!(!f.has_role(Subject::Did(did), Role::Consumer));
     assert!(!f.has_role(Subject::Account(ink_account(&bob)), Role::Consumer));
     // An expiry in the past is refused.
-    let late = f
-        .chain
-        .call::<Res<()>>(
-            &f.registry,
-            &root,
-            call_data("grant_role", (did, Role::Consumer, 4_000u64, [9u8; 32])),
-        )
-        .expect("call");
+    let msg = f
+        .registry
+        .msg(|d| d.grant_role(did, Role::Consumer, 4_000, [9; 32]));
+    let late = f.chain.try_send(&root, msg).expect("call");
     assert_eq!(
         late.value,
         Err(Error::ExpiryInPast {
@@ -135,21 +130,12 @@ fn a_failing_message_reverts_everything() {
         services: vec![service("a"), service("a")],
         ..Default::default()
     };
-    let out = f
-        .chain
-        .call::<Res<DidId>>(&f.registry, &charlie, call_data("create_did", bad))
-        .expect("call");
+    let msg = f.registry.msg(|d| d.create_did(bad));
+    let out = f.chain.try_send(&charlie, msg).expect("call");
     assert_eq!(out.value, Err(Error::DuplicateServiceId));
     assert!(out.reverted);
-    let did_of: Option<DidId> = f
-        .chain
-        .query(
-            &f.registry,
-            &charlie,
-            call_data("DidRegistry::did_of", ink_account(&charlie)),
-        )
-        .expect("query")
-        .value;
+    let msg = f.registry.msg(|d| d.did_of(ink_account(&charlie)));
+    let did_of: Option<DidId> = f.chain.dry_run(&charlie, msg).expect("query").value;
     assert_eq!(did_of, None);
     // A key with a wrong-length public key on an existing DID.
     let bad_key = VerificationMethod {
@@ -158,21 +144,14 @@ fn a_failing_message_reverts_everything() {
         public_key: vec![2; 32],
         purposes: KeyPurposes::ALL,
     };
-    let out = f
-        .chain
-        .call::<Res<()>>(
-            &f.registry,
-            &bob,
-            call_data("update", (did, DidOperation::AddKey(bad_key))),
-        )
-        .expect("call");
+    let msg = f
+        .registry
+        .msg(|d| d.update(did, DidOperation::AddKey(bad_key)));
+    let out = f.chain.try_send(&bob, msg).expect("call");
     assert!(out.reverted);
     assert_eq!(f.resolve(did), before);
-    let count: u64 = f
-        .chain
-        .query(&f.registry, &bob, call_data("did_count", ()))
-        .expect("query")
-        .value;
+    let msg = f.registry.msg(|d| d.did_count());
+    let count: u64 = f.chain.dry_run(&bob, msg).expect("query").value;
     assert_eq!(count, 1);
 }
 
@@ -183,62 +162,36 @@ fn resolve_and_has_role_cost_does_not_grow_with_history() {
     let did = f.create(&bob);
     let root = f.root.clone();
     let weigh = |f: &mut Fixture| {
-        let resolve = f
-            .chain
-            .query::<Option<MaskedView<DidDocument>>>(&f.registry, &root, call_data("resolve", did))
-            .expect("query")
-            .weight;
-        let has_role = f
-            .chain
-            .query::<bool>(
-                &f.registry,
-                &root,
-                call_data("DidRegistry::has_role", (Subject::Did(did), Role::Provider)),
-            )
-            .expect("query")
-            .weight;
+        let msg = f.registry.msg(|d| d.resolve(did));
+        let resolve = f.chain.dry_run(&root, msg).expect("query").weight;
+        let msg = f
+            .registry
+            .msg(|d| d.has_role(Subject::Did(did), Role::Provider));
+        let has_role = f.chain.dry_run(&root, msg).expect("query").weight;
         (resolve, has_role)
     };
     let update = |f: &mut Fixture, i: u32| {
-        let svc = call_data(
-            "update",
-            (
+        let svc = f.registry.msg(|d| {
+            d.update(
                 did,
                 DidOperation::AddService(service(&format!("s{}", i % 2))),
-            ),
-        );
-        let out = f
-            .chain
-            .call::<Res<()>>(&f.registry, &bob, svc)
-            .expect("call");
+            )
+        });
+        let out = f.chain.try_send(&bob, svc).expect("call");
         assert_eq!(out.value, Ok(()));
-        let rm = call_data(
-            "update",
-            (
+        let rm = f.registry.msg(|d| {
+            d.update(
                 did,
                 DidOperation::RemoveService {
                     id: format!("s{}", i % 2),
                 },
-            ),
-        );
-        assert_eq!(
-            f.chain
-                .call::<Res<()>>(&f.registry, &bob, rm)
-                .expect("call")
-                .value,
-            Ok(())
-        );
-        let grant = call_data(
-            "grant_role",
-            (did, Role::Provider, 1_000_000u64 + u64::from(i), [1u8; 32]),
-        );
-        assert_eq!(
-            f.chain
-                .call::<Res<()>>(&f.registry, &root, grant)
-                .expect("call")
-                .value,
-            Ok(())
-        );
+            )
+        });
+        assert_eq!(f.chain.try_send(&bob, rm).expect("call").value, Ok(()));
+        let grant = f
+            .registry
+            .msg(|d| d.grant_role(did, Role::Provider, 1_000_000 + u64::from(i), [1; 32]));
+        assert_eq!(f.chain.try_send(&root, grant).expect("call").value, Ok(()));
     };
     update(&mut f, 0);
     let after_one = weigh(&mut f);

@@ -5,8 +5,9 @@
 //!
 //! Balances are checked exactly, including the storage deposits the chain charges each call.
 
-use cgrid_e2e::market::{Ledger, Market, BID_BOND};
-use cgrid_e2e::{call_data, ink_account, AccountId32};
+use cgrid_e2e::parties::{Ledger, Parties, BID_BOND};
+use cgrid_e2e::{ink_account, AccountId32, Backend};
+use cgrid_shared::CredentialRegistry as _;
 use cgrid_shared::{
     AuctionPhase, Balance, Bid, ChannelId, ClaimProof, CredentialView, Issuer, MaskedView, Phase,
     ATTRIBUTES,
@@ -22,11 +23,18 @@ const MIN_COST: Balance = 1_000;
 /// max(minCost, maxPrice × minutes)
 const DEPOSIT: Balance = 36_000;
 
-fn market() -> Market {
-    Market::deploy(T0).expect("the suite deploys (build the bundles first)")
+fn market() -> Parties {
+    Parties::deploy(T0).expect("the suite deploys (build the bundles first)")
 }
 
-fn bid(m: &Market, price: Balance, attributes: [Option<u32>; ATTRIBUTES]) -> Bid {
+/// Sets the block time (the embedded chain's time only moves forward; these tests never go
+/// back).
+fn set_time(m: &mut Parties, ms: u64) {
+    m.chain.advance_to(ms).expect("advance time");
+    assert_eq!(m.chain.time(), ms, "block time set");
+}
+
+fn bid(m: &Parties, price: Balance, attributes: [Option<u32>; ATTRIBUTES]) -> Bid {
     Bid {
         price_per_minute: price,
         attributes,
@@ -35,42 +43,55 @@ fn bid(m: &Market, price: Balance, attributes: [Option<u32>; ATTRIBUTES]) -> Bid
 }
 
 /// Creates the fixtures' auction (10-minute commit and reveal windows) as the consumer.
-fn create(m: &mut Market, consumer: &mut Ledger) -> u64 {
+fn create(m: &mut Parties, consumer: &mut Ledger) -> u64 {
     let request = m.auction_request(MAX_PRICE, MINUTES, MIN_COST, 10 * MINUTE, 10 * MINUTE);
     let who = m.consumer.clone();
-    let called = m
-        .auction_tx::<u64>(&who, "create_auction", request, DEPOSIT)
-        .expect("call");
+    let msg = m
+        .suite
+        .auction
+        .msg(|a| a.create_auction(request))
+        .with_value(DEPOSIT);
+    let called = m.chain.try_send(&who, msg).expect("call");
     consumer.paid_call(&called);
     consumer.moved(-(DEPOSIT as i128));
     called.value.expect("the auction opens")
 }
 
-fn commit(m: &mut Market, who: &AccountId32, auction: u64, bid: &Bid, salt: u8) -> u32 {
-    let hash = m.bid_hash(auction, who, bid, &[salt; 32]);
-    m.auction_tx::<u32>(who, "commit", (auction, hash), BID_BOND)
+fn commit(m: &mut Parties, who: &AccountId32, auction: u64, bid: &Bid, salt: u8) -> u32 {
+    let hash = m.suite.bid_hash(auction, who, bid, &[salt; 32]);
+    let msg = m
+        .suite
+        .auction
+        .msg(|a| a.commit(auction, hash))
+        .with_value(BID_BOND);
+    m.chain
+        .try_send(who, msg)
         .expect("call")
         .value
         .expect("commit")
 }
 
 fn reveal(
-    m: &mut Market,
+    m: &mut Parties,
     who: &AccountId32,
     auction: u64,
     bid: &Bid,
     salt: u8,
     proofs: [Option<ClaimProof>; ATTRIBUTES],
 ) -> Result<RevealOutcome, Error> {
-    m.auction_tx::<RevealOutcome>(who, "reveal", (auction, bid, [salt; 32], proofs), 0)
-        .expect("call")
-        .value
+    let msg = m
+        .suite
+        .auction
+        .msg(|a| a.reveal(auction, bid.clone(), [salt; 32], proofs));
+    m.chain.try_send(who, msg).expect("call").value
 }
 
-fn phase(m: &mut Market, auction: u64) -> AuctionPhase {
-    m.auction_query::<Option<cgrid_shared::Auction>>("auction", auction)
-        .expect("auction exists")
-        .phase
+fn phase(m: &mut Parties, auction: u64) -> AuctionPhase {
+    let view: Option<cgrid_shared::Auction> = m
+        .chain
+        .read(m.suite.auction.msg(|a| a.auction(auction)))
+        .unwrap_or_else(|e| panic!("auction: {e}"));
+    view.expect("auction exists").phase
 }
 
 #[test]
@@ -96,7 +117,7 @@ fn the_greenest_good_bid_wins_and_its_trade_runs_to_a_close() {
     assert_eq!(commit(&mut m, &cheap, id, &cheap_bid, 2), 1);
     assert_eq!(commit(&mut m, &silent, id, &silent_bid, 3), 2);
 
-    m.chain.set_time(T0 + 10 * MINUTE);
+    set_time(&mut m, T0 + 10 * MINUTE);
     let out = reveal(&mut m, &cheap, id, &cheap_bid, 2, Default::default()).unwrap();
     // 200 of 400: 500,000 × 50; the green share is claimed without a proof: worst.
     assert_eq!(out.score, 25_000_000);
@@ -116,10 +137,12 @@ fn the_greenest_good_bid_wins_and_its_trade_runs_to_a_close() {
     );
 
     // Finalize (anyone) at the reveal deadline: the green provider's channel opens.
-    m.chain.set_time(T0 + 20 * MINUTE);
+    set_time(&mut m, T0 + 20 * MINUTE);
     let root = m.root.clone();
+    let auction = m.suite.auction.clone();
     let channel: ChannelId = m
-        .auction_tx::<Option<ChannelId>>(&root, "finalize", id, 0)
+        .chain
+        .try_send(&root, auction.msg(|a| a.finalize(id)))
         .unwrap()
         .value
         .expect("finalize")
@@ -131,7 +154,11 @@ fn the_greenest_good_bid_wins_and_its_trade_runs_to_a_close() {
         BID_BOND,
         "the silent bidder's bond is forfeited"
     );
-    assert_eq!(m.auction_query::<Balance>("total_held", ()), 0);
+    let held: Balance = m
+        .chain
+        .read(auction.msg(|a| a.total_held()))
+        .expect("total_held");
+    assert_eq!(held, 0);
     assert_eq!(
         phase(&mut m, id),
         AuctionPhase::Finalized {
@@ -158,39 +185,43 @@ fn the_greenest_good_bid_wins_and_its_trade_runs_to_a_close() {
         )
     );
     assert_eq!(ch.expires_at, T0 + 20 * MINUTE + 90 * MINUTE);
-    let (vcs, root) = (m.vcs.clone(), m.root.clone());
+    let (vcs, root) = (m.suite.vcs.clone(), m.root.clone());
     let start: Option<MaskedView<CredentialView>> = m
         .chain
-        .query(
-            &vcs,
-            &root,
-            call_data("CredentialRegistry::verify", channel),
-        )
+        .dry_run(&root, vcs.msg(|v| v.verify(channel)))
         .unwrap()
         .value;
     let start = start
         .expect("the trade-start credential is anchored")
         .record;
-    assert_eq!(start.anchor.issuer, Issuer::System(ink_account(&m.escrow)));
+    assert_eq!(
+        start.anchor.issuer,
+        Issuer::System(m.suite.escrow.account())
+    );
     assert_eq!(start.anchor.subject, m.consumer_did);
 
     // The trade: a checkpoint after 30 minutes, a cooperative close after 90.
+    let escrow = m.suite.escrow.clone();
     let mut provider = Ledger::new(&mut m, &green);
-    m.chain.set_time(T0 + 50 * MINUTE);
+    set_time(&mut m, T0 + 50 * MINUTE);
     let sig = m.state(&channel, 30, 30 * 300);
     let called = m
-        .escrow_tx::<()>(&green, "checkpoint", (channel, 30u64, 9_000u128, sig))
+        .chain
+        .try_send(
+            &green,
+            escrow.msg(|e| e.checkpoint(channel, 30, 9_000, sig)),
+        )
         .unwrap();
     provider.paid_call(&called);
     called.value.expect("checkpoint");
     provider.moved(9_000);
-    m.chain.set_time(T0 + 110 * MINUTE);
+    set_time(&mut m, T0 + 110 * MINUTE);
     let (c, p) = m.close_sigs(&channel, 90, 27_000);
     let called = m
-        .escrow_tx::<()>(
+        .chain
+        .try_send(
             &green,
-            "close_cooperative",
-            (channel, 90u64, 27_000u128, c, p),
+            escrow.msg(|e| e.close_cooperative(channel, 90, 27_000, c, p)),
         )
         .unwrap();
     provider.paid_call(&called);
@@ -207,7 +238,11 @@ fn the_greenest_good_bid_wins_and_its_trade_runs_to_a_close() {
             ..
         }
     ));
-    assert_eq!(m.escrow_query::<Balance>("total_owed", ()), 0);
+    let owed: Balance = m
+        .chain
+        .read(escrow.msg(|e| e.total_owed()))
+        .expect("total_owed");
+    assert_eq!(owed, 0);
 }
 
 #[test]
@@ -216,14 +251,21 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
     let who = m.consumer.clone();
     let mut consumer = Ledger::new(&mut m, &who);
     let empty = create(&mut m, &mut consumer);
-    let suite_auction = m.auction.clone();
+    let suite_auction = m.suite.auction.clone();
+    let escrow = m.suite.escrow.clone();
     // A second auction that no authority made a broker: the escrow refuses its trades.
     let (rogue, _) = m.deploy_auction(b"rogue").unwrap();
-    assert!(!m.escrow_query::<bool>("is_broker", ink_account(&rogue)));
-    m.auction = rogue;
+    let is_broker: bool = m
+        .chain
+        .read(escrow.msg(|e| e.is_broker(rogue.account())))
+        .expect("is_broker");
+    assert!(!is_broker);
+    // The fixtures' helpers (create, commit, reveal, phase, bid hashes) now use the rogue.
+    m.suite.auction = rogue.clone();
     let root = m.root.clone();
     let model = m.model();
-    m.auction_tx::<u32>(&root, "set_model", model, 0)
+    m.chain
+        .try_send(&root, rogue.msg(|a| a.set_model(model)))
         .unwrap()
         .value
         .unwrap();
@@ -231,11 +273,12 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
     let p = m.provider.clone();
     let b = bid(&m, 100, [None; 4]);
     commit(&mut m, &p, refused, &b, 1);
-    m.chain.set_time(T0 + 10 * MINUTE);
+    set_time(&mut m, T0 + 10 * MINUTE);
     reveal(&mut m, &p, refused, &b, 1, Default::default()).unwrap();
-    m.chain.set_time(T0 + 20 * MINUTE);
+    set_time(&mut m, T0 + 20 * MINUTE);
     let out = m
-        .auction_tx::<Option<ChannelId>>(&root, "finalize", refused, 0)
+        .chain
+        .try_send(&root, rogue.msg(|a| a.finalize(refused)))
         .unwrap();
     assert_eq!(out.value, Ok(None));
     consumer.moved(DEPOSIT as i128);
@@ -247,13 +290,22 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
             at: T0 + 20 * MINUTE
         }
     );
-    assert_eq!(m.escrow_query::<u64>("channel_count", ()), 0);
-    assert_eq!(m.auction_query::<Balance>("total_held", ()), 0);
+    let channels: u64 = m
+        .chain
+        .read(escrow.msg(|e| e.channel_count()))
+        .expect("channel_count");
+    assert_eq!(channels, 0);
+    let held: Balance = m
+        .chain
+        .read(rogue.msg(|a| a.total_held()))
+        .expect("total_held");
+    assert_eq!(held, 0);
 
     // The suite's auction, without bids: the consumer gets its deposit back.
-    m.auction = suite_auction;
+    m.suite.auction = suite_auction.clone();
     let out = m
-        .auction_tx::<Option<ChannelId>>(&root, "finalize", empty, 0)
+        .chain
+        .try_send(&root, suite_auction.msg(|a| a.finalize(empty)))
         .unwrap();
     assert_eq!(out.value, Ok(None));
     consumer.moved(DEPOSIT as i128);
@@ -281,35 +333,37 @@ fn revoked_or_foreign_certificates_count_as_worst_and_forged_reveals_revert() {
     // A valid certificate, but about the first provider's DID.
     let (_, foreign) = m.certify(did, [9_000, 50, 1_100, 500], 2).unwrap();
     let root = m.root.clone();
-    let vcs = m.vcs.clone();
+    let vcs = m.suite.vcs.clone();
     m.chain
-        .call::<Result<(), vc_templates::Error>>(&vcs, &root, call_data("revoke", cert))
+        .try_send(&root, vcs.msg(|v| v.revoke(cert)))
         .unwrap()
         .value
         .expect("the authority revokes the certificate");
     let b = bid(&m, 200, [Some(9_000), Some(50), Some(1_100), Some(500)]);
     commit(&mut m, &p, id, &b, 1);
     commit(&mut m, &other, id, &b, 2);
-    m.chain.set_time(T0 + 10 * MINUTE);
+    set_time(&mut m, T0 + 10 * MINUTE);
 
     // A forged reveal (another price) reverts and the bond stays held.
     let mut cheaper = b.clone();
     cheaper.price_per_minute = 1;
     let before = m.chain.balance(&p);
+    let auction = m.suite.auction.clone();
     let forged = m
-        .auction_tx::<RevealOutcome>(
+        .chain
+        .try_send(
             &p,
-            "reveal",
-            (id, &cheaper, [1u8; 32], proofs.clone().map(Some)),
-            0,
+            auction.msg(|a| a.reveal(id, cheaper, [1; 32], proofs.clone().map(Some))),
         )
         .unwrap();
     assert_eq!(forged.value, Err(Error::BadReveal));
     assert!(forged.reverted);
     assert_eq!(m.chain.balance(&p), before);
 
-    let price_only: Result<u128, Error> =
-        m.auction_query("score_of", (id, 200u128, [None::<u32>; 4]));
+    let price_only: Result<u128, Error> = m
+        .chain
+        .read(auction.msg(|a| a.score_of(id, 200, [None; 4])))
+        .expect("score_of");
     let out = reveal(&mut m, &p, id, &b, 1, proofs.map(Some)).unwrap();
     assert_eq!(out.flaws, [Some(ProofFlaw::NotValid); ATTRIBUTES]);
     assert_eq!(Ok(out.score), price_only);

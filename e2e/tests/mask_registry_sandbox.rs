@@ -5,12 +5,13 @@
 //! views while a mask stands, refuse the owners' writes, and show everything again once a
 //! quorum lifts it.
 
-use cgrid_e2e::market::Market;
-use cgrid_e2e::{account, call_data, ink_account, AccountId32, Called};
+use cgrid_e2e::parties::{Parties, TOKENS};
+use cgrid_e2e::{ink_account, AccountId32, Backend, Called};
 use cgrid_shared::{
     Channel, CredentialAnchor, CredentialView, DidDocument, DidId, DidOperation, Mask, MaskedView,
     Role, Scope, Service, Target,
 };
+use cgrid_shared::{CredentialRegistry as _, DidRegistry as _, MaskRegistry as _};
 use mask_registry::Error;
 use scale::Encode;
 use sp_core::hashing::blake2_256;
@@ -18,72 +19,56 @@ use sp_core::hashing::blake2_256;
 const T0: u64 = 1_700_000_000_000;
 const DAY: u64 = 24 * 3_600_000;
 
-fn mask(m: &mut Market, by: &AccountId32, target: &Target) -> Called<Result<(), Error>> {
+fn mask(m: &mut Parties, by: &AccountId32, target: &Target) -> Called<Result<(), Error>> {
     mask_with(m, by, target, Scope::Whole, false)
 }
 
 fn mask_with(
-    m: &mut Market,
+    m: &mut Parties,
     by: &AccountId32,
     target: &Target,
     scope: Scope,
     owner_may_write: bool,
 ) -> Called<Result<(), Error>> {
-    let masks = m.masks.clone();
-    m.chain
-        .call(
-            &masks,
-            by,
-            call_data(
-                "mask",
-                (
-                    target,
-                    scope,
-                    owner_may_write,
-                    42u16,
-                    [0xEEu8; 32],
-                    [0xC0u8; 32],
-                ),
-            ),
+    let msg = m.suite.masks.msg(|r| {
+        r.mask(
+            target.clone(),
+            scope,
+            owner_may_write,
+            42u16,
+            [0xEEu8; 32],
+            [0xC0u8; 32],
         )
-        .expect("call")
+    });
+    m.chain.try_send(by, msg).expect("call")
 }
 
-fn approve(m: &mut Market, by: &AccountId32, target: &Target) -> Result<bool, Error> {
-    let masks = m.masks.clone();
-    m.chain
-        .call::<Result<bool, Error>>(&masks, by, call_data("approve_unmask", target))
-        .expect("call")
-        .value
+fn approve(m: &mut Parties, by: &AccountId32, target: &Target) -> Result<bool, Error> {
+    let msg = m.suite.masks.msg(|r| r.approve_unmask(target.clone()));
+    m.chain.try_send(by, msg).expect("call").value
 }
 
-fn mask_of(m: &mut Market, target: &Target) -> Option<Mask> {
-    let (masks, root) = (m.masks.clone(), m.root.clone());
-    m.chain
-        .query(&masks, &root, call_data("MaskRegistry::mask_of", target))
-        .expect("query")
-        .value
+fn mask_of(m: &mut Parties, target: &Target) -> Option<Mask> {
+    let root = m.root.clone();
+    let msg = m.suite.masks.msg(|r| r.mask_of(target.clone()));
+    m.chain.dry_run(&root, msg).expect("query").value
 }
 
-fn is_masked(m: &mut Market, target: &Target) -> bool {
-    let (masks, root) = (m.masks.clone(), m.root.clone());
-    m.chain
-        .query(&masks, &root, call_data("MaskRegistry::is_masked", target))
-        .expect("query")
-        .value
+fn is_masked(m: &mut Parties, target: &Target) -> bool {
+    let root = m.root.clone();
+    let msg = m.suite.masks.msg(|r| r.is_masked(target.clone()));
+    m.chain.dry_run(&root, msg).expect("query").value
 }
 
-fn anchor(m: &mut Market, id: [u8; 32]) -> Option<CredentialAnchor> {
-    let (vcs, root) = (m.vcs.clone(), m.root.clone());
-    m.chain
-        .query(&vcs, &root, call_data("CredentialRegistry::anchor_of", id))
-        .expect("query")
-        .value
+fn anchor(m: &mut Parties, id: [u8; 32]) -> Option<CredentialAnchor> {
+    let root = m.root.clone();
+    let msg = m.suite.vcs.msg(|v| v.anchor_of(id));
+    m.chain.dry_run(&root, msg).expect("query").value
 }
 
 #[test]
 fn regulators_mask_a_credential_without_touching_it_and_a_quorum_lifts_the_mask() {
-    let mut m = Market::deploy(T0).expect("the suite deploys (build the bundles first)");
+    let mut m = Parties::deploy(T0).expect("the suite deploys (build the bundles first)");
     let did = m.provider_did;
     let (id, _) = m.certify(did, [5_000, 100, 1_200, 0], 1).unwrap();
     let original = anchor(&mut m, id).expect("anchored");
@@ -97,11 +82,11 @@ fn regulators_mask_a_credential_without_touching_it_and_a_quorum_lifts_the_mask(
         assert!(out.reverted);
     }
     // A regulator whose role expired.
-    let late = account([0xBF; 32]);
-    m.chain.fund(&late, cgrid_e2e::Chain::TOKENS);
+    let late = AccountId32::new([0xBF; 32]);
+    m.chain.fund(&late, TOKENS).expect("fund");
     let late_did = m.create_did(&late).unwrap();
     m.grant(late_did, Role::Regulator, T0 + DAY).unwrap();
-    m.chain.set_time(T0 + DAY);
+    m.chain.advance_to(T0 + DAY).expect("advance");
     assert_eq!(mask(&mut m, &late, &target).value, Err(Error::NotRegulator));
     assert!(!is_masked(&mut m, &target));
 
@@ -141,14 +126,14 @@ fn regulators_mask_a_credential_without_touching_it_and_a_quorum_lifts_the_mask(
     // Approvals expire: masked again, one approval, a day passes, the next one is alone.
     mask(&mut m, &r2, &target).value.unwrap();
     assert_eq!(approve(&mut m, &r0, &target), Ok(false));
-    m.chain.set_time(T0 + 2 * DAY);
+    m.chain.advance_to(T0 + 2 * DAY).expect("advance");
     assert_eq!(approve(&mut m, &r1, &target), Ok(false));
     assert!(is_masked(&mut m, &target));
     assert_eq!(approve(&mut m, &r2, &target), Ok(true));
 
     // Any contract's record can be a target; the key binds kind and id.
     let record = Target::Record {
-        contract: ink_account(&m.escrow),
+        contract: m.suite.escrow.account(),
         key: blake2_256(&b"channel".encode()),
     };
     mask(&mut m, &r0, &record).value.unwrap();
@@ -159,21 +144,22 @@ fn regulators_mask_a_credential_without_touching_it_and_a_quorum_lifts_the_mask(
     ));
 }
 
-fn resolve(m: &mut Market, did: DidId) -> MaskedView<DidDocument> {
-    let (dids, root) = (m.dids.clone(), m.root.clone());
+fn resolve(m: &mut Parties, did: DidId) -> MaskedView<DidDocument> {
+    let root = m.root.clone();
+    let msg = m.suite.dids.msg(|d| d.resolve(did));
     m.chain
-        .query::<Option<MaskedView<DidDocument>>>(&dids, &root, call_data("resolve", did))
+        .dry_run::<Option<MaskedView<DidDocument>>>(&root, msg)
         .expect("query")
         .value
         .expect("resolves")
 }
 
-fn verify(m: &mut Market, id: [u8; 32]) -> MaskedView<CredentialView> {
+fn verify(m: &mut Parties, id: [u8; 32]) -> MaskedView<CredentialView> {
     m.verify(id).expect("anchored")
 }
 
 /// Lifts the mask on `target` with two of the three committee members.
-fn lift(m: &mut Market, target: &Target) {
+fn lift(m: &mut Parties, target: &Target) {
     let [r0, r1] = [0, 1].map(|i| m.regulators[i].clone());
     assert_eq!(approve(m, &r0, target), Ok(false));
     assert_eq!(approve(m, &r1, target), Ok(true));
@@ -181,7 +167,7 @@ fn lift(m: &mut Market, target: &Target) {
 
 #[test]
 fn read_paths_honour_masks_until_a_quorum_lifts_them() {
-    let mut m = Market::deploy(T0).expect("the suite deploys (build the bundles first)");
+    let mut m = Parties::deploy(T0).expect("the suite deploys (build the bundles first)");
     let regulator = m.regulators[2].clone();
     let (provider, consumer) = (m.provider.clone(), m.consumer.clone());
 
@@ -192,10 +178,10 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
         service_type: "ComputeGridController".into(),
         endpoint: "https://provider.example/cgrid".into(),
     };
-    let dids = m.dids.clone();
-    let add = |s: Service| call_data("update", (did, DidOperation::AddService(s)));
+    let dids = m.suite.dids.clone();
+    let add = |s: Service| dids.msg(|d| d.update(did, DidOperation::AddService(s)));
     m.chain
-        .call::<Result<(), did_registry::Error>>(&dids, &provider, add(service.clone()))
+        .try_send(&provider, add(service.clone()))
         .unwrap()
         .value
         .unwrap();
@@ -226,10 +212,7 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
         id: "elsewhere".into(),
         ..service.clone()
     };
-    let out = m
-        .chain
-        .call::<Result<(), did_registry::Error>>(&dids, &provider, add(other))
-        .unwrap();
+    let out = m.chain.try_send(&provider, add(other)).unwrap();
     assert_eq!(
         out.value,
         Err(did_registry::Error::Masked {
@@ -283,14 +266,12 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
     assert_eq!((ch.price_per_minute, ch.min_cost), (0, 0));
     assert_eq!(ch.provider_did, full.record.provider_did);
     assert_eq!(ch.deposit, 10_000, "the accounting is never withheld");
-    let escrow = m.escrow.clone();
-    let top_up = |m: &mut Market| {
+    let escrow = m.suite.escrow.clone();
+    let top_up = |m: &mut Parties| {
         m.chain
-            .call_payable::<Result<(), trade_escrow::Error>>(
-                &escrow,
+            .try_send(
                 &consumer,
-                call_data("top_up", (channel, None::<u64>)),
-                500,
+                escrow.msg(|e| e.top_up(channel, None)).with_value(500),
             )
             .unwrap()
     };
@@ -311,7 +292,11 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
     // ...but settlement goes on: a checkpoint pays the provider.
     let state = m.state(&channel, 3, 30);
     let out = m
-        .escrow_tx::<()>(&provider, "checkpoint", (channel, 3u64, 30u128, state))
+        .chain
+        .try_send(
+            &provider,
+            escrow.msg(|e| e.checkpoint(channel, 3u64, 30u128, state)),
+        )
         .unwrap();
     assert_eq!(out.value, Ok(()));
     lift(&mut m, &target);
@@ -332,23 +317,19 @@ fn read_paths_honour_masks_until_a_quorum_lifts_them() {
 /// broker either.
 #[test]
 fn one_authority_cannot_undo_the_regulators() {
-    let mut m = Market::deploy(T0).expect("the suite deploys");
+    let mut m = Parties::deploy(T0).expect("the suite deploys");
     let (root, dids, vcs, escrow, masks) = (
         m.root.clone(),
-        m.dids.clone(),
-        m.vcs.clone(),
-        m.escrow.clone(),
-        m.masks.clone(),
+        m.suite.dids.clone(),
+        m.suite.vcs.clone(),
+        m.suite.escrow.clone(),
+        m.suite.masks.clone(),
     );
-    let rogue = account([0x66; 32]);
-    m.chain.fund(&rogue, 1_000_000_000_000_000);
+    let rogue = AccountId32::new([0x66; 32]);
+    m.chain.fund(&rogue, 1_000_000_000_000_000).expect("fund");
     let added = m
         .chain
-        .call::<Result<(), did_registry::Error>>(
-            &dids,
-            &root,
-            call_data("add_authority", ink_account(&rogue)),
-        )
+        .try_send(&root, dids.msg(|d| d.add_authority(ink_account(&rogue))))
         .expect("call");
     assert_eq!(added.value, Ok(()));
     let rogue_did = m.create_did(&rogue).expect("the rogue's DID");
@@ -356,51 +337,41 @@ fn one_authority_cannot_undo_the_regulators() {
     let regulator = m.regulators[0].clone();
     assert_eq!(mask(&mut m, &regulator, &target).value, Ok(()));
 
-    let unwire = || call_data("set_mask_registry", None::<AccountId32>);
     let refused = m
         .chain
-        .call::<Result<(), did_registry::Error>>(&dids, &rogue, unwire())
+        .try_send(&rogue, dids.msg(|d| d.set_mask_registry(None)))
         .expect("call");
     assert_eq!(refused.value, Err(did_registry::Error::NotRoot));
     let refused = m
         .chain
-        .call::<Result<(), vc_templates::Error>>(&vcs, &rogue, unwire())
+        .try_send(&rogue, vcs.msg(|v| v.set_mask_registry(None)))
         .expect("call");
     assert_eq!(refused.value, Err(vc_templates::Error::NotRoot));
     let refused = m
         .chain
-        .call::<Result<(), trade_escrow::Error>>(&escrow, &rogue, unwire())
+        .try_send(&rogue, escrow.msg(|e| e.set_mask_registry(None)))
         .expect("call");
     assert_eq!(refused.value, Err(trade_escrow::Error::NotRoot));
     let refused = m
         .chain
-        .call::<Result<(), did_registry::Error>>(
-            &dids,
+        .try_send(
             &rogue,
-            call_data(
-                "grant_role",
-                (rogue_did, Role::Regulator, T0 + DAY, [0u8; 32]),
-            ),
+            dids.msg(|d| d.grant_role(rogue_did, Role::Regulator, T0 + DAY, [0u8; 32])),
         )
         .expect("call");
     assert_eq!(refused.value, Err(did_registry::Error::NotRoot));
     let refused = m
         .chain
-        .call::<Result<(), Error>>(
-            &masks,
+        .try_send(
             &rogue,
-            call_data("set_committee", (vec![ink_account(&rogue)], 1u8, DAY)),
+            masks.msg(|r| r.set_committee(vec![ink_account(&rogue)], 1u8, DAY)),
         )
         .expect("call");
     assert_eq!(refused.value, Err(Error::NotRoot));
     for by in [&rogue, &root] {
         let refused = m
             .chain
-            .call::<Result<(), trade_escrow::Error>>(
-                &escrow,
-                by,
-                call_data("set_broker", (ink_account(&rogue), true)),
-            )
+            .try_send(by, escrow.msg(|e| e.set_broker(ink_account(&rogue), true)))
             .expect("call");
         let expected = if *by == root {
             trade_escrow::Error::BrokerNotContract
@@ -422,29 +393,21 @@ fn one_authority_cannot_undo_the_regulators() {
 /// Regulator role root revoked counted towards the quorum; now it stops counting.
 #[test]
 fn an_approval_stops_counting_when_its_member_loses_the_role() {
-    let mut m = Market::deploy(T0).expect("the suite deploys");
-    let (root, dids) = (m.root.clone(), m.dids.clone());
+    let mut m = Parties::deploy(T0).expect("the suite deploys");
+    let (root, dids) = (m.root.clone(), m.suite.dids.clone());
     let [r0, r1, r2] = [0, 1, 2].map(|i| m.regulators[i].clone());
     let target = Target::Did(m.consumer_did);
     assert_eq!(mask(&mut m, &r2, &target).value, Ok(()));
     assert_eq!(approve(&mut m, &r0, &target), Ok(false));
-    let r0_did = m
+    let r0_did: DidId = m
         .chain
-        .call::<Option<DidId>>(
-            &dids,
-            &root,
-            call_data("DidRegistry::did_of", ink_account(&r0)),
-        )
+        .try_send(&root, dids.msg(|d| d.did_of(ink_account(&r0))))
         .expect("call")
         .value
         .expect("r0 has a DID");
     let revoked = m
         .chain
-        .call::<Result<(), did_registry::Error>>(
-            &dids,
-            &root,
-            call_data("revoke_role", (r0_did, Role::Regulator)),
-        )
+        .try_send(&root, dids.msg(|d| d.revoke_role(r0_did, Role::Regulator)))
         .expect("call");
     assert_eq!(revoked.value, Ok(()));
     assert_eq!(

@@ -14,19 +14,25 @@
 //! The embedded chain does not check signatures, so a contract's own account can be an origin:
 //! that stands for code the other contracts do not trust (the mask registry's account).
 
-use cgrid_e2e::market::{Market, BID_BOND, ENERGY_CPT, YEAR_MS};
-use cgrid_e2e::{account, call_data, ink_account, selector, sign, sr_method, AccountId32, Chain};
+use cgrid_e2e::parties::{Parties, BID_BOND, TOKENS, YEAR_MS};
+use cgrid_e2e::{ink_account, sign, sr_method, AccountId32, Backend, Called, Embedded};
 use cgrid_shared::{
     anchor_preimage, did_create_preimage, did_op_preimage, offer_preimage, AnchorError,
     AnchorRequest, Balance, Bid, ChannelId, ClaimProof, CptId, CptProperty, CptTemplate,
-    DidCreation, DidDocument, DidId, DidOperation, DidSignature, KeyPurposes, MaskedView,
-    OpenRefusal, PropertyType, Publisher, Role, Scope, Service, Subject, Target, TradeTerms,
-    ATTRIBUTES, SETTLEMENT_CPT, TRADE_START_CPT,
+    DidCreation, DidId, DidOperation, DidSignature, KeyPurposes, OpenRefusal, PropertyType,
+    Publisher, Role, Scope, Service, Subject, Target, TradeTerms, ATTRIBUTES, SETTLEMENT_CPT,
+    TRADE_START_CPT,
 };
-use incentive_auction::RevealOutcome;
+// The trait messages (`DidRegistry::did_of`, `CredentialRegistry::anchor_system`, …).
+use cgrid_shared::{
+    BrokeredEscrow as _, CredentialRegistry as _, DidRegistry as _, MaskRegistry as _,
+};
+use cgrid_suite::ops::ENERGY_CPT;
+use cgrid_suite::{Msg, Suite};
 use scale::{Decode, Encode};
-use sp_core::{hashing::blake2_256, sr25519, Pair};
+use sp_core::{sr25519, Pair};
 use std::fmt::Debug;
+use std::rc::Rc;
 use std::time::Instant;
 
 type DidErr = did_registry::Error;
@@ -139,7 +145,7 @@ impl Cast {
 // -----------------------------------------------------------------------------------------
 
 struct World {
-    m: Market,
+    m: Parties,
     cast: Cast,
     /// The issuer DID's sr25519 key `k1` (assertionMethod, capabilityInvocation).
     issuer_key: sr25519::Pair,
@@ -183,62 +189,55 @@ impl Ctr {
             Ctr::Masks => "mask",
         }
     }
-}
 
-impl World {
-    fn address(&self, ctr: Ctr) -> AccountId32 {
-        match ctr {
-            Ctr::Dids => self.m.dids.clone(),
-            Ctr::Vcs => self.m.vcs.clone(),
-            Ctr::Escrow => self.m.escrow.clone(),
-            Ctr::Auction => self.m.auction.clone(),
-            Ctr::Masks => self.m.masks.clone(),
+    /// The contract a typed message's label names (its crate name).
+    fn of(contract: &str) -> Ctr {
+        match contract {
+            "did_registry" => Ctr::Dids,
+            "vc_templates" => Ctr::Vcs,
+            "trade_escrow" => Ctr::Escrow,
+            "incentive_auction" => Ctr::Auction,
+            "mask_registry" => Ctr::Masks,
+            other => panic!("not one of the suite's contracts: {other}"),
         }
     }
 }
 
-/// A message's return value, undecoded: the SCALE bytes of its `Result<T, E>`.
-#[derive(Debug)]
-struct Raw(Vec<u8>);
-
-impl Decode for Raw {
-    fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
-        let len = input
-            .remaining_len()?
-            .ok_or("a return value has a known length")?;
-        let mut bytes = vec![0; len];
-        input.read(&mut bytes)?;
-        Ok(Raw(bytes))
+impl World {
+    fn address(&self, ctr: Ctr) -> AccountId32 {
+        let suite = &self.m.suite;
+        match ctr {
+            Ctr::Dids => suite.dids.address.clone(),
+            Ctr::Vcs => suite.vcs.address.clone(),
+            Ctr::Escrow => suite.escrow.address.clone(),
+            Ctr::Auction => suite.auction.address.clone(),
+            Ctr::Masks => suite.masks.address.clone(),
+        }
     }
 }
 
 /// A setup call that must succeed.
 #[track_caller]
-fn tx<T: Decode + Debug, E: Decode + Debug>(
-    m: &mut Market,
-    contract: &AccountId32,
+fn tx<T: Decode, E: Decode + Debug>(
+    m: &mut Parties,
     origin: &AccountId32,
-    data: Vec<u8>,
-    value: Balance,
+    msg: Msg<Result<T, E>>,
 ) -> T {
     m.chain
-        .call_payable::<Result<T, E>>(contract, origin, data, value)
-        .expect("the call executes")
-        .value
-        .unwrap_or_else(|e| panic!("a setup call was refused: {e:?}"))
-}
-
-fn read<T: Decode>(m: &mut Market, contract: &AccountId32, data: Vec<u8>) -> T {
-    let root = m.root.clone();
-    m.chain
-        .query::<T>(contract, &root, data)
-        .expect("query")
+        .send(origin, msg)
+        .unwrap_or_else(|e| panic!("a setup call was refused: {e}"))
         .value
 }
 
-fn funded(m: &mut Market, n: u8) -> AccountId32 {
-    let who = account([n; 32]);
-    m.chain.fund(&who, Chain::TOKENS);
+/// A read message's value (a dry run as root, the deployer).
+#[track_caller]
+fn read<R: Decode>(m: &mut Parties, msg: Msg<R>) -> R {
+    m.chain.read(msg).expect("read")
+}
+
+fn funded(m: &mut Parties, n: u8) -> AccountId32 {
+    let who = m.chain.account([n; 32]);
+    m.chain.fund(&who, TOKENS).expect("fund");
     who
 }
 
@@ -268,7 +267,7 @@ fn request(issuer: DidId, subject: DidId, claims_root: [u8; 32]) -> AnchorReques
         ciphertext_hash: None,
         policy_id: None,
     };
-    request.id = blake2_256(&request.id_preimage());
+    request.id = request.id_hash();
     request
 }
 
@@ -280,7 +279,7 @@ fn service(id: &str) -> Service {
     }
 }
 
-fn sealed_bid(m: &Market) -> Bid {
+fn sealed_bid(m: &Parties) -> Bid {
     Bid {
         price_per_minute: 300,
         attributes: [None; ATTRIBUTES],
@@ -288,40 +287,42 @@ fn sealed_bid(m: &Market) -> Bid {
     }
 }
 
-fn create_auction(m: &mut Market, commit_ms: u64, reveal_ms: u64) -> u64 {
+fn create_auction(m: &mut Parties, commit_ms: u64, reveal_ms: u64) -> u64 {
     let request = m.auction_request(MAX_PRICE, MINUTES, MIN_COST, commit_ms, reveal_ms);
     let consumer = m.consumer.clone();
-    m.auction_tx::<u64>(&consumer, "create_auction", request, AUCTION_DEPOSIT)
-        .expect("call")
+    let msg = m
+        .suite
+        .auction
+        .msg(|a| a.create_auction(request))
+        .with_value(AUCTION_DEPOSIT);
+    m.chain
+        .send(&consumer, msg)
+        .unwrap_or_else(|e| panic!("the auction opens: {e}"))
         .value
-        .expect("the auction opens")
 }
 
-fn did_of(m: &mut Market, who: &AccountId32) -> DidId {
-    let dids = m.dids.clone();
-    read::<Option<DidId>>(m, &dids, call_data("DidRegistry::did_of", ink_account(who)))
-        .expect("has a DID")
+fn did_of(m: &mut Parties, who: &AccountId32) -> DidId {
+    let msg = m.suite.dids.msg(|d| d.did_of(ink_account(who)));
+    read(m, msg).expect("has a DID")
 }
 
 fn world() -> World {
-    let mut m = Market::deploy(T0).expect("the suite deploys (build the bundles first)");
+    let mut m = Parties::deploy(T0).expect("the suite deploys (build the bundles first)");
     let (root, dids, vcs, masks) = (
         m.root.clone(),
-        m.dids.clone(),
-        m.vcs.clone(),
-        m.masks.clone(),
+        m.suite.dids.clone(),
+        m.suite.vcs.clone(),
+        m.suite.masks.clone(),
     );
     let (provider, consumer) = (m.provider.clone(), m.consumer.clone());
     let (provider_did, consumer_did) = (m.provider_did, m.consumer_did);
 
     // A second authority, with a DID of its own.
     let auth = funded(&mut m, 0xA1);
-    tx::<(), DidErr>(
+    tx(
         &mut m,
-        &dids,
         &root,
-        call_data("add_authority", ink_account(&auth)),
-        0,
+        dids.msg(|d| d.add_authority(ink_account(&auth))),
     );
     let auth_did = m.create_did(&auth).expect("auth DID");
     // The controller, and the issuer whose DID it controls.
@@ -339,20 +340,14 @@ fn world() -> World {
         services: Vec::new(),
         controllers: vec![ctrl_did],
     };
-    let issuer_did =
-        tx::<DidId, DidErr>(&mut m, &dids, &issuer, call_data("create_did", content), 0);
+    let issuer_did = tx(&mut m, &issuer, dids.msg(|d| d.create_did(content)));
     m.grant(issuer_did, Role::Issuer, T0 + YEAR_MS)
         .expect("Issuer role");
     // The provider names the controller a controller of its DID too.
-    tx::<(), DidErr>(
+    tx(
         &mut m,
-        &dids,
         &provider,
-        call_data(
-            "update",
-            (provider_did, DidOperation::AddController(ctrl_did)),
-        ),
-        0,
+        dids.msg(|d| d.update(provider_did, DidOperation::AddController(ctrl_did))),
     );
     // Every role, expiring in an hour.
     let expd = funded(&mut m, 0xA3);
@@ -366,22 +361,18 @@ fn world() -> World {
     for role in Role::ALL {
         m.grant(deac_did, role, T0 + YEAR_MS).expect("grant");
     }
-    tx::<(), DidErr>(
+    tx(
         &mut m,
-        &dids,
         &deac,
-        call_data("update", (deac_did, DidOperation::Deactivate)),
-        0,
+        dids.msg(|d| d.update(deac_did, DidOperation::Deactivate)),
     );
     let strg = funded(&mut m, 0xA7);
-    m.chain.fund(&masks, Chain::TOKENS);
+    m.chain.fund(&masks.address, TOKENS).expect("fund");
     // Root proposes the second authority as the next root (accept_root's positive control).
-    tx::<(), DidErr>(
+    tx(
         &mut m,
-        &dids,
         &root,
-        call_data("transfer_root", Some(ink_account(&auth))),
-        0,
+        dids.msg(|d| d.transfer_root(Some(ink_account(&auth)))),
     );
     // The expired and the deactivated holder join the unmask committee.
     let regulators = m.regulators.clone();
@@ -390,105 +381,88 @@ fn world() -> World {
         .chain([&expd, &deac])
         .map(ink_account)
         .collect();
-    tx::<(), MaskErr>(
+    tx(
         &mut m,
-        &masks,
         &root,
-        call_data("set_committee", (committee.clone(), 2u8, DAY)),
-        0,
+        masks.msg(|x| x.set_committee(committee.clone(), 2, DAY)),
     );
     let masked_record = Target::Record {
-        contract: ink_account(&masks),
+        contract: masks.account(),
         key: [0x5A; 32],
     };
-    tx::<(), MaskErr>(
+    tx(
         &mut m,
-        &masks,
         &regulators[0],
-        call_data(
-            "mask",
-            (
-                &masked_record,
+        masks.msg(|x| {
+            x.mask(
+                masked_record.clone(),
                 Scope::Whole,
                 false,
-                7u16,
-                [1u8; 32],
-                [2u8; 32],
-            ),
-        ),
-        0,
+                7,
+                [1; 32],
+                [2; 32],
+            )
+        }),
     );
     // Templates and credentials.
-    let no_id = None::<CptId>;
-    let sys_cpt = tx::<CptId, VcErr>(
+    let sys_cpt = tx(
         &mut m,
-        &vcs,
         &root,
-        call_data(
-            "register_cpt",
-            (
+        vcs.msg(|v| {
+            v.register_cpt(
                 Publisher::System,
                 template("role matrix: system"),
-                no_id,
-                no_id,
-            ),
-        ),
-        0,
+                None,
+                None,
+            )
+        }),
     );
-    let issuer_cpt = tx::<CptId, VcErr>(
+    let issuer_cpt = tx(
         &mut m,
-        &vcs,
         &issuer,
-        call_data(
-            "register_cpt",
-            (
+        vcs.msg(|v| {
+            v.register_cpt(
                 Publisher::Issuer(issuer_did),
                 template("role matrix: issuer"),
-                no_id,
-                no_id,
-            ),
-        ),
-        0,
+                None,
+                None,
+            )
+        }),
     );
-    let no_proof = None::<(String, DidSignature)>;
     let active = request(issuer_did, consumer_did, [0xA0; 32]);
     let suspended = request(issuer_did, consumer_did, [0xB0; 32]);
     for r in [&active, &suspended] {
-        tx::<(), VcErr>(&mut m, &vcs, &issuer, call_data("issue", (r, &no_proof)), 0);
+        tx(&mut m, &issuer, vcs.msg(|v| v.issue(r.clone(), None)));
     }
-    tx::<(), VcErr>(&mut m, &vcs, &issuer, call_data("suspend", suspended.id), 0);
+    tx(&mut m, &issuer, vcs.msg(|v| v.suspend(suspended.id)));
 
     // An hour later the short grants have expired.
-    m.chain.set_time(T1);
+    m.chain.advance_to(T1).expect("time");
     let a_cancel = create_auction(&mut m, DAY, DAY);
     let a_commit = create_auction(&mut m, DAY, DAY);
     let a_reveal = create_auction(&mut m, MINUTE, DAY);
     let a_final = create_auction(&mut m, MINUTE, MINUTE);
     let bid = sealed_bid(&m);
-    let hash = m.bid_hash(a_reveal, &provider, &bid, &BID_SALT);
-    m.auction_tx::<u32>(&provider, "commit", (a_reveal, hash), BID_BOND)
-        .expect("call")
-        .value
-        .expect("commit");
-    let no_state = None::<(u64, Balance, [u8; 64])>;
+    let hash = m.suite.bid_hash(a_reveal, &provider, &bid, &BID_SALT);
+    let commit = m
+        .suite
+        .auction
+        .msg(|a| a.commit(a_reveal, hash))
+        .with_value(BID_BOND);
+    tx(&mut m, &provider, commit);
+    let escrow = m.suite.escrow.clone();
     let terms = m.terms(PRICE, MIN_COST, DAY, 0x31);
     let (c_open, _) = m.open(&terms, DEPOSIT);
     let terms = m.terms(PRICE, MIN_COST, DAY, 0x33);
     let (c_over, _) = m.open(&terms, DEPOSIT);
-    m.escrow_tx::<()>(&consumer, "start_close", (c_over, no_state))
-        .expect("call")
-        .value
-        .expect("start_close");
+    tx(&mut m, &consumer, escrow.start_close(&c_over, None));
     let terms = m.terms(PRICE, MIN_COST, MINUTE, 0x34);
     let (c_expired, _) = m.open(&terms, DEPOSIT);
-    m.chain.set_time(T2);
+    m.chain.advance_to(T2).expect("time");
     let mut terms = m.terms(PRICE, MIN_COST, DAY, 0x32);
     terms.challenge_period = HOUR;
     let (c_closing, _) = m.open(&terms, DEPOSIT);
-    m.escrow_tx::<()>(&consumer, "start_close", (c_closing, no_state))
-        .expect("call")
-        .value
-        .expect("start_close");
+    tx(&mut m, &consumer, escrow.start_close(&c_closing, None));
 
     let r0 = regulators[0].clone();
     let r0_did = did_of(&mut m, &r0);
@@ -517,7 +491,7 @@ fn world() -> World {
             deac,
             ctrl,
             strg,
-            masks,
+            masks.address.clone(),
         ],
         dids: vec![
             Some(m.root_did),
@@ -556,50 +530,103 @@ fn world() -> World {
 // Rows
 // -----------------------------------------------------------------------------------------
 
-type ArgsFn = Box<dyn Fn(&Cast, K) -> Vec<u8>>;
-type WantFn = Box<dyn Fn(&Cast, K) -> Option<Vec<u8>>>;
+/// How a row's message is called: for real, or as a dry run (which changes nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Send,
+    DryRun,
+}
+
+/// What one caller got from a row's message, against what the row expects of it.
+struct Check {
+    /// "ok", or the refusal's variant: the caller's cell in the matrix.
+    cell: String,
+    /// The value returned, in full.
+    got: String,
+    /// The refusal the row expects of this caller, in full ("ok": it may call).
+    expected: String,
+    /// Whether the call returned exactly that: `Ok`, or that typed refusal.
+    as_expected: bool,
+}
+
+type MayFn = Box<dyn Fn(&Cast, K) -> bool>;
+type CallFn = Box<dyn Fn(&mut Parties, &Cast, K, Mode) -> Result<Called<Check>, String>>;
 
 /// One message with one set of arguments, and who may call it.
 struct Row {
     ctr: Ctr,
-    /// The message's name as its selector derives it.
+    /// The message's name, from its typed label.
     message: &'static str,
     label: String,
     who_may: &'static str,
     /// Transferred with every call.
     value: Balance,
-    /// The call data for a caller.
-    data: ArgsFn,
-    /// The encoded `Err` a caller gets; `None`: the caller may.
-    want: WantFn,
-    /// Decodes a return value for the matrix.
-    show: fn(&[u8]) -> String,
+    /// Whether a caller may call (the positive controls).
+    may: MayFn,
+    /// Calls the message as a caller; the outcome, checked against the row's expectation.
+    call: CallFn,
 }
 
-/// A row of `message` (returning `Result<T, E>`) on `ctr`; `want` says what each caller gets.
-fn row<T, E, A>(
-    ctr: Ctr,
-    message: &'static str,
-    note: &str,
-    who_may: &'static str,
-    value: Balance,
-    args: impl Fn(&Cast, K) -> A + 'static,
-    want: impl Fn(&Cast, K) -> Option<E> + 'static,
-) -> Row
-where
-    T: Decode + Debug + 'static,
-    E: Encode + Decode + Debug + 'static,
-    A: Encode,
-{
-    Row {
-        ctr,
-        message,
-        label: format!("{}.{message}{note}", ctr.tag()),
-        who_may,
-        value,
-        data: Box::new(move |c, k| call_data(message, args(c, k))),
-        want: Box::new(move |c, k| want(c, k).map(|e| Err::<(), E>(e).encode())),
-        show: show::<T, E>,
+/// The rows, and what their typed messages are built from.
+struct Rows<'a> {
+    suite: Suite,
+    cast: &'a Cast,
+    rows: Vec<Row>,
+}
+
+impl Rows<'_> {
+    /// A row of the message `msg` builds for a caller (returning `Result<T, E>`); `want` says
+    /// which typed refusal each caller gets (`None`: it may).
+    fn add<T, E>(
+        &mut self,
+        note: &str,
+        who_may: &'static str,
+        value: Balance,
+        msg: impl Fn(&Suite, &Cast, K) -> Msg<Result<T, E>> + 'static,
+        want: impl Fn(&Cast, K) -> Option<E> + 'static,
+    ) where
+        T: Decode + Debug + 'static,
+        E: Decode + PartialEq + Debug + 'static,
+    {
+        let label = msg(&self.suite, self.cast, Root).label;
+        let ctr = Ctr::of(label.contract);
+        let want = Rc::new(want);
+        let may: MayFn = {
+            let want = Rc::clone(&want);
+            Box::new(move |c, k| want(c, k).is_none())
+        };
+        let call: CallFn = Box::new(move |m, c, k, mode| {
+            let msg = msg(&m.suite, c, k).with_value(value);
+            let origin = c.acct(k);
+            let out = match mode {
+                Mode::Send => m.chain.try_send(&origin, msg),
+                Mode::DryRun => m.chain.dry_run(&origin, msg),
+            }
+            .map_err(|e| e.to_string())?;
+            let expected = want(c, k);
+            Ok(out.map(|value| {
+                let as_expected = match (&value, &expected) {
+                    (Ok(_), None) => true,
+                    (Err(e), Some(x)) => e == x,
+                    _ => false,
+                };
+                Check {
+                    cell: cell(&value),
+                    got: format!("{value:?}"),
+                    expected: expected.map_or_else(|| "ok".into(), |e| format!("{e:?}")),
+                    as_expected,
+                }
+            }))
+        });
+        self.rows.push(Row {
+            ctr,
+            message: label.message,
+            label: format!("{}.{}{note}", ctr.tag(), label.message),
+            who_may,
+            value,
+            may,
+            call,
+        });
     }
 }
 
@@ -619,10 +646,11 @@ fn nobody<E: Clone + 'static>(err: E) -> impl Fn(&Cast, K) -> Option<E> + 'stati
     move |_, _| Some(err.clone())
 }
 
-fn show<T: Decode + Debug, E: Decode + Debug>(raw: &[u8]) -> String {
-    match <Result<T, E>>::decode(&mut &raw[..]) {
-        Ok(Ok(_)) => "ok".into(),
-        Ok(Err(e)) => {
+/// A return value as the matrix shows it: "ok", or the refusal's variant.
+fn cell<T, E: Debug>(value: &Result<T, E>) -> String {
+    match value {
+        Ok(_) => "ok".into(),
+        Err(e) => {
             let debug = format!("{e:?}");
             debug
                 .split(['(', ' ', '{'])
@@ -630,34 +658,35 @@ fn show<T: Decode + Debug, E: Decode + Debug>(raw: &[u8]) -> String {
                 .unwrap_or(&debug)
                 .to_string()
         }
-        Err(e) => format!("undecodable ({e}): {raw:?}"),
     }
 }
 
 fn rows(w: &mut World) -> Vec<Row> {
+    let mut rows = Rows {
+        suite: w.m.suite.clone(),
+        cast: &w.cast,
+        rows: Vec::new(),
+    };
     let m = &mut w.m;
     let (dids, vcs, escrow, masks) = (
-        ink_account(&m.dids),
-        ink_account(&m.vcs),
-        m.escrow.clone(),
-        ink_account(&m.masks),
+        m.suite.dids.account(),
+        m.suite.vcs.account(),
+        m.suite.escrow.clone(),
+        m.suite.masks.account(),
     );
     let (provider_did, consumer_did) = (m.provider_did, m.consumer_did);
     let (issuer_did, ctrl_did, r0_did) = (w.issuer_did, w.ctrl_did, w.r0_did);
     let [c_open, c_closing, c_over, c_expired] = w.channels;
     let [a_cancel, a_commit, a_reveal, a_final] = w.auctions;
-    let mut rows = Vec::new();
 
     // --- did_registry -----------------------------------------------------------------
-    rows.push(row::<DidId, DidErr, _>(
-        Ctr::Dids,
-        "create_did",
+    rows.add(
         "",
         "anyone without an active DID",
         0,
-        |_, _| DidCreation::default(),
+        |s, _, _| s.dids.msg(|d| d.create_did(DidCreation::default())),
         |c, k| c.active_did(k).map(DidErr::AccountHasDid),
-    ));
+    );
     let newcomer = sr25519::Pair::from_seed(&[0x78; 32]);
     let newcomer_key = newcomer.public().0;
     let signature = sign(
@@ -669,372 +698,332 @@ fn rows(w: &mut World) -> Vec<Row> {
             &DidCreation::default(),
         ),
     );
-    rows.push(row::<DidId, DidErr, _>(
-        Ctr::Dids,
-        "create_did_for",
+    rows.add(
         "",
         "anyone relaying the account key's signature",
         0,
-        move |_, _| (newcomer_key, DidCreation::default(), signature),
+        move |s, _, _| {
+            s.dids
+                .msg(|d| d.create_did_for(newcomer_key, DidCreation::default(), signature))
+        },
         anyone(),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "update",
+    );
+    rows.add(
         "(issuer DID)",
         "its account, its controllers' accounts",
         0,
-        move |_, _| (issuer_did, DidOperation::AddService(service("direct"))),
+        move |s, _, _| {
+            s.dids
+                .msg(|d| d.update(issuer_did, DidOperation::AddService(service("direct"))))
+        },
         only(&[Issr, Ctrl], DidErr::NotController(issuer_did)),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "update",
+    );
+    rows.add(
         "(provider DID)",
         "its account, its controllers' accounts",
         0,
-        move |_, _| (provider_did, DidOperation::AddService(service("direct"))),
+        move |s, _, _| {
+            s.dids
+                .msg(|d| d.update(provider_did, DidOperation::AddService(service("direct"))))
+        },
         only(&[Prov, Ctrl], DidErr::NotController(provider_did)),
-    ));
-    let registry = m.dids.clone();
-    let doc =
-        read::<Option<MaskedView<DidDocument>>>(m, &registry, call_data("resolve", issuer_did))
-            .expect("the issuer DID resolves");
+    );
+    let resolve = m.suite.dids.msg(|d| d.resolve(issuer_did));
+    let doc = read(m, resolve).expect("the issuer DID resolves");
     let nonce = doc.record.nonce;
     let op = DidOperation::AddService(service("relayed"));
     let signature = sign(
         &w.issuer_key,
         &did_op_preimage(&dids, &issuer_did, nonce, &issuer_did, "k1", &op),
     );
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "execute_signed",
+    rows.add(
         "",
         "anyone relaying a capabilityInvocation signature",
         0,
-        move |_, _| {
-            (
-                issuer_did,
-                nonce,
-                op.clone(),
-                issuer_did,
-                String::from("k1"),
-                DidSignature::Sr25519(signature),
-            )
+        move |s, _, _| {
+            s.dids.msg(|d| {
+                d.execute_signed(
+                    issuer_did,
+                    nonce,
+                    op.clone(),
+                    issuer_did,
+                    String::from("k1"),
+                    DidSignature::Sr25519(signature),
+                )
+            })
         },
         anyone(),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "set_mask_registry",
+    );
+    rows.add(
         "",
         "root",
         0,
-        move |_, _| Some(masks),
+        move |s, _, _| s.dids.msg(|d| d.set_mask_registry(Some(masks))),
         only(&[Root], DidErr::NotRoot),
-    ));
+    );
     let newcomer_account = ink::primitives::AccountId::from([0xA8; 32]);
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "add_authority",
+    rows.add(
         "",
         "root",
         0,
-        move |_, _| newcomer_account,
+        move |s, _, _| s.dids.msg(|d| d.add_authority(newcomer_account)),
         only(&[Root], DidErr::NotRoot),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "remove_authority",
+    );
+    rows.add(
         "(auth)",
         "root",
         0,
-        |c, _| c.ink(Auth),
+        |s, c, _| s.dids.msg(|d| d.remove_authority(c.ink(Auth))),
         only(&[Root], DidErr::NotRoot),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "transfer_root",
+    );
+    rows.add(
         "",
         "root",
         0,
-        |c, _| Some(c.ink(Strg)),
+        |s, c, _| s.dids.msg(|d| d.transfer_root(Some(c.ink(Strg)))),
         only(&[Root], DidErr::NotRoot),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "accept_root",
+    );
+    rows.add(
         "",
         "the proposed root (auth)",
         0,
-        |_, _| (),
+        |s, _, _| s.dids.msg(|d| d.accept_root()),
         only(&[Auth], DidErr::NotPendingRoot),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "grant_role",
+    );
+    rows.add(
         "(Provider)",
         "authorities",
         0,
-        move |_, _| (ctrl_did, Role::Provider, T2 + DAY, [0u8; 32]),
+        move |s, _, _| {
+            s.dids
+                .msg(|d| d.grant_role(ctrl_did, Role::Provider, T2 + DAY, [0; 32]))
+        },
         only(&[Root, Auth], DidErr::NotAuthority),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "grant_role",
+    );
+    rows.add(
         "(Regulator)",
         "root",
         0,
-        move |_, _| (ctrl_did, Role::Regulator, T2 + DAY, [0u8; 32]),
+        move |s, _, _| {
+            s.dids
+                .msg(|d| d.grant_role(ctrl_did, Role::Regulator, T2 + DAY, [0; 32]))
+        },
         |_, k| match k {
             Root => None,
             Auth => Some(DidErr::NotRoot),
             _ => Some(DidErr::NotAuthority),
         },
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "revoke_role",
+    );
+    rows.add(
         "(Provider)",
         "authorities",
         0,
-        move |_, _| (provider_did, Role::Provider),
+        move |s, _, _| s.dids.msg(|d| d.revoke_role(provider_did, Role::Provider)),
         only(&[Root, Auth], DidErr::NotAuthority),
-    ));
-    rows.push(row::<(), DidErr, _>(
-        Ctr::Dids,
-        "revoke_role",
+    );
+    rows.add(
         "(Regulator)",
         "root",
         0,
-        move |_, _| (r0_did, Role::Regulator),
+        move |s, _, _| s.dids.msg(|d| d.revoke_role(r0_did, Role::Regulator)),
         |_, k| match k {
             Root => None,
             Auth => Some(DidErr::NotRoot),
             _ => Some(DidErr::NotAuthority),
         },
-    ));
+    );
 
     // --- vc_templates -----------------------------------------------------------------
-    let none = None::<CptId>;
-    rows.push(row::<CptId, VcErr, _>(
-        Ctr::Vcs,
-        "register_cpt",
+    rows.add(
         "(System)",
         "authorities",
         0,
-        move |_, _| (Publisher::System, template("rm: system 2"), none, none),
+        |s, _, _| {
+            s.vcs
+                .msg(|v| v.register_cpt(Publisher::System, template("rm: system 2"), None, None))
+        },
         only(&[Root, Auth], VcErr::NotAuthority),
-    ));
-    rows.push(row::<CptId, VcErr, _>(
-        Ctr::Vcs,
-        "register_cpt",
+    );
+    rows.add(
         "(Authority(caller))",
         "authorities, for themselves",
         0,
-        move |c, k| {
+        |s, c, k| {
             let publisher = Publisher::Authority(c.ink(k));
-            (publisher, template("rm: authority"), none, none)
+            s.vcs
+                .msg(|v| v.register_cpt(publisher, template("rm: authority"), None, None))
         },
         only(&[Root, Auth], VcErr::NotAuthority),
-    ));
-    rows.push(row::<CptId, VcErr, _>(
-        Ctr::Vcs,
-        "register_cpt",
+    );
+    rows.add(
         "(Authority(root))",
         "root itself",
         0,
-        move |c, _| {
+        |s, c, _| {
             let publisher = Publisher::Authority(c.ink(Root));
-            (publisher, template("rm: root"), none, none)
+            s.vcs
+                .msg(|v| v.register_cpt(publisher, template("rm: root"), None, None))
         },
         only(&[Root], VcErr::NotAuthority),
-    ));
-    rows.push(row::<CptId, VcErr, _>(
-        Ctr::Vcs,
-        "register_cpt",
+    );
+    rows.add(
         "(Issuer(issuer DID))",
         "who acts for the issuer DID",
         0,
-        move |_, _| {
+        move |s, _, _| {
             let publisher = Publisher::Issuer(issuer_did);
-            (publisher, template("rm: issuer 2"), none, none)
+            s.vcs
+                .msg(|v| v.register_cpt(publisher, template("rm: issuer 2"), None, None))
         },
         only(&[Issr, Ctrl], VcErr::NotController(issuer_did)),
-    ));
-    rows.push(row::<CptId, VcErr, _>(
-        Ctr::Vcs,
-        "register_cpt",
+    );
+    rows.add(
         "(Issuer(own DID))",
         "Issuer role holders",
         0,
-        move |c, k| {
+        |s, c, k| {
             let publisher = Publisher::Issuer(c.own_did(k));
-            (publisher, template("rm: own"), none, none)
+            s.vcs
+                .msg(|v| v.register_cpt(publisher, template("rm: own"), None, None))
         },
         |c, k| match k {
             Issr => None,
             Deac | Strg | Ctrt => Some(VcErr::NotController(c.own_did(k))),
             _ => Some(VcErr::NotIssuer(c.own_did(k))),
         },
-    ));
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "deprecate_cpt",
+    );
+    rows.add(
         "(root's template)",
         "its publisher (root)",
         0,
-        |_, _| ENERGY_CPT,
+        |s, _, _| s.vcs.msg(|v| v.deprecate_cpt(ENERGY_CPT)),
         only(&[Root], VcErr::NotAuthority),
-    ));
+    );
     let sys_cpt = w.sys_cpt;
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "deprecate_cpt",
+    rows.add(
         "(system template)",
         "authorities",
         0,
-        move |_, _| sys_cpt,
+        move |s, _, _| s.vcs.msg(|v| v.deprecate_cpt(sys_cpt)),
         only(&[Root, Auth], VcErr::NotAuthority),
-    ));
+    );
     let issuer_cpt = w.issuer_cpt;
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "deprecate_cpt",
+    rows.add(
         "(issuer's template)",
         "who acts for the issuer DID",
         0,
-        move |_, _| issuer_cpt,
+        move |s, _, _| s.vcs.msg(|v| v.deprecate_cpt(issuer_cpt)),
         only(&[Issr, Ctrl], VcErr::NotController(issuer_did)),
-    ));
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "deprecate_cpt",
+    );
+    rows.add(
         "(trade-start)",
         "nobody (protocol template)",
         0,
-        |_, _| TRADE_START_CPT,
+        |s, _, _| s.vcs.msg(|v| v.deprecate_cpt(TRADE_START_CPT)),
         nobody(VcErr::ProtocolTemplate(TRADE_START_CPT)),
-    ));
-    let no_proof = None::<(String, DidSignature)>;
+    );
     let for_issuer = request(issuer_did, consumer_did, [0xC1; 32]);
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "issue",
+    rows.add(
         "(issuer DID, no proof)",
         "who acts for the issuer DID",
         0,
-        move |_, _| (for_issuer.clone(), no_proof.clone()),
+        move |s, _, _| s.vcs.msg(|v| v.issue(for_issuer.clone(), None)),
         only(&[Issr, Ctrl], VcErr::NotController(issuer_did)),
-    ));
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "issue",
+    );
+    rows.add(
         "(own DID, no proof)",
         "Issuer role holders; authorities for their DID",
         0,
-        move |c, k| {
-            (
-                request(c.own_did(k), consumer_did, [0xC3; 32]),
-                None::<(String, DidSignature)>,
-            )
+        move |s, c, k| {
+            s.vcs
+                .msg(|v| v.issue(request(c.own_did(k), consumer_did, [0xC3; 32]), None))
         },
         |c, k| match k {
             Root | Auth | Issr => None,
             Deac | Strg | Ctrt => Some(VcErr::DidInactive(c.own_did(k))),
             _ => Some(VcErr::NotIssuer(c.own_did(k))),
         },
-    ));
+    );
     let signed = request(issuer_did, consumer_did, [0xC2; 32]);
     let signature = sign(&w.issuer_key, &anchor_preimage(&vcs, &signed));
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "issue",
+    rows.add(
         "(issuer DID, signed)",
         "anyone relaying an assertionMethod signature",
         0,
-        move |_, _| {
+        move |s, _, _| {
             let proof = Some((String::from("k1"), DidSignature::Sr25519(signature)));
-            (signed.clone(), proof)
+            s.vcs.msg(|v| v.issue(signed.clone(), proof))
         },
         anyone(),
-    ));
+    );
     let (active, suspended) = (w.cred_active, w.cred_suspended);
-    for (message, id) in [
-        ("suspend", active),
-        ("unsuspend", suspended),
-        ("revoke", active),
-    ] {
-        rows.push(row::<(), VcErr, _>(
-            Ctr::Vcs,
-            message,
+    type CredentialMsg = fn(&Suite, [u8; 32]) -> Msg<Result<(), VcErr>>;
+    let credential_messages: [(CredentialMsg, [u8; 32]); 3] = [
+        (|s, id| s.vcs.msg(|v| v.suspend(id)), active),
+        (|s, id| s.vcs.msg(|v| v.unsuspend(id)), suspended),
+        (|s, id| s.vcs.msg(|v| v.revoke(id)), active),
+    ];
+    for (message, id) in credential_messages {
+        rows.add(
             "",
             "who acts for the issuer DID; authorities",
             0,
-            move |_, _| id,
+            move |s, _, _| message(s, id),
             only(&[Root, Auth, Issr, Ctrl], VcErr::NotPermitted),
-        ));
+        );
     }
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "set_system_issuer",
+    rows.add(
         "",
         "root",
         0,
-        move |_, _| (masks, true),
+        move |s, _, _| s.vcs.msg(|v| v.set_system_issuer(masks, true)),
         only(&[Root], VcErr::NotRoot),
-    ));
-    rows.push(row::<(), VcErr, _>(
-        Ctr::Vcs,
-        "set_mask_registry",
+    );
+    rows.add(
         "",
         "root",
         0,
-        move |_, _| Some(masks),
+        move |s, _, _| s.vcs.msg(|v| v.set_mask_registry(Some(masks))),
         only(&[Root], VcErr::NotRoot),
-    ));
-    rows.push(row::<(), AnchorError, _>(
-        Ctr::Vcs,
-        "CredentialRegistry::anchor_system",
+    );
+    rows.add(
         "",
         "system issuers (the escrow)",
         0,
-        move |_, _| {
+        move |s, _, _| {
             let id = [0xD1u8; 32];
-            (id, TRADE_START_CPT, consumer_did, [0xD2u8; 32], None::<u64>)
+            s.vcs
+                .msg(|v| v.anchor_system(id, TRADE_START_CPT, consumer_did, [0xD2; 32], None))
         },
         nobody(AnchorError::NotSystemIssuer),
-    ));
+    );
 
     // --- trade_escrow -----------------------------------------------------------------
     let offer = m.terms(PRICE, MIN_COST, DAY, 0x41);
     let offer_signature = m.offer_for(&escrow, &offer);
-    rows.push(row::<ChannelId, EscrowErr, _>(
-        Ctr::Escrow,
-        "open",
+    rows.add(
         "(consumer's offer)",
         "the offer's consumer",
         DEPOSIT,
-        move |_, _| (offer.clone(), offer_signature),
+        move |s, _, _| s.escrow.msg(|e| e.open(offer.clone(), offer_signature)),
         only(&[Cons], EscrowErr::NotConsumer),
-    ));
+    );
     let base = m.terms(PRICE, MIN_COST, DAY, 0x42);
-    let deployment: [u8; 32] = m.escrow_query("deployment", ());
+    let deployment = read(m, escrow.deployment());
     let provider_key = m.provider_account_key.clone();
-    let escrow_ink = ink_account(&escrow);
-    rows.push(row::<ChannelId, EscrowErr, _>(
-        Ctr::Escrow,
-        "open",
+    let escrow_ink = escrow.account();
+    rows.add(
         "(offer to the caller)",
         "Consumer role holders",
         DEPOSIT,
-        move |c, k| {
+        move |s, c, k| {
             let terms = TradeTerms {
                 consumer: c.ink(k),
                 ..base.clone()
             };
             let preimage = offer_preimage(&escrow_ink, &deployment, &terms);
-            (terms, sign(&provider_key, &preimage))
+            let signature = provider_key.sign(&preimage);
+            s.escrow.msg(|e| e.open(terms, signature))
         },
         |c, k| match k {
             Cons => None,
@@ -1044,153 +1033,132 @@ fn rows(w: &mut World) -> Vec<Row> {
                 role: Role::Consumer,
             }),
         },
-    ));
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "top_up",
+    );
+    rows.add(
         "",
         "the channel's consumer",
         TOP_UP,
-        move |_, _| (c_open, None::<u64>),
+        move |s, _, _| s.escrow.msg(|e| e.top_up(c_open, None)),
         only(&[Cons], EscrowErr::NotConsumer),
-    ));
+    );
     let state = m.state(&c_open, 1, 10 * PRICE);
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "checkpoint",
+    rows.add(
         "",
         "the channel's provider",
         0,
-        move |_, _| (c_open, 1u64, 10 * PRICE, state),
+        move |s, _, _| s.escrow.msg(|e| e.checkpoint(c_open, 1, 10 * PRICE, state)),
         only(&[Prov], EscrowErr::NotProvider),
-    ));
+    );
     let (a, b) = m.close_sigs(&c_open, 1, MIN_COST);
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "close_cooperative",
+    rows.add(
         "",
         "the channel's parties",
         0,
-        move |_, _| (c_open, 1u64, MIN_COST, a, b),
+        move |s, _, _| {
+            s.escrow
+                .msg(|e| e.close_cooperative(c_open, 1, MIN_COST, a, b))
+        },
         only(&[Cons, Prov], EscrowErr::NotParty),
-    ));
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "start_close",
+    );
+    rows.add(
         "",
         "the channel's parties",
         0,
-        move |_, _| (c_open, None::<(u64, Balance, [u8; 64])>),
+        move |s, _, _| s.escrow.msg(|e| e.start_close(c_open, None)),
         only(&[Cons, Prov], EscrowErr::NotParty),
-    ));
+    );
     let state = m.state(&c_closing, 1, 10 * PRICE);
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "challenge",
+    rows.add(
         "",
         "the channel's parties",
         0,
-        move |_, _| (c_closing, 1u64, 10 * PRICE, state),
+        move |s, _, _| {
+            s.escrow
+                .msg(|e| e.challenge(c_closing, 1, 10 * PRICE, state))
+        },
         only(&[Cons, Prov], EscrowErr::NotParty),
-    ));
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "finalize",
+    );
+    rows.add(
         "",
         "anyone, once the window is over",
         0,
-        move |_, _| c_over,
+        move |s, _, _| s.escrow.msg(|e| e.finalize(c_over)),
         anyone(),
-    ));
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "claim_timeout",
+    );
+    rows.add(
         "",
         "anyone, once the channel expired",
         0,
-        move |_, _| c_expired,
+        move |s, _, _| s.escrow.msg(|e| e.claim_timeout(c_expired)),
         anyone(),
-    ));
-    rows.push(row::<Balance, EscrowErr, _>(
-        Ctr::Escrow,
-        "withdraw_unclaimed",
+    );
+    rows.add(
         "",
         "anyone, for its own deferred payouts (none)",
         0,
-        |_, _| (),
+        |s, _, _| s.escrow.msg(|e| e.withdraw_unclaimed()),
         nobody(EscrowErr::NothingToWithdraw),
-    ));
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "set_broker",
+    );
+    rows.add(
         "(a contract)",
         "root",
         0,
-        move |_, _| (masks, true),
+        move |s, _, _| s.escrow.msg(|e| e.set_broker(masks, true)),
         only(&[Root], EscrowErr::NotRoot),
-    ));
-    rows.push(row::<(), EscrowErr, _>(
-        Ctr::Escrow,
-        "set_mask_registry",
+    );
+    rows.add(
         "",
         "root",
         0,
-        move |_, _| Some(masks),
+        move |s, _, _| s.escrow.msg(|e| e.set_mask_registry(Some(masks))),
         only(&[Root], EscrowErr::NotRoot),
-    ));
+    );
     let brokered = m.terms(PRICE, MIN_COST, DAY, 0x43);
-    rows.push(row::<ChannelId, OpenRefusal, _>(
-        Ctr::Escrow,
-        "BrokeredEscrow::open_brokered",
+    rows.add(
         "",
         "designated brokers (the auction)",
         DEPOSIT,
-        move |_, _| (brokered.clone(), (consumer_did, provider_did)),
+        move |s, _, _| {
+            s.escrow
+                .msg(|e| e.open_brokered(brokered.clone(), (consumer_did, provider_did)))
+        },
         nobody(OpenRefusal::NotBroker),
-    ));
+    );
 
     // --- incentive_auction ------------------------------------------------------------
     let model = m.model();
-    rows.push(row::<u32, AuctionErr, _>(
-        Ctr::Auction,
-        "set_model",
+    rows.add(
         "",
         "root (the model names attestors and the treasury)",
         0,
-        move |_, _| model.clone(),
+        move |s, _, _| s.auction.msg(|a| a.set_model(model.clone())),
         only(&[Root], AuctionErr::NotRoot),
-    ));
+    );
     let request = m.auction_request(MAX_PRICE, MINUTES, MIN_COST, DAY, DAY);
-    rows.push(row::<u64, AuctionErr, _>(
-        Ctr::Auction,
-        "create_auction",
+    rows.add(
         "",
         "Consumer role holders",
         AUCTION_DEPOSIT,
-        move |_, _| request.clone(),
+        move |s, _, _| s.auction.msg(|a| a.create_auction(request.clone())),
         |c, k| {
             (k != Cons).then(|| AuctionErr::MissingRole {
                 account: c.ink(k),
                 role: Role::Consumer,
             })
         },
-    ));
-    rows.push(row::<(), AuctionErr, _>(
-        Ctr::Auction,
-        "cancel",
+    );
+    rows.add(
         "",
         "the auction's consumer",
         0,
-        move |_, _| a_cancel,
+        move |s, _, _| s.auction.msg(|a| a.cancel(a_cancel)),
         only(&[Cons], AuctionErr::NotConsumer),
-    ));
-    rows.push(row::<u32, AuctionErr, _>(
-        Ctr::Auction,
-        "commit",
+    );
+    rows.add(
         "",
         "Provider role holders but the consumer",
         BID_BOND,
-        move |_, _| (a_commit, [0x5Eu8; 32]),
+        move |s, _, _| s.auction.msg(|a| a.commit(a_commit, [0x5E; 32])),
         |c, k| match k {
             Prov => None,
             Cons => Some(AuctionErr::OwnAuction),
@@ -1199,125 +1167,122 @@ fn rows(w: &mut World) -> Vec<Row> {
                 role: Role::Provider,
             }),
         },
-    ));
+    );
     let bid = sealed_bid(m);
-    rows.push(row::<RevealOutcome, AuctionErr, _>(
-        Ctr::Auction,
-        "reveal",
+    rows.add(
         "",
         "who committed",
         0,
-        move |_, _| {
+        move |s, _, _| {
             let proofs: [Option<ClaimProof>; ATTRIBUTES] = Default::default();
-            (a_reveal, bid.clone(), BID_SALT, proofs)
+            s.auction
+                .msg(|a| a.reveal(a_reveal, bid.clone(), BID_SALT, proofs))
         },
         only(&[Prov], AuctionErr::NoCommitment),
-    ));
-    rows.push(row::<Option<ChannelId>, AuctionErr, _>(
-        Ctr::Auction,
-        "finalize",
+    );
+    rows.add(
         "",
         "anyone, after the reveal deadline",
         0,
-        move |_, _| a_final,
+        move |s, _, _| s.auction.msg(|a| a.finalize(a_final)),
         anyone(),
-    ));
-    rows.push(row::<Balance, AuctionErr, _>(
-        Ctr::Auction,
-        "withdraw",
+    );
+    rows.add(
         "",
         "anyone, for its own deferred payouts (none)",
         0,
-        |_, _| (),
+        |s, _, _| s.auction.msg(|a| a.withdraw_unclaimed()),
         nobody(AuctionErr::NothingToWithdraw),
-    ));
+    );
 
     // --- mask_registry ----------------------------------------------------------------
     let committee = w.committee.clone();
-    rows.push(row::<(), MaskErr, _>(
-        Ctr::Masks,
-        "set_committee",
+    rows.add(
         "",
         "root",
         0,
-        move |_, _| (committee.clone(), 2u8, DAY),
+        move |s, _, _| s.masks.msg(|x| x.set_committee(committee.clone(), 2, DAY)),
         only(&[Root], MaskErr::NotRoot),
-    ));
-    rows.push(row::<(), MaskErr, _>(
-        Ctr::Masks,
-        "mask",
+    );
+    rows.add(
         "",
         "Regulator role holders",
         0,
-        move |_, _| {
+        move |s, _, _| {
             let target = Target::Did(consumer_did);
-            (target, Scope::Whole, false, 1u16, [3u8; 32], [4u8; 32])
+            s.masks
+                .msg(|x| x.mask(target, Scope::Whole, false, 1, [3; 32], [4; 32]))
         },
         only(&[Regl], MaskErr::NotRegulator),
-    ));
+    );
     let record = w.masked_record.clone();
-    rows.push(row::<bool, MaskErr, _>(
-        Ctr::Masks,
-        "approve_unmask",
+    rows.add(
         "",
         "committee members holding the Regulator role",
         0,
-        move |_, _| record.clone(),
+        move |s, _, _| s.masks.msg(|x| x.approve_unmask(record.clone())),
         |_, k| match k {
             Regl => None,
             Expd | Deac => Some(MaskErr::NotRegulator),
             _ => Some(MaskErr::NotCommitteeMember),
         },
-    ));
-    rows
+    );
+    rows.rows
 }
 
 // -----------------------------------------------------------------------------------------
 // Running a row
 // -----------------------------------------------------------------------------------------
 
-/// Everything the contract's read messages say about the world, undecoded.
+/// A read message's value, encoded: what a digest compares.
+fn enc<R: Decode + Encode>(chain: &mut Embedded, msg: Msg<R>) -> Vec<u8> {
+    let label = msg.label;
+    chain
+        .read(msg)
+        .unwrap_or_else(|e| panic!("{label}: {e}"))
+        .encode()
+}
+
+/// Everything the contract's read messages say about the world, encoded.
 fn digest(w: &mut World, ctr: Ctr) -> Vec<Vec<u8>> {
-    let contract = w.address(ctr);
     let mut accounts: Vec<_> = KINDS.iter().map(|k| w.cast.ink(*k)).collect();
-    for extra in [&w.m.escrow, &w.m.auction, &w.m.vcs] {
+    let consumer_did = w.m.consumer_did;
+    let Parties { chain, suite, .. } = &mut w.m;
+    for extra in [
+        &suite.escrow.address,
+        &suite.auction.address,
+        &suite.vcs.address,
+    ] {
         accounts.push(ink_account(extra));
     }
-    let mut reads: Vec<(&str, Vec<u8>)> = Vec::new();
-    let plain = |names: &[&'static str], reads: &mut Vec<(&str, Vec<u8>)>| {
-        for name in names {
-            reads.push((*name, Vec::new()));
-        }
-    };
+    let mut reads = Vec::new();
     match ctr {
         Ctr::Dids => {
-            let names = [
-                "root",
-                "pending_root",
-                "authority_count",
-                "did_count",
-                "mask_registry",
-            ];
-            plain(&names, &mut reads);
-            for a in &accounts {
-                reads.push(("generation_of", a.encode()));
-                reads.push(("DidRegistry::did_of", a.encode()));
-                reads.push(("DidRegistry::is_authority", a.encode()));
+            let dids = &suite.dids;
+            reads.push(enc(chain, dids.msg(|x| x.root())));
+            reads.push(enc(chain, dids.msg(|x| x.pending_root())));
+            reads.push(enc(chain, dids.msg(|x| x.authority_count())));
+            reads.push(enc(chain, dids.msg(|x| x.did_count())));
+            reads.push(enc(chain, dids.msg(|x| x.mask_registry())));
+            for &a in &accounts {
+                reads.push(enc(chain, dids.msg(|x| x.generation_of(a))));
+                reads.push(enc(chain, dids.msg(|x| x.did_of(a))));
+                reads.push(enc(chain, dids.msg(|x| x.is_authority(a))));
             }
-            for did in &w.watched_dids {
-                reads.push(("resolve", did.encode()));
+            for &did in &w.watched_dids {
+                reads.push(enc(chain, dids.msg(|x| x.resolve(did))));
                 for role in Role::ALL {
-                    reads.push(("role_grant", (did, role).encode()));
+                    reads.push(enc(chain, dids.msg(|x| x.role_grant(did, role))));
                 }
             }
         }
         Ctr::Vcs => {
-            plain(
-                &["cpt_count", "credential_count", "mask_registry"],
-                &mut reads,
-            );
-            for a in &accounts {
-                reads.push(("is_system_issuer", a.encode()));
+            let vcs = &suite.vcs;
+            reads.push(enc(chain, vcs.msg(|x| x.cpt_count())));
+            reads.push(enc(chain, vcs.msg(|x| x.credential_count())));
+            reads.push(enc(chain, vcs.msg(|x| x.mask_registry())));
+            for &a in &accounts {
+                reads.push(enc(chain, vcs.msg(|x| x.is_system_issuer(a))));
             }
             let cpts = [
                 TRADE_START_CPT,
@@ -1330,63 +1295,54 @@ fn digest(w: &mut World, ctr: Ctr) -> Vec<Vec<u8>> {
                 w.issuer_cpt + 1,
             ];
             for id in cpts {
-                reads.push(("cpt", id.encode()));
+                reads.push(enc(chain, vcs.msg(|x| x.cpt(id))));
             }
             for id in [w.cred_active, w.cred_suspended, [0xD1; 32]] {
-                reads.push(("CredentialRegistry::anchor_of", id.encode()));
+                reads.push(enc(chain, vcs.msg(|x| x.anchor_of(id))));
             }
         }
         Ctr::Escrow => {
-            plain(
-                &["channel_count", "total_owed", "mask_registry"],
-                &mut reads,
-            );
-            for a in &accounts {
-                reads.push(("is_broker", a.encode()));
-                reads.push(("unclaimed_of", a.encode()));
+            let escrow = &suite.escrow;
+            reads.push(enc(chain, escrow.msg(|x| x.channel_count())));
+            reads.push(enc(chain, escrow.msg(|x| x.total_owed())));
+            reads.push(enc(chain, escrow.msg(|x| x.mask_registry())));
+            for &a in &accounts {
+                reads.push(enc(chain, escrow.msg(|x| x.is_broker(a))));
+                reads.push(enc(chain, escrow.msg(|x| x.unclaimed_of(a))));
             }
             for id in w.channels {
-                reads.push(("channel", id.encode()));
+                reads.push(enc(chain, escrow.channel(&id)));
             }
         }
         Ctr::Auction => {
-            plain(
-                &["model_version", "auction_count", "total_held"],
-                &mut reads,
-            );
+            let auction = &suite.auction;
+            reads.push(enc(chain, auction.msg(|x| x.model_version())));
+            reads.push(enc(chain, auction.msg(|x| x.auction_count())));
+            reads.push(enc(chain, auction.msg(|x| x.total_held())));
             for version in 1u32..=2 {
-                reads.push(("model", version.encode()));
+                reads.push(enc(chain, auction.msg(|x| x.model(version))));
             }
             for id in 0u64..8 {
-                reads.push(("auction", id.encode()));
+                reads.push(enc(chain, auction.msg(|x| x.auction(id))));
             }
-            for a in &accounts {
-                reads.push(("unclaimed_of", a.encode()));
+            for &a in &accounts {
+                reads.push(enc(chain, auction.msg(|x| x.unclaimed_of(a))));
                 for id in w.auctions {
-                    reads.push(("commitment", (id, a).encode()));
+                    reads.push(enc(chain, auction.msg(|x| x.commitment(id, a))));
                 }
             }
         }
         Ctr::Masks => {
-            plain(&["committee", "counts"], &mut reads);
-            let consumer = Target::Did(w.m.consumer_did);
+            let masks = &suite.masks;
+            reads.push(enc(chain, masks.msg(|x| x.committee())));
+            reads.push(enc(chain, masks.msg(|x| x.counts())));
+            let consumer = Target::Did(consumer_did);
             for target in [&w.masked_record, &consumer] {
-                reads.push(("MaskRegistry::mask_of", target.encode()));
+                reads.push(enc(chain, masks.msg(|x| x.mask_of(target.clone()))));
             }
         }
     }
-    let root = w.m.root.clone();
     reads
-        .into_iter()
-        .map(|(message, args)| {
-            let data = [selector(message).to_vec(), args].concat();
-            w.m.chain
-                .query::<Raw>(&contract, &root, data)
-                .unwrap_or_else(|e| panic!("{message}: {e}"))
-                .value
-                .0
-        })
-        .collect()
 }
 
 /// Calls `row` from every caller; returns each caller's outcome for the matrix.
@@ -1396,25 +1352,21 @@ fn run(w: &mut World, row: &Row) -> Vec<(K, String)> {
     let mut cells = Vec::new();
     let mut allowed = Vec::new();
     for k in KINDS {
-        let data = (row.data)(&w.cast, k);
-        let Some(expected) = (row.want)(&w.cast, k) else {
-            allowed.push((k, data));
+        if (row.may)(&w.cast, k) {
+            allowed.push(k);
             continue;
-        };
+        }
         let origin = w.cast.acct(k);
         let ctx = format!("{} by {}", row.label, k.tag());
-        let balances = |m: &mut Market| (m.chain.balance(&origin), m.chain.balance(&contract));
+        let balances = |m: &mut Parties| (m.chain.balance(&origin), m.chain.balance(&contract));
         let was = balances(&mut w.m);
         let out =
-            w.m.chain
-                .call_payable::<Raw>(&contract, &origin, data, row.value)
-                .unwrap_or_else(|e| panic!("{ctx}: {e}"));
-        let got = (row.show)(&out.value.0);
-        assert_eq!(
-            out.value.0,
-            expected,
-            "{ctx}: expected refused:{}, got {got}",
-            (row.show)(&expected)
+            (row.call)(&mut w.m, &w.cast, k, Mode::Send).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        let check = &out.value;
+        assert!(
+            check.as_expected,
+            "{ctx}: expected refused:{}, got {}",
+            check.expected, check.got
         );
         assert!(out.reverted, "{ctx}: a refused call reverts");
         assert_eq!(out.storage_deposit, 0, "{ctx}: no storage deposit");
@@ -1424,7 +1376,7 @@ fn run(w: &mut World, row: &Row) -> Vec<(K, String)> {
             "{ctx}: balances unchanged (the {} transferred came back)",
             row.value
         );
-        cells.push((k, got));
+        cells.push((k, check.cell.clone()));
     }
     assert!(
         before == digest(w, row.ctr),
@@ -1432,21 +1384,20 @@ fn run(w: &mut World, row: &Row) -> Vec<(K, String)> {
         row.label
     );
     // The positive controls: a dry run, or (payable) the real call once the refusals are done.
-    for (k, data) in allowed {
-        let origin = w.cast.acct(k);
-        let out = if row.value == 0 {
-            w.m.chain.query::<Raw>(&contract, &origin, data)
+    for k in allowed {
+        let mode = if row.value == 0 {
+            Mode::DryRun
         } else {
-            w.m.chain
-                .call_payable::<Raw>(&contract, &origin, data, row.value)
-        }
-        .unwrap_or_else(|e| panic!("{} by {}: {e}", row.label, k.tag()));
+            Mode::Send
+        };
+        let out = (row.call)(&mut w.m, &w.cast, k, mode)
+            .unwrap_or_else(|e| panic!("{} by {}: {e}", row.label, k.tag()));
         assert!(
-            !out.reverted && out.value.0.first() == Some(&0),
+            !out.reverted && out.value.as_expected,
             "{} by {}: may call, but got {}",
             row.label,
             k.tag(),
-            (row.show)(&out.value.0)
+            out.value.got
         );
         cells.push((k, "ok".into()));
     }
@@ -1576,34 +1527,31 @@ fn every_state_changing_message_refuses_every_caller_it_does_not_name() {
 /// embedded chain lets a test use those accounts as origins; on a chain only their code can.
 #[test]
 fn only_designated_contracts_open_brokered_channels_and_anchor_system_credentials() {
-    let mut m = Market::deploy(T0).expect("the suite deploys");
+    let mut m = Parties::deploy(T0).expect("the suite deploys");
     let (root, vcs, escrow, auction, masks) = (
         m.root.clone(),
-        m.vcs.clone(),
-        m.escrow.clone(),
-        m.auction.clone(),
-        m.masks.clone(),
+        m.suite.vcs.clone(),
+        m.suite.escrow.clone(),
+        m.suite.auction.address.clone(),
+        m.suite.masks.address.clone(),
     );
-    for contract in [&escrow, &auction, &masks] {
-        m.chain.fund(contract, Chain::TOKENS);
+    for contract in [&escrow.address, &auction, &masks] {
+        m.chain.fund(contract, TOKENS).expect("fund");
     }
     let parties = (m.consumer_did, m.provider_did);
-    let brokered = |m: &mut Market, origin: &AccountId32, nonce: u8| {
+    let brokered = |m: &mut Parties, origin: &AccountId32, nonce: u8| {
         let terms = m.terms(PRICE, MIN_COST, DAY, nonce);
-        let escrow = m.escrow.clone();
-        m.chain
-            .call_payable::<Result<ChannelId, OpenRefusal>>(
-                &escrow,
-                origin,
-                call_data("BrokeredEscrow::open_brokered", (terms, parties)),
-                DEPOSIT,
-            )
-            .expect("call")
+        let msg = m
+            .suite
+            .escrow
+            .msg(|e| e.open_brokered(terms, parties))
+            .with_value(DEPOSIT);
+        m.chain.try_send(origin, msg).expect("call")
     };
     let opened = brokered(&mut m, &auction, 1);
     let channel = opened.value.expect("the broker's account opens a channel");
     assert_eq!(m.channel(&channel).expect("opened").deposit, DEPOSIT);
-    let refused_open = |m: &mut Market, origin: &AccountId32, nonce: u8| {
+    let refused_open = |m: &mut Parties, origin: &AccountId32, nonce: u8| {
         let before = (m.chain.balance(origin), m.escrow_held());
         let out = brokered(m, origin, nonce);
         assert_eq!(out.value, Err(OpenRefusal::NotBroker));
@@ -1613,35 +1561,20 @@ fn only_designated_contracts_open_brokered_channels_and_anchor_system_credential
     };
     refused_open(&mut m, &masks, 2);
     // Root undesignates the auction: its account is refused from then on.
-    tx::<(), EscrowErr>(
+    tx(
         &mut m,
-        &escrow,
         &root,
-        call_data("set_broker", (ink_account(&auction), false)),
-        0,
+        escrow.msg(|e| e.set_broker(ink_account(&auction), false)),
     );
     refused_open(&mut m, &auction, 3);
 
     let consumer_did = m.consumer_did;
-    let anchor = |m: &mut Market, origin: &AccountId32, tag: u8| {
-        m.chain
-            .call::<Result<(), AnchorError>>(
-                &vcs,
-                origin,
-                call_data(
-                    "CredentialRegistry::anchor_system",
-                    (
-                        [tag; 32],
-                        SETTLEMENT_CPT,
-                        consumer_did,
-                        [tag; 32],
-                        None::<u64>,
-                    ),
-                ),
-            )
-            .expect("call")
+    let anchor = |m: &mut Parties, origin: &AccountId32, tag: u8| {
+        let msg =
+            vcs.msg(|v| v.anchor_system([tag; 32], SETTLEMENT_CPT, consumer_did, [tag; 32], None));
+        m.chain.try_send(origin, msg).expect("call")
     };
-    assert_eq!(anchor(&mut m, &escrow, 0xE1).value, Ok(()));
+    assert_eq!(anchor(&mut m, &escrow.address, 0xE1).value, Ok(()));
     for (origin, tag) in [(&auction, 0xE2), (&masks, 0xE3), (&root, 0xE4)] {
         let out = anchor(&mut m, origin, tag);
         assert_eq!(out.value, Err(AnchorError::NotSystemIssuer));
@@ -1650,89 +1583,99 @@ fn only_designated_contracts_open_brokered_channels_and_anchor_system_credential
     }
 }
 
+/// The old root is refused `msg` with `refusal`: the call reverts and charges no storage
+/// deposit; the new root may (a dry run).
+#[track_caller]
+fn moves_to_the_heir<T: Decode, E: Decode + PartialEq + Debug>(
+    m: &mut Parties,
+    (old, heir): (&AccountId32, &AccountId32),
+    msg: impl Fn() -> Msg<Result<T, E>>,
+    refusal: E,
+) {
+    let out = m.chain.try_send(old, msg()).expect("call");
+    assert_eq!(
+        out.value.as_ref().err(),
+        Some(&refusal),
+        "the old root is refused"
+    );
+    assert!(out.reverted);
+    assert_eq!(out.storage_deposit, 0);
+    let out = m.chain.dry_run(heir, msg()).expect("query");
+    assert!(out.value.is_ok(), "the new root may");
+    assert!(!out.reverted);
+}
+
 /// Every root-only message of the four contracts that ask `DidRegistry::is_root` follows a
 /// root transfer: the old root is refused with `NotRoot` (and, no longer an authority, with
 /// `NotAuthority` where an authority would do), the new root may.
 #[test]
 fn a_root_transfer_moves_every_root_only_message() {
-    let mut m = Market::deploy(T0).expect("the suite deploys");
-    let (old, dids, vcs, escrow, auction, masks) = (
-        m.root.clone(),
-        m.dids.clone(),
-        m.vcs.clone(),
-        m.escrow.clone(),
-        m.auction.clone(),
-        m.masks.clone(),
-    );
+    let mut m = Parties::deploy(T0).expect("the suite deploys");
+    let old = m.root.clone();
+    let s = m.suite.clone();
+    let masks = s.masks.account();
     let heir = funded(&mut m, 0xA9);
-    tx::<(), DidErr>(
+    tx(
         &mut m,
-        &dids,
         &old,
-        call_data("transfer_root", Some(ink_account(&heir))),
-        0,
+        s.dids.msg(|d| d.transfer_root(Some(ink_account(&heir)))),
     );
-    tx::<(), DidErr>(&mut m, &dids, &heir, call_data("accept_root", ()), 0);
+    tx(&mut m, &heir, s.dids.msg(|d| d.accept_root()));
     let regulators: Vec<_> = m.regulators.iter().map(ink_account).collect();
     let consumer_did = m.consumer_did;
     let model = m.model();
-    let calls: Vec<(&AccountId32, Vec<u8>, Vec<u8>)> = vec![
-        (
-            &dids,
-            call_data("set_mask_registry", Some(ink_account(&masks))),
-            Err::<(), _>(DidErr::NotRoot).encode(),
-        ),
-        (
-            &dids,
-            call_data(
-                "grant_role",
-                (consumer_did, Role::Provider, T0 + DAY, [0u8; 32]),
-            ),
-            Err::<(), _>(DidErr::NotAuthority).encode(),
-        ),
-        (
-            &vcs,
-            call_data("set_system_issuer", (ink_account(&masks), true)),
-            Err::<(), _>(VcErr::NotRoot).encode(),
-        ),
-        (
-            &vcs,
-            call_data("set_mask_registry", Some(ink_account(&masks))),
-            Err::<(), _>(VcErr::NotRoot).encode(),
-        ),
-        (
-            &escrow,
-            call_data("set_broker", (ink_account(&masks), true)),
-            Err::<(), _>(EscrowErr::NotRoot).encode(),
-        ),
-        (
-            &escrow,
-            call_data("set_mask_registry", Some(ink_account(&masks))),
-            Err::<(), _>(EscrowErr::NotRoot).encode(),
-        ),
-        (
-            &auction,
-            call_data("set_model", model),
-            Err::<(), _>(AuctionErr::NotRoot).encode(),
-        ),
-        (
-            &masks,
-            call_data("set_committee", (regulators, 2u8, DAY)),
-            Err::<(), _>(MaskErr::NotRoot).encode(),
-        ),
-    ];
-    for (contract, data, refusal) in calls {
-        let out = m
-            .chain
-            .call::<Raw>(contract, &old, data.clone())
-            .expect("call");
-        assert_eq!(out.value.0, refusal, "the old root is refused");
-        assert!(out.reverted);
-        assert_eq!(out.storage_deposit, 0);
-        let out = m.chain.query::<Raw>(contract, &heir, data).expect("query");
-        assert_eq!(out.value.0.first(), Some(&0), "the new root may");
-        assert!(!out.reverted);
-    }
+    let who = (&old, &heir);
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.dids.msg(|d| d.set_mask_registry(Some(masks))),
+        DidErr::NotRoot,
+    );
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || {
+            s.dids
+                .msg(|d| d.grant_role(consumer_did, Role::Provider, T0 + DAY, [0; 32]))
+        },
+        DidErr::NotAuthority,
+    );
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.vcs.msg(|v| v.set_system_issuer(masks, true)),
+        VcErr::NotRoot,
+    );
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.vcs.msg(|v| v.set_mask_registry(Some(masks))),
+        VcErr::NotRoot,
+    );
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.escrow.msg(|e| e.set_broker(masks, true)),
+        EscrowErr::NotRoot,
+    );
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.escrow.msg(|e| e.set_mask_registry(Some(masks))),
+        EscrowErr::NotRoot,
+    );
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.auction.msg(|a| a.set_model(model.clone())),
+        AuctionErr::NotRoot,
+    );
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.masks.msg(|x| x.set_committee(regulators.clone(), 2, DAY)),
+        MaskErr::NotRoot,
+    );
 }
 
 /// The edges of the expired and the deactivated kinds: a renewed role counts again; a DID
@@ -1740,16 +1683,20 @@ fn a_root_transfer_moves_every_root_only_message() {
 /// DID.
 #[test]
 fn renewal_restores_a_role_and_deactivation_ends_roles_and_control() {
-    let mut m = Market::deploy(T0).expect("the suite deploys");
-    let (dids, consumer, consumer_did) = (m.dids.clone(), m.consumer.clone(), m.consumer_did);
-    let create = |m: &mut Market| {
+    let mut m = Parties::deploy(T0).expect("the suite deploys");
+    let (dids, consumer, consumer_did) = (m.suite.dids.clone(), m.consumer.clone(), m.consumer_did);
+    let create = |m: &mut Parties| {
         let request = m.auction_request(MAX_PRICE, MINUTES, MIN_COST, DAY, DAY);
-        m.auction_tx::<u64>(&consumer, "create_auction", request, AUCTION_DEPOSIT)
-            .expect("call")
+        let msg = m
+            .suite
+            .auction
+            .msg(|a| a.create_auction(request))
+            .with_value(AUCTION_DEPOSIT);
+        m.chain.try_send(&consumer, msg).expect("call")
     };
     m.grant(consumer_did, Role::Consumer, T0 + HOUR)
         .expect("short grant");
-    m.chain.set_time(T0 + HOUR);
+    m.chain.advance_to(T0 + HOUR).expect("time");
     let before = m.chain.balance(&consumer);
     let out = create(&mut m);
     assert_eq!(
@@ -1770,27 +1717,24 @@ fn renewal_restores_a_role_and_deactivation_ends_roles_and_control() {
     let who = funded(&mut m, 0xAA);
     let first = m.create_did(&who).expect("DID");
     m.grant(first, Role::Provider, T0 + YEAR_MS).expect("grant");
-    tx::<(), DidErr>(
+    tx(
         &mut m,
-        &dids,
         &who,
-        call_data("update", (first, DidOperation::Deactivate)),
-        0,
+        dids.msg(|d| d.update(first, DidOperation::Deactivate)),
     );
     let second = m.create_did(&who).expect("a new DID after deactivation");
     assert_ne!(second, first);
-    let holds: bool = read(
+    let holds = read(
         &mut m,
-        &dids,
-        call_data(
-            "DidRegistry::has_role",
-            (Subject::Account(ink_account(&who)), Role::Provider),
-        ),
+        dids.msg(|d| d.has_role(Subject::Account(ink_account(&who)), Role::Provider)),
     );
     assert!(!holds);
-    let out = m
-        .auction_tx::<u32>(&who, "commit", (auction, [1u8; 32]), BID_BOND)
-        .expect("call");
+    let commit = m
+        .suite
+        .auction
+        .msg(|a| a.commit(auction, [1; 32]))
+        .with_value(BID_BOND);
+    let out = m.chain.try_send(&who, commit).expect("call");
     assert_eq!(
         out.value,
         Err(AuctionErr::MissingRole {
@@ -1804,32 +1748,24 @@ fn renewal_restores_a_role_and_deactivation_ends_roles_and_control() {
     let ctrl = funded(&mut m, 0xAB);
     let ctrl_did = m.create_did(&ctrl).expect("DID");
     let ward = funded(&mut m, 0xAC);
-    let ward_did = tx::<DidId, DidErr>(
+    let ward_did = tx(
         &mut m,
-        &dids,
         &ward,
-        call_data(
-            "create_did",
-            DidCreation {
+        dids.msg(|d| {
+            d.create_did(DidCreation {
                 controllers: vec![ctrl_did],
                 ..Default::default()
-            },
-        ),
-        0,
+            })
+        }),
     );
-    let add = |id: &str| call_data("update", (ward_did, DidOperation::AddService(service(id))));
-    tx::<(), DidErr>(&mut m, &dids, &ctrl, add("by-controller"), 0);
-    tx::<(), DidErr>(
+    let add = |id: &str| dids.msg(|d| d.update(ward_did, DidOperation::AddService(service(id))));
+    tx(&mut m, &ctrl, add("by-controller"));
+    tx(
         &mut m,
-        &dids,
         &ctrl,
-        call_data("update", (ctrl_did, DidOperation::Deactivate)),
-        0,
+        dids.msg(|d| d.update(ctrl_did, DidOperation::Deactivate)),
     );
-    let out = m
-        .chain
-        .call::<Result<(), DidErr>>(&dids, &ctrl, add("after"))
-        .expect("call");
+    let out = m.chain.try_send(&ctrl, add("after")).expect("call");
     assert_eq!(out.value, Err(DidErr::NotController(ward_did)));
     assert!(out.reverted);
     assert_eq!(out.storage_deposit, 0);

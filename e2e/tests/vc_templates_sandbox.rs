@@ -2,25 +2,28 @@
 //! off-chain toolkit round trip: a credential made off chain is anchored, then verifies against
 //! the anchor; each defect fails with its own error.
 
-use cgrid_e2e::{account, call_data, ink_account, release_wasm, AccountId32, Chain};
+use cgrid_e2e::parties::TOKENS;
+use cgrid_e2e::{ink_account, release_wasm, AccountId32, Backend, Called, Embedded};
+use cgrid_shared::CredentialRegistry as _;
 use cgrid_shared::{
     trade_start_template, AnchorError, CptInfo, CptTemplate, CredentialView, DidCreation, DidId,
     KeyPurposes, KeyType, MaskedView, Publisher, Role, VerificationMethod, TRADE_START_CPT,
 };
+use cgrid_suite::msg::constructor_data;
+use cgrid_suite::{Dids, Vcs};
 use cgrid_vc::{issue, IssueInput, Issued, VerifyError};
 use serde_json::json;
 use sp_core::{sr25519, Pair};
 use vc_templates::Error;
 
 type Res<T> = Result<T, Error>;
-type DidRes<T> = Result<T, did_registry::Error>;
 
 const T0: u64 = 1_700_000_000_000;
 
 struct World {
-    chain: Chain,
-    dids: AccountId32,
-    vcs: AccountId32,
+    chain: Embedded,
+    dids: Dids,
+    vcs: Vcs,
     root: AccountId32,
     provider: AccountId32,
     consumer: AccountId32,
@@ -31,66 +34,57 @@ struct World {
 }
 
 fn world() -> World {
-    let mut chain = Chain::new();
-    let [root, provider, consumer, relayer] = [1u8, 2, 3, 4].map(|i| account([i; 32]));
+    let mut chain = Embedded::new(T0);
+    let [root, provider, consumer, relayer] = [1u8, 2, 3, 4].map(|i| AccountId32::new([i; 32]));
     for who in [&root, &provider, &consumer, &relayer] {
-        chain.fund(who, Chain::TOKENS);
+        chain.fund(who, TOKENS).expect("fund");
     }
-    chain.set_time(T0);
-    let dids = chain
+    let (dids, _) = chain
         .deploy(
             &release_wasm("did_registry").expect("bundle"),
-            call_data("new", ()),
+            constructor_data(did_registry::DidRegistryRef::new()),
             &root,
             b"",
         )
         .expect("deploy did_registry");
-    let vcs = chain
+    let dids = Dids::at(dids);
+    let (vcs, _) = chain
         .deploy(
             &release_wasm("vc_templates").expect("bundle"),
-            call_data("new", ink_account(&dids)),
+            constructor_data(vc_templates::VcTemplatesRef::new(dids.account())),
             &root,
             b"",
         )
         .expect("deploy vc_templates");
+    let vcs = Vcs::at(vcs);
     let issuer_key = sr25519::Pair::from_seed(&[0x5A; 32]);
-    let provider_did = chain
-        .call::<DidRes<DidId>>(
-            &dids,
-            &provider,
-            call_data(
-                "create_did",
-                DidCreation {
-                    keys: vec![VerificationMethod {
-                        id: "assert".into(),
-                        key_type: KeyType::Sr25519,
-                        public_key: issuer_key.public().0.to_vec(),
-                        purposes: KeyPurposes {
-                            assertion_method: true,
-                            ..Default::default()
-                        },
-                    }],
-                    ..Default::default()
-                },
-            ),
-        )
+    let creation = DidCreation {
+        keys: vec![VerificationMethod {
+            id: "assert".into(),
+            key_type: KeyType::Sr25519,
+            public_key: issuer_key.public().0.to_vec(),
+            purposes: KeyPurposes {
+                assertion_method: true,
+                ..Default::default()
+            },
+        }],
+        ..Default::default()
+    };
+    let provider_did: DidId = chain
+        .try_send(&provider, dids.msg(|d| d.create_did(creation)))
         .expect("call")
         .value
         .expect("provider DID");
-    let consumer_did = chain
-        .call::<DidRes<DidId>>(
-            &dids,
+    let consumer_did: DidId = chain
+        .try_send(
             &consumer,
-            call_data("create_did", DidCreation::default()),
+            dids.msg(|d| d.create_did(DidCreation::default())),
         )
         .expect("call")
         .value
         .expect("consumer DID");
-    let grant = call_data(
-        "grant_role",
-        (provider_did, Role::Issuer, T0 * 2, [1u8; 32]),
-    );
-    let granted = chain.call::<DidRes<()>>(&dids, &root, grant).expect("call");
+    let grant = dids.msg(|d| d.grant_role(provider_did, Role::Issuer, T0 * 2, [1u8; 32]));
+    let granted = chain.try_send(&root, grant).expect("call");
     assert_eq!(granted.value, Ok(()));
     World {
         chain,
@@ -110,7 +104,7 @@ impl World {
     fn make(&self, expires_at: Option<u64>) -> Issued {
         let template = trade_start_template();
         issue(IssueInput {
-            registry: ink_account(&self.vcs),
+            registry: self.vcs.account(),
             cpt_id: TRADE_START_CPT,
             template: &template,
             issuer: self.provider_did,
@@ -134,27 +128,20 @@ impl World {
     /// Anchors through a relayer, authorised by the issuer's signature.
     fn anchor(&mut self, issued: &Issued) -> Res<()> {
         let relayer = self.relayer.clone();
-        let data = call_data(
-            "issue",
-            (
+        let msg = self.vcs.msg(|v| {
+            v.issue(
                 issued.request.clone(),
                 Some((issued.key_id.clone(), issued.signature)),
-            ),
-        );
-        self.chain
-            .call::<Res<()>>(&self.vcs, &relayer, data)
-            .expect("call")
-            .value
+            )
+        });
+        self.chain.try_send(&relayer, msg).expect("call").value
     }
 
     fn view(&mut self, issued: &Issued) -> Option<CredentialView> {
         let relayer = self.relayer.clone();
+        let msg = self.vcs.msg(|v| v.verify(issued.request.id));
         self.chain
-            .query::<Option<MaskedView<CredentialView>>>(
-                &self.vcs,
-                &relayer,
-                call_data("CredentialRegistry::verify", issued.request.id),
-            )
+            .dry_run::<Option<MaskedView<CredentialView>>>(&relayer, msg)
             .expect("query")
             .value
             .map(|view| view.record)
@@ -171,7 +158,7 @@ fn the_seed_templates_are_on_chain() {
     let root = w.root.clone();
     let info: Option<MaskedView<CptInfo>> = w
         .chain
-        .query(&w.vcs, &root, call_data("cpt", TRADE_START_CPT))
+        .dry_run(&root, w.vcs.msg(|v| v.cpt(TRADE_START_CPT)))
         .expect("query")
         .value;
     let info = info.expect("trade-start CPT");
@@ -242,7 +229,7 @@ fn revoked_and_expired_credentials_fail_verification() {
     let provider = w.provider.clone();
     let out = w
         .chain
-        .call::<Res<()>>(&w.vcs, &provider, call_data("revoke", revoked.request.id))
+        .try_send(&provider, w.vcs.msg(|v| v.revoke(revoked.request.id)))
         .expect("call");
     assert_eq!(out.value, Ok(()));
     let view = w.view(&revoked);
@@ -256,7 +243,7 @@ fn revoked_and_expired_credentials_fail_verification() {
 
     let expiring = w.make(Some(T0 + 60_000));
     assert_eq!(w.anchor(&expiring), Ok(()));
-    w.chain.set_time(T0 + 60_000);
+    w.chain.advance_to(T0 + 60_000).expect("advance");
     let view = w.view(&expiring).expect("anchored");
     assert!(view.expired);
     let now = w.now();
@@ -279,14 +266,8 @@ fn identity_checks_go_through_the_did_registry() {
     let mut w = world();
     // Without the Issuer role, a signed request is refused.
     let root = w.root.clone();
-    let revoke = call_data("revoke_role", (w.provider_did, Role::Issuer));
-    assert_eq!(
-        w.chain
-            .call::<DidRes<()>>(&w.dids, &root, revoke)
-            .expect("call")
-            .value,
-        Ok(())
-    );
+    let revoke = w.dids.msg(|d| d.revoke_role(w.provider_did, Role::Issuer));
+    assert_eq!(w.chain.try_send(&root, revoke).expect("call").value, Ok(()));
     let issued = w.make(None);
     assert_eq!(w.anchor(&issued), Err(Error::NotIssuer(w.provider_did)));
 
@@ -298,18 +279,16 @@ fn identity_checks_go_through_the_did_registry() {
     };
     let out = w
         .chain
-        .call::<Res<u32>>(
-            &w.vcs,
+        .try_send(
             &consumer,
-            call_data(
-                "register_cpt",
-                (
+            w.vcs.msg(|v| {
+                v.register_cpt(
                     Publisher::Issuer(w.consumer_did),
                     template.clone(),
-                    None::<u32>,
-                    None::<u32>,
-                ),
-            ),
+                    None,
+                    None,
+                )
+            }),
         )
         .expect("call");
     assert_eq!(out.value, Err(Error::NotIssuer(w.consumer_did)));
@@ -318,45 +297,35 @@ fn identity_checks_go_through_the_did_registry() {
     // The root authority of the DID registry is an authority here too.
     let out = w
         .chain
-        .call::<Res<u32>>(
-            &w.vcs,
+        .try_send(
             &root,
-            call_data(
-                "register_cpt",
-                (
+            w.vcs.msg(|v| {
+                v.register_cpt(
                     Publisher::Authority(ink_account(&root)),
                     template,
-                    None::<u32>,
-                    None::<u32>,
-                ),
-            ),
+                    None,
+                    None,
+                )
+            }),
         )
         .expect("call");
     assert_eq!(out.value, Ok(1_000));
 
     // A designated system issuer anchors a settlement credential.
     let relayer = w.relayer.clone();
-    let set = call_data("set_system_issuer", (ink_account(&relayer), true));
-    assert_eq!(
-        w.chain
-            .call::<Res<()>>(&w.vcs, &root, set)
-            .expect("call")
-            .value,
-        Ok(())
-    );
-    let system = call_data(
-        "CredentialRegistry::anchor_system",
-        (
+    let set = w
+        .vcs
+        .msg(|v| v.set_system_issuer(ink_account(&relayer), true));
+    assert_eq!(w.chain.try_send(&root, set).expect("call").value, Ok(()));
+    let system = w.vcs.msg(|v| {
+        v.anchor_system(
             [9u8; 32],
             cgrid_shared::SETTLEMENT_CPT,
             w.consumer_did,
             [7u8; 32],
-            None::<u64>,
-        ),
-    );
-    let out = w
-        .chain
-        .call::<Result<(), AnchorError>>(&w.vcs, &relayer, system)
-        .expect("call");
+            None,
+        )
+    });
+    let out: Called<Result<(), AnchorError>> = w.chain.try_send(&relayer, system).expect("call");
     assert_eq!(out.value, Ok(()));
 }
