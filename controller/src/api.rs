@@ -13,11 +13,11 @@
 //!
 //! Bad input gets a 4xx with `{"error": "..."}` saying what is wrong; nothing changes.
 
-use crate::chain::{Chain, EmbeddedChain};
-use crate::channel::{ChannelRecord, Phase};
-use crate::demo::{self, DemoConfig};
+use crate::chain::ChainClient as _;
+use crate::channel::{ChannelRecord, LocalPhase};
 use crate::session::CheckpointPolicy;
-use crate::store::Store;
+use crate::store::{ChannelStore as _, RedbStore};
+use crate::trade::{self, Market, TradeConfig};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use cgrid_shared::{Balance, ChannelId};
+use cgrid_suite::embedded::Embedded;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -34,21 +35,22 @@ use tokio::sync::Mutex;
 /// Longest trade one request may bill (simulated minutes).
 pub const MAX_MINUTES: u64 = 10_000;
 
-/// A node: the embedded chain and the two controllers' stores.
-pub struct Node {
-    chain: EmbeddedChain,
+/// What the API serves: the suite on the embedded chain with the demo's parties, and the two
+/// controllers' stores.
+pub struct ApiState {
+    market: Market<Embedded>,
     data_dir: PathBuf,
     /// Serialises store access and sessions (a store file is opened by one user at a time).
     /// Also counts the offers made (each trade's offer nonce).
     lock: Mutex<u64>,
 }
 
-impl Node {
-    pub fn new(chain: EmbeddedChain, data_dir: PathBuf) -> Result<Node, String> {
+impl ApiState {
+    pub fn new(market: Market<Embedded>, data_dir: PathBuf) -> Result<ApiState, String> {
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-        Ok(Node {
-            chain,
+        Ok(ApiState {
+            market,
             data_dir,
             lock: Mutex::new(0),
         })
@@ -62,7 +64,7 @@ impl Node {
     }
 }
 
-pub fn router(node: Arc<Node>) -> Router {
+pub fn router(node: Arc<ApiState>) -> Router {
     Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/channels", get(list).post(open))
@@ -99,15 +101,17 @@ fn parse_id(id: &str) -> Result<ChannelId, Response> {
 
 fn view(record: &ChannelRecord) -> Value {
     let phase = match record.phase {
-        Phase::Opening => json!("opening"),
-        Phase::Open => json!("open"),
-        Phase::Checkpointing { nonce } => json!({"checkpointing": nonce}),
-        Phase::Closing { nonce } => json!({"closing": nonce}),
-        Phase::Disputed {
+        LocalPhase::Opening => json!("opening"),
+        LocalPhase::Open => json!("open"),
+        LocalPhase::Checkpointing { nonce } => json!({"checkpointing": nonce}),
+        LocalPhase::Closing { nonce } => json!({"closing": nonce}),
+        LocalPhase::Disputed {
             claimed_nonce,
             deadline,
         } => json!({"disputed": {"claimed_nonce": claimed_nonce, "deadline": deadline}}),
-        Phase::Closed { paid, refunded } => json!({"closed": {"paid": paid, "refunded": refunded}}),
+        LocalPhase::Closed { paid, refunded } => {
+            json!({"closed": {"paid": paid, "refunded": refunded}})
+        }
     };
     json!({
         "id": format!("0x{}", hex::encode(record.id())),
@@ -121,16 +125,16 @@ fn view(record: &ChannelRecord) -> Value {
     })
 }
 
-async fn list(State(node): State<Arc<Node>>) -> Response {
+async fn list(State(node): State<Arc<ApiState>>) -> Response {
     let _guard = node.lock.lock().await;
-    match Store::open(&node.stores().0).and_then(|s| s.channels()) {
+    match RedbStore::open(&node.stores().0).and_then(|s| s.channels()) {
         Ok(channels) => Json(channels.iter().map(view).collect::<Vec<_>>()).into_response(),
         Err(e) => internal(e),
     }
 }
 
-fn load(node: &Node, id: &ChannelId) -> Result<(Store, ChannelRecord), Response> {
-    let store = Store::open(&node.stores().0).map_err(internal)?;
+fn load(node: &ApiState, id: &ChannelId) -> Result<(RedbStore, ChannelRecord), Response> {
+    let store = RedbStore::open(&node.stores().0).map_err(internal)?;
     let record = store.channel(id).map_err(internal)?.ok_or_else(|| {
         error(
             StatusCode::NOT_FOUND,
@@ -140,7 +144,7 @@ fn load(node: &Node, id: &ChannelId) -> Result<(Store, ChannelRecord), Response>
     Ok((store, record))
 }
 
-async fn status(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Response {
+async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -150,9 +154,7 @@ async fn status(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Respon
         Ok(x) => x,
         Err(r) => return r,
     };
-    let provider = node
-        .chain
-        .client(node.chain.market().provider.clone(), "provider");
+    let provider = node.market.provider();
     let on_chain = match provider.channel(&id) {
         Ok(Some(ch)) => json!({
             "deposit": ch.deposit,
@@ -169,7 +171,7 @@ async fn status(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Respon
     Json(v).into_response()
 }
 
-async fn history(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Response {
+async fn history(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -215,7 +217,7 @@ fn yes() -> bool {
 }
 
 async fn open(
-    State(node): State<Arc<Node>>,
+    State(node): State<Arc<ApiState>>,
     body: Result<Json<OpenRequest>, JsonRejection>,
 ) -> Response {
     let Json(req) = match body {
@@ -239,7 +241,7 @@ async fn open(
     let mut guard = node.lock.lock().await;
     *guard = guard.saturating_add(1);
     let offer_nonce = *guard;
-    let config = DemoConfig {
+    let config = TradeConfig {
         minutes: req.minutes,
         price_per_minute: req.price_per_minute,
         min_cost: req.min_cost,
@@ -249,12 +251,12 @@ async fn open(
         },
         data_dir: node.data_dir.clone(),
     };
-    let (p, c) = match demo::open_trade(&node.chain, &config, req.minutes, offer_nonce) {
+    let (p, c) = match trade::open_trade(&node.market, &config, req.minutes, offer_nonce) {
         Ok(x) => x,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
-    match demo::run_pair(
-        &node.chain,
+    match trade::run_pair(
+        &node.market,
         &node.stores(),
         p,
         c,
@@ -269,7 +271,7 @@ async fn open(
     }
 }
 
-async fn close(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Response {
+async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -280,14 +282,14 @@ async fn close(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Respons
             Ok((_, record)) => record,
             Err(r) => return r,
         };
-        let c = match Store::open(&node.stores().1).and_then(|s| s.channel(&id)) {
+        let c = match RedbStore::open(&node.stores().1).and_then(|s| s.channel(&id)) {
             Ok(Some(c)) => c,
             Ok(None) => return internal("the consumer store lacks the channel"),
             Err(e) => return internal(e),
         };
         (p, c)
     };
-    if provider.phase != Phase::Open {
+    if provider.phase != LocalPhase::Open {
         return error(
             StatusCode::CONFLICT,
             format!("the channel is {:?}, not open", provider.phase),
@@ -298,8 +300,8 @@ async fn close(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Respons
         every_minutes: 0,
         threshold: 0,
     };
-    match demo::run_pair(
-        &node.chain,
+    match trade::run_pair(
+        &node.market,
         &node.stores(),
         provider,
         consumer,
@@ -314,10 +316,10 @@ async fn close(State(node): State<Arc<Node>>, Path(id): Path<String>) -> Respons
     }
 }
 
-async fn metrics(State(node): State<Arc<Node>>) -> Response {
+async fn metrics(State(node): State<Arc<ApiState>>) -> Response {
     use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
     let _guard = node.lock.lock().await;
-    let channels = match Store::open(&node.stores().0).and_then(|s| {
+    let channels = match RedbStore::open(&node.stores().0).and_then(|s| {
         let channels = s.channels()?;
         let mut with_states = Vec::new();
         for c in channels {
@@ -375,18 +377,18 @@ async fn metrics(State(node): State<Arc<Node>>) -> Response {
     let mut states = 0i64;
     for (c, n) in &channels {
         let phase = match c.phase {
-            Phase::Opening => "opening",
-            Phase::Open => "open",
-            Phase::Checkpointing { .. } => "checkpointing",
-            Phase::Closing { .. } => "closing",
-            Phase::Disputed { .. } => "disputed",
-            Phase::Closed { .. } => "closed",
+            LocalPhase::Opening => "opening",
+            LocalPhase::Open => "open",
+            LocalPhase::Checkpointing { .. } => "checkpointing",
+            LocalPhase::Closing { .. } => "closing",
+            LocalPhase::Disputed { .. } => "disputed",
+            LocalPhase::Closed { .. } => "closed",
         };
         by_phase.with_label_values(&[phase]).inc();
         states = states.saturating_add(i64::try_from(*n).unwrap_or(i64::MAX));
     }
     stored.with_label_values(&["provider"]).set(states);
-    for s in node.chain.sent() {
+    for s in node.market.chain.sent() {
         calls.with_label_values(&[s.message]).inc();
         ref_time
             .with_label_values(&[s.message])

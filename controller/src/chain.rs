@@ -1,15 +1,14 @@
-//! The chain seam: what a controller needs from trade_escrow, behind a trait, and its
-//! implementation over the suite's fixtures (`cgrid_e2e::market`) on either backend: the
-//! embedded chain (an in-process pallet-contracts runtime with the real release bundles) or,
-//! with the `node` feature, a node over RPC (`cgrid_e2e::node`, subxt; dry run, then submit).
-//! Each client acts as one account; every transaction it sends is logged with the weight it
-//! consumed, for the demo's report.
+//! The chain client seam: what a controller needs from trade_escrow, behind a trait
+//! ([`ChainClient`]), and its implementation over `cgrid-suite` on either backend — the
+//! embedded chain or, with the `node` feature, a node over RPC. Each client acts as one
+//! account; every transaction it sends is logged with the weight it consumed, for the demo's
+//! report.
 
 use crate::channel::SignedState;
 use cgrid_shared::{Balance, Channel, ChannelId, Signature, TradeTerms};
-#[cfg(feature = "embedded")]
-pub use embedded::*;
 use ink::primitives::AccountId;
+#[cfg(feature = "embedded")]
+pub use suite_client::*;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ChainError {
@@ -26,7 +25,7 @@ pub enum ChainError {
 }
 
 /// What a controller does on chain. Implementations act as one account.
-pub trait Chain: Send + Sync {
+pub trait ChainClient: Send + Sync {
     fn escrow(&self) -> AccountId;
     /// The chain's current time (ms).
     fn now(&self) -> u64;
@@ -53,12 +52,11 @@ pub trait Chain: Send + Sync {
 }
 
 #[cfg(feature = "embedded")]
-mod embedded {
+mod suite_client {
     use super::*;
-    use cgrid_e2e::market::Market;
-    use cgrid_e2e::{call_data, ink_account, AccountId32, Backend, Called, Weight};
-    use scale::{Decode, Encode};
-    use std::sync::{Arc, Mutex};
+    use cgrid_suite::embedded::Embedded;
+    use cgrid_suite::{AccountId32, Backend, Msg, Suite, SuiteError, Weight};
+    use std::sync::{Arc, Mutex, MutexGuard};
 
     /// One transaction a controller sent.
     #[derive(Debug, Clone)]
@@ -68,39 +66,48 @@ mod embedded {
         pub weight: Weight,
     }
 
-    /// The suite on a chain, shared by every client in the process.
-    pub struct MarketChain<B> {
-        pub market: Arc<Mutex<Market<B>>>,
-        pub sent: Arc<Mutex<Vec<Sent>>>,
+    /// A chain backend and the suite on it, shared by every client in the process.
+    pub struct SharedChain<B> {
+        backend: Arc<Mutex<B>>,
+        suite: Arc<Suite>,
+        sent: Arc<Mutex<Vec<Sent>>>,
     }
 
-    impl<B> Clone for MarketChain<B> {
+    impl<B> Clone for SharedChain<B> {
         fn clone(&self) -> Self {
-            MarketChain {
-                market: self.market.clone(),
+            SharedChain {
+                backend: self.backend.clone(),
+                suite: self.suite.clone(),
                 sent: self.sent.clone(),
             }
         }
     }
 
-    /// The embedded chain.
-    pub type EmbeddedChain = MarketChain<cgrid_e2e::Chain>;
     /// A client of the embedded chain.
-    pub type Embedded = Client<cgrid_e2e::Chain>;
+    pub type EmbeddedClient = Client<Embedded>;
 
-    impl EmbeddedChain {
-        /// Deploys and wires the suite at time `t0` (see `cgrid_e2e::market`).
-        pub fn deploy(t0: u64) -> Result<EmbeddedChain, String> {
-            Ok(MarketChain::new(Market::deploy(t0)?))
-        }
+    fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+        mutex
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    impl<B: Backend> MarketChain<B> {
-        pub fn new(market: Market<B>) -> Self {
-            MarketChain {
-                market: Arc::new(Mutex::new(market)),
+    impl<B: Backend> SharedChain<B> {
+        pub fn new(backend: B, suite: Suite) -> Self {
+            SharedChain {
+                backend: Arc::new(Mutex::new(backend)),
+                suite: Arc::new(suite),
                 sent: Arc::default(),
             }
+        }
+
+        pub fn suite(&self) -> &Suite {
+            &self.suite
+        }
+
+        /// The backend, locked (hold it briefly: every client waits for it).
+        pub fn backend(&self) -> MutexGuard<'_, B> {
+            lock(&self.backend)
         }
 
         pub fn client(&self, origin: AccountId32, by: &'static str) -> Client<B> {
@@ -114,80 +121,87 @@ mod embedded {
         /// Moves the chain's clock to at least `ms` (simulated time on the embedded chain, a
         /// real wait on a node).
         pub fn advance_to(&self, ms: u64) -> Result<(), String> {
-            self.market().chain.advance_to(ms)
+            self.backend().advance_to(ms)
         }
 
         /// Whether the clock is simulated (the embedded chain).
         pub fn simulated_time(&self) -> bool {
-            self.market().chain.simulated_time()
+            self.backend().simulated_time()
         }
 
         pub fn log(&self, by: &'static str, message: &'static str, weight: Weight) {
-            self.sent
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .push(Sent {
-                    by,
-                    message,
-                    weight,
-                });
-        }
-
-        pub fn market(&self) -> std::sync::MutexGuard<'_, Market<B>> {
-            self.market
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
+            lock(&self.sent).push(Sent {
+                by,
+                message,
+                weight,
+            });
         }
 
         pub fn sent(&self) -> Vec<Sent> {
-            self.sent
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .clone()
+            lock(&self.sent).clone()
+        }
+
+        /// Sends `msg` as `origin` (logged as sent by `by`).
+        pub fn send<T: scale::Decode, E: scale::Decode>(
+            &self,
+            origin: &AccountId32,
+            by: &'static str,
+            msg: Msg<Result<T, E>>,
+        ) -> Result<T, SuiteError<E>> {
+            let message = msg.label.message;
+            let called = self.backend().send(origin, msg)?;
+            self.log(by, message, called.weight);
+            Ok(called.value)
         }
     }
 
     /// A client of the suite acting as `origin`.
     pub struct Client<B> {
-        chain: MarketChain<B>,
+        chain: SharedChain<B>,
         origin: AccountId32,
         by: &'static str,
     }
 
-    impl<B: Backend> Client<B> {
-        fn tx<T: Decode>(
-            &self,
-            message: &'static str,
-            args: impl Encode,
-            value: Balance,
-        ) -> Result<T, ChainError> {
-            let called: Called<Result<T, trade_escrow::Error>> = {
-                let mut market = self.chain.market();
-                let escrow = market.escrow.clone();
-                market
-                    .chain
-                    .call_payable(&escrow, &self.origin, call_data(message, args), value)
-                    .map_err(|reason| ChainError::Call { message, reason })?
-            };
-            let value = called
-                .value
-                .map_err(|error| ChainError::Refused { message, error })?;
-            self.chain.log(self.by, message, called.weight);
-            Ok(value)
+    fn chain_error(e: SuiteError<trade_escrow::Error>) -> ChainError {
+        match e {
+            SuiteError::Refused { message, error, .. } => ChainError::Refused { message, error },
+            SuiteError::Chain {
+                message, reason, ..
+            } => ChainError::Call { message, reason },
         }
     }
 
-    impl<B: Backend + Send + 'static> Chain for Client<B> {
+    impl<B: Backend> Client<B> {
+        fn tx<T: scale::Decode>(
+            &self,
+            msg: Msg<Result<T, trade_escrow::Error>>,
+        ) -> Result<T, ChainError> {
+            self.chain
+                .send(&self.origin, self.by, msg)
+                .map_err(chain_error)
+        }
+    }
+
+    impl<B: Backend + Send + 'static> ChainClient for Client<B> {
         fn escrow(&self) -> AccountId {
-            ink_account(&self.chain.market().escrow)
+            self.chain.suite().escrow.account()
         }
 
         fn now(&self) -> u64 {
-            self.chain.market().chain.time()
+            self.chain.backend().time()
         }
 
         fn channel(&self, id: &ChannelId) -> Result<Option<Channel>, ChainError> {
-            Ok(self.chain.market().channel(id))
+            let msg = self.chain.suite().escrow.channel(id);
+            let message = msg.label.message;
+            self.chain
+                .backend()
+                .read(msg)
+                .map(|view| view.map(|v| v.record))
+                .map_err(|e| ChainError::Call {
+                    message,
+                    reason: e.to_string(),
+                })
         }
 
         fn open(
@@ -196,15 +210,11 @@ mod embedded {
             offer: &Signature,
             deposit: Balance,
         ) -> Result<ChannelId, ChainError> {
-            self.tx("open", (terms, offer), deposit)
+            self.tx(self.chain.suite().escrow.open(terms, offer, deposit))
         }
 
         fn checkpoint(&self, id: &ChannelId, state: &SignedState) -> Result<(), ChainError> {
-            self.tx(
-                "checkpoint",
-                (id, state.nonce, state.cumulative, state.signature),
-                0,
-            )
+            self.tx(self.chain.suite().escrow.checkpoint(id, state))
         }
 
         fn close_cooperative(
@@ -215,17 +225,13 @@ mod embedded {
             consumer_signature: &Signature,
             provider_signature: &Signature,
         ) -> Result<(), ChainError> {
-            self.tx(
-                "close_cooperative",
-                (
-                    id,
-                    nonce,
-                    cumulative,
-                    consumer_signature,
-                    provider_signature,
-                ),
-                0,
-            )
+            self.tx(self.chain.suite().escrow.close_cooperative(
+                id,
+                nonce,
+                cumulative,
+                consumer_signature,
+                provider_signature,
+            ))
         }
 
         fn start_close(
@@ -233,20 +239,15 @@ mod embedded {
             id: &ChannelId,
             state: Option<&SignedState>,
         ) -> Result<(), ChainError> {
-            let state = state.map(|s| (s.nonce, s.cumulative, s.signature));
-            self.tx("start_close", (id, state), 0)
+            self.tx(self.chain.suite().escrow.start_close(id, state))
         }
 
         fn challenge(&self, id: &ChannelId, state: &SignedState) -> Result<(), ChainError> {
-            self.tx(
-                "challenge",
-                (id, state.nonce, state.cumulative, state.signature),
-                0,
-            )
+            self.tx(self.chain.suite().escrow.challenge(id, state))
         }
 
         fn finalize(&self, id: &ChannelId) -> Result<(), ChainError> {
-            self.tx("finalize", id, 0)
+            self.tx(self.chain.suite().escrow.finalize(id))
         }
     }
 }

@@ -13,12 +13,10 @@
 //! amount `m × price per minute`, never above the deposit. The signature covers exactly the
 //! payload `trade_escrow` verifies (`cgrid_shared::state_preimage`).
 
-use cgrid_shared::{
-    close_preimage, state_preimage, supersedes, Balance, ChannelId, PublicKey, Signature,
-};
+use cgrid_shared::{close_hash, state_hash, supersedes, Balance, ChannelId, PublicKey, Signature};
 use ink::primitives::AccountId;
 use scale::{Decode, Encode};
-use sp_core::{hashing::blake2_256, sr25519, Pair};
+use sp_core::{sr25519, Pair};
 
 /// Which side of a channel this controller runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
@@ -27,17 +25,12 @@ pub enum Side {
     Consumer,
 }
 
-/// A state signed by the consumer's channel key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
-pub struct SignedState {
-    pub nonce: u64,
-    pub cumulative: Balance,
-    pub signature: Signature,
-}
+/// A state signed by the consumer's channel key (`cgrid_shared::SignedState`).
+pub use cgrid_shared::SignedState;
 
 /// Where a channel is, as this controller sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
-pub enum Phase {
+pub enum LocalPhase {
     /// Terms agreed; the open transaction is not confirmed yet.
     Opening,
     Open,
@@ -79,7 +72,7 @@ pub struct Terms {
 pub struct ChannelRecord {
     pub terms: Terms,
     pub side: Side,
-    pub phase: Phase,
+    pub phase: LocalPhase,
     /// The newest consumer-signed state (nonce = minutes billed).
     pub latest: Option<SignedState>,
     /// The newest state settled on chain: (nonce, cumulative).
@@ -96,7 +89,7 @@ pub struct Tick {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelError {
     #[error("the channel is {0:?}, not open")]
-    NotOpen(Phase),
+    NotOpen(LocalPhase),
     #[error("minute {got} out of order: expected minute {expected}")]
     OutOfOrder { expected: u64, got: u64 },
     #[error("minute {minute} must cost {expected} in total at the agreed price, not {got}")]
@@ -124,7 +117,7 @@ impl ChannelRecord {
         ChannelRecord {
             terms,
             side,
-            phase: Phase::Opening,
+            phase: LocalPhase::Opening,
             latest: None,
             settled: (0, 0),
         }
@@ -151,8 +144,8 @@ impl ChannelRecord {
 
     pub fn opened(&mut self) -> Result<(), ChannelError> {
         match self.phase {
-            Phase::Opening => {
-                self.phase = Phase::Open;
+            LocalPhase::Opening => {
+                self.phase = LocalPhase::Open;
                 Ok(())
             }
             other => Err(ChannelError::NotOpen(other)),
@@ -177,7 +170,7 @@ impl ChannelRecord {
 
     fn ensure_billing(&self) -> Result<(), ChannelError> {
         match self.phase {
-            Phase::Open | Phase::Checkpointing { .. } => Ok(()),
+            LocalPhase::Open | LocalPhase::Checkpointing { .. } => Ok(()),
             other => Err(ChannelError::NotOpen(other)),
         }
     }
@@ -238,12 +231,12 @@ impl ChannelRecord {
         consumer_key: &sr25519::Pair,
     ) -> Result<SignedState, ChannelError> {
         self.check_tick(tick)?;
-        let hash = blake2_256(&state_preimage(
+        let hash = state_hash(
             &self.terms.escrow,
             &self.terms.channel,
             tick.minute,
             tick.amount,
-        ));
+        );
         Ok(SignedState {
             nonce: tick.minute,
             cumulative: tick.amount,
@@ -276,19 +269,19 @@ impl ChannelRecord {
 
     /// Whether the consumer's channel key signed `state` for this escrow and channel.
     pub fn state_signature_valid(&self, state: &SignedState) -> bool {
-        let hash = blake2_256(&state_preimage(
+        let hash = state_hash(
             &self.terms.escrow,
             &self.terms.channel,
             state.nonce,
             state.cumulative,
-        ));
+        );
         verify(&self.terms.consumer_key, &hash, &state.signature)
     }
 
     /// Provider: whether to checkpoint now — every `every_minutes` minutes, or when the
     /// unsettled amount reaches `threshold` (0 disables either rule).
     pub fn should_checkpoint(&self, every_minutes: u64, threshold: Balance) -> bool {
-        if self.side != Side::Provider || self.phase != Phase::Open {
+        if self.side != Side::Provider || self.phase != LocalPhase::Open {
             return false;
         }
         let since = self.minutes().saturating_sub(self.settled.0);
@@ -299,33 +292,28 @@ impl ChannelRecord {
 
     /// Provider: the state to checkpoint; moves to `Checkpointing`.
     pub fn begin_checkpoint(&mut self) -> Result<SignedState, ChannelError> {
-        if self.phase != Phase::Open {
+        if self.phase != LocalPhase::Open {
             return Err(ChannelError::NotOpen(self.phase));
         }
         let state = self.latest.ok_or(ChannelError::OutOfOrder {
             expected: 1,
             got: 0,
         })?;
-        self.phase = Phase::Checkpointing { nonce: state.nonce };
+        self.phase = LocalPhase::Checkpointing { nonce: state.nonce };
         Ok(state)
     }
 
     /// The checkpoint of `nonce` is on chain.
     pub fn checkpointed(&mut self, nonce: u64, cumulative: Balance) {
         self.settled = (nonce, cumulative);
-        if matches!(self.phase, Phase::Checkpointing { .. }) {
-            self.phase = Phase::Open;
+        if matches!(self.phase, LocalPhase::Checkpointing { .. }) {
+            self.phase = LocalPhase::Open;
         }
     }
 
     /// The preimage both channel keys sign to close at the newest state.
     pub fn close_hash(&self, nonce: u64, cumulative: Balance) -> [u8; 32] {
-        blake2_256(&close_preimage(
-            &self.terms.escrow,
-            &self.terms.channel,
-            nonce,
-            cumulative,
-        ))
+        close_hash(&self.terms.escrow, &self.terms.channel, nonce, cumulative)
     }
 
     /// Provider: starts a cooperative close at the newest state; returns (nonce, cumulative,
@@ -340,7 +328,7 @@ impl ChannelRecord {
         self.ensure_billing()?;
         let (nonce, cumulative) = (self.minutes(), self.owed());
         let signature = provider_key.sign(&self.close_hash(nonce, cumulative)).0;
-        self.phase = Phase::Closing { nonce };
+        self.phase = LocalPhase::Closing { nonce };
         Ok((nonce, cumulative, signature))
     }
 
@@ -367,7 +355,7 @@ impl ChannelRecord {
         if !verify(&self.terms.provider_key, &hash, provider_signature) {
             return Err(ChannelError::BadCloseSignature(Side::Provider));
         }
-        self.phase = Phase::Closing { nonce };
+        self.phase = LocalPhase::Closing { nonce };
         Ok(consumer_key.sign(&hash).0)
     }
 
@@ -379,7 +367,7 @@ impl ChannelRecord {
         consumer_signature: &Signature,
     ) -> Result<(), ChannelError> {
         match self.phase {
-            Phase::Closing { nonce: n } if n == nonce && cumulative == self.owed() => {}
+            LocalPhase::Closing { nonce: n } if n == nonce && cumulative == self.owed() => {}
             _ => {
                 return Err(ChannelError::CloseNotLatest {
                     latest: self.minutes(),
@@ -399,10 +387,10 @@ impl ChannelRecord {
     /// answerable until `deadline`. Returns the state to challenge with if ours proves more
     /// owed — the escrow's rule (`cgrid_shared::supersedes`), whatever the claim's nonce.
     pub fn close_seen(&mut self, claimed: (u64, Balance), deadline: u64) -> Option<SignedState> {
-        if matches!(self.phase, Phase::Closed { .. }) {
+        if matches!(self.phase, LocalPhase::Closed { .. }) {
             return None;
         }
-        self.phase = Phase::Disputed {
+        self.phase = LocalPhase::Disputed {
             claimed_nonce: claimed.0,
             deadline,
         };
@@ -414,7 +402,7 @@ impl ChannelRecord {
     /// The chain reports the channel closed.
     pub fn closed(&mut self, paid: Balance, refunded: Balance) {
         self.settled = (self.settled.0.max(self.minutes()), paid);
-        self.phase = Phase::Closed { paid, refunded };
+        self.phase = LocalPhase::Closed { paid, refunded };
     }
 }
 
@@ -541,12 +529,7 @@ mod tests {
         let good = c.sign_tick(&tick, &ck).unwrap();
         let forged = SignedState {
             signature: pk
-                .sign(&blake2_256(&state_preimage(
-                    &p.terms.escrow,
-                    &p.terms.channel,
-                    3,
-                    30,
-                )))
+                .sign(&state_hash(&p.terms.escrow, &p.terms.channel, 3, 30))
                 .0,
             ..good
         };
@@ -577,11 +560,11 @@ mod tests {
         assert!(p.should_checkpoint(0, 40));
         assert!(!p.should_checkpoint(0, 41));
         let s = p.begin_checkpoint().unwrap();
-        assert_eq!(p.phase, Phase::Checkpointing { nonce: 4 });
+        assert_eq!(p.phase, LocalPhase::Checkpointing { nonce: 4 });
         p.checkpointed(s.nonce, s.cumulative);
         assert_eq!(
             (p.phase, p.settled, p.unsettled()),
-            (Phase::Open, (4, 40), 0)
+            (LocalPhase::Open, (4, 40), 0)
         );
         assert!(!p.should_checkpoint(1, 1));
         assert!(!c.should_checkpoint(1, 1), "only the provider checkpoints");
@@ -613,7 +596,7 @@ mod tests {
         p.closed(50, 50);
         assert_eq!(
             p.phase,
-            Phase::Closed {
+            LocalPhase::Closed {
                 paid: 50,
                 refunded: 50
             }
@@ -628,7 +611,7 @@ mod tests {
         assert_eq!(answer.nonce, 5);
         assert_eq!(
             p.phase,
-            Phase::Disputed {
+            LocalPhase::Disputed {
                 claimed_nonce: 2,
                 deadline: 99
             }

@@ -22,55 +22,16 @@
 //! 5. A report: terms, minutes, amounts, every on-chain call with its weight, and the weight of
 //!    settling the same trade on chain every minute.
 
-use crate::chain::{Chain, EmbeddedChain, MarketChain};
-use crate::channel::{ChannelRecord, Phase, Side, Terms};
-use crate::session::{self, CheckpointPolicy, Clock, Watched};
-use crate::store::Store;
-use crate::wire::Conn;
-use cgrid_e2e::market::BID_BOND;
-use cgrid_e2e::{ink_account, Backend};
-use cgrid_shared::{trade_deposit, Balance, Bid, ChannelId, TradeTerms};
+use crate::chain::ChainClient as _;
+use crate::channel::LocalPhase;
+use crate::session::{self, CheckpointPolicy, Watched};
+use crate::store::{ChannelStore as _, RedbStore};
+use crate::trade::{open_through_auction, open_trade, run_pair, Market, TradeConfig};
+use cgrid_shared::Balance;
+use cgrid_suite::{Backend, Weight};
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use tokio::net::{TcpListener, TcpStream};
 
 pub const T0: u64 = 1_700_000_000_000;
-const MINUTE: u64 = 60_000;
-
-#[derive(Debug, Clone)]
-pub struct DemoConfig {
-    pub minutes: u64,
-    pub price_per_minute: Balance,
-    pub min_cost: Balance,
-    pub policy: CheckpointPolicy,
-    /// Where the two controllers keep their stores.
-    pub data_dir: PathBuf,
-}
-
-/// Advances a simulated clock by one minute per billing interval; on a node (real time) the
-/// intervals run back to back.
-struct MarketClock<B>(MarketChain<B>);
-
-impl<B: Backend + Send + 'static> Clock for MarketClock<B> {
-    fn advance(&self) {
-        let mut market = self.0.market();
-        if market.chain.simulated_time() {
-            let now = market.chain.time();
-            // Cannot fail on the embedded chain.
-            let _ = market.chain.advance_to(now + MINUTE);
-        }
-    }
-}
-
-/// How long the auction's commit and reveal windows stay open: ten simulated minutes, or on a
-/// node the contracts' minimum plus slack for the time between reading the clock and the block.
-fn auction_window(simulated: bool) -> u64 {
-    if simulated {
-        10 * MINUTE
-    } else {
-        incentive_auction::MIN_WINDOW + 20_000
-    }
-}
 
 /// What the demo measured.
 #[derive(Debug, Clone)]
@@ -87,314 +48,41 @@ pub struct DemoReport {
     pub per_minute_ref_time: u64,
 }
 
-fn record_for(
-    terms: &TradeTerms,
-    channel: [u8; 32],
-    deposit: Balance,
-    escrow: ink::primitives::AccountId,
-    side: Side,
-) -> ChannelRecord {
-    let mut record = ChannelRecord::new(
-        Terms {
-            channel,
-            escrow,
-            price_per_minute: terms.price_per_minute,
-            min_cost: terms.min_cost,
-            deposit,
-            consumer_key: terms.consumer_key,
-            provider_key: terms.provider_key,
-            expires_at: terms.expires_at,
-            challenge_period: terms.challenge_period,
-        },
-        side,
-    );
-    record.phase = Phase::Open;
-    record
-}
-
-/// Opens a channel as the consumer on the provider's signed offer (deposit: `minutes + 10`
-/// minutes' worth); returns both sides' records (provider, consumer).
-pub fn open_trade<B: Backend + Send + 'static>(
-    chain: &MarketChain<B>,
-    config: &DemoConfig,
-    minutes: u64,
-    offer_nonce: u64,
-) -> Result<(ChannelRecord, ChannelRecord), String> {
-    let (terms, offer, consumer) = {
-        let mut market = chain.market();
-        let mut terms = market.terms(
-            config.price_per_minute,
-            config.min_cost,
-            (minutes + 120) * MINUTE,
-            0,
-        );
-        terms.offer_nonce[..8].copy_from_slice(&offer_nonce.to_le_bytes());
-        let escrow = market.escrow.clone();
-        let offer = market.offer_for(&escrow, &terms);
-        (terms, offer, market.consumer.clone())
-    };
-    let deposit = config
-        .price_per_minute
-        .saturating_mul(Balance::from(minutes + 10))
-        .max(config.min_cost);
-    let client = chain.client(consumer, "consumer");
-    let id = client
-        .open(&terms, &offer, deposit)
-        .map_err(|e| e.to_string())?;
-    let escrow = client.escrow();
-    Ok((
-        record_for(&terms, id, deposit, escrow, Side::Provider),
-        record_for(&terms, id, deposit, escrow, Side::Consumer),
-    ))
-}
-
-/// Opens a trade of `minutes` minutes (+10 minutes' slack) through the incentive auction:
-/// the consumer's request (maximum price twice the configured one), a sealed bid by a cheaper
-/// uncertified rival and one by the demo's provider at the configured price with its energy
-/// certificate, reveals, finalize. Returns both sides' records (provider, consumer) and a
-/// report of the auction.
-pub fn open_through_auction<B: Backend + Send + 'static>(
-    chain: &MarketChain<B>,
-    config: &DemoConfig,
-    minutes: u64,
-) -> Result<(ChannelRecord, ChannelRecord, String), String> {
-    use sp_core::Pair as _;
-    let mut out = String::new();
-    let mut market = chain.market();
-    let log = |by: &'static str, message: &'static str, weight| chain.log(by, message, weight);
-    let window = auction_window(market.chain.simulated_time());
-    let duration = u32::try_from(minutes + 10).map_err(|_| "the trade is too long")?;
-    let max_price = config.price_per_minute.saturating_mul(2);
-    let request = market.auction_request(max_price, duration, config.min_cost, window, window);
-    let (commit_deadline, reveal_deadline) = (request.commit_deadline, request.reveal_deadline);
-    let held = trade_deposit(max_price, duration, config.min_cost).ok_or("deposit overflows")?;
-    let consumer = market.consumer.clone();
-    let called = market.auction_tx::<u64>(&consumer, "create_auction", request, held)?;
-    let auction = called.value.map_err(|e| format!("create_auction: {e:?}"))?;
-    log("consumer", "create_auction", called.weight);
-
-    let provider = market.provider.clone();
-    let provider_did = market.provider_did;
-    let (rival, _) = market.add_provider(1)?;
-    let figures = [8_000, 120, 1_250, 200];
-    let (_, proofs) = market.certify(provider_did, figures, 1)?;
-    let green = Bid {
-        price_per_minute: config.price_per_minute,
-        attributes: figures.map(Some),
-        provider_key: market.provider_key.public().0,
-    };
-    let cheap = Bid {
-        price_per_minute: config.price_per_minute.saturating_sub(1).max(1),
-        attributes: [None; 4],
-        provider_key: [0x77; 32],
-    };
-    let bids = [
-        ("provider", &provider, &green, 1u8),
-        ("rival", &rival, &cheap, 2u8),
-    ];
-    for (by, who, bid, salt) in bids {
-        let hash = market.bid_hash(auction, who, bid, &[salt; 32]);
-        let called = market.auction_tx::<u32>(who, "commit", (auction, hash), BID_BOND)?;
-        called.value.map_err(|e| format!("commit: {e:?}"))?;
-        log(by, "commit", called.weight);
-    }
-    market.chain.advance_to(commit_deadline)?;
-    let _ = writeln!(
-        out,
-        "
-auction {auction}: {duration} minutes at up to {max_price} per minute; consumer deposit {held}"
-    );
-    for (by, who, bid, salt) in bids {
-        let proofs = if by == "provider" {
-            proofs.clone().map(Some)
-        } else {
-            Default::default()
-        };
-        let called = market.auction_tx::<incentive_auction::RevealOutcome>(
-            who,
-            "reveal",
-            (auction, bid, [salt; 32], proofs),
-            0,
-        )?;
-        let outcome = called.value.map_err(|e| format!("reveal: {e:?}"))?;
-        log(by, "reveal", called.weight);
-        let proven = bid
-            .attributes
-            .iter()
-            .zip(outcome.flaws)
-            .filter(|(value, flaw)| value.is_some() && flaw.is_none())
-            .count();
-        let _ = writeln!(
-            out,
-            "  {by:<8} bid {} per minute, {} attributes proven by credential: score {}",
-            bid.price_per_minute, proven, outcome.score
-        );
-    }
-    market.chain.advance_to(reveal_deadline)?;
-    let called = market.auction_tx::<Option<ChannelId>>(&consumer, "finalize", auction, 0)?;
-    called
-        .value
-        .map_err(|e| format!("finalize: {e:?}"))?
-        .ok_or("the auction opened no trade")?;
-    log("consumer", "finalize", called.weight);
-    // The channel as the auction recorded it: on a node the value above is the dry run's, and
-    // the channel id depends on the block time.
-    let channel = match market.auction_query::<Option<cgrid_shared::Auction>>("auction", auction) {
-        Some(cgrid_shared::Auction {
-            phase:
-                cgrid_shared::AuctionPhase::Finalized {
-                    channel: Some(channel),
-                    ..
-                },
-            ..
-        }) => channel,
-        _ => return Err("the auction did not record its trade's channel".into()),
-    };
-    let ch = market
-        .channel(&channel)
-        .ok_or("the escrow has no channel for the auction's trade")?;
-    if ch.provider != ink_account(&provider) {
-        return Err("the certified provider did not win".into());
-    }
-    let _ = writeln!(
-        out,
-        "  the certified provider wins at {} per minute; finalize opened its channel with deposit {} and refunded {}",
-        ch.price_per_minute,
-        ch.deposit,
-        held - ch.deposit
-    );
-    let terms = Terms {
-        channel,
-        escrow: ink_account(&market.escrow),
-        price_per_minute: ch.price_per_minute,
-        min_cost: ch.min_cost,
-        deposit: ch.deposit,
-        consumer_key: ch.consumer_key,
-        provider_key: ch.provider_key,
-        expires_at: ch.expires_at,
-        challenge_period: ch.challenge_period,
-    };
-    let open = |side| {
-        let mut record = ChannelRecord::new(terms.clone(), side);
-        record.phase = Phase::Open;
-        record
-    };
-    Ok((open(Side::Provider), open(Side::Consumer), out))
-}
-
-/// Runs the billing of `minutes` minutes between the two controllers over loopback TCP.
-/// Returns the records (provider, consumer) after the session.
-pub async fn run_pair<B: Backend + Send + 'static>(
-    chain: &MarketChain<B>,
-    stores: &(PathBuf, PathBuf),
-    mut provider_record: ChannelRecord,
-    mut consumer_record: ChannelRecord,
-    minutes: u64,
-    policy: CheckpointPolicy,
-    close: bool,
-) -> Result<(ChannelRecord, ChannelRecord), String> {
-    let (provider_account, consumer_key, provider_key, escrow) = {
-        let market = chain.market();
-        (
-            market.provider.clone(),
-            market.consumer_key.clone(),
-            market.provider_key.clone(),
-            ink_account(&market.escrow),
-        )
-    };
-    let escrow_bytes: [u8; 32] = *escrow.as_ref();
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("bind: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let consumer_store_path = stores.1.clone();
-    let consumer = tokio::spawn(async move {
-        let store = Store::open(&consumer_store_path).map_err(|e| e.to_string())?;
-        store
-            .save_channel(&consumer_record)
-            .map_err(|e| e.to_string())?;
-        let stream = TcpStream::connect(address)
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        let mut conn = Conn::new(stream);
-        conn.handshake(Side::Consumer, escrow_bytes)
-            .await
-            .map_err(|e| e.to_string())?;
-        session::consume(&mut conn, &store, &mut consumer_record, &consumer_key)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>(consumer_record)
-    });
-    let store = Store::open(&stores.0).map_err(|e| e.to_string())?;
-    store
-        .save_channel(&provider_record)
-        .map_err(|e| e.to_string())?;
-    let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
-    let mut conn = Conn::new(stream);
-    conn.handshake(Side::Provider, escrow_bytes)
-        .await
-        .map_err(|e| e.to_string())?;
-    let client = chain.client(provider_account, "provider");
-    let clock = MarketClock(chain.clone());
-    session::provide(
-        &mut conn,
-        &store,
-        Some(&client),
-        &mut provider_record,
-        minutes,
-        policy,
-        &clock,
-    )
-    .await
-    .map_err(|e| format!("provider: {e}"))?;
-    if close {
-        session::close_cooperatively(
-            &mut conn,
-            &store,
-            &client,
-            &mut provider_record,
-            &provider_key,
-        )
-        .await
-        .map_err(|e| format!("provider close: {e}"))?;
-    }
-    drop(conn);
-    let consumer_record = consumer
-        .await
-        .map_err(|e| format!("consumer task: {e}"))?
-        .map_err(|e| format!("consumer: {e}"))?;
-    Ok((provider_record, consumer_record))
-}
-
 /// Runs the demo on the embedded chain; the report's `text` is what the CLI prints.
-pub async fn run(config: DemoConfig) -> Result<DemoReport, String> {
-    let chain = EmbeddedChain::deploy(T0)?;
+pub async fn run(config: TradeConfig) -> Result<DemoReport, String> {
+    let market = Market::embedded(T0)?;
     run_on(
-        chain,
+        market,
         "the embedded chain (pallet-contracts, release bundles)",
         config,
     )
     .await
 }
 
-/// Runs the demo on a node at `url`, deploying a fresh suite as `suri` (e.g. `//Alice`).
+/// Runs the demo on a node at `url`, deploying a fresh suite as `deployer` (e.g. `//Alice`).
 #[cfg(feature = "node")]
-pub async fn run_on_node(url: &str, suri: &str, config: DemoConfig) -> Result<DemoReport, String> {
-    let node = cgrid_e2e::node::Node::connect(url, suri)?;
-    let chain = MarketChain::new(cgrid_e2e::market::Market::deploy_on(node)?);
+pub async fn run_on_node(
+    url: &str,
+    deployer: &cgrid_suite::Signer,
+    config: TradeConfig,
+) -> Result<DemoReport, String> {
+    let mut node = cgrid_suite::node::NodeClient::connect(url, deployer)?;
+    // A node keeps what earlier runs deployed: a fresh salt gives fresh addresses.
+    let salt = node.time().to_le_bytes();
+    let market = Market::deploy(node, &salt)?;
     run_on(
-        chain,
+        market,
         &format!("the node at {url} (release bundles)"),
         config,
     )
     .await
 }
 
-/// Runs the demo on a deployed suite with its fixtures.
+/// Runs the demo on a suite with the demo's parties.
 pub async fn run_on<B: Backend + Send + 'static>(
-    chain: MarketChain<B>,
+    market: Market<B>,
     on: &str,
-    config: DemoConfig,
+    config: TradeConfig,
 ) -> Result<DemoReport, String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
@@ -409,9 +97,8 @@ pub async fn run_on<B: Backend + Send + 'static>(
     }
     let mut out = String::new();
     {
-        let market = chain.market();
         let _ = writeln!(out, "ComputeGrid demo on {on}");
-        for cgrid_e2e::market::Deployed { name, weight, .. } in &market.deployments {
+        for cgrid_suite::Deployed { name, weight, .. } in &market.chain.suite().contracts {
             let _ = writeln!(
                 out,
                 "  deployed {name:<17} ref_time {:>13}  proof_size {:>7}",
@@ -422,16 +109,16 @@ pub async fn run_on<B: Backend + Send + 'static>(
         let _ = writeln!(
             out,
             "  provider {}  DID {}\n  consumer {}  DID {}",
-            market.provider,
-            cgrid_shared::did_to_string(&market.provider_did),
-            market.consumer,
-            cgrid_shared::did_to_string(&market.consumer_did)
+            market.parties.provider_account(),
+            cgrid_shared::did_to_string(&market.parties.provider_did),
+            market.parties.consumer,
+            cgrid_shared::did_to_string(&market.parties.consumer_did)
         );
     }
 
     // The trade, through the auction.
     let (provider_record, consumer_record, auction_report) =
-        open_through_auction(&chain, &config, config.minutes)?;
+        open_through_auction(&market, &config, config.minutes)?;
     out.push_str(&auction_report);
     let id = provider_record.id();
     let deposit = provider_record.terms.deposit;
@@ -445,7 +132,7 @@ pub async fn run_on<B: Backend + Send + 'static>(
         provider_record.terms.challenge_period / 1_000
     );
     let (provider_record, consumer_record) = run_pair(
-        &chain,
+        &market,
         &stores,
         provider_record,
         consumer_record,
@@ -455,13 +142,13 @@ pub async fn run_on<B: Backend + Send + 'static>(
     )
     .await?;
     let (paid, refunded) = match provider_record.phase {
-        Phase::Closed { paid, refunded } => (paid, refunded),
+        LocalPhase::Closed { paid, refunded } => (paid, refunded),
         other => return Err(format!("the trade did not close: {other:?}")),
     };
     if consumer_record.latest != provider_record.latest {
         return Err("provider and consumer disagree on the newest state".into());
     }
-    let history = Store::open(&stores.0)
+    let history = RedbStore::open(&stores.0)
         .and_then(|s| s.history(&id))
         .map_err(|e| e.to_string())?;
     let _ = writeln!(
@@ -474,8 +161,8 @@ pub async fn run_on<B: Backend + Send + 'static>(
         out,
         "  closed cooperatively: provider paid {paid}, consumer refunded {refunded} (deposit {deposit})"
     );
-    let sent = chain.sent();
-    let mut channel_weight = cgrid_e2e::Weight::zero();
+    let sent = market.chain.sent();
+    let mut channel_weight = Weight::zero();
     let mut checkpoint_weight = None;
     let _ = writeln!(out, "  on-chain calls:");
     for s in &sent {
@@ -497,10 +184,10 @@ pub async fn run_on<B: Backend + Send + 'static>(
     // per minute.
     let per_checkpoint =
         checkpoint_weight.ok_or("no checkpoint was made; lower --checkpoint-every")?;
-    let open_close: cgrid_e2e::Weight = sent
+    let open_close: Weight = sent
         .iter()
         .filter(|s| s.message != "checkpoint")
-        .fold(cgrid_e2e::Weight::zero(), |a, s| a.saturating_add(s.weight));
+        .fold(Weight::zero(), |a, s| a.saturating_add(s.weight));
     let per_minute = open_close.saturating_add(per_checkpoint.saturating_mul(config.minutes));
     let _ = writeln!(
         out,
@@ -515,14 +202,14 @@ pub async fn run_on<B: Backend + Send + 'static>(
 
     // The watchtower: a consumer closes with a stale state.
     let dispute_minutes = 10;
-    let (p2, c2) = open_trade(&chain, &config, dispute_minutes, 2)?;
+    let (p2, c2) = open_trade(&market, &config, dispute_minutes, 2)?;
     let id2 = p2.id();
     let no_checkpoints = CheckpointPolicy {
         every_minutes: 0,
         threshold: 0,
     };
     let (mut p2, _c2) = run_pair(
-        &chain,
+        &market,
         &stores,
         p2,
         c2,
@@ -531,25 +218,27 @@ pub async fn run_on<B: Backend + Send + 'static>(
         false,
     )
     .await?;
-    let consumer_history = Store::open(&stores.1)
+    let consumer_history = RedbStore::open(&stores.1)
         .and_then(|s| s.history(&id2))
         .map_err(|e| e.to_string())?;
     let stale = consumer_history
         .get(2)
         .copied()
         .ok_or("the consumer has no minute-3 state")?;
-    let consumer = chain.client(chain.market().consumer.clone(), "consumer");
+    let consumer = market.consumer();
     consumer
         .start_close(&id2, Some(&stale))
         .map_err(|e| e.to_string())?;
-    let provider = chain.client(chain.market().provider.clone(), "provider");
-    let store = Store::open(&stores.0).map_err(|e| e.to_string())?;
+    let provider = market.provider();
+    let store = RedbStore::open(&stores.0).map_err(|e| e.to_string())?;
     let first = session::watch(&store, &provider, &mut p2).map_err(|e| e.to_string())?;
-    chain.advance_to(provider.now() + p2.terms.challenge_period)?;
+    market
+        .chain
+        .advance_to(provider.now() + p2.terms.challenge_period)?;
     let second = session::watch(&store, &provider, &mut p2).map_err(|e| e.to_string())?;
     let dispute_expected = p2.owed().max(p2.terms.min_cost);
     let dispute_paid = match p2.phase {
-        Phase::Closed { paid, .. } => paid,
+        LocalPhase::Closed { paid, .. } => paid,
         other => return Err(format!("the disputed trade did not close: {other:?}")),
     };
     let _ = writeln!(

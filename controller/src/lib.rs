@@ -9,9 +9,11 @@
 //! - [`channel`] — the pure state machine (every rule; no I/O);
 //! - [`store`] — the durable store (redb; fsync per commit);
 //! - [`wire`] — the TCP protocol (length-delimited SCALE frames, versioned handshake);
-//! - [`chain`] — what the controller needs from trade_escrow, over the embedded chain or a
-//!   node;
+//! - [`chain`] — the chain client: what the controller needs from trade_escrow, over
+//!   `cgrid-suite` (the embedded chain or a node);
 //! - [`session`] — provider / consumer sessions and the watchtower, wiring the four together;
+//! - [`trade`] — trade setup shared by the demo and the API (the demo's parties, opening a
+//!   trade directly or through the auction, a provider–consumer pair over loopback TCP);
 //! - [`demo`] — the main job on the embedded chain (or a node);
 //! - [`deploy`] — the suite deployed on a node and its deployment file (`cgrid deploy`);
 //! - [`api`] — the HTTP JSON API and Prometheus metrics (`cgrid serve`).
@@ -26,4 +28,6 @@ pub mod demo;
 pub mod deploy;
 pub mod session;
 pub mod store;
+#[cfg(feature = "embedded")]
+pub mod trade;
 pub mod wire;

@@ -1,8 +1,10 @@
 //! `cgrid`: the controller's command line.
 
 use clap::{Parser, Subcommand};
-use controller::demo::{self, DemoConfig};
+use controller::demo;
 use controller::session::CheckpointPolicy;
+use controller::store::ChannelStore as _;
+use controller::trade::TradeConfig;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -146,7 +148,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             let temp = std::env::temp_dir().join(format!("cgrid-demo-{}", std::process::id()));
-            let config = DemoConfig {
+            let config = TradeConfig {
                 minutes,
                 price_per_minute: price,
                 min_cost,
@@ -168,7 +170,10 @@ fn main() -> ExitCode {
             };
             let run = async {
                 match url {
-                    Some(url) => demo::run_on_node(&url, &suri, config).await,
+                    Some(url) => {
+                        let deployer = cgrid_suite::Signer::from_suri(&suri)?;
+                        demo::run_on_node(&url, &deployer, config).await
+                    }
                     None => demo::run(config).await,
                 }
             };
@@ -211,13 +216,13 @@ async fn provide(
 ) -> Result<(), String> {
     use controller::channel::Side;
     use controller::session::{self, Clock};
-    use controller::store::Store;
+    use controller::store::{ChannelStore as _, RedbStore};
     use controller::wire::Conn;
     struct Immediate;
     impl Clock for Immediate {
         fn advance(&self) {}
     }
-    let store = Store::open(&store).map_err(|e| e.to_string())?;
+    let store = RedbStore::open(&store).map_err(|e| e.to_string())?;
     let mut records = Vec::with_capacity(channels.len());
     for channel in &channels {
         let id = channel_id(channel)?;
@@ -279,7 +284,8 @@ async fn provide(
 
 fn deploy(url: &str, suri: &str, out: Option<PathBuf>, salt: &[u8]) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let deployment = controller::deploy::deploy(url, suri, salt)?;
+    let deployer = cgrid_suite::Signer::from_suri(suri)?;
+    let deployment = controller::deploy::deploy(url, &deployer, salt)?;
     let path = out.unwrap_or_else(|| {
         PathBuf::from("deployments").join(format!("{}.json", deployment.network))
     });
@@ -302,7 +308,7 @@ fn deploy(url: &str, suri: &str, out: Option<PathBuf>, salt: &[u8]) -> Result<()
 }
 
 fn inspect(store: PathBuf) -> Result<(), String> {
-    let store = controller::store::Store::open(&store).map_err(|e| e.to_string())?;
+    let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
     for record in store.channels().map_err(|e| e.to_string())? {
         println!(
             "0x{}  {:?}  {:?}  minutes {}  owed {}  settled {:?}  states stored {}",
@@ -322,13 +328,13 @@ fn inspect(store: PathBuf) -> Result<(), String> {
 }
 
 async fn serve(listen: String, data: Option<PathBuf>) -> Result<(), String> {
-    use controller::api::{router, Node};
-    use controller::chain::EmbeddedChain;
+    use controller::api::{router, ApiState};
+    use controller::trade::Market;
     let data = data.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("cgrid-serve-{}", std::process::id()))
     });
-    let chain = EmbeddedChain::deploy(controller::demo::T0)?;
-    let node = std::sync::Arc::new(Node::new(chain, data.clone())?);
+    let market = Market::embedded(controller::demo::T0)?;
+    let node = std::sync::Arc::new(ApiState::new(market, data.clone())?);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

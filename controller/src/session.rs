@@ -6,9 +6,9 @@
 //! Everything that decides is in [`crate::channel`]; this module moves frames, calls the store
 //! and the chain, and never changes a record before the store has the new version.
 
-use crate::chain::{Chain, ChainError};
-use crate::channel::{ChannelError, ChannelRecord, Phase, SignedState};
-use crate::store::{Store, StoreError};
+use crate::chain::{ChainClient, ChainError};
+use crate::channel::{ChannelError, ChannelRecord, LocalPhase, SignedState};
+use crate::store::{ChannelStore, StoreError};
 use crate::wire::{name, Conn, ErrorCode, Frame, WireError};
 use cgrid_shared::{Balance, ChannelId};
 use sp_core::sr25519;
@@ -47,8 +47,8 @@ pub trait Clock: Send + Sync {
 /// One channel of [`provide_many`].
 pub async fn provide(
     conn: &mut Conn,
-    store: &Store,
-    chain: Option<&dyn Chain>,
+    store: &dyn ChannelStore,
+    chain: Option<&dyn ChainClient>,
     record: &mut ChannelRecord,
     until_minute: u64,
     policy: CheckpointPolicy,
@@ -71,8 +71,8 @@ pub async fn provide(
 /// states of the same interval are stored and acknowledged.
 pub async fn provide_many(
     conn: &mut Conn,
-    store: &Store,
-    chain: Option<&dyn Chain>,
+    store: &dyn ChannelStore,
+    chain: Option<&dyn ChainClient>,
     records: &mut [ChannelRecord],
     until_minute: u64,
     policy: CheckpointPolicy,
@@ -203,7 +203,7 @@ const PARALLEL_VERIFY_FROM: usize = 32;
 /// a refused state is reported to the consumer and ends the session.
 async fn store_and_ack(
     conn: &mut Conn,
-    store: &Store,
+    store: &dyn ChannelStore,
     records: &mut [ChannelRecord],
     checked: Vec<Checked>,
 ) -> Result<(), SessionError> {
@@ -279,8 +279,8 @@ fn verify_all(
 
 /// Provider: settles the newest state on chain.
 pub fn checkpoint(
-    store: &Store,
-    chain: &dyn Chain,
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
     record: &mut ChannelRecord,
 ) -> Result<(), SessionError> {
     let state = record.begin_checkpoint()?;
@@ -300,8 +300,8 @@ pub fn checkpoint(
 /// records the outcome read back from chain.
 pub async fn close_cooperatively(
     conn: &mut Conn,
-    store: &Store,
-    chain: &dyn Chain,
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
     record: &mut ChannelRecord,
     provider_key: &sr25519::Pair,
 ) -> Result<(), SessionError> {
@@ -347,8 +347,8 @@ pub async fn close_cooperatively(
 
 /// Reads a closed channel's outcome from chain into the record.
 fn sync_closed(
-    store: &Store,
-    chain: &dyn Chain,
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
     record: &mut ChannelRecord,
 ) -> Result<(), SessionError> {
     let on_chain = chain
@@ -366,7 +366,7 @@ fn sync_closed(
 /// [`consume_many`].
 pub async fn consume(
     conn: &mut Conn,
-    store: &Store,
+    store: &dyn ChannelStore,
     record: &mut ChannelRecord,
     consumer_key: &sr25519::Pair,
 ) -> Result<(), SessionError> {
@@ -384,7 +384,7 @@ const CONSUMER_BATCH: usize = 512;
 /// their new state, so a session cancelled at any point leaves them matching the store.
 pub async fn consume_many(
     conn: &mut Conn,
-    store: &Store,
+    store: &dyn ChannelStore,
     records: &mut [ChannelRecord],
     consumer_key: &sr25519::Pair,
 ) -> Result<(), SessionError> {
@@ -477,7 +477,7 @@ impl Records<'_> {
 /// Consumer: stores the signed states in one commit, then sends them.
 async fn send_states(
     conn: &mut Conn,
-    store: &Store,
+    store: &dyn ChannelStore,
     records: &mut Records<'_>,
     pending: &mut Vec<(ChannelRecord, SignedState)>,
 ) -> Result<(), SessionError> {
@@ -500,7 +500,7 @@ async fn send_states(
 /// Consumer: answers a frame other than a tick.
 async fn answer(
     conn: &mut Conn,
-    store: &Store,
+    store: &dyn ChannelStore,
     records: &mut Records<'_>,
     consumer_key: &sr25519::Pair,
     frame: Frame,
@@ -579,11 +579,11 @@ pub enum Watched {
 /// whose claim owes less than the newest stored state while the window is open; finalize after
 /// the window.
 pub fn watch(
-    store: &Store,
-    chain: &dyn Chain,
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
     record: &mut ChannelRecord,
 ) -> Result<Watched, SessionError> {
-    if matches!(record.phase, Phase::Closed { .. }) {
+    if matches!(record.phase, LocalPhase::Closed { .. }) {
         return Ok(Watched::Nothing);
     }
     let on_chain = chain

@@ -1,8 +1,13 @@
-//! Durable store: an embedded, crash-safe key-value database (redb) holding every channel record
-//! and every consumer-signed state. Each write is one transaction committed with redb's default
-//! `Durability::Immediate` (fsync) before the call returns, so the session code can follow LDK's
-//! rule: persist, then acknowledge. `save_states` commits many channels' states in one
-//! transaction (one sync for a batch).
+//! The store seam: [`ChannelStore`], what the sessions need to keep every channel record and
+//! every consumer-signed state, as LDK puts `KVStore` in front of its storage. A write returns
+//! only once it is durable, so the session code can follow LDK's rule: persist, then
+//! acknowledge.
+//!
+//! - [`RedbStore`]: an embedded, crash-safe key-value database (redb). Each write is one
+//!   transaction committed with redb's default `Durability::Immediate` (fsync) before the call
+//!   returns; `save_states` commits many channels' states in one transaction (one sync).
+//! - [`MemoryStore`]: the same contract in memory, for tests and tools that need no
+//!   durability.
 
 use crate::channel::{ChannelRecord, SignedState};
 use cgrid_shared::ChannelId;
@@ -25,23 +30,43 @@ fn err<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::Db(e.to_string())
 }
 
-pub struct Store {
+/// Where a controller keeps its channels. Every write is durable when it returns.
+pub trait ChannelStore: Send + Sync {
+    /// Writes a channel record.
+    fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError>;
+    /// Writes new signed states together with their updated records, all or nothing.
+    fn save_states(&self, items: &[(&ChannelRecord, &SignedState)]) -> Result<(), StoreError>;
+    fn channel(&self, id: &ChannelId) -> Result<Option<ChannelRecord>, StoreError>;
+    /// Every channel, e.g. to resume them after a restart.
+    fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError>;
+    /// Every signed state of a channel, oldest first.
+    fn history(&self, id: &ChannelId) -> Result<Vec<SignedState>, StoreError>;
+
+    /// Writes a new signed state together with the updated record, in one durable write.
+    fn save_state(&self, record: &ChannelRecord, state: &SignedState) -> Result<(), StoreError> {
+        self.save_states(&[(record, state)])
+    }
+}
+
+/// The redb store.
+pub struct RedbStore {
     db: Database,
 }
 
-impl Store {
+impl RedbStore {
     /// Opens (or creates) the store at `path`.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
         let db = Database::create(path).map_err(err)?;
         let tx = db.begin_write().map_err(err)?;
         tx.open_table(CHANNELS).map_err(err)?;
         tx.open_table(STATES).map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(Store { db })
+        Ok(RedbStore { db })
     }
+}
 
-    /// Writes a channel record (durably).
-    pub fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError> {
+impl ChannelStore for RedbStore {
+    fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(err)?;
         {
             let mut channels = tx.open_table(CHANNELS).map_err(err)?;
@@ -52,17 +77,8 @@ impl Store {
         tx.commit().map_err(err)
     }
 
-    /// Writes a new signed state together with the updated record, in one durable transaction.
-    pub fn save_state(
-        &self,
-        record: &ChannelRecord,
-        state: &SignedState,
-    ) -> Result<(), StoreError> {
-        self.save_states(&[(record, state)])
-    }
-
-    /// [`Store::save_state`] for several channels with one commit (one sync).
-    pub fn save_states(&self, items: &[(&ChannelRecord, &SignedState)]) -> Result<(), StoreError> {
+    /// One commit (one sync) for the whole batch.
+    fn save_states(&self, items: &[(&ChannelRecord, &SignedState)]) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(err)?;
         {
             let mut channels = tx.open_table(CHANNELS).map_err(err)?;
@@ -80,7 +96,7 @@ impl Store {
         tx.commit().map_err(err)
     }
 
-    pub fn channel(&self, id: &ChannelId) -> Result<Option<ChannelRecord>, StoreError> {
+    fn channel(&self, id: &ChannelId) -> Result<Option<ChannelRecord>, StoreError> {
         let tx = self.db.begin_read().map_err(err)?;
         let channels = tx.open_table(CHANNELS).map_err(err)?;
         let value = channels.get(id).map_err(err)?;
@@ -89,8 +105,7 @@ impl Store {
             .transpose()
     }
 
-    /// Every channel, e.g. to resume them after a restart.
-    pub fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
+    fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
         let tx = self.db.begin_read().map_err(err)?;
         let channels = tx.open_table(CHANNELS).map_err(err)?;
         let mut out = Vec::new();
@@ -101,8 +116,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Every signed state of a channel, oldest first.
-    pub fn history(&self, id: &ChannelId) -> Result<Vec<SignedState>, StoreError> {
+    fn history(&self, id: &ChannelId) -> Result<Vec<SignedState>, StoreError> {
         let tx = self.db.begin_read().map_err(err)?;
         let states = tx.open_table(STATES).map_err(err)?;
         let mut out = Vec::new();
@@ -111,6 +125,68 @@ impl Store {
             out.push(decode(v.value())?);
         }
         Ok(out)
+    }
+}
+
+/// The store in memory: the same contract as [`RedbStore`] without durability (records are
+/// kept encoded, as on disk, so a test sees what a restart would read).
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: std::sync::Mutex<Memory>,
+}
+
+#[derive(Default)]
+struct Memory {
+    channels: std::collections::BTreeMap<ChannelId, Vec<u8>>,
+    states: std::collections::BTreeMap<(ChannelId, u64), Vec<u8>>,
+}
+
+impl MemoryStore {
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl ChannelStore for MemoryStore {
+    fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError> {
+        self.memory().channels.insert(record.id(), record.encode());
+        Ok(())
+    }
+
+    fn save_states(&self, items: &[(&ChannelRecord, &SignedState)]) -> Result<(), StoreError> {
+        let mut memory = self.memory();
+        for (record, state) in items {
+            let id = record.id();
+            memory.states.insert((id, state.nonce), state.encode());
+            memory.channels.insert(id, record.encode());
+        }
+        Ok(())
+    }
+
+    fn channel(&self, id: &ChannelId) -> Result<Option<ChannelRecord>, StoreError> {
+        self.memory()
+            .channels
+            .get(id)
+            .map(|bytes| decode(bytes))
+            .transpose()
+    }
+
+    fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
+        self.memory()
+            .channels
+            .values()
+            .map(|bytes| decode(bytes))
+            .collect()
+    }
+
+    fn history(&self, id: &ChannelId) -> Result<Vec<SignedState>, StoreError> {
+        self.memory()
+            .states
+            .range((*id, 0)..=(*id, u64::MAX))
+            .map(|(_, bytes)| decode(bytes))
+            .collect()
     }
 }
 
@@ -125,7 +201,7 @@ fn decode<T: Decode>(mut bytes: &[u8]) -> Result<T, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channel::{Phase, Side, Terms};
+    use crate::channel::{LocalPhase, Side, Terms};
     use ink::primitives::AccountId;
 
     fn record(id: u8) -> ChannelRecord {
@@ -145,33 +221,69 @@ mod tests {
         )
     }
 
-    #[test]
-    fn states_survive_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("store.redb");
+    /// What every store must do: records and states read back as written, histories in
+    /// nonce order and per channel, a batch lands whole.
+    fn keeps_what_it_is_given(store: &dyn ChannelStore) -> ChannelRecord {
         let mut a = record(1);
-        a.phase = Phase::Open;
-        {
-            let store = Store::open(&path).unwrap();
-            store.save_channel(&record(2)).unwrap();
-            for n in 1..=3u64 {
-                let s = SignedState {
-                    nonce: n,
-                    cumulative: u128::from(n) * 10,
-                    signature: [n as u8; 64],
-                };
-                a.latest = Some(s);
-                store.save_state(&a, &s).unwrap();
-            }
+        a.phase = LocalPhase::Open;
+        store.save_channel(&record(2)).unwrap();
+        for n in [1u64, 3, 2] {
+            let s = SignedState {
+                nonce: n,
+                cumulative: u128::from(n) * 10,
+                signature: [n as u8; 64],
+            };
+            a.latest = Some(s);
+            store.save_state(&a, &s).unwrap();
         }
-        let store = Store::open(&path).unwrap();
         assert_eq!(store.channel(&[1; 32]).unwrap(), Some(a.clone()));
+        assert_eq!(store.channel(&[3; 32]).unwrap(), None);
         let history = store.history(&[1; 32]).unwrap();
         assert_eq!(
             history.iter().map(|s| s.nonce).collect::<Vec<_>>(),
             vec![1, 2, 3]
         );
         assert!(store.history(&[2; 32]).unwrap().is_empty());
+        assert_eq!(store.channels().unwrap().len(), 2);
+        // A batch over two channels.
+        let mut b = record(2);
+        let (sa, sb) = (
+            SignedState {
+                nonce: 4,
+                cumulative: 40,
+                signature: [4; 64],
+            },
+            SignedState {
+                nonce: 1,
+                cumulative: 10,
+                signature: [1; 64],
+            },
+        );
+        a.latest = Some(sa);
+        b.latest = Some(sb);
+        store.save_states(&[(&a, &sa), (&b, &sb)]).unwrap();
+        assert_eq!(store.history(&[1; 32]).unwrap().len(), 4);
+        assert_eq!(store.history(&[2; 32]).unwrap(), vec![sb]);
+        assert_eq!(store.channel(&[2; 32]).unwrap(), Some(b));
+        a
+    }
+
+    #[test]
+    fn the_memory_store_keeps_what_it_is_given() {
+        keeps_what_it_is_given(&MemoryStore::default());
+    }
+
+    #[test]
+    fn states_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.redb");
+        let a = {
+            let store = RedbStore::open(&path).unwrap();
+            keeps_what_it_is_given(&store)
+        };
+        let store = RedbStore::open(&path).unwrap();
+        assert_eq!(store.channel(&[1; 32]).unwrap(), Some(a));
+        assert_eq!(store.history(&[1; 32]).unwrap().len(), 4);
         assert_eq!(store.channels().unwrap().len(), 2);
     }
 
@@ -180,6 +292,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("not-a-store");
         std::fs::write(&path, b"hello").unwrap();
-        assert!(Store::open(&path).is_err());
+        assert!(RedbStore::open(&path).is_err());
     }
 }

@@ -3,8 +3,8 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use controller::api::{router, Node};
-use controller::chain::EmbeddedChain;
+use controller::api::{router, ApiState};
+use controller::trade::Market;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -38,9 +38,9 @@ fn json(body: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trades_through_the_api() {
     let dir = tempfile::tempdir().unwrap();
-    let chain = EmbeddedChain::deploy(controller::demo::T0).unwrap();
+    let market = Market::embedded(controller::demo::T0).unwrap();
     let app = router(Arc::new(
-        Node::new(chain, dir.path().to_path_buf()).unwrap(),
+        ApiState::new(market, dir.path().to_path_buf()).unwrap(),
     ));
 
     let (status, body) = call(&app, "GET", "/health", None).await;

@@ -5,11 +5,12 @@
 //! the amounts of N minutes. Run for one channel, and for three channels over one connection
 //! (each billing interval's states stored in one commit).
 
-use controller::chain::{Chain, EmbeddedChain};
-use controller::channel::{Phase, Side};
-use controller::demo::{self, DemoConfig};
+use controller::chain::ChainClient;
+use controller::channel::{LocalPhase, Side};
+use controller::demo;
 use controller::session::{self, CheckpointPolicy};
-use controller::store::Store;
+use controller::store::{ChannelStore as _, RedbStore};
+use controller::trade::{self, Market, TradeConfig};
 use controller::wire::Conn;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -58,8 +59,8 @@ async fn crash_run(channels: u64) {
     let mut rng = Rng(seed);
 
     let dir = tempfile::tempdir().unwrap();
-    let chain = EmbeddedChain::deploy(demo::T0).expect("suite deploys");
-    let config = DemoConfig {
+    let market = Market::embedded(demo::T0).expect("suite deploys");
+    let config = TradeConfig {
         minutes: MINUTES,
         price_per_minute: PRICE,
         min_cost: 0,
@@ -72,22 +73,22 @@ async fn crash_run(channels: u64) {
     let mut provider_records = Vec::new();
     let mut consumer_records = Vec::new();
     for n in 1..=channels {
-        let (p, c) = demo::open_trade(&chain, &config, MINUTES, n).expect("opens");
+        let (p, c) = trade::open_trade(&market, &config, MINUTES, n).expect("opens");
         provider_records.push(p);
         consumer_records.push(c);
     }
     let ids: Vec<_> = provider_records.iter().map(|r| r.id()).collect();
     let provider_path = dir.path().join("provider.redb");
-    let provider_store = Store::open(&provider_path).unwrap();
+    let provider_store = RedbStore::open(&provider_path).unwrap();
     for r in &provider_records {
         provider_store.save_channel(r).unwrap();
     }
     drop(provider_store);
-    let consumer_store = Store::open(&dir.path().join("consumer.redb")).unwrap();
+    let consumer_store = RedbStore::open(&dir.path().join("consumer.redb")).unwrap();
     for r in &consumer_records {
         consumer_store.save_channel(r).unwrap();
     }
-    let consumer_key = chain.market().consumer_key.clone();
+    let consumer_key = market.parties.consumer_key.clone();
     let escrow = *provider_records[0].terms.escrow.as_ref();
     let mut args = vec![
         "provide".to_string(),
@@ -167,7 +168,7 @@ async fn crash_run(channels: u64) {
         }
         // What the provider stored is never behind what it acknowledged, never ahead of what the
         // consumer signed.
-        let provider = Store::open(&provider_path).unwrap();
+        let provider = RedbStore::open(&provider_path).unwrap();
         let mut done = true;
         for c in &consumer_records {
             let stored = provider.channel(&c.id()).unwrap().unwrap();
@@ -184,7 +185,7 @@ async fn crash_run(channels: u64) {
         }
     }
 
-    let provider = Store::open(&provider_path).unwrap();
+    let provider = RedbStore::open(&provider_path).unwrap();
     for (n, c) in consumer_records.iter().enumerate() {
         let id = c.id();
         // No co-signed state lost: every minute is stored, in order, with a valid signature.
@@ -204,11 +205,16 @@ async fn crash_run(channels: u64) {
 
         // The channel still closes with the right amounts.
         let latest = stored.latest.unwrap();
-        let (consumer_sig, provider_sig) =
-            chain
-                .market()
-                .close_sigs(&id, latest.nonce, latest.cumulative);
-        let consumer = chain.client(chain.market().consumer.clone(), "consumer");
+        let close = sp_core::Pair::sign(
+            &market.parties.consumer_key,
+            &stored.close_hash(latest.nonce, latest.cumulative),
+        );
+        let countersigned = sp_core::Pair::sign(
+            &market.parties.provider_key,
+            &stored.close_hash(latest.nonce, latest.cumulative),
+        );
+        let (consumer_sig, provider_sig) = (close.0, countersigned.0);
+        let consumer = market.consumer();
         consumer
             .close_cooperative(
                 &id,
@@ -226,7 +232,7 @@ async fn crash_run(channels: u64) {
             }
             other => panic!("not closed: {other:?}"),
         }
-        assert!(matches!(stored.phase, Phase::Open));
+        assert!(matches!(stored.phase, LocalPhase::Open));
     }
     // The kill points are random; a fast machine may finish billing before the last ones.
     assert!(

@@ -2,10 +2,11 @@
 //! protocol's handling of bad input: garbage, oversized and out-of-order frames get an error
 //! frame and change nothing that is stored.
 
-use controller::channel::{ChannelRecord, Phase, Side, Terms, Tick};
-use controller::demo::{self, DemoConfig};
+use controller::channel::{ChannelRecord, LocalPhase, Side, Terms, Tick};
+use controller::demo;
 use controller::session::{self, CheckpointPolicy};
-use controller::store::Store;
+use controller::store::{ChannelStore as _, RedbStore};
+use controller::trade::TradeConfig;
 use controller::wire::{decode_frame, Conn, ErrorCode, Frame, MAX_FRAME, PROTOCOL_VERSION};
 use futures::{SinkExt, StreamExt};
 use scale::Encode;
@@ -17,7 +18,7 @@ use tokio_util::codec::{Framed, LengthDelimitedCodec};
 async fn a_trade_runs_checkpoints_closes_and_survives_a_stale_close() {
     let dir = tempfile::tempdir().unwrap();
     let price = 1_000;
-    let report = demo::run(DemoConfig {
+    let report = demo::run(TradeConfig {
         minutes: 12,
         price_per_minute: price,
         min_cost: 5_000,
@@ -44,7 +45,7 @@ async fn a_trade_runs_checkpoints_closes_and_survives_a_stale_close() {
     );
     assert!(report.per_minute_ref_time > report.channel_ref_time);
     // Both stores hold every state.
-    let provider = Store::open(&dir.path().join("provider.redb")).unwrap();
+    let provider = RedbStore::open(&dir.path().join("provider.redb")).unwrap();
     let channels = provider.channels().unwrap();
     assert_eq!(channels.len(), 2);
     let first = channels
@@ -52,7 +53,7 @@ async fn a_trade_runs_checkpoints_closes_and_survives_a_stale_close() {
         .find(|c| c.minutes() == 12)
         .expect("the 12-minute trade");
     assert_eq!(provider.history(&first.id()).unwrap().len(), 12);
-    assert!(matches!(first.phase, Phase::Closed { .. }));
+    assert!(matches!(first.phase, LocalPhase::Closed { .. }));
 }
 
 fn consumer_record() -> (ChannelRecord, sr25519::Pair) {
@@ -71,7 +72,7 @@ fn consumer_record() -> (ChannelRecord, sr25519::Pair) {
         },
         Side::Consumer,
     );
-    record.phase = Phase::Open;
+    record.phase = LocalPhase::Open;
     (record, key)
 }
 
@@ -83,7 +84,7 @@ async fn bad_frames_get_error_frames_and_change_nothing() {
     let address = listener.local_addr().unwrap();
     let consumer = tokio::spawn(async move {
         let (mut record, key) = consumer_record();
-        let store = Store::open(&path).unwrap();
+        let store = RedbStore::open(&path).unwrap();
         store.save_channel(&record).unwrap();
         let (stream, _) = listener.accept().await.unwrap();
         let mut conn = Conn::new(stream);

@@ -13,12 +13,12 @@
 //! benchmark writes those files first; see `scripts/bench.sh`). Build it in release:
 //! `cargo build --release -p controller --no-default-features --bin controller-bench`.
 
-use cgrid_shared::{state_preimage, Balance};
-use controller::channel::{ChannelRecord, Phase, Side, Terms};
+use cgrid_shared::{state_hash, Balance};
+use controller::channel::{ChannelRecord, LocalPhase, Side, Terms};
 use controller::session::{self, CheckpointPolicy, Clock};
-use controller::store::Store;
+use controller::store::RedbStore;
 use controller::wire::Conn;
-use sp_core::{hashing::blake2_256, sr25519, Pair};
+use sp_core::{sr25519, Pair};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
@@ -47,7 +47,7 @@ fn record(i: u32, side: Side) -> ChannelRecord {
         },
         side,
     );
-    r.phase = Phase::Open;
+    r.phase = LocalPhase::Open;
     r
 }
 
@@ -61,7 +61,7 @@ fn sign_verify_rate(duration: Duration) -> f64 {
     let mut n: u64 = 0;
     while start.elapsed() < duration {
         n += 1;
-        let hash = blake2_256(&state_preimage(&escrow, &[1; 32], n, u128::from(n)));
+        let hash = state_hash(&escrow, &[1; 32], n, u128::from(n));
         let sig = key.sign(&hash);
         assert!(sr25519::Pair::verify(&sig, hash, &public));
     }
@@ -70,7 +70,7 @@ fn sign_verify_rate(duration: Duration) -> f64 {
 
 async fn consumer(address: String, channels: u32, store: PathBuf) -> Result<(), String> {
     let key = consumer_key();
-    let store = Store::open(&store).map_err(|e| e.to_string())?;
+    let store = RedbStore::open(&store).map_err(|e| e.to_string())?;
     let mut records: Vec<ChannelRecord> =
         (0..channels).map(|i| record(i, Side::Consumer)).collect();
     let mut conn = Conn::new(
@@ -128,8 +128,8 @@ async fn provider(channels: u32, rounds: u32, dir: &std::path::Path) -> Result<R
     conn.handshake(Side::Provider, ESCROW)
         .await
         .map_err(|e| e.to_string())?;
-    let store =
-        Store::open(&dir.join(format!("provider-{channels}.redb"))).map_err(|e| e.to_string())?;
+    let store = RedbStore::open(&dir.join(format!("provider-{channels}.redb")))
+        .map_err(|e| e.to_string())?;
     let mut records: Vec<ChannelRecord> =
         (0..channels).map(|i| record(i, Side::Provider)).collect();
     let clock = RoundClock(std::sync::Mutex::new(Vec::new()));
