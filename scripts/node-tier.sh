@@ -6,7 +6,8 @@
 # Skipped, with a message and exit status 0, when the node binary is not installed
 # (scripts/node.sh install builds it; the first build takes about 1.5 h on 2 cores). Otherwise:
 #   1. a fresh node: `cgrid deploy` (the five contracts in order, wired) writes the deployment
-#      file; the TypeScript bindings' node tests send transactions and queries to the deployed
+#      file; a separate process attaches to it from the file (cgrid-suite's attach_node test);
+#      the TypeScript bindings' node tests send transactions and queries to the deployed
 #      suite (frontend-bindings/node-test); the dapp example runs against it;
 #   2. a fresh node: `cgrid demo --url` — the whole trade flow (auction, billing over loopback
 #      TCP, checkpoints, cooperative close, the watchtower's challenge) in real time (~4 min);
@@ -53,6 +54,10 @@ export CGRID_CGRID="$cgrid" CGRID_SCRATCH="$scratch"
     set -euo pipefail
     echo "$CGRID_NODE_READY_S" > "$CGRID_SCRATCH/ready_s"
     "$CGRID_CGRID" deploy --url "$CGRID_NODE_URL" --out "$CGRID_SCRATCH/deployments/development.json"
+    # A separate process attaches from the file alone (cgrid-suite), reads, writes, and is
+    # refused a file naming other code.
+    CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" \
+        cargo test --quiet -p cgrid-suite --test attach_node -- --ignored
     cd frontend-bindings
     CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" node --test node-test/
     CGRID_DEPLOYMENTS="$CGRID_SCRATCH/deployments" node dist/examples/dapp.js development

@@ -314,7 +314,11 @@ export interface PayoutDeferredEvent {
   };
 }
 
-/** Event `UnclaimedWithdrawn`, signature topic `0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d`. */
+/**
+ * An owner withdrew what was kept for it.
+ *
+ * Event `UnclaimedWithdrawn`, signature topic `0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d`.
+ */
 export interface UnclaimedWithdrawnEvent {
   name: 'UnclaimedWithdrawn';
   args: {
@@ -389,7 +393,7 @@ export interface IncentiveAuctionMessages {
     payable: false;
   };
   /**
-   * Commits a sealed bid, `blake2(bid_preimage(..))`, with the auction's bid bond
+   * Commits a sealed bid, `bid_hash(..)`, with the auction's bid bond
    * (Provider role, before the commit deadline, once per provider). Returns the commit's
    * sequence number (the tie-break: lower wins).
    *
@@ -448,9 +452,9 @@ export interface IncentiveAuctionMessages {
    * Errors: `NothingToWithdraw`, `TransferFailed`.
    * Emits: `UnclaimedWithdrawn`.
    *
-   * Label `withdraw`, selector `0x410fcc9d`; mutates.
+   * Label `withdraw_unclaimed`, selector `0x8cebd252`; mutates.
    */
-  withdraw: {
+  withdrawUnclaimed: {
     args: [];
     returns: Result<bigint, Error>;
     mutates: true;
@@ -599,7 +603,7 @@ export const spec: ContractSpec = {
         { name: 'credentials', label: 'credentials', type: 0 },
         { name: 'escrow', label: 'escrow', type: 0 },
       ],
-      returnType: 42,
+      returnType: 43,
     },
   ],
   messages: [
@@ -613,7 +617,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'model', label: 'model', type: 9 },
       ],
-      returnType: 44,
+      returnType: 45,
     },
     {
       index: 1,
@@ -625,7 +629,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'request', label: 'request', type: 23 },
       ],
-      returnType: 49,
+      returnType: 50,
     },
     {
       index: 2,
@@ -637,7 +641,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 51,
+      returnType: 52,
     },
     {
       index: 3,
@@ -650,7 +654,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'hash', label: 'hash', type: 1 },
       ],
-      returnType: 44,
+      returnType: 45,
     },
     {
       index: 4,
@@ -661,11 +665,11 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'auction', label: 'auction', type: 20 },
-        { name: 'bid', label: 'bid', type: 53 },
+        { name: 'bid', label: 'bid', type: 54 },
         { name: 'salt', label: 'salt', type: 1 },
-        { name: 'proofs', label: 'proofs', type: 56 },
+        { name: 'proofs', label: 'proofs', type: 57 },
       ],
-      returnType: 59,
+      returnType: 60,
     },
     {
       index: 5,
@@ -677,17 +681,17 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 65,
+      returnType: 66,
     },
     {
       index: 6,
-      label: 'withdraw',
-      method: 'withdraw',
-      selector: '0x410fcc9d',
+      label: 'withdraw_unclaimed',
+      method: 'withdrawUnclaimed',
+      selector: '0x8cebd252',
       mutates: true,
       payable: false,
       args: [],
-      returnType: 67,
+      returnType: 68,
     },
     {
       index: 7,
@@ -699,9 +703,9 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7 },
-        { name: 'attributes', label: 'attributes', type: 54 },
+        { name: 'attributes', label: 'attributes', type: 55 },
       ],
-      returnType: 67,
+      returnType: 68,
     },
     {
       index: 8,
@@ -713,7 +717,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 69,
+      returnType: 70,
     },
     {
       index: 9,
@@ -726,7 +730,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'bidder', label: 'bidder', type: 0 },
       ],
-      returnType: 71,
+      returnType: 72,
     },
     {
       index: 10,
@@ -738,7 +742,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'version', label: 'version', type: 3 },
       ],
-      returnType: 73,
+      returnType: 74,
     },
     {
       index: 11,
@@ -748,7 +752,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 75,
+      returnType: 76,
     },
     {
       index: 12,
@@ -758,7 +762,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 76,
+      returnType: 77,
     },
     {
       index: 13,
@@ -768,7 +772,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 77,
+      returnType: 78,
     },
     {
       index: 14,
@@ -780,7 +784,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'account', label: 'account', type: 0 },
       ],
-      returnType: 77,
+      returnType: 78,
     },
     {
       index: 15,
@@ -790,7 +794,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 78,
+      returnType: 79,
     },
   ],
   events: [
@@ -833,7 +837,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20, indexed: true },
         { name: 'bidder', label: 'bidder', type: 0, indexed: true },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
-        { name: 'proven', label: 'proven', type: 80, indexed: false },
+        { name: 'proven', label: 'proven', type: 81, indexed: false },
         { name: 'score', label: 'score', type: 7, indexed: false },
         { name: 'leading', label: 'leading', type: 5, indexed: false },
       ],
@@ -850,7 +854,7 @@ export const spec: ContractSpec = {
         { name: 'tradeDeposit', label: 'trade_deposit', type: 7, indexed: false },
         { name: 'refunded', label: 'refunded', type: 7, indexed: false },
         { name: 'forfeited', label: 'forfeited', type: 7, indexed: false },
-        { name: 'refusal', label: 'refusal', type: 81, indexed: false },
+        { name: 'refusal', label: 'refusal', type: 82, indexed: false },
         { name: 'escrowUnreachable', label: 'escrow_unreachable', type: 5, indexed: false },
       ],
     },
@@ -880,24 +884,24 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    AnchorError: 83,
+    AnchorError: 84,
     AttributeRule: 15,
     Auction: 22,
     AuctionPhase: 28,
     AuctionRequest: 23,
-    Bid: 53,
-    ClaimProof: 58,
+    Bid: 54,
+    ClaimProof: 59,
     Commitment: 35,
     Encryption: 25,
-    Error: 46,
-    LangError: 43,
+    Error: 47,
+    LangError: 44,
     Leader: 27,
-    ModelFlaw: 48,
-    OpenRefusal: 82,
+    ModelFlaw: 49,
+    OpenRefusal: 83,
     ParameterModel: 9,
-    ProofFlaw: 64,
-    RevealOutcome: 61,
-    Role: 47,
+    ProofFlaw: 65,
+    RevealOutcome: 62,
+    Role: 48,
     WeightRange: 13,
     Weights: 10,
   },
@@ -925,7 +929,7 @@ export class IncentiveAuctionContract extends InkContract<IncentiveAuctionMessag
       commit: '0xdd5be338',
       reveal: '0xa80532c0',
       finalize: '0x40656e2b',
-      withdraw: '0x410fcc9d',
+      withdraw_unclaimed: '0x8cebd252',
       score_of: '0xa27dd33a',
       auction: '0x65439b42',
       commitment: '0x4e22d08a',

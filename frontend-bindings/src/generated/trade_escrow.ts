@@ -99,7 +99,7 @@ export interface MaskMarker {
   since: bigint;
 }
 
-/** Rust: `cgrid_shared::mask::MaskedView` (type id 46). */
+/** Rust: `cgrid_shared::mask::MaskedView` (type id 47). */
 export interface MaskedView_Channel {
   record: Channel;
   masked: MaskMarker | null;
@@ -310,7 +310,11 @@ export interface PayoutDeferredEvent {
   };
 }
 
-/** Event `UnclaimedWithdrawn`, signature topic `0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d`. */
+/**
+ * An owner withdrew what was kept for it.
+ *
+ * Event `UnclaimedWithdrawn`, signature topic `0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d`.
+ */
 export interface UnclaimedWithdrawnEvent {
   name: 'UnclaimedWithdrawn';
   args: {
@@ -687,7 +691,7 @@ export const spec: ContractSpec = {
         { name: 'didRegistry', label: 'did_registry', type: 0 },
         { name: 'credentials', label: 'credentials', type: 0 },
       ],
-      returnType: 23,
+      returnType: 24,
     },
   ],
   messages: [
@@ -699,10 +703,10 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: true,
       args: [
-        { name: 'terms', label: 'terms', type: 25 },
-        { name: 'offerSignature', label: 'offer_signature', type: 28 },
+        { name: 'terms', label: 'terms', type: 26 },
+        { name: 'offerSignature', label: 'offer_signature', type: 29 },
       ],
-      returnType: 29,
+      returnType: 30,
     },
     {
       index: 1,
@@ -713,9 +717,9 @@ export const spec: ContractSpec = {
       payable: true,
       args: [
         { name: 'channel', label: 'channel', type: 1 },
-        { name: 'expiresAt', label: 'expires_at', type: 35 },
+        { name: 'expiresAt', label: 'expires_at', type: 36 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 2,
@@ -728,9 +732,9 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'signature', label: 'signature', type: 28 },
+        { name: 'signature', label: 'signature', type: 29 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 3,
@@ -743,10 +747,10 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'consumerSignature', label: 'consumer_signature', type: 28 },
-        { name: 'providerSignature', label: 'provider_signature', type: 28 },
+        { name: 'consumerSignature', label: 'consumer_signature', type: 29 },
+        { name: 'providerSignature', label: 'provider_signature', type: 29 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 4,
@@ -757,9 +761,9 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'channel', label: 'channel', type: 1 },
-        { name: 'state', label: 'state', type: 38 },
+        { name: 'state', label: 'state', type: 39 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 5,
@@ -772,9 +776,9 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'signature', label: 'signature', type: 28 },
+        { name: 'signature', label: 'signature', type: 29 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 6,
@@ -786,7 +790,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 7,
@@ -798,7 +802,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 8,
@@ -808,7 +812,7 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: false,
       args: [],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 9,
@@ -819,9 +823,9 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'broker', label: 'broker', type: 0 },
-        { name: 'enabled', label: 'enabled', type: 42 },
+        { name: 'enabled', label: 'enabled', type: 43 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 10,
@@ -833,7 +837,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'account', label: 'account', type: 0 },
       ],
-      returnType: 43,
+      returnType: 44,
     },
     {
       index: 11,
@@ -845,7 +849,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1 },
       ],
-      returnType: 44,
+      returnType: 45,
     },
     {
       index: 12,
@@ -855,9 +859,9 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: false,
       args: [
-        { name: 'registry', label: 'registry', type: 22 },
+        { name: 'registry', label: 'registry', type: 23 },
       ],
-      returnType: 36,
+      returnType: 37,
     },
     {
       index: 13,
@@ -867,7 +871,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 51,
+      returnType: 52,
     },
     {
       index: 14,
@@ -877,7 +881,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 52,
+      returnType: 53,
     },
     {
       index: 15,
@@ -887,7 +891,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 53,
+      returnType: 54,
     },
     {
       index: 16,
@@ -899,7 +903,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'account', label: 'account', type: 0 },
       ],
-      returnType: 53,
+      returnType: 54,
     },
     {
       index: 17,
@@ -909,7 +913,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 54,
+      returnType: 55,
     },
     {
       index: 18,
@@ -919,7 +923,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 55,
+      returnType: 56,
     },
     {
       index: 19,
@@ -929,10 +933,10 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: true,
       args: [
-        { name: 'terms', label: 'terms', type: 25 },
-        { name: 'parties', label: 'parties', type: 57 },
+        { name: 'terms', label: 'terms', type: 26 },
+        { name: 'parties', label: 'parties', type: 58 },
       ],
-      returnType: 58,
+      returnType: 59,
     },
   ],
   events: [
@@ -948,7 +952,7 @@ export const spec: ContractSpec = {
         { name: 'minCost', label: 'min_cost', type: 3, indexed: false },
         { name: 'challengePeriod', label: 'challenge_period', type: 4, indexed: false },
         { name: 'expiresAt', label: 'expires_at', type: 4, indexed: false },
-        { name: 'broker', label: 'broker', type: 22, indexed: false },
+        { name: 'broker', label: 'broker', type: 23, indexed: false },
       ],
     },
     {
@@ -956,7 +960,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
-        { name: 'registry', label: 'registry', type: 22, indexed: false },
+        { name: 'registry', label: 'registry', type: 23, indexed: false },
       ],
     },
     {
@@ -964,7 +968,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0x829f936a5b56e06dfbffefdf60252067709e99899c5a335150aa9f0111d00066',
       args: [
         { name: 'broker', label: 'broker', type: 0, indexed: true },
-        { name: 'enabled', label: 'enabled', type: 42, indexed: false },
+        { name: 'enabled', label: 'enabled', type: 43, indexed: false },
         { name: 'by', label: 'by', type: 0, indexed: false },
       ],
     },
@@ -1031,7 +1035,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1, indexed: true },
         { name: 'credential', label: 'credential', type: 1, indexed: false },
-        { name: 'reason', label: 'reason', type: 61, indexed: false },
+        { name: 'reason', label: 'reason', type: 62, indexed: false },
       ],
     },
     {
@@ -1052,20 +1056,20 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    AnchorError: 34,
+    AnchorError: 35,
     Channel: 7,
     CloseKind: 10,
-    Encryption: 27,
-    Error: 31,
-    LangError: 24,
-    MaskMarker: 48,
-    MaskedView_Channel: 46,
-    OpenRefusal: 60,
+    Encryption: 28,
+    Error: 32,
+    LangError: 25,
+    MaskMarker: 49,
+    MaskedView_Channel: 47,
+    OpenRefusal: 61,
     Party: 9,
     Phase: 8,
-    Role: 33,
-    Scope: 49,
-    TradeTerms: 25,
+    Role: 34,
+    Scope: 50,
+    TradeTerms: 26,
   },
 };
 
