@@ -1,6 +1,7 @@
 //! The node tier's attach test (ignored unless run by `scripts/node-tier.sh`): a second process
 //! attaches to the suite `cgrid deploy` deployed on a node, from the deployment file alone,
-//! reads and writes through it as another account, and is refused a file naming other code.
+//! reads and writes through it as another account (//Charlie: the bindings' node tests that
+//! follow on the same node use //Alice and //Bob), and is refused a file naming other code.
 //!
 //! Environment: `CGRID_NODE_URL` (the node) and `CGRID_DEPLOYMENT` (the file).
 
@@ -18,9 +19,9 @@ fn env(name: &str) -> String {
 fn a_separate_process_attaches_from_the_deployment_file() {
     let url = env("CGRID_NODE_URL");
     let path = PathBuf::from(env("CGRID_DEPLOYMENT"));
-    // Not the deployer: //Bob is a funded dev account that deployed nothing.
-    let bob = Signer::from_suri("//Bob").expect("//Bob");
-    let mut node = NodeClient::connect(&url, &bob).expect("node");
+    // Not the deployer: //Charlie is a funded dev account that deployed nothing.
+    let charlie = Signer::from_suri("//Charlie").expect("//Charlie");
+    let mut node = NodeClient::connect(&url, &charlie).expect("node");
     let suite = Suite::attach_file(&path, &mut node).expect("attached");
     let deployment = Deployment::read(&path).expect("read");
     assert_eq!(
@@ -34,11 +35,11 @@ fn a_separate_process_attaches_from_the_deployment_file() {
     assert!(node
         .read(suite.vcs.msg(|v| v.is_system_issuer(escrow)))
         .expect("read"));
-    // Write: Bob creates a DID (or is told it has one, on a rerun against the same node).
-    let bob_account = bob.account();
+    // Write: Charlie creates a DID (the node tier starts a fresh node for this step).
+    let charlie_account = charlie.account();
     let before = node.read(suite.dids.msg(|d| d.did_count())).expect("read");
     match node.send(
-        &bob_account,
+        &charlie_account,
         suite.dids.msg(|d| d.create_did(DidCreation::default())),
     ) {
         Ok(called) => {
