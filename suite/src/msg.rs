@@ -44,7 +44,11 @@ pub type BuiltConstructor<C, Args, R> = CreateBuilder<
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Label {
     pub contract: &'static str,
+    /// The message's name (`verify` for the trait message `CredentialRegistry::verify`).
     pub message: &'static str,
+    /// The name the metadata gives it (`CredentialRegistry::verify`); "unknown message" for a
+    /// selector the contract does not have.
+    pub metadata: &'static str,
 }
 
 impl std::fmt::Display for Label {
@@ -74,11 +78,7 @@ impl<R> Msg<R> {
 
     /// The 4-byte selector.
     pub fn selector(&self) -> [u8; 4] {
-        let mut selector = [0; 4];
-        for (to, from) in selector.iter_mut().zip(&self.data) {
-            *to = *from;
-        }
-        selector
+        selector_in(&self.data)
     }
 }
 
@@ -225,15 +225,13 @@ where
     ) -> Msg<R> {
         let mut builder = <C::Type as FromAccountId<Env>>::from_account_id(self.account());
         let data = build(&mut builder).params().exec_input().encode();
-        let mut selector = [0u8; 4];
-        for (to, from) in selector.iter_mut().zip(&data) {
-            *to = *from;
-        }
+        let metadata = metadata_name::<C>(selector_in(&data));
         Msg {
             contract: self.address.clone(),
             label: Label {
                 contract: C::NAME,
-                message: message_name::<C>(selector),
+                message: metadata.rsplit("::").next().unwrap_or(metadata),
+                metadata,
             },
             data,
             value: 0,
@@ -259,11 +257,20 @@ pub fn selector_of(label: &str) -> [u8; 4] {
     [hash[0], hash[1], hash[2], hash[3]]
 }
 
-/// The name of `C`'s message with `selector` ("unknown message" for none of them).
-fn message_name<C: SuiteContract>(selector: [u8; 4]) -> &'static str {
+/// The first four bytes of call data: its selector.
+fn selector_in(data: &[u8]) -> [u8; 4] {
+    let mut selector = [0; 4];
+    for (to, from) in selector.iter_mut().zip(data) {
+        *to = *from;
+    }
+    selector
+}
+
+/// The metadata name of `C`'s message with `selector` ("unknown message" for none of them).
+fn metadata_name<C: SuiteContract>(selector: [u8; 4]) -> &'static str {
     C::MESSAGES
         .iter()
+        .copied()
         .find(|label| selector_of(label) == selector)
-        .map(|label| label.rsplit("::").next().unwrap_or(label))
         .unwrap_or("unknown message")
 }

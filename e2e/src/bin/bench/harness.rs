@@ -3,7 +3,6 @@
 //! the test parties' suite, and the key derivation the DID sections use.
 
 use cgrid_e2e::{AccountId32, Backend, Embedded, Weight};
-use cgrid_suite::msg::selector_of;
 use cgrid_suite::{Contract, Msg, SuiteContract};
 use ink::env::call::FromAccountId;
 use ink::env::DefaultEnvironment;
@@ -16,11 +15,14 @@ use crate::report::Report;
 /// The metadata label of `msg`, a message of `contract` (`Trait::message` for a trait
 /// message): the name its row is recorded under.
 pub fn label<C: SuiteContract, R>(_contract: &Contract<C>, msg: &Msg<R>) -> &'static str {
-    C::MESSAGES
-        .iter()
-        .copied()
-        .find(|label| selector_of(label) == msg.selector())
-        .unwrap_or_else(|| panic!("{} is not a message of {}", msg.label, C::NAME))
+    assert_ne!(
+        msg.label.metadata,
+        "unknown message",
+        "{} is not a message of {}",
+        msg.label,
+        C::NAME
+    );
+    msg.label.metadata
 }
 
 /// Sends `msg` as `origin`; panics unless the contract accepts it. Its value and weight.
