@@ -194,6 +194,18 @@ impl Deployment {
         self.contracts.iter().find(|c| c.name == name)
     }
 
+    /// Writes a new file (creating its folder); refuses when `path` exists: a deployment file
+    /// is the only record of where a suite lives, and is never overwritten.
+    pub fn create(&self, path: &Path) -> Result<(), String> {
+        if path.exists() {
+            return Err(format!(
+                "{} already exists; a deployment file is never overwritten (pass another --out)",
+                path.display()
+            ));
+        }
+        self.write(path)
+    }
+
     /// Writes the file (creating its folder), atomically: a temporary file renamed over it.
     pub fn write(&self, path: &Path) -> Result<(), String> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

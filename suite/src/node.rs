@@ -412,7 +412,8 @@ impl Backend for NodeClient {
     fn account(&mut self, hint: [u8; 32]) -> AccountId32 {
         let derived = self
             .deployer
-            .derive(&format!("cgrid//0x{}", hex::encode(hint)));
+            .derive(&format!("cgrid//0x{}", hex::encode(hint)))
+            .expect("a hex hard path derives from any secret URI");
         self.add_signer(&derived)
     }
 

@@ -17,6 +17,9 @@ use sp_core::{sr25519, Pair};
 use std::io::Write as _;
 use std::path::Path;
 
+/// Domain tag of the derivation of a signer's Ed25519 assertion key.
+pub const ASSERTION_KEY_DOMAIN: [u8; 16] = *b"cgrid/ed25519/v1";
+
 /// The key-file format this crate writes and reads.
 pub const KEY_FILE_FORMAT: u64 = 1;
 
@@ -24,8 +27,8 @@ pub const KEY_FILE_FORMAT: u64 = 1;
 #[derive(Clone)]
 pub struct Signer {
     pair: sr25519::Pair,
-    /// The secret URI it came from, when it came from one (derivation needs it).
-    suri: Option<String>,
+    /// The secret URI it came from (`0x<seed>` for a seed; derivation needs it).
+    suri: String,
 }
 
 impl std::fmt::Debug for Signer {
@@ -41,7 +44,7 @@ impl Signer {
             .map_err(|e| format!("the secret URI is not an sr25519 key: {e:?}"))?;
         Ok(Signer {
             pair,
-            suri: Some(suri.to_owned()),
+            suri: suri.to_owned(),
         })
     }
 
@@ -49,7 +52,7 @@ impl Signer {
     pub fn from_seed(seed: &[u8; 32]) -> Signer {
         Signer {
             pair: sr25519::Pair::from_seed(seed),
-            suri: Some(format!("0x{}", hex::encode(seed))),
+            suri: format!("0x{}", hex::encode(seed)),
         }
     }
 
@@ -59,11 +62,21 @@ impl Signer {
         Signer::from_seed(&seed)
     }
 
-    /// The signer derived from this one along hard path `path` (`<suri>//<path>`).
-    pub fn derive(&self, path: &str) -> Signer {
-        let suri = self.suri.clone().unwrap_or_default();
-        Signer::from_suri(&format!("{suri}//{path}"))
-            .unwrap_or_else(|_| Signer::from_seed(&sp_core::hashing::blake2_256(path.as_bytes())))
+    /// The signer derived from this one along hard path `path` (`<suri>//<path>`); refused
+    /// when `path` is not a valid derivation path.
+    pub fn derive(&self, path: &str) -> Result<Signer, String> {
+        Signer::from_suri(&format!("{}//{path}", self.suri))
+            .map_err(|_| format!("{path:?} is not a derivation path"))
+    }
+
+    /// The Ed25519 key this signer's DID lists as its W3C assertion key (Data Integrity
+    /// proofs, `eddsa-jcs-2022`): derived from the sr25519 secret under its own domain tag,
+    /// so one key file holds both and neither key reveals the other.
+    pub fn assertion_key(&self) -> sp_core::ed25519::Pair {
+        let secret = self.pair.to_raw_vec();
+        let seed =
+            sp_core::hashing::blake2_256(&[ASSERTION_KEY_DOMAIN.as_slice(), &secret].concat());
+        sp_core::ed25519::Pair::from_seed(&seed)
     }
 
     pub fn pair(&self) -> &sr25519::Pair {
@@ -118,7 +131,7 @@ impl Signer {
         let (pair, seed) = sr25519::Pair::generate();
         let signer = Signer {
             pair,
-            suri: Some(format!("0x{}", hex::encode(seed))),
+            suri: format!("0x{}", hex::encode(seed)),
         };
         let text = serde_json::to_string_pretty(&json!({
             "format": KEY_FILE_FORMAT,
@@ -220,11 +233,26 @@ mod tests {
     fn development_signers_derive_from_their_uri() {
         let alice = Signer::from_suri("//Alice").expect("alice");
         assert_eq!(
-            alice.derive("cgrid").account(),
+            alice.derive("cgrid").expect("derived").account(),
             Signer::from_suri("//Alice//cgrid")
                 .expect("derived")
                 .account()
         );
         assert!(Signer::from_suri("not a key at all //").is_err());
+        // An empty path is no derivation: refused, not silently replaced by another key.
+        let e = alice.derive("").expect_err("refused");
+        assert!(e.contains("not a derivation path"), "{e}");
+        // The assertion key is stable per signer and differs between signers.
+        assert_eq!(
+            alice.assertion_key().public(),
+            alice.assertion_key().public()
+        );
+        assert_ne!(
+            alice.assertion_key().public(),
+            Signer::from_suri("//Bob")
+                .expect("bob")
+                .assertion_key()
+                .public()
+        );
     }
 }
