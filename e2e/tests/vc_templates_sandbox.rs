@@ -121,6 +121,7 @@ impl World {
             }),
             issued_at: T0,
             expires_at,
+            integrity: None,
         })
         .expect("valid claims")
     }

@@ -14,18 +14,27 @@
 //! the masked claims are withheld, the leaves stay (the commitment is untouched and still
 //! verifiable), and a marker says who masked it, when and why.
 //!
-//! A credential carries two issuer signatures:
+//! A credential carries a proof set of two issuer signatures, and optionally a third:
 //! - the **anchor proof** over `anchor_preimage(registry, request)` — the same signature
 //!   `vc_templates::issue` checks on chain, so it binds the claims root, subject, template and
 //!   expiry;
 //! - the **claims proof** over the per-field value digests, kept only in the holder's full
 //!   credential, so that verification can tell a tampered value from a wrong salt and name the
-//!   field.
+//!   field;
+//! - with [`IssueInput::integrity`], a W3C **Data Integrity proof** (`eddsa-jcs-2022`, see
+//!   [`integrity`]) by the issuer DID's Ed25519 assertion key over the whole credential, which
+//!   any W3C verifier can check ([`Credential::verify_integrity`]).
+//!
+//! W3C interoperability: credentials use the VC 2.0 context and [`CGRID_CONTEXT`] (shipped as
+//! `docs/contexts/cgrid-v1.jsonld`), name their schema ([`cpt_urn`], [`json_schema_with_id`])
+//! and status ([`status_urn`]); [`did_doc`] renders DID documents and DID Resolution results;
+//! [`Presentation::to_w3c`] / [`Presentation::from_w3c`] map presentations to W3C Verifiable
+//! Presentations.
 
 use cgrid_shared::{
     anchor_hash, claim_leaf_hash, claims_root_hash, did_to_string, issued_id_hash, AnchorRequest,
-    ClaimValue, CptId, CptProperty, CptTemplate, CredentialId, CredentialStatus, CredentialView,
-    DidId, DidSignature, PropertyType, Scope, ABSENT_LEAF,
+    ClaimValue, CptId, CptTemplate, CredentialId, CredentialStatus, CredentialView, DidId,
+    DidSignature, Scope, ABSENT_LEAF,
 };
 use ink::primitives::AccountId;
 use rand::RngCore;
@@ -35,9 +44,29 @@ use serde_json::{json, Map, Value};
 use sp_core::{hashing::blake2_256, sr25519, Pair};
 use std::collections::BTreeMap;
 
+pub mod did_doc;
+pub mod integrity;
+mod presentation_vp;
+mod schema;
+
+pub use integrity::IntegrityError;
+pub use presentation_vp::{Disclosed, Presentation};
+pub use schema::*;
+
 /// Domain tag of the claims proof's digest.
 pub const CLAIMS_PROOF_DOMAIN: [u8; 16] = *b"cgrid/vc-vals/v1";
-const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+/// The W3C VC Data Model 2.0 context, first in every credential and presentation.
+pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+/// ComputeGrid's JSON-LD context, second in every credential and presentation. The IRI is in
+/// the reserved `.example` domain: it is never fetched, processors preload
+/// [`CGRID_CONTEXT_DOCUMENT`] for it (as they preload the VC context).
+pub const CGRID_CONTEXT: &str = "https://computegrid.example/contexts/v1";
+/// The JSON-LD 1.1 context document served for [`CGRID_CONTEXT`] (`docs/contexts/cgrid-v1.jsonld`).
+pub const CGRID_CONTEXT_DOCUMENT: &str = include_str!("../../docs/contexts/cgrid-v1.jsonld");
+/// The type of a credential's `credentialStatus`: the status lives in the chain anchor.
+pub const ANCHOR_STATUS_TYPE: &str = "CgridAnchorStatus";
+const ANCHOR_PROOF: &str = "CgridSr25519AnchorSignature";
+const CLAIMS_PROOF: &str = "CgridSr25519ClaimsSignature";
 
 /// Why a credential could not be built.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -47,6 +76,9 @@ pub enum BuildError {
     Schema { field: String, message: String },
     #[error("claims must be a JSON object")]
     NotAnObject,
+    /// The Data Integrity proof could not be made.
+    #[error("data integrity proof: {0}")]
+    Integrity(#[from] IntegrityError),
 }
 
 /// Why a credential or presentation does not verify. Each check has its own variant.
@@ -86,140 +118,6 @@ pub enum VerifyError {
     NotValid,
 }
 
-// ---------------------------------------------------------------------------------------------
-// Schema and claim values
-// ---------------------------------------------------------------------------------------------
-
-/// The JSON Schema (2020-12) of a template's `credentialSubject` claims.
-pub fn json_schema(template: &CptTemplate) -> Value {
-    let mut properties = Map::new();
-    for p in &template.properties {
-        let mut s = match p.property_type {
-            PropertyType::String => json!({"type": "string"}),
-            PropertyType::Integer => json!({"type": "integer"}),
-            PropertyType::Decimal { scale } => json!({
-                "type": "string",
-                "pattern": decimal_pattern(scale),
-            }),
-            PropertyType::Boolean => json!({"type": "boolean"}),
-            PropertyType::Timestamp => json!({"type": "integer", "minimum": 0}),
-        };
-        if !p.description.is_empty() {
-            s["description"] = json!(p.description);
-        }
-        if !p.allowed.is_empty() {
-            s["enum"] = json!(p.allowed);
-        }
-        properties.insert(p.name.clone(), s);
-    }
-    let required: Vec<&str> = template
-        .properties
-        .iter()
-        .filter(|p| p.required)
-        .map(|p| p.name.as_str())
-        .collect();
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": template.title,
-        "description": template.description,
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
-}
-
-fn decimal_pattern(scale: u8) -> String {
-    if scale == 0 {
-        "^-?[0-9]+$".into()
-    } else {
-        format!("^-?[0-9]+(\\.[0-9]{{1,{scale}}})?$")
-    }
-}
-
-/// Validates `claims` against the template's JSON Schema; the error names the first bad field.
-pub fn validate_claims(template: &CptTemplate, claims: &Value) -> Result<(), BuildError> {
-    if !claims.is_object() {
-        return Err(BuildError::NotAnObject);
-    }
-    let schema = json_schema(template);
-    let validator = jsonschema::validator_for(&schema).map_err(|e| BuildError::Schema {
-        field: String::new(),
-        message: format!("template schema: {e}"),
-    })?;
-    if let Some(error) = validator.iter_errors(claims).next() {
-        return Err(BuildError::Schema {
-            field: field_of(&error),
-            message: error.to_string(),
-        });
-    }
-    Ok(())
-}
-
-fn field_of(error: &jsonschema::ValidationError<'_>) -> String {
-    use jsonschema::error::ValidationErrorKind as Kind;
-    match error.kind() {
-        // Errors about the object itself sit at its root: the field is in the error kind.
-        Kind::Required { property } => property.as_str().unwrap_or_default().to_string(),
-        Kind::AdditionalProperties { unexpected } => unexpected.join(", "),
-        _ => error
-            .instance_path()
-            .to_string()
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    }
-}
-
-/// The typed value of one claim (already schema-valid).
-pub fn claim_value(property: &CptProperty, value: &Value) -> Result<ClaimValue, BuildError> {
-    let bad = |message: &str| BuildError::Schema {
-        field: property.name.clone(),
-        message: message.into(),
-    };
-    Ok(match property.property_type {
-        PropertyType::String => {
-            ClaimValue::String(value.as_str().ok_or_else(|| bad("not a string"))?.into())
-        }
-        PropertyType::Integer => ClaimValue::Integer(i128::from(
-            value.as_i64().ok_or_else(|| bad("not an integer"))?,
-        )),
-        PropertyType::Decimal { scale } => ClaimValue::Decimal(
-            parse_decimal(
-                value.as_str().ok_or_else(|| bad("not a decimal string"))?,
-                scale,
-            )
-            .ok_or_else(|| bad("not a decimal of this scale"))?,
-        ),
-        PropertyType::Boolean => {
-            ClaimValue::Boolean(value.as_bool().ok_or_else(|| bad("not a boolean"))?)
-        }
-        PropertyType::Timestamp => {
-            ClaimValue::Timestamp(value.as_u64().ok_or_else(|| bad("not a timestamp"))?)
-        }
-    })
-}
-
-/// "12.5" at scale 2 → 1250.
-pub fn parse_decimal(s: &str, scale: u8) -> Option<i128> {
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if int.is_empty()
-        || frac.len() > usize::from(scale)
-        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let padded = format!("{int}{frac:0<width$}", width = usize::from(scale));
-    let v: i128 = padded.parse().ok()?;
-    Some(if neg { -v } else { v })
-}
-
 /// The leaf commitment of one claim.
 pub fn leaf(name: &str, salt: &[u8; 32], value: &ClaimValue) -> [u8; 32] {
     claim_leaf_hash(name, salt, value)
@@ -245,16 +143,41 @@ fn claims_proof_hash(credential_id: &CredentialId, digests: &[[u8; 32]]) -> [u8;
 // Credentials
 // ---------------------------------------------------------------------------------------------
 
-/// A proof in the credential (W3C data-integrity shaped).
+/// A proof in the credential's proof set: ComputeGrid's sr25519 anchor and claims proofs, and
+/// optionally a W3C `DataIntegrityProof` (`eddsa-jcs-2022`, see [`integrity`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Proof {
     #[serde(rename = "type")]
     pub proof_type: String,
+    /// Data Integrity proofs only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cryptosuite: Option<String>,
+    /// Data Integrity proofs only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub created: Option<String>,
     pub verification_method: String,
     pub proof_purpose: String,
-    /// 0x-hex sr25519 signature.
+    /// Data Integrity proofs only: the document's context when the proof was made.
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none", default)]
+    pub context: Option<Value>,
+    /// 0x-hex sr25519 signature, or `z`-base58btc Ed25519 signature for Data Integrity.
     pub proof_value: String,
+}
+
+impl Proof {
+    /// A ComputeGrid sr25519 proof (`CgridSr25519AnchorSignature` or `…ClaimsSignature`).
+    fn sr25519(proof_type: &str, method: &str, signature: &[u8; 64]) -> Proof {
+        Proof {
+            proof_type: proof_type.into(),
+            cryptosuite: None,
+            created: None,
+            verification_method: method.into(),
+            proof_purpose: "assertionMethod".into(),
+            context: None,
+            proof_value: hex::encode(signature),
+        }
+    }
 }
 
 /// ComputeGrid's commitment data inside a credential.
@@ -288,6 +211,9 @@ pub struct Credential {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub valid_until: Option<String>,
     pub credential_schema: Value,
+    /// `{id: urn:cgrid:status:<registry>:<credential id>, type: CgridAnchorStatus}`.
+    #[serde(skip_serializing_if = "Value::is_null", default)]
+    pub credential_status: Value,
     pub credential_subject: Map<String, Value>,
     pub cgrid: Commitments,
     pub proof: Vec<Proof>,
@@ -306,6 +232,16 @@ pub struct IssueInput<'a> {
     /// Milliseconds since the epoch.
     pub issued_at: u64,
     pub expires_at: Option<u64>,
+    /// When set, the credential also gets a W3C Data Integrity proof by this key.
+    pub integrity: Option<IntegrityKey<'a>>,
+}
+
+/// The issuer DID's Ed25519 `assertionMethod` key that signs a credential's Data Integrity
+/// proof (`eddsa-jcs-2022`, verification method `<issuer DID>#<key_id>`).
+#[derive(Clone, Copy)]
+pub struct IntegrityKey<'a> {
+    pub key: &'a sp_core::ed25519::Pair,
+    pub key_id: &'a str,
 }
 
 /// A credential ready to anchor: the holder's copy, the request for `vc_templates::issue`, and
@@ -317,11 +253,11 @@ pub struct Issued {
     pub signature: DidSignature,
 }
 
-fn hex32(bytes: &[u8]) -> String {
+pub(crate) fn hex32(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 
-fn unhex32(s: &str) -> Result<[u8; 32], VerifyError> {
+pub(crate) fn unhex32(s: &str) -> Result<[u8; 32], VerifyError> {
     let raw = hex::decode(s.trim_start_matches("0x"))
         .map_err(|e| VerifyError::Malformed(format!("hex: {e}")))?;
     raw.try_into()
@@ -333,7 +269,17 @@ fn sign(pair: &sr25519::Pair, hash: &[u8; 32]) -> [u8; 64] {
     <[u8; 64]>::try_from(AsRef::<[u8]>::as_ref(&sig)).expect("sr25519 signatures are 64 bytes")
 }
 
-/// Validates the claims, commits to them with fresh salts, and signs both proofs.
+/// The URN of a credential's status entry: `urn:cgrid:status:<registry>:<credential id>`.
+pub fn status_urn(registry: &AccountId, credential_id: &CredentialId) -> String {
+    format!(
+        "urn:cgrid:status:{}:{}",
+        hex32(registry.as_ref()),
+        hex32(credential_id)
+    )
+}
+
+/// Validates the claims, commits to them with fresh salts, and signs both sr25519 proofs; with
+/// [`IssueInput::integrity`], appends a Data Integrity proof over the credential without proofs.
 pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
     validate_claims(input.template, &input.claims)?;
     let claims = input.claims.as_object().ok_or(BuildError::NotAnObject)?;
@@ -382,8 +328,8 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
     let mut subject = Map::new();
     subject.insert("id".into(), json!(did_to_string(&input.subject)));
     subject.extend(claims.clone());
-    let credential = Credential {
-        context: vec![VC_CONTEXT.into()],
+    let mut credential = Credential {
+        context: vec![VC_CONTEXT.into(), CGRID_CONTEXT.into()],
         id: format!("urn:cgrid:vc:{}", hex32(&credential_id)),
         types: vec![
             "VerifiableCredential".into(),
@@ -392,7 +338,11 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
         issuer,
         valid_from: rfc3339(input.issued_at),
         valid_until: input.expires_at.map(rfc3339),
-        credential_schema: json!({"id": format!("cgrid:cpt:{}", input.cpt_id), "type": "JsonSchema", "title": input.template.title}),
+        credential_schema: json!({"id": cpt_urn(&input.registry, input.cpt_id), "type": "JsonSchema"}),
+        credential_status: json!({
+            "id": status_urn(&input.registry, &credential_id),
+            "type": ANCHOR_STATUS_TYPE,
+        }),
         credential_subject: subject,
         cgrid: Commitments {
             registry: hex32(input.registry.as_ref()),
@@ -405,20 +355,23 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
             expires_at: input.expires_at,
         },
         proof: vec![
-            Proof {
-                proof_type: "CgridSr25519AnchorSignature".into(),
-                verification_method: method.clone(),
-                proof_purpose: "assertionMethod".into(),
-                proof_value: hex::encode(anchor_sig),
-            },
-            Proof {
-                proof_type: "CgridSr25519ClaimsSignature".into(),
-                verification_method: method,
-                proof_purpose: "assertionMethod".into(),
-                proof_value: hex::encode(claims_sig),
-            },
+            Proof::sr25519(ANCHOR_PROOF, &method, &anchor_sig),
+            Proof::sr25519(CLAIMS_PROOF, &method, &claims_sig),
         ],
     };
+    if let Some(key) = input.integrity {
+        let mut unsecured = credential.to_json();
+        if let Some(object) = unsecured.as_object_mut() {
+            object.remove("proof");
+        }
+        let method = format!("{}#{}", credential.issuer, key.key_id);
+        let created = rfc3339(input.issued_at);
+        let secured =
+            integrity::add_proof(&unsecured, key.key, &method, "assertionMethod", &created)?;
+        let proof = serde_json::from_value(secured["proof"].clone())
+            .map_err(|e| IntegrityError::Malformed(e.to_string()))?;
+        credential.proof.push(proof);
+    }
     Ok(Issued {
         credential,
         request,
@@ -533,11 +486,29 @@ impl Credential {
             .unwrap_or("")
     }
 
-    fn proof_value(&self, index: usize) -> Result<&str, VerifyError> {
+    fn proof_value(&self, proof_type: &str) -> Result<&str, VerifyError> {
         self.proof
-            .get(index)
+            .iter()
+            .find(|p| p.proof_type == proof_type)
             .map(|p| p.proof_value.as_str())
-            .ok_or_else(|| VerifyError::Malformed("missing proof".into()))
+            .ok_or_else(|| VerifyError::Malformed(format!("missing {proof_type}")))
+    }
+
+    /// The credential as W3C VC 2.0 JSON.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Verifies the credential's Data Integrity proof(s) (`eddsa-jcs-2022`), resolving each
+    /// verification method to the issuer's Ed25519 key with `resolve_key` (for instance with
+    /// [`did_doc::verification_key`] on the issuer's resolved DID document, after checking
+    /// [`did_doc::has_relationship`] `assertionMethod`). The sr25519 proofs and the anchor are
+    /// [`Credential::verify`]'s.
+    pub fn verify_integrity(
+        &self,
+        resolve_key: impl Fn(&str) -> Result<[u8; 32], String>,
+    ) -> Result<(), IntegrityError> {
+        integrity::verify_proof(&self.to_json(), resolve_key)
     }
 
     /// Verifies the full credential: schema, the claims proof (naming a tampered field), every
@@ -557,7 +528,7 @@ impl Credential {
             issuer: &self.issuer,
             subject: self.subject_did(),
             leaves: &self.cgrid.leaves,
-            anchor_proof: self.proof_value(0)?,
+            anchor_proof: self.proof_value(ANCHOR_PROOF)?,
         };
         let leaves = check_common(&common, template, view, issuer_public, now)?;
         let credential_id = unhex32(&self.cgrid.credential_id)?;
@@ -570,7 +541,7 @@ impl Credential {
         if !verify_sig(
             issuer_public,
             &claims_proof_hash(&credential_id, &digests),
-            self.proof_value(1)?,
+            self.proof_value(CLAIMS_PROOF)?,
         ) {
             return Err(VerifyError::BadClaimsSignature);
         }
@@ -593,6 +564,7 @@ impl Credential {
                 .map_err(|e| match e {
                     BuildError::Schema { field, .. } => VerifyError::TamperedField { field },
                     BuildError::NotAnObject => VerifyError::Malformed("claims".into()),
+                    BuildError::Integrity(e) => VerifyError::Malformed(e.to_string()),
                 })?;
             if value_digest(&p.name, value.as_ref()) != *expected_digest {
                 return Err(VerifyError::TamperedField {
@@ -622,6 +594,7 @@ impl Credential {
         validate_claims(template, &Value::Object(claims)).map_err(|e| match e {
             BuildError::Schema { field, message } => VerifyError::Schema { field, message },
             BuildError::NotAnObject => VerifyError::Malformed("claims".into()),
+            BuildError::Integrity(e) => VerifyError::Malformed(e.to_string()),
         })
     }
 
@@ -652,14 +625,7 @@ impl Credential {
             subject: (!whole).then(|| self.subject_did().to_string()),
             claims,
             leaves: self.cgrid.leaves.clone(),
-            masked: mask.map(|m| MaskMarker {
-                withheld: hidden,
-                reason_code: m.reason_code,
-                reason_hash: format!("0x{}", hex::encode(m.reason_hash)),
-                content_hash: format!("0x{}", hex::encode(m.content_hash)),
-                by: format!("0x{}", hex::encode(m.by)),
-                since: rfc3339(m.since),
-            }),
+            masked: mask.map(|m| MaskMarker::of(m, hidden)),
         }
     }
 
@@ -696,16 +662,19 @@ impl Credential {
             subject: self.subject_did().to_string(),
             leaves: self.cgrid.leaves.clone(),
             disclosed,
-            anchor_proof: self.proof_value(0)?.to_string(),
+            anchor_proof: self.proof_value(ANCHOR_PROOF)?.to_string(),
         })
     }
 }
 
-/// Why a read withholds claims: the mask's marker.
+/// Why a read withholds fields: the mask's marker as JSON shows it (hex hashes and account,
+/// RFC 3339 time). Used by credential reads ([`ReadView::masked`]) and DID resolution
+/// (`cgridMasked` in [`did_doc::document_metadata`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MaskMarker {
-    /// The claims withheld (for a whole-record mask: all of them, and the subject).
+    /// The fields withheld (for a credential under a whole-record mask: every claim, and the
+    /// subject).
     pub withheld: Vec<String>,
     pub reason_code: u16,
     /// Hash of the regulator's off-chain evidence.
@@ -715,6 +684,20 @@ pub struct MaskMarker {
     /// The regulator's account.
     pub by: String,
     pub since: String,
+}
+
+impl MaskMarker {
+    /// The marker of the chain's `marker`, listing `withheld`.
+    pub fn of(marker: &cgrid_shared::MaskMarker, withheld: Vec<String>) -> MaskMarker {
+        MaskMarker {
+            withheld,
+            reason_code: marker.reason_code,
+            reason_hash: hex32(&marker.reason_hash),
+            content_hash: hex32(&marker.content_hash),
+            by: hex32(marker.by.as_ref()),
+            since: rfc3339(marker.since),
+        }
+    }
 }
 
 /// A credential as a reader may show it (see [`Credential::read_view`]).
@@ -732,70 +715,6 @@ pub struct ReadView {
     /// Present when the credential is masked.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub masked: Option<MaskMarker>,
-}
-
-/// A disclosed claim: its value and salt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Disclosed {
-    pub value: Value,
-    pub salt: String,
-}
-
-/// A selective-disclosure presentation: some claims in the clear, the rest as leaves only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Presentation {
-    pub credential_id: String,
-    pub registry: String,
-    pub cpt_id: CptId,
-    pub issuer: String,
-    pub subject: String,
-    pub leaves: Vec<String>,
-    pub disclosed: BTreeMap<String, Disclosed>,
-    pub anchor_proof: String,
-}
-
-impl Presentation {
-    /// Verifies the presentation against the anchor and returns the disclosed claims.
-    pub fn verify(
-        &self,
-        template: &CptTemplate,
-        view: Option<&CredentialView>,
-        issuer_public: &[u8; 32],
-        now: u64,
-    ) -> Result<BTreeMap<String, Value>, VerifyError> {
-        let common = Common {
-            registry: &self.registry,
-            credential_id: &self.credential_id,
-            cpt_id: self.cpt_id,
-            issuer: &self.issuer,
-            subject: &self.subject,
-            leaves: &self.leaves,
-            anchor_proof: &self.anchor_proof,
-        };
-        let leaves = check_common(&common, template, view, issuer_public, now)?;
-        let mut out = BTreeMap::new();
-        for (name, d) in &self.disclosed {
-            let (index, p) = template
-                .properties
-                .iter()
-                .enumerate()
-                .find(|(_, p)| &p.name == name)
-                .ok_or_else(|| VerifyError::UnknownField {
-                    field: name.clone(),
-                })?;
-            let mismatch = || VerifyError::DisclosedFieldMismatch {
-                field: name.clone(),
-            };
-            let value = claim_value(p, &d.value).map_err(|_| mismatch())?;
-            let salt = unhex32(&d.salt).map_err(|_| mismatch())?;
-            if leaf(name, &salt, &value) != leaves[index] {
-                return Err(mismatch());
-            }
-            out.insert(name.clone(), d.value.clone());
-        }
-        Ok(out)
-    }
 }
 
 /// Milliseconds since the epoch → `YYYY-MM-DDTHH:MM:SS.mmmZ`.

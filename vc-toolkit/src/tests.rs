@@ -6,6 +6,8 @@ use cgrid_shared::{
     settlement_template, trade_start_template, CredentialAnchor, Issuer, TRADE_START_CPT,
 };
 
+mod w3c;
+
 const REGISTRY: [u8; 32] = [0x42; 32];
 const ISSUER: DidId = [0x11; 32];
 const SUBJECT: DidId = [0x22; 32];
@@ -39,6 +41,7 @@ fn issue_with(claims: Value) -> Result<Issued, BuildError> {
         claims,
         issued_at: 1_700_000_000_000,
         expires_at: Some(1_800_000_000_000),
+        integrity: None,
     })
 }
 
