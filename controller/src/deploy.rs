@@ -4,13 +4,30 @@
 //! tools read.
 
 use cgrid_suite::node::NodeClient;
-use cgrid_suite::{Backend, Deployment, Signer, Suite};
+use cgrid_suite::{deployment::network_name, Backend, Deployment, Signer, Suite};
+use std::path::PathBuf;
 use std::time::Instant;
 
-/// Deploys and wires the suite on the node at `url` as `deployer`, with address salt `salt`.
-pub fn deploy(url: &str, deployer: &Signer, salt: &[u8]) -> Result<Deployment, String> {
+/// Deploys and wires the suite on the node at `url` as `deployer`, with address salt `salt`,
+/// and writes the deployment file to `out` (default `deployments/<network>.json`). Refuses
+/// before sending anything when that file already exists.
+pub fn deploy(
+    url: &str,
+    deployer: &Signer,
+    salt: &[u8],
+    out: Option<PathBuf>,
+) -> Result<(Deployment, PathBuf), String> {
     let mut node = NodeClient::connect(url, deployer)?;
     let chain = node.chain_name()?;
+    let path = out.unwrap_or_else(|| {
+        PathBuf::from("deployments").join(format!("{}.json", network_name(&chain)))
+    });
+    if path.exists() {
+        return Err(format!(
+            "{} already exists; a deployment file is never overwritten (pass another --out)",
+            path.display()
+        ));
+    }
     let started = Instant::now();
     let suite = Suite::deploy(&mut node, salt).map_err(|e| {
         if e.contains("DuplicateContract") {
@@ -22,5 +39,7 @@ pub fn deploy(url: &str, deployer: &Signer, salt: &[u8]) -> Result<Deployment, S
         }
     })?;
     let seconds = started.elapsed().as_secs_f64();
-    Ok(suite.deployment(&chain, url, node.genesis_hash(), seconds))
+    let deployment = suite.deployment(&chain, url, node.genesis_hash(), seconds);
+    deployment.create(&path)?;
+    Ok((deployment, path))
 }

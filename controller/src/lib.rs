@@ -16,12 +16,17 @@
 //!   trade directly or through the auction, a provider–consumer pair over loopback TCP);
 //! - [`demo`] — the main job on the embedded chain (or a node);
 //! - [`deploy`] — the suite deployed on a node and its deployment file (`cgrid deploy`);
-//! - [`api`] — the HTTP JSON API and Prometheus metrics (`cgrid serve`).
+//! - [`api`] — the HTTP JSON API and Prometheus metrics (`cgrid serve`);
+//! - [`cli`] — every party's command on a deployed suite (keys, DIDs, authorities, roles,
+//!   templates, credentials, masks), generic over the chain so tests run the same code on the
+//!   embedded chain.
 
 #[cfg(feature = "embedded")]
 pub mod api;
 pub mod chain;
 pub mod channel;
+#[cfg(feature = "embedded")]
+pub mod cli;
 #[cfg(feature = "embedded")]
 pub mod demo;
 #[cfg(feature = "node")]

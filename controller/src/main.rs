@@ -1,101 +1,13 @@
 //! `cgrid`: the controller's command line.
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use controller::cli::{self, Cli, Command, Global, ServiceCommand};
 use controller::demo;
 use controller::session::CheckpointPolicy;
 use controller::store::ChannelStore as _;
 use controller::trade::TradeConfig;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-#[derive(Parser)]
-#[command(name = "cgrid", version, about = "ComputeGrid channel controller")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// The whole trade flow on the embedded chain (or a node with --url): deploy the suite,
-    /// open a trade, bill it between a provider and a consumer controller over loopback TCP,
-    /// checkpoint, close, and show the watchtower answering a stale close.
-    Demo {
-        /// Minutes of compute to bill (simulated clock: one interval per minute).
-        #[arg(long, default_value_t = 60)]
-        minutes: u64,
-        /// Price per minute, in the chain's smallest unit.
-        #[arg(long, default_value_t = 2_000_000)]
-        price: u128,
-        /// Minimum charge once the trade ran.
-        #[arg(long, default_value_t = 10_000_000)]
-        min_cost: u128,
-        /// The provider checkpoints every this many minutes (0: only by threshold).
-        #[arg(long, default_value_t = 30)]
-        checkpoint_every: u64,
-        /// ... or when this much is unsettled (0: only by time).
-        #[arg(long, default_value_t = 0)]
-        checkpoint_threshold: u128,
-        /// Where the two controllers keep their stores (default: a temporary directory).
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Run against a node instead of the embedded chain (e.g. ws://127.0.0.1:9944; a
-        /// fresh suite is deployed; real time: the run waits ~4 minutes for the auction's
-        /// windows and the challenge period).
-        #[arg(long)]
-        url: Option<String>,
-        /// With --url: the deployer's and funder's secret URI (a dev chain's //Alice).
-        #[arg(long, default_value = "//Alice")]
-        suri: String,
-    },
-    /// Deploy and wire the five contracts on a node and write the deployment file
-    /// (addresses, code hashes, blocks) that the TypeScript bindings and the tools read.
-    Deploy {
-        /// The node, e.g. ws://127.0.0.1:9944.
-        #[arg(long)]
-        url: String,
-        /// The deployer's secret URI; it becomes the registries' root authority.
-        #[arg(long, default_value = "//Alice")]
-        suri: String,
-        /// Where to write the deployment (default: deployments/<chain name>.json).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Address salt: the same deployer, code and salt give the same addresses on every
-        /// chain; deploying twice with one salt is refused.
-        #[arg(long, default_value = "")]
-        salt: String,
-    },
-    /// Provider side of channels already in the store: listen, serve one consumer connection
-    /// carrying all of them (resuming each from its newest stored state; states of one billing
-    /// interval stored in one commit), bill until every channel has `--until` minutes, exit. No
-    /// chain access: checkpoints and closes are left to others.
-    Provide {
-        #[arg(long)]
-        store: PathBuf,
-        /// A channel id, hex; repeat for several channels (all with the same consumer).
-        #[arg(long, required = true)]
-        channel: Vec<String>,
-        #[arg(long)]
-        until: u64,
-        #[arg(long, default_value = "127.0.0.1:0")]
-        listen: String,
-    },
-    /// Run a node on the embedded chain with the HTTP JSON API and Prometheus metrics
-    /// (`GET /channels`, `POST /channels`, `GET /channels/{id}`, `.../history`,
-    /// `POST .../close`, `GET /metrics`).
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Where the node keeps its stores (default: a temporary directory).
-        #[arg(long)]
-        data: Option<PathBuf>,
-    },
-    /// List the channels in a store with their newest state.
-    Inspect {
-        #[arg(long)]
-        store: PathBuf,
-    },
-}
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -104,10 +16,49 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Provide {
+        Command::Party(command) => {
+            let global = cli.global;
+            let result = if cli::is_offline(&command) {
+                cli::run_offline(&global, command)
+            } else {
+                cli::run_on_node(&global, command)
+            };
+            match result {
+                Ok(report) => {
+                    let text = report.render(&global);
+                    print!("{text}");
+                    if global.json {
+                        println!();
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(e.exit_code())
+                }
+            }
+        }
+        Command::Service(command) => service(&cli.global, command),
+    }
+}
+
+/// The signer of `deploy` and `demo --url`: `--key` (a key file, or a secret URI with
+/// --dev), else `--suri`, else the development chain's //Alice.
+fn deployer(global: &Global, suri: Option<&str>) -> Result<cgrid_suite::Signer, String> {
+    let global = cli::resolve_global(global).map_err(|e| e.to_string())?;
+    if let Some(signer) = cli::load_signer(&global).map_err(|e| e.to_string())? {
+        return Ok(signer);
+    }
+    cgrid_suite::Signer::from_suri(suri.unwrap_or("//Alice"))
+}
+
+fn service(global: &Global, command: ServiceCommand) -> ExitCode {
+    match command {
+        ServiceCommand::Provide {
             store,
             channel,
             until,
@@ -119,28 +70,31 @@ fn main() -> ExitCode {
             Ok(rt) => exit(rt.block_on(provide(store, channel, until, listen))),
             Err(e) => exit(Err(format!("cannot start the runtime: {e}"))),
         },
-        Command::Inspect { store } => exit(inspect(store)),
-        Command::Deploy {
-            url,
-            suri,
-            out,
-            salt,
-        } => exit(deploy(&url, &suri, out, salt.as_bytes())),
-        Command::Serve { listen, data } => match tokio::runtime::Builder::new_multi_thread()
+        ServiceCommand::Inspect { store } => exit(inspect(store)),
+        ServiceCommand::Deploy { suri, out, salt } => {
+            let url = cli::resolve_global(global)
+                .ok()
+                .and_then(|g| g.url)
+                .ok_or_else(|| "deploy needs the node: pass --url ws://…".to_string());
+            exit(url.and_then(|url| {
+                let deployer = deployer(global, suri.as_deref())?;
+                deploy(&url, &deployer, out, salt.as_bytes())
+            }))
+        }
+        ServiceCommand::Serve { listen, data } => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
         {
             Ok(rt) => exit(rt.block_on(serve(listen, data))),
             Err(e) => exit(Err(format!("cannot start the runtime: {e}"))),
         },
-        Command::Demo {
+        ServiceCommand::Demo {
             minutes,
             price,
             min_cost,
             checkpoint_every,
             checkpoint_threshold,
             data,
-            url,
             suri,
         } => {
             if minutes == 0 {
@@ -168,10 +122,11 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            let url = global.url.clone();
             let run = async {
                 match url {
                     Some(url) => {
-                        let deployer = cgrid_suite::Signer::from_suri(&suri)?;
+                        let deployer = deployer(global, Some(&suri))?;
                         demo::run_on_node(&url, &deployer, config).await
                     }
                     None => demo::run(config).await,
@@ -282,14 +237,14 @@ async fn provide(
     Ok(())
 }
 
-fn deploy(url: &str, suri: &str, out: Option<PathBuf>, salt: &[u8]) -> Result<(), String> {
+fn deploy(
+    url: &str,
+    deployer: &cgrid_suite::Signer,
+    out: Option<PathBuf>,
+    salt: &[u8],
+) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let deployer = cgrid_suite::Signer::from_suri(suri)?;
-    let deployment = controller::deploy::deploy(url, &deployer, salt)?;
-    let path = out.unwrap_or_else(|| {
-        PathBuf::from("deployments").join(format!("{}.json", deployment.network))
-    });
-    deployment.write(&path)?;
+    let (deployment, path) = controller::deploy::deploy(url, deployer, salt, out)?;
     for c in &deployment.contracts {
         println!(
             "{:<18} {}  code 0x{}  block {}",

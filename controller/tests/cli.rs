@@ -1,0 +1,964 @@
+//! Every party command on the embedded chain, through the same argument parsing and command
+//! code `cgrid` runs on a node: each command's success, the contract's refusals, and bad input
+//! that is refused before anything is sent. After each refusal the test reads the chain back
+//! to show that nothing changed.
+
+use cgrid_shared::{did_to_string, DidId};
+use cgrid_suite::embedded::Embedded;
+use cgrid_suite::{Backend, Signer, Suite};
+use clap::Parser;
+use controller::cli::{self, Cli, CliError, Command, Report};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+const T0: u64 = 1_780_000_000_000;
+
+struct World {
+    chain: Embedded,
+    suite: Suite,
+    dir: tempfile::TempDir,
+    deployment: PathBuf,
+}
+
+impl World {
+    /// A deployed suite whose root hands over to `operator.json` (accepted by the test that
+    /// needs it), and key files for every party, funded.
+    fn new() -> World {
+        let mut chain = Embedded::new(T0);
+        let suite = Suite::deploy(&mut chain, b"").expect("deployed");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let deployment = dir.path().join("deployments/embedded.json");
+        suite
+            .deployment("Embedded", "embedded://", chain.genesis_hash(), 0.0)
+            .create(&deployment)
+            .expect("deployment file");
+        let mut w = World {
+            chain,
+            suite,
+            dir,
+            deployment,
+        };
+        for party in [
+            "operator",
+            "issuer",
+            "provider",
+            "regulator",
+            "regulator2",
+            "stranger",
+        ] {
+            let signer = Signer::create(&w.key(party)).expect("key");
+            w.chain
+                .fund(&signer.account(), Embedded::TOKENS)
+                .expect("funded");
+        }
+        w
+    }
+
+    fn key(&self, party: &str) -> PathBuf {
+        self.dir.path().join(format!("keys/{party}.json"))
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn account(&self, party: &str) -> String {
+        use sp_core::crypto::Ss58Codec as _;
+        Signer::load(&self.key(party))
+            .expect("key")
+            .account()
+            .to_ss58check()
+    }
+
+    /// Runs `cgrid --deployment <file> --key <party's key file> ARGS` in process.
+    fn as_party(&mut self, party: &str, args: &[&str]) -> Result<Report, CliError> {
+        let key = self.key(party).display().to_string();
+        let deployment = self.deployment.display().to_string();
+        let mut argv = vec!["cgrid", "--deployment", &deployment, "--key", &key];
+        argv.extend_from_slice(args);
+        self.run(&argv)
+    }
+
+    fn run(&mut self, argv: &[&str]) -> Result<Report, CliError> {
+        let cli = Cli::try_parse_from(argv).map_err(|e| CliError::Input(e.to_string()))?;
+        match cli.command {
+            Command::Party(command) => cli::run_on(&mut self.chain, &cli.global, command),
+            Command::Service(_) => panic!("not a party command"),
+        }
+    }
+
+    fn ok(&mut self, party: &str, args: &[&str]) -> Report {
+        self.as_party(party, args)
+            .unwrap_or_else(|e| panic!("cgrid {}: {e}", args.join(" ")))
+    }
+
+    fn refused(&mut self, party: &str, args: &[&str]) -> CliError {
+        match self.as_party(party, args) {
+            Ok(r) => panic!("cgrid {} succeeded: {}", args.join(" "), r.text),
+            Err(e) => e,
+        }
+    }
+
+    fn did(&mut self, party: &str) -> DidId {
+        let r = self.ok(party, &["did", "resolve"]);
+        let id = r.json["didDocument"]["id"].as_str().expect("id").to_owned();
+        cli::parse::did(&id).expect("did")
+    }
+
+    /// The operator accepts the root, the parties create DIDs, the issuer and regulators get
+    /// their roles, and the energy template is registered.
+    fn onboard(&mut self) {
+        let operator = Signer::load(&self.key("operator")).expect("key").account();
+        let root = self.suite.root.clone();
+        self.chain
+            .send(
+                &root,
+                self.suite
+                    .dids
+                    .msg(|d| d.transfer_root(Some(cgrid_suite::ink_account(&operator)))),
+            )
+            .expect("proposed");
+        self.ok("operator", &["root", "accept"]);
+        for party in ["operator", "issuer", "provider", "regulator", "regulator2"] {
+            if self.as_party(party, &["did", "resolve"]).is_err() {
+                self.ok(party, &["did", "create"]);
+            }
+        }
+        let evidence = self.path("kyc.pdf");
+        std::fs::write(&evidence, b"passport scan").expect("evidence");
+        let evidence = evidence.display().to_string();
+        for (party, role) in [
+            ("issuer", "issuer"),
+            ("regulator", "regulator"),
+            ("regulator2", "regulator"),
+            ("provider", "provider"),
+        ] {
+            let account = self.account(party);
+            self.ok(
+                "operator",
+                &[
+                    "role",
+                    "grant",
+                    &account,
+                    "--role",
+                    role,
+                    "--expires",
+                    "+365d",
+                    "--evidence",
+                    &evidence,
+                ],
+            );
+        }
+        let template = self.path("energy.json");
+        std::fs::write(&template, energy_template().to_string()).expect("template");
+        let template = template.display().to_string();
+        self.ok(
+            "operator",
+            &["cpt", "register", "--file", &template, "--id", "1000"],
+        );
+    }
+
+    fn count<R: scale::Decode>(&mut self, msg: cgrid_suite::Msg<R>) -> R {
+        self.chain.read(msg).expect("read")
+    }
+}
+
+fn energy_template() -> Value {
+    json!({
+        "title": "Energy certificate",
+        "description": "Audited energy figures of a compute provider",
+        "properties": {
+            "green_bps": {"type": "integer", "description": "share of green energy, bps"},
+            "carbon_g_per_kwh": {"type": "integer"},
+            "auditor": {"type": "string"},
+            "audited_on": {"type": "timestamp"},
+        },
+        "required": ["green_bps", "carbon_g_per_kwh"],
+    })
+}
+
+fn input(e: &CliError, needle: &str) {
+    assert!(matches!(e, CliError::Input(_)), "not an input error: {e:?}");
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains(needle), "{needle:?} not in: {e}");
+    assert!(!e.to_string().contains('\n'), "not one line: {e}");
+}
+
+fn refused(e: &CliError, contract: &str, error: &str) {
+    assert!(matches!(e, CliError::Refused(_)), "not a refusal: {e:?}");
+    assert_eq!(e.exit_code(), 1);
+    let text = e.to_string();
+    assert!(
+        text.contains(contract) && text.contains(error),
+        "{contract}/{error} not in: {text}"
+    );
+}
+
+#[test]
+fn keys_are_generated_shown_and_never_overwritten_or_printed() {
+    let mut w = World::new();
+    let out = w.path("keys/new.json");
+    let out_s = out.display().to_string();
+    let r = w
+        .run(&["cgrid", "key", "generate", "--out", &out_s])
+        .expect("generated");
+    let seed = serde_json::from_str::<Value>(&std::fs::read_to_string(&out).expect("file"))
+        .expect("json")["secret_seed"]
+        .as_str()
+        .expect("seed")
+        .trim_start_matches("0x")
+        .to_owned();
+    assert!(!r.text.contains(&seed) && !r.json.to_string().contains(&seed));
+    let shown = w.run(&["cgrid", "key", "show", &out_s]).expect("shown");
+    assert_eq!(shown.json["account"], r.json["account"]);
+    assert!(shown.json["ed25519Multikey"]
+        .as_str()
+        .expect("mk")
+        .starts_with("z6Mk"));
+    let before = std::fs::read(&out).expect("read");
+    let e = w
+        .run(&["cgrid", "key", "generate", "--out", &out_s])
+        .expect_err("refused");
+    input(&e, "never overwritten");
+    assert_eq!(std::fs::read(&out).expect("read"), before);
+    std::fs::write(w.path("garbled.json"), "{").expect("write");
+    let garbled = w.path("garbled.json").display().to_string();
+    input(
+        &w.run(&["cgrid", "key", "show", &garbled])
+            .expect_err("garbled"),
+        "not JSON",
+    );
+    // A secret URI needs --dev.
+    let deployment = w.deployment.display().to_string();
+    let e = w
+        .run(&[
+            "cgrid",
+            "--deployment",
+            &deployment,
+            "--key",
+            "//Alice",
+            "did",
+            "create",
+        ])
+        .expect_err("no --dev");
+    input(&e, "only with --dev");
+    let alice = Signer::from_suri("//Alice").expect("alice").account();
+    w.chain.fund(&alice, Embedded::TOKENS).expect("funded");
+    w.run(&[
+        "cgrid",
+        "--dev",
+        "--deployment",
+        &deployment,
+        "--key",
+        "//Alice",
+        "did",
+        "create",
+    ])
+    .expect("a dev key with --dev");
+}
+
+#[test]
+fn the_operator_onboards_parties_and_refusals_change_nothing() {
+    let mut w = World::new();
+    // Before the hand-over the operator is nobody: granting is refused, nothing changes.
+    w.ok("provider", &["did", "create"]);
+    let provider = w.did("provider");
+    let e = w.refused(
+        "operator",
+        &[
+            "role",
+            "grant",
+            &did_to_string(&provider),
+            "--role",
+            "provider",
+            "--expires",
+            "+30d",
+            "--evidence-hash",
+            &format!("0x{}", "ab".repeat(32)),
+        ],
+    );
+    refused(&e, "did_registry", "NotAuthority");
+    assert!(w
+        .count(w.suite.dids.msg(|d| d.roles_of(provider)))
+        .is_empty());
+    // A stranger cannot take the root.
+    refused(
+        &w.refused("stranger", &["root", "accept"]),
+        "did_registry",
+        "NotPendingRoot",
+    );
+    w.onboard();
+    let roles = w.ok("operator", &["role", "list", &did_to_string(&provider)]);
+    assert_eq!(roles.json["roles"][0]["role"], "provider");
+    assert_eq!(roles.json["roles"][0]["held"], true);
+    assert_eq!(
+        roles.json["roles"][0]["evidence"],
+        format!(
+            "0x{}",
+            hex::encode(sp_core::hashing::blake2_256(b"passport scan"))
+        )
+    );
+    // Bad input: an expiry in the past, an unknown DID, an unknown role, no evidence.
+    let dids_before = w.count(w.suite.dids.msg(|d| d.did_count()));
+    let p = did_to_string(&provider);
+    input(
+        &w.refused(
+            "operator",
+            &[
+                "role",
+                "grant",
+                &p,
+                "--role",
+                "consumer",
+                "--expires",
+                "2020-01-01",
+                "--evidence-hash",
+                &format!("0x{}", "ab".repeat(32)),
+            ],
+        ),
+        "not in the future",
+    );
+    input(
+        &w.refused(
+            "operator",
+            &[
+                "role",
+                "grant",
+                &did_to_string(&[9; 32]),
+                "--role",
+                "consumer",
+                "--expires",
+                "+1d",
+                "--evidence-hash",
+                &format!("0x{}", "ab".repeat(32)),
+            ],
+        ),
+        "no DID did:cgrid:0x0909",
+    );
+    input(
+        &w.refused(
+            "operator",
+            &[
+                "role",
+                "grant",
+                &p,
+                "--role",
+                "king",
+                "--expires",
+                "+1d",
+                "--evidence-hash",
+                &format!("0x{}", "ab".repeat(32)),
+            ],
+        ),
+        "king",
+    );
+    input(
+        &w.refused(
+            "operator",
+            &[
+                "role",
+                "grant",
+                &p,
+                "--role",
+                "consumer",
+                "--expires",
+                "+1d",
+            ],
+        ),
+        "KYC evidence",
+    );
+    input(
+        &w.refused("operator", &["did", "resolve", &did_to_string(&[9; 32])]),
+        "no DID",
+    );
+    assert_eq!(w.count(w.suite.dids.msg(|d| d.roles_of(provider))).len(), 1);
+    assert_eq!(w.count(w.suite.dids.msg(|d| d.did_count())), dids_before);
+    // A DID per account: a second create is refused by the contract.
+    refused(
+        &w.refused("provider", &["did", "create"]),
+        "did_registry",
+        "AccountHasDid",
+    );
+    // Revoking a role; a provider cannot grant one.
+    w.ok("operator", &["role", "revoke", &p, "--role", "provider"]);
+    assert!(w
+        .count(w.suite.dids.msg(|d| d.roles_of(provider)))
+        .is_empty());
+    refused(
+        &w.refused(
+            "provider",
+            &[
+                "role",
+                "grant",
+                &p,
+                "--role",
+                "provider",
+                "--expires",
+                "+1d",
+                "--evidence-hash",
+                &format!("0x{}", "ab".repeat(32)),
+            ],
+        ),
+        "did_registry",
+        "NotAuthority",
+    );
+    // Authorities: the root adds one, which may then grant; only the root may add.
+    let issuer = w.account("issuer");
+    refused(
+        &w.refused("issuer", &["authority", "add", &issuer]),
+        "did_registry",
+        "NotRoot",
+    );
+    w.ok("operator", &["authority", "add", &issuer]);
+    w.ok(
+        "issuer",
+        &[
+            "role",
+            "grant",
+            &p,
+            "--role",
+            "consumer",
+            "--expires",
+            "+1d",
+            "--evidence-hash",
+            &format!("0x{}", "cd".repeat(32)),
+        ],
+    );
+    w.ok("operator", &["authority", "remove", &issuer]);
+    let provider_account = w.account("provider");
+    let shown = w.ok("stranger", &["account", "show", &provider_account]);
+    assert_eq!(shown.json["did"], p.as_str());
+    w.ok(
+        "operator",
+        &[
+            "account",
+            "top-up",
+            &provider_account,
+            "--to",
+            "2000000000000000",
+        ],
+    );
+    assert_eq!(
+        w.ok("stranger", &["account", "show", &provider_account])
+            .json["balance"],
+        "2000000000000000"
+    );
+    input(
+        &w.refused("operator", &["account", "show", "5NotAnAddress"]),
+        "SS58",
+    );
+    let shown = w.ok("operator", &["root", "show"]);
+    assert_eq!(shown.json["root"], w.account("operator"));
+    // The auction's model: root only.
+    let attestor = did_to_string(&w.did("issuer"));
+    refused(
+        &w.refused(
+            "issuer",
+            &["auction", "model", "set", "--attestor", &attestor],
+        ),
+        "incentive_auction",
+        "",
+    );
+    let set = w.ok(
+        "operator",
+        &[
+            "auction",
+            "model",
+            "set",
+            "--attestor",
+            &attestor,
+            "--bid-bond",
+            "5000",
+        ],
+    );
+    let shown = w.ok("operator", &["auction", "model", "show"]);
+    assert_eq!(shown.json["version"], set.json["version"]);
+    assert_eq!(shown.json["bidBond"], "5000");
+    assert_eq!(shown.json["attestors"][0], attestor.as_str());
+    // No deployment file, a garbled one, no key for a signing command.
+    input(
+        &w.run(&["cgrid", "did", "create"])
+            .expect_err("no deployment"),
+        "no deployment",
+    );
+    std::fs::write(w.path("bad.json"), "[]").expect("write");
+    let bad = w.path("bad.json").display().to_string();
+    input(
+        &w.run(&["cgrid", "--deployment", &bad, "did", "resolve", &p])
+            .expect_err("garbled"),
+        "bad.json",
+    );
+    let deployment = w.deployment.display().to_string();
+    input(
+        &w.run(&["cgrid", "--deployment", &deployment, "did", "create"])
+            .expect_err("no key"),
+        "--key",
+    );
+}
+
+#[test]
+fn did_documents_resolve_as_w3c_and_change_directly_or_by_a_relayed_signature() {
+    let mut w = World::new();
+    w.onboard();
+    let provider = w.did("provider");
+    let p = did_to_string(&provider);
+    let r = w.ok("stranger", &["did", "resolve", &w.account("provider")]);
+    cgrid_vc::did_doc::check_did_core_shape(&r.json["didDocument"]).expect("DID Core shape");
+    assert_eq!(r.json["didDocument"]["id"], p.as_str());
+    assert_eq!(r.json["didDocumentMetadata"]["versionId"], "0");
+    let methods = r.json["didDocument"]["verificationMethod"]
+        .as_array()
+        .expect("methods");
+    assert_eq!(methods.len(), 2);
+    assert!(r.json["didDocument"]["assertionMethod"]
+        .to_string()
+        .contains("#key-ed25519"));
+    // A direct change by the DID's account; a stranger's is refused.
+    w.ok(
+        "provider",
+        &[
+            "did",
+            "update",
+            "--add-service",
+            "controller=ComputeGridController=tcp://10.0.0.5:7000",
+        ],
+    );
+    refused(
+        &w.refused(
+            "stranger",
+            &[
+                "did",
+                "update",
+                "--did",
+                &p,
+                "--remove-service",
+                "controller",
+            ],
+        ),
+        "did_registry",
+        "NotController",
+    );
+    let r = w.ok("stranger", &["did", "resolve", &p]);
+    assert_eq!(
+        r.json["didDocument"]["service"][0]["serviceEndpoint"],
+        "tcp://10.0.0.5:7000"
+    );
+    assert_eq!(r.json["didDocumentMetadata"]["versionId"], "1");
+    input(
+        &w.refused(
+            "provider",
+            &["did", "update", "--add-key", "k:rsa:0x00:auth"],
+        ),
+        "rsa",
+    );
+    input(
+        &w.refused(
+            "provider",
+            &["did", "update", "--add-key", "k:sr25519:0x0011:auth"],
+        ),
+        "32 bytes",
+    );
+    // A key-signed operation, relayed (and paid for) by a stranger.
+    let op = w.path("op.json");
+    let op_s = op.display().to_string();
+    w.ok(
+        "provider",
+        &[
+            "did",
+            "sign-op",
+            "--remove-service",
+            "controller",
+            "--out",
+            &op_s,
+        ],
+    );
+    w.ok("stranger", &["did", "relay", &op_s]);
+    let r = w.ok("stranger", &["did", "resolve", &p]);
+    assert!(r.json["didDocument"]
+        .get("service")
+        .is_none_or(|s| s.as_array().is_some_and(Vec::is_empty)));
+    // The same signature again: its nonce is spent.
+    refused(
+        &w.refused("stranger", &["did", "relay", &op_s]),
+        "did_registry",
+        "",
+    );
+    // A forged signature is refused by the contract.
+    let op2 = w.path("op2.json");
+    let op2_s = op2.display().to_string();
+    w.ok(
+        "provider",
+        &[
+            "did",
+            "sign-op",
+            "--add-service",
+            "x=Y=https://z",
+            "--out",
+            &op2_s,
+        ],
+    );
+    let mut forged: Value =
+        serde_json::from_str(&std::fs::read_to_string(&op2).expect("read")).expect("json");
+    forged["signature"] = json!(format!("0x{}", "11".repeat(64)));
+    std::fs::write(w.path("forged.json"), forged.to_string()).expect("write");
+    let forged_s = w.path("forged.json").display().to_string();
+    refused(
+        &w.refused("stranger", &["did", "relay", &forged_s]),
+        "did_registry",
+        "BadSignature",
+    );
+    let nonce =
+        w.ok("stranger", &["did", "resolve", &p]).json["didDocumentMetadata"]["versionId"].clone();
+    assert_eq!(nonce, "2");
+    // Deactivation is final and shows in the metadata.
+    w.ok("provider", &["did", "update", "--deactivate"]);
+    let r = w.ok("stranger", &["did", "resolve", &p]);
+    assert_eq!(r.json["didDocumentMetadata"]["deactivated"], true);
+}
+
+/// Issues an energy certificate from the issuer to the provider; returns the file.
+fn issue_certificate(w: &mut World, name: &str) -> PathBuf {
+    let claims = w.path(&format!("{name}.claims.json"));
+    std::fs::write(
+        &claims,
+        json!({"green_bps": 9_500, "carbon_g_per_kwh": 40, "auditor": "GreenAudit"}).to_string(),
+    )
+    .expect("claims");
+    let out = w.path(&format!("{name}.vc.json"));
+    let provider = w.account("provider");
+    w.ok(
+        "issuer",
+        &[
+            "credential",
+            "issue",
+            "--cpt",
+            "1000",
+            "--subject",
+            &provider,
+            "--claims",
+            &claims.display().to_string(),
+            "--expires",
+            "+365d",
+            "--out",
+            &out.display().to_string(),
+        ],
+    );
+    out
+}
+
+#[test]
+fn credentials_are_issued_verified_presented_and_their_status_changes() {
+    let mut w = World::new();
+    w.onboard();
+    let file = issue_certificate(&mut w, "energy");
+    let f = file.display().to_string();
+    let vc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("vc")).expect("json");
+    for member in [
+        "@context",
+        "type",
+        "issuer",
+        "validFrom",
+        "credentialSubject",
+        "credentialStatus",
+        "proof",
+        "credentialSchema",
+    ] {
+        assert!(vc.get(member).is_some(), "VC 2.0 member {member} missing");
+    }
+    assert!(vc["proof"].to_string().contains("eddsa-jcs-2022"));
+    let r = w.ok("stranger", &["credential", "verify", &f]);
+    assert_eq!(r.json["valid"], true);
+    assert_eq!(r.json["dataIntegrityProofs"], 1);
+    // The schema the credential names is what `cpt show --schema` serves.
+    let schema = w.ok("stranger", &["cpt", "show", "1000", "--schema"]);
+    assert_eq!(schema.json["$id"], vc["credentialSchema"]["id"]);
+    // A changed claim is caught (by the claims proof and by the Data Integrity proof).
+    let mut tampered = vc.clone();
+    tampered["credentialSubject"]["green_bps"] = json!(10_000);
+    std::fs::write(w.path("tampered.json"), tampered.to_string()).expect("write");
+    let e = w.refused(
+        "stranger",
+        &[
+            "credential",
+            "verify",
+            &w.path("tampered.json").display().to_string(),
+        ],
+    );
+    assert!(
+        matches!(e, CliError::Invalid(_)) && e.to_string().contains("green_bps"),
+        "{e}"
+    );
+    // A member only the Data Integrity proof covers: caught by it.
+    let mut redated = vc.clone();
+    redated["validFrom"] = json!("2020-01-01T00:00:00.000Z");
+    std::fs::write(w.path("redated.json"), redated.to_string()).expect("write");
+    let e = w.refused(
+        "stranger",
+        &[
+            "credential",
+            "verify",
+            &w.path("redated.json").display().to_string(),
+        ],
+    );
+    assert!(
+        matches!(e, CliError::Invalid(_)) && e.to_string().contains("Data Integrity"),
+        "{e}"
+    );
+    // Claims that break the template: refused before anything is anchored.
+    let count = w.count(w.suite.vcs.msg(|v| v.credential_count()));
+    std::fs::write(
+        w.path("bad-claims.json"),
+        json!({"green_bps": "lots", "carbon_g_per_kwh": 40}).to_string(),
+    )
+    .expect("write");
+    let provider = w.account("provider");
+    let e = w.refused(
+        "issuer",
+        &[
+            "credential",
+            "issue",
+            "--cpt",
+            "1000",
+            "--subject",
+            &provider,
+            "--claims",
+            &w.path("bad-claims.json").display().to_string(),
+            "--out",
+            &w.path("bad.vc.json").display().to_string(),
+        ],
+    );
+    input(&e, "green_bps");
+    assert!(!w.path("bad.vc.json").exists());
+    // A stranger without the issuer role: refused by the contract, and no file is left.
+    w.ok("stranger", &["did", "create"]);
+    let claims = w.path("energy.claims.json").display().to_string();
+    let e = w.refused(
+        "stranger",
+        &[
+            "credential",
+            "issue",
+            "--cpt",
+            "1000",
+            "--subject",
+            &provider,
+            "--claims",
+            &claims,
+            "--out",
+            &w.path("fake.vc.json").display().to_string(),
+        ],
+    );
+    refused(&e, "vc_templates", "");
+    assert!(!w.path("fake.vc.json").exists());
+    assert_eq!(w.count(w.suite.vcs.msg(|v| v.credential_count())), count);
+    // An existing output file is never overwritten.
+    input(
+        &w.refused(
+            "issuer",
+            &[
+                "credential",
+                "issue",
+                "--cpt",
+                "1000",
+                "--subject",
+                &provider,
+                "--claims",
+                &claims,
+                "--out",
+                &f,
+            ],
+        ),
+        "already exists",
+    );
+    // Selective disclosure: a W3C presentation of one claim.
+    let vp = w.path("energy.vp.json").display().to_string();
+    w.ok(
+        "provider",
+        &[
+            "credential",
+            "present",
+            &f,
+            "--reveal",
+            "green_bps",
+            "--out",
+            &vp,
+        ],
+    );
+    let presented: Value =
+        serde_json::from_str(&std::fs::read_to_string(&vp).expect("vp")).expect("json");
+    assert!(presented["type"]
+        .to_string()
+        .contains("VerifiablePresentation"));
+    assert!(!presented.to_string().contains("GreenAudit"));
+    let r = w.ok("stranger", &["credential", "verify", &vp]);
+    assert_eq!(r.json["disclosed"]["green_bps"], 9_500);
+    // Status: suspended → invalid; unsuspended → valid; revoked → invalid for good.
+    let id = vc["id"].as_str().expect("id").to_owned();
+    refused(
+        &w.refused("stranger", &["credential", "suspend", &id]),
+        "vc_templates",
+        "",
+    );
+    w.ok("issuer", &["credential", "suspend", &id]);
+    let e = w.refused("stranger", &["credential", "verify", &f]);
+    assert!(
+        matches!(e, CliError::Invalid(_)) && e.to_string().contains("suspended"),
+        "{e}"
+    );
+    assert_eq!(e.exit_code(), 1);
+    w.ok("issuer", &["credential", "unsuspend", &id]);
+    w.ok("stranger", &["credential", "verify", &f]);
+    w.ok("issuer", &["credential", "revoke", &id]);
+    let e = w.refused("stranger", &["credential", "verify", &vp]);
+    assert!(e.to_string().contains("revoked"), "{e}");
+}
+
+#[test]
+fn regulators_mask_and_a_committee_unmasks() {
+    let mut w = World::new();
+    w.onboard();
+    let file = issue_certificate(&mut w, "energy");
+    let f = file.display().to_string();
+    let vc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("vc")).expect("json");
+    let id = vc["id"].as_str().expect("id").to_owned();
+    // Only a regulator may mask.
+    refused(
+        &w.refused(
+            "stranger",
+            &[
+                "mask",
+                "add",
+                "--credential",
+                &id,
+                "--field",
+                "auditor",
+                "--reason-code",
+                "7",
+                "--reason",
+                "court order 12",
+            ],
+        ),
+        "mask_registry",
+        "NotRegulator",
+    );
+    let r = w.ok(
+        "regulator",
+        &[
+            "mask",
+            "add",
+            "--credential",
+            &id,
+            "--field",
+            "auditor",
+            "--reason-code",
+            "7",
+            "--reason",
+            "court order 12",
+        ],
+    );
+    assert_eq!(
+        r.json["reasonHash"],
+        format!(
+            "0x{}",
+            hex::encode(sp_core::hashing::blake2_256(b"court order 12"))
+        )
+    );
+    let v = w.ok("stranger", &["credential", "verify", &f]);
+    assert_eq!(v.json["view"]["masked"]["withheld"], json!(["auditor"]));
+    assert!(v.json["view"]["claims"].get("auditor").is_none());
+    assert!(v.text.contains("MASKED"));
+    // A DID masked: resolve shows the marker.
+    let provider = did_to_string(&w.did("provider"));
+    w.ok(
+        "regulator",
+        &[
+            "mask",
+            "add",
+            "--did",
+            &provider,
+            "--field",
+            "service",
+            "--reason-code",
+            "3",
+            "--reason",
+            "investigation",
+        ],
+    );
+    let r = w.ok("stranger", &["did", "resolve", &provider]);
+    assert!(
+        r.json["didDocumentMetadata"].get("cgridMasked").is_some(),
+        "{}",
+        r.json
+    );
+    input(
+        &w.refused(
+            "regulator",
+            &[
+                "mask",
+                "add",
+                "--cpt",
+                "4242",
+                "--reason-code",
+                "1",
+                "--reason",
+                "x",
+            ],
+        ),
+        "no template 4242",
+    );
+    // The committee: root names two regulators, quorum 2; the second approval lifts the mask.
+    let (r1, r2) = (w.account("regulator"), w.account("regulator2"));
+    refused(
+        &w.refused(
+            "regulator",
+            &["mask", "committee", "set", "--member", &r1, "--quorum", "1"],
+        ),
+        "mask_registry",
+        "NotRoot",
+    );
+    w.ok(
+        "operator",
+        &[
+            "mask",
+            "committee",
+            "set",
+            "--member",
+            &r1,
+            "--member",
+            &r2,
+            "--quorum",
+            "2",
+            "--approval-ttl",
+            "2d",
+        ],
+    );
+    let first = w.ok(
+        "regulator",
+        &["mask", "approve-unmask", "--credential", &id],
+    );
+    assert_eq!(first.json["unmasked"], false);
+    refused(
+        &w.refused(
+            "regulator",
+            &["mask", "approve-unmask", "--credential", &id],
+        ),
+        "mask_registry",
+        "AlreadyApproved",
+    );
+    let shown = w.ok("stranger", &["mask", "show", "--credential", &id]);
+    assert_eq!(shown.json["approvals"].as_array().map(Vec::len), Some(1));
+    let second = w.ok(
+        "regulator2",
+        &["mask", "approve-unmask", "--credential", &id],
+    );
+    assert_eq!(second.json["unmasked"], true);
+    let v = w.ok("stranger", &["credential", "verify", &f]);
+    assert!(v.json["view"].get("masked").is_none_or(Value::is_null));
+    assert_eq!(v.json["view"]["claims"]["auditor"], "GreenAudit");
+    assert_eq!(
+        w.ok("stranger", &["mask", "show", "--credential", &id])
+            .json["masked"],
+        false
+    );
+}
