@@ -9,9 +9,12 @@
 #      file; a separate process attaches to it from the file (cgrid-suite's attach_node test);
 #      the TypeScript bindings' node tests send transactions and queries to the deployed
 #      suite (frontend-bindings/node-test); the dapp example runs against it;
-#   2. a fresh node: `cgrid demo --url` — the whole trade flow (auction, billing over loopback
+#   2. a fresh node: the operators' walkthrough (scripts/walkthrough-identity.sh; the README's
+#      walkthrough): separate cgrid processes with their own key files onboard parties, issue,
+#      verify, mask and unmask a credential;
+#   3. a fresh node: `cgrid demo --url` — the whole trade flow (auction, billing over loopback
 #      TCP, checkpoints, cooperative close, the watchtower's challenge) in real time (~4 min);
-#   3. ink_e2e's node backend: did_registry's end-to-end scenario on a node ink_e2e starts
+#   4. ink_e2e's node backend: did_registry's end-to-end scenario on a node ink_e2e starts
 #      itself (CONTRACTS_NODE).
 # Figures: seconds to a running node, deploy time of the whole suite, bundle sizes, the demo's
 # wall time.
@@ -63,6 +66,14 @@ export CGRID_CGRID="$cgrid" CGRID_SCRATCH="$scratch"
     CGRID_DEPLOYMENTS="$CGRID_SCRATCH/deployments" node dist/examples/dapp.js development
 '
 
+step "node tier: the operators' walkthrough (separate cgrid processes and key files)"
+"$CGRID_ROOT/scripts/node.sh" run bash -c '
+    set -euo pipefail
+    started=$(date +%s.%N)
+    "$CGRID_ROOT/scripts/walkthrough-identity.sh" "$CGRID_NODE_URL" "$CGRID_CGRID" "$CGRID_SCRATCH/identity"
+    awk -v a="$started" -v b="$(date +%s.%N)" "BEGIN { printf \"%.1f\", b - a }" > "$CGRID_SCRATCH/identity_s"
+'
+
 step "node tier: cgrid demo --url (real time: ~4 minutes)"
 "$CGRID_ROOT/scripts/node.sh" run bash -c '
     set -euo pipefail
@@ -95,6 +106,7 @@ CGRID_OUT="$out" CGRID_NODE_BIN="$node_bin" node --input-type=module -e '
       deploy_weights: Object.fromEntries(Object.entries(deployment.contracts)
         .map(([name, c]) => [name, { ref_time: c.ref_time, proof_size: c.proof_size }])),
       demo_seconds: Number(readFileSync(`${scratch}/demo_s`, "utf8")),
+      identity_walkthrough_seconds: Number(readFileSync(`${scratch}/identity_s`, "utf8")),
       bundles,
     };
     writeFileSync(`${env.CGRID_OUT}/node-tier.json`, JSON.stringify(figures, null, 2) + "\n");
