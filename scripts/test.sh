@@ -20,6 +20,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "scripts/node.sh with a stand-in node (the real node is the node tier's)"
 "$CGRID_ROOT/scripts/tests/node-sh.sh"
 
+step "README walkthroughs equal the node tier's scripts"
+"$CGRID_ROOT/scripts/tests/readme-walkthrough.sh"
+
 step "cargo test --workspace (unit tests, ink_e2e and sandbox end-to-end tests)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
