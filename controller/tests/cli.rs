@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 
 const T0: u64 = 1_780_000_000_000;
+/// A KYC evidence hash.
+const EVIDENCE: &str = "0xabababababababababababababababababababababababababababababababab";
 
 struct World {
     chain: Embedded,
@@ -42,6 +44,7 @@ impl World {
             "operator",
             "issuer",
             "provider",
+            "consumer",
             "regulator",
             "regulator2",
             "stranger",
@@ -119,7 +122,14 @@ impl World {
             )
             .expect("proposed");
         self.ok("operator", &["root", "accept"]);
-        for party in ["operator", "issuer", "provider", "regulator", "regulator2"] {
+        for party in [
+            "operator",
+            "issuer",
+            "provider",
+            "consumer",
+            "regulator",
+            "regulator2",
+        ] {
             if self.as_party(party, &["did", "resolve"]).is_err() {
                 self.ok(party, &["did", "create"]);
             }
@@ -132,6 +142,7 @@ impl World {
             ("regulator", "regulator"),
             ("regulator2", "regulator"),
             ("provider", "provider"),
+            ("consumer", "consumer"),
         ] {
             let account = self.account(party);
             self.ok(
@@ -175,6 +186,16 @@ fn energy_template() -> Value {
         },
         "required": ["green_bps", "carbon_g_per_kwh"],
     })
+}
+
+/// Writes `doc` to `name` and has a stranger verify it: the refusal.
+fn verify_altered(w: &mut World, name: &str, doc: &Value) -> CliError {
+    let path = w.path(name);
+    std::fs::write(&path, doc.to_string()).expect("write");
+    w.refused(
+        "stranger",
+        &["credential", "verify", &path.display().to_string()],
+    )
 }
 
 fn input(e: &CliError, needle: &str) {
@@ -274,7 +295,7 @@ fn the_operator_onboards_parties_and_refusals_change_nothing() {
             "--expires",
             "+30d",
             "--evidence-hash",
-            &format!("0x{}", "ab".repeat(32)),
+            EVIDENCE,
         ],
     );
     refused(&e, "did_registry", "NotAuthority");
@@ -313,7 +334,7 @@ fn the_operator_onboards_parties_and_refusals_change_nothing() {
                 "--expires",
                 "2020-01-01",
                 "--evidence-hash",
-                &format!("0x{}", "ab".repeat(32)),
+                EVIDENCE,
             ],
         ),
         "not in the future",
@@ -330,7 +351,7 @@ fn the_operator_onboards_parties_and_refusals_change_nothing() {
                 "--expires",
                 "+1d",
                 "--evidence-hash",
-                &format!("0x{}", "ab".repeat(32)),
+                EVIDENCE,
             ],
         ),
         "no DID did:cgrid:0x0909",
@@ -347,7 +368,7 @@ fn the_operator_onboards_parties_and_refusals_change_nothing() {
                 "--expires",
                 "+1d",
                 "--evidence-hash",
-                &format!("0x{}", "ab".repeat(32)),
+                EVIDENCE,
             ],
         ),
         "king",
@@ -396,7 +417,7 @@ fn the_operator_onboards_parties_and_refusals_change_nothing() {
                 "--expires",
                 "+1d",
                 "--evidence-hash",
-                &format!("0x{}", "ab".repeat(32)),
+                EVIDENCE,
             ],
         ),
         "did_registry",
@@ -421,7 +442,7 @@ fn the_operator_onboards_parties_and_refusals_change_nothing() {
             "--expires",
             "+1d",
             "--evidence-hash",
-            &format!("0x{}", "cd".repeat(32)),
+            EVIDENCE,
         ],
     );
     w.ok("operator", &["authority", "remove", &issuer]);
@@ -676,15 +697,7 @@ fn credentials_are_issued_verified_presented_and_their_status_changes() {
     // A changed claim is caught (by the claims proof and by the Data Integrity proof).
     let mut tampered = vc.clone();
     tampered["credentialSubject"]["green_bps"] = json!(10_000);
-    std::fs::write(w.path("tampered.json"), tampered.to_string()).expect("write");
-    let e = w.refused(
-        "stranger",
-        &[
-            "credential",
-            "verify",
-            &w.path("tampered.json").display().to_string(),
-        ],
-    );
+    let e = verify_altered(&mut w, "tampered.json", &tampered);
     assert!(
         matches!(e, CliError::Invalid(_)) && e.to_string().contains("green_bps"),
         "{e}"
@@ -692,15 +705,7 @@ fn credentials_are_issued_verified_presented_and_their_status_changes() {
     // A member only the Data Integrity proof covers: caught by it.
     let mut redated = vc.clone();
     redated["validFrom"] = json!("2020-01-01T00:00:00.000Z");
-    std::fs::write(w.path("redated.json"), redated.to_string()).expect("write");
-    let e = w.refused(
-        "stranger",
-        &[
-            "credential",
-            "verify",
-            &w.path("redated.json").display().to_string(),
-        ],
-    );
+    let e = verify_altered(&mut w, "redated.json", &redated);
     assert!(
         matches!(e, CliError::Invalid(_)) && e.to_string().contains("Data Integrity"),
         "{e}"
@@ -960,5 +965,259 @@ fn regulators_mask_and_a_committee_unmasks() {
         w.ok("stranger", &["mask", "show", "--credential", &id])
             .json["masked"],
         false
+    );
+}
+
+#[test]
+fn an_expired_role_no_longer_issues_and_cgrid_toml_holds_the_defaults() {
+    let mut w = World::new();
+    w.onboard();
+    // The issuer's role is re-granted to end in one minute; after it ends, issuing is refused
+    // by the contract, nothing is anchored and no file is left.
+    let issuer = w.account("issuer");
+    w.ok(
+        "operator",
+        &[
+            "role",
+            "grant",
+            &issuer,
+            "--role",
+            "issuer",
+            "--expires",
+            "+1m",
+            "--evidence-hash",
+            EVIDENCE,
+        ],
+    );
+    let listed = w.ok("stranger", &["role", "list", &issuer]);
+    assert_eq!(listed.json["roles"][0]["held"], true);
+    let later = w.chain.time() + 120_000;
+    w.chain.advance_to(later).expect("time passes");
+    // The registry lists current grants only: the expired role is gone.
+    let listed = w.ok("stranger", &["role", "list", &issuer]);
+    assert_eq!(listed.json["roles"], json!([]));
+    assert!(listed.text.contains("no roles"));
+    let count = w.count(w.suite.vcs.msg(|v| v.credential_count()));
+    let claims = w.path("claims.json");
+    std::fs::write(
+        &claims,
+        json!({"green_bps": 1, "carbon_g_per_kwh": 2}).to_string(),
+    )
+    .expect("claims");
+    let out = w.path("late.vc.json");
+    let provider = w.account("provider");
+    let e = w.refused(
+        "issuer",
+        &[
+            "credential",
+            "issue",
+            "--cpt",
+            "1000",
+            "--subject",
+            &provider,
+            "--claims",
+            &claims.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+        ],
+    );
+    refused(&e, "vc_templates", "NotIssuer");
+    assert!(!out.exists());
+    assert_eq!(w.count(w.suite.vcs.msg(|v| v.credential_count())), count);
+
+    // cgrid.toml names the deployment and the key; flags still win.
+    let config = w.path("cgrid.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "deployment = {:?}\nkey = {:?}\n",
+            w.deployment.display().to_string(),
+            w.key("provider").display().to_string()
+        ),
+    )
+    .expect("config");
+    let config_s = config.display().to_string();
+    let mine = w
+        .run(&["cgrid", "--config", &config_s, "did", "resolve"])
+        .expect("resolved");
+    assert_eq!(
+        mine.json["didDocument"]["id"],
+        did_to_string(&w.did("provider")).as_str()
+    );
+    let key = w.key("issuer").display().to_string();
+    let theirs = w
+        .run(&[
+            "cgrid", "--config", &config_s, "--key", &key, "did", "resolve",
+        ])
+        .expect("resolved");
+    assert_eq!(
+        theirs.json["didDocument"]["id"],
+        did_to_string(&w.did("issuer")).as_str()
+    );
+    std::fs::write(&config, "deployment = 3\n").expect("config");
+    input(
+        &w.run(&["cgrid", "--config", &config_s, "did", "resolve"])
+            .expect_err("bad config"),
+        "cgrid.toml",
+    );
+}
+
+#[test]
+fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
+    use scale::{Decode as _, Encode as _};
+    let mut w = World::new();
+    w.onboard();
+    let consumer = w.account("consumer");
+    let offer = w.path("offer.json");
+    let offer_s = offer.display().to_string();
+    let made = w.ok(
+        "provider",
+        &[
+            "offer",
+            "create",
+            "--consumer",
+            &consumer,
+            "--price",
+            "1000",
+            "--min-cost",
+            "5000",
+            "--spec",
+            "8 vCPU / 32 GiB",
+            "--out",
+            &offer_s,
+        ],
+    );
+    let id = made.json["channel"]
+        .as_str()
+        .expect("channel id")
+        .to_owned();
+    let consumer_account = Signer::load(&w.key("consumer")).expect("key").account();
+    let before = w.chain.balance(&consumer_account);
+    // Bad offers and deposits: one line each, nothing sent.
+    input(
+        &w.refused(
+            "consumer",
+            &["channel", "open", "--offer", &offer_s, "--deposit", "4999"],
+        ),
+        "below the offer's minimum cost 5000",
+    );
+    input(
+        &w.refused(
+            "stranger",
+            &["channel", "open", "--offer", &offer_s, "--deposit", "10000"],
+        ),
+        "not this key's account",
+    );
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(&offer).expect("offer")).expect("json");
+    let mut cheaper = original.clone();
+    let encoded = hex::decode(
+        original["encoded"]
+            .as_str()
+            .expect("encoded")
+            .trim_start_matches("0x"),
+    )
+    .expect("hex");
+    let mut terms = cgrid_shared::TradeTerms::decode(&mut encoded.as_slice()).expect("terms");
+    terms.price_per_minute = 1;
+    cheaper["encoded"] = json!(format!("0x{}", hex::encode(terms.encode())));
+    let mut elsewhere = original.clone();
+    elsewhere["escrow"] = json!(w.account("stranger"));
+    for (name, doc, needle) in [
+        ("cheaper.json", cheaper, "signature is not the provider's"),
+        ("elsewhere.json", elsewhere, "not this suite's"),
+        (
+            "garbled.json",
+            json!({"kind": "cgrid-offer"}),
+            "`escrow` is missing",
+        ),
+    ] {
+        let path = w.path(name);
+        std::fs::write(&path, doc.to_string()).expect("write");
+        let path = path.display().to_string();
+        input(
+            &w.refused(
+                "consumer",
+                &["channel", "open", "--offer", &path, "--deposit", "10000"],
+            ),
+            needle,
+        );
+    }
+    assert_eq!(w.chain.balance(&consumer_account), before);
+    input(
+        &w.refused("consumer", &["channel", "show", &id]),
+        "no channel",
+    );
+    // The offer as made opens; the channel carries its terms; a second open is refused.
+    let opened = w.ok(
+        "consumer",
+        &["channel", "open", "--offer", &offer_s, "--deposit", "60000"],
+    );
+    assert_eq!(opened.json["channel"], id.as_str());
+    assert_eq!(opened.json["deposit"], "60000");
+    assert_eq!(opened.json["pricePerMinute"], "1000");
+    assert_eq!(opened.json["provider"], w.account("provider").as_str());
+    refused(
+        &w.refused(
+            "consumer",
+            &["channel", "open", "--offer", &offer_s, "--deposit", "60000"],
+        ),
+        "trade_escrow",
+        "ChannelExists",
+    );
+    let topped = w.ok("consumer", &["channel", "top-up", &id, "--amount", "1000"]);
+    assert_eq!(topped.json["deposit"], "61000");
+    assert_eq!(
+        w.ok("provider", &["channel", "show", &id]).json["deposit"],
+        "61000"
+    );
+    // An offer to an account without the consumer role is refused by the escrow.
+    let stranger = w.account("stranger");
+    let odd = w.path("odd.json").display().to_string();
+    w.ok(
+        "provider",
+        &[
+            "offer",
+            "create",
+            "--consumer",
+            &stranger,
+            "--price",
+            "1000",
+            "--min-cost",
+            "5000",
+            "--spec",
+            "x",
+            "--out",
+            &odd,
+        ],
+    );
+    w.ok("stranger", &["did", "create"]);
+    refused(
+        &w.refused(
+            "stranger",
+            &["channel", "open", "--offer", &odd, "--deposit", "5000"],
+        ),
+        "trade_escrow",
+        "MissingRole",
+    );
+    input(
+        &w.refused(
+            "provider",
+            &[
+                "offer",
+                "create",
+                "--consumer",
+                &stranger,
+                "--price",
+                "0",
+                "--min-cost",
+                "1",
+                "--spec",
+                "x",
+                "--out",
+                &w.path("zero.json").display().to_string(),
+            ],
+        ),
+        "--price",
     );
 }

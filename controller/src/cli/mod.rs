@@ -14,6 +14,7 @@
 //! chain failed, and 1 for a credential that does not verify.
 
 mod admin;
+mod channel;
 mod credential;
 mod did;
 pub mod key;
@@ -28,6 +29,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 pub use admin::{AccountCmd, AuctionCmd, AuthorityCmd, CptCmd, RoleCmd, RootCmd};
+pub use channel::{ChannelCmd, OfferCmd};
 pub use credential::CredentialCmd;
 pub use did::DidCmd;
 pub use key::KeyCmd;
@@ -109,6 +111,12 @@ pub enum PartyCommand {
     /// Regulators: mask records, approve unmasking, show masks; the root names the committee.
     #[command(subcommand)]
     Mask(MaskCmd),
+    /// Providers: sign an offer of trade terms for one consumer.
+    #[command(subcommand)]
+    Offer(OfferCmd),
+    /// Channels: open on an offer (consumers), show, top up.
+    #[command(subcommand)]
+    Channel(ChannelCmd),
     /// Credentials: issue (W3C VC 2.0), verify against the chain, present selectively,
     /// suspend, unsuspend, revoke.
     #[command(subcommand)]
@@ -320,6 +328,8 @@ pub fn run_on<B: Backend>(
         PartyCommand::Auction(cmd) => admin::auction(&mut ctx, cmd),
         PartyCommand::Mask(cmd) => mask::run(&mut ctx, cmd),
         PartyCommand::Credential(cmd) => credential::run(&mut ctx, cmd),
+        PartyCommand::Offer(cmd) => channel::offer(&mut ctx, cmd),
+        PartyCommand::Channel(cmd) => channel::channel(&mut ctx, cmd),
     }
 }
 

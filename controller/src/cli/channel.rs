@@ -1,0 +1,360 @@
+//! `cgrid offer` and `cgrid channel`: the provider signs an offer file for one consumer; the
+//! consumer checks it (escrow, deployment, consumer, signature, deposit) and opens the channel
+//! on it; either side reads a channel and the consumer tops it up.
+
+use super::parse::{self, hex0x};
+use super::{CliError, Ctx, Report};
+use cgrid_shared::{
+    did_to_string, offer_hash, offer_preimage, Encryption, Phase, TradeTerms, MIN_CHALLENGE_PERIOD,
+};
+use cgrid_suite::deployment::ss58;
+use cgrid_suite::{chain_account, ink_account, Backend};
+use clap::Subcommand;
+use scale::{Decode, Encode};
+use serde_json::{json, Value};
+use sp_core::Pair as _;
+use std::path::{Path, PathBuf};
+
+/// The kind tag of an offer file.
+const OFFER_FILE_KIND: &str = "cgrid-offer";
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum OfferCmd {
+    /// Providers: signs trade terms for one consumer (a fresh offer nonce; the key's account
+    /// key signs and countersigns closes) and writes the offer file to --out.
+    Create {
+        /// The consumer's account.
+        #[arg(long)]
+        consumer: String,
+        /// The key that will sign the consumer's states (default: the consumer's account key).
+        #[arg(long)]
+        consumer_key: Option<String>,
+        /// Price per minute.
+        #[arg(long)]
+        price: u128,
+        /// The least the provider is paid once the trade ran.
+        #[arg(long)]
+        min_cost: u128,
+        /// The compute specification, e.g. "8 vCPU / 32 GiB / 1xA100".
+        #[arg(long)]
+        spec: String,
+        /// When the channel ends: `+30d`, `YYYY-MM-DD` or ms.
+        #[arg(long, default_value = "+30d")]
+        expires: String,
+        /// How long the other side has to answer a unilateral close.
+        #[arg(long, default_value = "10m")]
+        challenge_period: String,
+        /// The CPT of the check-in credential the consumer shows at the provider.
+        #[arg(long, default_value_t = 3)]
+        checkin_cpt: u32,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ChannelCmd {
+    /// Consumers: checks an offer file and opens its channel with a deposit.
+    Open {
+        #[arg(long)]
+        offer: PathBuf,
+        #[arg(long)]
+        deposit: u128,
+    },
+    /// Shows a channel as the escrow keeps it.
+    Show { id: String },
+    /// Consumers: adds to a channel's deposit (and optionally moves its expiry).
+    TopUp {
+        id: String,
+        #[arg(long)]
+        amount: u128,
+        #[arg(long)]
+        expires: Option<String>,
+    },
+}
+
+pub fn offer<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: OfferCmd) -> Result<Report, CliError> {
+    let OfferCmd::Create {
+        consumer,
+        consumer_key,
+        price,
+        min_cost,
+        spec,
+        expires,
+        challenge_period,
+        checkin_cpt,
+        out,
+    } = cmd;
+    if out.exists() {
+        return Err(CliError::input(format!(
+            "{} already exists; cgrid never overwrites a file",
+            out.display()
+        )));
+    }
+    let consumer = parse::account(&consumer)?;
+    let consumer_key = match consumer_key {
+        Some(k) => parse::hex32("--consumer-key", &k)?,
+        None => *<cgrid_suite::AccountId32 as AsRef<[u8; 32]>>::as_ref(&consumer),
+    };
+    if price == 0 {
+        return Err(CliError::input("--price must be above 0"));
+    }
+    let challenge_period = parse::duration(&challenge_period)?;
+    if challenge_period < MIN_CHALLENGE_PERIOD {
+        return Err(CliError::input(format!(
+            "--challenge-period is below the escrow's minimum of {} s",
+            MIN_CHALLENGE_PERIOD / 1000
+        )));
+    }
+    let (signer, provider) = ctx.signer()?;
+    if provider == consumer {
+        return Err(CliError::input(
+            "the consumer is the provider's own account",
+        ));
+    }
+    let now = ctx.now();
+    let expires_at = parse::time(&expires, now)?;
+    if expires_at <= now {
+        return Err(CliError::input(format!(
+            "--expires {expires} is not in the future"
+        )));
+    }
+    let terms = TradeTerms {
+        provider: ink_account(&provider),
+        consumer: ink_account(&consumer),
+        spec,
+        price_per_minute: price,
+        min_cost,
+        checkin_cpt,
+        encryption: Encryption::Plain,
+        consumer_key,
+        provider_key: signer.public(),
+        challenge_period,
+        expires_at,
+        offer_nonce: rand::random(),
+    };
+    let deployment = ctx
+        .suite
+        .escrow_deployment(ctx.chain)
+        .map_err(CliError::Failed)?;
+    let escrow = ctx.suite.escrow.account();
+    let signature = signer.sign(&offer_preimage(&escrow, &deployment, &terms));
+    let channel = offer_hash(&escrow, &deployment, &terms);
+    let file = json!({
+        "format": 1,
+        "kind": OFFER_FILE_KIND,
+        "escrow": ss58(&ctx.suite.escrow.address),
+        "deployment": hex0x(&deployment),
+        "channel": hex0x(&channel),
+        "terms": describe_terms(&terms),
+        "encoded": hex0x(&terms.encode()),
+        "signature": hex0x(&signature),
+    });
+    parse::write_new(
+        &out,
+        &format!(
+            "{}\n",
+            serde_json::to_string_pretty(&file).unwrap_or_default()
+        ),
+    )?;
+    Ok(Report::new(
+        format!(
+            "offer for {} at {price}/minute (min {min_cost}) until {}; channel {} once opened; wrote {}\n",
+            ss58(&consumer),
+            cgrid_vc::rfc3339(expires_at),
+            hex0x(&channel),
+            out.display()
+        ),
+        file,
+    ))
+}
+
+/// The terms as people read them.
+fn describe_terms(t: &TradeTerms) -> Value {
+    json!({
+        "provider": ss58(&chain_account(&t.provider)),
+        "consumer": ss58(&chain_account(&t.consumer)),
+        "spec": t.spec,
+        "pricePerMinute": t.price_per_minute.to_string(),
+        "minCost": t.min_cost.to_string(),
+        "checkinCpt": t.checkin_cpt,
+        "consumerKey": hex0x(&t.consumer_key),
+        "providerKey": hex0x(&t.provider_key),
+        "challengePeriodMs": t.challenge_period,
+        "expiresAt": cgrid_vc::rfc3339(t.expires_at),
+        "offerNonce": hex0x(&t.offer_nonce),
+    })
+}
+
+/// The terms and signature of an offer file, checked against this suite and the consumer
+/// `me` before anything is sent.
+fn read_offer<B: Backend>(
+    ctx: &mut Ctx<'_, B>,
+    path: &Path,
+    me: &cgrid_suite::AccountId32,
+) -> Result<(TradeTerms, [u8; 64]), CliError> {
+    let v = parse::read_json("offer file", path)?;
+    let bad =
+        |what: &str| CliError::input(format!("{} is not an offer file: {what}", path.display()));
+    if v.get("kind").and_then(Value::as_str) != Some(OFFER_FILE_KIND) {
+        return Err(bad("`kind` is not cgrid-offer"));
+    }
+    let text = |name: &str| {
+        v.get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(&format!("`{name}` is missing")))
+    };
+    let escrow = ss58(&ctx.suite.escrow.address);
+    if text("escrow")? != escrow {
+        return Err(CliError::input(format!(
+            "the offer is for the escrow {}, not this suite's {escrow}",
+            text("escrow")?
+        )));
+    }
+    let encoded = hex::decode(text("encoded")?.trim_start_matches("0x"))
+        .map_err(|_| bad("`encoded` is not hex"))?;
+    let terms = TradeTerms::decode(&mut encoded.as_slice())
+        .map_err(|_| bad("`encoded` is not trade terms"))?;
+    let signature = <[u8; 64]>::try_from(
+        hex::decode(text("signature")?.trim_start_matches("0x"))
+            .map_err(|_| bad("`signature` is not hex"))?
+            .as_slice(),
+    )
+    .map_err(|_| bad("`signature` is not 64 bytes"))?;
+    if terms.consumer != ink_account(me) {
+        return Err(CliError::input(format!(
+            "the offer is for the consumer {}, not this key's account {}",
+            ss58(&chain_account(&terms.consumer)),
+            ss58(me)
+        )));
+    }
+    let deployment = ctx
+        .suite
+        .escrow_deployment(ctx.chain)
+        .map_err(CliError::Failed)?;
+    let hash = sp_core::hashing::blake2_256(&offer_preimage(
+        &ctx.suite.escrow.account(),
+        &deployment,
+        &terms,
+    ));
+    let provider = sp_core::sr25519::Public::from_raw(*terms.provider.as_ref());
+    if !sp_core::sr25519::Pair::verify(
+        &sp_core::sr25519::Signature::from_raw(signature),
+        hash,
+        &provider,
+    ) {
+        return Err(CliError::input(format!(
+            "the offer's signature is not the provider's ({}) over these terms on this escrow",
+            ss58(&chain_account(&terms.provider))
+        )));
+    }
+    Ok((terms, signature))
+}
+
+fn channel_id(text: &str) -> Result<[u8; 32], CliError> {
+    parse::hex32("channel id", text)
+}
+
+pub fn channel<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: ChannelCmd) -> Result<Report, CliError> {
+    match cmd {
+        ChannelCmd::Open { offer, deposit } => {
+            let (_, me) = ctx.signer()?;
+            let (terms, signature) = read_offer(ctx, &offer, &me)?;
+            if deposit < terms.min_cost {
+                return Err(CliError::input(format!(
+                    "--deposit {deposit} is below the offer's minimum cost {}",
+                    terms.min_cost
+                )));
+            }
+            let now = ctx.now();
+            if terms.expires_at <= now {
+                return Err(CliError::input(
+                    "the offer's channel would already have expired",
+                ));
+            }
+            let id = ctx
+                .chain
+                .send(&me, ctx.suite.escrow.open(&terms, &signature, deposit))?
+                .value;
+            let mut report = show(ctx, id)?;
+            report.text = format!(
+                "opened channel {} with {} at {}/minute, deposit {deposit}\n{}",
+                hex0x(&id),
+                ss58(&chain_account(&terms.provider)),
+                terms.price_per_minute,
+                report.text
+            );
+            Ok(report)
+        }
+        ChannelCmd::Show { id } => {
+            let id = channel_id(&id)?;
+            show(ctx, id)
+        }
+        ChannelCmd::TopUp {
+            id,
+            amount,
+            expires,
+        } => {
+            let id = channel_id(&id)?;
+            if amount == 0 {
+                return Err(CliError::input("--amount must be above 0"));
+            }
+            let now = ctx.now();
+            let expires_at = expires.map(|e| parse::time(&e, now)).transpose()?;
+            let (_, me) = ctx.signer()?;
+            ctx.chain.send(
+                &me,
+                ctx.suite
+                    .escrow
+                    .msg(|e| e.top_up(id, expires_at))
+                    .with_value(amount),
+            )?;
+            let mut report = show(ctx, id)?;
+            report.text = format!("added {amount} to channel {}\n{}", hex0x(&id), report.text);
+            Ok(report)
+        }
+    }
+}
+
+fn show<B: Backend>(ctx: &mut Ctx<'_, B>, id: [u8; 32]) -> Result<Report, CliError> {
+    let view = ctx
+        .chain
+        .read(ctx.suite.escrow.channel(&id))?
+        .ok_or_else(|| CliError::input(format!("no channel {} on this suite", hex0x(&id))))?;
+    let c = &view.record;
+    let phase = match c.phase {
+        Phase::Open => "open".to_string(),
+        other => format!("{other:?}"),
+    };
+    let text = format!(
+        "channel {}\n  provider {} ({})\n  consumer {} ({})\n  price {}/minute, min cost {}\n  deposit {}, paid {}, nonce {}\n  phase {phase}, expires {}{}\n",
+        hex0x(&id),
+        ss58(&chain_account(&c.provider)),
+        did_to_string(&c.provider_did),
+        ss58(&chain_account(&c.consumer)),
+        did_to_string(&c.consumer_did),
+        c.price_per_minute,
+        c.min_cost,
+        c.deposit,
+        c.paid,
+        c.nonce,
+        cgrid_vc::rfc3339(c.expires_at),
+        if view.masked.is_some() { "\n  MASKED (some fields withheld)" } else { "" }
+    );
+    Ok(Report::new(
+        text,
+        json!({
+            "channel": hex0x(&id),
+            "provider": ss58(&chain_account(&c.provider)),
+            "consumer": ss58(&chain_account(&c.consumer)),
+            "pricePerMinute": c.price_per_minute.to_string(),
+            "minCost": c.min_cost.to_string(),
+            "deposit": c.deposit.to_string(),
+            "paid": c.paid.to_string(),
+            "nonce": c.nonce,
+            "phase": phase,
+            "expiresAt": c.expires_at,
+            "masked": view.masked.is_some(),
+        }),
+    ))
+}
