@@ -10,7 +10,7 @@ use cgrid_shared::{
 use cgrid_suite::deployment::ss58;
 use cgrid_suite::{chain_account, ink_account, Backend};
 use clap::Subcommand;
-use scale::{Decode, Encode};
+use scale::Encode;
 use serde_json::{json, Value};
 use sp_core::Pair as _;
 use std::path::{Path, PathBuf};
@@ -193,34 +193,16 @@ fn read_offer<B: Backend>(
     path: &Path,
     me: &cgrid_suite::AccountId32,
 ) -> Result<(TradeTerms, [u8; 64]), CliError> {
-    let v = parse::read_json("offer file", path)?;
-    let bad =
-        |what: &str| CliError::input(format!("{} is not an offer file: {what}", path.display()));
-    if v.get("kind").and_then(Value::as_str) != Some(OFFER_FILE_KIND) {
-        return Err(bad("`kind` is not cgrid-offer"));
-    }
-    let text = |name: &str| {
-        v.get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad(&format!("`{name}` is missing")))
-    };
+    let file = parse::KindFile::read("an offer file", OFFER_FILE_KIND, path)?;
     let escrow = ss58(&ctx.suite.escrow.address);
-    if text("escrow")? != escrow {
+    if file.text("escrow")? != escrow {
         return Err(CliError::input(format!(
             "the offer is for the escrow {}, not this suite's {escrow}",
-            text("escrow")?
+            file.text("escrow")?
         )));
     }
-    let encoded = hex::decode(text("encoded")?.trim_start_matches("0x"))
-        .map_err(|_| bad("`encoded` is not hex"))?;
-    let terms = TradeTerms::decode(&mut encoded.as_slice())
-        .map_err(|_| bad("`encoded` is not trade terms"))?;
-    let signature = <[u8; 64]>::try_from(
-        hex::decode(text("signature")?.trim_start_matches("0x"))
-            .map_err(|_| bad("`signature` is not hex"))?
-            .as_slice(),
-    )
-    .map_err(|_| bad("`signature` is not 64 bytes"))?;
+    let terms: TradeTerms = file.decode("encoded", "trade terms")?;
+    let signature = file.signature("signature")?;
     if terms.consumer != ink_account(me) {
         return Err(CliError::input(format!(
             "the offer is for the consumer {}, not this key's account {}",

@@ -10,7 +10,7 @@ use cgrid_shared::{
 };
 use cgrid_suite::{chain_account, ink_account, AccountId32, Backend, Signer};
 use clap::{Args, Subcommand};
-use scale::{Decode, Encode};
+use scale::Encode;
 use serde_json::{json, Value};
 use sp_core::Pair as _;
 use std::path::PathBuf;
@@ -506,46 +506,21 @@ fn sign_op<B: Backend>(
 }
 
 fn relay<B: Backend>(ctx: &mut Ctx<'_, B>, path: &std::path::Path) -> Result<Report, CliError> {
-    let v = parse::read_json("signed operation", path)?;
-    let bad = |what: &str| {
-        CliError::input(format!(
-            "{} is not a signed DID operation: {what}",
-            path.display()
-        ))
-    };
-    if v.get("kind").and_then(Value::as_str) != Some(OP_FILE_KIND) {
-        return Err(bad("`kind` is not cgrid-did-operation"));
-    }
-    let text = |name: &str| {
-        v.get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad(&format!("`{name}` is missing")))
-    };
+    let file = parse::KindFile::read("a signed DID operation", OP_FILE_KIND, path)?;
     let registry = cgrid_suite::deployment::ss58(&ctx.suite.dids.address);
-    if text("registry")? != registry {
+    if file.text("registry")? != registry {
         return Err(CliError::input(format!(
             "{} was signed for the registry {}, not this suite's {registry}",
             path.display(),
-            text("registry")?
+            file.text("registry")?
         )));
     }
-    let did = parse::did(text("did")?)?;
-    let signer = parse::did(text("signer")?)?;
-    let key_id = text("keyId")?.to_string();
-    let nonce = v
-        .get("nonce")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| bad("`nonce` is missing"))?;
-    let op_bytes = hex::decode(text("operation")?.trim_start_matches("0x"))
-        .map_err(|_| bad("`operation` is not hex"))?;
-    let op = DidOperation::decode(&mut op_bytes.as_slice())
-        .map_err(|_| bad("`operation` is not a DID operation"))?;
-    let signature = <[u8; 64]>::try_from(
-        hex::decode(text("signature")?.trim_start_matches("0x"))
-            .map_err(|_| bad("`signature` is not hex"))?
-            .as_slice(),
-    )
-    .map_err(|_| bad("`signature` is not 64 bytes"))?;
+    let did = parse::did(file.text("did")?)?;
+    let signer = parse::did(file.text("signer")?)?;
+    let key_id = file.text("keyId")?.to_string();
+    let nonce = file.number("nonce")?;
+    let op: DidOperation = file.decode("operation", "a DID operation")?;
+    let signature = file.signature("signature")?;
     let (_, origin) = ctx.signer()?;
     let description = describe_op(&op);
     ctx.chain.send(

@@ -167,6 +167,69 @@ pub fn read_json(what: &str, path: &Path) -> Result<serde_json::Value, CliError>
         .map_err(|e| CliError::input(format!("the {what} {} is not JSON: {e}", path.display())))
 }
 
+/// A JSON file another `cgrid` wrote (a signed DID operation, an offer): its members read with
+/// errors that name the file and the member.
+pub struct KindFile {
+    path: PathBuf,
+    what: &'static str,
+    value: serde_json::Value,
+}
+
+impl KindFile {
+    /// Reads `path`, which must be JSON with `"kind": kind`.
+    pub fn read(what: &'static str, kind: &str, path: &Path) -> Result<KindFile, CliError> {
+        let value = read_json(what, path)?;
+        let file = KindFile {
+            path: path.to_owned(),
+            what,
+            value,
+        };
+        if file.value.get("kind").and_then(serde_json::Value::as_str) != Some(kind) {
+            return Err(file.bad(&format!("`kind` is not {kind}")));
+        }
+        Ok(file)
+    }
+
+    /// "F is not a WHAT: WHY".
+    pub fn bad(&self, why: &str) -> CliError {
+        CliError::input(format!(
+            "{} is not {}: {why}",
+            self.path.display(),
+            self.what
+        ))
+    }
+
+    pub fn text(&self, name: &str) -> Result<&str, CliError> {
+        self.value
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| self.bad(&format!("`{name}` is missing")))
+    }
+
+    pub fn number(&self, name: &str) -> Result<u64, CliError> {
+        self.value
+            .get(name)
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| self.bad(&format!("`{name}` is missing")))
+    }
+
+    /// A `0x`-hex member decoded as `T` (SCALE).
+    pub fn decode<T: scale::Decode>(&self, name: &str, type_name: &str) -> Result<T, CliError> {
+        let bytes = hex::decode(self.text(name)?.trim_start_matches("0x"))
+            .map_err(|_| self.bad(&format!("`{name}` is not hex")))?;
+        T::decode(&mut bytes.as_slice())
+            .map_err(|_| self.bad(&format!("`{name}` is not {type_name}")))
+    }
+
+    /// A `0x`-hex sr25519 signature member.
+    pub fn signature(&self, name: &str) -> Result<[u8; 64], CliError> {
+        let bytes = hex::decode(self.text(name)?.trim_start_matches("0x"))
+            .map_err(|_| self.bad(&format!("`{name}` is not hex")))?;
+        <[u8; 64]>::try_from(bytes.as_slice())
+            .map_err(|_| self.bad(&format!("`{name}` is not 64 bytes")))
+    }
+}
+
 /// Writes a new file a command made; never overwrites one.
 pub fn write_new(path: &Path, text: &str) -> Result<(), CliError> {
     use std::io::Write as _;
