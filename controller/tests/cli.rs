@@ -869,6 +869,25 @@ fn regulators_mask_and_a_committee_unmasks() {
             hex::encode(sp_core::hashing::blake2_256(b"court order 12"))
         )
     );
+    // A presentation disclosing the masked claim does not show it either.
+    let vp = w.path("auditor.vp.json").display().to_string();
+    w.ok(
+        "provider",
+        &[
+            "credential",
+            "present",
+            &f,
+            "--reveal",
+            "auditor,green_bps",
+            "--out",
+            &vp,
+        ],
+    );
+    let shown = w.ok("stranger", &["credential", "verify", &vp]);
+    assert_eq!(shown.json["withheld"], json!(["auditor"]));
+    assert!(shown.json["disclosed"].get("auditor").is_none());
+    assert_eq!(shown.json["disclosed"]["green_bps"], 9_500);
+    assert!(!shown.text.contains("GreenAudit"));
     let v = w.ok("stranger", &["credential", "verify", &f]);
     assert_eq!(v.json["view"]["masked"]["withheld"], json!(["auditor"]));
     assert!(v.json["view"]["claims"].get("auditor").is_none());

@@ -319,19 +319,46 @@ fn verify_presentation<B: Backend>(
             continue;
         };
         match presentation.verify(&template, view.as_ref().map(|m| &m.record), &public, now) {
-            Ok(disclosed) => {
+            Ok(mut disclosed) => {
+                // A regulator's mask binds presentations too: what it withholds is not shown,
+                // even when the holder disclosed it.
+                let marker = view.as_ref().and_then(|m| m.masked.as_ref());
+                let withheld: Vec<String> = disclosed
+                    .keys()
+                    .filter(|k| marker.is_some_and(|m| m.scope.withholds(k)))
+                    .cloned()
+                    .collect();
+                disclosed.retain(|k, _| !withheld.contains(k));
+                let whole = marker.is_some_and(|m| m.scope == cgrid_shared::Scope::Whole);
+                let subject = if whole {
+                    "(withheld)"
+                } else {
+                    presentation.subject.as_str()
+                };
                 let mut text = format!(
-                    "valid: presentation of credential {} issued by {} to {}\n",
+                    "valid: presentation of credential {} issued by {} to {subject}\n",
                     hex0x(&id),
                     presentation.issuer,
-                    presentation.subject
                 );
                 for (k, value) in &disclosed {
                     text += &format!("  {k}: {value}\n");
                 }
+                if let Some(m) = marker {
+                    text += &format!(
+                        "  MASKED (reason {}); withheld: {}\n",
+                        m.reason_code,
+                        withheld.join(", ")
+                    );
+                }
                 return Ok(Report::new(
                     text,
-                    json!({ "valid": true, "id": hex0x(&id), "disclosed": disclosed }),
+                    json!({
+                        "valid": true,
+                        "id": hex0x(&id),
+                        "disclosed": disclosed,
+                        "masked": marker.is_some(),
+                        "withheld": withheld,
+                    }),
                 ));
             }
             Err(e) => last = Some(e),
