@@ -468,6 +468,19 @@ fn the_operator_onboards_parties_and_refusals_change_nothing() {
         &w.refused("operator", &["account", "show", "5NotAnAddress"]),
         "SS58",
     );
+    // A root hand-over can be withdrawn before it is accepted.
+    let stranger = w.account("stranger");
+    w.ok("operator", &["root", "transfer", &stranger]);
+    assert_eq!(
+        w.ok("stranger", &["root", "show"]).json["pendingRoot"],
+        stranger.as_str()
+    );
+    w.ok("operator", &["root", "transfer", "--cancel"]);
+    refused(
+        &w.refused("stranger", &["root", "accept"]),
+        "did_registry",
+        "NotPendingRoot",
+    );
     let shown = w.ok("operator", &["root", "show"]);
     assert_eq!(shown.json["root"], w.account("operator"));
     // The auction's model: root only.
@@ -632,6 +645,61 @@ fn did_documents_resolve_as_w3c_and_change_directly_or_by_a_relayed_signature() 
         w.ok("stranger", &["did", "resolve", &p]).json["didDocumentMetadata"]["versionId"].clone();
     assert_eq!(nonce, "2");
     // Deactivation is final and shows in the metadata.
+    // Rotating a key's material; a controller DID may act for the DID until it is removed.
+    let fresh = format!("0x{}", "42".repeat(32));
+    w.ok(
+        "provider",
+        &[
+            "did",
+            "update",
+            "--rotate-key",
+            &format!("key-ed25519:ed25519:{fresh}"),
+        ],
+    );
+    let r = w.ok("stranger", &["did", "resolve", &p]);
+    let rotated =
+        cgrid_vc::did_doc::verification_key(&r.json, &format!("{p}#key-ed25519")).expect("key");
+    assert_eq!(rotated.1, vec![0x42; 32]);
+    let issuer = did_to_string(&w.did("issuer"));
+    refused(
+        &w.refused(
+            "issuer",
+            &[
+                "did",
+                "update",
+                "--did",
+                &p,
+                "--add-service",
+                "a=B=https://c",
+            ],
+        ),
+        "did_registry",
+        "NotController",
+    );
+    w.ok("provider", &["did", "update", "--add-controller", &issuer]);
+    w.ok(
+        "issuer",
+        &[
+            "did",
+            "update",
+            "--did",
+            &p,
+            "--add-service",
+            "a=B=https://c",
+        ],
+    );
+    w.ok(
+        "provider",
+        &["did", "update", "--remove-controller", &issuer],
+    );
+    refused(
+        &w.refused(
+            "issuer",
+            &["did", "update", "--did", &p, "--remove-service", "a"],
+        ),
+        "did_registry",
+        "NotController",
+    );
     w.ok("provider", &["did", "update", "--deactivate"]);
     let r = w.ok("stranger", &["did", "resolve", &p]);
     assert_eq!(r.json["didDocumentMetadata"]["deactivated"], true);
