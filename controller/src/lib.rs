@@ -14,6 +14,8 @@
 //! - [`session`] — provider / consumer sessions and the watchtower, wiring the four together;
 //! - [`trade`] — trade setup shared by the demo and the API (the demo's parties, opening a
 //!   trade directly or through the auction, a provider–consumer pair over loopback TCP);
+//! - [`daemon`] — a provider's daemon serving any consumer and a consumer joining it, each on its
+//!   own machine with its own store, checked against the chain;
 //! - [`demo`] — the main job on the embedded chain (or a node);
 //! - [`deploy`] — the suite deployed on a node and its deployment file (`cgrid deploy`);
 //! - [`api`] — the HTTP JSON API and Prometheus metrics (`cgrid serve`);
@@ -27,6 +29,7 @@ pub mod chain;
 pub mod channel;
 #[cfg(feature = "embedded")]
 pub mod cli;
+pub mod daemon;
 #[cfg(feature = "embedded")]
 pub mod demo;
 #[cfg(feature = "node")]

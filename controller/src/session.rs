@@ -26,6 +26,23 @@ pub enum SessionError {
     Chain(#[from] ChainError),
     #[error("the channel is not on chain")]
     NotOnChain,
+    #[error("the service probe failed: {0}")]
+    ServiceFailed(String),
+}
+
+/// What a consumer checks before it signs an interval: that it got the service it pays for
+/// (see `daemon::Probe`). A failing check stops signing; the provider is told why.
+pub trait ServiceCheck: Send + Sync {
+    fn check(&self) -> Result<(), String>;
+}
+
+/// No check: every interval is taken as served.
+pub struct Unchecked;
+
+impl ServiceCheck for Unchecked {
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// When the provider settles on chain.
@@ -150,6 +167,10 @@ async fn expect_answers(
         let (channel, state) = match conn.recv().await {
             Ok(Frame::State { channel, state }) => (channel, Some(state)),
             Ok(Frame::Ack { channel, .. }) if acks_allowed => (channel, None),
+            // The consumer refused (a tick, or its service probe failed): no state will come.
+            Ok(Frame::Error { code, message }) => {
+                return Err(WireError::Peer { code, message }.into())
+            }
             Ok(other) => {
                 let message = format!("expected State, got {}", name(&other));
                 conn.send_error(ErrorCode::Unexpected, &message).await?;
@@ -327,6 +348,9 @@ pub async fn close_cooperatively(
                 break consumer_signature;
             }
             Ok(Frame::Ack { .. }) => {}
+            Ok(Frame::Error { code, message }) => {
+                return Err(WireError::Peer { code, message }.into())
+            }
             Ok(other) => {
                 let message = format!("expected CloseSigned, got {}", name(&other));
                 conn.send_error(ErrorCode::Unexpected, &message).await?;
@@ -388,6 +412,18 @@ pub async fn consume_many(
     records: &mut [ChannelRecord],
     consumer_key: &sr25519::Pair,
 ) -> Result<(), SessionError> {
+    consume_checked(conn, store, records, consumer_key, &Unchecked).await
+}
+
+/// [`consume_many`], running `service` before signing each batch of ticks: when it fails, the
+/// consumer signs nothing more, tells the provider why in an error frame and ends the session.
+pub async fn consume_checked(
+    conn: &mut Conn,
+    store: &dyn ChannelStore,
+    records: &mut [ChannelRecord],
+    consumer_key: &sr25519::Pair,
+    service: &dyn ServiceCheck,
+) -> Result<(), SessionError> {
     let index = index_of(records);
     let records = &mut Records { index, records };
     loop {
@@ -410,6 +446,13 @@ pub async fn consume_many(
                 }
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
+            }
+        }
+        if frames.iter().any(|f| matches!(f, Frame::Tick { .. })) {
+            if let Err(why) = service.check() {
+                let message = format!("the consumer's service probe failed: {why}");
+                conn.send_error(ErrorCode::Refused, &message).await?;
+                return Err(SessionError::ServiceFailed(why));
             }
         }
         let mut pending: Vec<(ChannelRecord, SignedState)> = Vec::new();
@@ -508,6 +551,15 @@ async fn answer(
     let channel = match &frame {
         Frame::Resume { channel, .. } | Frame::CloseRequest { channel, .. } => *channel,
         Frame::Ack { .. } => return Ok(()),
+        // Never answered with another error: the provider refused (e.g. a channel that is not
+        // its own), so the session ends with its reason.
+        Frame::Error { code, message } => {
+            return Err(WireError::Peer {
+                code: *code,
+                message: message.clone(),
+            }
+            .into())
+        }
         other => {
             let message = format!("unexpected {}", name(other));
             conn.send_error(ErrorCode::Unexpected, &message).await?;

@@ -4,7 +4,9 @@
 //! another version or the same role is refused with an `Error` frame.
 //!
 //! A malformed, oversized or unexpected frame is answered with an `Error` frame and logged; it
-//! never changes stored state (decoding happens before any state is touched).
+//! never changes stored state (decoding happens before any state is touched). An `Error` frame
+//! itself is never answered with one (two peers would echo each other for ever): a side that
+//! waits for an answer ends its session on the peer's error.
 
 use crate::channel::{Side, SignedState, Tick};
 use cgrid_shared::{Balance, ChannelId, Signature};
@@ -13,7 +15,8 @@ use scale::{Decode, Encode};
 use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
-pub const PROTOCOL_VERSION: u16 = 1;
+/// 2: the consumer may open a session with `Join` (a provider daemon serving any consumer).
+pub const PROTOCOL_VERSION: u16 = 2;
 /// Largest frame accepted, in bytes.
 pub const MAX_FRAME: usize = 16 * 1024;
 
@@ -77,6 +80,11 @@ pub enum Frame {
     Error {
         code: ErrorCode,
         message: String,
+    },
+    /// Consumer → provider daemon, first after the hello: "serve these channels". The provider
+    /// checks each on chain (it must be the provider, with its channel key) before resuming.
+    Join {
+        channels: Vec<ChannelId>,
     },
 }
 
@@ -222,6 +230,7 @@ pub fn name(frame: &Frame) -> &'static str {
         Frame::CloseRequest { .. } => "CloseRequest",
         Frame::CloseSigned { .. } => "CloseSigned",
         Frame::Error { .. } => "Error",
+        Frame::Join { .. } => "Join",
     }
 }
 

@@ -3,192 +3,16 @@
 //! that is refused before anything is sent. After each refusal the test reads the chain back
 //! to show that nothing changed.
 
-use cgrid_shared::{did_to_string, DidId};
+mod common;
+
+use cgrid_shared::did_to_string;
 use cgrid_suite::embedded::Embedded;
-use cgrid_suite::{Backend, Signer, Suite};
-use clap::Parser;
-use controller::cli::{self, Cli, CliError, Command, Report};
+use cgrid_suite::{Backend, Signer};
+use common::{input, refused, World, EVIDENCE};
+use controller::cli::CliError;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
-const T0: u64 = 1_780_000_000_000;
-/// A KYC evidence hash.
-const EVIDENCE: &str = "0xabababababababababababababababababababababababababababababababab";
-
-struct World {
-    chain: Embedded,
-    suite: Suite,
-    dir: tempfile::TempDir,
-    deployment: PathBuf,
-}
-
-impl World {
-    /// A deployed suite whose root hands over to `operator.json` (accepted by the test that
-    /// needs it), and key files for every party, funded.
-    fn new() -> World {
-        let mut chain = Embedded::new(T0);
-        let suite = Suite::deploy(&mut chain, b"").expect("deployed");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let deployment = dir.path().join("deployments/embedded.json");
-        suite
-            .deployment("Embedded", "embedded://", chain.genesis_hash(), 0.0)
-            .create(&deployment)
-            .expect("deployment file");
-        let mut w = World {
-            chain,
-            suite,
-            dir,
-            deployment,
-        };
-        for party in [
-            "operator",
-            "issuer",
-            "provider",
-            "consumer",
-            "regulator",
-            "regulator2",
-            "stranger",
-        ] {
-            let signer = Signer::create(&w.key(party)).expect("key");
-            w.chain
-                .fund(&signer.account(), Embedded::TOKENS)
-                .expect("funded");
-        }
-        w
-    }
-
-    fn key(&self, party: &str) -> PathBuf {
-        self.dir.path().join(format!("keys/{party}.json"))
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn account(&self, party: &str) -> String {
-        use sp_core::crypto::Ss58Codec as _;
-        Signer::load(&self.key(party))
-            .expect("key")
-            .account()
-            .to_ss58check()
-    }
-
-    /// Runs `cgrid --deployment <file> --key <party's key file> ARGS` in process.
-    fn as_party(&mut self, party: &str, args: &[&str]) -> Result<Report, CliError> {
-        let key = self.key(party).display().to_string();
-        let deployment = self.deployment.display().to_string();
-        let mut argv = vec!["cgrid", "--deployment", &deployment, "--key", &key];
-        argv.extend_from_slice(args);
-        self.run(&argv)
-    }
-
-    fn run(&mut self, argv: &[&str]) -> Result<Report, CliError> {
-        let cli = Cli::try_parse_from(argv).map_err(|e| CliError::Input(e.to_string()))?;
-        match cli.command {
-            Command::Party(command) => cli::run_on(&mut self.chain, &cli.global, command),
-            Command::Service(_) => panic!("not a party command"),
-        }
-    }
-
-    fn ok(&mut self, party: &str, args: &[&str]) -> Report {
-        self.as_party(party, args)
-            .unwrap_or_else(|e| panic!("cgrid {}: {e}", args.join(" ")))
-    }
-
-    fn refused(&mut self, party: &str, args: &[&str]) -> CliError {
-        match self.as_party(party, args) {
-            Ok(r) => panic!("cgrid {} succeeded: {}", args.join(" "), r.text),
-            Err(e) => e,
-        }
-    }
-
-    fn did(&mut self, party: &str) -> DidId {
-        let r = self.ok(party, &["did", "resolve"]);
-        let id = r.json["didDocument"]["id"].as_str().expect("id").to_owned();
-        cli::parse::did(&id).expect("did")
-    }
-
-    /// The operator accepts the root, the parties create DIDs, the issuer and regulators get
-    /// their roles, and the energy template is registered.
-    fn onboard(&mut self) {
-        let operator = Signer::load(&self.key("operator")).expect("key").account();
-        let root = self.suite.root.clone();
-        self.chain
-            .send(
-                &root,
-                self.suite
-                    .dids
-                    .msg(|d| d.transfer_root(Some(cgrid_suite::ink_account(&operator)))),
-            )
-            .expect("proposed");
-        self.ok("operator", &["root", "accept"]);
-        for party in [
-            "operator",
-            "issuer",
-            "provider",
-            "consumer",
-            "regulator",
-            "regulator2",
-        ] {
-            if self.as_party(party, &["did", "resolve"]).is_err() {
-                self.ok(party, &["did", "create"]);
-            }
-        }
-        let evidence = self.path("kyc.pdf");
-        std::fs::write(&evidence, b"passport scan").expect("evidence");
-        let evidence = evidence.display().to_string();
-        for (party, role) in [
-            ("issuer", "issuer"),
-            ("regulator", "regulator"),
-            ("regulator2", "regulator"),
-            ("provider", "provider"),
-            ("consumer", "consumer"),
-        ] {
-            let account = self.account(party);
-            self.ok(
-                "operator",
-                &[
-                    "role",
-                    "grant",
-                    &account,
-                    "--role",
-                    role,
-                    "--expires",
-                    "+365d",
-                    "--evidence",
-                    &evidence,
-                ],
-            );
-        }
-        let template = self.path("energy.json");
-        std::fs::write(&template, energy_template().to_string()).expect("template");
-        let template = template.display().to_string();
-        self.ok(
-            "operator",
-            &["cpt", "register", "--file", &template, "--id", "1000"],
-        );
-    }
-
-    fn count<R: scale::Decode>(&mut self, msg: cgrid_suite::Msg<R>) -> R {
-        self.chain.read(msg).expect("read")
-    }
-}
-
-fn energy_template() -> Value {
-    json!({
-        "title": "Energy certificate",
-        "description": "Audited energy figures of a compute provider",
-        "properties": {
-            "green_bps": {"type": "integer", "description": "share of green energy, bps"},
-            "carbon_g_per_kwh": {"type": "integer"},
-            "auditor": {"type": "string"},
-            "audited_on": {"type": "timestamp"},
-        },
-        "required": ["green_bps", "carbon_g_per_kwh"],
-    })
-}
-
-/// Writes `doc` to `name` and has a stranger verify it: the refusal.
 fn verify_altered(w: &mut World, name: &str, doc: &Value) -> CliError {
     let path = w.path(name);
     std::fs::write(&path, doc.to_string()).expect("write");
@@ -196,23 +20,6 @@ fn verify_altered(w: &mut World, name: &str, doc: &Value) -> CliError {
         "stranger",
         &["credential", "verify", &path.display().to_string()],
     )
-}
-
-fn input(e: &CliError, needle: &str) {
-    assert!(matches!(e, CliError::Input(_)), "not an input error: {e:?}");
-    assert_eq!(e.exit_code(), 2);
-    assert!(e.to_string().contains(needle), "{needle:?} not in: {e}");
-    assert!(!e.to_string().contains('\n'), "not one line: {e}");
-}
-
-fn refused(e: &CliError, contract: &str, error: &str) {
-    assert!(matches!(e, CliError::Refused(_)), "not a refusal: {e:?}");
-    assert_eq!(e.exit_code(), 1);
-    let text = e.to_string();
-    assert!(
-        text.contains(contract) && text.contains(error),
-        "{contract}/{error} not in: {text}"
-    );
 }
 
 #[test]

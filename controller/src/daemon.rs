@@ -1,0 +1,390 @@
+//! A provider and a consumer on their own machines: the provider's daemon accepts any
+//! consumer, checks on chain that each channel it is asked to serve is its own (its account,
+//! its channel key, open), bills in real time, stores before acknowledging, checkpoints by
+//! policy and closes cooperatively when the channel's deposit is used; the consumer joins with
+//! its channel, signs an interval only after its service probe passed, and never more than the
+//! terms allow. Both resume from their stores after a disconnect or a restart.
+
+use crate::chain::ChainClient;
+use crate::channel::{ChannelRecord, Side, Terms};
+use crate::session::{self, CheckpointPolicy, Clock, ServiceCheck, SessionError};
+use crate::store::ChannelStore;
+use crate::wire::{Conn, ErrorCode, Frame, WireError};
+use cgrid_shared::{ChannelId, Phase};
+use ink::primitives::AccountId;
+use sp_core::{sr25519, Pair as _};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+/// Most channels one `Join` may name.
+pub const MAX_JOIN: usize = 1_024;
+
+/// Billing intervals in real time. Needs a multi-threaded runtime (the wait moves the session
+/// off the runtime's worker while it sleeps).
+pub struct RealClock(pub Duration);
+
+impl Clock for RealClock {
+    fn advance(&self) {
+        tokio::task::block_in_place(|| std::thread::sleep(self.0));
+    }
+}
+
+/// Why a channel cannot be served here.
+fn refuse(message: String) -> SessionError {
+    SessionError::Wire(WireError::Peer {
+        code: ErrorCode::UnknownChannel,
+        message,
+    })
+}
+
+/// The record of channel `id` for `side`, acting as `account` with channel key `key`: the
+/// stored one (its deposit refreshed from chain after a top-up), or a new one made from the
+/// channel on chain after checking that this side is `account` with `key` and that it is open.
+pub fn channel_record(
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
+    id: &ChannelId,
+    side: Side,
+    account: &AccountId,
+    key: &[u8; 32],
+) -> Result<ChannelRecord, SessionError> {
+    let hex = format!("0x{}", hex::encode(id));
+    let on_chain = chain
+        .channel(id)?
+        .ok_or_else(|| refuse(format!("no channel {hex} on chain")))?;
+    let (who, whose_key) = match side {
+        Side::Provider => (on_chain.provider, on_chain.provider_key),
+        Side::Consumer => (on_chain.consumer, on_chain.consumer_key),
+    };
+    if who != *account || whose_key != *key {
+        return Err(refuse(format!(
+            "channel {hex} is not this {side:?}'s (account or channel key differ)"
+        )));
+    }
+    if let Some(mut record) = store.channel(id)? {
+        if record.side != side {
+            return Err(refuse(format!(
+                "this store keeps channel {hex} as the other side"
+            )));
+        }
+        if on_chain.deposit > record.terms.deposit {
+            record.terms.deposit = on_chain.deposit;
+            store.save_channel(&record)?;
+        }
+        return Ok(record);
+    }
+    if !matches!(on_chain.phase, Phase::Open) {
+        return Err(refuse(format!(
+            "channel {hex} is {:?}, not open",
+            on_chain.phase
+        )));
+    }
+    if on_chain.nonce > 0 {
+        return Err(refuse(format!(
+            "channel {hex} has settled states this store does not have; restore the store first"
+        )));
+    }
+    let mut record = ChannelRecord::new(
+        Terms {
+            channel: *id,
+            escrow: chain.escrow(),
+            price_per_minute: on_chain.price_per_minute,
+            min_cost: on_chain.min_cost,
+            deposit: on_chain.deposit,
+            consumer_key: on_chain.consumer_key,
+            provider_key: on_chain.provider_key,
+            expires_at: on_chain.expires_at,
+            challenge_period: on_chain.challenge_period,
+        },
+        side,
+    );
+    record.opened()?;
+    store.save_channel(&record)?;
+    Ok(record)
+}
+
+/// The minutes a channel's deposit pays for.
+fn affordable(record: &ChannelRecord) -> u64 {
+    record
+        .terms
+        .deposit
+        .checked_div(record.terms.price_per_minute)
+        .map_or(0, |m| u64::try_from(m).unwrap_or(u64::MAX))
+}
+
+/// The provider's daemon.
+pub struct Provider {
+    pub store: Arc<dyn ChannelStore>,
+    pub chain: Arc<dyn ChainClient>,
+    pub account: AccountId,
+    /// The channel key (the provider's account key as `offer create` names it).
+    pub key: sr25519::Pair,
+    pub interval: Duration,
+    pub policy: CheckpointPolicy,
+    /// Stop billing a channel at this many minutes (default: when its deposit is used) and
+    /// close it cooperatively.
+    pub close_at: Option<u64>,
+    /// Channels being served now: a channel is served on one connection at a time.
+    active: Mutex<HashSet<ChannelId>>,
+}
+
+impl Provider {
+    pub fn new(
+        store: Arc<dyn ChannelStore>,
+        chain: Arc<dyn ChainClient>,
+        account: AccountId,
+        key: sr25519::Pair,
+        interval: Duration,
+        policy: CheckpointPolicy,
+        close_at: Option<u64>,
+    ) -> Provider {
+        Provider {
+            store,
+            chain,
+            account,
+            key,
+            interval,
+            policy,
+            close_at,
+            active: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Accepts consumers until the listener fails; each connection is served on its own task,
+    /// and a session that ends (the consumer left, refused, or its probe failed) is logged.
+    pub async fn run(self: Arc<Self>, listener: TcpListener) -> Result<(), String> {
+        loop {
+            let (stream, peer) = listener
+                .accept()
+                .await
+                .map_err(|e| format!("accepting: {e}"))?;
+            let provider = self.clone();
+            tokio::spawn(async move {
+                match provider.serve(stream).await {
+                    Ok(records) => {
+                        for r in records {
+                            tracing::info!(%peer, channel = %hex::encode(r.id()), minutes = r.minutes(), phase = ?r.phase, "session done");
+                        }
+                    }
+                    Err(e) => tracing::warn!(%peer, error = %e, "session ended"),
+                }
+            });
+        }
+    }
+
+    /// Serves one consumer connection: `Join`, the chain check of each channel, billing until
+    /// each is used (or `close_at`), then a cooperative close.
+    pub async fn serve(&self, stream: TcpStream) -> Result<Vec<ChannelRecord>, SessionError> {
+        let mut conn = Conn::new(stream);
+        let escrow: [u8; 32] = *self.chain.escrow().as_ref();
+        conn.handshake(Side::Provider, escrow).await?;
+        let channels = match conn.recv().await? {
+            Frame::Join { channels } if !channels.is_empty() && channels.len() <= MAX_JOIN => {
+                channels
+            }
+            other => {
+                let message = format!(
+                    "expected Join with 1 to {MAX_JOIN} channels, got {}",
+                    crate::wire::name(&other)
+                );
+                conn.send_error(ErrorCode::Unexpected, &message).await?;
+                return Err(WireError::Malformed(message).into());
+            }
+        };
+        let mut records = Vec::with_capacity(channels.len());
+        for id in &channels {
+            match channel_record(
+                &*self.store,
+                &*self.chain,
+                id,
+                Side::Provider,
+                &self.account,
+                &self.key.public().0,
+            ) {
+                Ok(r) => records.push(r),
+                Err(e) => {
+                    conn.send_error(ErrorCode::UnknownChannel, &e.to_string())
+                        .await?;
+                    return Err(e);
+                }
+            }
+        }
+        let _claim = self.claim(&channels, &mut conn).await?;
+        let until = records
+            .iter()
+            .map(|r| self.close_at.unwrap_or(u64::MAX).min(affordable(r)))
+            .min()
+            .unwrap_or(0);
+        session::provide_many(
+            &mut conn,
+            &*self.store,
+            Some(&*self.chain),
+            &mut records,
+            until,
+            self.policy,
+            &RealClock(self.interval),
+        )
+        .await?;
+        for record in records.iter_mut() {
+            if record.minutes() >= until && record.latest.is_some() {
+                session::close_cooperatively(
+                    &mut conn,
+                    &*self.store,
+                    &*self.chain,
+                    record,
+                    &self.key,
+                )
+                .await?;
+            }
+        }
+        Ok(records)
+    }
+
+    /// Marks `channels` as served by this connection until the returned guard drops; refuses
+    /// a channel another connection is serving.
+    async fn claim(
+        &self,
+        channels: &[ChannelId],
+        conn: &mut Conn,
+    ) -> Result<Claim<'_>, SessionError> {
+        let busy = {
+            let mut active = self
+                .active
+                .lock()
+                .expect("the active set is never poisoned");
+            let busy = channels.iter().find(|c| active.contains(*c)).copied();
+            if busy.is_none() {
+                active.extend(channels.iter().copied());
+            }
+            busy
+        };
+        if let Some(c) = busy {
+            let message = format!(
+                "channel 0x{} is being served on another connection",
+                hex::encode(c)
+            );
+            conn.send_error(ErrorCode::Unexpected, &message).await?;
+            return Err(refuse(message));
+        }
+        Ok(Claim {
+            active: &self.active,
+            channels: channels.to_vec(),
+        })
+    }
+}
+
+/// Channels held by one connection.
+struct Claim<'a> {
+    active: &'a Mutex<HashSet<ChannelId>>,
+    channels: Vec<ChannelId>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut active) = self.active.lock() {
+            for c in &self.channels {
+                active.remove(c);
+            }
+        }
+    }
+}
+
+/// The consumer: joins the provider at `address` with `channels` and pays for them interval
+/// by interval (each only after `service` passed), until the provider closes or hangs up.
+pub async fn consume(
+    address: &str,
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
+    account: &AccountId,
+    key: &sr25519::Pair,
+    channels: &[ChannelId],
+    service: &dyn ServiceCheck,
+) -> Result<Vec<ChannelRecord>, SessionError> {
+    let mut records = channels
+        .iter()
+        .map(|id| channel_record(store, chain, id, Side::Consumer, account, &key.public().0))
+        .collect::<Result<Vec<_>, _>>()?;
+    let stream = TcpStream::connect(address).await.map_err(WireError::Io)?;
+    let mut conn = Conn::new(stream);
+    conn.handshake(Side::Consumer, *chain.escrow().as_ref())
+        .await?;
+    conn.send(&Frame::Join {
+        channels: channels.to_vec(),
+    })
+    .await?;
+    session::consume_checked(&mut conn, store, &mut records, key, service).await?;
+    Ok(records)
+}
+
+/// A consumer's service probe: an HTTP health URL of the rented machine (any 2xx answer within
+/// five seconds passes) or a shell command (exit status 0 passes).
+#[derive(Debug, Clone)]
+pub enum Probe {
+    Http(String),
+    Command(String),
+}
+
+impl ServiceCheck for Probe {
+    fn check(&self) -> Result<(), String> {
+        match self {
+            Probe::Command(command) => {
+                let status = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(command)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null())
+                    .status()
+                    .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+                if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!("{command:?} exited with {status}"))
+                }
+            }
+            Probe::Http(url) => http_ok(url),
+        }
+    }
+}
+
+/// GET `url` (plain `http://host:port/path`) and require a 2xx status.
+fn http_ok(url: &str) -> Result<(), String> {
+    use std::io::{Read as _, Write as _};
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{url} is not an http:// URL"))?;
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
+    let address = std::net::ToSocketAddrs::to_socket_addrs(&if authority.contains(':') {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    })
+    .map_err(|e| format!("{url}: {e}"))?
+    .next()
+    .ok_or_else(|| format!("{url}: no address"))?;
+    let timeout = Duration::from_secs(5);
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)
+        .map_err(|e| format!("{url}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .map_err(|e| format!("{url}: {e}"))?;
+    let mut head = [0u8; 12];
+    stream
+        .read_exact(&mut head)
+        .map_err(|e| format!("{url}: no HTTP answer ({e})"))?;
+    let status = std::str::from_utf8(&head[9..12]).unwrap_or("");
+    if head.starts_with(b"HTTP/1.") && status.starts_with('2') {
+        Ok(())
+    } else {
+        Err(format!("{url} answered {}", String::from_utf8_lossy(&head)))
+    }
+}

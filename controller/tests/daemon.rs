@@ -1,0 +1,282 @@
+//! A provider's daemon and a consumer on their own stores, meeting over TCP, on a channel the
+//! two opened with their own `cgrid` commands: billing to the deposit with checkpoints and a
+//! cooperative close; a provider restarted mid-billing loses no acknowledged state; a failing
+//! service probe stops the consumer's signatures and the provider learns why; a consumer that
+//! reaches the wrong provider is refused and signs nothing.
+
+mod common;
+
+use cgrid_shared::Phase;
+use cgrid_suite::{ink_account, Signer};
+use common::World;
+use controller::chain::{ChainClient as _, SharedChain};
+use controller::daemon::{self, Probe, Provider};
+use controller::session::{CheckpointPolicy, SessionError, Unchecked};
+use controller::store::{ChannelStore, RedbStore};
+use controller::wire::WireError;
+use std::sync::Arc;
+use std::time::Duration;
+
+const PRICE: u128 = 1_000;
+const INTERVAL: Duration = Duration::from_millis(20);
+
+/// A world where the provider offered the consumer a channel at `PRICE` per minute and the
+/// consumer opened it with `deposit`; returns the channel id.
+fn opened(w: &mut World, deposit: u128) -> [u8; 32] {
+    w.onboard();
+    let consumer = w.account("consumer");
+    let offer = w.path("offer.json").display().to_string();
+    let made = w.ok(
+        "provider",
+        &[
+            "offer",
+            "create",
+            "--consumer",
+            &consumer,
+            "--price",
+            "1000",
+            "--min-cost",
+            "2000",
+            "--spec",
+            "4 vCPU",
+            "--out",
+            &offer,
+        ],
+    );
+    w.ok(
+        "consumer",
+        &[
+            "channel",
+            "open",
+            "--offer",
+            &offer,
+            "--deposit",
+            &deposit.to_string(),
+        ],
+    );
+    controller::cli::parse::hex32("channel", made.json["channel"].as_str().expect("id"))
+        .expect("id")
+}
+
+struct Party {
+    signer: Signer,
+    store: Arc<RedbStore>,
+}
+
+fn party(w: &World, name: &str) -> Party {
+    Party {
+        signer: Signer::load(&w.key(name)).expect("key"),
+        store: Arc::new(RedbStore::open(&w.path(&format!("{name}.redb"))).expect("store")),
+    }
+}
+
+fn provider_daemon(
+    chain: &SharedChain<cgrid_suite::embedded::Embedded>,
+    p: &Party,
+    close_at: Option<u64>,
+) -> Arc<Provider> {
+    Arc::new(Provider::new(
+        p.store.clone(),
+        Arc::new(chain.client(p.signer.account(), "provider")),
+        ink_account(&p.signer.account()),
+        p.signer.pair().clone(),
+        INTERVAL,
+        CheckpointPolicy {
+            every_minutes: 3,
+            threshold: 0,
+        },
+        close_at,
+    ))
+}
+
+async fn listen() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    (listener, address)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
+    let mut w = World::new();
+    let id = opened(&mut w, 7 * PRICE);
+    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let provider = provider_daemon(&chain, &p, None);
+    let (listener, address) = listen().await;
+    tokio::spawn(provider.clone().run(listener));
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let records = daemon::consume(
+        &address,
+        &*c.store,
+        &consumer_client,
+        &ink_account(&c.signer.account()),
+        c.signer.pair(),
+        &[id],
+        &Unchecked,
+    )
+    .await
+    .expect("consumed");
+    assert_eq!(records[0].minutes(), 7);
+    let on_chain = consumer_client
+        .channel(&id)
+        .expect("read")
+        .expect("channel");
+    match on_chain.phase {
+        Phase::Closed { paid, refunded, .. } => {
+            assert_eq!((paid, refunded), (7 * PRICE, 0));
+        }
+        other => panic!("not closed: {other:?}"),
+    }
+    // Every minute stored once on both sides; checkpoints went through (minutes 3 and 6).
+    assert_eq!(p.store.history(&id).expect("history").len(), 7);
+    assert_eq!(c.store.history(&id).expect("history").len(), 7);
+    let checkpoints = chain
+        .sent()
+        .iter()
+        .filter(|s| s.message == "checkpoint")
+        .count();
+    assert_eq!(checkpoints, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_restarted_mid_billing_loses_no_acknowledged_state() {
+    let mut w = World::new();
+    let id = opened(&mut w, 6 * PRICE);
+    let c = party(&w, "consumer");
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let me = ink_account(&c.signer.account());
+    // First run: the provider's process dies after at least two acknowledged minutes.
+    let acknowledged = {
+        let p = party(&w, "provider");
+        let provider = provider_daemon(&chain, &p, None);
+        let (listener, address) = listen().await;
+        let served = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.expect("accept");
+            provider.serve(stream).await
+        });
+        let consumer = {
+            let (store, client, key) = (
+                c.store.clone(),
+                chain.client(c.signer.account(), "consumer"),
+                c.signer.pair().clone(),
+            );
+            tokio::spawn(async move {
+                daemon::consume(&address, &*store, &client, &me, &key, &[id], &Unchecked).await
+            })
+        };
+        while p.store.history(&id).expect("history").len() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        served.abort();
+        let _ = served.await;
+        let _ = consumer.await.expect("consumer task");
+        p.store.history(&id).expect("history")
+    };
+    assert!(acknowledged.len() >= 2 && acknowledged.len() < 6);
+    // Second run: a new process on the same store resumes and bills to the deposit.
+    let p = party(&w, "provider");
+    let provider = provider_daemon(&chain, &p, None);
+    let (listener, address) = listen().await;
+    tokio::spawn(provider.run(listener));
+    let records = daemon::consume(
+        &address,
+        &*c.store,
+        &consumer_client,
+        &me,
+        c.signer.pair(),
+        &[id],
+        &Unchecked,
+    )
+    .await
+    .expect("resumed");
+    assert_eq!(records[0].minutes(), 6);
+    let history = p.store.history(&id).expect("history");
+    assert_eq!(history.len(), 6, "every minute stored exactly once");
+    assert_eq!(
+        &history[..acknowledged.len()],
+        &acknowledged[..],
+        "acknowledged states kept"
+    );
+    let on_chain = consumer_client
+        .channel(&id)
+        .expect("read")
+        .expect("channel");
+    assert!(
+        matches!(
+            on_chain.phase,
+            Phase::Closed {
+                paid: 6_000,
+                refunded: 0,
+                ..
+            }
+        ),
+        "{:?}",
+        on_chain.phase
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_probe_stops_signing_and_the_provider_learns_why() {
+    let mut w = World::new();
+    let id = opened(&mut w, 5 * PRICE);
+    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let provider = provider_daemon(&chain, &p, None);
+    let (listener, address) = listen().await;
+    let served = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        provider.serve(stream).await
+    });
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let failed = daemon::consume(
+        &address,
+        &*c.store,
+        &consumer_client,
+        &ink_account(&c.signer.account()),
+        c.signer.pair(),
+        &[id],
+        &Probe::Command("exit 3".into()),
+    )
+    .await
+    .expect_err("the probe fails");
+    assert!(
+        matches!(failed, SessionError::ServiceFailed(ref why) if why.contains("exited")),
+        "{failed}"
+    );
+    match served.await.expect("task") {
+        Err(SessionError::Wire(WireError::Peer { message, .. })) => {
+            assert!(message.contains("service probe failed"), "{message}")
+        }
+        other => panic!("the provider did not learn why: {other:?}"),
+    }
+    assert!(c.store.history(&id).expect("history").is_empty());
+    assert!(p.store.history(&id).expect("history").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_at_the_wrong_provider_is_refused_and_signs_nothing() {
+    let mut w = World::new();
+    let id = opened(&mut w, 5 * PRICE);
+    let (stranger, c) = (party(&w, "stranger"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let impostor = provider_daemon(&chain, &stranger, None);
+    let (listener, address) = listen().await;
+    tokio::spawn(impostor.run(listener));
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let e = daemon::consume(
+        &address,
+        &*c.store,
+        &consumer_client,
+        &ink_account(&c.signer.account()),
+        c.signer.pair(),
+        &[id],
+        &Unchecked,
+    )
+    .await
+    .expect_err("refused");
+    assert!(e.to_string().contains("not this Provider's"), "{e}");
+    assert!(c.store.history(&id).expect("history").is_empty());
+}
