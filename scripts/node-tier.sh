@@ -12,9 +12,13 @@
 #   2. a fresh node: the operators' walkthrough (scripts/walkthrough-identity.sh; the README's
 #      walkthrough): separate cgrid processes with their own key files onboard parties, issue,
 #      verify, mask and unmask a credential;
-#   3. a fresh node: `cgrid demo --url` — the whole trade flow (auction, billing over loopback
+#   3. a fresh node: trading (scripts/walkthrough-trading.sh; the README's walkthrough): a
+#      provider's `cgrid provide` daemon and a consumer's `cgrid consume`, separate processes with
+#      their own keys and stores, bill a channel opened by `offer create` / `channel open`, with
+#      checkpoints and a cooperative close, amounts checked from chain;
+#   4. a fresh node: `cgrid demo --url` — the whole trade flow (auction, billing over loopback
 #      TCP, checkpoints, cooperative close, the watchtower's challenge) in real time (~4 min);
-#   4. ink_e2e's node backend: did_registry's end-to-end scenario on a node ink_e2e starts
+#   5. ink_e2e's node backend: did_registry's end-to-end scenario on a node ink_e2e starts
 #      itself (CONTRACTS_NODE).
 # Figures: seconds to a running node, deploy time of the whole suite, bundle sizes, the demo's
 # wall time.
@@ -74,6 +78,14 @@ step "node tier: the operators' walkthrough (separate cgrid processes and key fi
     awk -v a="$started" -v b="$(date +%s.%N)" "BEGIN { printf \"%.1f\", b - a }" > "$CGRID_SCRATCH/identity_s"
 '
 
+step "node tier: trading between a provider's daemon and a consumer (separate processes)"
+"$CGRID_ROOT/scripts/node.sh" run bash -c '
+    set -euo pipefail
+    started=$(date +%s.%N)
+    "$CGRID_ROOT/scripts/walkthrough-trading.sh" "$CGRID_NODE_URL" "$CGRID_CGRID" "$CGRID_SCRATCH/trading"
+    awk -v a="$started" -v b="$(date +%s.%N)" "BEGIN { printf \"%.1f\", b - a }" > "$CGRID_SCRATCH/trading_s"
+'
+
 step "node tier: cgrid demo --url (real time: ~4 minutes)"
 "$CGRID_ROOT/scripts/node.sh" run bash -c '
     set -euo pipefail
@@ -107,6 +119,7 @@ CGRID_OUT="$out" CGRID_NODE_BIN="$node_bin" node --input-type=module -e '
         .map(([name, c]) => [name, { ref_time: c.ref_time, proof_size: c.proof_size }])),
       demo_seconds: Number(readFileSync(`${scratch}/demo_s`, "utf8")),
       identity_walkthrough_seconds: Number(readFileSync(`${scratch}/identity_s`, "utf8")),
+      trading_walkthrough_seconds: Number(readFileSync(`${scratch}/trading_s`, "utf8")),
       bundles,
     };
     writeFileSync(`${env.CGRID_OUT}/node-tier.json`, JSON.stringify(figures, null, 2) + "\n");

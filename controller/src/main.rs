@@ -10,15 +10,24 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let daemon = matches!(
+        cli.command,
+        Command::Service(ServiceCommand::Provide { .. } | ServiceCommand::Consume { .. })
+    );
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if daemon { "info" } else { "warn" })
+    });
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if cli.global.log_format == "json" {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     match cli.command {
         Command::Party(command) => {
             let global = cli.global;
@@ -60,16 +69,60 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
     match command {
         ServiceCommand::Provide {
             store,
+            listen,
+            interval_secs,
+            checkpoint_every,
+            checkpoint_threshold,
+            close_at,
             channel,
             until,
-            listen,
-        } => match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => exit(rt.block_on(provide(store, channel, until, listen))),
-            Err(e) => exit(Err(format!("cannot start the runtime: {e}"))),
-        },
+        } => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return exit(Err(format!("cannot start the runtime: {e}"))),
+            };
+            if !channel.is_empty() {
+                let Some(until) = until else {
+                    return exit(Err("--channel needs --until".into()));
+                };
+                return exit(runtime.block_on(provide(store, channel, until, listen)));
+            }
+            let policy = CheckpointPolicy {
+                every_minutes: checkpoint_every,
+                threshold: checkpoint_threshold,
+            };
+            let interval = match std::time::Duration::try_from_secs_f64(interval_secs) {
+                Ok(d) if !d.is_zero() => d,
+                _ => return exit(Err("--interval-secs must be a positive number".into())),
+            };
+            exit(runtime.block_on(provide_daemon(
+                global, store, listen, interval, policy, close_at,
+            )))
+        }
+        ServiceCommand::Consume {
+            connect,
+            channel,
+            store,
+            probe_url,
+            probe_cmd,
+        } => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return exit(Err(format!("cannot start the runtime: {e}"))),
+            };
+            let probe = match (probe_url, probe_cmd) {
+                (Some(url), _) => Some(controller::daemon::Probe::Http(url)),
+                (None, Some(cmd)) => Some(controller::daemon::Probe::Command(cmd)),
+                (None, None) => None,
+            };
+            exit(runtime.block_on(consume(global, connect, channel, store, probe)))
+        }
         ServiceCommand::Inspect { store } => exit(inspect(store)),
         ServiceCommand::Deploy { suri, out, salt } => {
             let url = cli::resolve_global(global)
@@ -232,6 +285,92 @@ async fn provide(
             "billed {} minutes on 0x{}",
             record.minutes(),
             hex::encode(record.id())
+        );
+    }
+    Ok(())
+}
+
+/// `cgrid provide` as a daemon on the deployment's node.
+async fn provide_daemon(
+    global: &Global,
+    store: PathBuf,
+    listen: String,
+    interval: std::time::Duration,
+    policy: CheckpointPolicy,
+    close_at: Option<u64>,
+) -> Result<(), String> {
+    use std::sync::Arc;
+    let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
+    let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
+    let account = signer.account();
+    let provider = Arc::new(controller::daemon::Provider::new(
+        Arc::new(store),
+        Arc::new(chain.client(account.clone(), "provider")),
+        cgrid_suite::ink_account(&account),
+        signer.pair().clone(),
+        interval,
+        policy,
+        close_at,
+    ));
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening {address}");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    tokio::select! {
+        served = provider.run(listener) => served,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+/// `cgrid consume`: joins a provider and pays interval by interval.
+async fn consume(
+    global: &Global,
+    connect: String,
+    channels: Vec<String>,
+    store: PathBuf,
+    probe: Option<controller::daemon::Probe>,
+) -> Result<(), String> {
+    let ids = channels
+        .iter()
+        .map(|c| channel_id(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
+    let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
+    let account = signer.account();
+    let client = chain.client(account.clone(), "consumer");
+    let service: &dyn controller::session::ServiceCheck = match &probe {
+        Some(p) => p,
+        None => &controller::session::Unchecked,
+    };
+    let records = controller::daemon::consume(
+        &connect,
+        &store,
+        &client,
+        &cgrid_suite::ink_account(&account),
+        signer.pair(),
+        &ids,
+        service,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    use controller::chain::ChainClient as _;
+    for r in &records {
+        let on_chain = client.channel(&r.id()).map_err(|e| e.to_string())?;
+        let outcome = match on_chain.map(|c| c.phase) {
+            Some(cgrid_shared::Phase::Closed { paid, refunded, .. }) => {
+                format!("closed on chain: {paid} paid, {refunded} refunded")
+            }
+            Some(phase) => format!("on chain: {phase:?} (run again to resume)"),
+            None => "not on chain".into(),
+        };
+        println!(
+            "channel 0x{}: {} minutes signed, {} owed; {outcome}",
+            hex::encode(r.id()),
+            r.minutes(),
+            r.owed(),
         );
     }
     Ok(())

@@ -304,9 +304,44 @@ fn show<B: Backend>(ctx: &mut Ctx<'_, B>, id: [u8; 32]) -> Result<Report, CliErr
         .read(ctx.suite.escrow.channel(&id))?
         .ok_or_else(|| CliError::input(format!("no channel {} on this suite", hex0x(&id))))?;
     let c = &view.record;
-    let phase = match c.phase {
-        Phase::Open => "open".to_string(),
-        other => format!("{other:?}"),
+    let (phase, phase_json) = match c.phase {
+        Phase::Open => ("open".to_string(), json!({ "phase": "open" })),
+        Phase::Closing {
+            by,
+            nonce,
+            cumulative,
+            deadline,
+        } => (
+            format!(
+                "closing by the {by:?} at minute {nonce} ({cumulative} owed) until {}",
+                cgrid_vc::rfc3339(deadline)
+            ),
+            json!({
+                "phase": "closing",
+                "by": format!("{by:?}").to_lowercase(),
+                "nonce": nonce,
+                "cumulative": cumulative.to_string(),
+                "deadline": deadline,
+            }),
+        ),
+        Phase::Closed {
+            how,
+            paid,
+            refunded,
+            at,
+        } => (
+            format!(
+                "closed ({how:?}) at {}: {paid} paid to the provider, {refunded} refunded",
+                cgrid_vc::rfc3339(at)
+            ),
+            json!({
+                "phase": "closed",
+                "how": format!("{how:?}").to_lowercase(),
+                "paid": paid.to_string(),
+                "refunded": refunded.to_string(),
+                "at": at,
+            }),
+        ),
     };
     let text = format!(
         "channel {}\n  provider {} ({})\n  consumer {} ({})\n  price {}/minute, min cost {}\n  deposit {}, paid {}, nonce {}\n  phase {phase}, expires {}{}\n",
@@ -334,7 +369,8 @@ fn show<B: Backend>(ctx: &mut Ctx<'_, B>, id: [u8; 32]) -> Result<Report, CliErr
             "deposit": c.deposit.to_string(),
             "paid": c.paid.to_string(),
             "nonce": c.nonce,
-            "phase": phase,
+            "phase": phase_json["phase"],
+            "state": phase_json,
             "expiresAt": c.expires_at,
             "masked": view.masked.is_some(),
         }),

@@ -34,6 +34,8 @@ pub use credential::CredentialCmd;
 pub use did::DidCmd;
 pub use key::KeyCmd;
 pub use mask::MaskCmd;
+#[cfg(feature = "node")]
+pub use service::node_chain;
 pub use service::ServiceCommand;
 
 /// `cgrid`: the whole command line.
@@ -79,6 +81,10 @@ pub struct Global {
     /// A cgrid.toml holding `deployment`, `key` and `url` (default: ./cgrid.toml if present).
     #[arg(long, global = true, env = "CGRID_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Log lines as `text` or `json` (structured; the level from RUST_LOG, default warn, or
+    /// info for the daemons).
+    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
 }
 
 /// The party commands (those that talk to a deployed suite, and `key`).

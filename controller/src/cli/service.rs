@@ -49,20 +49,52 @@ pub enum ServiceCommand {
         #[arg(long, default_value = "")]
         salt: String,
     },
-    /// Provider side of channels already in the store: listen, serve one consumer connection
-    /// carrying all of them (resuming each from its newest stored state; states of one billing
-    /// interval stored in one commit), bill until every channel has `--until` minutes, exit. No
-    /// chain access: checkpoints and closes are left to others.
+    /// Providers: the daemon. Accepts consumers on --listen; each joins with its channels,
+    /// which are checked on chain (this key's account and channel key, open); bills every
+    /// interval, stores each state before acknowledging it, checkpoints by policy, closes
+    /// cooperatively when a channel's deposit is used (or at --close-at minutes), and resumes
+    /// from --store after a disconnect or a restart. With --channel (no chain): serves those
+    /// stored channels to one consumer until --until minutes, then exits.
     Provide {
         #[arg(long)]
         store: PathBuf,
-        /// A channel id, hex; repeat for several channels (all with the same consumer).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+        /// Seconds per billing interval (a minute by default).
+        #[arg(long, default_value_t = 60.0)]
+        interval_secs: f64,
+        /// Checkpoint every this many minutes (0: only by threshold).
+        #[arg(long, default_value_t = 30)]
+        checkpoint_every: u64,
+        /// ... or when this much is unsettled (0: only by time).
+        #[arg(long, default_value_t = 0)]
+        checkpoint_threshold: u128,
+        /// Close a channel cooperatively at this many minutes (default: when its deposit is used).
+        #[arg(long)]
+        close_at: Option<u64>,
+        /// Stored channels to serve without a chain (hex; repeatable; needs --until).
+        #[arg(long)]
+        channel: Vec<String>,
+        #[arg(long, requires = "channel")]
+        until: Option<u64>,
+    },
+    /// Consumers: joins the provider at --connect with a channel and pays for it interval by
+    /// interval — each only after the service probe passed, never more than the terms allow —
+    /// until the provider closes it (or hangs up: run again to resume).
+    Consume {
+        #[arg(long)]
+        connect: String,
+        /// The channel id (hex; repeatable).
         #[arg(long, required = true)]
         channel: Vec<String>,
         #[arg(long)]
-        until: u64,
-        #[arg(long, default_value = "127.0.0.1:0")]
-        listen: String,
+        store: PathBuf,
+        /// The rented machine's HTTP health URL (any 2xx within 5 s passes).
+        #[arg(long, conflicts_with = "probe_cmd")]
+        probe_url: Option<String>,
+        /// A command whose exit status 0 says the job ran.
+        #[arg(long)]
+        probe_cmd: Option<String>,
     },
     /// Run a node on the embedded chain with the HTTP JSON API and Prometheus metrics
     /// (`GET /channels`, `POST /channels`, `GET /channels/{id}`, `.../history`,
@@ -79,4 +111,29 @@ pub enum ServiceCommand {
         #[arg(long)]
         store: PathBuf,
     },
+}
+
+/// The chain a daemon works on: the node the deployment file names (or `--url`), the suite
+/// attached from that file, and the key that signs.
+#[cfg(feature = "node")]
+pub fn node_chain(
+    global: &super::Global,
+) -> Result<
+    (
+        crate::chain::SharedChain<cgrid_suite::node::NodeClient>,
+        cgrid_suite::Signer,
+    ),
+    super::CliError,
+> {
+    use super::CliError;
+    let resolved = super::resolve_global(global)?;
+    let signer = super::load_signer(&resolved)?
+        .ok_or_else(|| CliError::input("this command signs: pass --key FILE (or set CGRID_KEY)"))?;
+    let path = super::deployment_path(&resolved)?;
+    let deployment = cgrid_suite::Deployment::read(&path).map_err(CliError::Input)?;
+    let url = resolved.url.clone().unwrap_or(deployment.url.clone());
+    let mut node = cgrid_suite::node::NodeClient::connect(&url, &signer)
+        .map_err(|e| CliError::Failed(format!("cannot reach the node at {url}: {e}")))?;
+    let suite = cgrid_suite::Suite::attach(&deployment, &mut node).map_err(CliError::Input)?;
+    Ok((crate::chain::SharedChain::new(node, suite), signer))
 }
