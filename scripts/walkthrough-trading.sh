@@ -21,7 +21,8 @@ expect() { # expect WHAT ACTUAL EXPECTED
     fi
 }
 provider_pid=""
-trap '[[ -n "$provider_pid" ]] && kill "$provider_pid" 2>/dev/null || true' EXIT
+watch_pid=""
+trap 'kill $provider_pid $watch_pid 2>/dev/null || true' EXIT
 
 # The operator's part (see scripts/walkthrough-identity.sh): a suite, funded keys, DIDs, roles.
 cg deploy --url "$url" --out deployments/development.json >/dev/null
@@ -44,7 +45,7 @@ done
 # --- walkthrough ---
 # The provider signs an offer for the consumer: 1,000,000 a minute, at least 2,000,000.
 cg --key keys/provider.json offer create --consumer "$(account consumer)" --price 1000000 \
-    --min-cost 2000000 --spec "4 vCPU / 16 GiB" --challenge-period 2m --out offer.json
+    --min-cost 2000000 --spec "4 vCPU / 16 GiB" --challenge-period 1m --out offer.json
 channel=$(jq -r .channel offer.json)
 # The consumer checks the terms and opens the channel with a deposit for six minutes.
 cg --key keys/consumer.json channel open --offer offer.json --deposit 6000000
@@ -54,10 +55,43 @@ cg --key keys/consumer.json channel open --offer offer.json --deposit 6000000
 provider_pid=$!
 until grep -q '^listening ' provider.out; do sleep 0.2; done
 address=$(awk '/^listening / { print $2 }' provider.out)
-# ... and the consumer, who pays each interval only after its probe says the job runs.
+# ... and the consumer, who pays each interval only after its probe says the job runs. At the
+# deposit the provider closes the channel cooperatively.
 cg --key keys/consumer.json consume --connect "$address" --channel "$channel" \
     --store consumer.redb --probe-cmd "test -e consumer.redb"
 cg channel show "$channel"
+
+# A second channel, served by the provider's daemon restarted without checkpoints: the job
+# stops after four minutes (the probe fails), the provider stops its daemon, and its
+# watchtower takes over the store.
+kill "$provider_pid"; wait "$provider_pid" || true
+"$cgrid" --key keys/provider.json provide --listen "$address" --store provider.redb \
+    --interval-secs 1 --checkpoint-every 0 > provider.out 2>> provider.log &
+provider_pid=$!
+cg --key keys/provider.json offer create --consumer "$(account consumer)" --price 1000000 \
+    --min-cost 2000000 --spec "4 vCPU / 16 GiB" --challenge-period 1m --out offer2.json
+second=$(jq -r .channel offer2.json)
+cg --key keys/consumer.json channel open --offer offer2.json --deposit 10000000
+until grep -q '^listening ' provider.out; do sleep 0.2; done
+printf 'n=$(( $(cat probes 2>/dev/null || echo 0) + 1 )); echo $n > probes; [ $n -le 4 ]\n' > job-probe.sh
+cg --key keys/consumer.json consume --connect "$address" --channel "$second" \
+    --store consumer.redb --probe-cmd "sh job-probe.sh" || true
+kill "$provider_pid"; wait "$provider_pid" || true
+"$cgrid" --key keys/provider.json watch --store provider.redb --poll-ms 500 > watch.out 2> watch.log &
+watch_pid=$!
+until grep -q '^watching' watch.out; do sleep 0.2; done
+# The consumer tries to close with its first state (one minute instead of four) ...
+cg --key keys/consumer.json channel close "$second" --store consumer.redb --nonce 1
+# ... the watchtower answers with the newest state and, after the window, finalizes. (A dev
+# node seals a block only for a transaction; a live chain makes one every few seconds. The
+# loop sends one per pass, so that chain time moves past the window.)
+tick=0
+until [[ $(cg channel show "$second" --json | jq -r .state.phase) == closed ]]; do
+    tick=$((tick + 1))
+    cg --dev --key //Alice account top-up "$(account operator)" --to $((100000000000000 + tick)) >/dev/null
+    sleep 2
+done
+cg channel show "$second"
 # --- end ---
 
 # The checks behind the walkthrough, read back from the chain and the stores.
@@ -66,12 +100,17 @@ expect "the channel's phase" "$(echo "$shown" | field .state.phase)" closed
 expect "the close" "$(echo "$shown" | field .state.how)" cooperative
 expect "paid to the provider" "$(echo "$shown" | field .state.paid)" 6000000
 expect "refunded to the consumer" "$(echo "$shown" | field .state.refunded)" 0
-kill "$provider_pid"
-wait "$provider_pid" 2>/dev/null || true
+shown=$(cg channel show "$second" --json)
+expect "the second close" "$(echo "$shown" | field .state.how)" unilateral
+expect "paid on the second channel" "$(echo "$shown" | field .state.paid)" 4000000
+expect "refunded on the second channel" "$(echo "$shown" | field .state.refunded)" 6000000
+grep -q 'Challenged' watch.log || { echo "walkthrough: the watchtower never challenged" >&2; exit 1; }
+grep -q 'Finalized' watch.log || { echo "walkthrough: the watchtower never finalized" >&2; exit 1; }
+kill "$watch_pid"; wait "$watch_pid" || true
 provider_pid=""
-expect "minutes in the provider's store" "$(cg inspect --store provider.redb | grep -o 'minutes [0-9]*')" "minutes 6"
+expect "minutes in the provider's store" "$(cg inspect --store provider.redb | grep -o 'minutes [0-9]*' | tr '\n' ' ')" "minutes 6 minutes 4 "
 grep -q 'checkpointed on chain' provider.log || { echo "walkthrough: the provider never checkpointed" >&2; exit 1; }
-# Bad input sends nothing: an offer for another consumer, a deposit below the minimum.
+# Bad input sends nothing: an offer for another consumer.
 set +e
 msg=$(cg --key keys/provider.json channel open --offer offer.json --deposit 6000000 2>&1)
 code=$?

@@ -24,6 +24,37 @@ pub enum ChainError {
     },
 }
 
+/// A close the escrow recorded: what the watchtower follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseEvent {
+    /// A unilateral close started with the claim (`nonce`, `cumulative`), standing unless
+    /// superseded before `deadline`.
+    Started {
+        channel: ChannelId,
+        nonce: u64,
+        cumulative: Balance,
+        deadline: u64,
+    },
+    /// A challenge replaced the claim.
+    Challenged {
+        channel: ChannelId,
+        nonce: u64,
+        cumulative: Balance,
+    },
+    /// The channel closed (any way).
+    Closed { channel: ChannelId },
+}
+
+impl CloseEvent {
+    pub fn channel(&self) -> ChannelId {
+        match self {
+            CloseEvent::Started { channel, .. }
+            | CloseEvent::Challenged { channel, .. }
+            | CloseEvent::Closed { channel } => *channel,
+        }
+    }
+}
+
 /// What a controller does on chain. Implementations act as one account.
 pub trait ChainClient: Send + Sync {
     fn escrow(&self) -> AccountId;
@@ -49,6 +80,9 @@ pub trait ChainClient: Send + Sync {
     fn start_close(&self, id: &ChannelId, state: Option<&SignedState>) -> Result<(), ChainError>;
     fn challenge(&self, id: &ChannelId, state: &SignedState) -> Result<(), ChainError>;
     fn finalize(&self, id: &ChannelId) -> Result<(), ChainError>;
+    /// The escrow's close events since `cursor` (0: from the start) and the cursor to go on
+    /// from (see `cgrid_suite::Backend::contract_events`).
+    fn close_events(&self, cursor: u64) -> Result<(u64, Vec<CloseEvent>), ChainError>;
 }
 
 #[cfg(feature = "embedded")]
@@ -248,6 +282,42 @@ mod suite_client {
 
         fn finalize(&self, id: &ChannelId) -> Result<(), ChainError> {
             self.tx(self.chain.suite().escrow.finalize(id))
+        }
+
+        fn close_events(&self, cursor: u64) -> Result<(u64, Vec<CloseEvent>), ChainError> {
+            use trade_escrow::events::{Challenged, ChannelClosed, CloseStarted};
+            let escrow = self.chain.suite().escrow.address.clone();
+            let (next, emitted) = self
+                .chain
+                .backend()
+                .contract_events(cursor, &escrow)
+                .map_err(|reason| ChainError::Call {
+                    message: "contract_events",
+                    reason,
+                })?;
+            let events = emitted
+                .iter()
+                .filter_map(|e| {
+                    if let Some(s) = e.decode::<CloseStarted>() {
+                        return Some(CloseEvent::Started {
+                            channel: s.channel,
+                            nonce: s.nonce,
+                            cumulative: s.cumulative,
+                            deadline: s.deadline,
+                        });
+                    }
+                    if let Some(c) = e.decode::<Challenged>() {
+                        return Some(CloseEvent::Challenged {
+                            channel: c.channel,
+                            nonce: c.nonce,
+                            cumulative: c.cumulative,
+                        });
+                    }
+                    e.decode::<ChannelClosed>()
+                        .map(|c| CloseEvent::Closed { channel: c.channel })
+                })
+                .collect();
+            Ok((next, events))
         }
     }
 }

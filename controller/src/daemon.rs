@@ -388,3 +388,103 @@ fn http_ok(url: &str) -> Result<(), String> {
         Err(format!("{url} answered {}", String::from_utf8_lossy(&head)))
     }
 }
+
+/// The watchtower: follows the escrow's close events (not a loop over known channels). For a
+/// close of a channel in its store, it answers a claim that owes less than the newest stored
+/// state with that state while the window is open, and finalizes once the window has passed.
+/// Started again, it first looks once at every stored channel that is not closed, so a close
+/// made while it was down is still answered.
+pub struct Watchtower {
+    store: Arc<dyn ChannelStore>,
+    chain: Arc<dyn ChainClient>,
+    /// Channels with a pending close, by the deadline of their window.
+    pending: std::collections::BTreeMap<ChannelId, u64>,
+    /// Where the event stream goes on from.
+    cursor: u64,
+}
+
+/// What one pass did, per channel.
+pub type Actions = Vec<(ChannelId, session::Watched)>;
+
+impl Watchtower {
+    pub fn new(store: Arc<dyn ChannelStore>, chain: Arc<dyn ChainClient>) -> Watchtower {
+        Watchtower {
+            store,
+            chain,
+            pending: Default::default(),
+            cursor: 0,
+        }
+    }
+
+    /// Starts following from the chain's present: every stored channel that is not closed is
+    /// looked at once (answering a close made while no watchtower ran).
+    pub fn recover(&mut self) -> Result<Actions, SessionError> {
+        let (next, _) = self.chain.close_events(u64::MAX)?;
+        self.cursor = next;
+        let mut actions = Vec::new();
+        for record in self.store.channels()? {
+            if matches!(record.phase, crate::channel::LocalPhase::Closed { .. }) {
+                continue;
+            }
+            actions.push((record.id(), self.look_at(record.id())?));
+        }
+        Ok(actions)
+    }
+
+    /// One pass: the close events since the last one, then the windows that have passed.
+    pub fn step(&mut self) -> Result<Actions, SessionError> {
+        let (next, events) = self.chain.close_events(self.cursor)?;
+        self.cursor = next;
+        let mut actions = Vec::new();
+        let mut seen = HashSet::new();
+        for event in events {
+            let channel = event.channel();
+            if seen.insert(channel) && self.store.channel(&channel)?.is_some() {
+                actions.push((channel, self.look_at(channel)?));
+            }
+        }
+        let now = self.chain.now();
+        let due: Vec<ChannelId> = self
+            .pending
+            .iter()
+            .filter(|(_, deadline)| now >= **deadline)
+            .map(|(c, _)| *c)
+            .collect();
+        for channel in due {
+            actions.push((channel, self.look_at(channel)?));
+        }
+        Ok(actions)
+    }
+
+    /// Runs `session::watch` on a stored channel and keeps its deadline while it is closing.
+    fn look_at(&mut self, channel: ChannelId) -> Result<session::Watched, SessionError> {
+        let Some(mut record) = self.store.channel(&channel)? else {
+            return Ok(session::Watched::Nothing);
+        };
+        let done = session::watch(&*self.store, &*self.chain, &mut record)?;
+        match self.chain.channel(&channel)?.map(|c| c.phase) {
+            Some(Phase::Closing { deadline, .. }) => {
+                self.pending.insert(channel, deadline);
+            }
+            _ => {
+                self.pending.remove(&channel);
+            }
+        }
+        if done != session::Watched::Nothing {
+            tracing::info!(channel = %hex::encode(channel), action = ?done, "watchtower");
+        }
+        Ok(done)
+    }
+
+    /// Follows the chain every `poll` until the task is dropped; a failed pass is logged and
+    /// retried.
+    pub async fn run(mut self, poll: Duration) -> Result<(), SessionError> {
+        self.recover()?;
+        loop {
+            if let Err(e) = self.step() {
+                tracing::warn!(error = %e, "watchtower pass failed; retrying");
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+}

@@ -13,7 +13,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let daemon = matches!(
         cli.command,
-        Command::Service(ServiceCommand::Provide { .. } | ServiceCommand::Consume { .. })
+        Command::Service(
+            ServiceCommand::Provide { .. }
+                | ServiceCommand::Consume { .. }
+                | ServiceCommand::Watch { .. }
+        )
     );
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(if daemon { "info" } else { "warn" })
@@ -124,6 +128,16 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             exit(runtime.block_on(consume(global, connect, channel, store, probe)))
         }
         ServiceCommand::Inspect { store } => exit(inspect(store)),
+        ServiceCommand::Watch { store, poll_ms } => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => return exit(Err(format!("cannot start the runtime: {e}"))),
+            };
+            exit(runtime.block_on(watch(global, store, poll_ms)))
+        }
         ServiceCommand::Deploy { suri, out, salt } => {
             let url = cli::resolve_global(global)
                 .ok()
@@ -321,6 +335,24 @@ async fn provide_daemon(
     let _ = std::io::stdout().flush();
     tokio::select! {
         served = provider.run(listener) => served,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+/// `cgrid watch`: the watchtower daemon on the deployment's node.
+async fn watch(global: &Global, store: PathBuf, poll_ms: u64) -> Result<(), String> {
+    use std::sync::Arc;
+    let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
+    let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
+    let tower = controller::daemon::Watchtower::new(
+        Arc::new(store),
+        Arc::new(chain.client(signer.account(), "watchtower")),
+    );
+    println!("watching");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    tokio::select! {
+        watched = tower.run(std::time::Duration::from_millis(poll_ms.max(10))) => watched.map_err(|e| e.to_string()),
         _ = tokio::signal::ctrl_c() => Ok(()),
     }
 }

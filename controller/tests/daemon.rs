@@ -70,10 +70,20 @@ fn party(w: &World, name: &str) -> Party {
     }
 }
 
+/// The provider's daemon, checkpointing every three minutes.
 fn provider_daemon(
     chain: &SharedChain<cgrid_suite::embedded::Embedded>,
     p: &Party,
     close_at: Option<u64>,
+) -> Arc<Provider> {
+    provider_daemon_every(chain, p, close_at, 3)
+}
+
+fn provider_daemon_every(
+    chain: &SharedChain<cgrid_suite::embedded::Embedded>,
+    p: &Party,
+    close_at: Option<u64>,
+    checkpoint_every: u64,
 ) -> Arc<Provider> {
     Arc::new(Provider::new(
         p.store.clone(),
@@ -82,7 +92,7 @@ fn provider_daemon(
         p.signer.pair().clone(),
         INTERVAL,
         CheckpointPolicy {
-            every_minutes: 3,
+            every_minutes: checkpoint_every,
             threshold: 0,
         },
         close_at,
@@ -279,4 +289,110 @@ async fn a_consumer_at_the_wrong_provider_is_refused_and_signs_nothing() {
     .expect_err("refused");
     assert!(e.to_string().contains("not this Provider's"), "{e}");
     assert!(c.store.history(&id).expect("history").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watchtower_answers_a_stale_close_and_finalizes_even_after_a_restart() {
+    use controller::session::Watched;
+    let mut w = World::new();
+    let id = opened(&mut w, 10 * PRICE);
+    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let me = ink_account(&c.signer.account());
+    // Four minutes are billed (no checkpoint); then the provider's daemon goes away without
+    // a close.
+    {
+        let provider = provider_daemon_every(&chain, &p, None, 0);
+        let (listener, address) = listen().await;
+        let served = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.expect("accept");
+            provider.serve(stream).await
+        });
+        let consumer = {
+            let (store, client, key) = (
+                c.store.clone(),
+                chain.client(c.signer.account(), "consumer"),
+                c.signer.pair().clone(),
+            );
+            tokio::spawn(async move {
+                daemon::consume(&address, &*store, &client, &me, &key, &[id], &Unchecked).await
+            })
+        };
+        while p.store.history(&id).expect("history").len() < 4 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        served.abort();
+        let _ = served.await;
+        let _ = consumer.await.expect("consumer task");
+    }
+    let newest = p
+        .store
+        .history(&id)
+        .expect("history")
+        .last()
+        .copied()
+        .expect("a state");
+    assert!(newest.nonce >= 4);
+    let watchtower_client: Arc<dyn controller::chain::ChainClient> =
+        Arc::new(chain.client(p.signer.account(), "watchtower"));
+    let mut tower = daemon::Watchtower::new(p.store.clone(), watchtower_client.clone());
+    assert!(tower
+        .recover()
+        .expect("recovered")
+        .iter()
+        .all(|(_, a)| *a == Watched::Nothing));
+    // The consumer closes with its first state: it would pay one minute instead of four.
+    let stale = c.store.history(&id).expect("history")[0];
+    consumer_client
+        .start_close(&id, Some(&stale))
+        .expect("close started");
+    let actions = tower.step().expect("a pass");
+    assert_eq!(
+        actions,
+        vec![(
+            id,
+            Watched::Challenged {
+                claimed: 1,
+                with: newest.nonce
+            }
+        )]
+    );
+    // A second cheat: nothing newer to claim; a watchtower restarted now still finalizes.
+    drop(tower);
+    let mut restarted = daemon::Watchtower::new(p.store.clone(), watchtower_client.clone());
+    restarted.recover().expect("recovered");
+    assert_eq!(
+        restarted.step().expect("a pass"),
+        vec![],
+        "the window is still open"
+    );
+    let deadline = match watchtower_client
+        .channel(&id)
+        .expect("read")
+        .expect("channel")
+        .phase
+    {
+        Phase::Closing { deadline, .. } => deadline,
+        other => panic!("not closing: {other:?}"),
+    };
+    chain.advance_to(deadline).expect("time passes");
+    assert_eq!(
+        restarted.step().expect("a pass"),
+        vec![(id, Watched::Finalized)]
+    );
+    let paid = newest.cumulative;
+    match watchtower_client
+        .channel(&id)
+        .expect("read")
+        .expect("channel")
+        .phase
+    {
+        Phase::Closed {
+            paid: p, refunded, ..
+        } => {
+            assert_eq!((p, refunded), (paid, 10 * PRICE - paid));
+        }
+        other => panic!("not closed: {other:?}"),
+    }
 }

@@ -108,6 +108,14 @@ pub trait Backend {
     ) -> Result<Called<T>, String>;
     /// The free balance of `who`.
     fn balance(&mut self, who: &AccountId32) -> Balance;
+    /// What `contract` emitted since `cursor` (0: from the start), in order, and the cursor to
+    /// continue from. On a node the cursor is a block number (every block from it to the best
+    /// one is read); the embedded chain counts committed calls.
+    fn contract_events(
+        &mut self,
+        cursor: u64,
+        contract: &AccountId32,
+    ) -> Result<(u64, Vec<Emitted>), String>;
 
     /// Sends `msg` as `origin`: its value, or the contract's typed refusal (nothing changed), or
     /// the chain's failure.

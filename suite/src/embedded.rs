@@ -15,6 +15,8 @@ use scale::Decode;
 /// The embedded chain.
 pub struct Embedded {
     sandbox: DefaultSandbox,
+    /// The events of every committed call, in order (`contract_events` reads them).
+    log: Vec<Vec<Emitted>>,
 }
 
 impl Embedded {
@@ -25,7 +27,10 @@ impl Embedded {
     pub fn new(t0: u64) -> Self {
         let mut sandbox = DefaultSandbox::default();
         sandbox.set_timestamp(t0);
-        Embedded { sandbox }
+        Embedded {
+            sandbox,
+            log: Vec::new(),
+        }
     }
 
     fn call_on<T: Decode>(
@@ -177,7 +182,26 @@ impl Backend for Embedded {
         data: Vec<u8>,
         value: Balance,
     ) -> Result<Called<T>, String> {
-        Self::call_on(&mut self.sandbox, contract, origin, data, value)
+        let called = Self::call_on::<T>(&mut self.sandbox, contract, origin, data, value)?;
+        self.log.push(called.events.clone());
+        Ok(called)
+    }
+
+    fn contract_events(
+        &mut self,
+        cursor: u64,
+        contract: &AccountId32,
+    ) -> Result<(u64, Vec<Emitted>), String> {
+        let from = usize::try_from(cursor)
+            .unwrap_or(usize::MAX)
+            .min(self.log.len());
+        let events = self.log[from..]
+            .iter()
+            .flatten()
+            .filter(|e| e.contract == *contract)
+            .cloned()
+            .collect();
+        Ok((self.log.len() as u64, events))
     }
 
     fn query_raw<T: Decode>(

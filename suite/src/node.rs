@@ -364,19 +364,27 @@ fn contract_events(
 ) -> Result<Vec<Emitted>, subxt::Error> {
     let mut out = Vec::new();
     for event in events.iter() {
-        let event = event?;
-        if event.pallet_name() != "Contracts" || event.variant_name() != "ContractEmitted" {
-            continue;
+        if let Some(e) = emitted(&event?)? {
+            out.push(e);
         }
-        let (contract, data) = <([u8; 32], Vec<u8>)>::decode(&mut event.field_bytes())
-            .map_err(|e| subxt::Error::Other(format!("ContractEmitted: {e}")))?;
-        out.push(Emitted {
-            contract: AccountId32::new(contract),
-            topics: event.topics().iter().map(|t| t.0).collect(),
-            data,
-        });
     }
     Ok(out)
+}
+
+/// A `Contracts.ContractEmitted` event with its topics, or `None` for any other event.
+fn emitted(
+    event: &subxt::events::EventDetails<PolkadotConfig>,
+) -> Result<Option<Emitted>, subxt::Error> {
+    if event.pallet_name() != "Contracts" || event.variant_name() != "ContractEmitted" {
+        return Ok(None);
+    }
+    let (contract, data) = <([u8; 32], Vec<u8>)>::decode(&mut event.field_bytes())
+        .map_err(|e| subxt::Error::Other(format!("ContractEmitted: {e}")))?;
+    Ok(Some(Emitted {
+        contract: AccountId32::new(contract),
+        topics: event.topics().iter().map(|t| t.0).collect(),
+        data,
+    }))
 }
 
 /// 32 bytes from a decoded value (a hash: a newtype around 32 integers).
@@ -472,6 +480,34 @@ impl Backend for NodeClient {
 
     fn last_block(&mut self) -> u64 {
         self.last_block
+    }
+
+    fn contract_events(
+        &mut self,
+        cursor: u64,
+        contract: &AccountId32,
+    ) -> Result<(u64, Vec<Emitted>), String> {
+        let best = self.best_block()?;
+        let mut out = Vec::new();
+        for number in cursor.max(1)..=best {
+            let hash = self
+                .run(self.rpc.chain_get_block_hash(Some(number.into())))
+                .map_err(|e| format!("block {number}: {e}"))?
+                .ok_or_else(|| format!("the node has no block {number}"))?;
+            let api = self.api.clone();
+            let events = self
+                .run(async move { api.blocks().at(hash).await?.events().await })
+                .map_err(|e| format!("events of block {number}: {e}"))?;
+            for event in events.iter() {
+                let event = event.map_err(|e| format!("events of block {number}: {e}"))?;
+                if let Some(e) = emitted(&event).map_err(|e| e.to_string())? {
+                    if e.contract == *contract {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        Ok((best + 1, out))
     }
 
     fn code_hash(&mut self, address: &AccountId32) -> Result<Option<[u8; 32]>, String> {

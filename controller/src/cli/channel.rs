@@ -63,6 +63,20 @@ pub enum ChannelCmd {
     },
     /// Shows a channel as the escrow keeps it.
     Show { id: String },
+    /// Either party: starts a unilateral close with the newest state in --store (when the
+    /// peer does not answer; the provider's daemon closes cooperatively by itself). The
+    /// other side has the channel's challenge period to answer with a newer state.
+    Close {
+        id: String,
+        #[arg(long)]
+        store: PathBuf,
+        /// Close with the stored state of this minute instead of the newest one (for
+        /// watchtower drills: a close with an older state is one the other side challenges).
+        #[arg(long, hide = true)]
+        nonce: Option<u64>,
+    },
+    /// Anyone: pays out a unilateral close whose challenge window has passed.
+    Finalize { id: String },
     /// Consumers: adds to a channel's deposit (and optionally moves its expiry).
     TopUp {
         id: String,
@@ -270,6 +284,38 @@ pub fn channel<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: ChannelCmd) -> Result<Repo
         }
         ChannelCmd::Show { id } => {
             let id = channel_id(&id)?;
+            show(ctx, id)
+        }
+        ChannelCmd::Close { id, store, nonce } => {
+            use crate::store::ChannelStore as _;
+            let id = channel_id(&id)?;
+            let store = crate::store::RedbStore::open(&store)
+                .map_err(|e| CliError::input(format!("the store: {e}")))?;
+            let history = store
+                .history(&id)
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            let state = match nonce {
+                Some(n) => Some(*history.iter().find(|s| s.nonce == n).ok_or_else(|| {
+                    CliError::input(format!("the store has no state of minute {n}"))
+                })?),
+                None => history.last().copied(),
+            };
+            let (_, me) = ctx.signer()?;
+            ctx.chain
+                .send(&me, ctx.suite.escrow.start_close(&id, state.as_ref()))?;
+            let mut report = show(ctx, id)?;
+            report.text = format!(
+                "started closing channel {} at minute {}\n{}",
+                hex0x(&id),
+                state.map_or(0, |s| s.nonce),
+                report.text
+            );
+            Ok(report)
+        }
+        ChannelCmd::Finalize { id } => {
+            let id = channel_id(&id)?;
+            let (_, me) = ctx.signer()?;
+            ctx.chain.send(&me, ctx.suite.escrow.finalize(&id))?;
             show(ctx, id)
         }
         ChannelCmd::TopUp {

@@ -96,6 +96,18 @@ pub enum ServiceCommand {
         #[arg(long)]
         probe_cmd: Option<String>,
     },
+    /// Either party: the watchtower daemon. Follows the escrow's close events; answers a close
+    /// of a channel in --store made with an older state with the newest one, and finalizes
+    /// after the window. Started again, it first looks at every stored open channel. Needs
+    /// the store to itself (a store is opened by one process at a time; run it when `provide`
+    /// or `consume` is not running on that store).
+    Watch {
+        #[arg(long)]
+        store: PathBuf,
+        /// How often to look for new blocks, in milliseconds.
+        #[arg(long, default_value_t = 1_000)]
+        poll_ms: u64,
+    },
     /// Run a node on the embedded chain with the HTTP JSON API and Prometheus metrics
     /// (`GET /channels`, `POST /channels`, `GET /channels/{id}`, `.../history`,
     /// `POST .../close`, `GET /metrics`).
