@@ -70,21 +70,23 @@ export CGRID_CGRID="$cgrid" CGRID_SCRATCH="$scratch"
     CGRID_DEPLOYMENTS="$CGRID_SCRATCH/deployments" node dist/examples/dapp.js development
 '
 
+# A walkthrough on a fresh node, timed: walkthrough NAME writes NAME_s.
+walkthrough() {
+    CGRID_WALKTHROUGH="$1" "$CGRID_ROOT/scripts/node.sh" run bash -c '
+        set -euo pipefail
+        started=$(date +%s.%N)
+        "$CGRID_ROOT/scripts/walkthrough-$CGRID_WALKTHROUGH.sh" "$CGRID_NODE_URL" "$CGRID_CGRID" \
+            "$CGRID_SCRATCH/$CGRID_WALKTHROUGH"
+        awk -v a="$started" -v b="$(date +%s.%N)" "BEGIN { printf \"%.1f\", b - a }" \
+            > "$CGRID_SCRATCH/${CGRID_WALKTHROUGH}_s"
+    '
+}
+
 step "node tier: the operators' walkthrough (separate cgrid processes and key files)"
-"$CGRID_ROOT/scripts/node.sh" run bash -c '
-    set -euo pipefail
-    started=$(date +%s.%N)
-    "$CGRID_ROOT/scripts/walkthrough-identity.sh" "$CGRID_NODE_URL" "$CGRID_CGRID" "$CGRID_SCRATCH/identity"
-    awk -v a="$started" -v b="$(date +%s.%N)" "BEGIN { printf \"%.1f\", b - a }" > "$CGRID_SCRATCH/identity_s"
-'
+walkthrough identity
 
 step "node tier: trading between a provider's daemon and a consumer (separate processes)"
-"$CGRID_ROOT/scripts/node.sh" run bash -c '
-    set -euo pipefail
-    started=$(date +%s.%N)
-    "$CGRID_ROOT/scripts/walkthrough-trading.sh" "$CGRID_NODE_URL" "$CGRID_CGRID" "$CGRID_SCRATCH/trading"
-    awk -v a="$started" -v b="$(date +%s.%N)" "BEGIN { printf \"%.1f\", b - a }" > "$CGRID_SCRATCH/trading_s"
-'
+walkthrough trading
 
 step "node tier: cgrid demo --url (real time: ~4 minutes)"
 "$CGRID_ROOT/scripts/node.sh" run bash -c '

@@ -6,19 +6,7 @@
 #
 # The node tier runs it on a fresh substrate-contracts-node; each command is one party acting
 # on its own machine. Every check exits non-zero when the chain disagrees.
-set -euo pipefail
-url="$1"
-cgrid="$2"
-mkdir -p "$3"
-cd "$3"
-cg() { "$cgrid" "$@"; }
-field() { jq -r "$1"; }
-expect() { # expect WHAT ACTUAL EXPECTED
-    if [[ "$2" != "$3" ]]; then
-        echo "walkthrough: $1 is '$2', expected '$3'" >&2
-        exit 1
-    fi
-}
+source "$(dirname "$0")/lib/walkthrough.sh"
 
 # --- walkthrough ---
 # The operator deploys the suite (here the dev chain's //Alice) and hands the root to its key.

@@ -81,12 +81,9 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             channel,
             until,
         } => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match runtime() {
                 Ok(rt) => rt,
-                Err(e) => return exit(Err(format!("cannot start the runtime: {e}"))),
+                Err(e) => return exit(Err(e)),
             };
             if !channel.is_empty() {
                 let Some(until) = until else {
@@ -113,12 +110,9 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             probe_url,
             probe_cmd,
         } => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match runtime() {
                 Ok(rt) => rt,
-                Err(e) => return exit(Err(format!("cannot start the runtime: {e}"))),
+                Err(e) => return exit(Err(e)),
             };
             let probe = match (probe_url, probe_cmd) {
                 (Some(url), _) => Some(controller::daemon::Probe::Http(url)),
@@ -129,12 +123,9 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
         }
         ServiceCommand::Inspect { store } => exit(inspect(store)),
         ServiceCommand::Watch { store, poll_ms } => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match runtime() {
                 Ok(rt) => rt,
-                Err(e) => return exit(Err(format!("cannot start the runtime: {e}"))),
+                Err(e) => return exit(Err(e)),
             };
             exit(runtime.block_on(watch(global, store, poll_ms)))
         }
@@ -148,12 +139,9 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 deploy(&url, &deployer, out, salt.as_bytes())
             }))
         }
-        ServiceCommand::Serve { listen, data } => match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
+        ServiceCommand::Serve { listen, data } => match runtime() {
             Ok(rt) => exit(rt.block_on(serve(listen, data))),
-            Err(e) => exit(Err(format!("cannot start the runtime: {e}"))),
+            Err(e) => exit(Err(e)),
         },
         ServiceCommand::Demo {
             minutes,
@@ -179,15 +167,9 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 },
                 data_dir: data.unwrap_or(temp),
             };
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
+            let runtime = match runtime() {
                 Ok(r) => r,
-                Err(e) => {
-                    eprintln!("error: cannot start the runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
+                Err(e) => return exit(Err(e)),
             };
             let url = global.url.clone();
             let run = async {
@@ -211,6 +193,14 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             }
         }
     }
+}
+
+/// A multi-threaded runtime (the daemons' real-time clock needs one).
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
 fn exit(result: Result<(), String>) -> ExitCode {

@@ -964,23 +964,7 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
     let consumer = w.account("consumer");
     let offer = w.path("offer.json");
     let offer_s = offer.display().to_string();
-    let made = w.ok(
-        "provider",
-        &[
-            "offer",
-            "create",
-            "--consumer",
-            &consumer,
-            "--price",
-            "1000",
-            "--min-cost",
-            "5000",
-            "--spec",
-            "8 vCPU / 32 GiB",
-            "--out",
-            &offer_s,
-        ],
-    );
+    let made = w.offer(&consumer, "1000", "5000", &offer_s).expect("offer");
     let id = made.json["channel"]
         .as_str()
         .expect("channel id")
@@ -1068,23 +1052,7 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
     // An offer to an account without the consumer role is refused by the escrow.
     let stranger = w.account("stranger");
     let odd = w.path("odd.json").display().to_string();
-    w.ok(
-        "provider",
-        &[
-            "offer",
-            "create",
-            "--consumer",
-            &stranger,
-            "--price",
-            "1000",
-            "--min-cost",
-            "5000",
-            "--spec",
-            "x",
-            "--out",
-            &odd,
-        ],
-    );
+    w.offer(&stranger, "1000", "5000", &odd).expect("offer");
     w.ok("stranger", &["did", "create"]);
     refused(
         &w.refused(
@@ -1094,24 +1062,9 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
         "trade_escrow",
         "MissingRole",
     );
+    let zero = w.path("zero.json").display().to_string();
     input(
-        &w.refused(
-            "provider",
-            &[
-                "offer",
-                "create",
-                "--consumer",
-                &stranger,
-                "--price",
-                "0",
-                "--min-cost",
-                "1",
-                "--spec",
-                "x",
-                "--out",
-                &w.path("zero.json").display().to_string(),
-            ],
-        ),
+        &w.offer(&stranger, "0", "1", &zero).expect_err("refused"),
         "--price",
     );
 }

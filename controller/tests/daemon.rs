@@ -10,6 +10,7 @@ use cgrid_shared::Phase;
 use cgrid_suite::{ink_account, Signer};
 use common::World;
 use controller::chain::{ChainClient as _, SharedChain};
+use controller::channel::SignedState;
 use controller::daemon::{self, Probe, Provider};
 use controller::session::{CheckpointPolicy, SessionError, Unchecked};
 use controller::store::{ChannelStore, RedbStore};
@@ -26,23 +27,7 @@ fn opened(w: &mut World, deposit: u128) -> [u8; 32] {
     w.onboard();
     let consumer = w.account("consumer");
     let offer = w.path("offer.json").display().to_string();
-    let made = w.ok(
-        "provider",
-        &[
-            "offer",
-            "create",
-            "--consumer",
-            &consumer,
-            "--price",
-            "1000",
-            "--min-cost",
-            "2000",
-            "--spec",
-            "4 vCPU",
-            "--out",
-            &offer,
-        ],
-    );
+    let made = w.offer(&consumer, "1000", "2000", &offer).expect("offer");
     w.ok(
         "consumer",
         &[
@@ -107,6 +92,42 @@ async fn listen() -> (tokio::net::TcpListener, String) {
     (listener, address)
 }
 
+/// Bills until the provider's store holds `minutes` states, then ends the provider's session
+/// as a crash would (its task aborted mid-interval; the consumer sees the connection drop).
+/// Returns what the provider had stored.
+async fn bill_then_crash(
+    chain: &SharedChain<cgrid_suite::embedded::Embedded>,
+    provider: Arc<Provider>,
+    p: &Party,
+    c: &Party,
+    id: [u8; 32],
+    minutes: usize,
+) -> Vec<SignedState> {
+    let (listener, address) = listen().await;
+    let served = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        provider.serve(stream).await
+    });
+    let consumer = {
+        let (store, client, key) = (
+            c.store.clone(),
+            chain.client(c.signer.account(), "consumer"),
+            c.signer.pair().clone(),
+        );
+        let me = ink_account(&c.signer.account());
+        tokio::spawn(async move {
+            daemon::consume(&address, &*store, &client, &me, &key, &[id], &Unchecked).await
+        })
+    };
+    while p.store.history(&id).expect("history").len() < minutes {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    served.abort();
+    let _ = served.await;
+    let _ = consumer.await.expect("consumer task");
+    p.store.history(&id).expect("history")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
     let mut w = World::new();
@@ -161,29 +182,7 @@ async fn a_provider_restarted_mid_billing_loses_no_acknowledged_state() {
     // First run: the provider's process dies after at least two acknowledged minutes.
     let acknowledged = {
         let p = party(&w, "provider");
-        let provider = provider_daemon(&chain, &p, None);
-        let (listener, address) = listen().await;
-        let served = tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.expect("accept");
-            provider.serve(stream).await
-        });
-        let consumer = {
-            let (store, client, key) = (
-                c.store.clone(),
-                chain.client(c.signer.account(), "consumer"),
-                c.signer.pair().clone(),
-            );
-            tokio::spawn(async move {
-                daemon::consume(&address, &*store, &client, &me, &key, &[id], &Unchecked).await
-            })
-        };
-        while p.store.history(&id).expect("history").len() < 2 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        served.abort();
-        let _ = served.await;
-        let _ = consumer.await.expect("consumer task");
-        p.store.history(&id).expect("history")
+        bill_then_crash(&chain, provider_daemon(&chain, &p, None), &p, &c, id, 2).await
     };
     assert!(acknowledged.len() >= 2 && acknowledged.len() < 6);
     // Second run: a new process on the same store resumes and bills to the deposit.
@@ -299,33 +298,17 @@ async fn the_watchtower_answers_a_stale_close_and_finalizes_even_after_a_restart
     let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
     let chain = SharedChain::new(w.take_chain(), w.suite.clone());
     let consumer_client = chain.client(c.signer.account(), "consumer");
-    let me = ink_account(&c.signer.account());
     // Four minutes are billed (no checkpoint); then the provider's daemon goes away without
     // a close.
-    {
-        let provider = provider_daemon_every(&chain, &p, None, 0);
-        let (listener, address) = listen().await;
-        let served = tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.expect("accept");
-            provider.serve(stream).await
-        });
-        let consumer = {
-            let (store, client, key) = (
-                c.store.clone(),
-                chain.client(c.signer.account(), "consumer"),
-                c.signer.pair().clone(),
-            );
-            tokio::spawn(async move {
-                daemon::consume(&address, &*store, &client, &me, &key, &[id], &Unchecked).await
-            })
-        };
-        while p.store.history(&id).expect("history").len() < 4 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        served.abort();
-        let _ = served.await;
-        let _ = consumer.await.expect("consumer task");
-    }
+    bill_then_crash(
+        &chain,
+        provider_daemon_every(&chain, &p, None, 0),
+        &p,
+        &c,
+        id,
+        4,
+    )
+    .await;
     let newest = p
         .store
         .history(&id)

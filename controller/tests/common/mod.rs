@@ -100,6 +100,33 @@ impl World {
             .unwrap_or_else(|e| panic!("cgrid {}: {e}", args.join(" ")))
     }
 
+    /// The provider's `offer create` for `consumer` (an SS58 account) at `price` a minute.
+    pub fn offer(
+        &mut self,
+        consumer: &str,
+        price: &str,
+        min_cost: &str,
+        out: &str,
+    ) -> Result<Report, CliError> {
+        self.as_party(
+            "provider",
+            &[
+                "offer",
+                "create",
+                "--consumer",
+                consumer,
+                "--price",
+                price,
+                "--min-cost",
+                min_cost,
+                "--spec",
+                "4 vCPU",
+                "--out",
+                out,
+            ],
+        )
+    }
+
     pub fn refused(&mut self, party: &str, args: &[&str]) -> CliError {
         match self.as_party(party, args) {
             Ok(r) => panic!("cgrid {} succeeded: {}", args.join(" "), r.text),
