@@ -5,11 +5,14 @@
  *   `decodeEvents`, typed deployers, selectors;
  * - `DidRegistry`, `TradeEscrow`, … namespaces: the TypeScript types of each contract;
  * - `ScaleCodec` (src/codec.ts): the converter between polkadot.js codecs and plain values;
- * - `signOffer` / `offerPreimage` (src/offers.ts): a provider's signed trade offer.
+ * - `signOffer` / `offerPreimage` (src/offers.ts): a provider's signed trade offer;
+ * - `signState` / `signClose` and their preimages (src/states.ts): a consumer paying a channel
+ *   interval by interval, and a cooperative close.
  */
 export * from './types.js';
 export * from './codec.js';
 export * from './contract.js';
 export * from './samples.js';
 export * from './offers.js';
+export * from './states.js';
 export * from './generated/index.js';
