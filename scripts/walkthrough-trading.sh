@@ -97,6 +97,9 @@ grep -q 'Finalized' watch.log || { echo "walkthrough: the watchtower never final
 kill "$watch_pid"; wait "$watch_pid" || true
 provider_pid=""
 expect "minutes in the provider's store" "$(cg inspect --store provider.redb | grep -o 'minutes [0-9]*' | sort | tr '\n' ' ')" "minutes 4 minutes 6 "
+listed=$(cg --key keys/consumer.json channel list --store consumer.redb --json)
+expect "the consumer's channels" "$(echo "$listed" | jq '.channels | length')" 2
+expect "the consumer's second channel" "$(echo "$listed" | jq -r --arg c "$second" '.channels[] | select(.channel == $c) | .onChain')" "closed: 4000000 paid, 6000000 refunded"
 grep -q 'checkpointed on chain' provider.log || { echo "walkthrough: the provider never checkpointed" >&2; exit 1; }
 # Bad input sends nothing: an offer for another consumer.
 set +e

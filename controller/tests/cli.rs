@@ -1043,6 +1043,20 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
         "trade_escrow",
         "ChannelExists",
     );
+    let missing = w.path("missing.redb");
+    let missing_s = missing.display().to_string();
+    input(
+        &w.refused("consumer", &["channel", "list", "--store", &missing_s]),
+        "no store at",
+    );
+    input(
+        &w.refused(
+            "consumer",
+            &["channel", "close", &id, "--store", &missing_s],
+        ),
+        "no store at",
+    );
+    assert!(!missing.exists(), "a read never creates a store");
     let topped = w.ok("consumer", &["channel", "top-up", &id, "--amount", "1000"]);
     assert_eq!(topped.json["deposit"], "61000");
     assert_eq!(

@@ -63,6 +63,11 @@ pub enum ChannelCmd {
     },
     /// Shows a channel as the escrow keeps it.
     Show { id: String },
+    /// Lists the channels in a store: this side's billing position next to the escrow's view.
+    List {
+        #[arg(long)]
+        store: PathBuf,
+    },
     /// Either party: starts a unilateral close with the newest state in --store (when the
     /// peer does not answer; the provider's daemon closes cooperatively by itself). The
     /// other side has the channel's challenge period to answer with a newer state.
@@ -247,6 +252,15 @@ fn read_offer<B: Backend>(
     Ok((terms, signature))
 }
 
+/// An existing store (a command that reads one never creates it).
+fn existing_store(path: &Path) -> Result<crate::store::RedbStore, CliError> {
+    if !path.exists() {
+        return Err(CliError::input(format!("no store at {}", path.display())));
+    }
+    crate::store::RedbStore::open(path)
+        .map_err(|e| CliError::input(format!("the store {}: {e}", path.display())))
+}
+
 fn channel_id(text: &str) -> Result<[u8; 32], CliError> {
     parse::hex32("channel id", text)
 }
@@ -286,11 +300,49 @@ pub fn channel<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: ChannelCmd) -> Result<Repo
             let id = channel_id(&id)?;
             show(ctx, id)
         }
+        ChannelCmd::List { store } => {
+            use crate::store::ChannelStore as _;
+            let store = existing_store(&store)?;
+            let records = store
+                .channels()
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            let mut text = String::new();
+            let mut list = Vec::new();
+            for r in &records {
+                let id = r.id();
+                let on_chain = ctx.chain.read(ctx.suite.escrow.channel(&id))?;
+                let chain_phase = match on_chain.as_ref().map(|v| v.record.phase) {
+                    None => "not on chain".to_string(),
+                    Some(Phase::Open) => "open".into(),
+                    Some(Phase::Closing { nonce, .. }) => format!("closing at minute {nonce}"),
+                    Some(Phase::Closed { paid, refunded, .. }) => {
+                        format!("closed: {paid} paid, {refunded} refunded")
+                    }
+                };
+                text += &format!(
+                    "{}  {:?}  minutes {}  owed {}  on chain: {chain_phase}\n",
+                    hex0x(&id),
+                    r.side,
+                    r.minutes(),
+                    r.owed()
+                );
+                list.push(json!({
+                    "channel": hex0x(&id),
+                    "side": format!("{:?}", r.side).to_lowercase(),
+                    "minutes": r.minutes(),
+                    "owed": r.owed().to_string(),
+                    "onChain": chain_phase,
+                }));
+            }
+            if records.is_empty() {
+                text = "no channels in this store\n".into();
+            }
+            Ok(Report::new(text, json!({ "channels": list })))
+        }
         ChannelCmd::Close { id, store, nonce } => {
             use crate::store::ChannelStore as _;
             let id = channel_id(&id)?;
-            let store = crate::store::RedbStore::open(&store)
-                .map_err(|e| CliError::input(format!("the store: {e}")))?;
+            let store = existing_store(&store)?;
             let history = store
                 .history(&id)
                 .map_err(|e| CliError::Failed(e.to_string()))?;
