@@ -48,6 +48,29 @@ struct Party {
     store: Arc<RedbStore>,
 }
 
+impl Party {
+    /// `daemon::consume` as this party (its store, account and channel key) on channel `id`.
+    async fn consume(
+        &self,
+        chain: &dyn controller::chain::ChainClient,
+        address: &str,
+        id: [u8; 32],
+        check: &dyn controller::session::ServiceCheck,
+    ) -> Result<Vec<controller::channel::ChannelRecord>, SessionError> {
+        let me = ink_account(&self.signer.account());
+        daemon::consume(
+            address,
+            &*self.store,
+            chain,
+            &me,
+            self.signer.pair(),
+            &[id],
+            check,
+        )
+        .await
+    }
+}
+
 fn party(w: &World, name: &str) -> Party {
     Party {
         signer: Signer::load(&w.key(name)).expect("key"),
@@ -138,17 +161,10 @@ async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
     let (listener, address) = listen().await;
     tokio::spawn(provider.clone().run(listener));
     let consumer_client = chain.client(c.signer.account(), "consumer");
-    let records = daemon::consume(
-        &address,
-        &*c.store,
-        &consumer_client,
-        &ink_account(&c.signer.account()),
-        c.signer.pair(),
-        &[id],
-        &Unchecked,
-    )
-    .await
-    .expect("consumed");
+    let records = c
+        .consume(&consumer_client, &address, id, &Unchecked)
+        .await
+        .expect("consumed");
     assert_eq!(records[0].minutes(), 7);
     let on_chain = consumer_client
         .channel(&id)
@@ -178,7 +194,6 @@ async fn a_provider_restarted_mid_billing_loses_no_acknowledged_state() {
     let c = party(&w, "consumer");
     let chain = SharedChain::new(w.take_chain(), w.suite.clone());
     let consumer_client = chain.client(c.signer.account(), "consumer");
-    let me = ink_account(&c.signer.account());
     // First run: the provider's process dies after at least two acknowledged minutes.
     let acknowledged = {
         let p = party(&w, "provider");
@@ -190,17 +205,10 @@ async fn a_provider_restarted_mid_billing_loses_no_acknowledged_state() {
     let provider = provider_daemon(&chain, &p, None);
     let (listener, address) = listen().await;
     tokio::spawn(provider.run(listener));
-    let records = daemon::consume(
-        &address,
-        &*c.store,
-        &consumer_client,
-        &me,
-        c.signer.pair(),
-        &[id],
-        &Unchecked,
-    )
-    .await
-    .expect("resumed");
+    let records = c
+        .consume(&consumer_client, &address, id, &Unchecked)
+        .await
+        .expect("resumed");
     assert_eq!(records[0].minutes(), 6);
     let history = p.store.history(&id).expect("history");
     assert_eq!(history.len(), 6, "every minute stored exactly once");
@@ -240,17 +248,15 @@ async fn a_failing_probe_stops_signing_and_the_provider_learns_why() {
         provider.serve(stream).await
     });
     let consumer_client = chain.client(c.signer.account(), "consumer");
-    let failed = daemon::consume(
-        &address,
-        &*c.store,
-        &consumer_client,
-        &ink_account(&c.signer.account()),
-        c.signer.pair(),
-        &[id],
-        &Probe::Command("exit 3".into()),
-    )
-    .await
-    .expect_err("the probe fails");
+    let failed = c
+        .consume(
+            &consumer_client,
+            &address,
+            id,
+            &Probe::Command("exit 3".into()),
+        )
+        .await
+        .expect_err("the probe fails");
     assert!(
         matches!(failed, SessionError::ServiceFailed(ref why) if why.contains("exited")),
         "{failed}"
@@ -275,17 +281,10 @@ async fn a_consumer_at_the_wrong_provider_is_refused_and_signs_nothing() {
     let (listener, address) = listen().await;
     tokio::spawn(impostor.run(listener));
     let consumer_client = chain.client(c.signer.account(), "consumer");
-    let e = daemon::consume(
-        &address,
-        &*c.store,
-        &consumer_client,
-        &ink_account(&c.signer.account()),
-        c.signer.pair(),
-        &[id],
-        &Unchecked,
-    )
-    .await
-    .expect_err("refused");
+    let e = c
+        .consume(&consumer_client, &address, id, &Unchecked)
+        .await
+        .expect_err("refused");
     assert!(e.to_string().contains("not this Provider's"), "{e}");
     assert!(c.store.history(&id).expect("history").is_empty());
 }
