@@ -387,7 +387,8 @@ pub fn open_through_auction<B: Backend + Send + 'static>(
     let recorded = chain
         .backend()
         .read(suite.auction.msg(|a| a.auction(auction)))
-        .map_err(text)?;
+        .map_err(text)?
+        .map(|view| view.record);
     let channel = match recorded {
         Some(cgrid_shared::Auction {
             phase:

@@ -87,11 +87,11 @@ fn reveal(
 }
 
 fn phase(m: &mut Parties, auction: u64) -> AuctionPhase {
-    let view: Option<cgrid_shared::Auction> = m
+    let view: Option<cgrid_shared::MaskedView<cgrid_shared::Auction>> = m
         .chain
         .read(m.suite.auction.msg(|a| a.auction(auction)))
         .unwrap_or_else(|e| panic!("auction: {e}"));
-    view.expect("auction exists").phase
+    view.expect("auction exists").record.phase
 }
 
 #[test]
@@ -371,4 +371,75 @@ fn revoked_or_foreign_certificates_count_as_worst_and_forged_reveals_revert() {
     let out = reveal(&mut m, &other, id, &b, 2, foreign.map(Some)).unwrap();
     assert_eq!(out.flaws, [Some(ProofFlaw::WrongSubject); ATTRIBUTES]);
     assert_eq!(Ok(out.score), price_only);
+}
+
+/// Issue 15, finding 4, on the release bundles: once a regulator masks the trade an auction
+/// opened, `auction(id)` no longer links it to both accounts, both DIDs and the price (before
+/// the fix it did); the money fields stay, and lifting the mask shows everything again.
+#[test]
+fn a_masked_trade_is_withheld_from_the_auction_that_opened_it() {
+    use cgrid_shared::{Auction, Scope, Target};
+    let mut m = market();
+    let who = m.consumer.clone();
+    let mut consumer = Ledger::new(&mut m, &who);
+    let id = create(&mut m, &mut consumer);
+    let provider = m.provider.clone();
+    let offer = bid(&m, 300, [None; ATTRIBUTES]);
+    commit(&mut m, &provider, id, &offer, 1);
+    set_time(&mut m, T0 + 10 * MINUTE);
+    reveal(&mut m, &provider, id, &offer, 1, Default::default()).unwrap();
+    set_time(&mut m, T0 + 20 * MINUTE);
+    let (root, auction) = (m.root.clone(), m.suite.auction.clone());
+    let channel: ChannelId = m
+        .chain
+        .try_send(&root, auction.msg(|a| a.finalize(id)))
+        .unwrap()
+        .value
+        .expect("finalize")
+        .expect("the trade opens");
+    let view = |m: &mut Parties| -> MaskedView<Auction> {
+        m.chain
+            .read(auction.msg(|a| a.auction(id)))
+            .expect("auction")
+            .expect("it exists")
+    };
+    let full = view(&mut m);
+    assert_eq!(full.masked, None);
+    assert_eq!(full.record.consumer, ink_account(&m.consumer));
+
+    let regulator = m.regulators[2].clone();
+    let target = Target::Trade(channel);
+    let msg = m.suite.masks.msg(|r| {
+        r.mask(
+            target.clone(),
+            Scope::Whole,
+            false,
+            42u16,
+            [0xEEu8; 32],
+            [0xC0u8; 32],
+        )
+    });
+    assert_eq!(m.chain.try_send(&regulator, msg).unwrap().value, Ok(()));
+    let masked = view(&mut m);
+    let (a, nobody) = (&masked.record, ink_account(&AccountId32::new([0; 32])));
+    let best = a.best.clone().expect("a leader");
+    assert_eq!((a.consumer, a.consumer_did), (nobody, [0; 32]));
+    assert_eq!((best.bidder, best.bidder_did), (nobody, [0; 32]));
+    assert_eq!(
+        (best.price_per_minute, a.request.max_price_per_minute),
+        (0, 0)
+    );
+    assert_eq!(
+        a.phase,
+        AuctionPhase::Finalized {
+            winner: Some(nobody),
+            channel: Some(channel),
+            at: T0 + 20 * MINUTE
+        }
+    );
+    assert_eq!(
+        (a.deposit, a.bonds_held),
+        (full.record.deposit, full.record.bonds_held)
+    );
+    assert_eq!(masked.masked.expect("marker").by, ink_account(&regulator));
 }

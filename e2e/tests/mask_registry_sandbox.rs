@@ -104,11 +104,10 @@ fn regulators_mask_a_credential_without_touching_it_and_a_quorum_lifts_the_mask(
         ),
         (42, [0xEE; 32], [0xC0; 32], ink_account(&r2), T0 + DAY)
     );
-    assert_eq!(
-        anchor(&mut m, id),
-        Some(original.clone()),
-        "masking never changes the record"
-    );
+    // Masking never changes the record; reads withhold the subject (`anchor_of` too).
+    let mut withheld = original.clone();
+    withheld.subject = [0; 32];
+    assert_eq!(anchor(&mut m, id), Some(withheld));
     assert_eq!(mask(&mut m, &r0, &target).value, Err(Error::AlreadyMasked));
 
     // m-of-n: two of the three committee members.
@@ -418,4 +417,123 @@ fn an_approval_stops_counting_when_its_member_loses_the_role() {
     assert!(is_masked(&mut m, &target));
     assert_eq!(approve(&mut m, &r2, &target), Ok(true));
     assert!(!is_masked(&mut m, &target));
+}
+
+/// Issue 15, finding 4, on the release bundles: once a regulator masks a trade or a DID, no read
+/// message and no later event links the masked parties. Before the fix, `verify` / `anchor_of`
+/// of the channel id and of its settlements named both DIDs, a later settlement's
+/// `CredentialAnchored` named the provider's DID, `did_of` and `channel` linked an account to
+/// a DID masked whole, and a DID update the mask let through published its operation.
+#[test]
+fn a_masked_trade_or_did_leaks_through_no_read_path_or_later_event() {
+    use cgrid_shared::settlement_id_hash;
+    let mut m = Parties::deploy(T0).expect("the suite deploys (build the bundles first)");
+    let regulator = m.regulators[2].clone();
+    let (provider, consumer) = (m.provider.clone(), m.consumer.clone());
+    let (provider_did, consumer_did) = (m.provider_did, m.consumer_did);
+    let escrow = m.suite.escrow.clone();
+    let terms = m.terms(10, 100, 3_600_000, 11);
+    let (channel, _) = m.open(&terms, 10_000);
+    let checkpoint = |m: &mut Parties, nonce: u64, cumulative: u128| {
+        let state = m.state(&channel, nonce, cumulative);
+        let out = m
+            .chain
+            .try_send(
+                &provider,
+                escrow.msg(|e| e.checkpoint(channel, nonce, cumulative, state)),
+            )
+            .unwrap();
+        assert_eq!(out.value, Ok(()));
+        out.events
+    };
+    checkpoint(&mut m, 1, 10);
+    let settlement = settlement_id_hash(&escrow.account(), &channel, 0);
+    assert_eq!(verify(&mut m, channel).record.anchor.subject, consumer_did);
+    assert_eq!(
+        verify(&mut m, settlement).record.anchor.subject,
+        provider_did
+    );
+
+    // The whole trade masked: its system credentials withhold their subjects in both reads.
+    let trade = Target::Trade(channel);
+    mask(&mut m, &regulator, &trade).value.unwrap();
+    for id in [channel, settlement] {
+        let view = verify(&mut m, id);
+        assert_eq!(view.record.anchor.subject, [0; 32]);
+        assert!(view.record.valid, "a mask is not a revocation");
+        assert_eq!(
+            view.masked.expect("the trade's marker").by,
+            ink_account(&regulator)
+        );
+        assert_eq!(anchor(&mut m, id).expect("anchored").subject, [0; 32]);
+    }
+    // A settlement after the mask publishes neither party's DID nor account.
+    let events = checkpoint(&mut m, 2, 20);
+    assert!(!events.is_empty());
+    let secrets: [&[u8]; 4] = [
+        &provider_did,
+        &consumer_did,
+        provider.as_ref(),
+        consumer.as_ref(),
+    ];
+    for event in &events {
+        for secret in secrets {
+            assert!(
+                !event.topics.iter().any(|t| t.as_slice() == secret)
+                    && !event.data.windows(32).any(|w| w == secret),
+                "an event after the mask names a party"
+            );
+        }
+    }
+    lift(&mut m, &trade);
+    assert_eq!(verify(&mut m, channel).record.anchor.subject, consumer_did);
+
+    // The consumer's DID masked whole (the owner may still write): `did_of`, the trade and
+    // the DID's own later updates stop linking the account to it.
+    let did_target = Target::Did(consumer_did);
+    let dids = m.suite.dids.clone();
+    let did_of = |m: &mut Parties| -> Option<DidId> {
+        m.chain
+            .read(dids.msg(|d| d.did_of(ink_account(&consumer))))
+            .expect("did_of")
+    };
+    assert_eq!(did_of(&mut m), Some(consumer_did));
+    mask_with(&mut m, &regulator, &did_target, Scope::Whole, true)
+        .value
+        .unwrap();
+    assert_eq!(did_of(&mut m), None);
+    let view = m.channel_view(&channel).expect("channel");
+    assert_eq!(
+        (view.record.consumer, view.record.consumer_did),
+        (ink_account(&AccountId32::new([0; 32])), [0; 32])
+    );
+    assert_eq!(
+        view.record.provider_did, provider_did,
+        "the other party stays"
+    );
+    assert_eq!(view.record.paid, 20, "the accounting stays");
+    let service = Service {
+        id: "hidden".into(),
+        service_type: "ComputeGridController".into(),
+        endpoint: "https://consumer.example/secret".into(),
+    };
+    let out = m
+        .chain
+        .try_send(
+            &consumer,
+            dids.msg(|d| d.update(consumer_did, DidOperation::AddService(service))),
+        )
+        .unwrap();
+    assert_eq!(out.value, Ok(()));
+    let updated = out.events.last().expect("DidUpdated");
+    assert!(
+        !updated.data.windows(6).any(|w| w == b"secret"),
+        "the withheld operation is not published"
+    );
+    assert!(!updated
+        .topics
+        .iter()
+        .any(|t| t.as_slice() == AsRef::<[u8]>::as_ref(&consumer)));
+    lift(&mut m, &did_target);
+    assert_eq!(did_of(&mut m), Some(consumer_did));
 }

@@ -993,7 +993,7 @@ fn rows(w: &mut World) -> Vec<Row> {
         move |s, _, _| {
             let id = [0xD1u8; 32];
             s.vcs
-                .msg(|v| v.anchor_system(id, TRADE_START_CPT, consumer_did, [0xD2; 32], None))
+                .msg(|v| v.anchor_system(id, TRADE_START_CPT, consumer_did, [0xD2; 32], id))
         },
         nobody(AnchorError::NotSystemIssuer),
     );
@@ -1132,6 +1132,13 @@ fn rows(w: &mut World) -> Vec<Row> {
         "root (the model names attestors and the treasury)",
         0,
         move |s, _, _| s.auction.msg(|a| a.set_model(model.clone())),
+        only(&[Root], AuctionErr::NotRoot),
+    );
+    rows.add(
+        "",
+        "root",
+        0,
+        move |s, _, _| s.auction.msg(|a| a.set_mask_registry(Some(masks))),
         only(&[Root], AuctionErr::NotRoot),
     );
     let request = m.auction_request(MAX_PRICE, MINUTES, MIN_COST, DAY, DAY);
@@ -1570,8 +1577,15 @@ fn only_designated_contracts_open_brokered_channels_and_anchor_system_credential
 
     let consumer_did = m.consumer_did;
     let anchor = |m: &mut Parties, origin: &AccountId32, tag: u8| {
-        let msg =
-            vcs.msg(|v| v.anchor_system([tag; 32], SETTLEMENT_CPT, consumer_did, [tag; 32], None));
+        let msg = vcs.msg(|v| {
+            v.anchor_system(
+                [tag; 32],
+                SETTLEMENT_CPT,
+                consumer_did,
+                [tag; 32],
+                [tag; 32],
+            )
+        });
         m.chain.try_send(origin, msg).expect("call")
     };
     assert_eq!(anchor(&mut m, &escrow.address, 0xE1).value, Ok(()));
@@ -1668,6 +1682,12 @@ fn a_root_transfer_moves_every_root_only_message() {
         &mut m,
         who,
         || s.auction.msg(|a| a.set_model(model.clone())),
+        AuctionErr::NotRoot,
+    );
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.auction.msg(|a| a.set_mask_registry(Some(masks))),
         AuctionErr::NotRoot,
     );
     moves_to_the_heir(

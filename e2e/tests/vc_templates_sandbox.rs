@@ -324,7 +324,7 @@ fn identity_checks_go_through_the_did_registry() {
             cgrid_shared::SETTLEMENT_CPT,
             w.consumer_did,
             [7u8; 32],
-            None,
+            [9u8; 32],
         )
     });
     let out: Called<Result<(), AnchorError>> = w.chain.try_send(&relayer, system).expect("call");

@@ -5,9 +5,10 @@
 //! mask keeps the record's content hash, the reason code and the hash of the off-chain evidence.
 //! Read paths that honour masks withhold the masked fields and say why.
 
+use crate::auction::Auction;
 use crate::did::{DidDocument, DidId, Timestamp};
 use crate::escrow::{Channel, ChannelId};
-use crate::vc::{CptId, CptInfo, CredentialId, CredentialView};
+use crate::vc::{CptId, CptInfo, CredentialAnchor, CredentialId, CredentialView};
 use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
@@ -92,6 +93,18 @@ pub struct Mask {
 }
 
 impl Mask {
+    /// Whether this mask on a DID hides which account the DID belongs to (a whole-record mask
+    /// or one naming `account`): every read that links an account to the DID withholds it.
+    pub fn hides_account(&self) -> bool {
+        self.scope.withholds("account")
+    }
+
+    /// Whether this mask on a trade hides who trades (a whole-record mask or one naming a
+    /// party): the trade's system credentials then withhold their subject (a party's DID).
+    pub fn hides_parties(&self) -> bool {
+        self.scope.withholds("consumer") || self.scope.withholds("provider")
+    }
+
     /// Whether the record's owner may make a write that changes `fields` (names from the
     /// record's [`Maskable::FIELDS`]; empty for a write that changes no maskable field, such as
     /// a status). The scope decides: a field mask refuses writes to the fields it withholds and
@@ -142,6 +155,37 @@ impl<T> MaskedView<T> {
     }
 }
 
+impl<T: Maskable> MaskedView<T> {
+    /// Also withholds `field` (one of `T::FIELDS`) when `mask`, a mask on a related record,
+    /// is present: e.g. a trade's `consumer` under a mask that hides the consumer DID's
+    /// account. The field is cleared and listed; the marker stays the record's own mask when
+    /// it has one, and is `mask`'s otherwise.
+    pub fn also_withhold(mut self, field: &str, mask: Option<Mask>) -> Self {
+        let Some(mask) = mask else { return self };
+        if self.withholds(field) || !T::FIELDS.contains(&field) {
+            return self;
+        }
+        self.record.withhold(field);
+        match &mut self.masked {
+            Some(marker) => marker.withheld.push(String::from(field)),
+            None => self.masked = Some(marker(mask, ink::prelude::vec![String::from(field)])),
+        }
+        self
+    }
+}
+
+fn marker(mask: Mask, withheld: Vec<String>) -> MaskMarker {
+    MaskMarker {
+        scope: mask.scope,
+        withheld,
+        reason_code: mask.reason_code,
+        reason_hash: mask.reason_hash,
+        content_hash: mask.content_hash,
+        by: mask.by,
+        since: mask.since,
+    }
+}
+
 /// A record a read path can show under a mask. One rule for every read path: a whole-record
 /// mask withholds every field in `FIELDS`, a field mask the named ones; withheld fields read
 /// as zero or empty and are listed in the marker.
@@ -169,15 +213,7 @@ pub trait Maskable: Sized {
         }
         MaskedView {
             record: self,
-            masked: Some(MaskMarker {
-                scope: mask.scope,
-                withheld,
-                reason_code: mask.reason_code,
-                reason_hash: mask.reason_hash,
-                content_hash: mask.content_hash,
-                by: mask.by,
-                since: mask.since,
-            }),
+            masked: Some(marker(mask, withheld)),
         }
     }
 }
@@ -236,13 +272,22 @@ impl Maskable for CptInfo {
 /// root, status and dates stay: the root is a salted commitment that reveals no claim, and
 /// whether a credential counts must stay checkable. Claims are named by the template and
 /// withheld off chain (`cgrid-vc`'s `read_view`).
-impl Maskable for CredentialView {
+impl Maskable for CredentialAnchor {
     const FIELDS: &'static [&'static str] = &["subject"];
 
     fn withhold(&mut self, field: &str) {
         if field == "subject" {
-            self.anchor.subject = [0; 32];
+            self.subject = [0; 32];
         }
+    }
+}
+
+/// A credential as `verify` shows it: its anchor's fields.
+impl Maskable for CredentialView {
+    const FIELDS: &'static [&'static str] = CredentialAnchor::FIELDS;
+
+    fn withhold(&mut self, field: &str) {
+        self.anchor.withhold(field);
     }
 }
 
@@ -267,6 +312,48 @@ impl Maskable for Channel {
             "price" => {
                 self.price_per_minute = 0;
                 self.min_cost = 0;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An auction, under its trade's mask (`Target::Trade` of the channel it opened): the same
+/// field names as the trade's. `consumer` withholds the consumer's account, DID and channel
+/// key; `provider` the leading bidder's (and the winner's account); `price` the winning price,
+/// its score, the consumer's price cap and minimum cost. The deposit, bonds, counts, deadlines
+/// and phase stay, so that every reader can still check that no money is lost.
+impl Maskable for Auction {
+    const FIELDS: &'static [&'static str] = Channel::FIELDS;
+
+    fn withhold(&mut self, field: &str) {
+        match field {
+            "consumer" => {
+                self.consumer = nobody();
+                self.consumer_did = [0; 32];
+                self.request.consumer_key = [0; 32];
+            }
+            "provider" => {
+                if let Some(best) = &mut self.best {
+                    best.bidder = nobody();
+                    best.bidder_did = [0; 32];
+                    best.provider_key = [0; 32];
+                }
+                if let crate::AuctionPhase::Finalized {
+                    winner: Some(winner),
+                    ..
+                } = &mut self.phase
+                {
+                    *winner = nobody();
+                }
+            }
+            "price" => {
+                if let Some(best) = &mut self.best {
+                    best.price_per_minute = 0;
+                    best.score = 0;
+                }
+                self.request.max_price_per_minute = 0;
+                self.request.min_cost = 0;
             }
             _ => {}
         }
@@ -502,6 +589,7 @@ mod tests {
                 policy_id: None,
                 status: crate::CredentialStatus::Active,
                 status_changed_at: 1,
+                trade: None,
             },
             valid: true,
             expired: false,

@@ -166,6 +166,9 @@ pub struct CredentialAnchor {
     pub policy_id: Option<[u8; 32]>,
     pub status: CredentialStatus,
     pub status_changed_at: Timestamp,
+    /// For a system credential (trade-start, settlement), the trade it records: its reads
+    /// honour that trade's mask too. `None` for issued credentials.
+    pub trade: Option<[u8; 32]>,
 }
 
 impl CredentialAnchor {
@@ -284,15 +287,18 @@ pub trait CredentialRegistry {
     #[ink(message)]
     fn verify(&self, id: CredentialId) -> Option<crate::MaskedView<CredentialView>>;
 
-    /// The anchor of credential `id` alone (one storage read, no call to the DID registry:
-    /// cheaper than `verify` for callers that vet the issuer themselves); `None` if unknown.
+    /// The anchor of credential `id` alone (no call to the DID registry: cheaper than `verify`
+    /// for callers that vet the issuer themselves); `None` if unknown. Under a mask that
+    /// withholds the subject (see `verify`) the subject reads as zero, for contracts too: a
+    /// masked credential cannot vouch for anyone.
     #[ink(message)]
     fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor>;
 
     /// Anchors a credential of a system template on behalf of the calling system issuer
-    /// contract (the trade escrow, the auction); the caller computes the claims root. The
-    /// subject's identity state is not consulted: the system issuer vouches for it, and a
-    /// settlement must be recordable even after a party deactivated its DID.
+    /// contract (the trade escrow, the auction); the caller computes the claims root and names
+    /// the `trade` the credential records (its reads honour that trade's mask). The subject's
+    /// identity state is not consulted: the system issuer vouches for it, and a settlement
+    /// must be recordable even after a party deactivated its DID.
     #[ink(message)]
     fn anchor_system(
         &mut self,
@@ -300,7 +306,7 @@ pub trait CredentialRegistry {
         cpt_id: CptId,
         subject: DidId,
         claims_root: [u8; 32],
-        expires_at: Option<Timestamp>,
+        trade: [u8; 32],
     ) -> Result<(), AnchorError>;
 }
 
@@ -315,8 +321,6 @@ pub enum AnchorError {
     BadTemplate,
     /// A credential with this id exists.
     CredentialExists,
-    /// The expiry is not in the future.
-    ExpiryInPast,
 }
 
 /// Why a system anchoring did not happen: the registry refused (`Some`), or the call itself
@@ -350,13 +354,13 @@ impl Credentials {
         cpt_id: CptId,
         subject: DidId,
         claims_root: [u8; 32],
-        expires_at: Option<Timestamp>,
+        trade: [u8; 32],
     ) -> Result<(), AnchorFailure> {
         use ink::codegen::TraitCallBuilder as _;
         match self
             .0
             .call_mut()
-            .anchor_system(id, cpt_id, subject, claims_root, expires_at)
+            .anchor_system(id, cpt_id, subject, claims_root, trade)
             .try_invoke()
         {
             Ok(Ok(Ok(()))) => Ok(()),
@@ -417,7 +421,7 @@ pub mod testing {
             cpt_id: CptId,
             subject: DidId,
             claims_root: [u8; 32],
-            expires_at: Option<Timestamp>,
+            trade: [u8; 32],
         ) -> Result<(), AnchorFailure> {
             use ink::env::DefaultEnvironment as Env;
             let (issuer, now) = (
@@ -439,11 +443,12 @@ pub mod testing {
                         subject,
                         claims_root,
                         issued_at: now,
-                        expires_at,
+                        expires_at: None,
                         ciphertext_hash: None,
                         policy_id: None,
                         status: CredentialStatus::Active,
                         status_changed_at: now,
+                        trade: Some(trade),
                     },
                 );
                 t.anchored.push((id, cpt_id, subject, claims_root));

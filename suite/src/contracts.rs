@@ -175,6 +175,8 @@ impl SuiteContract for incentive_auction::IncentiveAuction {
     const NAME: &'static str = "incentive_auction";
     const MESSAGES: &'static [&'static str] = &[
         "set_model",
+        "set_mask_registry",
+        "mask_registry",
         "create_auction",
         "cancel",
         "commit",

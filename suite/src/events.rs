@@ -88,6 +88,7 @@ known_events! {
         (trade_escrow::events::Challenged, "trade_escrow", "Challenged"),
         (trade_escrow::events::ChannelClosed, "trade_escrow", "ChannelClosed"),
         (trade_escrow::events::SettlementNotAnchored, "trade_escrow", "SettlementNotAnchored"),
+        (incentive_auction::events::MaskRegistrySet, "incentive_auction", "MaskRegistrySet"),
         (incentive_auction::events::ModelSet, "incentive_auction", "ModelSet"),
         (incentive_auction::events::AuctionCreated, "incentive_auction", "AuctionCreated"),
         (incentive_auction::events::BidCommitted, "incentive_auction", "BidCommitted"),

@@ -170,7 +170,8 @@ impl Suite {
         Ok(suite)
     }
 
-    /// Names the mask registry on the three record-keeping contracts (as the root authority).
+    /// Names the mask registry on the contracts whose reads honour masks (as the root
+    /// authority): the three record-keeping contracts and the auction.
     pub fn wire_masks<B: Backend>(&self, chain: &mut B) -> Result<(), String> {
         let registry = Some(self.masks.account());
         let root = &self.root;
@@ -182,6 +183,9 @@ impl Suite {
             .map_err(|e| e.to_string())?;
         chain
             .send(root, self.escrow.msg(|e| e.set_mask_registry(registry)))
+            .map_err(|e| e.to_string())?;
+        chain
+            .send(root, self.auction.msg(|a| a.set_mask_registry(registry)))
             .map_err(|e| e.to_string())?;
         Ok(())
     }

@@ -26,8 +26,13 @@
 //!   withheld, a marker saying who, when and why), and changes by the DID's own side (its
 //!   account, controllers, keys) to a field the mask withholds — any change under a
 //!   whole-record mask, deactivation changes every field — are refused with `Masked` unless
-//!   the mask lets the owner write. Masking changes nothing stored here. Roles, authorities and the trait messages
-//!   other contracts use for their rules are not masked.
+//!   the mask lets the owner write. Masking changes nothing stored here. `did_of` does not
+//!   name a DID whose account a mask hides (whole-record or `account`), and a `DidUpdated`
+//!   made under a mask the owner may write through publishes neither the withheld account
+//!   nor an operation on a withheld field. Roles and authorities are not masked: the
+//!   predicates other contracts' rules need (`has_role`, `can_act_for`, `is_active`) and
+//!   `role_holders` (which returns the DID holding a role for an account, for the escrow's
+//!   and the auction's role checks) answer truthfully, so they confirm a guessed link.
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
@@ -133,14 +138,17 @@ mod did_registry {
     }
 
     /// A DID document changed. The event carries the whole operation, so the document's
-    /// history can be rebuilt from events alone.
+    /// history can be rebuilt from events alone — except under a regulator's mask that the
+    /// owner may write through: then what the mask withholds is not published either.
     #[ink(event)]
     pub struct DidUpdated {
         #[ink(topic)]
         pub did: DidId,
+        /// The zero account when a mask hides the DID's account.
         #[ink(topic)]
         pub account: AccountId,
-        pub op: DidOperation,
+        /// `None` when a mask withholds a field the operation changes.
+        pub op: Option<DidOperation>,
         /// The DID's nonce after the change.
         pub nonce: u64,
         pub by: Authorisation,
@@ -742,7 +750,8 @@ mod did_registry {
             op: DidOperation,
             by: Authorisation,
         ) -> Result<()> {
-            if let Some(mask) = mask_at(self.mask_registry, Target::Did(did)) {
+            let mask = mask_at(self.mask_registry, Target::Did(did));
+            if let Some(mask) = &mask {
                 if !mask.lets_owner_write(op.fields()) {
                     return Err(Error::Masked {
                         did,
@@ -750,6 +759,14 @@ mod did_registry {
                     });
                 }
             }
+            // What the event may publish: nothing the mask withholds.
+            let withheld = |field: &str| mask.as_ref().is_some_and(|m| m.scope.withholds(field));
+            let publish_op = !op.fields().iter().any(|f| withheld(f));
+            let published_account = if withheld("account") {
+                AccountId::from([0; 32])
+            } else {
+                record.account
+            };
             record.nonce = record.nonce.checked_add(1).ok_or(Error::Overflow)?;
             match &op {
                 DidOperation::AddKey(method) => {
@@ -831,8 +848,8 @@ mod did_registry {
             self.records.insert(did, &record);
             self.env().emit_event(DidUpdated {
                 did,
-                account: record.account,
-                op,
+                account: published_account,
+                op: publish_op.then_some(op),
                 nonce: record.nonce,
                 by,
             });
@@ -972,7 +989,9 @@ mod did_registry {
 
         #[ink(message)]
         fn did_of(&self, account: AccountId) -> Option<DidId> {
-            self.account_did.get(account)
+            self.account_did.get(account).filter(|did| {
+                !mask_at(self.mask_registry, Target::Did(*did)).is_some_and(|m| m.hides_account())
+            })
         }
 
         #[ink(message)]

@@ -1555,3 +1555,68 @@ fn owners_cannot_change_a_masked_did_unless_the_mask_allows_it() {
     testing::mask::set(&Target::Did(did), None);
     assert_eq!(c.resolve(did).unwrap().record.services.len(), 1);
 }
+
+// Finding 4 of the review: `did_of` linked an account to a DID masked whole, and a DID update
+// under a mask the owner may write through published the withheld fields in `DidUpdated`.
+#[ink::test]
+fn a_mask_that_hides_the_account_hides_it_from_did_of_and_later_events() {
+    use crate::events::DidUpdated;
+    use cgrid_shared::{testing, Scope, Target};
+    use scale::Decode as _;
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    set_caller(a.alice);
+    c.set_mask_registry(Some(a.frank)).unwrap();
+    assert_eq!(c.did_of(a.bob), Some(did));
+    // A mask that leaves the account shown leaves `did_of` alone.
+    let services = Scope::Fields(vec!["service".into()]);
+    testing::mask::set(&Target::Did(did), Some(testing::mask::mask(services, true)));
+    assert_eq!(c.did_of(a.bob), Some(did));
+
+    let last_update = || -> DidUpdated {
+        let event = test::recorded_events().last().expect("an event");
+        DidUpdated::decode(&mut &event.data[..]).expect("a DidUpdated")
+    };
+    // Under it, an update of a shown field is published in full...
+    set_caller(a.bob);
+    c.add_key(did, SrKey::new(4).method("second", capability()))
+        .unwrap();
+    let shown = last_update();
+    assert_eq!(shown.account, a.bob);
+    assert!(matches!(shown.op, Some(DidOperation::AddKey(_))));
+    // ...and one of a withheld field is not.
+    c.add_service(did, service("hidden")).unwrap();
+    let event = last_update();
+    assert_eq!((event.did, event.account, event.op), (did, a.bob, None));
+
+    for scope in [Scope::Whole, Scope::Fields(vec!["account".into()])] {
+        testing::mask::set(
+            &Target::Did(did),
+            Some(testing::mask::mask(scope.clone(), true)),
+        );
+        assert_eq!(c.did_of(a.bob), None, "{scope:?}");
+        // The owner may still write; the event names neither its account nor, under a whole
+        // mask, the operation.
+        let n = c.resolve(did).unwrap().record.nonce;
+        c.add_key(
+            did,
+            SrKey::new(5 + n as u8).method(&format!("k{n}"), capability()),
+        )
+        .unwrap();
+        let event = last_update();
+        assert_eq!(event.account, AccountId::from([0; 32]), "{scope:?}");
+        assert_eq!(event.op.is_none(), scope == Scope::Whole, "{scope:?}");
+        assert!(
+            !test::recorded_events()
+                .last()
+                .unwrap()
+                .topics
+                .iter()
+                .any(|t| t.as_slice() == AsRef::<[u8]>::as_ref(&a.bob)),
+            "the account is no topic"
+        );
+    }
+    testing::mask::set(&Target::Did(did), None);
+    assert_eq!(c.did_of(a.bob), Some(did));
+}

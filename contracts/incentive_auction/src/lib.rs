@@ -40,6 +40,10 @@
 //!   of bids never revealed are forfeited to the model's treasury at finalize. A payout the
 //!   chain refuses is kept for its owner (`withdraw`), never lost. `total_held` equals what the
 //!   contract owes.
+//! - **Masks.** Once root names the mask registry (`set_mask_registry`), `auction` withholds
+//!   what the mask of the trade it opened withholds (who trades, at what price); the money
+//!   fields stay. A masked credential's subject reads as zero through `anchor_of`, so it proves
+//!   no attribute.
 //! - Cancel: the consumer, before any commit. Every failure returns a typed [`Error`] and
 //!   changes nothing; every change emits an event.
 //!
@@ -62,8 +66,8 @@ pub use self::incentive_auction::{
 /// The contract's events, for off-chain decoders (`cgrid-suite`).
 pub mod events {
     pub use super::incentive_auction::{
-        AuctionCancelled, AuctionCreated, AuctionFinalized, BidCommitted, BidRevealed, ModelSet,
-        PayoutDeferred, UnclaimedWithdrawn,
+        AuctionCancelled, AuctionCreated, AuctionFinalized, BidCommitted, BidRevealed,
+        MaskRegistrySet, ModelSet, PayoutDeferred, UnclaimedWithdrawn,
     };
 }
 
@@ -95,12 +99,13 @@ mod incentive_auction {
         MAX_PROOF_CREDENTIALS, MAX_PROOF_LEAVES, MIN_WINDOW,
     };
     use cgrid_shared::payout::{PayoutError, Unclaimed};
+    use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         auction_trade_nonce_hash, beats, bid_hash, claim_leaf_hash, claims_root_hash, score,
         trade_deposit, Auction, AuctionPhase, AuctionRequest, Bid, ChannelId, ClaimProof,
-        ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId, Issuer, Leader, OpenRefusal,
-        ParameterModel, Role, TradeTerms, Weights, ATTRIBUTES, MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN,
-        MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
+        ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId, Issuer, Leader, MaskedView,
+        OpenRefusal, ParameterModel, Role, Target, TradeTerms, Weights, ATTRIBUTES,
+        MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN, MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
     };
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
@@ -108,9 +113,9 @@ mod incentive_auction {
     // The registries and the escrow through the shared clients on chain, their per-thread
     // doubles in unit tests (ink!'s off-chain environment cannot call other contracts).
     #[cfg(test)]
-    use cgrid_shared::testing::{did::Registry, escrow::Brokered, vc::Credentials};
+    use cgrid_shared::testing::{did::Registry, escrow::Brokered, mask::mask_at, vc::Credentials};
     #[cfg(not(test))]
-    use cgrid_shared::{Brokered, Credentials, Registry};
+    use cgrid_shared::{mask_at, Brokered, Credentials, Registry};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -132,11 +137,21 @@ mod incentive_auction {
         unclaimed: Unclaimed,
         /// Σ deposits of open auctions + Σ bonds held + Σ unclaimed.
         held: Balance,
+        /// The mask registry whose trade masks `auction` honours (`None`: none).
+        mask_registry: Option<AccountId>,
     }
 
     // ------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------
+
+    /// Root named (or, with `None`, removed) the mask registry.
+    #[ink(event)]
+    pub struct MaskRegistrySet {
+        #[ink(topic)]
+        pub by: AccountId,
+        pub registry: Option<AccountId>,
+    }
 
     /// An authority set a new parameter model version.
     #[ink(event)]
@@ -440,7 +455,31 @@ mod incentive_auction {
                 commitments: Mapping::default(),
                 unclaimed: Unclaimed::default(),
                 held: 0,
+                mask_registry: None,
             }
+        }
+
+        /// Names the mask registry whose trade masks `auction` honours (`None`: none). Root
+        /// authority only, as in the other contracts: one other authority must not unwire the
+        /// regulators.
+        ///
+        /// Errors: `NotRoot`.
+        /// Emits: `MaskRegistrySet`.
+        #[ink(message)]
+        pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
+            let by = self.env().caller();
+            if !Registry::at(self.did_registry).is_root(by) {
+                return Err(Error::NotRoot);
+            }
+            self.mask_registry = registry;
+            self.env().emit_event(MaskRegistrySet { by, registry });
+            Ok(())
+        }
+
+        /// The mask registry in use, if any.
+        #[ink(message)]
+        pub fn mask_registry(&self) -> Option<AccountId> {
+            self.mask_registry
         }
 
         /// Sets a new parameter model version; auctions created from now on use it. Returns
@@ -863,9 +902,20 @@ mod incentive_auction {
             ))
         }
 
+        /// The auction, if it exists. Once it opened a trade that a regulator masked, with
+        /// what the trade's mask withholds withheld here too (the same field names: who
+        /// trades, at what price) and the marker saying why; the money fields stay.
         #[ink(message)]
-        pub fn auction(&self, auction: u64) -> Option<Auction> {
-            self.auctions.get(auction)
+        pub fn auction(&self, auction: u64) -> Option<MaskedView<Auction>> {
+            let record = self.auctions.get(auction)?;
+            let mask = match record.phase {
+                AuctionPhase::Finalized {
+                    channel: Some(channel),
+                    ..
+                } => mask_at(self.mask_registry, Target::Trade(channel)),
+                _ => None,
+            };
+            Some(record.shown(mask))
         }
 
         #[ink(message)]

@@ -224,7 +224,7 @@ impl Fx {
             .unwrap_or_default();
         format!(
             "{:?} {commitments:?} {} {} {} {balances:?} events={} opened={}",
-            auction.and_then(|a| self.c.auction(a)),
+            auction.and_then(|a| self.c.auction(a)).map(|a| a.record),
             self.c.auction_count(),
             self.c.model_version(),
             self.c.total_held(),
@@ -310,6 +310,7 @@ fn credential(
                 policy_id: None,
                 status: CredentialStatus::Active,
                 status_changed_at: T0,
+                trade: None,
             },
         )
     });
@@ -396,7 +397,10 @@ fn only_root_sets_valid_models_and_auctions_keep_their_version() {
     test::set_caller::<Env>(authority);
     assert_eq!(fx.c.set_model(cheaper_bonds), Ok(2));
     let new = fx.create();
-    let (a, b) = (fx.c.auction(old).unwrap(), fx.c.auction(new).unwrap());
+    let (a, b) = (
+        fx.c.auction(old).unwrap().record,
+        fx.c.auction(new).unwrap().record,
+    );
     assert_eq!((a.model_version, a.bid_bond), (1, BOND));
     assert_eq!((b.model_version, b.bid_bond), (2, 1));
     assert_eq!(fx.c.model(1), Some(model()));
@@ -409,7 +413,7 @@ fn a_request_holds_the_consumers_deposit() {
     let mut fx = Fx::new();
     let id = fx.create();
     assert_eq!(id, 0);
-    let a = fx.c.auction(id).unwrap();
+    let a = fx.c.auction(id).unwrap().record;
     assert_eq!(
         (a.consumer, a.deposit, a.phase),
         (fx.consumer, DEPOSIT, AuctionPhase::Open)
@@ -426,7 +430,7 @@ fn a_request_holds_the_consumers_deposit() {
     };
     request.weights = Some(own);
     let id = fx.create_with(request, DEPOSIT).unwrap();
-    assert_eq!(fx.c.auction(id).unwrap().weights, own);
+    assert_eq!(fx.c.auction(id).unwrap().record.weights, own);
     // minCost above the full-duration cost sets the deposit.
     let mut request = fx.request();
     request.min_cost = 10_000;
@@ -570,7 +574,7 @@ fn commits_need_the_role_the_bond_and_the_window() {
     let b = bid(80, [None; 4]);
     let (p0, consumer, stranger) = (fx.p(0), fx.consumer, fx.stranger);
     assert_eq!(fx.commit_as(p0, id, &b, 1), Ok(0));
-    assert_eq!(fx.c.auction(id).unwrap().bonds_held, BOND);
+    assert_eq!(fx.c.auction(id).unwrap().record.bonds_held, BOND);
     assert_eq!(held(), DEPOSIT + BOND);
     fx.fails_cleanly(Some(id), Error::AlreadyCommitted, |fx| {
         fx.commit_as(p0, id, &b, 2)
@@ -712,7 +716,7 @@ fn only_credential_backed_attributes_count() {
         fx.c.score_of(id, 80, [Some(5_000), Some(300), None, None]),
         Ok(out.score)
     );
-    let a = fx.c.auction(id).unwrap();
+    let a = fx.c.auction(id).unwrap().record;
     assert_eq!(a.best.unwrap().score, out.score);
 }
 
@@ -880,7 +884,7 @@ fn the_best_score_wins_and_ties_go_to_the_earlier_commit() {
             .unwrap()
             .leading
     );
-    assert_eq!(fx.c.auction(id).unwrap().best.unwrap().bidder, p0);
+    assert_eq!(fx.c.auction(id).unwrap().record.best.unwrap().bidder, p0);
     // 60 of 100: 400,000 × 50 = 20,000,000; green: 300,000 × 50 + 1,000,000 × 20 = 35,000,000.
     let proof = green_certificate(9, did2, 10_000);
     let out = fx
@@ -888,7 +892,7 @@ fn the_best_score_wins_and_ties_go_to_the_earlier_commit() {
         .unwrap();
     assert_eq!(out.score, 35_000_000);
     assert!(out.leading);
-    assert_eq!(fx.c.auction(id).unwrap().best.unwrap().bidder, p2);
+    assert_eq!(fx.c.auction(id).unwrap().record.best.unwrap().bidder, p2);
 }
 
 // --- finalize -------------------------------------------------------------------------------
@@ -944,7 +948,7 @@ fn finalize_opens_the_winners_trade_refunds_the_rest_and_forfeits_silent_bonds()
     );
     assert_eq!(terms.offer_nonce, auction_trade_nonce_hash(&me(), id));
     assert_eq!(
-        fx.c.auction(id).unwrap().phase,
+        fx.c.auction(id).unwrap().record.phase,
         AuctionPhase::Finalized {
             winner: Some(p0),
             channel,
@@ -982,7 +986,7 @@ fn no_bids_or_a_refused_trade_refund_the_consumer_in_full() {
     assert_eq!(fx.c.finalize(refused), Ok(None));
     assert_eq!(balance(fx.consumer), start + 2 * DEPOSIT);
     assert_eq!(
-        fx.c.auction(refused).unwrap().phase,
+        fx.c.auction(refused).unwrap().record.phase,
         AuctionPhase::Finalized {
             winner: Some(p0),
             channel: None,
@@ -1018,7 +1022,7 @@ fn an_unreachable_escrow_holds_no_funds_after_the_grace_period() {
     assert_eq!(fx.c.finalize(id), Ok(None));
     assert_eq!(balance(fx.consumer), start + DEPOSIT);
     assert_eq!(
-        fx.c.auction(id).unwrap().phase,
+        fx.c.auction(id).unwrap().record.phase,
         AuctionPhase::Finalized {
             winner: Some(p0),
             channel: None,
@@ -1059,7 +1063,7 @@ fn the_consumer_cancels_only_before_any_commit() {
     fx.c.cancel(id).unwrap();
     assert_eq!(balance(consumer), start + DEPOSIT);
     assert_eq!(
-        fx.c.auction(id).unwrap().phase,
+        fx.c.auction(id).unwrap().record.phase,
         AuctionPhase::Cancelled { at: T0 }
     );
     fx.fails_cleanly(Some(id), Error::NotOpen, |fx| {
@@ -1114,3 +1118,87 @@ fn a_reveal_cites_at_most_two_credentials_and_verifies_each_once() {
 }
 
 mod model;
+
+// Finding 4 of the review: `auction(id)` linked a masked trade to both accounts, both DIDs and
+// the price.
+#[ink::test]
+fn an_auction_honours_the_mask_of_the_trade_it_opened() {
+    use cgrid_shared::{Scope, Target};
+    let mut fx = Fx::new();
+    let masks = AccountId::from([0x3A; 32]);
+    let stranger = fx.stranger;
+    fx.fails_cleanly(None, Error::NotRoot, |fx| {
+        test::set_caller::<Env>(stranger);
+        fx.c.set_mask_registry(Some(masks))
+    });
+    test::set_caller::<Env>(fx.authority);
+    fx.c.set_mask_registry(Some(masks)).unwrap();
+    assert_eq!(fx.c.mask_registry(), Some(masks));
+
+    let id = fx.create();
+    let p0 = fx.p(0);
+    let winning = bid(40, [None; 4]);
+    fx.commit_as(p0, id, &winning, 1).unwrap();
+    set_now(COMMIT_BY);
+    fx.reveal_as(p0, id, &winning, 1, Default::default())
+        .unwrap();
+    // Before a trade exists, a mask on the would-be channel id is not consulted.
+    let channel: cgrid_shared::ChannelId = [0; 32];
+    testing::mask::set(
+        &Target::Trade(channel),
+        Some(testing::mask::mask(Scope::Whole, false)),
+    );
+    assert_eq!(fx.c.auction(id).unwrap().masked, None);
+    testing::mask::set(&Target::Trade(channel), None);
+    set_now(REVEAL_BY + 5);
+    assert_eq!(fx.c.finalize(id).unwrap(), Some(channel));
+    let full = fx.c.auction(id).unwrap();
+    assert_eq!(full.masked, None);
+
+    // A price mask on the trade withholds the price here too, and nothing else.
+    let price = Scope::Fields(vec!["price".into()]);
+    testing::mask::set(
+        &Target::Trade(channel),
+        Some(testing::mask::mask(price, false)),
+    );
+    let view = fx.c.auction(id).unwrap();
+    let a = &view.record;
+    let best = a.best.clone().unwrap();
+    assert_eq!((best.price_per_minute, best.score), (0, 0));
+    assert_eq!((a.request.max_price_per_minute, a.request.min_cost), (0, 0));
+    assert_eq!((a.consumer, best.bidder), (fx.consumer, p0));
+    assert!(view.withholds("price") && !view.withholds("consumer"));
+
+    // A whole-trade mask withholds both parties too; the money fields stay.
+    testing::mask::set(
+        &Target::Trade(channel),
+        Some(testing::mask::mask(Scope::Whole, false)),
+    );
+    let view = fx.c.auction(id).unwrap();
+    let a = &view.record;
+    let nobody = AccountId::from([0; 32]);
+    let best = a.best.clone().unwrap();
+    assert_eq!(
+        (a.consumer, a.consumer_did, a.request.consumer_key),
+        (nobody, [0; 32], [0; 32])
+    );
+    assert_eq!(
+        (best.bidder, best.bidder_did, best.provider_key),
+        (nobody, [0; 32], [0; 32])
+    );
+    assert!(matches!(
+        a.phase,
+        AuctionPhase::Finalized { winner: Some(w), channel: Some(_), .. } if w == nobody
+    ));
+    let f = &full.record;
+    assert_eq!(
+        (a.deposit, a.bid_bond, a.bonds_held, a.commits, a.reveals),
+        (f.deposit, f.bid_bond, f.bonds_held, f.commits, f.reveals)
+    );
+    assert_eq!(
+        view.masked.expect("marker").withheld,
+        ["consumer", "provider", "price"].map(String::from)
+    );
+    testing::mask::set(&Target::Trade(channel), None);
+    assert_eq!(fx.c.auction(id).unwrap(), full);
+}

@@ -21,17 +21,28 @@
 //!   when, what and the reason hash. Every failure returns a typed [`Error`] and changes
 //!   nothing.
 //!
+//! ## What a mask hides
+//! Every read message that returns a masked record's content withholds what the mask names:
+//! `resolve` and `did_of` (did_registry), `cpt`, `verify` and `anchor_of` (vc_templates; a
+//! trade's trade-start and settlement credentials also honour the trade's mask), `channel`
+//! (trade_escrow; a party whose DID is masked so that its account is hidden is withheld too)
+//! and `auction` (incentive_auction, under the mask of the trade it opened). Events emitted
+//! after a mask do not publish what it withholds: a DID update names no hidden account and no
+//! operation on a withheld field, and no system credential's `CredentialAnchored` names its
+//! subject at all (a mask placed later could not take it back).
+//!
 //! ## What a mask cannot hide
-//! A mask hides fields from the contracts' read messages (`resolve`, `cpt`, `verify`,
-//! `channel`) and stops owners' writes; it cannot make public data private. Contract storage
-//! and past events are public: anyone reading raw storage or the chain's history sees a masked
-//! record in full. Known paths that still show masked data (issue 15, finding 4; open):
-//! `anchor_of` (which other contracts' rules read) and `verify` of a masked trade's trade-start
-//! (id = channel id) and settlement credentials name the parties' DIDs; the auction's
-//! `auction(id)` names both parties and the price of the trade it opened; `did_of` and a
-//! trade's `channel` link an account to a masked DID; `paid / nonce` of a trade gives a masked
-//! price back; events emitted after a mask (a settlement's `CredentialAnchored`, a DID
-//! update's new key) publish withheld fields.
+//! It cannot make public data private. Contract storage and past events are public: anyone
+//! reading raw storage or the chain's history sees a masked record in full, and events emitted
+//! before the mask (`ChannelOpened` names both accounts and the price; `DidCreated` and earlier
+//! `DidUpdated` carry document content) stay. A transaction's sender is public, so a masked
+//! DID's owner who writes to it shows its account. The predicates other contracts' rules need
+//! answer truthfully and so confirm a guessed link: `has_role`, `can_act_for`, `is_active`,
+//! `role_holders` (did_registry) and an auction's `commitment(id, bidder)`. The accounting of a
+//! trade is never withheld (everyone must be able to check that no money is lost), so under a
+//! price mask `paid` over the nonces or the settled time still shows the average price, and
+//! system credentials' claims roots are salted with their public ids, so a guessed price or
+//! spec can be confirmed against them.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 // Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's

@@ -45,8 +45,10 @@
 //!
 //! - **Masks never hold money.** Once an authority names the mask registry
 //!   (`set_mask_registry`), `channel` returns a masked view of a trade a regulator masked (who
-//!   traded and at what price withheld, a marker saying who, when and why); the escrow's
-//!   accounting (deposit, paid, nonce, phase) is never withheld. A whole-record mask refuses
+//!   traded and at what price withheld, a marker saying who, when and why), and withholds a
+//!   party whose DID is masked so that its account is hidden; the escrow's accounting
+//!   (deposit, paid, nonce, phase) is never withheld, so a price mask cannot hide the average
+//!   price paid. Settlement never reads a mask. A whole-record mask refuses
 //!   the consumer's top-ups of the trade unless it lets the owner write; it never stops a checkpoint, close,
 //!   challenge or refund: refusing those would move money by the clock.
 //!
@@ -81,9 +83,9 @@ mod trade_escrow {
     use cgrid_shared::{
         brokered_hash, close_hash, deployment_hash, offer_hash, public_claims_root,
         settlement_claims, settlement_id_hash, state_hash, trade_start_claims, AnchorError,
-        AnchorFailure, Channel, ChannelId, CloseKind, CredentialId, DidId, MaskedView, OpenRefusal,
-        Party, Phase, Role, Signature, Target, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
-        TRADE_START_CPT, TRADE_START_FIELDS,
+        AnchorFailure, Channel, ChannelId, CloseKind, CredentialId, DidId, Mask, MaskedView,
+        OpenRefusal, Party, Phase, Role, Signature, Target, TradeTerms, SETTLEMENT_CPT,
+        SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
     };
     use ink::prelude::vec;
     use ink::storage::Mapping;
@@ -774,11 +776,22 @@ mod trade_escrow {
         }
 
         /// The channel record, if it exists; under a regulator's mask with the masked fields
-        /// withheld and the marker saying why (the accounting is never withheld).
+        /// withheld and the marker saying why (the accounting is never withheld). A party whose
+        /// DID is masked so that its account is hidden (a whole-DID mask, or one naming
+        /// `account`) is withheld too: the trade would otherwise link the two.
         #[ink(message)]
         pub fn channel(&self, channel: ChannelId) -> Option<MaskedView<Channel>> {
             let record = self.channels.get(channel)?;
-            Some(record.shown(mask_at(self.mask_registry, Target::Trade(channel))))
+            let hidden = |did: DidId| {
+                mask_at(self.mask_registry, Target::Did(did)).filter(Mask::hides_account)
+            };
+            let (consumer, provider) = (hidden(record.consumer_did), hidden(record.provider_did));
+            Some(
+                record
+                    .shown(mask_at(self.mask_registry, Target::Trade(channel)))
+                    .also_withhold("consumer", consumer)
+                    .also_withhold("provider", provider),
+            )
         }
 
         /// Names the mask registry whose masks `channel` and top-ups honour (`None`: none).
@@ -965,7 +978,7 @@ mod trade_escrow {
             let claims = trade_start_claims(terms, &provider_did, &consumer_did);
             let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
             Credentials::at(self.credentials)
-                .anchor_system(id, TRADE_START_CPT, consumer_did, root, None)
+                .anchor_system(id, TRADE_START_CPT, consumer_did, root, id)
                 .map_err(|failure| match failure {
                     Some(refused) => Error::TradeCredential(refused),
                     None => Error::CredentialsUnavailable,
@@ -1019,7 +1032,7 @@ mod trade_escrow {
             );
             let root = public_claims_root(&id, &SETTLEMENT_FIELDS, &claims);
             let result: core::result::Result<(), AnchorFailure> = Credentials::at(self.credentials)
-                .anchor_system(id, SETTLEMENT_CPT, ch.provider_did, root, None);
+                .anchor_system(id, SETTLEMENT_CPT, ch.provider_did, root, *channel);
             if let Err(reason) = result {
                 self.env().emit_event(SettlementNotAnchored {
                     channel: *channel,

@@ -1362,3 +1362,89 @@ fn a_masked_trade_reads_masked_and_still_settles() {
     assert_eq!(after.record.consumer, consumer);
     assert_eq!(after.record.price_per_minute, full.record.price_per_minute);
 }
+
+// Finding 4 of the review: a DID masked whole was still linked to its account through the
+// trades it is a party of (`channel`).
+#[ink::test]
+fn a_party_whose_did_is_masked_is_withheld_from_its_trades() {
+    use cgrid_shared::{Scope, Target};
+    let mut fx = Fx::new();
+    let authority = AccountId::from([0xA0; 32]);
+    testing::did::with(|w| w.root = Some(authority));
+    let id = fx.open();
+    let full = fx.c.channel(id).unwrap();
+    let (consumer_did, provider_did) = (full.record.consumer_did, full.record.provider_did);
+    as_caller(authority);
+    fx.c.set_mask_registry(Some(AccountId::from([0x3A; 32])))
+        .unwrap();
+    // A mask on the consumer's DID that leaves its account shown hides nothing of the trade.
+    let services = Scope::Fields(vec!["service".into()]);
+    testing::mask::set(
+        &Target::Did(consumer_did),
+        Some(testing::mask::mask(services, false)),
+    );
+    assert_eq!(fx.c.channel(id).unwrap(), full);
+
+    for scope in [Scope::Whole, Scope::Fields(vec!["account".into()])] {
+        testing::mask::set(
+            &Target::Did(consumer_did),
+            Some(testing::mask::mask(scope.clone(), false)),
+        );
+        let view = fx.c.channel(id).unwrap();
+        let ch = &view.record;
+        assert_eq!(
+            (ch.consumer, ch.consumer_did, ch.consumer_key),
+            (AccountId::from([0; 32]), [0; 32], [0; 32]),
+            "{scope:?}"
+        );
+        // The other party, the price and the accounting stay.
+        assert_eq!(
+            (
+                ch.provider,
+                ch.provider_did,
+                ch.price_per_minute,
+                ch.deposit
+            ),
+            (
+                full.record.provider,
+                provider_did,
+                full.record.price_per_minute,
+                DEPOSIT
+            )
+        );
+        let marker = view.masked.expect("the DID mask's marker");
+        assert_eq!(marker.withheld, vec![String::from("consumer")]);
+        assert_eq!(marker.scope, scope);
+    }
+
+    // With the trade masked for its price too, the marker is the trade's and lists both.
+    let price = Scope::Fields(vec!["price".into()]);
+    testing::mask::set(
+        &Target::Trade(id),
+        Some(testing::mask::mask(price.clone(), false)),
+    );
+    testing::mask::set(
+        &Target::Did(provider_did),
+        Some(testing::mask::mask(Scope::Whole, false)),
+    );
+    let view = fx.c.channel(id).unwrap();
+    assert_eq!(view.record.provider, AccountId::from([0; 32]));
+    let marker = view.masked.expect("marker");
+    assert_eq!(marker.scope, price);
+    assert_eq!(
+        marker.withheld,
+        ["price", "consumer", "provider"].map(String::from)
+    );
+
+    // Settlement does not read these masks: a checkpoint goes through.
+    fx.checkpoint(id, 1, 100).unwrap();
+    assert_conserved(&fx, id);
+    for target in [
+        Target::Trade(id),
+        Target::Did(consumer_did),
+        Target::Did(provider_did),
+    ] {
+        testing::mask::set(&target, None);
+    }
+    assert_eq!(fx.c.channel(id).unwrap().masked, None);
+}

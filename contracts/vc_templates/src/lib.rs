@@ -21,14 +21,18 @@
 //! - The trade-start and settlement templates cannot be deprecated (the escrow's protocol).
 //! - Status moves Active ⇄ Suspended → Revoked (final), by the issuer or an authority.
 //! - `verify` reads one anchor: its cost does not depend on how many credentials exist.
-//! - **Masks are honoured.** Once an authority names the mask registry (`set_mask_registry`),
+//! - **Masks are honoured.** Once root names the mask registry (`set_mask_registry`),
 //!   `cpt` and `verify` return masked views under a regulator's mask (masked fields withheld, a
 //!   marker saying who, when and why), and the owner's writes to a record under a whole-record
 //!   mask — the publisher deprecating a template, the issuer changing a credential's status —
 //!   are refused with `Masked` unless the mask lets the owner write (an authority still may);
-//!   a field mask leaves them alone, as they change no maskable field. A mask does
-//!   not change a credential's validity: `anchor_of`, which other contracts' rules read, is
-//!   not masked, and `verify.valid` is computed as before.
+//!   a field mask leaves them alone, as they change no maskable field. A trade's system
+//!   credentials (its trade-start, id = channel id, and its settlements) record their trade, and
+//!   a mask on the trade that hides a party withholds their subject too. `anchor_of` honours
+//!   the same masks as `verify` (a withheld subject reads as zero, so a masked credential
+//!   vouches for nobody in another contract's rule, e.g. an auction proof). A mask does not
+//!   change validity: `verify.valid` is computed as before. `CredentialAnchored` names no
+//!   subject for a system credential (a mask placed later could not take it back).
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 //!
 //! Identity checks (roles, authorities, DID control, DID key signatures) are calls to the DID
@@ -72,7 +76,7 @@ pub const MAX_DECIMAL_SCALE: u8 = 18;
 #[ink::contract]
 mod vc_templates {
     use super::*;
-    use cgrid_shared::Maskable as _;
+    use cgrid_shared::Maskable;
     use cgrid_shared::{
         anchor_hash, blake2, settlement_template, trade_start_template, AnchorError, AnchorRequest,
         CptId, CptInfo, CptProperty, CptTemplate, CredentialAnchor, CredentialId, CredentialStatus,
@@ -140,8 +144,11 @@ mod vc_templates {
         pub id: CredentialId,
         pub cpt_id: CptId,
         pub issuer: Issuer,
+        /// `None` for a system credential (trade-start, settlement): its subject is a party of
+        /// a trade a regulator may mask later, so it is read through `verify`, which honours
+        /// that mask, rather than published for good.
         #[ink(topic)]
-        pub subject: DidId,
+        pub subject: Option<DidId>,
         pub claims_root: [u8; 32],
         pub expires_at: Option<Timestamp>,
     }
@@ -282,7 +289,6 @@ mod vc_templates {
             match e {
                 Error::NotSystemIssuer => AnchorError::NotSystemIssuer,
                 Error::CredentialExists(_) => AnchorError::CredentialExists,
-                Error::ExpiryInPast { .. } => AnchorError::ExpiryInPast,
                 _ => AnchorError::BadTemplate,
             }
         }
@@ -499,6 +505,7 @@ mod vc_templates {
                 request.expires_at,
                 request.ciphertext_hash,
                 request.policy_id,
+                None,
             )
         }
 
@@ -601,6 +608,7 @@ mod vc_templates {
             expires_at: Option<Timestamp>,
             ciphertext_hash: Option<[u8; 32]>,
             policy_id: Option<[u8; 32]>,
+            trade: Option<[u8; 32]>,
         ) -> Result<()> {
             self.live_cpt(cpt_id)?;
             if self.credentials.contains(id) {
@@ -629,6 +637,7 @@ mod vc_templates {
                     policy_id,
                     status: CredentialStatus::Active,
                     status_changed_at: now,
+                    trade,
                 },
             );
             self.credential_count = count;
@@ -636,7 +645,9 @@ mod vc_templates {
                 id,
                 cpt_id,
                 issuer,
-                subject,
+                // A system credential's subject is a party of a trade that a regulator may
+                // mask later: it is read through `verify`, which honours that mask.
+                subject: trade.is_none().then_some(subject),
                 claims_root,
                 expires_at,
             });
@@ -853,6 +864,24 @@ mod vc_templates {
             }
         }
 
+        /// Credential `id` (or its anchor) as a reader may see it: under the credential's own
+        /// mask, and, for a system credential, under the mask of the `trade` it records when
+        /// that mask hides the parties (the subject is a party's DID). One rule for `verify`
+        /// and `anchor_of`.
+        fn masked<T: Maskable>(
+            &self,
+            id: CredentialId,
+            trade: Option<[u8; 32]>,
+            record: T,
+        ) -> MaskedView<T> {
+            let trade_mask = trade
+                .and_then(|trade| mask_at(self.mask_registry, Target::Trade(trade)))
+                .filter(Mask::hides_parties);
+            record
+                .shown(mask_at(self.mask_registry, Target::Credential(id)))
+                .also_withhold("subject", trade_mask)
+        }
+
         fn view(&self, anchor: CredentialAnchor) -> CredentialView {
             let now = self.env().block_timestamp();
             let expired = anchor.expired_at(now);
@@ -871,13 +900,16 @@ mod vc_templates {
     impl cgrid_shared::CredentialRegistry for VcTemplates {
         #[ink(message)]
         fn verify(&self, id: CredentialId) -> Option<MaskedView<CredentialView>> {
-            let view = self.view(self.credentials.get(id)?);
-            Some(view.shown(mask_at(self.mask_registry, Target::Credential(id))))
+            let anchor = self.credentials.get(id)?;
+            let trade = anchor.trade;
+            Some(self.masked(id, trade, self.view(anchor)))
         }
 
         #[ink(message)]
         fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
-            self.credentials.get(id)
+            let anchor = self.credentials.get(id)?;
+            let trade = anchor.trade;
+            Some(self.masked(id, trade, anchor).record)
         }
 
         #[ink(message)]
@@ -887,7 +919,7 @@ mod vc_templates {
             cpt_id: CptId,
             subject: DidId,
             claims_root: [u8; 32],
-            expires_at: Option<Timestamp>,
+            trade: [u8; 32],
         ) -> core::result::Result<(), AnchorError> {
             let caller = self.env().caller();
             if !self.system_issuers.contains(caller) {
@@ -902,9 +934,10 @@ mod vc_templates {
                 Issuer::System(caller),
                 subject,
                 claims_root,
-                expires_at,
                 None,
                 None,
+                None,
+                Some(trade),
             )
             .map_err(AnchorError::from)
         }

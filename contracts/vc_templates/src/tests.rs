@@ -21,6 +21,8 @@ const ESCROW: [u8; 32] = [0xE5; 32];
 const PROVIDER_DID: DidId = [0x11; 32];
 const AUTH_DID: DidId = [0x22; 32];
 const CONSUMER_DID: DidId = [0x33; 32];
+/// The trade a system credential in these tests records.
+const TRADE: [u8; 32] = [0x7D; 32];
 
 fn acc(bytes: [u8; 32]) -> AccountId {
     AccountId::from(bytes)
@@ -728,7 +730,7 @@ fn system_issuers_anchor_system_templates_only() {
     testing::did::with(|w| w.authorities.remove(&acc(PROVIDER)));
     as_caller(ESCROW);
     assert_eq!(
-        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
+        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], TRADE),
         Err(AnchorError::NotSystemIssuer)
     );
     as_caller(AUTH);
@@ -742,30 +744,31 @@ fn system_issuers_anchor_system_templates_only() {
     as_caller(ESCROW);
     let before = snapshot(&c, &[], &[[1; 32]]);
     assert_eq!(
-        c.anchor_system([1; 32], issuer_cpt, CONSUMER_DID, [2; 32], None),
+        c.anchor_system([1; 32], issuer_cpt, CONSUMER_DID, [2; 32], TRADE),
         Err(AnchorError::BadTemplate)
     );
     assert_eq!(
-        c.anchor_system([1; 32], 777, CONSUMER_DID, [2; 32], None),
+        c.anchor_system([1; 32], 777, CONSUMER_DID, [2; 32], TRADE),
         Err(AnchorError::BadTemplate)
-    );
-    assert_eq!(
-        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], Some(5)),
-        Err(AnchorError::ExpiryInPast)
     );
     assert_eq!(snapshot(&c, &[], &[[1; 32]]), before);
-    c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None)
+    c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], TRADE)
         .unwrap();
     assert_eq!(
-        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
+        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], TRADE),
         Err(AnchorError::CredentialExists)
     );
     // The subject's identity state is not consulted: a settlement stays recordable after a
     // party deactivated its DID.
-    c.anchor_system([3; 32], SETTLEMENT_CPT, [0x55; 32], [2; 32], None)
+    c.anchor_system([3; 32], SETTLEMENT_CPT, [0x55; 32], [2; 32], TRADE)
         .unwrap();
     let view = c.verify([1; 32]).unwrap().record;
     assert_eq!(view.anchor.issuer, Issuer::System(acc(ESCROW)));
+    assert_eq!(
+        view.anchor.trade,
+        Some(TRADE),
+        "a system credential records its trade"
+    );
     assert!(view.valid);
     // The system issuer manages the status of what it anchored.
     c.suspend([1; 32]).unwrap();
@@ -773,7 +776,7 @@ fn system_issuers_anchor_system_templates_only() {
     c.set_system_issuer(acc(ESCROW), false).unwrap();
     as_caller(ESCROW);
     assert_eq!(
-        c.anchor_system([2; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], None),
+        c.anchor_system([2; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], TRADE),
         Err(AnchorError::NotSystemIssuer)
     );
 }
@@ -995,4 +998,105 @@ fn bounds_are_inclusive_and_reads_report_what_was_written() {
     as_caller(AUTH);
     c.set_system_issuer(acc(ESCROW), true).unwrap();
     assert!(c.is_system_issuer(acc(ESCROW)) && !c.is_system_issuer(acc(STRANGER)));
+}
+
+// Finding 4 of the review: a trade's system credentials named the parties' DIDs after the trade
+// was masked (`verify` / `anchor_of` of the channel id and of its settlements), `anchor_of`
+// ignored a credential's own mask, and `CredentialAnchored` published a system credential's
+// subject.
+#[ink::test]
+fn a_masked_trade_hides_the_subjects_of_its_system_credentials_on_every_read() {
+    use cgrid_shared::{Maskable as _, Scope, Target};
+    let mut c = setup();
+    as_caller(AUTH);
+    c.set_system_issuer(acc(ESCROW), true).unwrap();
+    c.set_mask_registry(Some(acc(MASKS))).unwrap();
+    as_caller(ESCROW);
+    let events = event_count();
+    // The trade-start credential (id = channel id) and a settlement (its own id).
+    c.anchor_system(TRADE, TRADE_START_CPT, CONSUMER_DID, [2; 32], TRADE)
+        .unwrap();
+    c.anchor_system([0x5E; 32], SETTLEMENT_CPT, PROVIDER_DID, [3; 32], TRADE)
+        .unwrap();
+    // Neither event names the subject: a mask placed later could not take it back.
+    let anchored: Vec<_> = test::recorded_events().skip(events).collect();
+    assert_eq!(anchored.len(), 2);
+    for event in anchored {
+        let topics = event.topics;
+        assert!(
+            !topics
+                .iter()
+                .any(|t| t.as_slice() == CONSUMER_DID.as_slice()
+                    || t.as_slice() == PROVIDER_DID.as_slice()),
+            "a system credential's subject is not a topic"
+        );
+        let data = event.data;
+        assert!(
+            !data
+                .windows(32)
+                .any(|w| w == CONSUMER_DID || w == PROVIDER_DID),
+            "nor in the event's data"
+        );
+    }
+    let full = |id| c.verify(id).unwrap();
+    assert_eq!(full(TRADE).record.anchor.subject, CONSUMER_DID);
+    assert_eq!(full([0x5E; 32]).record.anchor.subject, PROVIDER_DID);
+
+    // A price mask on the trade hides no party: the subjects stay.
+    let price = Scope::Fields(vec!["price".into()]);
+    testing::mask::set(
+        &Target::Trade(TRADE),
+        Some(testing::mask::mask(price, false)),
+    );
+    assert_eq!(c.verify(TRADE).unwrap(), full(TRADE));
+    assert_eq!(c.anchor_of(TRADE).unwrap().subject, CONSUMER_DID);
+
+    // A whole-trade mask (or one naming a party) withholds both credentials' subjects, in
+    // `verify` (with the trade's marker) and in `anchor_of`; validity stays.
+    for scope in [Scope::Whole, Scope::Fields(vec!["provider".into()])] {
+        testing::mask::set(
+            &Target::Trade(TRADE),
+            Some(testing::mask::mask(scope.clone(), false)),
+        );
+        for id in [TRADE, [0x5E; 32]] {
+            let view = c.verify(id).unwrap();
+            assert_eq!(view.record.anchor.subject, [0; 32], "{scope:?}");
+            assert!(view.record.valid);
+            let marker = view.masked.expect("the trade's marker");
+            assert_eq!(marker.withheld, vec![String::from("subject")]);
+            assert_eq!(marker.scope, scope);
+            assert_eq!(c.anchor_of(id).unwrap().subject, [0; 32]);
+            // Nothing else of the anchor is withheld.
+            let mut expected = full(id).record.anchor;
+            expected.withhold("subject");
+            assert_eq!(c.anchor_of(id).unwrap(), expected);
+        }
+    }
+    testing::mask::set(&Target::Trade(TRADE), None);
+    assert_eq!(c.anchor_of(TRADE).unwrap().subject, CONSUMER_DID);
+}
+
+#[ink::test]
+fn anchor_of_honours_a_credentials_own_mask() {
+    use cgrid_shared::{Scope, Target};
+    let mut c = setup();
+    as_caller(PROVIDER);
+    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    let id = id(1);
+    let anchor = c.anchor_of(id).unwrap();
+    assert_eq!(anchor.trade, None, "an issued credential records no trade");
+    as_caller(AUTH);
+    c.set_mask_registry(Some(acc(MASKS))).unwrap();
+    testing::mask::set(
+        &Target::Credential(id),
+        Some(testing::mask::mask(Scope::Whole, false)),
+    );
+    let masked = c.anchor_of(id).unwrap();
+    assert_eq!(masked.subject, [0; 32]);
+    assert_eq!(
+        (masked.claims_root, masked.status, masked.issuer),
+        (anchor.claims_root, anchor.status, anchor.issuer)
+    );
+    testing::mask::set(&Target::Credential(id), None);
+    assert_eq!(c.anchor_of(id).unwrap(), anchor);
 }

@@ -187,18 +187,23 @@ export interface DidCreatedEvent {
 
 /**
  * A DID document changed. The event carries the whole operation, so the document's
- * history can be rebuilt from events alone.
+ * history can be rebuilt from events alone — except under a regulator's mask that the
+ * owner may write through: then what the mask withholds is not published either.
  *
- * Event `DidUpdated`, signature topic `0x44b94a408f2b8d54c1e2d24e1fa32bd12d82ec615a22cbfe90e80e7673cd3131`.
+ * Event `DidUpdated`, signature topic `0x0177e6782e0e6446ea45e86ba70eb22b60a3190123f8d5ccc22f7844de66941a`.
  */
 export interface DidUpdatedEvent {
   name: 'DidUpdated';
   args: {
     /** Indexed (also a topic). */
     did: Hex;
-    /** Indexed (also a topic). */
+    /**
+     * The zero account when a mask hides the DID's account.
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
-    op: DidOperation;
+    /** `None` when a mask withholds a field the operation changes. */
+    op: DidOperation | null;
     /** The DID's nonce after the change. */
     nonce: bigint;
     by: Authorisation;
@@ -1069,13 +1074,13 @@ export const spec: ContractSpec = {
     },
     {
       label: 'DidUpdated',
-      signatureTopic: '0x44b94a408f2b8d54c1e2d24e1fa32bd12d82ec615a22cbfe90e80e7673cd3131',
+      signatureTopic: '0x0177e6782e0e6446ea45e86ba70eb22b60a3190123f8d5ccc22f7844de66941a',
       args: [
         { name: 'did', label: 'did', type: 1, indexed: true },
         { name: 'account', label: 'account', type: 0, indexed: true },
-        { name: 'op', label: 'op', type: 55, indexed: false },
+        { name: 'op', label: 'op', type: 85, indexed: false },
         { name: 'nonce', label: 'nonce', type: 3, indexed: false },
-        { name: 'by', label: 'by', type: 85, indexed: false },
+        { name: 'by', label: 'by', type: 86, indexed: false },
       ],
     },
     {
@@ -1138,7 +1143,7 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    Authorisation: 85,
+    Authorisation: 86,
     DidCreation: 46,
     DidDocument: 63,
     DidOperation: 55,
@@ -1210,7 +1215,7 @@ export class DidRegistryContract extends InkContract<DidRegistryMessages, DidReg
   /** Signature topic (the first topic) of every event, by label. */
   static readonly eventTopics = {
     DidCreated: '0x2fa0ac9fd5943398af193eca23529325eb1ed74a9a7a3f3d23ce1a8cdf62231c',
-    DidUpdated: '0x44b94a408f2b8d54c1e2d24e1fa32bd12d82ec615a22cbfe90e80e7673cd3131',
+    DidUpdated: '0x0177e6782e0e6446ea45e86ba70eb22b60a3190123f8d5ccc22f7844de66941a',
     AuthorityAdded: '0x0051f88848bace9b1d608c23034217a6312b746de52f8b89e632345448b0d2e0',
     AuthorityRemoved: '0x7f54afa79abe9c665766d30ba72b5d1125f94a06001215eb206feaeb66fa890c',
     RootTransferProposed: '0x1d77f37d635862dd4a91b1dc80ad520c2c887c0090353b23d9f3cf56244b439e',

@@ -16,7 +16,7 @@ import metadataJson from '../../metadata/incentive_auction.json' with { type: 'j
 // Types
 
 /** Rust: `cgrid_shared::vc::AnchorError`. */
-export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists' | 'ExpiryInPast';
+export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
 
 /** Rust: `cgrid_shared::auction::AttributeRule`. */
 export interface AttributeRule {
@@ -141,6 +141,23 @@ export interface Leader {
   providerKey: Hex;
 }
 
+/** Rust: `cgrid_shared::mask::MaskMarker`. */
+export interface MaskMarker {
+  scope: Scope;
+  withheld: string[];
+  reasonCode: number;
+  reasonHash: Hex;
+  contentHash: Hex;
+  by: AccountIdString;
+  since: bigint;
+}
+
+/** Rust: `cgrid_shared::mask::MaskedView` (type id 73). */
+export interface MaskedView_Auction {
+  record: Auction;
+  masked: MaskMarker | null;
+}
+
 /** Rust: `incentive_auction::incentive_auction::ModelFlaw`. */
 export type ModelFlaw =
   | { weightLimits: { criterion: number } }
@@ -184,6 +201,11 @@ export interface RevealOutcome {
 /** Rust: `cgrid_shared::did::Role`. */
 export type Role = 'Provider' | 'Consumer' | 'Regulator' | 'Issuer';
 
+/** Rust: `cgrid_shared::mask::Scope`. */
+export type Scope =
+  | { whole: null }
+  | { fields: string[] };
+
 /** Rust: `cgrid_shared::auction::WeightRange`. */
 export interface WeightRange {
   min: number;
@@ -198,6 +220,20 @@ export interface Weights {
 
 // ---------------------------------------------------------------------------------------------
 // Events
+
+/**
+ * Root named (or, with `None`, removed) the mask registry.
+ *
+ * Event `MaskRegistrySet`, signature topic `0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143`.
+ */
+export interface MaskRegistrySetEvent {
+  name: 'MaskRegistrySet';
+  args: {
+    /** Indexed (also a topic). */
+    by: AccountIdString;
+    registry: AccountIdString | null;
+  };
+}
 
 /**
  * An authority set a new parameter model version.
@@ -330,6 +366,7 @@ export interface UnclaimedWithdrawnEvent {
 
 /** Every event of `incentive_auction`, discriminated by `name`. */
 export type IncentiveAuctionEvent =
+  | MaskRegistrySetEvent
   | ModelSetEvent
   | AuctionCreatedEvent
   | BidCommittedEvent
@@ -344,6 +381,33 @@ export type IncentiveAuctionEvent =
 
 /** The messages of `incentive_auction`: arguments and return value (ink!'s `Result<_, LangError>` unwrapped). */
 export interface IncentiveAuctionMessages {
+  /**
+   * Names the mask registry whose trade masks `auction` honours (`None`: none). Root
+   * authority only, as in the other contracts: one other authority must not unwire the
+   * regulators.
+   *
+   * Errors: `NotRoot`.
+   * Emits: `MaskRegistrySet`.
+   *
+   * Label `set_mask_registry`, selector `0xdf1be8a8`; mutates.
+   */
+  setMaskRegistry: {
+    args: [registry: AccountIdString | null];
+    returns: Result<null, Error>;
+    mutates: true;
+    payable: false;
+  };
+  /**
+   * The mask registry in use, if any.
+   *
+   * Label `mask_registry`, selector `0xa4d20d67`; read-only.
+   */
+  maskRegistry: {
+    args: [];
+    returns: AccountIdString | null;
+    mutates: false;
+    payable: false;
+  };
   /**
    * Sets a new parameter model version; auctions created from now on use it. Returns
    * the version. Root authority only: the model names the attestors whose certificates
@@ -474,10 +538,16 @@ export interface IncentiveAuctionMessages {
     mutates: false;
     payable: false;
   };
-  /** Label `auction`, selector `0x65439b42`; read-only. */
+  /**
+   * The auction, if it exists. Once it opened a trade that a regulator masked, with
+   * what the trade's mask withholds withheld here too (the same field names: who
+   * trades, at what price) and the marker saying why; the money fields stay.
+   *
+   * Label `auction`, selector `0x65439b42`; read-only.
+   */
   auction: {
     args: [auction: bigint];
-    returns: Auction | null;
+    returns: MaskedView_Auction | null;
     mutates: false;
     payable: false;
   };
@@ -574,12 +644,15 @@ export interface IncentiveAuctionTypes {
   Error: Error;
   LangError: LangError;
   Leader: Leader;
+  MaskMarker: MaskMarker;
+  MaskedView_Auction: MaskedView_Auction;
   ModelFlaw: ModelFlaw;
   OpenRefusal: OpenRefusal;
   ParameterModel: ParameterModel;
   ProofFlaw: ProofFlaw;
   RevealOutcome: RevealOutcome;
   Role: Role;
+  Scope: Scope;
   WeightRange: WeightRange;
   Weights: Weights;
 }
@@ -609,6 +682,28 @@ export const spec: ContractSpec = {
   messages: [
     {
       index: 0,
+      label: 'set_mask_registry',
+      method: 'setMaskRegistry',
+      selector: '0xdf1be8a8',
+      mutates: true,
+      payable: false,
+      args: [
+        { name: 'registry', label: 'registry', type: 29 },
+      ],
+      returnType: 45,
+    },
+    {
+      index: 1,
+      label: 'mask_registry',
+      method: 'maskRegistry',
+      selector: '0xa4d20d67',
+      mutates: false,
+      payable: false,
+      args: [],
+      returnType: 50,
+    },
+    {
+      index: 2,
       label: 'set_model',
       method: 'setModel',
       selector: '0x04beaa16',
@@ -617,10 +712,10 @@ export const spec: ContractSpec = {
       args: [
         { name: 'model', label: 'model', type: 9 },
       ],
-      returnType: 45,
+      returnType: 51,
     },
     {
-      index: 1,
+      index: 3,
       label: 'create_auction',
       method: 'createAuction',
       selector: '0xd6cd59d7',
@@ -629,10 +724,10 @@ export const spec: ContractSpec = {
       args: [
         { name: 'request', label: 'request', type: 23 },
       ],
-      returnType: 50,
+      returnType: 53,
     },
     {
-      index: 2,
+      index: 4,
       label: 'cancel',
       method: 'cancel',
       selector: '0x9796e9a7',
@@ -641,10 +736,10 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 52,
+      returnType: 45,
     },
     {
-      index: 3,
+      index: 5,
       label: 'commit',
       method: 'commit',
       selector: '0xdd5be338',
@@ -654,10 +749,10 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'hash', label: 'hash', type: 1 },
       ],
-      returnType: 45,
+      returnType: 51,
     },
     {
-      index: 4,
+      index: 6,
       label: 'reveal',
       method: 'reveal',
       selector: '0xa80532c0',
@@ -665,14 +760,14 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'auction', label: 'auction', type: 20 },
-        { name: 'bid', label: 'bid', type: 54 },
+        { name: 'bid', label: 'bid', type: 55 },
         { name: 'salt', label: 'salt', type: 1 },
-        { name: 'proofs', label: 'proofs', type: 57 },
+        { name: 'proofs', label: 'proofs', type: 58 },
       ],
-      returnType: 60,
+      returnType: 61,
     },
     {
-      index: 5,
+      index: 7,
       label: 'finalize',
       method: 'finalize',
       selector: '0x40656e2b',
@@ -681,20 +776,20 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 66,
+      returnType: 67,
     },
     {
-      index: 6,
+      index: 8,
       label: 'withdraw_unclaimed',
       method: 'withdrawUnclaimed',
       selector: '0x8cebd252',
       mutates: true,
       payable: false,
       args: [],
-      returnType: 68,
+      returnType: 69,
     },
     {
-      index: 7,
+      index: 9,
       label: 'score_of',
       method: 'scoreOf',
       selector: '0xa27dd33a',
@@ -703,12 +798,12 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7 },
-        { name: 'attributes', label: 'attributes', type: 55 },
+        { name: 'attributes', label: 'attributes', type: 56 },
       ],
-      returnType: 68,
+      returnType: 69,
     },
     {
-      index: 8,
+      index: 10,
       label: 'auction',
       method: 'auction',
       selector: '0x65439b42',
@@ -717,10 +812,10 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 70,
+      returnType: 71,
     },
     {
-      index: 9,
+      index: 11,
       label: 'commitment',
       method: 'commitment',
       selector: '0x4e22d08a',
@@ -730,10 +825,10 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'bidder', label: 'bidder', type: 0 },
       ],
-      returnType: 72,
+      returnType: 79,
     },
     {
-      index: 10,
+      index: 12,
       label: 'model',
       method: 'model',
       selector: '0xfd91146e',
@@ -742,40 +837,40 @@ export const spec: ContractSpec = {
       args: [
         { name: 'version', label: 'version', type: 3 },
       ],
-      returnType: 74,
+      returnType: 81,
     },
     {
-      index: 11,
+      index: 13,
       label: 'model_version',
       method: 'modelVersion',
       selector: '0xcf72953e',
       mutates: false,
       payable: false,
       args: [],
-      returnType: 76,
+      returnType: 83,
     },
     {
-      index: 12,
+      index: 14,
       label: 'auction_count',
       method: 'auctionCount',
       selector: '0x0d1e9977',
       mutates: false,
       payable: false,
       args: [],
-      returnType: 77,
+      returnType: 84,
     },
     {
-      index: 13,
+      index: 15,
       label: 'total_held',
       method: 'totalHeld',
       selector: '0x3208ee4b',
       mutates: false,
       payable: false,
       args: [],
-      returnType: 78,
+      returnType: 85,
     },
     {
-      index: 14,
+      index: 16,
       label: 'unclaimed_of',
       method: 'unclaimedOf',
       selector: '0xba93c614',
@@ -784,20 +879,28 @@ export const spec: ContractSpec = {
       args: [
         { name: 'account', label: 'account', type: 0 },
       ],
-      returnType: 78,
+      returnType: 85,
     },
     {
-      index: 15,
+      index: 17,
       label: 'wiring',
       method: 'wiring',
       selector: '0x25043160',
       mutates: false,
       payable: false,
       args: [],
-      returnType: 79,
+      returnType: 86,
     },
   ],
   events: [
+    {
+      label: 'MaskRegistrySet',
+      signatureTopic: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
+      args: [
+        { name: 'by', label: 'by', type: 0, indexed: true },
+        { name: 'registry', label: 'registry', type: 29, indexed: false },
+      ],
+    },
     {
       label: 'ModelSet',
       signatureTopic: '0x159c3721ca149aa96d226c928ce7bd9e6d5ea4c866e4e33b07e12698bc37ad44',
@@ -837,7 +940,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20, indexed: true },
         { name: 'bidder', label: 'bidder', type: 0, indexed: true },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
-        { name: 'proven', label: 'proven', type: 81, indexed: false },
+        { name: 'proven', label: 'proven', type: 88, indexed: false },
         { name: 'score', label: 'score', type: 7, indexed: false },
         { name: 'leading', label: 'leading', type: 5, indexed: false },
       ],
@@ -854,7 +957,7 @@ export const spec: ContractSpec = {
         { name: 'tradeDeposit', label: 'trade_deposit', type: 7, indexed: false },
         { name: 'refunded', label: 'refunded', type: 7, indexed: false },
         { name: 'forfeited', label: 'forfeited', type: 7, indexed: false },
-        { name: 'refusal', label: 'refusal', type: 82, indexed: false },
+        { name: 'refusal', label: 'refusal', type: 89, indexed: false },
         { name: 'escrowUnreachable', label: 'escrow_unreachable', type: 5, indexed: false },
       ],
     },
@@ -884,24 +987,27 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    AnchorError: 84,
+    AnchorError: 91,
     AttributeRule: 15,
     Auction: 22,
     AuctionPhase: 28,
     AuctionRequest: 23,
-    Bid: 54,
-    ClaimProof: 59,
+    Bid: 55,
+    ClaimProof: 60,
     Commitment: 35,
     Encryption: 25,
     Error: 47,
     LangError: 44,
     Leader: 27,
+    MaskMarker: 75,
+    MaskedView_Auction: 73,
     ModelFlaw: 49,
-    OpenRefusal: 83,
+    OpenRefusal: 90,
     ParameterModel: 9,
-    ProofFlaw: 65,
-    RevealOutcome: 62,
+    ProofFlaw: 66,
+    RevealOutcome: 63,
     Role: 48,
+    Scope: 76,
     WeightRange: 13,
     Weights: 10,
   },
@@ -923,6 +1029,8 @@ export class IncentiveAuctionContract extends InkContract<IncentiveAuctionMessag
   static readonly selectors = {
     constructors: { new: '0x9bae9d5e' },
     messages: {
+      set_mask_registry: '0xdf1be8a8',
+      mask_registry: '0xa4d20d67',
       set_model: '0x04beaa16',
       create_auction: '0xd6cd59d7',
       cancel: '0x9796e9a7',
@@ -943,6 +1051,7 @@ export class IncentiveAuctionContract extends InkContract<IncentiveAuctionMessag
   } as const;
   /** Signature topic (the first topic) of every event, by label. */
   static readonly eventTopics = {
+    MaskRegistrySet: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
     ModelSet: '0x159c3721ca149aa96d226c928ce7bd9e6d5ea4c866e4e33b07e12698bc37ad44',
     AuctionCreated: '0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217',
     BidCommitted: '0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5',

@@ -16,7 +16,7 @@ import metadataJson from '../../metadata/trade_escrow.json' with { type: 'json' 
 // Types
 
 /** Rust: `cgrid_shared::vc::AnchorError`. */
-export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists' | 'ExpiryInPast';
+export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
 
 /** Rust: `cgrid_shared::escrow::Channel`. */
 export interface Channel {
@@ -528,7 +528,9 @@ export interface TradeEscrowMessages {
   };
   /**
    * The channel record, if it exists; under a regulator's mask with the masked fields
-   * withheld and the marker saying why (the accounting is never withheld).
+   * withheld and the marker saying why (the accounting is never withheld). A party whose
+   * DID is masked so that its account is hidden (a whole-DID mask, or one naming
+   * `account`) is withheld too: the trade would otherwise link the two.
    *
    * Label `channel`, selector `0x2a058852`; read-only.
    */

@@ -16,7 +16,7 @@ import metadataJson from '../../metadata/vc_templates.json' with { type: 'json' 
 // Types
 
 /** Rust: `cgrid_shared::vc::AnchorError`. */
-export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists' | 'ExpiryInPast';
+export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
 
 /** Rust: `cgrid_shared::vc::AnchorRequest`. */
 export interface AnchorRequest {
@@ -70,6 +70,7 @@ export interface CredentialAnchor {
   policyId: Hex | null;
   status: CredentialStatus;
   statusChangedAt: bigint;
+  trade: Hex | null;
 }
 
 /** Rust: `cgrid_shared::vc::CredentialStatus`. */
@@ -212,7 +213,7 @@ export interface CptDeprecatedEvent {
   };
 }
 
-/** Event `CredentialAnchored`, signature topic `0xe72ddbef8f36f0a1f350ccf32f37507fb1c18cb49f8d95b1f2e405ab180a85e3`. */
+/** Event `CredentialAnchored`, signature topic `0x9fb88af02a5cbca13669c6d8ab4a503a4ca3f3916d62d2ce06aafbbc32fd0dc3`. */
 export interface CredentialAnchoredEvent {
   name: 'CredentialAnchored';
   args: {
@@ -220,8 +221,13 @@ export interface CredentialAnchoredEvent {
     id: Hex;
     cptId: number;
     issuer: Issuer;
-    /** Indexed (also a topic). */
-    subject: Hex;
+    /**
+     * `None` for a system credential (trade-start, settlement): its subject is a party of
+     * a trade a regulator may mask later, so it is read through `verify`, which honours
+     * that mask, rather than published for good.
+     * Indexed (also a topic).
+     */
+    subject: Hex | null;
     claimsRoot: Hex;
     expiresAt: bigint | null;
   };
@@ -508,7 +514,7 @@ export interface VcTemplatesMessages {
   };
   /** Label `CredentialRegistry::anchor_system`, selector `0xeceb3233`; mutates. */
   CredentialRegistry_anchorSystem: {
-    args: [id: Hex, cptId: number, subject: Hex, claimsRoot: Hex, expiresAt: bigint | null];
+    args: [id: Hex, cptId: number, subject: Hex, claimsRoot: Hex, trade: Hex];
     returns: Result<null, AnchorError>;
     mutates: true;
     payable: false;
@@ -784,7 +790,7 @@ export const spec: ContractSpec = {
         { name: 'cptId', label: 'cpt_id', type: 3 },
         { name: 'subject', label: 'subject', type: 1 },
         { name: 'claimsRoot', label: 'claims_root', type: 1 },
-        { name: 'expiresAt', label: 'expires_at', type: 26 },
+        { name: 'trade', label: 'trade', type: 1 },
       ],
       returnType: 70,
     },
@@ -811,12 +817,12 @@ export const spec: ContractSpec = {
     },
     {
       label: 'CredentialAnchored',
-      signatureTopic: '0xe72ddbef8f36f0a1f350ccf32f37507fb1c18cb49f8d95b1f2e405ab180a85e3',
+      signatureTopic: '0x9fb88af02a5cbca13669c6d8ab4a503a4ca3f3916d62d2ce06aafbbc32fd0dc3',
       args: [
         { name: 'id', label: 'id', type: 1, indexed: true },
         { name: 'cptId', label: 'cpt_id', type: 3, indexed: false },
         { name: 'issuer', label: 'issuer', type: 25, indexed: false },
-        { name: 'subject', label: 'subject', type: 1, indexed: true },
+        { name: 'subject', label: 'subject', type: 27, indexed: true },
         { name: 'claimsRoot', label: 'claims_root', type: 1, indexed: false },
         { name: 'expiresAt', label: 'expires_at', type: 26, indexed: false },
       ],
@@ -913,7 +919,7 @@ export class VcTemplatesContract extends InkContract<VcTemplatesMessages, VcTemp
   static readonly eventTopics = {
     CptRegistered: '0xcd5ccfd3d03f40534c2a968e2467007717e31c98af443fe85c39dce2401abeb2',
     CptDeprecated: '0xf110310deddc68c91c65ac2afe5b0f543413a70a4e9ccd0d8dbeb73ff05388a1',
-    CredentialAnchored: '0xe72ddbef8f36f0a1f350ccf32f37507fb1c18cb49f8d95b1f2e405ab180a85e3',
+    CredentialAnchored: '0x9fb88af02a5cbca13669c6d8ab4a503a4ca3f3916d62d2ce06aafbbc32fd0dc3',
     CredentialStatusChanged: '0xe892894100e098f88dd96e76026757c820553b4d7b5ff12d67cb432386b6f7df',
     MaskRegistrySet: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
     SystemIssuerSet: '0x1df4ceec63c0ac43b2e733defb1d464e53ba9621180e9bc4f5da4f2eaa0291a5',

@@ -1002,7 +1002,7 @@ fn check(fx: &Fx, m: &Model) {
     parties.extend((0..4).map(|i| (Some(i), fx.p(i))));
     for (i, ma) in m.auctions.iter().enumerate() {
         let id = u64::try_from(i).unwrap();
-        let a = fx.c.auction(id).expect("the auction exists");
+        let a = fx.c.auction(id).expect("the auction exists").record;
         let reveals = ma.commits.iter().filter(|c| c.revealed.is_some()).count();
         let bonds_held = if ma.phase == MPhase::Open {
             ma.unrevealed_bonds()
