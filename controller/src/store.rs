@@ -17,11 +17,25 @@ use std::path::Path;
 
 const CHANNELS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("channels");
 const STATES: TableDefinition<(&[u8; 32], u64), &[u8]> = TableDefinition::new("states");
+/// Sealed bids by (auction contract, auction id): what a reveal needs, kept from the commit.
+const BIDS: TableDefinition<(&[u8; 32], u64), &[u8]> = TableDefinition::new("bids");
+
+/// A provider's sealed bid as it keeps it between commit and reveal: the bid, the secret salt
+/// the commitment hides it with, and the credential proofs of its attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct SealedBid {
+    pub bid: cgrid_shared::Bid,
+    pub salt: [u8; 32],
+    pub proofs: [Option<cgrid_shared::ClaimProof>; cgrid_shared::ATTRIBUTES],
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store: {0}")]
     Db(String),
+    /// Another process has the store open (a store is opened by one process at a time).
+    #[error("the store is in use by another process")]
+    InUse,
     #[error("store: a stored record does not decode ({0}); the file is not a controller store or is from another version")]
     Corrupt(String),
 }
@@ -56,12 +70,41 @@ pub struct RedbStore {
 impl RedbStore {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
-        let db = Database::create(path).map_err(err)?;
+        let db = Database::create(path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse,
+            e => err(e),
+        })?;
         let tx = db.begin_write().map_err(err)?;
         tx.open_table(CHANNELS).map_err(err)?;
         tx.open_table(STATES).map_err(err)?;
+        tx.open_table(BIDS).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(RedbStore { db })
+    }
+
+    /// Keeps the opening of a sealed bid in auction `auction` of the auction contract
+    /// `contract` (durable when it returns: written before the commitment is sent).
+    pub fn save_bid(
+        &self,
+        contract: &[u8; 32],
+        auction: u64,
+        bid: &SealedBid,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
+        {
+            let mut bids = tx.open_table(BIDS).map_err(err)?;
+            bids.insert((contract, auction), bid.encode().as_slice())
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The sealed bid kept for auction `auction` of `contract`, if any.
+    pub fn bid(&self, contract: &[u8; 32], auction: u64) -> Result<Option<SealedBid>, StoreError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let bids = tx.open_table(BIDS).map_err(err)?;
+        let value = bids.get((contract, auction)).map_err(err)?;
+        value.map(|v| decode::<SealedBid>(v.value())).transpose()
     }
 }
 
@@ -293,5 +336,37 @@ mod tests {
         let path = dir.path().join("not-a-store");
         std::fs::write(&path, b"hello").unwrap();
         assert!(RedbStore::open(&path).is_err());
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    #[test]
+    fn a_store_is_opened_by_one_holder_at_a_time_and_keeps_sealed_bids() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("store.redb");
+        let store = RedbStore::open(&path).expect("opened");
+        assert!(matches!(RedbStore::open(&path), Err(StoreError::InUse)));
+        let sealed = SealedBid {
+            bid: cgrid_shared::Bid {
+                price_per_minute: 7,
+                attributes: [Some(1), None, None, None],
+                provider_key: [3; 32],
+            },
+            salt: [4; 32],
+            proofs: Default::default(),
+        };
+        store.save_bid(&[1; 32], 5, &sealed).expect("saved");
+        assert_eq!(store.bid(&[1; 32], 5).expect("read"), Some(sealed.clone()));
+        assert_eq!(
+            store.bid(&[2; 32], 5).expect("read"),
+            None,
+            "another contract's auction"
+        );
+        drop(store);
+        let reopened = RedbStore::open(&path).expect("free again");
+        assert_eq!(reopened.bid(&[1; 32], 5).expect("read"), Some(sealed));
     }
 }

@@ -517,7 +517,7 @@ fn issue_certificate(w: &mut World, name: &str) -> PathBuf {
     let claims = w.path(&format!("{name}.claims.json"));
     std::fs::write(
         &claims,
-        json!({"green_bps": 9_500, "carbon_g_per_kwh": 40, "auditor": "GreenAudit"}).to_string(),
+        json!({"greenShare": 9_500, "carbon": 40, "auditor": "GreenAudit"}).to_string(),
     )
     .expect("claims");
     let out = w.path(&format!("{name}.vc.json"));
@@ -571,10 +571,10 @@ fn credentials_are_issued_verified_presented_and_their_status_changes() {
     assert_eq!(schema.json["$id"], vc["credentialSchema"]["id"]);
     // A changed claim is caught (by the claims proof and by the Data Integrity proof).
     let mut tampered = vc.clone();
-    tampered["credentialSubject"]["green_bps"] = json!(10_000);
+    tampered["credentialSubject"]["greenShare"] = json!(10_000);
     let e = verify_altered(&mut w, "tampered.json", &tampered);
     assert!(
-        matches!(e, CliError::Invalid(_)) && e.to_string().contains("green_bps"),
+        matches!(e, CliError::Invalid(_)) && e.to_string().contains("greenShare"),
         "{e}"
     );
     // A member only the Data Integrity proof covers: caught by it.
@@ -589,7 +589,7 @@ fn credentials_are_issued_verified_presented_and_their_status_changes() {
     let count = w.count(w.suite.vcs.msg(|v| v.credential_count()));
     std::fs::write(
         w.path("bad-claims.json"),
-        json!({"green_bps": "lots", "carbon_g_per_kwh": 40}).to_string(),
+        json!({"greenShare": "lots", "carbon": 40}).to_string(),
     )
     .expect("write");
     let provider = w.account("provider");
@@ -608,7 +608,7 @@ fn credentials_are_issued_verified_presented_and_their_status_changes() {
             &w.path("bad.vc.json").display().to_string(),
         ],
     );
-    input(&e, "green_bps");
+    input(&e, "greenShare");
     assert!(!w.path("bad.vc.json").exists());
     // A stranger without the issuer role: refused by the contract, and no file is left.
     w.ok("stranger", &["did", "create"]);
@@ -659,7 +659,7 @@ fn credentials_are_issued_verified_presented_and_their_status_changes() {
             "present",
             &f,
             "--reveal",
-            "green_bps",
+            "greenShare",
             "--out",
             &vp,
         ],
@@ -671,7 +671,7 @@ fn credentials_are_issued_verified_presented_and_their_status_changes() {
         .contains("VerifiablePresentation"));
     assert!(!presented.to_string().contains("GreenAudit"));
     let r = w.ok("stranger", &["credential", "verify", &vp]);
-    assert_eq!(r.json["disclosed"]["green_bps"], 9_500);
+    assert_eq!(r.json["disclosed"]["greenShare"], 9_500);
     // Status: suspended → invalid; unsuspended → valid; revoked → invalid for good.
     let id = vc["id"].as_str().expect("id").to_owned();
     refused(
@@ -753,7 +753,7 @@ fn regulators_mask_and_a_committee_unmasks() {
             "present",
             &f,
             "--reveal",
-            "auditor,green_bps",
+            "auditor,greenShare",
             "--out",
             &vp,
         ],
@@ -761,7 +761,7 @@ fn regulators_mask_and_a_committee_unmasks() {
     let shown = w.ok("stranger", &["credential", "verify", &vp]);
     assert_eq!(shown.json["withheld"], json!(["auditor"]));
     assert!(shown.json["disclosed"].get("auditor").is_none());
-    assert_eq!(shown.json["disclosed"]["green_bps"], 9_500);
+    assert_eq!(shown.json["disclosed"]["greenShare"], 9_500);
     assert!(!shown.text.contains("GreenAudit"));
     let v = w.ok("stranger", &["credential", "verify", &f]);
     assert_eq!(v.json["view"]["masked"]["withheld"], json!(["auditor"]));
@@ -893,11 +893,7 @@ fn an_expired_role_no_longer_issues_and_cgrid_toml_holds_the_defaults() {
     assert!(listed.text.contains("no roles"));
     let count = w.count(w.suite.vcs.msg(|v| v.credential_count()));
     let claims = w.path("claims.json");
-    std::fs::write(
-        &claims,
-        json!({"green_bps": 1, "carbon_g_per_kwh": 2}).to_string(),
-    )
-    .expect("claims");
+    std::fs::write(&claims, json!({"greenShare": 1, "carbon": 2}).to_string()).expect("claims");
     let out = w.path("late.vc.json");
     let provider = w.account("provider");
     let e = w.refused(
@@ -1081,4 +1077,145 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
         &w.offer(&stranger, "0", "1", &zero).expect_err("refused"),
         "--price",
     );
+}
+
+/// `cgrid auction`: a consumer's request, a provider's sealed bid backed by its energy
+/// certificate, reveal, finalize (the winner's channel opens), show and cancel — and every bid
+/// the contract would make the provider pay for (over the cap, an unproven attribute, a second
+/// bid) refused before anything is sent.
+#[test]
+fn an_auction_runs_from_request_to_channel_and_bad_bids_cost_nothing() {
+    let mut w = World::new();
+    w.onboard();
+    let issuer = w.account("issuer");
+    w.ok(
+        "operator",
+        &[
+            "auction",
+            "model",
+            "set",
+            "--attestor",
+            &issuer,
+            "--bid-bond",
+            "1000",
+        ],
+    );
+    let model = w.ok("stranger", &["auction", "model", "show"]);
+    assert_eq!(model.json["attributes"][0]["claim"], "greenShare");
+    let certificate = issue_certificate(&mut w, "energy").display().to_string();
+    let store = w.path("provider-bids.redb").display().to_string();
+
+    // The consumer's request; bad input sends nothing, a missing role is the contract's.
+    let create = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "auction",
+            "create",
+            "--spec",
+            "8 vCPU",
+            "--max-price",
+            "100",
+            "--minutes",
+            "60",
+            "--min-cost",
+            "500",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect()
+    };
+    let run = |w: &mut World, party: &str, args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        w.as_party(party, &args)
+    };
+    let e = run(&mut w, "consumer", &create(&["--weights", "1,2,3"])).unwrap_err();
+    input(&e, "--weights is five integers");
+    let e = run(&mut w, "stranger", &create(&[])).unwrap_err();
+    refused(&e, "incentive_auction", "MissingRole");
+    let r = run(&mut w, "consumer", &create(&[])).expect("created");
+    assert_eq!(r.json["auction"], 0);
+    assert_eq!(r.json["deposit"], "6000", "max price × minutes");
+    assert_eq!(r.json["phase"], "open");
+
+    // Bids the provider would pay for are refused before anything is sent.
+    let provider = Signer::load(&w.key("provider")).unwrap().account();
+    let before = w.chain.balance(&provider);
+    let bid = |price: &str, green: &str| {
+        vec![
+            "auction".to_string(),
+            "bid".into(),
+            "0".into(),
+            "--price".into(),
+            price.into(),
+            "--green-share".into(),
+            green.into(),
+            "--credential".into(),
+            certificate.clone(),
+            "--store".into(),
+            store.clone(),
+        ]
+    };
+    let e = run(&mut w, "provider", &bid("101", "9500")).unwrap_err();
+    input(&e, "outside 1..=100");
+    let e = run(&mut w, "provider", &bid("90", "9000")).unwrap_err();
+    input(&e, "no --credential proves greenShare = 9000");
+    assert_eq!(w.chain.balance(&provider), before, "nothing sent");
+    let e = w
+        .as_party("provider", &["auction", "reveal", "0", "--store", &store])
+        .unwrap_err();
+    input(&e, "no store at");
+
+    let r = run(&mut w, "provider", &bid("90", "9500")).expect("bid");
+    assert_eq!(r.json["seq"], 0);
+    let e = run(&mut w, "provider", &bid("80", "9500")).unwrap_err();
+    input(&e, "already bid in auction 0");
+    let other = w.path("other.redb").display().to_string();
+    std::fs::write(&other, "notes, not a store").expect("a file");
+    let e = w
+        .as_party("provider", &["auction", "reveal", "0", "--store", &other])
+        .unwrap_err();
+    input(&e, "the store");
+    assert_eq!(
+        std::fs::read_to_string(&other).expect("still there"),
+        "notes, not a store",
+        "a file that is not a store is left alone"
+    );
+    // Too early to reveal: the contract says so and nothing changes.
+    let e = w
+        .as_party("provider", &["auction", "reveal", "0", "--store", &store])
+        .unwrap_err();
+    refused(&e, "incentive_auction", "RevealNotOpen");
+
+    w.chain
+        .advance_to(common::T0 + 10 * 60_000)
+        .expect("time passes");
+    let r = w.ok("provider", &["auction", "reveal", "0", "--store", &store]);
+    assert_eq!(r.json["leading"], true);
+    assert_eq!(
+        r.json["flaws"],
+        json!([]),
+        "the certificate proved the green share"
+    );
+    let e = w
+        .as_party("stranger", &["auction", "finalize", "0"])
+        .unwrap_err();
+    refused(&e, "incentive_auction", "RevealPending");
+    w.chain
+        .advance_to(common::T0 + 20 * 60_000)
+        .expect("time passes");
+    let r = w.ok("stranger", &["auction", "finalize", "0"]);
+    assert!(r.text.contains("channel 0x"), "{}", r.text);
+    assert_eq!(r.json["winner"], w.account("provider"));
+    let channel = r.json["channel"].as_str().expect("channel").to_string();
+    let ch = w.ok("consumer", &["channel", "show", &channel]);
+    assert_eq!(ch.json["pricePerMinute"], "90");
+
+    // Cancel: only the consumer, only before any bid.
+    let r = run(&mut w, "consumer", &create(&[])).expect("created");
+    let id = r.json["auction"].to_string();
+    let e = w
+        .as_party("stranger", &["auction", "cancel", &id])
+        .unwrap_err();
+    refused(&e, "incentive_auction", "NotConsumer");
+    w.ok("consumer", &["auction", "cancel", &id]);
+    let r = w.ok("stranger", &["auction", "show", &id]);
+    assert_eq!(r.json["phase"], "cancelled");
 }

@@ -33,8 +33,8 @@
 
 use cgrid_shared::{
     anchor_hash, claim_leaf_hash, claims_root_hash, did_to_string, issued_id_hash, AnchorRequest,
-    ClaimValue, CptId, CptTemplate, CredentialId, CredentialStatus, CredentialView, DidId,
-    DidSignature, Scope, ABSENT_LEAF,
+    ClaimProof, ClaimValue, CptId, CptTemplate, CredentialId, CredentialStatus, CredentialView,
+    DidId, DidSignature, Scope, ABSENT_LEAF,
 };
 use ink::primitives::AccountId;
 use rand::RngCore;
@@ -492,6 +492,39 @@ impl Credential {
             .find(|p| p.proof_type == proof_type)
             .map(|p| p.proof_value.as_str())
             .ok_or_else(|| VerifyError::Malformed(format!("missing {proof_type}")))
+    }
+
+    /// The selective-disclosure proof that claim `name` of this credential holds the integer
+    /// `value` (what an auction reveal cites for a bid attribute): the claim's salt and leaf
+    /// position from the holder's commitments, checked against the claims root. Reveals only
+    /// this claim's value; the other leaves are salted hashes.
+    pub fn claim_proof(&self, name: &str, value: i128) -> Result<ClaimProof, VerifyError> {
+        let c = &self.cgrid;
+        let salt = c
+            .salts
+            .get(name)
+            .ok_or_else(|| VerifyError::UnknownField { field: name.into() })
+            .and_then(|s| unhex32(s))?;
+        let leaves = c
+            .leaves
+            .iter()
+            .map(|l| unhex32(l))
+            .collect::<Result<Vec<_>, _>>()?;
+        if claims_root(&leaves) != unhex32(&c.claims_root)? {
+            return Err(VerifyError::RootMismatch);
+        }
+        let wanted = leaf(name, &salt, &ClaimValue::Integer(value));
+        let index = leaves
+            .iter()
+            .position(|l| *l == wanted)
+            .ok_or_else(|| VerifyError::DisclosedFieldMismatch { field: name.into() })?;
+        Ok(ClaimProof {
+            credential: unhex32(&c.credential_id)?,
+            leaves,
+            index: u32::try_from(index)
+                .map_err(|_| VerifyError::Malformed("too many leaves".into()))?,
+            salt,
+        })
     }
 
     /// The credential as W3C VC 2.0 JSON.

@@ -60,6 +60,7 @@ fn anchor_of(issued: &Issued) -> CredentialView {
             policy_id: None,
             status: CredentialStatus::Active,
             status_changed_at: 1_700_000_000_000,
+            trade: None,
         },
         valid: true,
         expired: false,
@@ -335,4 +336,37 @@ fn a_masked_credential_withholds_what_the_mask_names_and_says_why() {
     // The serialised view carries the marker under `masked`.
     let json = serde_json::to_value(credential.read_view(Some(&mask(Scope::Whole)))).unwrap();
     assert_eq!(json["masked"]["reasonCode"], 7);
+}
+
+#[test]
+fn a_claim_proof_opens_one_leaf_of_the_anchored_root() {
+    let issued = issue_with(claims()).unwrap();
+    let c = &issued.credential;
+    let proof = c.claim_proof("price", 120).unwrap();
+    assert_eq!(proof.credential, issued.request.id);
+    assert_eq!(
+        cgrid_shared::claims_root_hash(&proof.leaves),
+        issued.request.claims_root
+    );
+    let index = usize::try_from(proof.index).unwrap();
+    assert_eq!(
+        proof.leaves[index],
+        cgrid_shared::claim_leaf_hash("price", &proof.salt, &ClaimValue::Integer(120)),
+        "the leaf the contract recomputes from the revealed value"
+    );
+    // Another value, an unknown claim, or a tampered root is refused.
+    assert!(matches!(
+        c.claim_proof("price", 121),
+        Err(VerifyError::DisclosedFieldMismatch { .. })
+    ));
+    assert!(matches!(
+        c.claim_proof("greenShare", 1),
+        Err(VerifyError::UnknownField { .. })
+    ));
+    let mut tampered = c.clone();
+    tampered.cgrid.leaves[0] = format!("0x{}", "00".repeat(32));
+    assert!(matches!(
+        tampered.claim_proof("price", 120),
+        Err(VerifyError::RootMismatch)
+    ));
 }

@@ -1,5 +1,5 @@
 //! The operator's commands: authorities and the root hand-over, KYC roles, credential
-//! templates (CPTs) and the auction's parameter model.
+//! templates (CPTs).
 
 use super::did::{did_or_account, own_did};
 use super::parse::{self, hex0x, role_name};
@@ -96,32 +96,6 @@ pub enum CptCmd {
         #[arg(long)]
         schema: bool,
     },
-}
-
-#[derive(Subcommand, Debug, Clone)]
-pub enum AuctionCmd {
-    /// The auction's parameter model.
-    #[command(subcommand)]
-    Model(ModelCmd),
-}
-
-#[derive(Subcommand, Debug, Clone)]
-pub enum ModelCmd {
-    /// Root only: sets the parameter model (the platform's default weights and bounds), with
-    /// the DIDs whose energy certificates count and the treasury for forfeited bonds.
-    Set {
-        /// An attestor DID (repeatable; at least one).
-        #[arg(long = "attestor", required = true)]
-        attestors: Vec<String>,
-        /// The treasury account (default: the key's account).
-        #[arg(long)]
-        treasury: Option<String>,
-        /// The bid bond.
-        #[arg(long)]
-        bid_bond: Option<u128>,
-    },
-    /// Shows the current model's version, bond and attestors.
-    Show,
 }
 
 pub fn account<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: AccountCmd) -> Result<Report, CliError> {
@@ -539,62 +513,6 @@ pub fn cpt<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: CptCmd) -> Result<Report, CliE
                     "contentHash": hex0x(&info.content_hash),
                     "template": template_to_file(&info.template),
                     "masked": view.masked.is_some(),
-                }),
-            ))
-        }
-    }
-}
-
-pub fn auction<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: AuctionCmd) -> Result<Report, CliError> {
-    let AuctionCmd::Model(cmd) = cmd;
-    match cmd {
-        ModelCmd::Set {
-            attestors,
-            treasury,
-            bid_bond,
-        } => {
-            let attestors = attestors
-                .iter()
-                .map(|a| did_or_account(ctx, a))
-                .collect::<Result<Vec<_>, _>>()?;
-            let (_, origin) = ctx.signer()?;
-            let treasury = match treasury {
-                Some(t) => parse::account(&t)?,
-                None => origin.clone(),
-            };
-            let mut model = cgrid_suite::ops::default_model(attestors, &treasury);
-            if let Some(bond) = bid_bond {
-                model.bid_bond = bond;
-            }
-            let version = ctx
-                .chain
-                .send(&origin, ctx.suite.auction.msg(|a| a.set_model(model)))?
-                .value;
-            Ok(Report::new(
-                format!("set the auction's parameter model, version {version}\n"),
-                json!({ "version": version }),
-            ))
-        }
-        ModelCmd::Show => {
-            let version = ctx
-                .chain
-                .read(ctx.suite.auction.msg(|a| a.model_version()))?;
-            let model = ctx
-                .chain
-                .read(ctx.suite.auction.msg(|a| a.model(version)))?
-                .ok_or_else(|| CliError::input("the auction has no parameter model yet"))?;
-            let attestors: Vec<String> = model.attestors.iter().map(did_to_string).collect();
-            Ok(Report::new(
-                format!(
-                    "model version {version}: bid bond {}, attestors {}\n",
-                    model.bid_bond,
-                    attestors.join(", ")
-                ),
-                json!({
-                    "version": version,
-                    "bidBond": model.bid_bond.to_string(),
-                    "attestors": attestors,
-                    "treasury": ss58(&chain_account(&model.treasury)),
                 }),
             ))
         }

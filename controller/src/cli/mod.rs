@@ -14,6 +14,7 @@
 //! chain failed, and 1 for a credential that does not verify.
 
 mod admin;
+mod auction;
 mod channel;
 mod credential;
 mod did;
@@ -28,7 +29,8 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 use std::path::PathBuf;
 
-pub use admin::{AccountCmd, AuctionCmd, AuthorityCmd, CptCmd, RoleCmd, RootCmd};
+pub use admin::{AccountCmd, AuthorityCmd, CptCmd, RoleCmd, RootCmd};
+pub use auction::AuctionCmd;
 pub use channel::{ChannelCmd, OfferCmd};
 pub use credential::CredentialCmd;
 pub use did::DidCmd;
@@ -111,7 +113,7 @@ pub enum PartyCommand {
     /// Credential templates (CPTs): register from a template file, show, serve the JSON Schema.
     #[command(subcommand)]
     Cpt(CptCmd),
-    /// The auction's parameter model.
+    /// Sealed-bid auctions: create, bid, reveal, finalize, show; the parameter model.
     #[command(subcommand)]
     Auction(AuctionCmd),
     /// Regulators: mask records, approve unmasking, show masks; the root names the committee.
@@ -266,6 +268,31 @@ impl<'c, B: Backend> Ctx<'c, B> {
     }
 }
 
+/// Waits until the chain's block time reaches `deadline` (ms), reporting on stderr how long
+/// is left for `what` every few seconds. Chain time moves with blocks: on a development node
+/// that seals blocks only for transactions, something must send them.
+pub fn wait_for_time<B: Backend>(
+    ctx: &mut Ctx<'_, B>,
+    deadline: u64,
+    what: &str,
+) -> Result<(), CliError> {
+    let mut last_report: Option<std::time::Instant> = None;
+    loop {
+        let now = ctx.now();
+        if now >= deadline {
+            return Ok(());
+        }
+        if last_report.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(5)) {
+            eprintln!(
+                "waiting for {what}: {} s left in chain time",
+                (deadline - now).div_ceil(1000)
+            );
+            last_report = Some(std::time::Instant::now());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
 /// The options after `cgrid.toml` and the environment filled what the flags left open.
 pub fn resolve_global(global: &Global) -> Result<Global, CliError> {
     let config = Config::load(global.config.as_deref())?;
@@ -331,7 +358,7 @@ pub fn run_on<B: Backend>(
         PartyCommand::Root(cmd) => admin::root(&mut ctx, cmd),
         PartyCommand::Role(cmd) => admin::role(&mut ctx, cmd),
         PartyCommand::Cpt(cmd) => admin::cpt(&mut ctx, cmd),
-        PartyCommand::Auction(cmd) => admin::auction(&mut ctx, cmd),
+        PartyCommand::Auction(cmd) => auction::run(&mut ctx, cmd),
         PartyCommand::Mask(cmd) => mask::run(&mut ctx, cmd),
         PartyCommand::Credential(cmd) => credential::run(&mut ctx, cmd),
         PartyCommand::Offer(cmd) => channel::offer(&mut ctx, cmd),

@@ -211,12 +211,14 @@ pub fn energy_template() -> Value {
         "title": "Energy certificate",
         "description": "Audited energy figures of a compute provider",
         "properties": {
-            "green_bps": {"type": "integer", "description": "share of green energy, bps"},
-            "carbon_g_per_kwh": {"type": "integer"},
+            "greenShare": {"type": "integer", "description": "share of green energy, bps"},
+            "carbon": {"type": "integer", "description": "carbon intensity, gCO2e per kWh"},
+            "pue": {"type": "integer", "description": "power usage effectiveness x 1000"},
+            "charity": {"type": "integer", "description": "revenue pledged, bps"},
             "auditor": {"type": "string"},
             "audited_on": {"type": "timestamp"},
         },
-        "required": ["green_bps", "carbon_g_per_kwh"],
+        "required": ["greenShare", "carbon"],
     })
 }
 
