@@ -128,6 +128,14 @@ impl ChannelRecord {
     }
 
     /// Minutes billed so far (the nonce of the newest state).
+    /// Whether this side still bills the channel (open, or checkpointing).
+    pub fn is_open_here(&self) -> bool {
+        matches!(
+            self.phase,
+            LocalPhase::Open | LocalPhase::Checkpointing { .. }
+        )
+    }
+
     pub fn minutes(&self) -> u64 {
         self.latest.map_or(0, |s| s.nonce)
     }

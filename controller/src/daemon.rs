@@ -13,9 +13,9 @@ use crate::wire::{Conn, ErrorCode, Frame, WireError};
 use cgrid_shared::{ChannelId, Phase};
 use ink::primitives::AccountId;
 use sp_core::{sr25519, Pair as _};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Most channels one `Join` may name.
@@ -126,8 +126,19 @@ pub struct Provider {
     /// Stop billing a channel at this many minutes (default: when its deposit is used) and
     /// close it cooperatively.
     pub close_at: Option<u64>,
+    /// How long a consumer may stay silent on a connection, or away from a channel that owes
+    /// the provider, before the provider gives up on it and closes the channel unilaterally
+    /// with its newest state (`None`: wait for ever).
+    pub peer_timeout: Option<Duration>,
+    /// How often the built-in watchtower looks at the chain (`None`: no watchtower in this
+    /// process).
+    pub watch_poll: Option<Duration>,
     /// Channels being served now: a channel is served on one connection at a time.
     active: Mutex<HashSet<ChannelId>>,
+    /// When each channel's last connection ended (channels not served since the daemon
+    /// started count from `started`).
+    last_seen: Mutex<HashMap<ChannelId, Instant>>,
+    started: Instant,
 }
 
 impl Provider {
@@ -148,13 +159,89 @@ impl Provider {
             interval,
             policy,
             close_at,
+            peer_timeout: None,
+            watch_poll: None,
             active: Mutex::new(HashSet::new()),
+            last_seen: Mutex::new(HashMap::new()),
+            started: Instant::now(),
         }
+    }
+
+    /// Gives up on a consumer after `timeout` of silence or absence (see `peer_timeout`).
+    pub fn with_peer_timeout(mut self, timeout: Duration) -> Provider {
+        self.peer_timeout = Some(timeout);
+        self
+    }
+
+    /// Runs a watchtower over the daemon's store in the daemon's process, looking every `poll`
+    /// (a store is opened by one process at a time, so this is how the provider's channels are
+    /// watched while it serves them).
+    pub fn with_watchtower(mut self, poll: Duration) -> Provider {
+        self.watch_poll = Some(poll);
+        self
+    }
+
+    /// Closes unilaterally, with the newest stored state, every channel of this provider that
+    /// owes it something, is open, is not being served and whose consumer has been away for
+    /// `peer_timeout`. Returns the channels it closed.
+    pub fn close_abandoned(&self) -> Result<Vec<ChannelId>, SessionError> {
+        let Some(timeout) = self.peer_timeout else {
+            return Ok(Vec::new());
+        };
+        let mut closed = Vec::new();
+        for mut record in self.store.channels()? {
+            let id = record.id();
+            let away = self
+                .last_seen
+                .lock()
+                .expect("never poisoned")
+                .get(&id)
+                .copied()
+                .unwrap_or(self.started)
+                .elapsed();
+            let serving = self.active.lock().expect("never poisoned").contains(&id);
+            if record.side != Side::Provider || serving || away < timeout {
+                continue;
+            }
+            if session::close_abandoned(&*self.store, &*self.chain, &mut record)? {
+                closed.push(id);
+            }
+        }
+        Ok(closed)
     }
 
     /// Accepts consumers until the listener fails; each connection is served on its own task,
     /// and a session that ends (the consumer left, refused, or its probe failed) is logged.
+    /// With `peer_timeout`, channels whose consumer stays away are closed unilaterally; with
+    /// `watch_poll`, a watchtower runs beside.
     pub async fn run(self: Arc<Self>, listener: TcpListener) -> Result<(), String> {
+        if let Some(poll) = self.watch_poll {
+            let tower = Watchtower::new(self.store.clone(), self.chain.clone());
+            tokio::spawn(async move {
+                if let Err(e) = tower.run(poll).await {
+                    tracing::error!(error = %e, "the watchtower stopped");
+                }
+            });
+        }
+        if let Some(timeout) = self.peer_timeout {
+            let provider = self.clone();
+            let every = (timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(5));
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    match tokio::task::block_in_place(|| provider.close_abandoned()) {
+                        Ok(closed) => {
+                            for c in closed {
+                                tracing::warn!(channel = %hex::encode(c), "consumer gone: closed unilaterally");
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "closing abandoned channels failed; retrying")
+                        }
+                    }
+                }
+            });
+        }
         loop {
             let (stream, peer) = listener
                 .accept()
@@ -178,6 +265,7 @@ impl Provider {
     /// each is used (or `close_at`), then a cooperative close.
     pub async fn serve(&self, stream: TcpStream) -> Result<Vec<ChannelRecord>, SessionError> {
         let mut conn = Conn::new(stream);
+        conn.set_timeout(self.peer_timeout);
         let escrow: [u8; 32] = *self.chain.escrow().as_ref();
         conn.handshake(Side::Provider, escrow).await?;
         let channels = match conn.recv().await? {
@@ -270,6 +358,7 @@ impl Provider {
         }
         Ok(Claim {
             active: &self.active,
+            last_seen: &self.last_seen,
             channels: channels.to_vec(),
         })
     }
@@ -278,11 +367,20 @@ impl Provider {
 /// Channels held by one connection.
 struct Claim<'a> {
     active: &'a Mutex<HashSet<ChannelId>>,
+    last_seen: &'a Mutex<HashMap<ChannelId, Instant>>,
     channels: Vec<ChannelId>,
 }
 
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
+        // Seen until now: the consumer's absence counts from here. Recorded before the
+        // channel is released, so the sweeper never sees it free with an old time.
+        if let Ok(mut seen) = self.last_seen.lock() {
+            let now = Instant::now();
+            for c in &self.channels {
+                seen.insert(*c, now);
+            }
+        }
         if let Ok(mut active) = self.active.lock() {
             for c in &self.channels {
                 active.remove(c);
@@ -292,7 +390,9 @@ impl Drop for Claim<'_> {
 }
 
 /// The consumer: joins the provider at `address` with `channels` and pays for them interval
-/// by interval (each only after `service` passed), until the provider closes or hangs up.
+/// by interval (each only after `service` passed), until the provider closes or hangs up (or,
+/// with `peer_timeout`, sends nothing for that long).
+#[allow(clippy::too_many_arguments)]
 pub async fn consume(
     address: &str,
     store: &dyn ChannelStore,
@@ -301,6 +401,7 @@ pub async fn consume(
     key: &sr25519::Pair,
     channels: &[ChannelId],
     service: &dyn ServiceCheck,
+    peer_timeout: Option<Duration>,
 ) -> Result<Vec<ChannelRecord>, SessionError> {
     let mut records = channels
         .iter()
@@ -308,6 +409,7 @@ pub async fn consume(
         .collect::<Result<Vec<_>, _>>()?;
     let stream = TcpStream::connect(address).await.map_err(WireError::Io)?;
     let mut conn = Conn::new(stream);
+    conn.set_timeout(peer_timeout);
     conn.handshake(Side::Consumer, *chain.escrow().as_ref())
         .await?;
     conn.send(&Frame::Join {
@@ -316,6 +418,76 @@ pub async fn consume(
     .await?;
     session::consume_checked(&mut conn, store, &mut records, key, service).await?;
     Ok(records)
+}
+
+/// [`consume`] until every channel is closed: after the provider hangs up, goes silent or
+/// cannot be reached, the consumer reconnects (the provider may be restarting) until
+/// `peer_timeout` passes without a billed interval; then it closes each channel that is still
+/// open unilaterally with its newest signed state. A refusal by the provider (a channel that is
+/// not its own) or a failing service probe ends it at once: the consumer decided to stop, and
+/// closes nothing by itself.
+#[allow(clippy::too_many_arguments)]
+pub async fn consume_until_closed(
+    address: &str,
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
+    account: &AccountId,
+    key: &sr25519::Pair,
+    channels: &[ChannelId],
+    service: &dyn ServiceCheck,
+    peer_timeout: Duration,
+) -> Result<Vec<ChannelRecord>, SessionError> {
+    let billed = |records: &[ChannelRecord]| records.iter().map(|r| r.minutes()).sum::<u64>();
+    let stored = |store: &dyn ChannelStore| -> Result<Vec<ChannelRecord>, SessionError> {
+        let mut out = Vec::new();
+        for id in channels {
+            out.extend(store.channel(id)?);
+        }
+        Ok(out)
+    };
+    let mut progress = (billed(&stored(store)?), Instant::now());
+    loop {
+        let outcome = consume(
+            address,
+            store,
+            chain,
+            account,
+            key,
+            channels,
+            service,
+            Some(peer_timeout),
+        )
+        .await;
+        match outcome {
+            Err(
+                e @ (SessionError::ServiceFailed(_) | SessionError::Wire(WireError::Peer { .. })),
+            ) => return Err(e),
+            Err(
+                e @ (SessionError::Store(_)
+                | SessionError::Chain(_)
+                | SessionError::NotOnChain
+                | SessionError::Channel(_)),
+            ) => return Err(e),
+            Ok(records) if records.iter().all(|r| !r.is_open_here()) => return Ok(records),
+            Ok(_) => tracing::info!("the provider hung up; reconnecting"),
+            Err(e) => tracing::warn!(error = %e, "the provider is unreachable; retrying"),
+        }
+        let now_billed = billed(&stored(store)?);
+        if now_billed > progress.0 {
+            progress = (now_billed, Instant::now());
+        }
+        if progress.1.elapsed() >= peer_timeout {
+            let mut records = stored(store)?;
+            for record in records.iter_mut() {
+                session::close_abandoned(store, chain, record)?;
+            }
+            return Ok(records);
+        }
+        tokio::time::sleep(
+            (peer_timeout / 10).clamp(Duration::from_millis(10), Duration::from_secs(2)),
+        )
+        .await;
+    }
 }
 
 /// A consumer's service probe: an HTTP health URL of the rented machine (any 2xx answer within

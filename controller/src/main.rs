@@ -78,6 +78,8 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             checkpoint_every,
             checkpoint_threshold,
             close_at,
+            peer_timeout,
+            no_watch,
             channel,
             until,
         } => {
@@ -99,9 +101,22 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 Ok(d) if !d.is_zero() => d,
                 _ => return exit(Err("--interval-secs must be a positive number".into())),
             };
-            exit(runtime.block_on(provide_daemon(
-                global, store, listen, interval, policy, close_at,
-            )))
+            let peer_timeout = match cli::parse::duration(&peer_timeout) {
+                Ok(ms) if ms > 0 => std::time::Duration::from_millis(ms),
+                _ => {
+                    return exit(Err(
+                        "--peer-timeout must be a positive duration such as 90s or 10m".into(),
+                    ))
+                }
+            };
+            let options = DaemonOptions {
+                interval,
+                policy,
+                close_at,
+                peer_timeout,
+                watch: !no_watch,
+            };
+            exit(runtime.block_on(provide_daemon(global, store, listen, options)))
         }
         ServiceCommand::Consume {
             connect,
@@ -109,7 +124,16 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             store,
             probe_url,
             probe_cmd,
+            peer_timeout,
         } => {
+            let peer_timeout = match cli::parse::duration(&peer_timeout) {
+                Ok(ms) if ms > 0 => std::time::Duration::from_millis(ms),
+                _ => {
+                    return exit(Err(
+                        "--peer-timeout must be a positive duration such as 90s or 10m".into(),
+                    ))
+                }
+            };
             let runtime = match runtime() {
                 Ok(rt) => rt,
                 Err(e) => return exit(Err(e)),
@@ -119,7 +143,14 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 (None, Some(cmd)) => Some(controller::daemon::Probe::Command(cmd)),
                 (None, None) => None,
             };
-            exit(runtime.block_on(consume(global, connect, channel, store, probe)))
+            exit(runtime.block_on(consume(
+                global,
+                connect,
+                channel,
+                store,
+                probe,
+                peer_timeout,
+            )))
         }
         ServiceCommand::Inspect { store } => exit(inspect(store)),
         ServiceCommand::Watch { store, poll_ms } => {
@@ -294,28 +325,40 @@ async fn provide(
     Ok(())
 }
 
+/// How `cgrid provide` runs.
+struct DaemonOptions {
+    interval: std::time::Duration,
+    policy: CheckpointPolicy,
+    close_at: Option<u64>,
+    peer_timeout: std::time::Duration,
+    watch: bool,
+}
+
 /// `cgrid provide` as a daemon on the deployment's node.
 async fn provide_daemon(
     global: &Global,
     store: PathBuf,
     listen: String,
-    interval: std::time::Duration,
-    policy: CheckpointPolicy,
-    close_at: Option<u64>,
+    options: DaemonOptions,
 ) -> Result<(), String> {
     use std::sync::Arc;
     let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
     let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
     let account = signer.account();
-    let provider = Arc::new(controller::daemon::Provider::new(
+    let mut provider = controller::daemon::Provider::new(
         Arc::new(store),
         Arc::new(chain.client(account.clone(), "provider")),
         cgrid_suite::ink_account(&account),
         signer.pair().clone(),
-        interval,
-        policy,
-        close_at,
-    ));
+        options.interval,
+        options.policy,
+        options.close_at,
+    )
+    .with_peer_timeout(options.peer_timeout);
+    if options.watch {
+        provider = provider.with_watchtower(std::time::Duration::from_secs(1));
+    }
+    let provider = Arc::new(provider);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -329,11 +372,34 @@ async fn provide_daemon(
     }
 }
 
-/// `cgrid watch`: the watchtower daemon on the deployment's node.
+/// `cgrid watch`: the watchtower daemon on the deployment's node. While another process (a
+/// `provide` daemon, which watches its store itself) has the store open, it stands by and
+/// takes over once the store is free.
 async fn watch(global: &Global, store: PathBuf, poll_ms: u64) -> Result<(), String> {
     use std::sync::Arc;
     let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
-    let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
+    if !store.exists() {
+        return Err(format!("no store at {}", store.display()));
+    }
+    let mut waiting = false;
+    let store = loop {
+        match controller::store::RedbStore::open(&store) {
+            Ok(s) => break s,
+            Err(controller::store::StoreError::InUse) => {
+                if !waiting {
+                    println!("standing by: {} is in use by another process (a running daemon watches it); taking over when it is free", store.display());
+                    use std::io::Write as _;
+                    let _ = std::io::stdout().flush();
+                    waiting = true;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                    _ = tokio::signal::ctrl_c() => return Ok(()),
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    };
     let tower = controller::daemon::Watchtower::new(
         Arc::new(store),
         Arc::new(chain.client(signer.account(), "watchtower")),
@@ -354,6 +420,7 @@ async fn consume(
     channels: Vec<String>,
     store: PathBuf,
     probe: Option<controller::daemon::Probe>,
+    peer_timeout: std::time::Duration,
 ) -> Result<(), String> {
     let ids = channels
         .iter()
@@ -367,7 +434,7 @@ async fn consume(
         Some(p) => p,
         None => &controller::session::Unchecked,
     };
-    let records = controller::daemon::consume(
+    let records = controller::daemon::consume_until_closed(
         &connect,
         &store,
         &client,
@@ -375,6 +442,7 @@ async fn consume(
         signer.pair(),
         &ids,
         service,
+        peer_timeout,
     )
     .await
     .map_err(|e| e.to_string())?;

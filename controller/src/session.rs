@@ -612,6 +612,37 @@ async fn answer(
     Ok(())
 }
 
+/// Starts a unilateral close of `record` with its newest state because the peer stopped
+/// answering (it went silent, hung up and did not come back): the escrow gives the other side
+/// the challenge period to answer with a state that owes more, and a watchtower finalizes
+/// after it. Does nothing — `Ok(false)` — for a channel that holds no state, is not open here,
+/// or is no longer open on chain (then the record follows the chain).
+pub fn close_abandoned(
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
+    record: &mut ChannelRecord,
+) -> Result<bool, SessionError> {
+    let Some(state) = record.latest.filter(|_| record.is_open_here()) else {
+        return Ok(false);
+    };
+    let on_chain = chain
+        .channel(&record.id())?
+        .ok_or(SessionError::NotOnChain)?;
+    if !matches!(on_chain.phase, cgrid_shared::Phase::Open) {
+        watch(store, chain, record)?;
+        return Ok(false);
+    }
+    chain.start_close(&record.id(), Some(&state))?;
+    watch(store, chain, record)?;
+    tracing::warn!(
+        channel = %hex::encode(record.id()),
+        nonce = state.nonce,
+        cumulative = %state.cumulative,
+        "the peer stopped answering: closed unilaterally with the newest state"
+    );
+    Ok(true)
+}
+
 /// What the watchtower did for a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Watched {

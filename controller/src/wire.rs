@@ -96,6 +96,9 @@ pub enum WireError {
     Malformed(String),
     #[error("the peer closed the connection")]
     Closed,
+    /// Nothing arrived for the connection's answer timeout ([`Conn::set_timeout`]).
+    #[error("the peer sent nothing for {0} s")]
+    Silent(u64),
     #[error("the peer reported {code:?}: {message}")]
     Peer { code: ErrorCode, message: String },
 }
@@ -115,6 +118,8 @@ pub fn decode_frame(mut bytes: &[u8]) -> Result<Frame, WireError> {
 /// A framed connection.
 pub struct Conn {
     inner: Framed<TcpStream, LengthDelimitedCodec>,
+    /// How long [`Conn::recv`] waits for a frame (`None`: for ever).
+    timeout: Option<std::time::Duration>,
 }
 
 impl Conn {
@@ -125,7 +130,15 @@ impl Conn {
         let _ = stream.set_nodelay(true);
         Conn {
             inner: Framed::new(stream, codec),
+            timeout: None,
         }
+    }
+
+    /// Makes [`Conn::recv`] give up with [`WireError::Silent`] when the peer sends nothing
+    /// for `timeout`: a peer that stops answering without closing the connection must not
+    /// hold a session (and the channel's funds) for ever.
+    pub fn set_timeout(&mut self, timeout: Option<std::time::Duration>) {
+        self.timeout = timeout;
     }
 
     pub async fn send(&mut self, frame: &Frame) -> Result<(), WireError> {
@@ -147,7 +160,13 @@ impl Conn {
     /// The next frame. A frame that does not decode (or is too long) is answered with an
     /// `Error` frame and reported as `Malformed`; the caller decides whether to go on.
     pub async fn recv(&mut self) -> Result<Frame, WireError> {
-        match self.inner.next().await {
+        let next = match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, self.inner.next())
+                .await
+                .map_err(|_| WireError::Silent(limit.as_secs()))?,
+            None => self.inner.next().await,
+        };
+        match next {
             None => Err(WireError::Closed),
             Some(Err(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
                 let message = format!("frame refused: {e}");

@@ -66,6 +66,7 @@ impl Party {
             self.signer.pair(),
             &[id],
             check,
+            None,
         )
         .await
     }
@@ -93,7 +94,17 @@ fn provider_daemon_every(
     close_at: Option<u64>,
     checkpoint_every: u64,
 ) -> Arc<Provider> {
-    Arc::new(Provider::new(
+    Arc::new(unshared_provider(chain, p, close_at, checkpoint_every))
+}
+
+/// The provider's daemon before it is shared (to configure it further).
+fn unshared_provider(
+    chain: &SharedChain<cgrid_suite::embedded::Embedded>,
+    p: &Party,
+    close_at: Option<u64>,
+    checkpoint_every: u64,
+) -> Provider {
+    Provider::new(
         p.store.clone(),
         Arc::new(chain.client(p.signer.account(), "provider")),
         ink_account(&p.signer.account()),
@@ -104,7 +115,7 @@ fn provider_daemon_every(
             threshold: 0,
         },
         close_at,
-    ))
+    )
 }
 
 async fn listen() -> (tokio::net::TcpListener, String) {
@@ -139,7 +150,17 @@ async fn bill_then_crash(
         );
         let me = ink_account(&c.signer.account());
         tokio::spawn(async move {
-            daemon::consume(&address, &*store, &client, &me, &key, &[id], &Unchecked).await
+            daemon::consume(
+                &address,
+                &*store,
+                &client,
+                &me,
+                &key,
+                &[id],
+                &Unchecked,
+                None,
+            )
+            .await
         })
     };
     while p.store.history(&id).expect("history").len() < minutes {
@@ -376,5 +397,223 @@ async fn the_watchtower_answers_a_stale_close_and_finalizes_even_after_a_restart
             assert_eq!((p, refunded), (paid, 10 * PRICE - paid));
         }
         other => panic!("not closed: {other:?}"),
+    }
+}
+
+/// The escrow's phase of channel `id` once `done` holds for it (polled for up to 10 s).
+async fn chain_phase_when(
+    client: &dyn controller::chain::ChainClient,
+    id: [u8; 32],
+    done: impl Fn(&Phase) -> bool,
+) -> Phase {
+    for _ in 0..1_000 {
+        let phase = client.channel(&id).expect("read").expect("channel").phase;
+        if done(&phase) {
+            return phase;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "the channel never got there: {:?}",
+        client.channel(&id).expect("read").expect("channel").phase
+    );
+}
+
+/// A probe that passes `passes` times; then the rented machine "freezes": the next check
+/// hangs for `hang`, then fails. While it hangs the consumer answers nothing.
+struct Freezes {
+    passes: u32,
+    hang: Duration,
+    checks: std::sync::atomic::AtomicU32,
+}
+
+impl controller::session::ServiceCheck for Freezes {
+    fn check(&self) -> Result<(), String> {
+        let n = self
+            .checks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n < self.passes {
+            return Ok(());
+        }
+        std::thread::sleep(self.hang);
+        Err("the machine froze".into())
+    }
+}
+
+/// Issue 18: a consumer that stops answering (its connection open, nothing coming back) holds
+/// neither the session nor the provider's money. The daemon ends the silent session after its
+/// peer timeout and, the consumer still away, closes the channel unilaterally with the newest
+/// state the consumer signed. Before, the session waited for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
+    let mut w = World::new();
+    let id = opened(&mut w, 10 * PRICE);
+    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let provider = Arc::new(
+        unshared_provider(&chain, &p, None, 0).with_peer_timeout(Duration::from_millis(300)),
+    );
+    let (listener, address) = listen().await;
+    tokio::spawn(provider.clone().run(listener));
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let consumer = {
+        let (store, me, key) = (
+            c.store.clone(),
+            ink_account(&c.signer.account()),
+            c.signer.pair().clone(),
+        );
+        let client = chain.client(c.signer.account(), "consumer");
+        tokio::spawn(async move {
+            let freezes = Freezes {
+                passes: 3,
+                hang: Duration::from_secs(2),
+                checks: 0.into(),
+            };
+            daemon::consume(&address, &*store, &client, &me, &key, &[id], &freezes, None).await
+        })
+    };
+    let phase =
+        chain_phase_when(&consumer_client, id, |p| matches!(p, Phase::Closing { .. })).await;
+    let signed = c.store.history(&id).expect("history");
+    let newest = *signed.last().expect("the consumer signed");
+    assert_eq!(newest.nonce, 3, "three intervals passed the probe");
+    match phase {
+        Phase::Closing {
+            nonce, cumulative, ..
+        } => assert_eq!((nonce, cumulative), (newest.nonce, newest.cumulative)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        p.store.history(&id).expect("history").last(),
+        Some(&newest),
+        "the provider closed with what it had stored"
+    );
+    let _ = consumer.await;
+}
+
+/// Issue 18: a provider that vanishes mid-billing (its process gone, nobody listening) does
+/// not keep the consumer's deposit: the consumer reconnects until its peer timeout passes
+/// without a billed interval, then closes unilaterally with the newest state it signed.
+/// Before, `consume` returned on the hang-up and the channel stayed open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_vanishes_is_closed_by_the_consumer_with_its_newest_state() {
+    let mut w = World::new();
+    let id = opened(&mut w, 10 * PRICE);
+    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let provider = provider_daemon_every(&chain, &p, None, 0);
+    let (listener, address) = listen().await;
+    let served = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        provider.serve(stream).await
+    });
+    let consumer = {
+        let (store, me, key, address) = (
+            c.store.clone(),
+            ink_account(&c.signer.account()),
+            c.signer.pair().clone(),
+            address.clone(),
+        );
+        let client = chain.client(c.signer.account(), "consumer");
+        tokio::spawn(async move {
+            daemon::consume_until_closed(
+                &address,
+                &*store,
+                &client,
+                &me,
+                &key,
+                &[id],
+                &Unchecked,
+                Duration::from_millis(300),
+            )
+            .await
+        })
+    };
+    while p.store.history(&id).expect("history").len() < 3 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    served.abort(); // the listener goes with it: reconnecting is refused
+    let records = consumer
+        .await
+        .expect("task")
+        .expect("closed by the consumer");
+    let newest = *c
+        .store
+        .history(&id)
+        .expect("history")
+        .last()
+        .expect("signed");
+    assert_eq!(records[0].latest, Some(newest));
+    assert!(!records[0].is_open_here(), "{:?}", records[0].phase);
+    let client = chain.client(c.signer.account(), "consumer");
+    match client.channel(&id).expect("read").expect("channel").phase {
+        Phase::Closing {
+            nonce, cumulative, ..
+        } => assert_eq!((nonce, cumulative), (newest.nonce, newest.cumulative)),
+        other => panic!("not closing: {other:?}"),
+    }
+}
+
+/// Issue 18: the provider's daemon watches its own store while it serves (a store is opened
+/// by one process at a time, so a separate `cgrid watch` could not): a stale close of one of
+/// its channels is challenged with the newest state and finalized after the window, with the
+/// daemon still running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemons_own_watchtower_answers_a_stale_close_while_it_serves() {
+    let mut w = World::new();
+    let id = opened(&mut w, 10 * PRICE);
+    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    assert!(
+        matches!(
+            RedbStore::open(&w.path("provider.redb")),
+            Err(controller::store::StoreError::InUse)
+        ),
+        "the daemon's store is its own"
+    );
+    let provider =
+        Arc::new(unshared_provider(&chain, &p, None, 0).with_watchtower(Duration::from_millis(20)));
+    let (listener, address) = listen().await;
+    tokio::spawn(provider.clone().run(listener));
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    // Four intervals, then the job stops (the probe fails) and the consumer leaves.
+    let stops = Freezes {
+        passes: 4,
+        hang: Duration::ZERO,
+        checks: 0.into(),
+    };
+    c.consume(&consumer_client, &address, id, &stops)
+        .await
+        .expect_err("the probe fails");
+    let newest = *p
+        .store
+        .history(&id)
+        .expect("history")
+        .last()
+        .expect("a state");
+    assert_eq!(newest.nonce, 4);
+    // The consumer closes with its first state (one minute instead of four).
+    let stale = c.store.history(&id).expect("history")[0];
+    consumer_client
+        .start_close(&id, Some(&stale))
+        .expect("close started");
+    let phase = chain_phase_when(
+        &consumer_client,
+        id,
+        |p| matches!(p, Phase::Closing { nonce, .. } if *nonce == newest.nonce),
+    )
+    .await;
+    let Phase::Closing { deadline, .. } = phase else {
+        unreachable!()
+    };
+    chain.advance_to(deadline).expect("time passes");
+    match chain_phase_when(&consumer_client, id, |p| matches!(p, Phase::Closed { .. })).await {
+        Phase::Closed { paid, refunded, .. } => {
+            assert_eq!(
+                (paid, refunded),
+                (newest.cumulative, 10 * PRICE - newest.cumulative)
+            )
+        }
+        other => panic!("{other:?}"),
     }
 }

@@ -53,7 +53,9 @@ pub enum ServiceCommand {
     /// which are checked on chain (this key's account and channel key, open); bills every
     /// interval, stores each state before acknowledging it, checkpoints by policy, closes
     /// cooperatively when a channel's deposit is used (or at --close-at minutes), and resumes
-    /// from --store after a disconnect or a restart. With --channel (no chain): serves those
+    /// from --store after a disconnect or a restart. A consumer silent or away for
+    /// --peer-timeout has its channel closed unilaterally with the newest state; a built-in
+    /// watchtower answers stale closes and finalizes. With --channel (no chain): serves those
     /// stored channels to one consumer until --until minutes, then exits.
     Provide {
         #[arg(long)]
@@ -72,6 +74,13 @@ pub enum ServiceCommand {
         /// Close a channel cooperatively at this many minutes (default: when its deposit is used).
         #[arg(long)]
         close_at: Option<u64>,
+        /// How long a consumer may be silent or away before its channel is closed
+        /// unilaterally with the newest state (`90s`, `10m`, …).
+        #[arg(long, default_value = "10m")]
+        peer_timeout: String,
+        /// Do not run the built-in watchtower (another process watches this store's channels).
+        #[arg(long)]
+        no_watch: bool,
         /// Stored channels to serve without a chain (hex; repeatable; needs --until).
         #[arg(long)]
         channel: Vec<String>,
@@ -80,7 +89,10 @@ pub enum ServiceCommand {
     },
     /// Consumers: joins the provider at --connect with a channel and pays for it interval by
     /// interval — each only after the service probe passed, never more than the terms allow —
-    /// until the provider closes it (or hangs up: run again to resume).
+    /// until the provider closes it. A provider that hangs up is reconnected to; one that
+    /// bills nothing for --peer-timeout (silent or unreachable) gets the channel closed
+    /// unilaterally with the newest signed state. A failing probe stops it (run again to
+    /// resume).
     Consume {
         #[arg(long)]
         connect: String,
@@ -95,12 +107,16 @@ pub enum ServiceCommand {
         /// A command whose exit status 0 says the job ran.
         #[arg(long)]
         probe_cmd: Option<String>,
+        /// How long the provider may bill nothing before the channel is closed unilaterally.
+        #[arg(long, default_value = "10m")]
+        peer_timeout: String,
     },
     /// Either party: the watchtower daemon. Follows the escrow's close events; answers a close
     /// of a channel in --store made with an older state with the newest one, and finalizes
-    /// after the window. Started again, it first looks at every stored open channel. Needs
-    /// the store to itself (a store is opened by one process at a time; run it when `provide`
-    /// or `consume` is not running on that store).
+    /// after the window. Started again, it first looks at every stored open channel. Safe
+    /// beside `provide` on the same store: a store is opened by one process at a time, and
+    /// the provider's daemon watches its store itself, so `watch` stands by until the store
+    /// is free and then takes over.
     Watch {
         #[arg(long)]
         store: PathBuf,
