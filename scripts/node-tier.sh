@@ -15,7 +15,11 @@
 #   3. a fresh node: trading (scripts/walkthrough-trading.sh; the README's walkthrough): a
 #      provider's `cgrid provide` daemon and a consumer's `cgrid consume`, separate processes with
 #      their own keys and stores, bill a channel opened by `offer create` / `channel open`, with
-#      checkpoints and a cooperative close, amounts checked from chain;
+#      checkpoints and a cooperative close, kill -9 of either side mid-billing, a stale close
+#      answered by the daemon's own watchtower beside a standby `watch`, and the TypeScript
+#      example consumer paying the Rust daemon; amounts checked from chain;
+#   3b. a fresh node: an auction (scripts/walkthrough-auction.sh; the README's walkthrough):
+#      request, a bid backed by a credential file, reveal, finalize, the winner's channel billed;
 #   4. a fresh node: `cgrid demo --url` — the whole trade flow (auction, billing over loopback
 #      TCP, checkpoints, cooperative close, the watchtower's challenge) in real time (~4 min);
 #   5. ink_e2e's node backend: did_registry's end-to-end scenario on a node ink_e2e starts
@@ -88,6 +92,9 @@ walkthrough identity
 step "node tier: trading between a provider's daemon and a consumer (separate processes)"
 walkthrough trading
 
+step "node tier: an auction, then the winner's channel billed (separate processes)"
+walkthrough auction
+
 step "node tier: cgrid demo --url (real time: ~4 minutes)"
 "$CGRID_ROOT/scripts/node.sh" run bash -c '
     set -euo pipefail
@@ -122,6 +129,7 @@ CGRID_OUT="$out" CGRID_NODE_BIN="$node_bin" node --input-type=module -e '
       demo_seconds: Number(readFileSync(`${scratch}/demo_s`, "utf8")),
       identity_walkthrough_seconds: Number(readFileSync(`${scratch}/identity_s`, "utf8")),
       trading_walkthrough_seconds: Number(readFileSync(`${scratch}/trading_s`, "utf8")),
+      auction_walkthrough_seconds: Number(readFileSync(`${scratch}/auction_s`, "utf8")),
       bundles,
     };
     writeFileSync(`${env.CGRID_OUT}/node-tier.json`, JSON.stringify(figures, null, 2) + "\n");

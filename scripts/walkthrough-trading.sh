@@ -10,7 +10,8 @@
 source "$(dirname "$0")/lib/walkthrough.sh"
 provider_pid=""
 watch_pid=""
-trap 'kill $provider_pid $watch_pid 2>/dev/null || true' EXIT
+consumer_pid=""
+trap 'kill $provider_pid $watch_pid $consumer_pid 2>/dev/null || true' EXIT
 
 # The operator's part (see scripts/walkthrough-identity.sh): a suite, funded keys, DIDs, roles.
 cg deploy --url "$url" --out deployments/development.json >/dev/null
@@ -43,36 +44,48 @@ cg --key keys/consumer.json channel open --offer offer.json --deposit 6000000
 provider_pid=$!
 until grep -q '^listening ' provider.out; do sleep 0.2; done
 address=$(awk '/^listening / { print $2 }' provider.out)
-# ... and the consumer, who pays each interval only after its probe says the job runs. At the
-# deposit the provider closes the channel cooperatively.
+# ... and the consumer, who pays each interval only after its probe says the job runs. Killed
+# (kill -9) after two intervals and started again, it resumes from its store: nothing it
+# signed is lost. At the deposit the provider closes the channel cooperatively.
+"$cgrid" --key keys/consumer.json consume --connect "$address" --channel "$channel" \
+    --store consumer.redb --probe-cmd "test -e consumer.redb" > consumer.out 2> consumer.log &
+consumer_pid=$!
+sleep 2.5; kill -9 "$consumer_pid"; wait "$consumer_pid" || true; consumer_pid=""
 cg --key keys/consumer.json consume --connect "$address" --channel "$channel" \
     --store consumer.redb --probe-cmd "test -e consumer.redb"
 cg channel show "$channel"
 
-# A second channel, served by the provider's daemon restarted without checkpoints: the job
-# stops after four minutes (the probe fails), the provider stops its daemon, and its
-# watchtower takes over the store.
-kill "$provider_pid"; wait "$provider_pid" || true
-"$cgrid" --key keys/provider.json provide --listen "$address" --store provider.redb \
-    --interval-secs 1 --checkpoint-every 0 > provider.out 2>> provider.log &
-provider_pid=$!
+# A second channel, served without checkpoints. The provider's daemon is killed (kill -9)
+# mid-billing and restarted; the consumer reconnects by itself. A standby watchtower waits
+# beside the daemon (which watches its own store). The job stops after four minutes (the
+# probe fails).
 cg --key keys/provider.json offer create --consumer "$(account consumer)" --price 1000000 \
     --min-cost 2000000 --spec "4 vCPU / 16 GiB" --challenge-period 1m --out offer2.json
 second=$(jq -r .channel offer2.json)
 cg --key keys/consumer.json channel open --offer offer2.json --deposit 10000000
-until grep -q '^listening ' provider.out; do sleep 0.2; done
-printf 'n=$(( $(cat probes 2>/dev/null || echo 0) + 1 )); echo $n > probes; [ $n -le 4 ]\n' > job-probe.sh
-cg --key keys/consumer.json consume --connect "$address" --channel "$second" \
-    --store consumer.redb --probe-cmd "sh job-probe.sh" || true
+provide() {
+    "$cgrid" --key keys/provider.json provide --listen "$address" --store provider.redb \
+        --interval-secs 1 --checkpoint-every 0 > provider.out 2>> provider.log &
+    provider_pid=$!
+    until grep -q '^listening ' provider.out; do sleep 0.2; done
+}
 kill "$provider_pid"; wait "$provider_pid" || true
+provide
+printf 'n=$(( $(cat probes 2>/dev/null || echo 0) + 1 )); echo $n > probes; [ $n -le 4 ]\n' > job-probe.sh
+"$cgrid" --key keys/consumer.json consume --connect "$address" --channel "$second" \
+    --store consumer.redb --probe-cmd "sh job-probe.sh" > consumer.out 2> consumer.log &
+consumer_pid=$!
+sleep 2.5; kill -9 "$provider_pid"; wait "$provider_pid" || true
+provide
 "$cgrid" --key keys/provider.json watch --store provider.redb --poll-ms 500 > watch.out 2> watch.log &
 watch_pid=$!
-until grep -q '^watching' watch.out; do sleep 0.2; done
+until grep -q '^standing by' watch.out; do sleep 0.2; done
+wait "$consumer_pid" || true; consumer_pid=""
 # The consumer tries to close with its first state (one minute instead of four) ...
 cg --key keys/consumer.json channel close "$second" --store consumer.redb --nonce 1
-# ... the watchtower answers with the newest state and, after the window, finalizes. (A dev
-# node seals a block only for a transaction; a live chain makes one every few seconds. The
-# loop sends one per pass, so that chain time moves past the window.)
+# ... the daemon's watchtower answers with the newest state and, after the window, finalizes.
+# (A dev node seals a block only for a transaction; a live chain makes one every few seconds.
+# The loop sends one per pass, so that chain time moves past the window.)
 tick=0
 until [[ $(cg channel show "$second" --json | jq -r .state.phase) == closed ]]; do
     tick=$((tick + 1))
@@ -80,6 +93,9 @@ until [[ $(cg channel show "$second" --json | jq -r .state.phase) == closed ]]; 
     sleep 2
 done
 cg channel show "$second"
+# The provider stops its daemon; the standby watchtower takes the store over.
+kill "$provider_pid"; wait "$provider_pid" || true
+until grep -q '^watching' watch.out; do sleep 0.2; done
 # --- end ---
 
 # The checks behind the walkthrough, read back from the chain and the stores.
@@ -92,10 +108,12 @@ shown=$(cg channel show "$second" --json)
 expect "the second close" "$(echo "$shown" | field .state.how)" unilateral
 expect "paid on the second channel" "$(echo "$shown" | field .state.paid)" 4000000
 expect "refunded on the second channel" "$(echo "$shown" | field .state.refunded)" 6000000
-grep -q 'Challenged' watch.log || { echo "walkthrough: the watchtower never challenged" >&2; exit 1; }
-grep -q 'Finalized' watch.log || { echo "walkthrough: the watchtower never finalized" >&2; exit 1; }
+grep -q 'Challenged' provider.log || { echo "walkthrough: the daemon's watchtower never challenged" >&2; exit 1; }
+grep -q 'Finalized' provider.log || { echo "walkthrough: the daemon's watchtower never finalized" >&2; exit 1; }
+grep -q 'provider hung up\|provider is unreachable' consumer.log || { echo "walkthrough: the consumer never saw the provider go" >&2; exit 1; }
 kill "$watch_pid"; wait "$watch_pid" || true
 provider_pid=""
+watch_pid=""
 expect "minutes in the provider's store" "$(cg inspect --store provider.redb | grep -o 'minutes [0-9]*' | sort | tr '\n' ' ')" "minutes 4 minutes 6 "
 listed=$(cg --key keys/consumer.json channel list --store consumer.redb --json)
 expect "the consumer's channels" "$(echo "$listed" | jq '.channels | length')" 2
@@ -108,4 +126,25 @@ code=$?
 set -e
 expect "opening another's offer (exit code)" "$code" 2
 [[ "$msg" == *"not this key's account"* ]] || { echo "walkthrough: unexpected error: $msg" >&2; exit 1; }
+
+# A dapp pays too: the TypeScript example consumer (frontend-bindings/examples/consume.mjs)
+# pays the Rust daemon for a third channel over the same wire protocol, to its deposit and
+# the cooperative close.
+bindings="$root/frontend-bindings"
+[[ -f "$bindings/dist/src/index.js" ]] || (cd "$bindings" && npm run build >/dev/null)
+cg --key keys/provider.json offer create --consumer "$(account consumer)" --price 1000000 \
+    --min-cost 2000000 --spec "4 vCPU / 16 GiB" --challenge-period 1m --out offer3.json
+third=$(jq -r .channel offer3.json)
+cg --key keys/consumer.json channel open --offer offer3.json --deposit 3000000 >/dev/null
+provide
+escrow=$(jq -r .contracts.trade_escrow.address deployments/development.json)
+node "$bindings/examples/consume.mjs" --connect "$address" --escrow "$escrow" --channel "$third" \
+    --key-file keys/consumer.json --price 1000000 --deposit 3000000 \
+    --provider-key "$(cg key show keys/provider.json --json | field .sr25519)" > ts-consumer.out
+kill "$provider_pid"; wait "$provider_pid" || true
+provider_pid=""
+shown=$(cg channel show "$third" --json)
+expect "the TypeScript consumer's channel" "$(echo "$shown" | field .state.how)" cooperative
+expect "paid by the TypeScript consumer" "$(echo "$shown" | field .state.paid)" 3000000
+expect "intervals the TypeScript consumer signed" "$(grep -c '^minute ' ts-consumer.out)" 3
 echo "trading walkthrough passed"

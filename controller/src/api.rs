@@ -1,22 +1,26 @@
-//! The operator surface: an HTTP JSON API and Prometheus metrics over a node that runs both
-//! sides of its trades on the embedded chain (`cgrid serve`).
+//! The operator surface: an HTTP JSON API and Prometheus metrics (`cgrid serve`), over
+//!
+//! - **a party's controller on a deployed suite** ([`ApiState::party`]): its store and its
+//!   chain client — `cgrid serve --deployment F --key K --store S`, or beside the billing daemon
+//!   (`cgrid provide --api ADDR`, sharing its store);
+//! - **the demo node** ([`ApiState::new`]): both sides of its trades on the embedded chain.
 //!
 //! | method | path | |
 //! |---|---|---|
 //! | GET | `/health` | liveness |
 //! | GET | `/channels` | every channel with its phase, minutes billed and amounts |
-//! | POST | `/channels` | open a trade and bill it: `{"minutes", "price_per_minute", "min_cost", "checkpoint_every", "close"}` |
+//! | POST | `/channels` | demo only: open a trade and bill it: `{"minutes", "price_per_minute", "min_cost", "checkpoint_every", "close"}` |
 //! | GET | `/channels/{id}` | one channel, with the escrow's view of it |
 //! | GET | `/channels/{id}/history` | every signed state |
-//! | POST | `/channels/{id}/close` | close an open channel cooperatively |
+//! | POST | `/channels/{id}/close` | demo: close cooperatively; a party: close unilaterally with the newest state |
 //! | GET | `/metrics` | Prometheus text format |
 //!
 //! Bad input gets a 4xx with `{"error": "..."}` saying what is wrong; nothing changes.
 
-use crate::chain::ChainClient as _;
+use crate::chain::ChainClient;
 use crate::channel::{ChannelRecord, LocalPhase};
 use crate::session::CheckpointPolicy;
-use crate::store::{ChannelStore as _, RedbStore};
+use crate::store::{ChannelStore, RedbStore};
 use crate::trade::{self, Market, TradeConfig};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -35,33 +39,73 @@ use tokio::sync::Mutex;
 /// Longest trade one request may bill (simulated minutes).
 pub const MAX_MINUTES: u64 = 10_000;
 
-/// What the API serves: the suite on the embedded chain with the demo's parties, and the two
-/// controllers' stores.
+/// What the API serves.
 pub struct ApiState {
-    market: Market<Embedded>,
-    data_dir: PathBuf,
+    kind: Kind,
     /// Serialises store access and sessions (a store file is opened by one user at a time).
-    /// Also counts the offers made (each trade's offer nonce).
+    /// Also counts the offers made (each demo trade's offer nonce).
     lock: Mutex<u64>,
 }
 
+enum Kind {
+    /// The suite on the embedded chain with the demo's parties, and the two controllers'
+    /// stores in `data_dir`.
+    Demo {
+        market: Market<Embedded>,
+        data_dir: PathBuf,
+    },
+    /// One party's store and chain client on a deployed suite.
+    Party {
+        store: Arc<dyn ChannelStore>,
+        chain: Arc<dyn ChainClient>,
+    },
+}
+
 impl ApiState {
+    /// The demo node.
     pub fn new(market: Market<Embedded>, data_dir: PathBuf) -> Result<ApiState, String> {
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
         Ok(ApiState {
-            market,
-            data_dir,
+            kind: Kind::Demo { market, data_dir },
             lock: Mutex::new(0),
         })
     }
 
-    fn stores(&self) -> (PathBuf, PathBuf) {
-        (
-            self.data_dir.join("provider.redb"),
-            self.data_dir.join("consumer.redb"),
-        )
+    /// One party's controller: its store (shared with its daemon, if one runs in this
+    /// process) and its chain client.
+    pub fn party(store: Arc<dyn ChannelStore>, chain: Arc<dyn ChainClient>) -> ApiState {
+        ApiState {
+            kind: Kind::Party { store, chain },
+            lock: Mutex::new(0),
+        }
     }
+
+    /// The store the API reads: the party's, or the demo provider's.
+    fn store(&self) -> Result<Arc<dyn ChannelStore>, Response> {
+        match &self.kind {
+            Kind::Party { store, .. } => Ok(store.clone()),
+            Kind::Demo { data_dir, .. } => RedbStore::open(&demo_stores(data_dir).0)
+                .map(|s| Arc::new(s) as Arc<dyn ChannelStore>)
+                .map_err(internal),
+        }
+    }
+
+    /// The chain as this API's side sees it.
+    fn chain(&self) -> Arc<dyn ChainClient> {
+        match &self.kind {
+            Kind::Party { chain, .. } => chain.clone(),
+            Kind::Demo { market, .. } => Arc::new(market.provider()),
+        }
+    }
+}
+
+/// The demo's two stores (provider, consumer).
+fn demo_stores(data_dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    (
+        data_dir.join("provider.redb"),
+        data_dir.join("consumer.redb"),
+    )
 }
 
 pub fn router(node: Arc<ApiState>) -> Router {
@@ -127,14 +171,21 @@ fn view(record: &ChannelRecord) -> Value {
 
 async fn list(State(node): State<Arc<ApiState>>) -> Response {
     let _guard = node.lock.lock().await;
-    match RedbStore::open(&node.stores().0).and_then(|s| s.channels()) {
+    let store = match node.store() {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match store.channels() {
         Ok(channels) => Json(channels.iter().map(view).collect::<Vec<_>>()).into_response(),
         Err(e) => internal(e),
     }
 }
 
-fn load(node: &ApiState, id: &ChannelId) -> Result<(RedbStore, ChannelRecord), Response> {
-    let store = RedbStore::open(&node.stores().0).map_err(internal)?;
+fn load(
+    node: &ApiState,
+    id: &ChannelId,
+) -> Result<(Arc<dyn ChannelStore>, ChannelRecord), Response> {
+    let store = node.store()?;
     let record = store.channel(id).map_err(internal)?.ok_or_else(|| {
         error(
             StatusCode::NOT_FOUND,
@@ -154,8 +205,7 @@ async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Re
         Ok(x) => x,
         Err(r) => return r,
     };
-    let provider = node.market.provider();
-    let on_chain = match provider.channel(&id) {
+    let on_chain = match node.chain().channel(&id) {
         Ok(Some(ch)) => json!({
             "deposit": ch.deposit,
             "paid": ch.paid,
@@ -220,6 +270,12 @@ async fn open(
     State(node): State<Arc<ApiState>>,
     body: Result<Json<OpenRequest>, JsonRejection>,
 ) -> Response {
+    let Kind::Demo { market, data_dir } = &node.kind else {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "a channel takes both parties: the provider signs an offer (`cgrid offer create`) and the consumer opens it (`cgrid channel open`)",
+        );
+    };
     let Json(req) = match body {
         Ok(b) => b,
         Err(rejection) => {
@@ -249,15 +305,15 @@ async fn open(
             every_minutes: req.checkpoint_every,
             threshold: 0,
         },
-        data_dir: node.data_dir.clone(),
+        data_dir: data_dir.clone(),
     };
-    let (p, c) = match trade::open_trade(&node.market, &config, req.minutes, offer_nonce) {
+    let (p, c) = match trade::open_trade(market, &config, req.minutes, offer_nonce) {
         Ok(x) => x,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
     match trade::run_pair(
-        &node.market,
-        &node.stores(),
+        market,
+        &demo_stores(data_dir),
         p,
         c,
         req.minutes,
@@ -277,12 +333,16 @@ async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Res
         Err(r) => return r,
     };
     let _guard = node.lock.lock().await;
+    let (market, data_dir) = match &node.kind {
+        Kind::Demo { market, data_dir } => (market, data_dir),
+        Kind::Party { store, chain } => return close_unilaterally(&**store, &**chain, &id),
+    };
     let (provider, consumer) = {
         let p = match load(&node, &id) {
             Ok((_, record)) => record,
             Err(r) => return r,
         };
-        let c = match RedbStore::open(&node.stores().1).and_then(|s| s.channel(&id)) {
+        let c = match RedbStore::open(&demo_stores(data_dir).1).and_then(|s| s.channel(&id)) {
             Ok(Some(c)) => c,
             Ok(None) => return internal("the consumer store lacks the channel"),
             Err(e) => return internal(e),
@@ -301,8 +361,8 @@ async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Res
         threshold: 0,
     };
     match trade::run_pair(
-        &node.market,
-        &node.stores(),
+        market,
+        &demo_stores(data_dir),
         provider,
         consumer,
         minutes,
@@ -316,24 +376,74 @@ async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Res
     }
 }
 
+/// A party's close: unilateral, with the newest stored state (the peer has the challenge
+/// period to answer with a newer one).
+fn close_unilaterally(
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
+    id: &ChannelId,
+) -> Response {
+    let mut record = match store.channel(id) {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("no channel 0x{}", hex::encode(id)),
+            )
+        }
+        Err(e) => return internal(e),
+    };
+    if record.latest.is_none() || !record.is_open_here() {
+        return error(
+            StatusCode::CONFLICT,
+            format!(
+                "the channel is {:?} with {} minutes billed: nothing to close with",
+                record.phase,
+                record.minutes()
+            ),
+        );
+    }
+    match tokio::task::block_in_place(|| {
+        crate::session::close_unilaterally(store, chain, &mut record)
+    }) {
+        Ok(true) => Json(view(&record)).into_response(),
+        Ok(false) => error(
+            StatusCode::CONFLICT,
+            format!(
+                "the channel is no longer open on chain ({:?})",
+                record.phase
+            ),
+        ),
+        Err(e) => internal(e),
+    }
+}
+
 async fn metrics(State(node): State<Arc<ApiState>>) -> Response {
     use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
     let _guard = node.lock.lock().await;
-    let channels = match RedbStore::open(&node.stores().0).and_then(|s| {
+    let store = match node.store() {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let channels = match (|| {
+        let s = &store;
         let channels = s.channels()?;
         let mut with_states = Vec::new();
         for c in channels {
             let n = s.history(&c.id())?.len();
             with_states.push((c, n));
         }
-        Ok(with_states)
-    }) {
+        Ok::<_, crate::store::StoreError>(with_states)
+    })() {
         Ok(c) => c,
         Err(e) => return internal(e),
     };
     let registry = Registry::new();
     let by_phase = IntGaugeVec::new(
-        Opts::new("cgrid_channels", "channels by phase (provider store)"),
+        Opts::new(
+            "cgrid_channels",
+            "channels by phase (this controller's store)",
+        ),
         &["phase"],
     )
     .expect("valid metric");
@@ -374,7 +484,6 @@ async fn metrics(State(node): State<Arc<ApiState>>) -> Response {
     ] {
         by_phase.with_label_values(&[phase]).set(0);
     }
-    let mut states = 0i64;
     for (c, n) in &channels {
         let phase = match c.phase {
             LocalPhase::Opening => "opening",
@@ -385,10 +494,19 @@ async fn metrics(State(node): State<Arc<ApiState>>) -> Response {
             LocalPhase::Closed { .. } => "closed",
         };
         by_phase.with_label_values(&[phase]).inc();
-        states = states.saturating_add(i64::try_from(*n).unwrap_or(i64::MAX));
+        let side = match c.side {
+            crate::channel::Side::Provider => "provider",
+            crate::channel::Side::Consumer => "consumer",
+        };
+        stored
+            .with_label_values(&[side])
+            .add(i64::try_from(*n).unwrap_or(i64::MAX));
     }
-    stored.with_label_values(&["provider"]).set(states);
-    for s in node.market.chain.sent() {
+    let sent = match &node.kind {
+        Kind::Demo { market, .. } => market.chain.sent(),
+        Kind::Party { .. } => Vec::new(),
+    };
+    for s in sent {
         calls.with_label_values(&[s.message]).inc();
         ref_time
             .with_label_values(&[s.message])

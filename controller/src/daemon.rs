@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 
+/// How the provider refuses a channel another connection is serving (the consumer retries).
+const BUSY: &str = "is being served on another connection";
+
 /// Most channels one `Join` may name.
 pub const MAX_JOIN: usize = 1_024;
 
@@ -203,7 +206,7 @@ impl Provider {
             if record.side != Side::Provider || serving || away < timeout {
                 continue;
             }
-            if session::close_abandoned(&*self.store, &*self.chain, &mut record)? {
+            if session::close_unilaterally(&*self.store, &*self.chain, &mut record)? {
                 closed.push(id);
             }
         }
@@ -349,10 +352,7 @@ impl Provider {
             busy
         };
         if let Some(c) = busy {
-            let message = format!(
-                "channel 0x{} is being served on another connection",
-                hex::encode(c)
-            );
+            let message = format!("channel 0x{} {BUSY}", hex::encode(c));
             conn.send_error(ErrorCode::Unexpected, &message).await?;
             return Err(refuse(message));
         }
@@ -459,6 +459,16 @@ pub async fn consume_until_closed(
         )
         .await;
         match outcome {
+            // The provider still serves the channel on an older connection (this consumer's,
+            // before a restart; it ends once the provider notices the hang-up): retry.
+            Err(SessionError::Wire(WireError::Peer {
+                code: ErrorCode::Unexpected,
+                ref message,
+            })) if message.contains(BUSY) => {
+                tracing::info!(
+                    "the provider still serves the channel on an older connection; retrying"
+                )
+            }
             Err(
                 e @ (SessionError::ServiceFailed(_) | SessionError::Wire(WireError::Peer { .. })),
             ) => return Err(e),
@@ -479,7 +489,7 @@ pub async fn consume_until_closed(
         if progress.1.elapsed() >= peer_timeout {
             let mut records = stored(store)?;
             for record in records.iter_mut() {
-                session::close_abandoned(store, chain, record)?;
+                session::close_unilaterally(store, chain, record)?;
             }
             return Ok(records);
         }

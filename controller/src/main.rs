@@ -80,6 +80,7 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             close_at,
             peer_timeout,
             no_watch,
+            api,
             channel,
             until,
         } => {
@@ -115,6 +116,7 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 close_at,
                 peer_timeout,
                 watch: !no_watch,
+                api,
             };
             exit(runtime.block_on(provide_daemon(global, store, listen, options)))
         }
@@ -170,8 +172,17 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 deploy(&url, &deployer, out, salt.as_bytes())
             }))
         }
-        ServiceCommand::Serve { listen, data } => match runtime() {
-            Ok(rt) => exit(rt.block_on(serve(listen, data))),
+        ServiceCommand::Serve {
+            listen,
+            store,
+            data,
+        } => match runtime() {
+            Ok(rt) => exit(rt.block_on(async {
+                match store {
+                    Some(store) => serve_party(global, listen, store).await,
+                    None => serve(listen, data).await,
+                }
+            })),
             Err(e) => exit(Err(e)),
         },
         ServiceCommand::Demo {
@@ -332,6 +343,8 @@ struct DaemonOptions {
     close_at: Option<u64>,
     peer_timeout: std::time::Duration,
     watch: bool,
+    /// Where to serve the HTTP API over the daemon's store.
+    api: Option<String>,
 }
 
 /// `cgrid provide` as a daemon on the deployment's node.
@@ -343,11 +356,23 @@ async fn provide_daemon(
 ) -> Result<(), String> {
     use std::sync::Arc;
     let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
-    let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
+    let store: Arc<dyn controller::store::ChannelStore> =
+        Arc::new(controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?);
     let account = signer.account();
+    let client: Arc<dyn controller::chain::ChainClient> =
+        Arc::new(chain.client(account.clone(), "provider"));
+    if let Some(api) = &options.api {
+        let state = controller::api::ApiState::party(store.clone(), client.clone());
+        let api = api.clone();
+        tokio::spawn(async move {
+            if let Err(e) = serve_api(api, state).await {
+                tracing::error!(error = %e, "the HTTP API stopped");
+            }
+        });
+    }
     let mut provider = controller::daemon::Provider::new(
-        Arc::new(store),
-        Arc::new(chain.client(account.clone(), "provider")),
+        store,
+        client,
         cgrid_suite::ink_account(&account),
         signer.pair().clone(),
         options.interval,
@@ -509,6 +534,47 @@ fn inspect(store: PathBuf) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The HTTP API over one party's store on the deployment's node.
+async fn serve_party(global: &Global, listen: String, store: PathBuf) -> Result<(), String> {
+    use std::sync::Arc;
+    if !store.exists() {
+        return Err(format!("no store at {}", store.display()));
+    }
+    let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
+    let store = controller::store::RedbStore::open(&store).map_err(|e| match e {
+        controller::store::StoreError::InUse => format!(
+            "{} is in use by a running daemon: serve the API from it (`cgrid provide --api ADDR`)",
+            store.display()
+        ),
+        e => e.to_string(),
+    })?;
+    let state = controller::api::ApiState::party(
+        Arc::new(store),
+        Arc::new(chain.client(signer.account(), "api")),
+    );
+    serve_api(listen, state).await
+}
+
+/// Serves the HTTP API until Ctrl-C; prints `api http://ADDR` once it listens.
+async fn serve_api(listen: String, state: controller::api::ApiState) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("api http://{address}");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    axum::serve(
+        listener,
+        controller::api::router(std::sync::Arc::new(state)),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
 }
 
 async fn serve(listen: String, data: Option<PathBuf>) -> Result<(), String> {

@@ -612,12 +612,12 @@ async fn answer(
     Ok(())
 }
 
-/// Starts a unilateral close of `record` with its newest state because the peer stopped
-/// answering (it went silent, hung up and did not come back): the escrow gives the other side
-/// the challenge period to answer with a state that owes more, and a watchtower finalizes
-/// after it. Does nothing — `Ok(false)` — for a channel that holds no state, is not open here,
+/// Starts a unilateral close of `record` with its newest state — when the peer stopped
+/// answering (it went silent, hung up and did not come back), or on request: the escrow gives
+/// the other side the challenge period to answer with a state that owes more, and a
+/// watchtower finalizes after it. Does nothing — `Ok(false)` — for a channel that holds no state, is not open here,
 /// or is no longer open on chain (then the record follows the chain).
-pub fn close_abandoned(
+pub fn close_unilaterally(
     store: &dyn ChannelStore,
     chain: &dyn ChainClient,
     record: &mut ChannelRecord,
@@ -638,7 +638,7 @@ pub fn close_abandoned(
         channel = %hex::encode(record.id()),
         nonce = state.nonce,
         cumulative = %state.cumulative,
-        "the peer stopped answering: closed unilaterally with the newest state"
+        "closed unilaterally with the newest state"
     );
     Ok(true)
 }

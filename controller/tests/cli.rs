@@ -1128,10 +1128,15 @@ fn an_auction_runs_from_request_to_channel_and_bad_bids_cost_nothing() {
     };
     let e = run(&mut w, "consumer", &create(&["--weights", "1,2,3"])).unwrap_err();
     input(&e, "--weights is five integers");
+    let e = run(&mut w, "consumer", &create(&["--commit-window", "20s"])).unwrap_err();
+    input(&e, "at least 60 s each");
     let e = run(&mut w, "stranger", &create(&[])).unwrap_err();
     refused(&e, "incentive_auction", "MissingRole");
     let r = run(&mut w, "consumer", &create(&[])).expect("created");
     assert_eq!(r.json["auction"], 0);
+    let deadline = |name: &str| r.json[name].as_u64().expect("a deadline");
+    let (commit_by, reveal_by) = (deadline("commitDeadline"), deadline("revealDeadline"));
+    assert_eq!(reveal_by - commit_by, 10 * 60_000);
     assert_eq!(r.json["deposit"], "6000", "max price × minutes");
     assert_eq!(r.json["phase"], "open");
 
@@ -1184,9 +1189,7 @@ fn an_auction_runs_from_request_to_channel_and_bad_bids_cost_nothing() {
         .unwrap_err();
     refused(&e, "incentive_auction", "RevealNotOpen");
 
-    w.chain
-        .advance_to(common::T0 + 10 * 60_000)
-        .expect("time passes");
+    w.chain.advance_to(commit_by).expect("time passes");
     let r = w.ok("provider", &["auction", "reveal", "0", "--store", &store]);
     assert_eq!(r.json["leading"], true);
     assert_eq!(
@@ -1198,9 +1201,7 @@ fn an_auction_runs_from_request_to_channel_and_bad_bids_cost_nothing() {
         .as_party("stranger", &["auction", "finalize", "0"])
         .unwrap_err();
     refused(&e, "incentive_auction", "RevealPending");
-    w.chain
-        .advance_to(common::T0 + 20 * 60_000)
-        .expect("time passes");
+    w.chain.advance_to(reveal_by).expect("time passes");
     let r = w.ok("stranger", &["auction", "finalize", "0"]);
     assert!(r.text.contains("channel 0x"), "{}", r.text);
     assert_eq!(r.json["winner"], w.account("provider"));

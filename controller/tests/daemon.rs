@@ -617,3 +617,86 @@ async fn the_daemons_own_watchtower_answers_a_stale_close_while_it_serves() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Issue 18: the HTTP API over one party's store on a deployed suite (`cgrid serve --store`,
+/// `cgrid provide --api`): the channels with their newest state and the escrow's view,
+/// the history, metrics, and a close — unilateral, with the newest state; opening a channel is
+/// refused with a sentence saying how it is done, and a second close changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partys_api_reads_its_store_and_closes_with_the_newest_state() {
+    use axum::http::StatusCode;
+    use common::{call, json};
+    let mut w = World::new();
+    let id = opened(&mut w, 10 * PRICE);
+    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let stored = bill_then_crash(
+        &chain,
+        provider_daemon_every(&chain, &p, None, 0),
+        &p,
+        &c,
+        id,
+        3,
+    )
+    .await;
+    let newest = *stored.last().expect("states");
+    let client: Arc<dyn controller::chain::ChainClient> =
+        Arc::new(chain.client(p.signer.account(), "api"));
+    let app = controller::api::router(Arc::new(controller::api::ApiState::party(
+        p.store.clone(),
+        client.clone(),
+    )));
+    let hex_id = format!("0x{}", hex::encode(id));
+
+    let (status, body) = call(&app, "GET", "/channels", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = json(&body);
+    assert_eq!(listed[0]["id"], hex_id.as_str());
+    assert_eq!(listed[0]["minutes"], newest.nonce);
+    let (_, body) = call(&app, "GET", &format!("/channels/{hex_id}"), None).await;
+    assert!(json(&body)["on_chain"]["phase"]
+        .as_str()
+        .expect("phase")
+        .starts_with("Open"));
+    let (_, body) = call(&app, "GET", &format!("/channels/{hex_id}/history"), None).await;
+    assert_eq!(json(&body).as_array().expect("states").len(), stored.len());
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/channels",
+        Some(serde_json::json!({"minutes": 5, "price_per_minute": 10})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    assert!(json(&body)["error"]
+        .as_str()
+        .unwrap()
+        .contains("cgrid offer create"));
+
+    let (status, body) = call(&app, "POST", &format!("/channels/{hex_id}/close"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    match client.channel(&id).expect("read").expect("channel").phase {
+        Phase::Closing {
+            nonce, cumulative, ..
+        } => assert_eq!((nonce, cumulative), (newest.nonce, newest.cumulative)),
+        other => panic!("not closing: {other:?}"),
+    }
+    let (status, _) = call(&app, "POST", &format!("/channels/{hex_id}/close"), None).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a second close changes nothing"
+    );
+    let (_, metrics) = call(&app, "GET", "/metrics", None).await;
+    assert!(
+        metrics.contains("cgrid_channels{phase=\"disputed\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!(
+            "cgrid_states_stored{{side=\"provider\"}} {}",
+            stored.len()
+        )),
+        "{metrics}"
+    );
+}

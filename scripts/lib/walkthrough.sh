@@ -3,6 +3,8 @@
 set -euo pipefail
 url="$1"
 cgrid="$2"
+# The checkout (for files the walkthroughs use beside cgrid, e.g. the bindings).
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 mkdir -p "$3"
 cd "$3"
 # `cg` is `cgrid`; `field` reads one member of JSON output.

@@ -23,6 +23,10 @@ use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
+/// How much later than the best block a transaction may land (ms): deadlines a command
+/// computes from chain time allow for it.
+const INCLUSION_SLACK: u64 = 30_000;
+
 #[derive(Subcommand, Debug, Clone)]
 pub enum AuctionCmd {
     /// The auction's parameter model.
@@ -91,7 +95,8 @@ pub struct CreateArgs {
     /// The least the winner is paid once the trade ran.
     #[arg(long, default_value_t = 0)]
     pub min_cost: u128,
-    /// How long sealed bids are taken (e.g. `10m`).
+    /// How long sealed bids are taken (e.g. `10m`; at least 1m), from 30 s after the best
+    /// block (time for the request to land).
     #[arg(long, default_value = "10m")]
     pub commit_window: String,
     /// How long reveals are taken after that.
@@ -160,15 +165,14 @@ pub fn run<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: AuctionCmd) -> Result<Report, 
             if wait {
                 super::wait_for_time(ctx, auction.request.reveal_deadline, "the reveal deadline")?;
             }
-            let channel = ctx
-                .chain
-                .send(&me, ctx.suite.auction.msg(|a| a.finalize(id)))?
-                .value;
+            ctx.chain
+                .send(&me, ctx.suite.auction.msg(|a| a.finalize(id)))?;
+            // The channel as the auction recorded it: on a node, the value a call returns is
+            // its dry run's, and the channel id depends on the block's time.
             let mut report = show(ctx, id)?;
-            report.text = match channel {
+            report.text = match report.json["channel"].as_str() {
                 Some(c) => format!(
-                    "finalized auction {id}: channel {} opened\n{}",
-                    hex0x(&c),
+                    "finalized auction {id}: channel {c} opened\n{}",
                     report.text
                 ),
                 None => format!(
@@ -273,6 +277,12 @@ fn create<B: Backend>(ctx: &mut Ctx<'_, B>, args: CreateArgs) -> Result<Report, 
         parse::duration(&args.commit_window)?,
         parse::duration(&args.reveal_window)?,
     );
+    if commit < incentive_auction::MIN_WINDOW || reveal < incentive_auction::MIN_WINDOW {
+        return Err(CliError::input(format!(
+            "--commit-window and --reveal-window are at least {} s each (the auction's minimum)",
+            incentive_auction::MIN_WINDOW / 1000
+        )));
+    }
     let weights = args.weights.as_deref().map(parse_weights).transpose()?;
     let consumer_key = match &args.consumer_key {
         Some(k) => parse::hex32("--consumer-key", k)?,
@@ -280,7 +290,10 @@ fn create<B: Backend>(ctx: &mut Ctx<'_, B>, args: CreateArgs) -> Result<Report, 
     };
     let deposit = trade_deposit(args.max_price, args.minutes, args.min_cost)
         .ok_or_else(|| CliError::input("--max-price × --minutes overflows"))?;
-    let now = ctx.now();
+    // The windows count from the best block's time; the request lands in a later block, so
+    // they start INCLUSION_SLACK later (a window cut short by the inclusion delay would fall
+    // below the auction's minimum and revert).
+    let now = ctx.now().saturating_add(INCLUSION_SLACK);
     let request = AuctionRequest {
         spec: args.spec,
         max_price_per_minute: args.max_price,

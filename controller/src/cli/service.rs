@@ -81,6 +81,9 @@ pub enum ServiceCommand {
         /// Do not run the built-in watchtower (another process watches this store's channels).
         #[arg(long)]
         no_watch: bool,
+        /// Also serve the HTTP JSON API and /metrics over this daemon's store on this address.
+        #[arg(long)]
+        api: Option<String>,
         /// Stored channels to serve without a chain (hex; repeatable; needs --until).
         #[arg(long)]
         channel: Vec<String>,
@@ -124,13 +127,18 @@ pub enum ServiceCommand {
         #[arg(long, default_value_t = 1_000)]
         poll_ms: u64,
     },
-    /// Run a node on the embedded chain with the HTTP JSON API and Prometheus metrics
-    /// (`GET /channels`, `POST /channels`, `GET /channels/{id}`, `.../history`,
-    /// `POST .../close`, `GET /metrics`).
+    /// The HTTP JSON API and Prometheus metrics (`GET /channels`, `GET /channels/{id}`,
+    /// `.../history`, `POST .../close`, `GET /metrics`). With --store: a party's store on the
+    /// deployment's node (close = unilateral with the newest state; a running `provide`
+    /// serves the same API with --api). Without: a demo node on the embedded chain that runs
+    /// both sides of its trades (`POST /channels` opens and bills one).
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Where the node keeps its stores (default: a temporary directory).
+        /// This party's store (on the node of --deployment, signing closes with --key).
+        #[arg(long, conflicts_with = "data")]
+        store: Option<PathBuf>,
+        /// Where the demo node keeps its stores (default: a temporary directory).
         #[arg(long)]
         data: Option<PathBuf>,
     },
