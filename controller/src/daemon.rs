@@ -21,8 +21,10 @@ use tokio::net::{TcpListener, TcpStream};
 /// How the provider refuses a channel another connection is serving (the consumer retries).
 const BUSY: &str = "is being served on another connection";
 
-/// Most channels one `Join` may name.
-pub const MAX_JOIN: usize = 1_024;
+/// Most channels one `Join` may name: a `Join` must fit one frame (`wire::MAX_FRAME`, 16 KiB:
+/// 500 ids of 32 bytes, their count and the variant take 16,003 bytes). A consumer with more
+/// channels at one provider opens more connections.
+pub const MAX_JOIN: usize = 500;
 
 /// Billing intervals in real time. Needs a multi-threaded runtime (the wait moves the session
 /// off the runtime's worker while it sleeps).
@@ -136,6 +138,8 @@ pub struct Provider {
     /// How often the built-in watchtower looks at the chain (`None`: no watchtower in this
     /// process).
     pub watch_poll: Option<Duration>,
+    /// The billing clock (`None`: real time, one interval per `interval`).
+    clock: Option<Arc<dyn Clock>>,
     /// Channels being served now: a channel is served on one connection at a time.
     active: Mutex<HashSet<ChannelId>>,
     /// When each channel's last connection ended (channels not served since the daemon
@@ -164,10 +168,17 @@ impl Provider {
             close_at,
             peer_timeout: None,
             watch_poll: None,
+            clock: None,
             active: Mutex::new(HashSet::new()),
             last_seen: Mutex::new(HashMap::new()),
             started: Instant::now(),
         }
+    }
+
+    /// Bills by `clock` instead of real time (the benchmark measures intervals with it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Provider {
+        self.clock = Some(clock);
+        self
     }
 
     /// Gives up on a consumer after `timeout` of silence or absence (see `peer_timeout`).
@@ -308,6 +319,7 @@ impl Provider {
             .map(|r| self.close_at.unwrap_or(u64::MAX).min(affordable(r)))
             .min()
             .unwrap_or(0);
+        let real = RealClock(self.interval);
         session::provide_many(
             &mut conn,
             &*self.store,
@@ -315,7 +327,7 @@ impl Provider {
             &mut records,
             until,
             self.policy,
-            &RealClock(self.interval),
+            self.clock.as_deref().unwrap_or(&real),
         )
         .await?;
         for record in records.iter_mut() {
@@ -403,6 +415,12 @@ pub async fn consume(
     service: &dyn ServiceCheck,
     peer_timeout: Option<Duration>,
 ) -> Result<Vec<ChannelRecord>, SessionError> {
+    if channels.is_empty() || channels.len() > MAX_JOIN {
+        return Err(refuse(format!(
+            "a connection serves 1 to {MAX_JOIN} channels, not {}",
+            channels.len()
+        )));
+    }
     let mut records = channels
         .iter()
         .map(|id| channel_record(store, chain, id, Side::Consumer, account, &key.public().0))

@@ -254,6 +254,19 @@ pub fn name(frame: &Frame) -> &'static str {
 }
 
 #[cfg(test)]
+mod join_tests {
+    use super::*;
+
+    #[test]
+    fn the_largest_join_fits_one_frame() {
+        let join = Frame::Join {
+            channels: vec![[7; 32]; crate::daemon::MAX_JOIN],
+        };
+        assert!(join.encode().len() <= MAX_FRAME);
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

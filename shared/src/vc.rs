@@ -288,11 +288,19 @@ pub trait CredentialRegistry {
     fn verify(&self, id: CredentialId) -> Option<crate::MaskedView<CredentialView>>;
 
     /// The anchor of credential `id` alone (no call to the DID registry: cheaper than `verify`
-    /// for callers that vet the issuer themselves); `None` if unknown. Under a mask that
-    /// withholds the subject (see `verify`) the subject reads as zero, for contracts too: a
-    /// masked credential cannot vouch for anyone.
+    /// for callers that vet the issuer themselves); `None` if unknown. For a reader, under a
+    /// mask that withholds the subject (see `verify`) the subject reads as zero; a calling
+    /// contract (whose rules need the truth) reads the anchor as it is.
     #[ink(message)]
     fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor>;
+
+    /// [`CredentialRegistry::anchor_of`] of each of `ids`, in order, in one call (a contract
+    /// that checks several credentials loads this registry once).
+    #[ink(message)]
+    fn anchors_of(
+        &self,
+        ids: ink::prelude::vec::Vec<CredentialId>,
+    ) -> ink::prelude::vec::Vec<Option<CredentialAnchor>>;
 
     /// Anchors a credential of a system template on behalf of the calling system issuer
     /// contract (the trade escrow, the auction); the caller computes the claims root and names
@@ -345,6 +353,15 @@ impl Credentials {
         self.0.anchor_of(id)
     }
 
+    /// [`CredentialRegistry::anchors_of`].
+    #[inline]
+    pub fn anchors_of(
+        &self,
+        ids: ink::prelude::vec::Vec<CredentialId>,
+    ) -> ink::prelude::vec::Vec<Option<CredentialAnchor>> {
+        self.0.anchors_of(ids)
+    }
+
     /// [`CredentialRegistry::anchor_system`]; a refused or failed call is reported, not
     /// propagated (the caller decides whether it may go on without the credential).
     #[inline]
@@ -388,6 +405,8 @@ pub mod testing {
         pub anchored: Vec<(CredentialId, CptId, DidId, [u8; 32])>,
         /// When set, every `anchor_system` fails this way.
         pub refuse: Option<AnchorFailure>,
+        /// How many `anchors_of` calls were made.
+        pub batched_reads: u32,
     }
 
     thread_local! {
@@ -411,6 +430,16 @@ pub mod testing {
         /// The table's anchor of `id`.
         pub fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
             with(|t| t.credentials.get(&id).cloned())
+        }
+
+        /// The table's anchor of each of `ids`; counts the call in `batched_reads`.
+        pub fn anchors_of(&self, ids: Vec<CredentialId>) -> Vec<Option<CredentialAnchor>> {
+            with(|t| {
+                t.batched_reads += 1;
+                ids.iter()
+                    .map(|id| t.credentials.get(id).cloned())
+                    .collect()
+            })
         }
 
         /// Fails as `refuse` says, or with `CredentialExists` for a known id; otherwise adds an

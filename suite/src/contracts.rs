@@ -141,6 +141,7 @@ impl SuiteContract for vc_templates::VcTemplates {
         "did_registry",
         "CredentialRegistry::verify",
         "CredentialRegistry::anchor_of",
+        "CredentialRegistry::anchors_of",
         "CredentialRegistry::anchor_system",
     ];
 }

@@ -13,7 +13,7 @@
 //!   provider per auction; the consumer cannot bid in its own auction.
 //! - **Credential-backed attributes.** A non-price attribute counts only if the reveal proves
 //!   it with a credential that is current (active — not suspended or revoked — and unexpired;
-//!   read with `CredentialRegistry::anchor_of`, one storage read), of the
+//!   read with one `CredentialRegistry::anchors_of` call per reveal), of the
 //!   model's template for that attribute, about the bidder's DID, issued by one of the model's
 //!   attestor DIDs that is still active (one `DidRegistry::is_active` call per attestor and
 //!   reveal, made only for an otherwise sound proof, as `verify` would judge it), whose
@@ -42,8 +42,8 @@
 //!   contract owes.
 //! - **Masks.** Once root names the mask registry (`set_mask_registry`), `auction` withholds
 //!   what the mask of the trade it opened withholds (who trades, at what price); the money
-//!   fields stay. A masked credential's subject reads as zero through `anchor_of`, so it proves
-//!   no attribute.
+//!   fields stay. A mask on a certificate does not stop it proving an attribute (a mask is not
+//!   a revocation; `anchor_of` shows a calling contract the anchor as it is).
 //! - Cancel: the consumer, before any commit. Every failure returns a typed [`Error`] and
 //!   changes nothing; every change emits an event.
 //!
@@ -705,6 +705,25 @@ mod incentive_auction {
             let mut proven = [None; ATTRIBUTES];
             let mut flaws = [None; ATTRIBUTES];
             let mut verified = Checked::default();
+            // The cited credentials (at most MAX_PROOF_CREDENTIALS distinct ones; a proof
+            // citing another counts as worst) are read in one call to the registry.
+            let mut cited: Vec<CredentialId> = Vec::new();
+            for (value, proof) in bid.attributes.iter().zip(proofs.iter()) {
+                if let (Some(_), Some(proof)) = (value, proof) {
+                    if !cited.contains(&proof.credential)
+                        && cited.len() < MAX_PROOF_CREDENTIALS as usize
+                    {
+                        cited.push(proof.credential);
+                    }
+                }
+            }
+            if !cited.is_empty() {
+                let anchors = Credentials::at(self.credentials).anchors_of(cited.clone());
+                verified.anchors = cited
+                    .into_iter()
+                    .zip(anchors.into_iter().chain(core::iter::repeat(None)))
+                    .collect();
+            }
             let slots = proven.iter_mut().zip(flaws.iter_mut());
             let claims = bid.attributes.iter().zip(proofs.iter());
             for (i, ((value, proof), (proven, flaw))) in claims.zip(slots).enumerate() {
@@ -987,8 +1006,8 @@ mod incentive_auction {
         }
 
         /// The one rule for a credential-backed attribute (see the crate docs). `verified`
-        /// keeps the registries' answers within this reveal, so that each credential and each
-        /// attestor is looked up once.
+        /// keeps the registries' answers within this reveal: the cited credentials, read in one
+        /// call before, and each attestor, looked up once.
         fn check_proof(
             &self,
             model: &ParameterModel,
@@ -1002,23 +1021,16 @@ mod incentive_auction {
             if proof.leaves.len() > MAX_PROOF_LEAVES as usize {
                 return Err(ProofFlaw::TooManyLeaves);
             }
-            let known = verified
+            // Every cited credential was read before (`reveal`); one not among them is a
+            // credential beyond MAX_PROOF_CREDENTIALS.
+            let anchor = verified
                 .anchors
                 .iter()
                 .find(|(id, _)| *id == proof.credential)
-                .map(|(_, view)| view.clone());
-            let view = match known {
-                Some(view) => view,
-                None => {
-                    if verified.anchors.len() >= MAX_PROOF_CREDENTIALS as usize {
-                        return Err(ProofFlaw::TooManyCredentials);
-                    }
-                    let view = Credentials::at(self.credentials).anchor_of(proof.credential);
-                    verified.anchors.push((proof.credential, view.clone()));
-                    view
-                }
-            };
-            let anchor = view.ok_or(ProofFlaw::UnknownCredential)?;
+                .ok_or(ProofFlaw::TooManyCredentials)?
+                .1
+                .clone()
+                .ok_or(ProofFlaw::UnknownCredential)?;
             if !anchor.current_at(self.env().block_timestamp()) {
                 return Err(ProofFlaw::NotValid);
             }

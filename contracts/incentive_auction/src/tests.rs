@@ -1097,6 +1097,7 @@ fn a_reveal_cites_at_most_two_credentials_and_verifies_each_once() {
     let bid_all = bid(80, [Some(5_000), Some(300), Some(1_200), Some(100)]);
     fx.commit_as(p0, id, &bid_all, 1).unwrap();
     set_now(COMMIT_BY);
+    let reads = testing::vc::with(|w| w.batched_reads);
     let out = fx
         .reveal_as(
             p0,
@@ -1109,6 +1110,11 @@ fn a_reveal_cites_at_most_two_credentials_and_verifies_each_once() {
     assert_eq!(
         out.flaws,
         [None, None, None, Some(ProofFlaw::TooManyCredentials)]
+    );
+    assert_eq!(
+        testing::vc::with(|w| w.batched_reads),
+        reads + 1,
+        "the cited credentials are read in one call"
     );
     assert_eq!(
         out.score,

@@ -38,7 +38,9 @@
 //! `DidUpdated` carry document content) stay. A transaction's sender is public, so a masked
 //! DID's owner who writes to it shows its account. The predicates other contracts' rules need
 //! answer truthfully and so confirm a guessed link: `has_role`, `can_act_for`, `is_active`,
-//! `role_holders` (did_registry) and an auction's `commitment(id, bidder)`. The accounting of a
+//! `role_holders` (did_registry) and an auction's `commitment(id, bidder)`; `anchor_of` shows a
+//! calling contract the anchor as it is (another contract's rules need the truth), so a
+//! contract deployed to read it can, as raw storage can. The accounting of a
 //! trade is never withheld (everyone must be able to check that no money is lost), so under a
 //! price mask `paid` over the nonces or the settled time still shows the average price, and
 //! system credentials' claims roots are salted with their public ids, so a guessed price or

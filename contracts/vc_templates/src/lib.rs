@@ -29,9 +29,9 @@
 //!   a field mask leaves them alone, as they change no maskable field. A trade's system
 //!   credentials (its trade-start, id = channel id, and its settlements) record their trade, and
 //!   a mask on the trade that hides a party withholds their subject too. `anchor_of` honours
-//!   the same masks as `verify` (a withheld subject reads as zero, so a masked credential
-//!   vouches for nobody in another contract's rule, e.g. an auction proof). A mask does not
-//!   change validity: `verify.valid` is computed as before. `CredentialAnchored` names no
+//!   the same masks as `verify` for readers; another contract calling it (whose rules need the
+//!   truth, e.g. an auction's proof check) reads the anchor as it is — a mask is not a
+//!   revocation, and `verify.valid` is computed as before. `CredentialAnchored` names no
 //!   subject for a system credential (a mask placed later could not take it back).
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 //!
@@ -72,6 +72,8 @@ pub const MAX_ALLOWED_VALUES: u32 = 8;
 pub const MAX_ALLOWED_VALUE_LEN: u32 = 32;
 /// Largest decimal scale.
 pub const MAX_DECIMAL_SCALE: u8 = 18;
+/// Most anchors one `anchors_of` call returns (the rest of the ids are ignored).
+pub const MAX_ANCHORS_PER_READ: usize = 16;
 
 #[ink::contract]
 mod vc_templates {
@@ -85,6 +87,7 @@ mod vc_templates {
         TRADE_START_CPT,
     };
     use ink::prelude::string::String;
+    use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
 
     // The DID registry and the mask registry through the shared clients on chain, their
@@ -864,6 +867,19 @@ mod vc_templates {
             }
         }
 
+        /// The anchor of `id` for `anchor_of` / `anchors_of`. Another contract's rule (an
+        /// auction's proof check) reads it as it is — a mask is not a revocation, and a mask
+        /// lookup per proof would push a reveal past its weight budget; a reader gets what
+        /// `verify` shows.
+        fn anchor_as_read(&self, id: CredentialId, by_contract: bool) -> Option<CredentialAnchor> {
+            let anchor = self.credentials.get(id)?;
+            if by_contract {
+                return Some(anchor);
+            }
+            let trade = anchor.trade;
+            Some(self.masked(id, trade, anchor).record)
+        }
+
         /// Credential `id` (or its anchor) as a reader may see it: under the credential's own
         /// mask, and, for a system credential, under the mask of the `trade` it records when
         /// that mask hides the parties (the subject is a party's DID). One rule for `verify`
@@ -907,9 +923,16 @@ mod vc_templates {
 
         #[ink(message)]
         fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
-            let anchor = self.credentials.get(id)?;
-            let trade = anchor.trade;
-            Some(self.masked(id, trade, anchor).record)
+            self.anchor_as_read(id, self.env().is_contract(&self.env().caller()))
+        }
+
+        #[ink(message)]
+        fn anchors_of(&self, ids: Vec<CredentialId>) -> Vec<Option<CredentialAnchor>> {
+            let by_contract = self.env().is_contract(&self.env().caller());
+            ids.into_iter()
+                .take(MAX_ANCHORS_PER_READ)
+                .map(|id| self.anchor_as_read(id, by_contract))
+                .collect()
         }
 
         #[ink(message)]

@@ -1097,6 +1097,18 @@ fn anchor_of_honours_a_credentials_own_mask() {
         (masked.claims_root, masked.status, masked.issuer),
         (anchor.claims_root, anchor.status, anchor.issuer)
     );
+    assert_eq!(c.anchors_of(vec![id, [0xAB; 32]]), vec![Some(masked), None]);
+    // Another contract's rule reads it as it is: a mask is not a revocation.
+    test::set_contract::<Env>(acc(ESCROW));
+    as_caller(ESCROW);
+    assert_eq!(c.anchor_of(id).unwrap(), anchor);
+    assert_eq!(c.anchors_of(vec![id]), vec![Some(anchor.clone())]);
+    assert_eq!(
+        c.anchors_of(vec![id; MAX_ANCHORS_PER_READ + 5]).len(),
+        MAX_ANCHORS_PER_READ,
+        "a read returns at most MAX_ANCHORS_PER_READ anchors"
+    );
+    as_caller(AUTH);
     testing::mask::set(&Target::Credential(id), None);
     assert_eq!(c.anchor_of(id).unwrap(), anchor);
 }

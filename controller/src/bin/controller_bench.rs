@@ -3,8 +3,10 @@
 //! sr25519 sign + verify rate measured in the same run.
 //!
 //! `controller-bench [--out DIR]` runs the provider side in this process and starts itself as
-//! the consumer (`--consumer ADDR --channels K`). Both run the controller's own multi-channel
-//! sessions (`session::provide_many` / `consume_many`) over one connection: each billing
+//! the consumer (`--consumer ADDR --channels K`). Both run the daemons `cgrid provide` and
+//! `cgrid consume` run (`daemon::Provider::serve` / `daemon::consume`: hello, `Join`, each
+//! channel checked against the chain — here [`BenchChain`], an in-memory escrow that knows the
+//! K channels — resume, then the multi-channel sessions) over one connection: each billing
 //! interval the provider sends K ticks; the consumer signs what has arrived, stores it in one
 //! commit and answers (so signing and verifying overlap across the two processes); the provider
 //! verifies the K states (on several threads when K is large), stores them in one commit
@@ -13,15 +15,18 @@
 //! benchmark writes those files first; see `scripts/bench.sh`). Build it in release:
 //! `cargo build --release -p controller --no-default-features --bin controller-bench`.
 
-use cgrid_shared::{state_hash, Balance};
-use controller::channel::{ChannelRecord, LocalPhase, Side, Terms};
-use controller::session::{self, CheckpointPolicy, Clock};
+use cgrid_shared::{state_hash, Balance, Channel, ChannelId, Phase, Signature, TradeTerms};
+use controller::chain::{ChainClient, ChainError, CloseEvent};
+use controller::channel::SignedState;
+use controller::daemon::{self, Provider};
+use controller::session::{CheckpointPolicy, Clock, Unchecked};
 use controller::store::RedbStore;
-use controller::wire::Conn;
+use ink::primitives::AccountId;
 use sp_core::{sr25519, Pair};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 const PRICE: Balance = 1_000;
 const ESCROW: [u8; 32] = [0xE5; 32];
@@ -30,25 +35,114 @@ fn consumer_key() -> sr25519::Pair {
     sr25519::Pair::from_seed(&[0xC5; 32])
 }
 
-fn record(i: u32, side: Side) -> ChannelRecord {
+fn provider_key() -> sr25519::Pair {
+    sr25519::Pair::from_seed(&[0x9F; 32])
+}
+
+fn channel_id(i: u32) -> ChannelId {
     let mut channel = [0u8; 32];
     channel[..4].copy_from_slice(&i.to_le_bytes());
-    let mut r = ChannelRecord::new(
-        Terms {
-            channel,
-            escrow: ink::primitives::AccountId::from(ESCROW),
+    channel
+}
+
+/// The escrow as the daemons see it in the benchmark: K open channels between the two keys,
+/// no settlement yet. Reads answer from memory; the cooperative closes at the end are counted
+/// (the first one marks the end of billing); nothing else is expected.
+struct BenchChain {
+    channels: u32,
+    first_close: Mutex<Option<Instant>>,
+}
+
+impl BenchChain {
+    fn new(channels: u32) -> BenchChain {
+        BenchChain {
+            channels,
+            first_close: Mutex::new(None),
+        }
+    }
+
+    fn unexpected(message: &'static str) -> ChainError {
+        ChainError::Call {
+            message,
+            reason: "not part of the benchmark".into(),
+        }
+    }
+}
+
+impl ChainClient for BenchChain {
+    fn escrow(&self) -> AccountId {
+        AccountId::from(ESCROW)
+    }
+
+    fn now(&self) -> u64 {
+        0
+    }
+
+    fn channel(&self, id: &ChannelId) -> Result<Option<Channel>, ChainError> {
+        let i = u32::from_le_bytes([id[0], id[1], id[2], id[3]]);
+        if *id != channel_id(i) || i >= self.channels {
+            return Ok(None);
+        }
+        let (consumer, provider) = (consumer_key().public().0, provider_key().public().0);
+        Ok(Some(Channel {
+            consumer: AccountId::from(consumer),
+            provider: AccountId::from(provider),
+            consumer_did: [1; 32],
+            provider_did: [2; 32],
+            consumer_key: consumer,
+            provider_key: provider,
             price_per_minute: PRICE,
             min_cost: 0,
             deposit: Balance::MAX / 2,
-            consumer_key: consumer_key().public().0,
-            provider_key: [0x9F; 32],
-            expires_at: u64::MAX,
+            paid: 0,
+            nonce: 0,
             challenge_period: 60_000,
-        },
-        side,
-    );
-    r.phase = LocalPhase::Open;
-    r
+            expires_at: u64::MAX,
+            opened_at: 0,
+            settled_until: 0,
+            settlements: 0,
+            phase: Phase::Open,
+        }))
+    }
+
+    fn open(&self, _: &TradeTerms, _: &Signature, _: Balance) -> Result<ChannelId, ChainError> {
+        Err(Self::unexpected("open"))
+    }
+
+    fn checkpoint(&self, _: &ChannelId, _: &SignedState) -> Result<(), ChainError> {
+        Err(Self::unexpected("checkpoint"))
+    }
+
+    fn close_cooperative(
+        &self,
+        _: &ChannelId,
+        _: u64,
+        _: Balance,
+        _: &Signature,
+        _: &Signature,
+    ) -> Result<(), ChainError> {
+        self.first_close
+            .lock()
+            .expect("never poisoned")
+            .get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    fn start_close(&self, _: &ChannelId, _: Option<&SignedState>) -> Result<(), ChainError> {
+        Err(Self::unexpected("start_close"))
+    }
+
+    fn challenge(&self, _: &ChannelId, _: &SignedState) -> Result<(), ChainError> {
+        Err(Self::unexpected("challenge"))
+    }
+
+    fn finalize(&self, _: &ChannelId) -> Result<(), ChainError> {
+        Err(Self::unexpected("finalize"))
+    }
+
+    fn close_events(&self, cursor: u64) -> Result<(u64, Vec<CloseEvent>), ChainError> {
+        Ok((cursor, Vec::new()))
+    }
 }
 
 /// Sign + verify of one state, sequentially on one core: the bound a controller pair cannot
@@ -68,27 +162,33 @@ fn sign_verify_rate(duration: Duration) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn consumer(address: String, channels: u32, store: PathBuf) -> Result<(), String> {
+async fn consumer(
+    address: String,
+    first: u32,
+    channels: u32,
+    store: PathBuf,
+) -> Result<(), String> {
     let key = consumer_key();
     let store = RedbStore::open(&store).map_err(|e| e.to_string())?;
-    let mut records: Vec<ChannelRecord> =
-        (0..channels).map(|i| record(i, Side::Consumer)).collect();
-    let mut conn = Conn::new(
-        TcpStream::connect(&address)
-            .await
-            .map_err(|e| e.to_string())?,
-    );
-    conn.handshake(Side::Consumer, ESCROW)
-        .await
-        .map_err(|e| e.to_string())?;
-    session::consume_many(&mut conn, &store, &mut records, &key)
-        .await
-        .map_err(|e| e.to_string())
+    let ids: Vec<ChannelId> = (first..first + channels).map(channel_id).collect();
+    daemon::consume(
+        &address,
+        &store,
+        &BenchChain::new(first + channels),
+        &AccountId::from(key.public().0),
+        &key,
+        &ids,
+        &Unchecked,
+        None,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| e.to_string())
 }
 
 /// The provider's clock: each `advance` starts a billing interval; the time from one to the
 /// next is the interval's tick latency (ticks sent → states verified, stored, acknowledged).
-struct RoundClock(std::sync::Mutex<Vec<Instant>>);
+struct RoundClock(Mutex<Vec<Instant>>);
 
 impl Clock for RoundClock {
     fn advance(&self) {
@@ -98,67 +198,109 @@ impl Clock for RoundClock {
 
 struct Run {
     channels: u32,
+    consumers: u32,
     updates: u64,
     per_s: f64,
     p50_ms: f64,
     p99_ms: f64,
 }
 
-async fn provider(channels: u32, rounds: u32, dir: &std::path::Path) -> Result<Run, String> {
+/// `consumers` consumer processes, each with `per_consumer` channels of its own, billed for
+/// `rounds` intervals by one provider daemon serving their connections at the same time.
+async fn provider(
+    consumers: u32,
+    per_consumer: u32,
+    rounds: u32,
+    dir: &std::path::Path,
+) -> Result<Run, String> {
+    let channels = consumers * per_consumer;
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let consumer_store = dir.join(format!("consumer-{channels}.redb"));
-    let mut child =
-        tokio::process::Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
-            .args([
-                "--consumer",
-                &address.to_string(),
-                "--channels",
-                &channels.to_string(),
-                "--store",
-                consumer_store.to_str().ok_or("path")?,
-            ])
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| format!("cannot start the consumer process: {e}"))?;
-    let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
-    let mut conn = Conn::new(stream);
-    conn.handshake(Side::Provider, ESCROW)
-        .await
-        .map_err(|e| e.to_string())?;
-    let store = RedbStore::open(&dir.join(format!("provider-{channels}.redb")))
-        .map_err(|e| e.to_string())?;
-    let mut records: Vec<ChannelRecord> =
-        (0..channels).map(|i| record(i, Side::Provider)).collect();
-    let clock = RoundClock(std::sync::Mutex::new(Vec::new()));
-    let policy = CheckpointPolicy {
-        every_minutes: 0,
-        threshold: 0,
-    };
+    let mut children = Vec::new();
+    for c in 0..consumers {
+        let store = dir.join(format!("consumer-{channels}-{c}.redb"));
+        children.push(
+            tokio::process::Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+                .args([
+                    "--consumer",
+                    &address.to_string(),
+                    "--first",
+                    &(c * per_consumer).to_string(),
+                    "--channels",
+                    &per_consumer.to_string(),
+                    "--store",
+                    store.to_str().ok_or("path")?,
+                ])
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| format!("cannot start a consumer process: {e}"))?,
+        );
+    }
+    let store: Arc<dyn controller::store::ChannelStore> = Arc::new(
+        RedbStore::open(&dir.join(format!("provider-{channels}.redb")))
+            .map_err(|e| e.to_string())?,
+    );
     let start = Instant::now();
-    session::provide_many(
-        &mut conn,
-        &store,
-        None,
-        &mut records,
-        u64::from(rounds),
-        policy,
-        &clock,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let elapsed = start.elapsed();
-    drop(conn);
-    let _ = child.wait().await;
-    // Every tick of an interval waits for the whole interval: its latency is the interval's.
-    let mut starts = clock.0.into_inner().expect("clock");
-    starts.push(start + elapsed);
-    let mut latencies: Vec<Duration> = starts
-        .windows(2)
-        .flat_map(|w| std::iter::repeat_n(w[1] - w[0], channels as usize))
-        .collect();
+    let mut sessions = Vec::new();
+    for _ in 0..consumers {
+        let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+        // One daemon per connection, each with its own clock and its own view of the chain
+        // (whose first close marks the end of that session's billing), over the shared store.
+        let chain = Arc::new(BenchChain::new(channels));
+        let clock = Arc::new(RoundClock(Mutex::new(Vec::new())));
+        let key = provider_key();
+        let provider = Provider::new(
+            store.clone(),
+            chain.clone(),
+            AccountId::from(key.public().0),
+            key,
+            Duration::ZERO,
+            CheckpointPolicy {
+                every_minutes: 0,
+                threshold: 0,
+            },
+            Some(u64::from(rounds)),
+        )
+        .with_clock(clock.clone());
+        sessions.push((
+            tokio::spawn(async move { provider.serve(stream).await }),
+            chain,
+            clock,
+        ));
+    }
+    let mut ends = Vec::new();
+    let mut latencies: Vec<Duration> = Vec::new();
+    for (session, chain, clock) in sessions {
+        let records = session
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        if records.iter().any(|r| r.minutes() != u64::from(rounds)) {
+            return Err("a channel was not billed to the end".into());
+        }
+        // Billing ends where the closes begin (the cooperative closes are not billing).
+        let end = chain
+            .first_close
+            .lock()
+            .expect("never poisoned")
+            .ok_or("no cooperative close")?;
+        // Every tick of an interval waits for the whole interval: its latency is the
+        // interval's.
+        let mut starts = clock.0.lock().expect("clock").clone();
+        starts.push(end);
+        latencies.extend(
+            starts
+                .windows(2)
+                .flat_map(|w| std::iter::repeat_n(w[1] - w[0], records.len())),
+        );
+        ends.push(end);
+    }
+    for mut child in children {
+        let _ = child.wait().await;
+    }
+    let elapsed = ends.into_iter().max().ok_or("no session")? - start;
     latencies.sort();
     let pct = |p: f64| {
         let i = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
@@ -167,6 +309,7 @@ async fn provider(channels: u32, rounds: u32, dir: &std::path::Path) -> Result<R
     let updates = u64::from(channels) * u64::from(rounds);
     Ok(Run {
         channels,
+        consumers,
         updates,
         per_s: updates as f64 / elapsed.as_secs_f64(),
         p50_ms: pct(0.50),
@@ -194,6 +337,7 @@ fn merge(out: &std::path::Path, bound: f64, runs: &[Run]) -> Result<(), String> 
         "storage": "redb, one fsync'd commit per batch on each side",
         "runs": runs.iter().map(|r| serde_json::json!({
             "channels": r.channels,
+            "consumers": r.consumers,
             "updates": r.updates,
             "updates_per_s": round2(r.per_s),
             "p50_ms": round2(r.p50_ms),
@@ -211,14 +355,15 @@ fn merge(out: &std::path::Path, bound: f64, runs: &[Run]) -> Result<(), String> 
     let marker = "\n## Controller\n";
     let head = md.split(marker).next().unwrap_or("").to_string();
     let mut section = format!(
-        "{marker}\nTwo controller processes on loopback TCP, durable storage on both sides (redb, fsync per \
+        "{marker}\nController processes on loopback TCP (the provider's daemon and each consumer's), durable storage on both sides (redb, fsync per \
          commit), release build. Raw sr25519 sign + verify on one core in the same run: **{bound:.0}/s** \
-         (`sign_verify_bound_per_s`).\n\n| channels | updates | updates/s | share of bound | p50 ms | p99 ms |\n|---:|---:|---:|---:|---:|---:|\n"
+         (`sign_verify_bound_per_s`).\n\n| channels | consumers | updates | updates/s | share of bound | p50 ms | p99 ms |\n|---:|---:|---:|---:|---:|---:|---:|\n"
     );
     for r in runs {
         section += &format!(
-            "| {} | {} | {:.0} | {:.0}% | {:.2} | {:.2} |\n",
+            "| {} | {} | {} | {:.0} | {:.0}% | {:.2} | {:.2} |\n",
             r.channels,
+            r.consumers,
             r.updates,
             r.per_s,
             100.0 * r.per_s / bound,
@@ -237,14 +382,16 @@ fn main() -> std::process::ExitCode {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
     if let Some(address) = arg("--consumer") {
         let channels = arg("--channels").and_then(|c| c.parse().ok()).unwrap_or(1);
+        let first = arg("--first").and_then(|c| c.parse().ok()).unwrap_or(0);
         let store = PathBuf::from(arg("--store").unwrap_or_else(|| "consumer.redb".into()));
-        return match runtime.block_on(consumer(address, channels, store)) {
+        return match runtime.block_on(consumer(address, first, channels, store)) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("consumer: {e}");
@@ -258,11 +405,14 @@ fn main() -> std::process::ExitCode {
     let dir = tempfile::tempdir().expect("temp dir");
     let bound = sign_verify_rate(Duration::from_secs(2));
     let mut runs = Vec::new();
-    for (channels, rounds) in [(1u32, 2_000u32), (1_000, 10)] {
-        match runtime.block_on(provider(channels, rounds, dir.path())) {
+    // One consumer with one channel (latency), and 1,000 channels from two consumers of 500
+    // (the most one connection's `Join` names, `daemon::MAX_JOIN`) served at once.
+    for (consumers, per_consumer, rounds) in [(1u32, 1u32, 2_000u32), (2, 500, 20)] {
+        let channels = consumers * per_consumer;
+        match runtime.block_on(provider(consumers, per_consumer, rounds, dir.path())) {
             Ok(run) => {
                 println!(
-                    "controller-bench: {channels} channel(s): {:.0} updates/s ({:.0}% of the {bound:.0}/s sign+verify bound), p50 {:.2} ms, p99 {:.2} ms",
+                    "controller-bench: {channels} channel(s) from {consumers} consumer(s): {:.0} updates/s ({:.0}% of the {bound:.0}/s sign+verify bound), p50 {:.2} ms, p99 {:.2} ms",
                     run.per_s,
                     100.0 * run.per_s / bound,
                     run.p50_ms,

@@ -512,6 +512,13 @@ export interface VcTemplatesMessages {
     mutates: false;
     payable: false;
   };
+  /** Label `CredentialRegistry::anchors_of`, selector `0x84fc6d0f`; read-only. */
+  CredentialRegistry_anchorsOf: {
+    args: [ids: Hex[]];
+    returns: (CredentialAnchor | null)[];
+    mutates: false;
+    payable: false;
+  };
   /** Label `CredentialRegistry::anchor_system`, selector `0xeceb3233`; mutates. */
   CredentialRegistry_anchorSystem: {
     args: [id: Hex, cptId: number, subject: Hex, claimsRoot: Hex, trade: Hex];
@@ -780,6 +787,18 @@ export const spec: ContractSpec = {
     },
     {
       index: 17,
+      label: 'CredentialRegistry::anchors_of',
+      method: 'CredentialRegistry_anchorsOf',
+      selector: '0x84fc6d0f',
+      mutates: false,
+      payable: false,
+      args: [
+        { name: 'ids', label: 'ids', type: 70 },
+      ],
+      returnType: 71,
+    },
+    {
+      index: 18,
       label: 'CredentialRegistry::anchor_system',
       method: 'CredentialRegistry_anchorSystem',
       selector: '0xeceb3233',
@@ -792,7 +811,7 @@ export const spec: ContractSpec = {
         { name: 'claimsRoot', label: 'claims_root', type: 1 },
         { name: 'trade', label: 'trade', type: 1 },
       ],
-      returnType: 70,
+      returnType: 73,
     },
   ],
   events: [
@@ -856,7 +875,7 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    AnchorError: 72,
+    AnchorError: 75,
     AnchorRequest: 54,
     CptInfo: 12,
     CptProperty: 6,
@@ -912,6 +931,7 @@ export class VcTemplatesContract extends InkContract<VcTemplatesMessages, VcTemp
       did_registry: '0x006f4929',
       'CredentialRegistry::verify': '0x5cf131b4',
       'CredentialRegistry::anchor_of': '0xb0e5b233',
+      'CredentialRegistry::anchors_of': '0x84fc6d0f',
       'CredentialRegistry::anchor_system': '0xeceb3233',
     },
   } as const;

@@ -11,6 +11,16 @@ pub const MAX_WASM_BYTES: usize = 24 * 1024;
 pub const MAX_REF_TIME: u64 = 10_000_000_000;
 pub const MAX_HISTORY_DRIFT_PERCENT: f64 = 5.0;
 
+/// The top-level keys of results.json that other tools write (kept when this report is
+/// written again).
+const FIGURES_OF_OTHER_TOOLS: [&str; 5] = [
+    "controller",
+    "controller_updates_per_s",
+    "sign_verify_bound_per_s",
+    "tick_p99_ms",
+    "mutation_score",
+];
+
 pub struct Row {
     contract: &'static str,
     message: String,
@@ -150,6 +160,18 @@ pub fn write(report: &Report, out: &Path) -> std::io::Result<()> {
     });
     for (name, value, _) in &report.figures {
         doc[*name] = value.clone();
+    }
+    // Figures other tools merge into the same file (the controller benchmark,
+    // scripts/mutants.sh) are kept: this run does not measure them.
+    let previous: Option<serde_json::Value> = std::fs::read_to_string(out.join("results.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    if let Some(previous) = previous {
+        for key in FIGURES_OF_OTHER_TOOLS {
+            if let Some(value) = previous.get(key) {
+                doc[key] = value.clone();
+            }
+        }
     }
     std::fs::write(
         out.join("results.json"),
