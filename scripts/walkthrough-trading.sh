@@ -56,9 +56,9 @@ cg --key keys/consumer.json consume --connect "$address" --channel "$channel" \
 cg channel show "$channel"
 
 # A second channel, served without checkpoints. The provider's daemon is killed (kill -9)
-# mid-billing and restarted; the consumer reconnects by itself. A standby watchtower waits
-# beside the daemon (which watches its own store). The job stops after four minutes (the
-# probe fails).
+# mid-billing and restarted; the consumer reconnects by itself. A separate watchtower stands by
+# beside the daemon (which watches its own store while it runs). The job stops after four
+# minutes (the probe fails); the provider stops its daemon and the watchtower takes over.
 cg --key keys/provider.json offer create --consumer "$(account consumer)" --price 1000000 \
     --min-cost 2000000 --spec "4 vCPU / 16 GiB" --challenge-period 1m --out offer2.json
 second=$(jq -r .channel offer2.json)
@@ -81,9 +81,11 @@ provide
 watch_pid=$!
 until grep -q '^standing by' watch.out; do sleep 0.2; done
 wait "$consumer_pid" || true; consumer_pid=""
+kill "$provider_pid"; wait "$provider_pid" || true
+until grep -q '^watching' watch.out; do sleep 0.2; done
 # The consumer tries to close with its first state (one minute instead of four) ...
 cg --key keys/consumer.json channel close "$second" --store consumer.redb --nonce 1
-# ... the daemon's watchtower answers with the newest state and, after the window, finalizes.
+# ... the watchtower answers with the newest state and, after the window, finalizes.
 # (A dev node seals a block only for a transaction; a live chain makes one every few seconds.
 # The loop sends one per pass, so that chain time moves past the window.)
 tick=0
@@ -93,9 +95,6 @@ until [[ $(cg channel show "$second" --json | jq -r .state.phase) == closed ]]; 
     sleep 2
 done
 cg channel show "$second"
-# The provider stops its daemon; the standby watchtower takes the store over.
-kill "$provider_pid"; wait "$provider_pid" || true
-until grep -q '^watching' watch.out; do sleep 0.2; done
 # --- end ---
 
 # The checks behind the walkthrough, read back from the chain and the stores.
@@ -108,8 +107,8 @@ shown=$(cg channel show "$second" --json)
 expect "the second close" "$(echo "$shown" | field .state.how)" unilateral
 expect "paid on the second channel" "$(echo "$shown" | field .state.paid)" 4000000
 expect "refunded on the second channel" "$(echo "$shown" | field .state.refunded)" 6000000
-grep -q 'Challenged' provider.log || { echo "walkthrough: the daemon's watchtower never challenged" >&2; exit 1; }
-grep -q 'Finalized' provider.log || { echo "walkthrough: the daemon's watchtower never finalized" >&2; exit 1; }
+grep -q 'Challenged' watch.log || { echo "walkthrough: the watchtower never challenged" >&2; exit 1; }
+grep -q 'Finalized' watch.log || { echo "walkthrough: the watchtower never finalized" >&2; exit 1; }
 grep -q 'provider hung up\|provider is unreachable' consumer.log || { echo "walkthrough: the consumer never saw the provider go" >&2; exit 1; }
 kill "$watch_pid"; wait "$watch_pid" || true
 provider_pid=""

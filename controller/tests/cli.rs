@@ -1077,6 +1077,29 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
         &w.offer(&stranger, "0", "1", &zero).expect_err("refused"),
         "--price",
     );
+
+    // A unilateral close (an empty store: nothing was billed) and its finalization: refused
+    // while the window is open, paid out after it (`--wait` returns at once then).
+    let store = w.path("consumer.redb");
+    drop(controller::store::RedbStore::open(&store).expect("a store"));
+    let store_s = store.display().to_string();
+    let closing = w.ok("consumer", &["channel", "close", &id, "--store", &store_s]);
+    assert_eq!(
+        closing.json["state"]["phase"], "closing",
+        "{}",
+        closing.text
+    );
+    refused(
+        &w.refused("stranger", &["channel", "finalize", &id]),
+        "trade_escrow",
+        "ChallengeWindowOpen",
+    );
+    let deadline = closing.json["state"]["deadline"]
+        .as_u64()
+        .expect("deadline");
+    w.chain.advance_to(deadline).expect("time passes");
+    let closed = w.ok("stranger", &["channel", "finalize", &id, "--wait"]);
+    assert_eq!(closed.json["state"]["phase"], "closed", "{}", closed.text);
 }
 
 /// `cgrid auction`: a consumer's request, a provider's sealed bid backed by its energy

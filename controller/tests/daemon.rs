@@ -79,6 +79,35 @@ fn party(w: &World, name: &str) -> Party {
     }
 }
 
+/// A channel the provider offered at `PRICE` a minute and the consumer opened with `deposit`,
+/// both parties, and the chain they share.
+struct Trade {
+    w: World,
+    id: [u8; 32],
+    p: Party,
+    c: Party,
+    chain: SharedChain<cgrid_suite::embedded::Embedded>,
+}
+
+fn trade(deposit: u128) -> Trade {
+    let mut w = World::new();
+    let id = opened(&mut w, deposit);
+    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
+    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    Trade { w, id, p, c, chain }
+}
+
+/// That `phase` is a unilateral close claiming `state`.
+#[track_caller]
+fn assert_closing_with(phase: Phase, state: &SignedState) {
+    match phase {
+        Phase::Closing {
+            nonce, cumulative, ..
+        } => assert_eq!((nonce, cumulative), (state.nonce, state.cumulative)),
+        other => panic!("not closing: {other:?}"),
+    }
+}
+
 /// The provider's daemon, checkpointing every three minutes.
 fn provider_daemon(
     chain: &SharedChain<cgrid_suite::embedded::Embedded>,
@@ -174,10 +203,7 @@ async fn bill_then_crash(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
-    let mut w = World::new();
-    let id = opened(&mut w, 7 * PRICE);
-    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
-    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let Trade { w: _w, id, p, c, chain } = trade(7 * PRICE);
     let provider = provider_daemon(&chain, &p, None);
     let (listener, address) = listen().await;
     tokio::spawn(provider.clone().run(listener));
@@ -258,10 +284,7 @@ async fn a_provider_restarted_mid_billing_loses_no_acknowledged_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_probe_stops_signing_and_the_provider_learns_why() {
-    let mut w = World::new();
-    let id = opened(&mut w, 5 * PRICE);
-    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
-    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let Trade { w: _w, id, p, c, chain } = trade(5 * PRICE);
     let provider = provider_daemon(&chain, &p, None);
     let (listener, address) = listen().await;
     let served = tokio::spawn(async move {
@@ -313,10 +336,7 @@ async fn a_consumer_at_the_wrong_provider_is_refused_and_signs_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watchtower_answers_a_stale_close_and_finalizes_even_after_a_restart() {
     use controller::session::Watched;
-    let mut w = World::new();
-    let id = opened(&mut w, 10 * PRICE);
-    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
-    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let Trade { w: _w, id, p, c, chain } = trade(10 * PRICE);
     let consumer_client = chain.client(c.signer.account(), "consumer");
     // Four minutes are billed (no checkpoint); then the provider's daemon goes away without
     // a close.
@@ -446,10 +466,7 @@ impl controller::session::ServiceCheck for Freezes {
 /// state the consumer signed. Before, the session waited for ever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
-    let mut w = World::new();
-    let id = opened(&mut w, 10 * PRICE);
-    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
-    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let Trade { w: _w, id, p, c, chain } = trade(10 * PRICE);
     let provider = Arc::new(
         unshared_provider(&chain, &p, None, 0).with_peer_timeout(Duration::from_millis(300)),
     );
@@ -477,12 +494,7 @@ async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
     let signed = c.store.history(&id).expect("history");
     let newest = *signed.last().expect("the consumer signed");
     assert_eq!(newest.nonce, 3, "three intervals passed the probe");
-    match phase {
-        Phase::Closing {
-            nonce, cumulative, ..
-        } => assert_eq!((nonce, cumulative), (newest.nonce, newest.cumulative)),
-        other => panic!("{other:?}"),
-    }
+    assert_closing_with(phase, &newest);
     assert_eq!(
         p.store.history(&id).expect("history").last(),
         Some(&newest),
@@ -497,10 +509,7 @@ async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
 /// Before, `consume` returned on the hang-up and the channel stayed open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_that_vanishes_is_closed_by_the_consumer_with_its_newest_state() {
-    let mut w = World::new();
-    let id = opened(&mut w, 10 * PRICE);
-    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
-    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let Trade { w: _w, id, p, c, chain } = trade(10 * PRICE);
     let provider = provider_daemon_every(&chain, &p, None, 0);
     let (listener, address) = listen().await;
     let served = tokio::spawn(async move {
@@ -546,12 +555,10 @@ async fn a_provider_that_vanishes_is_closed_by_the_consumer_with_its_newest_stat
     assert_eq!(records[0].latest, Some(newest));
     assert!(!records[0].is_open_here(), "{:?}", records[0].phase);
     let client = chain.client(c.signer.account(), "consumer");
-    match client.channel(&id).expect("read").expect("channel").phase {
-        Phase::Closing {
-            nonce, cumulative, ..
-        } => assert_eq!((nonce, cumulative), (newest.nonce, newest.cumulative)),
-        other => panic!("not closing: {other:?}"),
-    }
+    assert_closing_with(
+        client.channel(&id).expect("read").expect("channel").phase,
+        &newest,
+    );
 }
 
 /// Issue 18: the provider's daemon watches its own store while it serves (a store is opened
@@ -560,10 +567,7 @@ async fn a_provider_that_vanishes_is_closed_by_the_consumer_with_its_newest_stat
 /// daemon still running.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemons_own_watchtower_answers_a_stale_close_while_it_serves() {
-    let mut w = World::new();
-    let id = opened(&mut w, 10 * PRICE);
-    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
-    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let Trade { w, id, p, c, chain } = trade(10 * PRICE);
     assert!(
         matches!(
             RedbStore::open(&w.path("provider.redb")),
@@ -626,10 +630,7 @@ async fn the_daemons_own_watchtower_answers_a_stale_close_while_it_serves() {
 async fn a_partys_api_reads_its_store_and_closes_with_the_newest_state() {
     use axum::http::StatusCode;
     use common::{call, json};
-    let mut w = World::new();
-    let id = opened(&mut w, 10 * PRICE);
-    let (p, c) = (party(&w, "provider"), party(&w, "consumer"));
-    let chain = SharedChain::new(w.take_chain(), w.suite.clone());
+    let Trade { w: _w, id, p, c, chain } = trade(10 * PRICE);
     let stored = bill_then_crash(
         &chain,
         provider_daemon_every(&chain, &p, None, 0),
@@ -675,12 +676,10 @@ async fn a_partys_api_reads_its_store_and_closes_with_the_newest_state() {
 
     let (status, body) = call(&app, "POST", &format!("/channels/{hex_id}/close"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    match client.channel(&id).expect("read").expect("channel").phase {
-        Phase::Closing {
-            nonce, cumulative, ..
-        } => assert_eq!((nonce, cumulative), (newest.nonce, newest.cumulative)),
-        other => panic!("not closing: {other:?}"),
-    }
+    assert_closing_with(
+        client.channel(&id).expect("read").expect("channel").phase,
+        &newest,
+    );
     let (status, _) = call(&app, "POST", &format!("/channels/{hex_id}/close"), None).await;
     assert_eq!(
         status,

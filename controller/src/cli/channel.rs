@@ -81,7 +81,13 @@ pub enum ChannelCmd {
         nonce: Option<u64>,
     },
     /// Anyone: pays out a unilateral close whose challenge window has passed.
-    Finalize { id: String },
+    Finalize {
+        id: String,
+        /// Wait for the challenge window to pass (progress on stderr) instead of refusing
+        /// early.
+        #[arg(long)]
+        wait: bool,
+    },
     /// Consumers: adds to a channel's deposit (and optionally moves its expiry).
     TopUp {
         id: String,
@@ -364,9 +370,18 @@ pub fn channel<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: ChannelCmd) -> Result<Repo
             );
             Ok(report)
         }
-        ChannelCmd::Finalize { id } => {
+        ChannelCmd::Finalize { id, wait } => {
             let id = channel_id(&id)?;
             let (_, me) = ctx.signer()?;
+            if wait {
+                let phase = ctx
+                    .chain
+                    .read(ctx.suite.escrow.channel(&id))?
+                    .map(|view| view.record.phase);
+                if let Some(Phase::Closing { deadline, .. }) = phase {
+                    super::wait_for_time(ctx, deadline, "the end of the challenge window")?;
+                }
+            }
             ctx.chain.send(&me, ctx.suite.escrow.finalize(&id))?;
             show(ctx, id)
         }
