@@ -203,7 +203,13 @@ async fn bill_then_crash(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
-    let Trade { w: _w, id, p, c, chain } = trade(7 * PRICE);
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(7 * PRICE);
     let provider = provider_daemon(&chain, &p, None);
     let (listener, address) = listen().await;
     tokio::spawn(provider.clone().run(listener));
@@ -284,7 +290,13 @@ async fn a_provider_restarted_mid_billing_loses_no_acknowledged_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_probe_stops_signing_and_the_provider_learns_why() {
-    let Trade { w: _w, id, p, c, chain } = trade(5 * PRICE);
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(5 * PRICE);
     let provider = provider_daemon(&chain, &p, None);
     let (listener, address) = listen().await;
     let served = tokio::spawn(async move {
@@ -336,7 +348,13 @@ async fn a_consumer_at_the_wrong_provider_is_refused_and_signs_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watchtower_answers_a_stale_close_and_finalizes_even_after_a_restart() {
     use controller::session::Watched;
-    let Trade { w: _w, id, p, c, chain } = trade(10 * PRICE);
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(10 * PRICE);
     let consumer_client = chain.client(c.signer.account(), "consumer");
     // Four minutes are billed (no checkpoint); then the provider's daemon goes away without
     // a close.
@@ -466,7 +484,13 @@ impl controller::session::ServiceCheck for Freezes {
 /// state the consumer signed. Before, the session waited for ever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
-    let Trade { w: _w, id, p, c, chain } = trade(10 * PRICE);
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(10 * PRICE);
     let provider = Arc::new(
         unshared_provider(&chain, &p, None, 0).with_peer_timeout(Duration::from_millis(300)),
     );
@@ -509,7 +533,13 @@ async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
 /// Before, `consume` returned on the hang-up and the channel stayed open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_that_vanishes_is_closed_by_the_consumer_with_its_newest_state() {
-    let Trade { w: _w, id, p, c, chain } = trade(10 * PRICE);
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(10 * PRICE);
     let provider = provider_daemon_every(&chain, &p, None, 0);
     let (listener, address) = listen().await;
     let served = tokio::spawn(async move {
@@ -630,7 +660,13 @@ async fn the_daemons_own_watchtower_answers_a_stale_close_while_it_serves() {
 async fn a_partys_api_reads_its_store_and_closes_with_the_newest_state() {
     use axum::http::StatusCode;
     use common::{call, json};
-    let Trade { w: _w, id, p, c, chain } = trade(10 * PRICE);
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(10 * PRICE);
     let stored = bill_then_crash(
         &chain,
         provider_daemon_every(&chain, &p, None, 0),
