@@ -44,17 +44,44 @@ fn refuse(message: String) -> SessionError {
     })
 }
 
-/// The record of channel `id` for `side`, acting as `account` with channel key `key`: the
+/// The records of `channels` for `side`, acting as `account` with channel key `key`: each the
 /// stored one (its deposit refreshed from chain after a top-up), or a new one made from the
 /// channel on chain after checking that this side is `account` with `key` and that it is open.
-pub fn channel_record(
+/// New and refreshed records are stored in one commit, and only when every channel passed.
+pub fn channel_records(
+    store: &dyn ChannelStore,
+    chain: &dyn ChainClient,
+    channels: &[ChannelId],
+    side: Side,
+    account: &AccountId,
+    key: &[u8; 32],
+) -> Result<Vec<ChannelRecord>, SessionError> {
+    let mut records = Vec::with_capacity(channels.len());
+    let mut changed = Vec::new();
+    for id in channels {
+        let (record, is_changed) = checked_record(store, chain, id, side, account, key)?;
+        if is_changed {
+            changed.push(records.len());
+        }
+        records.push(record);
+    }
+    if !changed.is_empty() {
+        let to_save: Vec<&ChannelRecord> = changed.iter().map(|&i| &records[i]).collect();
+        store.save_channels(&to_save)?;
+    }
+    Ok(records)
+}
+
+/// One channel of [`channel_records`], and whether its record is new or changed (not yet
+/// stored).
+fn checked_record(
     store: &dyn ChannelStore,
     chain: &dyn ChainClient,
     id: &ChannelId,
     side: Side,
     account: &AccountId,
     key: &[u8; 32],
-) -> Result<ChannelRecord, SessionError> {
+) -> Result<(ChannelRecord, bool), SessionError> {
     let hex = format!("0x{}", hex::encode(id));
     let on_chain = chain
         .channel(id)?
@@ -74,11 +101,11 @@ pub fn channel_record(
                 "this store keeps channel {hex} as the other side"
             )));
         }
-        if on_chain.deposit > record.terms.deposit {
+        let topped_up = on_chain.deposit > record.terms.deposit;
+        if topped_up {
             record.terms.deposit = on_chain.deposit;
-            store.save_channel(&record)?;
         }
-        return Ok(record);
+        return Ok((record, topped_up));
     }
     if !matches!(on_chain.phase, Phase::Open) {
         return Err(refuse(format!(
@@ -106,8 +133,7 @@ pub fn channel_record(
         side,
     );
     record.opened()?;
-    store.save_channel(&record)?;
-    Ok(record)
+    Ok((record, true))
 }
 
 /// The minutes a channel's deposit pays for.
@@ -295,24 +321,21 @@ impl Provider {
                 return Err(WireError::Malformed(message).into());
             }
         };
-        let mut records = Vec::with_capacity(channels.len());
-        for id in &channels {
-            match channel_record(
-                &*self.store,
-                &*self.chain,
-                id,
-                Side::Provider,
-                &self.account,
-                &self.key.public().0,
-            ) {
-                Ok(r) => records.push(r),
-                Err(e) => {
-                    conn.send_error(ErrorCode::UnknownChannel, &e.to_string())
-                        .await?;
-                    return Err(e);
-                }
+        let mut records = match channel_records(
+            &*self.store,
+            &*self.chain,
+            &channels,
+            Side::Provider,
+            &self.account,
+            &self.key.public().0,
+        ) {
+            Ok(records) => records,
+            Err(e) => {
+                conn.send_error(ErrorCode::UnknownChannel, &e.to_string())
+                    .await?;
+                return Err(e);
             }
-        }
+        };
         let _claim = self.claim(&channels, &mut conn).await?;
         let until = records
             .iter()
@@ -401,120 +424,118 @@ impl Drop for Claim<'_> {
     }
 }
 
-/// The consumer: joins the provider at `address` with `channels` and pays for them interval
-/// by interval (each only after `service` passed), until the provider closes or hangs up (or,
-/// with `peer_timeout`, sends nothing for that long).
-#[allow(clippy::too_many_arguments)]
-pub async fn consume(
-    address: &str,
-    store: &dyn ChannelStore,
-    chain: &dyn ChainClient,
-    account: &AccountId,
-    key: &sr25519::Pair,
-    channels: &[ChannelId],
-    service: &dyn ServiceCheck,
-    peer_timeout: Option<Duration>,
-) -> Result<Vec<ChannelRecord>, SessionError> {
-    if channels.is_empty() || channels.len() > MAX_JOIN {
-        return Err(refuse(format!(
-            "a connection serves 1 to {MAX_JOIN} channels, not {}",
-            channels.len()
-        )));
-    }
-    let mut records = channels
-        .iter()
-        .map(|id| channel_record(store, chain, id, Side::Consumer, account, &key.public().0))
-        .collect::<Result<Vec<_>, _>>()?;
-    let stream = TcpStream::connect(address).await.map_err(WireError::Io)?;
-    let mut conn = Conn::new(stream);
-    conn.set_timeout(peer_timeout);
-    conn.handshake(Side::Consumer, *chain.escrow().as_ref())
-        .await?;
-    conn.send(&Frame::Join {
-        channels: channels.to_vec(),
-    })
-    .await?;
-    session::consume_checked(&mut conn, store, &mut records, key, service).await?;
-    Ok(records)
+/// The consumer's side: its store, its view of the chain, its account and channel key, and
+/// the service probe that must pass before each interval is paid.
+pub struct Consumer<'a> {
+    pub store: &'a dyn ChannelStore,
+    pub chain: &'a dyn ChainClient,
+    pub account: AccountId,
+    pub key: &'a sr25519::Pair,
+    pub service: &'a dyn ServiceCheck,
 }
 
-/// [`consume`] until every channel is closed: after the provider hangs up, goes silent or
-/// cannot be reached, the consumer reconnects (the provider may be restarting) until
-/// `peer_timeout` passes without a billed interval; then it closes each channel that is still
-/// open unilaterally with its newest signed state. A refusal by the provider (a channel that is
-/// not its own) or a failing service probe ends it at once: the consumer decided to stop, and
-/// closes nothing by itself.
-#[allow(clippy::too_many_arguments)]
-pub async fn consume_until_closed(
-    address: &str,
-    store: &dyn ChannelStore,
-    chain: &dyn ChainClient,
-    account: &AccountId,
-    key: &sr25519::Pair,
-    channels: &[ChannelId],
-    service: &dyn ServiceCheck,
-    peer_timeout: Duration,
-) -> Result<Vec<ChannelRecord>, SessionError> {
-    let billed = |records: &[ChannelRecord]| records.iter().map(|r| r.minutes()).sum::<u64>();
-    let stored = |store: &dyn ChannelStore| -> Result<Vec<ChannelRecord>, SessionError> {
-        let mut out = Vec::new();
-        for id in channels {
-            out.extend(store.channel(id)?);
+impl Consumer<'_> {
+    /// Joins the provider at `address` with `channels` and pays for them interval by interval
+    /// (each only after the service probe passed), until the provider closes or hangs up (or,
+    /// with `peer_timeout`, sends nothing for that long).
+    pub async fn consume(
+        &self,
+        address: &str,
+        channels: &[ChannelId],
+        peer_timeout: Option<Duration>,
+    ) -> Result<Vec<ChannelRecord>, SessionError> {
+        if channels.is_empty() || channels.len() > MAX_JOIN {
+            return Err(refuse(format!(
+                "a connection serves 1 to {MAX_JOIN} channels, not {}",
+                channels.len()
+            )));
         }
-        Ok(out)
-    };
-    let mut progress = (billed(&stored(store)?), Instant::now());
-    loop {
-        let outcome = consume(
-            address,
-            store,
-            chain,
-            account,
-            key,
+        let mut records = channel_records(
+            self.store,
+            self.chain,
             channels,
-            service,
-            Some(peer_timeout),
-        )
-        .await;
-        match outcome {
-            // The provider still serves the channel on an older connection (this consumer's,
-            // before a restart; it ends once the provider notices the hang-up): retry.
-            Err(SessionError::Wire(WireError::Peer {
-                code: ErrorCode::Unexpected,
-                ref message,
-            })) if message.contains(BUSY) => {
-                tracing::info!(
-                    "the provider still serves the channel on an older connection; retrying"
-                )
+            Side::Consumer,
+            &self.account,
+            &self.key.public().0,
+        )?;
+        let stream = TcpStream::connect(address).await.map_err(WireError::Io)?;
+        let mut conn = Conn::new(stream);
+        conn.set_timeout(peer_timeout);
+        conn.handshake(Side::Consumer, *self.chain.escrow().as_ref())
+            .await?;
+        conn.send(&Frame::Join {
+            channels: channels.to_vec(),
+        })
+        .await?;
+        session::consume_checked(&mut conn, self.store, &mut records, self.key, self.service)
+            .await?;
+        Ok(records)
+    }
+
+    /// [`Consumer::consume`] until every channel is closed: after the provider hangs up, goes
+    /// silent or cannot be reached, the consumer reconnects (the provider may be restarting)
+    /// until `peer_timeout` passes without a billed interval; then it closes each channel
+    /// that is still open unilaterally with its newest signed state. A refusal by the provider
+    /// (a channel that is not its own) or a failing service probe ends it at once: the
+    /// consumer decided to stop, and closes nothing by itself.
+    pub async fn consume_until_closed(
+        &self,
+        address: &str,
+        channels: &[ChannelId],
+        peer_timeout: Duration,
+    ) -> Result<Vec<ChannelRecord>, SessionError> {
+        let store = self.store;
+        let billed = |records: &[ChannelRecord]| records.iter().map(|r| r.minutes()).sum::<u64>();
+        let stored = || -> Result<Vec<ChannelRecord>, SessionError> {
+            let mut out = Vec::new();
+            for id in channels {
+                out.extend(store.channel(id)?);
             }
-            Err(
-                e @ (SessionError::ServiceFailed(_) | SessionError::Wire(WireError::Peer { .. })),
-            ) => return Err(e),
-            Err(
-                e @ (SessionError::Store(_)
-                | SessionError::Chain(_)
-                | SessionError::NotOnChain
-                | SessionError::Channel(_)),
-            ) => return Err(e),
-            Ok(records) if records.iter().all(|r| !r.is_open_here()) => return Ok(records),
-            Ok(_) => tracing::info!("the provider hung up; reconnecting"),
-            Err(e) => tracing::warn!(error = %e, "the provider is unreachable; retrying"),
-        }
-        let now_billed = billed(&stored(store)?);
-        if now_billed > progress.0 {
-            progress = (now_billed, Instant::now());
-        }
-        if progress.1.elapsed() >= peer_timeout {
-            let mut records = stored(store)?;
-            for record in records.iter_mut() {
-                session::close_unilaterally(store, chain, record)?;
+            Ok(out)
+        };
+        let mut progress = (billed(&stored()?), Instant::now());
+        loop {
+            match self.consume(address, channels, Some(peer_timeout)).await {
+                // The provider still serves the channel on an older connection (this consumer's,
+                // before a restart; it ends once the provider notices the hang-up): retry.
+                Err(SessionError::Wire(WireError::Peer {
+                    code: ErrorCode::Unexpected,
+                    ref message,
+                })) if message.contains(BUSY) => {
+                    tracing::info!(
+                        "the provider still serves the channel on an older connection; retrying"
+                    )
+                }
+                Err(
+                    e @ (SessionError::ServiceFailed(_)
+                    | SessionError::Wire(WireError::Peer { .. })),
+                ) => return Err(e),
+                Err(
+                    e @ (SessionError::Store(_)
+                    | SessionError::Chain(_)
+                    | SessionError::NotOnChain
+                    | SessionError::Channel(_)),
+                ) => return Err(e),
+                Ok(records) if records.iter().all(|r| !r.is_open_here()) => return Ok(records),
+                Ok(_) => tracing::info!("the provider hung up; reconnecting"),
+                Err(e) => tracing::warn!(error = %e, "the provider is unreachable; retrying"),
             }
-            return Ok(records);
+            let now_billed = billed(&stored()?);
+            if now_billed > progress.0 {
+                progress = (now_billed, Instant::now());
+            }
+            if progress.1.elapsed() >= peer_timeout {
+                let mut records = stored()?;
+                for record in records.iter_mut() {
+                    session::close_unilaterally(store, self.chain, record)?;
+                }
+                return Ok(records);
+            }
+            tokio::time::sleep(
+                (peer_timeout / 10).clamp(Duration::from_millis(10), Duration::from_secs(2)),
+            )
+            .await;
         }
-        tokio::time::sleep(
-            (peer_timeout / 10).clamp(Duration::from_millis(10), Duration::from_secs(2)),
-        )
-        .await;
     }
 }
 

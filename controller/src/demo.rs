@@ -67,6 +67,7 @@ pub async fn run_on_node(
     config: TradeConfig,
 ) -> Result<DemoReport, String> {
     let mut node = cgrid_suite::node::NodeClient::connect(url, deployer)?;
+    node.report_waits(cgrid_suite::node::waits_to_stderr());
     // A node keeps what earlier runs deployed: a fresh salt gives fresh addresses.
     let salt = node.time().to_le_bytes();
     let market = Market::deploy(node, &salt)?;

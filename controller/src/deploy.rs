@@ -18,6 +18,7 @@ pub fn deploy(
     out: Option<PathBuf>,
 ) -> Result<(Deployment, PathBuf), String> {
     let mut node = NodeClient::connect(url, deployer)?;
+    node.report_waits(cgrid_suite::node::waits_to_stderr());
     let chain = node.chain_name()?;
     let path = out.unwrap_or_else(|| {
         PathBuf::from("deployments").join(format!("{}.json", network_name(&chain)))

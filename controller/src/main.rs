@@ -459,16 +459,14 @@ async fn consume(
         Some(p) => p,
         None => &controller::session::Unchecked,
     };
-    let records = controller::daemon::consume_until_closed(
-        &connect,
-        &store,
-        &client,
-        &cgrid_suite::ink_account(&account),
-        signer.pair(),
-        &ids,
+    let records = controller::daemon::Consumer {
+        store: &store,
+        chain: &client,
+        account: cgrid_suite::ink_account(&account),
+        key: signer.pair(),
         service,
-        peer_timeout,
-    )
+    }
+    .consume_until_closed(&connect, &ids, peer_timeout)
     .await
     .map_err(|e| e.to_string())?;
     use controller::chain::ChainClient as _;

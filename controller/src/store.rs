@@ -46,8 +46,8 @@ fn err<E: std::fmt::Display>(e: E) -> StoreError {
 
 /// Where a controller keeps its channels. Every write is durable when it returns.
 pub trait ChannelStore: Send + Sync {
-    /// Writes a channel record.
-    fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError>;
+    /// Writes channel records, all or nothing (one durable write).
+    fn save_channels(&self, records: &[&ChannelRecord]) -> Result<(), StoreError>;
     /// Writes new signed states together with their updated records, all or nothing.
     fn save_states(&self, items: &[(&ChannelRecord, &SignedState)]) -> Result<(), StoreError>;
     fn channel(&self, id: &ChannelId) -> Result<Option<ChannelRecord>, StoreError>;
@@ -55,6 +55,11 @@ pub trait ChannelStore: Send + Sync {
     fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError>;
     /// Every signed state of a channel, oldest first.
     fn history(&self, id: &ChannelId) -> Result<Vec<SignedState>, StoreError>;
+
+    /// Writes a channel record.
+    fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError> {
+        self.save_channels(&[record])
+    }
 
     /// Writes a new signed state together with the updated record, in one durable write.
     fn save_state(&self, record: &ChannelRecord, state: &SignedState) -> Result<(), StoreError> {
@@ -109,13 +114,16 @@ impl RedbStore {
 }
 
 impl ChannelStore for RedbStore {
-    fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError> {
+    /// One commit (one sync) for the whole batch.
+    fn save_channels(&self, records: &[&ChannelRecord]) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(err)?;
         {
             let mut channels = tx.open_table(CHANNELS).map_err(err)?;
-            channels
-                .insert(&record.id(), record.encode().as_slice())
-                .map_err(err)?;
+            for record in records {
+                channels
+                    .insert(&record.id(), record.encode().as_slice())
+                    .map_err(err)?;
+            }
         }
         tx.commit().map_err(err)
     }
@@ -193,8 +201,11 @@ impl MemoryStore {
 }
 
 impl ChannelStore for MemoryStore {
-    fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError> {
-        self.memory().channels.insert(record.id(), record.encode());
+    fn save_channels(&self, records: &[&ChannelRecord]) -> Result<(), StoreError> {
+        let mut memory = self.memory();
+        for record in records {
+            memory.channels.insert(record.id(), record.encode());
+        }
         Ok(())
     }
 

@@ -49,7 +49,7 @@ struct Party {
 }
 
 impl Party {
-    /// `daemon::consume` as this party (its store, account and channel key) on channel `id`.
+    /// `daemon::Consumer::consume` as this party (its store, account and channel key) on channel `id`.
     async fn consume(
         &self,
         chain: &dyn controller::chain::ChainClient,
@@ -58,16 +58,14 @@ impl Party {
         check: &dyn controller::session::ServiceCheck,
     ) -> Result<Vec<controller::channel::ChannelRecord>, SessionError> {
         let me = ink_account(&self.signer.account());
-        daemon::consume(
-            address,
-            &*self.store,
+        daemon::Consumer {
+            store: &*self.store,
             chain,
-            &me,
-            self.signer.pair(),
-            &[id],
-            check,
-            None,
-        )
+            account: me,
+            key: self.signer.pair(),
+            service: check,
+        }
+        .consume(address, &[id], None)
         .await
     }
 }
@@ -179,16 +177,14 @@ async fn bill_then_crash(
         );
         let me = ink_account(&c.signer.account());
         tokio::spawn(async move {
-            daemon::consume(
-                &address,
-                &*store,
-                &client,
-                &me,
-                &key,
-                &[id],
-                &Unchecked,
-                None,
-            )
+            daemon::Consumer {
+                store: &*store,
+                chain: &client,
+                account: me,
+                key: &key,
+                service: &Unchecked,
+            }
+            .consume(&address, &[id], None)
             .await
         })
     };
@@ -343,6 +339,35 @@ async fn a_consumer_at_the_wrong_provider_is_refused_and_signs_nothing() {
         .expect_err("refused");
     assert!(e.to_string().contains("not this Provider's"), "{e}");
     assert!(c.store.history(&id).expect("history").is_empty());
+}
+
+/// A connection's channels are checked all before any is stored (one commit for the new
+/// ones): one unknown channel among them refuses the whole `Join` and stores nothing. Before,
+/// each channel's record was stored as it passed, so the ones before the bad one stayed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_unknown_channel_refuses_the_join_and_stores_nothing() {
+    let Trade {
+        w: _w,
+        id,
+        p: _p,
+        c,
+        chain,
+    } = trade(5 * PRICE);
+    let (listener, address) = listen().await;
+    drop(listener); // never reached: the consumer refuses before it connects
+    let client = chain.client(c.signer.account(), "consumer");
+    let e = daemon::Consumer {
+        store: &*c.store,
+        chain: &client,
+        account: ink_account(&c.signer.account()),
+        key: c.signer.pair(),
+        service: &Unchecked,
+    }
+    .consume(&address, &[id, [0x77; 32]], None)
+    .await
+    .expect_err("refused");
+    assert!(e.to_string().contains("no channel 0x7777"), "{e}");
+    assert_eq!(c.store.channel(&id).expect("read"), None, "nothing stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -510,7 +535,15 @@ async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
                 hang: Duration::from_secs(2),
                 checks: 0.into(),
             };
-            daemon::consume(&address, &*store, &client, &me, &key, &[id], &freezes, None).await
+            daemon::Consumer {
+                store: &*store,
+                chain: &client,
+                account: me,
+                key: &key,
+                service: &freezes,
+            }
+            .consume(&address, &[id], None)
+            .await
         })
     };
     let phase =
@@ -555,16 +588,14 @@ async fn a_provider_that_vanishes_is_closed_by_the_consumer_with_its_newest_stat
         );
         let client = chain.client(c.signer.account(), "consumer");
         tokio::spawn(async move {
-            daemon::consume_until_closed(
-                &address,
-                &*store,
-                &client,
-                &me,
-                &key,
-                &[id],
-                &Unchecked,
-                Duration::from_millis(300),
-            )
+            daemon::Consumer {
+                store: &*store,
+                chain: &client,
+                account: me,
+                key: &key,
+                service: &Unchecked,
+            }
+            .consume_until_closed(&address, &[id], Duration::from_millis(300))
             .await
         })
     };

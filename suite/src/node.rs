@@ -118,6 +118,37 @@ pub struct NodeClient {
     deployer: Signer,
     keys: HashMap<AccountId32, sr25519::Pair>,
     last_block: u64,
+    on_wait: Option<WaitReport>,
+}
+
+/// Called while a submitted transaction waits for a block: one line saying which call, how
+/// long it has waited and what the node last said about it.
+pub type WaitReport = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A [`WaitReport`] that writes each line to stderr (for commands, whose stdout is their
+/// report).
+pub fn waits_to_stderr() -> WaitReport {
+    std::sync::Arc::new(|line: &str| eprintln!("{line}"))
+}
+
+/// How long a submission waits before its first report, and between reports.
+pub const WAIT_REPORT_EVERY: Duration = Duration::from_secs(3);
+
+/// Awaits `next`, calling `report(waited)` every `every` while it has not finished (`waited`
+/// counts from `since`).
+async fn await_reporting<F: std::future::Future>(
+    next: F,
+    since: std::time::Instant,
+    every: Duration,
+    report: &(dyn Fn(Duration) + Sync),
+) -> F::Output {
+    let mut next = std::pin::pin!(next);
+    loop {
+        match tokio::time::timeout(every, next.as_mut()).await {
+            Ok(out) => return out,
+            Err(_) => report(since.elapsed()),
+        }
+    }
 }
 
 impl NodeClient {
@@ -151,6 +182,7 @@ impl NodeClient {
             deployer: deployer.clone(),
             keys: HashMap::new(),
             last_block: 0,
+            on_wait: None,
         };
         node.add_signer(deployer);
         node.last_block = node.best_block()?;
@@ -164,6 +196,12 @@ impl NodeClient {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Reports every [`WAIT_REPORT_EVERY`] while a submitted transaction is not yet in a block
+    /// (a dev node with instant seal includes at once and reports nothing).
+    pub fn report_waits(&mut self, report: WaitReport) {
+        self.on_wait = Some(report);
     }
 
     /// The chain's name (`system_chain`), e.g. "Development".
@@ -240,8 +278,11 @@ impl NodeClient {
         let api = self.api.clone();
         let rpc = self.rpc.clone();
         let tx = subxt::dynamic::tx(pallet, call, fields);
+        let on_wait = self.on_wait.clone();
         let block: (u64, Vec<Emitted>) = self
             .run(async move {
+                let started = std::time::Instant::now();
+                let mut last = "submitted";
                 // The pool's next nonce (subxt's default reads it at the finalized block).
                 let nonce = rpc
                     .system_account_next_index(&subxt::tx::Signer::account_id(&key))
@@ -254,7 +295,21 @@ impl NodeClient {
                     .create_signed_offline(&tx, &key, params)?
                     .submit_and_watch()
                     .await?;
-                while let Some(status) = progress.next().await {
+                loop {
+                    let status = match &on_wait {
+                        None => progress.next().await,
+                        Some(report) => {
+                            let said = |waited: Duration| {
+                                report(&format!(
+                                    "{pallet}.{call}: waiting {} s for a block ({last})",
+                                    waited.as_secs()
+                                ))
+                            };
+                            await_reporting(progress.next(), started, WAIT_REPORT_EVERY, &said)
+                                .await
+                        }
+                    };
+                    let Some(status) = status else { break };
                     match status? {
                         TxStatus::InBestBlock(in_block) | TxStatus::InFinalizedBlock(in_block) => {
                             let events = in_block.wait_for_success().await?;
@@ -269,7 +324,9 @@ impl NodeClient {
                         | TxStatus::Dropped { message } => {
                             return Err(subxt::Error::Other(message));
                         }
-                        _ => {}
+                        TxStatus::Validated => last = "in the node's pool",
+                        TxStatus::Broadcasted { .. } => last = "broadcast to peers",
+                        TxStatus::NoLongerInBestBlock => last = "retracted from the best block",
                     }
                 }
                 Err(subxt::Error::Other("the transaction stream ended".into()))
@@ -705,5 +762,44 @@ mod tests {
         .expect("decodes");
         assert_eq!(outcome.result.err().as_deref(), Some("bad origin"));
         assert!(decode_outcome(&bytes[..3], false, |_| String::new()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod wait_tests {
+    use super::*;
+
+    /// A wait longer than the report interval is reported once per interval, with the time
+    /// waited; a quick one is not reported at all.
+    #[test]
+    fn long_waits_are_reported_each_interval() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let waits = std::sync::Mutex::new(Vec::new());
+        let record = |waited: Duration| waits.lock().expect("lock").push(waited);
+        let every = Duration::from_millis(40);
+        let out = runtime.block_on(await_reporting(
+            async {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                7
+            },
+            std::time::Instant::now(),
+            every,
+            &record,
+        ));
+        assert_eq!(out, 7);
+        let waits = waits.into_inner().expect("lock");
+        assert_eq!(waits.len(), 3, "reports at 40, 80 and 120 ms: {waits:?}");
+        assert!(waits.windows(2).all(|w| w[0] < w[1]) && waits[0] >= every);
+        let quick = std::sync::Mutex::new(0);
+        runtime.block_on(await_reporting(
+            async {},
+            std::time::Instant::now(),
+            every,
+            &|_| *quick.lock().expect("lock") += 1,
+        ));
+        assert_eq!(*quick.lock().expect("lock"), 0);
     }
 }

@@ -390,6 +390,9 @@ pub fn run_on_node(global: &Global, command: PartyCommand) -> Result<Report, Cli
     let connecting = load_signer(&resolved)?.unwrap_or_else(Signer::generate);
     let mut node = NodeClient::connect(&url, &connecting)
         .map_err(|e| CliError::Failed(format!("cannot reach the node at {url}: {e}")))?;
+    // A command's waits for inclusion are shown to whoever runs it (stderr: stdout is the
+    // report).
+    node.report_waits(cgrid_suite::node::waits_to_stderr());
     run_on(&mut node, global, command)
 }
 

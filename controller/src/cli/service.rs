@@ -170,6 +170,8 @@ pub fn node_chain(
     let url = resolved.url.clone().unwrap_or(deployment.url.clone());
     let mut node = cgrid_suite::node::NodeClient::connect(&url, &signer)
         .map_err(|e| CliError::Failed(format!("cannot reach the node at {url}: {e}")))?;
+    // A daemon's waits for inclusion go to its structured log.
+    node.report_waits(std::sync::Arc::new(|line: &str| tracing::info!("{line}")));
     let suite = cgrid_suite::Suite::attach(&deployment, &mut node).map_err(CliError::Input)?;
     Ok((crate::chain::SharedChain::new(node, suite), signer))
 }
