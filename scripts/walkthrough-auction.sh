@@ -80,7 +80,8 @@ channel=$(cg auction show "$auction" --json | field .channel)
 provider_pid=$!
 until grep -q '^listening ' provider.out; do sleep 0.2; done
 address=$(awk '/^listening / { print $2 }' provider.out)
-cg --key keys/consumer.json consume --connect "$address" --channel "$channel" --store consumer.redb
+cg --key keys/consumer.json consume --connect "$address" --channel "$channel" --store consumer.redb \
+    --interval-secs 1
 cg channel show "$channel"
 # --- end ---
 

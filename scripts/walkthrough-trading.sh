@@ -48,11 +48,11 @@ address=$(awk '/^listening / { print $2 }' provider.out)
 # (kill -9) after two intervals and started again, it resumes from its store: nothing it
 # signed is lost. At the deposit the provider closes the channel cooperatively.
 "$cgrid" --key keys/consumer.json consume --connect "$address" --channel "$channel" \
-    --store consumer.redb --probe-cmd "test -e consumer.redb" > consumer.out 2> consumer.log &
+    --store consumer.redb --interval-secs 1 --probe-cmd "test -e consumer.redb" > consumer.out 2> consumer.log &
 consumer_pid=$!
 sleep 2.5; kill -9 "$consumer_pid"; wait "$consumer_pid" || true; consumer_pid=""
 cg --key keys/consumer.json consume --connect "$address" --channel "$channel" \
-    --store consumer.redb --probe-cmd "test -e consumer.redb"
+    --store consumer.redb --interval-secs 1 --probe-cmd "test -e consumer.redb"
 cg channel show "$channel"
 
 # A second channel, served without checkpoints. The provider's daemon is killed (kill -9)
@@ -73,7 +73,7 @@ kill "$provider_pid"; wait "$provider_pid" || true
 provide
 printf 'n=$(( $(cat probes 2>/dev/null || echo 0) + 1 )); echo $n > probes; [ $n -le 4 ]\n' > job-probe.sh
 "$cgrid" --key keys/consumer.json consume --connect "$address" --channel "$second" \
-    --store consumer.redb --probe-cmd "sh job-probe.sh" > consumer.out 2> consumer.log &
+    --store consumer.redb --interval-secs 1 --probe-cmd "sh job-probe.sh" > consumer.out 2> consumer.log &
 consumer_pid=$!
 sleep 2.5; kill -9 "$provider_pid"; wait "$provider_pid" || true
 provide
@@ -138,7 +138,7 @@ cg --key keys/consumer.json channel open --offer offer3.json --deposit 3000000 >
 provide
 escrow=$(jq -r .contracts.trade_escrow.address deployments/development.json)
 node "$bindings/examples/consume.mjs" --connect "$address" --escrow "$escrow" --channel "$third" \
-    --key-file keys/consumer.json --price 1000000 --deposit 3000000 \
+    --key-file keys/consumer.json --price 1000000 --deposit 3000000 --interval-secs 1 \
     --provider-key "$(cg key show keys/provider.json --json | field .sr25519)" > ts-consumer.out
 kill "$provider_pid"; wait "$provider_pid" || true
 provider_pid=""

@@ -424,14 +424,16 @@ impl Drop for Claim<'_> {
     }
 }
 
-/// The consumer's side: its store, its view of the chain, its account and channel key, and
-/// the service probe that must pass before each interval is paid.
+/// The consumer's side: its store, its view of the chain, its account and channel key, the
+/// service probe that must pass before each interval is paid, and the billing interval agreed
+/// with the provider (a channel's ticks that come faster are refused unsigned).
 pub struct Consumer<'a> {
     pub store: &'a dyn ChannelStore,
     pub chain: &'a dyn ChainClient,
     pub account: AccountId,
     pub key: &'a sr25519::Pair,
     pub service: &'a dyn ServiceCheck,
+    pub interval: Duration,
 }
 
 impl Consumer<'_> {
@@ -467,8 +469,15 @@ impl Consumer<'_> {
             channels: channels.to_vec(),
         })
         .await?;
-        session::consume_checked(&mut conn, self.store, &mut records, self.key, self.service)
-            .await?;
+        session::consume_checked(
+            &mut conn,
+            self.store,
+            &mut records,
+            self.key,
+            self.service,
+            self.interval,
+        )
+        .await?;
         Ok(records)
     }
 

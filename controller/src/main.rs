@@ -69,6 +69,14 @@ fn deployer(global: &Global, suri: Option<&str>) -> Result<cgrid_suite::Signer, 
     cgrid_suite::Signer::from_suri(suri.unwrap_or("//Alice"))
 }
 
+/// `--interval-secs`: a positive number of seconds.
+fn interval(secs: f64) -> Result<std::time::Duration, String> {
+    match std::time::Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err("--interval-secs must be a positive number".into()),
+    }
+}
+
 fn service(global: &Global, command: ServiceCommand) -> ExitCode {
     match command {
         ServiceCommand::Provide {
@@ -98,9 +106,9 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 every_minutes: checkpoint_every,
                 threshold: checkpoint_threshold,
             };
-            let interval = match std::time::Duration::try_from_secs_f64(interval_secs) {
-                Ok(d) if !d.is_zero() => d,
-                _ => return exit(Err("--interval-secs must be a positive number".into())),
+            let interval = match interval(interval_secs) {
+                Ok(d) => d,
+                Err(e) => return exit(Err(e)),
             };
             let peer_timeout = match cli::parse::duration(&peer_timeout) {
                 Ok(ms) if ms > 0 => std::time::Duration::from_millis(ms),
@@ -126,8 +134,13 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             store,
             probe_url,
             probe_cmd,
+            interval_secs,
             peer_timeout,
         } => {
+            let interval = match interval(interval_secs) {
+                Ok(d) => d,
+                Err(e) => return exit(Err(e)),
+            };
             let peer_timeout = match cli::parse::duration(&peer_timeout) {
                 Ok(ms) if ms > 0 => std::time::Duration::from_millis(ms),
                 _ => {
@@ -151,6 +164,7 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 channel,
                 store,
                 probe,
+                interval,
                 peer_timeout,
             )))
         }
@@ -445,6 +459,7 @@ async fn consume(
     channels: Vec<String>,
     store: PathBuf,
     probe: Option<controller::daemon::Probe>,
+    interval: std::time::Duration,
     peer_timeout: std::time::Duration,
 ) -> Result<(), String> {
     let ids = channels
@@ -465,6 +480,7 @@ async fn consume(
         account: cgrid_suite::ink_account(&account),
         key: signer.pair(),
         service,
+        interval,
     }
     .consume_until_closed(&connect, &ids, peer_timeout)
     .await

@@ -13,6 +13,7 @@ use crate::wire::{name, Conn, ErrorCode, Frame, WireError};
 use cgrid_shared::{Balance, ChannelId};
 use sp_core::sr25519;
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -412,20 +413,70 @@ pub async fn consume_many(
     records: &mut [ChannelRecord],
     consumer_key: &sr25519::Pair,
 ) -> Result<(), SessionError> {
-    consume_checked(conn, store, records, consumer_key, &Unchecked).await
+    consume_checked(
+        conn,
+        store,
+        records,
+        consumer_key,
+        &Unchecked,
+        Duration::ZERO,
+    )
+    .await
 }
 
-/// [`consume_many`], running `service` before signing each batch of ticks: when it fails, the
-/// consumer signs nothing more, tells the provider why in an error frame and ends the session.
+/// The consumer's pace: a channel's next interval is signed only once `interval` has passed
+/// since its previous one was signed in this session (or since the session began). The
+/// provider starts waiting out an interval only after it has the previous state, so an honest
+/// provider's ticks are never early; a provider that ticks faster than agreed is refused and
+/// collects nothing ahead of time.
+struct Pace {
+    interval: Duration,
+    began: Instant,
+    last: HashMap<ChannelId, Instant>,
+}
+
+impl Pace {
+    fn new(interval: Duration) -> Pace {
+        Pace {
+            interval,
+            began: Instant::now(),
+            last: HashMap::new(),
+        }
+    }
+
+    /// Why minute `minute` of `channel` may not be signed now, if it may not.
+    fn early(&self, channel: &ChannelId, minute: u64) -> Option<String> {
+        let since = self.last.get(channel).copied().unwrap_or(self.began);
+        let waited = since.elapsed();
+        (waited < self.interval).then(|| {
+            format!(
+                "tick for minute {minute} came {:.3} s after the previous interval; the billing interval is {:.3} s",
+                waited.as_secs_f64(),
+                self.interval.as_secs_f64()
+            )
+        })
+    }
+
+    fn signed(&mut self, channel: ChannelId) {
+        self.last.insert(channel, Instant::now());
+    }
+}
+
+/// [`consume_many`], running `service` before signing each batch of ticks (when it fails, the
+/// consumer signs nothing more, tells the provider why in an error frame and ends the
+/// session), and signing each channel's intervals no faster than one per `interval` (an early
+/// tick is refused with an error frame and signs nothing; see [`Pace`]).
 pub async fn consume_checked(
     conn: &mut Conn,
     store: &dyn ChannelStore,
     records: &mut [ChannelRecord],
     consumer_key: &sr25519::Pair,
     service: &dyn ServiceCheck,
+    interval: Duration,
 ) -> Result<(), SessionError> {
     let index = index_of(records);
     let records = &mut Records { index, records };
+    let mut pace = Pace::new(interval);
     loop {
         let first = match conn.recv().await {
             Ok(frame) => frame,
@@ -470,12 +521,20 @@ pub async fn consume_checked(
                         .await?;
                     continue;
                 };
+                if let Some(why) = pace.early(&channel, tick.minute) {
+                    send_states(conn, store, records, &mut pending).await?;
+                    conn.send_error(ErrorCode::Refused, &why).await?;
+                    continue;
+                }
                 let signed = record.sign_tick(&tick, consumer_key).and_then(|state| {
                     let mut next = record.clone();
                     next.apply_own_state(state).map(|()| (next, state))
                 });
                 match signed {
-                    Ok(next) => pending.push(next),
+                    Ok(next) => {
+                        pace.signed(channel);
+                        pending.push(next)
+                    }
                     Err(e) => {
                         // Answers keep the order of the ticks.
                         send_states(conn, store, records, &mut pending).await?;

@@ -64,6 +64,7 @@ impl Party {
             account: me,
             key: self.signer.pair(),
             service: check,
+            interval: INTERVAL,
         }
         .consume(address, &[id], None)
         .await
@@ -183,6 +184,7 @@ async fn bill_then_crash(
                 account: me,
                 key: &key,
                 service: &Unchecked,
+                interval: INTERVAL,
             }
             .consume(&address, &[id], None)
             .await
@@ -323,6 +325,66 @@ async fn a_failing_probe_stops_signing_and_the_provider_learns_why() {
     assert!(p.store.history(&id).expect("history").is_empty());
 }
 
+/// Issue 19 (security): a provider that ticks faster than the agreed interval collects
+/// nothing early. Here it ticks back to back (interval zero) against a consumer that agreed to
+/// a second per interval: the first tick comes at once and is refused unsigned, and the
+/// provider learns why. Before, the consumer signed every valid tick as it came: the whole
+/// deposit in milliseconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_ticks_faster_than_agreed_collects_nothing_early() {
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(10 * PRICE);
+    let hasty = Arc::new(Provider::new(
+        p.store.clone(),
+        Arc::new(chain.client(p.signer.account(), "provider")),
+        ink_account(&p.signer.account()),
+        p.signer.pair().clone(),
+        Duration::ZERO,
+        CheckpointPolicy {
+            every_minutes: 0,
+            threshold: 0,
+        },
+        None,
+    ));
+    let (listener, address) = listen().await;
+    let served = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        hasty.serve(stream).await
+    });
+    let client = chain.client(c.signer.account(), "consumer");
+    let started = std::time::Instant::now();
+    let _ = daemon::Consumer {
+        store: &*c.store,
+        chain: &client,
+        account: ink_account(&c.signer.account()),
+        key: c.signer.pair(),
+        service: &Unchecked,
+        interval: Duration::from_secs(1),
+    }
+    .consume(&address, &[id], None)
+    .await;
+    match served.await.expect("task") {
+        Err(SessionError::Wire(WireError::Peer { message, .. })) => {
+            assert!(
+                message.contains("the billing interval is 1.000 s"),
+                "{message}"
+            )
+        }
+        other => panic!("the provider did not learn why: {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(
+        c.store.history(&id).expect("history").is_empty(),
+        "nothing signed ahead of time"
+    );
+    assert!(p.store.history(&id).expect("history").is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_at_the_wrong_provider_is_refused_and_signs_nothing() {
     let mut w = World::new();
@@ -362,6 +424,7 @@ async fn one_unknown_channel_refuses_the_join_and_stores_nothing() {
         account: ink_account(&c.signer.account()),
         key: c.signer.pair(),
         service: &Unchecked,
+        interval: INTERVAL,
     }
     .consume(&address, &[id, [0x77; 32]], None)
     .await
@@ -541,6 +604,7 @@ async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
                 account: me,
                 key: &key,
                 service: &freezes,
+                interval: INTERVAL,
             }
             .consume(&address, &[id], None)
             .await
@@ -594,6 +658,7 @@ async fn a_provider_that_vanishes_is_closed_by_the_consumer_with_its_newest_stat
                 account: me,
                 key: &key,
                 service: &Unchecked,
+                interval: INTERVAL,
             }
             .consume_until_closed(&address, &[id], Duration::from_millis(300))
             .await

@@ -5,13 +5,15 @@
  *
  *   npm run build && node examples/consume.mjs --connect HOST:PORT --escrow ESCROW \
  *     --channel 0x… (--suri '//Bob' | --key-file FILE) --price P --deposit D [--intervals N] \
- *     [--provider-key 0x…] [--state FILE] [--probe-url URL | --probe-cmd CMD]
+ *     [--interval-secs S] [--provider-key 0x…] [--state FILE] [--probe-url URL | --probe-cmd CMD]
  *
  * --escrow        the escrow's address (SS58 or 0x hex), as in the deployment file
  * --suri          the channel's consumer key as a secret URI; or
  * --key-file      a key file as `cgrid key generate` writes it
  * --price         the channel's price per minute; --deposit its deposit (smallest units)
  * --intervals     hang up after this many acknowledged intervals (default: until the close)
+ * --interval-secs the billing interval agreed with the provider (default 60): a tick that comes
+ *                 sooner after the previous one is refused unsigned
  * --provider-key  the provider's channel key: the close request's signature is checked against it
  * --state         a file keeping the newest signed state: read at start, written before each
  *                 state is sent (run again with it to resume the channel)
@@ -108,7 +110,7 @@ async function main() {
   const { values: flags } = parseArgs({
     options: Object.fromEntries([
       'connect', 'escrow', 'channel', 'suri', 'key-file', 'price', 'deposit', 'intervals',
-      'provider-key', 'state', 'probe-url', 'probe-cmd',
+      'interval-secs', 'provider-key', 'state', 'probe-url', 'probe-cmd',
     ].map((name) => [name, { type: 'string' }])),
   });
   const [, host, port] = /^\[?(.+?)\]?:(\d+)$/.exec(flags.connect ?? '') ?? [];
@@ -121,6 +123,8 @@ async function main() {
     providerKey: flags['provider-key'],
   };
   const maxIntervals = flags.intervals === undefined ? undefined : Number(whole('intervals', flags.intervals, 1n));
+  const intervalSecs = Number(flags['interval-secs'] ?? '60');
+  if (!(intervalSecs > 0)) throw new Error('--interval-secs must be a positive number');
   await cryptoWaitReady();
   const outcome = await consumeChannel({
     host,
@@ -131,6 +135,7 @@ async function main() {
     terms,
     latest: readState(flags.state, channel),
     maxIntervals,
+    intervalMs: intervalSecs * 1000,
     probe: probeOf(flags),
     persist: flags.state ? (state) => writeState(flags.state, channel, state) : undefined,
     onEvent: (event) => {

@@ -3,7 +3,9 @@
  * (`controller::daemon::consume`, `controller::session::consume_checked`): connect to the
  * provider's `cgrid provide` daemon, exchange hellos, join the channel, then sign one cumulative
  * state per billing interval — only after the service probe passed, and only what the terms
- * allow: minute `n + 1` at exactly `(n + 1) × price`, within the deposit. Each signed state goes
+ * allow: minute `n + 1` at exactly `(n + 1) × price`, within the deposit, and no sooner than the
+ * agreed billing interval after the previous one (a provider that ticks faster collects nothing
+ * early: `controller::session::Pace`). Each signed state goes
  * to `persist` before it is sent, so the provider never holds a state the consumer could lose.
  * Anything refused is answered with an `Error` frame (`Refused`, the reason) and ends the session.
  */
@@ -63,6 +65,13 @@ export interface ConsumeOptions {
   terms: ConsumerTerms;
   /** The newest state signed in an earlier session (as `persist` got it); none for a new channel. */
   latest?: SignedState | null;
+  /**
+   * The billing interval agreed with the provider, in milliseconds (`cgrid consume
+   * --interval-secs`): a tick that comes sooner after the previous state signed in this session
+   * (or after joining) is refused unsigned. The provider waits out an interval only after it has
+   * the previous state, so an honest provider's ticks are never early.
+   */
+  intervalMs: number;
   /** Hang up once this many states signed in this session are acknowledged. */
   maxIntervals?: number;
   /** Runs before each tick is signed: `false` or a throw stops signing, and the provider is told why. */
@@ -117,7 +126,10 @@ export async function consumeChannel(options: ConsumeOptions): Promise<ConsumeOu
   const escrow = decodeAddress(options.escrow);
   if (escrow.length !== 32) throw new Error(`the escrow address must be 32 bytes, not ${escrow.length}`);
   const channel = hex32('the channel id', options.channel);
-  const { signer, terms, probe, persist, maxIntervals = Infinity } = options;
+  const { signer, terms, probe, persist, maxIntervals = Infinity, intervalMs } = options;
+  if (!Number.isFinite(intervalMs) || intervalMs < 0) {
+    throw new Error(`the billing interval must be a number of milliseconds, not ${intervalMs}`);
+  }
   if (terms.providerKey !== undefined) hex32('the provider key', terms.providerKey);
   const emit = options.onEvent ?? (() => {});
   const at = (nonce: bigint, cumulative: bigint): ChannelPosition => ({
@@ -157,6 +169,8 @@ export async function consumeChannel(options: ConsumeOptions): Promise<ConsumeOu
     await conn.handshake('Consumer', u8aToHex(escrow));
     await conn.send({ join: { channels: [channel] } });
     emit({ kind: 'joined' });
+    /** When the previous interval was signed (or the session began). */
+    let lastSigned = performance.now();
 
     /** The service check before signing; a failure ends the session. */
     const checkService = async () => {
@@ -189,12 +203,18 @@ export async function consumeChannel(options: ConsumeOptions): Promise<ConsumeOu
           continue;
         }
         const { minute, amount } = frame.tick.tick;
-        const why = close ? notOpen(close) : checkTick(terms, latest, frame.tick.tick);
+        const waited = performance.now() - lastSigned;
+        const early =
+          waited < intervalMs
+            ? `tick for minute ${minute} came ${(waited / 1000).toFixed(3)} s after the previous interval; the billing interval is ${(intervalMs / 1000).toFixed(3)} s`
+            : null;
+        const why = close ? notOpen(close) : early ?? checkTick(terms, latest, frame.tick.tick);
         if (why) throw await conn.refuse('Refused', why);
         const state = { nonce: minute, cumulative: amount, signature: signState(signer, at(minute, amount)) };
         await persist?.(state);
         latest = state;
         signed += 1;
+        lastSigned = performance.now();
         await conn.send({ state: { channel, state } });
         emit({ kind: 'signed', state });
       } else if ('ack' in frame) {

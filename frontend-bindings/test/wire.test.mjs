@@ -148,6 +148,7 @@ describe('a consumer against a provider', async () => {
         log.push(`persisted ${state.nonce}`);
       },
       onEvent: (event) => log.push(event.kind),
+      intervalMs: 0, // the fake providers below tick back to back
       ...options,
     });
     const [consumer, providerResult] = await Promise.allSettled([consumed, served]);
@@ -177,6 +178,19 @@ describe('a consumer against a provider', async () => {
   }
 
   const refusedBy = (pattern) => (e) => e instanceof WireError && e.kind === 'peer' && e.code === 'Refused' && pattern.test(e.message);
+
+  test('a tick sooner than the agreed interval is refused unsigned', { timeout: 10_000 }, async () => {
+    const { consumer, provider, log } = await run(async (conn) => {
+      await open(conn);
+      await conn.recv(); // the consumer's ack of the resume
+      await conn.send({ tick: { channel: CHANNEL, tick: { minute: 1n, amount: PRICE } } });
+      await assert.rejects(conn.recv(), refusedBy(/^the peer reported Refused: tick for minute 1 came 0\.\d+ s after the previous interval; the billing interval is 1\.000 s$/));
+    }, { intervalMs: 1_000 });
+    assert.equal(provider.status, 'fulfilled', provider.reason);
+    assert.equal(consumer.status, 'rejected');
+    assert.equal(consumer.reason.kind, 'refused');
+    assert.ok(!log.some((entry) => entry.startsWith('persisted') || entry === 'signed'), 'nothing signed');
+  });
 
   test('bills three intervals, each signed and persisted before it is sent, then closes', { timeout: 10_000 }, async () => {
     const received = [];

@@ -177,6 +177,8 @@ async fn consumer(
         account: AccountId::from(key.public().0),
         key: &key,
         service: &Unchecked,
+        // The provider's interval is zero too: billing back to back.
+        interval: Duration::ZERO,
     }
     .consume(&address, &ids, None)
     .await

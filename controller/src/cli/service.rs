@@ -110,6 +110,10 @@ pub enum ServiceCommand {
         /// A command whose exit status 0 says the job ran.
         #[arg(long)]
         probe_cmd: Option<String>,
+        /// Seconds per billing interval, as agreed with the provider (a minute by default): a
+        /// channel's ticks that come faster are refused unsigned.
+        #[arg(long, default_value_t = 60.0)]
+        interval_secs: f64,
         /// How long the provider may bill nothing before the channel is closed unilaterally.
         #[arg(long, default_value = "10m")]
         peer_timeout: String,
