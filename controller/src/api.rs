@@ -37,7 +37,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 /// Longest trade one request may bill (simulated minutes).
-pub const MAX_MINUTES: u64 = 10_000;
+pub use crate::trade::MAX_MINUTES;
 
 /// What the API serves.
 pub struct ApiState {
@@ -62,10 +62,10 @@ enum Kind {
 }
 
 impl ApiState {
-    /// The demo node.
+    /// The demo node, with new stores in `data_dir` (a directory holding another run's stores
+    /// is refused: their channels lived on an embedded chain that is gone).
     pub fn new(market: Market<Embedded>, data_dir: PathBuf) -> Result<ApiState, String> {
-        std::fs::create_dir_all(&data_dir)
-            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        trade::new_stores(&data_dir)?;
         Ok(ApiState {
             kind: Kind::Demo { market, data_dir },
             lock: Mutex::new(0),
@@ -85,7 +85,7 @@ impl ApiState {
     fn store(&self) -> Result<Arc<dyn ChannelStore>, Response> {
         match &self.kind {
             Kind::Party { store, .. } => Ok(store.clone()),
-            Kind::Demo { data_dir, .. } => RedbStore::open(&demo_stores(data_dir).0)
+            Kind::Demo { data_dir, .. } => RedbStore::open(&trade::store_paths(data_dir).0)
                 .map(|s| Arc::new(s) as Arc<dyn ChannelStore>)
                 .map_err(internal),
         }
@@ -98,14 +98,6 @@ impl ApiState {
             Kind::Demo { market, .. } => Arc::new(market.provider()),
         }
     }
-}
-
-/// The demo's two stores (provider, consumer).
-fn demo_stores(data_dir: &std::path::Path) -> (PathBuf, PathBuf) {
-    (
-        data_dir.join("provider.redb"),
-        data_dir.join("consumer.redb"),
-    )
 }
 
 pub fn router(node: Arc<ApiState>) -> Router {
@@ -285,18 +277,6 @@ async fn open(
             )
         }
     };
-    if req.minutes == 0 || req.minutes > MAX_MINUTES {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("minutes must be 1..={MAX_MINUTES}, got {}", req.minutes),
-        );
-    }
-    if req.price_per_minute == 0 {
-        return error(StatusCode::BAD_REQUEST, "price_per_minute must be positive");
-    }
-    let mut guard = node.lock.lock().await;
-    *guard = guard.saturating_add(1);
-    let offer_nonce = *guard;
     let config = TradeConfig {
         minutes: req.minutes,
         price_per_minute: req.price_per_minute,
@@ -307,13 +287,19 @@ async fn open(
         },
         data_dir: data_dir.clone(),
     };
+    if let Err(why) = config.check() {
+        return error(StatusCode::BAD_REQUEST, why);
+    }
+    let mut guard = node.lock.lock().await;
+    *guard = guard.saturating_add(1);
+    let offer_nonce = *guard;
     let (p, c) = match trade::open_trade(market, &config, req.minutes, offer_nonce) {
         Ok(x) => x,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
     match trade::run_pair(
         market,
-        &demo_stores(data_dir),
+        &trade::store_paths(data_dir),
         p,
         c,
         req.minutes,
@@ -342,7 +328,8 @@ async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Res
             Ok((_, record)) => record,
             Err(r) => return r,
         };
-        let c = match RedbStore::open(&demo_stores(data_dir).1).and_then(|s| s.channel(&id)) {
+        let c = match RedbStore::open(&trade::store_paths(data_dir).1).and_then(|s| s.channel(&id))
+        {
             Ok(Some(c)) => c,
             Ok(None) => return internal("the consumer store lacks the channel"),
             Err(e) => return internal(e),
@@ -362,7 +349,7 @@ async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Res
     };
     match trade::run_pair(
         market,
-        &demo_stores(data_dir),
+        &trade::store_paths(data_dir),
         provider,
         consumer,
         minutes,

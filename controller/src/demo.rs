@@ -79,23 +79,36 @@ pub async fn run_on_node(
     .await
 }
 
+/// Why `config` cannot run the demo, if it cannot: [`TradeConfig::check`], and the demo shows a
+/// checkpoint, so the policy must make one within the trade. Checked before anything is sent.
+pub fn check(config: &TradeConfig) -> Result<(), String> {
+    config.check()?;
+    let CheckpointPolicy {
+        every_minutes,
+        threshold,
+    } = config.policy;
+    let by_time = every_minutes >= 1 && every_minutes < config.minutes;
+    let owed = config
+        .price_per_minute
+        .saturating_mul(Balance::from(config.minutes));
+    let by_amount = threshold >= 1 && threshold < owed;
+    if !by_time && !by_amount {
+        return Err(format!(
+            "the demo shows a checkpoint: --checkpoint-every must be 1 to {} (below --minutes {}), or --checkpoint-threshold below {owed}",
+            config.minutes.saturating_sub(1),
+            config.minutes
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the demo on a suite with the demo's parties.
 pub async fn run_on<B: Backend + Send + 'static>(
     market: Market<B>,
     on: &str,
     config: TradeConfig,
 ) -> Result<DemoReport, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    let stores = (
-        config.data_dir.join("provider.redb"),
-        config.data_dir.join("consumer.redb"),
-    );
-    for path in [&stores.0, &stores.1] {
-        if path.exists() {
-            std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-    }
+    let stores = crate::trade::new_stores(&config.data_dir)?;
     let mut out = String::new();
     {
         let _ = writeln!(out, "ComputeGrid demo on {on}");

@@ -69,6 +69,15 @@ fn deployer(global: &Global, suri: Option<&str>) -> Result<cgrid_suite::Signer, 
     cgrid_suite::Signer::from_suri(suri.unwrap_or("//Alice"))
 }
 
+/// A directory this command made: removed (with what it holds) when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// `--interval-secs`: a positive number of seconds.
 fn interval(secs: f64) -> Result<std::time::Duration, String> {
     match std::time::Duration::try_from_secs_f64(secs) {
@@ -208,11 +217,10 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             data,
             suri,
         } => {
-            if minutes == 0 {
-                eprintln!("error: --minutes must be at least 1");
-                return ExitCode::from(2);
-            }
-            let temp = std::env::temp_dir().join(format!("cgrid-demo-{}", std::process::id()));
+            // Stores in a temporary directory are the demo's own: removed when it ends.
+            let temp = data
+                .is_none()
+                .then(|| std::env::temp_dir().join(format!("cgrid-demo-{}", std::process::id())));
             let config = TradeConfig {
                 minutes,
                 price_per_minute: price,
@@ -221,8 +229,13 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                     every_minutes: checkpoint_every,
                     threshold: checkpoint_threshold,
                 },
-                data_dir: data.unwrap_or(temp),
+                data_dir: data.or(temp.clone()).unwrap_or_default(),
             };
+            if let Err(why) = demo::check(&config) {
+                eprintln!("error: {why}");
+                return ExitCode::from(2);
+            }
+            let _removed = temp.map(TempDir);
             let runtime = match runtime() {
                 Ok(r) => r,
                 Err(e) => return exit(Err(e)),
@@ -370,8 +383,7 @@ async fn provide_daemon(
 ) -> Result<(), String> {
     use std::sync::Arc;
     let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
-    let store: Arc<dyn controller::store::ChannelStore> =
-        Arc::new(controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?);
+    let store: Arc<dyn controller::store::ChannelStore> = Arc::new(own_store(&store)?);
     let account = signer.account();
     let client: Arc<dyn controller::chain::ChainClient> =
         Arc::new(chain.client(account.clone(), "provider"));
@@ -467,7 +479,7 @@ async fn consume(
         .map(|c| channel_id(c))
         .collect::<Result<Vec<_>, _>>()?;
     let (chain, signer) = cli::node_chain(global).map_err(|e| e.to_string())?;
-    let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
+    let store = own_store(&store)?;
     let account = signer.account();
     let client = chain.client(account.clone(), "consumer");
     let service: &dyn controller::session::ServiceCheck = match &probe {
@@ -528,6 +540,16 @@ fn deploy(
         path.display()
     );
     Ok(())
+}
+
+/// A daemon's own store: opened, or made on its first run (said on stderr).
+fn own_store(path: &std::path::Path) -> Result<controller::store::RedbStore, String> {
+    let (store, created) =
+        controller::store::RedbStore::open_or_create(path).map_err(|e| e.to_string())?;
+    if created {
+        tracing::info!(store = %path.display(), "created a new store");
+    }
+    Ok(store)
 }
 
 fn inspect(store: PathBuf) -> Result<(), String> {
@@ -594,9 +616,12 @@ async fn serve_api(listen: String, state: controller::api::ApiState) -> Result<(
 async fn serve(listen: String, data: Option<PathBuf>) -> Result<(), String> {
     use controller::api::{router, ApiState};
     use controller::trade::Market;
-    let data = data.unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("cgrid-serve-{}", std::process::id()))
-    });
+    // Stores in a temporary directory are this run's own: removed when it stops.
+    let temp = data
+        .is_none()
+        .then(|| std::env::temp_dir().join(format!("cgrid-serve-{}", std::process::id())));
+    let data = data.or(temp.clone()).unwrap_or_default();
+    let _removed = temp.map(TempDir);
     let market = Market::embedded(controller::demo::T0)?;
     let node = std::sync::Arc::new(ApiState::new(market, data.clone())?);
     let listener = tokio::net::TcpListener::bind(&listen)

@@ -19,6 +19,12 @@ const CHANNELS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("channe
 const STATES: TableDefinition<(&[u8; 32], u64), &[u8]> = TableDefinition::new("states");
 /// Sealed bids by (auction contract, auction id): what a reveal needs, kept from the commit.
 const BIDS: TableDefinition<(&[u8; 32], u64), &[u8]> = TableDefinition::new("bids");
+/// What the file is: `"schema"` → the store's schema version.
+const META: TableDefinition<&str, u32> = TableDefinition::new("cgrid-store");
+
+/// The schema this build writes. Version 1 (stores made before 2026-12-02) had the same
+/// tables without [`META`]; opening one upgrades it in place by recording its version.
+pub const SCHEMA: u32 = 2;
 
 /// A provider's sealed bid as it keeps it between commit and reveal: the bid, the secret salt
 /// the commitment hides it with, and the credential proofs of its attributes.
@@ -38,6 +44,16 @@ pub enum StoreError {
     InUse,
     #[error("store: a stored record does not decode ({0}); the file is not a controller store or is from another version")]
     Corrupt(String),
+    #[error("no store at {0}")]
+    Missing(String),
+    #[error("{0} already exists; a new store is never written over a file")]
+    Exists(String),
+    #[error("{0} is not a controller store")]
+    Foreign(String),
+    #[error("the store {0} is damaged (shorter than it says it is); restore it from a backup")]
+    Damaged(String),
+    #[error("the store {path} has schema version {found}; this cgrid reads up to version {SCHEMA}: use a newer cgrid")]
+    Newer { path: String, found: u32 },
 }
 
 fn err<E: std::fmt::Display>(e: E) -> StoreError {
@@ -73,18 +89,97 @@ pub struct RedbStore {
 }
 
 impl RedbStore {
-    /// Opens (or creates) the store at `path`.
+    /// Opens the existing store at `path`: refused when there is none, when the file is not a
+    /// controller store, or when its schema is newer than this build's; a version-1 store is
+    /// upgraded in place.
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
-        let db = Database::create(path).map_err(|e| match e {
+        let shown = path.display().to_string();
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Missing(shown))
+            }
+            Err(e) => return Err(StoreError::Db(format!("{shown}: {e}"))),
+            // redb would quietly make an empty file a new database.
+            Ok(m) if !m.is_file() || m.len() == 0 => return Err(StoreError::Foreign(shown)),
+            Ok(_) => {}
+        }
+        // redb 2.6 asserts (panics) on a file shorter than its header says: a truncated store
+        // is refused like any other damaged one.
+        let opened = std::panic::catch_unwind(|| Database::open(path))
+            .map_err(|_| StoreError::Damaged(shown.clone()))?;
+        let db = opened.map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse,
-            e => err(e),
+            e => StoreError::Foreign(format!("{shown} ({e})")),
         })?;
-        let tx = db.begin_write().map_err(err)?;
+        let found = {
+            let tx = db.begin_read().map_err(err)?;
+            match tx.open_table(META) {
+                Ok(meta) => meta.get("schema").map_err(err)?.map(|v| v.value()),
+                Err(redb::TableError::TableDoesNotExist(_)) => None,
+                Err(e) => return Err(StoreError::Foreign(format!("{shown} ({e})"))),
+            }
+        };
+        match found {
+            Some(v) if v > SCHEMA => Err(StoreError::Newer {
+                path: shown,
+                found: v,
+            }),
+            Some(_) => Ok(RedbStore { db }),
+            None if is_version_one(&db)? => {
+                let store = RedbStore { db };
+                store.init()?;
+                tracing::info!(store = %shown, "upgraded the store from schema 1 to {SCHEMA}");
+                Ok(store)
+            }
+            None => Err(StoreError::Foreign(shown)),
+        }
+    }
+
+    /// Creates a new store at `path`; refused when anything is there already.
+    pub fn create(path: &Path) -> Result<RedbStore, StoreError> {
+        let shown = path.display().to_string();
+        // Claims the path first: never written over, even by a racing creator.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::Exists(shown))
+            }
+            Err(e) => return Err(StoreError::Db(format!("{shown}: {e}"))),
+        }
+        let made = Database::create(path)
+            .map_err(err)
+            .map(|db| RedbStore { db })
+            .and_then(|store| store.init().map(|()| store));
+        if made.is_err() {
+            let _ = std::fs::remove_file(path); // the empty file this call made
+        }
+        made
+    }
+
+    /// The store at `path`, created when there is none (for a party's own daemon, whose
+    /// first run makes its store); `true` when it was created.
+    pub fn open_or_create(path: &Path) -> Result<(RedbStore, bool), StoreError> {
+        match RedbStore::open(path) {
+            Err(StoreError::Missing(_)) => RedbStore::create(path).map(|s| (s, true)),
+            other => other.map(|s| (s, false)),
+        }
+    }
+
+    /// Makes every table and records the schema version.
+    fn init(&self) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
         tx.open_table(CHANNELS).map_err(err)?;
         tx.open_table(STATES).map_err(err)?;
         tx.open_table(BIDS).map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(RedbStore { db })
+        tx.open_table(META)
+            .map_err(err)?
+            .insert("schema", SCHEMA)
+            .map_err(err)?;
+        tx.commit().map_err(err)
     }
 
     /// Keeps the opening of a sealed bid in auction `auction` of the auction contract
@@ -244,6 +339,18 @@ impl ChannelStore for MemoryStore {
     }
 }
 
+/// A store from before schema versions: the channel and state tables, nothing else of ours.
+fn is_version_one(db: &Database) -> Result<bool, StoreError> {
+    use redb::TableHandle;
+    let tx = db.begin_read().map_err(err)?;
+    let names: Vec<String> = tx
+        .list_tables()
+        .map_err(err)?
+        .map(|t| t.name().to_string())
+        .collect();
+    Ok(names.iter().any(|n| n == CHANNELS.name()) && names.iter().any(|n| n == STATES.name()))
+}
+
 fn decode<T: Decode>(mut bytes: &[u8]) -> Result<T, StoreError> {
     let value = T::decode(&mut bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     if !bytes.is_empty() {
@@ -332,7 +439,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.redb");
         let a = {
-            let store = RedbStore::open(&path).unwrap();
+            let store = RedbStore::create(&path).unwrap();
             keeps_what_it_is_given(&store)
         };
         let store = RedbStore::open(&path).unwrap();
@@ -346,7 +453,151 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("not-a-store");
         std::fs::write(&path, b"hello").unwrap();
-        assert!(RedbStore::open(&path).is_err());
+        assert!(matches!(
+            RedbStore::open(&path),
+            Err(StoreError::Foreign(_))
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello", "left as it was");
+    }
+
+    /// Issue 19: a command that reads a store never creates one (before, `open` made a new
+    /// 3.6 MB store at any path), and an empty file is not taken for a new store.
+    #[test]
+    fn a_missing_or_empty_store_is_refused_and_nothing_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.redb");
+        assert!(matches!(
+            RedbStore::open(&missing),
+            Err(StoreError::Missing(_))
+        ));
+        assert!(!missing.exists());
+        let empty = dir.path().join("empty.redb");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(
+            RedbStore::open(&empty),
+            Err(StoreError::Foreign(_))
+        ));
+        assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+    }
+
+    /// A new store is never written over a file, a store included.
+    #[test]
+    fn create_never_writes_over_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.redb");
+        let a = keeps_what_it_is_given(&RedbStore::create(&path).unwrap());
+        assert!(matches!(
+            RedbStore::create(&path),
+            Err(StoreError::Exists(_))
+        ));
+        let (store, created) = RedbStore::open_or_create(&path).unwrap();
+        assert!(!created);
+        assert_eq!(store.channel(&[1; 32]).unwrap(), Some(a));
+        let other = dir.path().join("notes.txt");
+        std::fs::write(&other, b"mine").unwrap();
+        assert!(matches!(
+            RedbStore::create(&other),
+            Err(StoreError::Exists(_))
+        ));
+        assert_eq!(std::fs::read(&other).unwrap(), b"mine");
+    }
+
+    /// Schema versions: a store from before them (version 1: the same tables, no version) is
+    /// upgraded in place and keeps its records; a newer store and another program's redb file
+    /// are refused, unchanged.
+    #[test]
+    fn schema_versions_upgrade_old_stores_and_refuse_newer_or_foreign_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("v1.redb");
+        let record = record(9);
+        {
+            // What `RedbStore::open` made before 2026-12-02.
+            let db = Database::create(&old).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(CHANNELS)
+                .unwrap()
+                .insert(&record.id(), record.encode().as_slice())
+                .unwrap();
+            tx.open_table(STATES).unwrap();
+            tx.open_table(BIDS).unwrap();
+            tx.commit().unwrap();
+        }
+        let upgraded = RedbStore::open(&old).unwrap();
+        assert_eq!(upgraded.channel(&record.id()).unwrap(), Some(record));
+        drop(upgraded);
+        {
+            let db = Database::open(&old).unwrap();
+            let tx = db.begin_read().unwrap();
+            let meta = tx.open_table(META).unwrap();
+            assert_eq!(meta.get("schema").unwrap().map(|v| v.value()), Some(SCHEMA));
+        }
+
+        let newer = dir.path().join("v99.redb");
+        drop(RedbStore::create(&newer).unwrap());
+        {
+            let db = Database::open(&newer).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.open_table(META).unwrap().insert("schema", 99).unwrap();
+            tx.commit().unwrap();
+        }
+        match RedbStore::open(&newer) {
+            Err(e @ StoreError::Newer { found: 99, .. }) => {
+                assert!(e.to_string().contains("use a newer cgrid"), "{e}")
+            }
+            other => panic!("{:?}", other.err()),
+        }
+
+        let foreign = dir.path().join("other.redb");
+        {
+            let db = Database::create(&foreign).unwrap();
+            let tx = db.begin_write().unwrap();
+            let table: TableDefinition<&str, u64> = TableDefinition::new("things");
+            tx.open_table(table).unwrap().insert("a", 1).unwrap();
+            tx.commit().unwrap();
+        }
+        assert!(matches!(
+            RedbStore::open(&foreign),
+            Err(StoreError::Foreign(_))
+        ));
+    }
+
+    /// A store cut short or overwritten in the middle (a bad disk, a copy that stopped) is
+    /// refused or read with an error, never a panic.
+    #[test]
+    fn a_truncated_or_corrupted_store_is_refused_without_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.redb");
+        keeps_what_it_is_given(&RedbStore::create(&path).unwrap());
+        let bytes = std::fs::read(&path).unwrap();
+        for (name, damaged) in [
+            ("truncated to half", bytes[..bytes.len() / 2].to_vec()),
+            ("truncated to 100 bytes", bytes[..100].to_vec()),
+            ("zeroed header", {
+                let mut b = bytes.clone();
+                b[..512].fill(0);
+                b
+            }),
+            ("garbage in the middle", {
+                let mut b = bytes.clone();
+                let mid = b.len() / 2;
+                b[mid..mid + 4096].fill(0xA5);
+                b
+            }),
+        ] {
+            let copy = dir.path().join(format!("{}.redb", name.replace(' ', "-")));
+            std::fs::write(&copy, &damaged).unwrap();
+            let outcome = std::panic::catch_unwind(|| match RedbStore::open(&copy) {
+                Ok(store) => store
+                    .channels()
+                    .and_then(|c| {
+                        c.iter()
+                            .try_for_each(|r| store.history(&r.id()).map(|_| ()))
+                    })
+                    .map(|()| "read"),
+                Err(e) => Err(e),
+            });
+            assert!(outcome.is_ok(), "{name}: panicked");
+        }
     }
 }
 
@@ -358,7 +609,7 @@ mod lock_tests {
     fn a_store_is_opened_by_one_holder_at_a_time_and_keeps_sealed_bids() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("store.redb");
-        let store = RedbStore::open(&path).expect("opened");
+        let store = RedbStore::create(&path).expect("created");
         assert!(matches!(RedbStore::open(&path), Err(StoreError::InUse)));
         let sealed = SealedBid {
             bid: cgrid_shared::Bid {

@@ -39,6 +39,45 @@ pub struct TradeConfig {
     pub data_dir: PathBuf,
 }
 
+/// Longest demo trade (simulated minutes), in `cgrid demo` and the demo API.
+pub const MAX_MINUTES: u64 = 10_000;
+
+/// The most a demo trade may hold or charge: a tenth of what the demo funds its consumer with.
+pub const MAX_DEMO_AMOUNT: Balance = TOKENS / 10;
+
+impl TradeConfig {
+    /// Why these parameters cannot make a demo trade, if they cannot; checked before anything
+    /// is sent. The auction holds twice the price for `minutes + 10` minutes.
+    pub fn check(&self) -> Result<(), String> {
+        if self.minutes == 0 || self.minutes > MAX_MINUTES {
+            return Err(format!(
+                "minutes must be 1 to {MAX_MINUTES}, not {}",
+                self.minutes
+            ));
+        }
+        if self.price_per_minute == 0 {
+            return Err("the price per minute must be positive".into());
+        }
+        let held = self
+            .price_per_minute
+            .checked_mul(2)
+            .and_then(|p| p.checked_mul(Balance::from(self.minutes + 10)));
+        if held.is_none_or(|held| held > MAX_DEMO_AMOUNT) {
+            return Err(format!(
+                "the auction would hold twice the price for {} minutes, more than the demo consumer may spend ({MAX_DEMO_AMOUNT}); lower the price or the minutes",
+                self.minutes + 10
+            ));
+        }
+        if self.min_cost > MAX_DEMO_AMOUNT {
+            return Err(format!(
+                "the minimum cost {} is more than the demo consumer may spend ({MAX_DEMO_AMOUNT})",
+                self.min_cost
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The demo's parties: a provider and a consumer with DIDs and KYC roles, their channel keys,
 /// the root authority's DID (the energy certificates' attestor) and the auction's treasury.
 pub struct DemoParties {
@@ -101,6 +140,32 @@ impl DemoParties {
     pub fn provider_account(&self) -> AccountId32 {
         self.provider.account()
     }
+}
+
+/// Creates the demo's two stores in `dir` (made if missing): the provider's and the
+/// consumer's, both new. A directory that already holds either (another run's stores, whose
+/// channels lived on another chain) is refused and left as it is.
+pub fn new_stores(dir: &std::path::Path) -> Result<(PathBuf, PathBuf), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let stores = store_paths(dir);
+    for path in [&stores.0, &stores.1] {
+        if path.exists() {
+            return Err(format!(
+                "{} already holds {} from an earlier run; pass an empty --data directory (nothing was changed)",
+                dir.display(),
+                path.file_name().and_then(|n| n.to_str()).unwrap_or("a store")
+            ));
+        }
+    }
+    for path in [&stores.0, &stores.1] {
+        RedbStore::create(path).map_err(|e| e.to_string())?;
+    }
+    Ok(stores)
+}
+
+/// The demo's two stores in `dir`: the provider's and the consumer's.
+pub fn store_paths(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    (dir.join("provider.redb"), dir.join("consumer.redb"))
 }
 
 /// The suite on a chain with the demo's parties: what the demo and the API trade on.

@@ -89,7 +89,14 @@ async fn trades_through_the_api() {
             "/channels",
             Some(json!({"minutes": 1, "price_per_minute": 0})),
             StatusCode::BAD_REQUEST,
-            "price_per_minute",
+            "the price per minute must be positive",
+        ),
+        (
+            "POST",
+            "/channels",
+            Some(json!({"minutes": 10, "price_per_minute": u128::MAX / 2})),
+            StatusCode::BAD_REQUEST,
+            "more than the demo consumer may spend",
         ),
         (
             "POST",

@@ -1081,7 +1081,7 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
     // A unilateral close (an empty store: nothing was billed) and its finalization: refused
     // while the window is open, paid out after it (`--wait` returns at once then).
     let store = w.path("consumer.redb");
-    drop(controller::store::RedbStore::open(&store).expect("a store"));
+    drop(controller::store::RedbStore::create(&store).expect("a store"));
     let store_s = store.display().to_string();
     let closing = w.ok("consumer", &["channel", "close", &id, "--store", &store_s]);
     assert_eq!(

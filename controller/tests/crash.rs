@@ -79,12 +79,12 @@ async fn crash_run(channels: u64) {
     }
     let ids: Vec<_> = provider_records.iter().map(|r| r.id()).collect();
     let provider_path = dir.path().join("provider.redb");
-    let provider_store = RedbStore::open(&provider_path).unwrap();
+    let provider_store = RedbStore::create(&provider_path).unwrap();
     for r in &provider_records {
         provider_store.save_channel(r).unwrap();
     }
     drop(provider_store);
-    let consumer_store = RedbStore::open(&dir.path().join("consumer.redb")).unwrap();
+    let consumer_store = RedbStore::create(&dir.path().join("consumer.redb")).unwrap();
     for r in &consumer_records {
         consumer_store.save_channel(r).unwrap();
     }

@@ -74,7 +74,11 @@ impl Party {
 fn party(w: &World, name: &str) -> Party {
     Party {
         signer: Signer::load(&w.key(name)).expect("key"),
-        store: Arc::new(RedbStore::open(&w.path(&format!("{name}.redb"))).expect("store")),
+        store: Arc::new(
+            RedbStore::open_or_create(&w.path(&format!("{name}.redb")))
+                .expect("store")
+                .0,
+        ),
     }
 }
 

@@ -84,7 +84,7 @@ async fn bad_frames_get_error_frames_and_change_nothing() {
     let address = listener.local_addr().unwrap();
     let consumer = tokio::spawn(async move {
         let (mut record, key) = consumer_record();
-        let store = RedbStore::open(&path).unwrap();
+        let store = RedbStore::create(&path).unwrap();
         store.save_channel(&record).unwrap();
         let (stream, _) = listener.accept().await.unwrap();
         let mut conn = Conn::new(stream);

@@ -67,8 +67,8 @@ async fn one_connection_bills_many_channels_and_resumes_what_the_provider_lost()
     const CHANNELS: u32 = 64; // above the provider's parallel-verification threshold
     const MINUTES: u64 = 5;
     let dir = tempfile::tempdir().unwrap();
-    let provider_store = RedbStore::open(&dir.path().join("provider.redb")).unwrap();
-    let consumer_store = RedbStore::open(&dir.path().join("consumer.redb")).unwrap();
+    let provider_store = RedbStore::create(&dir.path().join("provider.redb")).unwrap();
+    let consumer_store = RedbStore::create(&dir.path().join("consumer.redb")).unwrap();
     let key = consumer_key();
     let mut provider_records: Vec<_> = (0..CHANNELS).map(|i| record(i, Side::Provider)).collect();
     let mut consumer_records: Vec<_> = (0..CHANNELS).map(|i| record(i, Side::Consumer)).collect();
@@ -136,7 +136,7 @@ async fn one_connection_bills_many_channels_and_resumes_what_the_provider_lost()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_state_is_refused_and_the_valid_states_of_its_interval_are_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let provider_store = RedbStore::open(&dir.path().join("provider.redb")).unwrap();
+    let provider_store = RedbStore::create(&dir.path().join("provider.redb")).unwrap();
     let mut provider_records: Vec<_> = (0..3).map(|i| record(i, Side::Provider)).collect();
     for r in &provider_records {
         provider_store.save_channel(r).unwrap();

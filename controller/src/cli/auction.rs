@@ -398,7 +398,7 @@ fn bid<B: Backend>(ctx: &mut Ctx<'_, B>, args: BidArgs) -> Result<Report, CliErr
         );
     }
     let contract = *ctx.suite.auction.account().as_ref();
-    let store = RedbStore::open(&args.store)
+    let (store, _) = RedbStore::open_or_create(&args.store)
         .map_err(|e| CliError::input(format!("the store {}: {e}", args.store.display())))?;
     let committed = ctx.chain.read(
         ctx.suite
