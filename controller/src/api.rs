@@ -8,23 +8,35 @@
 //! | method | path | |
 //! |---|---|---|
 //! | GET | `/health` | liveness |
-//! | GET | `/channels` | every channel with its phase, minutes billed and amounts |
-//! | POST | `/channels` | demo only: open a trade and bill it: `{"minutes", "price_per_minute", "min_cost", "checkpoint_every", "close"}` |
-//! | GET | `/channels/{id}` | one channel, with the escrow's view of it |
+//! | GET | `/channels` | every channel with its phase, minutes billed, amounts and job |
+//! | POST | `/channels` | demo only: open a trade and bill it in the background: `{"minutes", "price_per_minute", "min_cost", "checkpoint_every", "close"}`; answers `202` with the channel id at once |
+//! | GET | `/channels/{id}` | one channel, with the escrow's view of it and its job |
 //! | GET | `/channels/{id}/history` | every signed state |
-//! | POST | `/channels/{id}/close` | demo: close cooperatively; a party: close unilaterally with the newest state |
+//! | POST | `/channels/{id}/close` | demo: close cooperatively (a background job, `202`); a party: close unilaterally with the newest state |
 //! | GET | `/metrics` | Prometheus text format |
 //!
-//! Bad input gets a 4xx with `{"error": "..."}` saying what is wrong; nothing changes.
+//! **Jobs.** A demo trade's billing and its close run as background jobs: the request returns
+//! once the channel is open (its id in the answer and in `Location`), a client that hangs up
+//! stops nothing, and the job's state (`billing`, `closing`, `done`, `failed` with the error)
+//! is part of the channel's view. The stores are open for the whole run and read while jobs
+//! write them: no lock is held across billing or a chain call, so reads never wait for a job.
+//!
+//! **Errors** are JSON: `{"error": "<one sentence>", "code": "<stable code>"}`, the code one of
+//! `bad_request`, `not_found`, `method_not_allowed`, `conflict`, `payload_too_large`,
+//! `unsupported_media_type`, `unprocessable`, `internal`; nothing changes. Every request is
+//! logged (`tracing`, target `cgrid::api`) with its method, path, status, time and, for a
+//! channel's path, the channel id.
 
 use crate::chain::ChainClient;
-use crate::channel::{ChannelRecord, LocalPhase};
+use crate::channel::ChannelRecord;
 use crate::session::CheckpointPolicy;
-use crate::store::{ChannelStore, RedbStore};
-use crate::trade::{self, Market, TradeConfig};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use crate::store::ChannelStore;
+use crate::trade::{self, DemoStores, Market, TradeConfig};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -32,27 +44,30 @@ use cgrid_shared::{Balance, ChannelId};
 use cgrid_suite::embedded::Embedded;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
-use tokio::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Longest trade one request may bill (simulated minutes).
 pub use crate::trade::MAX_MINUTES;
 
+/// Largest request body (the API's requests are a few hundred bytes).
+pub const MAX_BODY: usize = 16 * 1024;
+
 /// What the API serves.
 pub struct ApiState {
     kind: Kind,
-    /// Serialises store access and sessions (a store file is opened by one user at a time).
-    /// Also counts the offers made (each demo trade's offer nonce).
-    lock: Mutex<u64>,
 }
 
 enum Kind {
-    /// The suite on the embedded chain with the demo's parties, and the two controllers'
-    /// stores in `data_dir`.
+    /// The suite on the embedded chain with the demo's parties, the two controllers' stores,
+    /// the offers made (each demo trade's offer nonce) and the trades' jobs.
     Demo {
         market: Market<Embedded>,
-        data_dir: PathBuf,
+        stores: DemoStores,
+        offers: AtomicU64,
+        jobs: Mutex<HashMap<ChannelId, Job>>,
     },
     /// One party's store and chain client on a deployed suite.
     Party {
@@ -61,14 +76,41 @@ enum Kind {
     },
 }
 
+/// A demo trade's background work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    Billing,
+    Closing,
+    Done,
+    Failed(String),
+}
+
+impl Job {
+    fn view(&self) -> Value {
+        match self {
+            Job::Billing => json!({"state": "billing"}),
+            Job::Closing => json!({"state": "closing"}),
+            Job::Done => json!({"state": "done"}),
+            Job::Failed(why) => json!({"state": "failed", "error": why}),
+        }
+    }
+
+    fn running(&self) -> bool {
+        matches!(self, Job::Billing | Job::Closing)
+    }
+}
+
 impl ApiState {
     /// The demo node, with new stores in `data_dir` (a directory holding another run's stores
     /// is refused: their channels lived on an embedded chain that is gone).
     pub fn new(market: Market<Embedded>, data_dir: PathBuf) -> Result<ApiState, String> {
-        trade::new_stores(&data_dir)?;
         Ok(ApiState {
-            kind: Kind::Demo { market, data_dir },
-            lock: Mutex::new(0),
+            kind: Kind::Demo {
+                market,
+                stores: trade::new_stores(&data_dir)?,
+                offers: AtomicU64::new(0),
+                jobs: Mutex::new(HashMap::new()),
+            },
         })
     }
 
@@ -77,17 +119,14 @@ impl ApiState {
     pub fn party(store: Arc<dyn ChannelStore>, chain: Arc<dyn ChainClient>) -> ApiState {
         ApiState {
             kind: Kind::Party { store, chain },
-            lock: Mutex::new(0),
         }
     }
 
     /// The store the API reads: the party's, or the demo provider's.
-    fn store(&self) -> Result<Arc<dyn ChannelStore>, Response> {
+    fn store(&self) -> Arc<dyn ChannelStore> {
         match &self.kind {
-            Kind::Party { store, .. } => Ok(store.clone()),
-            Kind::Demo { data_dir, .. } => RedbStore::open(&trade::store_paths(data_dir).0)
-                .map(|s| Arc::new(s) as Arc<dyn ChannelStore>)
-                .map_err(internal),
+            Kind::Party { store, .. } => store.clone(),
+            Kind::Demo { stores, .. } => stores.provider.clone(),
         }
     }
 
@@ -97,6 +136,36 @@ impl ApiState {
             Kind::Party { chain, .. } => chain.clone(),
             Kind::Demo { market, .. } => Arc::new(market.provider()),
         }
+    }
+
+    /// The demo's job on channel `id`, if any.
+    fn job(&self, id: &ChannelId) -> Option<Job> {
+        match &self.kind {
+            Kind::Demo { jobs, .. } => jobs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(id)
+                .cloned(),
+            Kind::Party { .. } => None,
+        }
+    }
+
+    /// Records `job` on channel `id` (demo only).
+    fn set_job(&self, id: ChannelId, job: Job) {
+        if let Kind::Demo { jobs, .. } = &self.kind {
+            jobs.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id, job);
+        }
+    }
+
+    /// A channel's view with its job.
+    fn view(&self, record: &ChannelRecord) -> Value {
+        let mut v = view(record);
+        if let Some(job) = self.job(&record.id()) {
+            v["job"] = job.view();
+        }
+        v
     }
 }
 
@@ -109,11 +178,57 @@ pub fn router(node: Arc<ApiState>) -> Router {
         .route("/channels/{id}/close", post(close))
         .route("/metrics", get(metrics))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this endpoint does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(node)
 }
 
+/// Logs every request: method, path, status, time, and the channel id of a channel's path.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let channel = path
+        .strip_prefix("/channels/")
+        .map(|rest| rest.split('/').next().unwrap_or_default().to_string());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1_000.0;
+    match channel {
+        Some(channel) => {
+            tracing::info!(target: "cgrid::api", %method, %path, status, ms, %channel, "request")
+        }
+        None => tracing::info!(target: "cgrid::api", %method, %path, status, ms, "request"),
+    }
+    response
+}
+
+/// The stable code of an error status.
+fn code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        _ => "internal",
+    }
+}
+
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({"error": message.into()}))).into_response()
+    (
+        status,
+        Json(json!({"error": message.into(), "code": code(status)})),
+    )
+        .into_response()
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -136,22 +251,11 @@ fn parse_id(id: &str) -> Result<ChannelId, Response> {
 }
 
 fn view(record: &ChannelRecord) -> Value {
-    let phase = match record.phase {
-        LocalPhase::Opening => json!("opening"),
-        LocalPhase::Open => json!("open"),
-        LocalPhase::Checkpointing { nonce } => json!({"checkpointing": nonce}),
-        LocalPhase::Closing { nonce } => json!({"closing": nonce}),
-        LocalPhase::Disputed {
-            claimed_nonce,
-            deadline,
-        } => json!({"disputed": {"claimed_nonce": claimed_nonce, "deadline": deadline}}),
-        LocalPhase::Closed { paid, refunded } => {
-            json!({"closed": {"paid": paid, "refunded": refunded}})
-        }
-    };
+    let state = crate::views::local_phase(&record.phase);
     json!({
         "id": format!("0x{}", hex::encode(record.id())),
-        "phase": phase,
+        "phase": state["phase"],
+        "state": state,
         "minutes": record.minutes(),
         "owed": record.owed(),
         "settled": {"nonce": record.settled.0, "amount": record.settled.1},
@@ -162,29 +266,21 @@ fn view(record: &ChannelRecord) -> Value {
 }
 
 async fn list(State(node): State<Arc<ApiState>>) -> Response {
-    let _guard = node.lock.lock().await;
-    let store = match node.store() {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    match store.channels() {
-        Ok(channels) => Json(channels.iter().map(view).collect::<Vec<_>>()).into_response(),
+    match node.store().channels() {
+        Ok(channels) => {
+            Json(channels.iter().map(|r| node.view(r)).collect::<Vec<_>>()).into_response()
+        }
         Err(e) => internal(e),
     }
 }
 
-fn load(
-    node: &ApiState,
-    id: &ChannelId,
-) -> Result<(Arc<dyn ChannelStore>, ChannelRecord), Response> {
-    let store = node.store()?;
-    let record = store.channel(id).map_err(internal)?.ok_or_else(|| {
+fn load(node: &ApiState, id: &ChannelId) -> Result<ChannelRecord, Response> {
+    node.store().channel(id).map_err(internal)?.ok_or_else(|| {
         error(
             StatusCode::NOT_FOUND,
             format!("no channel 0x{}", hex::encode(id)),
         )
-    })?;
-    Ok((store, record))
+    })
 }
 
 async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
@@ -192,23 +288,27 @@ async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Re
         Ok(id) => id,
         Err(r) => return r,
     };
-    let _guard = node.lock.lock().await;
-    let (_, record) = match load(&node, &id) {
-        Ok(x) => x,
+    let record = match load(&node, &id) {
+        Ok(r) => r,
         Err(r) => return r,
     };
-    let on_chain = match node.chain().channel(&id) {
-        Ok(Some(ch)) => json!({
-            "deposit": ch.deposit,
-            "paid": ch.paid,
-            "nonce": ch.nonce,
-            "expires_at": ch.expires_at,
-            "phase": format!("{:?}", ch.phase),
-        }),
+    let chain = node.chain();
+    let on_chain = match tokio::task::block_in_place(|| chain.channel(&id)) {
+        Ok(Some(ch)) => {
+            let state = crate::views::chain_phase(&ch.phase);
+            json!({
+                "deposit": ch.deposit,
+                "paid": ch.paid,
+                "nonce": ch.nonce,
+                "expires_at": ch.expires_at,
+                "phase": state["phase"],
+                "state": state,
+            })
+        }
         Ok(None) => Value::Null,
         Err(e) => return internal(e),
     };
-    let mut v = view(&record);
+    let mut v = node.view(&record);
     v["on_chain"] = on_chain;
     Json(v).into_response()
 }
@@ -218,12 +318,10 @@ async fn history(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> R
         Ok(id) => id,
         Err(r) => return r,
     };
-    let _guard = node.lock.lock().await;
-    let (store, _) = match load(&node, &id) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match store.history(&id) {
+    if let Err(r) = load(&node, &id) {
+        return r;
+    }
+    match node.store().history(&id) {
         Ok(states) => Json(
             states
                 .iter()
@@ -258,24 +356,67 @@ fn yes() -> bool {
     true
 }
 
+/// A JSON request body: `application/json` (else `415`), within [`MAX_BODY`] (else `413`),
+/// and an object (serde would also read an array positionally into a struct).
+fn body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<T, Response> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be JSON (content-type: application/json)",
+        ));
+    }
+    let bytes = bytes.map_err(|rejection| {
+        error(
+            rejection.status(),
+            format!("bad request body: {}", rejection.body_text()),
+        )
+    })?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "the request body must be a JSON object",
+        ));
+    }
+    Json::<T>::from_bytes(&bytes)
+        .map(|Json(t)| t)
+        .map_err(|rejection| {
+            error(
+                StatusCode::BAD_REQUEST,
+                format!("bad request body: {}", rejection.body_text()),
+            )
+        })
+}
+
+/// Demo: opens a trade and starts its billing as a background job; answers `202` with the
+/// channel once it is open.
 async fn open(
     State(node): State<Arc<ApiState>>,
-    body: Result<Json<OpenRequest>, JsonRejection>,
+    headers: HeaderMap,
+    request: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Kind::Demo { market, data_dir } = &node.kind else {
+    let Kind::Demo {
+        market,
+        stores,
+        offers,
+        ..
+    } = &node.kind
+    else {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
             "a channel takes both parties: the provider signs an offer (`cgrid offer create`) and the consumer opens it (`cgrid channel open`)",
         );
     };
-    let Json(req) = match body {
-        Ok(b) => b,
-        Err(rejection) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("bad request body: {}", rejection.body_text()),
-            )
-        }
+    let req: OpenRequest = match body(&headers, request) {
+        Ok(r) => r,
+        Err(r) => return r,
     };
     let config = TradeConfig {
         minutes: req.minutes,
@@ -285,82 +426,120 @@ async fn open(
             every_minutes: req.checkpoint_every,
             threshold: 0,
         },
-        data_dir: data_dir.clone(),
+        data_dir: PathBuf::new(),
     };
     if let Err(why) = config.check() {
         return error(StatusCode::BAD_REQUEST, why);
     }
-    let mut guard = node.lock.lock().await;
-    *guard = guard.saturating_add(1);
-    let offer_nonce = *guard;
-    let (p, c) = match trade::open_trade(market, &config, req.minutes, offer_nonce) {
+    let offer_nonce = offers.fetch_add(1, Ordering::SeqCst) + 1;
+    let opened = tokio::task::block_in_place(|| {
+        trade::open_trade(market, &config, req.minutes, offer_nonce)
+    });
+    let (p, c) = match opened {
         Ok(x) => x,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
-    match trade::run_pair(
-        market,
-        &trade::store_paths(data_dir),
-        p,
-        c,
-        req.minutes,
-        config.policy,
-        req.close,
-    )
-    .await
-    {
-        Ok((record, _)) => (StatusCode::CREATED, Json(view(&record))).into_response(),
-        Err(e) => internal(e),
+    let id = p.id();
+    if let Err(e) = stores.provider.save_channel(&p) {
+        return internal(e);
     }
+    node.set_job(id, Job::Billing);
+    let answer = node.view(&p);
+    let job_node = node.clone();
+    let (market, stores) = (market.clone(), stores.clone());
+    // The job is its own task: a client that hangs up stops nothing.
+    tokio::spawn(async move {
+        let billed = trade::run_pair(
+            &market,
+            &stores,
+            p,
+            c,
+            req.minutes,
+            config.policy,
+            req.close,
+        )
+        .await;
+        let job = match billed {
+            Ok(_) => Job::Done,
+            Err(e) => {
+                tracing::warn!(target: "cgrid::api", channel = %hex::encode(id), error = %e, "billing failed");
+                Job::Failed(e)
+            }
+        };
+        job_node.set_job(id, job);
+    });
+    tracing::info!(target: "cgrid::api", channel = %hex::encode(id), minutes = req.minutes, "opened; billing in the background");
+    (
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, format!("/channels/0x{}", hex::encode(id)))],
+        Json(answer),
+    )
+        .into_response()
 }
 
+/// Demo: closes cooperatively as a background job (`202`); a party: unilaterally with the
+/// newest state.
 async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(r) => return r,
     };
-    let _guard = node.lock.lock().await;
-    let (market, data_dir) = match &node.kind {
-        Kind::Demo { market, data_dir } => (market, data_dir),
-        Kind::Party { store, chain } => return close_unilaterally(&**store, &**chain, &id),
+    let (market, stores) = match &node.kind {
+        Kind::Demo { market, stores, .. } => (market.clone(), stores.clone()),
+        Kind::Party { store, chain } => {
+            let (store, chain) = (store.clone(), chain.clone());
+            return tokio::task::block_in_place(|| close_unilaterally(&*store, &*chain, &id));
+        }
     };
-    let (provider, consumer) = {
-        let p = match load(&node, &id) {
-            Ok((_, record)) => record,
-            Err(r) => return r,
-        };
-        let c = match RedbStore::open(&trade::store_paths(data_dir).1).and_then(|s| s.channel(&id))
-        {
-            Ok(Some(c)) => c,
-            Ok(None) => return internal("the consumer store lacks the channel"),
-            Err(e) => return internal(e),
-        };
-        (p, c)
+    let provider = match load(&node, &id) {
+        Ok(record) => record,
+        Err(r) => return r,
     };
-    if provider.phase != LocalPhase::Open {
+    if let Some(job) = node.job(&id).filter(Job::running) {
         return error(
             StatusCode::CONFLICT,
-            format!("the channel is {:?}, not open", provider.phase),
+            format!(
+                "the channel's job is still {}; close it when the job is done",
+                job.view()["state"].as_str().unwrap_or("running")
+            ),
         );
     }
-    let minutes = provider.minutes();
-    let policy = CheckpointPolicy {
-        every_minutes: 0,
-        threshold: 0,
-    };
-    match trade::run_pair(
-        market,
-        &trade::store_paths(data_dir),
-        provider,
-        consumer,
-        minutes,
-        policy,
-        true,
-    )
-    .await
-    {
-        Ok((record, _)) => Json(view(&record)).into_response(),
-        Err(e) => internal(e),
+    if provider.phase != crate::channel::LocalPhase::Open {
+        return error(
+            StatusCode::CONFLICT,
+            format!(
+                "the channel is {}, not open",
+                crate::views::local_phase(&provider.phase)["phase"]
+                    .as_str()
+                    .unwrap_or("?")
+            ),
+        );
     }
+    let consumer = match stores.consumer.channel(&id) {
+        Ok(Some(c)) => c,
+        Ok(None) => return internal("the consumer store lacks the channel"),
+        Err(e) => return internal(e),
+    };
+    node.set_job(id, Job::Closing);
+    let answer = node.view(&provider);
+    let job_node = node.clone();
+    tokio::spawn(async move {
+        let minutes = provider.minutes();
+        let policy = CheckpointPolicy {
+            every_minutes: 0,
+            threshold: 0,
+        };
+        let closed =
+            trade::run_pair(&market, &stores, provider, consumer, minutes, policy, true).await;
+        job_node.set_job(
+            id,
+            match closed {
+                Ok(_) => Job::Done,
+                Err(e) => Job::Failed(e),
+            },
+        );
+    });
+    (StatusCode::ACCEPTED, Json(answer)).into_response()
 }
 
 /// A party's close: unilateral, with the newest stored state (the peer has the challenge
@@ -380,25 +559,29 @@ fn close_unilaterally(
         }
         Err(e) => return internal(e),
     };
+    let phase_name = |r: &ChannelRecord| {
+        crate::views::local_phase(&r.phase)["phase"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string()
+    };
     if record.latest.is_none() || !record.is_open_here() {
         return error(
             StatusCode::CONFLICT,
             format!(
-                "the channel is {:?} with {} minutes billed: nothing to close with",
-                record.phase,
+                "the channel is {} with {} minutes billed: nothing to close with",
+                phase_name(&record),
                 record.minutes()
             ),
         );
     }
-    match tokio::task::block_in_place(|| {
-        crate::session::close_unilaterally(store, chain, &mut record)
-    }) {
+    match crate::session::close_unilaterally(store, chain, &mut record) {
         Ok(true) => Json(view(&record)).into_response(),
         Ok(false) => error(
             StatusCode::CONFLICT,
             format!(
-                "the channel is no longer open on chain ({:?})",
-                record.phase
+                "the channel is no longer open on chain ({})",
+                phase_name(&record)
             ),
         ),
         Err(e) => internal(e),
@@ -407,11 +590,7 @@ fn close_unilaterally(
 
 async fn metrics(State(node): State<Arc<ApiState>>) -> Response {
     use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
-    let _guard = node.lock.lock().await;
-    let store = match node.store() {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let store = node.store();
     let channels = match (|| {
         let s = &store;
         let channels = s.channels()?;
@@ -472,15 +651,10 @@ async fn metrics(State(node): State<Arc<ApiState>>) -> Response {
         by_phase.with_label_values(&[phase]).set(0);
     }
     for (c, n) in &channels {
-        let phase = match c.phase {
-            LocalPhase::Opening => "opening",
-            LocalPhase::Open => "open",
-            LocalPhase::Checkpointing { .. } => "checkpointing",
-            LocalPhase::Closing { .. } => "closing",
-            LocalPhase::Disputed { .. } => "disputed",
-            LocalPhase::Closed { .. } => "closed",
-        };
-        by_phase.with_label_values(&[phase]).inc();
+        let phase = crate::views::local_phase(&c.phase);
+        by_phase
+            .with_label_values(&[phase["phase"].as_str().unwrap_or("unknown")])
+            .inc();
         let side = match c.side {
             crate::channel::Side::Provider => "provider",
             crate::channel::Side::Consumer => "consumer",

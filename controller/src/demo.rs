@@ -25,7 +25,7 @@
 use crate::chain::ChainClient as _;
 use crate::channel::LocalPhase;
 use crate::session::{self, CheckpointPolicy, Watched};
-use crate::store::{ChannelStore as _, RedbStore};
+use crate::store::ChannelStore as _;
 use crate::trade::{open_through_auction, open_trade, run_pair, Market, TradeConfig};
 use cgrid_shared::Balance;
 use cgrid_suite::{Backend, Weight};
@@ -162,9 +162,7 @@ pub async fn run_on<B: Backend + Send + 'static>(
     if consumer_record.latest != provider_record.latest {
         return Err("provider and consumer disagree on the newest state".into());
     }
-    let history = RedbStore::open(&stores.0)
-        .and_then(|s| s.history(&id))
-        .map_err(|e| e.to_string())?;
+    let history = stores.provider.history(&id).map_err(|e| e.to_string())?;
     let _ = writeln!(
         out,
         "  billed {} minutes over loopback TCP; {} signed states stored durably by each side",
@@ -232,9 +230,7 @@ pub async fn run_on<B: Backend + Send + 'static>(
         false,
     )
     .await?;
-    let consumer_history = RedbStore::open(&stores.1)
-        .and_then(|s| s.history(&id2))
-        .map_err(|e| e.to_string())?;
+    let consumer_history = stores.consumer.history(&id2).map_err(|e| e.to_string())?;
     let stale = consumer_history
         .get(2)
         .copied()
@@ -244,12 +240,12 @@ pub async fn run_on<B: Backend + Send + 'static>(
         .start_close(&id2, Some(&stale))
         .map_err(|e| e.to_string())?;
     let provider = market.provider();
-    let store = RedbStore::open(&stores.0).map_err(|e| e.to_string())?;
-    let first = session::watch(&store, &provider, &mut p2).map_err(|e| e.to_string())?;
+    let store = &*stores.provider;
+    let first = session::watch(store, &provider, &mut p2).map_err(|e| e.to_string())?;
     market
         .chain
         .advance_to(provider.now() + p2.terms.challenge_period)?;
-    let second = session::watch(&store, &provider, &mut p2).map_err(|e| e.to_string())?;
+    let second = session::watch(store, &provider, &mut p2).map_err(|e| e.to_string())?;
     let dispute_expected = p2.owed().max(p2.terms.min_cost);
     let dispute_paid = match p2.phase {
         LocalPhase::Closed { paid, .. } => paid,

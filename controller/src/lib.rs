@@ -38,4 +38,5 @@ pub mod session;
 pub mod store;
 #[cfg(feature = "embedded")]
 pub mod trade;
+pub mod views;
 pub mod wire;

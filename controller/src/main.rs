@@ -633,6 +633,7 @@ async fn serve(listen: String, data: Option<PathBuf>) -> Result<(), String> {
         data.display()
     );
     println!("  try: curl -s -XPOST http://{address}/channels -H 'content-type: application/json' -d '{{\"minutes\":30,\"price_per_minute\":1000,\"checkpoint_every\":10}}'");
+    println!("       (answers 202 with the channel id; the billing runs as a job: GET /channels/<id> shows its state)");
     axum::serve(listener, router(node))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -142,13 +142,22 @@ impl DemoParties {
     }
 }
 
-/// Creates the demo's two stores in `dir` (made if missing): the provider's and the
-/// consumer's, both new. A directory that already holds either (another run's stores, whose
-/// channels lived on another chain) is refused and left as it is.
-pub fn new_stores(dir: &std::path::Path) -> Result<(PathBuf, PathBuf), String> {
+/// The demo's two controllers' stores, open for the whole run: the provider's and the
+/// consumer's. Sessions write them while readers (the API) read them; nothing waits for a
+/// session to end to read.
+#[derive(Clone)]
+pub struct DemoStores {
+    pub provider: Arc<RedbStore>,
+    pub consumer: Arc<RedbStore>,
+}
+
+/// Creates the demo's two stores in `dir` (made if missing), both new. A directory that
+/// already holds either (another run's stores, whose channels lived on another chain) is
+/// refused and left as it is.
+pub fn new_stores(dir: &std::path::Path) -> Result<DemoStores, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let stores = store_paths(dir);
-    for path in [&stores.0, &stores.1] {
+    let paths = (dir.join("provider.redb"), dir.join("consumer.redb"));
+    for path in [&paths.0, &paths.1] {
         if path.exists() {
             return Err(format!(
                 "{} already holds {} from an earlier run; pass an empty --data directory (nothing was changed)",
@@ -157,15 +166,12 @@ pub fn new_stores(dir: &std::path::Path) -> Result<(PathBuf, PathBuf), String> {
             ));
         }
     }
-    for path in [&stores.0, &stores.1] {
-        RedbStore::create(path).map_err(|e| e.to_string())?;
-    }
-    Ok(stores)
-}
-
-/// The demo's two stores in `dir`: the provider's and the consumer's.
-pub fn store_paths(dir: &std::path::Path) -> (PathBuf, PathBuf) {
-    (dir.join("provider.redb"), dir.join("consumer.redb"))
+    let provider = RedbStore::create(&paths.0).map_err(|e| e.to_string())?;
+    let consumer = RedbStore::create(&paths.1).map_err(|e| e.to_string())?;
+    Ok(DemoStores {
+        provider: Arc::new(provider),
+        consumer: Arc::new(consumer),
+    })
 }
 
 /// The suite on a chain with the demo's parties: what the demo and the API trade on.
@@ -498,7 +504,7 @@ pub fn open_through_auction<B: Backend + Send + 'static>(
 /// Returns the records (provider, consumer) after the session.
 pub async fn run_pair<B: Backend + Send + 'static>(
     market: &Market<B>,
-    stores: &(PathBuf, PathBuf),
+    stores: &DemoStores,
     mut provider_record: ChannelRecord,
     mut consumer_record: ChannelRecord,
     minutes: u64,
@@ -512,9 +518,9 @@ pub async fn run_pair<B: Backend + Send + 'static>(
         .await
         .map_err(|e| format!("bind: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let consumer_store_path = stores.1.clone();
+    let consumer_store = stores.consumer.clone();
     let consumer = tokio::spawn(async move {
-        let store = RedbStore::open(&consumer_store_path).map_err(|e| e.to_string())?;
+        let store = &*consumer_store;
         store
             .save_channel(&consumer_record)
             .map_err(|e| e.to_string())?;
@@ -525,12 +531,12 @@ pub async fn run_pair<B: Backend + Send + 'static>(
         conn.handshake(Side::Consumer, escrow_bytes)
             .await
             .map_err(|e| e.to_string())?;
-        session::consume(&mut conn, &store, &mut consumer_record, &consumer_key)
+        session::consume(&mut conn, store, &mut consumer_record, &consumer_key)
             .await
             .map_err(|e| e.to_string())?;
         Ok::<_, String>(consumer_record)
     });
-    let store = RedbStore::open(&stores.0).map_err(|e| e.to_string())?;
+    let store = &*stores.provider;
     store
         .save_channel(&provider_record)
         .map_err(|e| e.to_string())?;
@@ -543,7 +549,7 @@ pub async fn run_pair<B: Backend + Send + 'static>(
     let clock = ChainClock(market.chain.clone());
     session::provide(
         &mut conn,
-        &store,
+        store,
         Some(&client),
         &mut provider_record,
         minutes,
@@ -555,7 +561,7 @@ pub async fn run_pair<B: Backend + Send + 'static>(
     if close {
         session::close_cooperatively(
             &mut conn,
-            &store,
+            store,
             &client,
             &mut provider_record,
             &provider_key,

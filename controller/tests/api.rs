@@ -10,6 +10,21 @@ use controller::trade::Market;
 use serde_json::json;
 use std::sync::Arc;
 
+/// Polls channel `id` until its job is done; returns its view (with the escrow's).
+async fn done(app: &axum::Router, id: &str) -> serde_json::Value {
+    for _ in 0..2_000 {
+        let (status, body) = call(app, "GET", &format!("/channels/{id}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v = json(&body);
+        match v["job"]["state"].as_str() {
+            Some("done") => return v,
+            Some("failed") => panic!("the job failed: {v}"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
+    panic!("the job on {id} did not finish")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trades_through_the_api() {
     let dir = tempfile::tempdir().unwrap();
@@ -24,7 +39,8 @@ async fn trades_through_the_api() {
         (StatusCode::OK, json!({"status": "ok"}))
     );
 
-    // A trade billed and closed in one request.
+    // A trade billed and closed: the request answers once the channel is open; the billing
+    // runs as a job.
     let (status, body) = call(
         &app,
         "POST",
@@ -32,10 +48,12 @@ async fn trades_through_the_api() {
         Some(json!({"minutes": 6, "price_per_minute": 100, "checkpoint_every": 3})),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let closed = json(&body);
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let first = json(&body)["id"].as_str().unwrap().to_string();
+    let closed = done(&app, &first).await;
     assert_eq!(closed["minutes"], 6);
-    assert_eq!(closed["phase"]["closed"]["paid"], 600);
+    assert_eq!(closed["phase"], "closed");
+    assert_eq!(closed["state"]["paid"], "600");
 
     // A trade left open, then closed.
     let (status, body) = call(
@@ -45,25 +63,28 @@ async fn trades_through_the_api() {
         Some(json!({"minutes": 4, "price_per_minute": 50, "close": false})),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let open = json(&body);
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = json(&body)["id"].as_str().unwrap().to_string();
+    let open = done(&app, &id).await;
     assert_eq!(open["phase"], "open");
-    let id = open["id"].as_str().unwrap().to_string();
-    let (status, body) = call(&app, "GET", &format!("/channels/{id}"), None).await;
-    assert_eq!(status, StatusCode::OK);
-    let detail = json(&body);
-    assert_eq!(detail["on_chain"]["phase"], "Open");
+    assert_eq!(open["state"], json!({"phase": "open"}));
+    let detail = open;
+    assert_eq!(detail["on_chain"]["phase"], "open");
+    assert_eq!(detail["on_chain"]["state"], json!({"phase": "open"}));
     assert_eq!(detail["owed"], 200);
     let (_, body) = call(&app, "GET", &format!("/channels/{id}/history"), None).await;
     let states = json(&body);
     assert_eq!(states.as_array().unwrap().len(), 4);
     assert_eq!(states[3]["cumulative"], 200);
     let (status, body) = call(&app, "POST", &format!("/channels/{id}/close"), None).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(json(&body)["phase"]["closed"]["paid"], 200);
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let closed = done(&app, &id).await;
+    assert_eq!(closed["state"]["paid"], "200");
+    assert_eq!(closed["on_chain"]["state"]["paid"], "200");
     let (status, body) = call(&app, "POST", &format!("/channels/{id}/close"), None).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(json(&body)["error"].as_str().unwrap().contains("not open"));
+    assert_eq!(json(&body)["code"], "conflict");
 
     let (_, body) = call(&app, "GET", "/channels", None).await;
     assert_eq!(json(&body).as_array().unwrap().len(), 2);
@@ -147,10 +168,35 @@ async fn trades_through_the_api() {
             StatusCode::NOT_FOUND,
             "no such endpoint",
         ),
+        // Issue 19: an array was read positionally and opened a trade (201).
+        (
+            "POST",
+            "/channels",
+            Some(json!([1, 2])),
+            StatusCode::BAD_REQUEST,
+            "must be a JSON object",
+        ),
+        // Issue 19: a wrong method got an empty body.
+        (
+            "DELETE",
+            "/channels",
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "does not take that method",
+        ),
+        // Issue 19: a 5 MB body got 400.
+        (
+            "POST",
+            "/channels",
+            Some(json!({"minutes": 1, "price_per_minute": 1, "pad": "x".repeat(5 << 20)})),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "bad request body",
+        ),
     ];
     for (method, path, body, expected, needle) in bad {
         let (status, text) = call(&app, method, path, body.clone()).await;
         assert_eq!(status, expected, "{method} {path} {body:?}: {text}");
+        assert!(json(&text)["code"].is_string(), "a stable code: {text}");
         let message = json(&text)["error"]
             .as_str()
             .unwrap_or_default()
@@ -185,5 +231,63 @@ async fn trades_through_the_api() {
     assert!(
         text.contains("cgrid_onchain_calls_total{message=\"checkpoint\"} 2"),
         "{text}"
+    );
+}
+
+/// Issue 19: reads never wait for a trade's billing (before, `GET /channels` and `/metrics`
+/// hung for the whole of a long `POST /channels`), and the billing goes on to the end on its
+/// own: the request has returned (as a client that hangs up would) while it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_answer_while_a_long_trade_bills_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let market = Market::embedded(controller::demo::T0).unwrap();
+    let app = router(Arc::new(
+        ApiState::new(market, dir.path().to_path_buf()).unwrap(),
+    ));
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/channels",
+        Some(json!({"minutes": 1000, "price_per_minute": 10, "checkpoint_every": 400})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = json(&body)["id"].as_str().unwrap().to_string();
+    let (status, body) = call(&app, "GET", "/channels", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = json(&body);
+    assert_eq!(listed[0]["job"]["state"], "billing", "answered mid-billing");
+    let (status, _) = call(&app, "GET", "/metrics", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = call(&app, "POST", &format!("/channels/{id}/close"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not while billing: {body}");
+    let finished = done(&app, &id).await;
+    assert_eq!(finished["minutes"], 1000);
+    assert_eq!(finished["phase"], "closed");
+    assert_eq!(finished["on_chain"]["state"]["paid"], "10000");
+}
+
+/// Issue 19: after a restart with the same `--data`, every close failed with 500
+/// (`ChannelNotFound`: the embedded chain lived in memory). Now the stores of a gone chain
+/// are refused at start, untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_on_another_runs_stores_is_refused_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ApiState::new(
+        Market::embedded(controller::demo::T0).unwrap(),
+        dir.path().to_path_buf(),
+    )
+    .unwrap();
+    drop(first);
+    let before = std::fs::read(dir.path().join("provider.redb")).unwrap();
+    let again = ApiState::new(
+        Market::embedded(controller::demo::T0).unwrap(),
+        dir.path().to_path_buf(),
+    );
+    let e = again.err().expect("refused");
+    assert!(e.contains("from an earlier run"), "{e}");
+    assert_eq!(
+        std::fs::read(dir.path().join("provider.redb")).unwrap(),
+        before
     );
 }

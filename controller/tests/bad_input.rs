@@ -12,6 +12,10 @@ fn cgrid(args: &[&str], dir: &Path) -> Output {
         .current_dir(dir)
         .env("TMPDIR", dir)
         .env_remove("RUST_LOG")
+        // As in a plain shell (before, the bundles were looked for under the checkout's
+        // `target/` unless `CGRID_BUNDLES` was set).
+        .env_remove("CGRID_BUNDLES")
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .expect("cgrid runs")
 }

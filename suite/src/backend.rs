@@ -180,15 +180,32 @@ fn split<T, E>(
 }
 
 /// Where `scripts/build-contracts.sh` collects the release bundles: `$CGRID_BUNDLES`, else
-/// `<cargo target dir>/bundles`.
+/// `$CARGO_TARGET_DIR/bundles`, else where this program's build had them (the build's own
+/// `CGRID_BUNDLES` or target directory: `scripts/env.sh` sets both), else `target/bundles` in
+/// the checkout. The first of those that holds bundles; the first of all when none does.
 pub fn bundle_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CGRID_BUNDLES") {
-        return PathBuf::from(dir);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("bundles")
+    let candidates = bundle_dirs();
+    candidates
+        .iter()
+        .find(|d| d.join("trade_escrow.wasm").is_file())
+        .or(candidates.first())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("target/bundles"))
+}
+
+fn bundle_dirs() -> Vec<PathBuf> {
+    let runtime = |var: &str| std::env::var_os(var).map(PathBuf::from);
+    let built = |var: Option<&str>| var.map(PathBuf::from);
+    [
+        runtime("CGRID_BUNDLES"),
+        runtime("CARGO_TARGET_DIR").map(|t| t.join("bundles")),
+        built(option_env!("CGRID_BUNDLES")),
+        built(option_env!("CARGO_TARGET_DIR")).map(|t| t.join("bundles")),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bundles")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The optimised release Wasm of contract `name`.
@@ -196,7 +213,7 @@ pub fn release_wasm(name: &str) -> Result<Vec<u8>, String> {
     let path = bundle_dir().join(format!("{name}.wasm"));
     std::fs::read(&path).map_err(|e| {
         format!(
-            "cannot read {}: {e}; build the bundles first with scripts/build-contracts.sh",
+            "cannot read {}: {e}; build the bundles first with scripts/build-contracts.sh (or set CGRID_BUNDLES to where they are)",
             path.display()
         )
     })

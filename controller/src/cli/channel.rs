@@ -417,45 +417,28 @@ fn show<B: Backend>(ctx: &mut Ctx<'_, B>, id: [u8; 32]) -> Result<Report, CliErr
         .read(ctx.suite.escrow.channel(&id))?
         .ok_or_else(|| CliError::input(format!("no channel {} on this suite", hex0x(&id))))?;
     let c = &view.record;
-    let (phase, phase_json) = match c.phase {
-        Phase::Open => ("open".to_string(), json!({ "phase": "open" })),
+    let phase = match c.phase {
+        Phase::Open => "open".to_string(),
         Phase::Closing {
             by,
             nonce,
             cumulative,
             deadline,
-        } => (
-            format!(
-                "closing by the {by:?} at minute {nonce} ({cumulative} owed) until {}",
-                cgrid_vc::rfc3339(deadline)
-            ),
-            json!({
-                "phase": "closing",
-                "by": format!("{by:?}").to_lowercase(),
-                "nonce": nonce,
-                "cumulative": cumulative.to_string(),
-                "deadline": deadline,
-            }),
+        } => format!(
+            "closing by the {by:?} at minute {nonce} ({cumulative} owed) until {}",
+            cgrid_vc::rfc3339(deadline)
         ),
         Phase::Closed {
             how,
             paid,
             refunded,
             at,
-        } => (
-            format!(
-                "closed ({how:?}) at {}: {paid} paid to the provider, {refunded} refunded",
-                cgrid_vc::rfc3339(at)
-            ),
-            json!({
-                "phase": "closed",
-                "how": format!("{how:?}").to_lowercase(),
-                "paid": paid.to_string(),
-                "refunded": refunded.to_string(),
-                "at": at,
-            }),
+        } => format!(
+            "closed ({how:?}) at {}: {paid} paid to the provider, {refunded} refunded",
+            cgrid_vc::rfc3339(at)
         ),
     };
+    let phase_json = crate::views::chain_phase(&c.phase);
     let text = format!(
         "channel {}\n  provider {} ({})\n  consumer {} ({})\n  price {}/minute, min cost {}\n  deposit {}, paid {}, nonce {}\n  phase {phase}, expires {}{}\n",
         hex0x(&id),

@@ -45,7 +45,12 @@ pub use service::ServiceCommand;
 #[command(
     name = "cgrid",
     version,
-    about = "ComputeGrid: the suite's command line for every party"
+    about = "ComputeGrid: the suite's command line for every party",
+    after_help = "Environment:\n  \
+        CGRID_DEPLOYMENT, CGRID_KEY, CGRID_URL  defaults of --deployment, --key and --url (or ./cgrid.toml)\n  \
+        CGRID_BUNDLES  the release bundles the embedded chain runs (`demo`, `serve` without --deployment);\n                 \
+        default: <cargo target dir>/bundles, where scripts/build-contracts.sh puts them\n  \
+        RUST_LOG       the log filter, e.g. `info` or `warn,cgrid::api=info` (logs go to stderr)"
 )]
 pub struct Cli {
     #[command(flatten)]
