@@ -26,6 +26,15 @@ const BUSY: &str = "is being served on another connection";
 /// channels at one provider opens more connections.
 pub const MAX_JOIN: usize = 500;
 
+/// How long a new connection may take to say hello and `Join` before it is dropped (whatever
+/// the peer timeout): a peer that connects and stays silent holds nothing for long.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Most connections the provider lets say hello and `Join` at the same time; more are closed
+/// at once (a consumer reconnects). Joined sessions are not counted: silent strangers cannot
+/// crowd out the channels being served.
+pub const MAX_PENDING: usize = 256;
+
 /// Billing intervals in real time. Needs a multi-threaded runtime (the wait moves the session
 /// off the runtime's worker while it sleeps).
 pub struct RealClock(pub Duration);
@@ -172,6 +181,8 @@ pub struct Provider {
     /// started count from `started`).
     last_seen: Mutex<HashMap<ChannelId, Instant>>,
     started: Instant,
+    /// How long a new connection may take to join ([`HANDSHAKE_TIMEOUT`]).
+    handshake_timeout: Duration,
 }
 
 impl Provider {
@@ -198,7 +209,14 @@ impl Provider {
             active: Mutex::new(HashSet::new()),
             last_seen: Mutex::new(HashMap::new()),
             started: Instant::now(),
+            handshake_timeout: HANDSHAKE_TIMEOUT,
         }
+    }
+
+    /// Drops a connection that has not joined within `timeout` (default [`HANDSHAKE_TIMEOUT`]).
+    pub fn with_handshake_timeout(mut self, timeout: Duration) -> Provider {
+        self.handshake_timeout = timeout;
+        self
     }
 
     /// Bills by `clock` instead of real time (the benchmark measures intervals with it).
@@ -282,14 +300,31 @@ impl Provider {
                 }
             });
         }
+        let pending = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING));
         loop {
-            let (stream, peer) = listener
-                .accept()
-                .await
-                .map_err(|e| format!("accepting: {e}"))?;
+            let (stream, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, or a connection reset before it was accepted: the
+                // daemon keeps serving its sessions and tries again.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accepting a connection failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let Ok(permit) = pending.clone().try_acquire_owned() else {
+                tracing::debug!(%peer, "too many connections joining; closed");
+                continue;
+            };
             let provider = self.clone();
             tokio::spawn(async move {
-                match provider.serve(stream).await {
+                let joined = provider.join(stream).await;
+                drop(permit);
+                let served = match joined {
+                    Ok((conn, channels)) => provider.serve_joined(conn, channels).await,
+                    Err(e) => Err(e),
+                };
+                match served {
                     Ok(records) => {
                         for r in records {
                             tracing::info!(%peer, channel = %hex::encode(r.id()), minutes = r.minutes(), phase = ?r.phase, "session done");
@@ -304,8 +339,18 @@ impl Provider {
     /// Serves one consumer connection: `Join`, the chain check of each channel, billing until
     /// each is used (or `close_at`), then a cooperative close.
     pub async fn serve(&self, stream: TcpStream) -> Result<Vec<ChannelRecord>, SessionError> {
+        let (conn, channels) = self.join(stream).await?;
+        self.serve_joined(conn, channels).await
+    }
+
+    /// A new connection's hellos and `Join`, within the handshake timeout.
+    async fn join(&self, stream: TcpStream) -> Result<(Conn, Vec<ChannelId>), SessionError> {
         let mut conn = Conn::new(stream);
-        conn.set_timeout(self.peer_timeout);
+        let limit = match self.peer_timeout {
+            Some(t) => t.min(self.handshake_timeout),
+            None => self.handshake_timeout,
+        };
+        conn.set_timeout(Some(limit));
         let escrow: [u8; 32] = *self.chain.escrow().as_ref();
         conn.handshake(Side::Provider, escrow).await?;
         let channels = match conn.recv().await? {
@@ -321,6 +366,16 @@ impl Provider {
                 return Err(WireError::Malformed(message).into());
             }
         };
+        conn.set_timeout(self.peer_timeout);
+        Ok((conn, channels))
+    }
+
+    /// Serves a joined connection's channels.
+    async fn serve_joined(
+        &self,
+        mut conn: Conn,
+        channels: Vec<ChannelId>,
+    ) -> Result<Vec<ChannelRecord>, SessionError> {
         let mut records = match channel_records(
             &*self.store,
             &*self.chain,

@@ -290,3 +290,73 @@ mod tests {
         assert!(matches!(decode_frame(&[]), Err(WireError::Malformed(_))));
     }
 }
+
+#[cfg(test)]
+mod fault_tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt as _;
+
+    /// A connection and the raw socket of its peer.
+    async fn pair() -> (Conn, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let peer = TcpStream::connect(listener.local_addr().expect("addr"))
+            .await
+            .expect("connect");
+        let (ours, _) = listener.accept().await.expect("accept");
+        (Conn::new(ours), peer)
+    }
+
+    fn framed(frame: &Frame) -> Vec<u8> {
+        let body = frame.encode();
+        let mut bytes = (body.len() as u32).to_be_bytes().to_vec();
+        bytes.extend(body);
+        bytes
+    }
+
+    /// Issue 19 (fault): a frame sent byte by byte arrives whole; a frame that is never
+    /// finished ends in the connection's timeout, not a hang.
+    #[tokio::test]
+    async fn a_frame_byte_by_byte_arrives_and_an_unfinished_one_times_out() {
+        let (mut conn, mut peer) = pair().await;
+        conn.set_timeout(Some(Duration::from_secs(5)));
+        let frame = Frame::Tick {
+            channel: [9; 32],
+            tick: Tick {
+                minute: 1,
+                amount: 10,
+            },
+        };
+        let bytes = framed(&frame);
+        let dribble = async {
+            for b in &bytes {
+                peer.write_all(&[*b]).await.expect("write");
+                peer.flush().await.expect("flush");
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            peer
+        };
+        let (received, mut peer) = tokio::join!(conn.recv(), dribble);
+        assert_eq!(received.expect("a whole frame"), frame);
+
+        conn.set_timeout(Some(Duration::from_millis(200)));
+        peer.write_all(&bytes[..bytes.len() - 1])
+            .await
+            .expect("write");
+        assert!(matches!(conn.recv().await, Err(WireError::Silent(_))));
+    }
+
+    /// A length beyond `MAX_FRAME` is refused when its header arrives, without waiting for (or
+    /// buffering) the body: memory stays bounded whatever a peer announces.
+    #[tokio::test]
+    async fn an_oversized_frame_is_refused_from_its_header() {
+        let (mut conn, mut peer) = pair().await;
+        conn.set_timeout(Some(Duration::from_secs(5)));
+        peer.write_all(&u32::MAX.to_be_bytes())
+            .await
+            .expect("write");
+        assert!(matches!(conn.recv().await, Err(WireError::Malformed(_))));
+    }
+}

@@ -203,6 +203,65 @@ async fn bill_then_crash(
     p.store.history(&id).expect("history")
 }
 
+/// Issue 19 (fault): a thousand connections opened and held silent while a consumer is billed
+/// neither stop nor slow its channel to a halt, and none stays: each is closed once the
+/// handshake timeout passes (or at once beyond `MAX_PENDING`). Before, an `accept` error (out of
+/// file descriptors) ended the daemon, and a silent peer held its connection for the whole
+/// peer timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_silent_connections_neither_stop_billing_nor_stay() {
+    use tokio::io::AsyncReadExt as _;
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(25 * PRICE);
+    let provider = Arc::new(
+        unshared_provider(&chain, &p, None, 0)
+            .with_peer_timeout(Duration::from_secs(600))
+            .with_handshake_timeout(Duration::from_millis(500)),
+    );
+    let (listener, address) = listen().await;
+    tokio::spawn(provider.clone().run(listener));
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let crowd = async {
+        while p.store.history(&id).expect("history").len() < 2 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let mut held = Vec::new();
+        for _ in 0..1_000 {
+            held.push(
+                tokio::net::TcpStream::connect(&address)
+                    .await
+                    .expect("connect"),
+            );
+        }
+        (held, p.store.history(&id).expect("history").len())
+    };
+    let (records, (held, billed_when_crowded)) =
+        tokio::join!(c.consume(&consumer_client, &address, id, &Unchecked), crowd);
+    let records = records.expect("consumed to the deposit");
+    assert_eq!(records[0].minutes(), 25);
+    assert!(billed_when_crowded < 25, "the crowd came mid-billing");
+    assert_eq!(p.store.history(&id).expect("history").len(), 25);
+    for mut stream in held {
+        let mut byte = [0u8; 1];
+        let read = tokio::time::timeout(Duration::from_secs(10), async {
+            // The provider's hello may come first; then the close.
+            loop {
+                match stream.read(&mut byte).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => continue,
+                }
+            }
+        })
+        .await;
+        assert!(read.is_ok(), "a silent connection was kept open");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
     let Trade {
