@@ -11,6 +11,7 @@ cd "$CGRID_ROOT"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+for dir in fuzz fuzz/contracts; do (cd "$CGRID_ROOT/$dir" && cargo fmt -- --check); done
 
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
@@ -30,6 +31,15 @@ set +e
 cargo test --workspace 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+step "fuzz corpora replayed (the campaigns are scripts/fuzz.sh; figures in bench/fuzz.json)"
+for dir in fuzz fuzz/contracts; do
+    set +e
+    (cd "$CGRID_ROOT/$dir" && cargo clippy --all-targets -- -D warnings && cargo test) 2>&1 | tee -a "$log"
+    fuzz_status=${PIPESTATUS[0]}
+    set -e
+    if ((fuzz_status != 0 && status == 0)); then status=$fuzz_status; fi
+done
 
 step "benchmark targets (figures go to a scratch folder; scripts/bench.sh regenerates bench/)"
 bench_out="$(mktemp -d)"

@@ -40,9 +40,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cgrid_shared::{Balance, ChannelId};
+use cgrid_shared::ChannelId;
 use cgrid_suite::embedded::Embedded;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -52,8 +51,7 @@ use std::sync::{Arc, Mutex};
 /// Longest trade one request may bill (simulated minutes).
 pub use crate::trade::MAX_MINUTES;
 
-/// Largest request body (the API's requests are a few hundred bytes).
-pub const MAX_BODY: usize = 16 * 1024;
+pub use crate::api_input::{OpenRequest, MAX_BODY};
 
 /// What the API serves.
 pub struct ApiState {
@@ -159,14 +157,23 @@ impl ApiState {
         }
     }
 
-    /// A channel's view with its job.
-    fn view(&self, record: &ChannelRecord) -> Value {
-        let mut v = view(record);
-        if let Some(job) = self.job(&record.id()) {
-            v["job"] = job.view();
+    /// Every job now (demo; empty for a party).
+    fn jobs(&self) -> HashMap<ChannelId, Job> {
+        match &self.kind {
+            Kind::Demo { jobs, .. } => jobs.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            Kind::Party { .. } => HashMap::new(),
         }
-        v
     }
+}
+
+/// A channel's view with its job. The job is read **before** the record: a job seen done was
+/// done before the record was read, so a `done` view shows the record as the job left it.
+fn with_job(record: &ChannelRecord, job: Option<&Job>) -> Value {
+    let mut v = view(record);
+    if let Some(job) = job {
+        v["job"] = job.view();
+    }
+    v
 }
 
 pub fn router(node: Arc<ApiState>) -> Router {
@@ -236,18 +243,15 @@ fn internal(e: impl std::fmt::Display) -> Response {
 }
 
 fn parse_id(id: &str) -> Result<ChannelId, Response> {
-    let bytes = hex::decode(id.trim_start_matches("0x")).map_err(|_| {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!("channel id {id:?} is not hex (expected 64 hex digits)"),
-        )
-    })?;
-    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!("channel id must be 32 bytes, got {}", bytes.len()),
-        )
-    })
+    crate::api_input::channel_id(id).map_err(refused)
+}
+
+/// A refusal of `api_input` as a response.
+fn refused(r: crate::api_input::Refusal) -> Response {
+    error(
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST),
+        r.message,
+    )
 }
 
 fn view(record: &ChannelRecord) -> Value {
@@ -266,10 +270,15 @@ fn view(record: &ChannelRecord) -> Value {
 }
 
 async fn list(State(node): State<Arc<ApiState>>) -> Response {
+    let jobs = node.jobs();
     match node.store().channels() {
-        Ok(channels) => {
-            Json(channels.iter().map(|r| node.view(r)).collect::<Vec<_>>()).into_response()
-        }
+        Ok(channels) => Json(
+            channels
+                .iter()
+                .map(|r| with_job(r, jobs.get(&r.id())))
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
         Err(e) => internal(e),
     }
 }
@@ -288,6 +297,7 @@ async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Re
         Ok(id) => id,
         Err(r) => return r,
     };
+    let job = node.job(&id);
     let record = match load(&node, &id) {
         Ok(r) => r,
         Err(r) => return r,
@@ -308,7 +318,7 @@ async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Re
         Ok(None) => Value::Null,
         Err(e) => return internal(e),
     };
-    let mut v = node.view(&record);
+    let mut v = with_job(&record, job.as_ref());
     v["on_chain"] = on_chain;
     Json(v).into_response()
 }
@@ -339,60 +349,22 @@ async fn history(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> R
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OpenRequest {
-    pub minutes: u64,
-    pub price_per_minute: Balance,
-    #[serde(default)]
-    pub min_cost: Balance,
-    #[serde(default)]
-    pub checkpoint_every: u64,
-    #[serde(default = "yes")]
-    pub close: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// A JSON request body: `application/json` (else `415`), within [`MAX_BODY`] (else `413`),
-/// and an object (serde would also read an array positionally into a struct).
+/// A JSON request body, refused as `api_input` says: within [`MAX_BODY`] (axum's limit
+/// answers 413 first), `application/json`, an object with known members.
 fn body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Result<T, Response> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !json {
-        return Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "the request body must be JSON (content-type: application/json)",
-        ));
-    }
     let bytes = bytes.map_err(|rejection| {
         error(
             rejection.status(),
             format!("bad request body: {}", rejection.body_text()),
         )
     })?;
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "the request body must be a JSON object",
-        ));
-    }
-    Json::<T>::from_bytes(&bytes)
-        .map(|Json(t)| t)
-        .map_err(|rejection| {
-            error(
-                StatusCode::BAD_REQUEST,
-                format!("bad request body: {}", rejection.body_text()),
-            )
-        })
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    crate::api_input::json_body(content_type, &bytes).map_err(refused)
 }
 
 /// Demo: opens a trade and starts its billing as a background job; answers `202` with the
@@ -444,7 +416,7 @@ async fn open(
         return internal(e);
     }
     node.set_job(id, Job::Billing);
-    let answer = node.view(&p);
+    let answer = with_job(&p, Some(&Job::Billing));
     let job_node = node.clone();
     let (market, stores) = (market.clone(), stores.clone());
     // The job is its own task: a client that hangs up stops nothing.
@@ -507,12 +479,7 @@ async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Res
     if provider.phase != crate::channel::LocalPhase::Open {
         return error(
             StatusCode::CONFLICT,
-            format!(
-                "the channel is {}, not open",
-                crate::views::local_phase(&provider.phase)["phase"]
-                    .as_str()
-                    .unwrap_or("?")
-            ),
+            format!("the channel is {}, not open", provider.phase.name()),
         );
     }
     let consumer = match stores.consumer.channel(&id) {
@@ -521,7 +488,7 @@ async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Res
         Err(e) => return internal(e),
     };
     node.set_job(id, Job::Closing);
-    let answer = node.view(&provider);
+    let answer = with_job(&provider, Some(&Job::Closing));
     let job_node = node.clone();
     tokio::spawn(async move {
         let minutes = provider.minutes();
@@ -559,12 +526,7 @@ fn close_unilaterally(
         }
         Err(e) => return internal(e),
     };
-    let phase_name = |r: &ChannelRecord| {
-        crate::views::local_phase(&r.phase)["phase"]
-            .as_str()
-            .unwrap_or("?")
-            .to_string()
-    };
+    let phase_name = |r: &ChannelRecord| r.phase.name();
     if record.latest.is_none() || !record.is_open_here() {
         return error(
             StatusCode::CONFLICT,
@@ -651,10 +613,7 @@ async fn metrics(State(node): State<Arc<ApiState>>) -> Response {
         by_phase.with_label_values(&[phase]).set(0);
     }
     for (c, n) in &channels {
-        let phase = crate::views::local_phase(&c.phase);
-        by_phase
-            .with_label_values(&[phase["phase"].as_str().unwrap_or("unknown")])
-            .inc();
+        by_phase.with_label_values(&[c.phase.name()]).inc();
         let side = match c.side {
             crate::channel::Side::Provider => "provider",
             crate::channel::Side::Consumer => "consumer",

@@ -53,6 +53,20 @@ pub enum LocalPhase {
     },
 }
 
+impl LocalPhase {
+    /// The phase's name, as people and the JSON outputs read it (`views`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            LocalPhase::Opening => "opening",
+            LocalPhase::Open => "open",
+            LocalPhase::Checkpointing { .. } => "checkpointing",
+            LocalPhase::Closing { .. } => "closing",
+            LocalPhase::Disputed { .. } => "disputed",
+            LocalPhase::Closed { .. } => "closed",
+        }
+    }
+}
+
 /// What both sides agreed on, as the controller needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct Terms {
@@ -88,7 +102,7 @@ pub struct Tick {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChannelError {
-    #[error("the channel is {0:?}, not open")]
+    #[error("the channel is {}, not open", .0.name())]
     NotOpen(LocalPhase),
     #[error("minute {got} out of order: expected minute {expected}")]
     OutOfOrder { expected: u64, got: u64 },
@@ -314,6 +328,14 @@ impl ChannelRecord {
     /// The checkpoint of `nonce` is on chain.
     pub fn checkpointed(&mut self, nonce: u64, cumulative: Balance) {
         self.settled = (nonce, cumulative);
+        if matches!(self.phase, LocalPhase::Checkpointing { .. }) {
+            self.phase = LocalPhase::Open;
+        }
+    }
+
+    /// Provider: the checkpoint [`ChannelRecord::begin_checkpoint`] began did not reach the
+    /// chain; billing goes on, and a later checkpoint settles this state and more.
+    pub fn checkpoint_failed(&mut self) {
         if matches!(self.phase, LocalPhase::Checkpointing { .. }) {
             self.phase = LocalPhase::Open;
         }

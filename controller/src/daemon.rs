@@ -118,8 +118,8 @@ fn checked_record(
     }
     if !matches!(on_chain.phase, Phase::Open) {
         return Err(refuse(format!(
-            "channel {hex} is {:?}, not open",
-            on_chain.phase
+            "channel {hex} is {}, not open",
+            crate::views::chain_phase_name(&on_chain.phase)
         )));
     }
     if on_chain.nonce > 0 {

@@ -25,6 +25,7 @@
 
 #[cfg(feature = "embedded")]
 pub mod api;
+pub mod api_input;
 pub mod chain;
 pub mod channel;
 #[cfg(feature = "embedded")]
@@ -34,6 +35,7 @@ pub mod daemon;
 pub mod demo;
 #[cfg(feature = "node")]
 pub mod deploy;
+pub mod offer;
 pub mod session;
 pub mod store;
 #[cfg(feature = "embedded")]

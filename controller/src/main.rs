@@ -504,7 +504,10 @@ async fn consume(
             Some(cgrid_shared::Phase::Closed { paid, refunded, .. }) => {
                 format!("closed on chain: {paid} paid, {refunded} refunded")
             }
-            Some(phase) => format!("on chain: {phase:?} (run again to resume)"),
+            Some(phase) => format!(
+                "on chain: {} (run again to resume)",
+                controller::views::chain_phase_name(&phase)
+            ),
             None => "not on chain".into(),
         };
         println!(
@@ -556,13 +559,14 @@ fn inspect(store: PathBuf) -> Result<(), String> {
     let store = controller::store::RedbStore::open(&store).map_err(|e| e.to_string())?;
     for record in store.channels().map_err(|e| e.to_string())? {
         println!(
-            "0x{}  {:?}  {:?}  minutes {}  owed {}  settled {:?}  states stored {}",
+            "0x{}  {}  {}  minutes {}  owed {}  settled minute {} ({})  states stored {}",
             hex::encode(record.id()),
-            record.side,
-            record.phase,
+            format!("{:?}", record.side).to_lowercase(),
+            record.phase.name(),
             record.minutes(),
             record.owed(),
-            record.settled,
+            record.settled.0,
+            record.settled.1,
             store
                 .history(&record.id())
                 .map_err(|e| e.to_string())?

@@ -299,7 +299,11 @@ fn verify_all(
     })
 }
 
-/// Provider: settles the newest state on chain.
+/// Provider: settles the newest state on chain. When the chain does not answer (or its answer
+/// is lost), what the escrow holds decides: a checkpoint that went through is recorded as
+/// settled; one that did not leaves the channel billing, to be retried by the policy at a later
+/// interval with a newer state. The escrow pays a checkpoint only above what it has paid, so
+/// a retry never pays twice. A channel the escrow no longer has open ends the session.
 pub fn checkpoint(
     store: &dyn ChannelStore,
     chain: &dyn ChainClient,
@@ -307,7 +311,33 @@ pub fn checkpoint(
 ) -> Result<(), SessionError> {
     let state = record.begin_checkpoint()?;
     store.save_channel(record)?;
-    chain.checkpoint(&record.id(), &state)?;
+    if let Err(e) = chain.checkpoint(&record.id(), &state) {
+        let on_chain = chain.channel(&record.id());
+        match on_chain {
+            Ok(Some(ch)) if ch.nonce >= state.nonce => {
+                tracing::info!(
+                    minute = ch.nonce,
+                    "the checkpoint went through (its answer was lost)"
+                );
+                record.checkpointed(ch.nonce, ch.paid);
+            }
+            Ok(Some(ch)) if matches!(ch.phase, cgrid_shared::Phase::Open) => {
+                tracing::warn!(error = %e, minute = state.nonce, "checkpoint failed; billing goes on and a later one retries");
+                record.checkpoint_failed();
+            }
+            Ok(_) => {
+                record.checkpoint_failed();
+                store.save_channel(record)?;
+                return Err(e.into());
+            }
+            Err(read) => {
+                tracing::warn!(error = %e, read = %read, minute = state.nonce, "checkpoint failed and the chain does not answer; billing goes on and a later one retries");
+                record.checkpoint_failed();
+            }
+        }
+        store.save_channel(record)?;
+        return Ok(());
+    }
     record.checkpointed(state.nonce, state.cumulative);
     store.save_channel(record)?;
     tracing::info!(

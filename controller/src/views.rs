@@ -7,17 +7,26 @@ use crate::channel::LocalPhase;
 use cgrid_shared::Phase;
 use serde_json::{json, Value};
 
+/// The name of the escrow's phase of a channel.
+pub fn chain_phase_name(phase: &Phase) -> &'static str {
+    match phase {
+        Phase::Open => "open",
+        Phase::Closing { .. } => "closing",
+        Phase::Closed { .. } => "closed",
+    }
+}
+
 /// The escrow's view of a channel's phase.
 pub fn chain_phase(phase: &Phase) -> Value {
     match *phase {
-        Phase::Open => json!({ "phase": "open" }),
+        Phase::Open => json!({ "phase": chain_phase_name(phase) }),
         Phase::Closing {
             by,
             nonce,
             cumulative,
             deadline,
         } => json!({
-            "phase": "closing",
+            "phase": chain_phase_name(phase),
             "by": format!("{by:?}").to_lowercase(),
             "nonce": nonce,
             "cumulative": cumulative.to_string(),
@@ -29,7 +38,7 @@ pub fn chain_phase(phase: &Phase) -> Value {
             refunded,
             at,
         } => json!({
-            "phase": "closed",
+            "phase": chain_phase_name(phase),
             "how": format!("{how:?}").to_lowercase(),
             "paid": paid.to_string(),
             "refunded": refunded.to_string(),
@@ -41,20 +50,20 @@ pub fn chain_phase(phase: &Phase) -> Value {
 /// A controller's own view of a channel's phase (`channel::LocalPhase`).
 pub fn local_phase(phase: &LocalPhase) -> Value {
     match *phase {
-        LocalPhase::Opening => json!({ "phase": "opening" }),
-        LocalPhase::Open => json!({ "phase": "open" }),
-        LocalPhase::Checkpointing { nonce } => json!({ "phase": "checkpointing", "nonce": nonce }),
-        LocalPhase::Closing { nonce } => json!({ "phase": "closing", "nonce": nonce }),
+        LocalPhase::Opening | LocalPhase::Open => json!({ "phase": phase.name() }),
+        LocalPhase::Checkpointing { nonce } | LocalPhase::Closing { nonce } => {
+            json!({ "phase": phase.name(), "nonce": nonce })
+        }
         LocalPhase::Disputed {
             claimed_nonce,
             deadline,
         } => json!({
-            "phase": "disputed",
+            "phase": phase.name(),
             "claimed_nonce": claimed_nonce,
             "deadline": deadline,
         }),
         LocalPhase::Closed { paid, refunded } => json!({
-            "phase": "closed",
+            "phase": phase.name(),
             "paid": paid.to_string(),
             "refunded": refunded.to_string(),
         }),

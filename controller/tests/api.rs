@@ -263,7 +263,7 @@ async fn reads_answer_while_a_long_trade_bills_in_the_background() {
     assert_eq!(status, StatusCode::CONFLICT, "not while billing: {body}");
     let finished = done(&app, &id).await;
     assert_eq!(finished["minutes"], 1000);
-    assert_eq!(finished["phase"], "closed");
+    assert_eq!(finished["phase"], "closed", "{finished}");
     assert_eq!(finished["on_chain"]["state"]["paid"], "10000");
 }
 

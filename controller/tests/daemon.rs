@@ -262,6 +262,154 @@ async fn a_thousand_silent_connections_neither_stop_billing_nor_stay() {
     }
 }
 
+/// The chain as a provider sees it while its node stops answering: the first checkpoint fails
+/// without reaching the chain, the second reaches it but its answer is lost; then the node is
+/// back.
+struct Flaky {
+    inner: controller::chain::Client<cgrid_suite::embedded::Embedded>,
+    checkpoints: std::sync::atomic::AtomicUsize,
+}
+
+impl controller::chain::ChainClient for Flaky {
+    fn escrow(&self) -> ink::primitives::AccountId {
+        self.inner.escrow()
+    }
+    fn now(&self) -> u64 {
+        self.inner.now()
+    }
+    fn channel(
+        &self,
+        id: &[u8; 32],
+    ) -> Result<Option<cgrid_shared::Channel>, controller::chain::ChainError> {
+        self.inner.channel(id)
+    }
+    fn open(
+        &self,
+        terms: &cgrid_shared::TradeTerms,
+        offer: &cgrid_shared::Signature,
+        deposit: u128,
+    ) -> Result<[u8; 32], controller::chain::ChainError> {
+        self.inner.open(terms, offer, deposit)
+    }
+    fn checkpoint(
+        &self,
+        id: &[u8; 32],
+        state: &SignedState,
+    ) -> Result<(), controller::chain::ChainError> {
+        let silent = |reason: &str| controller::chain::ChainError::Call {
+            message: "checkpoint",
+            reason: reason.into(),
+        };
+        match self
+            .checkpoints
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        {
+            0 => Err(silent("the node did not answer")),
+            1 => {
+                self.inner.checkpoint(id, state)?;
+                Err(silent("the node took it, but its answer was lost"))
+            }
+            _ => self.inner.checkpoint(id, state),
+        }
+    }
+    fn close_cooperative(
+        &self,
+        id: &[u8; 32],
+        nonce: u64,
+        cumulative: u128,
+        consumer_signature: &cgrid_shared::Signature,
+        provider_signature: &cgrid_shared::Signature,
+    ) -> Result<(), controller::chain::ChainError> {
+        self.inner.close_cooperative(
+            id,
+            nonce,
+            cumulative,
+            consumer_signature,
+            provider_signature,
+        )
+    }
+    fn start_close(
+        &self,
+        id: &[u8; 32],
+        state: Option<&SignedState>,
+    ) -> Result<(), controller::chain::ChainError> {
+        self.inner.start_close(id, state)
+    }
+    fn challenge(
+        &self,
+        id: &[u8; 32],
+        state: &SignedState,
+    ) -> Result<(), controller::chain::ChainError> {
+        self.inner.challenge(id, state)
+    }
+    fn finalize(&self, id: &[u8; 32]) -> Result<(), controller::chain::ChainError> {
+        self.inner.finalize(id)
+    }
+    fn close_events(
+        &self,
+        cursor: u64,
+    ) -> Result<(u64, Vec<controller::chain::CloseEvent>), controller::chain::ChainError> {
+        self.inner.close_events(cursor)
+    }
+}
+
+/// Issue 19 (fault): the chain stops answering mid-checkpoint. Before, the failed checkpoint
+/// ended the session and left the channel `Checkpointing`; now billing goes on, a checkpoint
+/// whose answer was lost is recognised from the escrow, later ones go through, and the close
+/// pays exactly what the consumer signed: nothing twice, nothing lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_that_stops_answering_mid_checkpoint_pays_nothing_twice() {
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(10 * PRICE);
+    let flaky = Arc::new(Flaky {
+        inner: chain.client(p.signer.account(), "provider"),
+        checkpoints: 0.into(),
+    });
+    let provider = Arc::new(Provider::new(
+        p.store.clone(),
+        flaky.clone(),
+        ink_account(&p.signer.account()),
+        p.signer.pair().clone(),
+        INTERVAL,
+        CheckpointPolicy {
+            every_minutes: 2,
+            threshold: 0,
+        },
+        None,
+    ));
+    let (listener, address) = listen().await;
+    tokio::spawn(provider.clone().run(listener));
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let records = c
+        .consume(&consumer_client, &address, id, &Unchecked)
+        .await
+        .expect("billed to the deposit despite the failed checkpoints");
+    assert_eq!(records[0].minutes(), 10);
+    assert!(
+        flaky.checkpoints.load(std::sync::atomic::Ordering::SeqCst) >= 4,
+        "retried"
+    );
+    match consumer_client
+        .channel(&id)
+        .expect("read")
+        .expect("channel")
+        .phase
+    {
+        Phase::Closed { paid, refunded, .. } => assert_eq!((paid, refunded), (10 * PRICE, 0)),
+        other => panic!("not closed: {other:?}"),
+    }
+    let stored = p.store.channel(&id).expect("read").expect("record");
+    assert_eq!(
+        stored.settled.0, 10,
+        "the provider's record agrees with the escrow"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
     let Trade {

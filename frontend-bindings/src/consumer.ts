@@ -147,7 +147,7 @@ export async function consumeChannel(options: ConsumeOptions): Promise<ConsumeOu
   let close: CooperativeClose | null = null;
   let signed = 0;
   const outcome = (end: ConsumeOutcome['end']): ConsumeOutcome => ({ end, latest, signed, close });
-  const notOpen = (c: CooperativeClose) => `the channel is Closing { nonce: ${c.nonce} }, not open`;
+  const notOpen = (_: CooperativeClose) => 'the channel is closing, not open';
   /** Why a close request is refused (`ChannelRecord::countersign_close`, and the state must be
    * one the provider acknowledged), or `null`. */
   const refuseClose = (nonce: bigint, cumulative: bigint, providerSignature: Hex): string | null => {

@@ -114,9 +114,14 @@ impl Deployment {
 
     /// Reads a deployment file.
     pub fn read(path: &Path) -> Result<Deployment, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let v: Value = serde_json::from_str(&text)
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Deployment::parse(&bytes, path)
+    }
+
+    /// A deployment file's bytes; errors name `path` (where they came from) and the member.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Deployment, String> {
+        let v: Value = serde_json::from_slice(bytes)
             .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
         match v.get("format").and_then(Value::as_u64) {
             Some(DEPLOYMENT_FORMAT) => {}

@@ -16,7 +16,7 @@ use sp_core::Pair as _;
 use std::path::{Path, PathBuf};
 
 /// The kind tag of an offer file.
-const OFFER_FILE_KIND: &str = "cgrid-offer";
+use crate::offer::{OfferFile, OFFER_FILE_KIND};
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum OfferCmd {
@@ -218,16 +218,21 @@ fn read_offer<B: Backend>(
     path: &Path,
     me: &cgrid_suite::AccountId32,
 ) -> Result<(TradeTerms, [u8; 64]), CliError> {
-    let file = parse::KindFile::read("an offer file", OFFER_FILE_KIND, path)?;
+    let bytes = parse::read_file("offer file", path)?;
+    let OfferFile {
+        escrow: offered_escrow,
+        terms,
+        signature,
+        ..
+    } = OfferFile::parse(&bytes).map_err(|why| {
+        CliError::input(format!("{} is not an offer file: {why}", path.display()))
+    })?;
     let escrow = ss58(&ctx.suite.escrow.address);
-    if file.text("escrow")? != escrow {
+    if offered_escrow != escrow {
         return Err(CliError::input(format!(
-            "the offer is for the escrow {}, not this suite's {escrow}",
-            file.text("escrow")?
+            "the offer is for the escrow {offered_escrow}, not this suite's {escrow}"
         )));
     }
-    let terms: TradeTerms = file.decode("encoded", "trade terms")?;
-    let signature = file.signature("signature")?;
     if terms.consumer != ink_account(me) {
         return Err(CliError::input(format!(
             "the offer is for the consumer {}, not this key's account {}",
