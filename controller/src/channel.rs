@@ -436,7 +436,8 @@ impl ChannelRecord {
     }
 }
 
-fn verify(public: &PublicKey, hash: &[u8; 32], signature: &Signature) -> bool {
+/// Whether `signature` is `public`'s sr25519 signature of `hash`.
+pub fn verify(public: &PublicKey, hash: &[u8; 32], signature: &Signature) -> bool {
     sr25519::Pair::verify(
         &sr25519::Signature::from_raw(*signature),
         hash,

@@ -56,6 +56,7 @@ fn refuse(message: String) -> SessionError {
 /// The records of `channels` for `side`, acting as `account` with channel key `key`: each the
 /// stored one (its deposit refreshed from chain after a top-up), or a new one made from the
 /// channel on chain after checking that this side is `account` with `key` and that it is open.
+/// Each record also passes `check` (the provider: the `Join` is signed by its consumer key).
 /// New and refreshed records are stored in one commit, and only when every channel passed.
 pub fn channel_records(
     store: &dyn ChannelStore,
@@ -64,11 +65,13 @@ pub fn channel_records(
     side: Side,
     account: &AccountId,
     key: &[u8; 32],
+    check: &dyn Fn(&ChannelRecord) -> Result<(), SessionError>,
 ) -> Result<Vec<ChannelRecord>, SessionError> {
     let mut records = Vec::with_capacity(channels.len());
     let mut changed = Vec::new();
     for id in channels {
         let (record, is_changed) = checked_record(store, chain, id, side, account, key)?;
+        check(&record)?;
         if is_changed {
             changed.push(records.len());
         }
@@ -339,12 +342,12 @@ impl Provider {
     /// Serves one consumer connection: `Join`, the chain check of each channel, billing until
     /// each is used (or `close_at`), then a cooperative close.
     pub async fn serve(&self, stream: TcpStream) -> Result<Vec<ChannelRecord>, SessionError> {
-        let (conn, channels) = self.join(stream).await?;
-        self.serve_joined(conn, channels).await
+        let (conn, joined) = self.join(stream).await?;
+        self.serve_joined(conn, joined).await
     }
 
     /// A new connection's hellos and `Join`, within the handshake timeout.
-    async fn join(&self, stream: TcpStream) -> Result<(Conn, Vec<ChannelId>), SessionError> {
+    async fn join(&self, stream: TcpStream) -> Result<(Conn, Joined), SessionError> {
         let mut conn = Conn::new(stream);
         let limit = match self.peer_timeout {
             Some(t) => t.min(self.handshake_timeout),
@@ -352,11 +355,12 @@ impl Provider {
         };
         conn.set_timeout(Some(limit));
         let escrow: [u8; 32] = *self.chain.escrow().as_ref();
-        conn.handshake(Side::Provider, escrow).await?;
-        let channels = match conn.recv().await? {
-            Frame::Join { channels } if !channels.is_empty() && channels.len() <= MAX_JOIN => {
-                channels
-            }
+        let challenge = conn.handshake(Side::Provider, escrow).await?.ours;
+        let (channels, signature) = match conn.recv().await? {
+            Frame::Join {
+                channels,
+                signature,
+            } if !channels.is_empty() && channels.len() <= MAX_JOIN => (channels, signature),
             other => {
                 let message = format!(
                     "expected Join with 1 to {MAX_JOIN} channels, got {}",
@@ -367,15 +371,40 @@ impl Provider {
             }
         };
         conn.set_timeout(self.peer_timeout);
-        Ok((conn, channels))
+        Ok((
+            conn,
+            Joined {
+                channels,
+                signature,
+                challenge,
+            },
+        ))
     }
 
-    /// Serves a joined connection's channels.
+    /// Serves a joined connection's channels: each checked on chain and the `Join` signed by
+    /// its consumer key over this connection's challenge, before anything is stored or claimed.
     async fn serve_joined(
         &self,
         mut conn: Conn,
-        channels: Vec<ChannelId>,
+        joined: Joined,
     ) -> Result<Vec<ChannelRecord>, SessionError> {
+        let Joined {
+            channels,
+            signature,
+            challenge,
+        } = joined;
+        let escrow: [u8; 32] = *self.chain.escrow().as_ref();
+        let hash = crate::wire::join_hash(&escrow, &challenge, &channels);
+        let signed_by_consumer = |record: &ChannelRecord| {
+            if crate::channel::verify(&record.terms.consumer_key, &hash, &signature) {
+                Ok(())
+            } else {
+                Err(refuse(format!(
+                    "the Join is not signed by the consumer key of channel 0x{}",
+                    hex::encode(record.id())
+                )))
+            }
+        };
         let mut records = match channel_records(
             &*self.store,
             &*self.chain,
@@ -383,6 +412,7 @@ impl Provider {
             Side::Provider,
             &self.account,
             &self.key.public().0,
+            &signed_by_consumer,
         ) {
             Ok(records) => records,
             Err(e) => {
@@ -454,6 +484,14 @@ impl Provider {
     }
 }
 
+/// What a connection's `Join` asked: the channels, the consumer's signature, and the
+/// challenge this side sent in its hello (what the signature must cover).
+struct Joined {
+    channels: Vec<ChannelId>,
+    signature: cgrid_shared::Signature,
+    challenge: [u8; 32],
+}
+
 /// Channels held by one connection.
 struct Claim<'a> {
     active: &'a Mutex<HashSet<ChannelId>>,
@@ -514,14 +552,19 @@ impl Consumer<'_> {
             Side::Consumer,
             &self.account,
             &self.key.public().0,
+            &|_| Ok(()),
         )?;
         let stream = TcpStream::connect(address).await.map_err(WireError::Io)?;
         let mut conn = Conn::new(stream);
         conn.set_timeout(peer_timeout);
-        conn.handshake(Side::Consumer, *self.chain.escrow().as_ref())
-            .await?;
+        let escrow: [u8; 32] = *self.chain.escrow().as_ref();
+        let theirs = conn.handshake(Side::Consumer, escrow).await?.theirs;
         conn.send(&Frame::Join {
             channels: channels.to_vec(),
+            signature: self
+                .key
+                .sign(&crate::wire::join_hash(&escrow, &theirs, channels))
+                .0,
         })
         .await?;
         session::consume_checked(

@@ -16,7 +16,9 @@ use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 /// 2: the consumer may open a session with `Join` (a provider daemon serving any consumer).
-pub const PROTOCOL_VERSION: u16 = 2;
+/// 3: each `Hello` carries a fresh challenge, and `Join` is signed by the channels' consumer key
+/// over the provider's challenge ([`join_preimage`]): only the consumer can hold its channels.
+pub const PROTOCOL_VERSION: u16 = 3;
 /// Largest frame accepted, in bytes.
 pub const MAX_FRAME: usize = 16 * 1024;
 
@@ -40,6 +42,8 @@ pub enum Frame {
         version: u16,
         side: Side,
         escrow: [u8; 32],
+        /// Random, fresh per connection: the peer's `Join` signs it (no replay).
+        challenge: [u8; 32],
     },
     /// Provider → consumer, first after the hello: "the newest state I have stored is `nonce`".
     /// The consumer answers with its newer state (`State`) if it signed one the provider lost
@@ -82,9 +86,12 @@ pub enum Frame {
         message: String,
     },
     /// Consumer → provider daemon, first after the hello: "serve these channels". The provider
-    /// checks each on chain (it must be the provider, with its channel key) before resuming.
+    /// checks each on chain (it must be the provider, with its channel key) and the signature
+    /// (the channels' consumer key over [`join_preimage`] with the provider's challenge) before
+    /// resuming.
     Join {
         channels: Vec<ChannelId>,
+        signature: Signature,
     },
 }
 
@@ -103,6 +110,25 @@ pub enum WireError {
     Peer { code: ErrorCode, message: String },
 }
 
+/// Domain of a `Join` signature.
+pub const JOIN_DOMAIN: &[u8; 16] = b"cgrid/join/v3\0\0\0";
+
+/// What a consumer signs to join `channels` at the provider of `escrow` that sent `challenge`
+/// in its hello: the domain, the escrow, the challenge and the SCALE-encoded channel list.
+pub fn join_preimage(escrow: &[u8; 32], challenge: &[u8; 32], channels: &[ChannelId]) -> Vec<u8> {
+    let mut preimage = Vec::with_capacity(16 + 32 + 32 + 5 + 32 * channels.len());
+    preimage.extend_from_slice(JOIN_DOMAIN);
+    preimage.extend_from_slice(escrow);
+    preimage.extend_from_slice(challenge);
+    channels.encode_to(&mut preimage);
+    preimage
+}
+
+/// The hash of [`join_preimage`], which the consumer's channel key signs (sr25519).
+pub fn join_hash(escrow: &[u8; 32], challenge: &[u8; 32], channels: &[ChannelId]) -> [u8; 32] {
+    sp_core::hashing::blake2_256(&join_preimage(escrow, challenge, channels))
+}
+
 /// Decodes one frame; the whole buffer must be consumed.
 pub fn decode_frame(mut bytes: &[u8]) -> Result<Frame, WireError> {
     let frame = Frame::decode(&mut bytes).map_err(|e| WireError::Malformed(e.to_string()))?;
@@ -113,6 +139,13 @@ pub fn decode_frame(mut bytes: &[u8]) -> Result<Frame, WireError> {
         )));
     }
     Ok(frame)
+}
+
+/// The challenges of a connection's two `Hello`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Challenges {
+    pub ours: [u8; 32],
+    pub theirs: [u8; 32],
 }
 
 /// A framed connection.
@@ -195,12 +228,19 @@ impl Conn {
     }
 
     /// Exchanges `Hello`s; fails unless the peer speaks this version, plays the other role and
-    /// uses the same escrow.
-    pub async fn handshake(&mut self, side: Side, escrow: [u8; 32]) -> Result<(), WireError> {
+    /// uses the same escrow. Returns both challenges (a consumer signs the provider's in `Join`;
+    /// the provider checks that signature against its own).
+    pub async fn handshake(
+        &mut self,
+        side: Side,
+        escrow: [u8; 32],
+    ) -> Result<Challenges, WireError> {
+        let ours: [u8; 32] = rand::random();
         self.send(&Frame::Hello {
             version: PROTOCOL_VERSION,
             side,
             escrow,
+            challenge: ours,
         })
         .await?;
         match self.recv().await? {
@@ -208,6 +248,7 @@ impl Conn {
                 version,
                 side: theirs,
                 escrow: their_escrow,
+                challenge,
             } => {
                 let problem = if version != PROTOCOL_VERSION {
                     Some((
@@ -226,7 +267,10 @@ impl Conn {
                         self.send_error(code, &message).await?;
                         Err(WireError::Peer { code, message })
                     }
-                    None => Ok(()),
+                    None => Ok(Challenges {
+                        ours,
+                        theirs: challenge,
+                    }),
                 }
             }
             other => {
@@ -261,6 +305,7 @@ mod join_tests {
     fn the_largest_join_fits_one_frame() {
         let join = Frame::Join {
             channels: vec![[7; 32]; crate::daemon::MAX_JOIN],
+            signature: [9; 64],
         };
         assert!(join.encode().len() <= MAX_FRAME);
     }

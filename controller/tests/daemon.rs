@@ -410,6 +410,81 @@ async fn a_chain_that_stops_answering_mid_checkpoint_pays_nothing_twice() {
     );
 }
 
+/// Issue 19 (security): only the consumer can join its channels. A stranger who knows the
+/// channel id (ids are public on chain) sends a `Join` signed with its own key, then one that
+/// replays the consumer's signature from an earlier connection (another challenge): both are
+/// refused before the channel is claimed, and the consumer, joining next, is served at once.
+/// Before (protocol 2), `Join` was unsigned: a silent stranger held the channel (the consumer
+/// refused as busy) until the peer timeout, and the provider then closed it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_consumer_can_join_its_channels() {
+    use controller::channel::Side;
+    use controller::wire::{join_hash, Conn, Frame};
+    use sp_core::Pair as _;
+    let Trade {
+        w: _w,
+        id,
+        p,
+        c,
+        chain,
+    } = trade(3 * PRICE);
+    let provider = Arc::new(
+        unshared_provider(&chain, &p, None, 0).with_peer_timeout(Duration::from_secs(600)),
+    );
+    let (listener, address) = listen().await;
+    tokio::spawn(provider.clone().run(listener));
+    let escrow: [u8; 32] = *chain.client(c.signer.account(), "x").escrow().as_ref();
+    let stranger = sp_core::sr25519::Pair::from_seed(&[0x5E; 32]);
+
+    // A Join signed by someone else; then the consumer's own signature over an old challenge.
+    let old_challenge = [0x01; 32];
+    let replayed = c
+        .signer
+        .pair()
+        .sign(&join_hash(&escrow, &old_challenge, &[id]))
+        .0;
+    for (who, signature) in [
+        ("a stranger's key", None),
+        ("a replayed signature", Some(replayed)),
+    ] {
+        let mut conn = Conn::new(
+            tokio::net::TcpStream::connect(&address)
+                .await
+                .expect("connect"),
+        );
+        conn.set_timeout(Some(Duration::from_secs(5)));
+        let challenge = conn
+            .handshake(Side::Consumer, escrow)
+            .await
+            .expect("hello")
+            .theirs;
+        assert_ne!(challenge, old_challenge);
+        let signature =
+            signature.unwrap_or_else(|| stranger.sign(&join_hash(&escrow, &challenge, &[id])).0);
+        conn.send(&Frame::Join {
+            channels: vec![id],
+            signature,
+        })
+        .await
+        .expect("sent");
+        match conn.recv().await {
+            Err(WireError::Peer { message, .. }) => assert!(
+                message.contains("not signed by the consumer key"),
+                "{who}: {message}"
+            ),
+            other => panic!("{who} was not refused: {other:?}"),
+        }
+        // The stranger stays connected and silent; the channel must not be held.
+        std::mem::forget(conn);
+    }
+    let consumer_client = chain.client(c.signer.account(), "consumer");
+    let records = c
+        .consume(&consumer_client, &address, id, &Unchecked)
+        .await
+        .expect("the consumer is served at once, not refused as busy");
+    assert_eq!(records[0].minutes(), 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
     let Trade {

@@ -105,6 +105,7 @@ async fn bad_frames_get_error_frames_and_change_nothing() {
         version: PROTOCOL_VERSION,
         side: Side::Provider,
         escrow: [2; 32],
+        challenge: [3; 32],
     };
     raw.send(bytes::Bytes::from(hello.encode())).await.unwrap();
     let _their_hello = raw.next().await.unwrap().unwrap();

@@ -47,6 +47,7 @@ fn frame(value: &Value) -> Frame {
                 other => panic!("no side {other}"),
             },
             escrow: bytes(field(v, "escrow")),
+            challenge: bytes(field(v, "challenge")),
         },
         "resume" => Frame::Resume {
             channel: bytes(field(v, "channel")),
@@ -108,6 +109,7 @@ fn frame(value: &Value) -> Frame {
                 .iter()
                 .map(bytes::<32>)
                 .collect(),
+            signature: bytes(field(v, "signature")),
         },
         other => panic!("no frame variant {other}"),
     }
@@ -159,4 +161,30 @@ fn the_typescript_wire_fixture_is_what_the_controller_sends() {
         "every Frame variant is pinned"
     );
     assert_eq!(codes.len(), 6, "every ErrorCode is pinned: {codes:?}");
+}
+
+#[test]
+fn the_join_preimage_is_the_fixtures() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../frontend-bindings/test/fixtures/wire-frames.json"
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON");
+    let j = field(&doc, "join_preimage");
+    let channels: Vec<[u8; 32]> = field(j, "channels")
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(bytes::<32>)
+        .collect();
+    let expected = hex::decode(text(j, "preimage").trim_start_matches("0x")).expect("hex");
+    assert_eq!(
+        controller::wire::join_preimage(
+            &bytes(field(j, "escrow")),
+            &bytes(field(j, "challenge")),
+            &channels
+        ),
+        expected
+    );
 }

@@ -14,7 +14,7 @@ import { blake2AsU8a, cryptoWaitReady, decodeAddress, encodeAddress, sr25519Veri
 import type { OfferSigner } from './offers.js';
 import { closePreimage, signClose, signState, type ChannelPosition } from './states.js';
 import type { Hex } from './types.js';
-import { frameName, WireConnection, WireError, type Frame, type SignedState, type Tick } from './wire.js';
+import { frameName, joinPreimage, WireConnection, WireError, type Frame, type SignedState, type Tick } from './wire.js';
 
 /** What the consumer checks each tick and close against (`controller::channel::Terms`). */
 export interface ConsumerTerms {
@@ -166,8 +166,9 @@ export async function consumeChannel(options: ConsumeOptions): Promise<ConsumeOu
 
   const conn = await WireConnection.connect(options.host, options.port);
   try {
-    await conn.handshake('Consumer', u8aToHex(escrow));
-    await conn.send({ join: { channels: [channel] } });
+    const { theirs } = await conn.handshake('Consumer', u8aToHex(escrow));
+    const joinSignature = u8aToHex(signer.sign(blake2AsU8a(joinPreimage(u8aToHex(escrow), theirs, [channel]), 256)));
+    await conn.send({ join: { channels: [channel], signature: joinSignature } });
     emit({ kind: 'joined' });
     /** When the previous interval was signed (or the session began). */
     let lastSigned = performance.now();

@@ -12,12 +12,16 @@
  * with one (two peers would echo each other for ever): a side waiting for an answer ends its
  * session on the peer's error.
  */
+import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { bnToU8a, compactToU8a, hexToU8a, isHex, u8aConcat, u8aToBigInt, u8aToHex } from '@polkadot/util';
 import type { Hex } from './types.js';
 
-/** `controller::wire::PROTOCOL_VERSION`: 2, the consumer may open a session with `Join`. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * `controller::wire::PROTOCOL_VERSION`: 3 — each `Hello` carries a fresh challenge and `Join` is
+ * signed by the channels' consumer key over the provider's challenge (`joinPreimage`).
+ */
+export const PROTOCOL_VERSION = 3;
 /** `controller::wire::MAX_FRAME`: the largest frame body accepted, in bytes. */
 export const MAX_FRAME = 16 * 1024;
 
@@ -53,7 +57,7 @@ export interface SignedState {
 
 /** `controller::wire::Frame`. Channel ids are 32 bytes, signatures 64. */
 export type Frame =
-  | { hello: { version: number; side: Side; escrow: Hex } }
+  | { hello: { version: number; side: Side; escrow: Hex; challenge: Hex } }
   /** Provider → consumer, first after the hello: the newest state it has stored is `nonce`. */
   | { resume: { channel: Hex; nonce: bigint } }
   /** Provider → consumer: minute `tick.minute` is done, `tick.amount` owed in total. */
@@ -67,8 +71,21 @@ export type Frame =
   /** Consumer → provider: the countersignature. */
   | { closeSigned: { channel: Hex; nonce: bigint; cumulative: bigint; consumerSignature: Hex } }
   | { error: { code: ErrorCode; message: string } }
-  /** Consumer → provider daemon, first after the hello: serve these channels. */
-  | { join: { channels: Hex[] } };
+  /** Consumer → provider daemon, first after the hello: serve these channels; `signature` is the
+   * channels' consumer key over `joinPreimage` with the provider's hello challenge. */
+  | { join: { channels: Hex[]; signature: Hex } };
+
+/** `controller::wire::JOIN_DOMAIN`: the domain of a `Join` signature (16 bytes). */
+export const JOIN_DOMAIN = new Uint8Array([...new TextEncoder().encode('cgrid/join/v3'), 0, 0, 0]);
+
+/**
+ * `controller::wire::join_preimage`: what a consumer signs (sr25519, over its blake2-256) to join
+ * `channels` at the provider of `escrow` that sent `challenge` in its hello — the domain, the
+ * escrow, the challenge and the SCALE-encoded channel list.
+ */
+export function joinPreimage(escrow: Hex, challenge: Hex, channels: Hex[]): Uint8Array {
+  return u8aConcat(JOIN_DOMAIN, hexToU8a(escrow), hexToU8a(challenge), vec(channelId).encode(channels));
+}
 
 /** How a session ended or what went wrong on the wire. */
 export type WireErrorKind =
@@ -264,6 +281,7 @@ const FRAME: readonly (readonly [name: string, key: string, fields: Fields])[] =
     ['version', u16],
     ['side', unitEnum<Side>('Side', ['Provider', 'Consumer'])],
     ['escrow', bytes(32)],
+    ['challenge', bytes(32)],
   ]],
   ['Resume', 'resume', [['channel', channelId], ['nonce', u64]]],
   ['Tick', 'tick', [['channel', channelId], ['tick', tick]]],
@@ -281,7 +299,7 @@ const FRAME: readonly (readonly [name: string, key: string, fields: Fields])[] =
     ])],
     ['message', string],
   ]],
-  ['Join', 'join', [['channels', vec(channelId)]]],
+  ['Join', 'join', [['channels', vec(channelId)], ['signature', signature]]],
 ];
 
 const frameBodies = FRAME.map(([, , fields]) => struct<object>(fields));
@@ -434,10 +452,12 @@ export class WireConnection {
 
   /**
    * Exchanges `Hello`s; fails (after telling the peer why) unless the peer speaks this version,
-   * plays the other role and uses the same escrow (32 bytes, hex).
+   * plays the other role and uses the same escrow (32 bytes, hex). Returns both hellos'
+   * challenges: a consumer signs the provider's (`theirs`) in its `Join`.
    */
-  async handshake(side: Side, escrow: Hex): Promise<void> {
-    await this.send({ hello: { version: PROTOCOL_VERSION, side, escrow } });
+  async handshake(side: Side, escrow: Hex): Promise<{ ours: Hex; theirs: Hex }> {
+    const ours = u8aToHex(randomBytes(32));
+    await this.send({ hello: { version: PROTOCOL_VERSION, side, escrow, challenge: ours } });
     const frame = await this.recv();
     if (!('hello' in frame)) {
       throw await this.refuse('Unexpected', `expected Hello, got ${frameName(frame)}`);
@@ -451,6 +471,7 @@ export class WireConnection {
     }
     if (theirs.side === side) throw await this.refuse('Unexpected', `both sides are ${side}`);
     if (theirs.escrow !== escrow.toLowerCase()) throw await this.refuse('Unexpected', 'another escrow contract');
+    return { ours, theirs: theirs.challenge };
   }
 
   /** Hangs up once what was sent is flushed. */

@@ -9,8 +9,8 @@ import { describe, test } from 'node:test';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, sr25519PairFromSeed, sr25519Sign, sr25519Verify } from '@polkadot/util-crypto';
 import {
-  checkTick, closePreimage, consumeChannel, decodeFrame, encodeFrame, FrameReader, frameName, MAX_FRAME,
-  packFrame, PROTOCOL_VERSION, signClose, signState, statePreimage, WireConnection, WireError,
+  checkTick, closePreimage, consumeChannel, decodeFrame, encodeFrame, FrameReader, frameName, joinPreimage,
+  MAX_FRAME, packFrame, PROTOCOL_VERSION, signClose, signState, statePreimage, WireConnection, WireError,
 } from '../dist/src/index.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/wire-frames.json', import.meta.url), 'utf8'));
@@ -35,6 +35,11 @@ describe('frames', () => {
     }
   });
 
+  test('the Join preimage is the fixture’s (controller::wire::join_preimage)', () => {
+    const { escrow, challenge, channels, preimage } = fixture.join_preimage;
+    assert.equal(u8aToHex(joinPreimage(escrow, challenge, channels)), preimage);
+  });
+
   test('the fixtures cover every Frame variant and ErrorCode', () => {
     const names = new Set(fixture.frames.map(({ value }) => frameName(plain(value))));
     assert.deepEqual([...names].sort(), [
@@ -42,7 +47,7 @@ describe('frames', () => {
     ]);
     const codes = fixture.frames.filter(({ value }) => value.error).map(({ value }) => value.error.code);
     assert.equal(new Set(codes).size, 6);
-    assert.equal(PROTOCOL_VERSION, 2);
+    assert.equal(PROTOCOL_VERSION, 3);
   });
 
   test('decoding refuses trailing bytes, unknown variants and bad values', () => {
@@ -52,7 +57,7 @@ describe('frames', () => {
     assert.throws(() => decodeFrame(new Uint8Array()), malformed(/ends inside/));
     assert.throws(() => decodeFrame(new Uint8Array([9])), malformed(/9 is not a variant of Frame/));
     assert.throws(() => decodeFrame(new Uint8Array([0xff])), malformed(/255 is not a variant of Frame/));
-    const hello = encodeFrame({ hello: { version: 2, side: 'Consumer', escrow: `0x${'11'.repeat(32)}` } });
+    const hello = encodeFrame({ hello: { version: 3, side: 'Consumer', escrow: `0x${'11'.repeat(32)}`, challenge: `0x${'22'.repeat(32)}` } });
     hello[3] = 2;
     assert.throws(() => decodeFrame(hello), malformed(/2 is not a variant of Side/));
     assert.throws(() => decodeFrame(new Uint8Array([7, 6, 0])), malformed(/6 is not a variant of ErrorCode/));
@@ -66,7 +71,7 @@ describe('frames', () => {
     assert.throws(() => encodeFrame({ ack: { channel: '0x01', nonce: 1n } }), /32 bytes/);
     assert.throws(() => encodeFrame({ ack: { channel, nonce: 2n ** 64n } }), /not a u64/);
     assert.throws(() => encodeFrame({ ack: { channel, nonce: 1 } }), /not a u64/);
-    assert.throws(() => encodeFrame({ hello: { version: 65536, side: 'Consumer', escrow: channel } }), /u16/);
+    assert.throws(() => encodeFrame({ hello: { version: 65536, side: 'Consumer', escrow: channel, challenge: channel } }), /u16/);
     assert.throws(() => encodeFrame({ error: { code: 'Nope', message: '' } }), /Nope is not a variant of ErrorCode/);
     assert.throws(() => encodeFrame({ ack: { channel, nonce: 1n }, tick: {} }), /not a Frame/);
     assert.throws(() => packFrame({ error: { code: 'Refused', message: 'x'.repeat(MAX_FRAME) } }), /over 16384/);
@@ -158,8 +163,11 @@ describe('a consumer against a provider', async () => {
 
   /** The provider's side up to billing: hellos, the consumer's `Join`, `Resume` at `nonce`. */
   async function open(conn, nonce = 0n) {
-    await conn.handshake('Provider', ESCROW);
-    assert.deepEqual(await conn.recv(), { join: { channels: [CHANNEL] } });
+    const { ours } = await conn.handshake('Provider', ESCROW);
+    const { join } = await conn.recv();
+    assert.deepEqual(join.channels, [CHANNEL]);
+    const joinHash = blake2AsU8a(joinPreimage(ESCROW, ours, join.channels), 256);
+    assert.ok(sr25519Verify(joinHash, join.signature, consumerKey.publicKey), 'the Join is signed by the consumer key over our challenge');
     await conn.send({ resume: { channel: CHANNEL, nonce } });
   }
 
@@ -336,7 +344,7 @@ describe('a consumer against a provider', async () => {
       await conn.recv();
       socket.write(new Uint8Array([0, 0, 0, 1, 0xff]));
       await assert.rejects(conn.recv(), (e) => e.kind === 'peer' && e.code === 'Malformed');
-      await conn.send({ join: { channels: [] } });
+      await conn.send({ join: { channels: [], signature: `0x${'00'.repeat(64)}` } });
       await assert.rejects(conn.recv(), (e) => e.kind === 'peer' && e.code === 'Unexpected' && /unexpected Join/.test(e.message));
       await conn.send({ tick: { channel: `0x${'08'.repeat(32)}`, tick: { minute: 1n, amount: 10n } } });
       await assert.rejects(conn.recv(), (e) => e.kind === 'peer' && e.code === 'UnknownChannel');
@@ -360,9 +368,9 @@ describe('a consumer against a provider', async () => {
 
   test('the hellos must match: version, roles and escrow', { timeout: 10_000 }, async () => {
     for (const [hello, code, pattern] of [
-      [{ version: 1, side: 'Provider', escrow: ESCROW }, 'UnsupportedVersion', /protocol 1 is not supported \(this is 2\)/],
-      [{ version: 2, side: 'Consumer', escrow: ESCROW }, 'Unexpected', /both sides are Consumer/],
-      [{ version: 2, side: 'Provider', escrow: `0x${'12'.repeat(32)}` }, 'Unexpected', /another escrow contract/],
+      [{ version: 2, side: 'Provider', escrow: ESCROW, challenge: ESCROW }, 'UnsupportedVersion', /protocol 2 is not supported \(this is 3\)/],
+      [{ version: 3, side: 'Consumer', escrow: ESCROW, challenge: ESCROW }, 'Unexpected', /both sides are Consumer/],
+      [{ version: 3, side: 'Provider', escrow: `0x${'12'.repeat(32)}`, challenge: ESCROW }, 'Unexpected', /another escrow contract/],
     ]) {
       const { consumer, provider } = await run(async (conn) => {
         assert.equal((await conn.recv()).hello.side, 'Consumer');

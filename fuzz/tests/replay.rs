@@ -67,9 +67,11 @@ fn write_seeds() {
             version: controller::wire::PROTOCOL_VERSION,
             side: controller::channel::Side::Consumer,
             escrow: [5; 32],
+            challenge: [6; 32],
         },
         Frame::Join {
             channels: vec![channel, [8; 32]],
+            signature: [9; 64],
         },
         Frame::Resume { channel, nonce: 2 },
         Frame::Tick {
