@@ -158,6 +158,13 @@ async fn listen() -> (tokio::net::TcpListener, String) {
     (listener, address)
 }
 
+/// Runs `provider`'s daemon on a loopback port; returns its address.
+async fn run_daemon(provider: Arc<Provider>) -> String {
+    let (listener, address) = listen().await;
+    tokio::spawn(provider.run(listener));
+    address
+}
+
 /// Bills until the provider's store holds `minutes` states, then ends the provider's session
 /// as a crash would (its task aborted mid-interval; the consumer sees the connection drop).
 /// Returns what the provider had stored.
@@ -223,8 +230,7 @@ async fn a_thousand_silent_connections_neither_stop_billing_nor_stay() {
             .with_peer_timeout(Duration::from_secs(600))
             .with_handshake_timeout(Duration::from_millis(500)),
     );
-    let (listener, address) = listen().await;
-    tokio::spawn(provider.clone().run(listener));
+    let address = run_daemon(provider.clone()).await;
     let consumer_client = chain.client(c.signer.account(), "consumer");
     let crowd = async {
         while p.store.history(&id).expect("history").len() < 2 {
@@ -382,8 +388,7 @@ async fn a_chain_that_stops_answering_mid_checkpoint_pays_nothing_twice() {
         },
         None,
     ));
-    let (listener, address) = listen().await;
-    tokio::spawn(provider.clone().run(listener));
+    let address = run_daemon(provider.clone()).await;
     let consumer_client = chain.client(c.signer.account(), "consumer");
     let records = c
         .consume(&consumer_client, &address, id, &Unchecked)
@@ -431,8 +436,7 @@ async fn only_the_consumer_can_join_its_channels() {
     let provider = Arc::new(
         unshared_provider(&chain, &p, None, 0).with_peer_timeout(Duration::from_secs(600)),
     );
-    let (listener, address) = listen().await;
-    tokio::spawn(provider.clone().run(listener));
+    let address = run_daemon(provider.clone()).await;
     let escrow: [u8; 32] = *chain.client(c.signer.account(), "x").escrow().as_ref();
     let stranger = sp_core::sr25519::Pair::from_seed(&[0x5E; 32]);
 
@@ -495,8 +499,7 @@ async fn a_consumer_pays_a_provider_daemon_to_the_deposit_and_they_close() {
         chain,
     } = trade(7 * PRICE);
     let provider = provider_daemon(&chain, &p, None);
-    let (listener, address) = listen().await;
-    tokio::spawn(provider.clone().run(listener));
+    let address = run_daemon(provider.clone()).await;
     let consumer_client = chain.client(c.signer.account(), "consumer");
     let records = c
         .consume(&consumer_client, &address, id, &Unchecked)
@@ -678,8 +681,7 @@ async fn a_consumer_at_the_wrong_provider_is_refused_and_signs_nothing() {
     let (stranger, c) = (party(&w, "stranger"), party(&w, "consumer"));
     let chain = SharedChain::new(w.take_chain(), w.suite.clone());
     let impostor = provider_daemon(&chain, &stranger, None);
-    let (listener, address) = listen().await;
-    tokio::spawn(impostor.run(listener));
+    let address = run_daemon(impostor).await;
     let consumer_client = chain.client(c.signer.account(), "consumer");
     let e = c
         .consume(&consumer_client, &address, id, &Unchecked)
@@ -868,8 +870,7 @@ async fn a_consumer_that_stops_answering_is_closed_with_the_newest_state() {
     let provider = Arc::new(
         unshared_provider(&chain, &p, None, 0).with_peer_timeout(Duration::from_millis(300)),
     );
-    let (listener, address) = listen().await;
-    tokio::spawn(provider.clone().run(listener));
+    let address = run_daemon(provider.clone()).await;
     let consumer_client = chain.client(c.signer.account(), "consumer");
     let consumer = {
         let (store, me, key) = (
@@ -989,8 +990,7 @@ async fn the_daemons_own_watchtower_answers_a_stale_close_while_it_serves() {
     );
     let provider =
         Arc::new(unshared_provider(&chain, &p, None, 0).with_watchtower(Duration::from_millis(20)));
-    let (listener, address) = listen().await;
-    tokio::spawn(provider.clone().run(listener));
+    let address = run_daemon(provider.clone()).await;
     let consumer_client = chain.client(c.signer.account(), "consumer");
     // Four intervals, then the job stops (the probe fails) and the consumer leaves.
     let stops = Freezes {
