@@ -13,12 +13,13 @@ pub const MAX_HISTORY_DRIFT_PERCENT: f64 = 5.0;
 
 /// The top-level keys of results.json that other tools write (kept when this report is
 /// written again).
-const FIGURES_OF_OTHER_TOOLS: [&str; 5] = [
+const FIGURES_OF_OTHER_TOOLS: [&str; 6] = [
     "controller",
     "controller_updates_per_s",
     "sign_verify_bound_per_s",
     "tick_p99_ms",
     "mutation_score",
+    "fuzz",
 ];
 
 pub struct Row {
@@ -162,7 +163,7 @@ pub fn write(report: &Report, out: &Path) -> std::io::Result<()> {
         doc[*name] = value.clone();
     }
     // Figures other tools merge into the same file (the controller benchmark,
-    // scripts/mutants.sh) are kept: this run does not measure them.
+    // scripts/mutants.sh, scripts/fuzz.sh) are kept: this run does not measure them.
     let previous: Option<serde_json::Value> = std::fs::read_to_string(out.join("results.json"))
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok());
