@@ -169,7 +169,7 @@ async fn consumer(
     store: PathBuf,
 ) -> Result<(), String> {
     let key = consumer_key();
-    let store = RedbStore::open(&store).map_err(|e| e.to_string())?;
+    let store = RedbStore::create(&store).map_err(|e| e.to_string())?;
     let ids: Vec<ChannelId> = (first..first + channels).map(channel_id).collect();
     daemon::Consumer {
         store: &store,
@@ -240,7 +240,7 @@ async fn provider(
         );
     }
     let store: Arc<dyn controller::store::ChannelStore> = Arc::new(
-        RedbStore::open(&dir.join(format!("provider-{channels}.redb")))
+        RedbStore::create(&dir.join(format!("provider-{channels}.redb")))
             .map_err(|e| e.to_string())?,
     );
     let start = Instant::now();
