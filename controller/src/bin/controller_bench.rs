@@ -2,7 +2,7 @@
 //! processes on loopback TCP with durable storage (redb, fsync per commit), next to the raw
 //! sr25519 sign + verify rate measured in the same run.
 //!
-//! `controller-bench [--out DIR]` runs the provider side in this process and starts itself as
+//! `controller-bench [--out DIR] [--smoke]` runs the provider side in this process and starts itself as
 //! the consumer (`--consumer ADDR --channels K`). Both run the daemons `cgrid provide` and
 //! `cgrid consume` run (`daemon::Provider::serve` / `daemon::Consumer::consume`: hello, `Join`, each
 //! channel checked against the chain — here [`BenchChain`], an in-memory escrow that knows the
@@ -419,8 +419,14 @@ fn main() -> std::process::ExitCode {
     let bound = sign_verify_rate(Duration::from_secs(2));
     let mut runs = Vec::new();
     // One consumer with one channel (latency), and 1,000 channels from two consumers of 500
-    // (the most one connection's `Join` names, `daemon::MAX_JOIN`) served at once.
-    for (consumers, per_consumer, rounds) in [(1u32, 1u32, 2_000u32), (2, 500, 20)] {
+    // (the most one connection's `Join` names, `daemon::MAX_JOIN`) served at once. `--smoke`
+    // (the test command's check that the benchmark runs): a few rounds of a few channels.
+    let sizes = if args.iter().any(|a| a == "--smoke") {
+        [(1u32, 1u32, 5u32), (2, 10, 3)]
+    } else {
+        [(1, 1, 2_000), (2, 500, 20)]
+    };
+    for (consumers, per_consumer, rounds) in sizes {
         let channels = consumers * per_consumer;
         match runtime.block_on(provider(consumers, per_consumer, rounds, dir.path())) {
             Ok(run) => {
