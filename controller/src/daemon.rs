@@ -395,8 +395,15 @@ impl Provider {
         } = joined;
         let escrow: [u8; 32] = *self.chain.escrow().as_ref();
         let hash = crate::wire::join_hash(&escrow, &challenge, &channels);
+        // One signature over all the channels: verified once per distinct consumer key.
+        let verified: Mutex<HashSet<[u8; 32]>> = Mutex::new(HashSet::new());
         let signed_by_consumer = |record: &ChannelRecord| {
-            if crate::channel::verify(&record.terms.consumer_key, &hash, &signature) {
+            let key = record.terms.consumer_key;
+            let mut seen = verified
+                .lock()
+                .map_err(|_| refuse("the Join check failed".into()))?;
+            if seen.contains(&key) || crate::channel::verify(&key, &hash, &signature) {
+                seen.insert(key);
                 Ok(())
             } else {
                 Err(refuse(format!(
