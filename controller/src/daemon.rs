@@ -56,7 +56,7 @@ fn refuse(message: String) -> SessionError {
 /// The records of `channels` for `side`, acting as `account` with channel key `key`: each the
 /// stored one (its deposit refreshed from chain after a top-up), or a new one made from the
 /// channel on chain after checking that this side is `account` with `key` and that it is open.
-/// Each record also passes `check` (the provider: the `Join` is signed by its consumer key).
+/// The records then pass `check` (the provider: the `Join` is signed by their consumer keys).
 /// New and refreshed records are stored in one commit, and only when every channel passed.
 pub fn channel_records(
     store: &dyn ChannelStore,
@@ -65,18 +65,18 @@ pub fn channel_records(
     side: Side,
     account: &AccountId,
     key: &[u8; 32],
-    check: &dyn Fn(&ChannelRecord) -> Result<(), SessionError>,
+    check: &dyn Fn(&[ChannelRecord]) -> Result<(), SessionError>,
 ) -> Result<Vec<ChannelRecord>, SessionError> {
     let mut records = Vec::with_capacity(channels.len());
     let mut changed = Vec::new();
     for id in channels {
         let (record, is_changed) = checked_record(store, chain, id, side, account, key)?;
-        check(&record)?;
         if is_changed {
             changed.push(records.len());
         }
         records.push(record);
     }
+    check(&records)?;
     if !changed.is_empty() {
         let to_save: Vec<&ChannelRecord> = changed.iter().map(|&i| &records[i]).collect();
         store.save_channels(&to_save)?;
@@ -396,21 +396,19 @@ impl Provider {
         let escrow: [u8; 32] = *self.chain.escrow().as_ref();
         let hash = crate::wire::join_hash(&escrow, &challenge, &channels);
         // One signature over all the channels: verified once per distinct consumer key.
-        let verified: Mutex<HashSet<[u8; 32]>> = Mutex::new(HashSet::new());
-        let signed_by_consumer = |record: &ChannelRecord| {
-            let key = record.terms.consumer_key;
-            let mut seen = verified
-                .lock()
-                .map_err(|_| refuse("the Join check failed".into()))?;
-            if seen.contains(&key) || crate::channel::verify(&key, &hash, &signature) {
-                seen.insert(key);
-                Ok(())
-            } else {
-                Err(refuse(format!(
-                    "the Join is not signed by the consumer key of channel 0x{}",
-                    hex::encode(record.id())
-                )))
+        let signed_by_consumer = |records: &[ChannelRecord]| {
+            let mut verified = HashSet::new();
+            for record in records {
+                let key = record.terms.consumer_key;
+                if !verified.contains(&key) && !crate::channel::verify(&key, &hash, &signature) {
+                    return Err(refuse(format!(
+                        "the Join is not signed by the consumer key of channel 0x{}",
+                        hex::encode(record.id())
+                    )));
+                }
+                verified.insert(key);
             }
+            Ok(())
         };
         let mut records = match channel_records(
             &*self.store,

@@ -69,6 +69,22 @@ fn deployer(global: &Global, suri: Option<&str>) -> Result<cgrid_suite::Signer, 
     cgrid_suite::Signer::from_suri(suri.unwrap_or("//Alice"))
 }
 
+/// Listens on `listen` and prints `say(address)` on stdout, flushed: scripts wait for that line
+/// to learn the port.
+async fn listen_announced(
+    listen: &str,
+    say: impl FnOnce(std::net::SocketAddr) -> String,
+) -> Result<(tokio::net::TcpListener, std::net::SocketAddr), String> {
+    use std::io::Write as _;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("{}", say(address));
+    let _ = std::io::stdout().flush();
+    Ok((listener, address))
+}
+
 /// A directory this command made: removed (with what it holds) when dropped.
 struct TempDir(PathBuf);
 
@@ -326,13 +342,7 @@ async fn provide(
     {
         return Err("the channels belong to different escrows; serve them separately".into());
     }
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("listening {address}");
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    let (listener, _) = listen_announced(&listen, |address| format!("listening {address}")).await?;
     let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
     let mut conn = Conn::new(stream);
     conn.handshake(Side::Provider, escrow)
@@ -410,13 +420,7 @@ async fn provide_daemon(
         provider = provider.with_watchtower(std::time::Duration::from_secs(1));
     }
     let provider = Arc::new(provider);
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("listening {address}");
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    let (listener, _) = listen_announced(&listen, |address| format!("listening {address}")).await?;
     tokio::select! {
         served = provider.run(listener) => served,
         _ = tokio::signal::ctrl_c() => Ok(()),
@@ -599,13 +603,8 @@ async fn serve_party(global: &Global, listen: String, store: PathBuf) -> Result<
 
 /// Serves the HTTP API until Ctrl-C; prints `api http://ADDR` once it listens.
 async fn serve_api(listen: String, state: controller::api::ApiState) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("api http://{address}");
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    let (listener, _) =
+        listen_announced(&listen, |address| format!("api http://{address}")).await?;
     axum::serve(
         listener,
         controller::api::router(std::sync::Arc::new(state)),
@@ -628,14 +627,13 @@ async fn serve(listen: String, data: Option<PathBuf>) -> Result<(), String> {
     let _removed = temp.map(TempDir);
     let market = Market::embedded(controller::demo::T0)?;
     let node = std::sync::Arc::new(ApiState::new(market, data.clone())?);
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!(
-        "cgrid node on the embedded chain: http://{address}  (stores in {})",
-        data.display()
-    );
+    let (listener, address) = listen_announced(&listen, |address| {
+        format!(
+            "cgrid node on the embedded chain: http://{address}  (stores in {})",
+            data.display()
+        )
+    })
+    .await?;
     println!("  try: curl -s -XPOST http://{address}/channels -H 'content-type: application/json' -d '{{\"minutes\":30,\"price_per_minute\":1000,\"checkpoint_every\":10}}'");
     println!("       (answers 202 with the channel id; the billing runs as a job: GET /channels/<id> shows its state)");
     axum::serve(listener, router(node))
