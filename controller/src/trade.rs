@@ -429,7 +429,7 @@ pub fn open_through_auction<B: Backend + Send + 'static>(
                 by,
                 suite
                     .auction
-                    .msg(|a| a.reveal(auction, bid.clone(), [salt; 32], proofs)),
+                    .msg(|a| a.reveal(auction, bid.clone(), [salt; 32], proofs.into())),
             )
             .map_err(text)?;
         let proven = bid

@@ -1018,6 +1018,48 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
         );
     }
     assert_eq!(w.chain.balance(&consumer_account), before);
+    // `offer show` gives the `open` arguments for Contracts UI: they are the signed terms.
+    let shown = w.ok("stranger", &["offer", "show", &offer_s]).json;
+    let arg = |name: &str| -> String {
+        let args = shown["args"].as_array().expect("args");
+        let found = args.iter().find(|a| a["name"] == name).expect(name);
+        found["value"].as_str().expect("text").to_owned()
+    };
+    let signed = cgrid_shared::TradeTerms::decode(&mut encoded.as_slice()).expect("terms");
+    let key = |name: &str| -> [u8; 32] {
+        let bytes = hex::decode(arg(name).trim_start_matches("0x")).expect("hex");
+        bytes.try_into().expect("32 bytes")
+    };
+    let account = |name: &str| {
+        let account: cgrid_suite::AccountId32 = arg(name).parse().expect("ss58");
+        ink::primitives::AccountId::from(*<_ as AsRef<[u8; 32]>>::as_ref(&account))
+    };
+    let pasted = cgrid_shared::TradeTerms {
+        provider: account("terms.provider"),
+        consumer: account("terms.consumer"),
+        spec: arg("terms.spec"),
+        price_per_minute: arg("terms.pricePerMinute").parse().expect("price"),
+        min_cost: arg("terms.minCost").parse().expect("min cost"),
+        checkin_cpt: arg("terms.checkinCpt").parse().expect("cpt"),
+        encryption: signed.encryption,
+        consumer_key: key("terms.consumerKey"),
+        provider_key: key("terms.providerKey"),
+        challenge_period: arg("terms.challengePeriod").parse().expect("period"),
+        expires_at: arg("terms.expiresAt").parse().expect("expiry"),
+        offer_nonce: key("terms.offerNonce"),
+    };
+    assert_eq!(pasted, signed, "the shown values are the signed terms");
+    assert_eq!(arg("terms.encryption"), "Plain");
+    assert_eq!(
+        arg("offerSignature"),
+        original["signature"].as_str().expect("sig")
+    );
+    assert_eq!(shown["channel"], id.as_str());
+    let garbled = w.path("garbled.json").display().to_string();
+    input(
+        &w.refused("stranger", &["offer", "show", &garbled]),
+        "is not an offer file",
+    );
     input(
         &w.refused("consumer", &["channel", "show", &id]),
         "no channel",

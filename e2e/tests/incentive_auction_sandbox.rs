@@ -82,7 +82,7 @@ fn reveal(
     let msg = m
         .suite
         .auction
-        .msg(|a| a.reveal(auction, bid.clone(), [salt; 32], proofs));
+        .msg(|a| a.reveal(auction, bid.clone(), [salt; 32], proofs.into()));
     m.chain.try_send(who, msg).expect("call").value
 }
 
@@ -353,7 +353,7 @@ fn revoked_or_foreign_certificates_count_as_worst_and_forged_reveals_revert() {
         .chain
         .try_send(
             &p,
-            auction.msg(|a| a.reveal(id, cheaper, [1; 32], proofs.clone().map(Some))),
+            auction.msg(|a| a.reveal(id, cheaper, [1; 32], proofs.clone().map(Some).into())),
         )
         .unwrap();
     assert_eq!(forged.value, Err(Error::BadReveal));
@@ -362,7 +362,7 @@ fn revoked_or_foreign_certificates_count_as_worst_and_forged_reveals_revert() {
 
     let price_only: Result<u128, Error> = m
         .chain
-        .read(auction.msg(|a| a.score_of(id, 200, [None; 4])))
+        .read(auction.msg(|a| a.score_of(id, 200, Default::default())))
         .expect("score_of");
     let out = reveal(&mut m, &p, id, &b, 1, proofs.map(Some)).unwrap();
     assert_eq!(out.flaws, [Some(ProofFlaw::NotValid); ATTRIBUTES]);

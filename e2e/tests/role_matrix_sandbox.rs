@@ -18,10 +18,10 @@ use cgrid_e2e::parties::{Parties, BID_BOND, TOKENS, YEAR_MS};
 use cgrid_e2e::{ink_account, sign, sr_method, AccountId32, Backend, Called, Embedded};
 use cgrid_shared::{
     anchor_preimage, did_create_preimage, did_op_preimage, offer_preimage, AnchorError,
-    AnchorRequest, Balance, Bid, ChannelId, ClaimProof, CptId, CptProperty, CptTemplate,
-    DidCreation, DidId, DidOperation, DidSignature, KeyPurposes, OpenRefusal, PropertyType,
-    Publisher, Role, Scope, Service, Subject, Target, TradeTerms, ATTRIBUTES, SETTLEMENT_CPT,
-    TRADE_START_CPT,
+    AnchorRequest, AttributeProofs, Balance, Bid, ChannelId, CptId, CptProperty, CptTemplate,
+    DidCreation, DidId, DidOperation, DidSignature, IssuerProof, KeyPurposes, OpenRefusal,
+    PropertyType, Publisher, Role, Scope, Service, Subject, Target, TradeParties, TradeTerms,
+    ATTRIBUTES, SETTLEMENT_CPT, TRADE_START_CPT,
 };
 // The trait messages (`DidRegistry::did_of`, `CredentialRegistry::anchor_system`, …).
 use cgrid_shared::{
@@ -951,7 +951,10 @@ fn rows(w: &mut World) -> Vec<Row> {
         "anyone relaying an assertionMethod signature",
         0,
         move |s, _, _| {
-            let proof = Some((String::from("k1"), DidSignature::Sr25519(signature)));
+            let proof = Some(IssuerProof {
+                key_id: String::from("k1"),
+                signature: DidSignature::Sr25519(signature),
+            });
             s.vcs.msg(|v| v.issue(signed.clone(), proof))
         },
         anyone(),
@@ -1119,8 +1122,15 @@ fn rows(w: &mut World) -> Vec<Row> {
         "designated brokers (the auction)",
         DEPOSIT,
         move |s, _, _| {
-            s.escrow
-                .msg(|e| e.open_brokered(brokered.clone(), (consumer_did, provider_did)))
+            s.escrow.msg(|e| {
+                e.open_brokered(
+                    brokered.clone(),
+                    TradeParties {
+                        consumer: consumer_did,
+                        provider: provider_did,
+                    },
+                )
+            })
         },
         nobody(OpenRefusal::NotBroker),
     );
@@ -1181,7 +1191,7 @@ fn rows(w: &mut World) -> Vec<Row> {
         "who committed",
         0,
         move |s, _, _| {
-            let proofs: [Option<ClaimProof>; ATTRIBUTES] = Default::default();
+            let proofs = AttributeProofs::default();
             s.auction
                 .msg(|a| a.reveal(a_reveal, bid.clone(), BID_SALT, proofs))
         },
@@ -1545,7 +1555,10 @@ fn only_designated_contracts_open_brokered_channels_and_anchor_system_credential
     for contract in [&escrow.address, &auction, &masks] {
         m.chain.fund(contract, TOKENS).expect("fund");
     }
-    let parties = (m.consumer_did, m.provider_did);
+    let parties = TradeParties {
+        consumer: m.consumer_did,
+        provider: m.provider_did,
+    };
     let brokered = |m: &mut Parties, origin: &AccountId32, nonce: u8| {
         let terms = m.terms(PRICE, MIN_COST, DAY, nonce);
         let msg = m

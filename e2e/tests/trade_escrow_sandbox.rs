@@ -9,8 +9,8 @@ use cgrid_e2e::parties::{Ledger, Parties};
 use cgrid_e2e::{ink_account, release_wasm, AccountId32, Backend, Called};
 use cgrid_shared::{
     public_claims_root, settlement_claims, trade_start_claims, AnchorError, AnchorRequest, Balance,
-    ChannelId, CloseKind, CredentialView, DidOperation, DidSignature, Issuer, Phase, Role,
-    SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+    ChannelId, CloseKind, CredentialView, DidOperation, Issuer, IssuerProof, Phase, Role,
+    SignedState, SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
 };
 use cgrid_suite::msg::constructor_data;
 use cgrid_suite::{Escrow, Msg};
@@ -195,7 +195,7 @@ fn a_stale_unilateral_close_loses_to_the_newest_state() {
     let started = ok(tx(
         &mut m,
         &consumer,
-        escrow.msg(|e| e.start_close(id, Some((10, 10 * PRICE, stale)))),
+        escrow.msg(|e| e.start_close(id, Some(signed(10, 10 * PRICE, stale)))),
     ));
     c.paid_call(&started);
     let deadline = T0 + 40 * MINUTE + MINUTE;
@@ -268,7 +268,7 @@ fn a_consumer_cannot_underpay_with_states_it_signs_itself() {
         tx(
             &mut m,
             &consumer,
-            escrow.msg(|e| e.start_close(id, Some((u64::MAX, 30 * PRICE, cheap)))),
+            escrow.msg(|e| e.start_close(id, Some(signed(u64::MAX, 30 * PRICE, cheap)))),
         ),
         Error::StaleState {
             held_nonce: 30,
@@ -279,7 +279,7 @@ fn a_consumer_cannot_underpay_with_states_it_signs_itself() {
     ok(tx(
         &mut m,
         &consumer,
-        escrow.msg(|e| e.start_close(id, Some((u64::MAX, 30 * PRICE + 1, cheap)))),
+        escrow.msg(|e| e.start_close(id, Some(signed(u64::MAX, 30 * PRICE + 1, cheap)))),
     ));
     // The provider's genuine minute-60 state, with a lower nonce, replaces the claim.
     let genuine = m.state(&id, 60, 60 * PRICE);
@@ -301,7 +301,7 @@ fn a_consumer_cannot_underpay_with_states_it_signs_itself() {
     p.paid_call(&ok(tx(
         &mut m,
         &provider,
-        escrow.msg(|e| e.start_close(id, Some((60, 60 * PRICE, genuine)))),
+        escrow.msg(|e| e.start_close(id, Some(signed(60, 60 * PRICE, genuine)))),
     )));
     for (nonce, cumulative) in [(61u64, 0), (u64::MAX, 60 * PRICE - 1)] {
         let invented = m.state(&id, nonce, cumulative);
@@ -378,10 +378,7 @@ fn an_issuer_cannot_squat_a_trade_before_it_opens() {
         let expected = request.id_hash();
         let called = m
             .chain
-            .try_send(
-                &root,
-                vcs.msg(|v| v.issue(request, None::<(String, DidSignature)>)),
-            )
+            .try_send(&root, vcs.msg(|v| v.issue(request, None::<IssuerProof>)))
             .expect("call");
         assert_eq!(
             called.value,
@@ -640,4 +637,13 @@ fn settlement_survives_a_deactivated_did_and_a_top_up() {
         tx(&mut m, &stranger, escrow.start_close(&id, None)),
         Error::NotParty,
     );
+}
+
+/// A consumer-signed state as `start_close` takes it.
+fn signed(nonce: u64, cumulative: Balance, signature: [u8; 64]) -> SignedState {
+    SignedState {
+        nonce,
+        cumulative,
+        signature,
+    }
 }

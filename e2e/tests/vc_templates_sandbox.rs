@@ -129,12 +129,9 @@ impl World {
     /// Anchors through a relayer, authorised by the issuer's signature.
     fn anchor(&mut self, issued: &Issued) -> Res<()> {
         let relayer = self.relayer.clone();
-        let msg = self.vcs.msg(|v| {
-            v.issue(
-                issued.request.clone(),
-                Some((issued.key_id.clone(), issued.signature)),
-            )
-        });
+        let msg = self
+            .vcs
+            .msg(|v| v.issue(issued.request.clone(), Some(issued.proof())));
         self.chain.try_send(&relayer, msg).expect("call").value
     }
 

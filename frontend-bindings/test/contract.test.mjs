@@ -98,7 +98,7 @@ describe('DidRegistryContract / TradeEscrowContract on a fake chain', () => {
   test('query: call data, origin and weight go out; the typed value comes back', async () => {
     const did = new DidRegistryContract(api, DID_REGISTRY);
     const resolve = message(DidRegistryContract, 'resolve');
-    const view = sampleValue(did.codec.types, DidRegistryContract.spec.types.MaskedView_DidDocument);
+    const view = sampleValue(did.codec.types, DidRegistryContract.spec.types.MaskedDidDocument);
     const id = `0x${'42'.repeat(32)}`;
     answer = (name) => {
       assert.equal(name, 'ContractsApi_call');

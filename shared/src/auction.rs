@@ -22,7 +22,10 @@ use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
 
+/// Domain tag of a sealed bid's commitment preimage ([`bid_preimage`]).
 pub const BID_DOMAIN: [u8; 16] = *b"cgrid/bid/v1\0\0\0\0";
+/// Domain tag of the preimage of an auction trade's offer nonce
+/// ([`auction_trade_nonce_preimage`]).
 pub const AUCTION_TRADE_DOMAIN: [u8; 16] = *b"cgrid/auction/v1";
 
 /// 1.0 in normalised criterion units.
@@ -40,7 +43,9 @@ pub const MAX_WEIGHT: u32 = 1_000_000;
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Weights {
+    /// Weight of the price criterion, 0 to `MAX_WEIGHT` (1,000,000).
     pub price: u32,
+    /// Weights of green-energy share, carbon intensity, PUE and charity pledge, in that order.
     pub attributes: [u32; ATTRIBUTES],
 }
 
@@ -57,7 +62,9 @@ impl Weights {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct WeightRange {
+    /// The smallest allowed weight.
     pub min: u32,
+    /// The largest allowed weight: at least `min`, at most `MAX_WEIGHT` (1,000,000).
     pub max: u32,
 }
 
@@ -68,12 +75,13 @@ pub struct WeightRange {
 pub struct AttributeRule {
     /// The template of the credential that certifies the value.
     pub cpt: CptId,
-    /// The integer claim of that template that carries the value.
+    /// The integer claim of that template that carries the value; 1 to 32 bytes.
     pub claim: String,
-    /// Normalisation bounds, `lo < hi`; values outside are clamped.
+    /// Lower normalisation bound (`lo < hi`); values outside the bounds are clamped.
     pub lo: u32,
+    /// Upper normalisation bound; must exceed `lo`.
     pub hi: u32,
-    /// Carbon intensity and PUE: lower is better.
+    /// Whether lower values score better (carbon intensity and PUE).
     pub lower_is_better: bool,
 }
 
@@ -83,16 +91,19 @@ pub struct AttributeRule {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct ParameterModel {
-    /// Used when a request brings no weights of its own.
+    /// Used when a request brings no weights of its own; within `weight_limits`, not all zero.
     pub default_weights: Weights,
     /// Limits on a consumer's own weights: price, then the attributes.
     pub weight_limits: [WeightRange; ATTRIBUTES + 1],
+    /// How each attribute is proven and normalised, in [`ATTRIBUTE_NAMES`] order.
     pub attributes: [AttributeRule; ATTRIBUTES],
-    /// The DIDs whose credentials back attributes (certification bodies, the authority's DID).
+    /// The DIDs whose credentials back attributes (certification bodies, the authority's DID);
+    /// at most 16.
     pub attestors: Vec<DidId>,
-    /// What a provider deposits with a sealed bid; returned at reveal, forfeited otherwise.
+    /// What a provider deposits with a sealed bid, in the chain's smallest unit; returned at
+    /// reveal, forfeited otherwise.
     pub bid_bond: Balance,
-    /// Most sealed bids one auction accepts.
+    /// Most sealed bids one auction accepts: at least 1, below `u32::MAX`.
     pub max_bids: u32,
     /// Receives forfeited bid bonds.
     pub treasury: AccountId,
@@ -103,22 +114,32 @@ pub struct ParameterModel {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct AuctionRequest {
-    /// The compute specification (free text).
+    /// The compute specification (free text), 1 to 256 bytes (`MAX_SPEC_LEN`).
     pub spec: String,
+    /// The most the consumer pays a minute, in the chain's smallest unit; not zero. Bids
+    /// above it are refused.
     pub max_price_per_minute: Balance,
+    /// How long the trade runs, in minutes: 1 to 525,600 (365 days).
     pub duration_minutes: u32,
-    /// The least the winner is paid once the trade ran.
+    /// The least the winner is paid once the trade ran, in the chain's smallest unit.
     pub min_cost: Balance,
-    /// Sealed bids until here (exclusive), reveals from here until `reveal_deadline`.
+    /// Sealed bids until here (exclusive), reveals from here until `reveal_deadline`; in
+    /// milliseconds since the Unix epoch, at least 1 minute after the auction's creation.
     pub commit_deadline: Timestamp,
+    /// End of the reveal window (exclusive), in milliseconds since the Unix epoch: at least 1
+    /// minute after `commit_deadline`, at most 30 days after creation. `finalize` from then on.
     pub reveal_deadline: Timestamp,
     /// The consumer's own weights (within the model's limits); `None`: the model's defaults.
     pub weights: Option<Weights>,
-    /// The channel key that will sign the consumer's cumulative states.
+    /// The sr25519 channel key that will sign the consumer's cumulative states; an all-zero
+    /// key makes the escrow refuse the trade at `finalize`.
     pub consumer_key: PublicKey,
+    /// The CPT of the check-in credential the consumer shows at the provider (copied into the
+    /// trade's terms).
     pub checkin_cpt: CptId,
+    /// How the trade's claims are protected (copied into the trade's terms).
     pub encryption: Encryption,
-    /// The trade channel's challenge period, in milliseconds.
+    /// The trade channel's challenge period, in milliseconds: 1 minute to 30 days.
     pub challenge_period: Timestamp,
 }
 
@@ -126,11 +147,14 @@ pub struct AuctionRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct Bid {
+    /// The price offered for a minute, in the chain's smallest unit: not zero, at most the
+    /// request's `max_price_per_minute`.
     pub price_per_minute: Balance,
     /// Claimed values in [`ATTRIBUTE_NAMES`] order (units: basis points of green share,
     /// gCO₂e/kWh, PUE × 1000, basis points of revenue pledged). `None`: not offered.
     pub attributes: [Option<u32>; ATTRIBUTES],
-    /// The provider's channel key (countersigns the cooperative close).
+    /// The provider's sr25519 channel key (countersigns the cooperative close); an all-zero
+    /// key makes the escrow refuse the trade at `finalize`.
     pub provider_key: PublicKey,
 }
 
@@ -139,10 +163,130 @@ pub struct Bid {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct ClaimProof {
+    /// The credential that certifies the value; one reveal may cite at most 2 distinct
+    /// credentials (`MAX_PROOF_CREDENTIALS`).
     pub credential: CredentialId,
+    /// All claim leaves of that credential, in template order; at most 24
+    /// (`MAX_PROOF_LEAVES`).
     pub leaves: Vec<[u8; 32]>,
+    /// The position (from 0) of the attribute's claim among `leaves`.
     pub index: u32,
+    /// The salt of that claim's leaf.
     pub salt: [u8; 32],
+}
+
+/// One optional value per attribute, named (a message argument; SCALE-encoded exactly as
+/// `[Option<u32>; ATTRIBUTES]` in [`ATTRIBUTE_NAMES`] order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[ink::scale_derive(TypeInfo)]
+pub struct AttributeValues {
+    /// Green-energy share, in basis points (10,000 = 100 %). `None`: not offered.
+    pub green_share: Option<u32>,
+    /// Carbon intensity, in gCO₂e/kWh (lower is better). `None`: not offered.
+    pub carbon: Option<u32>,
+    /// Power usage effectiveness × 1000 (1,000 = ideal; lower is better). `None`: not offered.
+    pub pue: Option<u32>,
+    /// Share of revenue pledged to charity, in basis points. `None`: not offered.
+    pub charity: Option<u32>,
+}
+
+impl From<[Option<u32>; ATTRIBUTES]> for AttributeValues {
+    fn from([green_share, carbon, pue, charity]: [Option<u32>; ATTRIBUTES]) -> Self {
+        Self {
+            green_share,
+            carbon,
+            pue,
+            charity,
+        }
+    }
+}
+
+impl From<AttributeValues> for [Option<u32>; ATTRIBUTES] {
+    fn from(v: AttributeValues) -> Self {
+        [v.green_share, v.carbon, v.pue, v.charity]
+    }
+}
+
+/// One optional credential proof per attribute, named (a message argument; SCALE-encoded
+/// exactly as `[Option<ClaimProof>; ATTRIBUTES]` in [`ATTRIBUTE_NAMES`] order).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[ink::scale_derive(TypeInfo)]
+pub struct AttributeProofs {
+    /// Proof of the bid's green-energy share. `None`: not proven (scores as worst).
+    pub green_share: Option<ClaimProof>,
+    /// Proof of the bid's carbon intensity. `None`: not proven (scores as worst).
+    pub carbon: Option<ClaimProof>,
+    /// Proof of the bid's PUE. `None`: not proven (scores as worst).
+    pub pue: Option<ClaimProof>,
+    /// Proof of the bid's charity pledge. `None`: not proven (scores as worst).
+    pub charity: Option<ClaimProof>,
+}
+
+impl AttributeProofs {
+    /// The proofs in [`ATTRIBUTE_NAMES`] order, borrowed.
+    pub fn each(&self) -> [Option<&ClaimProof>; ATTRIBUTES] {
+        [
+            self.green_share.as_ref(),
+            self.carbon.as_ref(),
+            self.pue.as_ref(),
+            self.charity.as_ref(),
+        ]
+    }
+}
+
+impl From<[Option<ClaimProof>; ATTRIBUTES]> for AttributeProofs {
+    fn from([green_share, carbon, pue, charity]: [Option<ClaimProof>; ATTRIBUTES]) -> Self {
+        Self {
+            green_share,
+            carbon,
+            pue,
+            charity,
+        }
+    }
+}
+
+impl From<AttributeProofs> for [Option<ClaimProof>; ATTRIBUTES] {
+    fn from(p: AttributeProofs) -> Self {
+        [p.green_share, p.carbon, p.pue, p.charity]
+    }
+}
+
+// The two per-attribute structs are coded through the array they are named views of: the
+// same bytes as a derived coding, and one decoding loop in the Wasm instead of four copies.
+impl scale::Encode for AttributeValues {
+    fn size_hint(&self) -> usize {
+        <[Option<u32>; ATTRIBUTES]>::from(*self).size_hint()
+    }
+
+    fn encode_to<W: scale::Output + ?Sized>(&self, dest: &mut W) {
+        <[Option<u32>; ATTRIBUTES]>::from(*self).encode_to(dest)
+    }
+}
+
+impl scale::EncodeLike for AttributeValues {}
+
+impl scale::Decode for AttributeValues {
+    fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
+        <[Option<u32>; ATTRIBUTES]>::decode(input).map(Self::from)
+    }
+}
+
+impl scale::Encode for AttributeProofs {
+    fn size_hint(&self) -> usize {
+        self.each().size_hint()
+    }
+
+    fn encode_to<W: scale::Output + ?Sized>(&self, dest: &mut W) {
+        self.each().encode_to(dest)
+    }
+}
+
+impl scale::EncodeLike for AttributeProofs {}
+
+impl scale::Decode for AttributeProofs {
+    fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
+        <[Option<ClaimProof>; ATTRIBUTES]>::decode(input).map(Self::from)
+    }
 }
 
 /// A sealed bid as the auction stores it.
@@ -150,10 +294,13 @@ pub struct ClaimProof {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Commitment {
+    /// The sealed bid: [`bid_hash`] of (auction contract, auction id, bidder, bid, salt).
     pub hash: [u8; 32],
     /// Commit order within the auction (0 = first): the tie-break.
     pub seq: u32,
+    /// The bidder's DID (its Provider role was checked at commit).
     pub bidder_did: DidId,
+    /// Whether the bid was revealed (its bond then went back).
     pub revealed: bool,
 }
 
@@ -162,11 +309,17 @@ pub struct Commitment {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Leader {
+    /// The bidder's account (the zero account when a mask withholds the provider).
     pub bidder: AccountId,
+    /// The bidder's DID (all zeros when a mask withholds the provider).
     pub bidder_did: DidId,
+    /// Its commit order (0 = first): an equal score goes to the lower.
     pub seq: u32,
+    /// Its score, `Σ weightᵢ · normᵢ` (0 when a mask withholds the price).
     pub score: u128,
+    /// Its price per minute, in the chain's smallest unit (0 when a mask withholds the price).
     pub price_per_minute: Balance,
+    /// Its channel key (zeros when a mask withholds the provider).
     pub provider_key: PublicKey,
 }
 
@@ -175,15 +328,24 @@ pub struct Leader {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub enum AuctionPhase {
+    /// Taking sealed bids until the commit deadline, then reveals until the reveal deadline;
+    /// the consumer may cancel while no bid is committed.
     Open,
+    /// The consumer cancelled before any bid; its deposit was refunded.
     Cancelled {
+        /// When, in milliseconds since the Unix epoch.
         at: Timestamp,
     },
     /// `channel`: the winner's trade channel in the escrow; `None` with a winner means the
-    /// escrow refused to open it and the consumer was refunded.
+    /// escrow refused to open it (or still could not be called `FINALIZE_GRACE` after the
+    /// reveal deadline) and the consumer was refunded.
     Finalized {
+        /// The best revealed bidder; `None`: nobody revealed (the zero account when a mask
+        /// withholds the provider).
         winner: Option<AccountId>,
+        /// The winner's trade channel in the escrow, if it opened.
         channel: Option<ChannelId>,
+        /// When it was finalized, in milliseconds since the Unix epoch.
         at: Timestamp,
     },
 }
@@ -193,24 +355,36 @@ pub enum AuctionPhase {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Auction {
+    /// The consumer's account (the zero account when a mask withholds the consumer).
     pub consumer: AccountId,
+    /// The consumer's DID (all zeros when a mask withholds the consumer).
     pub consumer_did: DidId,
+    /// What the consumer asked for (its channel key, price cap and minimum cost read as zero
+    /// when a mask withholds them).
     pub request: AuctionRequest,
+    /// The parameter model version in force at creation, which scores this auction's bids.
     pub model_version: u32,
     /// The weights in force (the consumer's or the model's defaults).
     pub weights: Weights,
     /// The consumer's deposit, held from creation: `max(minCost, maxPrice × duration)`.
     pub deposit: Balance,
+    /// What each sealed bid deposits, in the chain's smallest unit (the model's at creation).
     pub bid_bond: Balance,
+    /// Most sealed bids this auction accepts (the model's at creation).
     pub max_bids: u32,
     /// Receives the bonds of bids never revealed (the model's treasury at creation).
     pub treasury: AccountId,
     /// Bonds of committed, unrevealed bids.
     pub bonds_held: Balance,
+    /// Sealed bids committed so far.
     pub commits: u32,
+    /// Bids revealed so far.
     pub reveals: u32,
+    /// The leading revealed bid; `None`: none revealed yet.
     pub best: Option<Leader>,
+    /// When the auction was created, in milliseconds since the Unix epoch.
     pub created_at: Timestamp,
+    /// Open, cancelled or finalized.
     pub phase: AuctionPhase,
 }
 
@@ -323,6 +497,36 @@ pub fn beats(score: u128, seq: u32, leader: Option<&Leader>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scale::Decode as _;
+
+    /// The named per-attribute structs are the arrays' bytes, both ways.
+    #[test]
+    fn attribute_structs_code_as_the_arrays_they_name() {
+        let values = [Some(5_000), None, Some(1_200), Some(u32::MAX)];
+        let named = AttributeValues::from(values);
+        assert_eq!(named.encode(), values.encode());
+        assert_eq!(named.pue, Some(1_200));
+        assert_eq!(
+            AttributeValues::decode(&mut &values.encode()[..]),
+            Ok(named)
+        );
+        let proof = |n: u8| ClaimProof {
+            credential: [n; 32],
+            leaves: vec![[n; 32]; usize::from(n)],
+            index: u32::from(n),
+            salt: [n.wrapping_add(1); 32],
+        };
+        let proofs = [None, Some(proof(2)), None, Some(proof(3))];
+        let named = AttributeProofs::from(proofs.clone());
+        assert_eq!(named.encode(), proofs.encode());
+        assert_eq!(named.carbon, Some(proof(2)));
+        assert_eq!(
+            AttributeProofs::decode(&mut &proofs.encode()[..]),
+            Ok(named.clone())
+        );
+        assert_eq!(<[Option<ClaimProof>; ATTRIBUTES]>::from(named), proofs);
+        assert!(AttributeProofs::decode(&mut &proofs.encode()[..9]).is_err());
+    }
 
     /// The offer nonce of an auction's trade: its domain, the auction contract, the auction id.
     #[test]

@@ -34,7 +34,8 @@ pub enum Role {
     Provider,
     /// Buys compute time.
     Consumer,
-    /// May mask records (see mask_registry).
+    /// May mask records and sit on the unmask committee (see mask_registry). Only the root
+    /// authority grants or revokes it.
     Regulator,
     /// May publish credential templates and issue credentials (see vc_templates).
     Issuer,
@@ -109,14 +110,19 @@ pub enum KeyPurpose {
     KeyAgreement,
 }
 
-/// The set of verification relationships a key is listed under.
+/// The set of verification relationships a key is listed under; a key needs at least one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct KeyPurposes {
+    /// Listed under `authentication`: proves control of the DID (logins, channel keys).
     pub authentication: bool,
+    /// Listed under `assertionMethod`: signs credentials the DID issues.
     pub assertion_method: bool,
+    /// Listed under `capabilityInvocation`: signs relayed changes of the DID and of the DIDs
+    /// it controls (`execute_signed`).
     pub capability_invocation: bool,
+    /// Listed under `keyAgreement`: for encryption only; never accepted as a signer on chain.
     pub key_agreement: bool,
 }
 
@@ -153,11 +159,15 @@ impl KeyPurposes {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct VerificationMethod {
-    /// Fragment that names the key within the document, e.g. `key-1` (→ `did:cgrid:0x…#key-1`).
+    /// Fragment that names the key within the document, e.g. `key-1` (→ `did:cgrid:0x…#key-1`);
+    /// 1 to 32 bytes (`MAX_ID_LEN`), unique within the document.
     pub id: String,
+    /// The key's cryptographic suite; only sr25519 and ECDSA keys can sign for on-chain checks.
     pub key_type: KeyType,
-    /// Raw public key; its length must match `key_type`.
+    /// Raw public key; its length must match `key_type` (32 bytes for sr25519 and ed25519, 33
+    /// for compressed ECDSA), and no other key of the document may have it.
     pub public_key: Vec<u8>,
+    /// The verification relationships the key is listed under; at least one.
     pub purposes: KeyPurposes,
 }
 
@@ -166,20 +176,27 @@ pub struct VerificationMethod {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Service {
-    /// Fragment that names the service within the document, e.g. `controller`.
+    /// Fragment that names the service within the document, e.g. `controller`; 1 to 32 bytes
+    /// (`MAX_ID_LEN`), unique within the document.
     pub id: String,
-    /// e.g. `ComputeGridController`, `LinkedDomains`.
+    /// The service's type, e.g. `ComputeGridController`, `LinkedDomains`; 1 to 64 bytes
+    /// (`MAX_SERVICE_TYPE_LEN`).
     pub service_type: String,
-    /// A URI.
+    /// A URI (not parsed on chain); 1 to 256 bytes (`MAX_ENDPOINT_LEN`).
     pub endpoint: String,
 }
 
-/// The content of a new DID document.
+/// The content of a new DID document. Each entry is checked as the matching `DidOperation`
+/// (`AddKey`, `AddService`, `AddController`) would check it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct DidCreation {
+    /// The initial verification methods; at most `MAX_KEYS` (20).
     pub keys: Vec<VerificationMethod>,
+    /// The initial services; at most `MAX_SERVICES` (25).
     pub services: Vec<Service>,
+    /// DIDs whose accounts may also manage the new DID; at most `MAX_CONTROLLERS` (10), each
+    /// active and listed once.
     pub controllers: Vec<DidId>,
 }
 
@@ -188,29 +205,69 @@ pub struct DidCreation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub enum DidOperation {
+    /// Add a verification method. The document may hold at most `MAX_KEYS` (20); its id and
+    /// public key must not be listed already.
     #[codec(index = 0)]
     AddKey(VerificationMethod),
+    /// Remove the verification method named `id`.
     #[codec(index = 1)]
-    RemoveKey { id: String },
+    RemoveKey {
+        /// The key's fragment, e.g. `key-1`.
+        id: String,
+    },
     /// Replace the key material (type and public key) of an existing method, keeping its id
     /// and purposes.
     #[codec(index = 2)]
     RotateKey {
+        /// The fragment of the key to rotate, e.g. `key-1`.
         id: String,
+        /// The new key's type.
         key_type: KeyType,
+        /// The new raw public key: its length must match `key_type`, and it must not be listed
+        /// in the document already (the current key included).
         public_key: Vec<u8>,
     },
+    /// Add a service. The document may hold at most `MAX_SERVICES` (25); its id must not be
+    /// listed already.
     #[codec(index = 3)]
     AddService(Service),
+    /// Remove the service named `id`.
     #[codec(index = 4)]
-    RemoveService { id: String },
+    RemoveService {
+        /// The service's fragment, e.g. `controller`.
+        id: String,
+    },
+    /// Add a controller DID, whose account may then manage this DID. It must be active, not
+    /// this DID, not listed already; a DID has at most `MAX_CONTROLLERS` (10).
     #[codec(index = 5)]
     AddController(DidId),
+    /// Remove a controller DID.
     #[codec(index = 6)]
     RemoveController(DidId),
-    /// Irreversible: keys and services are dropped, roles end, the id is never reused.
+    /// Irreversible: keys, services and controllers are dropped, roles end, the id is never
+    /// reused. The account may then create a new DID (with a new id).
     #[codec(index = 7)]
     Deactivate,
+}
+
+/// One question of `role_holders`: which DID, if any, holds `role` now through `account`?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct RoleQuery {
+    /// The account whose DID is asked about.
+    pub account: AccountId,
+    /// The role it must hold now (granted and not expired).
+    pub role: Role,
+}
+
+/// A role a DID holds now, with its grant (`roles_of`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct HeldRole {
+    /// The role.
+    pub role: Role,
+    /// Who granted it, when, on what evidence, and until when it holds.
+    pub grant: RoleGrant,
 }
 
 /// A signature by a DID key.
@@ -233,8 +290,11 @@ pub enum Authorisation {
     Account(AccountId),
     /// A key of the DID or of a controller DID signed it; `relayer` sent the transaction.
     Key {
+        /// The DID whose key signed: the changed DID itself or one of its controllers.
         signer: DidId,
+        /// The fragment of the signing `capabilityInvocation` key within `signer`'s document.
         key_id: String,
+        /// The account that submitted the signed operation.
         relayer: AccountId,
     },
 }
@@ -243,16 +303,24 @@ pub enum Authorisation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct DidDocument {
+    /// The DID's identifier: the 32 bytes of `did:cgrid:0x<64 hex digits>`.
     pub id: DidId,
-    /// The account the DID is bound to (its subject); it may always manage the DID.
+    /// The account the DID is bound to (its subject); it may always manage the DID. The zero
+    /// account when a regulator's mask withholds it.
     pub account: AccountId,
+    /// DIDs whose accounts may also manage this DID (empty when a mask withholds them).
     pub controllers: Vec<DidId>,
+    /// The DID's public keys (empty when a mask withholds them).
     pub verification_methods: Vec<VerificationMethod>,
+    /// The DID's service endpoints (empty when a mask withholds them).
     pub services: Vec<Service>,
+    /// When the DID was created, in milliseconds since the Unix epoch.
     pub created_at: Timestamp,
+    /// When the document last changed, in milliseconds since the Unix epoch.
     pub updated_at: Timestamp,
     /// How many times the document changed; the nonce the next relayed operation must carry.
     pub nonce: u64,
+    /// Whether the DID was deactivated (final: its keys, services and controllers are gone).
     pub deactivated: bool,
 }
 
@@ -261,11 +329,13 @@ pub struct DidDocument {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct RoleGrant {
-    /// The role is held strictly before this time.
+    /// The role is held strictly before this time (milliseconds since the Unix epoch).
     pub expires_at: Timestamp,
     /// Hash of the off-chain KYC evidence the authority checked.
     pub evidence: [u8; 32],
+    /// The authority that granted (or last renewed) the role.
     pub granted_by: AccountId,
+    /// When the role was granted or last renewed, in milliseconds since the Unix epoch.
     pub granted_at: Timestamp,
 }
 
@@ -399,7 +469,8 @@ pub trait DidRegistry {
     #[ink(message)]
     fn is_active(&self, did: DidId) -> bool;
 
-    /// The active DID bound to `account`, if any.
+    /// The active DID bound to `account`, if any; `None` too when a regulator's mask hides the
+    /// DID's account.
     #[ink(message)]
     fn did_of(&self, account: AccountId) -> Option<DidId>;
 
@@ -407,7 +478,7 @@ pub trait DidRegistry {
     /// (as [`DidRegistry::has_role`] decides), else `None`. One call for what a contract needs to
     /// know about every party of a transaction.
     #[ink(message)]
-    fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>>;
+    fn role_holders(&self, queries: Vec<RoleQuery>) -> Vec<Option<DidId>>;
 
     /// Whether `account` may act for `did`: it is the DID's account, or the account of one of its
     /// active controller DIDs, and `did` is active.
@@ -445,7 +516,7 @@ impl Registry {
 
     /// [`DidRegistry::role_holders`].
     #[inline]
-    pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
+    pub fn role_holders(&self, queries: Vec<RoleQuery>) -> Vec<Option<DidId>> {
         self.0.role_holders(queries)
     }
 
@@ -556,14 +627,14 @@ pub mod testing {
         }
 
         /// The holder of each (account, role) whose role has not expired.
-        pub fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
+        pub fn role_holders(&self, queries: Vec<RoleQuery>) -> Vec<Option<DidId>> {
             let now = ink::env::block_timestamp::<ink::env::DefaultEnvironment>();
             with(|t| {
                 queries
                     .iter()
                     .map(|q| {
                         t.holders
-                            .get(q)
+                            .get(&(q.account, q.role))
                             .filter(|(_, expires_at)| now < *expires_at)
                             .map(|(did, _)| *did)
                     })

@@ -33,11 +33,17 @@ pub type PublicKey = [u8; 32];
 /// An sr25519 signature.
 pub type Signature = [u8; 64];
 
+/// Domain tag of the preimage of an escrow's deployment id ([`deployment_preimage`]).
 pub const DEPLOYMENT_DOMAIN: [u8; 16] = *b"cgrid/escrow/v1\0";
+/// Domain tag of a provider's signed offer ([`offer_preimage`]).
 pub const OFFER_DOMAIN: [u8; 16] = *b"cgrid/offer/v1\0\0";
+/// Domain tag of a consumer-signed cumulative state ([`state_preimage`]).
 pub const STATE_DOMAIN: [u8; 16] = *b"cgrid/state/v1\0\0";
+/// Domain tag of a cooperative close both channel keys sign ([`close_preimage`]).
 pub const CLOSE_DOMAIN: [u8; 16] = *b"cgrid/close/v1\0\0";
+/// Domain tag of the preimage of a settlement credential's id ([`settlement_id_preimage`]).
 pub const SETTLEMENT_ID_DOMAIN: [u8; 16] = *b"cgrid/settle/v1\0";
+/// Domain tag of the preimage of a brokered channel's id ([`brokered_preimage`]).
 pub const BROKER_DOMAIN: [u8; 16] = *b"cgrid/broker/v1\0";
 
 /// Shortest challenge period, in milliseconds (one minute).
@@ -54,7 +60,9 @@ pub const MAX_SPEC_LEN: u32 = 256;
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub enum Encryption {
+    /// The claims are not encrypted (`plain`).
     Plain,
+    /// The claims are encrypted under an attribute policy (`CP-ABE`).
     CpAbe,
 }
 
@@ -73,23 +81,34 @@ impl Encryption {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct TradeTerms {
+    /// The provider's account: it is paid, signs the offer with its sr25519 account key, and
+    /// must hold the Provider role.
     pub provider: AccountId,
+    /// The consumer's account: it pays and opens the channel, must hold the Consumer role, and
+    /// must differ from `provider`.
     pub consumer: AccountId,
-    /// The compute specification (free text, e.g. "8 vCPU / 32 GiB / 1×A100").
+    /// The compute specification (free text, e.g. "8 vCPU / 32 GiB / 1×A100"); 1 to 256 bytes
+    /// (`MAX_SPEC_LEN`).
     pub spec: String,
+    /// The price of a minute of compute, in the chain's smallest unit; not zero.
     pub price_per_minute: Balance,
-    /// The least the provider is paid once the trade ran (a state with nonce ≥ 1 exists).
+    /// The least the provider is paid once the trade ran (a state with nonce ≥ 1 exists), in
+    /// the chain's smallest unit; the opening deposit must cover it.
     pub min_cost: Balance,
     /// The CPT of the check-in credential the consumer shows at the provider.
     pub checkin_cpt: CptId,
+    /// How the trade's claims are protected.
     pub encryption: Encryption,
-    /// The key that signs the consumer's cumulative states.
+    /// The sr25519 key that signs the consumer's cumulative states; not all zeros.
     pub consumer_key: PublicKey,
-    /// The key that countersigns a cooperative close.
+    /// The sr25519 key that countersigns a cooperative close; not all zeros.
     pub provider_key: PublicKey,
-    /// How long the other side has to answer a unilateral close, in milliseconds.
+    /// How long the other side has to answer a unilateral close, in milliseconds: 1 minute to
+    /// 30 days (`MIN_CHALLENGE_PERIOD`, `MAX_CHALLENGE_PERIOD`).
     pub challenge_period: Timestamp,
-    /// After `expires_at + challenge_period`, an unclosed channel refunds the consumer.
+    /// When the channel expires, in milliseconds since the Unix epoch: after the opening and
+    /// at most 400 days later (`MAX_LIFETIME`). After `expires_at + challenge_period`, an
+    /// unclosed channel refunds the consumer.
     pub expires_at: Timestamp,
     /// Chosen by the provider; makes every offer (and so every channel id) unique.
     pub offer_nonce: [u8; 32],
@@ -100,7 +119,9 @@ pub struct TradeTerms {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub enum Party {
+    /// The consumer: it pays and signs the cumulative states.
     Consumer,
+    /// The provider: it is paid and settles the consumer's states.
     Provider,
 }
 
@@ -122,22 +143,31 @@ pub enum CloseKind {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub enum Phase {
+    /// Running: the consumer may top up, the provider checkpoint, either party start a close.
     Open,
     /// A unilateral close is pending: the claim (`nonce`, `cumulative`) stands unless a state
     /// that [`supersedes`] it replaces it before `deadline`.
     Closing {
+        /// The party that started the close.
         by: Party,
+        /// The nonce of the claimed state.
         nonce: u64,
+        /// What the claimed state says the consumer owes in total, in the chain's smallest
+        /// unit.
         cumulative: Balance,
+        /// End of the challenge window, in milliseconds since the Unix epoch; from then on
+        /// anyone may `finalize`.
         deadline: Timestamp,
     },
     /// Final; the channel accepts nothing more.
     Closed {
+        /// How the channel ended.
         how: CloseKind,
         /// Total paid to the provider over the channel's life.
         paid: Balance,
         /// Returned to the consumer at the close.
         refunded: Balance,
+        /// When it closed, in milliseconds since the Unix epoch.
         at: Timestamp,
     },
 }
@@ -147,28 +177,42 @@ pub enum Phase {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Channel {
+    /// The consumer's account (the zero account when a mask withholds the consumer).
     pub consumer: AccountId,
+    /// The provider's account (the zero account when a mask withholds the provider).
     pub provider: AccountId,
+    /// The consumer's DID (all zeros when a mask withholds the consumer).
     pub consumer_did: DidId,
+    /// The provider's DID (all zeros when a mask withholds the provider).
     pub provider_did: DidId,
+    /// The key that signs the consumer's cumulative states (zeros when withheld).
     pub consumer_key: PublicKey,
+    /// The key that countersigns a cooperative close (zeros when withheld).
     pub provider_key: PublicKey,
+    /// The price of a minute, in the chain's smallest unit (0 when a mask withholds `price`).
     pub price_per_minute: Balance,
+    /// The least the provider is paid once the trade ran, in the chain's smallest unit (0 when
+    /// a mask withholds `price`).
     pub min_cost: Balance,
     /// Everything the consumer deposited (opening deposit plus top-ups).
     pub deposit: Balance,
-    /// Paid to the provider so far by checkpoints.
+    /// Paid to the provider so far: by checkpoints, and in total once closed.
     pub paid: Balance,
     /// The nonce of the state settled on chain last (0: none yet); with `paid`, the state
     /// every later one must [`supersede`](supersedes).
     pub nonce: u64,
+    /// How long the other side has to answer a unilateral close, in milliseconds.
     pub challenge_period: Timestamp,
+    /// When the channel expires, in milliseconds since the Unix epoch (a top-up may move it
+    /// later).
     pub expires_at: Timestamp,
+    /// When the channel opened, in milliseconds since the Unix epoch.
     pub opened_at: Timestamp,
-    /// Start of the period the next settlement covers.
+    /// Start of the period the next settlement covers, in milliseconds since the Unix epoch.
     pub settled_until: Timestamp,
     /// Settlements anchored so far (the next settlement credential's index).
     pub settlements: u32,
+    /// Open, closing (a unilateral close is pending) or closed.
     pub phase: Phase,
 }
 
@@ -275,18 +319,29 @@ pub fn brokered_hash(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub enum OpenRefusal {
-    /// The caller is not a broker designated by an authority.
+    /// The caller is not a broker designated by the root authority (`set_broker`).
     NotBroker,
-    /// The terms break a rule (same account, zero price, spec length, challenge period,
-    /// expiry, deposit below minCost).
+    /// The terms break a rule (same account, an all-zero channel key, zero price, spec
+    /// length, challenge period, expiry, deposit zero or below minCost).
     BadTerms,
     /// These terms already opened a channel.
     ChannelExists,
-    /// The credential registry refused the trade-start credential.
+    /// The credential registry refused the trade-start credential (the value says why).
     TradeCredential(AnchorError),
     /// The call to the credential registry failed.
     CredentialsUnavailable,
+    /// A counter or sum would overflow.
     Overflow,
+}
+
+/// The two DIDs of a brokered trade, as the broker vouches for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct TradeParties {
+    /// The consumer's DID (it pays; its account is the terms' `consumer`).
+    pub consumer: DidId,
+    /// The provider's DID (it is paid; its account is the terms' `provider`).
+    pub provider: DidId,
 }
 
 /// The trade escrow as a broker sees it. Implemented by `trade_escrow`.
@@ -300,7 +355,7 @@ pub trait BrokeredEscrow {
     fn open_brokered(
         &mut self,
         terms: TradeTerms,
-        parties: (DidId, DidId),
+        parties: TradeParties,
     ) -> Result<ChannelId, OpenRefusal>;
 }
 
@@ -326,7 +381,7 @@ impl Brokered {
     pub fn open_brokered(
         &mut self,
         terms: TradeTerms,
-        parties: (DidId, DidId),
+        parties: TradeParties,
         deposit: Balance,
     ) -> Result<ChannelId, OpenFailure> {
         use ink::codegen::TraitCallBuilder as _;
@@ -356,7 +411,7 @@ pub mod testing {
     #[derive(Debug, Default)]
     pub struct Table {
         /// Trades opened: (terms, (consumer DID, provider DID), deposit), in order.
-        pub opened: Vec<(TradeTerms, (DidId, DidId), Balance)>,
+        pub opened: Vec<(TradeTerms, TradeParties, Balance)>,
         /// When set, every open fails this way.
         pub refuse: Option<OpenFailure>,
     }
@@ -385,7 +440,7 @@ pub mod testing {
         pub fn open_brokered(
             &mut self,
             terms: TradeTerms,
-            parties: (DidId, DidId),
+            parties: TradeParties,
             deposit: Balance,
         ) -> Result<ChannelId, OpenFailure> {
             with(|t| {
@@ -415,8 +470,13 @@ pub mod testing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct SignedState {
+    /// The state's nonce, at least 1 (nonce 0 is the opening state, which nobody signs).
     pub nonce: u64,
+    /// What the consumer owes in total so far, in the chain's smallest unit; between what
+    /// was paid and the deposit.
     pub cumulative: Balance,
+    /// The consumer channel key's sr25519 signature over blake2-256 of
+    /// `state_preimage(escrow, channel, nonce, cumulative)`.
     pub signature: Signature,
 }
 

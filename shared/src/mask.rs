@@ -13,6 +13,7 @@ use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
 
+/// Domain tag of the preimage whose blake2-256 is a target's mask key ([`Target::key`]).
 pub const MASK_TARGET_DOMAIN: [u8; 16] = *b"cgrid/mask/v1\0\0\0";
 
 /// What can be masked.
@@ -29,7 +30,12 @@ pub enum Target {
     /// A trade: its channel in trade_escrow.
     Trade(ChannelId),
     /// Any other record: a contract and a 32-byte key it defines.
-    Record { contract: AccountId, key: [u8; 32] },
+    Record {
+        /// The contract that keeps the record.
+        contract: AccountId,
+        /// The record's key, as that contract defines it.
+        key: [u8; 32],
+    },
 }
 
 impl Target {
@@ -56,9 +62,12 @@ impl Target {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub enum Scope {
-    /// The whole record.
+    /// The whole record: every field its read path can withhold, and the owner's writes are
+    /// refused unless the mask lets the owner write.
     Whole,
-    /// Only the named fields (e.g. `"service"`, `"claimsRoot"`, `"price"`).
+    /// Only the named fields (e.g. `"service"`, `"subject"`, `"price"`): 1 to 16 distinct
+    /// names of 1 to 32 bytes that the target's read path knows (`Target::fields`). Any name
+    /// goes for a credential (its claims are withheld off chain) and for a `Record`.
     Fields(Vec<String>),
 }
 
@@ -77,6 +86,7 @@ impl Scope {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct Mask {
+    /// What the mask withholds: the whole record or the named fields.
     pub scope: Scope,
     /// Whether the record's owner may still write to it while masked.
     pub owner_may_write: bool,
@@ -84,9 +94,11 @@ pub struct Mask {
     pub reason_code: u16,
     /// Hash of the off-chain evidence.
     pub reason_hash: [u8; 32],
-    /// Hash of the record's content when it was masked.
+    /// Hash of the record's content when it was masked, as the regulator stated it.
     pub content_hash: [u8; 32],
+    /// The regulator who masked the record.
     pub by: AccountId,
+    /// When the mask was applied, in milliseconds since the Unix epoch.
     pub since: Timestamp,
     /// Live unmask approvals: (regulator, when). Expired ones are dropped on the next approval.
     pub approvals: Vec<(AccountId, Timestamp)>,
@@ -127,6 +139,7 @@ pub struct MaskMarker {
     pub scope: Scope,
     /// The fields of this record the read cleared (to zero / empty); see [`Maskable::FIELDS`].
     pub withheld: Vec<String>,
+    /// The regulator's reason code (its catalogue is off chain).
     pub reason_code: u16,
     /// Hash of the regulator's off-chain evidence.
     pub reason_hash: [u8; 32],
@@ -134,16 +147,53 @@ pub struct MaskMarker {
     pub content_hash: [u8; 32],
     /// The regulator who masked it.
     pub by: AccountId,
+    /// When the mask was applied, in milliseconds since the Unix epoch.
     pub since: Timestamp,
 }
 
 /// A record as a read message returns it: with the masked fields withheld, and the marker that
 /// says why when the record is masked (`masked: None`: shown in full).
+///
+/// Its metadata names each kind apart (`MaskedDidDocument`, `MaskedChannel`, …, from
+/// [`Maskable::VIEW_NAME`]): a generic type would show under one name for distinct records.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Encode, Decode)]
 pub struct MaskedView<T> {
+    /// The record, with the withheld fields cleared.
     pub record: T,
+    /// Why fields are withheld; `None`: shown in full.
     pub masked: Option<MaskMarker>,
+}
+
+#[cfg(feature = "std")]
+impl<T: Maskable + scale_info::TypeInfo + 'static> scale_info::TypeInfo for MaskedView<T> {
+    type Identity = Self;
+
+    fn type_info() -> scale_info::Type {
+        use scale_info::build::Fields;
+        scale_info::Type::builder()
+            .path(scale_info::Path::new(T::VIEW_NAME, module_path!()))
+            .docs(&[
+                "A record as a read returns it. `masked` is empty when the record is shown in",
+                "full; otherwise it says which regulator masked it, why, and which fields of",
+                "`record` this read withheld (they read as zero or empty).",
+            ])
+            .composite(
+                Fields::named()
+                    .field(|f| {
+                        f.ty::<T>()
+                            .name("record")
+                            .type_name("T")
+                            .docs(&["The record, with the withheld fields cleared."])
+                    })
+                    .field(|f| {
+                        f.ty::<Option<MaskMarker>>()
+                            .name("masked")
+                            .type_name("Option<MaskMarker>")
+                            .docs(&["Why fields are withheld; `None`: shown in full."])
+                    }),
+            )
+    }
 }
 
 impl<T> MaskedView<T> {
@@ -193,6 +243,9 @@ pub trait Maskable: Sized {
     /// The fields a mask can withhold.
     const FIELDS: &'static [&'static str];
 
+    /// The name of `MaskedView<Self>` in the metadata (e.g. `MaskedChannel`).
+    const VIEW_NAME: &'static str;
+
     /// Clears `field` (one of `FIELDS`).
     fn withhold(&mut self, field: &str);
 
@@ -227,6 +280,7 @@ fn nobody() -> AccountId {
 impl Maskable for DidDocument {
     const FIELDS: &'static [&'static str] =
         &["account", "controller", "verificationMethod", "service"];
+    const VIEW_NAME: &'static str = "MaskedDidDocument";
 
     fn withhold(&mut self, field: &str) {
         match field {
@@ -257,6 +311,7 @@ impl crate::DidOperation {
 /// hash, version links and dates stay.
 impl Maskable for CptInfo {
     const FIELDS: &'static [&'static str] = &["title", "description", "properties"];
+    const VIEW_NAME: &'static str = "MaskedCptInfo";
 
     fn withhold(&mut self, field: &str) {
         match field {
@@ -274,6 +329,7 @@ impl Maskable for CptInfo {
 /// withheld off chain (`cgrid-vc`'s `read_view`).
 impl Maskable for CredentialAnchor {
     const FIELDS: &'static [&'static str] = &["subject"];
+    const VIEW_NAME: &'static str = "MaskedCredentialAnchor";
 
     fn withhold(&mut self, field: &str) {
         if field == "subject" {
@@ -285,6 +341,7 @@ impl Maskable for CredentialAnchor {
 /// A credential as `verify` shows it: its anchor's fields.
 impl Maskable for CredentialView {
     const FIELDS: &'static [&'static str] = CredentialAnchor::FIELDS;
+    const VIEW_NAME: &'static str = "MaskedCredentialView";
 
     fn withhold(&mut self, field: &str) {
         self.anchor.withhold(field);
@@ -296,6 +353,7 @@ impl Maskable for CredentialView {
 /// reader can still check that no money is lost, and the parties' controllers can settle.
 impl Maskable for Channel {
     const FIELDS: &'static [&'static str] = &["consumer", "provider", "price"];
+    const VIEW_NAME: &'static str = "MaskedChannel";
 
     fn withhold(&mut self, field: &str) {
         match field {
@@ -325,6 +383,7 @@ impl Maskable for Channel {
 /// and phase stay, so that every reader can still check that no money is lost.
 impl Maskable for Auction {
     const FIELDS: &'static [&'static str] = Channel::FIELDS;
+    const VIEW_NAME: &'static str = "MaskedAuction";
 
     fn withhold(&mut self, field: &str) {
         match field {

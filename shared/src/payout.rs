@@ -51,8 +51,8 @@ impl Unclaimed {
         self.pay_via(to, amount, chain_transfer)
     }
 
-    /// Pays `caller` everything kept for it; returns the amount. The caller must revert its own state on `Err` (a contract message returning
-    /// `Err` does).
+    /// Pays `caller` everything kept for it; returns the amount. The caller must revert its own
+    /// state on `Err` (a contract message returning `Err` does).
     pub fn withdraw(&mut self, caller: AccountId) -> Result<Balance, PayoutError> {
         self.withdraw_via(caller, chain_transfer)
     }

@@ -10,7 +10,7 @@
 //! `blake2_256(SCALE(CLAIMS_ROOT_DOMAIN, leaves))`. Disclosing a field means handing over its
 //! value and salt together with the other leaves; the verifier recomputes the root.
 
-use crate::did::{DidId, Timestamp};
+use crate::did::{DidId, DidSignature, Timestamp};
 use crate::escrow::blake2;
 use ink::prelude::{string::String, vec, vec::Vec};
 use ink::primitives::AccountId;
@@ -52,8 +52,11 @@ pub enum PropertyType {
     Integer,
     /// A fixed-point decimal: an integer count of 10^-`scale` units.
     Decimal {
+        /// Decimal places, at most 18 (`MAX_DECIMAL_SCALE`): 2 means the value counts
+        /// hundredths.
         scale: u8,
     },
+    /// `true` or `false`.
     Boolean,
     /// Milliseconds since the Unix epoch.
     Timestamp,
@@ -64,11 +67,18 @@ pub enum PropertyType {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct CptProperty {
+    /// The claim's name (e.g. `price`), 1 to 32 bytes, unique within the template; it is part
+    /// of the claim's leaf.
     pub name: String,
+    /// The type of the claim's value.
     pub property_type: PropertyType,
+    /// What the claim means; at most 128 bytes, may be empty.
     pub description: String,
+    /// Whether every credential of the template carries the claim (checked off chain, where
+    /// the claims are; an absent optional claim has the leaf `ABSENT_LEAF`).
     pub required: bool,
-    /// For strings: the allowed values (empty = any).
+    /// For strings: the allowed values (empty = any); at most 8, of 1 to 32 bytes each. Other
+    /// types must leave it empty.
     pub allowed: Vec<String>,
 }
 
@@ -77,8 +87,11 @@ pub struct CptProperty {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct CptTemplate {
+    /// The template's title, 1 to 64 bytes (empty when a mask withholds it).
     pub title: String,
+    /// What the template certifies; at most 256 bytes, may be empty.
     pub description: String,
+    /// The claims, in the order their leaves are committed; 1 to 24.
     pub properties: Vec<CptProperty>,
 }
 
@@ -100,14 +113,22 @@ pub enum Publisher {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct CptInfo {
+    /// The template's id: 0–999 system, 1,000–1,999,999 authority, 2,000,000 and up issuer.
     pub id: CptId,
+    /// Who published it.
     pub publisher: Publisher,
+    /// The template (its title, description and properties read as empty when a mask
+    /// withholds them).
     pub template: CptTemplate,
     /// blake2-256 of the SCALE-encoded template; unique across the registry.
     pub content_hash: [u8; 32],
+    /// The template this one is a new version of, if any.
     pub predecessor: Option<CptId>,
+    /// The newer version of this template, once one is registered.
     pub successor: Option<CptId>,
+    /// When it was registered, in milliseconds since the Unix epoch.
     pub created_at: Timestamp,
+    /// Whether its publisher deprecated it: no new credential of it can be anchored.
     pub deprecated: bool,
 }
 
@@ -127,6 +148,7 @@ pub enum Issuer {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub enum CredentialStatus {
+    /// In force (it counts while unexpired and, for an issuer DID, while that DID is active).
     Active,
     /// Temporarily invalid; may be unsuspended.
     Suspended,
@@ -134,20 +156,40 @@ pub enum CredentialStatus {
     Revoked,
 }
 
+/// An issuer DID's signature authorising an anchor, so that anyone may submit it (`issue`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct IssuerProof {
+    /// The id of the issuer DID's `assertionMethod` key that signed (e.g. `"key-1"`).
+    pub key_id: String,
+    /// That key's signature over blake2-256 of `anchor_preimage(registry, request)`.
+    pub signature: DidSignature,
+}
+
 /// What an issuer anchors for a credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct AnchorRequest {
+    /// The credential's id: it must be [`AnchorRequest::id_hash`] of this request (it commits
+    /// to the issuer, the subject, the template and the claims root).
     pub id: CredentialId,
+    /// The credential's template: registered and not deprecated.
     pub cpt_id: CptId,
+    /// The issuer DID: active, holding the Issuer role (without a signature, an authority
+    /// acting for its own DID may issue too).
     pub issuer: DidId,
+    /// The DID the credential is about; it must be active.
     pub subject: DidId,
+    /// The salted commitment to the claims (see the module docs).
     pub claims_root: [u8; 32],
-    /// `None`: never expires.
+    /// When the credential expires (it counts strictly before), in milliseconds since the
+    /// Unix epoch; must be in the future. `None`: never expires.
     pub expires_at: Option<Timestamp>,
-    /// For claims encrypted under an attribute policy (CP-ABE): hash of the ciphertext.
+    /// For claims encrypted under an attribute policy (CP-ABE): hash of the ciphertext. Set
+    /// together with `policy_id`, or neither.
     pub ciphertext_hash: Option<[u8; 32]>,
-    /// The attribute policy's id (hash of the policy tree).
+    /// The attribute policy's id (hash of the policy tree). Set together with
+    /// `ciphertext_hash`, or neither.
     pub policy_id: Option<[u8; 32]>,
 }
 
@@ -156,15 +198,27 @@ pub struct AnchorRequest {
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 pub struct CredentialAnchor {
+    /// The credential's template.
     pub cpt_id: CptId,
+    /// Who issued it: an issuer DID, or a system issuer contract.
     pub issuer: Issuer,
+    /// The DID the credential is about (all zeros when a mask withholds it).
     pub subject: DidId,
+    /// The salted commitment to the claims (see the module docs).
     pub claims_root: [u8; 32],
+    /// When it was anchored, in milliseconds since the Unix epoch.
     pub issued_at: Timestamp,
+    /// When it expires (it counts strictly before), in milliseconds since the Unix epoch;
+    /// `None`: never.
     pub expires_at: Option<Timestamp>,
+    /// Hash of the CP-ABE ciphertext of the claims, if they are encrypted.
     pub ciphertext_hash: Option<[u8; 32]>,
+    /// The attribute policy's id, if the claims are encrypted.
     pub policy_id: Option<[u8; 32]>,
+    /// Active, suspended or revoked.
     pub status: CredentialStatus,
+    /// When the status last changed (at first: when it was anchored), in milliseconds since
+    /// the Unix epoch.
     pub status_changed_at: Timestamp,
     /// For a system credential (trade-start, settlement), the trade it records: its reads
     /// honour that trade's mask too. `None` for issued credentials.
@@ -188,9 +242,11 @@ impl CredentialAnchor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct CredentialView {
+    /// The credential's anchor.
     pub anchor: CredentialAnchor,
     /// Active, unexpired, and the issuer DID (if any) still active: the credential counts now.
     pub valid: bool,
+    /// Whether its expiry has passed.
     pub expired: bool,
 }
 
@@ -198,11 +254,15 @@ pub struct CredentialView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub enum ClaimValue {
+    /// The value of a `String` property.
     String(String),
+    /// The value of an `Integer` property.
     Integer(i128),
-    /// Units of 10^-scale.
+    /// Units of 10^-scale (the value of a `Decimal` property of that `scale`).
     Decimal(i128),
+    /// The value of a `Boolean` property.
     Boolean(bool),
+    /// Milliseconds since the Unix epoch (the value of a `Timestamp` property).
     Timestamp(u64),
 }
 
@@ -295,7 +355,8 @@ pub trait CredentialRegistry {
     fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor>;
 
     /// [`CredentialRegistry::anchor_of`] of each of `ids`, in order, in one call (a contract
-    /// that checks several credentials loads this registry once).
+    /// that checks several credentials loads this registry once). Only the first 16 ids
+    /// (`MAX_ANCHORS_PER_READ` in vc_templates) are read; the rest are ignored.
     #[ink(message)]
     fn anchors_of(
         &self,
@@ -323,11 +384,13 @@ pub trait CredentialRegistry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub enum AnchorError {
-    /// The caller is not a designated system issuer.
+    /// The caller is not a designated system issuer: the root authority designates them in
+    /// the credential registry (`set_system_issuer`).
     NotSystemIssuer,
-    /// The template is not a system template, does not exist, or is deprecated.
+    /// The template is not a system template (id below 1,000), does not exist, or is
+    /// deprecated.
     BadTemplate,
-    /// A credential with this id exists.
+    /// A credential with this id exists already; ids are never reused.
     CredentialExists,
 }
 

@@ -61,7 +61,7 @@ impl Escrow {
         channel: &ChannelId,
         state: Option<&SignedState>,
     ) -> Msg<EscrowResult<()>> {
-        let state = state.map(|s| (s.nonce, s.cumulative, s.signature));
+        let state = state.copied();
         self.msg(|e| e.start_close(*channel, state))
     }
 

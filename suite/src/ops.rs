@@ -7,7 +7,7 @@ use crate::{ink_account, AccountId32, Backend, Signer, Suite, SuiteError};
 use cgrid_shared::{
     bid_hash, claim_leaf_hash, claims_root_hash, offer_preimage, AnchorRequest, AttributeRule,
     Balance, Bid, ClaimProof, ClaimValue, CptId, CptProperty, CptTemplate, DidCreation, DidId,
-    DidSignature, ParameterModel, PropertyType, Publisher, Role, TradeTerms, WeightRange, Weights,
+    IssuerProof, ParameterModel, PropertyType, Publisher, Role, TradeTerms, WeightRange, Weights,
     ATTRIBUTES, ATTRIBUTE_NAMES,
 };
 use scale::Encode;
@@ -216,8 +216,7 @@ impl Suite {
         chain
             .send(
                 issuer,
-                self.vcs
-                    .msg(|v| v.issue(request, None::<(String, DidSignature)>)),
+                self.vcs.msg(|v| v.issue(request, None::<IssuerProof>)),
             )
             .map(|_| ())
     }

@@ -34,7 +34,7 @@
 use cgrid_shared::{
     anchor_hash, claim_leaf_hash, claims_root_hash, did_to_string, issued_id_hash, AnchorRequest,
     ClaimProof, ClaimValue, CptId, CptTemplate, CredentialId, CredentialStatus, CredentialView,
-    DidId, DidSignature, Scope, ABSENT_LEAF,
+    DidId, DidSignature, IssuerProof, Scope, ABSENT_LEAF,
 };
 use ink::primitives::AccountId;
 use rand::RngCore;
@@ -251,6 +251,16 @@ pub struct Issued {
     pub request: AnchorRequest,
     pub key_id: String,
     pub signature: DidSignature,
+}
+
+impl Issued {
+    /// The issuer's authorisation as `vc_templates::issue` takes it.
+    pub fn proof(&self) -> IssuerProof {
+        IssuerProof {
+            key_id: self.key_id.clone(),
+            signature: self.signature,
+        }
+    }
 }
 
 pub(crate) fn hex32(bytes: &[u8]) -> String {

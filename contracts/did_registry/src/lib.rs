@@ -76,8 +76,8 @@ mod did_registry {
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         did_create_hash, did_id_hash, did_op_hash, Authorisation, DidCreation, DidDocument, DidId,
-        DidOperation, DidSignature, KeyPurpose, KeyType, MaskedView, Role, RoleGrant, Service,
-        Subject, Target, VerificationMethod,
+        DidOperation, DidSignature, HeldRole, KeyPurpose, KeyType, MaskedView, Role, RoleGrant,
+        RoleQuery, Service, Subject, Target, VerificationMethod,
     };
     use ink::prelude::{string::String, vec::Vec};
     use ink::storage::Mapping;
@@ -91,11 +91,17 @@ mod did_registry {
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
     pub struct DidRecord {
+        /// The account the DID is bound to (its subject).
         pub account: AccountId,
+        /// DIDs whose accounts may also manage this DID.
         pub controllers: Vec<DidId>,
+        /// When the DID was created, in milliseconds since the Unix epoch.
         pub created_at: Timestamp,
+        /// When the document last changed, in milliseconds since the Unix epoch.
         pub updated_at: Timestamp,
+        /// How many times the document changed; the nonce the next relayed operation carries.
         pub nonce: u64,
+        /// Whether the DID was deactivated (final).
         pub deactivated: bool,
     }
 
@@ -125,10 +131,13 @@ mod did_registry {
     // Events
     // ------------------------------------------------------------------------------------
 
+    /// A DID was created (`create_did` or `create_did_for`).
     #[ink(event)]
     pub struct DidCreated {
+        /// The new DID's identifier.
         #[ink(topic)]
         pub did: DidId,
+        /// The account the DID is bound to.
         #[ink(topic)]
         pub account: AccountId,
         /// The initial document content.
@@ -142,71 +151,97 @@ mod did_registry {
     /// owner may write through: then what the mask withholds is not published either.
     #[ink(event)]
     pub struct DidUpdated {
+        /// The DID that changed.
         #[ink(topic)]
         pub did: DidId,
-        /// The zero account when a mask hides the DID's account.
+        /// The DID's account; the zero account when a mask hides the DID's account.
         #[ink(topic)]
         pub account: AccountId,
-        /// `None` when a mask withholds a field the operation changes.
+        /// The operation applied; `None` when a mask withholds a field the operation changes.
         pub op: Option<DidOperation>,
         /// The DID's nonce after the change.
         pub nonce: u64,
+        /// Who authorised the change: the sending account, or the DID key that signed it and
+        /// the relayer that submitted it.
         pub by: Authorisation,
     }
 
+    /// The root authority made an account an authority.
     #[ink(event)]
     pub struct AuthorityAdded {
+        /// The new authority.
         #[ink(topic)]
         pub account: AccountId,
     }
 
+    /// An account stopped being an ordinary authority: root removed it, or it became root
+    /// (root is an authority by being root).
     #[ink(event)]
     pub struct AuthorityRemoved {
+        /// The former authority.
         #[ink(topic)]
         pub account: AccountId,
     }
 
+    /// The root authority proposed a new root (or withdrew its proposal).
     #[ink(event)]
     pub struct RootTransferProposed {
+        /// The current root.
         #[ink(topic)]
         pub from: AccountId,
-        /// `None`: the proposal was withdrawn.
+        /// The proposed next root, who must call `accept_root`; `None`: the proposal was
+        /// withdrawn.
         #[ink(topic)]
         pub to: Option<AccountId>,
     }
 
+    /// The proposed root accepted: it is now the root authority.
     #[ink(event)]
     pub struct RootTransferred {
+        /// The previous root, which is no longer an authority.
         #[ink(topic)]
         pub from: AccountId,
+        /// The new root.
         #[ink(topic)]
         pub to: AccountId,
     }
 
+    /// An authority granted (or renewed) a role to a DID.
     #[ink(event)]
     pub struct RoleGranted {
+        /// The DID that holds the role.
         #[ink(topic)]
         pub did: DidId,
+        /// The role granted.
         pub role: Role,
+        /// The role is held strictly before this time (milliseconds since the Unix epoch).
         pub expires_at: Timestamp,
+        /// Hash of the off-chain KYC evidence the authority checked.
         pub evidence: [u8; 32],
+        /// The authority that granted it.
         #[ink(topic)]
         pub by: AccountId,
     }
 
-    /// An authority named (or, with `None`, removed) the mask registry.
+    /// The root authority named (or, with `None`, removed) the mask registry.
     #[ink(event)]
     pub struct MaskRegistrySet {
+        /// The root authority.
         #[ink(topic)]
         pub by: AccountId,
+        /// The mask registry now in use; `None`: masks are no longer honoured.
         pub registry: Option<AccountId>,
     }
 
+    /// An authority revoked a role from a DID.
     #[ink(event)]
     pub struct RoleRevoked {
+        /// The DID that lost the role.
         #[ink(topic)]
         pub did: DidId,
+        /// The role revoked.
         pub role: Role,
+        /// The authority that revoked it.
         #[ink(topic)]
         pub by: AccountId,
     }
@@ -219,8 +254,11 @@ mod did_registry {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Limit {
+        /// The verification methods: at most `MAX_KEYS` (20).
         Keys,
+        /// The services: at most `MAX_SERVICES` (25).
         Services,
+        /// The controller DIDs: at most `MAX_CONTROLLERS` (10).
         Controllers,
     }
 
@@ -228,88 +266,135 @@ mod did_registry {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Field {
+        /// A key's `id`: 1 to `MAX_ID_LEN` (32) bytes.
         KeyId,
+        /// A service's `id`: 1 to `MAX_ID_LEN` (32) bytes.
         ServiceId,
+        /// A service's `service_type`: 1 to `MAX_SERVICE_TYPE_LEN` (64) bytes.
         ServiceType,
+        /// A service's `endpoint`: 1 to `MAX_ENDPOINT_LEN` (256) bytes.
         ServiceEndpoint,
     }
 
+    /// Why the DID registry refused a message; nothing was changed.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Error {
-        /// Only the root authority may do this.
+        /// Only the root authority may do this (manage authorities, hand over root, name the
+        /// mask registry, grant or revoke the Regulator role): send it from the `root` account.
         NotRoot,
-        /// Only an authority may do this.
+        /// Only an authority may grant or revoke roles: ask one (see `is_authority`).
         NotAuthority,
-        /// The caller is not the proposed next root.
+        /// The caller is not the proposed next root (`pending_root`); only that account may
+        /// accept.
         NotPendingRoot,
-        /// The account is already an authority.
+        /// The account is already an authority (or is root): nothing to do.
         AlreadyAuthority,
-        /// The account is not an authority (other than root).
+        /// The account is not an authority (other than root), so there is nothing to remove.
         UnknownAuthority,
         /// Root cannot be removed as an authority; transfer root first.
         CannotRemoveRoot,
+        /// No DID with this id (the value) exists here: check the id (for a controller or a
+        /// signer, it is that DID's).
         DidNotFound(DidId),
+        /// This DID (the value) was deactivated, for ever: it cannot change, hold roles,
+        /// control another DID or sign. Its account may create a new DID.
         DidDeactivated(DidId),
         /// The account already has this active DID; deactivate it first.
         AccountHasDid(DidId),
-        /// The caller may not act for this DID.
+        /// The caller may not act for this DID (the value): send from the DID's account or the
+        /// account of one of its active controllers, or relay a signed operation
+        /// (`execute_signed`).
         NotController(DidId),
         /// A regulator masked this DID and did not let its owner write (`reason_code` is the
-        /// mask's).
+        /// mask's): the change touches a field the mask withholds. It can go through once the
+        /// unmask committee lifts the mask.
         Masked {
+            /// The masked DID.
             did: DidId,
+            /// The regulator's reason code (its catalogue is off chain).
             reason_code: u16,
         },
-        /// A document would hold more than `max` entries.
+        /// A document would hold more than `max` entries: remove one first.
         TooMany {
+            /// The collection that is full.
             what: Limit,
+            /// Its limit.
             max: u32,
         },
-        /// A text field is empty or longer than `max` bytes.
+        /// A text field is empty or longer than `max` bytes: shorten it (or fill it in).
         BadLength {
+            /// The field at fault.
             field: Field,
+            /// Its length, in bytes.
             len: u32,
+            /// The longest allowed, in bytes.
             max: u32,
         },
-        /// The public key has the wrong length for its key type.
+        /// The public key has the wrong length for its key type: pass the raw key (32 bytes
+        /// for sr25519 and ed25519, 33 for compressed ECDSA).
         BadPublicKeyLength {
+            /// The key type given.
             key_type: KeyType,
+            /// The length that key type needs, in bytes.
             expected: u32,
+            /// The length passed, in bytes.
             got: u32,
         },
-        /// A key must have at least one purpose.
+        /// A key must have at least one purpose: set at least one flag in `purposes`.
         NoKeyPurpose,
+        /// The document already has a key with this id: choose another id, or remove the old
+        /// key first.
         DuplicateKeyId,
+        /// The document already lists this public key (the key being rotated included): use
+        /// a new key.
         DuplicatePublicKey,
+        /// No key with this id in the document (for a signature: in the signing DID's
+        /// document). Check the fragment with `resolve`.
         KeyNotFound,
+        /// The document already has a service with this id: choose another id, or remove the
+        /// old service first.
         DuplicateServiceId,
+        /// No service with this id in the document. Check the fragment with `resolve`.
         ServiceNotFound,
+        /// This DID is already a controller of the document.
         DuplicateController,
+        /// This DID is not a controller of the document.
         ControllerNotFound,
         /// A DID cannot control itself.
         SelfController,
-        /// The relayed operation carries the wrong nonce.
+        /// The relayed operation carries the wrong nonce: sign it again with `expected`.
         BadNonce {
+            /// The DID's current nonce (`resolve`), which the signed operation must carry.
             expected: u64,
+            /// The nonce passed.
             got: u64,
         },
+        /// The signature does not verify: sign blake2-256 of the exact preimage (this
+        /// registry, the current nonce or generation, the same content) with the named key.
         BadSignature,
-        /// The key is not listed for the purpose the action needs.
+        /// The key is not listed for the purpose the action needs (the value; relayed
+        /// operations need `capabilityInvocation`, and `keyAgreement` keys never sign): use
+        /// another key, or add the purpose to this one.
         KeyLacksPurpose(KeyPurpose),
-        /// Signatures by keys of this type cannot be checked on chain.
+        /// Signatures by keys of this type (the value: ed25519) cannot be checked on chain:
+        /// sign with an sr25519 or ECDSA key.
         UnsupportedSignatureKey(KeyType),
-        /// The signature's scheme does not match the key's type.
+        /// The signature's scheme does not match the key's type: send `Sr25519` for an sr25519
+        /// key, `Ecdsa` for an ECDSA key.
         SignatureSchemeMismatch,
-        /// The signing DID is neither the DID nor one of its controllers.
+        /// The signing DID (the value) is neither the DID nor one of its controllers.
         SignerNotController(DidId),
-        /// The expiry is not in the future.
+        /// The expiry is not in the future: pass an `expires_at` later than `now`.
         ExpiryInPast {
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
+            /// The expiry passed, in milliseconds since the Unix epoch.
             expires_at: Timestamp,
         },
+        /// The DID has no grant of this role (the value), expired or not: nothing to revoke.
         RoleNotGranted(Role),
-        /// A counter would overflow.
+        /// A counter would overflow; the operation cannot be done.
         Overflow,
     }
 
@@ -322,13 +407,14 @@ mod did_registry {
     // `new` reads the caller, which a `Default` impl should not do.
     #[allow(clippy::new_without_default)]
     impl DidRegistry {
-        /// A registry whose root authority is the caller.
+        /// A registry whose root authority is the caller. No other authority, no DIDs, no mask
+        /// registry yet.
         #[ink(constructor)]
         pub fn new() -> Self {
             Self::with_root(Self::env().caller())
         }
 
-        /// A registry whose root authority is `root`.
+        /// A registry whose root authority is `root` rather than the deployer.
         #[ink(constructor)]
         pub fn with_root(root: AccountId) -> Self {
             Self {
@@ -349,11 +435,15 @@ mod did_registry {
 
         // --- DIDs ---------------------------------------------------------------------
 
-        /// Creates a DID bound to the caller's account, with the given initial document.
+        /// Creates a DID bound to the caller's account, with the given initial document. Any
+        /// account without an active DID may call it. Returns the new DID's id.
         ///
-        /// Errors: `AccountHasDid` if the caller has an active DID; the validation errors of
-        /// `add_key`, `add_service`, `add_controller` for the initial content.
-        /// Emits: `DidCreated`, then `KeyAdded` / `ServiceAdded` / `ControllerAdded` per entry.
+        /// Errors: `AccountHasDid` if the caller has an active DID; for the initial content, the
+        /// errors `update` returns for `AddKey`, `AddService` and `AddController` (`TooMany`,
+        /// `BadLength`, `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`,
+        /// `DuplicatePublicKey`, `DuplicateServiceId`, `DuplicateController`, `DidNotFound` /
+        /// `DidDeactivated` of a controller); `Overflow`.
+        /// Emits: `DidCreated` (with the whole initial content).
         #[ink(message)]
         pub fn create_did(&mut self, content: DidCreation) -> Result<DidId> {
             let caller = self.env().caller();
@@ -451,7 +541,8 @@ mod did_registry {
 
         /// The current DID document (also for a deactivated DID, flagged so), in one read of
         /// current state; under a regulator's mask with the masked fields withheld and the
-        /// marker saying why (one call to the mask registry, when one is named).
+        /// marker saying why (one call to the mask registry, when one is named). `None` if no
+        /// DID has this id.
         #[ink(message)]
         pub fn resolve(&self, did: DidId) -> Option<MaskedView<DidDocument>> {
             let document = self.document(did)?;
@@ -493,9 +584,10 @@ mod did_registry {
 
         // --- Authorities ----------------------------------------------------------------
 
-        /// Makes `account` an authority.
+        /// Makes `account` an authority: it may then grant and revoke roles (except Regulator).
+        /// Root only.
         ///
-        /// Errors: `NotRoot`, `AlreadyAuthority`.
+        /// Errors: `NotRoot`, `AlreadyAuthority`, `Overflow`.
         /// Emits: `AuthorityAdded`.
         #[ink(message)]
         pub fn add_authority(&mut self, account: AccountId) -> Result<()> {
@@ -510,8 +602,8 @@ mod did_registry {
             Ok(())
         }
 
-        /// Removes an authority (not root). Roles it granted stay until they expire or are
-        /// revoked.
+        /// Removes an authority (not root). Root only. Roles it granted stay until they expire
+        /// or are revoked.
         ///
         /// Errors: `NotRoot`, `CannotRemoveRoot`, `UnknownAuthority`.
         /// Emits: `AuthorityRemoved`.
@@ -530,7 +622,7 @@ mod did_registry {
         }
 
         /// Proposes `to` as the next root; it becomes root when it calls `accept_root`. A new
-        /// proposal replaces the previous one; `None` withdraws it.
+        /// proposal replaces the previous one; `None` withdraws it. Root only.
         ///
         /// Errors: `NotRoot`.
         /// Emits: `RootTransferProposed`.
@@ -545,8 +637,9 @@ mod did_registry {
             Ok(())
         }
 
-        /// Accepts a proposed root transfer. The previous root stops being an authority; if the
-        /// new root was an ordinary authority, that entry goes (it is an authority as root).
+        /// Accepts a proposed root transfer; only the proposed account (`pending_root`) may call
+        /// it. The previous root stops being an authority; if the new root was an ordinary
+        /// authority, that entry goes (it is an authority as root).
         ///
         /// Errors: `NotPendingRoot`.
         /// Emits: `AuthorityRemoved` (for the new root's old entry, if any), `RootTransferred`.
@@ -656,10 +749,13 @@ mod did_registry {
 
         /// Every role currently held by `did` (granted, unexpired, DID active).
         #[ink(message)]
-        pub fn roles_of(&self, did: DidId) -> Vec<(Role, RoleGrant)> {
+        pub fn roles_of(&self, did: DidId) -> Vec<HeldRole> {
             Role::ALL
                 .iter()
-                .filter_map(|role| self.current_grant(did, *role).map(|grant| (*role, grant)))
+                .filter_map(|role| {
+                    self.current_grant(did, *role)
+                        .map(|grant| HeldRole { role: *role, grant })
+                })
                 .collect()
         }
 
@@ -723,8 +819,6 @@ mod did_registry {
             Ok(did)
         }
 
-        /// The one place where DID documents change. `record` is the active record of `did`;
-        /// the caller has checked authorisation. Every change advances the nonce.
         /// The DID document as stored, unmasked.
         fn document(&self, did: DidId) -> Option<DidDocument> {
             let record = self.records.get(did)?;
@@ -742,7 +836,9 @@ mod did_registry {
         }
 
         /// The one place every change of a DID document passes: checks the mask first (the
-        /// scope decides which changes go through, see `Mask::lets_owner_write`).
+        /// scope decides which changes go through, see `Mask::lets_owner_write`). `record` is
+        /// the active record of `did`; the caller has checked authorisation. Every change
+        /// advances the nonce.
         fn apply(
             &mut self,
             did: DidId,
@@ -963,6 +1059,9 @@ mod did_registry {
     }
 
     impl cgrid_shared::DidRegistry for DidRegistry {
+        /// Whether `subject` (an account, resolved to its active DID, or a DID) holds `role`
+        /// now: granted, not revoked, not expired, and the DID active. Masks do not change the
+        /// answer.
         #[ink(message)]
         fn has_role(&self, subject: Subject, role: Role) -> bool {
             let did = match subject {
@@ -972,21 +1071,28 @@ mod did_registry {
             did.is_some_and(|did| self.current_grant(did, role).is_some())
         }
 
+        /// Whether `account` is an authority (root included): it may grant and revoke roles.
         #[ink(message)]
         fn is_authority(&self, account: AccountId) -> bool {
             self.is_authority_account(account)
         }
 
+        /// Whether `account` is the root authority, which alone changes the suite's wiring
+        /// (mask registries, brokers, system issuers, the unmask committee, the auction model)
+        /// and the Regulator role.
         #[ink(message)]
         fn is_root(&self, account: AccountId) -> bool {
             account == self.root
         }
 
+        /// Whether `did` exists and is not deactivated.
         #[ink(message)]
         fn is_active(&self, did: DidId) -> bool {
             self.active_record(did).is_ok()
         }
 
+        /// The active DID bound to `account`; `None` if it has none, or if a regulator's mask
+        /// hides that DID's account (a whole-record mask or one naming `account`).
         #[ink(message)]
         fn did_of(&self, account: AccountId) -> Option<DidId> {
             self.account_did.get(account).filter(|did| {
@@ -994,11 +1100,13 @@ mod did_registry {
             })
         }
 
+        /// For each query, in order: the active DID bound to `account` if it holds `role` now
+        /// (as `has_role` decides), else `None`. Masks do not change the answer.
         #[ink(message)]
-        fn role_holders(&self, queries: Vec<(AccountId, Role)>) -> Vec<Option<DidId>> {
+        fn role_holders(&self, queries: Vec<RoleQuery>) -> Vec<Option<DidId>> {
             queries
                 .into_iter()
-                .map(|(account, role)| {
+                .map(|RoleQuery { account, role }| {
                     self.account_did
                         .get(account)
                         .filter(|did| self.current_grant(*did, role).is_some())
@@ -1006,12 +1114,17 @@ mod did_registry {
                 .collect()
         }
 
+        /// Whether `account` may act for `did`: `did` is active and `account` is its account or
+        /// the account of one of its active controller DIDs.
         #[ink(message)]
         fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
             self.active_record(did)
                 .is_ok_and(|record| self.may_act(&record, account))
         }
 
+        /// Whether `signature` over `message_hash` was made by the key `key_id` of the active
+        /// DID `did`, and that key is listed for `purpose`. Only sr25519 and ECDSA keys verify;
+        /// `keyAgreement` never does.
         #[ink(message)]
         fn verify_did_signature(
             &self,

@@ -5,7 +5,8 @@ use crate::did_registry::DidRegistry;
 use crate::*;
 use cgrid_shared::{
     did_create_hash, did_id_hash, did_op_hash, DidCreation, DidId, DidOperation, DidRegistry as _,
-    DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, Service, Subject, VerificationMethod,
+    DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, RoleQuery, Service, Subject,
+    VerificationMethod,
 };
 use ink::env::hash::Blake2x256;
 use ink::env::test::{self, DefaultAccounts};
@@ -1132,9 +1133,18 @@ fn authorities_grant_roles_that_expire() {
     assert_eq!(c.roles_of(did).len(), 1);
     assert_eq!(
         c.role_holders(vec![
-            (a.bob, Role::Consumer),
-            (a.bob, Role::Provider),
-            (a.django, Role::Consumer),
+            RoleQuery {
+                account: a.bob,
+                role: Role::Consumer
+            },
+            RoleQuery {
+                account: a.bob,
+                role: Role::Provider
+            },
+            RoleQuery {
+                account: a.django,
+                role: Role::Consumer
+            },
         ]),
         vec![Some(did), None, None],
         "one answer per query, in order"
@@ -1146,7 +1156,13 @@ fn authorities_grant_roles_that_expire() {
         !c.has_role(Subject::Did(did), Role::Consumer),
         "expired at expires_at"
     );
-    assert_eq!(c.role_holders(vec![(a.bob, Role::Consumer)]), vec![None]);
+    assert_eq!(
+        c.role_holders(vec![RoleQuery {
+            account: a.bob,
+            role: Role::Consumer
+        }]),
+        vec![None]
+    );
     assert!(c.roles_of(did).is_empty());
     assert!(
         c.role_grant(did, Role::Consumer).is_some(),

@@ -102,10 +102,11 @@ mod incentive_auction {
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         auction_trade_nonce_hash, beats, bid_hash, claim_leaf_hash, claims_root_hash, score,
-        trade_deposit, Auction, AuctionPhase, AuctionRequest, Bid, ChannelId, ClaimProof,
-        ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId, Issuer, Leader, MaskedView,
-        OpenRefusal, ParameterModel, Role, Target, TradeTerms, Weights, ATTRIBUTES,
-        MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN, MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
+        trade_deposit, AttributeProofs, AttributeValues, Auction, AuctionPhase, AuctionRequest,
+        Bid, ChannelId, ClaimProof, ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId,
+        Issuer, Leader, MaskedView, OpenRefusal, ParameterModel, Role, RoleQuery, Target,
+        TradeParties, TradeTerms, Weights, ATTRIBUTES, MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN,
+        MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
     };
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
@@ -148,54 +149,83 @@ mod incentive_auction {
     /// Root named (or, with `None`, removed) the mask registry.
     #[ink(event)]
     pub struct MaskRegistrySet {
+        /// The root authority that made the change.
         #[ink(topic)]
         pub by: AccountId,
+        /// The mask registry now in use (`None`: masks no longer apply).
         pub registry: Option<AccountId>,
     }
 
-    /// An authority set a new parameter model version.
+    /// The root authority set a new parameter model version; auctions created from now on
+    /// use it.
     #[ink(event)]
     pub struct ModelSet {
+        /// The new version (1, 2, …); read it with `model`.
         #[ink(topic)]
         pub version: u32,
+        /// The root authority that set it.
         #[ink(topic)]
         pub by: AccountId,
     }
 
+    /// A consumer posted a request and its deposit; sealed bids are accepted until
+    /// `commit_deadline`.
     #[ink(event)]
     pub struct AuctionCreated {
+        /// The new auction's id (0, 1, …), used by every other call.
         #[ink(topic)]
         pub auction: u64,
+        /// The consumer who posted the request and whose deposit is held.
         #[ink(topic)]
         pub consumer: AccountId,
+        /// The parameter model version the auction uses.
         pub model_version: u32,
+        /// The weights in force: the consumer's own, or the model's defaults.
         pub weights: Weights,
+        /// The deposit held, `max(min_cost, max_price_per_minute × duration_minutes)`, in the
+        /// chain's smallest unit.
         pub deposit: Balance,
+        /// The highest price per minute a bid may reveal, in the chain's smallest unit.
         pub max_price_per_minute: Balance,
+        /// The trade's length, in minutes.
         pub duration_minutes: u32,
+        /// Sealed bids until here (exclusive), reveals from here; milliseconds since the Unix
+        /// epoch.
         pub commit_deadline: Timestamp,
+        /// Reveals until here (exclusive), `finalize` from here; milliseconds since the Unix
+        /// epoch.
         pub reveal_deadline: Timestamp,
     }
 
+    /// A provider committed a sealed bid with the bid bond.
     #[ink(event)]
     pub struct BidCommitted {
+        /// The auction.
         #[ink(topic)]
         pub auction: u64,
+        /// The provider that bid.
         #[ink(topic)]
         pub bidder: AccountId,
+        /// Commit order within the auction (0 = first): on equal scores the lower wins.
         pub seq: u32,
     }
 
     /// A sealed bid was opened and scored; its bond went back to the bidder.
     #[ink(event)]
     pub struct BidRevealed {
+        /// The auction.
         #[ink(topic)]
         pub auction: u64,
+        /// The provider whose bid it is.
         #[ink(topic)]
         pub bidder: AccountId,
+        /// The revealed price per minute, in the chain's smallest unit.
         pub price_per_minute: Balance,
-        /// Which attributes a credential proved (the others counted as worst).
+        /// Which attributes a credential proved (the others counted as worst), in the order
+        /// green share, carbon intensity, PUE, charity pledge.
         pub proven: [bool; ATTRIBUTES],
+        /// The bid's score, `Σ weight × norm` with each norm in `0..=1_000_000`; higher is
+        /// better.
         pub score: u128,
         /// The bid now leads the auction.
         pub leading: bool,
@@ -206,40 +236,59 @@ mod incentive_auction {
     /// `FINALIZE_GRACE` (either way the consumer was refunded in full).
     #[ink(event)]
     pub struct AuctionFinalized {
+        /// The auction.
         #[ink(topic)]
         pub auction: u64,
+        /// The leading bidder (`None`: nobody revealed); set even if its trade did not open.
         #[ink(topic)]
         pub winner: Option<AccountId>,
+        /// The winner's trade channel in the escrow (`None`: no winner, or no trade opened).
         pub channel: Option<ChannelId>,
+        /// The winning price per minute, in the chain's smallest unit (0: no winner).
         pub price_per_minute: Balance,
+        /// The winning score (0: no winner).
         pub score: u128,
+        /// Moved into the trade channel as its deposit, `max(min_cost, price × duration)`
+        /// (0: no trade opened), in the chain's smallest unit.
         pub trade_deposit: Balance,
+        /// Returned to the consumer: its deposit minus `trade_deposit`.
         pub refunded: Balance,
+        /// Bonds of bids never revealed, sent to the model's treasury.
         pub forfeited: Balance,
+        /// Why the escrow refused to open the trade (`None`: it did not refuse).
         pub refusal: Option<OpenRefusal>,
+        /// `true`: the escrow still could not be called `FINALIZE_GRACE` (7 days) after the
+        /// reveal deadline, so no trade opened.
         pub escrow_unreachable: bool,
     }
 
+    /// The consumer cancelled an auction that had no bids; its deposit went back.
     #[ink(event)]
     pub struct AuctionCancelled {
+        /// The auction.
         #[ink(topic)]
         pub auction: u64,
+        /// The deposit returned to the consumer, in the chain's smallest unit.
         pub refunded: Balance,
     }
 
     /// The chain refused a payout; it waits in `unclaimed_of(account)`.
     #[ink(event)]
     pub struct PayoutDeferred {
+        /// Whose payout it is; only this account can take it (`withdraw_unclaimed`).
         #[ink(topic)]
         pub account: AccountId,
+        /// The amount kept, in the chain's smallest unit.
         pub amount: Balance,
     }
 
     /// An owner withdrew what was kept for it.
     #[ink(event)]
     pub struct UnclaimedWithdrawn {
+        /// The owner, who called `withdraw_unclaimed`.
         #[ink(topic)]
         pub account: AccountId,
+        /// The amount transferred (everything kept for it), in the chain's smallest unit.
         pub amount: Balance,
     }
 
@@ -252,25 +301,34 @@ mod incentive_auction {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum ModelFlaw {
-        /// A weight limit has `min > max` or `max > MAX_WEIGHT`.
+        /// A weight limit has `min > max` or `max > MAX_WEIGHT` (1,000,000): fix that
+        /// criterion's limits.
         WeightLimits {
+            /// The criterion: 0 = price, 1 = green share, 2 = carbon intensity, 3 = PUE,
+            /// 4 = charity pledge.
             criterion: u8,
         },
-        /// A default weight lies outside its limits.
+        /// A default weight lies outside its limits: move it within `min..=max`.
         DefaultWeight {
+            /// The criterion: 0 = price, 1 = green share, 2 = carbon intensity, 3 = PUE,
+            /// 4 = charity pledge.
             criterion: u8,
         },
-        /// The default weights are all zero.
+        /// The default weights are all zero: give at least one criterion a weight.
         ZeroWeights,
         /// Normalisation bounds need `lo < hi`.
         Bounds {
+            /// The attribute: 0 = green share, 1 = carbon intensity, 2 = PUE, 3 = charity.
             attribute: u8,
         },
-        /// The claim name is empty or longer than `MAX_CLAIM_NAME_LEN`.
+        /// The claim name is empty or longer than `MAX_CLAIM_NAME_LEN` (32 bytes).
         ClaimName {
+            /// The attribute: 0 = green share, 1 = carbon intensity, 2 = PUE, 3 = charity.
             attribute: u8,
         },
+        /// The model names more than `MAX_ATTESTORS` (16) attestor DIDs: name fewer.
         TooManyAttestors {
+            /// The most allowed (`MAX_ATTESTORS`).
             max: u32,
         },
         /// `max_bids` must be at least 1 and below `u32::MAX`.
@@ -283,18 +341,23 @@ mod incentive_auction {
     pub enum ProofFlaw {
         /// The bid claims the attribute but brings no proof, or a proof but no value.
         Missing,
+        /// The credential registry has no credential with the cited id.
         UnknownCredential,
-        /// Revoked, suspended or expired.
+        /// The credential is revoked, suspended or expired.
         NotValid,
+        /// The credential is not of the template (CPT) the model names for this attribute.
         WrongTemplate,
         /// The credential is about another DID than the bidder's.
         WrongSubject,
-        /// The issuer is not one of the model's attestors.
+        /// The issuer is not one of the model's attestor DIDs.
         NotAttested,
+        /// The proof has more than `MAX_PROOF_LEAVES` (24) claim leaves.
         TooManyLeaves,
-        /// The reveal cites more than `MAX_PROOF_CREDENTIALS` distinct credentials.
+        /// The reveal cites more than `MAX_PROOF_CREDENTIALS` (2) distinct credentials; this
+        /// proof cites one beyond them.
         TooManyCredentials,
-        /// The leaf at `index` is not the revealed value's.
+        /// The leaf at the proof's `index` is not the hash of the model's claim name, the
+        /// proof's salt and the revealed value: the credential does not certify this value.
         ValueMismatch,
         /// The leaves do not hash to the anchored claims root.
         RootMismatch,
@@ -311,114 +374,199 @@ mod incentive_auction {
         attestors: Vec<(DidId, bool)>,
     }
 
+    /// The contracts an auction calls (`wiring`), fixed at instantiation.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct AuctionWiring {
+        /// The DID registry that answers role questions (Consumer, Provider, Issuer).
+        pub did_registry: AccountId,
+        /// The credential registry (vc_templates) that certifies bids' attribute proofs.
+        pub credentials: AccountId,
+        /// The trade escrow in which `finalize` opens the winner's channel.
+        pub escrow: AccountId,
+    }
+
     /// What a reveal achieved.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct RevealOutcome {
+        /// The bid's score, `Σ weight × norm` with each norm in `0..=1_000_000`; higher is
+        /// better.
         pub score: u128,
         /// Per attribute: `None` if it counted, else why not (`None` also when not offered).
         pub flaws: [Option<ProofFlaw>; ATTRIBUTES],
+        /// The bid now leads the auction.
         pub leading: bool,
     }
 
+    /// Why the auction refused a call. A refused call changes nothing (no money moves).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Error {
         /// Only the root authority of the DID registry may do this.
         NotRoot,
-        /// The account does not hold the role (or has no active DID).
+        /// The account does not hold the role (or has no active DID): have the DID registry
+        /// grant the role (or reactivate the DID), then retry.
         MissingRole {
+            /// The account that lacks the role.
             account: AccountId,
+            /// The role it needs: Consumer to post a request, Provider to bid.
             role: Role,
         },
+        /// The parameter model breaks a rule (the `ModelFlaw` says which): fix it and call
+        /// `set_model` again.
         BadModel(ModelFlaw),
-        /// No parameter model has been set yet.
+        /// No parameter model has been set yet: the root authority must call `set_model`.
         NoModel,
+        /// No auction has this id: ids run from 0 to `auction_count` − 1.
         AuctionNotFound(u64),
-        /// Only the auction's consumer may do this.
+        /// Only the auction's consumer may do this: call from the account that created it.
         NotConsumer,
         /// The consumer cannot bid in its own auction.
         OwnAuction,
-        /// The auction was cancelled or finalized.
+        /// The auction was cancelled or finalized: it accepts nothing more.
         NotOpen,
+        /// A price per minute is 0: the request's maximum and a bid's price must be at least 1.
+        /// (A committed bid with price 0 can never be revealed; its bond is forfeited.)
         ZeroPrice,
+        /// The request's duration is 0 or longer than `MAX_DURATION_MINUTES` (525,600 minutes,
+        /// 365 days).
         BadDuration {
+            /// The duration given, in minutes.
             got: u32,
+            /// The longest allowed (`MAX_DURATION_MINUTES`), in minutes.
             max: u32,
         },
+        /// The compute specification is empty or longer than `MAX_SPEC_LEN` (256 bytes).
         BadSpecLength {
+            /// The given specification's length, in bytes.
             len: u32,
+            /// The longest allowed (`MAX_SPEC_LEN`), in bytes.
             max: u32,
         },
+        /// The request's challenge period is outside
+        /// `MIN_CHALLENGE_PERIOD..=MAX_CHALLENGE_PERIOD` (one minute to 30 days).
         BadChallengePeriod {
+            /// The challenge period given, in milliseconds.
             got: u64,
+            /// The shortest allowed (`MIN_CHALLENGE_PERIOD`: 60,000 ms).
             min: u64,
+            /// The longest allowed (`MAX_CHALLENGE_PERIOD`: 2,592,000,000 ms).
             max: u64,
         },
         /// Needs `now + MIN_WINDOW ≤ commit_deadline`, `commit_deadline + MIN_WINDOW ≤
-        /// reveal_deadline ≤ now + MAX_AUCTION_SPAN`.
+        /// reveal_deadline ≤ now + MAX_AUCTION_SPAN` (`MIN_WINDOW`: one minute;
+        /// `MAX_AUCTION_SPAN`: 30 days).
         BadDeadlines {
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
+            /// The commit deadline given, in milliseconds since the Unix epoch.
             commit_deadline: Timestamp,
+            /// The reveal deadline given, in milliseconds since the Unix epoch.
             reveal_deadline: Timestamp,
         },
-        /// The request's weights are all zero.
+        /// The request's weights are all zero: give at least one criterion a weight, or pass
+        /// `None` for the model's defaults.
         ZeroWeights,
         /// A weight lies outside the model's limits (`criterion`: 0 = price, then attributes).
+        /// Read the limits with `model(model_version())`.
         WeightOutOfLimits {
+            /// The criterion: 0 = price, 1 = green share, 2 = carbon intensity, 3 = PUE,
+            /// 4 = charity pledge.
             criterion: u8,
+            /// The model's smallest allowed weight for it.
             min: u32,
+            /// The model's largest allowed weight for it.
             max: u32,
+            /// The weight given.
             got: u32,
         },
-        /// The transferred value must be exactly this.
+        /// The transferred value must be exactly `expected`:
+        /// `max(min_cost, max_price_per_minute × duration_minutes)` of the request.
         WrongDeposit {
+            /// The deposit required, in the chain's smallest unit.
             expected: Balance,
+            /// The value transferred with the call.
             got: Balance,
         },
+        /// The transferred value must be exactly the auction's bid bond (set by the model in
+        /// force when the auction was created).
         WrongBond {
+            /// The bid bond required, in the chain's smallest unit.
             expected: Balance,
+            /// The value transferred with the call.
             got: Balance,
         },
+        /// The commit deadline has passed: the auction takes no more sealed bids.
         CommitClosed {
+            /// The commit deadline, in milliseconds since the Unix epoch.
             deadline: Timestamp,
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
         },
+        /// Reveals open at the commit deadline: wait until `from`.
         RevealNotOpen {
+            /// The commit deadline, in milliseconds since the Unix epoch.
             from: Timestamp,
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
         },
+        /// The reveal deadline has passed: the bid can no longer be revealed, and its bond
+        /// goes to the model's treasury at finalize.
         RevealClosed {
+            /// The reveal deadline, in milliseconds since the Unix epoch.
             deadline: Timestamp,
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
         },
-        /// Finalize opens at the reveal deadline.
+        /// Finalize opens at the reveal deadline: wait until `until`.
         RevealPending {
+            /// The reveal deadline, in milliseconds since the Unix epoch.
             until: Timestamp,
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
         },
-        /// Cancel only before any commit.
+        /// Cancel only before any commit: this auction has sealed bids and must run to
+        /// `finalize`.
         HasBids {
+            /// How many sealed bids were committed.
             commits: u32,
         },
+        /// The caller already committed a bid to this auction (one per provider).
         AlreadyCommitted,
+        /// The auction already holds its most sealed bids (the model's `max_bids`).
         TooManyBids {
+            /// The most sealed bids this auction accepts.
             max: u32,
         },
+        /// The caller committed no bid to this auction: reveal from the account that
+        /// committed.
         NoCommitment,
+        /// This bid was already revealed (its bond went back then).
         AlreadyRevealed,
-        /// The bid and salt do not hash to the commitment.
+        /// The bid and salt do not hash to the commitment: reveal exactly the bid and salt
+        /// committed (`bid_hash` over this contract, the auction id and your account).
         BadReveal,
+        /// The price per minute is above the request's maximum. (A committed bid above it can
+        /// never be revealed; its bond is forfeited.)
         PriceAboveMax {
+            /// The request's maximum price per minute, in the chain's smallest unit.
             max: Balance,
+            /// The price given.
             got: Balance,
         },
         /// The call to the escrow failed (trapped, ran out of gas or storage deposit limit);
         /// nothing changed, finalize can be retried (until `FINALIZE_GRACE` after the reveal
         /// deadline; after it, finalize refunds).
         EscrowCallFailed,
+        /// Nothing is kept for the caller (`unclaimed_of` shows 0): no payout of yours was
+        /// refused by the chain.
         NothingToWithdraw,
+        /// The chain refused the withdrawal's transfer; nothing changed and the amount stays
+        /// kept: try again later.
         TransferFailed,
+        /// An amount or counter would not fit its type (e.g. `max_price_per_minute ×
+        /// duration_minutes` beyond `u128::MAX`); nothing changed.
         Overflow,
     }
 
@@ -567,7 +715,8 @@ mod incentive_auction {
             Ok(id)
         }
 
-        /// Cancels an auction that has no bids and refunds the consumer's deposit.
+        /// Cancels an auction that has no bids and refunds the consumer's deposit. The
+        /// auction's consumer only, before anyone commits a bid.
         ///
         /// Errors: `AuctionNotFound`, `NotConsumer`, `NotOpen`, `HasBids`, `Overflow`.
         /// Emits: `AuctionCancelled`.
@@ -652,7 +801,9 @@ mod incentive_auction {
 
         /// Opens the caller's sealed bid between the commit and the reveal deadline, scores
         /// it (attributes count only with a valid proof, see the crate docs), keeps it if it
-        /// leads, and returns the bond.
+        /// leads, and returns the bond. A proof that fails does not refuse the reveal: that
+        /// attribute counts as worst, and the returned outcome says why (`flaws`). A bid can
+        /// be revealed once.
         ///
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealNotOpen`, `RevealClosed`,
         /// `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `PriceAboveMax`,
@@ -664,8 +815,9 @@ mod incentive_auction {
             auction: u64,
             bid: Bid,
             salt: [u8; 32],
-            proofs: [Option<ClaimProof>; ATTRIBUTES],
+            proofs: AttributeProofs,
         ) -> Result<RevealOutcome> {
+            let proofs: [Option<ClaimProof>; ATTRIBUTES] = proofs.into();
             let bidder = self.env().caller();
             let now = self.env().block_timestamp();
             let mut a = self.open_auction(auction)?;
@@ -787,7 +939,8 @@ mod incentive_auction {
         /// channel deposit and refunds the consumer the rest; refunds everything if nobody
         /// revealed or the escrow refuses (or, from `FINALIZE_GRACE` after the reveal deadline,
         /// cannot be called); forfeits unrevealed bonds to the model's treasury.
-        /// Its cost does not depend on the number of bids. Returns the trade's channel id.
+        /// Its cost does not depend on the number of bids. Returns the trade's channel id
+        /// (`None`: no trade opened; `AuctionFinalized` says why).
         ///
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
         /// Emits: `AuctionFinalized`, and `PayoutDeferred` when a payout cannot be transferred.
@@ -815,7 +968,10 @@ mod incentive_auction {
                 )
                 .ok_or(Error::Overflow)?;
                 let terms = self.trade_terms(auction, &a, leader, now)?;
-                let parties = (a.consumer_did, leader.bidder_did);
+                let parties = TradeParties {
+                    consumer: a.consumer_did,
+                    provider: leader.bidder_did,
+                };
                 match Brokered::at(self.escrow).open_brokered(terms, parties, deposit) {
                     Ok(id) => {
                         channel = Some(id);
@@ -871,9 +1027,11 @@ mod incentive_auction {
             Ok(channel)
         }
 
-        /// Pays out what the chain refused to transfer earlier.
+        /// Pays the caller what the chain refused to transfer to it earlier (see
+        /// `unclaimed_of`). Only the owner can take its own. Returns the amount transferred.
         ///
-        /// Errors: `NothingToWithdraw`, `TransferFailed`.
+        /// Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later),
+        /// `Overflow`.
         /// Emits: `UnclaimedWithdrawn`.
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
@@ -896,7 +1054,7 @@ mod incentive_auction {
             &self,
             auction: u64,
             price_per_minute: Balance,
-            attributes: [Option<u32>; ATTRIBUTES],
+            attributes: AttributeValues,
         ) -> Result<u128> {
             let a = self
                 .auctions
@@ -917,7 +1075,7 @@ mod incentive_auction {
                 &a.weights,
                 a.request.max_price_per_minute,
                 price_per_minute,
-                &attributes,
+                &attributes.into(),
             ))
         }
 
@@ -937,6 +1095,8 @@ mod incentive_auction {
             Some(record.shown(mask))
         }
 
+        /// The sealed bid `bidder` committed to `auction`, if any: its hash, its commit order
+        /// (`seq`, the tie-break), the bidder's DID and whether it was revealed.
         #[ink(message)]
         pub fn commitment(&self, auction: u64, bidder: AccountId) -> Option<Commitment> {
             self.commitments.get((auction, bidder))
@@ -954,6 +1114,7 @@ mod incentive_auction {
             self.model_version
         }
 
+        /// How many auctions were ever created; their ids run from 0 to this − 1.
         #[ink(message)]
         pub fn auction_count(&self) -> u64 {
             self.auction_count
@@ -965,6 +1126,8 @@ mod incentive_auction {
             self.held
         }
 
+        /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
+        /// smallest unit; the account takes them with `withdraw_unclaimed`.
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
             self.unclaimed.of(account)
@@ -972,8 +1135,12 @@ mod incentive_auction {
 
         /// The DID registry, the credential registry and the escrow this auction calls.
         #[ink(message)]
-        pub fn wiring(&self) -> (AccountId, AccountId, AccountId) {
-            (self.did_registry, self.credentials, self.escrow)
+        pub fn wiring(&self) -> AuctionWiring {
+            AuctionWiring {
+                did_registry: self.did_registry,
+                credentials: self.credentials,
+                escrow: self.escrow,
+            }
         }
 
         // --------------------------------------------------------------------------------
@@ -983,7 +1150,7 @@ mod incentive_auction {
         /// The DID of `account` if it holds `role` now (did_registry).
         fn holder_of(&self, account: AccountId, role: Role) -> Result<DidId> {
             let holder = Registry::at(self.did_registry)
-                .role_holders(ink::prelude::vec![(account, role)])
+                .role_holders(ink::prelude::vec![RoleQuery { account, role }])
                 .first()
                 .copied()
                 .flatten();

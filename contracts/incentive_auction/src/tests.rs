@@ -11,7 +11,7 @@ use cgrid_shared::{
     auction_trade_nonce_hash, bid_hash, claim_leaf_hash, claims_root_hash, testing, AttributeRule,
     AuctionPhase, AuctionRequest, Balance, Bid, ClaimProof, ClaimValue, CredentialAnchor,
     CredentialId, CredentialStatus, DidId, Encryption, Issuer, OpenRefusal, ParameterModel, Role,
-    WeightRange, Weights, ATTRIBUTES, MAX_SPEC_LEN,
+    TradeParties, WeightRange, Weights, ATTRIBUTES, MAX_SPEC_LEN,
 };
 use ink::env::{test, DefaultEnvironment as Env};
 use ink::primitives::AccountId;
@@ -201,7 +201,8 @@ impl Fx {
         proofs: [Option<ClaimProof>; ATTRIBUTES],
     ) -> Result<super::RevealOutcome, Error> {
         test::set_caller::<Env>(who);
-        self.c.reveal(auction, bid.clone(), [salt; 32], proofs)
+        self.c
+            .reveal(auction, bid.clone(), [salt; 32], proofs.into())
     }
 
     fn snapshot(&self, auction: Option<u64>) -> String {
@@ -713,7 +714,7 @@ fn only_credential_backed_attributes_count() {
     // carbon 300 of 0..800, lower better → 625,000 × 10; PUE unproven → 0; charity → 0.
     assert_eq!(out.score, 10_000_000 + 10_000_000 + 6_250_000);
     assert_eq!(
-        fx.c.score_of(id, 80, [Some(5_000), Some(300), None, None]),
+        fx.c.score_of(id, 80, [Some(5_000), Some(300), None, None].into()),
         Ok(out.score)
     );
     let a = fx.c.auction(id).unwrap().record;
@@ -749,7 +750,7 @@ fn a_deactivated_attestor_no_longer_vouches() {
             None
         ]
     );
-    assert_eq!(out.score, fx.c.score_of(id, 80, [None; 4]).unwrap());
+    assert_eq!(out.score, fx.c.score_of(id, 80, [None; 4].into()).unwrap());
     assert_eq!(
         testing::did::with(|w| w.activity_checks),
         1,
@@ -814,7 +815,7 @@ fn every_proof_flaw_counts_as_worst() {
         ProofFlaw::ValueMismatch,
     ));
     let b = bid(80, [Some(5_000), None, None, None]);
-    let price_only = fx.c.score_of(0, 80, [None; 4]);
+    let price_only = fx.c.score_of(0, 80, [None; 4].into());
     assert_eq!(price_only, Err(Error::AuctionNotFound(0)));
     for (i, (proof, flaw)) in cases.into_iter().enumerate() {
         set_now(T0);
@@ -829,7 +830,7 @@ fn every_proof_flaw_counts_as_worst() {
         assert_eq!(out.flaws[0], Some(flaw), "case {i}");
         assert_eq!(
             out.score,
-            fx.c.score_of(id, 80, [None; 4]).unwrap(),
+            fx.c.score_of(id, 80, [None; 4].into()).unwrap(),
             "case {i}"
         );
     }
@@ -845,7 +846,7 @@ fn every_proof_flaw_counts_as_worst() {
     assert_eq!(out.flaws, [None; 4]);
     assert_eq!(
         out.score,
-        fx.c.score_of(id, 80, [Some(5_000), None, None, None])
+        fx.c.score_of(id, 80, [Some(5_000), None, None, None].into())
             .unwrap()
     );
     // A proof without a claimed value is flagged too.
@@ -922,7 +923,13 @@ fn finalize_opens_the_winners_trade_refunds_the_rest_and_forfeits_silent_bonds()
     let channel = fx.c.finalize(id).expect("anyone finalizes");
     assert_eq!(channel, Some([0; 32]));
     let (terms, parties, trade_deposit) = testing::escrow::with(|w| w.opened[0].clone());
-    assert_eq!(parties, (CONSUMER_DID, fx.providers[0].did));
+    assert_eq!(
+        parties,
+        TradeParties {
+            consumer: CONSUMER_DID,
+            provider: fx.providers[0].did
+        }
+    );
     // 40 × 60 = 2,400 ≥ minCost: the channel deposit; the consumer gets 3,600 back.
     assert_eq!(trade_deposit, 2_400);
     assert_eq!(balance(fx.escrow), BASE + 2_400);
@@ -1118,7 +1125,7 @@ fn a_reveal_cites_at_most_two_credentials_and_verifies_each_once() {
     );
     assert_eq!(
         out.score,
-        fx.c.score_of(id, 80, [Some(5_000), Some(300), Some(1_200), None])
+        fx.c.score_of(id, 80, [Some(5_000), Some(300), Some(1_200), None].into())
             .unwrap()
     );
 }

@@ -67,8 +67,9 @@ pub const MAX_COMMITTEE: u32 = 16;
 pub const MAX_SCOPE_FIELDS: u32 = 16;
 /// Longest field name, in bytes.
 pub const MAX_FIELD_LEN: u32 = 32;
-/// Shortest and longest life of an unmask approval, in milliseconds (1 minute, 30 days).
+/// Shortest life of an unmask approval, in milliseconds (1 minute).
 pub const MIN_APPROVAL_TTL: u64 = 60_000;
+/// Longest life of an unmask approval, in milliseconds (30 days).
 pub const MAX_APPROVAL_TTL: u64 = 30 * 24 * 3_600_000;
 
 #[ink::contract]
@@ -76,7 +77,7 @@ mod mask_registry {
     use crate::{
         MAX_APPROVAL_TTL, MAX_COMMITTEE, MAX_FIELD_LEN, MAX_SCOPE_FIELDS, MIN_APPROVAL_TTL,
     };
-    use cgrid_shared::{DidId, Mask, Role, Scope, Target};
+    use cgrid_shared::{DidId, Mask, Role, RoleQuery, Scope, Target};
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
 
@@ -98,7 +99,7 @@ mod mask_registry {
         masks: Mapping<[u8; 32], Mask>,
         /// Regulators whose approvals count towards an unmask.
         committee: Vec<AccountId>,
-        /// Approvals needed to unmask (0 until an authority configures the committee).
+        /// Approvals needed to unmask (0 until the root authority configures the committee).
         quorum: u8,
         /// How long an approval counts, in milliseconds.
         approval_ttl: Timestamp,
@@ -108,6 +109,28 @@ mod mask_registry {
         masks_applied: u64,
     }
 
+    /// The unmask committee as `committee` returns it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct Committee {
+        /// The members' accounts (empty until the root authority calls `set_committee`).
+        pub members: Vec<AccountId>,
+        /// Live approvals needed to lift a mask (0 while no committee is configured).
+        pub quorum: u8,
+        /// How long one member's approval counts, in milliseconds.
+        pub approval_ttl: Timestamp,
+    }
+
+    /// The registry's counters as `counts` returns them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct MaskCounts {
+        /// Targets masked now.
+        pub masked_now: u64,
+        /// Masks ever applied, lifted ones included.
+        pub masks_applied: u64,
+    }
+
     // ------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------
@@ -115,48 +138,71 @@ mod mask_registry {
     /// A regulator masked a record.
     #[ink(event)]
     pub struct Masked {
+        /// The mask's key: `Target::key()` of `target`, the topic to follow the mask by.
         #[ink(topic)]
         pub key: [u8; 32],
+        /// The regulator who masked it.
         #[ink(topic)]
         pub by: AccountId,
+        /// The masked record.
         pub target: Target,
+        /// What the mask withholds: the whole record or the named fields.
         pub scope: Scope,
+        /// Whether the record's owner may still write to it while masked.
         pub owner_may_write: bool,
+        /// The regulator's reason code (its catalogue is off chain).
         pub reason_code: u16,
+        /// Hash of the regulator's off-chain evidence.
         pub reason_hash: [u8; 32],
+        /// Hash of the record's content when it was masked, as the regulator stated it (not
+        /// checked on chain).
         pub content_hash: [u8; 32],
+        /// When the mask was applied, in milliseconds since the Unix epoch.
         pub at: Timestamp,
     }
 
     /// A committee member approved lifting a mask.
     #[ink(event)]
     pub struct UnmaskApproved {
+        /// The mask's key (`Target::key()` of the masked record).
         #[ink(topic)]
         pub key: [u8; 32],
+        /// The committee member who approved.
         #[ink(topic)]
         pub by: AccountId,
+        /// Live approvals now, this one included.
         pub live_approvals: u8,
+        /// Live approvals needed to lift the mask.
         pub quorum: u8,
+        /// When, in milliseconds since the Unix epoch.
         pub at: Timestamp,
     }
 
     /// The quorum was reached: the mask is lifted.
     #[ink(event)]
     pub struct Unmasked {
+        /// The lifted mask's key (`Target::key()` of `target`).
         #[ink(topic)]
         pub key: [u8; 32],
+        /// The record that is no longer masked.
         pub target: Target,
+        /// The members whose live approvals lifted it, in the order they approved.
         pub approvers: Vec<AccountId>,
+        /// When, in milliseconds since the Unix epoch.
         pub at: Timestamp,
     }
 
-    /// An authority configured the unmask committee.
+    /// The root authority configured the unmask committee.
     #[ink(event)]
     pub struct CommitteeSet {
+        /// The root authority of the DID registry.
         #[ink(topic)]
         pub by: AccountId,
+        /// The members' accounts.
         pub committee: Vec<AccountId>,
+        /// Live approvals needed to lift a mask.
         pub quorum: u8,
+        /// How long one member's approval counts, in milliseconds.
         pub approval_ttl: Timestamp,
     }
 
@@ -164,37 +210,56 @@ mod mask_registry {
     // Errors
     // ------------------------------------------------------------------------------------
 
+    /// Why the mask registry refused a message; nothing was changed.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Error {
-        /// Only the root authority of the DID registry may do this.
+        /// Only the root authority of the DID registry may do this: send it from that account.
         NotRoot,
-        /// The caller does not hold the Regulator role (or it expired).
+        /// The caller does not hold the Regulator role (or it expired): the root authority of
+        /// the DID registry grants and renews it.
         NotRegulator,
-        /// The caller is not on the unmask committee.
+        /// The caller is not on the unmask committee (see `committee`).
         NotCommitteeMember,
-        /// No committee is configured yet.
+        /// No committee is configured yet: the root authority must call `set_committee` first.
         NoCommittee,
-        /// Needs 1 ≤ quorum ≤ committee size ≤ `MAX_COMMITTEE`, members distinct.
+        /// Needs 1 ≤ quorum ≤ committee size ≤ `MAX_COMMITTEE` (16), members distinct: fix the
+        /// member list or the quorum.
         BadCommittee {
+            /// The number of accounts passed (repeats included).
             size: u32,
+            /// The quorum passed.
             quorum: u8,
         },
+        /// The approval TTL is outside the allowed range: pass a value between `min` and `max`
+        /// ms (1 minute to 30 days).
         BadApprovalTtl {
+            /// The TTL passed, in milliseconds.
             got: u64,
+            /// The shortest allowed, in milliseconds (`MIN_APPROVAL_TTL`).
             min: u64,
+            /// The longest allowed, in milliseconds (`MAX_APPROVAL_TTL`).
             max: u64,
         },
-        /// A field scope needs 1–`MAX_SCOPE_FIELDS` distinct names of 1–`MAX_FIELD_LEN` bytes.
+        /// A field scope needs 1–`MAX_SCOPE_FIELDS` (16) distinct names of 1–`MAX_FIELD_LEN`
+        /// (32) bytes: fix the list, or mask the whole record (`Scope::Whole`).
         BadScope,
-        /// The target's read path has no such field (see `Target::fields`).
+        /// The target's read path has no such field (see `Target::fields`). A DID knows
+        /// `account`, `controller`, `verificationMethod`, `service`; a template `title`,
+        /// `description`, `properties`; a trade `consumer`, `provider`, `price`.
         UnknownField {
+            /// The first name in the scope that the target does not know.
             field: ink::prelude::string::String,
         },
+        /// The target is masked already. A mask cannot be changed, only lifted by the
+        /// committee (`approve_unmask`).
         AlreadyMasked,
+        /// The target is not masked (never was, or the mask was lifted): nothing to approve.
         NotMasked,
-        /// This member's approval is still live.
+        /// This member's approval is still live: wait for the other members, or until it is
+        /// older than the approval TTL.
         AlreadyApproved,
+        /// A counter would overflow; the operation cannot be done.
         Overflow,
     }
 
@@ -205,8 +270,9 @@ mod mask_registry {
     // ------------------------------------------------------------------------------------
 
     impl MaskRegistry {
-        /// Wires the registry to the DID registry. An authority then configures the unmask
-        /// committee (`set_committee`).
+        /// Wires the registry to the DID registry, which answers who is root and who holds the
+        /// Regulator role. The root authority then configures the unmask committee
+        /// (`set_committee`); until then regulators can mask, but no mask can be lifted.
         #[ink(constructor)]
         pub fn new(did_registry: AccountId) -> Self {
             Self {
@@ -264,7 +330,9 @@ mod mask_registry {
             Ok(())
         }
 
-        /// Masks `target` (Regulator role, unexpired). The target itself is not touched.
+        /// Masks `target` (Regulator role, unexpired): the read paths that honour masks then
+        /// withhold what `scope` names. Records the reason code, the evidence hash and the
+        /// content hash as given (none is checked on chain). The target itself is not touched.
         ///
         /// Errors: `NotRegulator`, `BadScope`, `UnknownField`, `AlreadyMasked`, `Overflow`.
         /// Emits: `Masked`.
@@ -379,16 +447,24 @@ mod mask_registry {
 
         /// The committee, its quorum and the approval time-to-live.
         #[ink(message)]
-        pub fn committee(&self) -> (Vec<AccountId>, u8, Timestamp) {
-            (self.committee.clone(), self.quorum, self.approval_ttl)
+        pub fn committee(&self) -> Committee {
+            Committee {
+                members: self.committee.clone(),
+                quorum: self.quorum,
+                approval_ttl: self.approval_ttl,
+            }
         }
 
         /// Targets masked now, and masks ever applied.
         #[ink(message)]
-        pub fn counts(&self) -> (u64, u64) {
-            (self.masked, self.masks_applied)
+        pub fn counts(&self) -> MaskCounts {
+            MaskCounts {
+                masked_now: self.masked,
+                masks_applied: self.masks_applied,
+            }
         }
 
+        /// The DID registry this registry asks about root and the Regulator role.
         #[ink(message)]
         pub fn did_registry(&self) -> AccountId {
             self.did_registry
@@ -413,13 +489,14 @@ mod mask_registry {
     }
 
     impl cgrid_shared::MaskRegistry for MaskRegistry {
-        /// Whether `target` is masked now (one storage read).
+        /// Whether `target` is masked now (one storage read). Anyone may ask.
         #[ink(message)]
         fn is_masked(&self, target: Target) -> bool {
             self.masks.contains(target.key())
         }
 
-        /// The mask on `target`, if any.
+        /// The mask on `target`, if any: its scope, who masked it, when, why, and the unmask
+        /// approvals recorded (expired ones go at the next approval). Anyone may ask.
         #[ink(message)]
         fn mask_of(&self, target: Target) -> Option<cgrid_shared::Mask> {
             self.masks.get(target.key())
@@ -428,7 +505,10 @@ mod mask_registry {
 
     /// For each account, whether it holds `role` now (one `role_holders` call to `registry`).
     fn hold_role(registry: &Registry, accounts: &[AccountId], role: Role) -> Vec<bool> {
-        let queries = accounts.iter().map(|a| (*a, role)).collect();
+        let queries = accounts
+            .iter()
+            .map(|a| RoleQuery { account: *a, role })
+            .collect();
         let holders: Vec<Option<DidId>> = registry.role_holders(queries);
         accounts
             .iter()

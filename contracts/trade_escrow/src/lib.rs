@@ -84,8 +84,8 @@ mod trade_escrow {
         brokered_hash, close_hash, deployment_hash, offer_hash, public_claims_root,
         settlement_claims, settlement_id_hash, state_hash, trade_start_claims, AnchorError,
         AnchorFailure, Channel, ChannelId, CloseKind, CredentialId, DidId, Mask, MaskedView,
-        OpenRefusal, Party, Phase, Role, Signature, Target, TradeTerms, SETTLEMENT_CPT,
-        SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+        OpenRefusal, Party, Phase, Role, RoleQuery, Signature, SignedState, Target, TradeParties,
+        TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
     };
     use ink::prelude::vec;
     use ink::storage::Mapping;
@@ -121,6 +121,17 @@ mod trade_escrow {
         mask_registry: Option<AccountId>,
     }
 
+    /// The registries an escrow calls (`registries`), fixed at instantiation.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub struct EscrowRegistries {
+        /// The DID registry that answers the parties' role questions.
+        pub did_registry: AccountId,
+        /// The credential registry (vc_templates) that anchors trade-start and settlement
+        /// credentials.
+        pub credentials: AccountId,
+    }
+
     // ------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------
@@ -128,91 +139,141 @@ mod trade_escrow {
     /// A channel opened; its trade-start credential (id = channel id) is anchored.
     #[ink(event)]
     pub struct ChannelOpened {
+        /// The new channel's id: the hash of the signed offer (or of the broker's terms).
         #[ink(topic)]
         pub channel: ChannelId,
+        /// The paying account.
         #[ink(topic)]
         pub consumer: AccountId,
+        /// The account that serves the compute and is paid.
         #[ink(topic)]
         pub provider: AccountId,
+        /// The opening deposit, in the chain's smallest unit.
         pub deposit: Balance,
+        /// The agreed price per minute, in the chain's smallest unit.
         pub price_per_minute: Balance,
+        /// The least the provider is paid once the trade ran (a signed state with nonce ≥ 1),
+        /// in the chain's smallest unit.
         pub min_cost: Balance,
+        /// How long the other side has to answer a unilateral close, in milliseconds.
         pub challenge_period: Timestamp,
+        /// When the channel expires, in milliseconds since the Unix epoch; the provider may
+        /// still checkpoint or start a close until `challenge_period` later.
         pub expires_at: Timestamp,
         /// The designated broker that opened it (`None`: the consumer, on a signed offer).
         pub broker: Option<AccountId>,
     }
 
-    /// An authority named (or, with `None`, removed) the mask registry.
+    /// The root authority named (or, with `None`, removed) the mask registry.
     #[ink(event)]
     pub struct MaskRegistrySet {
+        /// The root authority that made the change.
         #[ink(topic)]
         pub by: AccountId,
+        /// The mask registry now in use (`None`: masks no longer apply).
         pub registry: Option<AccountId>,
     }
 
-    /// An authority designated (or undesignated) a broker.
+    /// The root authority designated (or undesignated) a broker.
     #[ink(event)]
     pub struct BrokerSet {
+        /// The broker contract.
         #[ink(topic)]
         pub broker: AccountId,
+        /// `true`: it may now open channels (`open_brokered`); `false`: it no longer may.
         pub enabled: bool,
+        /// The root authority that made the change.
         pub by: AccountId,
     }
 
+    /// The consumer added to a channel's deposit and/or moved its expiry later.
     #[ink(event)]
     pub struct ToppedUp {
+        /// The channel.
         #[ink(topic)]
         pub channel: ChannelId,
+        /// The value this top-up added, in the chain's smallest unit (0: only the expiry moved).
         pub amount: Balance,
+        /// The channel's whole deposit after the top-up, in the chain's smallest unit.
         pub deposit: Balance,
+        /// The channel's expiry after the top-up, in milliseconds since the Unix epoch.
         pub expires_at: Timestamp,
     }
 
     /// The provider settled a consumer-signed state.
     #[ink(event)]
     pub struct Checkpointed {
+        /// The channel.
         #[ink(topic)]
         pub channel: ChannelId,
+        /// The settled state's nonce (the controllers use the number of minutes billed).
         pub nonce: u64,
+        /// The total the consumer signed it owes over the channel's life, in the chain's
+        /// smallest unit; now the channel's `paid`.
         pub cumulative: Balance,
+        /// Paid to the provider by this checkpoint: `cumulative` minus what was paid before.
         pub paid_now: Balance,
+        /// The id of the settlement credential anchored for this period (unless a
+        /// `SettlementNotAnchored` event says otherwise).
         pub settlement: CredentialId,
     }
 
+    /// A party started a unilateral close; its claim stands unless a state proving more owed
+    /// replaces it (`challenge`) before `deadline`.
     #[ink(event)]
     pub struct CloseStarted {
+        /// The channel.
         #[ink(topic)]
         pub channel: ChannelId,
+        /// Who started the close.
         pub by: Party,
+        /// The claimed state's nonce (the settled one when the close brought no new state).
         pub nonce: u64,
+        /// The claimed total the consumer owes over the channel's life, in the chain's
+        /// smallest unit.
         pub cumulative: Balance,
+        /// The end of the challenge window (`finalize` pays out from then on), in milliseconds
+        /// since the Unix epoch.
         pub deadline: Timestamp,
     }
 
     /// A state proving more owed replaced the pending close claim.
     #[ink(event)]
     pub struct Challenged {
+        /// The channel.
         #[ink(topic)]
         pub channel: ChannelId,
+        /// Who challenged (not necessarily who started the close).
         pub by: Party,
+        /// The nonce of the claim that was replaced.
         pub replaced_nonce: u64,
+        /// The cumulative amount of the claim that was replaced, in the chain's smallest unit.
         pub replaced_cumulative: Balance,
+        /// The nonce of the claim now pending.
         pub nonce: u64,
+        /// The cumulative amount of the claim now pending, in the chain's smallest unit.
         pub cumulative: Balance,
     }
 
+    /// A channel closed: the provider was paid `paid_now` and the consumer refunded
+    /// `refunded` (a payout the chain refused waits in `unclaimed_of`, see `PayoutDeferred`).
     #[ink(event)]
     pub struct ChannelClosed {
+        /// The channel.
         #[ink(topic)]
         pub channel: ChannelId,
+        /// How it closed: cooperatively, by an unchallenged unilateral close, or by timeout.
         pub how: CloseKind,
+        /// The nonce of the state the channel closed at.
         pub nonce: u64,
-        /// Total paid to the provider over the channel's life.
+        /// Total paid to the provider over the channel's life, in the chain's smallest unit.
         pub paid: Balance,
-        /// Paid to the provider by this close.
+        /// Paid to the provider by this close, in the chain's smallest unit.
         pub paid_now: Balance,
+        /// Returned to the consumer by this close: the deposit minus `paid`.
         pub refunded: Balance,
+        /// The id of the settlement credential anchored for this close (unless a
+        /// `SettlementNotAnchored` event says otherwise).
         pub settlement: CredentialId,
     }
 
@@ -220,25 +281,32 @@ mod trade_escrow {
     /// the money moved anyway.
     #[ink(event)]
     pub struct SettlementNotAnchored {
+        /// The channel whose checkpoint or close it was.
         #[ink(topic)]
         pub channel: ChannelId,
+        /// The id the settlement credential would have had.
         pub credential: CredentialId,
+        /// Why the registry refused (`None`: the call to it failed).
         pub reason: Option<AnchorError>,
     }
 
     /// The chain refused a payout; it waits in `unclaimed_of(account)`.
     #[ink(event)]
     pub struct PayoutDeferred {
+        /// Whose payout it is; only this account can take it (`withdraw_unclaimed`).
         #[ink(topic)]
         pub account: AccountId,
+        /// The amount kept, in the chain's smallest unit.
         pub amount: Balance,
     }
 
     /// An owner withdrew what was kept for it.
     #[ink(event)]
     pub struct UnclaimedWithdrawn {
+        /// The owner, who called `withdraw_unclaimed`.
         #[ink(topic)]
         pub account: AccountId,
+        /// The amount transferred (everything kept for it), in the chain's smallest unit.
         pub amount: Balance,
     }
 
@@ -246,114 +314,178 @@ mod trade_escrow {
     // Errors
     // ------------------------------------------------------------------------------------
 
+    /// Why the escrow refused a call. A refused call changes nothing (no money moves).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Error {
-        /// Only the channel's (or the terms') consumer may do this.
+        /// Only the channel's (or the offer's) consumer may do this: call from that account.
         NotConsumer,
         /// A regulator masked this whole trade and did not let its owner write (`reason_code`
-        /// is the mask's). Only top-ups are refused so.
+        /// is the mask's). Only top-ups are refused so: checkpoints, closes and the timeout
+        /// refund still work; top up once the mask is lifted.
         Masked {
+            /// The masked trade (channel id).
             channel: ChannelId,
+            /// The regulator's reason code (its catalogue is off chain).
             reason_code: u16,
         },
-        /// Only the channel's provider may do this.
+        /// Only the channel's provider may do this: call from the provider's account.
         NotProvider,
-        /// Only the consumer or the provider may do this.
+        /// Only the channel's consumer or provider may do this.
         NotParty,
-        /// Consumer and provider are the same account.
+        /// Consumer and provider are the same account: a channel needs two accounts.
         SameAccount,
-        /// A channel key is all zeros: the identity point, whose "signatures" anyone can make.
+        /// This party's channel key in the terms is all zeros: the identity point, whose
+        /// "signatures" anyone can make. Use a real sr25519 public key.
         ZeroKey(Party),
         /// Only the root authority of the DID registry may do this.
         NotRoot,
-        /// A broker must be a contract (code the root authority vetted), not a plain key.
+        /// A broker must be a contract (code the root authority vetted), not a plain key:
+        /// designate the broker contract's address.
         BrokerNotContract,
-        /// Only a designated broker may do this.
+        /// Only a designated broker may do this (see `set_broker`).
         NotBroker,
+        /// No channel has this id: check the id (`open` returned it; `ChannelOpened` shows it).
         ChannelNotFound(ChannelId),
-        /// This offer already opened a channel.
+        /// This offer already opened the channel with this id: an offer opens one channel;
+        /// ask the provider for a new offer (another `offer_nonce`).
         ChannelExists(ChannelId),
-        /// The channel is closing or closed.
+        /// A unilateral close is pending (the channel is closing): `challenge` it, close
+        /// cooperatively, or `finalize` after its deadline.
         NotOpen,
-        /// No unilateral close is pending.
+        /// No unilateral close is pending: there is nothing to challenge or finalize
+        /// (`start_close` starts one).
         NotClosing,
         /// The channel is closed and accepts nothing.
         Closed,
-        /// The account does not hold the role (or has no active DID).
+        /// The account does not hold the role (or has no active DID): have the DID registry
+        /// grant the role (or reactivate the DID), then retry.
         MissingRole {
+            /// The account that lacks the role.
             account: AccountId,
+            /// The role it needs: Consumer for the consumer, Provider for the provider.
             role: Role,
         },
-        /// The offer is not signed by the provider's account key.
+        /// The offer signature is not the provider's account key (sr25519) over this escrow,
+        /// this deployment and exactly these terms: ask the provider to sign these terms.
         BadOfferSignature,
-        /// The state is not signed by the consumer's channel key.
+        /// The state is not signed by the consumer's channel key over this escrow, channel,
+        /// nonce and cumulative amount: submit the consumer's signed state unchanged.
         BadStateSignature,
-        /// The cooperative close is not signed by this party's channel key.
+        /// This party's channel key did not sign the close (escrow, channel, nonce, cumulative)
+        /// in the close domain; a per-minute state signature does not count.
         BadCloseSignature(Party),
         /// Nonce 0 is the opening state, which nobody signs: signed states start at 1.
         ZeroNonce,
         /// The state does not prove more owed than the state held on chain (settled, or the
-        /// pending close claim): see `cgrid_shared::supersedes`.
+        /// pending close claim): see `cgrid_shared::supersedes`. Submit a state that proves
+        /// more (usually a larger cumulative amount).
         StaleState {
+            /// The nonce of the state held on chain.
             held_nonce: u64,
+            /// The cumulative amount of the state held on chain, in the chain's smallest unit.
             held_cumulative: Balance,
         },
-        /// The cumulative amount is below what was already paid.
+        /// The cumulative amount is below what was already paid: a state can only raise the
+        /// total, so use a later one.
         BelowPaid {
+            /// What the provider was already paid, in the chain's smallest unit.
             paid: Balance,
+            /// The cumulative amount submitted.
             cumulative: Balance,
         },
-        /// The cumulative amount exceeds the deposit.
+        /// The cumulative amount exceeds the deposit: the consumer must top up before this
+        /// state can settle.
         AboveDeposit {
+            /// The channel's deposit, in the chain's smallest unit.
             deposit: Balance,
+            /// The cumulative amount submitted.
             cumulative: Balance,
         },
+        /// The transferred deposit is zero or below the terms' `min_cost`: send at least
+        /// `min_cost` (and more than 0).
         DepositBelowMinCost {
+            /// The terms' minimum charge, in the chain's smallest unit.
             min_cost: Balance,
+            /// The value transferred with the call.
             deposit: Balance,
         },
+        /// The terms' price per minute is 0: it must be at least 1.
         ZeroPrice,
+        /// The terms' challenge period is outside `MIN_CHALLENGE_PERIOD..=MAX_CHALLENGE_PERIOD`
+        /// (one minute to 30 days): choose one within.
         BadChallengePeriod {
+            /// The challenge period given, in milliseconds.
             got: u64,
+            /// The shortest allowed (`MIN_CHALLENGE_PERIOD`: 60,000 ms).
             min: u64,
+            /// The longest allowed (`MAX_CHALLENGE_PERIOD`: 2,592,000,000 ms).
             max: u64,
         },
         /// The expiry is not in (now, now + MAX_LIFETIME], or does not extend the current one.
+        /// `MAX_LIFETIME` is 400 days; a top-up's new expiry must be later than the current.
         BadExpiry {
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
+            /// The expiry given, in milliseconds since the Unix epoch.
             expires_at: Timestamp,
         },
+        /// The compute specification is empty or longer than `MAX_SPEC_LEN` (256 bytes).
         BadSpecLength {
+            /// The given specification's length, in bytes.
             len: u32,
+            /// The longest allowed (`MAX_SPEC_LEN`), in bytes.
             max: u32,
         },
         /// The channel expired: the provider can no longer claim, the consumer no longer top up.
+        /// It can still close cooperatively, or by `claim_timeout` after the claim deadline.
         Expired {
+            /// For a top-up, the channel's `expires_at`; for the provider's checkpoint or
+            /// close, `expires_at + challenge_period` (milliseconds since the Unix epoch).
             deadline: Timestamp,
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
         },
+        /// The pending close's challenge window is over: it can no longer be challenged;
+        /// anyone can `finalize` it.
         ChallengeWindowOver {
+            /// The end of the challenge window, in milliseconds since the Unix epoch.
             deadline: Timestamp,
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
         },
+        /// The pending close can still be challenged: `finalize` from `deadline` on.
         ChallengeWindowOpen {
+            /// The end of the challenge window, in milliseconds since the Unix epoch.
             deadline: Timestamp,
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
         },
-        /// The timeout refund opens after `expires_at + challenge_period`.
+        /// The timeout refund opens after `expires_at + challenge_period`: wait until then.
         NotExpired {
+            /// `expires_at + challenge_period`: the refund is possible strictly after it
+            /// (milliseconds since the Unix epoch).
             refund_from: Timestamp,
+            /// The block time, in milliseconds since the Unix epoch.
             now: Timestamp,
         },
-        /// A top-up with no value and no new expiry.
+        /// A top-up with no value and no new expiry: transfer value, give a later expiry, or
+        /// both.
         NothingToTopUp,
+        /// Nothing is kept for the caller (`unclaimed_of` shows 0): no payout of yours was
+        /// refused by the chain.
         NothingToWithdraw,
+        /// The chain refused the withdrawal's transfer; nothing changed and the amount stays
+        /// kept: try again later.
         TransferFailed,
-        /// The credential registry refused the trade-start credential.
+        /// The credential registry refused the trade-start credential, so the channel did not
+        /// open (e.g. the escrow is not a system issuer there: `set_system_issuer`).
         TradeCredential(AnchorError),
-        /// The call to the credential registry failed.
+        /// The call to the credential registry failed (trap, out of gas, storage deposit
+        /// limit), so the channel did not open: retry, e.g. with higher limits.
         CredentialsUnavailable,
+        /// An amount or counter would not fit its type (e.g. a deposit beyond `u128::MAX`);
+        /// nothing changed.
         Overflow,
     }
 
@@ -423,8 +555,14 @@ mod trade_escrow {
                 return Err(Error::BadOfferSignature);
             }
             let holders = Registry::at(self.did_registry).role_holders(vec![
-                (terms.consumer, Role::Consumer),
-                (terms.provider, Role::Provider),
+                RoleQuery {
+                    account: terms.consumer,
+                    role: Role::Consumer,
+                },
+                RoleQuery {
+                    account: terms.provider,
+                    role: Role::Provider,
+                },
             ]);
             let holder = |i: usize, account: AccountId, role: Role| {
                 holders
@@ -435,12 +573,17 @@ mod trade_escrow {
             };
             let consumer_did = holder(0, terms.consumer, Role::Consumer)?;
             let provider_did = holder(1, terms.provider, Role::Provider)?;
-            let parties = (consumer_did, provider_did);
+            let parties = TradeParties {
+                consumer: consumer_did,
+                provider: provider_did,
+            };
             self.open_channel(id, &terms, deposit, now, parties, None)
         }
 
         /// Adds the transferred value to an open channel's deposit and optionally moves its
-        /// expiry later. Consumer only, before the channel expires.
+        /// expiry later. Consumer only, before the channel expires. `expires_at` (milliseconds
+        /// since the Unix epoch; `None`: unchanged) must be later than the current expiry and
+        /// at most `MAX_LIFETIME` (400 days) from now.
         ///
         /// Errors: `ChannelNotFound`, `NotConsumer`, `NotOpen`, `Closed`, `Expired`,
         /// `BadExpiry`, `NothingToTopUp`, `Masked`, `Overflow`.
@@ -496,7 +639,9 @@ mod trade_escrow {
 
         /// Settles a consumer-signed state: pays the provider the difference to what was already
         /// paid and anchors a settlement credential for the period since the last settlement.
-        /// Provider only, while the channel is open and not past its claim deadline.
+        /// Provider only, while the channel is open and not past its claim deadline. A state
+        /// is the consumer channel key's signature over (escrow, channel, nonce, cumulative);
+        /// `cumulative` is the total owed so far, not one minute's bill.
         ///
         /// Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
         /// `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
@@ -584,7 +729,8 @@ mod trade_escrow {
         /// Starts a unilateral close with a consumer-signed state that supersedes the one
         /// settled on chain (`None`: the settled state itself). The other side has
         /// `challenge_period` to answer with a state that supersedes the claim; `finalize` pays
-        /// out after that. The provider must start before the claim deadline.
+        /// out after that. The provider must start before the claim deadline. Either party
+        /// may call it.
         ///
         /// Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `ZeroNonce`,
         /// `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
@@ -593,7 +739,7 @@ mod trade_escrow {
         pub fn start_close(
             &mut self,
             channel: ChannelId,
-            state: Option<(u64, Balance, Signature)>,
+            state: Option<SignedState>,
         ) -> Result<()> {
             let now = self.env().block_timestamp();
             let mut ch = self.channel_or_err(channel)?;
@@ -603,7 +749,11 @@ mod trade_escrow {
                 ensure_claim_window(&ch, now)?;
             }
             let (nonce, cumulative) = match state {
-                Some((nonce, cumulative, signature)) => {
+                Some(SignedState {
+                    nonce,
+                    cumulative,
+                    signature,
+                }) => {
                     let settled = (ch.nonce, ch.paid);
                     self.check_state(&channel, &ch, settled, nonce, cumulative, &signature)?;
                     (nonce, cumulative)
@@ -726,9 +876,11 @@ mod trade_escrow {
             self.finish(channel, ch, CloseKind::Timeout, nonce, paid)
         }
 
-        /// Transfers the caller's deferred payouts.
+        /// Transfers the caller's deferred payouts (payouts the chain refused earlier; see
+        /// `unclaimed_of`). Only the owner can take its own. Returns the amount transferred.
         ///
-        /// Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later).
+        /// Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later),
+        /// `Overflow`.
         /// Emits: `UnclaimedWithdrawn`.
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
@@ -827,7 +979,8 @@ mod trade_escrow {
             self.owed
         }
 
-        /// Deferred payouts waiting for `account`.
+        /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
+        /// smallest unit; the account takes them with `withdraw_unclaimed`.
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
             self.unclaimed.of(account)
@@ -841,8 +994,11 @@ mod trade_escrow {
 
         /// The DID registry and the credential registry this escrow calls.
         #[ink(message)]
-        pub fn registries(&self) -> (AccountId, AccountId) {
-            (self.did_registry, self.credentials)
+        pub fn registries(&self) -> EscrowRegistries {
+            EscrowRegistries {
+                did_registry: self.did_registry,
+                credentials: self.credentials,
+            }
         }
 
         // --------------------------------------------------------------------------------
@@ -949,7 +1105,10 @@ mod trade_escrow {
             terms: &TradeTerms,
             deposit: Balance,
             now: Timestamp,
-            (consumer_did, provider_did): (DidId, DidId),
+            TradeParties {
+                consumer: consumer_did,
+                provider: provider_did,
+            }: TradeParties,
             broker: Option<AccountId>,
         ) -> Result<ChannelId> {
             let channel = Channel {
@@ -1059,7 +1218,7 @@ mod trade_escrow {
         fn open_brokered(
             &mut self,
             terms: TradeTerms,
-            parties: (DidId, DidId),
+            parties: TradeParties,
         ) -> core::result::Result<ChannelId, OpenRefusal> {
             let broker = self.env().caller();
             if !self.brokers.contains(broker) {

@@ -11,10 +11,19 @@ use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERI
 use cgrid_shared::{
     close_hash, offer_hash, public_claims_root, settlement_claims, settlement_id_hash, state_hash,
     testing, trade_start_claims, AnchorError, Balance, Channel, ChannelId, CloseKind, DidId,
-    Encryption, Party, Phase, Role, Signature, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
-    TRADE_START_CPT, TRADE_START_FIELDS,
+    Encryption, Party, Phase, Role, Signature, SignedState, TradeParties, TradeTerms,
+    SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
 };
 use ink::env::{test, DefaultEnvironment as Env};
+
+/// A consumer-signed state as `start_close` takes it.
+pub fn signed(nonce: u64, cumulative: Balance, signature: Signature) -> SignedState {
+    SignedState {
+        nonce,
+        cumulative,
+        signature,
+    }
+}
 use ink::primitives::AccountId;
 
 const CONSUMER_DID: DidId = [0xCD; 32];
@@ -169,6 +178,11 @@ impl Fx {
             .sign(&state_hash(&escrow(), &id, nonce, cumulative))
     }
 
+    /// [`Fx::state`] as the `SignedState` that `start_close` takes.
+    pub fn signed_state(&self, id: ChannelId, nonce: u64, cumulative: Balance) -> SignedState {
+        signed(nonce, cumulative, self.state(id, nonce, cumulative))
+    }
+
     pub fn close_sigs(
         &self,
         id: ChannelId,
@@ -302,7 +316,13 @@ fn a_brokered_open_reports_the_credential_registrys_refusal() {
         let terms = fx.terms();
         testing::vc::with(|w| w.refuse = Some(failure));
         let out = fx.payable(broker, DEPOSIT, |c| {
-            c.open_brokered(terms.clone(), (CONSUMER_DID, PROVIDER_DID))
+            c.open_brokered(
+                terms.clone(),
+                TradeParties {
+                    consumer: CONSUMER_DID,
+                    provider: PROVIDER_DID,
+                },
+            )
         });
         assert_eq!(out, Err(expected));
     }
@@ -790,7 +810,7 @@ fn a_stale_close_loses_to_a_challenge_with_the_newest_state() {
     let stale = fx.state(id, 12, 120);
     set_now(T0 + 60 * 60_000);
     as_caller(fx.consumer);
-    fx.c.start_close(id, Some((12, 120, stale))).unwrap();
+    fx.c.start_close(id, Some(signed(12, 120, stale))).unwrap();
     let deadline = T0 + 60 * 60_000 + PERIOD;
     assert_eq!(
         fx.channel(id).phase,
@@ -874,12 +894,13 @@ fn a_consumer_cannot_underpay_with_states_it_signs_itself() {
     };
     fx.fails_cleanly(Some(id), stale, |fx| {
         as_caller(consumer);
-        fx.c.start_close(id, Some((u64::MAX, 300, cheap)))
+        fx.c.start_close(id, Some(signed(u64::MAX, 300, cheap)))
     });
     // ...and one owing a little more loses to the provider's genuine state.
     let cheap = fx.state(id, u64::MAX, 301);
     as_caller(consumer);
-    fx.c.start_close(id, Some((u64::MAX, 301, cheap))).unwrap();
+    fx.c.start_close(id, Some(signed(u64::MAX, 301, cheap)))
+        .unwrap();
     let genuine = fx.state(id, 60, 600);
     as_caller(fx.provider);
     fx.c.challenge(id, 60, 600, genuine).unwrap();
@@ -895,7 +916,8 @@ fn a_consumer_cannot_underpay_with_states_it_signs_itself() {
     set_now(T0 + 60 * 60_000);
     let genuine = fx.state(id, 60, 600);
     as_caller(fx.provider);
-    fx.c.start_close(id, Some((60, 600, genuine))).unwrap();
+    fx.c.start_close(id, Some(signed(60, 600, genuine)))
+        .unwrap();
     let consumer = fx.consumer;
     for (nonce, cumulative) in [(61, 0), (u64::MAX, 599), (61, 600)] {
         let invented = fx.state(id, nonce, cumulative);
@@ -955,12 +977,12 @@ fn start_close_and_challenge_refuse_bad_input() {
     };
     fx.fails_cleanly(Some(id), stale, |fx| {
         as_caller(provider);
-        fx.c.start_close(id, Some((9, 100, old)))
+        fx.c.start_close(id, Some(signed(9, 100, old)))
     });
     let forged = fx.provider_key.sign(&state_hash(&escrow(), &id, 11, 110));
     fx.fails_cleanly(Some(id), Error::BadStateSignature, |fx| {
         as_caller(provider);
-        fx.c.start_close(id, Some((11, 110, forged)))
+        fx.c.start_close(id, Some(signed(11, 110, forged)))
     });
     let s = fx.state(id, 11, 110);
     fx.fails_cleanly(Some(id), Error::NotClosing, |fx| {
@@ -1115,7 +1137,7 @@ fn a_closed_channel_accepts_nothing() {
     });
     fx.fails_cleanly(Some(id), Error::Closed, |fx| {
         as_caller(provider);
-        fx.c.start_close(id, Some((4, 40, s)))
+        fx.c.start_close(id, Some(signed(4, 40, s)))
     });
     fx.fails_cleanly(Some(id), Error::Closed, |fx| {
         as_caller(provider);
@@ -1202,7 +1224,13 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     let brokered = |fx: &mut Fx, caller: AccountId, terms: &TradeTerms| {
         let before = fx.snapshot(None);
         let out = fx.payable(caller, DEPOSIT, |c| {
-            c.open_brokered(terms.clone(), (CONSUMER_DID, PROVIDER_DID))
+            c.open_brokered(
+                terms.clone(),
+                TradeParties {
+                    consumer: CONSUMER_DID,
+                    provider: PROVIDER_DID,
+                },
+            )
         });
         if out.is_err() {
             assert_eq!(fx.snapshot(None), before, "state changed on {out:?}");

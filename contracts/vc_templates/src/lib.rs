@@ -82,7 +82,7 @@ mod vc_templates {
     use cgrid_shared::{
         anchor_hash, blake2, settlement_template, trade_start_template, AnchorError, AnchorRequest,
         CptId, CptInfo, CptProperty, CptTemplate, CredentialAnchor, CredentialId, CredentialStatus,
-        CredentialView, DidId, DidSignature, Issuer, KeyPurpose, Mask, MaskedView, PropertyType,
+        CredentialView, DidId, Issuer, IssuerProof, KeyPurpose, Mask, MaskedView, PropertyType,
         Publisher, Role, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT, SYSTEM_CPT_IDS,
         TRADE_START_CPT,
     };
@@ -122,63 +122,94 @@ mod vc_templates {
     // Events
     // ------------------------------------------------------------------------------------
 
+    /// A credential template was registered: one of the seed's two at deployment, or one
+    /// through `register_cpt`.
     #[ink(event)]
     pub struct CptRegistered {
+        /// The template's id.
         #[ink(topic)]
         pub cpt_id: CptId,
+        /// Who published it: the system, an authority account or an issuer DID.
         pub publisher: Publisher,
+        /// blake2-256 of the SCALE-encoded template; unique in this registry.
         pub content_hash: [u8; 32],
+        /// The template this one is a new version of; `None` if it is a first version.
         pub predecessor: Option<CptId>,
+        /// The account that registered it (for the seed templates, the deploying account).
         #[ink(topic)]
         pub by: AccountId,
     }
 
+    /// A template was deprecated: no new credential can be issued under it; credentials
+    /// already issued under it are unaffected.
     #[ink(event)]
     pub struct CptDeprecated {
+        /// The template's id.
         #[ink(topic)]
         pub cpt_id: CptId,
+        /// The account that deprecated it, on the publisher's behalf.
         #[ink(topic)]
         pub by: AccountId,
     }
 
+    /// A credential was anchored, by an issuer (`issue`) or by a system issuer contract
+    /// (`anchor_system`). It starts `Active`; its claims stay off chain.
     #[ink(event)]
     pub struct CredentialAnchored {
+        /// The credential's id.
         #[ink(topic)]
         pub id: CredentialId,
+        /// The template the credential follows.
         pub cpt_id: CptId,
+        /// Who issued it: an issuer (or authority) DID, or the system issuer contract.
         pub issuer: Issuer,
-        /// `None` for a system credential (trade-start, settlement): its subject is a party of
-        /// a trade a regulator may mask later, so it is read through `verify`, which honours
-        /// that mask, rather than published for good.
+        /// The subject's DID. `None` for a system credential (trade-start, settlement): its
+        /// subject is a party of a trade a regulator may mask later, so it is read through
+        /// `verify`, which honours that mask, rather than published for good.
         #[ink(topic)]
         pub subject: Option<DidId>,
+        /// The commitment to the credential's claims (blake2-256 over the salted claim leaves,
+        /// in the template's property order).
         pub claims_root: [u8; 32],
+        /// When the credential expires, in milliseconds since the Unix epoch; `None`: never.
         pub expires_at: Option<Timestamp>,
     }
 
+    /// A credential's status changed (`suspend`, `unsuspend` or `revoke`).
     #[ink(event)]
     pub struct CredentialStatusChanged {
+        /// The credential's id.
         #[ink(topic)]
         pub id: CredentialId,
+        /// Its status before the change.
         pub from: CredentialStatus,
+        /// Its status now.
         pub to: CredentialStatus,
+        /// The account that changed it: one acting for the issuer, or an authority.
         #[ink(topic)]
         pub by: AccountId,
     }
 
-    /// An authority named (or, with `None`, removed) the mask registry.
+    /// The root authority named (or, with `None`, removed) the mask registry.
     #[ink(event)]
     pub struct MaskRegistrySet {
+        /// The root authority's account.
         #[ink(topic)]
         pub by: AccountId,
+        /// The mask registry whose masks this contract now honours; `None`: no masks at all.
         pub registry: Option<AccountId>,
     }
 
+    /// The root authority designated a system issuer contract, or withdrew the designation.
     #[ink(event)]
     pub struct SystemIssuerSet {
+        /// The contract account concerned.
         #[ink(topic)]
         pub account: AccountId,
+        /// `true`: it may now anchor system-template credentials (`anchor_system`); `false`:
+        /// it no longer may.
         pub enabled: bool,
+        /// The root authority's account.
         #[ink(topic)]
         pub by: AccountId,
     }
@@ -187,101 +218,161 @@ mod vc_templates {
     // Errors
     // ------------------------------------------------------------------------------------
 
-    /// A bounded text field of a template.
+    /// A bounded text field of a template (lengths are in bytes of UTF-8).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Field {
+        /// The template's title: 1 to `MAX_TITLE_LEN` (64) bytes.
         Title,
+        /// The template's description: at most `MAX_DESCRIPTION_LEN` (256) bytes; may be empty.
         Description,
+        /// A property's name: 1 to `MAX_PROPERTY_NAME_LEN` (32) bytes.
         PropertyName,
+        /// A property's description: at most `MAX_PROPERTY_DESCRIPTION_LEN` (128) bytes; may be
+        /// empty.
         PropertyDescription,
+        /// One allowed value of a string property: 1 to `MAX_ALLOWED_VALUE_LEN` (32) bytes.
         AllowedValue,
     }
 
+    /// Why a call was refused. A refused call changes nothing and emits nothing.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub enum Error {
-        /// Only an authority may do this.
+        /// The caller is not an authority of the DID registry (a system template needs one),
+        /// or is not the very authority account named in `Publisher::Authority`: call from
+        /// that account.
         NotAuthority,
-        /// Only the root authority of the DID registry may do this.
+        /// Only the root authority of the DID registry may do this: call from the root account.
         NotRoot,
-        /// A regulator masked this record and did not let its owner write (`reason_code` is
-        /// the mask's).
+        /// A regulator masked this record as a whole and did not let its owner write: its
+        /// publisher cannot deprecate the template, and only an authority may change the
+        /// credential's status. Ask the regulator (see the mask registry).
         Masked {
+            /// The masked record: `Cpt(id)` or `Credential(id)`.
             target: Target,
+            /// The regulator's reason code for the mask (its catalogue is off chain).
             reason_code: u16,
         },
-        /// The caller may not act for this DID.
+        /// The caller may not act for this DID (it is neither the DID's account nor that of an
+        /// active controller, or the DID is not active): call from such an account, or (for
+        /// `issue`) send the issuer's signature as the proof.
         NotController(DidId),
-        /// The DID does not hold the Issuer role.
+        /// This DID does not hold the Issuer role (and, for `issue` without a proof, the caller
+        /// is not an authority): have an authority grant the role in the DID registry.
         NotIssuer(DidId),
-        /// The caller is not a designated system issuer.
+        /// The caller is not a designated system issuer. No message of this version returns
+        /// it: `anchor_system` answers `AnchorError::NotSystemIssuer` instead.
         NotSystemIssuer,
-        /// The requested id is outside the publisher's range.
+        /// The requested template id is outside the publisher's range (system 0–999, authority
+        /// 1,000–1,999,999, issuer 2,000,000 and up): pick an id in `min..=max`, or none.
         IdOutOfRange {
+            /// The id requested.
             id: CptId,
+            /// The lowest id of the publisher's range.
             min: CptId,
+            /// The highest id of the publisher's range.
             max: CptId,
         },
+        /// A template already has this id: request another id, or none to get the next free one.
         IdTaken(CptId),
-        /// Every id of the range is used.
+        /// No id is left to assign automatically in the publisher's range (system ids are
+        /// assigned from 100 to 999; 0–99 only on request): request a free id explicitly.
         RangeExhausted,
-        /// The same template is registered under this id.
+        /// The same template (same content hash) is already registered under this id: use that
+        /// template, or change the new one.
         DuplicateTemplate(CptId),
+        /// No template has this id (the template named, or the predecessor): check the id.
         CptNotFound(CptId),
+        /// The template with this id is deprecated: it takes no new credentials and cannot be
+        /// deprecated again. Use a newer version (its `successor` in `cpt`), if any.
         CptDeprecated(CptId),
-        /// The predecessor has another publisher.
+        /// The predecessor (this id) has another publisher: a new version must come from the
+        /// publisher of the old one.
         PredecessorPublisherMismatch(CptId),
-        /// The predecessor already has a successor.
+        /// The predecessor already has a newer version: make the new template succeed
+        /// `successor` (the latest version) instead.
         PredecessorSuperseded {
+            /// The predecessor named.
             predecessor: CptId,
+            /// The version that already succeeds it.
             successor: CptId,
         },
-        /// A text field is empty (where required) or too long.
+        /// A text field of the template is too long, or empty where it must not be (title,
+        /// property name, allowed value): shorten or fill it.
         BadLength {
+            /// Which text field.
             field: Field,
+            /// Its length, in bytes.
             len: u32,
+            /// The longest it may be, in bytes.
             max: u32,
         },
-        /// A template needs 1..=MAX_PROPERTIES properties.
+        /// A template needs 1 to `MAX_PROPERTIES` (24) properties: add or remove properties.
         BadPropertyCount {
+            /// How many properties the template has.
             count: u32,
+            /// `MAX_PROPERTIES` (24).
             max: u32,
         },
+        /// Two properties of the template have this name: rename one.
         DuplicateProperty(String),
-        /// Allowed values are for string properties only, at most MAX_ALLOWED_VALUES.
+        /// The property with this name lists allowed values but is not a `String` property, or
+        /// lists more than `MAX_ALLOWED_VALUES` (8): drop the list or shorten it.
         BadAllowedValues(String),
+        /// A `Decimal` property's scale is above `MAX_DECIMAL_SCALE` (18): use a smaller scale.
         BadDecimalScale {
+            /// The scale given.
             scale: u8,
+            /// `MAX_DECIMAL_SCALE` (18).
             max: u8,
         },
+        /// A credential with this id is already anchored (the same issuer, subject, template
+        /// and claims root): it was probably issued already; check it with `verify`.
         CredentialExists(CredentialId),
+        /// No credential is anchored under this id: check the id.
         CredentialNotFound(CredentialId),
-        /// The DID is missing or deactivated.
+        /// This DID (the issuer or the subject) does not exist or is deactivated: use an
+        /// active DID.
         DidInactive(DidId),
-        /// The expiry is not in the future.
+        /// The expiry is not after the current block's time: give a later `expires_at`, or
+        /// none for a credential that never expires.
         ExpiryInPast {
+            /// The current block's timestamp, in milliseconds since the Unix epoch.
             now: Timestamp,
+            /// The expiry given, in milliseconds since the Unix epoch.
             expires_at: Timestamp,
         },
-        /// A ciphertext hash and a policy id go together.
+        /// Only one of `ciphertext_hash` and `policy_id` was given: give both (claims
+        /// encrypted under a policy) or neither.
         IncompleteEncryption,
+        /// The proof's signature does not verify with the named `assertionMethod` key of the
+        /// issuer DID over blake2-256 of `anchor_preimage(this registry, request)`: check the
+        /// key id, the key and that the request signed is exactly the one sent.
         BadSignature,
-        /// Only system templates may be anchored by system issuers.
+        /// Only system templates may be anchored by system issuers. No message of this version
+        /// returns it: `anchor_system` answers `AnchorError::BadTemplate` instead.
         NotSystemCpt(CptId),
         /// An issued credential's id is not the issuer's to choose: it must be blake2-256 of
-        /// `issued_id_preimage(issuer, subject, cpt, claims root)` (`expected`).
+        /// `issued_id_preimage(issuer, subject, cpt, claims root)`. Send `expected` as the id.
         BadCredentialId {
+            /// The id this request must carry.
             expected: CredentialId,
         },
         /// The trade-start and settlement templates are part of the escrow's protocol: every
         /// channel opening and settlement anchors one, so nobody may deprecate them.
         ProtocolTemplate(CptId),
-        /// Only the issuer or an authority may change the status.
+        /// Only the issuer (an account acting for the issuer DID, or the system issuer
+        /// contract) or an authority may change the credential's status: call from one.
         NotPermitted,
+        /// The credential is revoked, which is final: its status cannot change any more.
         AlreadyRevoked,
+        /// Only an active credential can be suspended, and this one is already suspended.
         NotActive,
+        /// Only a suspended credential can be unsuspended, and this one is active.
         NotSuspended,
+        /// The registry's count of templates or credentials is at its maximum; not expected in
+        /// practice: report it to the operator.
         Overflow,
     }
 
@@ -303,7 +394,10 @@ mod vc_templates {
 
     impl VcTemplates {
         /// A credential registry that checks identities in `did_registry`, with the seed's
-        /// trade-start (id 1) and settlement (id 2) system templates registered.
+        /// trade-start (id 1) and settlement (id 2) system templates registered. It starts
+        /// with no system issuer and no mask registry: root names them afterwards.
+        ///
+        /// Anyone may deploy it. Emits: `CptRegistered` twice (`by`: the deploying account).
         #[ink(constructor)]
         pub fn new(did_registry: AccountId) -> Self {
             let mut this = Self {
@@ -340,16 +434,20 @@ mod vc_templates {
         // --- templates ------------------------------------------------------------------
 
         /// Registers a template for `publisher`, with the requested id or the next free one of
-        /// the publisher's range, optionally as the new version of `predecessor`.
+        /// the publisher's range, optionally as the new version of `predecessor`. Returns the
+        /// template's id.
         ///
         /// System and authority templates need an authority caller (for `Authority(a)`, `a`
         /// itself); issuer templates need a caller acting for the issuer DID, which must hold
         /// the Issuer role.
         ///
-        /// Errors: `NotAuthority`, `NotController`, `NotIssuer`, `IdOutOfRange`, `IdTaken`,
-        /// `RangeExhausted`, `DuplicateTemplate`, `BadLength`, `BadPropertyCount`,
-        /// `DuplicateProperty`, `BadAllowedValues`, `BadDecimalScale`, `CptNotFound`,
-        /// `PredecessorPublisherMismatch`, `PredecessorSuperseded`.
+        /// Errors: `NotAuthority`, `NotController`, `NotIssuer` (call from an account allowed
+        /// to publish for `publisher`); `BadLength`, `BadPropertyCount`, `DuplicateProperty`,
+        /// `BadAllowedValues`, `BadDecimalScale` (fix the template); `DuplicateTemplate` (it
+        /// exists: use that id); `CptNotFound`, `PredecessorPublisherMismatch`,
+        /// `PredecessorSuperseded` (name your own latest version as predecessor);
+        /// `IdOutOfRange`, `IdTaken`, `RangeExhausted` (request a free id of the range, or
+        /// none); `Overflow`.
         /// Emits: `CptRegistered`.
         #[ink(message)]
         pub fn register_cpt(
@@ -384,11 +482,14 @@ mod vc_templates {
         }
 
         /// Deprecates a template: no new credential may use it. Existing credentials stay.
-        /// The publisher may (an authority for a system template); the trade-start and
-        /// settlement templates never (`ProtocolTemplate`).
+        /// The publisher may (an authority for a system template; for `Authority(a)`, `a`
+        /// itself; for an issuer DID, an account acting for it while it holds the Issuer role);
+        /// the trade-start and settlement templates never (`ProtocolTemplate`).
         ///
-        /// Errors: `ProtocolTemplate`, `CptNotFound`, `CptDeprecated`, `NotAuthority`,
-        /// `NotController`, `Masked`.
+        /// Errors: `ProtocolTemplate` (ids 1 and 2 stay); `CptNotFound`, `CptDeprecated` (check
+        /// the id); `NotAuthority`, `NotController`, `NotIssuer` (call as the publisher);
+        /// `Masked` (a regulator's whole-record mask on the template keeps everyone out, an
+        /// authority too: ask the regulator).
         /// Emits: `CptDeprecated`.
         #[ink(message)]
         pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
@@ -410,21 +511,24 @@ mod vc_templates {
             Ok(())
         }
 
-        /// A template and its metadata; under a regulator's mask with the masked fields
-        /// withheld and the marker saying why.
+        /// Template `id` and its metadata (publisher, content hash, predecessor, successor,
+        /// creation time in milliseconds since the Unix epoch, whether deprecated); `None` if
+        /// unknown. Under a regulator's mask the masked fields (title, description, properties)
+        /// read empty and `masked` says who masked it, when and why. Anyone may call.
         #[ink(message)]
         pub fn cpt(&self, id: CptId) -> Option<MaskedView<CptInfo>> {
             let info = self.cpts.get(id)?;
             Some(info.shown(mask_at(self.mask_registry, Target::Cpt(id))))
         }
 
-        /// The id of the template with this content hash.
+        /// The id of the template with this content hash (blake2-256 of the SCALE-encoded
+        /// template); `None` if no template has it. Anyone may call.
         #[ink(message)]
         pub fn cpt_by_hash(&self, content_hash: [u8; 32]) -> Option<CptId> {
             self.cpt_by_hash.get(content_hash)
         }
 
-        /// How many templates are registered.
+        /// How many templates are registered (the seed's two and deprecated ones included).
         #[ink(message)]
         pub fn cpt_count(&self) -> u32 {
             self.cpt_count
@@ -432,24 +536,23 @@ mod vc_templates {
 
         // --- credentials ----------------------------------------------------------------
 
-        /// Anchors a credential. Authorised by `proof` — (key id, signature) of the issuer DID's
-        /// `assertionMethod` key over blake2-256 of `anchor_preimage(registry, request)`, so that
-        /// anyone may submit it — or, without a proof, by the caller acting for the issuer DID.
-        /// The issuer DID must hold the Issuer role; without a proof, an authority acting for
-        /// its own DID may issue too. The id must be the one the request commits to
+        /// Anchors a credential. Authorised by `proof` — a signature by the issuer DID's
+        /// `assertionMethod` key `key_id` over blake2-256 of `anchor_preimage(registry, request)`,
+        /// so that anyone may submit it — or, without a proof, by the caller acting for the
+        /// issuer DID. The issuer DID must hold the Issuer role; without a proof, an authority
+        /// acting for the DID may issue too. The id must be the one the request commits to
         /// (`cgrid_shared::issued_id_preimage`), so no issuer can take an id that a system
-        /// issuer or another issuer will need.
+        /// issuer or another issuer will need. Issuer and subject DIDs must be active.
         ///
-        /// Errors: `BadCredentialId`, `CptNotFound`, `CptDeprecated`, `DidInactive`,
-        /// `NotIssuer`, `NotController`, `BadSignature`, `CredentialExists`, `ExpiryInPast`,
-        /// `IncompleteEncryption`.
+        /// Errors: `BadCredentialId` (send `expected` as the id); `BadSignature`,
+        /// `NotController`, `NotIssuer` (sign with the right key, or call as the issuer; the DID
+        /// needs the Issuer role); `DidInactive` (issuer or subject deactivated);
+        /// `IncompleteEncryption` (both or neither of ciphertext hash and policy id);
+        /// `CptNotFound`, `CptDeprecated` (use a live template); `CredentialExists` (already
+        /// anchored); `ExpiryInPast` (expire later, or never); `Overflow`.
         /// Emits: `CredentialAnchored`.
         #[ink(message)]
-        pub fn issue(
-            &mut self,
-            request: AnchorRequest,
-            proof: Option<(String, DidSignature)>,
-        ) -> Result<()> {
+        pub fn issue(&mut self, request: AnchorRequest, proof: Option<IssuerProof>) -> Result<()> {
             let expected = request.id_hash();
             if request.id != expected {
                 return Err(Error::BadCredentialId { expected });
@@ -467,7 +570,7 @@ mod vc_templates {
                 }
             };
             match proof {
-                Some((key_id, signature)) => {
+                Some(IssuerProof { key_id, signature }) => {
                     let hash = anchor_hash(&self.env().account_id(), &request);
                     if !registry.verify_did_signature(
                         request.issuer,
@@ -513,9 +616,10 @@ mod vc_templates {
         }
 
         /// Lets the root authority designate (or undesignate) a system issuer contract. Root
-        /// only: a system issuer anchors the credentials every trade relies on.
+        /// only: a system issuer anchors the credentials every trade relies on. `enabled`:
+        /// `true` designates `account`, `false` withdraws it (no error if it was not one).
         ///
-        /// Errors: `NotRoot`.
+        /// Errors: `NotRoot` (call from the root account).
         /// Emits: `SystemIssuerSet`.
         #[ink(message)]
         pub fn set_system_issuer(&mut self, account: AccountId, enabled: bool) -> Result<()> {
@@ -536,7 +640,7 @@ mod vc_templates {
         /// Names the mask registry whose masks `cpt`, `verify` and owners' writes honour
         /// (`None`: none). Root only: one other authority must not unwire the regulators.
         ///
-        /// Errors: `NotRoot`.
+        /// Errors: `NotRoot` (call from the root account).
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
@@ -546,47 +650,58 @@ mod vc_templates {
             Ok(())
         }
 
-        /// The mask registry in use, if any.
+        /// The mask registry whose masks this contract honours; `None`: none. Anyone may call.
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
             self.mask_registry
         }
 
-        /// Whether `account` is a designated system issuer.
+        /// Whether `account` is a designated system issuer (may call `anchor_system`). Anyone
+        /// may call.
         #[ink(message)]
         pub fn is_system_issuer(&self, account: AccountId) -> bool {
             self.system_issuers.contains(account)
         }
 
-        /// Suspends an active credential.
+        /// Suspends an active credential: it stops counting (`verify.valid` is false) until
+        /// `unsuspend`. The issuer (an account acting for the issuer DID, or the system issuer
+        /// contract) or any authority may call.
         ///
-        /// Errors: `CredentialNotFound`, `NotPermitted`, `Masked` (the issuer, of a masked
-        /// credential), `AlreadyRevoked`, `NotActive`.
+        /// Errors: `CredentialNotFound` (check the id); `NotPermitted` (call as the issuer or an
+        /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
+        /// authority may still); `AlreadyRevoked` (final); `NotActive` (already suspended).
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn suspend(&mut self, id: CredentialId) -> Result<()> {
             self.set_status(id, CredentialStatus::Suspended)
         }
 
-        /// Reactivates a suspended credential.
+        /// Reactivates a suspended credential. The issuer (an account acting for the issuer DID,
+        /// or the system issuer contract) or any authority may call.
         ///
-        /// Errors: `CredentialNotFound`, `NotPermitted`, `Masked`, `AlreadyRevoked`, `NotSuspended`.
+        /// Errors: `CredentialNotFound` (check the id); `NotPermitted` (call as the issuer or an
+        /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
+        /// authority may still); `AlreadyRevoked` (final); `NotSuspended` (it is active).
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn unsuspend(&mut self, id: CredentialId) -> Result<()> {
             self.set_status(id, CredentialStatus::Active)
         }
 
-        /// Revokes a credential, finally.
+        /// Revokes an active or suspended credential, finally: it never counts again. The issuer
+        /// (an account acting for the issuer DID, or the system issuer contract) or any
+        /// authority may call.
         ///
-        /// Errors: `CredentialNotFound`, `NotPermitted`, `Masked`, `AlreadyRevoked`.
+        /// Errors: `CredentialNotFound` (check the id); `NotPermitted` (call as the issuer or an
+        /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
+        /// authority may still); `AlreadyRevoked` (nothing to do).
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn revoke(&mut self, id: CredentialId) -> Result<()> {
             self.set_status(id, CredentialStatus::Revoked)
         }
 
-        /// How many credentials are anchored.
+        /// How many credentials are anchored (suspended, revoked and expired ones included).
         #[ink(message)]
         pub fn credential_count(&self) -> u64 {
             self.credential_count
@@ -914,6 +1029,12 @@ mod vc_templates {
     }
 
     impl cgrid_shared::CredentialRegistry for VcTemplates {
+        /// The anchor of credential `id` and whether it counts now; `None` if unknown. Anyone
+        /// may call. `valid`: active, unexpired, and the issuer DID (if any) still active;
+        /// `expired`: its `expires_at` has passed. Under a regulator's mask on the credential,
+        /// or (system credentials) on its trade hiding the parties, `masked` says who masked
+        /// it, when and why, and a withheld subject reads as zero; a mask does not change
+        /// `valid`.
         #[ink(message)]
         fn verify(&self, id: CredentialId) -> Option<MaskedView<CredentialView>> {
             let anchor = self.credentials.get(id)?;
@@ -921,11 +1042,18 @@ mod vc_templates {
             Some(self.masked(id, trade, self.view(anchor)))
         }
 
+        /// The anchor of credential `id` alone, without asking the DID registry (cheaper than
+        /// `verify`, for callers that vet the issuer themselves); `None` if unknown. Anyone may
+        /// call. A person reading it sees the subject as zero under the masks `verify` honours;
+        /// a calling contract reads the anchor as stored.
         #[ink(message)]
         fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
             self.anchor_as_read(id, self.env().is_contract(&self.env().caller()))
         }
 
+        /// `anchor_of` of each of `ids`, in order, in one call; `None` for an unknown id. Only
+        /// the first `MAX_ANCHORS_PER_READ` (16) ids are read: the rest are ignored and get no
+        /// entry, so the result may be shorter than `ids`. Anyone may call.
         #[ink(message)]
         fn anchors_of(&self, ids: Vec<CredentialId>) -> Vec<Option<CredentialAnchor>> {
             let by_contract = self.env().is_contract(&self.env().caller());
@@ -935,6 +1063,16 @@ mod vc_templates {
                 .collect()
         }
 
+        /// Anchors a credential of a system template (id below 1,000, e.g. trade-start 1 or
+        /// settlement 2) with the calling contract as its issuer; it never expires and records
+        /// `trade`, whose mask its reads honour. Only a designated system issuer contract (the
+        /// trade escrow, the auction; see `set_system_issuer`) may call. The id is the caller's
+        /// to choose, and the subject's DID is not checked.
+        ///
+        /// Errors (`AnchorError`): `NotSystemIssuer` (root must designate the caller first);
+        /// `BadTemplate` (not a system template, unknown or deprecated); `CredentialExists`
+        /// (this id is already anchored).
+        /// Emits: `CredentialAnchored` (with no subject).
         #[ink(message)]
         fn anchor_system(
             &mut self,

@@ -7,8 +7,8 @@ use cgrid_shared::testing::{self, did::signature_for};
 use cgrid_shared::{
     anchor_hash, settlement_template, trade_start_template, AnchorError, AnchorRequest, CptId,
     CptProperty, CptTemplate, CredentialId, CredentialRegistry as _, CredentialStatus, DidId,
-    Issuer, PropertyType, Publisher, Role, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT,
-    TRADE_START_CPT,
+    DidSignature, Issuer, IssuerProof, PropertyType, Publisher, Role, AUTHORITY_CPT_IDS,
+    ISSUER_CPT_IDS, SETTLEMENT_CPT, TRADE_START_CPT,
 };
 use ink::env::test;
 use ink::env::DefaultEnvironment as Env;
@@ -553,12 +553,12 @@ fn a_signed_request_may_be_submitted_by_anyone() {
     let mut wrong = hash;
     wrong[0] ^= 1;
     fails_cleanly(&mut c, &[], &[id(1)], Error::BadSignature, |c| {
-        c.issue(r.clone(), Some(("assert".into(), signature_for(wrong))))
+        c.issue(r.clone(), Some(proof("assert", signature_for(wrong))))
     });
     fails_cleanly(&mut c, &[], &[id(1)], Error::BadSignature, |c| {
-        c.issue(r.clone(), Some(("other-key".into(), signature_for(hash))))
+        c.issue(r.clone(), Some(proof("other-key", signature_for(hash))))
     });
-    c.issue(r.clone(), Some(("assert".into(), signature_for(hash))))
+    c.issue(r.clone(), Some(proof("assert", signature_for(hash))))
         .unwrap();
     assert!(c.verify(id(1)).unwrap().record.valid);
     // Without the Issuer role a valid signature is not enough.
@@ -572,7 +572,7 @@ fn a_signed_request_may_be_submitted_by_anyone() {
         &[],
         &[id(1), id(2)],
         Error::NotIssuer(PROVIDER_DID),
-        |c| c.issue(r2.clone(), Some(("assert".into(), signature_for(hash2)))),
+        |c| c.issue(r2.clone(), Some(proof("assert", signature_for(hash2)))),
     );
 }
 
@@ -1111,4 +1111,12 @@ fn anchor_of_honours_a_credentials_own_mask() {
     as_caller(AUTH);
     testing::mask::set(&Target::Credential(id), None);
     assert_eq!(c.anchor_of(id).unwrap(), anchor);
+}
+
+/// An issuer's authorisation by the key `key_id`.
+fn proof(key_id: &str, signature: DidSignature) -> IssuerProof {
+    IssuerProof {
+        key_id: key_id.into(),
+        signature,
+    }
 }

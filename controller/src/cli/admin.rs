@@ -4,7 +4,7 @@
 use super::did::{did_or_account, own_did};
 use super::parse::{self, hex0x, role_name};
 use super::{CliError, Ctx, Report};
-use cgrid_shared::{did_to_string, CptId, CptProperty, CptTemplate, PropertyType, Publisher, Role};
+use cgrid_shared::{did_to_string, CptId, CptProperty, CptTemplate, PropertyType, Publisher};
 use cgrid_suite::deployment::ss58;
 use cgrid_suite::{chain_account, ink_account, Backend};
 use clap::Subcommand;
@@ -263,12 +263,12 @@ pub fn role<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: RoleCmd) -> Result<Report, Cl
         }
         RoleCmd::List { did } => {
             let did = did_or_account(ctx, &did)?;
-            let roles: Vec<(Role, cgrid_shared::RoleGrant)> =
+            let roles: Vec<cgrid_shared::HeldRole> =
                 ctx.chain.read(ctx.suite.dids.msg(|d| d.roles_of(did)))?;
             let now = ctx.now();
             let mut text = format!("{}\n", did_to_string(&did));
             let mut list = Vec::new();
-            for (role, grant) in &roles {
+            for cgrid_shared::HeldRole { role, grant } in &roles {
                 let held = now < grant.expires_at;
                 text += &format!(
                     "  {:<10} until {}{}  evidence {}  granted by {}\n",

@@ -477,7 +477,9 @@ fn reveal<B: Backend>(
         .chain
         .send(
             &me,
-            ctx.suite.auction.msg(|a| a.reveal(id, bid, salt, proofs)),
+            ctx.suite
+                .auction
+                .msg(|a| a.reveal(id, bid, salt, proofs.into())),
         )?
         .value;
     let flaws: Vec<Value> = outcome

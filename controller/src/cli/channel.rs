@@ -50,6 +50,9 @@ pub enum OfferCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Prints an offer file's `open` call as the Polkadot Contracts UI form takes it: each
+    /// argument in the order and format to paste (docs/CONTRACTS_UI.md). Needs no chain.
+    Show { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -98,6 +101,51 @@ pub enum ChannelCmd {
     },
 }
 
+/// `offer show`: the offer's `open` arguments, field by field, as Contracts UI takes them
+/// (accounts in SS58, amounts in the smallest unit, times in ms, keys and bytes in hex).
+pub fn show_offer(file: &Path) -> Result<Report, CliError> {
+    let bytes = parse::read_file("offer file", file)?;
+    let offer = OfferFile::parse(&bytes).map_err(|why| {
+        CliError::input(format!("{} is not an offer file: {why}", file.display()))
+    })?;
+    let t = &offer.terms;
+    let encryption = match t.encryption {
+        Encryption::Plain => "Plain".to_string(),
+        other => format!("{other:?}"),
+    };
+    let fields: Vec<(&str, String)> = vec![
+        ("terms.provider", ss58(&chain_account(&t.provider))),
+        ("terms.consumer", ss58(&chain_account(&t.consumer))),
+        ("terms.spec", t.spec.clone()),
+        ("terms.pricePerMinute", t.price_per_minute.to_string()),
+        ("terms.minCost", t.min_cost.to_string()),
+        ("terms.checkinCpt", t.checkin_cpt.to_string()),
+        ("terms.encryption", encryption),
+        ("terms.consumerKey", hex0x(&t.consumer_key)),
+        ("terms.providerKey", hex0x(&t.provider_key)),
+        ("terms.challengePeriod", t.challenge_period.to_string()),
+        ("terms.expiresAt", t.expires_at.to_string()),
+        ("terms.offerNonce", hex0x(&t.offer_nonce)),
+        ("offerSignature", hex0x(&offer.signature)),
+    ];
+    let mut text = format!(
+        "trade_escrow {} · open (payable: the value is the deposit, at least terms.minCost)\n",
+        offer.escrow
+    );
+    for (name, value) in &fields {
+        text += &format!("  {name:<22} {value}\n");
+    }
+    text += &format!("channel id once opened: {}\n", hex0x(&offer.channel));
+    let json = json!({
+        "contract": "trade_escrow",
+        "address": offer.escrow,
+        "message": "open",
+        "args": fields.iter().map(|(n, v)| json!({ "name": n, "value": v })).collect::<Vec<_>>(),
+        "channel": hex0x(&offer.channel),
+    });
+    Ok(Report::new(text, json))
+}
+
 pub fn offer<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: OfferCmd) -> Result<Report, CliError> {
     let OfferCmd::Create {
         consumer,
@@ -109,7 +157,10 @@ pub fn offer<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: OfferCmd) -> Result<Report, 
         challenge_period,
         checkin_cpt,
         out,
-    } = cmd;
+    } = cmd
+    else {
+        unreachable!("offer show needs no chain (is_offline)");
+    };
     if out.exists() {
         return Err(CliError::input(format!(
             "{} already exists; cgrid never overwrites a file",

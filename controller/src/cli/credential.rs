@@ -142,7 +142,7 @@ fn issue<B: Backend>(
         .map_err(|e| CliError::Failed(e.to_string()))?;
     parse::write_new(out, &format!("{text}\n"))?;
     let request = issued.request.clone();
-    let proof = Some((issued.key_id.clone(), issued.signature));
+    let proof = Some(issued.proof());
     let sent = ctx
         .chain
         .send(&origin, ctx.suite.vcs.msg(|v| v.issue(request, proof)));

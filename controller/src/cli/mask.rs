@@ -294,7 +294,9 @@ pub fn run<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: MaskCmd) -> Result<Report, Cli
             ))
         }
         MaskCmd::Committee(CommitteeCmd::Show) => {
-            let (members, quorum, ttl) = ctx.chain.read(ctx.suite.masks.msg(|m| m.committee()))?;
+            let committee = ctx.chain.read(ctx.suite.masks.msg(|m| m.committee()))?;
+            let (members, quorum, ttl) =
+                (committee.members, committee.quorum, committee.approval_ttl);
             let members: Vec<String> = members.iter().map(|m| ss58(&chain_account(m))).collect();
             Ok(Report::new(
                 format!(

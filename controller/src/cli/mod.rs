@@ -345,18 +345,15 @@ pub fn run_on<B: Backend>(
     command: PartyCommand,
 ) -> Result<Report, CliError> {
     let global = resolve_global(global)?;
-    if let PartyCommand::Key(cmd) = command {
-        return key::run(cmd);
-    }
-    if let PartyCommand::Credential(CredentialCmd::Present(args)) = command {
-        return credential::present(args);
+    if is_offline(&command) {
+        return offline(command);
     }
     let signer = load_signer(&global)?;
     let path = deployment_path(&global)?;
     let suite = Suite::attach_file(&path, chain).map_err(CliError::Input)?;
     let mut ctx = Ctx::new(chain, suite, signer);
     match command {
-        PartyCommand::Key(_) => unreachable!("handled above"),
+        PartyCommand::Key(_) => unreachable!("offline: handled above"),
         PartyCommand::Did(cmd) => did::run(&mut ctx, cmd),
         PartyCommand::Account(cmd) => admin::account(&mut ctx, cmd),
         PartyCommand::Authority(cmd) => admin::authority(&mut ctx, cmd),
@@ -375,7 +372,9 @@ pub fn run_on<B: Backend>(
 pub fn is_offline(command: &PartyCommand) -> bool {
     matches!(
         command,
-        PartyCommand::Key(_) | PartyCommand::Credential(CredentialCmd::Present(_))
+        PartyCommand::Key(_)
+            | PartyCommand::Credential(CredentialCmd::Present(_))
+            | PartyCommand::Offer(OfferCmd::Show { .. })
     )
 }
 
@@ -404,9 +403,15 @@ pub fn run_on_node(global: &Global, command: PartyCommand) -> Result<Report, Cli
 /// Runs a command that needs no chain.
 pub fn run_offline(global: &Global, command: PartyCommand) -> Result<Report, CliError> {
     let _ = resolve_global(global)?;
+    offline(command)
+}
+
+/// The commands of [`is_offline`].
+fn offline(command: PartyCommand) -> Result<Report, CliError> {
     match command {
         PartyCommand::Key(cmd) => key::run(cmd),
         PartyCommand::Credential(CredentialCmd::Present(args)) => credential::present(args),
+        PartyCommand::Offer(OfferCmd::Show { file }) => channel::show_offer(&file),
         _ => Err(CliError::input("this command needs a chain")),
     }
 }

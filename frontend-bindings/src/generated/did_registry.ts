@@ -15,168 +15,490 @@ import metadataJson from '../../metadata/did_registry.json' with { type: 'json' 
 // ---------------------------------------------------------------------------------------------
 // Types
 
-/** Rust: `cgrid_shared::did::Authorisation`. */
+/**
+ * How a DID change was authorised.
+ *
+ * Rust: `cgrid_shared::did::Authorisation`.
+ */
 export type Authorisation =
+  /** The DID's account or the account of a controller DID sent the transaction. */
   | { account: AccountIdString }
+  /** A key of the DID or of a controller DID signed it; `relayer` sent the transaction. */
   | { key: { signer: Hex; keyId: string; relayer: AccountIdString } };
 
-/** Rust: `cgrid_shared::did::DidCreation`. */
+/**
+ * The content of a new DID document. Each entry is checked as the matching `DidOperation`
+ * (`AddKey`, `AddService`, `AddController`) would check it.
+ *
+ * Rust: `cgrid_shared::did::DidCreation`.
+ */
 export interface DidCreation {
+  /** The initial verification methods; at most `MAX_KEYS` (20). */
   keys: VerificationMethod[];
+  /** The initial services; at most `MAX_SERVICES` (25). */
   services: Service[];
+  /**
+   * DIDs whose accounts may also manage the new DID; at most `MAX_CONTROLLERS` (10), each
+   * active and listed once.
+   */
   controllers: Hex[];
 }
 
-/** Rust: `cgrid_shared::did::DidDocument`. */
+/**
+ * Current state of a DID, as `resolve` returns it in one call.
+ *
+ * Rust: `cgrid_shared::did::DidDocument`.
+ */
 export interface DidDocument {
+  /** The DID's identifier: the 32 bytes of `did:cgrid:0x<64 hex digits>`. */
   id: Hex;
+  /**
+   * The account the DID is bound to (its subject); it may always manage the DID. The zero
+   * account when a regulator's mask withholds it.
+   */
   account: AccountIdString;
+  /** DIDs whose accounts may also manage this DID (empty when a mask withholds them). */
   controllers: Hex[];
+  /** The DID's public keys (empty when a mask withholds them). */
   verificationMethods: VerificationMethod[];
+  /** The DID's service endpoints (empty when a mask withholds them). */
   services: Service[];
+  /** When the DID was created, in milliseconds since the Unix epoch. */
   createdAt: bigint;
+  /** When the document last changed, in milliseconds since the Unix epoch. */
   updatedAt: bigint;
+  /** How many times the document changed; the nonce the next relayed operation must carry. */
   nonce: bigint;
+  /** Whether the DID was deactivated (final: its keys, services and controllers are gone). */
   deactivated: boolean;
 }
 
-/** Rust: `cgrid_shared::did::DidOperation`. */
+/**
+ * One change to a DID document. The same value is applied by the direct messages and by a
+ * relayed, key-signed operation, so both paths obey the same rules.
+ *
+ * Rust: `cgrid_shared::did::DidOperation`.
+ */
 export type DidOperation =
+  /**
+   * Add a verification method. The document may hold at most `MAX_KEYS` (20); its id and
+   * public key must not be listed already.
+   */
   | { addKey: VerificationMethod }
+  /** Remove the verification method named `id`. */
   | { removeKey: { id: string } }
+  /**
+   * Replace the key material (type and public key) of an existing method, keeping its id
+   * and purposes.
+   */
   | { rotateKey: { id: string; keyType: KeyType; publicKey: Hex } }
+  /**
+   * Add a service. The document may hold at most `MAX_SERVICES` (25); its id must not be
+   * listed already.
+   */
   | { addService: Service }
+  /** Remove the service named `id`. */
   | { removeService: { id: string } }
+  /**
+   * Add a controller DID, whose account may then manage this DID. It must be active, not
+   * this DID, not listed already; a DID has at most `MAX_CONTROLLERS` (10).
+   */
   | { addController: Hex }
+  /** Remove a controller DID. */
   | { removeController: Hex }
+  /**
+   * Irreversible: keys, services and controllers are dropped, roles end, the id is never
+   * reused. The account may then create a new DID (with a new id).
+   */
   | { deactivate: null };
 
-/** Rust: `cgrid_shared::did::DidSignature`. */
+/**
+ * A signature by a DID key.
+ *
+ * Rust: `cgrid_shared::did::DidSignature`.
+ */
 export type DidSignature =
+  /** Schnorrkel signature in the `substrate` signing context. */
   | { sr25519: Hex }
+  /** Recoverable secp256k1 signature (r, s, v) over the 32-byte message hash. */
   | { ecdsa: Hex };
 
-/** Rust: `did_registry::did_registry::Error`. */
+/**
+ * Why the DID registry refused a message; nothing was changed.
+ *
+ * Rust: `did_registry::did_registry::Error`.
+ */
 export type Error =
+  /**
+   * Only the root authority may do this (manage authorities, hand over root, name the
+   * mask registry, grant or revoke the Regulator role): send it from the `root` account.
+   */
   | { notRoot: null }
+  /** Only an authority may grant or revoke roles: ask one (see `is_authority`). */
   | { notAuthority: null }
+  /**
+   * The caller is not the proposed next root (`pending_root`); only that account may
+   * accept.
+   */
   | { notPendingRoot: null }
+  /** The account is already an authority (or is root): nothing to do. */
   | { alreadyAuthority: null }
+  /** The account is not an authority (other than root), so there is nothing to remove. */
   | { unknownAuthority: null }
+  /** Root cannot be removed as an authority; transfer root first. */
   | { cannotRemoveRoot: null }
+  /**
+   * No DID with this id (the value) exists here: check the id (for a controller or a
+   * signer, it is that DID's).
+   */
   | { didNotFound: Hex }
+  /**
+   * This DID (the value) was deactivated, for ever: it cannot change, hold roles,
+   * control another DID or sign. Its account may create a new DID.
+   */
   | { didDeactivated: Hex }
+  /** The account already has this active DID; deactivate it first. */
   | { accountHasDid: Hex }
+  /**
+   * The caller may not act for this DID (the value): send from the DID's account or the
+   * account of one of its active controllers, or relay a signed operation
+   * (`execute_signed`).
+   */
   | { notController: Hex }
+  /**
+   * A regulator masked this DID and did not let its owner write (`reason_code` is the
+   * mask's): the change touches a field the mask withholds. It can go through once the
+   * unmask committee lifts the mask.
+   */
   | { masked: { did: Hex; reasonCode: number } }
+  /** A document would hold more than `max` entries: remove one first. */
   | { tooMany: { what: Limit; max: number } }
+  /** A text field is empty or longer than `max` bytes: shorten it (or fill it in). */
   | { badLength: { field: Field; len: number; max: number } }
+  /**
+   * The public key has the wrong length for its key type: pass the raw key (32 bytes
+   * for sr25519 and ed25519, 33 for compressed ECDSA).
+   */
   | { badPublicKeyLength: { keyType: KeyType; expected: number; got: number } }
+  /** A key must have at least one purpose: set at least one flag in `purposes`. */
   | { noKeyPurpose: null }
+  /**
+   * The document already has a key with this id: choose another id, or remove the old
+   * key first.
+   */
   | { duplicateKeyId: null }
+  /**
+   * The document already lists this public key (the key being rotated included): use
+   * a new key.
+   */
   | { duplicatePublicKey: null }
+  /**
+   * No key with this id in the document (for a signature: in the signing DID's
+   * document). Check the fragment with `resolve`.
+   */
   | { keyNotFound: null }
+  /**
+   * The document already has a service with this id: choose another id, or remove the
+   * old service first.
+   */
   | { duplicateServiceId: null }
+  /** No service with this id in the document. Check the fragment with `resolve`. */
   | { serviceNotFound: null }
+  /** This DID is already a controller of the document. */
   | { duplicateController: null }
+  /** This DID is not a controller of the document. */
   | { controllerNotFound: null }
+  /** A DID cannot control itself. */
   | { selfController: null }
+  /** The relayed operation carries the wrong nonce: sign it again with `expected`. */
   | { badNonce: { expected: bigint; got: bigint } }
+  /**
+   * The signature does not verify: sign blake2-256 of the exact preimage (this
+   * registry, the current nonce or generation, the same content) with the named key.
+   */
   | { badSignature: null }
+  /**
+   * The key is not listed for the purpose the action needs (the value; relayed
+   * operations need `capabilityInvocation`, and `keyAgreement` keys never sign): use
+   * another key, or add the purpose to this one.
+   */
   | { keyLacksPurpose: KeyPurpose }
+  /**
+   * Signatures by keys of this type (the value: ed25519) cannot be checked on chain:
+   * sign with an sr25519 or ECDSA key.
+   */
   | { unsupportedSignatureKey: KeyType }
+  /**
+   * The signature's scheme does not match the key's type: send `Sr25519` for an sr25519
+   * key, `Ecdsa` for an ECDSA key.
+   */
   | { signatureSchemeMismatch: null }
+  /** The signing DID (the value) is neither the DID nor one of its controllers. */
   | { signerNotController: Hex }
+  /** The expiry is not in the future: pass an `expires_at` later than `now`. */
   | { expiryInPast: { now: bigint; expiresAt: bigint } }
+  /** The DID has no grant of this role (the value), expired or not: nothing to revoke. */
   | { roleNotGranted: Role }
+  /** A counter would overflow; the operation cannot be done. */
   | { overflow: null };
 
-/** Rust: `did_registry::did_registry::Field`. */
+/**
+ * A bounded text field.
+ *
+ * Rust: `did_registry::did_registry::Field`.
+ *
+ * - `KeyId`: A key's `id`: 1 to `MAX_ID_LEN` (32) bytes.
+ * - `ServiceId`: A service's `id`: 1 to `MAX_ID_LEN` (32) bytes.
+ * - `ServiceType`: A service's `service_type`: 1 to `MAX_SERVICE_TYPE_LEN` (64) bytes.
+ * - `ServiceEndpoint`: A service's `endpoint`: 1 to `MAX_ENDPOINT_LEN` (256) bytes.
+ */
 export type Field = 'KeyId' | 'ServiceId' | 'ServiceType' | 'ServiceEndpoint';
 
-/** Rust: `cgrid_shared::did::KeyPurpose`. */
+/**
+ * A role a DID holds now, with its grant (`roles_of`).
+ *
+ * Rust: `cgrid_shared::did::HeldRole`.
+ */
+export interface HeldRole {
+  /** The role. */
+  role: Role;
+  /** Who granted it, when, on what evidence, and until when it holds. */
+  grant: RoleGrant;
+}
+
+/**
+ * A verification relationship of a key (W3C DID Core §5.3).
+ *
+ * Rust: `cgrid_shared::did::KeyPurpose`.
+ *
+ * - `Authentication`: Proves control of the DID (logins, channel keys).
+ * - `AssertionMethod`: Signs credentials and other assertions.
+ * - `CapabilityInvocation`: Authorises changes of the DID document (relayed operations).
+ * - `KeyAgreement`: Key agreement for encryption; never used to verify signatures.
+ */
 export type KeyPurpose = 'Authentication' | 'AssertionMethod' | 'CapabilityInvocation' | 'KeyAgreement';
 
-/** Rust: `cgrid_shared::did::KeyPurposes`. */
+/**
+ * The set of verification relationships a key is listed under; a key needs at least one.
+ *
+ * Rust: `cgrid_shared::did::KeyPurposes`.
+ */
 export interface KeyPurposes {
+  /** Listed under `authentication`: proves control of the DID (logins, channel keys). */
   authentication: boolean;
+  /** Listed under `assertionMethod`: signs credentials the DID issues. */
   assertionMethod: boolean;
+  /**
+   * Listed under `capabilityInvocation`: signs relayed changes of the DID and of the DIDs
+   * it controls (`execute_signed`).
+   */
   capabilityInvocation: boolean;
+  /** Listed under `keyAgreement`: for encryption only; never accepted as a signer on chain. */
   keyAgreement: boolean;
 }
 
-/** Rust: `cgrid_shared::did::KeyType`. */
+/**
+ * The cryptographic suite of a verification method.
+ *
+ * Rust: `cgrid_shared::did::KeyType`.
+ *
+ * - `Sr25519`: Schnorr over Ristretto25519 (Substrate's default); 32-byte public key. Verifiable on chain.
+ * - `Ed25519`: Ed25519; 32-byte public key. Stored and resolved, not verifiable on chain.
+ * - `Ecdsa`: ECDSA over secp256k1; 33-byte compressed public key. Verifiable on chain.
+ */
 export type KeyType = 'Sr25519' | 'Ed25519' | 'Ecdsa';
 
-/** Rust: `ink_primitives::LangError`. */
+/**
+ * An error emitted by the smart contracting language.
+ *
+ * This is different than errors from:
+ * - Errors from the contract, which are programmer defined
+ * - Errors from the underlying execution environment (e.g `pallet-contracts`)
+ *
+ * Rust: `ink_primitives::LangError`.
+ *
+ * - `CouldNotReadInput`: Failed to read execution input for the dispatchable.
+ */
 export type LangError = 'CouldNotReadInput';
 
-/** Rust: `did_registry::did_registry::Limit`. */
+/**
+ * A bounded collection of a DID document.
+ *
+ * Rust: `did_registry::did_registry::Limit`.
+ *
+ * - `Keys`: The verification methods: at most `MAX_KEYS` (20).
+ * - `Services`: The services: at most `MAX_SERVICES` (25).
+ * - `Controllers`: The controller DIDs: at most `MAX_CONTROLLERS` (10).
+ */
 export type Limit = 'Keys' | 'Services' | 'Controllers';
 
-/** Rust: `cgrid_shared::mask::MaskMarker`. */
+/**
+ * Why a read withholds fields: the public part of the mask, and what this read cleared.
+ *
+ * Rust: `cgrid_shared::mask::MaskMarker`.
+ */
 export interface MaskMarker {
+  /** What the regulator named (for a credential: its claims, withheld off chain by the toolkit). */
   scope: Scope;
+  /** The fields of this record the read cleared (to zero / empty); see [`Maskable::FIELDS`]. */
   withheld: string[];
+  /** The regulator's reason code (its catalogue is off chain). */
   reasonCode: number;
+  /** Hash of the regulator's off-chain evidence. */
   reasonHash: Hex;
+  /** The record's content hash when it was masked. */
   contentHash: Hex;
+  /** The regulator who masked it. */
   by: AccountIdString;
+  /** When the mask was applied, in milliseconds since the Unix epoch. */
   since: bigint;
 }
 
-/** Rust: `cgrid_shared::mask::MaskedView` (type id 62). */
-export interface MaskedView_DidDocument {
+/**
+ * A record as a read returns it. `masked` is empty when the record is shown in
+ * full; otherwise it says which regulator masked it, why, and which fields of
+ * `record` this read withheld (they read as zero or empty).
+ *
+ * Rust: `cgrid_shared::mask::MaskedDidDocument`.
+ */
+export interface MaskedDidDocument {
+  /** The record, with the withheld fields cleared. */
   record: DidDocument;
+  /** Why fields are withheld; `None`: shown in full. */
   masked: MaskMarker | null;
 }
 
-/** Rust: `cgrid_shared::did::Role`. */
+/**
+ * A KYC role that an authority grants to a DID, with an expiry.
+ *
+ * Rust: `cgrid_shared::did::Role`.
+ *
+ * - `Provider`: Sells compute time; may become a credential issuer.
+ * - `Consumer`: Buys compute time.
+ * - `Regulator`: May mask records and sit on the unmask committee (see mask_registry). Only the root authority grants or revokes it.
+ * - `Issuer`: May publish credential templates and issue credentials (see vc_templates).
+ */
 export type Role = 'Provider' | 'Consumer' | 'Regulator' | 'Issuer';
 
-/** Rust: `cgrid_shared::did::RoleGrant`. */
+/**
+ * A role held by a DID.
+ *
+ * Rust: `cgrid_shared::did::RoleGrant`.
+ */
 export interface RoleGrant {
+  /** The role is held strictly before this time (milliseconds since the Unix epoch). */
   expiresAt: bigint;
+  /** Hash of the off-chain KYC evidence the authority checked. */
   evidence: Hex;
+  /** The authority that granted (or last renewed) the role. */
   grantedBy: AccountIdString;
+  /** When the role was granted or last renewed, in milliseconds since the Unix epoch. */
   grantedAt: bigint;
 }
 
-/** Rust: `cgrid_shared::mask::Scope`. */
+/**
+ * One question of `role_holders`: which DID, if any, holds `role` now through `account`?
+ *
+ * Rust: `cgrid_shared::did::RoleQuery`.
+ */
+export interface RoleQuery {
+  /** The account whose DID is asked about. */
+  account: AccountIdString;
+  /** The role it must hold now (granted and not expired). */
+  role: Role;
+}
+
+/**
+ * What a mask withholds.
+ *
+ * Rust: `cgrid_shared::mask::Scope`.
+ */
 export type Scope =
+  /**
+   * The whole record: every field its read path can withhold, and the owner's writes are
+   * refused unless the mask lets the owner write.
+   */
   | { whole: null }
+  /**
+   * Only the named fields (e.g. `"service"`, `"subject"`, `"price"`): 1 to 16 distinct
+   * names of 1 to 32 bytes that the target's read path knows (`Target::fields`). Any name
+   * goes for a credential (its claims are withheld off chain) and for a `Record`.
+   */
   | { fields: string[] };
 
-/** Rust: `cgrid_shared::did::Service`. */
+/**
+ * A service endpoint listed in a DID document.
+ *
+ * Rust: `cgrid_shared::did::Service`.
+ */
 export interface Service {
+  /**
+   * Fragment that names the service within the document, e.g. `controller`; 1 to 32 bytes
+   * (`MAX_ID_LEN`), unique within the document.
+   */
   id: string;
+  /**
+   * The service's type, e.g. `ComputeGridController`, `LinkedDomains`; 1 to 64 bytes
+   * (`MAX_SERVICE_TYPE_LEN`).
+   */
   serviceType: string;
+  /** A URI (not parsed on chain); 1 to 256 bytes (`MAX_ENDPOINT_LEN`). */
   endpoint: string;
 }
 
-/** Rust: `cgrid_shared::did::Subject`. */
+/**
+ * Whom a role query is about: an account (resolved to its current DID) or a DID.
+ *
+ * Rust: `cgrid_shared::did::Subject`.
+ */
 export type Subject =
+  /** An account; the registry looks up the DID currently bound to it. */
   | { account: AccountIdString }
+  /** A DID directly. */
   | { did: Hex };
 
-/** Rust: `cgrid_shared::did::VerificationMethod`. */
+/**
+ * A public key listed in a DID document.
+ *
+ * Rust: `cgrid_shared::did::VerificationMethod`.
+ */
 export interface VerificationMethod {
+  /**
+   * Fragment that names the key within the document, e.g. `key-1` (→ `did:cgrid:0x…#key-1`);
+   * 1 to 32 bytes (`MAX_ID_LEN`), unique within the document.
+   */
   id: string;
+  /** The key's cryptographic suite; only sr25519 and ECDSA keys can sign for on-chain checks. */
   keyType: KeyType;
+  /**
+   * Raw public key; its length must match `key_type` (32 bytes for sr25519 and ed25519, 33
+   * for compressed ECDSA), and no other key of the document may have it.
+   */
   publicKey: Hex;
+  /** The verification relationships the key is listed under; at least one. */
   purposes: KeyPurposes;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Events
 
-/** Event `DidCreated`, signature topic `0x2fa0ac9fd5943398af193eca23529325eb1ed74a9a7a3f3d23ce1a8cdf62231c`. */
+/**
+ * A DID was created (`create_did` or `create_did_for`).
+ *
+ * Event `DidCreated`, signature topic `0x2fa0ac9fd5943398af193eca23529325eb1ed74a9a7a3f3d23ce1a8cdf62231c`.
+ */
 export interface DidCreatedEvent {
   name: 'DidCreated';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The new DID's identifier.
+     * Indexed (also a topic).
+     */
     did: Hex;
-    /** Indexed (also a topic). */
+    /**
+     * The account the DID is bound to.
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
     /** The initial document content. */
     content: DidCreation;
@@ -195,100 +517,168 @@ export interface DidCreatedEvent {
 export interface DidUpdatedEvent {
   name: 'DidUpdated';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The DID that changed.
+     * Indexed (also a topic).
+     */
     did: Hex;
     /**
-     * The zero account when a mask hides the DID's account.
+     * The DID's account; the zero account when a mask hides the DID's account.
      * Indexed (also a topic).
      */
     account: AccountIdString;
-    /** `None` when a mask withholds a field the operation changes. */
+    /** The operation applied; `None` when a mask withholds a field the operation changes. */
     op: DidOperation | null;
     /** The DID's nonce after the change. */
     nonce: bigint;
+    /**
+     * Who authorised the change: the sending account, or the DID key that signed it and
+     * the relayer that submitted it.
+     */
     by: Authorisation;
   };
 }
 
-/** Event `AuthorityAdded`, signature topic `0x0051f88848bace9b1d608c23034217a6312b746de52f8b89e632345448b0d2e0`. */
+/**
+ * The root authority made an account an authority.
+ *
+ * Event `AuthorityAdded`, signature topic `0x0051f88848bace9b1d608c23034217a6312b746de52f8b89e632345448b0d2e0`.
+ */
 export interface AuthorityAddedEvent {
   name: 'AuthorityAdded';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The new authority.
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
   };
 }
 
-/** Event `AuthorityRemoved`, signature topic `0x7f54afa79abe9c665766d30ba72b5d1125f94a06001215eb206feaeb66fa890c`. */
+/**
+ * An account stopped being an ordinary authority: root removed it, or it became root
+ * (root is an authority by being root).
+ *
+ * Event `AuthorityRemoved`, signature topic `0x7f54afa79abe9c665766d30ba72b5d1125f94a06001215eb206feaeb66fa890c`.
+ */
 export interface AuthorityRemovedEvent {
   name: 'AuthorityRemoved';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The former authority.
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
   };
 }
 
-/** Event `RootTransferProposed`, signature topic `0x1d77f37d635862dd4a91b1dc80ad520c2c887c0090353b23d9f3cf56244b439e`. */
+/**
+ * The root authority proposed a new root (or withdrew its proposal).
+ *
+ * Event `RootTransferProposed`, signature topic `0x1d77f37d635862dd4a91b1dc80ad520c2c887c0090353b23d9f3cf56244b439e`.
+ */
 export interface RootTransferProposedEvent {
   name: 'RootTransferProposed';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The current root.
+     * Indexed (also a topic).
+     */
     from: AccountIdString;
     /**
-     * `None`: the proposal was withdrawn.
+     * The proposed next root, who must call `accept_root`; `None`: the proposal was
+     * withdrawn.
      * Indexed (also a topic).
      */
     to: AccountIdString | null;
   };
 }
 
-/** Event `RootTransferred`, signature topic `0x3a86f5e05317046499b7e413c9b0de9da708547bf1a4c1bb8e2e4c0f025f76bd`. */
+/**
+ * The proposed root accepted: it is now the root authority.
+ *
+ * Event `RootTransferred`, signature topic `0x3a86f5e05317046499b7e413c9b0de9da708547bf1a4c1bb8e2e4c0f025f76bd`.
+ */
 export interface RootTransferredEvent {
   name: 'RootTransferred';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The previous root, which is no longer an authority.
+     * Indexed (also a topic).
+     */
     from: AccountIdString;
-    /** Indexed (also a topic). */
+    /**
+     * The new root.
+     * Indexed (also a topic).
+     */
     to: AccountIdString;
   };
 }
 
-/** Event `RoleGranted`, signature topic `0xe9e2aa057bef7a6d66701a26505c55d75825659fedf2c0008aee2ebe876f6c23`. */
+/**
+ * An authority granted (or renewed) a role to a DID.
+ *
+ * Event `RoleGranted`, signature topic `0xe9e2aa057bef7a6d66701a26505c55d75825659fedf2c0008aee2ebe876f6c23`.
+ */
 export interface RoleGrantedEvent {
   name: 'RoleGranted';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The DID that holds the role.
+     * Indexed (also a topic).
+     */
     did: Hex;
+    /** The role granted. */
     role: Role;
+    /** The role is held strictly before this time (milliseconds since the Unix epoch). */
     expiresAt: bigint;
+    /** Hash of the off-chain KYC evidence the authority checked. */
     evidence: Hex;
-    /** Indexed (also a topic). */
+    /**
+     * The authority that granted it.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
   };
 }
 
 /**
- * An authority named (or, with `None`, removed) the mask registry.
+ * The root authority named (or, with `None`, removed) the mask registry.
  *
  * Event `MaskRegistrySet`, signature topic `0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143`.
  */
 export interface MaskRegistrySetEvent {
   name: 'MaskRegistrySet';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The root authority.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
+    /** The mask registry now in use; `None`: masks are no longer honoured. */
     registry: AccountIdString | null;
   };
 }
 
-/** Event `RoleRevoked`, signature topic `0xc0593721d8c75425ad33787fbaef81ff83600bd341a6862bcddfc1cb8f33443e`. */
+/**
+ * An authority revoked a role from a DID.
+ *
+ * Event `RoleRevoked`, signature topic `0xc0593721d8c75425ad33787fbaef81ff83600bd341a6862bcddfc1cb8f33443e`.
+ */
 export interface RoleRevokedEvent {
   name: 'RoleRevoked';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The DID that lost the role.
+     * Indexed (also a topic).
+     */
     did: Hex;
+    /** The role revoked. */
     role: Role;
-    /** Indexed (also a topic). */
+    /**
+     * The authority that revoked it.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
   };
 }
@@ -311,11 +701,15 @@ export type DidRegistryEvent =
 /** The messages of `did_registry`: arguments and return value (ink!'s `Result<_, LangError>` unwrapped). */
 export interface DidRegistryMessages {
   /**
-   * Creates a DID bound to the caller's account, with the given initial document.
+   * Creates a DID bound to the caller's account, with the given initial document. Any
+   * account without an active DID may call it. Returns the new DID's id.
    *
-   * Errors: `AccountHasDid` if the caller has an active DID; the validation errors of
-   * `add_key`, `add_service`, `add_controller` for the initial content.
-   * Emits: `DidCreated`, then `KeyAdded` / `ServiceAdded` / `ControllerAdded` per entry.
+   * Errors: `AccountHasDid` if the caller has an active DID; for the initial content, the
+   * errors `update` returns for `AddKey`, `AddService` and `AddController` (`TooMany`,
+   * `BadLength`, `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`,
+   * `DuplicatePublicKey`, `DuplicateServiceId`, `DuplicateController`, `DidNotFound` /
+   * `DidDeactivated` of a controller); `Overflow`.
+   * Emits: `DidCreated` (with the whole initial content).
    *
    * Label `create_did`, selector `0xfb9f4f54`; mutates.
    */
@@ -386,13 +780,14 @@ export interface DidRegistryMessages {
   /**
    * The current DID document (also for a deactivated DID, flagged so), in one read of
    * current state; under a regulator's mask with the masked fields withheld and the
-   * marker saying why (one call to the mask registry, when one is named).
+   * marker saying why (one call to the mask registry, when one is named). `None` if no
+   * DID has this id.
    *
    * Label `resolve`, selector `0x9e30d65d`; read-only.
    */
   resolve: {
     args: [did: Hex];
-    returns: MaskedView_DidDocument | null;
+    returns: MaskedDidDocument | null;
     mutates: false;
     payable: false;
   };
@@ -446,9 +841,10 @@ export interface DidRegistryMessages {
     payable: false;
   };
   /**
-   * Makes `account` an authority.
+   * Makes `account` an authority: it may then grant and revoke roles (except Regulator).
+   * Root only.
    *
-   * Errors: `NotRoot`, `AlreadyAuthority`.
+   * Errors: `NotRoot`, `AlreadyAuthority`, `Overflow`.
    * Emits: `AuthorityAdded`.
    *
    * Label `add_authority`, selector `0x48736522`; mutates.
@@ -460,8 +856,8 @@ export interface DidRegistryMessages {
     payable: false;
   };
   /**
-   * Removes an authority (not root). Roles it granted stay until they expire or are
-   * revoked.
+   * Removes an authority (not root). Root only. Roles it granted stay until they expire
+   * or are revoked.
    *
    * Errors: `NotRoot`, `CannotRemoveRoot`, `UnknownAuthority`.
    * Emits: `AuthorityRemoved`.
@@ -476,7 +872,7 @@ export interface DidRegistryMessages {
   };
   /**
    * Proposes `to` as the next root; it becomes root when it calls `accept_root`. A new
-   * proposal replaces the previous one; `None` withdraws it.
+   * proposal replaces the previous one; `None` withdraws it. Root only.
    *
    * Errors: `NotRoot`.
    * Emits: `RootTransferProposed`.
@@ -490,8 +886,9 @@ export interface DidRegistryMessages {
     payable: false;
   };
   /**
-   * Accepts a proposed root transfer. The previous root stops being an authority; if the
-   * new root was an ordinary authority, that entry goes (it is an authority as root).
+   * Accepts a proposed root transfer; only the proposed account (`pending_root`) may call
+   * it. The previous root stops being an authority; if the new root was an ordinary
+   * authority, that entry goes (it is an authority as root).
    *
    * Errors: `NotPendingRoot`.
    * Emits: `AuthorityRemoved` (for the new root's old entry, if any), `RootTransferred`.
@@ -585,60 +982,101 @@ export interface DidRegistryMessages {
    */
   rolesOf: {
     args: [did: Hex];
-    returns: [Role, RoleGrant][];
+    returns: HeldRole[];
     mutates: false;
     payable: false;
   };
-  /** Label `DidRegistry::has_role`, selector `0x6422917f`; read-only. */
+  /**
+   * Whether `subject` (an account, resolved to its active DID, or a DID) holds `role`
+   * now: granted, not revoked, not expired, and the DID active. Masks do not change the
+   * answer.
+   *
+   * Label `DidRegistry::has_role`, selector `0x6422917f`; read-only.
+   */
   DidRegistry_hasRole: {
     args: [subject: Subject, role: Role];
     returns: boolean;
     mutates: false;
     payable: false;
   };
-  /** Label `DidRegistry::is_authority`, selector `0x43885f53`; read-only. */
+  /**
+   * Whether `account` is an authority (root included): it may grant and revoke roles.
+   *
+   * Label `DidRegistry::is_authority`, selector `0x43885f53`; read-only.
+   */
   DidRegistry_isAuthority: {
     args: [account: AccountIdString];
     returns: boolean;
     mutates: false;
     payable: false;
   };
-  /** Label `DidRegistry::is_root`, selector `0x4bb98c44`; read-only. */
+  /**
+   * Whether `account` is the root authority, which alone changes the suite's wiring
+   * (mask registries, brokers, system issuers, the unmask committee, the auction model)
+   * and the Regulator role.
+   *
+   * Label `DidRegistry::is_root`, selector `0x4bb98c44`; read-only.
+   */
   DidRegistry_isRoot: {
     args: [account: AccountIdString];
     returns: boolean;
     mutates: false;
     payable: false;
   };
-  /** Label `DidRegistry::is_active`, selector `0xe580d622`; read-only. */
+  /**
+   * Whether `did` exists and is not deactivated.
+   *
+   * Label `DidRegistry::is_active`, selector `0xe580d622`; read-only.
+   */
   DidRegistry_isActive: {
     args: [did: Hex];
     returns: boolean;
     mutates: false;
     payable: false;
   };
-  /** Label `DidRegistry::did_of`, selector `0xdf90855e`; read-only. */
+  /**
+   * The active DID bound to `account`; `None` if it has none, or if a regulator's mask
+   * hides that DID's account (a whole-record mask or one naming `account`).
+   *
+   * Label `DidRegistry::did_of`, selector `0xdf90855e`; read-only.
+   */
   DidRegistry_didOf: {
     args: [account: AccountIdString];
     returns: Hex | null;
     mutates: false;
     payable: false;
   };
-  /** Label `DidRegistry::role_holders`, selector `0x48c7c4f0`; read-only. */
+  /**
+   * For each query, in order: the active DID bound to `account` if it holds `role` now
+   * (as `has_role` decides), else `None`. Masks do not change the answer.
+   *
+   * Label `DidRegistry::role_holders`, selector `0x48c7c4f0`; read-only.
+   */
   DidRegistry_roleHolders: {
-    args: [queries: [AccountIdString, Role][]];
+    args: [queries: RoleQuery[]];
     returns: (Hex | null)[];
     mutates: false;
     payable: false;
   };
-  /** Label `DidRegistry::can_act_for`, selector `0xa8cfd78f`; read-only. */
+  /**
+   * Whether `account` may act for `did`: `did` is active and `account` is its account or
+   * the account of one of its active controller DIDs.
+   *
+   * Label `DidRegistry::can_act_for`, selector `0xa8cfd78f`; read-only.
+   */
   DidRegistry_canActFor: {
     args: [did: Hex, account: AccountIdString];
     returns: boolean;
     mutates: false;
     payable: false;
   };
-  /** Label `DidRegistry::verify_did_signature`, selector `0xdce804df`; read-only. */
+  /**
+   * Whether `signature` over `message_hash` was made by the key `key_id` of the active
+   * DID `did`, and that key is listed for `purpose`. Only sr25519 and ECDSA keys verify;
+   * `keyAgreement` never does.
+   *
+   * Label `DidRegistry::verify_did_signature`, selector `0xdce804df`; read-only.
+   */
   DidRegistry_verifyDidSignature: {
     args: [did: Hex, keyId: string, purpose: KeyPurpose, messageHash: Hex, signature: DidSignature];
     returns: boolean;
@@ -650,13 +1088,14 @@ export interface DidRegistryMessages {
 /** The constructors of `did_registry`. */
 export interface DidRegistryConstructors {
   /**
-   * A registry whose root authority is the caller.
+   * A registry whose root authority is the caller. No other authority, no DIDs, no mask
+   * registry yet.
    *
    * Label `new`, selector `0x9bae9d5e`.
    */
   new: { args: []; payable: false };
   /**
-   * A registry whose root authority is `root`.
+   * A registry whose root authority is `root` rather than the deployer.
    *
    * Label `with_root`, selector `0x3da05349`.
    */
@@ -672,15 +1111,17 @@ export interface DidRegistryTypes {
   DidSignature: DidSignature;
   Error: Error;
   Field: Field;
+  HeldRole: HeldRole;
   KeyPurpose: KeyPurpose;
   KeyPurposes: KeyPurposes;
   KeyType: KeyType;
   LangError: LangError;
   Limit: Limit;
   MaskMarker: MaskMarker;
-  MaskedView_DidDocument: MaskedView_DidDocument;
+  MaskedDidDocument: MaskedDidDocument;
   Role: Role;
   RoleGrant: RoleGrant;
+  RoleQuery: RoleQuery;
   Scope: Scope;
   Service: Service;
   Subject: Subject;
@@ -1150,15 +1591,17 @@ export const spec: ContractSpec = {
     DidSignature: 58,
     Error: 49,
     Field: 52,
+    HeldRole: 76,
     KeyPurpose: 53,
     KeyPurposes: 21,
     KeyType: 19,
     LangError: 45,
     Limit: 51,
     MaskMarker: 65,
-    MaskedView_DidDocument: 62,
+    MaskedDidDocument: 62,
     Role: 38,
     RoleGrant: 39,
+    RoleQuery: 82,
     Scope: 66,
     Service: 26,
     Subject: 77,

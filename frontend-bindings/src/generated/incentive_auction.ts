@@ -15,206 +15,624 @@ import metadataJson from '../../metadata/incentive_auction.json' with { type: 'j
 // ---------------------------------------------------------------------------------------------
 // Types
 
-/** Rust: `cgrid_shared::vc::AnchorError`. */
+/**
+ * Why a system anchoring was refused (what callers of [`CredentialRegistry::anchor_system`]
+ * match on).
+ *
+ * Rust: `cgrid_shared::vc::AnchorError`.
+ *
+ * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
+ * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
+ * - `CredentialExists`: A credential with this id exists already; ids are never reused.
+ */
 export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
 
-/** Rust: `cgrid_shared::auction::AttributeRule`. */
+/**
+ * One optional credential proof per attribute, named (a message argument; SCALE-encoded
+ * exactly as `[Option<ClaimProof>; ATTRIBUTES]` in [`ATTRIBUTE_NAMES`] order).
+ *
+ * Rust: `cgrid_shared::auction::AttributeProofs`.
+ */
+export interface AttributeProofs {
+  /** Proof of the bid's green-energy share. `None`: not proven (scores as worst). */
+  greenShare: ClaimProof | null;
+  /** Proof of the bid's carbon intensity. `None`: not proven (scores as worst). */
+  carbon: ClaimProof | null;
+  /** Proof of the bid's PUE. `None`: not proven (scores as worst). */
+  pue: ClaimProof | null;
+  /** Proof of the bid's charity pledge. `None`: not proven (scores as worst). */
+  charity: ClaimProof | null;
+}
+
+/**
+ * How one attribute is proven and normalised.
+ *
+ * Rust: `cgrid_shared::auction::AttributeRule`.
+ */
 export interface AttributeRule {
+  /** The template of the credential that certifies the value. */
   cpt: number;
+  /** The integer claim of that template that carries the value; 1 to 32 bytes. */
   claim: string;
+  /** Lower normalisation bound (`lo < hi`); values outside the bounds are clamped. */
   lo: number;
+  /** Upper normalisation bound; must exceed `lo`. */
   hi: number;
+  /** Whether lower values score better (carbon intensity and PUE). */
   lowerIsBetter: boolean;
 }
 
-/** Rust: `cgrid_shared::auction::Auction`. */
+/**
+ * One optional value per attribute, named (a message argument; SCALE-encoded exactly as
+ * `[Option<u32>; ATTRIBUTES]` in [`ATTRIBUTE_NAMES`] order).
+ *
+ * Rust: `cgrid_shared::auction::AttributeValues`.
+ */
+export interface AttributeValues {
+  /** Green-energy share, in basis points (10,000 = 100 %). `None`: not offered. */
+  greenShare: number | null;
+  /** Carbon intensity, in gCO₂e/kWh (lower is better). `None`: not offered. */
+  carbon: number | null;
+  /** Power usage effectiveness × 1000 (1,000 = ideal; lower is better). `None`: not offered. */
+  pue: number | null;
+  /** Share of revenue pledged to charity, in basis points. `None`: not offered. */
+  charity: number | null;
+}
+
+/**
+ * An auction as the contract stores it.
+ *
+ * Rust: `cgrid_shared::auction::Auction`.
+ */
 export interface Auction {
+  /** The consumer's account (the zero account when a mask withholds the consumer). */
   consumer: AccountIdString;
+  /** The consumer's DID (all zeros when a mask withholds the consumer). */
   consumerDid: Hex;
+  /**
+   * What the consumer asked for (its channel key, price cap and minimum cost read as zero
+   * when a mask withholds them).
+   */
   request: AuctionRequest;
+  /** The parameter model version in force at creation, which scores this auction's bids. */
   modelVersion: number;
+  /** The weights in force (the consumer's or the model's defaults). */
   weights: Weights;
+  /** The consumer's deposit, held from creation: `max(minCost, maxPrice × duration)`. */
   deposit: bigint;
+  /** What each sealed bid deposits, in the chain's smallest unit (the model's at creation). */
   bidBond: bigint;
+  /** Most sealed bids this auction accepts (the model's at creation). */
   maxBids: number;
+  /** Receives the bonds of bids never revealed (the model's treasury at creation). */
   treasury: AccountIdString;
+  /** Bonds of committed, unrevealed bids. */
   bondsHeld: bigint;
+  /** Sealed bids committed so far. */
   commits: number;
+  /** Bids revealed so far. */
   reveals: number;
+  /** The leading revealed bid; `None`: none revealed yet. */
   best: Leader | null;
+  /** When the auction was created, in milliseconds since the Unix epoch. */
   createdAt: bigint;
+  /** Open, cancelled or finalized. */
   phase: AuctionPhase;
 }
 
-/** Rust: `cgrid_shared::auction::AuctionPhase`. */
+/**
+ * Where an auction is.
+ *
+ * Rust: `cgrid_shared::auction::AuctionPhase`.
+ */
 export type AuctionPhase =
+  /**
+   * Taking sealed bids until the commit deadline, then reveals until the reveal deadline;
+   * the consumer may cancel while no bid is committed.
+   */
   | { open: null }
+  /** The consumer cancelled before any bid; its deposit was refunded. */
   | { cancelled: { at: bigint } }
+  /**
+   * `channel`: the winner's trade channel in the escrow; `None` with a winner means the
+   * escrow refused to open it (or still could not be called `FINALIZE_GRACE` after the
+   * reveal deadline) and the consumer was refunded.
+   */
   | { finalized: { winner: AccountIdString | null; channel: Hex | null; at: bigint } };
 
-/** Rust: `cgrid_shared::auction::AuctionRequest`. */
+/**
+ * What a consumer asks for.
+ *
+ * Rust: `cgrid_shared::auction::AuctionRequest`.
+ */
 export interface AuctionRequest {
+  /** The compute specification (free text), 1 to 256 bytes (`MAX_SPEC_LEN`). */
   spec: string;
+  /**
+   * The most the consumer pays a minute, in the chain's smallest unit; not zero. Bids
+   * above it are refused.
+   */
   maxPricePerMinute: bigint;
+  /** How long the trade runs, in minutes: 1 to 525,600 (365 days). */
   durationMinutes: number;
+  /** The least the winner is paid once the trade ran, in the chain's smallest unit. */
   minCost: bigint;
+  /**
+   * Sealed bids until here (exclusive), reveals from here until `reveal_deadline`; in
+   * milliseconds since the Unix epoch, at least 1 minute after the auction's creation.
+   */
   commitDeadline: bigint;
+  /**
+   * End of the reveal window (exclusive), in milliseconds since the Unix epoch: at least 1
+   * minute after `commit_deadline`, at most 30 days after creation. `finalize` from then on.
+   */
   revealDeadline: bigint;
+  /** The consumer's own weights (within the model's limits); `None`: the model's defaults. */
   weights: Weights | null;
+  /**
+   * The sr25519 channel key that will sign the consumer's cumulative states; an all-zero
+   * key makes the escrow refuse the trade at `finalize`.
+   */
   consumerKey: Hex;
+  /**
+   * The CPT of the check-in credential the consumer shows at the provider (copied into the
+   * trade's terms).
+   */
   checkinCpt: number;
+  /** How the trade's claims are protected (copied into the trade's terms). */
   encryption: Encryption;
+  /** The trade channel's challenge period, in milliseconds: 1 minute to 30 days. */
   challengePeriod: bigint;
 }
 
-/** Rust: `cgrid_shared::auction::Bid`. */
+/**
+ * The contracts an auction calls (`wiring`), fixed at instantiation.
+ *
+ * Rust: `incentive_auction::incentive_auction::AuctionWiring`.
+ */
+export interface AuctionWiring {
+  /** The DID registry that answers role questions (Consumer, Provider, Issuer). */
+  didRegistry: AccountIdString;
+  /** The credential registry (vc_templates) that certifies bids' attribute proofs. */
+  credentials: AccountIdString;
+  /** The trade escrow in which `finalize` opens the winner's channel. */
+  escrow: AccountIdString;
+}
+
+/**
+ * A sealed bid's content.
+ *
+ * Rust: `cgrid_shared::auction::Bid`.
+ */
 export interface Bid {
+  /**
+   * The price offered for a minute, in the chain's smallest unit: not zero, at most the
+   * request's `max_price_per_minute`.
+   */
   pricePerMinute: bigint;
+  /**
+   * Claimed values in [`ATTRIBUTE_NAMES`] order (units: basis points of green share,
+   * gCO₂e/kWh, PUE × 1000, basis points of revenue pledged). `None`: not offered.
+   */
   attributes: [number | null, number | null, number | null, number | null];
+  /**
+   * The provider's sr25519 channel key (countersigns the cooperative close); an all-zero
+   * key makes the escrow refuse the trade at `finalize`.
+   */
   providerKey: Hex;
 }
 
-/** Rust: `cgrid_shared::auction::ClaimProof`. */
+/**
+ * Proof that a credential certifies an attribute value: the credential's claim leaves, the
+ * position of the attribute's claim among them and that claim's salt (see `vc` module docs).
+ *
+ * Rust: `cgrid_shared::auction::ClaimProof`.
+ */
 export interface ClaimProof {
+  /**
+   * The credential that certifies the value; one reveal may cite at most 2 distinct
+   * credentials (`MAX_PROOF_CREDENTIALS`).
+   */
   credential: Hex;
+  /**
+   * All claim leaves of that credential, in template order; at most 24
+   * (`MAX_PROOF_LEAVES`).
+   */
   leaves: Hex[];
+  /** The position (from 0) of the attribute's claim among `leaves`. */
   index: number;
+  /** The salt of that claim's leaf. */
   salt: Hex;
 }
 
-/** Rust: `cgrid_shared::auction::Commitment`. */
+/**
+ * A sealed bid as the auction stores it.
+ *
+ * Rust: `cgrid_shared::auction::Commitment`.
+ */
 export interface Commitment {
+  /** The sealed bid: [`bid_hash`] of (auction contract, auction id, bidder, bid, salt). */
   hash: Hex;
+  /** Commit order within the auction (0 = first): the tie-break. */
   seq: number;
+  /** The bidder's DID (its Provider role was checked at commit). */
   bidderDid: Hex;
+  /** Whether the bid was revealed (its bond then went back). */
   revealed: boolean;
 }
 
-/** Rust: `cgrid_shared::escrow::Encryption`. */
+/**
+ * How the claims of a trade are protected (the trade-start template's `encryption` field).
+ *
+ * Rust: `cgrid_shared::escrow::Encryption`.
+ *
+ * - `Plain`: The claims are not encrypted (`plain`).
+ * - `CpAbe`: The claims are encrypted under an attribute policy (`CP-ABE`).
+ */
 export type Encryption = 'Plain' | 'CpAbe';
 
-/** Rust: `incentive_auction::incentive_auction::Error`. */
+/**
+ * Why the auction refused a call. A refused call changes nothing (no money moves).
+ *
+ * Rust: `incentive_auction::incentive_auction::Error`.
+ */
 export type Error =
+  /** Only the root authority of the DID registry may do this. */
   | { notRoot: null }
+  /**
+   * The account does not hold the role (or has no active DID): have the DID registry
+   * grant the role (or reactivate the DID), then retry.
+   */
   | { missingRole: { account: AccountIdString; role: Role } }
+  /**
+   * The parameter model breaks a rule (the `ModelFlaw` says which): fix it and call
+   * `set_model` again.
+   */
   | { badModel: ModelFlaw }
+  /** No parameter model has been set yet: the root authority must call `set_model`. */
   | { noModel: null }
+  /** No auction has this id: ids run from 0 to `auction_count` − 1. */
   | { auctionNotFound: bigint }
+  /** Only the auction's consumer may do this: call from the account that created it. */
   | { notConsumer: null }
+  /** The consumer cannot bid in its own auction. */
   | { ownAuction: null }
+  /** The auction was cancelled or finalized: it accepts nothing more. */
   | { notOpen: null }
+  /**
+   * A price per minute is 0: the request's maximum and a bid's price must be at least 1.
+   * (A committed bid with price 0 can never be revealed; its bond is forfeited.)
+   */
   | { zeroPrice: null }
+  /**
+   * The request's duration is 0 or longer than `MAX_DURATION_MINUTES` (525,600 minutes,
+   * 365 days).
+   */
   | { badDuration: { got: number; max: number } }
+  /** The compute specification is empty or longer than `MAX_SPEC_LEN` (256 bytes). */
   | { badSpecLength: { len: number; max: number } }
+  /**
+   * The request's challenge period is outside
+   * `MIN_CHALLENGE_PERIOD..=MAX_CHALLENGE_PERIOD` (one minute to 30 days).
+   */
   | { badChallengePeriod: { got: bigint; min: bigint; max: bigint } }
+  /**
+   * Needs `now + MIN_WINDOW ≤ commit_deadline`, `commit_deadline + MIN_WINDOW ≤
+   * reveal_deadline ≤ now + MAX_AUCTION_SPAN` (`MIN_WINDOW`: one minute;
+   * `MAX_AUCTION_SPAN`: 30 days).
+   */
   | { badDeadlines: { now: bigint; commitDeadline: bigint; revealDeadline: bigint } }
+  /**
+   * The request's weights are all zero: give at least one criterion a weight, or pass
+   * `None` for the model's defaults.
+   */
   | { zeroWeights: null }
+  /**
+   * A weight lies outside the model's limits (`criterion`: 0 = price, then attributes).
+   * Read the limits with `model(model_version())`.
+   */
   | { weightOutOfLimits: { criterion: number; min: number; max: number; got: number } }
+  /**
+   * The transferred value must be exactly `expected`:
+   * `max(min_cost, max_price_per_minute × duration_minutes)` of the request.
+   */
   | { wrongDeposit: { expected: bigint; got: bigint } }
+  /**
+   * The transferred value must be exactly the auction's bid bond (set by the model in
+   * force when the auction was created).
+   */
   | { wrongBond: { expected: bigint; got: bigint } }
+  /** The commit deadline has passed: the auction takes no more sealed bids. */
   | { commitClosed: { deadline: bigint; now: bigint } }
+  /** Reveals open at the commit deadline: wait until `from`. */
   | { revealNotOpen: { from: bigint; now: bigint } }
+  /**
+   * The reveal deadline has passed: the bid can no longer be revealed, and its bond
+   * goes to the model's treasury at finalize.
+   */
   | { revealClosed: { deadline: bigint; now: bigint } }
+  /** Finalize opens at the reveal deadline: wait until `until`. */
   | { revealPending: { until: bigint; now: bigint } }
+  /**
+   * Cancel only before any commit: this auction has sealed bids and must run to
+   * `finalize`.
+   */
   | { hasBids: { commits: number } }
+  /** The caller already committed a bid to this auction (one per provider). */
   | { alreadyCommitted: null }
+  /** The auction already holds its most sealed bids (the model's `max_bids`). */
   | { tooManyBids: { max: number } }
+  /**
+   * The caller committed no bid to this auction: reveal from the account that
+   * committed.
+   */
   | { noCommitment: null }
+  /** This bid was already revealed (its bond went back then). */
   | { alreadyRevealed: null }
+  /**
+   * The bid and salt do not hash to the commitment: reveal exactly the bid and salt
+   * committed (`bid_hash` over this contract, the auction id and your account).
+   */
   | { badReveal: null }
+  /**
+   * The price per minute is above the request's maximum. (A committed bid above it can
+   * never be revealed; its bond is forfeited.)
+   */
   | { priceAboveMax: { max: bigint; got: bigint } }
+  /**
+   * The call to the escrow failed (trapped, ran out of gas or storage deposit limit);
+   * nothing changed, finalize can be retried (until `FINALIZE_GRACE` after the reveal
+   * deadline; after it, finalize refunds).
+   */
   | { escrowCallFailed: null }
+  /**
+   * Nothing is kept for the caller (`unclaimed_of` shows 0): no payout of yours was
+   * refused by the chain.
+   */
   | { nothingToWithdraw: null }
+  /**
+   * The chain refused the withdrawal's transfer; nothing changed and the amount stays
+   * kept: try again later.
+   */
   | { transferFailed: null }
+  /**
+   * An amount or counter would not fit its type (e.g. `max_price_per_minute ×
+   * duration_minutes` beyond `u128::MAX`); nothing changed.
+   */
   | { overflow: null };
 
-/** Rust: `ink_primitives::LangError`. */
+/**
+ * An error emitted by the smart contracting language.
+ *
+ * This is different than errors from:
+ * - Errors from the contract, which are programmer defined
+ * - Errors from the underlying execution environment (e.g `pallet-contracts`)
+ *
+ * Rust: `ink_primitives::LangError`.
+ *
+ * - `CouldNotReadInput`: Failed to read execution input for the dispatchable.
+ */
 export type LangError = 'CouldNotReadInput';
 
-/** Rust: `cgrid_shared::auction::Leader`. */
+/**
+ * The best revealed bid so far.
+ *
+ * Rust: `cgrid_shared::auction::Leader`.
+ */
 export interface Leader {
+  /** The bidder's account (the zero account when a mask withholds the provider). */
   bidder: AccountIdString;
+  /** The bidder's DID (all zeros when a mask withholds the provider). */
   bidderDid: Hex;
+  /** Its commit order (0 = first): an equal score goes to the lower. */
   seq: number;
+  /** Its score, `Σ weightᵢ · normᵢ` (0 when a mask withholds the price). */
   score: bigint;
+  /** Its price per minute, in the chain's smallest unit (0 when a mask withholds the price). */
   pricePerMinute: bigint;
+  /** Its channel key (zeros when a mask withholds the provider). */
   providerKey: Hex;
 }
 
-/** Rust: `cgrid_shared::mask::MaskMarker`. */
+/**
+ * Why a read withholds fields: the public part of the mask, and what this read cleared.
+ *
+ * Rust: `cgrid_shared::mask::MaskMarker`.
+ */
 export interface MaskMarker {
+  /** What the regulator named (for a credential: its claims, withheld off chain by the toolkit). */
   scope: Scope;
+  /** The fields of this record the read cleared (to zero / empty); see [`Maskable::FIELDS`]. */
   withheld: string[];
+  /** The regulator's reason code (its catalogue is off chain). */
   reasonCode: number;
+  /** Hash of the regulator's off-chain evidence. */
   reasonHash: Hex;
+  /** The record's content hash when it was masked. */
   contentHash: Hex;
+  /** The regulator who masked it. */
   by: AccountIdString;
+  /** When the mask was applied, in milliseconds since the Unix epoch. */
   since: bigint;
 }
 
-/** Rust: `cgrid_shared::mask::MaskedView` (type id 73). */
-export interface MaskedView_Auction {
+/**
+ * A record as a read returns it. `masked` is empty when the record is shown in
+ * full; otherwise it says which regulator masked it, why, and which fields of
+ * `record` this read withheld (they read as zero or empty).
+ *
+ * Rust: `cgrid_shared::mask::MaskedAuction`.
+ */
+export interface MaskedAuction {
+  /** The record, with the withheld fields cleared. */
   record: Auction;
+  /** Why fields are withheld; `None`: shown in full. */
   masked: MaskMarker | null;
 }
 
-/** Rust: `incentive_auction::incentive_auction::ModelFlaw`. */
+/**
+ * What is wrong with a parameter model (`attribute`: 0 = green share … 3 = charity;
+ * `criterion`: 0 = price, then the attributes).
+ *
+ * Rust: `incentive_auction::incentive_auction::ModelFlaw`.
+ */
 export type ModelFlaw =
+  /**
+   * A weight limit has `min > max` or `max > MAX_WEIGHT` (1,000,000): fix that
+   * criterion's limits.
+   */
   | { weightLimits: { criterion: number } }
+  /** A default weight lies outside its limits: move it within `min..=max`. */
   | { defaultWeight: { criterion: number } }
+  /** The default weights are all zero: give at least one criterion a weight. */
   | { zeroWeights: null }
+  /** Normalisation bounds need `lo < hi`. */
   | { bounds: { attribute: number } }
+  /** The claim name is empty or longer than `MAX_CLAIM_NAME_LEN` (32 bytes). */
   | { claimName: { attribute: number } }
+  /** The model names more than `MAX_ATTESTORS` (16) attestor DIDs: name fewer. */
   | { tooManyAttestors: { max: number } }
+  /** `max_bids` must be at least 1 and below `u32::MAX`. */
   | { maxBids: null };
 
-/** Rust: `cgrid_shared::escrow::OpenRefusal`. */
+/**
+ * Why the escrow refused a brokered open (what a broker such as the auction matches on).
+ *
+ * Rust: `cgrid_shared::escrow::OpenRefusal`.
+ */
 export type OpenRefusal =
+  /** The caller is not a broker designated by the root authority (`set_broker`). */
   | { notBroker: null }
+  /**
+   * The terms break a rule (same account, an all-zero channel key, zero price, spec
+   * length, challenge period, expiry, deposit zero or below minCost).
+   */
   | { badTerms: null }
+  /** These terms already opened a channel. */
   | { channelExists: null }
+  /** The credential registry refused the trade-start credential (the value says why). */
   | { tradeCredential: AnchorError }
+  /** The call to the credential registry failed. */
   | { credentialsUnavailable: null }
+  /** A counter or sum would overflow. */
   | { overflow: null };
 
-/** Rust: `cgrid_shared::auction::ParameterModel`. */
+/**
+ * The authority's parameter model. Every change creates a new version; an auction keeps the
+ * version in force when it was created.
+ *
+ * Rust: `cgrid_shared::auction::ParameterModel`.
+ */
 export interface ParameterModel {
+  /** Used when a request brings no weights of its own; within `weight_limits`, not all zero. */
   defaultWeights: Weights;
+  /** Limits on a consumer's own weights: price, then the attributes. */
   weightLimits: [WeightRange, WeightRange, WeightRange, WeightRange, WeightRange];
+  /** How each attribute is proven and normalised, in [`ATTRIBUTE_NAMES`] order. */
   attributes: [AttributeRule, AttributeRule, AttributeRule, AttributeRule];
+  /**
+   * The DIDs whose credentials back attributes (certification bodies, the authority's DID);
+   * at most 16.
+   */
   attestors: Hex[];
+  /**
+   * What a provider deposits with a sealed bid, in the chain's smallest unit; returned at
+   * reveal, forfeited otherwise.
+   */
   bidBond: bigint;
+  /** Most sealed bids one auction accepts: at least 1, below `u32::MAX`. */
   maxBids: number;
+  /** Receives forfeited bid bonds. */
   treasury: AccountIdString;
 }
 
-/** Rust: `incentive_auction::incentive_auction::ProofFlaw`. */
+/**
+ * Why an attribute's proof did not count (the attribute then counts as worst).
+ *
+ * Rust: `incentive_auction::incentive_auction::ProofFlaw`.
+ *
+ * - `Missing`: The bid claims the attribute but brings no proof, or a proof but no value.
+ * - `UnknownCredential`: The credential registry has no credential with the cited id.
+ * - `NotValid`: The credential is revoked, suspended or expired.
+ * - `WrongTemplate`: The credential is not of the template (CPT) the model names for this attribute.
+ * - `WrongSubject`: The credential is about another DID than the bidder's.
+ * - `NotAttested`: The issuer is not one of the model's attestor DIDs.
+ * - `TooManyLeaves`: The proof has more than `MAX_PROOF_LEAVES` (24) claim leaves.
+ * - `TooManyCredentials`: The reveal cites more than `MAX_PROOF_CREDENTIALS` (2) distinct credentials; this proof cites one beyond them.
+ * - `ValueMismatch`: The leaf at the proof's `index` is not the hash of the model's claim name, the proof's salt and the revealed value: the credential does not certify this value.
+ * - `RootMismatch`: The leaves do not hash to the anchored claims root.
+ * - `AttestorInactive`: The attestor's DID is deactivated: what it attested no longer counts (as `verify` would say).
+ */
 export type ProofFlaw = 'Missing' | 'UnknownCredential' | 'NotValid' | 'WrongTemplate' | 'WrongSubject' | 'NotAttested' | 'TooManyLeaves' | 'TooManyCredentials' | 'ValueMismatch' | 'RootMismatch' | 'AttestorInactive';
 
-/** Rust: `incentive_auction::incentive_auction::RevealOutcome`. */
+/**
+ * What a reveal achieved.
+ *
+ * Rust: `incentive_auction::incentive_auction::RevealOutcome`.
+ */
 export interface RevealOutcome {
+  /**
+   * The bid's score, `Σ weight × norm` with each norm in `0..=1_000_000`; higher is
+   * better.
+   */
   score: bigint;
+  /** Per attribute: `None` if it counted, else why not (`None` also when not offered). */
   flaws: [ProofFlaw | null, ProofFlaw | null, ProofFlaw | null, ProofFlaw | null];
+  /** The bid now leads the auction. */
   leading: boolean;
 }
 
-/** Rust: `cgrid_shared::did::Role`. */
+/**
+ * A KYC role that an authority grants to a DID, with an expiry.
+ *
+ * Rust: `cgrid_shared::did::Role`.
+ *
+ * - `Provider`: Sells compute time; may become a credential issuer.
+ * - `Consumer`: Buys compute time.
+ * - `Regulator`: May mask records and sit on the unmask committee (see mask_registry). Only the root authority grants or revokes it.
+ * - `Issuer`: May publish credential templates and issue credentials (see vc_templates).
+ */
 export type Role = 'Provider' | 'Consumer' | 'Regulator' | 'Issuer';
 
-/** Rust: `cgrid_shared::mask::Scope`. */
+/**
+ * What a mask withholds.
+ *
+ * Rust: `cgrid_shared::mask::Scope`.
+ */
 export type Scope =
+  /**
+   * The whole record: every field its read path can withhold, and the owner's writes are
+   * refused unless the mask lets the owner write.
+   */
   | { whole: null }
+  /**
+   * Only the named fields (e.g. `"service"`, `"subject"`, `"price"`): 1 to 16 distinct
+   * names of 1 to 32 bytes that the target's read path knows (`Target::fields`). Any name
+   * goes for a credential (its claims are withheld off chain) and for a `Record`.
+   */
   | { fields: string[] };
 
-/** Rust: `cgrid_shared::auction::WeightRange`. */
+/**
+ * The allowed range of one criterion's weight in a consumer's own weights.
+ *
+ * Rust: `cgrid_shared::auction::WeightRange`.
+ */
 export interface WeightRange {
+  /** The smallest allowed weight. */
   min: number;
+  /** The largest allowed weight: at least `min`, at most `MAX_WEIGHT` (1,000,000). */
   max: number;
 }
 
-/** Rust: `cgrid_shared::auction::Weights`. */
+/**
+ * Weights of the criteria: price, then the attributes in [`ATTRIBUTE_NAMES`] order.
+ *
+ * Rust: `cgrid_shared::auction::Weights`.
+ */
 export interface Weights {
+  /** Weight of the price criterion, 0 to `MAX_WEIGHT` (1,000,000). */
   price: number;
+  /** Weights of green-energy share, carbon intensity, PUE and charity pledge, in that order. */
   attributes: [number, number, number, number];
 }
 
@@ -229,53 +647,102 @@ export interface Weights {
 export interface MaskRegistrySetEvent {
   name: 'MaskRegistrySet';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The root authority that made the change.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
+    /** The mask registry now in use (`None`: masks no longer apply). */
     registry: AccountIdString | null;
   };
 }
 
 /**
- * An authority set a new parameter model version.
+ * The root authority set a new parameter model version; auctions created from now on
+ * use it.
  *
  * Event `ModelSet`, signature topic `0x159c3721ca149aa96d226c928ce7bd9e6d5ea4c866e4e33b07e12698bc37ad44`.
  */
 export interface ModelSetEvent {
   name: 'ModelSet';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The new version (1, 2, …); read it with `model`.
+     * Indexed (also a topic).
+     */
     version: number;
-    /** Indexed (also a topic). */
+    /**
+     * The root authority that set it.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
   };
 }
 
-/** Event `AuctionCreated`, signature topic `0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217`. */
+/**
+ * A consumer posted a request and its deposit; sealed bids are accepted until
+ * `commit_deadline`.
+ *
+ * Event `AuctionCreated`, signature topic `0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217`.
+ */
 export interface AuctionCreatedEvent {
   name: 'AuctionCreated';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The new auction's id (0, 1, …), used by every other call.
+     * Indexed (also a topic).
+     */
     auction: bigint;
-    /** Indexed (also a topic). */
+    /**
+     * The consumer who posted the request and whose deposit is held.
+     * Indexed (also a topic).
+     */
     consumer: AccountIdString;
+    /** The parameter model version the auction uses. */
     modelVersion: number;
+    /** The weights in force: the consumer's own, or the model's defaults. */
     weights: Weights;
+    /**
+     * The deposit held, `max(min_cost, max_price_per_minute × duration_minutes)`, in the
+     * chain's smallest unit.
+     */
     deposit: bigint;
+    /** The highest price per minute a bid may reveal, in the chain's smallest unit. */
     maxPricePerMinute: bigint;
+    /** The trade's length, in minutes. */
     durationMinutes: number;
+    /**
+     * Sealed bids until here (exclusive), reveals from here; milliseconds since the Unix
+     * epoch.
+     */
     commitDeadline: bigint;
+    /**
+     * Reveals until here (exclusive), `finalize` from here; milliseconds since the Unix
+     * epoch.
+     */
     revealDeadline: bigint;
   };
 }
 
-/** Event `BidCommitted`, signature topic `0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5`. */
+/**
+ * A provider committed a sealed bid with the bid bond.
+ *
+ * Event `BidCommitted`, signature topic `0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5`.
+ */
 export interface BidCommittedEvent {
   name: 'BidCommitted';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The auction.
+     * Indexed (also a topic).
+     */
     auction: bigint;
-    /** Indexed (also a topic). */
+    /**
+     * The provider that bid.
+     * Indexed (also a topic).
+     */
     bidder: AccountIdString;
+    /** Commit order within the auction (0 = first): on equal scores the lower wins. */
     seq: number;
   };
 }
@@ -288,13 +755,27 @@ export interface BidCommittedEvent {
 export interface BidRevealedEvent {
   name: 'BidRevealed';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The auction.
+     * Indexed (also a topic).
+     */
     auction: bigint;
-    /** Indexed (also a topic). */
+    /**
+     * The provider whose bid it is.
+     * Indexed (also a topic).
+     */
     bidder: AccountIdString;
+    /** The revealed price per minute, in the chain's smallest unit. */
     pricePerMinute: bigint;
-    /** Which attributes a credential proved (the others counted as worst). */
+    /**
+     * Which attributes a credential proved (the others counted as worst), in the order
+     * green share, carbon intensity, PUE, charity pledge.
+     */
     proven: [boolean, boolean, boolean, boolean];
+    /**
+     * The bid's score, `Σ weight × norm` with each norm in `0..=1_000_000`; higher is
+     * better.
+     */
     score: bigint;
     /** The bid now leads the auction. */
     leading: boolean;
@@ -311,27 +792,55 @@ export interface BidRevealedEvent {
 export interface AuctionFinalizedEvent {
   name: 'AuctionFinalized';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The auction.
+     * Indexed (also a topic).
+     */
     auction: bigint;
-    /** Indexed (also a topic). */
+    /**
+     * The leading bidder (`None`: nobody revealed); set even if its trade did not open.
+     * Indexed (also a topic).
+     */
     winner: AccountIdString | null;
+    /** The winner's trade channel in the escrow (`None`: no winner, or no trade opened). */
     channel: Hex | null;
+    /** The winning price per minute, in the chain's smallest unit (0: no winner). */
     pricePerMinute: bigint;
+    /** The winning score (0: no winner). */
     score: bigint;
+    /**
+     * Moved into the trade channel as its deposit, `max(min_cost, price × duration)`
+     * (0: no trade opened), in the chain's smallest unit.
+     */
     tradeDeposit: bigint;
+    /** Returned to the consumer: its deposit minus `trade_deposit`. */
     refunded: bigint;
+    /** Bonds of bids never revealed, sent to the model's treasury. */
     forfeited: bigint;
+    /** Why the escrow refused to open the trade (`None`: it did not refuse). */
     refusal: OpenRefusal | null;
+    /**
+     * `true`: the escrow still could not be called `FINALIZE_GRACE` (7 days) after the
+     * reveal deadline, so no trade opened.
+     */
     escrowUnreachable: boolean;
   };
 }
 
-/** Event `AuctionCancelled`, signature topic `0xf9a12c4c79f44f35e7fa38df39e043b7e15dbb3e065b1847267c533042c6bd41`. */
+/**
+ * The consumer cancelled an auction that had no bids; its deposit went back.
+ *
+ * Event `AuctionCancelled`, signature topic `0xf9a12c4c79f44f35e7fa38df39e043b7e15dbb3e065b1847267c533042c6bd41`.
+ */
 export interface AuctionCancelledEvent {
   name: 'AuctionCancelled';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The auction.
+     * Indexed (also a topic).
+     */
     auction: bigint;
+    /** The deposit returned to the consumer, in the chain's smallest unit. */
     refunded: bigint;
   };
 }
@@ -344,8 +853,12 @@ export interface AuctionCancelledEvent {
 export interface PayoutDeferredEvent {
   name: 'PayoutDeferred';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * Whose payout it is; only this account can take it (`withdraw_unclaimed`).
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
+    /** The amount kept, in the chain's smallest unit. */
     amount: bigint;
   };
 }
@@ -358,8 +871,12 @@ export interface PayoutDeferredEvent {
 export interface UnclaimedWithdrawnEvent {
   name: 'UnclaimedWithdrawn';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The owner, who called `withdraw_unclaimed`.
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
+    /** The amount transferred (everything kept for it), in the chain's smallest unit. */
     amount: bigint;
   };
 }
@@ -443,7 +960,8 @@ export interface IncentiveAuctionMessages {
     payable: true;
   };
   /**
-   * Cancels an auction that has no bids and refunds the consumer's deposit.
+   * Cancels an auction that has no bids and refunds the consumer's deposit. The
+   * auction's consumer only, before anyone commits a bid.
    *
    * Errors: `AuctionNotFound`, `NotConsumer`, `NotOpen`, `HasBids`, `Overflow`.
    * Emits: `AuctionCancelled`.
@@ -476,7 +994,9 @@ export interface IncentiveAuctionMessages {
   /**
    * Opens the caller's sealed bid between the commit and the reveal deadline, scores
    * it (attributes count only with a valid proof, see the crate docs), keeps it if it
-   * leads, and returns the bond.
+   * leads, and returns the bond. A proof that fails does not refuse the reveal: that
+   * attribute counts as worst, and the returned outcome says why (`flaws`). A bid can
+   * be revealed once.
    *
    * Errors: `AuctionNotFound`, `NotOpen`, `RevealNotOpen`, `RevealClosed`,
    * `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `PriceAboveMax`,
@@ -486,7 +1006,7 @@ export interface IncentiveAuctionMessages {
    * Label `reveal`, selector `0xa80532c0`; mutates.
    */
   reveal: {
-    args: [auction: bigint, bid: Bid, salt: Hex, proofs: [ClaimProof | null, ClaimProof | null, ClaimProof | null, ClaimProof | null]];
+    args: [auction: bigint, bid: Bid, salt: Hex, proofs: AttributeProofs];
     returns: Result<RevealOutcome, Error>;
     mutates: true;
     payable: false;
@@ -497,7 +1017,8 @@ export interface IncentiveAuctionMessages {
    * channel deposit and refunds the consumer the rest; refunds everything if nobody
    * revealed or the escrow refuses (or, from `FINALIZE_GRACE` after the reveal deadline,
    * cannot be called); forfeits unrevealed bonds to the model's treasury.
-   * Its cost does not depend on the number of bids. Returns the trade's channel id.
+   * Its cost does not depend on the number of bids. Returns the trade's channel id
+   * (`None`: no trade opened; `AuctionFinalized` says why).
    *
    * Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
    * Emits: `AuctionFinalized`, and `PayoutDeferred` when a payout cannot be transferred.
@@ -511,9 +1032,11 @@ export interface IncentiveAuctionMessages {
     payable: false;
   };
   /**
-   * Pays out what the chain refused to transfer earlier.
+   * Pays the caller what the chain refused to transfer to it earlier (see
+   * `unclaimed_of`). Only the owner can take its own. Returns the amount transferred.
    *
-   * Errors: `NothingToWithdraw`, `TransferFailed`.
+   * Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later),
+   * `Overflow`.
    * Emits: `UnclaimedWithdrawn`.
    *
    * Label `withdraw_unclaimed`, selector `0x8cebd252`; mutates.
@@ -533,7 +1056,7 @@ export interface IncentiveAuctionMessages {
    * Label `score_of`, selector `0xa27dd33a`; read-only.
    */
   scoreOf: {
-    args: [auction: bigint, pricePerMinute: bigint, attributes: [number | null, number | null, number | null, number | null]];
+    args: [auction: bigint, pricePerMinute: bigint, attributes: AttributeValues];
     returns: Result<bigint, Error>;
     mutates: false;
     payable: false;
@@ -547,11 +1070,16 @@ export interface IncentiveAuctionMessages {
    */
   auction: {
     args: [auction: bigint];
-    returns: MaskedView_Auction | null;
+    returns: MaskedAuction | null;
     mutates: false;
     payable: false;
   };
-  /** Label `commitment`, selector `0x4e22d08a`; read-only. */
+  /**
+   * The sealed bid `bidder` committed to `auction`, if any: its hash, its commit order
+   * (`seq`, the tie-break), the bidder's DID and whether it was revealed.
+   *
+   * Label `commitment`, selector `0x4e22d08a`; read-only.
+   */
   commitment: {
     args: [auction: bigint, bidder: AccountIdString];
     returns: Commitment | null;
@@ -580,7 +1108,11 @@ export interface IncentiveAuctionMessages {
     mutates: false;
     payable: false;
   };
-  /** Label `auction_count`, selector `0x0d1e9977`; read-only. */
+  /**
+   * How many auctions were ever created; their ids run from 0 to this − 1.
+   *
+   * Label `auction_count`, selector `0x0d1e9977`; read-only.
+   */
   auctionCount: {
     args: [];
     returns: bigint;
@@ -598,7 +1130,12 @@ export interface IncentiveAuctionMessages {
     mutates: false;
     payable: false;
   };
-  /** Label `unclaimed_of`, selector `0xba93c614`; read-only. */
+  /**
+   * Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
+   * smallest unit; the account takes them with `withdraw_unclaimed`.
+   *
+   * Label `unclaimed_of`, selector `0xba93c614`; read-only.
+   */
   unclaimedOf: {
     args: [account: AccountIdString];
     returns: bigint;
@@ -612,7 +1149,7 @@ export interface IncentiveAuctionMessages {
    */
   wiring: {
     args: [];
-    returns: [AccountIdString, AccountIdString, AccountIdString];
+    returns: AuctionWiring;
     mutates: false;
     payable: false;
   };
@@ -633,10 +1170,13 @@ export interface IncentiveAuctionConstructors {
 /** The named types of `incentive_auction` (for `IncentiveAuctionContract.encode` / `decode`). */
 export interface IncentiveAuctionTypes {
   AnchorError: AnchorError;
+  AttributeProofs: AttributeProofs;
   AttributeRule: AttributeRule;
+  AttributeValues: AttributeValues;
   Auction: Auction;
   AuctionPhase: AuctionPhase;
   AuctionRequest: AuctionRequest;
+  AuctionWiring: AuctionWiring;
   Bid: Bid;
   ClaimProof: ClaimProof;
   Commitment: Commitment;
@@ -645,7 +1185,7 @@ export interface IncentiveAuctionTypes {
   LangError: LangError;
   Leader: Leader;
   MaskMarker: MaskMarker;
-  MaskedView_Auction: MaskedView_Auction;
+  MaskedAuction: MaskedAuction;
   ModelFlaw: ModelFlaw;
   OpenRefusal: OpenRefusal;
   ParameterModel: ParameterModel;
@@ -798,7 +1338,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7 },
-        { name: 'attributes', label: 'attributes', type: 56 },
+        { name: 'attributes', label: 'attributes', type: 71 },
       ],
       returnType: 69,
     },
@@ -812,7 +1352,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 71,
+      returnType: 72,
     },
     {
       index: 11,
@@ -825,7 +1365,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'bidder', label: 'bidder', type: 0 },
       ],
-      returnType: 79,
+      returnType: 80,
     },
     {
       index: 12,
@@ -837,7 +1377,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'version', label: 'version', type: 3 },
       ],
-      returnType: 81,
+      returnType: 82,
     },
     {
       index: 13,
@@ -847,7 +1387,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 83,
+      returnType: 84,
     },
     {
       index: 14,
@@ -857,7 +1397,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 84,
+      returnType: 85,
     },
     {
       index: 15,
@@ -867,7 +1407,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 85,
+      returnType: 86,
     },
     {
       index: 16,
@@ -879,7 +1419,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'account', label: 'account', type: 0 },
       ],
-      returnType: 85,
+      returnType: 86,
     },
     {
       index: 17,
@@ -889,7 +1429,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 86,
+      returnType: 87,
     },
   ],
   events: [
@@ -940,7 +1480,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20, indexed: true },
         { name: 'bidder', label: 'bidder', type: 0, indexed: true },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
-        { name: 'proven', label: 'proven', type: 88, indexed: false },
+        { name: 'proven', label: 'proven', type: 89, indexed: false },
         { name: 'score', label: 'score', type: 7, indexed: false },
         { name: 'leading', label: 'leading', type: 5, indexed: false },
       ],
@@ -957,7 +1497,7 @@ export const spec: ContractSpec = {
         { name: 'tradeDeposit', label: 'trade_deposit', type: 7, indexed: false },
         { name: 'refunded', label: 'refunded', type: 7, indexed: false },
         { name: 'forfeited', label: 'forfeited', type: 7, indexed: false },
-        { name: 'refusal', label: 'refusal', type: 89, indexed: false },
+        { name: 'refusal', label: 'refusal', type: 90, indexed: false },
         { name: 'escrowUnreachable', label: 'escrow_unreachable', type: 5, indexed: false },
       ],
     },
@@ -987,11 +1527,14 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    AnchorError: 91,
+    AnchorError: 92,
+    AttributeProofs: 58,
     AttributeRule: 15,
+    AttributeValues: 71,
     Auction: 22,
     AuctionPhase: 28,
     AuctionRequest: 23,
+    AuctionWiring: 88,
     Bid: 55,
     ClaimProof: 60,
     Commitment: 35,
@@ -999,15 +1542,15 @@ export const spec: ContractSpec = {
     Error: 47,
     LangError: 44,
     Leader: 27,
-    MaskMarker: 75,
-    MaskedView_Auction: 73,
+    MaskMarker: 76,
+    MaskedAuction: 74,
     ModelFlaw: 49,
-    OpenRefusal: 90,
+    OpenRefusal: 91,
     ParameterModel: 9,
     ProofFlaw: 66,
     RevealOutcome: 63,
     Role: 48,
-    Scope: 76,
+    Scope: 77,
     WeightRange: 13,
     Weights: 10,
   },

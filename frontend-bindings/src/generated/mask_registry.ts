@@ -15,47 +15,155 @@ import metadataJson from '../../metadata/mask_registry.json' with { type: 'json'
 // ---------------------------------------------------------------------------------------------
 // Types
 
-/** Rust: `mask_registry::mask_registry::Error`. */
+/**
+ * The unmask committee as `committee` returns it.
+ *
+ * Rust: `mask_registry::mask_registry::Committee`.
+ */
+export interface Committee {
+  /** The members' accounts (empty until the root authority calls `set_committee`). */
+  members: AccountIdString[];
+  /** Live approvals needed to lift a mask (0 while no committee is configured). */
+  quorum: number;
+  /** How long one member's approval counts, in milliseconds. */
+  approvalTtl: bigint;
+}
+
+/**
+ * Why the mask registry refused a message; nothing was changed.
+ *
+ * Rust: `mask_registry::mask_registry::Error`.
+ */
 export type Error =
+  /** Only the root authority of the DID registry may do this: send it from that account. */
   | { notRoot: null }
+  /**
+   * The caller does not hold the Regulator role (or it expired): the root authority of
+   * the DID registry grants and renews it.
+   */
   | { notRegulator: null }
+  /** The caller is not on the unmask committee (see `committee`). */
   | { notCommitteeMember: null }
+  /** No committee is configured yet: the root authority must call `set_committee` first. */
   | { noCommittee: null }
+  /**
+   * Needs 1 ≤ quorum ≤ committee size ≤ `MAX_COMMITTEE` (16), members distinct: fix the
+   * member list or the quorum.
+   */
   | { badCommittee: { size: number; quorum: number } }
+  /**
+   * The approval TTL is outside the allowed range: pass a value between `min` and `max`
+   * ms (1 minute to 30 days).
+   */
   | { badApprovalTtl: { got: bigint; min: bigint; max: bigint } }
+  /**
+   * A field scope needs 1–`MAX_SCOPE_FIELDS` (16) distinct names of 1–`MAX_FIELD_LEN`
+   * (32) bytes: fix the list, or mask the whole record (`Scope::Whole`).
+   */
   | { badScope: null }
+  /**
+   * The target's read path has no such field (see `Target::fields`). A DID knows
+   * `account`, `controller`, `verificationMethod`, `service`; a template `title`,
+   * `description`, `properties`; a trade `consumer`, `provider`, `price`.
+   */
   | { unknownField: { field: string } }
+  /**
+   * The target is masked already. A mask cannot be changed, only lifted by the
+   * committee (`approve_unmask`).
+   */
   | { alreadyMasked: null }
+  /** The target is not masked (never was, or the mask was lifted): nothing to approve. */
   | { notMasked: null }
+  /**
+   * This member's approval is still live: wait for the other members, or until it is
+   * older than the approval TTL.
+   */
   | { alreadyApproved: null }
+  /** A counter would overflow; the operation cannot be done. */
   | { overflow: null };
 
-/** Rust: `ink_primitives::LangError`. */
+/**
+ * An error emitted by the smart contracting language.
+ *
+ * This is different than errors from:
+ * - Errors from the contract, which are programmer defined
+ * - Errors from the underlying execution environment (e.g `pallet-contracts`)
+ *
+ * Rust: `ink_primitives::LangError`.
+ *
+ * - `CouldNotReadInput`: Failed to read execution input for the dispatchable.
+ */
 export type LangError = 'CouldNotReadInput';
 
-/** Rust: `cgrid_shared::mask::Mask`. */
+/**
+ * A mask as the registry keeps it (and as read paths report it).
+ *
+ * Rust: `cgrid_shared::mask::Mask`.
+ */
 export interface Mask {
+  /** What the mask withholds: the whole record or the named fields. */
   scope: Scope;
+  /** Whether the record's owner may still write to it while masked. */
   ownerMayWrite: boolean;
+  /** The regulator's reason code (its catalogue is off chain). */
   reasonCode: number;
+  /** Hash of the off-chain evidence. */
   reasonHash: Hex;
+  /** Hash of the record's content when it was masked, as the regulator stated it. */
   contentHash: Hex;
+  /** The regulator who masked the record. */
   by: AccountIdString;
+  /** When the mask was applied, in milliseconds since the Unix epoch. */
   since: bigint;
+  /** Live unmask approvals: (regulator, when). Expired ones are dropped on the next approval. */
   approvals: [AccountIdString, bigint][];
 }
 
-/** Rust: `cgrid_shared::mask::Scope`. */
+/**
+ * The registry's counters as `counts` returns them.
+ *
+ * Rust: `mask_registry::mask_registry::MaskCounts`.
+ */
+export interface MaskCounts {
+  /** Targets masked now. */
+  maskedNow: bigint;
+  /** Masks ever applied, lifted ones included. */
+  masksApplied: bigint;
+}
+
+/**
+ * What a mask withholds.
+ *
+ * Rust: `cgrid_shared::mask::Scope`.
+ */
 export type Scope =
+  /**
+   * The whole record: every field its read path can withhold, and the owner's writes are
+   * refused unless the mask lets the owner write.
+   */
   | { whole: null }
+  /**
+   * Only the named fields (e.g. `"service"`, `"subject"`, `"price"`): 1 to 16 distinct
+   * names of 1 to 32 bytes that the target's read path knows (`Target::fields`). Any name
+   * goes for a credential (its claims are withheld off chain) and for a `Record`.
+   */
   | { fields: string[] };
 
-/** Rust: `cgrid_shared::mask::Target`. */
+/**
+ * What can be masked.
+ *
+ * Rust: `cgrid_shared::mask::Target`.
+ */
 export type Target =
+  /** A DID document (did_registry). */
   | { did: Hex }
+  /** A credential template (vc_templates). */
   | { cpt: number }
+  /** An anchored credential (vc_templates). */
   | { credential: Hex }
+  /** A trade: its channel in trade_escrow. */
   | { trade: Hex }
+  /** Any other record: a contract and a 32-byte key it defines. */
   | { record: { contract: AccountIdString; key: Hex } };
 
 // ---------------------------------------------------------------------------------------------
@@ -69,16 +177,32 @@ export type Target =
 export interface MaskedEvent {
   name: 'Masked';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The mask's key: `Target::key()` of `target`, the topic to follow the mask by.
+     * Indexed (also a topic).
+     */
     key: Hex;
-    /** Indexed (also a topic). */
+    /**
+     * The regulator who masked it.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
+    /** The masked record. */
     target: Target;
+    /** What the mask withholds: the whole record or the named fields. */
     scope: Scope;
+    /** Whether the record's owner may still write to it while masked. */
     ownerMayWrite: boolean;
+    /** The regulator's reason code (its catalogue is off chain). */
     reasonCode: number;
+    /** Hash of the regulator's off-chain evidence. */
     reasonHash: Hex;
+    /**
+     * Hash of the record's content when it was masked, as the regulator stated it (not
+     * checked on chain).
+     */
     contentHash: Hex;
+    /** When the mask was applied, in milliseconds since the Unix epoch. */
     at: bigint;
   };
 }
@@ -91,12 +215,21 @@ export interface MaskedEvent {
 export interface UnmaskApprovedEvent {
   name: 'UnmaskApproved';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The mask's key (`Target::key()` of the masked record).
+     * Indexed (also a topic).
+     */
     key: Hex;
-    /** Indexed (also a topic). */
+    /**
+     * The committee member who approved.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
+    /** Live approvals now, this one included. */
     liveApprovals: number;
+    /** Live approvals needed to lift the mask. */
     quorum: number;
+    /** When, in milliseconds since the Unix epoch. */
     at: bigint;
   };
 }
@@ -109,26 +242,38 @@ export interface UnmaskApprovedEvent {
 export interface UnmaskedEvent {
   name: 'Unmasked';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The lifted mask's key (`Target::key()` of `target`).
+     * Indexed (also a topic).
+     */
     key: Hex;
+    /** The record that is no longer masked. */
     target: Target;
+    /** The members whose live approvals lifted it, in the order they approved. */
     approvers: AccountIdString[];
+    /** When, in milliseconds since the Unix epoch. */
     at: bigint;
   };
 }
 
 /**
- * An authority configured the unmask committee.
+ * The root authority configured the unmask committee.
  *
  * Event `CommitteeSet`, signature topic `0xa2e671390476730f3f5cfa32109c6d76e8f8f48b1ac0b870c263727b50ae248a`.
  */
 export interface CommitteeSetEvent {
   name: 'CommitteeSet';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The root authority of the DID registry.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
+    /** The members' accounts. */
     committee: AccountIdString[];
+    /** Live approvals needed to lift a mask. */
     quorum: number;
+    /** How long one member's approval counts, in milliseconds. */
     approvalTtl: bigint;
   };
 }
@@ -162,7 +307,9 @@ export interface MaskRegistryMessages {
     payable: false;
   };
   /**
-   * Masks `target` (Regulator role, unexpired). The target itself is not touched.
+   * Masks `target` (Regulator role, unexpired): the read paths that honour masks then
+   * withhold what `scope` names. Records the reason code, the evidence hash and the
+   * content hash as given (none is checked on chain). The target itself is not touched.
    *
    * Errors: `NotRegulator`, `BadScope`, `UnknownField`, `AlreadyMasked`, `Overflow`.
    * Emits: `Masked`.
@@ -200,7 +347,7 @@ export interface MaskRegistryMessages {
    */
   committee: {
     args: [];
-    returns: [AccountIdString[], number, bigint];
+    returns: Committee;
     mutates: false;
     payable: false;
   };
@@ -211,11 +358,15 @@ export interface MaskRegistryMessages {
    */
   counts: {
     args: [];
-    returns: [bigint, bigint];
+    returns: MaskCounts;
     mutates: false;
     payable: false;
   };
-  /** Label `did_registry`, selector `0x006f4929`; read-only. */
+  /**
+   * The DID registry this registry asks about root and the Regulator role.
+   *
+   * Label `did_registry`, selector `0x006f4929`; read-only.
+   */
   didRegistry: {
     args: [];
     returns: AccountIdString;
@@ -223,7 +374,7 @@ export interface MaskRegistryMessages {
     payable: false;
   };
   /**
-   * Whether `target` is masked now (one storage read).
+   * Whether `target` is masked now (one storage read). Anyone may ask.
    *
    * Label `MaskRegistry::is_masked`, selector `0xd586c350`; read-only.
    */
@@ -234,7 +385,8 @@ export interface MaskRegistryMessages {
     payable: false;
   };
   /**
-   * The mask on `target`, if any.
+   * The mask on `target`, if any: its scope, who masked it, when, why, and the unmask
+   * approvals recorded (expired ones go at the next approval). Anyone may ask.
    *
    * Label `MaskRegistry::mask_of`, selector `0x973a316a`; read-only.
    */
@@ -249,8 +401,9 @@ export interface MaskRegistryMessages {
 /** The constructors of `mask_registry`. */
 export interface MaskRegistryConstructors {
   /**
-   * Wires the registry to the DID registry. An authority then configures the unmask
-   * committee (`set_committee`).
+   * Wires the registry to the DID registry, which answers who is root and who holds the
+   * Regulator role. The root authority then configures the unmask committee
+   * (`set_committee`); until then regulators can mask, but no mask can be lifted.
    *
    * Label `new`, selector `0x9bae9d5e`.
    */
@@ -259,9 +412,11 @@ export interface MaskRegistryConstructors {
 
 /** The named types of `mask_registry` (for `MaskRegistryContract.encode` / `decode`). */
 export interface MaskRegistryTypes {
+  Committee: Committee;
   Error: Error;
   LangError: LangError;
   Mask: Mask;
+  MaskCounts: MaskCounts;
   Scope: Scope;
   Target: Target;
 }
@@ -433,7 +588,7 @@ export const spec: ContractSpec = {
       ],
     },
   ],
-  types: { Error: 23, LangError: 20, Mask: 11, Scope: 12, Target: 25 },
+  types: { Committee: 29, Error: 23, LangError: 20, Mask: 11, MaskCounts: 31, Scope: 12, Target: 25 },
 };
 
 let offlineCodec: OfflineCodec | undefined;

@@ -15,135 +15,469 @@ import metadataJson from '../../metadata/trade_escrow.json' with { type: 'json' 
 // ---------------------------------------------------------------------------------------------
 // Types
 
-/** Rust: `cgrid_shared::vc::AnchorError`. */
+/**
+ * Why a system anchoring was refused (what callers of [`CredentialRegistry::anchor_system`]
+ * match on).
+ *
+ * Rust: `cgrid_shared::vc::AnchorError`.
+ *
+ * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
+ * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
+ * - `CredentialExists`: A credential with this id exists already; ids are never reused.
+ */
 export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
 
-/** Rust: `cgrid_shared::escrow::Channel`. */
+/**
+ * A channel as the escrow stores it.
+ *
+ * Rust: `cgrid_shared::escrow::Channel`.
+ */
 export interface Channel {
+  /** The consumer's account (the zero account when a mask withholds the consumer). */
   consumer: AccountIdString;
+  /** The provider's account (the zero account when a mask withholds the provider). */
   provider: AccountIdString;
+  /** The consumer's DID (all zeros when a mask withholds the consumer). */
   consumerDid: Hex;
+  /** The provider's DID (all zeros when a mask withholds the provider). */
   providerDid: Hex;
+  /** The key that signs the consumer's cumulative states (zeros when withheld). */
   consumerKey: Hex;
+  /** The key that countersigns a cooperative close (zeros when withheld). */
   providerKey: Hex;
+  /** The price of a minute, in the chain's smallest unit (0 when a mask withholds `price`). */
   pricePerMinute: bigint;
+  /**
+   * The least the provider is paid once the trade ran, in the chain's smallest unit (0 when
+   * a mask withholds `price`).
+   */
   minCost: bigint;
+  /** Everything the consumer deposited (opening deposit plus top-ups). */
   deposit: bigint;
+  /** Paid to the provider so far: by checkpoints, and in total once closed. */
   paid: bigint;
+  /**
+   * The nonce of the state settled on chain last (0: none yet); with `paid`, the state
+   * every later one must [`supersede`](supersedes).
+   */
   nonce: bigint;
+  /** How long the other side has to answer a unilateral close, in milliseconds. */
   challengePeriod: bigint;
+  /**
+   * When the channel expires, in milliseconds since the Unix epoch (a top-up may move it
+   * later).
+   */
   expiresAt: bigint;
+  /** When the channel opened, in milliseconds since the Unix epoch. */
   openedAt: bigint;
+  /** Start of the period the next settlement covers, in milliseconds since the Unix epoch. */
   settledUntil: bigint;
+  /** Settlements anchored so far (the next settlement credential's index). */
   settlements: number;
+  /** Open, closing (a unilateral close is pending) or closed. */
   phase: Phase;
 }
 
-/** Rust: `cgrid_shared::escrow::CloseKind`. */
+/**
+ * How a channel ended.
+ *
+ * Rust: `cgrid_shared::escrow::CloseKind`.
+ *
+ * - `Cooperative`: Both channel keys signed the final state.
+ * - `Unilateral`: One side started a close; the challenge window passed.
+ * - `Timeout`: Nobody closed before `expires_at + challenge_period`; the consumer was refunded.
+ */
 export type CloseKind = 'Cooperative' | 'Unilateral' | 'Timeout';
 
-/** Rust: `cgrid_shared::escrow::Encryption`. */
+/**
+ * How the claims of a trade are protected (the trade-start template's `encryption` field).
+ *
+ * Rust: `cgrid_shared::escrow::Encryption`.
+ *
+ * - `Plain`: The claims are not encrypted (`plain`).
+ * - `CpAbe`: The claims are encrypted under an attribute policy (`CP-ABE`).
+ */
 export type Encryption = 'Plain' | 'CpAbe';
 
-/** Rust: `trade_escrow::trade_escrow::Error`. */
+/**
+ * Why the escrow refused a call. A refused call changes nothing (no money moves).
+ *
+ * Rust: `trade_escrow::trade_escrow::Error`.
+ */
 export type Error =
+  /** Only the channel's (or the offer's) consumer may do this: call from that account. */
   | { notConsumer: null }
+  /**
+   * A regulator masked this whole trade and did not let its owner write (`reason_code`
+   * is the mask's). Only top-ups are refused so: checkpoints, closes and the timeout
+   * refund still work; top up once the mask is lifted.
+   */
   | { masked: { channel: Hex; reasonCode: number } }
+  /** Only the channel's provider may do this: call from the provider's account. */
   | { notProvider: null }
+  /** Only the channel's consumer or provider may do this. */
   | { notParty: null }
+  /** Consumer and provider are the same account: a channel needs two accounts. */
   | { sameAccount: null }
+  /**
+   * This party's channel key in the terms is all zeros: the identity point, whose
+   * "signatures" anyone can make. Use a real sr25519 public key.
+   */
   | { zeroKey: Party }
+  /** Only the root authority of the DID registry may do this. */
   | { notRoot: null }
+  /**
+   * A broker must be a contract (code the root authority vetted), not a plain key:
+   * designate the broker contract's address.
+   */
   | { brokerNotContract: null }
+  /** Only a designated broker may do this (see `set_broker`). */
   | { notBroker: null }
+  /** No channel has this id: check the id (`open` returned it; `ChannelOpened` shows it). */
   | { channelNotFound: Hex }
+  /**
+   * This offer already opened the channel with this id: an offer opens one channel;
+   * ask the provider for a new offer (another `offer_nonce`).
+   */
   | { channelExists: Hex }
+  /**
+   * A unilateral close is pending (the channel is closing): `challenge` it, close
+   * cooperatively, or `finalize` after its deadline.
+   */
   | { notOpen: null }
+  /**
+   * No unilateral close is pending: there is nothing to challenge or finalize
+   * (`start_close` starts one).
+   */
   | { notClosing: null }
+  /** The channel is closed and accepts nothing. */
   | { closed: null }
+  /**
+   * The account does not hold the role (or has no active DID): have the DID registry
+   * grant the role (or reactivate the DID), then retry.
+   */
   | { missingRole: { account: AccountIdString; role: Role } }
+  /**
+   * The offer signature is not the provider's account key (sr25519) over this escrow,
+   * this deployment and exactly these terms: ask the provider to sign these terms.
+   */
   | { badOfferSignature: null }
+  /**
+   * The state is not signed by the consumer's channel key over this escrow, channel,
+   * nonce and cumulative amount: submit the consumer's signed state unchanged.
+   */
   | { badStateSignature: null }
+  /**
+   * This party's channel key did not sign the close (escrow, channel, nonce, cumulative)
+   * in the close domain; a per-minute state signature does not count.
+   */
   | { badCloseSignature: Party }
+  /** Nonce 0 is the opening state, which nobody signs: signed states start at 1. */
   | { zeroNonce: null }
+  /**
+   * The state does not prove more owed than the state held on chain (settled, or the
+   * pending close claim): see `cgrid_shared::supersedes`. Submit a state that proves
+   * more (usually a larger cumulative amount).
+   */
   | { staleState: { heldNonce: bigint; heldCumulative: bigint } }
+  /**
+   * The cumulative amount is below what was already paid: a state can only raise the
+   * total, so use a later one.
+   */
   | { belowPaid: { paid: bigint; cumulative: bigint } }
+  /**
+   * The cumulative amount exceeds the deposit: the consumer must top up before this
+   * state can settle.
+   */
   | { aboveDeposit: { deposit: bigint; cumulative: bigint } }
+  /**
+   * The transferred deposit is zero or below the terms' `min_cost`: send at least
+   * `min_cost` (and more than 0).
+   */
   | { depositBelowMinCost: { minCost: bigint; deposit: bigint } }
+  /** The terms' price per minute is 0: it must be at least 1. */
   | { zeroPrice: null }
+  /**
+   * The terms' challenge period is outside `MIN_CHALLENGE_PERIOD..=MAX_CHALLENGE_PERIOD`
+   * (one minute to 30 days): choose one within.
+   */
   | { badChallengePeriod: { got: bigint; min: bigint; max: bigint } }
+  /**
+   * The expiry is not in (now, now + MAX_LIFETIME], or does not extend the current one.
+   * `MAX_LIFETIME` is 400 days; a top-up's new expiry must be later than the current.
+   */
   | { badExpiry: { now: bigint; expiresAt: bigint } }
+  /** The compute specification is empty or longer than `MAX_SPEC_LEN` (256 bytes). */
   | { badSpecLength: { len: number; max: number } }
+  /**
+   * The channel expired: the provider can no longer claim, the consumer no longer top up.
+   * It can still close cooperatively, or by `claim_timeout` after the claim deadline.
+   */
   | { expired: { deadline: bigint; now: bigint } }
+  /**
+   * The pending close's challenge window is over: it can no longer be challenged;
+   * anyone can `finalize` it.
+   */
   | { challengeWindowOver: { deadline: bigint; now: bigint } }
+  /** The pending close can still be challenged: `finalize` from `deadline` on. */
   | { challengeWindowOpen: { deadline: bigint; now: bigint } }
+  /** The timeout refund opens after `expires_at + challenge_period`: wait until then. */
   | { notExpired: { refundFrom: bigint; now: bigint } }
+  /**
+   * A top-up with no value and no new expiry: transfer value, give a later expiry, or
+   * both.
+   */
   | { nothingToTopUp: null }
+  /**
+   * Nothing is kept for the caller (`unclaimed_of` shows 0): no payout of yours was
+   * refused by the chain.
+   */
   | { nothingToWithdraw: null }
+  /**
+   * The chain refused the withdrawal's transfer; nothing changed and the amount stays
+   * kept: try again later.
+   */
   | { transferFailed: null }
+  /**
+   * The credential registry refused the trade-start credential, so the channel did not
+   * open (e.g. the escrow is not a system issuer there: `set_system_issuer`).
+   */
   | { tradeCredential: AnchorError }
+  /**
+   * The call to the credential registry failed (trap, out of gas, storage deposit
+   * limit), so the channel did not open: retry, e.g. with higher limits.
+   */
   | { credentialsUnavailable: null }
+  /**
+   * An amount or counter would not fit its type (e.g. a deposit beyond `u128::MAX`);
+   * nothing changed.
+   */
   | { overflow: null };
 
-/** Rust: `ink_primitives::LangError`. */
+/**
+ * The registries an escrow calls (`registries`), fixed at instantiation.
+ *
+ * Rust: `trade_escrow::trade_escrow::EscrowRegistries`.
+ */
+export interface EscrowRegistries {
+  /** The DID registry that answers the parties' role questions. */
+  didRegistry: AccountIdString;
+  /**
+   * The credential registry (vc_templates) that anchors trade-start and settlement
+   * credentials.
+   */
+  credentials: AccountIdString;
+}
+
+/**
+ * An error emitted by the smart contracting language.
+ *
+ * This is different than errors from:
+ * - Errors from the contract, which are programmer defined
+ * - Errors from the underlying execution environment (e.g `pallet-contracts`)
+ *
+ * Rust: `ink_primitives::LangError`.
+ *
+ * - `CouldNotReadInput`: Failed to read execution input for the dispatchable.
+ */
 export type LangError = 'CouldNotReadInput';
 
-/** Rust: `cgrid_shared::mask::MaskMarker`. */
+/**
+ * Why a read withholds fields: the public part of the mask, and what this read cleared.
+ *
+ * Rust: `cgrid_shared::mask::MaskMarker`.
+ */
 export interface MaskMarker {
+  /** What the regulator named (for a credential: its claims, withheld off chain by the toolkit). */
   scope: Scope;
+  /** The fields of this record the read cleared (to zero / empty); see [`Maskable::FIELDS`]. */
   withheld: string[];
+  /** The regulator's reason code (its catalogue is off chain). */
   reasonCode: number;
+  /** Hash of the regulator's off-chain evidence. */
   reasonHash: Hex;
+  /** The record's content hash when it was masked. */
   contentHash: Hex;
+  /** The regulator who masked it. */
   by: AccountIdString;
+  /** When the mask was applied, in milliseconds since the Unix epoch. */
   since: bigint;
 }
 
-/** Rust: `cgrid_shared::mask::MaskedView` (type id 47). */
-export interface MaskedView_Channel {
+/**
+ * A record as a read returns it. `masked` is empty when the record is shown in
+ * full; otherwise it says which regulator masked it, why, and which fields of
+ * `record` this read withheld (they read as zero or empty).
+ *
+ * Rust: `cgrid_shared::mask::MaskedChannel`.
+ */
+export interface MaskedChannel {
+  /** The record, with the withheld fields cleared. */
   record: Channel;
+  /** Why fields are withheld; `None`: shown in full. */
   masked: MaskMarker | null;
 }
 
-/** Rust: `cgrid_shared::escrow::OpenRefusal`. */
+/**
+ * Why the escrow refused a brokered open (what a broker such as the auction matches on).
+ *
+ * Rust: `cgrid_shared::escrow::OpenRefusal`.
+ */
 export type OpenRefusal =
+  /** The caller is not a broker designated by the root authority (`set_broker`). */
   | { notBroker: null }
+  /**
+   * The terms break a rule (same account, an all-zero channel key, zero price, spec
+   * length, challenge period, expiry, deposit zero or below minCost).
+   */
   | { badTerms: null }
+  /** These terms already opened a channel. */
   | { channelExists: null }
+  /** The credential registry refused the trade-start credential (the value says why). */
   | { tradeCredential: AnchorError }
+  /** The call to the credential registry failed. */
   | { credentialsUnavailable: null }
+  /** A counter or sum would overflow. */
   | { overflow: null };
 
-/** Rust: `cgrid_shared::escrow::Party`. */
+/**
+ * One of the two sides of a channel.
+ *
+ * Rust: `cgrid_shared::escrow::Party`.
+ *
+ * - `Consumer`: The consumer: it pays and signs the cumulative states.
+ * - `Provider`: The provider: it is paid and settles the consumer's states.
+ */
 export type Party = 'Consumer' | 'Provider';
 
-/** Rust: `cgrid_shared::escrow::Phase`. */
+/**
+ * Where a channel is in its life.
+ *
+ * Rust: `cgrid_shared::escrow::Phase`.
+ */
 export type Phase =
+  /** Running: the consumer may top up, the provider checkpoint, either party start a close. */
   | { open: null }
+  /**
+   * A unilateral close is pending: the claim (`nonce`, `cumulative`) stands unless a state
+   * that [`supersedes`] it replaces it before `deadline`.
+   */
   | { closing: { by: Party; nonce: bigint; cumulative: bigint; deadline: bigint } }
+  /** Final; the channel accepts nothing more. */
   | { closed: { how: CloseKind; paid: bigint; refunded: bigint; at: bigint } };
 
-/** Rust: `cgrid_shared::did::Role`. */
+/**
+ * A KYC role that an authority grants to a DID, with an expiry.
+ *
+ * Rust: `cgrid_shared::did::Role`.
+ *
+ * - `Provider`: Sells compute time; may become a credential issuer.
+ * - `Consumer`: Buys compute time.
+ * - `Regulator`: May mask records and sit on the unmask committee (see mask_registry). Only the root authority grants or revokes it.
+ * - `Issuer`: May publish credential templates and issue credentials (see vc_templates).
+ */
 export type Role = 'Provider' | 'Consumer' | 'Regulator' | 'Issuer';
 
-/** Rust: `cgrid_shared::mask::Scope`. */
+/**
+ * What a mask withholds.
+ *
+ * Rust: `cgrid_shared::mask::Scope`.
+ */
 export type Scope =
+  /**
+   * The whole record: every field its read path can withhold, and the owner's writes are
+   * refused unless the mask lets the owner write.
+   */
   | { whole: null }
+  /**
+   * Only the named fields (e.g. `"service"`, `"subject"`, `"price"`): 1 to 16 distinct
+   * names of 1 to 32 bytes that the target's read path knows (`Target::fields`). Any name
+   * goes for a credential (its claims are withheld off chain) and for a `Record`.
+   */
   | { fields: string[] };
 
-/** Rust: `cgrid_shared::escrow::TradeTerms`. */
+/**
+ * A cumulative state: `cumulative` owed after `nonce` minutes, signed by the consumer's
+ * channel key over [`state_preimage`]. What `checkpoint`, `start_close` and `challenge` take.
+ *
+ * Rust: `cgrid_shared::escrow::SignedState`.
+ */
+export interface SignedState {
+  /** The state's nonce, at least 1 (nonce 0 is the opening state, which nobody signs). */
+  nonce: bigint;
+  /**
+   * What the consumer owes in total so far, in the chain's smallest unit; between what
+   * was paid and the deposit.
+   */
+  cumulative: bigint;
+  /**
+   * The consumer channel key's sr25519 signature over blake2-256 of
+   * `state_preimage(escrow, channel, nonce, cumulative)`.
+   */
+  signature: Hex;
+}
+
+/**
+ * The two DIDs of a brokered trade, as the broker vouches for them.
+ *
+ * Rust: `cgrid_shared::escrow::TradeParties`.
+ */
+export interface TradeParties {
+  /** The consumer's DID (it pays; its account is the terms' `consumer`). */
+  consumer: Hex;
+  /** The provider's DID (it is paid; its account is the terms' `provider`). */
+  provider: Hex;
+}
+
+/**
+ * What a provider offers one consumer: the trade-start terms. The provider signs them (see the
+ * module docs); the consumer opens the channel with them and a deposit ≥ `min_cost`.
+ *
+ * Rust: `cgrid_shared::escrow::TradeTerms`.
+ */
 export interface TradeTerms {
+  /**
+   * The provider's account: it is paid, signs the offer with its sr25519 account key, and
+   * must hold the Provider role.
+   */
   provider: AccountIdString;
+  /**
+   * The consumer's account: it pays and opens the channel, must hold the Consumer role, and
+   * must differ from `provider`.
+   */
   consumer: AccountIdString;
+  /**
+   * The compute specification (free text, e.g. "8 vCPU / 32 GiB / 1×A100"); 1 to 256 bytes
+   * (`MAX_SPEC_LEN`).
+   */
   spec: string;
+  /** The price of a minute of compute, in the chain's smallest unit; not zero. */
   pricePerMinute: bigint;
+  /**
+   * The least the provider is paid once the trade ran (a state with nonce ≥ 1 exists), in
+   * the chain's smallest unit; the opening deposit must cover it.
+   */
   minCost: bigint;
+  /** The CPT of the check-in credential the consumer shows at the provider. */
   checkinCpt: number;
+  /** How the trade's claims are protected. */
   encryption: Encryption;
+  /** The sr25519 key that signs the consumer's cumulative states; not all zeros. */
   consumerKey: Hex;
+  /** The sr25519 key that countersigns a cooperative close; not all zeros. */
   providerKey: Hex;
+  /**
+   * How long the other side has to answer a unilateral close, in milliseconds: 1 minute to
+   * 30 days (`MIN_CHALLENGE_PERIOD`, `MAX_CHALLENGE_PERIOD`).
+   */
   challengePeriod: bigint;
+  /**
+   * When the channel expires, in milliseconds since the Unix epoch: after the opening and
+   * at most 400 days later (`MAX_LIFETIME`). After `expires_at + challenge_period`, an
+   * unclosed channel refunds the consumer.
+   */
   expiresAt: bigint;
+  /** Chosen by the provider; makes every offer (and so every channel id) unique. */
   offerNonce: Hex;
 }
 
@@ -158,16 +492,36 @@ export interface TradeTerms {
 export interface ChannelOpenedEvent {
   name: 'ChannelOpened';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The new channel's id: the hash of the signed offer (or of the broker's terms).
+     * Indexed (also a topic).
+     */
     channel: Hex;
-    /** Indexed (also a topic). */
+    /**
+     * The paying account.
+     * Indexed (also a topic).
+     */
     consumer: AccountIdString;
-    /** Indexed (also a topic). */
+    /**
+     * The account that serves the compute and is paid.
+     * Indexed (also a topic).
+     */
     provider: AccountIdString;
+    /** The opening deposit, in the chain's smallest unit. */
     deposit: bigint;
+    /** The agreed price per minute, in the chain's smallest unit. */
     pricePerMinute: bigint;
+    /**
+     * The least the provider is paid once the trade ran (a signed state with nonce ≥ 1),
+     * in the chain's smallest unit.
+     */
     minCost: bigint;
+    /** How long the other side has to answer a unilateral close, in milliseconds. */
     challengePeriod: bigint;
+    /**
+     * When the channel expires, in milliseconds since the Unix epoch; the provider may
+     * still checkpoint or start a close until `challenge_period` later.
+     */
     expiresAt: bigint;
     /** The designated broker that opened it (`None`: the consumer, on a signed offer). */
     broker: AccountIdString | null;
@@ -175,42 +529,61 @@ export interface ChannelOpenedEvent {
 }
 
 /**
- * An authority named (or, with `None`, removed) the mask registry.
+ * The root authority named (or, with `None`, removed) the mask registry.
  *
  * Event `MaskRegistrySet`, signature topic `0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143`.
  */
 export interface MaskRegistrySetEvent {
   name: 'MaskRegistrySet';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The root authority that made the change.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
+    /** The mask registry now in use (`None`: masks no longer apply). */
     registry: AccountIdString | null;
   };
 }
 
 /**
- * An authority designated (or undesignated) a broker.
+ * The root authority designated (or undesignated) a broker.
  *
  * Event `BrokerSet`, signature topic `0x829f936a5b56e06dfbffefdf60252067709e99899c5a335150aa9f0111d00066`.
  */
 export interface BrokerSetEvent {
   name: 'BrokerSet';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The broker contract.
+     * Indexed (also a topic).
+     */
     broker: AccountIdString;
+    /** `true`: it may now open channels (`open_brokered`); `false`: it no longer may. */
     enabled: boolean;
+    /** The root authority that made the change. */
     by: AccountIdString;
   };
 }
 
-/** Event `ToppedUp`, signature topic `0x7b266717c918fcb3006f40070edaa36272991689b128c51926fbcc8afee481d7`. */
+/**
+ * The consumer added to a channel's deposit and/or moved its expiry later.
+ *
+ * Event `ToppedUp`, signature topic `0x7b266717c918fcb3006f40070edaa36272991689b128c51926fbcc8afee481d7`.
+ */
 export interface ToppedUpEvent {
   name: 'ToppedUp';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The channel.
+     * Indexed (also a topic).
+     */
     channel: Hex;
+    /** The value this top-up added, in the chain's smallest unit (0: only the expiry moved). */
     amount: bigint;
+    /** The channel's whole deposit after the top-up, in the chain's smallest unit. */
     deposit: bigint;
+    /** The channel's expiry after the top-up, in milliseconds since the Unix epoch. */
     expiresAt: bigint;
   };
 }
@@ -223,24 +596,55 @@ export interface ToppedUpEvent {
 export interface CheckpointedEvent {
   name: 'Checkpointed';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The channel.
+     * Indexed (also a topic).
+     */
     channel: Hex;
+    /** The settled state's nonce (the controllers use the number of minutes billed). */
     nonce: bigint;
+    /**
+     * The total the consumer signed it owes over the channel's life, in the chain's
+     * smallest unit; now the channel's `paid`.
+     */
     cumulative: bigint;
+    /** Paid to the provider by this checkpoint: `cumulative` minus what was paid before. */
     paidNow: bigint;
+    /**
+     * The id of the settlement credential anchored for this period (unless a
+     * `SettlementNotAnchored` event says otherwise).
+     */
     settlement: Hex;
   };
 }
 
-/** Event `CloseStarted`, signature topic `0x04ffe1f7c0587d5b1b0034ffa0efdbf97a6b6d053286c275c2f089084b4867c5`. */
+/**
+ * A party started a unilateral close; its claim stands unless a state proving more owed
+ * replaces it (`challenge`) before `deadline`.
+ *
+ * Event `CloseStarted`, signature topic `0x04ffe1f7c0587d5b1b0034ffa0efdbf97a6b6d053286c275c2f089084b4867c5`.
+ */
 export interface CloseStartedEvent {
   name: 'CloseStarted';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The channel.
+     * Indexed (also a topic).
+     */
     channel: Hex;
+    /** Who started the close. */
     by: Party;
+    /** The claimed state's nonce (the settled one when the close brought no new state). */
     nonce: bigint;
+    /**
+     * The claimed total the consumer owes over the channel's life, in the chain's
+     * smallest unit.
+     */
     cumulative: bigint;
+    /**
+     * The end of the challenge window (`finalize` pays out from then on), in milliseconds
+     * since the Unix epoch.
+     */
     deadline: bigint;
   };
 }
@@ -253,29 +657,52 @@ export interface CloseStartedEvent {
 export interface ChallengedEvent {
   name: 'Challenged';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The channel.
+     * Indexed (also a topic).
+     */
     channel: Hex;
+    /** Who challenged (not necessarily who started the close). */
     by: Party;
+    /** The nonce of the claim that was replaced. */
     replacedNonce: bigint;
+    /** The cumulative amount of the claim that was replaced, in the chain's smallest unit. */
     replacedCumulative: bigint;
+    /** The nonce of the claim now pending. */
     nonce: bigint;
+    /** The cumulative amount of the claim now pending, in the chain's smallest unit. */
     cumulative: bigint;
   };
 }
 
-/** Event `ChannelClosed`, signature topic `0xed0f6ae73a74e22907ae34d279f6cfcaad1c38538362a26c6654617248e6bbba`. */
+/**
+ * A channel closed: the provider was paid `paid_now` and the consumer refunded
+ * `refunded` (a payout the chain refused waits in `unclaimed_of`, see `PayoutDeferred`).
+ *
+ * Event `ChannelClosed`, signature topic `0xed0f6ae73a74e22907ae34d279f6cfcaad1c38538362a26c6654617248e6bbba`.
+ */
 export interface ChannelClosedEvent {
   name: 'ChannelClosed';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The channel.
+     * Indexed (also a topic).
+     */
     channel: Hex;
+    /** How it closed: cooperatively, by an unchallenged unilateral close, or by timeout. */
     how: CloseKind;
+    /** The nonce of the state the channel closed at. */
     nonce: bigint;
-    /** Total paid to the provider over the channel's life. */
+    /** Total paid to the provider over the channel's life, in the chain's smallest unit. */
     paid: bigint;
-    /** Paid to the provider by this close. */
+    /** Paid to the provider by this close, in the chain's smallest unit. */
     paidNow: bigint;
+    /** Returned to the consumer by this close: the deposit minus `paid`. */
     refunded: bigint;
+    /**
+     * The id of the settlement credential anchored for this close (unless a
+     * `SettlementNotAnchored` event says otherwise).
+     */
     settlement: Hex;
   };
 }
@@ -289,9 +716,14 @@ export interface ChannelClosedEvent {
 export interface SettlementNotAnchoredEvent {
   name: 'SettlementNotAnchored';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The channel whose checkpoint or close it was.
+     * Indexed (also a topic).
+     */
     channel: Hex;
+    /** The id the settlement credential would have had. */
     credential: Hex;
+    /** Why the registry refused (`None`: the call to it failed). */
     reason: AnchorError | null;
   };
 }
@@ -304,8 +736,12 @@ export interface SettlementNotAnchoredEvent {
 export interface PayoutDeferredEvent {
   name: 'PayoutDeferred';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * Whose payout it is; only this account can take it (`withdraw_unclaimed`).
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
+    /** The amount kept, in the chain's smallest unit. */
     amount: bigint;
   };
 }
@@ -318,8 +754,12 @@ export interface PayoutDeferredEvent {
 export interface UnclaimedWithdrawnEvent {
   name: 'UnclaimedWithdrawn';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The owner, who called `withdraw_unclaimed`.
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
+    /** The amount transferred (everything kept for it), in the chain's smallest unit. */
     amount: bigint;
   };
 }
@@ -364,7 +804,9 @@ export interface TradeEscrowMessages {
   };
   /**
    * Adds the transferred value to an open channel's deposit and optionally moves its
-   * expiry later. Consumer only, before the channel expires.
+   * expiry later. Consumer only, before the channel expires. `expires_at` (milliseconds
+   * since the Unix epoch; `None`: unchanged) must be later than the current expiry and
+   * at most `MAX_LIFETIME` (400 days) from now.
    *
    * Errors: `ChannelNotFound`, `NotConsumer`, `NotOpen`, `Closed`, `Expired`,
    * `BadExpiry`, `NothingToTopUp`, `Masked`, `Overflow`.
@@ -381,7 +823,9 @@ export interface TradeEscrowMessages {
   /**
    * Settles a consumer-signed state: pays the provider the difference to what was already
    * paid and anchors a settlement credential for the period since the last settlement.
-   * Provider only, while the channel is open and not past its claim deadline.
+   * Provider only, while the channel is open and not past its claim deadline. A state
+   * is the consumer channel key's signature over (escrow, channel, nonce, cumulative);
+   * `cumulative` is the total owed so far, not one minute's bill.
    *
    * Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
    * `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
@@ -420,7 +864,8 @@ export interface TradeEscrowMessages {
    * Starts a unilateral close with a consumer-signed state that supersedes the one
    * settled on chain (`None`: the settled state itself). The other side has
    * `challenge_period` to answer with a state that supersedes the claim; `finalize` pays
-   * out after that. The provider must start before the claim deadline.
+   * out after that. The provider must start before the claim deadline. Either party
+   * may call it.
    *
    * Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `ZeroNonce`,
    * `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
@@ -429,7 +874,7 @@ export interface TradeEscrowMessages {
    * Label `start_close`, selector `0xd33d11e4`; mutates.
    */
   startClose: {
-    args: [channel: Hex, state: [bigint, bigint, Hex] | null];
+    args: [channel: Hex, state: SignedState | null];
     returns: Result<null, Error>;
     mutates: true;
     payable: false;
@@ -484,9 +929,11 @@ export interface TradeEscrowMessages {
     payable: false;
   };
   /**
-   * Transfers the caller's deferred payouts.
+   * Transfers the caller's deferred payouts (payouts the chain refused earlier; see
+   * `unclaimed_of`). Only the owner can take its own. Returns the amount transferred.
    *
-   * Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later).
+   * Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later),
+   * `Overflow`.
    * Emits: `UnclaimedWithdrawn`.
    *
    * Label `withdraw_unclaimed`, selector `0x8cebd252`; mutates.
@@ -536,7 +983,7 @@ export interface TradeEscrowMessages {
    */
   channel: {
     args: [channel: Hex];
-    returns: MaskedView_Channel | null;
+    returns: MaskedChannel | null;
     mutates: false;
     payable: false;
   };
@@ -591,7 +1038,8 @@ export interface TradeEscrowMessages {
     payable: false;
   };
   /**
-   * Deferred payouts waiting for `account`.
+   * Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
+   * smallest unit; the account takes them with `withdraw_unclaimed`.
    *
    * Label `unclaimed_of`, selector `0xba93c614`; read-only.
    */
@@ -619,7 +1067,7 @@ export interface TradeEscrowMessages {
    */
   registries: {
     args: [];
-    returns: [AccountIdString, AccountIdString];
+    returns: EscrowRegistries;
     mutates: false;
     payable: false;
   };
@@ -638,7 +1086,7 @@ export interface TradeEscrowMessages {
    * Label `BrokeredEscrow::open_brokered`, selector `0x7365dfe4`; mutates, payable.
    */
   BrokeredEscrow_openBrokered: {
-    args: [terms: TradeTerms, parties: [Hex, Hex]];
+    args: [terms: TradeTerms, parties: TradeParties];
     returns: Result<Hex, OpenRefusal>;
     mutates: true;
     payable: true;
@@ -664,14 +1112,17 @@ export interface TradeEscrowTypes {
   CloseKind: CloseKind;
   Encryption: Encryption;
   Error: Error;
+  EscrowRegistries: EscrowRegistries;
   LangError: LangError;
   MaskMarker: MaskMarker;
-  MaskedView_Channel: MaskedView_Channel;
+  MaskedChannel: MaskedChannel;
   OpenRefusal: OpenRefusal;
   Party: Party;
   Phase: Phase;
   Role: Role;
   Scope: Scope;
+  SignedState: SignedState;
+  TradeParties: TradeParties;
   TradeTerms: TradeTerms;
 }
 
@@ -1063,14 +1514,17 @@ export const spec: ContractSpec = {
     CloseKind: 10,
     Encryption: 28,
     Error: 32,
+    EscrowRegistries: 57,
     LangError: 25,
     MaskMarker: 49,
-    MaskedView_Channel: 47,
+    MaskedChannel: 47,
     OpenRefusal: 61,
     Party: 9,
     Phase: 8,
     Role: 34,
     Scope: 50,
+    SignedState: 40,
+    TradeParties: 58,
     TradeTerms: 26,
   },
 };

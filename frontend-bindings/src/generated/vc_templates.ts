@@ -15,259 +15,663 @@ import metadataJson from '../../metadata/vc_templates.json' with { type: 'json' 
 // ---------------------------------------------------------------------------------------------
 // Types
 
-/** Rust: `cgrid_shared::vc::AnchorError`. */
+/**
+ * Why a system anchoring was refused (what callers of [`CredentialRegistry::anchor_system`]
+ * match on).
+ *
+ * Rust: `cgrid_shared::vc::AnchorError`.
+ *
+ * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
+ * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
+ * - `CredentialExists`: A credential with this id exists already; ids are never reused.
+ */
 export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
 
-/** Rust: `cgrid_shared::vc::AnchorRequest`. */
+/**
+ * What an issuer anchors for a credential.
+ *
+ * Rust: `cgrid_shared::vc::AnchorRequest`.
+ */
 export interface AnchorRequest {
+  /**
+   * The credential's id: it must be [`AnchorRequest::id_hash`] of this request (it commits
+   * to the issuer, the subject, the template and the claims root).
+   */
   id: Hex;
+  /** The credential's template: registered and not deprecated. */
   cptId: number;
+  /**
+   * The issuer DID: active, holding the Issuer role (without a signature, an authority
+   * acting for its own DID may issue too).
+   */
   issuer: Hex;
+  /** The DID the credential is about; it must be active. */
   subject: Hex;
+  /** The salted commitment to the claims (see the module docs). */
   claimsRoot: Hex;
+  /**
+   * When the credential expires (it counts strictly before), in milliseconds since the
+   * Unix epoch; must be in the future. `None`: never expires.
+   */
   expiresAt: bigint | null;
+  /**
+   * For claims encrypted under an attribute policy (CP-ABE): hash of the ciphertext. Set
+   * together with `policy_id`, or neither.
+   */
   ciphertextHash: Hex | null;
+  /**
+   * The attribute policy's id (hash of the policy tree). Set together with
+   * `ciphertext_hash`, or neither.
+   */
   policyId: Hex | null;
 }
 
-/** Rust: `cgrid_shared::vc::CptInfo`. */
+/**
+ * A registered template with its metadata.
+ *
+ * Rust: `cgrid_shared::vc::CptInfo`.
+ */
 export interface CptInfo {
+  /** The template's id: 0–999 system, 1,000–1,999,999 authority, 2,000,000 and up issuer. */
   id: number;
+  /** Who published it. */
   publisher: Publisher;
+  /**
+   * The template (its title, description and properties read as empty when a mask
+   * withholds them).
+   */
   template: CptTemplate;
+  /** blake2-256 of the SCALE-encoded template; unique across the registry. */
   contentHash: Hex;
+  /** The template this one is a new version of, if any. */
   predecessor: number | null;
+  /** The newer version of this template, once one is registered. */
   successor: number | null;
+  /** When it was registered, in milliseconds since the Unix epoch. */
   createdAt: bigint;
+  /** Whether its publisher deprecated it: no new credential of it can be anchored. */
   deprecated: boolean;
 }
 
-/** Rust: `cgrid_shared::vc::CptProperty`. */
+/**
+ * One property of a template.
+ *
+ * Rust: `cgrid_shared::vc::CptProperty`.
+ */
 export interface CptProperty {
+  /**
+   * The claim's name (e.g. `price`), 1 to 32 bytes, unique within the template; it is part
+   * of the claim's leaf.
+   */
   name: string;
+  /** The type of the claim's value. */
   propertyType: PropertyType;
+  /** What the claim means; at most 128 bytes, may be empty. */
   description: string;
+  /**
+   * Whether every credential of the template carries the claim (checked off chain, where
+   * the claims are; an absent optional claim has the leaf `ABSENT_LEAF`).
+   */
   required: boolean;
+  /**
+   * For strings: the allowed values (empty = any); at most 8, of 1 to 32 bytes each. Other
+   * types must leave it empty.
+   */
   allowed: string[];
 }
 
-/** Rust: `cgrid_shared::vc::CptTemplate`. */
+/**
+ * A Claim Protocol Type: a JSON-schema-like credential template.
+ *
+ * Rust: `cgrid_shared::vc::CptTemplate`.
+ */
 export interface CptTemplate {
+  /** The template's title, 1 to 64 bytes (empty when a mask withholds it). */
   title: string;
+  /** What the template certifies; at most 256 bytes, may be empty. */
   description: string;
+  /** The claims, in the order their leaves are committed; 1 to 24. */
   properties: CptProperty[];
 }
 
-/** Rust: `cgrid_shared::vc::CredentialAnchor`. */
+/**
+ * An anchored credential as the registry stores it.
+ *
+ * Rust: `cgrid_shared::vc::CredentialAnchor`.
+ */
 export interface CredentialAnchor {
+  /** The credential's template. */
   cptId: number;
+  /** Who issued it: an issuer DID, or a system issuer contract. */
   issuer: Issuer;
+  /** The DID the credential is about (all zeros when a mask withholds it). */
   subject: Hex;
+  /** The salted commitment to the claims (see the module docs). */
   claimsRoot: Hex;
+  /** When it was anchored, in milliseconds since the Unix epoch. */
   issuedAt: bigint;
+  /**
+   * When it expires (it counts strictly before), in milliseconds since the Unix epoch;
+   * `None`: never.
+   */
   expiresAt: bigint | null;
+  /** Hash of the CP-ABE ciphertext of the claims, if they are encrypted. */
   ciphertextHash: Hex | null;
+  /** The attribute policy's id, if the claims are encrypted. */
   policyId: Hex | null;
+  /** Active, suspended or revoked. */
   status: CredentialStatus;
+  /**
+   * When the status last changed (at first: when it was anchored), in milliseconds since
+   * the Unix epoch.
+   */
   statusChangedAt: bigint;
+  /**
+   * For a system credential (trade-start, settlement), the trade it records: its reads
+   * honour that trade's mask too. `None` for issued credentials.
+   */
   trade: Hex | null;
 }
 
-/** Rust: `cgrid_shared::vc::CredentialStatus`. */
+/**
+ * The lifecycle state of an anchored credential.
+ *
+ * Rust: `cgrid_shared::vc::CredentialStatus`.
+ *
+ * - `Active`: In force (it counts while unexpired and, for an issuer DID, while that DID is active).
+ * - `Suspended`: Temporarily invalid; may be unsuspended.
+ * - `Revoked`: Final.
+ */
 export type CredentialStatus = 'Active' | 'Suspended' | 'Revoked';
 
-/** Rust: `cgrid_shared::vc::CredentialView`. */
+/**
+ * What `verify` tells another contract or an off-chain verifier.
+ *
+ * Rust: `cgrid_shared::vc::CredentialView`.
+ */
 export interface CredentialView {
+  /** The credential's anchor. */
   anchor: CredentialAnchor;
+  /** Active, unexpired, and the issuer DID (if any) still active: the credential counts now. */
   valid: boolean;
+  /** Whether its expiry has passed. */
   expired: boolean;
 }
 
-/** Rust: `cgrid_shared::did::DidSignature`. */
+/**
+ * A signature by a DID key.
+ *
+ * Rust: `cgrid_shared::did::DidSignature`.
+ */
 export type DidSignature =
+  /** Schnorrkel signature in the `substrate` signing context. */
   | { sr25519: Hex }
+  /** Recoverable secp256k1 signature (r, s, v) over the 32-byte message hash. */
   | { ecdsa: Hex };
 
-/** Rust: `vc_templates::vc_templates::Error`. */
+/**
+ * Why a call was refused. A refused call changes nothing and emits nothing.
+ *
+ * Rust: `vc_templates::vc_templates::Error`.
+ */
 export type Error =
+  /**
+   * The caller is not an authority of the DID registry (a system template needs one),
+   * or is not the very authority account named in `Publisher::Authority`: call from
+   * that account.
+   */
   | { notAuthority: null }
+  /** Only the root authority of the DID registry may do this: call from the root account. */
   | { notRoot: null }
+  /**
+   * A regulator masked this record as a whole and did not let its owner write: its
+   * publisher cannot deprecate the template, and only an authority may change the
+   * credential's status. Ask the regulator (see the mask registry).
+   */
   | { masked: { target: Target; reasonCode: number } }
+  /**
+   * The caller may not act for this DID (it is neither the DID's account nor that of an
+   * active controller, or the DID is not active): call from such an account, or (for
+   * `issue`) send the issuer's signature as the proof.
+   */
   | { notController: Hex }
+  /**
+   * This DID does not hold the Issuer role (and, for `issue` without a proof, the caller
+   * is not an authority): have an authority grant the role in the DID registry.
+   */
   | { notIssuer: Hex }
+  /**
+   * The caller is not a designated system issuer. No message of this version returns
+   * it: `anchor_system` answers `AnchorError::NotSystemIssuer` instead.
+   */
   | { notSystemIssuer: null }
+  /**
+   * The requested template id is outside the publisher's range (system 0–999, authority
+   * 1,000–1,999,999, issuer 2,000,000 and up): pick an id in `min..=max`, or none.
+   */
   | { idOutOfRange: { id: number; min: number; max: number } }
+  /** A template already has this id: request another id, or none to get the next free one. */
   | { idTaken: number }
+  /**
+   * No id is left to assign automatically in the publisher's range (system ids are
+   * assigned from 100 to 999; 0–99 only on request): request a free id explicitly.
+   */
   | { rangeExhausted: null }
+  /**
+   * The same template (same content hash) is already registered under this id: use that
+   * template, or change the new one.
+   */
   | { duplicateTemplate: number }
+  /** No template has this id (the template named, or the predecessor): check the id. */
   | { cptNotFound: number }
+  /**
+   * The template with this id is deprecated: it takes no new credentials and cannot be
+   * deprecated again. Use a newer version (its `successor` in `cpt`), if any.
+   */
   | { cptDeprecated: number }
+  /**
+   * The predecessor (this id) has another publisher: a new version must come from the
+   * publisher of the old one.
+   */
   | { predecessorPublisherMismatch: number }
+  /**
+   * The predecessor already has a newer version: make the new template succeed
+   * `successor` (the latest version) instead.
+   */
   | { predecessorSuperseded: { predecessor: number; successor: number } }
+  /**
+   * A text field of the template is too long, or empty where it must not be (title,
+   * property name, allowed value): shorten or fill it.
+   */
   | { badLength: { field: Field; len: number; max: number } }
+  /** A template needs 1 to `MAX_PROPERTIES` (24) properties: add or remove properties. */
   | { badPropertyCount: { count: number; max: number } }
+  /** Two properties of the template have this name: rename one. */
   | { duplicateProperty: string }
+  /**
+   * The property with this name lists allowed values but is not a `String` property, or
+   * lists more than `MAX_ALLOWED_VALUES` (8): drop the list or shorten it.
+   */
   | { badAllowedValues: string }
+  /** A `Decimal` property's scale is above `MAX_DECIMAL_SCALE` (18): use a smaller scale. */
   | { badDecimalScale: { scale: number; max: number } }
+  /**
+   * A credential with this id is already anchored (the same issuer, subject, template
+   * and claims root): it was probably issued already; check it with `verify`.
+   */
   | { credentialExists: Hex }
+  /** No credential is anchored under this id: check the id. */
   | { credentialNotFound: Hex }
+  /**
+   * This DID (the issuer or the subject) does not exist or is deactivated: use an
+   * active DID.
+   */
   | { didInactive: Hex }
+  /**
+   * The expiry is not after the current block's time: give a later `expires_at`, or
+   * none for a credential that never expires.
+   */
   | { expiryInPast: { now: bigint; expiresAt: bigint } }
+  /**
+   * Only one of `ciphertext_hash` and `policy_id` was given: give both (claims
+   * encrypted under a policy) or neither.
+   */
   | { incompleteEncryption: null }
+  /**
+   * The proof's signature does not verify with the named `assertionMethod` key of the
+   * issuer DID over blake2-256 of `anchor_preimage(this registry, request)`: check the
+   * key id, the key and that the request signed is exactly the one sent.
+   */
   | { badSignature: null }
+  /**
+   * Only system templates may be anchored by system issuers. No message of this version
+   * returns it: `anchor_system` answers `AnchorError::BadTemplate` instead.
+   */
   | { notSystemCpt: number }
+  /**
+   * An issued credential's id is not the issuer's to choose: it must be blake2-256 of
+   * `issued_id_preimage(issuer, subject, cpt, claims root)`. Send `expected` as the id.
+   */
   | { badCredentialId: { expected: Hex } }
+  /**
+   * The trade-start and settlement templates are part of the escrow's protocol: every
+   * channel opening and settlement anchors one, so nobody may deprecate them.
+   */
   | { protocolTemplate: number }
+  /**
+   * Only the issuer (an account acting for the issuer DID, or the system issuer
+   * contract) or an authority may change the credential's status: call from one.
+   */
   | { notPermitted: null }
+  /** The credential is revoked, which is final: its status cannot change any more. */
   | { alreadyRevoked: null }
+  /** Only an active credential can be suspended, and this one is already suspended. */
   | { notActive: null }
+  /** Only a suspended credential can be unsuspended, and this one is active. */
   | { notSuspended: null }
+  /**
+   * The registry's count of templates or credentials is at its maximum; not expected in
+   * practice: report it to the operator.
+   */
   | { overflow: null };
 
-/** Rust: `vc_templates::vc_templates::Field`. */
+/**
+ * A bounded text field of a template (lengths are in bytes of UTF-8).
+ *
+ * Rust: `vc_templates::vc_templates::Field`.
+ *
+ * - `Title`: The template's title: 1 to `MAX_TITLE_LEN` (64) bytes.
+ * - `Description`: The template's description: at most `MAX_DESCRIPTION_LEN` (256) bytes; may be empty.
+ * - `PropertyName`: A property's name: 1 to `MAX_PROPERTY_NAME_LEN` (32) bytes.
+ * - `PropertyDescription`: A property's description: at most `MAX_PROPERTY_DESCRIPTION_LEN` (128) bytes; may be empty.
+ * - `AllowedValue`: One allowed value of a string property: 1 to `MAX_ALLOWED_VALUE_LEN` (32) bytes.
+ */
 export type Field = 'Title' | 'Description' | 'PropertyName' | 'PropertyDescription' | 'AllowedValue';
 
-/** Rust: `cgrid_shared::vc::Issuer`. */
+/**
+ * Who issued a credential.
+ *
+ * Rust: `cgrid_shared::vc::Issuer`.
+ */
 export type Issuer =
+  /** An issuer or authority DID. */
   | { did: Hex }
+  /** A designated system issuer contract (the trade escrow, the auction). */
   | { system: AccountIdString };
 
-/** Rust: `ink_primitives::LangError`. */
+/**
+ * An issuer DID's signature authorising an anchor, so that anyone may submit it (`issue`).
+ *
+ * Rust: `cgrid_shared::vc::IssuerProof`.
+ */
+export interface IssuerProof {
+  /** The id of the issuer DID's `assertionMethod` key that signed (e.g. `"key-1"`). */
+  keyId: string;
+  /** That key's signature over blake2-256 of `anchor_preimage(registry, request)`. */
+  signature: DidSignature;
+}
+
+/**
+ * An error emitted by the smart contracting language.
+ *
+ * This is different than errors from:
+ * - Errors from the contract, which are programmer defined
+ * - Errors from the underlying execution environment (e.g `pallet-contracts`)
+ *
+ * Rust: `ink_primitives::LangError`.
+ *
+ * - `CouldNotReadInput`: Failed to read execution input for the dispatchable.
+ */
 export type LangError = 'CouldNotReadInput';
 
-/** Rust: `cgrid_shared::mask::MaskMarker`. */
+/**
+ * Why a read withholds fields: the public part of the mask, and what this read cleared.
+ *
+ * Rust: `cgrid_shared::mask::MaskMarker`.
+ */
 export interface MaskMarker {
+  /** What the regulator named (for a credential: its claims, withheld off chain by the toolkit). */
   scope: Scope;
+  /** The fields of this record the read cleared (to zero / empty); see [`Maskable::FIELDS`]. */
   withheld: string[];
+  /** The regulator's reason code (its catalogue is off chain). */
   reasonCode: number;
+  /** Hash of the regulator's off-chain evidence. */
   reasonHash: Hex;
+  /** The record's content hash when it was masked. */
   contentHash: Hex;
+  /** The regulator who masked it. */
   by: AccountIdString;
+  /** When the mask was applied, in milliseconds since the Unix epoch. */
   since: bigint;
 }
 
-/** Rust: `cgrid_shared::mask::MaskedView` (type id 48). */
-export interface MaskedView_CptInfo {
+/**
+ * A record as a read returns it. `masked` is empty when the record is shown in
+ * full; otherwise it says which regulator masked it, why, and which fields of
+ * `record` this read withheld (they read as zero or empty).
+ *
+ * Rust: `cgrid_shared::mask::MaskedCptInfo`.
+ */
+export interface MaskedCptInfo {
+  /** The record, with the withheld fields cleared. */
   record: CptInfo;
+  /** Why fields are withheld; `None`: shown in full. */
   masked: MaskMarker | null;
 }
 
-/** Rust: `cgrid_shared::mask::MaskedView` (type id 66). */
-export interface MaskedView_CredentialView {
+/**
+ * A record as a read returns it. `masked` is empty when the record is shown in
+ * full; otherwise it says which regulator masked it, why, and which fields of
+ * `record` this read withheld (they read as zero or empty).
+ *
+ * Rust: `cgrid_shared::mask::MaskedCredentialView`.
+ */
+export interface MaskedCredentialView {
+  /** The record, with the withheld fields cleared. */
   record: CredentialView;
+  /** Why fields are withheld; `None`: shown in full. */
   masked: MaskMarker | null;
 }
 
-/** Rust: `cgrid_shared::vc::PropertyType`. */
+/**
+ * The type of a template property.
+ *
+ * Rust: `cgrid_shared::vc::PropertyType`.
+ */
 export type PropertyType =
+  /** UTF-8 text. */
   | { string: null }
+  /** A signed integer (i128). */
   | { integer: null }
+  /** A fixed-point decimal: an integer count of 10^-`scale` units. */
   | { decimal: { scale: number } }
+  /** `true` or `false`. */
   | { boolean: null }
+  /** Milliseconds since the Unix epoch. */
   | { timestamp: null };
 
-/** Rust: `cgrid_shared::vc::Publisher`. */
+/**
+ * Who published a template.
+ *
+ * Rust: `cgrid_shared::vc::Publisher`.
+ */
 export type Publisher =
+  /** Registered at deployment or by an authority on the platform's behalf. */
   | { system: null }
+  /** An authority account. */
   | { authority: AccountIdString }
+  /** An issuer DID. */
   | { issuer: Hex };
 
-/** Rust: `cgrid_shared::mask::Scope`. */
+/**
+ * What a mask withholds.
+ *
+ * Rust: `cgrid_shared::mask::Scope`.
+ */
 export type Scope =
+  /**
+   * The whole record: every field its read path can withhold, and the owner's writes are
+   * refused unless the mask lets the owner write.
+   */
   | { whole: null }
+  /**
+   * Only the named fields (e.g. `"service"`, `"subject"`, `"price"`): 1 to 16 distinct
+   * names of 1 to 32 bytes that the target's read path knows (`Target::fields`). Any name
+   * goes for a credential (its claims are withheld off chain) and for a `Record`.
+   */
   | { fields: string[] };
 
-/** Rust: `cgrid_shared::mask::Target`. */
+/**
+ * What can be masked.
+ *
+ * Rust: `cgrid_shared::mask::Target`.
+ */
 export type Target =
+  /** A DID document (did_registry). */
   | { did: Hex }
+  /** A credential template (vc_templates). */
   | { cpt: number }
+  /** An anchored credential (vc_templates). */
   | { credential: Hex }
+  /** A trade: its channel in trade_escrow. */
   | { trade: Hex }
+  /** Any other record: a contract and a 32-byte key it defines. */
   | { record: { contract: AccountIdString; key: Hex } };
 
 // ---------------------------------------------------------------------------------------------
 // Events
 
-/** Event `CptRegistered`, signature topic `0xcd5ccfd3d03f40534c2a968e2467007717e31c98af443fe85c39dce2401abeb2`. */
+/**
+ * A credential template was registered: one of the seed's two at deployment, or one
+ * through `register_cpt`.
+ *
+ * Event `CptRegistered`, signature topic `0xcd5ccfd3d03f40534c2a968e2467007717e31c98af443fe85c39dce2401abeb2`.
+ */
 export interface CptRegisteredEvent {
   name: 'CptRegistered';
   args: {
-    /** Indexed (also a topic). */
-    cptId: number;
-    publisher: Publisher;
-    contentHash: Hex;
-    predecessor: number | null;
-    /** Indexed (also a topic). */
-    by: AccountIdString;
-  };
-}
-
-/** Event `CptDeprecated`, signature topic `0xf110310deddc68c91c65ac2afe5b0f543413a70a4e9ccd0d8dbeb73ff05388a1`. */
-export interface CptDeprecatedEvent {
-  name: 'CptDeprecated';
-  args: {
-    /** Indexed (also a topic). */
-    cptId: number;
-    /** Indexed (also a topic). */
-    by: AccountIdString;
-  };
-}
-
-/** Event `CredentialAnchored`, signature topic `0x9fb88af02a5cbca13669c6d8ab4a503a4ca3f3916d62d2ce06aafbbc32fd0dc3`. */
-export interface CredentialAnchoredEvent {
-  name: 'CredentialAnchored';
-  args: {
-    /** Indexed (also a topic). */
-    id: Hex;
-    cptId: number;
-    issuer: Issuer;
     /**
-     * `None` for a system credential (trade-start, settlement): its subject is a party of
-     * a trade a regulator may mask later, so it is read through `verify`, which honours
-     * that mask, rather than published for good.
+     * The template's id.
      * Indexed (also a topic).
      */
-    subject: Hex | null;
-    claimsRoot: Hex;
-    expiresAt: bigint | null;
-  };
-}
-
-/** Event `CredentialStatusChanged`, signature topic `0xe892894100e098f88dd96e76026757c820553b4d7b5ff12d67cb432386b6f7df`. */
-export interface CredentialStatusChangedEvent {
-  name: 'CredentialStatusChanged';
-  args: {
-    /** Indexed (also a topic). */
-    id: Hex;
-    from: CredentialStatus;
-    to: CredentialStatus;
-    /** Indexed (also a topic). */
+    cptId: number;
+    /** Who published it: the system, an authority account or an issuer DID. */
+    publisher: Publisher;
+    /** blake2-256 of the SCALE-encoded template; unique in this registry. */
+    contentHash: Hex;
+    /** The template this one is a new version of; `None` if it is a first version. */
+    predecessor: number | null;
+    /**
+     * The account that registered it (for the seed templates, the deploying account).
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
   };
 }
 
 /**
- * An authority named (or, with `None`, removed) the mask registry.
+ * A template was deprecated: no new credential can be issued under it; credentials
+ * already issued under it are unaffected.
+ *
+ * Event `CptDeprecated`, signature topic `0xf110310deddc68c91c65ac2afe5b0f543413a70a4e9ccd0d8dbeb73ff05388a1`.
+ */
+export interface CptDeprecatedEvent {
+  name: 'CptDeprecated';
+  args: {
+    /**
+     * The template's id.
+     * Indexed (also a topic).
+     */
+    cptId: number;
+    /**
+     * The account that deprecated it, on the publisher's behalf.
+     * Indexed (also a topic).
+     */
+    by: AccountIdString;
+  };
+}
+
+/**
+ * A credential was anchored, by an issuer (`issue`) or by a system issuer contract
+ * (`anchor_system`). It starts `Active`; its claims stay off chain.
+ *
+ * Event `CredentialAnchored`, signature topic `0x9fb88af02a5cbca13669c6d8ab4a503a4ca3f3916d62d2ce06aafbbc32fd0dc3`.
+ */
+export interface CredentialAnchoredEvent {
+  name: 'CredentialAnchored';
+  args: {
+    /**
+     * The credential's id.
+     * Indexed (also a topic).
+     */
+    id: Hex;
+    /** The template the credential follows. */
+    cptId: number;
+    /** Who issued it: an issuer (or authority) DID, or the system issuer contract. */
+    issuer: Issuer;
+    /**
+     * The subject's DID. `None` for a system credential (trade-start, settlement): its
+     * subject is a party of a trade a regulator may mask later, so it is read through
+     * `verify`, which honours that mask, rather than published for good.
+     * Indexed (also a topic).
+     */
+    subject: Hex | null;
+    /**
+     * The commitment to the credential's claims (blake2-256 over the salted claim leaves,
+     * in the template's property order).
+     */
+    claimsRoot: Hex;
+    /** When the credential expires, in milliseconds since the Unix epoch; `None`: never. */
+    expiresAt: bigint | null;
+  };
+}
+
+/**
+ * A credential's status changed (`suspend`, `unsuspend` or `revoke`).
+ *
+ * Event `CredentialStatusChanged`, signature topic `0xe892894100e098f88dd96e76026757c820553b4d7b5ff12d67cb432386b6f7df`.
+ */
+export interface CredentialStatusChangedEvent {
+  name: 'CredentialStatusChanged';
+  args: {
+    /**
+     * The credential's id.
+     * Indexed (also a topic).
+     */
+    id: Hex;
+    /** Its status before the change. */
+    from: CredentialStatus;
+    /** Its status now. */
+    to: CredentialStatus;
+    /**
+     * The account that changed it: one acting for the issuer, or an authority.
+     * Indexed (also a topic).
+     */
+    by: AccountIdString;
+  };
+}
+
+/**
+ * The root authority named (or, with `None`, removed) the mask registry.
  *
  * Event `MaskRegistrySet`, signature topic `0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143`.
  */
 export interface MaskRegistrySetEvent {
   name: 'MaskRegistrySet';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The root authority's account.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
+    /** The mask registry whose masks this contract now honours; `None`: no masks at all. */
     registry: AccountIdString | null;
   };
 }
 
-/** Event `SystemIssuerSet`, signature topic `0x1df4ceec63c0ac43b2e733defb1d464e53ba9621180e9bc4f5da4f2eaa0291a5`. */
+/**
+ * The root authority designated a system issuer contract, or withdrew the designation.
+ *
+ * Event `SystemIssuerSet`, signature topic `0x1df4ceec63c0ac43b2e733defb1d464e53ba9621180e9bc4f5da4f2eaa0291a5`.
+ */
 export interface SystemIssuerSetEvent {
   name: 'SystemIssuerSet';
   args: {
-    /** Indexed (also a topic). */
+    /**
+     * The contract account concerned.
+     * Indexed (also a topic).
+     */
     account: AccountIdString;
+    /**
+     * `true`: it may now anchor system-template credentials (`anchor_system`); `false`:
+     * it no longer may.
+     */
     enabled: boolean;
-    /** Indexed (also a topic). */
+    /**
+     * The root authority's account.
+     * Indexed (also a topic).
+     */
     by: AccountIdString;
   };
 }
@@ -288,16 +692,20 @@ export type VcTemplatesEvent =
 export interface VcTemplatesMessages {
   /**
    * Registers a template for `publisher`, with the requested id or the next free one of
-   * the publisher's range, optionally as the new version of `predecessor`.
+   * the publisher's range, optionally as the new version of `predecessor`. Returns the
+   * template's id.
    *
    * System and authority templates need an authority caller (for `Authority(a)`, `a`
    * itself); issuer templates need a caller acting for the issuer DID, which must hold
    * the Issuer role.
    *
-   * Errors: `NotAuthority`, `NotController`, `NotIssuer`, `IdOutOfRange`, `IdTaken`,
-   * `RangeExhausted`, `DuplicateTemplate`, `BadLength`, `BadPropertyCount`,
-   * `DuplicateProperty`, `BadAllowedValues`, `BadDecimalScale`, `CptNotFound`,
-   * `PredecessorPublisherMismatch`, `PredecessorSuperseded`.
+   * Errors: `NotAuthority`, `NotController`, `NotIssuer` (call from an account allowed
+   * to publish for `publisher`); `BadLength`, `BadPropertyCount`, `DuplicateProperty`,
+   * `BadAllowedValues`, `BadDecimalScale` (fix the template); `DuplicateTemplate` (it
+   * exists: use that id); `CptNotFound`, `PredecessorPublisherMismatch`,
+   * `PredecessorSuperseded` (name your own latest version as predecessor);
+   * `IdOutOfRange`, `IdTaken`, `RangeExhausted` (request a free id of the range, or
+   * none); `Overflow`.
    * Emits: `CptRegistered`.
    *
    * Label `register_cpt`, selector `0xb671ee90`; mutates.
@@ -310,11 +718,14 @@ export interface VcTemplatesMessages {
   };
   /**
    * Deprecates a template: no new credential may use it. Existing credentials stay.
-   * The publisher may (an authority for a system template); the trade-start and
-   * settlement templates never (`ProtocolTemplate`).
+   * The publisher may (an authority for a system template; for `Authority(a)`, `a`
+   * itself; for an issuer DID, an account acting for it while it holds the Issuer role);
+   * the trade-start and settlement templates never (`ProtocolTemplate`).
    *
-   * Errors: `ProtocolTemplate`, `CptNotFound`, `CptDeprecated`, `NotAuthority`,
-   * `NotController`, `Masked`.
+   * Errors: `ProtocolTemplate` (ids 1 and 2 stay); `CptNotFound`, `CptDeprecated` (check
+   * the id); `NotAuthority`, `NotController`, `NotIssuer` (call as the publisher);
+   * `Masked` (a regulator's whole-record mask on the template keeps everyone out, an
+   * authority too: ask the regulator).
    * Emits: `CptDeprecated`.
    *
    * Label `deprecate_cpt`, selector `0x2042729b`; mutates.
@@ -326,19 +737,22 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * A template and its metadata; under a regulator's mask with the masked fields
-   * withheld and the marker saying why.
+   * Template `id` and its metadata (publisher, content hash, predecessor, successor,
+   * creation time in milliseconds since the Unix epoch, whether deprecated); `None` if
+   * unknown. Under a regulator's mask the masked fields (title, description, properties)
+   * read empty and `masked` says who masked it, when and why. Anyone may call.
    *
    * Label `cpt`, selector `0x96f887cf`; read-only.
    */
   cpt: {
     args: [id: number];
-    returns: MaskedView_CptInfo | null;
+    returns: MaskedCptInfo | null;
     mutates: false;
     payable: false;
   };
   /**
-   * The id of the template with this content hash.
+   * The id of the template with this content hash (blake2-256 of the SCALE-encoded
+   * template); `None` if no template has it. Anyone may call.
    *
    * Label `cpt_by_hash`, selector `0x1bba2d79`; read-only.
    */
@@ -349,7 +763,7 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * How many templates are registered.
+   * How many templates are registered (the seed's two and deprecated ones included).
    *
    * Label `cpt_count`, selector `0xe3dfa5de`; read-only.
    */
@@ -360,32 +774,36 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * Anchors a credential. Authorised by `proof` — (key id, signature) of the issuer DID's
-   * `assertionMethod` key over blake2-256 of `anchor_preimage(registry, request)`, so that
-   * anyone may submit it — or, without a proof, by the caller acting for the issuer DID.
-   * The issuer DID must hold the Issuer role; without a proof, an authority acting for
-   * its own DID may issue too. The id must be the one the request commits to
+   * Anchors a credential. Authorised by `proof` — a signature by the issuer DID's
+   * `assertionMethod` key `key_id` over blake2-256 of `anchor_preimage(registry, request)`,
+   * so that anyone may submit it — or, without a proof, by the caller acting for the
+   * issuer DID. The issuer DID must hold the Issuer role; without a proof, an authority
+   * acting for the DID may issue too. The id must be the one the request commits to
    * (`cgrid_shared::issued_id_preimage`), so no issuer can take an id that a system
-   * issuer or another issuer will need.
+   * issuer or another issuer will need. Issuer and subject DIDs must be active.
    *
-   * Errors: `BadCredentialId`, `CptNotFound`, `CptDeprecated`, `DidInactive`,
-   * `NotIssuer`, `NotController`, `BadSignature`, `CredentialExists`, `ExpiryInPast`,
-   * `IncompleteEncryption`.
+   * Errors: `BadCredentialId` (send `expected` as the id); `BadSignature`,
+   * `NotController`, `NotIssuer` (sign with the right key, or call as the issuer; the DID
+   * needs the Issuer role); `DidInactive` (issuer or subject deactivated);
+   * `IncompleteEncryption` (both or neither of ciphertext hash and policy id);
+   * `CptNotFound`, `CptDeprecated` (use a live template); `CredentialExists` (already
+   * anchored); `ExpiryInPast` (expire later, or never); `Overflow`.
    * Emits: `CredentialAnchored`.
    *
    * Label `issue`, selector `0xc392ba4d`; mutates.
    */
   issue: {
-    args: [request: AnchorRequest, proof: [string, DidSignature] | null];
+    args: [request: AnchorRequest, proof: IssuerProof | null];
     returns: Result<null, Error>;
     mutates: true;
     payable: false;
   };
   /**
    * Lets the root authority designate (or undesignate) a system issuer contract. Root
-   * only: a system issuer anchors the credentials every trade relies on.
+   * only: a system issuer anchors the credentials every trade relies on. `enabled`:
+   * `true` designates `account`, `false` withdraws it (no error if it was not one).
    *
-   * Errors: `NotRoot`.
+   * Errors: `NotRoot` (call from the root account).
    * Emits: `SystemIssuerSet`.
    *
    * Label `set_system_issuer`, selector `0x8004f6e6`; mutates.
@@ -400,7 +818,7 @@ export interface VcTemplatesMessages {
    * Names the mask registry whose masks `cpt`, `verify` and owners' writes honour
    * (`None`: none). Root only: one other authority must not unwire the regulators.
    *
-   * Errors: `NotRoot`.
+   * Errors: `NotRoot` (call from the root account).
    * Emits: `MaskRegistrySet`.
    *
    * Label `set_mask_registry`, selector `0xdf1be8a8`; mutates.
@@ -412,7 +830,7 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * The mask registry in use, if any.
+   * The mask registry whose masks this contract honours; `None`: none. Anyone may call.
    *
    * Label `mask_registry`, selector `0xa4d20d67`; read-only.
    */
@@ -423,7 +841,8 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * Whether `account` is a designated system issuer.
+   * Whether `account` is a designated system issuer (may call `anchor_system`). Anyone
+   * may call.
    *
    * Label `is_system_issuer`, selector `0x2c59c09a`; read-only.
    */
@@ -434,10 +853,13 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * Suspends an active credential.
+   * Suspends an active credential: it stops counting (`verify.valid` is false) until
+   * `unsuspend`. The issuer (an account acting for the issuer DID, or the system issuer
+   * contract) or any authority may call.
    *
-   * Errors: `CredentialNotFound`, `NotPermitted`, `Masked` (the issuer, of a masked
-   * credential), `AlreadyRevoked`, `NotActive`.
+   * Errors: `CredentialNotFound` (check the id); `NotPermitted` (call as the issuer or an
+   * authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
+   * authority may still); `AlreadyRevoked` (final); `NotActive` (already suspended).
    * Emits: `CredentialStatusChanged`.
    *
    * Label `suspend`, selector `0x3e197334`; mutates.
@@ -449,9 +871,12 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * Reactivates a suspended credential.
+   * Reactivates a suspended credential. The issuer (an account acting for the issuer DID,
+   * or the system issuer contract) or any authority may call.
    *
-   * Errors: `CredentialNotFound`, `NotPermitted`, `Masked`, `AlreadyRevoked`, `NotSuspended`.
+   * Errors: `CredentialNotFound` (check the id); `NotPermitted` (call as the issuer or an
+   * authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
+   * authority may still); `AlreadyRevoked` (final); `NotSuspended` (it is active).
    * Emits: `CredentialStatusChanged`.
    *
    * Label `unsuspend`, selector `0xa5e26c09`; mutates.
@@ -463,9 +888,13 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * Revokes a credential, finally.
+   * Revokes an active or suspended credential, finally: it never counts again. The issuer
+   * (an account acting for the issuer DID, or the system issuer contract) or any
+   * authority may call.
    *
-   * Errors: `CredentialNotFound`, `NotPermitted`, `Masked`, `AlreadyRevoked`.
+   * Errors: `CredentialNotFound` (check the id); `NotPermitted` (call as the issuer or an
+   * authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
+   * authority may still); `AlreadyRevoked` (nothing to do).
    * Emits: `CredentialStatusChanged`.
    *
    * Label `revoke`, selector `0x0a538d12`; mutates.
@@ -477,7 +906,7 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * How many credentials are anchored.
+   * How many credentials are anchored (suspended, revoked and expired ones included).
    *
    * Label `credential_count`, selector `0x6d27a35e`; read-only.
    */
@@ -498,28 +927,63 @@ export interface VcTemplatesMessages {
     mutates: false;
     payable: false;
   };
-  /** Label `CredentialRegistry::verify`, selector `0x5cf131b4`; read-only. */
+  /**
+   * The anchor of credential `id` and whether it counts now; `None` if unknown. Anyone
+   * may call. `valid`: active, unexpired, and the issuer DID (if any) still active;
+   * `expired`: its `expires_at` has passed. Under a regulator's mask on the credential,
+   * or (system credentials) on its trade hiding the parties, `masked` says who masked
+   * it, when and why, and a withheld subject reads as zero; a mask does not change
+   * `valid`.
+   *
+   * Label `CredentialRegistry::verify`, selector `0x5cf131b4`; read-only.
+   */
   CredentialRegistry_verify: {
     args: [id: Hex];
-    returns: MaskedView_CredentialView | null;
+    returns: MaskedCredentialView | null;
     mutates: false;
     payable: false;
   };
-  /** Label `CredentialRegistry::anchor_of`, selector `0xb0e5b233`; read-only. */
+  /**
+   * The anchor of credential `id` alone, without asking the DID registry (cheaper than
+   * `verify`, for callers that vet the issuer themselves); `None` if unknown. Anyone may
+   * call. A person reading it sees the subject as zero under the masks `verify` honours;
+   * a calling contract reads the anchor as stored.
+   *
+   * Label `CredentialRegistry::anchor_of`, selector `0xb0e5b233`; read-only.
+   */
   CredentialRegistry_anchorOf: {
     args: [id: Hex];
     returns: CredentialAnchor | null;
     mutates: false;
     payable: false;
   };
-  /** Label `CredentialRegistry::anchors_of`, selector `0x84fc6d0f`; read-only. */
+  /**
+   * `anchor_of` of each of `ids`, in order, in one call; `None` for an unknown id. Only
+   * the first `MAX_ANCHORS_PER_READ` (16) ids are read: the rest are ignored and get no
+   * entry, so the result may be shorter than `ids`. Anyone may call.
+   *
+   * Label `CredentialRegistry::anchors_of`, selector `0x84fc6d0f`; read-only.
+   */
   CredentialRegistry_anchorsOf: {
     args: [ids: Hex[]];
     returns: (CredentialAnchor | null)[];
     mutates: false;
     payable: false;
   };
-  /** Label `CredentialRegistry::anchor_system`, selector `0xeceb3233`; mutates. */
+  /**
+   * Anchors a credential of a system template (id below 1,000, e.g. trade-start 1 or
+   * settlement 2) with the calling contract as its issuer; it never expires and records
+   * `trade`, whose mask its reads honour. Only a designated system issuer contract (the
+   * trade escrow, the auction; see `set_system_issuer`) may call. The id is the caller's
+   * to choose, and the subject's DID is not checked.
+   *
+   * Errors (`AnchorError`): `NotSystemIssuer` (root must designate the caller first);
+   * `BadTemplate` (not a system template, unknown or deprecated); `CredentialExists`
+   * (this id is already anchored).
+   * Emits: `CredentialAnchored` (with no subject).
+   *
+   * Label `CredentialRegistry::anchor_system`, selector `0xeceb3233`; mutates.
+   */
   CredentialRegistry_anchorSystem: {
     args: [id: Hex, cptId: number, subject: Hex, claimsRoot: Hex, trade: Hex];
     returns: Result<null, AnchorError>;
@@ -532,7 +996,10 @@ export interface VcTemplatesMessages {
 export interface VcTemplatesConstructors {
   /**
    * A credential registry that checks identities in `did_registry`, with the seed's
-   * trade-start (id 1) and settlement (id 2) system templates registered.
+   * trade-start (id 1) and settlement (id 2) system templates registered. It starts
+   * with no system issuer and no mask registry: root names them afterwards.
+   *
+   * Anyone may deploy it. Emits: `CptRegistered` twice (`by`: the deploying account).
    *
    * Label `new`, selector `0x9bae9d5e`.
    */
@@ -553,10 +1020,11 @@ export interface VcTemplatesTypes {
   Error: Error;
   Field: Field;
   Issuer: Issuer;
+  IssuerProof: IssuerProof;
   LangError: LangError;
   MaskMarker: MaskMarker;
-  MaskedView_CptInfo: MaskedView_CptInfo;
-  MaskedView_CredentialView: MaskedView_CredentialView;
+  MaskedCptInfo: MaskedCptInfo;
+  MaskedCredentialView: MaskedCredentialView;
   PropertyType: PropertyType;
   Publisher: Publisher;
   Scope: Scope;
@@ -887,10 +1355,11 @@ export const spec: ContractSpec = {
     Error: 40,
     Field: 43,
     Issuer: 25,
+    IssuerProof: 56,
     LangError: 37,
     MaskMarker: 50,
-    MaskedView_CptInfo: 48,
-    MaskedView_CredentialView: 66,
+    MaskedCptInfo: 48,
+    MaskedCredentialView: 66,
     PropertyType: 7,
     Publisher: 13,
     Scope: 51,

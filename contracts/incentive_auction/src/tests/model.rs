@@ -897,7 +897,10 @@ fn step(fx: &mut Fx, m: &mut Model, op: &Op) -> Option<(&'static str, Result<(),
                             fx.consumer,
                             price,
                             a.min_cost,
-                            (CONSUMER_DID, fx.providers[bidder].did),
+                            TradeParties {
+                                consumer: CONSUMER_DID,
+                                provider: fx.providers[bidder].did
+                            },
                             trade
                         ),
                         "the winner's trade"

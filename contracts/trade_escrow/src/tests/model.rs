@@ -238,7 +238,7 @@ fn run(ops: Vec<Op>) -> Vec<(&'static str, bool)> {
                 let state_ok = picked.is_none_or(|state| m.state_ok(state, (m.nonce, m.paid)));
                 let ok =
                     m.phase == MPhase::Open && (!by_provider || m.claim_window_open()) && state_ok;
-                let arg = picked.map(|(n, c)| (n, c, fx.state(id, n, c)));
+                let arg = picked.map(|(n, c)| fx.signed_state(id, n, c));
                 as_caller(party(by_provider));
                 let outcome = fx.c.start_close(id, arg);
                 if ok {
@@ -507,8 +507,8 @@ impl HonestProvider {
         self.accepted.iter().copied().max_by_key(|s| s.1)
     }
 
-    fn submit(&self, fx: &Fx, id: ChannelId) -> Option<(u64, Balance, Signature)> {
-        self.best().map(|(n, c)| (n, c, fx.state(id, n, c)))
+    fn submit(&self, fx: &Fx, id: ChannelId) -> Option<SignedState> {
+        self.best().map(|(n, c)| fx.signed_state(id, n, c))
     }
 
     /// Answers a pending close with its best state (the escrow refuses it if the claim already
@@ -516,9 +516,9 @@ impl HonestProvider {
     fn answer(&self, fx: &mut Fx, id: ChannelId) {
         let now = ink::env::block_timestamp::<Env>();
         if let Phase::Closing { deadline, .. } = fx.channel(id).phase {
-            if let (true, Some((n, c, signature))) = (now < deadline, self.submit(fx, id)) {
+            if let (true, Some(s)) = (now < deadline, self.submit(fx, id)) {
                 as_caller(fx.provider);
-                let _ = fx.c.challenge(id, n, c, signature);
+                let _ = fx.c.challenge(id, s.nonce, s.cumulative, s.signature);
             }
         }
     }
@@ -576,7 +576,7 @@ fn adversarial_consumer(moves: Vec<ConsumerMove>) {
             ConsumerMove::StartClose(i) => {
                 let state = i
                     .and_then(|i| pick(&signed, i))
-                    .map(|(n, c)| (n, c, fx.state(id, n, c)));
+                    .map(|(n, c)| fx.signed_state(id, n, c));
                 as_caller(consumer);
                 let _ = fx.c.start_close(id, state);
             }
@@ -695,16 +695,17 @@ fn adversarial_provider(moves: Vec<ProviderMove>) {
             (!signed.is_empty()).then(|| signed[signed.len() - 1 - usize::from(i) % signed.len()])
         };
         match claim {
-            Claim::Signed(i) => nth(i).map(|(n, c)| (n, c, fx.state(id, n, c))),
+            Claim::Signed(i) => nth(i).map(|(n, c)| fx.signed_state(id, n, c)),
             Claim::Altered {
                 of,
                 nonce,
                 cumulative,
-            } => nth(of).map(|(n, c)| (nonce, Balance::from(cumulative), fx.state(id, n, c))),
+            } => nth(of)
+                .map(|(n, c)| super::signed(nonce, Balance::from(cumulative), fx.state(id, n, c))),
             Claim::OwnKey { nonce, cumulative } => {
                 let c = Balance::from(cumulative);
                 let hash = state_hash(&escrow(), &id, nonce, c);
-                Some((nonce, c, fx.provider_key.sign(&hash)))
+                Some(super::signed(nonce, c, fx.provider_key.sign(&hash)))
             }
         }
     };
@@ -721,7 +722,12 @@ fn adversarial_provider(moves: Vec<ProviderMove>) {
                 signed.push((n + 1, next));
             }
             ProviderMove::Checkpoint(claim) => {
-                if let Some((n, c, signature)) = resolve(&fx, &signed, claim) {
+                if let Some(SignedState {
+                    nonce: n,
+                    cumulative: c,
+                    signature,
+                }) = resolve(&fx, &signed, claim)
+                {
                     let _ = fx.c.checkpoint(id, n, c, signature);
                 }
             }
@@ -732,12 +738,22 @@ fn adversarial_provider(moves: Vec<ProviderMove>) {
                 }
             }
             ProviderMove::Challenge(claim) => {
-                if let Some((n, c, signature)) = resolve(&fx, &signed, claim) {
+                if let Some(SignedState {
+                    nonce: n,
+                    cumulative: c,
+                    signature,
+                }) = resolve(&fx, &signed, claim)
+                {
                     let _ = fx.c.challenge(id, n, c, signature);
                 }
             }
             ProviderMove::CoopClose(claim) => {
-                if let Some((n, c, state_signature)) = resolve(&fx, &signed, claim) {
+                if let Some(SignedState {
+                    nonce: n,
+                    cumulative: c,
+                    signature: state_signature,
+                }) = resolve(&fx, &signed, claim)
+                {
                     let (consumer_close, provider_close) = fx.close_sigs(id, n, c);
                     // The honest consumer countersigns its newest state only.
                     let countersigned = if signed.last() == Some(&(n, c)) {

@@ -111,7 +111,7 @@ pub fn bench(report: &mut Report) {
                 1 => two_credentials.clone(),
                 _ => Default::default(),
             };
-            let reveal = auction.msg(|a| a.reveal(id, bid_of(n), [7u8; 32], p));
+            let reveal = auction.msg(|a| a.reveal(id, bid_of(n), [7u8; 32], p.into()));
             let (out, w) = must(&mut m.chain, who, reveal);
             if n < 2 {
                 assert_eq!(out.flaws, [None; ATTRIBUTES], "the certificates count");
@@ -140,7 +140,7 @@ pub fn bench(report: &mut Report) {
         "price only, 1,000th bid",
         reveal_weights[reveal_weights.len() - 1],
     );
-    let score = auction.msg(|a| a.score_of(many, 5_000, [Some(5_000), None, None, None]));
+    let score = auction.msg(|a| a.score_of(many, 5_000, [Some(5_000), None, None, None].into()));
     let w = m.chain.dry_run(&root, score).expect("score_of").weight;
     report.row(NAME, "score_of", "query", w);
 

@@ -5,7 +5,7 @@
 use cgrid_e2e::{release_wasm, sign, sr_method, Backend, Embedded};
 use cgrid_shared::{
     anchor_preimage, trade_start_template, AnchorRequest, CredentialRegistry as _, DidCreation,
-    DidId, DidSignature, KeyPurposes, Publisher, Role, TRADE_START_CPT,
+    DidId, DidSignature, IssuerProof, KeyPurposes, Publisher, Role, TRADE_START_CPT,
 };
 use cgrid_suite::msg::constructor_data;
 use cgrid_suite::{Dids, Vcs};
@@ -105,9 +105,8 @@ pub fn bench(report: &mut Report) {
         request.id = request.id_hash();
         request
     };
-    let issue = |request: AnchorRequest, proof: Option<(String, DidSignature)>| {
-        vcs.msg(|v| v.issue(request, proof))
-    };
+    let issue =
+        |request: AnchorRequest, proof: Option<IssuerProof>| vcs.msg(|v| v.issue(request, proof));
     let first = request(0);
     let sig = sign(&key, &anchor_preimage(&vcs.account(), &first));
     b.tx(
@@ -115,7 +114,10 @@ pub fn bench(report: &mut Report) {
         "signed by the issuer's DID key, relayed",
         issue(
             first.clone(),
-            Some(("assert".to_string(), DidSignature::Sr25519(sig))),
+            Some(IssuerProof {
+                key_id: "assert".to_string(),
+                signature: DidSignature::Sr25519(sig),
+            }),
         ),
     );
     let second = request(1);
