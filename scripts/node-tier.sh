@@ -8,7 +8,8 @@
 #   1. a fresh node: `cgrid deploy` (the five contracts in order, wired) writes the deployment
 #      file; a separate process attaches to it from the file (cgrid-suite's attach_node test);
 #      the TypeScript bindings' node tests send transactions and queries to the deployed
-#      suite (frontend-bindings/node-test); the dapp example runs against it;
+#      suite (frontend-bindings/node-test), and docs/CONTRACTS_UI.md is followed step by step
+#      as Contracts UI does it; the dapp example runs against it;
 #   2. a fresh node: the operators' walkthrough (scripts/walkthrough-identity.sh; the README's
 #      walkthrough): separate cgrid processes with their own key files onboard parties, issue,
 #      verify, mask and unmask a credential;
@@ -70,7 +71,9 @@ export CGRID_CGRID="$cgrid" CGRID_SCRATCH="$scratch"
     CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" \
         cargo test --quiet -p cgrid-suite --test attach_node -- --ignored
     cd frontend-bindings
-    CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" node --test node-test/
+    # One file at a time: the node tests send from the same dev accounts (nonces).
+    CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" \
+        node --test --test-concurrency=1 node-test/
     CGRID_DEPLOYMENTS="$CGRID_SCRATCH/deployments" node dist/examples/dapp.js development
 '
 
