@@ -1,23 +1,119 @@
 #!/usr/bin/env bash
-# Builds every contract with `cargo contract build --release` (which also runs clippy on it) and
-# collects the .contract, .wasm and .json files in $CGRID_BUNDLES (default
+# Builds every contract with `cargo contract build --release` (which also runs clippy on it),
+# reproducibly, and collects the .contract, .wasm and .json files in $CGRID_BUNDLES (default
 # ~/.cache/computegrid/target/bundles), with the exact rustc release in their build_info.
 # Stops at the first error.
+#
+#   scripts/build-contracts.sh [--check | --record]
+#
+#   --check   fail when a bundle's code hash differs from bundles.lock.json (the test command)
+#   --record  write the built code hashes to bundles.lock.json (after a contract change)
+#
+# Reproducible means: the versions of the workspace's Cargo.lock, and the same bytes whatever
+# the checkout's path. cargo-contract 5.0.3 gives neither for a contract inside a workspace: it
+# builds from a temporary manifest beside which the workspace's lockfile is not found (so it
+# resolves every dependency afresh), and cargo hashes a path dependency's absolute path into
+# symbol names (so `cgrid-shared` at another path gives other code). So each contract is built
+# from a staging copy at one fixed path, $CGRID_STAGE: the contract, `cgrid-shared` inside it,
+# the workspace's dependency table, and the workspace's Cargo.lock pruned to what the contract
+# uses — refused when cargo would have to add or change a version.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-if ! cargo contract --version >/dev/null 2>&1; then
+mode=build
+case "${1:-}" in
+--check) mode=check ;;
+--record) mode=record ;;
+"") ;;
+*)
+    echo "usage: scripts/build-contracts.sh [--check | --record]" >&2
+    exit 2
+    ;;
+esac
+
+version="$(cargo contract --version 2>/dev/null || true)"
+if [[ -z "$version" ]]; then
     echo "error: cargo-contract is missing; run scripts/setup.sh first" >&2
     exit 1
 fi
-mkdir -p "$CGRID_BUNDLES"
+if [[ "$version" != *" ${CARGO_CONTRACT_VERSION}-"* ]]; then
+    echo "error: this is $version; the bundles are built with cargo-contract $CARGO_CONTRACT_VERSION (scripts/setup.sh says how to install it)" >&2
+    exit 1
+fi
+rustc_release="$(rustc -vV | sed -n 's/^release: //p')"
+if [[ "$rustc_release" != "$CGRID_TOOLCHAIN" ]]; then
+    echo "error: rustc is $rustc_release; the bundles are built with Rust $CGRID_TOOLCHAIN (rust-toolchain.toml)" >&2
+    exit 1
+fi
 # cargo-contract 5.0.3 records the toolchain as `<channel>-<host>` ("stable-x86_64-…"), which
 # does not say which compiler made the code; the bundles name the exact one instead.
 toolchain="$(rustc -vV | awk '/^release:/ { r = $2 } /^host:/ { h = $2 } END { print r "-" h }')"
+
+# One build at a time uses the staging path (it is part of the code's identity).
+mkdir -p "$(dirname "$CGRID_STAGE")"
+exec 9>"$CGRID_STAGE.lock"
+flock 9
+
+stage_contract() {
+    local c="$1" dir="$CGRID_STAGE/$1"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    # Copies keep their modification times, so an unchanged contract is not rebuilt.
+    cp -Rp "$CGRID_ROOT/contracts/$c/src" "$dir/src"
+    cp -Rp "$CGRID_ROOT/shared" "$dir/shared"
+    python3 - "$CGRID_ROOT" "$c" "$dir" <<'PY'
+import re, sys, tomllib
+root, contract, dir = sys.argv[1:]
+with open(f"{root}/Cargo.toml", "rb") as f:
+    workspace = tomllib.load(f)["workspace"]["dependencies"]
+def toml(v):
+    return str(v).lower() if isinstance(v, bool) else repr(v).replace(chr(39), chr(34))
+def inline(match):
+    name = match.group(1)
+    spec = ", ".join(f"{k} = {toml(v)}" for k, v in workspace[name].items())
+    return f"{name} = {{ {spec} }}"
+def staged(path, own_workspace):
+    with open(path, encoding="utf-8") as f:
+        manifest = f.read()
+    # The workspace's dependency table, inlined: the staged crates are outside the workspace.
+    manifest = re.sub(r"^([\w-]+) = \{ workspace = true \}$", inline, manifest, flags=re.M)
+    if re.search(r"^[^#\n]*workspace = true", manifest, flags=re.M):
+        sys.exit(f"{path}: an inherited key the staging does not inline")
+    manifest = manifest.replace('path = "../../shared"', 'path = "shared"')
+    if 'path = "../' in manifest:
+        sys.exit(f"{path}: a path dependency outside the contract and cgrid-shared")
+    if own_workspace:
+        manifest += "\n# Staged by scripts/build-contracts.sh: its own workspace.\n[workspace]\n"
+    return manifest
+open(f"{dir}/Cargo.toml", "w", encoding="utf-8").write(
+    staged(f"{root}/contracts/{contract}/Cargo.toml", True))
+open(f"{dir}/shared/Cargo.toml", "w", encoding="utf-8").write(
+    staged(f"{root}/shared/Cargo.toml", False))
+PY
+    cp -p "$CGRID_ROOT/Cargo.lock" "$dir/Cargo.lock"
+    # Prunes the lockfile to this contract's packages; adds a package only if the workspace's
+    # lockfile lacks it, which the check below refuses.
+    cargo metadata --format-version 1 --manifest-path "$dir/Cargo.toml" >/dev/null
+    python3 - "$CGRID_ROOT/Cargo.lock" "$dir/Cargo.lock" "$c" <<'PY'
+import sys, tomllib
+pinned_file, staged_file, contract = sys.argv[1:]
+load = lambda p: tomllib.load(open(p, "rb"))["package"]
+key = lambda p: (p["name"], p["version"], p.get("source"), p.get("checksum"))
+pinned = {key(p) for p in load(pinned_file)}
+new = sorted(f'{p["name"]} {p["version"]}' for p in load(staged_file) if key(p) not in pinned and p.get("source"))
+if new:
+    sys.exit(f"error: {contract} needs packages the workspace's Cargo.lock does not pin: {', '.join(new)}; "
+             "add them to the workspace (cargo update -p NAME) and commit Cargo.lock")
+PY
+}
+
+mkdir -p "$CGRID_BUNDLES"
 for c in "${CGRID_CONTRACTS[@]}"; do
-    step "cargo contract build --release: $c"
-    cargo contract build --release --manifest-path "$CGRID_ROOT/contracts/$c/Cargo.toml"
-    out="$CARGO_TARGET_DIR/ink/$c"
+    step "cargo contract build --release: $c (staged at $CGRID_STAGE/$c)"
+    stage_contract "$c"
+    cargo contract build --release --manifest-path "$CGRID_STAGE/$c/Cargo.toml"
+    # A staged contract is its own workspace root: cargo-contract writes to target/ink/.
+    out="$CARGO_TARGET_DIR/ink"
     cp "$out/$c.wasm" "$CGRID_BUNDLES/$c.wasm"
     for ext in contract json; do
         python3 - "$out/$c.$ext" "$CGRID_BUNDLES/$c.$ext" "$toolchain" <<'PY'
@@ -32,5 +128,39 @@ with open(target, "w", encoding="utf-8") as f:
 PY
     done
 done
+
+# The record of the code hashes (blake2-256 of the Wasm, as the chain computes them).
+python3 - "$mode" "$CGRID_ROOT/bundles.lock.json" "$CGRID_BUNDLES" "$toolchain" "$CARGO_CONTRACT_VERSION" "${CGRID_CONTRACTS[@]}" <<'PY'
+import hashlib, json, os, sys
+mode, record_file, bundles, toolchain, cargo_contract, *contracts = sys.argv[1:]
+built = {}
+for c in contracts:
+    wasm = open(os.path.join(bundles, f"{c}.wasm"), "rb").read()
+    built[c] = {"code_hash": "0x" + hashlib.blake2b(wasm, digest_size=32).hexdigest(), "wasm_bytes": len(wasm)}
+record = {
+    "format": 1,
+    "note": "Code hashes of the release bundles this commit builds (scripts/build-contracts.sh --record writes it; the test command checks it)",
+    "toolchain": toolchain,
+    "cargo_contract": cargo_contract,
+    "contracts": built,
+}
+if mode == "record":
+    with open(record_file, "w", encoding="utf-8") as f:
+        json.dump(record, f, indent=2)
+        f.write("\n")
+    print(f"recorded the code hashes in {record_file}")
+    sys.exit(0)
+try:
+    committed = json.load(open(record_file, encoding="utf-8"))
+except FileNotFoundError:
+    committed = {"contracts": {}}
+differ = [c for c in contracts if committed["contracts"].get(c) != built[c]]
+for c in contracts:
+    mark = "differs from bundles.lock.json" if c in differ else "as recorded"
+    print(f"  {c:<18} {built[c]['code_hash']}  {built[c]['wasm_bytes']:>6} B  {mark}")
+if differ and mode == "check":
+    sys.exit(f"error: the bundles of {', '.join(differ)} differ from bundles.lock.json "
+             "(a contract, Cargo.lock or the toolchain changed: scripts/build-contracts.sh --record, then commit)")
+PY
 step "bundles in $CGRID_BUNDLES"
 ls -l "$CGRID_BUNDLES"

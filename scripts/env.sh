@@ -11,6 +11,10 @@ export RUSTUP_TOOLCHAIN="$CGRID_TOOLCHAIN"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/computegrid/target}"
 export CGRID_BUNDLES="${CGRID_BUNDLES:-$CARGO_TARGET_DIR/bundles}"
 export CARGO_CONTRACT_VERSION="5.0.3"
+# Where scripts/build-contracts.sh stages each contract. Fixed on purpose: cargo hashes a path
+# dependency's absolute path into the code, so one path for every checkout and machine makes the
+# bundles byte-identical.
+export CGRID_STAGE="/tmp/computegrid-stage"
 # Every contract crate, in deployment order.
 CGRID_CONTRACTS=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_CONTRACTS

@@ -66,6 +66,25 @@ export CGRID_CGRID="$cgrid" CGRID_SCRATCH="$scratch"
     set -euo pipefail
     echo "$CGRID_NODE_READY_S" > "$CGRID_SCRATCH/ready_s"
     "$CGRID_CGRID" deploy --url "$CGRID_NODE_URL" --out "$CGRID_SCRATCH/deployments/development.json"
+    # The deployed code is this source (README "Verify a deployment")...
+    "$CGRID_CGRID" --deployment "$CGRID_SCRATCH/deployments/development.json" verify
+    # ...and a suite with one contract from a modified build (a custom section added to
+    # the Wasm of mask_registry) is not: verify fails naming that contract.
+    modified="$CGRID_SCRATCH/modified-bundles"
+    mkdir -p "$modified"
+    cp "$CGRID_BUNDLES"/*.wasm "$modified/"
+    printf "\x00\x06\x05cgrid" >>"$modified/mask_registry.wasm"
+    CGRID_BUNDLES="$modified" "$CGRID_CGRID" deploy --url "$CGRID_NODE_URL" --salt modified \
+        --out "$CGRID_SCRATCH/modified/development.json" >/dev/null
+    if said="$("$CGRID_CGRID" --deployment "$CGRID_SCRATCH/modified/development.json" verify 2>&1)"; then
+        echo "node tier: cgrid verify passed a suite with a modified mask_registry" >&2
+        exit 1
+    fi
+    if ! grep -q "^error: mask_registry on chain is not the code of this source" <<<"$said"; then
+        echo "node tier: cgrid verify did not name mask_registry: $said" >&2
+        exit 1
+    fi
+    echo "cgrid verify: the deployed suite matches; a modified mask_registry is named"
     # A separate process attaches from the file alone (cgrid-suite), reads, writes, and is
     # refused a file naming other code.
     CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" \

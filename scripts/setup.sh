@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs, idempotently: the pinned Rust toolchain with rust-src, clippy,
 # rustfmt and the wasm32 target, and cargo-contract 5.0.3; checks for Node.js >= 20. Fast when
-# everything is there.
+# everything is there. Refuses, with what to do, a rustc or cargo-contract of another version.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -21,9 +21,23 @@ fi
 rustup component add --toolchain "$CGRID_TOOLCHAIN" rust-src clippy rustfmt 2>&1 | grep -v "is up to date" || true
 rustup target add --toolchain "$CGRID_TOOLCHAIN" wasm32-unknown-unknown 2>&1 | grep -v "is up to date" || true
 
+# The compiler the bundles are built with: exactly the pinned release (another one makes other
+# code, and from 1.87 on code that pallet-contracts rejects).
+rustc_release="$(rustc -vV 2>/dev/null | sed -n 's/^release: //p')"
+if [[ "$rustc_release" != "$CGRID_TOOLCHAIN" ]]; then
+    echo "error: rustc is ${rustc_release:-missing} here, not the pinned $CGRID_TOOLCHAIN (rust-toolchain.toml): install Rust with rustup (https://rustup.rs) so that it picks the pinned toolchain" >&2
+    exit 1
+fi
+echo "rustc $rustc_release: the pinned release"
+
 # `cargo contract --version` prints e.g. "cargo-contract-contract 5.0.3-unknown-x86_64-…".
-if cargo contract --version 2>/dev/null | grep -q " ${CARGO_CONTRACT_VERSION}-"; then
+installed="$(cargo contract --version 2>/dev/null || true)"
+if [[ "$installed" == *" ${CARGO_CONTRACT_VERSION}-"* ]]; then
     echo "cargo-contract $CARGO_CONTRACT_VERSION: present"
+elif [[ -n "$installed" ]]; then
+    # Not replaced behind the user's back: it is their install.
+    echo "error: $installed is installed; ComputeGrid's bundles are built with cargo-contract $CARGO_CONTRACT_VERSION: run cargo install cargo-contract --version $CARGO_CONTRACT_VERSION --locked --force" >&2
+    exit 1
 else
     step "installing cargo-contract $CARGO_CONTRACT_VERSION (takes 15-25 min on 2 cores, once)"
     cargo install cargo-contract --version "$CARGO_CONTRACT_VERSION" --locked

@@ -9,6 +9,9 @@ cd "$CGRID_ROOT"
 
 "$CGRID_ROOT/scripts/setup.sh"
 
+step "setup.sh and build-contracts.sh refuse a compiler other than the pinned one"
+"$CGRID_ROOT/scripts/tests/setup-pins.sh"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 for dir in fuzz fuzz/contracts; do (cd "$CGRID_ROOT/$dir" && cargo fmt -- --check); done
@@ -16,7 +19,11 @@ for dir in fuzz fuzz/contracts; do (cd "$CGRID_ROOT/$dir" && cargo fmt -- --chec
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-"$CGRID_ROOT/scripts/build-contracts.sh"
+# The bundles, checked against the committed code hashes (bundles.lock.json).
+"$CGRID_ROOT/scripts/build-contracts.sh" --check
+
+step "bundles are reproducible: a second build in another directory gives the same bytes"
+"$CGRID_ROOT/scripts/tests/reproducible.sh"
 
 step "scripts/node.sh with a stand-in node (the real node is the node tier's)"
 "$CGRID_ROOT/scripts/tests/node-sh.sh"

@@ -50,6 +50,9 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
+                    if let cli::CliError::Mismatch { report, .. } = &e {
+                        print!("{}", report.render(&global));
+                    }
                     eprintln!("error: {e}");
                     ExitCode::from(e.exit_code())
                 }

@@ -1285,3 +1285,81 @@ fn an_auction_runs_from_request_to_channel_and_bad_bids_cost_nothing() {
     let r = w.ok("stranger", &["auction", "show", &id]);
     assert_eq!(r.json["phase"], "cancelled");
 }
+
+/// An auditor's `cgrid verify`: the suite as deployed runs the recorded code of this source;
+/// a local build that differs, or a deployment file naming other code for a contract, is a
+/// mismatch naming that contract (the table still printed), and a broken file is bad input.
+#[test]
+fn verify_compares_the_code_on_chain_with_this_source() {
+    let mut w = World::new();
+    let ok = w.ok("stranger", &["verify"]);
+    assert_eq!(ok.json["match"], true, "{}", ok.text);
+    let rows = ok.json["contracts"].as_array().expect("rows").clone();
+    assert_eq!(rows.len(), 5);
+    for row in &rows {
+        assert_eq!(row["onChain"], row["recorded"], "{row}");
+        assert_eq!(row["onChain"], row["local"], "{row}");
+    }
+    assert!(ok.text.contains("mask_registry"), "{}", ok.text);
+
+    // A local build of mask_registry that is not the deployed code (one byte more).
+    let bundles = w.path("other-bundles");
+    std::fs::create_dir_all(&bundles).expect("dir");
+    for c in cgrid_suite::CONTRACTS {
+        let mut wasm =
+            std::fs::read(cgrid_suite::bundle_dir().join(format!("{c}.wasm"))).expect("bundle");
+        if c == "mask_registry" {
+            wasm.push(0);
+        }
+        std::fs::write(bundles.join(format!("{c}.wasm")), wasm).expect("write");
+    }
+    let bundles_s = bundles.display().to_string();
+    let e = w
+        .as_party("stranger", &["verify", "--bundles", &bundles_s])
+        .expect_err("a differing local build");
+    let CliError::Mismatch { report, why } = &e else {
+        panic!("not a mismatch: {e:?}");
+    };
+    assert_eq!(e.exit_code(), 1);
+    assert!(why.starts_with("mask_registry on chain"), "{why}");
+    assert_eq!(report.json["match"], false);
+    let line = |text: &str, c: &str| text.lines().find(|l| l.starts_with(c)).map(str::to_owned);
+    let mask_line = line(&report.text, "mask_registry").expect("row");
+    assert!(
+        mask_line.ends_with("NO (the local bundle differs)"),
+        "{mask_line}"
+    );
+    assert!(line(&report.text, "trade_escrow")
+        .expect("row")
+        .ends_with("yes"));
+
+    // A deployment file whose mask_registry is a contract running other code (the escrow's).
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&w.deployment).expect("file")).expect("json");
+    doc["contracts"]["mask_registry"] = doc["contracts"]["trade_escrow"].clone();
+    let other = w.path("deployments/other.json");
+    std::fs::write(&other, doc.to_string()).expect("write");
+    let other_s = other.display().to_string();
+    let e = w
+        .run(&["cgrid", "--deployment", &other_s, "verify"])
+        .expect_err("other code");
+    let CliError::Mismatch { report, why } = &e else {
+        panic!("not a mismatch: {e:?}");
+    };
+    assert!(why.starts_with("mask_registry on chain"), "{why}");
+    let mask_line = line(&report.text, "mask_registry").expect("row");
+    assert!(
+        mask_line.ends_with("NO (not the recorded code)"),
+        "{mask_line}"
+    );
+
+    // A file that is not a deployment: bad input, nothing checked.
+    let broken = w.path("deployments/broken.json");
+    std::fs::write(&broken, "{\"format\": 1}").expect("write");
+    let broken_s = broken.display().to_string();
+    input(
+        &w.run(&["cgrid", "--deployment", &broken_s, "verify"])
+            .expect_err("broken"),
+        "broken.json",
+    );
+}

@@ -698,17 +698,12 @@ function listFiles(dir, ext) {
 }
 
 /**
- * Whether two metadata files are the same contract interface. `source.hash` (the hash of the
- * Wasm) is left out: cargo-contract's Wasm embeds the checkout's path, so a build in another
- * folder (a CI clone) gives another hash for the same contract.
+ * Whether two metadata files are the same, `source.hash` (the code hash) included: the bundles
+ * are reproducible (scripts/build-contracts.sh), so the same contract gives the same hash in
+ * every checkout.
  */
 function sameMetadata(a, b) {
-  const strip = (buf) => {
-    const json = JSON.parse(buf.toString('utf8'));
-    if (json.source) delete json.source.hash;
-    return JSON.stringify(json);
-  };
-  return strip(a) === strip(b);
+  return JSON.stringify(JSON.parse(a.toString('utf8'))) === JSON.stringify(JSON.parse(b.toString('utf8')));
 }
 
 /** Differences between the generated folders of two roots (empty: identical). */

@@ -12,6 +12,7 @@
 //! - [`Suite`]: the five addresses; [`Suite::deploy`] deploys and wires,
 //!   [`Suite::attach`] reads a deployment file ([`Deployment`]) and checks every code hash.
 //! - [`Signer`]: an sr25519 key from a key file (0600) or a secret URI.
+//! - [`verify`]: a deployment's code on chain against the local bundles and `bundles.lock.json`.
 //!
 //! Layers: `cgrid-shared` (types, preimages) → the contracts → this crate → the controller
 //! (`cgrid`) and the tests (`cgrid-e2e`).
@@ -28,6 +29,7 @@ pub mod node;
 pub mod ops;
 mod signer;
 mod suite;
+pub mod verify;
 
 pub use backend::{
     bundle_dir, chain_account, ink_account, release_wasm, AccountId32, Backend, Called, Weight,

@@ -225,13 +225,7 @@ impl Suite {
     /// this chain (its genesis hash) and that every contract's code on chain is the code the
     /// file names; refuses with a sentence naming the first mismatch.
     pub fn attach<B: Backend>(deployment: &Deployment, chain: &mut B) -> Result<Suite, String> {
-        let genesis = format!("0x{}", hex::encode(chain.genesis_hash()));
-        if !deployment.genesis_hash.eq_ignore_ascii_case(&genesis) {
-            return Err(format!(
-                "the deployment file is for the chain with genesis {}, but this chain's genesis is {genesis}",
-                deployment.genesis_hash
-            ));
-        }
+        same_chain(deployment, chain)?;
         let mut contracts = Vec::new();
         for name in CONTRACTS {
             let entry = deployment
@@ -284,5 +278,18 @@ impl Suite {
     pub fn attach_file<B: Backend>(path: &std::path::Path, chain: &mut B) -> Result<Suite, String> {
         let deployment = Deployment::read(path)?;
         Suite::attach(&deployment, chain).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// Whether `deployment` describes `chain` (the file's genesis hash is the chain's).
+pub(crate) fn same_chain<B: Backend>(deployment: &Deployment, chain: &mut B) -> Result<(), String> {
+    let genesis = format!("0x{}", hex::encode(chain.genesis_hash()));
+    if deployment.genesis_hash.eq_ignore_ascii_case(&genesis) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the deployment file is for the chain with genesis {}, but this chain's genesis is {genesis}",
+            deployment.genesis_hash
+        ))
     }
 }

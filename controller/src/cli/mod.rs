@@ -22,6 +22,7 @@ pub mod key;
 mod mask;
 pub mod parse;
 mod service;
+mod verify;
 
 use crate::cli::parse::Config;
 use cgrid_suite::{AccountId32, Backend, Signer, Suite, SuiteError};
@@ -39,6 +40,7 @@ pub use mask::MaskCmd;
 #[cfg(feature = "node")]
 pub use service::node_chain;
 pub use service::ServiceCommand;
+pub use verify::VerifyArgs;
 
 /// `cgrid`: the whole command line.
 #[derive(Parser, Debug, Clone)]
@@ -134,10 +136,14 @@ pub enum PartyCommand {
     /// suspend, unsuspend, revoke.
     #[command(subcommand)]
     Credential(CredentialCmd),
+    /// Auditors: checks that each contract of the deployment runs the code of this source
+    /// (its code hash on chain against the local bundles and bundles.lock.json); prints a
+    /// table and exits 1 on any mismatch.
+    Verify(VerifyArgs),
 }
 
 /// What a command prints: text for people, JSON for scripts (`--json`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub text: String,
     pub json: Value,
@@ -172,13 +178,18 @@ pub enum CliError {
     Failed(String),
     /// `credential verify`: the credential does not verify (the reason). Exit code 1.
     Invalid(String),
+    /// `verify`: code on chain differs from this source; the report shows where. Exit code 1.
+    Mismatch { report: Box<Report>, why: String },
 }
 
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Input(_) => 2,
-            CliError::Refused(_) | CliError::Failed(_) | CliError::Invalid(_) => 1,
+            CliError::Refused(_)
+            | CliError::Failed(_)
+            | CliError::Invalid(_)
+            | CliError::Mismatch { .. } => 1,
         }
     }
 
@@ -192,6 +203,7 @@ impl std::fmt::Display for CliError {
         match self {
             CliError::Input(m) | CliError::Refused(m) | CliError::Failed(m) => f.write_str(m),
             CliError::Invalid(m) => write!(f, "invalid: {m}"),
+            CliError::Mismatch { why, .. } => f.write_str(why),
         }
     }
 }
@@ -348,12 +360,16 @@ pub fn run_on<B: Backend>(
     if is_offline(&command) {
         return offline(command);
     }
-    let signer = load_signer(&global)?;
     let path = deployment_path(&global)?;
+    if let PartyCommand::Verify(args) = command {
+        // Before attaching: attaching refuses the very mismatches verify reports.
+        return verify::run(chain, &path, args);
+    }
+    let signer = load_signer(&global)?;
     let suite = Suite::attach_file(&path, chain).map_err(CliError::Input)?;
     let mut ctx = Ctx::new(chain, suite, signer);
     match command {
-        PartyCommand::Key(_) => unreachable!("offline: handled above"),
+        PartyCommand::Key(_) | PartyCommand::Verify(_) => unreachable!("handled above"),
         PartyCommand::Did(cmd) => did::run(&mut ctx, cmd),
         PartyCommand::Account(cmd) => admin::account(&mut ctx, cmd),
         PartyCommand::Authority(cmd) => admin::authority(&mut ctx, cmd),
