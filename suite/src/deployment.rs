@@ -199,6 +199,24 @@ impl Deployment {
         self.contracts.iter().find(|c| c.name == name)
     }
 
+    /// The suite's five contracts in [`crate::CONTRACTS`] order, each with its address; the
+    /// error names a missing contract or an unreadable address.
+    pub fn suite_contracts(
+        &self,
+    ) -> Result<Vec<(&'static str, &ContractEntry, AccountId32)>, String> {
+        crate::CONTRACTS
+            .into_iter()
+            .map(|name| {
+                let entry = self
+                    .contract(name)
+                    .ok_or_else(|| format!("the deployment file lists no {name}"))?;
+                let address = from_ss58(&entry.address)
+                    .map_err(|e| format!("the deployment file's {name} address: {e}"))?;
+                Ok((name, entry, address))
+            })
+            .collect()
+    }
+
     /// Writes a new file (creating its folder); refuses when `path` exists: a deployment file
     /// is the only record of where a suite lives, and is never overwritten.
     pub fn create(&self, path: &Path) -> Result<(), String> {

@@ -11,7 +11,7 @@
 
 use crate::backend::{release_wasm, AccountId32, Backend, Weight};
 use crate::contracts::{Auction, Dids, Escrow, Masks, Vcs};
-use crate::deployment::{from_ss58, network_name, ss58, ContractEntry, Deployment};
+use crate::deployment::{network_name, ss58, ContractEntry, Deployment};
 use crate::msg::{constructor_data, Contract};
 use crate::DEPLOYMENT_FORMAT;
 
@@ -227,12 +227,7 @@ impl Suite {
     pub fn attach<B: Backend>(deployment: &Deployment, chain: &mut B) -> Result<Suite, String> {
         same_chain(deployment, chain)?;
         let mut contracts = Vec::new();
-        for name in CONTRACTS {
-            let entry = deployment
-                .contract(name)
-                .ok_or_else(|| format!("the deployment file lists no {name}"))?;
-            let address = from_ss58(&entry.address)
-                .map_err(|e| format!("the deployment file's {name} address: {e}"))?;
+        for (name, entry, address) in deployment.suite_contracts()? {
             match chain.code_hash(&address)? {
                 None => {
                     return Err(format!(

@@ -4,7 +4,7 @@
 //! bundles reproducibly and checks them against it).
 
 use crate::backend::Backend;
-use crate::deployment::{from_ss58, Deployment};
+use crate::deployment::Deployment;
 use crate::suite::{same_chain, CONTRACTS};
 use serde_json::Value;
 use std::path::Path;
@@ -103,12 +103,7 @@ pub fn verify<B: Backend>(
 ) -> Result<Vec<CodeCheck>, String> {
     same_chain(deployment, chain)?;
     let mut checks = Vec::new();
-    for contract in CONTRACTS {
-        let entry = deployment
-            .contract(contract)
-            .ok_or_else(|| format!("the deployment file lists no {contract}"))?;
-        let address = from_ss58(&entry.address)
-            .map_err(|e| format!("the deployment file's {contract} address: {e}"))?;
+    for (contract, entry, address) in deployment.suite_contracts()? {
         let local = std::fs::read(bundles.join(format!("{contract}.wasm")))
             .ok()
             .map(|wasm| sp_core::hashing::blake2_256(&wasm));
