@@ -1,8 +1,9 @@
 // docs/CONTRACTS_UI.md, step by step, on a node with the suite deployed (the node tier): the
 // `.contract` bundles loaded into `Abi` and `ContractPromise` as the Polkadot Contracts UI loads
-// them (not through the generated bindings), and the page's values pasted: Charlie registers a
-// DID, Alice grants roles, Dave signs an offer with `cgrid offer create`, and Charlie opens its
-// channel from what `cgrid offer show` prints. Needs CGRID_NODE_URL, CGRID_DEPLOYMENT and
+// them (not through the generated bindings), and the page's values pasted: Dave registers a DID,
+// Alice grants roles, Eve signs an offer with `cgrid offer create`, and Dave opens its channel
+// from what `cgrid offer show` prints (Dave and Eve: the node tier's other steps on this node
+// use //Alice, //Bob and //Charlie). Needs CGRID_NODE_URL, CGRID_DEPLOYMENT and
 // CGRID_CGRID (the cgrid binary); skipped with a message otherwise.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -45,7 +46,7 @@ describe('docs/CONTRACTS_UI.md on a node, as Contracts UI does it', { skip }, ()
     await cryptoWaitReady();
     api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true });
     const keyring = new Keyring({ type: 'sr25519' });
-    who = Object.fromEntries(['Alice', 'Charlie', 'Dave'].map((n) => [n, keyring.addFromUri(`//${n}`)]));
+    who = Object.fromEntries(['Alice', 'Dave', 'Eve'].map((n) => [n, keyring.addFromUri(`//${n}`)]));
     // "Add New Contract → Use On-Chain Contract Address", with the bundle as its metadata.
     contract = Object.fromEntries(['did_registry', 'trade_escrow'].map((name) => [
       name,
@@ -87,37 +88,37 @@ describe('docs/CONTRACTS_UI.md on a node, as Contracts UI does it', { skip }, ()
     return name[0].toUpperCase() + name.slice(1);
   }
 
-  let charlieDid;
+  let daveDid;
 
-  test('3. Charlie registers a DID; a second one is refused with AccountHasDid', async () => {
-    const { outcome, events } = await call('did_registry', 'createDid', who.Charlie, [EMPTY_DID]);
-    charlieDid = outcome.ok;
-    assert.match(charlieDid, /^0x[0-9a-f]{64}$/, 'the dry run shows Ok: 0x… (the DID id)');
+  test('3. Dave registers a DID; a second one is refused with AccountHasDid', async () => {
+    const { outcome, events } = await call('did_registry', 'createDid', who.Dave, [EMPTY_DID]);
+    daveDid = outcome.ok;
+    assert.match(daveDid, /^0x[0-9a-f]{64}$/, 'the dry run shows Ok: 0x… (the DID id)');
     assert.equal(events.filter((e) => e.endsWith('DidCreated')).length, 1, events.join());
-    const again = await dryRun('did_registry', 'createDid', who.Charlie, [EMPTY_DID]);
+    const again = await dryRun('did_registry', 'createDid', who.Dave, [EMPTY_DID]);
     assert.equal(refusal(again.outcome), 'AccountHasDid');
   });
 
-  test('4. Alice grants the roles with the page\'s values; Dave may not', async () => {
-    const dave = await call('did_registry', 'createDid', who.Dave, [EMPTY_DID]);
-    for (const [did, role] of [[charlieDid, 'Consumer'], [dave.outcome.ok, 'Provider']]) {
+  test('4. Alice grants the roles with the page\'s values; Eve may not', async () => {
+    const eve = await call('did_registry', 'createDid', who.Eve, [EMPTY_DID]);
+    for (const [did, role] of [[daveDid, 'Consumer'], [eve.outcome.ok, 'Provider']]) {
       const { events } = await call('did_registry', 'grantRole', who.Alice, [did, role, EXPIRES_AT, EVIDENCE]);
       assert.ok(events.some((e) => e.endsWith('RoleGranted')), events.join());
     }
-    const held = await dryRun('did_registry', 'rolesOf', who.Charlie, [charlieDid]);
+    const held = await dryRun('did_registry', 'rolesOf', who.Dave, [daveDid]);
     assert.deepEqual(held.outcome.map((h) => h.role), ['Consumer'], 'one HeldRole { role: Consumer, grant }');
     assert.equal(BigInt(held.outcome[0].grant.expiresAt), EXPIRES_AT);
-    const refused = await dryRun('did_registry', 'grantRole', who.Dave, [charlieDid, 'Provider', EXPIRES_AT, EVIDENCE]);
+    const refused = await dryRun('did_registry', 'grantRole', who.Eve, [daveDid, 'Provider', EXPIRES_AT, EVIDENCE]);
     assert.equal(refusal(refused.outcome), 'NotAuthority');
-    const past = await dryRun('did_registry', 'grantRole', who.Alice, [charlieDid, 'Provider', 1n, EVIDENCE]);
+    const past = await dryRun('did_registry', 'grantRole', who.Alice, [daveDid, 'Provider', 1n, EVIDENCE]);
     assert.equal(refusal(past.outcome), 'ExpiryInPast');
   });
 
-  test('5. Dave signs an offer with cgrid; Charlie opens it with what `offer show` prints', async () => {
+  test('5. Eve signs an offer with cgrid; Dave opens it with what `offer show` prints', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cgrid-ui-'));
     const file = join(dir, 'offer.json');
-    run('--dev', '--key', '//Dave', '--deployment', deploymentFile, 'offer', 'create',
-      '--consumer', who.Charlie.address, '--price', '1000', '--min-cost', '60000',
+    run('--dev', '--key', '//Eve', '--deployment', deploymentFile, 'offer', 'create',
+      '--consumer', who.Dave.address, '--price', '1000', '--min-cost', '60000',
       '--spec', '4 vCPU / 16 GiB', '--challenge-period', '10m', '--out', file);
     const shown = run('offer', 'show', file);
     // Each printed name is the Contracts UI field: `terms.<field>` of the struct, then the signature.
@@ -126,21 +127,21 @@ describe('docs/CONTRACTS_UI.md on a node, as Contracts UI does it', { skip }, ()
     const signature = shown.args.find((a) => a.name === 'offerSignature').value;
     const deposit = BigInt(terms.minCost);
 
-    const tooLittle = await dryRun('trade_escrow', 'open', who.Charlie, [terms, signature], deposit - 1n);
+    const tooLittle = await dryRun('trade_escrow', 'open', who.Dave, [terms, signature], deposit - 1n);
     assert.equal(refusal(tooLittle.outcome), 'DepositBelowMinCost');
-    const strangers = await dryRun('trade_escrow', 'open', who.Dave, [terms, signature], deposit);
+    const strangers = await dryRun('trade_escrow', 'open', who.Eve, [terms, signature], deposit);
     assert.equal(refusal(strangers.outcome), 'NotConsumer');
-    const altered = await dryRun('trade_escrow', 'open', who.Charlie, [{ ...terms, pricePerMinute: '999' }, signature], deposit);
+    const altered = await dryRun('trade_escrow', 'open', who.Dave, [{ ...terms, pricePerMinute: '999' }, signature], deposit);
     assert.equal(refusal(altered.outcome), 'BadOfferSignature');
 
-    const { outcome, events } = await call('trade_escrow', 'open', who.Charlie, [terms, signature], deposit);
+    const { outcome, events } = await call('trade_escrow', 'open', who.Dave, [terms, signature], deposit);
     assert.equal(outcome.ok, shown.channel, 'the dry run shows the channel id cgrid printed');
     assert.ok(events.some((e) => e.endsWith('ChannelOpened')), events.join());
-    const view = await dryRun('trade_escrow', 'channel', who.Charlie, [shown.channel]);
+    const view = await dryRun('trade_escrow', 'channel', who.Dave, [shown.channel]);
     assert.equal(view.outcome.masked, null, 'a MaskedChannel shown in full');
     assert.equal(BigInt(view.outcome.record.deposit), deposit);
-    assert.equal(view.outcome.record.consumer, who.Charlie.address);
-    const again = await dryRun('trade_escrow', 'open', who.Charlie, [terms, signature], deposit);
+    assert.equal(view.outcome.record.consumer, who.Dave.address);
+    const again = await dryRun('trade_escrow', 'open', who.Dave, [terms, signature], deposit);
     assert.equal(refusal(again.outcome), 'ChannelExists');
   });
 });
