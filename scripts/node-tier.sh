@@ -7,6 +7,7 @@
 # (scripts/node.sh install builds it; the first build takes about 1.5 h on 2 cores). Otherwise:
 #   1. a fresh node: `cgrid deploy` (the five contracts in order, wired) writes the deployment
 #      file; a separate process attaches to it from the file (cgrid-suite's attach_node test);
+#      a refused payout is kept and withdrawn (controller's payout_node test);
 #      the TypeScript bindings' node tests send transactions and queries to the deployed
 #      suite (frontend-bindings/node-test), and docs/CONTRACTS_UI.md is followed step by step
 #      as Contracts UI does it; the dapp example runs against it;
@@ -89,6 +90,10 @@ export CGRID_CGRID="$cgrid" CGRID_SCRATCH="$scratch"
     # refused a file naming other code.
     CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" \
         cargo test --quiet -p cgrid-suite --test attach_node -- --ignored
+    # A payout the chain refuses (below the existential deposit, to an account that does not
+    # exist) is kept by the escrow and taken later with `cgrid account withdraw`.
+    CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" \
+        cargo test --quiet --workspace --test payout_node -- --ignored
     cd frontend-bindings
     # One file at a time: the node tests send from the same dev accounts (nonces).
     CGRID_DEPLOYMENT="$CGRID_SCRATCH/deployments/development.json" \

@@ -1363,3 +1363,29 @@ fn verify_compares_the_code_on_chain_with_this_source() {
         "broken.json",
     );
 }
+
+/// `account withdraw` with nothing owed is bad input and sends nothing; `account show` lists
+/// the (empty) deferred payouts. (A real deferred payout needs a chain whose existential
+/// deposit refuses a transfer: the node tier's payout_node test.)
+#[test]
+fn withdrawing_nothing_sends_nothing() {
+    let mut w = World::new();
+    let provider = w.account("provider");
+    let shown = w.ok("stranger", &["account", "show", &provider]);
+    assert_eq!(
+        shown.json["unclaimed"],
+        json!({ "escrow": "0", "auction": "0" })
+    );
+    assert!(!shown.text.contains("unclaimed"), "{}", shown.text);
+    let signer = Signer::load(&w.key("provider")).expect("key");
+    let before = w.chain.balance(&signer.account());
+    input(
+        &w.refused("provider", &["account", "withdraw"]),
+        "nothing to withdraw",
+    );
+    assert_eq!(
+        w.chain.balance(&signer.account()),
+        before,
+        "no fee: nothing sent"
+    );
+}

@@ -22,6 +22,10 @@ pub enum AccountCmd {
         #[arg(long)]
         to: u128,
     },
+    /// Takes the key's deferred payouts: what the escrow or the auction kept for this account
+    /// because the chain refused a transfer to it (e.g. an account below the existential
+    /// deposit). `account show` lists them.
+    Withdraw,
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -104,12 +108,53 @@ pub fn account<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: AccountCmd) -> Result<Repo
             let account = parse::account(&text)?;
             let balance = ctx.chain.balance(&account);
             let did = super::did::account_did(ctx, &account)?.map(|d| did_to_string(&d));
+            let (escrow, auction) = unclaimed(ctx, &account)?;
+            let mut out = format!(
+                "{text}\n  balance {balance}\n  DID     {}\n",
+                did.as_deref().unwrap_or("none")
+            );
+            if escrow > 0 || auction > 0 {
+                out += &format!(
+                    "  unclaimed payouts: escrow {escrow}, auction {auction} (cgrid account withdraw)\n"
+                );
+            }
+            Ok(Report::new(
+                out,
+                json!({
+                    "account": text,
+                    "balance": balance.to_string(),
+                    "did": did,
+                    "unclaimed": { "escrow": escrow.to_string(), "auction": auction.to_string() },
+                }),
+            ))
+        }
+        AccountCmd::Withdraw => {
+            let (_, me) = ctx.signer()?;
+            let (escrow, auction) = unclaimed(ctx, &me)?;
+            if escrow == 0 && auction == 0 {
+                return Err(CliError::input(format!(
+                    "nothing to withdraw: neither the escrow nor the auction holds payouts for {}",
+                    ss58(&me)
+                )));
+            }
+            let mut taken = (0, 0);
+            if escrow > 0 {
+                let escrow_msg = ctx.suite.escrow.msg(|e| e.withdraw_unclaimed());
+                taken.0 = ctx.chain.send(&me, escrow_msg)?.value;
+            }
+            if auction > 0 {
+                let auction_msg = ctx.suite.auction.msg(|a| a.withdraw_unclaimed());
+                taken.1 = ctx.chain.send(&me, auction_msg)?.value;
+            }
             Ok(Report::new(
                 format!(
-                    "{text}\n  balance {balance}\n  DID     {}\n",
-                    did.as_deref().unwrap_or("none")
+                    "withdrew {} (escrow {}, auction {}) to {}\n",
+                    taken.0 + taken.1,
+                    taken.0,
+                    taken.1,
+                    ss58(&me)
                 ),
-                json!({ "account": text, "balance": balance.to_string(), "did": did }),
+                json!({ "escrow": taken.0.to_string(), "auction": taken.1.to_string() }),
             ))
         }
         AccountCmd::TopUp { account: text, to } => {
@@ -125,6 +170,21 @@ pub fn account<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: AccountCmd) -> Result<Repo
             ))
         }
     }
+}
+
+/// The payouts the escrow and the auction keep for `account` (transfers the chain refused).
+fn unclaimed<B: Backend>(
+    ctx: &mut Ctx<'_, B>,
+    account: &cgrid_suite::AccountId32,
+) -> Result<(u128, u128), CliError> {
+    let who = ink_account(account);
+    let escrow = ctx
+        .chain
+        .read(ctx.suite.escrow.msg(|e| e.unclaimed_of(who)))?;
+    let auction = ctx
+        .chain
+        .read(ctx.suite.auction.msg(|a| a.unclaimed_of(who)))?;
+    Ok((escrow, auction))
 }
 
 pub fn authority<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: AuthorityCmd) -> Result<Report, CliError> {
