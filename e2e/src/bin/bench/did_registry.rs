@@ -45,7 +45,7 @@ pub fn bench(report: &mut Report) {
     let (contract, deploy_weight) = chain
         .deploy(&wasm, constructor_data(DidRegistryRef::new()), &root, b"")
         .expect("deploy");
-    report.row(NAME, "new", "upload + instantiate", deploy_weight);
+    report.constructor_row(NAME, "upload + instantiate", deploy_weight);
     let dids = Dids::at(contract);
     let mut b = Bench {
         chain,

@@ -42,6 +42,20 @@ pub fn must<B: Backend, T: Decode + Debug, E: Decode + Debug>(
     (value, called.weight)
 }
 
+/// [`must`], and the call's row in `report` under the message's metadata label.
+pub fn must_row<B: Backend, T: Decode + Debug, E: Decode + Debug>(
+    report: &mut Report,
+    chain: &mut B,
+    origin: &AccountId32,
+    case: &str,
+    msg: Msg<Result<T, E>>,
+) -> (T, Weight) {
+    let label = msg.label;
+    let (value, weight) = must(chain, origin, msg);
+    report.row(label.contract, label.metadata, case, weight);
+    (value, weight)
+}
+
 /// A deployed contract on its own embedded chain, and the report its rows go to.
 pub struct Bench<'r, C> {
     pub chain: Embedded,

@@ -3,12 +3,12 @@
 //! running best is kept during reveal; finalize never iterates over bids).
 
 use cgrid_e2e::parties::{Parties, BID_BOND};
-use cgrid_e2e::{release_wasm, Backend, Weight};
+use cgrid_e2e::{release_wasm, Backend};
 use cgrid_shared::{Balance, Bid, ClaimProof, DidId, ATTRIBUTES};
 use serde_json::json;
 use sp_core::Pair;
 
-use crate::harness::must;
+use crate::harness::{label, must, must_row};
 use crate::report::Report;
 
 const T0: u64 = 1_700_000_000_000;
@@ -25,28 +25,39 @@ pub fn bench(report: &mut Report) {
     let mut m = Parties::deploy(T0).expect("deploy the suite");
     let (name, deploy_weight) = (m.suite.contracts[3].name, m.suite.contracts[3].weight);
     assert_eq!(name, NAME);
-    report.row(NAME, "new", "upload + instantiate", deploy_weight);
+    report.constructor_row(NAME, "upload + instantiate", deploy_weight);
     let (consumer, root) = (m.consumer.clone(), m.root.clone());
     let auction = m.suite.auction.clone();
     let model = m.model();
-    let (_, w) = must(&mut m.chain, &root, auction.msg(|a| a.set_model(model)));
-    report.row(NAME, "set_model", "root check + new version", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &root,
+        "root check + new version",
+        auction.msg(|a| a.set_model(model)),
+    );
     let deposit = MAX_PRICE * Balance::from(MINUTES);
-    let create = |m: &mut Parties| -> (u64, Weight) {
+    let create = |m: &mut Parties, report: Option<&mut Report>| -> u64 {
         let request = m.auction_request(MAX_PRICE, MINUTES, 1_000, 60 * MINUTE, 60 * MINUTE);
         let create = auction
             .msg(|a| a.create_auction(request))
             .with_value(deposit);
-        must(&mut m.chain, &consumer, create)
+        match report {
+            Some(report) => {
+                let case = "role check + deposit held";
+                must_row(report, &mut m.chain, &consumer, case, create).0
+            }
+            None => must(&mut m.chain, &consumer, create).0,
+        }
     };
-    let (cancelled, w) = create(&mut m);
-    report.row(NAME, "create_auction", "role check + deposit held", w);
-    let (_, w) = must(
+    let cancelled = create(&mut m, Some(report));
+    must_row(
+        report,
         &mut m.chain,
         &consumer,
+        "no bids: deposit refunded",
         auction.msg(|a| a.cancel(cancelled)),
     );
-    report.row(NAME, "cancel", "no bids: deposit refunded", w);
 
     // The providers: MANY accounts with DIDs and the Provider role; the first is certified.
     let bidders: Vec<(cgrid_e2e::AccountId32, DidId)> = (0..MANY)
@@ -71,10 +82,11 @@ pub fn bench(report: &mut Report) {
         },
         provider_key: key,
     };
-    let (few, _) = create(&mut m);
-    let (many, _) = create(&mut m);
-    let (empty, _) = create(&mut m);
+    let few = create(&mut m, None);
+    let many = create(&mut m, None);
+    let empty = create(&mut m, None);
     let mut commit_weights = Vec::new();
+    let mut commit_label = "";
     for (n, (who, _)) in bidders.iter().enumerate() {
         let n = u32::try_from(n).expect("fits");
         let auctions: &[u64] = if n < FEW { &[few, many] } else { &[many] };
@@ -82,6 +94,7 @@ pub fn bench(report: &mut Report) {
             let bid = bid_of(n);
             let hash = m.suite.bid_hash(id, who, &bid, &[7; 32]);
             let commit = auction.msg(|a| a.commit(id, hash)).with_value(BID_BOND);
+            commit_label = label(&auction, &commit);
             let (_, w) = must(&mut m.chain, who, commit);
             if id == many {
                 commit_weights.push(w);
@@ -90,18 +103,19 @@ pub fn bench(report: &mut Report) {
     }
     report.row(
         NAME,
-        "commit",
+        commit_label,
         "1st bid: role check + bond",
         commit_weights[0],
     );
     report.row(
         NAME,
-        "commit",
+        commit_label,
         "1,000th bid",
         commit_weights[commit_weights.len() - 1],
     );
     m.chain.advance_to(T0 + 60 * MINUTE).expect("time");
     let mut reveal_weights = Vec::new();
+    let mut reveal_label = "";
     for (n, (who, _)) in bidders.iter().enumerate() {
         let n = u32::try_from(n).expect("fits");
         let auctions: &[u64] = if n < FEW { &[few, many] } else { &[many] };
@@ -112,6 +126,7 @@ pub fn bench(report: &mut Report) {
                 _ => Default::default(),
             };
             let reveal = auction.msg(|a| a.reveal(id, bid_of(n), [7u8; 32], p.into()));
+            reveal_label = label(&auction, &reveal);
             let (out, w) = must(&mut m.chain, who, reveal);
             if n < 2 {
                 assert_eq!(out.flaws, [None; ATTRIBUTES], "the certificates count");
@@ -123,50 +138,52 @@ pub fn bench(report: &mut Report) {
     }
     report.row(
         NAME,
-        "reveal",
+        reveal_label,
         "4 attributes proven by 1 credential (1 anchor read)",
         reveal_weights[0],
     );
     report.row(
         NAME,
-        "reveal",
+        reveal_label,
         "4 attributes proven by 2 credentials (the most; 2 anchor reads)",
         reveal_weights[1],
     );
-    report.row(NAME, "reveal", "price only", reveal_weights[2]);
+    report.row(NAME, reveal_label, "price only", reveal_weights[2]);
     report.row(
         NAME,
-        "reveal",
+        reveal_label,
         "price only, 1,000th bid",
         reveal_weights[reveal_weights.len() - 1],
     );
     let score = auction.msg(|a| a.score_of(many, 5_000, [Some(5_000), None, None, None].into()));
+    let score_label = label(&auction, &score);
     let w = m.chain.dry_run(&root, score).expect("score_of").weight;
-    report.row(NAME, "score_of", "query", w);
+    report.row(NAME, score_label, "query", w);
 
     m.chain.advance_to(T0 + 120 * MINUTE).expect("time");
-    let (channel_few, finalize_few) = must(&mut m.chain, &root, auction.msg(|a| a.finalize(few)));
-    let (channel_many, finalize_many) =
-        must(&mut m.chain, &root, auction.msg(|a| a.finalize(many)));
+    let finalize = |id: u64| auction.msg(|a| a.finalize(id));
+    let finalize_label = label(&auction, &finalize(few));
+    let (channel_few, finalize_few) = must(&mut m.chain, &root, finalize(few));
+    let (channel_many, finalize_many) = must(&mut m.chain, &root, finalize(many));
     assert!(
         channel_few.is_some() && channel_many.is_some(),
         "both trades open"
     );
-    let (none, finalize_empty) = must(&mut m.chain, &root, auction.msg(|a| a.finalize(empty)));
+    let (none, finalize_empty) = must(&mut m.chain, &root, finalize(empty));
     assert!(none.is_none());
     report.row(
         NAME,
-        "finalize",
+        finalize_label,
         "10 bids: opens the winner's channel",
         finalize_few,
     );
     report.row(
         NAME,
-        "finalize",
+        finalize_label,
         "1,000 bids: opens the winner's channel",
         finalize_many,
     );
-    report.row(NAME, "finalize", "no bids: full refund", finalize_empty);
+    report.row(NAME, finalize_label, "no bids: full refund", finalize_empty);
     let ratio = finalize_many.ref_time() as f64 / finalize_few.ref_time() as f64;
     report.figure(
         "finalize_1000_vs_10",

@@ -11,7 +11,7 @@ use cgrid_shared::{
 use cgrid_suite::{Masks, Msg};
 use serde_json::json;
 
-use crate::harness::{label, must};
+use crate::harness::{label, must_row};
 use crate::report::Report;
 
 const NAME: &str = "mask_registry";
@@ -27,20 +27,34 @@ pub fn bench(report: &mut Report) {
     let mut m = Parties::deploy(1_700_000_000_000).expect("deploy the suite");
     let (name, w) = (m.suite.contracts[4].name, m.suite.contracts[4].weight);
     assert_eq!(name, NAME);
-    report.row(NAME, "new", "upload + instantiate", w);
+    report.constructor_row(NAME, "upload + instantiate", w);
     let masks = m.suite.masks.clone();
     let [r0, r1, r2] = [0, 1, 2].map(|i| m.regulators[i].clone());
     let target = Target::Credential([0xC1; 32]);
-    let (_, w) = must(&mut m.chain, &r0, mask(&masks, &target, Scope::Whole));
-    report.row(NAME, "mask", "whole record (role check)", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &r0,
+        "whole record (role check)",
+        mask(&masks, &target, Scope::Whole),
+    );
     let approve = masks.msg(|r| r.approve_unmask(target.clone()));
-    let (_, w) = must(&mut m.chain, &r0, approve.clone());
-    report.row(NAME, "approve_unmask", "1 of 2 (role check)", w);
-    let (_, w) = must(&mut m.chain, &r1, approve);
-    report.row(NAME, "approve_unmask", "2 of 2: mask lifted", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &r0,
+        "1 of 2 (role check)",
+        approve.clone(),
+    );
+    must_row(report, &mut m.chain, &r1, "2 of 2: mask lifted", approve);
     let fields = Scope::Fields(vec!["claimsRoot".into(), "subject".into()]);
-    let (_, w) = must(&mut m.chain, &r2, mask(&masks, &target, fields));
-    report.row(NAME, "mask", "2 named fields", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &r2,
+        "2 named fields",
+        mask(&masks, &target, fields),
+    );
     let root = m.root.clone();
     for (case, t, expected) in [
         ("masked", target.clone(), true),

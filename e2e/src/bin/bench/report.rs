@@ -66,6 +66,12 @@ impl Report {
         });
     }
 
+    /// The row of a contract's deployment: upload and its one constructor, `new` (every
+    /// contract of the suite has exactly one; `suite::deploy_contract` calls it).
+    pub fn constructor_row(&mut self, contract: &'static str, case: &str, weight: Weight) {
+        self.row(contract, "new", case, weight);
+    }
+
     pub fn check(&mut self, what: String, ok: bool) {
         self.checks.push(Check {
             what,

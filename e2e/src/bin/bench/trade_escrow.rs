@@ -7,7 +7,7 @@ use cgrid_e2e::{release_wasm, Backend, Weight};
 use cgrid_shared::{Balance, ChannelId, SignedState};
 use serde_json::json;
 
-use crate::harness::must;
+use crate::harness::{label, must, must_row};
 use crate::report::Report;
 
 const T0: u64 = 1_700_000_000_000;
@@ -44,7 +44,7 @@ pub fn bench(report: &mut Report) {
     report.wasm_size(NAME, wasm.len());
     let mut m = Parties::deploy(T0).expect("deploy the suite");
     let deploy_weight = m.suite.contracts[2].weight;
-    report.row(NAME, "new", "upload + instantiate", deploy_weight);
+    report.constructor_row(NAME, "upload + instantiate", deploy_weight);
     let (consumer, provider, root) = (m.consumer.clone(), m.provider.clone(), m.root.clone());
     let escrow = m.suite.escrow.clone();
     let mut nonce_offer = 0u8;
@@ -55,61 +55,88 @@ pub fn bench(report: &mut Report) {
     };
 
     // Every message once, on a trade that is checkpointed and closed cooperatively.
-    let (id, w) = open(&mut m, 1_440);
-    report.row(
-        NAME,
-        "open",
-        "role check + offer signature + trade-start anchor",
-        w,
-    );
+    let terms = m.terms(PRICE, MIN_COST, (1_440 + 60) * MINUTE, 0);
+    let offer = m.offer_for(&escrow, &terms);
+    let case = "role check + offer signature + trade-start anchor";
+    let open_msg = escrow.open(&terms, &offer, DEPOSIT);
+    let (id, _) = must_row(report, &mut m.chain, &consumer, case, open_msg);
     let top_up = escrow
         .msg(|e| e.top_up(id, Some(T0 + 3_000 * MINUTE)))
         .with_value(1_000);
-    let (_, w) = must(&mut m.chain, &consumer, top_up);
-    report.row(NAME, "top_up", "value + new expiry", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &consumer,
+        "value + new expiry",
+        top_up,
+    );
     m.chain.advance_to(T0 + 60 * MINUTE).expect("time");
     let checkpoint = escrow.checkpoint(&id, &state(&m, &id, 60, 60 * PRICE));
-    let (_, w) = must(&mut m.chain, &provider, checkpoint);
-    report.row(
-        NAME,
-        "checkpoint",
+    must_row(
+        report,
+        &mut m.chain,
+        &provider,
         "pays the difference + settlement anchor",
-        w,
+        checkpoint,
     );
     let closing = close(&m, &id, 120, 120 * PRICE);
-    let (_, w) = must(&mut m.chain, &consumer, closing);
-    report.row(NAME, "close_cooperative", "after a checkpoint", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &consumer,
+        "after a checkpoint",
+        closing,
+    );
 
     // The dispute path.
     let (id, _) = open(&mut m, 1_440);
     let stale = state(&m, &id, 10, 10 * PRICE);
-    let (_, w) = must(
+    must_row(
+        report,
         &mut m.chain,
         &consumer,
+        "with a signed state",
         escrow.start_close(&id, Some(&stale)),
     );
-    report.row(NAME, "start_close", "with a signed state", w);
     let newest = state(&m, &id, 40, 40 * PRICE);
-    let (_, w) = must(&mut m.chain, &provider, escrow.challenge(&id, &newest));
-    report.row(NAME, "challenge", "newer state replaces the claim", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &provider,
+        "newer state replaces the claim",
+        escrow.challenge(&id, &newest),
+    );
     let now = m.chain.time();
     m.chain.advance_to(now + MINUTE).expect("time");
-    let (_, w) = must(&mut m.chain, &root, escrow.finalize(&id));
-    report.row(NAME, "finalize", "after the window", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &root,
+        "after the window",
+        escrow.finalize(&id),
+    );
     let (id, _) = open(&mut m, 10);
-    let (_, w) = must(&mut m.chain, &consumer, escrow.start_close(&id, None));
-    report.row(NAME, "start_close", "without a state", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &consumer,
+        "without a state",
+        escrow.start_close(&id, None),
+    );
     let (id, _) = open(&mut m, 10);
     let now = m.chain.time();
     m.chain.advance_to(now + 80 * MINUTE).expect("time");
-    let (_, w) = must(&mut m.chain, &root, escrow.msg(|e| e.claim_timeout(id)));
-    report.row(NAME, "claim_timeout", "nothing claimed", w);
-    let w = m
-        .chain
-        .dry_run(&root, escrow.channel(&id))
-        .expect("channel")
-        .weight;
-    report.row(NAME, "channel", "query", w);
+    must_row(
+        report,
+        &mut m.chain,
+        &root,
+        "nothing claimed",
+        escrow.msg(|e| e.claim_timeout(id)),
+    );
+    let channel = escrow.channel(&id);
+    let message = label(&escrow, &channel);
+    let w = m.chain.dry_run(&root, channel).expect("channel").weight;
+    report.row(NAME, message, "query", w);
 
     // Headline: a 1,440-minute trade by channel vs settled on chain every minute.
     let by_channel = |m: &mut Parties,

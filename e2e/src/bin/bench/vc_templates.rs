@@ -46,12 +46,7 @@ pub fn bench(report: &mut Report) {
             b"",
         )
         .expect("deploy vc_templates");
-    report.row(
-        NAME,
-        "new",
-        "upload + instantiate, 2 seed CPTs",
-        deploy_weight,
-    );
+    report.constructor_row(NAME, "upload + instantiate, 2 seed CPTs", deploy_weight);
     let vcs = Vcs::at(contract);
     let key = seed_pair(77);
     let provider_did: DidId = chain
