@@ -9,7 +9,7 @@ source "$(dirname "$0")/../env.sh"
 second="$(mktemp -d)"
 trap 'rm -rf "$second"' EXIT
 mkdir -p "$second/checkout" "$second/bundles"
-git -C "$CGRID_ROOT" ls-files -z | tar --null -T - -C "$CGRID_ROOT" -cf - | tar -xmf - -C "$second/checkout"
+git -C "$CGRID_ROOT" ls-files -z | tar -C "$CGRID_ROOT" --null -cf - -T - | tar -xmf - -C "$second/checkout"
 CGRID_BUNDLES="$second/bundles" "$second/checkout/scripts/build-contracts.sh" --check
 for c in "${CGRID_CONTRACTS[@]}"; do
     if ! cmp -s "$CGRID_BUNDLES/$c.wasm" "$second/bundles/$c.wasm"; then
