@@ -109,10 +109,8 @@ pub fn show_offer(file: &Path) -> Result<Report, CliError> {
         CliError::input(format!("{} is not an offer file: {why}", file.display()))
     })?;
     let t = &offer.terms;
-    let encryption = match t.encryption {
-        Encryption::Plain => "Plain".to_string(),
-        other => format!("{other:?}"),
-    };
+    // The variant's name, as the form's drop-down lists it.
+    let encryption = format!("{:?}", t.encryption);
     let fields: Vec<(&str, String)> = vec![
         ("terms.provider", ss58(&chain_account(&t.provider))),
         ("terms.consumer", ss58(&chain_account(&t.consumer))),
