@@ -9,8 +9,8 @@ use cgrid_e2e::parties::{Ledger, Parties, BID_BOND};
 use cgrid_e2e::{ink_account, AccountId32, Backend};
 use cgrid_shared::CredentialRegistry as _;
 use cgrid_shared::{
-    AuctionPhase, Balance, Bid, ChannelId, ClaimProof, CredentialView, Issuer, MaskedView, Phase,
-    ATTRIBUTES,
+    AuctionPhase, Balance, Bid, ChannelId, ClaimProof, CredentialView, Issuer, MaskedView, Party,
+    Phase, ATTRIBUTES,
 };
 use incentive_auction::{Error, ProofFlaw, RevealOutcome};
 use sp_core::Pair;
@@ -318,6 +318,73 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
         }
     );
     consumer.check(&mut m, "after both refunds");
+}
+
+/// The bidders' and the consumer's promise: the best bid the escrow would take gets the trade.
+/// An attacker with the Provider role bids the lowest price with a channel key the escrow
+/// refuses (all zeros); revealed, it would lead and make finalize void the auction, for free
+/// (the bond comes back at reveal). It cannot be revealed; its bond is forfeited; the honest
+/// bid's trade opens. And a consumer cannot post a request whose trade the escrow would refuse
+/// (see the bids, then walk away without the trade).
+#[test]
+fn nobody_voids_an_auction_with_a_key_the_escrow_refuses() {
+    let mut m = market();
+    let who = m.consumer.clone();
+    let mut consumer = Ledger::new(&mut m, &who);
+    let treasury_start = m.chain.balance(&m.treasury.clone());
+
+    let mut request = m.auction_request(MAX_PRICE, MINUTES, MIN_COST, 10 * MINUTE, 10 * MINUTE);
+    request.consumer_key = [0; 32];
+    let msg = m
+        .suite
+        .auction
+        .msg(|a| a.create_auction(request))
+        .with_value(DEPOSIT);
+    let called = m.chain.try_send(&who, msg).expect("call");
+    assert_eq!(called.value, Err(Error::ZeroKey(Party::Consumer)));
+    consumer.paid_call(&called);
+    consumer.check(&mut m, "after the refused request (the deposit stays)");
+
+    let id = create(&mut m, &mut consumer);
+    let honest = m.provider.clone();
+    let (attacker, _) = m.add_provider(1).unwrap();
+    let honest_bid = bid(&m, 300, [None; 4]);
+    let mut zero_key = bid(&m, 1, [None; 4]);
+    zero_key.provider_key = [0; 32];
+    commit(&mut m, &honest, id, &honest_bid, 1);
+    commit(&mut m, &attacker, id, &zero_key, 2);
+    set_time(&mut m, T0 + 10 * MINUTE);
+    assert_eq!(
+        reveal(&mut m, &attacker, id, &zero_key, 2, Default::default()),
+        Err(Error::ZeroKey(Party::Provider))
+    );
+    let out = reveal(&mut m, &honest, id, &honest_bid, 1, Default::default()).unwrap();
+    assert!(out.leading);
+
+    set_time(&mut m, T0 + 20 * MINUTE);
+    let auction = m.suite.auction.clone();
+    let channel = m
+        .chain
+        .try_send(&attacker, auction.msg(|a| a.finalize(id)))
+        .unwrap()
+        .value
+        .expect("finalize")
+        .expect("the honest bid's trade opens");
+    assert_eq!(
+        phase(&mut m, id),
+        AuctionPhase::Finalized {
+            winner: Some(ink_account(&honest)),
+            channel: Some(channel),
+            at: T0 + 20 * MINUTE
+        }
+    );
+    consumer.moved(9_000); // 36,000 held − 300 × 90 for the channel
+    consumer.check(&mut m, "after finalize");
+    assert_eq!(
+        m.chain.balance(&m.treasury.clone()) - treasury_start,
+        BID_BOND,
+        "the attacker's bond is forfeited"
+    );
 }
 
 #[test]

@@ -21,6 +21,10 @@
 //!   Otherwise it counts as worst. A reveal cites at most `MAX_PROOF_CREDENTIALS` distinct
 //!   credentials (one may prove several attributes; each is verified once). A price above the
 //!   request's maximum is refused.
+//! - **A winner's trade can open.** Every term the escrow checks is checked when the request
+//!   is posted or the bid revealed (a zero channel key, a zero price, the limits), so nobody
+//!   can win with a bid the escrow would refuse and void the auction for free: such a bid
+//!   cannot be revealed and its bond is forfeited.
 //! - **Roles.** The consumer's Consumer role is checked when the request is posted, a
 //!   provider's Provider role at commit; the auction vouches for both (and names their DIDs)
 //!   when it opens the trade through the escrow's broker interface, so the escrow does not look
@@ -104,7 +108,7 @@ mod incentive_auction {
         auction_trade_nonce_hash, beats, bid_hash, claim_leaf_hash, claims_root_hash, score,
         trade_deposit, AttributeProofs, AttributeValues, Auction, AuctionPhase, AuctionRequest,
         Bid, ChannelId, ClaimProof, ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId,
-        Issuer, Leader, MaskedView, OpenRefusal, ParameterModel, Role, RoleQuery, Target,
+        Issuer, Leader, MaskedView, OpenRefusal, ParameterModel, Party, Role, RoleQuery, Target,
         TradeParties, TradeTerms, Weights, ATTRIBUTES, MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN,
         MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
     };
@@ -429,6 +433,11 @@ mod incentive_auction {
         /// A price per minute is 0: the request's maximum and a bid's price must be at least 1.
         /// (A committed bid with price 0 can never be revealed; its bond is forfeited.)
         ZeroPrice,
+        /// A channel key is all zeros: the request's `consumer_key` (`Consumer`) or the bid's
+        /// `provider_key` (`Provider`). The escrow refuses such a trade, so the auction refuses
+        /// it first; use the channel key your controller signs with. (A committed bid with a
+        /// zero key can never be revealed; its bond is forfeited.)
+        ZeroKey(Party),
         /// The request's duration is 0 or longer than `MAX_DURATION_MINUTES` (525,600 minutes,
         /// 365 days).
         BadDuration {
@@ -654,9 +663,9 @@ mod incentive_auction {
         /// Posts a request (Consumer role) with its deposit,
         /// `max(minCost, maxPrice × duration)` exactly. Returns the auction id.
         ///
-        /// Errors: `NoModel`, `MissingRole`, `ZeroPrice`, `BadDuration`, `BadSpecLength`,
-        /// `BadChallengePeriod`, `BadDeadlines`, `ZeroWeights`, `WeightOutOfLimits`,
-        /// `WrongDeposit`, `Overflow`.
+        /// Errors: `NoModel`, `MissingRole`, `ZeroPrice`, `ZeroKey`, `BadDuration`,
+        /// `BadSpecLength`, `BadChallengePeriod`, `BadDeadlines`, `ZeroWeights`,
+        /// `WeightOutOfLimits`, `WrongDeposit`, `Overflow`.
         /// Emits: `AuctionCreated`.
         #[ink(message, payable)]
         pub fn create_auction(&mut self, request: AuctionRequest) -> Result<u64> {
@@ -806,8 +815,8 @@ mod incentive_auction {
         /// be revealed once.
         ///
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealNotOpen`, `RevealClosed`,
-        /// `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `PriceAboveMax`,
-        /// `Overflow`.
+        /// `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `ZeroKey`,
+        /// `PriceAboveMax`, `Overflow`.
         /// Emits: `BidRevealed`, and `PayoutDeferred` if the bond cannot be transferred.
         #[ink(message)]
         pub fn reveal(
@@ -846,6 +855,9 @@ mod incentive_auction {
             }
             if bid.price_per_minute == 0 {
                 return Err(Error::ZeroPrice);
+            }
+            if bid.provider_key == [0; 32] {
+                return Err(Error::ZeroKey(Party::Provider));
             }
             if bid.price_per_minute > a.request.max_price_per_minute {
                 return Err(Error::PriceAboveMax {
@@ -1320,6 +1332,9 @@ mod incentive_auction {
     fn check_request(request: &AuctionRequest, now: Timestamp) -> Result<()> {
         if request.max_price_per_minute == 0 {
             return Err(Error::ZeroPrice);
+        }
+        if request.consumer_key == [0; 32] {
+            return Err(Error::ZeroKey(Party::Consumer));
         }
         if request.duration_minutes == 0 || request.duration_minutes > MAX_DURATION_MINUTES {
             return Err(Error::BadDuration {

@@ -10,8 +10,8 @@ use crate::{FINALIZE_GRACE, MAX_AUCTION_SPAN, MAX_DURATION_MINUTES, MIN_WINDOW};
 use cgrid_shared::{
     auction_trade_nonce_hash, bid_hash, claim_leaf_hash, claims_root_hash, testing, AttributeRule,
     AuctionPhase, AuctionRequest, Balance, Bid, ClaimProof, ClaimValue, CredentialAnchor,
-    CredentialId, CredentialStatus, DidId, Encryption, Issuer, OpenRefusal, ParameterModel, Role,
-    TradeParties, WeightRange, Weights, ATTRIBUTES, MAX_SPEC_LEN,
+    CredentialId, CredentialStatus, DidId, Encryption, Issuer, OpenRefusal, ParameterModel, Party,
+    Role, TradeParties, WeightRange, Weights, ATTRIBUTES, MAX_SPEC_LEN,
 };
 use ink::env::{test, DefaultEnvironment as Env};
 use ink::primitives::AccountId;
@@ -454,6 +454,11 @@ fn bad_requests_are_refused_without_change() {
             Error::ZeroPrice,
         ),
         (
+            Box::new(|r| r.consumer_key = [0; 32]),
+            DEPOSIT,
+            Error::ZeroKey(Party::Consumer),
+        ),
+        (
             Box::new(|r| r.duration_minutes = 0),
             DEPOSIT,
             Error::BadDuration {
@@ -690,6 +695,25 @@ fn forged_or_late_reveals_are_refused() {
         },
         |fx| fx.reveal_as(p1, id, &bid(101, [None; 4]), 1, Default::default()),
     );
+}
+
+#[ink::test]
+fn a_bid_with_a_zero_channel_key_cannot_be_revealed_and_forfeits_its_bond() {
+    // The escrow refuses a trade with a zero key; revealed, such a bid would win (cheapest)
+    // and void the consumer's auction at finalize for free.
+    let mut fx = Fx::new();
+    let id = fx.create();
+    let (p0, p1) = (fx.p(0), fx.p(1));
+    let mut zero = bid(1, [None; 4]);
+    zero.provider_key = [0; 32];
+    fx.commit_as(p0, id, &zero, 1).unwrap();
+    fx.commit_as(p1, id, &bid(80, [None; 4]), 1).unwrap();
+    set_now(COMMIT_BY);
+    fx.fails_cleanly(Some(id), Error::ZeroKey(Party::Provider), |fx| {
+        fx.reveal_as(p0, id, &zero, 1, Default::default())
+    });
+    let out = fx.reveal_as(p1, id, &bid(80, [None; 4]), 1, Default::default());
+    assert!(out.unwrap().leading, "the honest bid leads");
 }
 
 #[ink::test]
