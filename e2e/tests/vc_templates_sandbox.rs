@@ -7,7 +7,8 @@ use cgrid_e2e::{ink_account, release_wasm, AccountId32, Backend, Called, Embedde
 use cgrid_shared::CredentialRegistry as _;
 use cgrid_shared::{
     trade_start_template, AnchorError, CptInfo, CptTemplate, CredentialView, DidCreation, DidId,
-    KeyPurposes, KeyType, MaskedView, Publisher, Role, VerificationMethod, TRADE_START_CPT,
+    KeyPurposes, KeyType, MaskedView, Publisher, Role, VerificationMethod, ISSUER_CPT_IDS,
+    SETTLEMENT_CPT, TRADE_START_CPT,
 };
 use cgrid_suite::msg::constructor_data;
 use cgrid_suite::{Dids, Vcs};
@@ -86,6 +87,16 @@ fn world() -> World {
     let grant = dids.msg(|d| d.grant_role(provider_did, Role::Issuer, T0 * 2, [1u8; 32]));
     let granted = chain.try_send(&root, grant).expect("call");
     assert_eq!(granted.value, Ok(()));
+    let register = vcs.msg(|v| {
+        v.register_cpt(
+            Publisher::Issuer(provider_did),
+            quote_template(),
+            None,
+            None,
+        )
+    });
+    let registered = chain.try_send(&provider, register).expect("call");
+    assert_eq!(registered.value, Ok(QUOTE_CPT));
     World {
         chain,
         dids,
@@ -100,13 +111,27 @@ fn world() -> World {
     }
 }
 
+/// The provider's own template (its first, `QUOTE_CPT`): the trade-start template's fields
+/// under another title. Issuers issue credentials of their own or an authority's templates.
+fn quote_template() -> CptTemplate {
+    CptTemplate {
+        title: "Compute quote".into(),
+        ..trade_start_template()
+    }
+}
+
+const QUOTE_CPT: u32 = ISSUER_CPT_IDS.start;
+
 impl World {
     fn make(&self, expires_at: Option<u64>) -> Issued {
-        let template = trade_start_template();
+        self.make_of(QUOTE_CPT, &quote_template(), expires_at)
+    }
+
+    fn make_of(&self, cpt_id: u32, template: &CptTemplate, expires_at: Option<u64>) -> Issued {
         issue(IssueInput {
             registry: self.vcs.account(),
-            cpt_id: TRADE_START_CPT,
-            template: &template,
+            cpt_id,
+            template,
             issuer: self.provider_did,
             issuer_key_id: "assert",
             issuer_key: &self.issuer_key,
@@ -173,7 +198,7 @@ fn an_off_chain_credential_verifies_against_its_anchor() {
     assert_eq!(w.anchor(&issued), Ok(()));
     let view = w.view(&issued).expect("anchored");
     assert!(view.valid);
-    let template = trade_start_template();
+    let template = quote_template();
     let public = w.issuer_key.public().0;
     let now = w.now();
     issued
@@ -216,10 +241,39 @@ fn an_off_chain_credential_verifies_against_its_anchor() {
     );
 }
 
+/// A verifier that trusts a trade-start or settlement credential trusts the contract that ran
+/// the trade: an issuer DID (with the Issuer role and a valid signature) cannot anchor a
+/// credential of a system template, so it cannot fake a trade record.
+#[test]
+fn an_issuer_cannot_anchor_a_trade_record() {
+    let mut w = world();
+    // Signed by the issuer's assertion key, sent by a relayer.
+    let fake = w.make_of(TRADE_START_CPT, &trade_start_template(), None);
+    assert_eq!(w.anchor(&fake), Err(Error::SystemTemplate(TRADE_START_CPT)));
+    assert_eq!(w.view(&fake), None);
+    // Sent by the issuer DID's own account, without a proof.
+    let mut request = fake.request.clone();
+    request.cpt_id = SETTLEMENT_CPT;
+    request.id = request.id_hash();
+    let provider = w.provider.clone();
+    let out = w
+        .chain
+        .try_send(&provider, w.vcs.msg(|v| v.issue(request.clone(), None)))
+        .expect("call");
+    assert_eq!(out.value, Err(Error::SystemTemplate(SETTLEMENT_CPT)));
+    let relayer = w.relayer.clone();
+    let view: Option<MaskedView<CredentialView>> = w
+        .chain
+        .dry_run(&relayer, w.vcs.msg(|v| v.verify(request.id)))
+        .expect("query")
+        .value;
+    assert_eq!(view, None);
+}
+
 #[test]
 fn revoked_and_expired_credentials_fail_verification() {
     let mut w = world();
-    let template = trade_start_template();
+    let template = quote_template();
     let public = w.issuer_key.public().0;
 
     let revoked = w.make(None);

@@ -260,6 +260,49 @@ pub struct RoleQuery {
     pub role: Role,
 }
 
+/// A yes/no statement about the registry, for [`DidRegistry::facts`]: each is decided exactly
+/// as the message of the same meaning decides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum Fact {
+    /// The DID exists and is not deactivated (`is_active`).
+    Active(DidId),
+    /// The DID holds the role now (`has_role` of `Subject::Did`).
+    HoldsRole {
+        /// The DID asked about.
+        did: DidId,
+        /// The role it must hold now.
+        role: Role,
+    },
+    /// The account may act for the DID (`can_act_for`).
+    ActsFor {
+        /// The DID to act for.
+        did: DidId,
+        /// The account that would act.
+        account: AccountId,
+    },
+    /// The account is an authority, root included (`is_authority`).
+    Authority(AccountId),
+    /// The DID's key made the signature (`verify_did_signature`).
+    Signed(SignedByDid),
+}
+
+/// A signature to check against a DID's key: [`Fact::Signed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub struct SignedByDid {
+    /// The DID whose key signed.
+    pub did: DidId,
+    /// The id of the key within the DID document.
+    pub key_id: String,
+    /// The purpose the key must be listed for.
+    pub purpose: KeyPurpose,
+    /// The 32-byte hash that was signed.
+    pub message_hash: [u8; 32],
+    /// The signature.
+    pub signature: DidSignature,
+}
+
 /// A role a DID holds now, with its grant (`roles_of`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -496,6 +539,12 @@ pub trait DidRegistry {
         message_hash: [u8; 32],
         signature: DidSignature,
     ) -> bool;
+
+    /// Whether each of `facts` holds, in order, in one call: a contract that needs several
+    /// answers loads this registry once instead of once per question (each call charges the
+    /// registry's code to the block's proof).
+    #[ink(message)]
+    fn facts(&self, facts: Vec<Fact>) -> Vec<bool>;
 }
 
 /// The DID registry at an address, as other contracts call it: each method is one call of the
@@ -548,6 +597,13 @@ impl Registry {
     #[inline]
     pub fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
         self.0.can_act_for(did, account)
+    }
+
+    /// [`DidRegistry::facts`]: whether each holds, in order. A missing answer reads as `false`.
+    #[inline]
+    pub fn facts<const N: usize>(&self, facts: [Fact; N]) -> [bool; N] {
+        let answers = self.0.facts(facts.into());
+        core::array::from_fn(|i| answers.get(i).copied().unwrap_or(false))
     }
 
     /// [`DidRegistry::verify_did_signature`].
@@ -686,6 +742,23 @@ pub mod testing {
                         && t.assertion_keys.contains(&(did, key_id))
                         && signature == signature_for(message_hash)
                 })
+        }
+
+        /// Each fact as the method of the same meaning answers it.
+        pub fn facts<const N: usize>(&self, facts: [Fact; N]) -> [bool; N] {
+            facts.map(|fact| match fact {
+                Fact::Active(did) => self.is_active(did),
+                Fact::HoldsRole { did, role } => self.has_role(did, role),
+                Fact::ActsFor { did, account } => self.can_act_for(did, account),
+                Fact::Authority(account) => self.is_authority(account),
+                Fact::Signed(s) => self.verify_did_signature(
+                    s.did,
+                    s.key_id,
+                    s.purpose,
+                    s.message_hash,
+                    s.signature,
+                ),
+            })
         }
     }
 }

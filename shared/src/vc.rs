@@ -392,6 +392,8 @@ pub enum AnchorError {
     BadTemplate,
     /// A credential with this id exists already; ids are never reused.
     CredentialExists,
+    /// The registry's count of credentials is at its maximum; not expected in practice.
+    Overflow,
 }
 
 /// Why a system anchoring did not happen: the registry refused (`Some`), or the call itself

@@ -118,6 +118,7 @@ impl SuiteContract for did_registry::DidRegistry {
         "DidRegistry::role_holders",
         "DidRegistry::can_act_for",
         "DidRegistry::verify_did_signature",
+        "DidRegistry::facts",
     ];
 }
 

@@ -76,8 +76,8 @@ mod did_registry {
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         did_create_hash, did_id_hash, did_op_hash, Authorisation, DidCreation, DidDocument, DidId,
-        DidOperation, DidSignature, HeldRole, KeyPurpose, KeyType, MaskedView, Role, RoleGrant,
-        RoleQuery, Service, Subject, Target, VerificationMethod,
+        DidOperation, DidSignature, Fact, HeldRole, KeyPurpose, KeyType, MaskedView, Role,
+        RoleGrant, RoleQuery, Service, SignedByDid, Subject, Target, VerificationMethod,
     };
     use ink::prelude::{string::String, vec::Vec};
     use ink::storage::Mapping;
@@ -969,6 +969,22 @@ mod did_registry {
         }
 
         /// The record of `did`, if it exists and is active.
+        /// Whether `fact` holds: the one home of the answers of `is_active`, `can_act_for`,
+        /// `is_authority`, `verify_did_signature`, `has_role` of a DID and `facts`.
+        fn holds(&self, fact: Fact) -> bool {
+            match fact {
+                Fact::Active(did) => self.active_record(did).is_ok(),
+                Fact::HoldsRole { did, role } => self.current_grant(did, role).is_some(),
+                Fact::ActsFor { did, account } => self
+                    .active_record(did)
+                    .is_ok_and(|record| self.may_act(&record, account)),
+                Fact::Authority(account) => self.is_authority_account(account),
+                Fact::Signed(s) => self
+                    .check_did_signature(s.did, &s.key_id, s.purpose, &s.message_hash, &s.signature)
+                    .is_ok(),
+            }
+        }
+
         fn active_record(&self, did: DidId) -> Result<DidRecord> {
             let record = self.records.get(did).ok_or(Error::DidNotFound(did))?;
             if record.deactivated {
@@ -1068,13 +1084,13 @@ mod did_registry {
                 Subject::Did(did) => Some(did),
                 Subject::Account(account) => self.account_did.get(account),
             };
-            did.is_some_and(|did| self.current_grant(did, role).is_some())
+            did.is_some_and(|did| self.holds(Fact::HoldsRole { did, role }))
         }
 
         /// Whether `account` is an authority (root included): it may grant and revoke roles.
         #[ink(message)]
         fn is_authority(&self, account: AccountId) -> bool {
-            self.is_authority_account(account)
+            self.holds(Fact::Authority(account))
         }
 
         /// Whether `account` is the root authority, which alone changes the suite's wiring
@@ -1088,7 +1104,7 @@ mod did_registry {
         /// Whether `did` exists and is not deactivated.
         #[ink(message)]
         fn is_active(&self, did: DidId) -> bool {
-            self.active_record(did).is_ok()
+            self.holds(Fact::Active(did))
         }
 
         /// The active DID bound to `account`; `None` if it has none, or if a regulator's mask
@@ -1118,8 +1134,7 @@ mod did_registry {
         /// the account of one of its active controller DIDs.
         #[ink(message)]
         fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
-            self.active_record(did)
-                .is_ok_and(|record| self.may_act(&record, account))
+            self.holds(Fact::ActsFor { did, account })
         }
 
         /// Whether `signature` over `message_hash` was made by the key `key_id` of the active
@@ -1134,8 +1149,22 @@ mod did_registry {
             message_hash: [u8; 32],
             signature: DidSignature,
         ) -> bool {
-            self.check_did_signature(did, &key_id, purpose, &message_hash, &signature)
-                .is_ok()
+            self.holds(Fact::Signed(SignedByDid {
+                did,
+                key_id,
+                purpose,
+                message_hash,
+                signature,
+            }))
+        }
+
+        /// Whether each fact holds, in order, decided as the message of the same meaning
+        /// decides it (`Active`: `is_active`, `HoldsRole`: `has_role`, `ActsFor`:
+        /// `can_act_for`, `Authority`: `is_authority`, `Signed`: `verify_did_signature`). One
+        /// call for what a contract needs to know, e.g. everything `issue` checks.
+        #[ink(message)]
+        fn facts(&self, facts: Vec<Fact>) -> Vec<bool> {
+            facts.into_iter().map(|fact| self.holds(fact)).collect()
         }
     }
 

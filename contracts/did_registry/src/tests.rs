@@ -5,8 +5,8 @@ use crate::did_registry::DidRegistry;
 use crate::*;
 use cgrid_shared::{
     did_create_hash, did_id_hash, did_op_hash, DidCreation, DidId, DidOperation, DidRegistry as _,
-    DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, RoleQuery, Service, Subject,
-    VerificationMethod,
+    DidSignature, Fact, KeyPurpose, KeyPurposes, KeyType, Role, RoleQuery, Service, SignedByDid,
+    Subject, VerificationMethod,
 };
 use ink::env::hash::Blake2x256;
 use ink::env::test::{self, DefaultAccounts};
@@ -1106,6 +1106,88 @@ fn verify_did_signature_checks_key_and_purpose() {
     set_caller(a.bob);
     c.deactivate(did).unwrap();
     assert!(!c.verify_did_signature(did, "assert".into(), KeyPurpose::AssertionMethod, hash, sig));
+}
+
+/// `facts` answers each fact as the message of the same meaning does, in order, whatever the
+/// mix (a DID, its controller, a stranger, a role, an authority, a signature, a deactivated DID).
+#[ink::test]
+fn facts_answer_as_the_messages_of_the_same_meaning() {
+    let mut c = registry();
+    let a = accounts();
+    let issuer = SrKey::new(12);
+    let did = create_as(
+        &mut c,
+        a.bob,
+        DidCreation {
+            keys: vec![issuer.method(
+                "assert",
+                KeyPurposes {
+                    assertion_method: true,
+                    ..Default::default()
+                },
+            )],
+            ..Default::default()
+        },
+    );
+    let gone = create_as(&mut c, a.django, DidCreation::default());
+    set_caller(a.django);
+    c.deactivate(gone).unwrap();
+    set_caller(a.alice);
+    c.grant_role(did, Role::Issuer, u64::MAX, [1; 32]).unwrap();
+    let hash = blake2(b"a credential");
+    let sig = DidSignature::Sr25519(issuer.sign(&hash));
+    let signed = |purpose, message_hash| {
+        Fact::Signed(SignedByDid {
+            did,
+            key_id: "assert".into(),
+            purpose,
+            message_hash,
+            signature: sig,
+        })
+    };
+    let facts = vec![
+        Fact::Active(did),
+        Fact::Active(gone),
+        Fact::HoldsRole {
+            did,
+            role: Role::Issuer,
+        },
+        Fact::HoldsRole {
+            did,
+            role: Role::Provider,
+        },
+        Fact::ActsFor {
+            did,
+            account: a.bob,
+        },
+        Fact::ActsFor {
+            did,
+            account: a.eve,
+        },
+        Fact::Authority(a.alice),
+        Fact::Authority(a.eve),
+        signed(KeyPurpose::AssertionMethod, hash),
+        signed(KeyPurpose::AssertionMethod, blake2(b"another")),
+        signed(KeyPurpose::Authentication, hash),
+    ];
+    let one_by_one: Vec<bool> = facts
+        .iter()
+        .map(|fact| match fact.clone() {
+            Fact::Active(did) => c.is_active(did),
+            Fact::HoldsRole { did, role } => c.has_role(Subject::Did(did), role),
+            Fact::ActsFor { did, account } => c.can_act_for(did, account),
+            Fact::Authority(account) => c.is_authority(account),
+            Fact::Signed(s) => {
+                c.verify_did_signature(s.did, s.key_id, s.purpose, s.message_hash, s.signature)
+            }
+        })
+        .collect();
+    assert_eq!(
+        one_by_one,
+        [true, false, true, false, true, false, true, false, true, false, false]
+    );
+    assert_eq!(c.facts(facts), one_by_one);
+    assert_eq!(c.facts(Vec::new()), Vec::<bool>::new());
 }
 
 // --- roles ---------------------------------------------------------------------------------

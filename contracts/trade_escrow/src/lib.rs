@@ -343,8 +343,6 @@ mod trade_escrow {
         /// A broker must be a contract (code the root authority vetted), not a plain key:
         /// designate the broker contract's address.
         BrokerNotContract,
-        /// Only a designated broker may do this (see `set_broker`).
-        NotBroker,
         /// No channel has this id: check the id (`open` returned it; `ChannelOpened` shows it).
         ChannelNotFound(ChannelId),
         /// This offer already opened the channel with this id: an offer opens one channel;

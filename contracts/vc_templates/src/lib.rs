@@ -13,13 +13,20 @@
 //!   and policy id) is written only by an issuer that holds the Issuer role (or an authority
 //!   acting for its own DID), authorised either by the caller acting for the issuer DID or by a
 //!   signature of the issuer DID's `assertionMethod` key over this registry and the request.
-//! - Designated system issuers (the trade escrow, the auction) anchor system-template credentials.
+//! - Designated system issuers (the trade escrow, the auction) anchor system-template
+//!   credentials, and only they: an issuer DID cannot issue a credential of a system template,
+//!   so a trade-start or settlement credential always comes from the contract that ran the
+//!   trade.
 //!   Root alone designates them (and names the mask registry): one other authority cannot.
 //! - **No squatting.** An issued credential's id is not chosen: it commits to the issuer,
 //!   subject, template and claims root (`cgrid_shared::issued_id_preimage`), so no issuer can
 //!   take an id a system issuer needs (a channel id, a settlement id) or another issuer's.
 //! - The trade-start and settlement templates cannot be deprecated (the escrow's protocol).
 //! - Status moves Active ⇄ Suspended → Revoked (final), by the issuer or an authority.
+//! - A credential counts (`verify.valid`) while it is active, unexpired and, if a DID issued it,
+//!   that DID is active. A system credential stays valid after root withdraws its issuer
+//!   contract: withdrawal stops new anchoring, a trade's record is history (an authority
+//!   revokes one that must stop counting).
 //! - `verify` reads one anchor: its cost does not depend on how many credentials exist.
 //! - **Masks are honoured.** Once root names the mask registry (`set_mask_registry`),
 //!   `cpt` and `verify` return masked views under a regulator's mask (masked fields withheld, a
@@ -82,9 +89,9 @@ mod vc_templates {
     use cgrid_shared::{
         anchor_hash, blake2, settlement_template, trade_start_template, AnchorError, AnchorRequest,
         CptId, CptInfo, CptProperty, CptTemplate, CredentialAnchor, CredentialId, CredentialStatus,
-        CredentialView, DidId, Issuer, IssuerProof, KeyPurpose, Mask, MaskedView, PropertyType,
-        Publisher, Role, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS, SETTLEMENT_CPT, SYSTEM_CPT_IDS,
-        TRADE_START_CPT,
+        CredentialView, DidId, Fact, Issuer, IssuerProof, KeyPurpose, Mask, MaskedView,
+        PropertyType, Publisher, Role, SignedByDid, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS,
+        SETTLEMENT_CPT, SYSTEM_CPT_IDS, TRADE_START_CPT,
     };
     use ink::prelude::string::String;
     use ink::prelude::vec::Vec;
@@ -261,9 +268,6 @@ mod vc_templates {
         /// This DID does not hold the Issuer role (and, for `issue` without a proof, the caller
         /// is not an authority): have an authority grant the role in the DID registry.
         NotIssuer(DidId),
-        /// The caller is not a designated system issuer. No message of this version returns
-        /// it: `anchor_system` answers `AnchorError::NotSystemIssuer` instead.
-        NotSystemIssuer,
         /// The requested template id is outside the publisher's range (system 0–999, authority
         /// 1,000–1,999,999, issuer 2,000,000 and up): pick an id in `min..=max`, or none.
         IdOutOfRange {
@@ -350,9 +354,11 @@ mod vc_templates {
         /// issuer DID over blake2-256 of `anchor_preimage(this registry, request)`: check the
         /// key id, the key and that the request signed is exactly the one sent.
         BadSignature,
-        /// Only system templates may be anchored by system issuers. No message of this version
-        /// returns it: `anchor_system` answers `AnchorError::BadTemplate` instead.
-        NotSystemCpt(CptId),
+        /// The template is a system template (id below 1,000: trade-start, settlement, …):
+        /// only the system issuer contracts anchor its credentials (`anchor_system`), so that a
+        /// trade's records come from the contract that ran the trade. Issue with a template of
+        /// your own or an authority's.
+        SystemTemplate(CptId),
         /// An issued credential's id is not the issuer's to choose: it must be blake2-256 of
         /// `issued_id_preimage(issuer, subject, cpt, claims root)`. Send `expected` as the id.
         BadCredentialId {
@@ -378,12 +384,14 @@ mod vc_templates {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
+    /// What `anchor_system` answers for an error of `anchor` (which, without an expiry,
+    /// refuses only for the template, an existing id or an overflow).
     impl From<Error> for AnchorError {
         fn from(e: Error) -> Self {
             match e {
-                Error::NotSystemIssuer => AnchorError::NotSystemIssuer,
                 Error::CredentialExists(_) => AnchorError::CredentialExists,
-                _ => AnchorError::BadTemplate,
+                Error::CptNotFound(_) | Error::CptDeprecated(_) => AnchorError::BadTemplate,
+                _ => AnchorError::Overflow,
             }
         }
     }
@@ -544,7 +552,8 @@ mod vc_templates {
         /// (`cgrid_shared::issued_id_preimage`), so no issuer can take an id that a system
         /// issuer or another issuer will need. Issuer and subject DIDs must be active.
         ///
-        /// Errors: `BadCredentialId` (send `expected` as the id); `BadSignature`,
+        /// Errors: `BadCredentialId` (send `expected` as the id); `SystemTemplate` (only the
+        /// system issuer contracts anchor those); `BadSignature`,
         /// `NotController`, `NotIssuer` (sign with the right key, or call as the issuer; the DID
         /// needs the Issuer role); `DidInactive` (issuer or subject deactivated);
         /// `IncompleteEncryption` (both or neither of ciphertext hash and policy id);
@@ -557,49 +566,54 @@ mod vc_templates {
             if request.id != expected {
                 return Err(Error::BadCredentialId { expected });
             }
+            if SYSTEM_CPT_IDS.contains(&request.cpt_id) {
+                return Err(Error::SystemTemplate(request.cpt_id));
+            }
             let caller = self.env().caller();
-            let registry = Registry::at(self.did_registry);
-            // Each check below also requires the issuer DID to be active; the registry is asked
-            // why only when a check fails, so the success path makes as few calls as possible
-            // (each cross-contract call loads the registry's code).
-            let inactive_or = |e: Error| {
-                if registry.is_active(request.issuer) {
-                    e
-                } else {
-                    Error::DidInactive(request.issuer)
-                }
+            let issuer = request.issuer;
+            let signed = proof.is_some();
+            let authorisation = match proof {
+                Some(IssuerProof { key_id, signature }) => Fact::Signed(SignedByDid {
+                    did: issuer,
+                    key_id,
+                    purpose: KeyPurpose::AssertionMethod,
+                    message_hash: anchor_hash(&self.env().account_id(), &request),
+                    signature,
+                }),
+                None => Fact::ActsFor {
+                    did: issuer,
+                    account: caller,
+                },
             };
-            match proof {
-                Some(IssuerProof { key_id, signature }) => {
-                    let hash = anchor_hash(&self.env().account_id(), &request);
-                    if !registry.verify_did_signature(
-                        request.issuer,
-                        key_id,
-                        KeyPurpose::AssertionMethod,
-                        hash,
-                        signature,
-                    ) {
-                        return Err(inactive_or(Error::BadSignature));
-                    }
-                    if !registry.has_role(request.issuer, Role::Issuer) {
-                        return Err(Error::NotIssuer(request.issuer));
-                    }
-                }
-                None => {
-                    if !registry.can_act_for(request.issuer, caller) {
-                        return Err(inactive_or(Error::NotController(request.issuer)));
-                    }
-                    if !registry.has_role(request.issuer, Role::Issuer)
-                        && !registry.is_authority(caller)
-                    {
-                        return Err(Error::NotIssuer(request.issuer));
-                    }
-                }
+            // Everything the DID registry is asked, in one call (each call loads its code).
+            let [authorised, issuer_role, authority, issuer_active, subject_active] =
+                Registry::at(self.did_registry).facts([
+                    authorisation,
+                    Fact::HoldsRole {
+                        did: issuer,
+                        role: Role::Issuer,
+                    },
+                    Fact::Authority(caller),
+                    Fact::Active(issuer),
+                    Fact::Active(request.subject),
+                ]);
+            if !authorised {
+                return Err(if !issuer_active {
+                    Error::DidInactive(issuer)
+                } else if signed {
+                    Error::BadSignature
+                } else {
+                    Error::NotController(issuer)
+                });
+            }
+            // Without a proof, an authority acting for its own DID may issue too.
+            if !issuer_role && (signed || !authority) {
+                return Err(Error::NotIssuer(issuer));
             }
             if request.ciphertext_hash.is_some() != request.policy_id.is_some() {
                 return Err(Error::IncompleteEncryption);
             }
-            if !registry.is_active(request.subject) {
+            if !subject_active {
                 return Err(Error::DidInactive(request.subject));
             }
             self.anchor(
@@ -953,10 +967,20 @@ mod vc_templates {
                     }
                 }
                 Publisher::Issuer(did) => {
-                    if !registry.can_act_for(*did, caller) {
+                    let [acts_for, issuer_role] = registry.facts([
+                        Fact::ActsFor {
+                            did: *did,
+                            account: caller,
+                        },
+                        Fact::HoldsRole {
+                            did: *did,
+                            role: Role::Issuer,
+                        },
+                    ]);
+                    if !acts_for {
                         return Err(Error::NotController(*did));
                     }
-                    if !registry.has_role(*did, Role::Issuer) {
+                    if !issuer_role {
                         return Err(Error::NotIssuer(*did));
                     }
                     Ok(())
@@ -1030,7 +1054,8 @@ mod vc_templates {
 
     impl cgrid_shared::CredentialRegistry for VcTemplates {
         /// The anchor of credential `id` and whether it counts now; `None` if unknown. Anyone
-        /// may call. `valid`: active, unexpired, and the issuer DID (if any) still active;
+        /// may call. `valid`: active, unexpired, and the issuer DID (if any) still active (a
+        /// system issuer withdrawn since does not matter);
         /// `expired`: its `expires_at` has passed. Under a regulator's mask on the credential,
         /// or (system credentials) on its trade hiding the parties, `masked` says who masked
         /// it, when and why, and a withheld subject reads as zero; a mask does not change

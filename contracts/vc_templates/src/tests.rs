@@ -55,6 +55,25 @@ fn setup() -> VcTemplates {
     VcTemplates::new(acc([0xD0; 32]))
 }
 
+/// The authority template `setup_issuing` registers, whose credentials issuers issue (the
+/// system templates are the system issuers' alone).
+const ISSUED_CPT: CptId = AUTHORITY_CPT_IDS.start + 7;
+
+/// `setup`, plus `ISSUED_CPT` registered by the authority; the caller is the authority.
+fn setup_issuing() -> VcTemplates {
+    let mut c = setup();
+    let id = c
+        .register_cpt(
+            Publisher::Authority(acc(AUTH)),
+            template("attestation"),
+            Some(ISSUED_CPT),
+            None,
+        )
+        .unwrap();
+    assert_eq!(id, ISSUED_CPT);
+    c
+}
+
 fn template(title: &str) -> CptTemplate {
     CptTemplate {
         title: title.into(),
@@ -90,9 +109,9 @@ fn with_id(mut r: AnchorRequest) -> AnchorRequest {
     r
 }
 
-/// The id of `request(n, TRADE_START_CPT)`.
+/// The id of `request(n, ISSUED_CPT)`.
 fn id(n: u8) -> CredentialId {
-    request(n, TRADE_START_CPT).id
+    request(n, ISSUED_CPT).id
 }
 
 fn event_count() -> usize {
@@ -494,15 +513,15 @@ fn publishers_deprecate_their_templates() {
 
 #[ink::test]
 fn an_issuer_anchors_a_credential_it_controls() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    c.issue(request(1, ISSUED_CPT), None).unwrap();
     let view = c.verify(id(1)).unwrap().record;
     assert!(view.valid);
     assert!(!view.expired);
     assert_eq!(view.anchor.issuer, Issuer::Did(PROVIDER_DID));
     assert_eq!(view.anchor.subject, CONSUMER_DID);
-    assert_eq!(view.anchor.cpt_id, TRADE_START_CPT);
+    assert_eq!(view.anchor.cpt_id, ISSUED_CPT);
     assert_eq!(view.anchor.claims_root, [1; 32]);
     assert_eq!(view.anchor.issued_at, 1_000);
     assert_eq!(view.anchor.expires_at, Some(10_000));
@@ -511,20 +530,47 @@ fn an_issuer_anchors_a_credential_it_controls() {
     assert_eq!(c.verify([9; 32]), None);
 }
 
+/// A trade's records (trade-start, settlement) come from the contract that ran the trade:
+/// an issuer DID, an authority acting for its DID, or a relayer with an issuer's signature
+/// cannot anchor a credential of a system template.
+#[ink::test]
+fn issuers_cannot_issue_credentials_of_system_templates() {
+    let mut c = setup_issuing();
+    for cpt in [TRADE_START_CPT, SETTLEMENT_CPT] {
+        let r = request(1, cpt);
+        as_caller(PROVIDER);
+        fails_cleanly(&mut c, &[cpt], &[r.id], Error::SystemTemplate(cpt), |c| {
+            c.issue(r.clone(), None)
+        });
+        let hash = anchor_hash(&ink::env::account_id::<Env>(), &r);
+        as_caller(STRANGER);
+        fails_cleanly(&mut c, &[cpt], &[r.id], Error::SystemTemplate(cpt), |c| {
+            c.issue(r.clone(), Some(proof("assert", signature_for(hash))))
+        });
+        let mut own = r.clone();
+        own.issuer = AUTH_DID;
+        let own = with_id(own);
+        as_caller(AUTH);
+        fails_cleanly(&mut c, &[cpt], &[own.id], Error::SystemTemplate(cpt), |c| {
+            c.issue(own.clone(), None)
+        });
+    }
+}
+
 #[ink::test]
 fn issuing_needs_control_and_the_issuer_role() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(STRANGER);
     fails_cleanly(
         &mut c,
         &[],
         &[id(1)],
         Error::NotController(PROVIDER_DID),
-        |c| c.issue(request(1, TRADE_START_CPT), None),
+        |c| c.issue(request(1, ISSUED_CPT), None),
     );
     // An authority acting for its own DID may issue without the Issuer role...
     as_caller(AUTH);
-    let mut r = request(2, TRADE_START_CPT);
+    let mut r = request(2, ISSUED_CPT);
     r.issuer = AUTH_DID;
     let mut r = with_id(r);
     c.issue(r.clone(), None).unwrap();
@@ -546,8 +592,8 @@ fn issuing_needs_control_and_the_issuer_role() {
 
 #[ink::test]
 fn a_signed_request_may_be_submitted_by_anyone() {
-    let mut c = setup();
-    let r = request(1, TRADE_START_CPT);
+    let mut c = setup_issuing();
+    let r = request(1, ISSUED_CPT);
     let hash = anchor_hash(&ink::env::account_id::<Env>(), &r);
     as_caller(STRANGER);
     let mut wrong = hash;
@@ -565,7 +611,7 @@ fn a_signed_request_may_be_submitted_by_anyone() {
     testing::did::with(|w| {
         w.roles.remove(&(PROVIDER_DID, Role::Issuer));
     });
-    let r2 = request(2, TRADE_START_CPT);
+    let r2 = request(2, ISSUED_CPT);
     let hash2 = anchor_hash(&ink::env::account_id::<Env>(), &r2);
     fails_cleanly(
         &mut c,
@@ -578,14 +624,14 @@ fn a_signed_request_may_be_submitted_by_anyone() {
 
 #[ink::test]
 fn bad_anchor_requests_are_rejected() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    c.issue(request(1, ISSUED_CPT), None).unwrap();
     let ids = [id(1), id(2)];
     fails_cleanly(&mut c, &[], &ids, Error::CredentialExists(id(1)), |c| {
-        c.issue(request(1, TRADE_START_CPT), None)
+        c.issue(request(1, ISSUED_CPT), None)
     });
-    let mut r = request(2, TRADE_START_CPT);
+    let mut r = request(2, ISSUED_CPT);
     r.expires_at = Some(1_000);
     fails_cleanly(
         &mut c,
@@ -597,13 +643,13 @@ fn bad_anchor_requests_are_rejected() {
         },
         |c| c.issue(r.clone(), None),
     );
-    let mut r = request(2, TRADE_START_CPT);
+    let mut r = request(2, ISSUED_CPT);
     r.subject = [0x99; 32];
     let r = with_id(r);
     fails_cleanly(&mut c, &[], &ids, Error::DidInactive([0x99; 32]), |c| {
         c.issue(r.clone(), None)
     });
-    let mut r = request(2, TRADE_START_CPT);
+    let mut r = request(2, ISSUED_CPT);
     r.ciphertext_hash = Some([1; 32]);
     fails_cleanly(&mut c, &[], &ids, Error::IncompleteEncryption, |c| {
         c.issue(r.clone(), None)
@@ -615,7 +661,7 @@ fn bad_anchor_requests_are_rejected() {
         w.active.remove(&PROVIDER_DID);
     });
     fails_cleanly(&mut c, &[], &ids, Error::DidInactive(PROVIDER_DID), |c| {
-        c.issue(request(2, TRADE_START_CPT), None)
+        c.issue(request(2, ISSUED_CPT), None)
     });
     // A deactivated issuer's credentials stop counting.
     assert!(!c.verify(id(1)).unwrap().record.valid);
@@ -626,9 +672,9 @@ fn bad_anchor_requests_are_rejected() {
 /// is now the one the request commits to.
 #[ink::test]
 fn an_issuer_cannot_choose_a_credential_id() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    let genuine = request(1, TRADE_START_CPT);
+    let genuine = request(1, ISSUED_CPT);
     for squatted in [[0xC4; 32], id(2)] {
         let mut r = genuine.clone();
         r.id = squatted;
@@ -648,9 +694,9 @@ fn an_issuer_cannot_choose_a_credential_id() {
 
 #[ink::test]
 fn encrypted_claims_keep_ciphertext_hash_and_policy() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    let mut r = request(1, TRADE_START_CPT);
+    let mut r = request(1, ISSUED_CPT);
     r.ciphertext_hash = Some([5; 32]);
     r.policy_id = Some([6; 32]);
     c.issue(r, None).unwrap();
@@ -661,9 +707,9 @@ fn encrypted_claims_keep_ciphertext_hash_and_policy() {
 
 #[ink::test]
 fn status_moves_active_suspended_revoked() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    c.issue(request(1, ISSUED_CPT), None).unwrap();
     let id = id(1);
     fails_cleanly(&mut c, &[], &[id], Error::NotSuspended, |c| c.unsuspend(id));
     set_now(2_000);
@@ -704,9 +750,9 @@ fn status_moves_active_suspended_revoked() {
 
 #[ink::test]
 fn credentials_expire() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    c.issue(request(1, ISSUED_CPT), None).unwrap();
     set_now(9_999);
     assert!(c.verify(id(1)).unwrap().record.valid);
     set_now(10_000);
@@ -718,7 +764,7 @@ fn credentials_expire() {
 
 #[ink::test]
 fn system_issuers_anchor_system_templates_only() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     // Root only (issue 15, finding 3): not a stranger, not another authority.
     testing::did::with(|w| w.authorities.insert(acc(PROVIDER)));
     for who in [STRANGER, PROVIDER] {
@@ -787,7 +833,7 @@ const MASKS: [u8; 32] = [0x3A; 32];
 
 #[ink::test]
 fn only_root_names_the_mask_registry() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
     testing::did::with(|w| w.authorities.insert(acc(PROVIDER)));
     fails_cleanly(&mut c, &[], &[], Error::NotRoot, |c| {
@@ -802,9 +848,9 @@ fn only_root_names_the_mask_registry() {
 #[ink::test]
 fn masked_credentials_and_templates_read_masked_and_stay_valid() {
     use cgrid_shared::{Scope, Target};
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    c.issue(request(1, ISSUED_CPT), None).unwrap();
     let id = id(1);
     let full = c.verify(id).unwrap();
     let cpt_full = c.cpt(TRADE_START_CPT).unwrap();
@@ -854,10 +900,10 @@ fn masked_credentials_and_templates_read_masked_and_stay_valid() {
 #[ink::test]
 fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
     use cgrid_shared::{Scope, Target};
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    c.issue(request(1, TRADE_START_CPT), None).unwrap();
-    c.issue(request(2, TRADE_START_CPT), None).unwrap();
+    c.issue(request(1, ISSUED_CPT), None).unwrap();
+    c.issue(request(2, ISSUED_CPT), None).unwrap();
     let cpt = c
         .register_cpt(Publisher::Issuer(PROVIDER_DID), template("t"), None, None)
         .unwrap();
@@ -919,7 +965,7 @@ fn owners_cannot_write_to_masked_records_unless_the_mask_allows_it() {
 /// Every id range and count bound is inclusive, and the reads report what was written.
 #[ink::test]
 fn bounds_are_inclusive_and_reads_report_what_was_written() {
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(AUTH);
     // The ends of a range may be requested explicitly.
     c.register_cpt(Publisher::System, template("first"), Some(0), None)
@@ -985,8 +1031,8 @@ fn bounds_are_inclusive_and_reads_report_what_was_written() {
         .unwrap();
     // Counts, designations and anchors read back.
     as_caller(PROVIDER);
-    c.issue(request(1, TRADE_START_CPT), None).unwrap();
-    c.issue(request(2, TRADE_START_CPT), None).unwrap();
+    c.issue(request(1, ISSUED_CPT), None).unwrap();
+    c.issue(request(2, ISSUED_CPT), None).unwrap();
     assert_eq!(c.credential_count(), 2);
     let anchor = c.anchor_of(id(2)).expect("anchored");
     assert_eq!(
@@ -1007,7 +1053,7 @@ fn bounds_are_inclusive_and_reads_report_what_was_written() {
 #[ink::test]
 fn a_masked_trade_hides_the_subjects_of_its_system_credentials_on_every_read() {
     use cgrid_shared::{Maskable as _, Scope, Target};
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(AUTH);
     c.set_system_issuer(acc(ESCROW), true).unwrap();
     c.set_mask_registry(Some(acc(MASKS))).unwrap();
@@ -1079,9 +1125,9 @@ fn a_masked_trade_hides_the_subjects_of_its_system_credentials_on_every_read() {
 #[ink::test]
 fn anchor_of_honours_a_credentials_own_mask() {
     use cgrid_shared::{Scope, Target};
-    let mut c = setup();
+    let mut c = setup_issuing();
     as_caller(PROVIDER);
-    c.issue(request(1, TRADE_START_CPT), None).unwrap();
+    c.issue(request(1, ISSUED_CPT), None).unwrap();
     let id = id(1);
     let anchor = c.anchor_of(id).unwrap();
     assert_eq!(anchor.trade, None, "an issued credential records no trade");

@@ -5,7 +5,7 @@
 use cgrid_e2e::{ink_account, release_wasm, sign, sr_method, AccountId32, Backend, Embedded};
 use cgrid_shared::{
     did_create_preimage, did_op_preimage, DidCreation, DidId, DidOperation, DidRegistry as _,
-    DidSignature, KeyPurpose, KeyPurposes, KeyType, Role, Service, Subject,
+    DidSignature, Fact, KeyPurpose, KeyPurposes, KeyType, Role, Service, SignedByDid, Subject,
 };
 use cgrid_suite::msg::constructor_data;
 use cgrid_suite::Dids;
@@ -218,6 +218,27 @@ pub fn bench(report: &mut Report) {
     };
     let (ok, _) = b.query("sr25519, valid", verify(real), true);
     assert!(ok, "signature verifies");
+    // What vc_templates' `issue` asks, in one call.
+    let facts = dids.msg(|d| {
+        d.facts(vec![
+            Fact::Signed(SignedByDid {
+                did: bob_did,
+                key_id: "key-1".to_string(),
+                purpose: KeyPurpose::AssertionMethod,
+                message_hash: hash,
+                signature: real,
+            }),
+            Fact::HoldsRole {
+                did: bob_did,
+                role: Role::Issuer,
+            },
+            Fact::Authority(ink_account(&bob)),
+            Fact::Active(bob_did),
+            Fact::Active(bob_did),
+        ])
+    });
+    let (answers, _) = b.query("5 facts: what issue asks", facts, true);
+    assert_eq!(answers, vec![true, false, false, true, true]);
     b.query("sr25519, invalid", verify(vsig), true);
     b.query("1 role", dids.msg(|d| d.roles_of(bob_did)), true);
 

@@ -5,7 +5,7 @@
 use cgrid_e2e::{release_wasm, sign, sr_method, Backend, Embedded};
 use cgrid_shared::{
     anchor_preimage, trade_start_template, AnchorRequest, CredentialRegistry as _, DidCreation,
-    DidId, DidSignature, IssuerProof, KeyPurposes, Publisher, Role, TRADE_START_CPT,
+    DidId, DidSignature, IssuerProof, KeyPurposes, Publisher, Role, ISSUER_CPT_IDS,
 };
 use cgrid_suite::msg::constructor_data;
 use cgrid_suite::{Dids, Vcs};
@@ -89,7 +89,8 @@ pub fn bench(report: &mut Report) {
     let request = |i: u32| {
         let mut request = AnchorRequest {
             id: [0; 32],
-            cpt_id: TRADE_START_CPT,
+            // The issuer template registered above (issuers cannot issue system templates).
+            cpt_id: ISSUER_CPT_IDS.start,
             issuer: provider_did,
             subject: consumer_did,
             claims_root: blake2_256(&i.to_le_bytes()),
