@@ -243,6 +243,24 @@ export type Error =
   | { overflow: null };
 
 /**
+ * A yes/no statement about the registry, for [`DidRegistry::facts`]: each is decided exactly
+ * as the message of the same meaning decides it.
+ *
+ * Rust: `cgrid_shared::did::Fact`.
+ */
+export type Fact =
+  /** The DID exists and is not deactivated (`is_active`). */
+  | { active: Hex }
+  /** The DID holds the role now (`has_role` of `Subject::Did`). */
+  | { holdsRole: { did: Hex; role: Role } }
+  /** The account may act for the DID (`can_act_for`). */
+  | { actsFor: { did: Hex; account: AccountIdString } }
+  /** The account is an authority, root included (`is_authority`). */
+  | { authority: AccountIdString }
+  /** The DID's key made the signature (`verify_did_signature`). */
+  | { signed: SignedByDid };
+
+/**
  * A bounded text field.
  *
  * Rust: `did_registry::did_registry::Field`.
@@ -444,6 +462,24 @@ export interface Service {
   serviceType: string;
   /** A URI (not parsed on chain); 1 to 256 bytes (`MAX_ENDPOINT_LEN`). */
   endpoint: string;
+}
+
+/**
+ * A signature to check against a DID's key: [`Fact::Signed`].
+ *
+ * Rust: `cgrid_shared::did::SignedByDid`.
+ */
+export interface SignedByDid {
+  /** The DID whose key signed. */
+  did: Hex;
+  /** The id of the key within the DID document. */
+  keyId: string;
+  /** The purpose the key must be listed for. */
+  purpose: KeyPurpose;
+  /** The 32-byte hash that was signed. */
+  messageHash: Hex;
+  /** The signature. */
+  signature: DidSignature;
 }
 
 /**
@@ -1083,6 +1119,20 @@ export interface DidRegistryMessages {
     mutates: false;
     payable: false;
   };
+  /**
+   * Whether each fact holds, in order, decided as the message of the same meaning
+   * decides it (`Active`: `is_active`, `HoldsRole`: `has_role`, `ActsFor`:
+   * `can_act_for`, `Authority`: `is_authority`, `Signed`: `verify_did_signature`). One
+   * call for what a contract needs to know, e.g. everything `issue` checks.
+   *
+   * Label `DidRegistry::facts`, selector `0x44195543`; read-only.
+   */
+  DidRegistry_facts: {
+    args: [facts: Fact[]];
+    returns: boolean[];
+    mutates: false;
+    payable: false;
+  };
 }
 
 /** The constructors of `did_registry`. */
@@ -1110,6 +1160,7 @@ export interface DidRegistryTypes {
   DidOperation: DidOperation;
   DidSignature: DidSignature;
   Error: Error;
+  Fact: Fact;
   Field: Field;
   HeldRole: HeldRole;
   KeyPurpose: KeyPurpose;
@@ -1124,6 +1175,7 @@ export interface DidRegistryTypes {
   RoleQuery: RoleQuery;
   Scope: Scope;
   Service: Service;
+  SignedByDid: SignedByDid;
   Subject: Subject;
   VerificationMethod: VerificationMethod;
 }
@@ -1501,6 +1553,18 @@ export const spec: ContractSpec = {
       ],
       returnType: 78,
     },
+    {
+      index: 28,
+      label: 'DidRegistry::facts',
+      method: 'DidRegistry_facts',
+      selector: '0x44195543',
+      mutates: false,
+      payable: false,
+      args: [
+        { name: 'facts', label: 'facts', type: 85 },
+      ],
+      returnType: 88,
+    },
   ],
   events: [
     {
@@ -1519,9 +1583,9 @@ export const spec: ContractSpec = {
       args: [
         { name: 'did', label: 'did', type: 1, indexed: true },
         { name: 'account', label: 'account', type: 0, indexed: true },
-        { name: 'op', label: 'op', type: 85, indexed: false },
+        { name: 'op', label: 'op', type: 90, indexed: false },
         { name: 'nonce', label: 'nonce', type: 3, indexed: false },
-        { name: 'by', label: 'by', type: 86, indexed: false },
+        { name: 'by', label: 'by', type: 91, indexed: false },
       ],
     },
     {
@@ -1584,12 +1648,13 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    Authorisation: 86,
+    Authorisation: 91,
     DidCreation: 46,
     DidDocument: 63,
     DidOperation: 55,
     DidSignature: 58,
     Error: 49,
+    Fact: 86,
     Field: 52,
     HeldRole: 76,
     KeyPurpose: 53,
@@ -1604,6 +1669,7 @@ export const spec: ContractSpec = {
     RoleQuery: 82,
     Scope: 66,
     Service: 26,
+    SignedByDid: 87,
     Subject: 77,
     VerificationMethod: 17,
   },
@@ -1653,6 +1719,7 @@ export class DidRegistryContract extends InkContract<DidRegistryMessages, DidReg
       'DidRegistry::role_holders': '0x48c7c4f0',
       'DidRegistry::can_act_for': '0xa8cfd78f',
       'DidRegistry::verify_did_signature': '0xdce804df',
+      'DidRegistry::facts': '0x44195543',
     },
   } as const;
   /** Signature topic (the first topic) of every event, by label. */

@@ -24,8 +24,9 @@ import metadataJson from '../../metadata/incentive_auction.json' with { type: 'j
  * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
  * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
  * - `CredentialExists`: A credential with this id exists already; ids are never reused.
+ * - `Overflow`: The registry's count of credentials is at its maximum; not expected in practice.
  */
-export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
+export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists' | 'Overflow';
 
 /**
  * One optional credential proof per attribute, named (a message argument; SCALE-encoded
@@ -305,6 +306,13 @@ export type Error =
    */
   | { zeroPrice: null }
   /**
+   * A channel key is all zeros: the request's `consumer_key` (`Consumer`) or the bid's
+   * `provider_key` (`Provider`). The escrow refuses such a trade, so the auction refuses
+   * it first; use the channel key your controller signs with. (A committed bid with a
+   * zero key can never be revealed; its bond is forfeited.)
+   */
+  | { zeroKey: Party }
+  /**
    * The request's duration is 0 or longer than `MAX_DURATION_MINUTES` (525,600 minutes,
    * 365 days).
    */
@@ -545,6 +553,16 @@ export interface ParameterModel {
   /** Receives forfeited bid bonds. */
   treasury: AccountIdString;
 }
+
+/**
+ * One of the two sides of a channel.
+ *
+ * Rust: `cgrid_shared::escrow::Party`.
+ *
+ * - `Consumer`: The consumer: it pays and signs the cumulative states.
+ * - `Provider`: The provider: it is paid and settles the consumer's states.
+ */
+export type Party = 'Consumer' | 'Provider';
 
 /**
  * Why an attribute's proof did not count (the attribute then counts as worst).
@@ -946,9 +964,9 @@ export interface IncentiveAuctionMessages {
    * Posts a request (Consumer role) with its deposit,
    * `max(minCost, maxPrice × duration)` exactly. Returns the auction id.
    *
-   * Errors: `NoModel`, `MissingRole`, `ZeroPrice`, `BadDuration`, `BadSpecLength`,
-   * `BadChallengePeriod`, `BadDeadlines`, `ZeroWeights`, `WeightOutOfLimits`,
-   * `WrongDeposit`, `Overflow`.
+   * Errors: `NoModel`, `MissingRole`, `ZeroPrice`, `ZeroKey`, `BadDuration`,
+   * `BadSpecLength`, `BadChallengePeriod`, `BadDeadlines`, `ZeroWeights`,
+   * `WeightOutOfLimits`, `WrongDeposit`, `Overflow`.
    * Emits: `AuctionCreated`.
    *
    * Label `create_auction`, selector `0xd6cd59d7`; mutates, payable.
@@ -999,8 +1017,8 @@ export interface IncentiveAuctionMessages {
    * be revealed once.
    *
    * Errors: `AuctionNotFound`, `NotOpen`, `RevealNotOpen`, `RevealClosed`,
-   * `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `PriceAboveMax`,
-   * `Overflow`.
+   * `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `ZeroKey`,
+   * `PriceAboveMax`, `Overflow`.
    * Emits: `BidRevealed`, and `PayoutDeferred` if the bond cannot be transferred.
    *
    * Label `reveal`, selector `0xa80532c0`; mutates.
@@ -1189,6 +1207,7 @@ export interface IncentiveAuctionTypes {
   ModelFlaw: ModelFlaw;
   OpenRefusal: OpenRefusal;
   ParameterModel: ParameterModel;
+  Party: Party;
   ProofFlaw: ProofFlaw;
   RevealOutcome: RevealOutcome;
   Role: Role;
@@ -1240,7 +1259,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 50,
+      returnType: 51,
     },
     {
       index: 2,
@@ -1252,7 +1271,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'model', label: 'model', type: 9 },
       ],
-      returnType: 51,
+      returnType: 52,
     },
     {
       index: 3,
@@ -1264,7 +1283,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'request', label: 'request', type: 23 },
       ],
-      returnType: 53,
+      returnType: 54,
     },
     {
       index: 4,
@@ -1289,7 +1308,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'hash', label: 'hash', type: 1 },
       ],
-      returnType: 51,
+      returnType: 52,
     },
     {
       index: 6,
@@ -1300,11 +1319,11 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'auction', label: 'auction', type: 20 },
-        { name: 'bid', label: 'bid', type: 55 },
+        { name: 'bid', label: 'bid', type: 56 },
         { name: 'salt', label: 'salt', type: 1 },
-        { name: 'proofs', label: 'proofs', type: 58 },
+        { name: 'proofs', label: 'proofs', type: 59 },
       ],
-      returnType: 61,
+      returnType: 62,
     },
     {
       index: 7,
@@ -1316,7 +1335,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 67,
+      returnType: 68,
     },
     {
       index: 8,
@@ -1326,7 +1345,7 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: false,
       args: [],
-      returnType: 69,
+      returnType: 70,
     },
     {
       index: 9,
@@ -1338,9 +1357,9 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7 },
-        { name: 'attributes', label: 'attributes', type: 71 },
+        { name: 'attributes', label: 'attributes', type: 72 },
       ],
-      returnType: 69,
+      returnType: 70,
     },
     {
       index: 10,
@@ -1352,7 +1371,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'auction', label: 'auction', type: 20 },
       ],
-      returnType: 72,
+      returnType: 73,
     },
     {
       index: 11,
@@ -1365,7 +1384,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20 },
         { name: 'bidder', label: 'bidder', type: 0 },
       ],
-      returnType: 80,
+      returnType: 81,
     },
     {
       index: 12,
@@ -1377,7 +1396,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'version', label: 'version', type: 3 },
       ],
-      returnType: 82,
+      returnType: 83,
     },
     {
       index: 13,
@@ -1387,7 +1406,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 84,
+      returnType: 85,
     },
     {
       index: 14,
@@ -1397,7 +1416,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 85,
+      returnType: 86,
     },
     {
       index: 15,
@@ -1407,7 +1426,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 86,
+      returnType: 87,
     },
     {
       index: 16,
@@ -1419,7 +1438,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'account', label: 'account', type: 0 },
       ],
-      returnType: 86,
+      returnType: 87,
     },
     {
       index: 17,
@@ -1429,7 +1448,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 87,
+      returnType: 88,
     },
   ],
   events: [
@@ -1480,7 +1499,7 @@ export const spec: ContractSpec = {
         { name: 'auction', label: 'auction', type: 20, indexed: true },
         { name: 'bidder', label: 'bidder', type: 0, indexed: true },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
-        { name: 'proven', label: 'proven', type: 89, indexed: false },
+        { name: 'proven', label: 'proven', type: 90, indexed: false },
         { name: 'score', label: 'score', type: 7, indexed: false },
         { name: 'leading', label: 'leading', type: 5, indexed: false },
       ],
@@ -1497,7 +1516,7 @@ export const spec: ContractSpec = {
         { name: 'tradeDeposit', label: 'trade_deposit', type: 7, indexed: false },
         { name: 'refunded', label: 'refunded', type: 7, indexed: false },
         { name: 'forfeited', label: 'forfeited', type: 7, indexed: false },
-        { name: 'refusal', label: 'refusal', type: 90, indexed: false },
+        { name: 'refusal', label: 'refusal', type: 91, indexed: false },
         { name: 'escrowUnreachable', label: 'escrow_unreachable', type: 5, indexed: false },
       ],
     },
@@ -1527,30 +1546,31 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    AnchorError: 92,
-    AttributeProofs: 58,
+    AnchorError: 93,
+    AttributeProofs: 59,
     AttributeRule: 15,
-    AttributeValues: 71,
+    AttributeValues: 72,
     Auction: 22,
     AuctionPhase: 28,
     AuctionRequest: 23,
-    AuctionWiring: 88,
-    Bid: 55,
-    ClaimProof: 60,
+    AuctionWiring: 89,
+    Bid: 56,
+    ClaimProof: 61,
     Commitment: 35,
     Encryption: 25,
     Error: 47,
     LangError: 44,
     Leader: 27,
-    MaskMarker: 76,
-    MaskedAuction: 74,
+    MaskMarker: 77,
+    MaskedAuction: 75,
     ModelFlaw: 49,
-    OpenRefusal: 91,
+    OpenRefusal: 92,
     ParameterModel: 9,
-    ProofFlaw: 66,
-    RevealOutcome: 63,
+    Party: 50,
+    ProofFlaw: 67,
+    RevealOutcome: 64,
     Role: 48,
-    Scope: 77,
+    Scope: 78,
     WeightRange: 13,
     Weights: 10,
   },

@@ -24,8 +24,9 @@ import metadataJson from '../../metadata/trade_escrow.json' with { type: 'json' 
  * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
  * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
  * - `CredentialExists`: A credential with this id exists already; ids are never reused.
+ * - `Overflow`: The registry's count of credentials is at its maximum; not expected in practice.
  */
-export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
+export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists' | 'Overflow';
 
 /**
  * A channel as the escrow stores it.
@@ -131,8 +132,6 @@ export type Error =
    * designate the broker contract's address.
    */
   | { brokerNotContract: null }
-  /** Only a designated broker may do this (see `set_broker`). */
-  | { notBroker: null }
   /** No channel has this id: check the id (`open` returned it; `ChannelOpened` shows it). */
   | { channelNotFound: Hex }
   /**

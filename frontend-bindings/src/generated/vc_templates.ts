@@ -24,8 +24,9 @@ import metadataJson from '../../metadata/vc_templates.json' with { type: 'json' 
  * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
  * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
  * - `CredentialExists`: A credential with this id exists already; ids are never reused.
+ * - `Overflow`: The registry's count of credentials is at its maximum; not expected in practice.
  */
-export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists';
+export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists' | 'Overflow';
 
 /**
  * What an issuer anchors for a credential.
@@ -241,11 +242,6 @@ export type Error =
    */
   | { notIssuer: Hex }
   /**
-   * The caller is not a designated system issuer. No message of this version returns
-   * it: `anchor_system` answers `AnchorError::NotSystemIssuer` instead.
-   */
-  | { notSystemIssuer: null }
-  /**
    * The requested template id is outside the publisher's range (system 0–999, authority
    * 1,000–1,999,999, issuer 2,000,000 and up): pick an id in `min..=max`, or none.
    */
@@ -324,10 +320,12 @@ export type Error =
    */
   | { badSignature: null }
   /**
-   * Only system templates may be anchored by system issuers. No message of this version
-   * returns it: `anchor_system` answers `AnchorError::BadTemplate` instead.
+   * The template is a system template (id below 1,000: trade-start, settlement, …):
+   * only the system issuer contracts anchor its credentials (`anchor_system`), so that a
+   * trade's records come from the contract that ran the trade. Issue with a template of
+   * your own or an authority's.
    */
-  | { notSystemCpt: number }
+  | { systemTemplate: number }
   /**
    * An issued credential's id is not the issuer's to choose: it must be blake2-256 of
    * `issued_id_preimage(issuer, subject, cpt, claims root)`. Send `expected` as the id.
@@ -782,7 +780,8 @@ export interface VcTemplatesMessages {
    * (`cgrid_shared::issued_id_preimage`), so no issuer can take an id that a system
    * issuer or another issuer will need. Issuer and subject DIDs must be active.
    *
-   * Errors: `BadCredentialId` (send `expected` as the id); `BadSignature`,
+   * Errors: `BadCredentialId` (send `expected` as the id); `SystemTemplate` (only the
+   * system issuer contracts anchor those); `BadSignature`,
    * `NotController`, `NotIssuer` (sign with the right key, or call as the issuer; the DID
    * needs the Issuer role); `DidInactive` (issuer or subject deactivated);
    * `IncompleteEncryption` (both or neither of ciphertext hash and policy id);
@@ -929,7 +928,8 @@ export interface VcTemplatesMessages {
   };
   /**
    * The anchor of credential `id` and whether it counts now; `None` if unknown. Anyone
-   * may call. `valid`: active, unexpired, and the issuer DID (if any) still active;
+   * may call. `valid`: active, unexpired, and the issuer DID (if any) still active (a
+   * system issuer withdrawn since does not matter);
    * `expired`: its `expires_at` has passed. Under a regulator's mask on the credential,
    * or (system credentials) on its trade hiding the parties, `masked` says who masked
    * it, when and why, and a withheld subject reads as zero; a mask does not change
