@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds every contract with `cargo contract build --release` (which also runs clippy on it),
+# Builds every contract in release mode with `cgrid-bundler` (the workspace's builder on
+# contract-build 5.0.3, the library of `cargo contract build`; no cargo-contract install),
 # reproducibly, and collects the .contract, .wasm and .json files in $CGRID_BUNDLES (default
 # ~/.cache/computegrid/target/bundles), with the exact rustc release in their build_info.
 # Stops at the first error.
@@ -9,8 +10,12 @@
 #   --check   fail when a bundle's code hash differs from bundles.lock.json (the test command)
 #   --record  write the built code hashes to bundles.lock.json (after a contract change)
 #
+# The builder is built first with the test suite's feature resolution (`cargo test --workspace
+# --no-run`, which the tests and the demo need anyway); CGRID_BUNDLER names an already built
+# one instead (scripts/tests/reproducible.sh passes the first checkout's).
+#
 # Reproducible means: the versions of the workspace's Cargo.lock, and the same bytes whatever
-# the checkout's path. cargo-contract 5.0.3 gives neither for a contract inside a workspace: it
+# the checkout's path. contract-build 5.0.3 gives neither for a contract inside a workspace: it
 # builds from a temporary manifest beside which the workspace's lockfile is not found (so it
 # resolves every dependency afresh), and cargo hashes a path dependency's absolute path into
 # symbol names (so `cgrid-shared` at another path gives other code). So each contract is built
@@ -24,6 +29,7 @@ mode=build
 case "${1:-}" in
 --check) mode=check ;;
 --record) mode=record ;;
+--stage-only) mode=stage ;; # stages every contract and stops (scripts/tests/stage-sync.sh)
 "") ;;
 *)
     echo "usage: scripts/build-contracts.sh [--check | --record]" >&2
@@ -31,21 +37,22 @@ case "${1:-}" in
     ;;
 esac
 
-version="$(cargo contract --version 2>/dev/null || true)"
-if [[ -z "$version" ]]; then
-    echo "error: cargo-contract is missing; run scripts/setup.sh first" >&2
-    exit 1
-fi
-if [[ "$version" != *" ${CARGO_CONTRACT_VERSION}-"* ]]; then
-    echo "error: this is $version; the bundles are built with cargo-contract $CARGO_CONTRACT_VERSION (scripts/setup.sh says how to install it)" >&2
-    exit 1
-fi
 rustc_release="$(rustc -vV | sed -n 's/^release: //p')"
 if [[ "$rustc_release" != "$CGRID_TOOLCHAIN" ]]; then
     echo "error: rustc is $rustc_release; the bundles are built with Rust $CGRID_TOOLCHAIN (rust-toolchain.toml)" >&2
     exit 1
 fi
-# cargo-contract 5.0.3 records the toolchain as `<channel>-<host>` ("stable-x86_64-…"), which
+if [[ -z "${CGRID_BUNDLER:-}" && "$mode" != stage ]]; then
+    step "building the workspace (its cgrid-bundler builds the bundles)"
+    (cd "$CGRID_ROOT" && cargo test --workspace --no-run --quiet)
+    CGRID_BUNDLER="$CARGO_TARGET_DIR/debug/cgrid-bundler"
+fi
+bundler_version="$([[ "$mode" == stage ]] || "$CGRID_BUNDLER" --version)"
+if [[ "$mode" != stage && "$bundler_version" != *"(contract-build ${CARGO_CONTRACT_VERSION})" ]]; then
+    echo "error: $CGRID_BUNDLER is $bundler_version; the bundles are built with contract-build $CARGO_CONTRACT_VERSION" >&2
+    exit 1
+fi
+# contract-build 5.0.3 records the toolchain as `<channel>-<host>` ("stable-x86_64-…"), which
 # does not say which compiler made the code; the bundles name the exact one instead.
 toolchain="$(rustc -vV | awk '/^release:/ { r = $2 } /^host:/ { h = $2 } END { print r "-" h }')"
 
@@ -56,13 +63,19 @@ flock 9
 
 stage_contract() {
     local c="$1" dir="$CGRID_STAGE/$1"
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    # Copies keep their modification times, so an unchanged contract is not rebuilt.
-    cp -Rp "$CGRID_ROOT/contracts/$c/src" "$dir/src"
-    cp -Rp "$CGRID_ROOT/shared" "$dir/shared"
+    # A stage written by the earlier `cp -p` staging may hold sources with times older than its
+    # build: written anew once, so that every file's time is a staging time.
+    if [[ ! -e "$dir/.synced-by-content" ]]; then
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        touch "$dir/.synced-by-content"
+    fi
+    # Synchronised by content: a file is written only when its bytes differ from the staged
+    # copy (and then gets a new modification time), so an unchanged contract is not rebuilt and a
+    # changed one always is — whatever the modification times of the checkout, which may be older
+    # than a build staged from another checkout (cargo decides freshness by modification time).
     python3 - "$CGRID_ROOT" "$c" "$dir" <<'PY'
-import re, sys, tomllib
+import os, re, sys, tomllib
 root, contract, dir = sys.argv[1:]
 with open(f"{root}/Cargo.toml", "rb") as f:
     workspace = tomllib.load(f)["workspace"]["dependencies"]
@@ -84,13 +97,40 @@ def staged(path, own_workspace):
         sys.exit(f"{path}: a path dependency outside the contract and cgrid-shared")
     if own_workspace:
         manifest += "\n# Staged by scripts/build-contracts.sh: its own workspace.\n[workspace]\n"
-    return manifest
-open(f"{dir}/Cargo.toml", "w", encoding="utf-8").write(
-    staged(f"{root}/contracts/{contract}/Cargo.toml", True))
-open(f"{dir}/shared/Cargo.toml", "w", encoding="utf-8").write(
-    staged(f"{root}/shared/Cargo.toml", False))
+    return manifest.encode("utf-8")
+def tree(source, prefix):
+    files = {}
+    for base, dirs, names in os.walk(source):
+        dirs.sort()
+        for name in names:
+            path = os.path.join(base, name)
+            with open(path, "rb") as f:
+                files[os.path.join(prefix, os.path.relpath(path, source))] = f.read()
+    return files
+wanted = tree(f"{root}/contracts/{contract}/src", "src")
+wanted.update(tree(f"{root}/shared", "shared"))
+wanted["Cargo.toml"] = staged(f"{root}/contracts/{contract}/Cargo.toml", True)
+wanted["shared/Cargo.toml"] = staged(f"{root}/shared/Cargo.toml", False)
+for rel, content in wanted.items():
+    path = os.path.join(dir, rel)
+    try:
+        with open(path, "rb") as f:
+            if f.read() == content:
+                continue
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(content)
+# What the checkout no longer has goes (Cargo.lock is written below; target/ is not staged).
+for base, dirs, names in os.walk(dir, topdown=False):
+    for name in names:
+        rel = os.path.relpath(os.path.join(base, name), dir)
+        if rel not in wanted and rel not in ("Cargo.lock", ".synced-by-content"):
+            os.remove(os.path.join(base, name))
+    if base != dir and not os.listdir(base):
+        os.rmdir(base)
 PY
-    cp -p "$CGRID_ROOT/Cargo.lock" "$dir/Cargo.lock"
+    cp "$CGRID_ROOT/Cargo.lock" "$dir/Cargo.lock"
     # Prunes the lockfile to this contract's packages; adds a package only if the workspace's
     # lockfile lacks it, which the check below refuses.
     cargo metadata --format-version 1 --manifest-path "$dir/Cargo.toml" >/dev/null
@@ -109,10 +149,11 @@ PY
 
 mkdir -p "$CGRID_BUNDLES"
 for c in "${CGRID_CONTRACTS[@]}"; do
-    step "cargo contract build --release: $c (staged at $CGRID_STAGE/$c)"
+    step "cgrid-bundler (release): $c (staged at $CGRID_STAGE/$c)"
     stage_contract "$c"
-    cargo contract build --release --manifest-path "$CGRID_STAGE/$c/Cargo.toml"
-    # A staged contract is its own workspace root: cargo-contract writes to target/ink/.
+    if [[ "$mode" == stage ]]; then continue; fi
+    "$CGRID_BUNDLER" "$CGRID_STAGE/$c/Cargo.toml"
+    # A staged contract is its own workspace root: contract-build writes to target/ink/.
     out="$CARGO_TARGET_DIR/ink"
     cp "$out/$c.wasm" "$CGRID_BUNDLES/$c.wasm"
     for ext in contract json; do
@@ -129,6 +170,7 @@ PY
     done
 done
 
+if [[ "$mode" == stage ]]; then exit 0; fi
 # The record of the code hashes (blake2-256 of the Wasm, as the chain computes them).
 python3 - "$mode" "$CGRID_ROOT/bundles.lock.json" "$CGRID_BUNDLES" "$toolchain" "$CARGO_CONTRACT_VERSION" "${CGRID_CONTRACTS[@]}" <<'PY'
 import hashlib, json, os, sys

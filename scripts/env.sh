@@ -10,11 +10,13 @@ export RUSTUP_TOOLCHAIN="$CGRID_TOOLCHAIN"
 # Build cache outside the checkout, so that a fresh clone (CI) reuses earlier builds.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/computegrid/target}"
 export CGRID_BUNDLES="${CGRID_BUNDLES:-$CARGO_TARGET_DIR/bundles}"
+# The contract-build release (the library of cargo-contract of the same version) that
+# cgrid-bundler builds the bundles with; bundles record it as their `cargo_contract_version`.
 export CARGO_CONTRACT_VERSION="5.0.3"
 # Where scripts/build-contracts.sh stages each contract. Fixed on purpose: cargo hashes a path
 # dependency's absolute path into the code, so one path for every checkout and machine makes the
-# bundles byte-identical.
-export CGRID_STAGE="/tmp/computegrid-stage"
+# bundles byte-identical. (Only scripts/tests/stage-sync.sh, which builds nothing, sets another.)
+export CGRID_STAGE="${CGRID_STAGE:-/tmp/computegrid-stage}"
 # Every contract crate, in deployment order.
 CGRID_CONTRACTS=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_CONTRACTS

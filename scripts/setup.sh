@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build needs, idempotently: the pinned Rust toolchain with rust-src, clippy,
-# rustfmt and the wasm32 target, and cargo-contract 5.0.3; checks for Node.js >= 20. Fast when
-# everything is there. Refuses, with what to do, a rustc or cargo-contract of another version.
+# rustfmt and the wasm32 target; checks for Node.js >= 20. Fast when everything is there.
+# Refuses, with what to do, a rustc of another version. (No cargo-contract: the workspace's
+# cgrid-bundler builds the bundles with its library, contract-build, at the locked version.)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -30,18 +31,6 @@ if [[ "$rustc_release" != "$CGRID_TOOLCHAIN" ]]; then
 fi
 echo "rustc $rustc_release: the pinned release"
 
-# `cargo contract --version` prints e.g. "cargo-contract-contract 5.0.3-unknown-x86_64-…".
-installed="$(cargo contract --version 2>/dev/null || true)"
-if [[ "$installed" == *" ${CARGO_CONTRACT_VERSION}-"* ]]; then
-    echo "cargo-contract $CARGO_CONTRACT_VERSION: present"
-elif [[ -n "$installed" ]]; then
-    # Not replaced behind the user's back: it is their install.
-    echo "error: $installed is installed; ComputeGrid's bundles are built with cargo-contract $CARGO_CONTRACT_VERSION: run cargo install cargo-contract --version $CARGO_CONTRACT_VERSION --locked --force" >&2
-    exit 1
-else
-    step "installing cargo-contract $CARGO_CONTRACT_VERSION (takes 15-25 min on 2 cores, once)"
-    cargo install cargo-contract --version "$CARGO_CONTRACT_VERSION" --locked
-fi
 # The TypeScript bindings (frontend-bindings/) and their tests; npm ci installs their packages.
 if command -v node >/dev/null && command -v npm >/dev/null \
     && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then

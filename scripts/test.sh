@@ -22,6 +22,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 # The bundles, checked against the committed code hashes (bundles.lock.json).
 "$CGRID_ROOT/scripts/build-contracts.sh" --check
 
+step "the staging follows content, not modification times"
+"$CGRID_ROOT/scripts/tests/stage-sync.sh"
+
 step "bundles are reproducible: a second build in another directory gives the same bytes"
 "$CGRID_ROOT/scripts/tests/reproducible.sh"
 

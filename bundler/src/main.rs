@@ -1,0 +1,154 @@
+//! `cgrid-bundler`: builds ink! contract bundles (`.contract`, `.wasm`, `.json`) exactly as
+//! `cargo contract build --release` of cargo-contract 5.0.3 does — it calls the same library,
+//! `contract-build` 5.0.3, with the same arguments — without installing cargo-contract: the
+//! builder is a workspace member, so its version comes from the workspace's `Cargo.lock` and it
+//! is compiled with the rest of the workspace (whose ink_e2e already builds `contract-build`).
+//!
+//! ```text
+//! cgrid-bundler [--offline] MANIFEST...   build each contract in release mode, in order
+//! cgrid-bundler --version                 the contract-build version it embeds
+//! ```
+//!
+//! `scripts/build-contracts.sh` stages each contract (fixed path, pruned lockfile) and runs
+//! this on the staged manifest. Stops at the first contract that fails, exit status 1.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use contract_build::{
+    BuildArtifacts, BuildMode, ExecuteArgs, Features, ImageVariant, ManifestPath, Network,
+    OutputType, Target, UnstableFlags, Verbosity, DEFAULT_MAX_MEMORY_PAGES,
+};
+
+/// The contract-build release this builder is pinned to (`=` in its Cargo.toml); it is also
+/// the `cargo_contract_version` contract-build writes into each bundle's `build_info`.
+const CONTRACT_BUILD: &str = "5.0.3";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+enum Command {
+    Version,
+    Build {
+        network: Network,
+        manifests: Vec<PathBuf>,
+    },
+}
+
+fn parse(args: &[String]) -> Result<Command, String> {
+    let mut network = Network::Online;
+    let mut manifests = Vec::new();
+    for arg in args {
+        match arg.as_str() {
+            "--version" | "-V" => return Ok(Command::Version),
+            "--offline" => network = Network::Offline,
+            flag if flag.starts_with('-') => {
+                return Err(format!(
+                "unknown option {flag}: usage: cgrid-bundler [--offline] MANIFEST... | --version"
+            ))
+            }
+            path => manifests.push(PathBuf::from(path)),
+        }
+    }
+    if manifests.is_empty() {
+        return Err(
+            "name at least one Cargo.toml: usage: cgrid-bundler [--offline] MANIFEST...".into(),
+        );
+    }
+    Ok(Command::Build { network, manifests })
+}
+
+/// The arguments `cargo contract build --release [--offline] --manifest-path PATH` passes to
+/// `contract_build::execute` (cargo-contract 5.0.3, `src/cmd/build.rs`), every other flag at
+/// its default.
+fn release_args(manifest_path: ManifestPath, network: Network) -> ExecuteArgs {
+    ExecuteArgs {
+        manifest_path,
+        verbosity: Verbosity::Default,
+        build_mode: BuildMode::Release,
+        features: Features::default(),
+        network,
+        build_artifact: BuildArtifacts::All,
+        unstable_flags: UnstableFlags::default(),
+        optimization_passes: None,
+        keep_debug_symbols: false,
+        extra_lints: false,
+        output_type: OutputType::HumanReadable,
+        skip_wasm_validation: false,
+        target: Target::Wasm,
+        max_memory_pages: DEFAULT_MAX_MEMORY_PAGES,
+        image: ImageVariant::Default,
+    }
+}
+
+fn build(network: Network, manifests: &[PathBuf]) -> Result<(), String> {
+    for path in manifests {
+        let manifest = ManifestPath::new(path)
+            .map_err(|e| format!("{}: not a Cargo.toml ({e:#})", path.display()))?;
+        let result = contract_build::execute(release_args(manifest, network))
+            .map_err(|e| format!("{}: the build failed: {e:#}", path.display()))?;
+        println!("{}", result.display());
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = parse(&args).and_then(|command| match command {
+        Command::Version => {
+            println!(
+                "cgrid-bundler {} (contract-build {CONTRACT_BUILD})",
+                env!("CARGO_PKG_VERSION")
+            );
+            Ok(())
+        }
+        Command::Build { network, manifests } => build(network, &manifests),
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("error: {why}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_command_line_names_manifests_and_the_network() {
+        assert_eq!(parse(&args(&["--version"])), Ok(Command::Version));
+        assert_eq!(
+            parse(&args(&["a/Cargo.toml", "--offline", "b/Cargo.toml"])),
+            Ok(Command::Build {
+                network: Network::Offline,
+                manifests: vec!["a/Cargo.toml".into(), "b/Cargo.toml".into()],
+            })
+        );
+        assert!(parse(&args(&[]))
+            .unwrap_err()
+            .contains("at least one Cargo.toml"));
+        assert!(parse(&args(&["--release"]))
+            .unwrap_err()
+            .contains("unknown option --release"));
+    }
+
+    /// The pinned version is the one the workspace's lockfile resolves.
+    #[test]
+    fn the_pinned_contract_build_is_the_locked_one() {
+        let lock = include_str!("../../Cargo.lock");
+        let locked = lock
+            .split("[[package]]")
+            .find(|p| p.contains("name = \"contract-build\"\n"))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+            .map(|v| v.trim_end_matches('"'));
+        assert_eq!(locked, Some(CONTRACT_BUILD));
+        assert!(include_str!("../Cargo.toml")
+            .contains(&format!("contract-build = \"={CONTRACT_BUILD}\"")));
+    }
+}
