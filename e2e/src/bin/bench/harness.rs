@@ -56,6 +56,25 @@ pub fn must_row<B: Backend, T: Decode + Debug, E: Decode + Debug>(
     (value, weight)
 }
 
+/// [`must_row`] for a message of the trade path: also counted in `trade_path_per_block`, and
+/// `demo_times` times in the demo's trade flow.
+pub fn must_trade_row<B: Backend, T: Decode + Debug, E: Decode + Debug>(
+    report: &mut Report,
+    chain: &mut B,
+    origin: &AccountId32,
+    case: &str,
+    demo_times: u64,
+    msg: Msg<Result<T, E>>,
+) -> (T, Weight) {
+    let label = msg.label;
+    let (value, weight) = must_row(report, chain, origin, case, msg);
+    report.trade_path(label.contract, label.metadata, case, weight);
+    if demo_times > 0 {
+        report.demo_step(label.contract, label.metadata, demo_times, weight);
+    }
+    (value, weight)
+}
+
 /// A deployed contract on its own embedded chain, and the report its rows go to.
 pub struct Bench<'r, C> {
     pub chain: Embedded,

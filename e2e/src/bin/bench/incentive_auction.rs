@@ -45,7 +45,11 @@ pub fn bench(report: &mut Report) {
         match report {
             Some(report) => {
                 let case = "role check + deposit held";
-                must_row(report, &mut m.chain, &consumer, case, create).0
+                let label = create.label;
+                let (id, w) = must_row(report, &mut m.chain, &consumer, case, create);
+                report.demo_step(NAME, label.metadata, 1, w);
+                report.trade_path(NAME, label.metadata, case, w);
+                id
             }
             None => must(&mut m.chain, &consumer, create).0,
         }
@@ -107,6 +111,8 @@ pub fn bench(report: &mut Report) {
         "1st bid: role check + bond",
         commit_weights[0],
     );
+    report.demo_step(NAME, commit_label, 2, commit_weights[0]);
+    report.trade_path(NAME, commit_label, "1st bid", commit_weights[0]);
     report.row(
         NAME,
         commit_label,
@@ -149,6 +155,16 @@ pub fn bench(report: &mut Report) {
         reveal_weights[1],
     );
     report.row(NAME, reveal_label, "price only", reveal_weights[2]);
+    // The demo's two bids: the certified provider's (one certificate) and a price-only rival.
+    report.demo_step(NAME, reveal_label, 1, reveal_weights[0]);
+    report.demo_step(NAME, reveal_label, 1, reveal_weights[2]);
+    report.trade_path(
+        NAME,
+        reveal_label,
+        "4 attributes, 1 credential",
+        reveal_weights[0],
+    );
+    report.trade_path(NAME, reveal_label, "price only", reveal_weights[2]);
     report.row(
         NAME,
         reveal_label,
@@ -184,6 +200,8 @@ pub fn bench(report: &mut Report) {
         finalize_many,
     );
     report.row(NAME, finalize_label, "no bids: full refund", finalize_empty);
+    report.demo_step(NAME, finalize_label, 1, finalize_few);
+    report.trade_path(NAME, finalize_label, "opens the channel", finalize_few);
     let ratio = finalize_many.ref_time() as f64 / finalize_few.ref_time() as f64;
     report.figure(
         "finalize_1000_vs_10",

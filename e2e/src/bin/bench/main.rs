@@ -38,6 +38,7 @@ fn main() {
     trade_escrow::bench(&mut report);
     incentive_auction::bench(&mut report);
     mask_registry::bench(&mut report);
+    report.summarise();
     report::write(&report, &out).expect("write results");
     let failed: Vec<_> = report.checks.iter().filter(|c| !c.ok).collect();
     let gating_failed = failed.iter().any(|c| c.gating);

@@ -10,6 +10,16 @@ use crate::Weight;
 pub const MAX_WASM_BYTES: usize = 24 * 1024;
 pub const MAX_REF_TIME: u64 = 10_000_000_000;
 pub const MAX_HISTORY_DRIFT_PERCENT: f64 = 5.0;
+/// Issue 21's Must targets: per contract and per message. Reported until met (then gating).
+pub const MUST_WASM_BYTES: usize = 32 * 1024;
+pub const MUST_PROOF_SIZE: u64 = 120_000;
+pub const MUST_REF_TIME: u64 = 6_000_000_000;
+/// Issue 21's baseline of the demo's trade flow (9 calls), which must at least halve.
+pub const DEMO_FLOW_BASELINE_PROOF_SIZE: u64 = 989_462;
+pub const DEMO_FLOW_BASELINE_REF_TIME: u64 = 48_500_000_000;
+/// The block `trade_path_per_block` fills: 5 MB of proof, 2 s of ref_time.
+pub const BLOCK_PROOF_SIZE: u64 = 5 * 1024 * 1024;
+pub const BLOCK_REF_TIME: u64 = 2_000_000_000_000;
 
 /// The top-level keys of results.json that other tools write (kept when this report is
 /// written again).
@@ -45,6 +55,10 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// Headline figures, written at the top level of results.json under their names.
     figures: Vec<(&'static str, serde_json::Value, String)>,
+    /// The calls of the demo's trade flow (what, how many times, one call's weight).
+    demo_flow: Vec<(String, u64, Weight)>,
+    /// The messages a trade goes through (what, weight): `trade_path_per_block`.
+    trade_path: Vec<(String, Weight)>,
 }
 
 impl Report {
@@ -90,6 +104,143 @@ impl Report {
             weight,
             single: false,
         });
+    }
+
+    /// Marks a measured call as `times` steps of the demo's trade flow (`cgrid demo`: the
+    /// auction with two bids, the trade's two checkpoints and its cooperative close).
+    pub fn demo_step(&mut self, contract: &str, message: &str, times: u64, weight: Weight) {
+        self.demo_flow
+            .push((format!("{contract}::{message}"), times, weight));
+    }
+
+    /// Marks a measured call as a message of the trade path, for `trade_path_per_block`.
+    pub fn trade_path(&mut self, contract: &str, message: &str, case: &str, weight: Weight) {
+        self.trade_path
+            .push((format!("{contract}::{message} ({case})"), weight));
+    }
+
+    /// The issue 21 summary: the largest message's proof size, the demo flow's totals, how
+    /// many of each trade-path message fit in a block, and the Must targets (reported).
+    pub fn summarise(&mut self) {
+        let largest = self
+            .rows
+            .iter()
+            .filter(|r| r.single)
+            .max_by_key(|r| r.weight.proof_size());
+        if let Some(r) = largest {
+            let (proof, what) = (
+                r.weight.proof_size(),
+                format!("{}::{} ({})", r.contract, r.message, r.case),
+            );
+            self.figure(
+                "max_message_proof_size",
+                json!(proof),
+                format!("the largest proof_size of one message: {what}"),
+            );
+        }
+        let over: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| r.single && r.weight.proof_size() > MUST_PROOF_SIZE)
+            .map(|r| format!("{}::{} ({})", r.contract, r.message, r.case))
+            .collect();
+        self.report_only(
+            format!(
+                "every message <= {MUST_PROOF_SIZE} B proof_size (issue 21 Must; {} above: {})",
+                over.len(),
+                over.join(", ")
+            ),
+            over.is_empty(),
+        );
+        let slow: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| r.single && r.weight.ref_time() > MUST_REF_TIME)
+            .map(|r| format!("{}::{} ({})", r.contract, r.message, r.case))
+            .collect();
+        self.report_only(
+            format!(
+                "every message <= {MUST_REF_TIME} ref_time (issue 21 Must; {} above: {})",
+                slow.len(),
+                slow.join(", ")
+            ),
+            slow.is_empty(),
+        );
+        let oversized: Vec<String> = self
+            .sizes
+            .iter()
+            .filter(|(_, size)| *size > MUST_WASM_BYTES)
+            .map(|(name, size)| format!("{name} {size} B"))
+            .collect();
+        self.report_only(
+            format!(
+                "every contract <= {MUST_WASM_BYTES} B Wasm (issue 21 Must; above: {})",
+                oversized.join(", ")
+            ),
+            oversized.is_empty(),
+        );
+        if !self.demo_flow.is_empty() {
+            let calls: u64 = self.demo_flow.iter().map(|(_, n, _)| n).sum();
+            let proof: u64 = self
+                .demo_flow
+                .iter()
+                .map(|(_, n, w)| n * w.proof_size())
+                .sum();
+            let ref_time: u64 = self
+                .demo_flow
+                .iter()
+                .map(|(_, n, w)| n * w.ref_time())
+                .sum();
+            let steps: Vec<String> = self
+                .demo_flow
+                .iter()
+                .map(|(what, n, _)| format!("{n} × {what}"))
+                .collect();
+            let steps = steps.join(", ");
+            self.figure(
+                "demo_flow_proof_size",
+                json!(proof),
+                format!("the demo's trade flow, {calls} calls: {steps}"),
+            );
+            self.figure(
+                "demo_flow_ref_time",
+                json!(ref_time),
+                format!("the same {calls} calls' ref_time"),
+            );
+            self.report_only(
+                format!(
+                    "demo flow proof_size {proof} <= half of {DEMO_FLOW_BASELINE_PROOF_SIZE} \
+                     (issue 21 Must)"
+                ),
+                proof * 2 <= DEMO_FLOW_BASELINE_PROOF_SIZE,
+            );
+            self.report_only(
+                format!(
+                    "demo flow ref_time {ref_time} <= half of {DEMO_FLOW_BASELINE_REF_TIME} \
+                     (issue 21 Must)"
+                ),
+                ref_time * 2 <= DEMO_FLOW_BASELINE_REF_TIME,
+            );
+        }
+        if !self.trade_path.is_empty() {
+            let per_block: serde_json::Map<String, serde_json::Value> = self
+                .trade_path
+                .iter()
+                .map(|(what, w)| {
+                    let by_proof = BLOCK_PROOF_SIZE / w.proof_size().max(1);
+                    let by_time = BLOCK_REF_TIME / w.ref_time().max(1);
+                    (what.clone(), json!(by_proof.min(by_time)))
+                })
+                .collect();
+            self.figure(
+                "trade_path_per_block",
+                serde_json::Value::Object(per_block),
+                format!(
+                    "how many of each trade-path message fit in a block of {BLOCK_PROOF_SIZE} B \
+                     proof and {BLOCK_REF_TIME} ref_time (the smaller of the two quotients)"
+                ),
+            );
+        }
     }
 
     /// A named headline figure with a one-line explanation.

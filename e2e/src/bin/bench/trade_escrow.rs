@@ -7,7 +7,7 @@ use cgrid_e2e::{release_wasm, Backend, Weight};
 use cgrid_shared::{Balance, ChannelId, SignedState};
 use serde_json::json;
 
-use crate::harness::{label, must, must_row};
+use crate::harness::{label, must, must_row, must_trade_row};
 use crate::report::Report;
 
 const T0: u64 = 1_700_000_000_000;
@@ -59,7 +59,7 @@ pub fn bench(report: &mut Report) {
     let offer = m.offer_for(&escrow, &terms);
     let case = "role check + offer signature + trade-start anchor";
     let open_msg = escrow.open(&terms, &offer, DEPOSIT);
-    let (id, _) = must_row(report, &mut m.chain, &consumer, case, open_msg);
+    let (id, _) = must_trade_row(report, &mut m.chain, &consumer, case, 0, open_msg);
     let top_up = escrow
         .msg(|e| e.top_up(id, Some(T0 + 3_000 * MINUTE)))
         .with_value(1_000);
@@ -72,47 +72,52 @@ pub fn bench(report: &mut Report) {
     );
     m.chain.advance_to(T0 + 60 * MINUTE).expect("time");
     let checkpoint = escrow.checkpoint(&id, &state(&m, &id, 60, 60 * PRICE));
-    must_row(
+    must_trade_row(
         report,
         &mut m.chain,
         &provider,
         "pays the difference + settlement anchor",
+        2,
         checkpoint,
     );
     let closing = close(&m, &id, 120, 120 * PRICE);
-    must_row(
+    must_trade_row(
         report,
         &mut m.chain,
         &consumer,
         "after a checkpoint",
+        1,
         closing,
     );
 
     // The dispute path.
     let (id, _) = open(&mut m, 1_440);
     let stale = state(&m, &id, 10, 10 * PRICE);
-    must_row(
+    must_trade_row(
         report,
         &mut m.chain,
         &consumer,
         "with a signed state",
+        0,
         escrow.start_close(&id, Some(&stale)),
     );
     let newest = state(&m, &id, 40, 40 * PRICE);
-    must_row(
+    must_trade_row(
         report,
         &mut m.chain,
         &provider,
         "newer state replaces the claim",
+        0,
         escrow.challenge(&id, &newest),
     );
     let now = m.chain.time();
     m.chain.advance_to(now + MINUTE).expect("time");
-    must_row(
+    must_trade_row(
         report,
         &mut m.chain,
         &root,
         "after the window",
+        0,
         escrow.finalize(&id),
     );
     let (id, _) = open(&mut m, 10);
