@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The bundles are reproducible: this checkout's tracked files, copied to another directory (other
-# paths, fresh modification times, so everything of ours is compiled again), build byte-identical
+# paths; every staged file written anew, so everything of ours is compiled again), build byte-identical
 # Wasm — the code hashes of the first build ($CGRID_BUNDLES) and of bundles.lock.json (the
 # second build runs with --check).
 set -euo pipefail
@@ -10,6 +10,11 @@ second="$(mktemp -d)"
 trap 'rm -rf "$second"' EXIT
 mkdir -p "$second/checkout" "$second/bundles"
 git -C "$CGRID_ROOT" ls-files -z | tar -C "$CGRID_ROOT" --null -cf - -T - | tar -xmf - -C "$second/checkout"
+# The staging keeps files whose content did not change (so cargo would call the second build
+# fresh and reuse the first one's output): dropping each stage's marker makes build-contracts.sh
+# write every staged file anew, so the second build compiles every contract and cgrid-shared
+# again (their dependencies stay cached).
+rm -f "$CGRID_STAGE"/*/.synced-by-content
 # The first checkout's builder (built by its build-contracts.sh): the bundles' bytes must not
 # depend on where the builder was compiled either.
 CGRID_BUNDLER="${CGRID_BUNDLER:-$CARGO_TARGET_DIR/debug/cgrid-bundler}" CGRID_BUNDLES="$second/bundles" \
