@@ -41,6 +41,13 @@ pub struct Row {
     single: bool,
 }
 
+impl Row {
+    /// `contract::message (case)`, as the summary names a row.
+    fn name(&self) -> String {
+        format!("{}::{} ({})", self.contract, self.message, self.case)
+    }
+}
+
 pub struct Check {
     pub what: String,
     pub ok: bool,
@@ -128,44 +135,36 @@ impl Report {
             .filter(|r| r.single)
             .max_by_key(|r| r.weight.proof_size());
         if let Some(r) = largest {
-            let (proof, what) = (
-                r.weight.proof_size(),
-                format!("{}::{} ({})", r.contract, r.message, r.case),
-            );
+            let (proof, what) = (r.weight.proof_size(), r.name());
             self.figure(
                 "max_message_proof_size",
                 json!(proof),
                 format!("the largest proof_size of one message: {what}"),
             );
         }
-        let over: Vec<String> = self
-            .rows
-            .iter()
-            .filter(|r| r.single && r.weight.proof_size() > MUST_PROOF_SIZE)
-            .map(|r| format!("{}::{} ({})", r.contract, r.message, r.case))
-            .collect();
-        self.report_only(
-            format!(
-                "every message <= {MUST_PROOF_SIZE} B proof_size (issue 21 Must; {} above: {})",
-                over.len(),
-                over.join(", ")
+        for (limit, dimension, weight_of) in [
+            (
+                MUST_PROOF_SIZE,
+                "B proof_size",
+                Weight::proof_size as fn(&Weight) -> u64,
             ),
-            over.is_empty(),
-        );
-        let slow: Vec<String> = self
-            .rows
-            .iter()
-            .filter(|r| r.single && r.weight.ref_time() > MUST_REF_TIME)
-            .map(|r| format!("{}::{} ({})", r.contract, r.message, r.case))
-            .collect();
-        self.report_only(
-            format!(
-                "every message <= {MUST_REF_TIME} ref_time (issue 21 Must; {} above: {})",
-                slow.len(),
-                slow.join(", ")
-            ),
-            slow.is_empty(),
-        );
+            (MUST_REF_TIME, "ref_time", Weight::ref_time),
+        ] {
+            let above: Vec<String> = self
+                .rows
+                .iter()
+                .filter(|r| r.single && weight_of(&r.weight) > limit)
+                .map(Row::name)
+                .collect();
+            self.report_only(
+                format!(
+                    "every message <= {limit} {dimension} (issue 21 Must; {} above: {})",
+                    above.len(),
+                    above.join(", ")
+                ),
+                above.is_empty(),
+            );
+        }
         let oversized: Vec<String> = self
             .sizes
             .iter()
