@@ -13,5 +13,8 @@ cargo test --workspace --no-run
 step "controller benchmark (release build, no chain)"
 cargo build --release -p controller --no-default-features --bin controller-bench
 "$CARGO_TARGET_DIR/release/controller-bench" --out "$CGRID_ROOT/bench"
+step "recommender benchmark (release build: evaluation, 1,000² and 10,000² plans)"
+cargo build --release -p cgrid-sched --bin sched-bench
+"$CARGO_TARGET_DIR/release/sched-bench" --out "$CGRID_ROOT/bench"
 step "node tier figures (skipped without substrate-contracts-node)"
 "$CGRID_ROOT/scripts/node-tier.sh" --out "$CGRID_ROOT/bench"

@@ -184,6 +184,10 @@ pub fn router(node: Arc<ApiState>) -> Router {
         .route("/channels/{id}/history", get(history))
         .route("/channels/{id}/close", post(close))
         .route("/metrics", get(metrics))
+        .route(
+            "/recommend",
+            post(recommend).layer(DefaultBodyLimit::max(RECOMMEND_BODY)),
+        )
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             error(
@@ -365,6 +369,76 @@ fn body<T: serde::de::DeserializeOwned>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     crate::api_input::json_body(content_type, &bytes).map_err(refused)
+}
+
+/// Largest `POST /recommend` body: a market of 10,000 offers and as many requests.
+pub const RECOMMEND_BODY: usize = 32 * 1024 * 1024;
+
+/// `POST /recommend`: `{"requests": [...], "offers": [...], "history"?: [...], "top"?: k}`,
+/// the members as in `cgrid recommend`'s files; answers what `cgrid recommend --json` prints.
+/// Bad input is a 400 naming the member. The plan runs on a blocking thread.
+async fn recommend(headers: HeaderMap, request: Result<Bytes, BytesRejection>) -> Response {
+    let bytes = match request {
+        Ok(b) => b,
+        Err(rejection) => {
+            return error(
+                rejection.status(),
+                format!("bad request body: {}", rejection.body_text()),
+            )
+        }
+    };
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.split(';').next().map(str::trim) == Some("application/json"));
+    if !json_type {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be application/json",
+        );
+    }
+    let planned = tokio::task::spawn_blocking(move || -> Result<Value, String> {
+        let mut body: serde_json::Map<String, Value> = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the body is not a JSON object ({e})"))?;
+        let top = match body.remove("top") {
+            None => 5,
+            Some(v) => v
+                .as_u64()
+                .and_then(|k| usize::try_from(k).ok())
+                .ok_or("`top` is not a whole number")?,
+        };
+        let mut file = |name: &str, required: bool| -> Result<Option<Vec<u8>>, String> {
+            match body.remove(name) {
+                Some(v) => {
+                    let mut wrapped = serde_json::Map::new();
+                    wrapped.insert(name.to_string(), v);
+                    Ok(Some(
+                        serde_json::to_vec(&wrapped).map_err(|e| e.to_string())?,
+                    ))
+                }
+                None if required => Err(format!("`{name}` is missing")),
+                None => Ok(None),
+            }
+        };
+        let (requests, offers) = (file("requests", true)?, file("offers", true)?);
+        let history = file("history", false)?;
+        if let Some(extra) = body.keys().next() {
+            return Err(format!("unknown member `{extra}`"));
+        }
+        let (plan, prefs) = crate::cli::recommend::plan_of(
+            &requests.unwrap_or_default(),
+            &offers.unwrap_or_default(),
+            history.as_deref(),
+            top,
+        )?;
+        Ok(crate::cli::recommend::plan_json(&plan, &prefs))
+    })
+    .await;
+    match planned {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(message)) => error(StatusCode::BAD_REQUEST, message),
+        Err(e) => internal(e),
+    }
 }
 
 /// Demo: opens a trade and starts its billing as a background job; answers `202` with the

@@ -291,3 +291,52 @@ async fn a_restart_on_another_runs_stores_is_refused_and_keeps_them() {
         before
     );
 }
+
+/// `POST /recommend` answers what `cgrid recommend --json` prints, and refuses bad bodies with
+/// a sentence naming the member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recommends_offers_and_names_bad_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let market = Market::embedded(controller::demo::T0).unwrap();
+    let app = router(Arc::new(
+        ApiState::new(market, dir.path().to_path_buf()).unwrap(),
+    ));
+    let offer = |id: &str, region: &str, price: u64| {
+        json!({"id": id, "provider": format!("p-{id}"), "units": 4, "memory_gib": 16, "gpu": "none",
+               "region": region, "price": price, "green_share": 0.5, "carbon_intensity": 200, "pue": 1.2})
+    };
+    let body = json!({
+        "requests": [{"id": "r1", "consumer": "c1", "units": 6, "minutes": 60, "deadline": 60,
+                      "home": "eu-west", "budget": 1_000_000}],
+        "offers": [offer("a", "eu-west", 10), offer("b", "us-east", 10)],
+        "top": 2,
+    });
+    let (status, text) = call(&app, "POST", "/recommend", Some(body.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let v = json(&text);
+    let rec = &v["recommendations"][0];
+    assert_eq!(rec["ranked"][0]["offer_id"], "a", "{v}");
+    let units: u64 = rec["ranked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["units"].as_u64().unwrap())
+        .sum();
+    assert_eq!((units, rec["unserved"].as_u64()), (6, Some(0)));
+
+    let mut bad = body.clone();
+    bad["offers"][1]["pue"] = json!(0.5);
+    let (status, text) = call(&app, "POST", "/recommend", Some(bad.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        text.contains("offers[1].pue: 0.5 is not a number ≥ 1"),
+        "{text}"
+    );
+    let mut bad = body.clone();
+    bad["colour"] = json!("red");
+    let (status, text) = call(&app, "POST", "/recommend", Some(bad.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("unknown member `colour`"), "{text}");
+    let (status, _) = call(&app, "POST", "/recommend", Some(json!({"offers": []}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

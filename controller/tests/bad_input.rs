@@ -128,3 +128,66 @@ fn reading_a_missing_store_makes_none() {
     assert!(stderr.contains("no store at missing.redb"), "{stderr}");
     assert!(!dir.path().join("missing.redb").exists());
 }
+
+/// Issue 24: `cgrid recommend` reads its three files offline; a bad file is one sentence
+/// naming the member, exit 2, nothing printed on stdout; good files print the plan.
+#[test]
+fn recommend_names_the_bad_member_of_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "offers.json",
+        r#"{"offers":[{"id":"o1","provider":"p1","units":8,"memory_gib":32,"gpu":"none","region":"eu-west","price":10,"green_share":0.5,"carbon_intensity":250,"pue":1.2,"offer_file":"o1.offer.json"}]}"#,
+    );
+    write(
+        "requests.json",
+        r#"{"requests":[{"id":"r1","consumer":"c1","units":2,"minutes":30,"deadline":60,"home":"eu-west","budget":10000}]}"#,
+    );
+    write("bad-offers.json", r#"{"offers":[{"id":"o1"}]}"#);
+    write("history.json", r#"{"history":[{"consumer":"c1"}]}"#);
+    let args = |offers: &str, extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "recommend",
+            "--requests",
+            "requests.json",
+            "--offers",
+            offers,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |v: Vec<String>| {
+        cgrid(
+            &v.iter().map(String::as_str).collect::<Vec<_>>(),
+            dir.path(),
+        )
+    };
+    refused(
+        &run(args("bad-offers.json", &[])),
+        "offers[0]: missing field `provider`",
+    );
+    refused(
+        &run(args("missing.json", &[])),
+        "cannot read the offers file missing.json",
+    );
+    refused(
+        &run(args("offers.json", &["--history", "history.json"])),
+        "history[0]: missing field `request`",
+    );
+    let out = run(args("offers.json", &["--json"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["recommendations"][0]["ranked"][0]["offer_file"],
+        "o1.offer.json"
+    );
+    assert_eq!(v["recommendations"][0]["ranked"][0]["units"], 2);
+}

@@ -1095,6 +1095,79 @@ fn a_provider_offers_a_consumer_opens_and_bad_offers_send_nothing() {
         "no store at",
     );
     assert!(!missing.exists(), "a read never creates a store");
+    // Issue 24: the consumer's store as the recommender's history. A store holding the channel
+    // (as `consume` leaves it, 30 minutes billed); the provider's published offer prices a
+    // unit at 250, so the 1,000-a-minute channel was 4 units.
+    let consumer_store = w.path("consumer-trades.redb");
+    {
+        use controller::channel::{ChannelRecord, Side, SignedState, Terms};
+        use controller::store::ChannelStore as _;
+        let store = controller::store::RedbStore::create(&consumer_store).expect("a store");
+        let channel = controller::cli::parse::hex32("id", &id).expect("hex");
+        let mut record = ChannelRecord::new(
+            Terms {
+                channel,
+                escrow: [0; 32].into(),
+                price_per_minute: 1000,
+                min_cost: 5000,
+                deposit: 60000,
+                consumer_key: [1; 32],
+                provider_key: [2; 32],
+                expires_at: u64::MAX,
+                challenge_period: 60_000,
+            },
+            Side::Consumer,
+        );
+        record.opened().expect("open");
+        record.latest = Some(SignedState {
+            nonce: 30,
+            cumulative: 30_000,
+            signature: [0; 64],
+        });
+        store.save_channel(&record).expect("saved");
+    }
+    let market = w.path("market.json");
+    let provider_account = w.account("provider");
+    std::fs::write(
+        &market,
+        serde_json::json!({"offers": [
+            {"id": "theirs", "provider": provider_account, "units": 16, "memory_gib": 64, "gpu": "t4",
+             "region": "eu-central", "price": 250, "green_share": 0.9, "carbon_intensity": 100, "pue": 1.1},
+            {"id": "other", "provider": "5Other", "units": 16, "memory_gib": 64, "gpu": "none",
+             "region": "us-east", "price": 200, "green_share": 0.1, "carbon_intensity": 500, "pue": 1.6}]})
+        .to_string(),
+    )
+    .expect("market");
+    let (store_s, market_s) = (
+        consumer_store.display().to_string(),
+        market.display().to_string(),
+    );
+    let history = w.path("history.json");
+    let history_s = history.display().to_string();
+    let export = [
+        "history", "export", "--store", &store_s, "--offers", &market_s, "--home", "eu-west",
+        "--out", &history_s,
+    ];
+    let exported = w.ok("consumer", &export);
+    assert_eq!(exported.json["exported"], 1, "{}", exported.text);
+    let choice = &exported.json["history"][0];
+    assert_eq!(choice["chosen"]["id"], "theirs");
+    assert_eq!(choice["request"]["units"], 4);
+    assert_eq!(choice["request"]["minutes"], 30);
+    assert_eq!(choice["consumer"], w.account("consumer").as_str());
+    let written = std::fs::read(&history).expect("written");
+    input(&w.refused("consumer", &export), "never overwrites");
+    assert_eq!(
+        std::fs::read(&history).expect("kept"),
+        written,
+        "left as it was"
+    );
+    assert_eq!(
+        cgrid_sched::model::parse_history(&written)
+            .expect("reads back")
+            .len(),
+        1
+    );
     let topped = w.ok("consumer", &["channel", "top-up", &id, "--amount", "1000"]);
     assert_eq!(topped.json["deposit"], "61000");
     assert_eq!(

@@ -313,7 +313,7 @@ fn read_offer<B: Backend>(
 }
 
 /// An existing store (a command that reads one never creates it).
-fn existing_store(path: &Path) -> Result<crate::store::RedbStore, CliError> {
+pub(super) fn existing_store(path: &Path) -> Result<crate::store::RedbStore, CliError> {
     if !path.exists() {
         return Err(CliError::input(format!("no store at {}", path.display())));
     }

@@ -18,9 +18,11 @@ mod auction;
 mod channel;
 mod credential;
 mod did;
+mod history;
 pub mod key;
 mod mask;
 pub mod parse;
+pub mod recommend;
 mod service;
 mod verify;
 
@@ -35,8 +37,10 @@ pub use auction::AuctionCmd;
 pub use channel::{ChannelCmd, OfferCmd};
 pub use credential::CredentialCmd;
 pub use did::DidCmd;
+pub use history::HistoryCmd;
 pub use key::KeyCmd;
 pub use mask::MaskCmd;
+pub use recommend::RecommendArgs;
 #[cfg(feature = "node")]
 pub use service::node_chain;
 pub use service::ServiceCommand;
@@ -140,6 +144,13 @@ pub enum PartyCommand {
     /// (its code hash on chain against the local bundles and bundles.lock.json); prints a
     /// table and exits 1 on any mismatch.
     Verify(VerifyArgs),
+    /// Consumers (no chain): offers recommended to requests by optimal transport over each
+    /// consumer's preferences learned from its trade history; per request a ranked list with
+    /// the plan's shares and an assignment within every offer's capacity.
+    Recommend(RecommendArgs),
+    /// Consumers: the trades of a store as the recommender's history (`history export`).
+    #[command(subcommand)]
+    History(HistoryCmd),
 }
 
 /// What a command prints: text for people, JSON for scripts (`--json`).
@@ -369,7 +380,9 @@ pub fn run_on<B: Backend>(
     let suite = Suite::attach_file(&path, chain).map_err(CliError::Input)?;
     let mut ctx = Ctx::new(chain, suite, signer);
     match command {
-        PartyCommand::Key(_) | PartyCommand::Verify(_) => unreachable!("handled above"),
+        PartyCommand::Key(_) | PartyCommand::Verify(_) | PartyCommand::Recommend(_) => {
+            unreachable!("handled above")
+        }
         PartyCommand::Did(cmd) => did::run(&mut ctx, cmd),
         PartyCommand::Account(cmd) => admin::account(&mut ctx, cmd),
         PartyCommand::Authority(cmd) => admin::authority(&mut ctx, cmd),
@@ -381,6 +394,7 @@ pub fn run_on<B: Backend>(
         PartyCommand::Credential(cmd) => credential::run(&mut ctx, cmd),
         PartyCommand::Offer(cmd) => channel::offer(&mut ctx, cmd),
         PartyCommand::Channel(cmd) => channel::channel(&mut ctx, cmd),
+        PartyCommand::History(cmd) => history::run(&mut ctx, cmd),
     }
 }
 
@@ -389,6 +403,7 @@ pub fn is_offline(command: &PartyCommand) -> bool {
     matches!(
         command,
         PartyCommand::Key(_)
+            | PartyCommand::Recommend(_)
             | PartyCommand::Credential(CredentialCmd::Present(_))
             | PartyCommand::Offer(OfferCmd::Show { .. })
     )
@@ -426,6 +441,7 @@ pub fn run_offline(global: &Global, command: PartyCommand) -> Result<Report, Cli
 fn offline(command: PartyCommand) -> Result<Report, CliError> {
     match command {
         PartyCommand::Key(cmd) => key::run(cmd),
+        PartyCommand::Recommend(args) => recommend::run(args),
         PartyCommand::Credential(CredentialCmd::Present(args)) => credential::present(args),
         PartyCommand::Offer(OfferCmd::Show { file }) => channel::show_offer(&file),
         _ => Err(CliError::input("this command needs a chain")),

@@ -132,7 +132,7 @@ pub enum ServiceCommand {
         poll_ms: u64,
     },
     /// The HTTP JSON API and Prometheus metrics (`GET /channels`, `GET /channels/{id}`,
-    /// `.../history`, `POST .../close`, `GET /metrics`). With --store: a party's store on the
+    /// `.../history`, `POST .../close`, `GET /metrics`, `POST /recommend` as `cgrid recommend`). With --store: a party's store on the
     /// deployment's node (close = unilateral with the newest state; a running `provide`
     /// serves the same API with --api). Without: a demo node on the embedded chain that runs
     /// both sides of its trades (`POST /channels` opens and bills one).
