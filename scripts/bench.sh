@@ -16,5 +16,8 @@ cargo build --release -p controller --no-default-features --bin controller-bench
 step "recommender benchmark (release build: evaluation, 1,000² and 10,000² plans)"
 cargo build --release -p cgrid-sched --bin sched-bench
 "$CARGO_TARGET_DIR/release/sched-bench" --out "$CGRID_ROOT/bench"
+step "CP-ABE benchmark (release build)"
+cargo build --release -p cgrid-vc --bin abe-bench
+"$CARGO_TARGET_DIR/release/abe-bench" --out "$CGRID_ROOT/bench"
 step "node tier figures (skipped without substrate-contracts-node)"
 "$CGRID_ROOT/scripts/node-tier.sh" --out "$CGRID_ROOT/bench"

@@ -1462,3 +1462,217 @@ fn withdrawing_nothing_sends_nothing() {
         "no fee: nothing sent"
     );
 }
+
+/// Issue 23: the attribute authority sets up CP-ABE and issues attribute keys; an issuer seals
+/// a certificate's claims under an access tree; anyone verifies it against the chain without
+/// decrypting; a regulator with the attributes decrypts it (and the full credential verifies);
+/// a third party without them gets "policy not satisfied"; a revoked key is refused; a changed
+/// ciphertext does not verify; no command overwrites a file.
+#[test]
+fn an_encrypted_certificate_is_verified_without_decrypting_and_opened_by_the_right_attributes() {
+    let mut w = World::new();
+    w.onboard();
+    let p = |w: &World, name: &str| w.path(name).display().to_string();
+    let (auth, public) = (p(&w, "abe-authority.json"), p(&w, "abe-public.json"));
+    w.ok(
+        "operator",
+        &[
+            "abe",
+            "setup",
+            "--authority",
+            "did:cgrid:platform",
+            "--out",
+            &auth,
+            "--public-out",
+            &public,
+        ],
+    );
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&auth)
+            .expect("authority file")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "the authority's secret is private");
+    input(
+        &w.refused(
+            "operator",
+            &[
+                "abe",
+                "setup",
+                "--authority",
+                "did:cgrid:platform",
+                "--out",
+                &auth,
+                "--public-out",
+                &p(&w, "p2.json"),
+            ],
+        ),
+        "never overwrites",
+    );
+    // Keys valid from the month of the chain's clock (the month a ciphertext is sealed in).
+    let month = cgrid_vc::abe::Epoch::of_millis(common::T0).to_string();
+    let keygen = |w: &mut World, holder: &str, attrs: &str, out: &str| {
+        w.ok(
+            "operator",
+            &[
+                "abe",
+                "keygen",
+                "--from",
+                &month,
+                "--authority-key",
+                &auth,
+                "--holder",
+                holder,
+                "--attrs",
+                attrs,
+                "--out",
+                out,
+            ],
+        )
+    };
+    let (reg_key, other_key) = (p(&w, "regulator.key.json"), p(&w, "third.key.json"));
+    let regulator = keygen(&mut w, "regulator", "role:regulator,region:eu", &reg_key);
+    keygen(&mut w, "third", "role:regulator,region:us", &other_key);
+
+    let tree = w.path("tree.json");
+    std::fs::write(
+        &tree,
+        json!({"and": [{"attr": "role:regulator"}, {"or": [{"attr": "region:eu"}, {"attr": "region:uk"}]}]})
+            .to_string(),
+    )
+    .expect("tree");
+    let claims = w.path("sealed.claims.json");
+    std::fs::write(
+        &claims,
+        json!({"greenShare": 9_500, "carbon": 40, "auditor": "GreenAudit"}).to_string(),
+    )
+    .expect("claims");
+    let sealed = p(&w, "sealed.vc.json");
+    let provider = w.account("provider");
+    let issued = w.ok(
+        "issuer",
+        &[
+            "credential",
+            "issue",
+            "--cpt",
+            "1000",
+            "--subject",
+            &provider,
+            "--claims",
+            &claims.display().to_string(),
+            "--out",
+            &sealed,
+            "--encrypt",
+            &tree.display().to_string(),
+            "--abe-public",
+            &public,
+        ],
+    );
+    assert!(issued.json["policyId"].is_string() && issued.json["ciphertextHash"].is_string());
+    let text = std::fs::read_to_string(&sealed).expect("sealed file");
+    assert!(
+        !text.contains("GreenAudit") && !text.contains("greenShare"),
+        "claims sealed"
+    );
+
+    let verified = w.ok("stranger", &["credential", "verify", &sealed]);
+    assert_eq!(
+        (
+            verified.json["valid"].clone(),
+            verified.json["encrypted"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    // A changed ciphertext no longer matches its anchor.
+    let mut altered: Value = serde_json::from_str(&text).expect("json");
+    let first = altered["sealed"]["ciphertext"]["ct"]["ct"][0]
+        .as_u64()
+        .expect("byte");
+    altered["sealed"]["ciphertext"]["ct"]["ct"][0] = json!(first ^ 1);
+    let e = verify_altered(&mut w, "altered.json", &altered);
+    assert!(
+        matches!(e, CliError::Invalid(_)) && e.to_string().contains("not the anchored one"),
+        "{e}"
+    );
+
+    // The regulator decrypts; the full credential verifies like any other.
+    let full = p(&w, "decrypted.vc.json");
+    w.ok(
+        "regulator",
+        &[
+            "credential",
+            "decrypt",
+            &sealed,
+            "--abe-key",
+            &reg_key,
+            "--abe-public",
+            &public,
+            "--out",
+            &full,
+        ],
+    );
+    let r = w.ok("stranger", &["credential", "verify", &full]);
+    assert_eq!(r.json["valid"], true);
+    assert!(std::fs::read_to_string(&full)
+        .expect("full")
+        .contains("GreenAudit"));
+    // A third party without the attributes: one sentence, nothing written.
+    let nothing = p(&w, "nothing.json");
+    let e = w.refused(
+        "stranger",
+        &[
+            "credential",
+            "decrypt",
+            &sealed,
+            "--abe-key",
+            &other_key,
+            "--abe-public",
+            &public,
+            "--out",
+            &nothing,
+        ],
+    );
+    assert!(
+        matches!(e, CliError::Refused(_))
+            && e.to_string()
+                .contains("policy not satisfied: the key lacks one of (region:eu, region:uk)"),
+        "{e}"
+    );
+    assert!(!w.path("nothing.json").exists());
+    // Revoked: the authority publishes the new list; the key is refused.
+    let (auth2, public2) = (p(&w, "abe-authority-2.json"), p(&w, "abe-public-2.json"));
+    let key_id = regulator.json["keyId"]
+        .as_str()
+        .expect("key id")
+        .to_string();
+    w.ok(
+        "operator",
+        &[
+            "abe",
+            "revoke",
+            "--authority-key",
+            &auth,
+            "--key-id",
+            &key_id,
+            "--out",
+            &auth2,
+            "--public-out",
+            &public2,
+        ],
+    );
+    let e = w.refused(
+        "regulator",
+        &[
+            "credential",
+            "decrypt",
+            &sealed,
+            "--abe-key",
+            &reg_key,
+            "--abe-public",
+            &public2,
+            "--out",
+            &nothing,
+        ],
+    );
+    assert!(e.to_string().contains("is revoked"), "{e}");
+}

@@ -147,6 +147,7 @@ impl World {
             issued_at: T0,
             expires_at,
             integrity: None,
+            encrypt: None,
         })
         .expect("valid claims")
     }

@@ -44,7 +44,9 @@ use serde_json::{json, Map, Value};
 use sp_core::{hashing::blake2_256, sr25519, Pair};
 use std::collections::BTreeMap;
 
+pub mod abe;
 pub mod did_doc;
+pub mod encrypted;
 pub mod integrity;
 mod presentation_vp;
 mod schema;
@@ -79,6 +81,9 @@ pub enum BuildError {
     /// The Data Integrity proof could not be made.
     #[error("data integrity proof: {0}")]
     Integrity(#[from] IntegrityError),
+    /// The claims could not be sealed.
+    #[error("encryption: {0}")]
+    Encryption(#[from] abe::AbeError),
 }
 
 /// Why a credential or presentation does not verify. Each check has its own variant.
@@ -116,6 +121,9 @@ pub enum VerifyError {
     Expired,
     #[error("the credential does not count now (its issuer DID is deactivated)")]
     NotValid,
+    /// An encrypted credential's ciphertext or policy is not the anchored one.
+    #[error("{0}")]
+    Ciphertext(abe::AbeError),
 }
 
 /// The leaf commitment of one claim.
@@ -234,6 +242,10 @@ pub struct IssueInput<'a> {
     pub expires_at: Option<u64>,
     /// When set, the credential also gets a W3C Data Integrity proof by this key.
     pub integrity: Option<IntegrityKey<'a>>,
+    /// When set, the claims are sealed under an access tree ([`encrypted`]): the anchor
+    /// commits to the ciphertext's hash and the tree's id, and [`Issued::encrypted`] is the
+    /// file to hand out.
+    pub encrypt: Option<encrypted::Encrypt<'a>>,
 }
 
 /// The issuer DID's Ed25519 `assertionMethod` key that signs a credential's Data Integrity
@@ -248,6 +260,9 @@ pub struct IntegrityKey<'a> {
 /// the issuer's signature that authorises it.
 pub struct Issued {
     pub credential: Credential,
+    /// With [`IssueInput::encrypt`]: the credential with its claims sealed, the file to hand
+    /// out (the full `credential` is what it decrypts to).
+    pub encrypted: Option<encrypted::EncryptedCredential>,
     pub request: AnchorRequest,
     pub key_id: String,
     pub signature: DidSignature,
@@ -318,7 +333,7 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
     // The id the registry requires: a commitment to issuer, subject, template and (salted)
     // claims root, so credentials with the same claims still differ.
     let credential_id = issued_id_hash(&input.issuer, &input.subject, input.cpt_id, &root);
-    let request = AnchorRequest {
+    let mut request = AnchorRequest {
         id: credential_id,
         cpt_id: input.cpt_id,
         issuer: input.issuer,
@@ -327,6 +342,21 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
         expires_at: input.expires_at,
         ciphertext_hash: None,
         policy_id: None,
+    };
+    // Sealed before the anchor is signed: the anchor commits to the ciphertext.
+    let sealed = match &input.encrypt {
+        Some(e) => {
+            let private = encrypted::Private {
+                credential_subject: claims.clone(),
+                salts: salts.clone(),
+                value_digests: digests.iter().map(|d| hex32(d)).collect(),
+            };
+            let sealed = e.seal(&private)?;
+            request.ciphertext_hash = Some(sealed.ciphertext_hash());
+            request.policy_id = Some(e.tree.policy_id());
+            Some(sealed)
+        }
+        None => None,
     };
     let anchor_sig = sign(input.issuer_key, &anchor_hash(&input.registry, &request));
     let claims_sig = sign(
@@ -382,8 +412,10 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
             .map_err(|e| IntegrityError::Malformed(e.to_string()))?;
         credential.proof.push(proof);
     }
+    let encrypted = sealed.map(|sealed| encrypted::EncryptedCredential::new(&credential, sealed));
     Ok(Issued {
         credential,
+        encrypted,
         request,
         key_id: input.issuer_key_id.to_string(),
         signature: DidSignature::Sr25519(anchor_sig),
@@ -428,6 +460,27 @@ struct Common<'a> {
     subject: &'a str,
     leaves: &'a [String],
     anchor_proof: &'a str,
+}
+
+/// A credential's anchor checks (with or without its claims): status, expiry, template,
+/// issuer, subject, the leaves against the root, and the anchor proof. Returns the leaves.
+pub(crate) fn check_anchor_proof(
+    credential: &Credential,
+    template: &CptTemplate,
+    view: Option<&CredentialView>,
+    issuer_public: &[u8; 32],
+    now: u64,
+) -> Result<Vec<[u8; 32]>, VerifyError> {
+    let common = Common {
+        registry: &credential.cgrid.registry,
+        credential_id: &credential.cgrid.credential_id,
+        cpt_id: credential.cgrid.cpt_id,
+        issuer: &credential.issuer,
+        subject: credential.subject_did(),
+        leaves: &credential.cgrid.leaves,
+        anchor_proof: credential.proof_value(ANCHOR_PROOF)?,
+    };
+    check_common(&common, template, view, issuer_public, now)
 }
 
 fn check_common(
@@ -564,16 +617,7 @@ impl Credential {
         issuer_public: &[u8; 32],
         now: u64,
     ) -> Result<(), VerifyError> {
-        let common = Common {
-            registry: &self.cgrid.registry,
-            credential_id: &self.cgrid.credential_id,
-            cpt_id: self.cgrid.cpt_id,
-            issuer: &self.issuer,
-            subject: self.subject_did(),
-            leaves: &self.cgrid.leaves,
-            anchor_proof: self.proof_value(ANCHOR_PROOF)?,
-        };
-        let leaves = check_common(&common, template, view, issuer_public, now)?;
+        let leaves = check_anchor_proof(self, template, view, issuer_public, now)?;
         let credential_id = unhex32(&self.cgrid.credential_id)?;
         let digests = self
             .cgrid
@@ -608,6 +652,7 @@ impl Credential {
                     BuildError::Schema { field, .. } => VerifyError::TamperedField { field },
                     BuildError::NotAnObject => VerifyError::Malformed("claims".into()),
                     BuildError::Integrity(e) => VerifyError::Malformed(e.to_string()),
+                    BuildError::Encryption(e) => VerifyError::Malformed(e.to_string()),
                 })?;
             if value_digest(&p.name, value.as_ref()) != *expected_digest {
                 return Err(VerifyError::TamperedField {
@@ -638,6 +683,7 @@ impl Credential {
             BuildError::Schema { field, message } => VerifyError::Schema { field, message },
             BuildError::NotAnObject => VerifyError::Malformed("claims".into()),
             BuildError::Integrity(e) => VerifyError::Malformed(e.to_string()),
+            BuildError::Encryption(e) => VerifyError::Malformed(e.to_string()),
         })
     }
 

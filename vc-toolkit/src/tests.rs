@@ -42,6 +42,7 @@ fn issue_with(claims: Value) -> Result<Issued, BuildError> {
         issued_at: 1_700_000_000_000,
         expires_at: Some(1_800_000_000_000),
         integrity: None,
+        encrypt: None,
     })
 }
 
@@ -56,8 +57,8 @@ fn anchor_of(issued: &Issued) -> CredentialView {
             claims_root: r.claims_root,
             issued_at: 1_700_000_000_000,
             expires_at: r.expires_at,
-            ciphertext_hash: None,
-            policy_id: None,
+            ciphertext_hash: r.ciphertext_hash,
+            policy_id: r.policy_id,
             status: CredentialStatus::Active,
             status_changed_at: 1_700_000_000_000,
             trade: None,
@@ -369,4 +370,128 @@ fn a_claim_proof_opens_one_leaf_of_the_anchored_root() {
         tampered.claim_proof("price", 120),
         Err(VerifyError::RootMismatch)
     ));
+}
+
+/// Issue 23: a credential issued with its claims sealed under an access tree.
+mod encrypted {
+    use super::*;
+    use crate::abe::{AccessTree, Authority, Epoch};
+    use crate::encrypted::{DecryptError, Encrypt, EncryptedCredential};
+
+    fn issue_sealed(authority: &Authority, tree: &AccessTree) -> Issued {
+        let template = trade_start_template();
+        let pair = key();
+        issue(IssueInput {
+            registry: AccountId::from(REGISTRY),
+            cpt_id: TRADE_START_CPT,
+            template: &template,
+            issuer: ISSUER,
+            issuer_key_id: "assert",
+            issuer_key: &pair,
+            subject: SUBJECT,
+            claims: claims(),
+            issued_at: 1_700_000_000_000,
+            expires_at: Some(1_800_000_000_000),
+            integrity: None,
+            encrypt: Some(Encrypt {
+                params: &authority.public,
+                tree,
+                epoch: Epoch::parse("2026-12").unwrap(),
+            }),
+        })
+        .unwrap()
+    }
+
+    fn regulators() -> AccessTree {
+        AccessTree::from_json(&json!({"and": [{"attr": "role:regulator"}, {"attr": "region:eu"}]}))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_anchor_commits_to_the_ciphertext_and_anyone_verifies_it_without_the_claims() {
+        let authority = Authority::setup("did:cgrid:0xaa");
+        let issued = issue_sealed(&authority, &regulators());
+        let enc = issued.encrypted.clone().expect("sealed");
+        assert_eq!(issued.request.policy_id, Some(regulators().policy_id()));
+        assert_eq!(
+            issued.request.ciphertext_hash,
+            Some(enc.sealed.ciphertext_hash())
+        );
+        // The readable part names no claim and no value digest.
+        let readable = serde_json::to_string(&enc.credential).unwrap();
+        for hidden in ["8 vCPU", "price", "checkinCptId"] {
+            assert!(!readable.contains(hidden), "{hidden} shows in {readable}");
+        }
+        assert!(enc.credential.cgrid.value_digests.is_empty());
+        let view = anchor_of(&issued);
+        let t = trade_start_template();
+        enc.verify(&t, Some(&view), &public(), NOW).unwrap();
+        let round = EncryptedCredential::from_json(&serde_json::to_value(&enc).unwrap()).unwrap();
+        assert_eq!(round, enc);
+
+        // Changed after issuance: the ciphertext, the policy shown, or the anchor's policy.
+        let mut flipped = enc.clone();
+        flipped.sealed.ciphertext.ct.ct[3] ^= 0x40;
+        assert!(matches!(
+            flipped.verify(&t, Some(&view), &public(), NOW),
+            Err(VerifyError::Ciphertext(_))
+        ));
+        let mut weaker = enc.clone();
+        let anyone = AccessTree::from_json(&json!({"attr": "anyone"})).unwrap();
+        weaker.sealed.policy = anyone.to_json();
+        weaker.sealed.policy_id = format!("0x{}", hex::encode(anyone.policy_id()));
+        assert!(matches!(
+            weaker.verify(&t, Some(&view), &public(), NOW),
+            Err(VerifyError::Ciphertext(_))
+        ));
+        // An anchor without a ciphertext (issued plain) does not vouch for a sealed file.
+        let mut plain_view = view.clone();
+        plain_view.anchor.ciphertext_hash = None;
+        plain_view.anchor.policy_id = None;
+        assert!(matches!(
+            enc.verify(&t, Some(&plain_view), &public(), NOW),
+            Err(VerifyError::Ciphertext(_))
+        ));
+        // Re-sealed by someone else under a weaker tree: not the anchored ciphertext.
+        let other = issue_sealed(&authority, &anyone).encrypted.unwrap();
+        let mut swapped = enc.clone();
+        swapped.sealed = other.sealed;
+        assert!(matches!(
+            swapped.verify(&t, Some(&view), &public(), NOW),
+            Err(VerifyError::Ciphertext(_))
+        ));
+    }
+
+    #[test]
+    fn a_satisfying_key_gets_the_full_credential_back_and_presents_it_selectively() {
+        let authority = Authority::setup("did:cgrid:0xaa");
+        let issued = issue_sealed(&authority, &regulators());
+        let enc = issued.encrypted.clone().unwrap();
+        let dec = Epoch::parse("2026-12").unwrap();
+        let attrs = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let regulator = authority
+            .issue_key("reg", &attrs(&["role:regulator", "region:eu"]), dec, 1)
+            .unwrap();
+        let full = enc.decrypt(&authority.public, &regulator).unwrap();
+        assert_eq!(full, issued.credential);
+        let view = anchor_of(&issued);
+        let t = trade_start_template();
+        full.verify(&t, Some(&view), &public(), NOW).unwrap();
+        let shown = full
+            .present(&["price"])
+            .unwrap()
+            .verify(&t, Some(&view), &public(), NOW)
+            .unwrap();
+        assert_eq!(shown["price"], json!(120));
+
+        let stranger = authority
+            .issue_key("x", &attrs(&["role:regulator", "region:us"]), dec, 1)
+            .unwrap();
+        assert!(matches!(
+            enc.decrypt(&authority.public, &stranger),
+            Err(DecryptError::Abe(
+                crate::abe::AbeError::PolicyNotSatisfied { .. }
+            ))
+        ));
+    }
 }

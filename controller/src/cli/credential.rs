@@ -33,18 +33,44 @@ pub enum CredentialCmd {
         expires: Option<String>,
         #[arg(long)]
         out: PathBuf,
+        /// Seal the claims under this access tree (`{"and"|"or": [...]}`, `{"attr": "…"}`) with
+        /// CP-ABE: --out gets the encrypted credential, the anchor the ciphertext's hash and
+        /// the tree's id.
+        #[arg(long, requires = "abe_public")]
+        encrypt: Option<PathBuf>,
+        /// The attribute authority's public parameters (`cgrid abe setup`).
+        #[arg(long, requires = "encrypt")]
+        abe_public: Option<PathBuf>,
     },
     /// Verifies a credential or presentation file against the chain: proofs, anchor, status,
     /// expiry and masks. Exit 0 valid, 1 invalid (with the reason).
     Verify { file: PathBuf },
     /// Holders: a W3C VerifiablePresentation disclosing only the named claims.
     Present(PresentArgs),
+    /// Whoever holds satisfying attributes (no chain): the full credential of an encrypted
+    /// one, written to --out (never overwritten); "policy not satisfied" names what the key
+    /// lacks.
+    Decrypt(DecryptArgs),
     /// The issuer (or an authority): suspends a credential.
     Suspend { id: String },
     /// The issuer (or an authority): lifts a suspension.
     Unsuspend { id: String },
     /// The issuer (or an authority): revokes a credential for good.
     Revoke { id: String },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DecryptArgs {
+    /// The encrypted credential file.
+    pub file: PathBuf,
+    /// The holder's attribute key (`cgrid abe keygen`).
+    #[arg(long)]
+    pub abe_key: PathBuf,
+    /// The attribute authority's public parameters (with its revocation list).
+    #[arg(long)]
+    pub abe_public: PathBuf,
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -66,9 +92,29 @@ pub fn run<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: CredentialCmd) -> Result<Repor
             claims,
             expires,
             out,
-        } => issue(ctx, cpt, &subject, &claims, expires.as_deref(), &out),
+            encrypt,
+            abe_public,
+        } => {
+            let sealing = match (encrypt, abe_public) {
+                (Some(tree), Some(public)) => Some((
+                    super::abe::access_tree(&tree)?,
+                    super::abe::public_params(&public)?,
+                )),
+                _ => None,
+            };
+            issue(
+                ctx,
+                cpt,
+                &subject,
+                &claims,
+                expires.as_deref(),
+                &out,
+                sealing.as_ref(),
+            )
+        }
         CredentialCmd::Verify { file } => verify(ctx, &file),
         CredentialCmd::Present(args) => present(args),
+        CredentialCmd::Decrypt(args) => decrypt(args),
         CredentialCmd::Suspend { id } => status(ctx, &id, Status::Suspend),
         CredentialCmd::Unsuspend { id } => status(ctx, &id, Status::Unsuspend),
         CredentialCmd::Revoke { id } => status(ctx, &id, Status::Revoke),
@@ -82,6 +128,7 @@ fn issue<B: Backend>(
     claims_path: &Path,
     expires: Option<&str>,
     out: &Path,
+    sealing: Option<&(cgrid_vc::abe::AccessTree, cgrid_vc::abe::PublicParams)>,
 ) -> Result<Report, CliError> {
     if out.exists() {
         return Err(CliError::input(format!(
@@ -134,12 +181,20 @@ fn issue<B: Backend>(
                 key: &assertion,
                 key_id,
             }),
+        encrypt: sealing.map(|(tree, params)| cgrid_vc::encrypted::Encrypt {
+            params,
+            tree,
+            epoch: cgrid_vc::abe::Epoch::of_millis(now),
+        }),
     })
     .map_err(|e| CliError::input(format!("{}: {e}", claims_path.display())))?;
     // The holder's copy (with the salts) is stored before the anchor is sent: a credential
     // anchored without its file could never be shown.
-    let text = serde_json::to_string_pretty(&issued.credential)
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let text = match &issued.encrypted {
+        Some(sealed) => serde_json::to_string_pretty(sealed),
+        None => serde_json::to_string_pretty(&issued.credential),
+    }
+    .map_err(|e| CliError::Failed(e.to_string()))?;
     parse::write_new(out, &format!("{text}\n"))?;
     let request = issued.request.clone();
     let proof = Some(issued.proof());
@@ -169,6 +224,8 @@ fn issue<B: Backend>(
             "subject": did_to_string(&subject),
             "file": out.display().to_string(),
             "dataIntegrity": integrity_id.is_some(),
+            "policyId": issued.request.policy_id.map(|p| hex0x(&p)),
+            "ciphertextHash": issued.request.ciphertext_hash.map(|c| hex0x(&c)),
         }),
     ))
 }
@@ -224,6 +281,9 @@ fn verify<B: Backend>(ctx: &mut Ctx<'_, B>, path: &Path) -> Result<Report, CliEr
         .unwrap_or_default();
     if types.contains(&"VerifiablePresentation") {
         return verify_presentation(ctx, path, &v);
+    }
+    if v.get("kind").and_then(Value::as_str) == Some(cgrid_vc::encrypted::KIND) {
+        return verify_encrypted(ctx, path, &v);
     }
     let credential: Credential = serde_json::from_value(v.clone()).map_err(|e| {
         CliError::input(format!("{} is not a cgrid credential: {e}", path.display()))
@@ -284,6 +344,88 @@ fn verify<B: Backend>(ctx: &mut Ctx<'_, B>, path: &Path) -> Result<Report, CliEr
             "dataIntegrityProofs": integrity,
             "view": serde_json::to_value(&shown).unwrap_or_default(),
         }),
+    ))
+}
+
+/// An encrypted credential, checked against its anchor without decrypting it.
+fn verify_encrypted<B: Backend>(
+    ctx: &mut Ctx<'_, B>,
+    path: &Path,
+    v: &Value,
+) -> Result<Report, CliError> {
+    let enc = cgrid_vc::encrypted::EncryptedCredential::from_json(v).map_err(|e| {
+        CliError::input(format!(
+            "{} is not an encrypted credential: {e}",
+            path.display()
+        ))
+    })?;
+    let credential = &enc.credential;
+    let id = credential_id(&credential.cgrid.credential_id)?;
+    let view = ctx.chain.read(ctx.suite.vcs.msg(|r| r.verify(id)))?;
+    let template = template(ctx, credential.cgrid.cpt_id)?.record.template;
+    let issuer = parse::did(&credential.issuer)
+        .map_err(|e| CliError::Invalid(format!("the issuer: {e}")))?;
+    let resolved = resolution(ctx, issuer).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let method = credential
+        .proof
+        .first()
+        .map(|p| p.verification_method.clone())
+        .ok_or_else(|| CliError::Invalid("the credential has no anchor proof".into()))?;
+    let public = anchor_key(&resolved, &method)?;
+    let now = ctx.now();
+    enc.verify(&template, view.as_ref().map(|m| &m.record), &public, now)
+        .map_err(|e| CliError::Invalid(e.to_string()))?;
+    Ok(Report::new(
+        format!(
+            "valid: encrypted credential {} (template {}) issued by {}; claims sealed under policy {} ({}, sealed {})
+  anchor: active, unexpired, ciphertext hash and policy id match, issuer signature matches
+",
+            hex0x(&id),
+            credential.cgrid.cpt_id,
+            credential.issuer,
+            enc.sealed.policy_id,
+            enc.sealed.policy,
+            enc.sealed.epoch
+        ),
+        json!({
+            "valid": true,
+            "encrypted": true,
+            "id": hex0x(&id),
+            "policyId": enc.sealed.policy_id,
+            "policy": enc.sealed.policy,
+        }),
+    ))
+}
+
+/// `credential decrypt`: the full credential, when the key satisfies the tree.
+pub fn decrypt(args: DecryptArgs) -> Result<Report, CliError> {
+    if args.out.exists() {
+        return Err(CliError::input(format!(
+            "{} already exists; cgrid never overwrites a file",
+            args.out.display()
+        )));
+    }
+    let v = parse::read_json("encrypted credential", &args.file)?;
+    let enc = cgrid_vc::encrypted::EncryptedCredential::from_json(&v).map_err(|e| {
+        CliError::input(format!(
+            "{} is not an encrypted credential: {e}",
+            args.file.display()
+        ))
+    })?;
+    let params = super::abe::public_params(&args.abe_public)?;
+    let key = super::abe::attribute_key(&args.abe_key)?;
+    let full = enc
+        .decrypt(&params, &key)
+        .map_err(|e| CliError::Refused(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&full).map_err(|e| CliError::Failed(e.to_string()))?;
+    parse::write_new(&args.out, &format!("{text}\n"))?;
+    Ok(Report::new(
+        format!(
+            "decrypted credential {}; the full credential is in {} (verify and present it as any other)\n",
+            full.cgrid.credential_id,
+            args.out.display()
+        ),
+        json!({"id": full.cgrid.credential_id, "out": args.out}),
     ))
 }
 

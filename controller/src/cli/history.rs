@@ -123,13 +123,7 @@ pub fn run<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: HistoryCmd) -> Result<Report, 
         Some(path) => {
             let pretty =
                 serde_json::to_string_pretty(&doc).map_err(|e| CliError::Failed(e.to_string()))?;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .map_err(|e| CliError::input(format!("cannot create {}: {e}", path.display())))?;
-            std::io::Write::write_all(&mut file, (pretty + "\n").as_bytes())
-                .map_err(|e| CliError::Failed(e.to_string()))?;
+            super::parse::write_new(path, &(pretty + "\n"))?;
             format!("{summary}written to {}\n", path.display())
         }
         None => format!(

@@ -13,6 +13,7 @@
 //! the node client never submits what its dry run saw refused, so nothing changed) or the
 //! chain failed, and 1 for a credential that does not verify.
 
+mod abe;
 mod admin;
 mod auction;
 mod channel;
@@ -32,6 +33,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 use std::path::PathBuf;
 
+pub use abe::AbeCmd;
 pub use admin::{AccountCmd, AuthorityCmd, CptCmd, RoleCmd, RootCmd};
 pub use auction::AuctionCmd;
 pub use channel::{ChannelCmd, OfferCmd};
@@ -148,6 +150,9 @@ pub enum PartyCommand {
     /// consumer's preferences learned from its trade history; per request a ranked list with
     /// the plan's shares and an assignment within every offer's capacity.
     Recommend(RecommendArgs),
+    /// The attribute authority (no chain): CP-ABE keys for encrypted credentials.
+    #[command(subcommand)]
+    Abe(AbeCmd),
     /// Consumers: the trades of a store as the recommender's history (`history export`).
     #[command(subcommand)]
     History(HistoryCmd),
@@ -380,7 +385,10 @@ pub fn run_on<B: Backend>(
     let suite = Suite::attach_file(&path, chain).map_err(CliError::Input)?;
     let mut ctx = Ctx::new(chain, suite, signer);
     match command {
-        PartyCommand::Key(_) | PartyCommand::Verify(_) | PartyCommand::Recommend(_) => {
+        PartyCommand::Key(_)
+        | PartyCommand::Verify(_)
+        | PartyCommand::Recommend(_)
+        | PartyCommand::Abe(_) => {
             unreachable!("handled above")
         }
         PartyCommand::Did(cmd) => did::run(&mut ctx, cmd),
@@ -404,7 +412,9 @@ pub fn is_offline(command: &PartyCommand) -> bool {
         command,
         PartyCommand::Key(_)
             | PartyCommand::Recommend(_)
+            | PartyCommand::Abe(_)
             | PartyCommand::Credential(CredentialCmd::Present(_))
+            | PartyCommand::Credential(CredentialCmd::Decrypt(_))
             | PartyCommand::Offer(OfferCmd::Show { .. })
     )
 }
@@ -442,6 +452,8 @@ fn offline(command: PartyCommand) -> Result<Report, CliError> {
     match command {
         PartyCommand::Key(cmd) => key::run(cmd),
         PartyCommand::Recommend(args) => recommend::run(args),
+        PartyCommand::Abe(cmd) => abe::run(cmd),
+        PartyCommand::Credential(CredentialCmd::Decrypt(args)) => credential::decrypt(args),
         PartyCommand::Credential(CredentialCmd::Present(args)) => credential::present(args),
         PartyCommand::Offer(OfferCmd::Show { file }) => channel::show_offer(&file),
         _ => Err(CliError::input("this command needs a chain")),

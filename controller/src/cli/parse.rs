@@ -232,25 +232,33 @@ impl KindFile {
 
 /// Writes a new file a command made; never overwrites one.
 pub fn write_new(path: &Path, text: &str) -> Result<(), CliError> {
+    write_new_mode(path, text, 0o644)
+}
+
+/// [`write_new`] for a secret (mode 0600).
+pub fn write_new_secret(path: &Path, text: &str) -> Result<(), CliError> {
+    write_new_mode(path, text, 0o600)
+}
+
+fn write_new_mode(path: &Path, text: &str, mode: u32) -> Result<(), CliError> {
     use std::io::Write as _;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| CliError::input(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                CliError::input(format!(
-                    "{} already exists; cgrid never overwrites a file",
-                    path.display()
-                ))
-            } else {
-                CliError::input(format!("cannot create {}: {e}", path.display()))
-            }
-        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CliError::input(format!(
+                "{} already exists; cgrid never overwrites a file",
+                path.display()
+            ))
+        } else {
+            CliError::input(format!("cannot create {}: {e}", path.display()))
+        }
+    })?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))

@@ -55,6 +55,7 @@ fn issue_signed(template: &CptTemplate, cpt_id: CptId, claims: Value) -> Issued 
             key: &ed,
             key_id: "ed-assert",
         }),
+        encrypt: None,
     })
     .expect("valid claims")
 }
