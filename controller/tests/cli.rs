@@ -1676,3 +1676,79 @@ fn an_encrypted_certificate_is_verified_without_decrypting_and_opened_by_the_rig
     );
     assert!(e.to_string().contains("is revoked"), "{e}");
 }
+
+/// Issue 23: a holder proves `greenShare >= 9000` without showing its 9,500; a verifier checks it
+/// against the chain for its own audience only; a false statement cannot be proven.
+#[test]
+fn a_holder_proves_a_threshold_without_the_value() {
+    let mut w = World::new();
+    w.onboard();
+    let file = issue_certificate(&mut w, "energy").display().to_string();
+    let proof = w.path("green.proof.json").display().to_string();
+    let made = w.ok(
+        "provider",
+        &[
+            "credential",
+            "present",
+            &file,
+            "--prove",
+            "greenShare>=9000",
+            "--audience",
+            "buyer-1",
+            "--out",
+            &proof,
+        ],
+    );
+    assert_eq!(made.json["predicate"], "greenShare>=9000");
+    let text = std::fs::read_to_string(&proof).expect("proof");
+    assert!(
+        !text.contains("9500") && !text.contains("GreenAudit"),
+        "{text}"
+    );
+    let ok = w.ok(
+        "stranger",
+        &["credential", "verify", &proof, "--audience", "buyer-1"],
+    );
+    assert_eq!(ok.json["valid"], true);
+    let e = w.refused(
+        "stranger",
+        &["credential", "verify", &proof, "--audience", "buyer-2"],
+    );
+    assert!(
+        matches!(e, CliError::Invalid(_)) && e.to_string().contains("another verifier"),
+        "{e}"
+    );
+    input(
+        &w.refused("stranger", &["credential", "verify", &proof]),
+        "pass --audience",
+    );
+    let e = w.refused(
+        "provider",
+        &[
+            "credential",
+            "present",
+            &file,
+            "--prove",
+            "greenShare>=9600",
+            "--audience",
+            "buyer-1",
+            "--out",
+            &w.path("false.json").display().to_string(),
+        ],
+    );
+    input(&e, "does not satisfy greenShare>=9600");
+    assert!(!w.path("false.json").exists());
+    // Revoked by the issuer: the proof no longer verifies.
+    let vc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("vc")).expect("json");
+    let credential = vc["cgrid"]["credentialId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    w.ok("issuer", &["credential", "revoke", &credential]);
+    let e = w.refused(
+        "stranger",
+        &["credential", "verify", &proof, "--audience", "buyer-1"],
+    );
+    assert!(e.to_string().contains("revoked"), "{e}");
+}

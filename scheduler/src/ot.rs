@@ -256,19 +256,25 @@ fn eps_lse(xs: impl Iterator<Item = f64> + Clone, inv: f64, eps: f64) -> f64 {
     max + eps * sum.ln()
 }
 
+/// `ε LSE_j((g_j − C_ij)/ε)` over row `i`'s entries.
+#[inline]
+fn row_lse(c: &SparseCost, i: usize, g: &[f64], inv: f64, eps: f64) -> f64 {
+    let range = c.row_ptr[i]..c.row_ptr[i + 1];
+    let xs = c.col[range.clone()]
+        .iter()
+        .zip(&c.cost[range])
+        .map(|(&j, &cost)| g[j as usize] - cost);
+    eps_lse(xs, inv, eps)
+}
+
 fn update_rows(c: &SparseCost, log_a: &[f64], g: &[f64], f: &mut [f64], eps: f64) {
     let inv = 1.0 / eps;
     for i in 0..c.rows {
-        if log_a[i] == f64::NEG_INFINITY {
-            f[i] = f64::NEG_INFINITY;
-            continue;
-        }
-        let range = c.row_ptr[i]..c.row_ptr[i + 1];
-        let xs = c.col[range.clone()]
-            .iter()
-            .zip(&c.cost[range])
-            .map(|(&j, &cost)| g[j as usize] - cost);
-        f[i] = eps * log_a[i] - eps_lse(xs, inv, eps);
+        f[i] = if log_a[i] == f64::NEG_INFINITY {
+            f64::NEG_INFINITY
+        } else {
+            eps * log_a[i] - row_lse(c, i, g, inv, eps)
+        };
     }
 }
 
@@ -296,12 +302,7 @@ fn row_error(c: &SparseCost, log_a: &[f64], f: &[f64], g: &[f64], eps: f64) -> f
             error += a;
             continue;
         }
-        let range = c.row_ptr[i]..c.row_ptr[i + 1];
-        let xs = c.col[range.clone()]
-            .iter()
-            .zip(&c.cost[range])
-            .map(|(&j, &cost)| g[j as usize] - cost);
-        let row = ((f[i] + eps_lse(xs, inv, eps)) * inv).exp();
+        let row = ((f[i] + row_lse(c, i, g, inv, eps)) * inv).exp();
         error += (row - a).abs();
     }
     error

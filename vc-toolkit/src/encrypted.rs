@@ -10,7 +10,8 @@
 //! issuer built — and verifies and presents it selectively as any other.
 //!
 //! The value digests are sealed too: they are unsalted hashes of the values, which a small
-//! value space (a share in percent) would give away.
+//! value space (a share in percent) would give away; so are the claims' Pedersen commitments
+//! and their openings ([`crate::predicate`]), which would show which claims are present.
 
 use crate::abe::{self, AbeError, AccessTree, AttributeKey, Epoch, PublicParams, Sealed};
 use crate::{check_anchor_proof, Credential, VerifyError};
@@ -44,6 +45,11 @@ pub(crate) struct Private {
     pub credential_subject: Map<String, Value>,
     pub salts: BTreeMap<String, String>,
     pub value_digests: Vec<String>,
+    #[serde(default)]
+    pub openings: BTreeMap<String, String>,
+    /// The issuer's signed commitments: which claims exist shows in them, so they are sealed.
+    #[serde(default)]
+    pub pedersen: BTreeMap<String, crate::predicate::ClaimCommitment>,
 }
 
 /// A credential whose claims are sealed.
@@ -72,6 +78,8 @@ impl EncryptedCredential {
             .retain(|name, _| name.as_str() == "id");
         public.cgrid.salts.clear();
         public.cgrid.value_digests.clear();
+        public.cgrid.openings.clear();
+        public.cgrid.pedersen.clear();
         EncryptedCredential {
             kind: KIND.into(),
             credential: public,
@@ -120,6 +128,8 @@ impl EncryptedCredential {
         full.credential_subject.extend(private.credential_subject);
         full.cgrid.salts = private.salts;
         full.cgrid.value_digests = private.value_digests;
+        full.cgrid.openings = private.openings;
+        full.cgrid.pedersen = private.pedersen;
         Ok(full)
     }
 }

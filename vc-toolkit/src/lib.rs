@@ -48,6 +48,7 @@ pub mod abe;
 pub mod did_doc;
 pub mod encrypted;
 pub mod integrity;
+pub mod predicate;
 mod presentation_vp;
 mod schema;
 
@@ -124,6 +125,9 @@ pub enum VerifyError {
     /// An encrypted credential's ciphertext or policy is not the anchored one.
     #[error("{0}")]
     Ciphertext(abe::AbeError),
+    /// A predicate proof does not show its predicate (the reason).
+    #[error("predicate proof: {0}")]
+    Predicate(String),
 }
 
 /// The leaf commitment of one claim.
@@ -203,6 +207,12 @@ pub struct Commitments {
     /// Per-claim value digests in template order (hex), signed by the claims proof.
     pub value_digests: Vec<String>,
     pub expires_at: Option<u64>,
+    /// The issuer's signed Pedersen commitments to the numeric claims ([`predicate`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pedersen: BTreeMap<String, predicate::ClaimCommitment>,
+    /// The holder's openings of those commitments (hex scalars): never shown to verifiers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub openings: BTreeMap<String, String>,
 }
 
 /// A full credential as its holder keeps it: W3C VC Data Model 2.0 JSON.
@@ -313,10 +323,12 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
     let mut salts = BTreeMap::new();
     let mut leaves = Vec::new();
     let mut digests = Vec::new();
+    let mut values = Vec::new();
     for p in &input.template.properties {
         match claims.get(&p.name) {
             Some(v) => {
                 let value = claim_value(p, v)?;
+                values.push((p.name.clone(), value.clone()));
                 let mut salt = [0u8; 32];
                 rng.fill_bytes(&mut salt);
                 leaves.push(leaf(&p.name, &salt, &value));
@@ -333,6 +345,8 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
     // The id the registry requires: a commitment to issuer, subject, template and (salted)
     // claims root, so credentials with the same claims still differ.
     let credential_id = issued_id_hash(&input.issuer, &input.subject, input.cpt_id, &root);
+    let (pedersen, openings) =
+        predicate::commit_claims(&input.registry, &credential_id, &values, input.issuer_key);
     let mut request = AnchorRequest {
         id: credential_id,
         cpt_id: input.cpt_id,
@@ -350,6 +364,8 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
                 credential_subject: claims.clone(),
                 salts: salts.clone(),
                 value_digests: digests.iter().map(|d| hex32(d)).collect(),
+                openings: openings.clone(),
+                pedersen: pedersen.clone(),
             };
             let sealed = e.seal(&private)?;
             request.ciphertext_hash = Some(sealed.ciphertext_hash());
@@ -393,6 +409,8 @@ pub fn issue(input: IssueInput<'_>) -> Result<Issued, BuildError> {
             leaves: leaves.iter().map(|l| hex32(l)).collect(),
             value_digests: digests.iter().map(|d| hex32(d)).collect(),
             expires_at: input.expires_at,
+            pedersen,
+            openings: openings.clone(),
         },
         proof: vec![
             Proof::sr25519(ANCHOR_PROOF, &method, &anchor_sig),

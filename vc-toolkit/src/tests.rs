@@ -28,6 +28,13 @@ fn claims() -> Value {
 }
 
 fn issue_with(claims: Value) -> Result<Issued, BuildError> {
+    issue_sealed_with(claims, None)
+}
+
+fn issue_sealed_with(
+    claims: Value,
+    encrypt: Option<crate::encrypted::Encrypt<'_>>,
+) -> Result<Issued, BuildError> {
     let template = trade_start_template();
     let pair = key();
     issue(IssueInput {
@@ -42,7 +49,7 @@ fn issue_with(claims: Value) -> Result<Issued, BuildError> {
         issued_at: 1_700_000_000_000,
         expires_at: Some(1_800_000_000_000),
         integrity: None,
-        encrypt: None,
+        encrypt,
     })
 }
 
@@ -379,26 +386,14 @@ mod encrypted {
     use crate::encrypted::{DecryptError, Encrypt, EncryptedCredential};
 
     fn issue_sealed(authority: &Authority, tree: &AccessTree) -> Issued {
-        let template = trade_start_template();
-        let pair = key();
-        issue(IssueInput {
-            registry: AccountId::from(REGISTRY),
-            cpt_id: TRADE_START_CPT,
-            template: &template,
-            issuer: ISSUER,
-            issuer_key_id: "assert",
-            issuer_key: &pair,
-            subject: SUBJECT,
-            claims: claims(),
-            issued_at: 1_700_000_000_000,
-            expires_at: Some(1_800_000_000_000),
-            integrity: None,
-            encrypt: Some(Encrypt {
+        issue_sealed_with(
+            claims(),
+            Some(Encrypt {
                 params: &authority.public,
                 tree,
                 epoch: Epoch::parse("2026-12").unwrap(),
             }),
-        })
+        )
         .unwrap()
     }
 
@@ -493,5 +488,192 @@ mod encrypted {
                 crate::abe::AbeError::PolicyNotSatisfied { .. }
             ))
         ));
+    }
+}
+
+/// Issue 23: predicate proofs over the issuer's Pedersen commitments.
+mod predicates {
+    use super::*;
+    use crate::predicate::{Predicate, PredicateError, PredicateProof};
+
+    fn prove(
+        issued: &Issued,
+        text: &str,
+        audience: &str,
+    ) -> Result<PredicateProof, PredicateError> {
+        let p = Predicate::parse(text, &trade_start_template())?;
+        issued.credential.prove(&p, audience)
+    }
+
+    fn check(issued: &Issued, proof: &PredicateProof) -> Result<(), VerifyError> {
+        proof.verify(
+            &trade_start_template(),
+            Some(&anchor_of(issued)),
+            &public(),
+            "verifier-1",
+            NOW,
+        )
+    }
+
+    #[test]
+    fn true_statements_verify_without_the_value() {
+        let issued = issue_with(claims()).unwrap();
+        for text in [
+            "price>=100",
+            "price>=120",
+            "price<=120",
+            "price<=500",
+            "price in 100..150",
+        ] {
+            let proof = prove(&issued, text, "verifier-1").unwrap();
+            // Neither the value (as any JSON number or numeric text) nor its opening is in it.
+            fn numbers(v: &Value, out: &mut Vec<String>) {
+                match v {
+                    Value::Number(n) => out.push(n.to_string()),
+                    Value::String(s) if s.parse::<u64>().is_ok() => out.push(s.clone()),
+                    Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
+                    Value::Object(o) => o.values().for_each(|x| numbers(x, out)),
+                    _ => {}
+                }
+            }
+            let mut shown = Vec::new();
+            numbers(&serde_json::to_value(&proof).unwrap(), &mut shown);
+            assert!(
+                !shown.contains(&"120".to_string()) || text.contains("120"),
+                "{text}: {shown:?}"
+            );
+            let opening = issued.credential.cgrid.openings["price"].trim_start_matches("0x");
+            assert!(!serde_json::to_string(&proof).unwrap().contains(opening));
+            check(&issued, &proof).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+        // The holder's openings are in its file only: a presentation carries none.
+        let p = serde_json::to_string(&issued.credential.present(&["spec"]).unwrap()).unwrap();
+        assert!(!p.contains("openings"));
+    }
+
+    #[test]
+    fn a_false_statement_cannot_be_shown() {
+        let issued = issue_with(claims()).unwrap();
+        assert!(matches!(
+            prove(&issued, "price>=121", "verifier-1"),
+            Err(PredicateError::False(_))
+        ));
+        assert!(matches!(
+            prove(&issued, "price in 1..119", "verifier-1"),
+            Err(PredicateError::False(_))
+        ));
+        // A true proof relabelled as a stronger statement.
+        let mut relabelled = prove(&issued, "price>=100", "verifier-1").unwrap();
+        relabelled.predicate = "price>=121".into();
+        assert!(matches!(
+            check(&issued, &relabelled),
+            Err(VerifyError::Predicate(_))
+        ));
+        // A proof of the wrapped difference 120 − 121 mod 2^64 (a u64 in range) for the false
+        // bound: it commits to another point than C − 121·B.
+        let proof = prove(&issued, "price>=100", "verifier-1").unwrap();
+        let r = issued.credential.cgrid.openings["price"].clone();
+        let r =
+            curve25519_dalek::scalar::Scalar::from_canonical_bytes(unhex32(&r).unwrap()).unwrap();
+        let mut t = merlin::Transcript::new(b"cgrid predicate proof v1");
+        t.append_message(b"registry", proof.registry.to_ascii_lowercase().as_bytes());
+        t.append_message(
+            b"credential",
+            proof.credential_id.to_ascii_lowercase().as_bytes(),
+        );
+        t.append_message(b"predicate", b"price>=121");
+        t.append_message(b"audience", b"verifier-1");
+        t.append_message(b"part", b"lower");
+        let (forged, _) = bulletproofs::RangeProof::prove_single(
+            &bulletproofs::BulletproofGens::new(64, 1),
+            &bulletproofs::PedersenGens::default(),
+            &mut t,
+            120u64.wrapping_sub(121),
+            &r,
+            64,
+        )
+        .unwrap();
+        let mut wrapped = proof.clone();
+        wrapped.predicate = "price>=121".into();
+        wrapped.range_proofs = vec![hex::encode(forged.to_bytes())];
+        assert!(matches!(
+            check(&issued, &wrapped),
+            Err(VerifyError::Predicate(_))
+        ));
+    }
+
+    #[test]
+    fn a_proof_is_bound_to_its_credential_its_commitment_and_its_verifier() {
+        let issued = issue_with(claims()).unwrap();
+        let mut other_claims = claims();
+        other_claims["price"] = json!(500);
+        let other = issue_with(other_claims).unwrap();
+        let proof = prove(&issued, "price>=100", "verifier-1").unwrap();
+        // Replayed as a proof about the other credential (its id, its anchor).
+        let mut replayed = proof.clone();
+        replayed.credential_id = other.credential.cgrid.credential_id.clone();
+        assert!(matches!(
+            replayed.verify(
+                &trade_start_template(),
+                Some(&anchor_of(&other)),
+                &public(),
+                "verifier-1",
+                NOW
+            ),
+            Err(VerifyError::Predicate(_))
+        ));
+        // The other credential's signed commitment under this proof.
+        let mut swapped = proof.clone();
+        swapped.commitment = other.credential.cgrid.pedersen["price"].clone();
+        assert!(matches!(
+            check(&issued, &swapped),
+            Err(VerifyError::Predicate(_))
+        ));
+        // Another verifier.
+        assert!(matches!(
+            proof.verify(
+                &trade_start_template(),
+                Some(&anchor_of(&issued)),
+                &public(),
+                "verifier-2",
+                NOW
+            ),
+            Err(VerifyError::Predicate(_))
+        ));
+        let mut readdressed = proof.clone();
+        readdressed.audience = "verifier-2".into();
+        assert!(matches!(
+            readdressed.verify(
+                &trade_start_template(),
+                Some(&anchor_of(&issued)),
+                &public(),
+                "verifier-2",
+                NOW
+            ),
+            Err(VerifyError::Predicate(_))
+        ));
+        // Not anchored, or revoked: refused like the credential.
+        assert_eq!(
+            proof.verify(&trade_start_template(), None, &public(), "verifier-1", NOW),
+            Err(VerifyError::NotAnchored)
+        );
+        let round = PredicateProof::from_json(&serde_json::to_value(&proof).unwrap()).unwrap();
+        assert_eq!(round, proof);
+    }
+
+    #[test]
+    fn bad_predicates_are_named() {
+        let t = trade_start_template();
+        for (text, want) in [
+            ("price>=", "not a value of price"),
+            ("price>=abc", "not a value of price"),
+            ("spec>=3", "not a numeric claim"),
+            ("price in 5..1", "is not a predicate"),
+            ("price=5", "is not a predicate"),
+            ("price>=-1", "not in 0..2^64"),
+        ] {
+            let e = Predicate::parse(text, &t).unwrap_err().to_string();
+            assert!(e.contains(want), "{text}: {e}");
+        }
     }
 }

@@ -44,7 +44,12 @@ pub enum CredentialCmd {
     },
     /// Verifies a credential or presentation file against the chain: proofs, anchor, status,
     /// expiry and masks. Exit 0 valid, 1 invalid (with the reason).
-    Verify { file: PathBuf },
+    Verify {
+        file: PathBuf,
+        /// For a predicate proof: this verifier's audience string (the proof must name it).
+        #[arg(long)]
+        audience: Option<String>,
+    },
     /// Holders: a W3C VerifiablePresentation disclosing only the named claims.
     Present(PresentArgs),
     /// Whoever holds satisfying attributes (no chain): the full credential of an encrypted
@@ -78,8 +83,21 @@ pub struct PresentArgs {
     /// The holder's credential file.
     pub file: PathBuf,
     /// The claims to disclose, comma separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required_unless_present = "prove",
+        conflicts_with = "prove"
+    )]
     pub reveal: Vec<String>,
+    /// Instead of disclosing: prove a numeric claim's predicate without its value
+    /// (`greenShare>=60`, `greenShare<=90`, `greenShare in 60..90`; the template is read from
+    /// the chain).
+    #[arg(long, requires = "audience")]
+    pub prove: Option<String>,
+    /// Whom the predicate proof is for (the verifier's name or nonce; it checks its own).
+    #[arg(long)]
+    pub audience: Option<String>,
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -112,7 +130,8 @@ pub fn run<B: Backend>(ctx: &mut Ctx<'_, B>, cmd: CredentialCmd) -> Result<Repor
                 sealing.as_ref(),
             )
         }
-        CredentialCmd::Verify { file } => verify(ctx, &file),
+        CredentialCmd::Verify { file, audience } => verify(ctx, &file, audience.as_deref()),
+        CredentialCmd::Present(args) if args.prove.is_some() => prove(ctx, args),
         CredentialCmd::Present(args) => present(args),
         CredentialCmd::Decrypt(args) => decrypt(args),
         CredentialCmd::Suspend { id } => status(ctx, &id, Status::Suspend),
@@ -272,7 +291,11 @@ fn check_integrity(secured: &Value, resolved: &Value) -> Result<usize, CliError>
     Ok(count)
 }
 
-fn verify<B: Backend>(ctx: &mut Ctx<'_, B>, path: &Path) -> Result<Report, CliError> {
+fn verify<B: Backend>(
+    ctx: &mut Ctx<'_, B>,
+    path: &Path,
+    audience: Option<&str>,
+) -> Result<Report, CliError> {
     let v = parse::read_json("credential", path)?;
     let types: Vec<&str> = v
         .get("type")
@@ -285,29 +308,23 @@ fn verify<B: Backend>(ctx: &mut Ctx<'_, B>, path: &Path) -> Result<Report, CliEr
     if v.get("kind").and_then(Value::as_str) == Some(cgrid_vc::encrypted::KIND) {
         return verify_encrypted(ctx, path, &v);
     }
+    if v.get("kind").and_then(Value::as_str) == Some(cgrid_vc::predicate::KIND) {
+        let audience = audience.ok_or_else(|| {
+            CliError::input("a predicate proof is checked for a verifier: pass --audience")
+        })?;
+        return verify_predicate(ctx, path, &v, audience);
+    }
     let credential: Credential = serde_json::from_value(v.clone()).map_err(|e| {
         CliError::input(format!("{} is not a cgrid credential: {e}", path.display()))
     })?;
-    let id = credential_id(&credential.cgrid.credential_id)?;
-    let registry = hex0x(ctx.suite.vcs.account().as_ref());
-    if !credential.cgrid.registry.eq_ignore_ascii_case(&registry) {
-        return Err(CliError::Invalid(format!(
-            "the credential was anchored in the registry {}, not this suite's {registry}",
-            credential.cgrid.registry
-        )));
-    }
-    let view = ctx.chain.read(ctx.suite.vcs.msg(|r| r.verify(id)))?;
-    let template = template(ctx, credential.cgrid.cpt_id)?.record.template;
-    let issuer = parse::did(&credential.issuer)
-        .map_err(|e| CliError::Invalid(format!("the issuer: {e}")))?;
-    let resolved = resolution(ctx, issuer).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let method = credential
-        .proof
-        .first()
-        .map(|p| p.verification_method.clone())
-        .ok_or_else(|| CliError::Invalid("the credential has no anchor proof".into()))?;
-    let public = anchor_key(&resolved, &method)?;
-    let now = ctx.now();
+    let Anchored {
+        id,
+        view,
+        template,
+        resolved,
+        public,
+        now,
+    } = anchored(ctx, &credential)?;
     credential
         .verify(&template, view.as_ref().map(|m| &m.record), &public, now)
         .map_err(|e| CliError::Invalid(e.to_string()))?;
@@ -347,6 +364,51 @@ fn verify<B: Backend>(ctx: &mut Ctx<'_, B>, path: &Path) -> Result<Report, CliEr
     ))
 }
 
+/// What a credential is checked against: its anchor (as `verify` reads it), its template, the
+/// issuer's resolved DID document and anchor key, and the chain's time.
+struct Anchored {
+    id: [u8; 32],
+    view: Option<cgrid_shared::MaskedView<cgrid_shared::CredentialView>>,
+    template: cgrid_shared::CptTemplate,
+    resolved: Value,
+    public: [u8; 32],
+    now: u64,
+}
+
+fn anchored<B: Backend>(
+    ctx: &mut Ctx<'_, B>,
+    credential: &Credential,
+) -> Result<Anchored, CliError> {
+    let id = credential_id(&credential.cgrid.credential_id)?;
+    let registry = hex0x(ctx.suite.vcs.account().as_ref());
+    if !credential.cgrid.registry.eq_ignore_ascii_case(&registry) {
+        return Err(CliError::Invalid(format!(
+            "the credential was anchored in the registry {}, not this suite's {registry}",
+            credential.cgrid.registry
+        )));
+    }
+    let view = ctx.chain.read(ctx.suite.vcs.msg(|r| r.verify(id)))?;
+    let template = template(ctx, credential.cgrid.cpt_id)?.record.template;
+    let issuer = parse::did(&credential.issuer)
+        .map_err(|e| CliError::Invalid(format!("the issuer: {e}")))?;
+    let resolved = resolution(ctx, issuer).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let method = credential
+        .proof
+        .first()
+        .map(|p| p.verification_method.clone())
+        .ok_or_else(|| CliError::Invalid("the credential has no anchor proof".into()))?;
+    let public = anchor_key(&resolved, &method)?;
+    let now = ctx.now();
+    Ok(Anchored {
+        id,
+        view,
+        template,
+        resolved,
+        public,
+        now,
+    })
+}
+
 /// An encrypted credential, checked against its anchor without decrypting it.
 fn verify_encrypted<B: Backend>(
     ctx: &mut Ctx<'_, B>,
@@ -360,19 +422,14 @@ fn verify_encrypted<B: Backend>(
         ))
     })?;
     let credential = &enc.credential;
-    let id = credential_id(&credential.cgrid.credential_id)?;
-    let view = ctx.chain.read(ctx.suite.vcs.msg(|r| r.verify(id)))?;
-    let template = template(ctx, credential.cgrid.cpt_id)?.record.template;
-    let issuer = parse::did(&credential.issuer)
-        .map_err(|e| CliError::Invalid(format!("the issuer: {e}")))?;
-    let resolved = resolution(ctx, issuer).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let method = credential
-        .proof
-        .first()
-        .map(|p| p.verification_method.clone())
-        .ok_or_else(|| CliError::Invalid("the credential has no anchor proof".into()))?;
-    let public = anchor_key(&resolved, &method)?;
-    let now = ctx.now();
+    let Anchored {
+        id,
+        view,
+        template,
+        public,
+        now,
+        ..
+    } = anchored(ctx, credential)?;
     enc.verify(&template, view.as_ref().map(|m| &m.record), &public, now)
         .map_err(|e| CliError::Invalid(e.to_string()))?;
     Ok(Report::new(
@@ -394,6 +451,83 @@ fn verify_encrypted<B: Backend>(
             "policyId": enc.sealed.policy_id,
             "policy": enc.sealed.policy,
         }),
+    ))
+}
+
+/// `credential present --prove`: a predicate proof of the holder's credential.
+fn prove<B: Backend>(ctx: &mut Ctx<'_, B>, args: PresentArgs) -> Result<Report, CliError> {
+    let (text, audience) = (
+        args.prove.unwrap_or_default(),
+        args.audience.unwrap_or_default(),
+    );
+    let v = parse::read_json("credential", &args.file)?;
+    let credential: Credential = serde_json::from_value(v).map_err(|e| {
+        CliError::input(format!(
+            "{} is not a cgrid credential: {e}",
+            args.file.display()
+        ))
+    })?;
+    let template = template(ctx, credential.cgrid.cpt_id)?.record.template;
+    let predicate = cgrid_vc::predicate::Predicate::parse(&text, &template)
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let proof = credential
+        .prove(&predicate, &audience)
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let json_text =
+        serde_json::to_string_pretty(&proof).map_err(|e| CliError::Failed(e.to_string()))?;
+    parse::write_new(&args.out, &format!("{json_text}\n"))?;
+    Ok(Report::new(
+        format!(
+            "wrote {} proving {} for {audience} (the value is not in it)\n",
+            args.out.display(),
+            proof.predicate
+        ),
+        json!({"file": args.out, "predicate": proof.predicate, "audience": audience}),
+    ))
+}
+
+/// A predicate proof, checked against the credential's anchor and the issuer's key.
+fn verify_predicate<B: Backend>(
+    ctx: &mut Ctx<'_, B>,
+    path: &Path,
+    v: &Value,
+    audience: &str,
+) -> Result<Report, CliError> {
+    let proof = cgrid_vc::predicate::PredicateProof::from_json(v).map_err(|e| {
+        CliError::input(format!("{} is not a predicate proof: {e}", path.display()))
+    })?;
+    let id = credential_id(&proof.credential_id)?;
+    let registry = hex0x(ctx.suite.vcs.account().as_ref());
+    if !proof.registry.eq_ignore_ascii_case(&registry) {
+        return Err(CliError::Invalid(format!(
+            "the proof is about a credential of the registry {}, not this suite's {registry}",
+            proof.registry
+        )));
+    }
+    let view = ctx.chain.read(ctx.suite.vcs.msg(|r| r.verify(id)))?;
+    let template = template(ctx, proof.cpt_id)?.record.template;
+    let issuer =
+        parse::did(&proof.issuer).map_err(|e| CliError::Invalid(format!("the issuer: {e}")))?;
+    let resolved = resolution(ctx, issuer).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let public = anchor_key(&resolved, &proof.verification_method)?;
+    let now = ctx.now();
+    proof
+        .verify(
+            &template,
+            view.as_ref().map(|m| &m.record),
+            &public,
+            audience,
+            now,
+        )
+        .map_err(|e| CliError::Invalid(e.to_string()))?;
+    Ok(Report::new(
+        format!(
+            "valid: {} holds for credential {} issued by {} (anchor active; the value is not shown)\n",
+            proof.predicate,
+            hex0x(&id),
+            proof.issuer
+        ),
+        json!({"valid": true, "predicate": proof.predicate, "id": hex0x(&id)}),
     ))
 }
 

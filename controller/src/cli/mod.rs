@@ -37,7 +37,7 @@ pub use abe::AbeCmd;
 pub use admin::{AccountCmd, AuthorityCmd, CptCmd, RoleCmd, RootCmd};
 pub use auction::AuctionCmd;
 pub use channel::{ChannelCmd, OfferCmd};
-pub use credential::CredentialCmd;
+pub use credential::{CredentialCmd, PresentArgs};
 pub use did::DidCmd;
 pub use history::HistoryCmd;
 pub use key::KeyCmd;
@@ -413,7 +413,7 @@ pub fn is_offline(command: &PartyCommand) -> bool {
         PartyCommand::Key(_)
             | PartyCommand::Recommend(_)
             | PartyCommand::Abe(_)
-            | PartyCommand::Credential(CredentialCmd::Present(_))
+            | PartyCommand::Credential(CredentialCmd::Present(PresentArgs { prove: None, .. }))
             | PartyCommand::Credential(CredentialCmd::Decrypt(_))
             | PartyCommand::Offer(OfferCmd::Show { .. })
     )
@@ -454,7 +454,9 @@ fn offline(command: PartyCommand) -> Result<Report, CliError> {
         PartyCommand::Recommend(args) => recommend::run(args),
         PartyCommand::Abe(cmd) => abe::run(cmd),
         PartyCommand::Credential(CredentialCmd::Decrypt(args)) => credential::decrypt(args),
-        PartyCommand::Credential(CredentialCmd::Present(args)) => credential::present(args),
+        PartyCommand::Credential(CredentialCmd::Present(args)) if args.prove.is_none() => {
+            credential::present(args)
+        }
         PartyCommand::Offer(OfferCmd::Show { file }) => channel::show_offer(&file),
         _ => Err(CliError::input("this command needs a chain")),
     }

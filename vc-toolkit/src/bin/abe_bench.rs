@@ -1,12 +1,19 @@
-//! `abe-bench --out bench`: CP-ABE figures (AC17 of rabe on BN254, release build): attribute key
+//! `abe-bench --out bench`: predicate-proof figures (a Bulletproofs range proof of one bound, and
+//! of a range, over a claim's Pedersen commitment: size, prove and verify time) and CP-ABE figures (AC17 of rabe on BN254, release build): attribute key
 //! generation, sealing and opening against the number of attributes in the tree (an AND of n
 //! attributes: every leaf is needed to open, the scheme's most expensive case for the
 //! decryptor's pairing inputs), and the ciphertext's size. Merged into `<out>/results.json`
 //! ("cpabe") and `<out>/RESULTS.md` (section "CP-ABE"). Medians of 5 runs; times in ms on one
 //! core, measured in one run.
 
+use cgrid_shared::{
+    trade_start_template, CredentialAnchor, CredentialStatus, CredentialView, Issuer,
+    TRADE_START_CPT,
+};
 use cgrid_vc::abe::{seal, AccessTree, Authority, Epoch};
+use cgrid_vc::predicate::Predicate;
 use serde_json::{json, Value};
+use sp_core::Pair as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -77,6 +84,8 @@ fn main() {
         eprintln!("{row}");
         rows.push(row);
     }
+    let predicates = predicate_figures();
+    eprintln!("{predicates}");
     let json_path = out.join("results.json");
     let mut doc: Value = std::fs::read_to_string(&json_path)
         .ok()
@@ -90,6 +99,7 @@ fn main() {
         "setup_ms": setup_ms,
         "by_attributes": rows,
     });
+    doc["predicate_proofs"] = predicates.clone();
     std::fs::write(
         &json_path,
         serde_json::to_string_pretty(&doc).expect("json") + "\n",
@@ -109,8 +119,8 @@ fn main() {
     };
     let mut section = format!(
         "{marker}\n{} (`cgrid_vc::abe`), release build, one core, medians of {RUNS} runs. Tree: an AND of n \
-         attributes plus the month's epoch attribute; plaintext 1 KiB; the sealed file is the JSON \
-         `cgrid credential` writes. Authority setup: {setup_ms} ms.\n\n\
+         attributes plus the month's epoch attribute; plaintext 1 KiB; sealed bytes: the JSON of \
+         the `sealed` member of an encrypted credential. Authority setup: {setup_ms} ms.\n\n\
          | attributes | key generation ms | encrypt ms | decrypt ms | sealed file bytes |\n|---:|---:|---:|---:|---:|\n",
         cgrid_vc::abe::SCHEME
     );
@@ -124,6 +134,23 @@ fn main() {
             r["sealed_file_bytes"]
         );
     }
+    section += &format!(
+        "\nPredicate proofs (`cgrid_vc::predicate`): Bulletproofs 64-bit range proofs over the \
+         issuer-signed Pedersen commitment of a claim, medians of {RUNS} runs.\n\n\
+         | statement | range proofs | proof bytes | proof file bytes | prove ms | verify ms |\n\
+         |---|---:|---:|---:|---:|---:|\n"
+    );
+    for r in predicates.as_array().into_iter().flatten() {
+        section += &format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            r["predicate"].as_str().unwrap_or_default(),
+            r["range_proofs"],
+            r["proof_bytes"],
+            r["file_bytes"],
+            r["prove_ms"],
+            r["verify_ms"]
+        );
+    }
     std::fs::write(
         &md_path,
         format!(
@@ -132,4 +159,76 @@ fn main() {
         ),
     )
     .expect("RESULTS.md written");
+}
+
+/// Prove and verify `price>=100` and `price in 100..150` on a trade-start credential.
+fn predicate_figures() -> Value {
+    let template = trade_start_template();
+    let key = sp_core::sr25519::Pair::from_seed(&[7; 32]);
+    let issued = cgrid_vc::issue(cgrid_vc::IssueInput {
+        registry: [0x42; 32].into(),
+        cpt_id: TRADE_START_CPT,
+        template: &template,
+        issuer: [0x11; 32],
+        issuer_key_id: "assert",
+        issuer_key: &key,
+        subject: [0x22; 32],
+        claims: json!({
+            "pdid": cgrid_shared::did_to_string(&[0x11; 32]),
+            "cdid": cgrid_shared::did_to_string(&[0x22; 32]),
+            "spec": "8 vCPU, 32 GiB", "price": 120, "checkinCptId": 3, "encryption": "plain",
+        }),
+        issued_at: 1_700_000_000_000,
+        expires_at: None,
+        integrity: None,
+        encrypt: None,
+    })
+    .expect("issued");
+    let r = &issued.request;
+    let view = CredentialView {
+        anchor: CredentialAnchor {
+            cpt_id: r.cpt_id,
+            issuer: Issuer::Did(r.issuer),
+            subject: r.subject,
+            claims_root: r.claims_root,
+            issued_at: 1_700_000_000_000,
+            expires_at: None,
+            ciphertext_hash: None,
+            policy_id: None,
+            status: CredentialStatus::Active,
+            status_changed_at: 1_700_000_000_000,
+            trade: None,
+        },
+        valid: true,
+        expired: false,
+    };
+    let mut rows = Vec::new();
+    for text in ["price>=100", "price in 100..150"] {
+        let predicate = Predicate::parse(text, &template).expect("predicate");
+        let prove_ms = median_ms(|| {
+            issued.credential.prove(&predicate, "bench").expect("proof");
+        });
+        let proof = issued.credential.prove(&predicate, "bench").expect("proof");
+        let verify_ms = median_ms(|| {
+            proof
+                .verify(
+                    &template,
+                    Some(&view),
+                    &key.public().0,
+                    "bench",
+                    1_700_000_000_001,
+                )
+                .expect("verifies");
+        });
+        let proof_bytes: usize = proof.range_proofs.iter().map(|h| h.len() / 2).sum();
+        rows.push(json!({
+            "predicate": text,
+            "range_proofs": proof.range_proofs.len(),
+            "proof_bytes": proof_bytes,
+            "file_bytes": serde_json::to_vec(&proof).expect("json").len(),
+            "prove_ms": prove_ms,
+            "verify_ms": verify_ms,
+        }));
+    }
+    Value::Array(rows)
 }
