@@ -343,16 +343,7 @@ fn from_file<T: serde::de::DeserializeOwned>(
         what,
         why: format!("not JSON ({e})"),
     })?;
-    if value.get("kind").and_then(Value::as_str) != Some(kind) {
-        return Err(AbeError::File {
-            what,
-            why: format!("`kind` is not {kind}"),
-        });
-    }
-    serde_json::from_value(value).map_err(|e| AbeError::File {
-        what,
-        why: e.to_string(),
-    })
+    crate::kinded(&value, kind).map_err(|why| AbeError::File { what, why })
 }
 
 impl PublicParams {

@@ -89,10 +89,7 @@ impl EncryptedCredential {
 
     /// Reads an encrypted credential file.
     pub fn from_json(value: &Value) -> Result<EncryptedCredential, String> {
-        if value.get("kind").and_then(Value::as_str) != Some(KIND) {
-            return Err(format!("`kind` is not {KIND}"));
-        }
-        serde_json::from_value(value.clone()).map_err(|e| e.to_string())
+        crate::kinded(value, KIND)
     }
 
     /// Checks the encrypted credential against its anchor without decrypting: status and

@@ -286,6 +286,30 @@ impl Issued {
             signature: self.signature,
         }
     }
+
+    /// The anchor `vc_templates` stores for this request when it is anchored at `anchored_at`
+    /// by the issuer DID, as `verify` returns it while active: what an offline check (a
+    /// test, a benchmark, a verifier holding a copy of the anchor) checks against.
+    pub fn anchor_view(&self, anchored_at: u64) -> CredentialView {
+        let r = &self.request;
+        CredentialView {
+            anchor: cgrid_shared::CredentialAnchor {
+                cpt_id: r.cpt_id,
+                issuer: cgrid_shared::Issuer::Did(r.issuer),
+                subject: r.subject,
+                claims_root: r.claims_root,
+                issued_at: anchored_at,
+                expires_at: r.expires_at,
+                ciphertext_hash: r.ciphertext_hash,
+                policy_id: r.policy_id,
+                status: CredentialStatus::Active,
+                status_changed_at: anchored_at,
+                trade: None,
+            },
+            valid: true,
+            expired: false,
+        }
+    }
 }
 
 pub(crate) fn hex32(bytes: &[u8]) -> String {
@@ -825,6 +849,15 @@ pub struct ReadView {
 }
 
 /// Milliseconds since the epoch → `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+/// Reads one of the toolkit's own file types: a JSON object whose `kind` names the type (`KIND`
+/// of [`encrypted`], [`predicate`], the [`abe`] files), then the type's fields.
+pub fn kinded<T: serde::de::DeserializeOwned>(value: &Value, kind: &str) -> Result<T, String> {
+    if value.get("kind").and_then(Value::as_str) != Some(kind) {
+        return Err(format!("`kind` is not {kind}"));
+    }
+    T::deserialize(value).map_err(|e| e.to_string())
+}
+
 pub fn rfc3339(ms: u64) -> String {
     let secs = ms / 1000;
     let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX);

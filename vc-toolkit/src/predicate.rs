@@ -364,10 +364,7 @@ impl Credential {
 
 impl PredicateProof {
     pub fn from_json(value: &Value) -> Result<PredicateProof, String> {
-        if value.get("kind").and_then(Value::as_str) != Some(KIND) {
-            return Err(format!("`kind` is not {KIND}"));
-        }
-        serde_json::from_value(value.clone()).map_err(|e| e.to_string())
+        crate::kinded(value, KIND)
     }
 
     /// Checks the proof for `audience` against the credential's anchor (`view`, from

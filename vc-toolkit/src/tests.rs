@@ -2,9 +2,7 @@
 //! `e2e/tests/vc_templates_sandbox.rs`).
 
 use super::*;
-use cgrid_shared::{
-    settlement_template, trade_start_template, CredentialAnchor, Issuer, TRADE_START_CPT,
-};
+use cgrid_shared::{settlement_template, trade_start_template, TRADE_START_CPT};
 
 mod w3c;
 
@@ -55,24 +53,7 @@ fn issue_sealed_with(
 
 /// The anchor `vc_templates` would store for `issued`.
 fn anchor_of(issued: &Issued) -> CredentialView {
-    let r = &issued.request;
-    CredentialView {
-        anchor: CredentialAnchor {
-            cpt_id: r.cpt_id,
-            issuer: Issuer::Did(r.issuer),
-            subject: r.subject,
-            claims_root: r.claims_root,
-            issued_at: 1_700_000_000_000,
-            expires_at: r.expires_at,
-            ciphertext_hash: r.ciphertext_hash,
-            policy_id: r.policy_id,
-            status: CredentialStatus::Active,
-            status_changed_at: 1_700_000_000_000,
-            trade: None,
-        },
-        valid: true,
-        expired: false,
-    }
+    issued.anchor_view(1_700_000_000_000)
 }
 
 const NOW: u64 = 1_750_000_000_000;

@@ -327,21 +327,13 @@ async fn provider(
 }
 
 fn merge(out: &std::path::Path, bound: f64, runs: &[Run]) -> Result<(), String> {
-    let json_path = out.join("results.json");
-    let mut doc: serde_json::Value = std::fs::read_to_string(&json_path)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_else(|| serde_json::json!({}));
     let best = runs.iter().map(|r| r.per_s).fold(0.0_f64, f64::max);
     let single = runs
         .iter()
         .find(|r| r.channels == 1)
         .ok_or("no 1-channel run")?;
     let round2 = |x: f64| (x * 100.0).round() / 100.0;
-    doc["sign_verify_bound_per_s"] = serde_json::json!(round2(bound));
-    doc["controller_updates_per_s"] = serde_json::json!(round2(best));
-    doc["tick_p99_ms"] = serde_json::json!(round2(single.p99_ms));
-    doc["controller"] = serde_json::json!({
+    let controller = serde_json::json!({
         "build": "release, controller-bench (scripts/bench.sh)",
         "storage": "redb, one fsync'd commit per batch on each side",
         "runs": runs.iter().map(|r| serde_json::json!({
@@ -355,17 +347,18 @@ fn merge(out: &std::path::Path, bound: f64, runs: &[Run]) -> Result<(), String> 
             "share_of_bound": round2(r.per_s / bound),
         })).collect::<Vec<_>>(),
     });
-    std::fs::write(
-        &json_path,
-        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n",
+    cgrid_bench_report::merge_json(
+        out,
+        [
+            ("sign_verify_bound_per_s", serde_json::json!(round2(bound))),
+            ("controller_updates_per_s", serde_json::json!(round2(best))),
+            ("tick_p99_ms", serde_json::json!(round2(single.p99_ms))),
+            ("controller", controller),
+        ],
     )
     .map_err(|e| e.to_string())?;
-    let md_path = out.join("RESULTS.md");
-    let md = std::fs::read_to_string(&md_path).unwrap_or_default();
-    let marker = "\n## Controller\n";
-    let head = md.split(marker).next().unwrap_or("").to_string();
     let mut section = format!(
-        "{marker}\nController processes on loopback TCP (the provider's daemon and each consumer's), durable storage on both sides (redb, fsync per \
+        "Controller processes on loopback TCP (the provider's daemon and each consumer's), durable storage on both sides (redb, fsync per \
          commit), release build. Raw sr25519 sign + verify on one core in the same run: **{bound:.0}/s** \
          (`sign_verify_bound_per_s`).\n\nUpdates per second count billing only: from the first interval to the first cooperative close; \
          the setup before it (processes started, hello, `Join`, every channel checked against the chain, resume) is its own column.\n\n\
@@ -384,7 +377,7 @@ fn merge(out: &std::path::Path, bound: f64, runs: &[Run]) -> Result<(), String> 
             r.p99_ms
         );
     }
-    std::fs::write(&md_path, head + &section).map_err(|e| e.to_string())
+    cgrid_bench_report::put_section(out, "Controller", &section).map_err(|e| e.to_string())
 }
 
 fn main() -> std::process::ExitCode {

@@ -324,7 +324,7 @@ fn verify<B: Backend>(
         resolved,
         public,
         now,
-    } = anchored(ctx, &credential)?;
+    } = anchored(ctx, (&credential).into())?;
     credential
         .verify(&template, view.as_ref().map(|m| &m.record), &public, now)
         .map_err(|e| CliError::Invalid(e.to_string()))?;
@@ -375,29 +375,46 @@ struct Anchored {
     now: u64,
 }
 
-fn anchored<B: Backend>(
-    ctx: &mut Ctx<'_, B>,
-    credential: &Credential,
-) -> Result<Anchored, CliError> {
-    let id = credential_id(&credential.cgrid.credential_id)?;
+/// What names a credential's anchor: the fields a credential, an encrypted credential and a
+/// predicate proof share.
+struct AnchorRef<'a> {
+    credential_id: &'a str,
+    registry: &'a str,
+    cpt_id: cgrid_shared::CptId,
+    issuer: &'a str,
+    /// The anchor proof's verification method (`None`: the document has no anchor proof).
+    method: Option<&'a str>,
+}
+
+impl<'a> From<&'a Credential> for AnchorRef<'a> {
+    fn from(c: &'a Credential) -> Self {
+        AnchorRef {
+            credential_id: &c.cgrid.credential_id,
+            registry: &c.cgrid.registry,
+            cpt_id: c.cgrid.cpt_id,
+            issuer: &c.issuer,
+            method: c.proof.first().map(|p| p.verification_method.as_str()),
+        }
+    }
+}
+
+fn anchored<B: Backend>(ctx: &mut Ctx<'_, B>, r: AnchorRef<'_>) -> Result<Anchored, CliError> {
+    let id = credential_id(r.credential_id)?;
     let registry = hex0x(ctx.suite.vcs.account().as_ref());
-    if !credential.cgrid.registry.eq_ignore_ascii_case(&registry) {
+    if !r.registry.eq_ignore_ascii_case(&registry) {
         return Err(CliError::Invalid(format!(
             "the credential was anchored in the registry {}, not this suite's {registry}",
-            credential.cgrid.registry
+            r.registry
         )));
     }
-    let view = ctx.chain.read(ctx.suite.vcs.msg(|r| r.verify(id)))?;
-    let template = template(ctx, credential.cgrid.cpt_id)?.record.template;
-    let issuer = parse::did(&credential.issuer)
-        .map_err(|e| CliError::Invalid(format!("the issuer: {e}")))?;
+    let view = ctx.chain.read(ctx.suite.vcs.msg(|m| m.verify(id)))?;
+    let template = template(ctx, r.cpt_id)?.record.template;
+    let issuer = parse::did(r.issuer).map_err(|e| CliError::Invalid(format!("the issuer: {e}")))?;
     let resolved = resolution(ctx, issuer).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let method = credential
-        .proof
-        .first()
-        .map(|p| p.verification_method.clone())
+    let method = r
+        .method
         .ok_or_else(|| CliError::Invalid("the credential has no anchor proof".into()))?;
-    let public = anchor_key(&resolved, &method)?;
+    let public = anchor_key(&resolved, method)?;
     let now = ctx.now();
     Ok(Anchored {
         id,
@@ -429,7 +446,7 @@ fn verify_encrypted<B: Backend>(
         public,
         now,
         ..
-    } = anchored(ctx, credential)?;
+    } = anchored(ctx, credential.into())?;
     enc.verify(&template, view.as_ref().map(|m| &m.record), &public, now)
         .map_err(|e| CliError::Invalid(e.to_string()))?;
     Ok(Report::new(
@@ -496,21 +513,23 @@ fn verify_predicate<B: Backend>(
     let proof = cgrid_vc::predicate::PredicateProof::from_json(v).map_err(|e| {
         CliError::input(format!("{} is not a predicate proof: {e}", path.display()))
     })?;
-    let id = credential_id(&proof.credential_id)?;
-    let registry = hex0x(ctx.suite.vcs.account().as_ref());
-    if !proof.registry.eq_ignore_ascii_case(&registry) {
-        return Err(CliError::Invalid(format!(
-            "the proof is about a credential of the registry {}, not this suite's {registry}",
-            proof.registry
-        )));
-    }
-    let view = ctx.chain.read(ctx.suite.vcs.msg(|r| r.verify(id)))?;
-    let template = template(ctx, proof.cpt_id)?.record.template;
-    let issuer =
-        parse::did(&proof.issuer).map_err(|e| CliError::Invalid(format!("the issuer: {e}")))?;
-    let resolved = resolution(ctx, issuer).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let public = anchor_key(&resolved, &proof.verification_method)?;
-    let now = ctx.now();
+    let Anchored {
+        id,
+        view,
+        template,
+        public,
+        now,
+        ..
+    } = anchored(
+        ctx,
+        AnchorRef {
+            credential_id: &proof.credential_id,
+            registry: &proof.registry,
+            cpt_id: proof.cpt_id,
+            issuer: &proof.issuer,
+            method: Some(&proof.verification_method),
+        },
+    )?;
     proof
         .verify(
             &template,

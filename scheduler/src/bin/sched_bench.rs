@@ -140,17 +140,11 @@ fn plan_at_scale(n: usize) -> Result<Value, String> {
 }
 
 fn write(out: &Path, scenarios: &[Scenario], scale: &[Value], quick: bool) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
-    let json_path = out.join("results.json");
-    let mut doc: Value = std::fs::read_to_string(&json_path)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_else(|| json!({}));
     let thousand = scale.iter().find(|r| r["requests"] == 1_000);
     let under_1s = thousand
         .and_then(|r| r["seconds"].as_f64())
         .map(|s| s < 1.0);
-    doc["scheduling"] = json!({
+    let scheduling = json!({
         "build": "release, sched-bench (scripts/bench.sh)",
         "quick": quick,
         "k": K,
@@ -167,27 +161,11 @@ fn write(out: &Path, scenarios: &[Scenario], scale: &[Value], quick: bool) -> Re
         "scale": scale,
         "plan_1000x1000_under_1s": under_1s,
     });
-    std::fs::write(
-        &json_path,
-        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n",
-    )
-    .map_err(|e| e.to_string())?;
+    cgrid_bench_report::merge_json(out, [("scheduling", scheduling)]).map_err(|e| e.to_string())?;
     std::fs::write(out.join("scheduling.svg"), svg(scenarios)).map_err(|e| e.to_string())?;
 
-    let md_path = out.join("RESULTS.md");
-    let md = std::fs::read_to_string(&md_path).unwrap_or_default();
-    let marker = "\n## Scheduling\n";
-    let (head, tail) = match md.split_once(marker) {
-        Some((head, rest)) => (
-            head.to_string(),
-            rest.find("\n## ")
-                .map(|i| rest[i..].to_string())
-                .unwrap_or_default(),
-        ),
-        None => (md.clone(), String::new()),
-    };
     let mut section = format!(
-        "{marker}\nThe recommender (`cgrid recommend`, crate `cgrid-sched`) on seeded workloads: offers, \
+        "The recommender (`cgrid recommend`, crate `cgrid-sched`) on seeded workloads: offers, \
          consumers with hidden preference profiles and their past choices, held-out requests \
          (scheduler/src/workload.rs documents the distributions). Match@1 / match@{K}: how often \
          the offer the consumer would pick itself is first / in the top {K} of the method's list. \
@@ -233,14 +211,7 @@ fn write(out: &Path, scenarios: &[Scenario], scale: &[Value], quick: bool) -> Re
             r["peak_rss_mib"]
         );
     }
-    std::fs::write(
-        &md_path,
-        format!(
-            "{}{section}{tail}",
-            head.trim_end_matches('\n').to_string() + "\n"
-        ),
-    )
-    .map_err(|e| e.to_string())
+    cgrid_bench_report::put_section(out, "Scheduling", &section).map_err(|e| e.to_string())
 }
 
 /// One panel per scenario of grouped bars: per method, match@1, match@k, served share and

@@ -6,10 +6,7 @@
 //! ("cpabe") and `<out>/RESULTS.md` (section "CP-ABE"). Medians of 5 runs; times in ms on one
 //! core, measured in one run.
 
-use cgrid_shared::{
-    trade_start_template, CredentialAnchor, CredentialStatus, CredentialView, Issuer,
-    TRADE_START_CPT,
-};
+use cgrid_shared::{trade_start_template, TRADE_START_CPT};
 use cgrid_vc::abe::{seal, AccessTree, Authority, Epoch};
 use cgrid_vc::predicate::Predicate;
 use serde_json::{json, Value};
@@ -86,39 +83,26 @@ fn main() {
     }
     let predicates = predicate_figures();
     eprintln!("{predicates}");
-    let json_path = out.join("results.json");
-    let mut doc: Value = std::fs::read_to_string(&json_path)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_else(|| json!({}));
-    doc["cpabe"] = json!({
-        "build": "release, abe-bench (scripts/bench.sh)",
-        "scheme": cgrid_vc::abe::SCHEME,
-        "tree": "AND of n attributes, sealed with the month's epoch attribute (n + 1 leaves)",
-        "runs": RUNS,
-        "setup_ms": setup_ms,
-        "by_attributes": rows,
-    });
-    doc["predicate_proofs"] = predicates.clone();
-    std::fs::write(
-        &json_path,
-        serde_json::to_string_pretty(&doc).expect("json") + "\n",
+    cgrid_bench_report::merge_json(
+        &out,
+        [
+            (
+                "cpabe",
+                json!({
+                    "build": "release, abe-bench (scripts/bench.sh)",
+                    "scheme": cgrid_vc::abe::SCHEME,
+                    "tree": "AND of n attributes, sealed with the month's epoch attribute (n + 1 leaves)",
+                    "runs": RUNS,
+                    "setup_ms": setup_ms,
+                    "by_attributes": rows,
+                }),
+            ),
+            ("predicate_proofs", predicates.clone()),
+        ],
     )
     .expect("results.json written");
-    let md_path = out.join("RESULTS.md");
-    let md = std::fs::read_to_string(&md_path).unwrap_or_default();
-    let marker = "\n## CP-ABE\n";
-    let (head, tail) = match md.split_once(marker) {
-        Some((head, rest)) => (
-            head.to_string(),
-            rest.find("\n## ")
-                .map(|i| rest[i..].to_string())
-                .unwrap_or_default(),
-        ),
-        None => (md.clone(), String::new()),
-    };
     let mut section = format!(
-        "{marker}\n{} (`cgrid_vc::abe`), release build, one core, medians of {RUNS} runs. Tree: an AND of n \
+        "{} (`cgrid_vc::abe`), release build, one core, medians of {RUNS} runs. Tree: an AND of n \
          attributes plus the month's epoch attribute; plaintext 1 KiB; sealed bytes: the JSON of \
          the `sealed` member of an encrypted credential. Authority setup: {setup_ms} ms.\n\n\
          | attributes | key generation ms | encrypt ms | decrypt ms | sealed file bytes |\n|---:|---:|---:|---:|---:|\n",
@@ -151,14 +135,7 @@ fn main() {
             r["verify_ms"]
         );
     }
-    std::fs::write(
-        &md_path,
-        format!(
-            "{}{section}{tail}",
-            head.trim_end_matches('\n').to_string() + "\n"
-        ),
-    )
-    .expect("RESULTS.md written");
+    cgrid_bench_report::put_section(&out, "CP-ABE", &section).expect("RESULTS.md written");
 }
 
 /// Prove and verify `price>=100` and `price in 100..150` on a trade-start credential.
@@ -184,24 +161,7 @@ fn predicate_figures() -> Value {
         encrypt: None,
     })
     .expect("issued");
-    let r = &issued.request;
-    let view = CredentialView {
-        anchor: CredentialAnchor {
-            cpt_id: r.cpt_id,
-            issuer: Issuer::Did(r.issuer),
-            subject: r.subject,
-            claims_root: r.claims_root,
-            issued_at: 1_700_000_000_000,
-            expires_at: None,
-            ciphertext_hash: None,
-            policy_id: None,
-            status: CredentialStatus::Active,
-            status_changed_at: 1_700_000_000_000,
-            trade: None,
-        },
-        valid: true,
-        expired: false,
-    };
+    let view = issued.anchor_view(1_700_000_000_000);
     let mut rows = Vec::new();
     for text in ["price>=100", "price in 100..150"] {
         let predicate = Predicate::parse(text, &template).expect("predicate");
