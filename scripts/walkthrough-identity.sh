@@ -66,6 +66,24 @@ cg did resolve "$provider_did"
 cg --key keys/regulator.json mask approve-unmask --credential "$id"
 cg --key keys/regulator2.json mask approve-unmask --credential "$id"
 cg credential verify provider-energy.vc.json
+
+# The operator, as the attribute authority, sets up CP-ABE and gives attribute keys: the
+# regulator's says EU regulator, the consumer's EU consumer. The issuer seals a certificate's
+# claims for EU regulators only; anyone checks it against its anchor without reading it.
+did_of() { cg did resolve "$(account "$1")" --json | field .didDocument.id; }
+cg abe setup --authority "$(did_of operator)" --out authority.abe.json --public-out abe-public.json
+cg abe keygen --authority-key authority.abe.json --holder "$(did_of regulator)" \
+    --attrs role:regulator,region:eu --out regulator.abe-key.json
+cg abe keygen --authority-key authority.abe.json --holder "$(did_of consumer)" \
+    --attrs role:consumer,region:eu --out consumer.abe-key.json
+echo '{ "and": [ { "attr": "role:regulator" }, { "attr": "region:eu" } ] }' > eu-regulators.json
+cg --key keys/issuer.json credential issue --cpt 1000 --subject "$(account provider)" \
+    --claims claims.json --expires +365d --encrypt eu-regulators.json --abe-public abe-public.json \
+    --out provider-energy.sealed.json
+cg credential verify provider-energy.sealed.json
+cg credential decrypt provider-energy.sealed.json --abe-key regulator.abe-key.json \
+    --abe-public abe-public.json --out regulator-view.vc.json
+cg credential verify regulator-view.vc.json
 # --- end ---
 
 # The checks behind the walkthrough, read back from the chain.
@@ -88,6 +106,15 @@ code=$?
 set -e
 expect "claims that break the template (exit code)" "$code" 2
 [[ ! -e x.json ]] || { echo "walkthrough: a refused issue left a file" >&2; exit 1; }
+expect "the sealed certificate's verdict" "$(cg credential verify provider-energy.sealed.json --json | field .encrypted)" true
+expect "the claim the regulator decrypted" "$(cg credential verify regulator-view.vc.json --json | field .view.claims.green_bps)" 9500
+set +e
+msg=$(cg credential decrypt provider-energy.sealed.json --abe-key consumer.abe-key.json --abe-public abe-public.json --out consumer-view.vc.json 2>&1)
+code=$?
+set -e
+expect "a consumer decrypting the regulators' certificate (exit code)" "$code" 1
+[[ "$msg" == *"policy not satisfied"* ]] || { echo "walkthrough: unexpected refusal: $msg" >&2; exit 1; }
+[[ ! -e consumer-view.vc.json ]] || { echo "walkthrough: a refused decrypt left a file" >&2; exit 1; }
 jq -e '.type | index("VerifiableCredential")' provider-energy.vc.json >/dev/null
 jq -e '.proof[] | select(.cryptosuite == "eddsa-jcs-2022")' provider-energy.vc.json >/dev/null
 echo "identity walkthrough passed"

@@ -11,7 +11,8 @@ source "$(dirname "$0")/lib/walkthrough.sh"
 provider_pid=""
 watch_pid=""
 consumer_pid=""
-trap 'kill $provider_pid $watch_pid $consumer_pid 2>/dev/null || true' EXIT
+api_pid=""
+trap 'kill $provider_pid $watch_pid $consumer_pid $api_pid 2>/dev/null || true' EXIT
 
 # The operator's part (see scripts/walkthrough-identity.sh): a suite, funded keys, DIDs, roles.
 cg deploy --url "$url" --out deployments/development.json >/dev/null
@@ -146,4 +147,36 @@ shown=$(cg channel show "$third" --json)
 expect "the TypeScript consumer's channel" "$(echo "$shown" | field .state.how)" cooperative
 expect "paid by the TypeScript consumer" "$(echo "$shown" | field .state.paid)" 3000000
 expect "intervals the TypeScript consumer signed" "$(grep -c '^minute ' ts-consumer.out)" 3
+
+# The consumer's API under an access policy (README "Who reads the trade records"): requests
+# signed by a DID; the consumer reads its trades, a DID that is no party reads nothing.
+cg --key keys/operator.json did create >/dev/null
+did_of() { cg did resolve "$(account "$1")" --json | field .didDocument.id; }
+cat > access.json <<'JSON'
+{ "rules": [ { "name": "parties read their trades", "effect": "allow", "actions": ["read"],
+               "subject": { "party": true } } ] }
+JSON
+"$cgrid" --key keys/consumer.json serve --store consumer.redb --access access.json \
+    --listen 127.0.0.1:0 > api.out 2> api.log &
+api_pid=$!
+until grep -q '^api ' api.out; do sleep 0.2; done
+api=$(awk '/^api / { print $2 }' api.out)
+expect "channels the consumer reads through its API" \
+    "$(cg --key keys/consumer.json api get "$api/channels" --did "$(did_of consumer)" --json | jq length)" 2
+expect "channels a DID that is no party reads" \
+    "$(cg --key keys/operator.json api get "$api/channels" --did "$(did_of operator)" --json | jq length)" 0
+set +e
+msg=$(cg --key keys/operator.json api get "$api/channels/$channel" --did "$(did_of operator)" 2>&1)
+code=$?
+set -e
+expect "a channel read by a DID that is no party (exit code)" "$code" 1
+[[ "$msg" == *"no rule allows it (403)"* ]] || { echo "walkthrough: unexpected refusal: $msg" >&2; exit 1; }
+set +e
+msg=$(cg --key keys/operator.json api get "$api/channels" --did "$(did_of consumer)" 2>&1)
+code=$?
+set -e
+expect "a request signed by another key (exit code)" "$code" 1
+[[ "$msg" == *"not by an sr25519 authentication key"* ]] || { echo "walkthrough: unexpected refusal: $msg" >&2; exit 1; }
+kill "$api_pid"; wait "$api_pid" || true
+api_pid=""
 echo "trading walkthrough passed"

@@ -21,12 +21,19 @@
 //! is part of the channel's view. The stores are open for the whole run and read while jobs
 //! write them: no lock is held across billing or a chain call, so reads never wait for a job.
 //!
+//! **Access.** Without a policy the API answers whoever reaches it. With one
+//! ([`ApiState::with_access`], `cgrid serve --access P`), a request is signed by a DID or
+//! carries the operator's token (else `401`), the channel list holds what the caller may read,
+//! and a channel, its history or its close needs a rule that allows it (else `403` naming the
+//! rule); see [`crate::access`].
+//!
 //! **Errors** are JSON: `{"error": "<one sentence>", "code": "<stable code>"}`, the code one of
-//! `bad_request`, `not_found`, `method_not_allowed`, `conflict`, `payload_too_large`,
+//! `bad_request`, `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `payload_too_large`,
 //! `unsupported_media_type`, `unprocessable`, `internal`; nothing changes. Every request is
 //! logged (`tracing`, target `cgrid::api`) with its method, path, status, time and, for a
 //! channel's path, the channel id.
 
+use crate::access::{authenticate, Action, AuthError, Caller, Decision, Directory, Object, Policy};
 use crate::chain::ChainClient;
 use crate::channel::ChannelRecord;
 use crate::session::CheckpointPolicy;
@@ -35,7 +42,7 @@ use crate::trade::{self, DemoStores, Market, TradeConfig};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -56,6 +63,14 @@ pub use crate::api_input::{OpenRequest, MAX_BODY};
 /// What the API serves.
 pub struct ApiState {
     kind: Kind,
+    /// With `cgrid serve --access`: who may read and close which trade records.
+    access: Option<Access>,
+}
+
+/// The access policy and the chain that answers its questions about callers and trades.
+pub struct Access {
+    pub policy: Policy,
+    pub directory: Arc<dyn Directory>,
 }
 
 enum Kind {
@@ -109,7 +124,18 @@ impl ApiState {
                 offers: AtomicU64::new(0),
                 jobs: Mutex::new(HashMap::new()),
             },
+            access: None,
         })
+    }
+
+    /// Decides every request by `access` (see [`crate::access`]): a request must be signed by
+    /// a DID or carry the operator's token, the channel list shows what the caller may read,
+    /// and a channel, its history or its close needs a rule that allows it.
+    pub fn with_access(self, access: Access) -> ApiState {
+        ApiState {
+            access: Some(access),
+            ..self
+        }
     }
 
     /// One party's controller: its store (shared with its daemon, if one runs in this
@@ -117,6 +143,7 @@ impl ApiState {
     pub fn party(store: Arc<dyn ChannelStore>, chain: Arc<dyn ChainClient>) -> ApiState {
         ApiState {
             kind: Kind::Party { store, chain },
+            access: None,
         }
     }
 
@@ -224,6 +251,8 @@ async fn log_request(request: Request, next: Next) -> Response {
 fn code(status: StatusCode) -> &'static str {
     match status {
         StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::CONFLICT => "conflict",
@@ -258,6 +287,123 @@ fn refused(r: crate::api_input::Refusal) -> Response {
     )
 }
 
+/// A request as the access policy sees it: its method, path and headers.
+struct Asked {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Asked {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Asked {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+fn wall_clock_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Who asks, under the access policy; `Ok(None)`: no policy (whoever reaches the address may
+/// do anything). A request the policy cannot place is refused `401`.
+fn caller(node: &ApiState, asked: &Asked) -> Result<Option<Caller>, Response> {
+    let Some(access) = &node.access else {
+        return Ok(None);
+    };
+    let header = asked
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let path = asked
+        .uri
+        .path_and_query()
+        .map_or(asked.uri.path(), |p| p.as_str());
+    tokio::task::block_in_place(|| {
+        authenticate(
+            &access.policy,
+            &*access.directory,
+            header,
+            asked.method.as_str(),
+            path,
+            wall_clock_ms(),
+        )
+    })
+    .map(Some)
+    .map_err(|e| match e {
+        AuthError::Directory(_) => internal(e),
+        e => error(StatusCode::UNAUTHORIZED, e.to_string()),
+    })
+}
+
+/// The policy's decision on `caller` doing `action` to `record` (the escrow answers who the
+/// trade's parties are and whether a mask covers it).
+fn decision(
+    access: &Access,
+    caller: &Caller,
+    action: Action,
+    record: &ChannelRecord,
+) -> Result<Decision, String> {
+    let id = record.id();
+    let facts = match caller {
+        Caller::Operator => None,
+        Caller::Did(_) => tokio::task::block_in_place(|| access.directory.trade(&id))?,
+    };
+    let object = Object {
+        channel: id,
+        template: cgrid_shared::TRADE_START_CPT,
+        parties: facts.as_ref().map_or([[0; 32]; 2], |f| f.parties),
+        phase: crate::views::local_phase(&record.phase)["phase"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        mask: facts.and_then(|f| f.mask),
+    };
+    let decision = access
+        .policy
+        .decide(caller, action, &object, wall_clock_ms());
+    tracing::info!(target: "cgrid::api", caller = %caller.label(), action = action.as_str(), channel = %hex::encode(id), allowed = decision.allowed(), why = %decision.reason(), "access");
+    Ok(decision)
+}
+
+/// `Ok` when `caller` may do `action` to `record` (or no policy is set), else `403` naming
+/// the rule.
+fn permit(
+    node: &ApiState,
+    caller: Option<&Caller>,
+    action: Action,
+    record: &ChannelRecord,
+) -> Result<(), Response> {
+    let (Some(access), Some(caller)) = (&node.access, caller) else {
+        return Ok(());
+    };
+    let d = decision(access, caller, action, record).map_err(internal)?;
+    if d.allowed() {
+        return Ok(());
+    }
+    Err(error(
+        StatusCode::FORBIDDEN,
+        format!(
+            "{} may not {} channel 0x{}: {}",
+            caller.label(),
+            action.as_str(),
+            hex::encode(record.id()),
+            d.reason()
+        ),
+    ))
+}
+
 fn view(record: &ChannelRecord) -> Value {
     let state = crate::views::local_phase(&record.phase);
     json!({
@@ -273,18 +419,29 @@ fn view(record: &ChannelRecord) -> Value {
     })
 }
 
-async fn list(State(node): State<Arc<ApiState>>) -> Response {
+async fn list(State(node): State<Arc<ApiState>>, asked: Asked) -> Response {
+    let caller = match caller(&node, &asked) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let jobs = node.jobs();
-    match node.store().channels() {
-        Ok(channels) => Json(
-            channels
-                .iter()
-                .map(|r| with_job(r, jobs.get(&r.id())))
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => internal(e),
+    let channels = match node.store().channels() {
+        Ok(channels) => channels,
+        Err(e) => return internal(e),
+    };
+    let mut shown = Vec::with_capacity(channels.len());
+    for r in &channels {
+        // Under a policy, the list holds what the caller may read, and nothing else.
+        if let (Some(access), Some(caller)) = (&node.access, &caller) {
+            match decision(access, caller, Action::Read, r) {
+                Ok(d) if d.allowed() => {}
+                Ok(_) => continue,
+                Err(e) => return internal(e),
+            }
+        }
+        shown.push(with_job(r, jobs.get(&r.id())));
     }
+    Json(shown).into_response()
 }
 
 fn load(node: &ApiState, id: &ChannelId) -> Result<ChannelRecord, Response> {
@@ -296,9 +453,13 @@ fn load(node: &ApiState, id: &ChannelId) -> Result<ChannelRecord, Response> {
     })
 }
 
-async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
+async fn status(
+    State(node): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    asked: Asked,
+) -> Response {
+    let (id, caller) = match parse_id(&id).and_then(|id| Ok((id, caller(&node, &asked)?))) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let job = node.job(&id);
@@ -306,6 +467,9 @@ async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Re
         Ok(r) => r,
         Err(r) => return r,
     };
+    if let Err(r) = permit(&node, caller.as_ref(), Action::Read, &record) {
+        return r;
+    }
     let chain = node.chain();
     let on_chain = match tokio::task::block_in_place(|| chain.channel(&id)) {
         Ok(Some(ch)) => {
@@ -327,12 +491,18 @@ async fn status(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Re
     Json(v).into_response()
 }
 
-async fn history(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
+async fn history(
+    State(node): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    asked: Asked,
+) -> Response {
+    let (id, caller) = match parse_id(&id).and_then(|id| Ok((id, caller(&node, &asked)?))) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = load(&node, &id) {
+    if let Err(r) =
+        load(&node, &id).and_then(|record| permit(&node, caller.as_ref(), Action::Read, &record))
+    {
         return r;
     }
     match node.store().history(&id) {
@@ -445,9 +615,23 @@ async fn recommend(headers: HeaderMap, request: Result<Bytes, BytesRejection>) -
 /// channel once it is open.
 async fn open(
     State(node): State<Arc<ApiState>>,
-    headers: HeaderMap,
+    asked: Asked,
     request: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let headers = &asked.headers;
+    match caller(&node, &asked) {
+        Ok(None | Some(Caller::Operator)) => {}
+        Ok(Some(c)) => {
+            return error(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} may not open demo trades: only the operator's token does",
+                    c.label()
+                ),
+            )
+        }
+        Err(r) => return r,
+    }
     let Kind::Demo {
         market,
         stores,
@@ -460,7 +644,7 @@ async fn open(
             "a channel takes both parties: the provider signs an offer (`cgrid offer create`) and the consumer opens it (`cgrid channel open`)",
         );
     };
-    let req: OpenRequest = match body(&headers, request) {
+    let req: OpenRequest = match body(headers, request) {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -525,11 +709,22 @@ async fn open(
 
 /// Demo: closes cooperatively as a background job (`202`); a party: unilaterally with the
 /// newest state.
-async fn close(State(node): State<Arc<ApiState>>, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
+async fn close(
+    State(node): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    asked: Asked,
+) -> Response {
+    let (id, caller) = match parse_id(&id).and_then(|id| Ok((id, caller(&node, &asked)?))) {
+        Ok(x) => x,
         Err(r) => return r,
     };
+    if caller.is_some() {
+        if let Err(r) = load(&node, &id)
+            .and_then(|record| permit(&node, caller.as_ref(), Action::Close, &record))
+        {
+            return r;
+        }
+    }
     let (market, stores) = match &node.kind {
         Kind::Demo { market, stores, .. } => (market.clone(), stores.clone()),
         Kind::Party { store, chain } => {

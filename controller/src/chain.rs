@@ -5,7 +5,7 @@
 //! report.
 
 use crate::channel::SignedState;
-use cgrid_shared::{Balance, Channel, ChannelId, Signature, TradeTerms};
+use cgrid_shared::{Balance, Channel, ChannelId, DidId, Signature, TradeTerms};
 use ink::primitives::AccountId;
 #[cfg(feature = "embedded")]
 pub use suite_client::*;
@@ -213,6 +213,39 @@ mod suite_client {
             self.chain
                 .send(&self.origin, self.by, msg)
                 .map_err(chain_error)
+        }
+    }
+
+    /// The registry's and the escrow's answers to access decisions (`cgrid serve --access`).
+    impl<B: Backend + Send + 'static> crate::access::Directory for SharedChain<B> {
+        fn did(&self, did: &DidId) -> Result<Option<crate::access::DidFacts>, String> {
+            let mut backend = self.backend();
+            let dids = &self.suite.dids;
+            let Some(view) = backend
+                .read(dids.msg(|d| d.resolve(*did)))
+                .map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            // Granted, unexpired, DID active: the registry's own rule.
+            let roles = backend
+                .read(dids.msg(|d| d.roles_of(*did)))
+                .map_err(|e| e.to_string())?;
+            let doc = view.record;
+            Ok(Some(crate::access::DidFacts {
+                deactivated: doc.deactivated,
+                roles: roles.into_iter().map(|h| h.role).collect(),
+                authentication: crate::access::authentication_keys(&doc.verification_methods),
+            }))
+        }
+
+        fn trade(&self, channel: &ChannelId) -> Result<Option<crate::access::TradeFacts>, String> {
+            let msg = self.suite.escrow.channel(channel);
+            let view = self.backend().read(msg).map_err(|e| e.to_string())?;
+            Ok(view.map(|v| crate::access::TradeFacts {
+                parties: [v.record.provider_did, v.record.consumer_did],
+                mask: v.masked,
+            }))
         }
     }
 

@@ -683,42 +683,11 @@ impl ServiceCheck for Probe {
 
 /// GET `url` (plain `http://host:port/path`) and require a 2xx status.
 fn http_ok(url: &str) -> Result<(), String> {
-    use std::io::{Read as _, Write as _};
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{url} is not an http:// URL"))?;
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
-    let address = std::net::ToSocketAddrs::to_socket_addrs(&if authority.contains(':') {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    })
-    .map_err(|e| format!("{url}: {e}"))?
-    .next()
-    .ok_or_else(|| format!("{url}: no address"))?;
-    let timeout = Duration::from_secs(5);
-    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)
-        .map_err(|e| format!("{url}: {e}"))?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .map_err(|e| format!("{url}: {e}"))?;
-    let mut head = [0u8; 12];
-    stream
-        .read_exact(&mut head)
-        .map_err(|e| format!("{url}: no HTTP answer ({e})"))?;
-    let status = std::str::from_utf8(&head[9..12]).unwrap_or("");
-    if head.starts_with(b"HTTP/1.") && status.starts_with('2') {
+    let (status, _) = crate::http::request("GET", url, None)?;
+    if (200..300).contains(&status) {
         Ok(())
     } else {
-        Err(format!("{url} answered {}", String::from_utf8_lossy(&head)))
+        Err(format!("{url} answered {status}"))
     }
 }
 

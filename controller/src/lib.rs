@@ -19,10 +19,13 @@
 //! - [`demo`] — the main job on the embedded chain (or a node);
 //! - [`deploy`] — the suite deployed on a node and its deployment file (`cgrid deploy`);
 //! - [`api`] — the HTTP JSON API and Prometheus metrics (`cgrid serve`);
+//! - [`access`] — who may read which trade records through it: attribute-based decisions over
+//!   the caller's registry roles and directory entry, the trade and its masks, and the time;
 //! - [`cli`] — every party's command on a deployed suite (keys, DIDs, authorities, roles,
 //!   templates, credentials, masks), generic over the chain so tests run the same code on the
 //!   embedded chain.
 
+pub mod access;
 #[cfg(feature = "embedded")]
 pub mod api;
 pub mod api_input;
@@ -35,6 +38,7 @@ pub mod daemon;
 pub mod demo;
 #[cfg(feature = "node")]
 pub mod deploy;
+pub mod http;
 pub mod offer;
 pub mod session;
 pub mod store;

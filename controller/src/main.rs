@@ -117,6 +117,7 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             peer_timeout,
             no_watch,
             api,
+            access,
             channel,
             until,
         } => {
@@ -146,6 +147,10 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                     ))
                 }
             };
+            let access = match access.as_deref().map(access_policy).transpose() {
+                Ok(a) => a,
+                Err(e) => return exit(Err(e)),
+            };
             let options = DaemonOptions {
                 interval,
                 policy,
@@ -153,6 +158,7 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 peer_timeout,
                 watch: !no_watch,
                 api,
+                access,
             };
             exit(runtime.block_on(provide_daemon(global, store, listen, options)))
         }
@@ -218,15 +224,22 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             listen,
             store,
             data,
-        } => match runtime() {
-            Ok(rt) => exit(rt.block_on(async {
-                match store {
-                    Some(store) => serve_party(global, listen, store).await,
-                    None => serve(listen, data).await,
-                }
-            })),
-            Err(e) => exit(Err(e)),
-        },
+            access,
+        } => {
+            let access = match access.as_deref().map(access_policy).transpose() {
+                Ok(a) => a,
+                Err(e) => return exit(Err(e)),
+            };
+            match runtime() {
+                Ok(rt) => exit(rt.block_on(async {
+                    match store {
+                        Some(store) => serve_party(global, listen, store, access).await,
+                        None => serve(listen, data, access).await,
+                    }
+                })),
+                Err(e) => exit(Err(e)),
+            }
+        }
         ServiceCommand::Demo {
             minutes,
             price,
@@ -385,6 +398,8 @@ struct DaemonOptions {
     watch: bool,
     /// Where to serve the HTTP API over the daemon's store.
     api: Option<String>,
+    /// Its access policy.
+    access: Option<controller::access::Policy>,
 }
 
 /// `cgrid provide` as a daemon on the deployment's node.
@@ -401,7 +416,13 @@ async fn provide_daemon(
     let client: Arc<dyn controller::chain::ChainClient> =
         Arc::new(chain.client(account.clone(), "provider"));
     if let Some(api) = &options.api {
-        let state = controller::api::ApiState::party(store.clone(), client.clone());
+        let mut state = controller::api::ApiState::party(store.clone(), client.clone());
+        if let Some(policy) = options.access.clone() {
+            state = state.with_access(controller::api::Access {
+                policy,
+                directory: Arc::new(chain.clone()),
+            });
+        }
         let api = api.clone();
         tokio::spawn(async move {
             if let Err(e) = serve_api(api, state).await {
@@ -584,7 +605,20 @@ fn inspect(store: PathBuf) -> Result<(), String> {
 }
 
 /// The HTTP API over one party's store on the deployment's node.
-async fn serve_party(global: &Global, listen: String, store: PathBuf) -> Result<(), String> {
+/// Reads `cgrid serve --access`'s policy file.
+fn access_policy(path: &std::path::Path) -> Result<controller::access::Policy, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the access policy {}: {e}", path.display()))?;
+    controller::access::Policy::parse(&text)
+        .map_err(|e| format!("the access policy {} is wrong: {e}", path.display()))
+}
+
+async fn serve_party(
+    global: &Global,
+    listen: String,
+    store: PathBuf,
+    access: Option<controller::access::Policy>,
+) -> Result<(), String> {
     use std::sync::Arc;
     if !store.exists() {
         return Err(format!("no store at {}", store.display()));
@@ -597,10 +631,16 @@ async fn serve_party(global: &Global, listen: String, store: PathBuf) -> Result<
         ),
         e => e.to_string(),
     })?;
-    let state = controller::api::ApiState::party(
+    let mut state = controller::api::ApiState::party(
         Arc::new(store),
         Arc::new(chain.client(signer.account(), "api")),
     );
+    if let Some(policy) = access {
+        state = state.with_access(controller::api::Access {
+            policy,
+            directory: Arc::new(chain),
+        });
+    }
     serve_api(listen, state).await
 }
 
@@ -619,7 +659,11 @@ async fn serve_api(listen: String, state: controller::api::ApiState) -> Result<(
     .map_err(|e| e.to_string())
 }
 
-async fn serve(listen: String, data: Option<PathBuf>) -> Result<(), String> {
+async fn serve(
+    listen: String,
+    data: Option<PathBuf>,
+    access: Option<controller::access::Policy>,
+) -> Result<(), String> {
     use controller::api::{router, ApiState};
     use controller::trade::Market;
     // Stores in a temporary directory are this run's own: removed when it stops.
@@ -629,7 +673,12 @@ async fn serve(listen: String, data: Option<PathBuf>) -> Result<(), String> {
     let data = data.or(temp.clone()).unwrap_or_default();
     let _removed = temp.map(TempDir);
     let market = Market::embedded(controller::demo::T0)?;
-    let node = std::sync::Arc::new(ApiState::new(market, data.clone())?);
+    let directory = std::sync::Arc::new(market.chain.clone());
+    let mut node = ApiState::new(market, data.clone())?;
+    if let Some(policy) = access {
+        node = node.with_access(controller::api::Access { policy, directory });
+    }
+    let node = std::sync::Arc::new(node);
     let (listener, address) = listen_announced(&listen, |address| {
         format!(
             "cgrid node on the embedded chain: http://{address}  (stores in {})",

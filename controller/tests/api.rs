@@ -340,3 +340,234 @@ async fn recommends_offers_and_names_bad_members() {
     let (status, _) = call(&app, "POST", "/recommend", Some(json!({"offers": []}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// `call` with an `Authorization` header.
+async fn call_as(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    authorization: &str,
+) -> (StatusCode, serde_json::Value) {
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", authorization)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"minutes": 4, "price_per_minute": 100}).to_string(),
+        ))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A DID on the demo's chain whose authentication key is `pair`'s, holding `roles`.
+fn did_with_key(
+    market: &Market<cgrid_suite::embedded::Embedded>,
+    pair: &sp_core::sr25519::Pair,
+    roles: &[cgrid_shared::Role],
+) -> cgrid_shared::DidId {
+    use cgrid_shared::{DidCreation, KeyPurposes, KeyType, VerificationMethod};
+    use cgrid_suite::Backend as _;
+    use sp_core::Pair as _;
+    let suite = market.chain.suite();
+    let mut chain = market.chain.backend();
+    let account = cgrid_suite::AccountId32::new(pair.public().0);
+    chain.fund(&account, 1_000_000_000_000).unwrap();
+    let creation = DidCreation {
+        keys: vec![VerificationMethod {
+            id: "key-1".into(),
+            key_type: KeyType::Sr25519,
+            public_key: pair.public().0.to_vec(),
+            purposes: KeyPurposes {
+                authentication: true,
+                ..Default::default()
+            },
+        }],
+        ..Default::default()
+    };
+    let did = chain
+        .send(&account, suite.dids.msg(|d| d.create_did(creation)))
+        .unwrap()
+        .value;
+    let until = chain.time() + 365 * 24 * 3_600_000;
+    for role in roles {
+        suite.grant_role(&mut *chain, did, *role, until).unwrap();
+    }
+    did
+}
+
+/// The honest parties' side of `cgrid serve --access`: a trade's records are read by its
+/// parties and the regulators the policy names, and by nobody else whatever it signs; the
+/// operator's token opens trades; a refused request changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_reads_which_trade_is_decided_by_the_access_policy() {
+    use cgrid_shared::Role;
+    use controller::access::{sign_request, Policy};
+    use controller::api::Access;
+    use sp_core::Pair as _;
+    let dir = tempfile::tempdir().unwrap();
+    let market = Market::embedded(controller::demo::T0).unwrap();
+    // The provider's DID gains an authentication key (the demo creates it empty).
+    let provider_key = sp_core::sr25519::Pair::from_seed(&[0x51; 32]);
+    let provider_did = market.parties.provider_did;
+    {
+        use cgrid_shared::{DidOperation, KeyPurposes, KeyType, VerificationMethod};
+        use cgrid_suite::Backend as _;
+        let suite = market.chain.suite();
+        let op = DidOperation::AddKey(VerificationMethod {
+            id: "api".into(),
+            key_type: KeyType::Sr25519,
+            public_key: provider_key.public().0.to_vec(),
+            purposes: KeyPurposes {
+                authentication: true,
+                ..Default::default()
+            },
+        });
+        let provider = market.parties.provider_account();
+        market
+            .chain
+            .backend()
+            .send(&provider, suite.dids.msg(|d| d.update(provider_did, op)))
+            .unwrap();
+    }
+    let stranger_key = sp_core::sr25519::Pair::from_seed(&[0x52; 32]);
+    let stranger = did_with_key(&market, &stranger_key, &[Role::Provider, Role::Consumer]);
+    let regulator_key = sp_core::sr25519::Pair::from_seed(&[0x53; 32]);
+    let regulator = did_with_key(&market, &regulator_key, &[Role::Regulator]);
+    let foreign_regulator_key = sp_core::sr25519::Pair::from_seed(&[0x54; 32]);
+    let foreign_regulator = did_with_key(&market, &foreign_regulator_key, &[Role::Regulator]);
+    let did = cgrid_shared::did_to_string;
+    let policy = Policy::parse(&format!(
+        r#"{{
+        "operator_token_blake2_256": "0x{}",
+        "directory": {{"{}": {{"region": "eu"}}, "{}": {{"region": "us"}}}},
+        "rules": [
+            {{"name": "parties", "effect": "allow", "actions": ["read", "close"], "subject": {{"party": true}}}},
+            {{"name": "EU regulators read", "effect": "allow", "actions": ["read"],
+              "subject": {{"roles": ["Regulator"], "regions": ["eu"]}}}}
+        ]
+    }}"#,
+        hex::encode(sp_core::hashing::blake2_256(b"operator-token")),
+        did(&regulator),
+        did(&foreign_regulator),
+    ))
+    .unwrap();
+    let directory = Arc::new(market.chain.clone());
+    let app = router(Arc::new(
+        ApiState::new(market, dir.path().to_path_buf())
+            .unwrap()
+            .with_access(Access { policy, directory }),
+    ));
+    let signed = |did: &cgrid_shared::DidId, key: &sp_core::sr25519::Pair, m: &str, p: &str| {
+        sign_request(did, key, m, p, now_ms())
+    };
+
+    // Nobody unsigned; a DID may not open demo trades; the operator may.
+    let (status, body) = call(&app, "GET", "/channels", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(json(&body)["code"], "unauthorized");
+    let (status, body) = call_as(
+        &app,
+        "POST",
+        "/channels",
+        &signed(&provider_did, &provider_key, "POST", "/channels"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = call_as(&app, "POST", "/channels", "Bearer operator-token").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let (status, body) = call_as(&app, "GET", "/channels", "Bearer operator-token").await;
+    assert_eq!(
+        (status, body.as_array().map(Vec::len)),
+        (StatusCode::OK, Some(1))
+    );
+
+    // The party and the EU regulator read the trade.
+    let path = format!("/channels/{id}");
+    for (who, key) in [(&provider_did, &provider_key), (&regulator, &regulator_key)] {
+        let (status, body) = call_as(&app, "GET", &path, &signed(who, key, "GET", &path)).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", did(who));
+        assert_eq!(body["id"], id.as_str());
+        let (status, list) = call_as(
+            &app,
+            "GET",
+            "/channels",
+            &signed(who, key, "GET", "/channels"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{}", did(who));
+    }
+    // A stranger with every trading role, and a regulator outside the region: the list is
+    // empty, the channel and its history refused, and so is a close.
+    let history = format!("{path}/history");
+    let close = format!("{path}/close");
+    for (who, key) in [
+        (&stranger, &stranger_key),
+        (&foreign_regulator, &foreign_regulator_key),
+    ] {
+        let (status, list) = call_as(
+            &app,
+            "GET",
+            "/channels",
+            &signed(who, key, "GET", "/channels"),
+        )
+        .await;
+        assert_eq!((status, list), (StatusCode::OK, json!([])), "{}", did(who));
+        for (m, p) in [("GET", &path), ("GET", &history), ("POST", &close)] {
+            let (status, body) = call_as(&app, m, p, &signed(who, key, m, p)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{m} {p}: {body}");
+            assert_eq!(body["code"], "forbidden");
+            assert!(
+                body["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("no rule allows it"),
+                "{body}"
+            );
+        }
+    }
+    // The provider's key cannot sign for the stranger's DID, nor a signature be moved to
+    // another path.
+    let (status, _) = call_as(
+        &app,
+        "GET",
+        &path,
+        &signed(&stranger, &provider_key, "GET", &path),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = call_as(
+        &app,
+        "GET",
+        &history,
+        &signed(&provider_did, &provider_key, "GET", &path),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The refused close changed nothing: the trade bills to its end.
+    for _ in 0..2_000 {
+        let (status, v) = call_as(&app, "GET", &path, "Bearer operator-token").await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        if v["job"]["state"] == "done" {
+            assert_eq!(v["minutes"], 4);
+            assert_eq!(v["phase"], "closed");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the trade did not finish");
+}

@@ -15,6 +15,7 @@
 
 mod abe;
 mod admin;
+mod api;
 mod auction;
 mod channel;
 mod credential;
@@ -156,6 +157,10 @@ pub enum PartyCommand {
     /// Consumers: the trades of a store as the recommender's history (`history export`).
     #[command(subcommand)]
     History(HistoryCmd),
+    /// Anyone (no chain): a request to a `cgrid serve` API under an access policy, signed by
+    /// your DID (--did, --key) or with the operator's token (--token-file).
+    #[command(subcommand)]
+    Api(api::ApiCmd),
 }
 
 /// What a command prints: text for people, JSON for scripts (`--json`).
@@ -374,7 +379,7 @@ pub fn run_on<B: Backend>(
 ) -> Result<Report, CliError> {
     let global = resolve_global(global)?;
     if is_offline(&command) {
-        return offline(command);
+        return offline(&global, command);
     }
     let path = deployment_path(&global)?;
     if let PartyCommand::Verify(args) = command {
@@ -388,7 +393,8 @@ pub fn run_on<B: Backend>(
         PartyCommand::Key(_)
         | PartyCommand::Verify(_)
         | PartyCommand::Recommend(_)
-        | PartyCommand::Abe(_) => {
+        | PartyCommand::Abe(_)
+        | PartyCommand::Api(_) => {
             unreachable!("handled above")
         }
         PartyCommand::Did(cmd) => did::run(&mut ctx, cmd),
@@ -413,6 +419,7 @@ pub fn is_offline(command: &PartyCommand) -> bool {
         PartyCommand::Key(_)
             | PartyCommand::Recommend(_)
             | PartyCommand::Abe(_)
+            | PartyCommand::Api(_)
             | PartyCommand::Credential(CredentialCmd::Present(PresentArgs { prove: None, .. }))
             | PartyCommand::Credential(CredentialCmd::Decrypt(_))
             | PartyCommand::Offer(OfferCmd::Show { .. })
@@ -443,13 +450,13 @@ pub fn run_on_node(global: &Global, command: PartyCommand) -> Result<Report, Cli
 
 /// Runs a command that needs no chain.
 pub fn run_offline(global: &Global, command: PartyCommand) -> Result<Report, CliError> {
-    let _ = resolve_global(global)?;
-    offline(command)
+    offline(&resolve_global(global)?, command)
 }
 
 /// The commands of [`is_offline`].
-fn offline(command: PartyCommand) -> Result<Report, CliError> {
+fn offline(global: &Global, command: PartyCommand) -> Result<Report, CliError> {
     match command {
+        PartyCommand::Api(cmd) => api::run(global, cmd),
         PartyCommand::Key(cmd) => key::run(cmd),
         PartyCommand::Recommend(args) => recommend::run(args),
         PartyCommand::Abe(cmd) => abe::run(cmd),

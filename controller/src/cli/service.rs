@@ -84,6 +84,10 @@ pub enum ServiceCommand {
         /// Also serve the HTTP JSON API and /metrics over this daemon's store on this address.
         #[arg(long)]
         api: Option<String>,
+        /// Decide who may read and close which channels through --api by this access policy
+        /// (JSON; docs/ARCHITECTURE.md "Access to trade records").
+        #[arg(long, requires = "api")]
+        access: Option<PathBuf>,
         /// Stored channels to serve without a chain (hex; repeatable; needs --until).
         #[arg(long)]
         channel: Vec<String>,
@@ -145,6 +149,11 @@ pub enum ServiceCommand {
         /// Where the demo node keeps its stores (default: a temporary directory).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Decide who may read and close which channels by this access policy (JSON;
+        /// docs/ARCHITECTURE.md "Access to trade records"). Without it, whoever reaches the
+        /// address may read and close.
+        #[arg(long)]
+        access: Option<PathBuf>,
     },
     /// List the channels in a store with their newest state.
     Inspect {
