@@ -617,6 +617,21 @@ mod tests {
         assert!(!beats(10, 4, Some(&leader)));
         assert!(!beats(9, 0, Some(&leader)));
         assert!(beats(0, 0, None));
+        // A bid never beats itself (same score, same commit).
+        assert!(!beats(10, 3, Some(&leader)));
+    }
+
+    #[test]
+    fn each_auction_trade_has_its_own_offer_nonce() {
+        let (a, b) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
+        let n = auction_trade_nonce_hash(&a, 7);
+        assert_ne!(n, auction_trade_nonce_hash(&a, 8), "another auction");
+        assert_ne!(
+            n,
+            auction_trade_nonce_hash(&b, 7),
+            "another auction contract"
+        );
+        assert_eq!(n, auction_trade_nonce_hash(&a, 7), "deterministic");
     }
 
     #[test]

@@ -1030,6 +1030,25 @@ fn no_bids_or_a_refused_trade_refund_the_consumer_in_full() {
     );
 }
 
+/// The limits the crate docs state, in the docs' own numbers rather than the constants: a
+/// request for 525,600 minutes (365 days) whose reveal deadline is 30 days after its creation
+/// is accepted (one more of either is refused by `bad_requests_are_refused_without_change`).
+#[ink::test]
+fn the_documented_limits_are_the_contracts() {
+    let mut fx = Fx::new();
+    let mut request = fx.request();
+    request.duration_minutes = 525_600;
+    request.reveal_deadline = T0 + 30 * 24 * 3_600_000;
+    let deposit = cgrid_shared::trade_deposit(
+        request.max_price_per_minute,
+        request.duration_minutes,
+        request.min_cost,
+    )
+    .unwrap();
+    fx.create_with(request, deposit)
+        .expect("the longest request with the latest deadline opens");
+}
+
 /// An escrow that cannot be called held the consumer's deposit and the bonds for good once
 /// anyone had committed (cancel is refused then). finalize stays retryable for
 /// `FINALIZE_GRACE` after the reveal deadline, then refunds as if the escrow had refused.
@@ -1045,7 +1064,9 @@ fn an_unreachable_escrow_holds_no_funds_after_the_grace_period() {
     fx.reveal_as(p0, id, &b, 1, Default::default()).unwrap();
     let start = balance(fx.consumer);
     testing::escrow::with(|w| w.refuse = Some(None));
-    for now in [REVEAL_BY, REVEAL_BY + FINALIZE_GRACE - 1] {
+    // FINALIZE_GRACE is documented as 7 days.
+    assert_eq!(FINALIZE_GRACE, 7 * 24 * 3_600_000);
+    for now in [REVEAL_BY, REVEAL_BY + 7 * 24 * 3_600_000 - 1] {
         set_now(now);
         fx.fails_cleanly(Some(id), Error::EscrowCallFailed, |fx| fx.c.finalize(id));
     }
