@@ -39,4 +39,17 @@ else
     echo "error: Node.js >= 20 with npm is required for frontend-bindings (e.g. apt-get install nodejs npm)" >&2
     exit 1
 fi
+# The dashboard's browser tests (dashboard-tests/) drive Debian's Chromium. Installed when
+# missing and this runs as root with apt-get; otherwise the test command says it skips them.
+chromium="${CGRID_CHROMIUM:-/usr/bin/chromium}"
+if [[ -x "$chromium" ]]; then
+    echo "chromium: present ($chromium)"
+elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    step "installing Debian's chromium for the dashboard's browser tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+        || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+        || echo "chromium could not be installed: the dashboard's browser tests will be skipped"
+else
+    echo "chromium: missing (apt-get install chromium as root); the dashboard's browser tests will be skipped"
+fi
 echo "setup: ok"

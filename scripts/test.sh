@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, clippy, release bundles, unit tests,
-# end-to-end tests on the embedded chain, the TypeScript bindings' tests, the benchmark's
+# end-to-end tests on the embedded chain, the TypeScript bindings' tests, the dashboard in a
+# headless Chromium (skipped with a message when it is not installed), the benchmark's
 # target checks, and the node tier (scripts/node-tier.sh) when substrate-contracts-node is
 # installed (skipped with a message otherwise).
 set -euo pipefail
@@ -65,8 +66,23 @@ set +e
 ts_status=${PIPESTATUS[0]}
 set -e
 
+step "the dashboard in a real browser (Debian's Chromium driven by playwright-core)"
+dash_log="$(mktemp)"
+trap 'rm -f "$log" "$ts_log" "$dash_log"' EXIT
+dash_status=0
+if [[ -x "${CGRID_CHROMIUM:-/usr/bin/chromium}" ]]; then
+    set +e
+    (cd "$CGRID_ROOT/dashboard-tests" && npm ci --no-audit --no-fund \
+        && CGRID_DASHBOARD_FIXTURE="$CARGO_TARGET_DIR/debug/examples/dashboard_fixture" \
+            CGRID_SCREENSHOTS="$bench_out/dashboard" npm test) 2>&1 | tee "$dash_log"
+    dash_status=${PIPESTATUS[0]}
+    set -e
+else
+    echo "dashboard browser tests SKIPPED: Chromium is not installed (scripts/setup.sh installs Debian's chromium when it runs as root)"
+fi
+
 node_status=0
-if ((status == 0 && ts_status == 0)); then
+if ((status == 0 && ts_status == 0 && dash_status == 0)); then
     step "node tier (substrate-contracts-node)"
     set +e
     "$CGRID_ROOT/scripts/node-tier.sh" --out "$bench_out"
@@ -75,9 +91,10 @@ if ((status == 0 && ts_status == 0)); then
 fi
 
 read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }' "$log")
-read -r ts_passed ts_failed < <(awk '/^# pass / { p += $3 } /^# fail / { f += $3 } END { print p+0, f+0 }' "$ts_log")
+read -r ts_passed ts_failed < <(awk '/^# pass / { p += $3 } /^# fail / { f += $3 } END { print p+0, f+0 }' "$ts_log" "$dash_log")
 echo
 echo "tests: ${passed} passed, ${failed} failed (Rust); ${ts_passed} passed, ${ts_failed} failed (TypeScript)"
 if ((status != 0)); then exit "$status"; fi
 if ((ts_status != 0)); then exit "$ts_status"; fi
+if ((dash_status != 0)); then exit "$dash_status"; fi
 exit "$node_status"

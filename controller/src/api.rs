@@ -33,26 +33,33 @@
 //! logged (`tracing`, target `cgrid::api`) with its method, path, status, time and, for a
 //! channel's path, the channel id.
 
-use crate::access::{authenticate, Action, AuthError, Caller, Decision, Directory, Object, Policy};
+mod actions;
+mod guard;
+mod live;
+mod metrics;
+
+pub use guard::Gate;
+use guard::{caller, decision, permit, Asked};
+
+use crate::access::{Action, Caller, Directory, Policy};
 use crate::chain::ChainClient;
 use crate::channel::ChannelRecord;
-use crate::session::CheckpointPolicy;
 use crate::store::ChannelStore;
-use crate::trade::{self, DemoStores, Market, TradeConfig};
+use crate::trade::{self, DemoStores, Market};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cgrid_shared::ChannelId;
+use cgrid_shared::{ChannelId, MaskMarker};
 use cgrid_suite::embedded::Embedded;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 /// Longest trade one request may bill (simulated minutes).
@@ -65,6 +72,12 @@ pub struct ApiState {
     kind: Kind,
     /// With `cgrid serve --access`: who may read and close which trade records.
     access: Option<Access>,
+    /// Who may act when no access policy decides.
+    gate: Gate,
+    /// Where the regulators' masks on trades are read (every view honours them).
+    directory: Option<Arc<dyn Directory>>,
+    /// Whether a watchtower runs in this process (`cgrid provide --api` without `--no-watch`).
+    watchtower: bool,
 }
 
 /// The access policy and the chain that answers its questions about callers and trades.
@@ -117,7 +130,11 @@ impl ApiState {
     /// The demo node, with new stores in `data_dir` (a directory holding another run's stores
     /// is refused: their channels lived on an embedded chain that is gone).
     pub fn new(market: Market<Embedded>, data_dir: PathBuf) -> Result<ApiState, String> {
+        let directory: Arc<dyn Directory> = Arc::new(market.chain.clone());
         Ok(ApiState {
+            gate: Gate::Open,
+            directory: Some(directory),
+            watchtower: false,
             kind: Kind::Demo {
                 market,
                 stores: trade::new_stores(&data_dir)?,
@@ -133,8 +150,38 @@ impl ApiState {
     /// and a channel, its history or its close needs a rule that allows it.
     pub fn with_access(self, access: Access) -> ApiState {
         ApiState {
+            directory: Some(access.directory.clone()),
             access: Some(access),
             ..self
+        }
+    }
+
+    /// Who may act when no access policy decides (the library's default: [`Gate::Open`]).
+    pub fn with_gate(self, gate: Gate) -> ApiState {
+        ApiState { gate, ..self }
+    }
+
+    /// Where views read the regulators' masks (a party's chain; the demo has its own).
+    pub fn with_directory(self, directory: Arc<dyn Directory>) -> ApiState {
+        ApiState {
+            directory: Some(directory),
+            ..self
+        }
+    }
+
+    /// Says that a watchtower runs in this process (the dashboard shows it).
+    pub fn with_watchtower(self) -> ApiState {
+        ApiState {
+            watchtower: true,
+            ..self
+        }
+    }
+
+    /// The regulator's mask on trade `id`, if one covers it (none known without a directory).
+    fn mask_of(&self, id: &ChannelId) -> Result<Option<MaskMarker>, String> {
+        match &self.directory {
+            Some(d) => Ok(tokio::task::block_in_place(|| d.trade(id))?.and_then(|t| t.mask)),
+            None => Ok(None),
         }
     }
 
@@ -144,6 +191,9 @@ impl ApiState {
         ApiState {
             kind: Kind::Party { store, chain },
             access: None,
+            gate: Gate::Open,
+            directory: None,
+            watchtower: false,
         }
     }
 
@@ -175,6 +225,20 @@ impl ApiState {
         }
     }
 
+    /// `Ok` unless a demo job still bills or closes channel `id` (then a 409 that says `then`).
+    fn idle(&self, id: &ChannelId, then: &str) -> Result<(), Response> {
+        match self.job(id).filter(Job::running) {
+            Some(job) => Err(error(
+                StatusCode::CONFLICT,
+                format!(
+                    "the channel's job is still {}; {then}",
+                    job.view()["state"].as_str().unwrap_or("running")
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Records `job` on channel `id` (demo only).
     fn set_job(&self, id: ChannelId, job: Job) {
         if let Kind::Demo { jobs, .. } = &self.kind {
@@ -195,8 +259,8 @@ impl ApiState {
 
 /// A channel's view with its job. The job is read **before** the record: a job seen done was
 /// done before the record was read, so a `done` view shows the record as the job left it.
-fn with_job(record: &ChannelRecord, job: Option<&Job>) -> Value {
-    let mut v = view(record);
+fn with_job(record: &ChannelRecord, job: Option<&Job>, mask: Option<&MaskMarker>) -> Value {
+    let mut v = view(record, mask);
     if let Some(job) = job {
         v["job"] = job.view();
     }
@@ -206,11 +270,16 @@ fn with_job(record: &ChannelRecord, job: Option<&Job>) -> Value {
 pub fn router(node: Arc<ApiState>) -> Router {
     Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/channels", get(list).post(open))
+        .route("/channels", get(list).post(actions::open))
         .route("/channels/{id}", get(status))
         .route("/channels/{id}/history", get(history))
-        .route("/channels/{id}/close", post(close))
-        .route("/metrics", get(metrics))
+        .route("/channels/{id}/close", post(actions::close))
+        .route("/channels/{id}/checkpoint", post(actions::checkpoint))
+        .route("/status", get(live::status))
+        .route("/events", get(live::events))
+        .route("/dashboard", get(live::page))
+        .route("/dashboard/{asset}", get(live::asset))
+        .route("/metrics", get(metrics::metrics))
         .route(
             "/recommend",
             post(recommend).layer(DefaultBodyLimit::max(RECOMMEND_BODY)),
@@ -259,6 +328,7 @@ fn code(status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        StatusCode::BAD_GATEWAY => "chain",
         _ => "internal",
     }
 }
@@ -287,136 +357,69 @@ fn refused(r: crate::api_input::Refusal) -> Response {
     )
 }
 
-/// A request as the access policy sees it: its method, path and headers.
-struct Asked {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+/// Whether a mask hides a trade's amounts: a whole mask, or one naming `price` (an amount over
+/// the minutes gives the price back).
+fn hides_amounts(mask: Option<&MaskMarker>) -> bool {
+    mask.is_some_and(|m| m.scope.withholds("price"))
 }
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Asked {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Asked {
-            method: parts.method.clone(),
-            uri: parts.uri.clone(),
-            headers: parts.headers.clone(),
-        })
-    }
-}
-
-fn wall_clock_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// Who asks, under the access policy; `Ok(None)`: no policy (whoever reaches the address may
-/// do anything). A request the policy cannot place is refused `401`.
-fn caller(node: &ApiState, asked: &Asked) -> Result<Option<Caller>, Response> {
-    let Some(access) = &node.access else {
-        return Ok(None);
-    };
-    let header = asked
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let path = asked
-        .uri
-        .path_and_query()
-        .map_or(asked.uri.path(), |p| p.as_str());
-    tokio::task::block_in_place(|| {
-        authenticate(
-            &access.policy,
-            &*access.directory,
-            header,
-            asked.method.as_str(),
-            path,
-            wall_clock_ms(),
-        )
-    })
-    .map(Some)
-    .map_err(|e| match e {
-        AuthError::Directory(_) => internal(e),
-        e => error(StatusCode::UNAUTHORIZED, e.to_string()),
-    })
-}
-
-/// The policy's decision on `caller` doing `action` to `record` (the escrow answers who the
-/// trade's parties are and whether a mask covers it).
-fn decision(
-    access: &Access,
-    caller: &Caller,
-    action: Action,
-    record: &ChannelRecord,
-) -> Result<Decision, String> {
-    let id = record.id();
-    let facts = match caller {
-        Caller::Operator => None,
-        Caller::Did(_) => tokio::task::block_in_place(|| access.directory.trade(&id))?,
-    };
-    let object = Object {
-        channel: id,
-        template: cgrid_shared::TRADE_START_CPT,
-        parties: facts.as_ref().map_or([[0; 32]; 2], |f| f.parties),
-        phase: crate::views::local_phase(&record.phase)["phase"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        mask: facts.and_then(|f| f.mask),
-    };
-    let decision = access
-        .policy
-        .decide(caller, action, &object, wall_clock_ms());
-    tracing::info!(target: "cgrid::api", caller = %caller.label(), action = action.as_str(), channel = %hex::encode(id), allowed = decision.allowed(), why = %decision.reason(), "access");
-    Ok(decision)
-}
-
-/// `Ok` when `caller` may do `action` to `record` (or no policy is set), else `403` naming
-/// the rule.
-fn permit(
-    node: &ApiState,
-    caller: Option<&Caller>,
-    action: Action,
-    record: &ChannelRecord,
-) -> Result<(), Response> {
-    let (Some(access), Some(caller)) = (&node.access, caller) else {
-        return Ok(());
-    };
-    let d = decision(access, caller, action, record).map_err(internal)?;
-    if d.allowed() {
-        return Ok(());
-    }
-    Err(error(
-        StatusCode::FORBIDDEN,
-        format!(
-            "{} may not {} channel 0x{}: {}",
-            caller.label(),
-            action.as_str(),
-            hex::encode(record.id()),
-            d.reason()
-        ),
-    ))
-}
-
-fn view(record: &ChannelRecord) -> Value {
-    let state = crate::views::local_phase(&record.phase);
-    json!({
+/// A channel as the API shows it: under a mask that hides the price, every amount is `null`
+/// and `masked` names them with the regulator's reason.
+fn view(record: &ChannelRecord, mask: Option<&MaskMarker>) -> Value {
+    let mut state = crate::views::local_phase(&record.phase);
+    let mut v = json!({
         "id": format!("0x{}", hex::encode(record.id())),
         "phase": state["phase"],
-        "state": state,
         "minutes": record.minutes(),
         "owed": record.owed(),
         "settled": {"nonce": record.settled.0, "amount": record.settled.1},
         "deposit": record.terms.deposit,
         "price_per_minute": record.terms.price_per_minute,
         "min_cost": record.terms.min_cost,
-    })
+    });
+    if let Some(m) = mask {
+        let mut withheld = Vec::new();
+        if hides_amounts(Some(m)) {
+            for field in ["owed", "price_per_minute", "min_cost", "deposit"] {
+                v[field] = Value::Null;
+                withheld.push(field.to_string());
+            }
+            v["settled"]["amount"] = Value::Null;
+            withheld.push("settled.amount".into());
+            for field in ["paid", "refunded"] {
+                if state.get(field).is_some() {
+                    state[field] = Value::Null;
+                    withheld.push(format!("state.{field}"));
+                }
+            }
+            withheld.push("history".into());
+        }
+        v["masked"] = json!({
+            "reason_code": m.reason_code,
+            "scope": m.withheld,
+            "since": m.since,
+            "withheld": withheld,
+        });
+    }
+    v["state"] = state;
+    v
+}
+
+/// The channels `caller` may read, as the API shows them (under a policy, nothing else).
+fn listed(node: &ApiState, caller: Option<&Caller>) -> Result<Vec<Value>, String> {
+    let jobs = node.jobs();
+    let channels = node.store().channels().map_err(|e| e.to_string())?;
+    let mut shown = Vec::with_capacity(channels.len());
+    for r in &channels {
+        if let (Some(access), Some(caller)) = (&node.access, caller) {
+            if !decision(access, caller, Action::Read, r)?.allowed() {
+                continue;
+            }
+        }
+        let mask = node.mask_of(&r.id())?;
+        shown.push(with_job(r, jobs.get(&r.id()), mask.as_ref()));
+    }
+    Ok(shown)
 }
 
 async fn list(State(node): State<Arc<ApiState>>, asked: Asked) -> Response {
@@ -424,24 +427,10 @@ async fn list(State(node): State<Arc<ApiState>>, asked: Asked) -> Response {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let jobs = node.jobs();
-    let channels = match node.store().channels() {
-        Ok(channels) => channels,
-        Err(e) => return internal(e),
-    };
-    let mut shown = Vec::with_capacity(channels.len());
-    for r in &channels {
-        // Under a policy, the list holds what the caller may read, and nothing else.
-        if let (Some(access), Some(caller)) = (&node.access, &caller) {
-            match decision(access, caller, Action::Read, r) {
-                Ok(d) if d.allowed() => {}
-                Ok(_) => continue,
-                Err(e) => return internal(e),
-            }
-        }
-        shown.push(with_job(r, jobs.get(&r.id())));
+    match listed(&node, caller.as_ref()) {
+        Ok(shown) => Json(shown).into_response(),
+        Err(e) => internal(e),
     }
-    Json(shown).into_response()
 }
 
 fn load(node: &ApiState, id: &ChannelId) -> Result<ChannelRecord, Response> {
@@ -470,23 +459,39 @@ async fn status(
     if let Err(r) = permit(&node, caller.as_ref(), Action::Read, &record) {
         return r;
     }
+    let mask = match node.mask_of(&id) {
+        Ok(m) => m,
+        Err(e) => return internal(e),
+    };
+    let hidden = hides_amounts(mask.as_ref());
     let chain = node.chain();
     let on_chain = match tokio::task::block_in_place(|| chain.channel(&id)) {
         Ok(Some(ch)) => {
             let state = crate::views::chain_phase(&ch.phase);
+            // The terms as the escrow (and the trade-start credential) state them; what a mask
+            // withholds is null (the escrow already cleared it, zero is not a value here).
+            let did =
+                |d: &cgrid_shared::DidId| (*d != [0; 32]).then(|| cgrid_shared::did_to_string(d));
+            let amount = |a: cgrid_shared::Balance| (!hidden).then(|| a.to_string());
             json!({
-                "deposit": ch.deposit,
-                "paid": ch.paid,
+                "provider_did": did(&ch.provider_did),
+                "consumer_did": did(&ch.consumer_did),
+                "price_per_minute": amount(ch.price_per_minute),
+                "min_cost": amount(ch.min_cost),
+                "deposit": amount(ch.deposit),
+                "paid": amount(ch.paid),
                 "nonce": ch.nonce,
+                "challenge_period": ch.challenge_period,
+                "opened_at": ch.opened_at,
                 "expires_at": ch.expires_at,
                 "phase": state["phase"],
-                "state": state,
+                "state": if hidden { json!({"phase": state["phase"]}) } else { state },
             })
         }
         Ok(None) => Value::Null,
         Err(e) => return internal(e),
     };
-    let mut v = with_job(&record, job.as_ref());
+    let mut v = with_job(&record, job.as_ref(), mask.as_ref());
     v["on_chain"] = on_chain;
     Json(v).into_response()
 }
@@ -505,16 +510,26 @@ async fn history(
     {
         return r;
     }
+    // Under a mask that hides the price, the amounts and the signatures over them are
+    // withheld: the minutes stay.
+    let hidden = match node.mask_of(&id) {
+        Ok(m) => hides_amounts(m.as_ref()),
+        Err(e) => return internal(e),
+    };
     match node.store().history(&id) {
         Ok(states) => Json(
             states
                 .iter()
                 .map(|s| {
-                    json!({
-                        "nonce": s.nonce,
-                        "cumulative": s.cumulative,
-                        "signature": format!("0x{}", hex::encode(s.signature)),
-                    })
+                    if hidden {
+                        json!({"nonce": s.nonce, "cumulative": null, "signature": null})
+                    } else {
+                        json!({
+                            "nonce": s.nonce,
+                            "cumulative": s.cumulative,
+                            "signature": format!("0x{}", hex::encode(s.signature)),
+                        })
+                    }
                 })
                 .collect::<Vec<_>>(),
         )
@@ -609,301 +624,4 @@ async fn recommend(headers: HeaderMap, request: Result<Bytes, BytesRejection>) -
         Ok(Err(message)) => error(StatusCode::BAD_REQUEST, message),
         Err(e) => internal(e),
     }
-}
-
-/// Demo: opens a trade and starts its billing as a background job; answers `202` with the
-/// channel once it is open.
-async fn open(
-    State(node): State<Arc<ApiState>>,
-    asked: Asked,
-    request: Result<Bytes, BytesRejection>,
-) -> Response {
-    let headers = &asked.headers;
-    match caller(&node, &asked) {
-        Ok(None | Some(Caller::Operator)) => {}
-        Ok(Some(c)) => {
-            return error(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "{} may not open demo trades: only the operator's token does",
-                    c.label()
-                ),
-            )
-        }
-        Err(r) => return r,
-    }
-    let Kind::Demo {
-        market,
-        stores,
-        offers,
-        ..
-    } = &node.kind
-    else {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "a channel takes both parties: the provider signs an offer (`cgrid offer create`) and the consumer opens it (`cgrid channel open`)",
-        );
-    };
-    let req: OpenRequest = match body(headers, request) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let config = TradeConfig {
-        minutes: req.minutes,
-        price_per_minute: req.price_per_minute,
-        min_cost: req.min_cost,
-        policy: CheckpointPolicy {
-            every_minutes: req.checkpoint_every,
-            threshold: 0,
-        },
-        data_dir: PathBuf::new(),
-    };
-    if let Err(why) = config.check() {
-        return error(StatusCode::BAD_REQUEST, why);
-    }
-    let offer_nonce = offers.fetch_add(1, Ordering::SeqCst) + 1;
-    let opened = tokio::task::block_in_place(|| {
-        trade::open_trade(market, &config, req.minutes, offer_nonce)
-    });
-    let (p, c) = match opened {
-        Ok(x) => x,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e),
-    };
-    let id = p.id();
-    if let Err(e) = stores.provider.save_channel(&p) {
-        return internal(e);
-    }
-    node.set_job(id, Job::Billing);
-    let answer = with_job(&p, Some(&Job::Billing));
-    let job_node = node.clone();
-    let (market, stores) = (market.clone(), stores.clone());
-    // The job is its own task: a client that hangs up stops nothing.
-    tokio::spawn(async move {
-        let billed = trade::run_pair(
-            &market,
-            &stores,
-            p,
-            c,
-            req.minutes,
-            config.policy,
-            req.close,
-        )
-        .await;
-        let job = match billed {
-            Ok(_) => Job::Done,
-            Err(e) => {
-                tracing::warn!(target: "cgrid::api", channel = %hex::encode(id), error = %e, "billing failed");
-                Job::Failed(e)
-            }
-        };
-        job_node.set_job(id, job);
-    });
-    tracing::info!(target: "cgrid::api", channel = %hex::encode(id), minutes = req.minutes, "opened; billing in the background");
-    (
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, format!("/channels/0x{}", hex::encode(id)))],
-        Json(answer),
-    )
-        .into_response()
-}
-
-/// Demo: closes cooperatively as a background job (`202`); a party: unilaterally with the
-/// newest state.
-async fn close(
-    State(node): State<Arc<ApiState>>,
-    Path(id): Path<String>,
-    asked: Asked,
-) -> Response {
-    let (id, caller) = match parse_id(&id).and_then(|id| Ok((id, caller(&node, &asked)?))) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if caller.is_some() {
-        if let Err(r) = load(&node, &id)
-            .and_then(|record| permit(&node, caller.as_ref(), Action::Close, &record))
-        {
-            return r;
-        }
-    }
-    let (market, stores) = match &node.kind {
-        Kind::Demo { market, stores, .. } => (market.clone(), stores.clone()),
-        Kind::Party { store, chain } => {
-            let (store, chain) = (store.clone(), chain.clone());
-            return tokio::task::block_in_place(|| close_unilaterally(&*store, &*chain, &id));
-        }
-    };
-    let provider = match load(&node, &id) {
-        Ok(record) => record,
-        Err(r) => return r,
-    };
-    if let Some(job) = node.job(&id).filter(Job::running) {
-        return error(
-            StatusCode::CONFLICT,
-            format!(
-                "the channel's job is still {}; close it when the job is done",
-                job.view()["state"].as_str().unwrap_or("running")
-            ),
-        );
-    }
-    if provider.phase != crate::channel::LocalPhase::Open {
-        return error(
-            StatusCode::CONFLICT,
-            format!("the channel is {}, not open", provider.phase.name()),
-        );
-    }
-    let consumer = match stores.consumer.channel(&id) {
-        Ok(Some(c)) => c,
-        Ok(None) => return internal("the consumer store lacks the channel"),
-        Err(e) => return internal(e),
-    };
-    node.set_job(id, Job::Closing);
-    let answer = with_job(&provider, Some(&Job::Closing));
-    let job_node = node.clone();
-    tokio::spawn(async move {
-        let minutes = provider.minutes();
-        let policy = CheckpointPolicy {
-            every_minutes: 0,
-            threshold: 0,
-        };
-        let closed =
-            trade::run_pair(&market, &stores, provider, consumer, minutes, policy, true).await;
-        job_node.set_job(
-            id,
-            match closed {
-                Ok(_) => Job::Done,
-                Err(e) => Job::Failed(e),
-            },
-        );
-    });
-    (StatusCode::ACCEPTED, Json(answer)).into_response()
-}
-
-/// A party's close: unilateral, with the newest stored state (the peer has the challenge
-/// period to answer with a newer one).
-fn close_unilaterally(
-    store: &dyn ChannelStore,
-    chain: &dyn ChainClient,
-    id: &ChannelId,
-) -> Response {
-    let mut record = match store.channel(id) {
-        Ok(Some(r)) => r,
-        Ok(None) => {
-            return error(
-                StatusCode::NOT_FOUND,
-                format!("no channel 0x{}", hex::encode(id)),
-            )
-        }
-        Err(e) => return internal(e),
-    };
-    let phase_name = |r: &ChannelRecord| r.phase.name();
-    if record.latest.is_none() || !record.is_open_here() {
-        return error(
-            StatusCode::CONFLICT,
-            format!(
-                "the channel is {} with {} minutes billed: nothing to close with",
-                phase_name(&record),
-                record.minutes()
-            ),
-        );
-    }
-    match crate::session::close_unilaterally(store, chain, &mut record) {
-        Ok(true) => Json(view(&record)).into_response(),
-        Ok(false) => error(
-            StatusCode::CONFLICT,
-            format!(
-                "the channel is no longer open on chain ({})",
-                phase_name(&record)
-            ),
-        ),
-        Err(e) => internal(e),
-    }
-}
-
-async fn metrics(State(node): State<Arc<ApiState>>) -> Response {
-    use prometheus::{Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
-    let store = node.store();
-    let channels = match (|| {
-        let s = &store;
-        let channels = s.channels()?;
-        let mut with_states = Vec::new();
-        for c in channels {
-            let n = s.history(&c.id())?.len();
-            with_states.push((c, n));
-        }
-        Ok::<_, crate::store::StoreError>(with_states)
-    })() {
-        Ok(c) => c,
-        Err(e) => return internal(e),
-    };
-    let registry = Registry::new();
-    let by_phase = IntGaugeVec::new(
-        Opts::new(
-            "cgrid_channels",
-            "channels by phase (this controller's store)",
-        ),
-        &["phase"],
-    )
-    .expect("valid metric");
-    let stored = IntGaugeVec::new(
-        Opts::new("cgrid_states_stored", "consumer-signed states stored"),
-        &["side"],
-    )
-    .expect("valid metric");
-    let calls = IntCounterVec::new(
-        Opts::new(
-            "cgrid_onchain_calls_total",
-            "transactions sent to trade_escrow",
-        ),
-        &["message"],
-    )
-    .expect("valid metric");
-    let ref_time = IntCounterVec::new(
-        Opts::new(
-            "cgrid_onchain_ref_time_total",
-            "ref_time consumed by the transactions sent",
-        ),
-        &["message"],
-    )
-    .expect("valid metric");
-    for m in [&by_phase, &stored] {
-        let _ = registry.register(Box::new(m.clone()));
-    }
-    for m in [&calls, &ref_time] {
-        let _ = registry.register(Box::new(m.clone()));
-    }
-    for phase in [
-        "opening",
-        "open",
-        "checkpointing",
-        "closing",
-        "disputed",
-        "closed",
-    ] {
-        by_phase.with_label_values(&[phase]).set(0);
-    }
-    for (c, n) in &channels {
-        by_phase.with_label_values(&[c.phase.name()]).inc();
-        let side = match c.side {
-            crate::channel::Side::Provider => "provider",
-            crate::channel::Side::Consumer => "consumer",
-        };
-        stored
-            .with_label_values(&[side])
-            .add(i64::try_from(*n).unwrap_or(i64::MAX));
-    }
-    let sent = match &node.kind {
-        Kind::Demo { market, .. } => market.chain.sent(),
-        Kind::Party { .. } => Vec::new(),
-    };
-    for s in sent {
-        calls.with_label_values(&[s.message]).inc();
-        ref_time
-            .with_label_values(&[s.message])
-            .inc_by(s.weight.ref_time());
-    }
-    let mut buf = Vec::new();
-    if let Err(e) = TextEncoder::new().encode(&registry.gather(), &mut buf) {
-        return internal(e);
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], buf).into_response()
 }

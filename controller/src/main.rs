@@ -118,6 +118,7 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             no_watch,
             api,
             access,
+            token_file,
             channel,
             until,
         } => {
@@ -147,8 +148,8 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                     ))
                 }
             };
-            let access = match access.as_deref().map(access_policy).transpose() {
-                Ok(a) => a,
+            let (access, token) = match api_guards(access.as_deref(), token_file.as_deref()) {
+                Ok(x) => x,
                 Err(e) => return exit(Err(e)),
             };
             let options = DaemonOptions {
@@ -159,6 +160,7 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
                 watch: !no_watch,
                 api,
                 access,
+                token,
             };
             exit(runtime.block_on(provide_daemon(global, store, listen, options)))
         }
@@ -225,16 +227,17 @@ fn service(global: &Global, command: ServiceCommand) -> ExitCode {
             store,
             data,
             access,
+            token_file,
         } => {
-            let access = match access.as_deref().map(access_policy).transpose() {
-                Ok(a) => a,
+            let (access, token) = match api_guards(access.as_deref(), token_file.as_deref()) {
+                Ok(x) => x,
                 Err(e) => return exit(Err(e)),
             };
             match runtime() {
                 Ok(rt) => exit(rt.block_on(async {
                     match store {
-                        Some(store) => serve_party(global, listen, store, access).await,
-                        None => serve(listen, data, access).await,
+                        Some(store) => serve_party(global, listen, store, access, token).await,
+                        None => serve(listen, data, access, token).await,
                     }
                 })),
                 Err(e) => exit(Err(e)),
@@ -400,6 +403,8 @@ struct DaemonOptions {
     api: Option<String>,
     /// Its access policy.
     access: Option<controller::access::Policy>,
+    /// BLAKE2b-256 of the operator's token (actions need it; without it the API only reads).
+    token: Option<[u8; 32]>,
 }
 
 /// `cgrid provide` as a daemon on the deployment's node.
@@ -416,7 +421,12 @@ async fn provide_daemon(
     let client: Arc<dyn controller::chain::ChainClient> =
         Arc::new(chain.client(account.clone(), "provider"));
     if let Some(api) = &options.api {
-        let mut state = controller::api::ApiState::party(store.clone(), client.clone());
+        let mut state = controller::api::ApiState::party(store.clone(), client.clone())
+            .with_gate(party_gate(options.token))
+            .with_directory(Arc::new(chain.clone()));
+        if options.watch {
+            state = state.with_watchtower();
+        }
         if let Some(policy) = options.access.clone() {
             state = state.with_access(controller::api::Access {
                 policy,
@@ -605,6 +615,41 @@ fn inspect(store: PathBuf) -> Result<(), String> {
 }
 
 /// The HTTP API over one party's store on the deployment's node.
+/// `--access` and `--token-file` of `serve` and `provide --api`, read.
+type ApiGuards = (Option<controller::access::Policy>, Option<[u8; 32]>);
+
+fn api_guards(
+    access: Option<&std::path::Path>,
+    token_file: Option<&std::path::Path>,
+) -> Result<ApiGuards, String> {
+    Ok((
+        access.map(access_policy).transpose()?,
+        token_file.map(operator_token).transpose()?,
+    ))
+}
+
+/// Reads `--token-file`: the operator's token, kept as its BLAKE2b-256.
+fn operator_token(path: &std::path::Path) -> Result<[u8; 32], String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+    let token = text.trim();
+    if token.len() < 16 {
+        return Err(format!(
+            "the token in {} is shorter than 16 characters; use a long random one",
+            path.display()
+        ));
+    }
+    Ok(sp_core::hashing::blake2_256(token.as_bytes()))
+}
+
+/// A party's API acts only for the operator's token; without one it only reads.
+fn party_gate(token: Option<[u8; 32]>) -> controller::api::Gate {
+    token.map_or(
+        controller::api::Gate::ReadOnly,
+        controller::api::Gate::Token,
+    )
+}
+
 /// Reads `cgrid serve --access`'s policy file.
 fn access_policy(path: &std::path::Path) -> Result<controller::access::Policy, String> {
     let text = std::fs::read_to_string(path)
@@ -618,6 +663,7 @@ async fn serve_party(
     listen: String,
     store: PathBuf,
     access: Option<controller::access::Policy>,
+    token: Option<[u8; 32]>,
 ) -> Result<(), String> {
     use std::sync::Arc;
     if !store.exists() {
@@ -634,7 +680,9 @@ async fn serve_party(
     let mut state = controller::api::ApiState::party(
         Arc::new(store),
         Arc::new(chain.client(signer.account(), "api")),
-    );
+    )
+    .with_gate(party_gate(token))
+    .with_directory(Arc::new(chain.clone()));
     if let Some(policy) = access {
         state = state.with_access(controller::api::Access {
             policy,
@@ -646,8 +694,9 @@ async fn serve_party(
 
 /// Serves the HTTP API until Ctrl-C; prints `api http://ADDR` once it listens.
 async fn serve_api(listen: String, state: controller::api::ApiState) -> Result<(), String> {
-    let (listener, _) =
+    let (listener, address) =
         listen_announced(&listen, |address| format!("api http://{address}")).await?;
+    println!("dashboard http://{address}/dashboard");
     axum::serve(
         listener,
         controller::api::router(std::sync::Arc::new(state)),
@@ -663,6 +712,7 @@ async fn serve(
     listen: String,
     data: Option<PathBuf>,
     access: Option<controller::access::Policy>,
+    token: Option<[u8; 32]>,
 ) -> Result<(), String> {
     use controller::api::{router, ApiState};
     use controller::trade::Market;
@@ -675,6 +725,9 @@ async fn serve(
     let market = Market::embedded(controller::demo::T0)?;
     let directory = std::sync::Arc::new(market.chain.clone());
     let mut node = ApiState::new(market, data.clone())?;
+    if let Some(hash) = token {
+        node = node.with_gate(controller::api::Gate::Token(hash));
+    }
     if let Some(policy) = access {
         node = node.with_access(controller::api::Access { policy, directory });
     }
@@ -688,6 +741,7 @@ async fn serve(
     .await?;
     println!("  try: curl -s -XPOST http://{address}/channels -H 'content-type: application/json' -d '{{\"minutes\":30,\"price_per_minute\":1000,\"checkpoint_every\":10}}'");
     println!("       (answers 202 with the channel id; the billing runs as a job: GET /channels/<id> shows its state)");
+    println!("  dashboard: http://{address}/dashboard");
     axum::serve(listener, router(node))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -197,6 +197,49 @@ impl Market<cgrid_suite::embedded::Embedded> {
 }
 
 impl<B: Backend + Send + 'static> Market<B> {
+    /// A regulator for the demo's world: the account `hint` names, funded, with a DID that the
+    /// root authority grants the Regulator role for a year.
+    pub fn regulator(&self, hint: [u8; 32]) -> Result<AccountId32, String> {
+        let suite = self.chain.suite();
+        let mut chain = self.chain.backend();
+        let account = chain.account(hint);
+        chain.fund(&account, TOKENS)?;
+        let did = suite.create_did(&mut *chain, &account).map_err(text)?;
+        let until = chain.time() + YEAR_MS;
+        suite
+            .grant_role(&mut *chain, did, Role::Regulator, until)
+            .map_err(text)?;
+        Ok(account)
+    }
+
+    /// `regulator` masks the trade of `channel` whole, for reason `reason_code`.
+    pub fn mask_trade(
+        &self,
+        regulator: &AccountId32,
+        channel: cgrid_shared::ChannelId,
+        reason_code: u16,
+    ) -> Result<(), String> {
+        use cgrid_shared::{Scope, Target};
+        let suite = self.chain.suite();
+        self.chain
+            .backend()
+            .send(
+                regulator,
+                suite.masks.msg(|m| {
+                    m.mask(
+                        Target::Trade(channel),
+                        Scope::Whole,
+                        false,
+                        reason_code,
+                        [7; 32],
+                        [0; 32],
+                    )
+                }),
+            )
+            .map(|_| ())
+            .map_err(text)
+    }
+
     /// Deploys the suite with address salt `salt` and sets up the parties on it.
     pub fn deploy(mut backend: B, salt: &[u8]) -> Result<Self, String> {
         let suite = Suite::deploy(&mut backend, salt)?;

@@ -542,22 +542,13 @@ async fn who_reads_which_trade_is_decided_by_the_access_policy() {
     }
     // The provider's key cannot sign for the stranger's DID, nor a signature be moved to
     // another path.
-    let (status, _) = call_as(
-        &app,
-        "GET",
-        &path,
-        &signed(&stranger, &provider_key, "GET", &path),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = call_as(
-        &app,
-        "GET",
-        &history,
-        &signed(&provider_did, &provider_key, "GET", &path),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for (asked, header) in [
+        (&path, signed(&stranger, &provider_key, "GET", &path)),
+        (&history, signed(&provider_did, &provider_key, "GET", &path)),
+    ] {
+        let (status, body) = call_as(&app, "GET", asked, &header).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{asked}: {body}");
+    }
     // The refused close changed nothing: the trade bills to its end.
     for _ in 0..2_000 {
         let (status, v) = call_as(&app, "GET", &path, "Bearer operator-token").await;
@@ -570,4 +561,144 @@ async fn who_reads_which_trade_is_decided_by_the_access_policy() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     panic!("the trade did not finish");
+}
+
+/// The operator's side of the dashboard's API: actions need the token (and a read-only API
+/// acts for nobody), a regulator's mask withholds every amount on every read path, and
+/// `/events` sends the list at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_need_the_token_and_a_masked_trade_shows_no_amount() {
+    use controller::api::Gate;
+    let dir = tempfile::tempdir().unwrap();
+    let market = Market::embedded(controller::demo::T0).unwrap();
+    let regulator = market.regulator([0x5E; 32]).unwrap();
+    let token = "the-operators-token-0123";
+    let hash = sp_core::hashing::blake2_256(token.as_bytes());
+    let app = router(Arc::new(
+        ApiState::new(market.clone(), dir.path().to_path_buf())
+            .unwrap()
+            .with_gate(Gate::Token(hash)),
+    ));
+    let bearer = format!("Bearer {token}");
+
+    // Opening a demo trade is an action too.
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/channels",
+        Some(json!({"minutes": 4, "price_per_minute": 50})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.contains("needs the operator's API token"), "{body}");
+    let (status, body) = call_as(&app, "POST", "/channels", "Bearer wrong-token-0000000").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    // call_as's body: 4 minutes at 100, left open... closed by default: ask for an open one.
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/channels")
+        .header("authorization", &bearer)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"minutes": 4, "price_per_minute": 50, "close": false}).to_string(),
+        ))
+        .unwrap();
+    let opened = {
+        use http_body_util::BodyExt as _;
+        use tower::ServiceExt as _;
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        json(std::str::from_utf8(&bytes).unwrap())
+    };
+    let id = opened["id"].as_str().unwrap().to_string();
+    let open = done(&app, &id).await;
+    assert_eq!(
+        (open["phase"].clone(), open["settled"]["nonce"].clone()),
+        (json!("open"), json!(0))
+    );
+
+    // A checkpoint without the token changes nothing; with it, the newest state is settled.
+    let checkpoint = format!("/channels/{id}/checkpoint");
+    let (status, body) = call(&app, "POST", &checkpoint, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (_, body) = call(&app, "GET", &format!("/channels/{id}"), None).await;
+    assert_eq!(json(&body)["settled"]["nonce"], 0);
+    let (status, body) = call_as(&app, "POST", &checkpoint, &bearer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["settled"], json!({"nonce": 4, "amount": 200}));
+    let (status, body) = call_as(&app, "POST", &checkpoint, &bearer).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing new: {body}");
+
+    // A read-only API acts for nobody, token or not.
+    let read_only = router(Arc::new(
+        ApiState::new(market.clone(), tempfile::tempdir().unwrap().keep())
+            .unwrap()
+            .with_gate(Gate::ReadOnly),
+    ));
+    let (status, body) = call_as(&read_only, "POST", "/channels", &bearer).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("read-only"));
+
+    // The regulator masks the trade whole: no amount on any read path, the reason shown.
+    let channel = controller::api_input::channel_id(&id).unwrap();
+    market.mask_trade(&regulator, channel, 7).unwrap();
+    let (_, body) = call(&app, "GET", &format!("/channels/{id}"), None).await;
+    let v = json(&body);
+    for field in ["owed", "price_per_minute", "min_cost", "deposit"] {
+        assert_eq!(v[field], serde_json::Value::Null, "{field}: {v}");
+    }
+    assert_eq!(v["settled"]["amount"], serde_json::Value::Null);
+    assert_eq!(v["minutes"], 4, "the minutes stay");
+    assert_eq!(v["masked"]["reason_code"], 7);
+    for field in [
+        "provider_did",
+        "consumer_did",
+        "price_per_minute",
+        "paid",
+        "deposit",
+    ] {
+        assert_eq!(
+            v["on_chain"][field],
+            serde_json::Value::Null,
+            "on_chain.{field}: {v}"
+        );
+    }
+    let (_, body) = call(&app, "GET", &format!("/channels/{id}/history"), None).await;
+    let states = json(&body);
+    assert_eq!(states.as_array().unwrap().len(), 4);
+    assert!(states
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["cumulative"].is_null() && s["signature"].is_null()));
+    let (_, body) = call(&app, "GET", "/channels", None).await;
+    assert_eq!(json(&body)[0]["owed"], serde_json::Value::Null);
+
+    // /events: the list at once, as a server-sent event.
+    {
+        use http_body_util::BodyExt as _;
+        use tower::ServiceExt as _;
+        let request = axum::http::Request::builder()
+            .uri("/events")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/event-stream",
+            "an event stream"
+        );
+        let mut body = response.into_body();
+        let frame = body.frame().await.unwrap().unwrap();
+        let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
+        assert!(text.starts_with("event: channels\ndata: ["), "{text}");
+        assert!(text.contains(&id), "{text}");
+    }
+    let (status, body) = call(&app, "GET", "/status", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body)["actions"], "token");
+    let (status, body) = call(&app, "GET", "/dashboard", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("/dashboard/app.js"));
 }

@@ -88,6 +88,10 @@ pub enum ServiceCommand {
         /// (JSON; docs/ARCHITECTURE.md "Access to trade records").
         #[arg(long, requires = "api")]
         access: Option<PathBuf>,
+        /// The operator's API token (a file); actions through --api (close, checkpoint) need
+        /// it. Without it the API only reads.
+        #[arg(long, requires = "api")]
+        token_file: Option<PathBuf>,
         /// Stored channels to serve without a chain (hex; repeatable; needs --until).
         #[arg(long)]
         channel: Vec<String>,
@@ -154,6 +158,11 @@ pub enum ServiceCommand {
         /// address may read and close.
         #[arg(long)]
         access: Option<PathBuf>,
+        /// The operator's API token (a file): actions (close, checkpoint; the demo's POST
+        /// /channels) need it. Without it a party's API only reads; the demo node acts for
+        /// anyone who reaches it.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
     },
     /// List the channels in a store with their newest state.
     Inspect {
