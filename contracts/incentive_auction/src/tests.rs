@@ -392,19 +392,44 @@ fn only_root_sets_valid_models_and_auctions_keep_their_version() {
             fx.c.set_model(m)
         });
     }
+    // Every limit is inclusive: a weight range of one value, a range up to the largest weight
+    // (1,000,000), a claim name of 32 bytes and 16 attestors make a valid model; 33 bytes do not.
+    let mut edges = model();
+    edges.weight_limits[0] = WeightRange {
+        min: edges.default_weights.price,
+        max: edges.default_weights.price,
+    };
+    edges.weight_limits[1].max = 1_000_000;
+    edges.attributes[0].claim = "c".repeat(32);
+    edges.attestors = vec![ATTESTOR; 16];
+    let mut too_long = edges.clone();
+    too_long.attributes[0].claim = "c".repeat(33);
+    fx.fails_cleanly(
+        None,
+        Error::BadModel(ModelFlaw::ClaimName { attribute: 0 }),
+        |fx| {
+            test::set_caller::<Env>(authority);
+            fx.c.set_model(too_long)
+        },
+    );
+    test::set_caller::<Env>(authority);
+    assert_eq!(fx.c.set_model(edges), Ok(2));
+    assert_eq!(fx.c.set_model(model()), Ok(3));
     let old = fx.create();
     let mut cheaper_bonds = model();
     cheaper_bonds.bid_bond = 1;
     test::set_caller::<Env>(authority);
-    assert_eq!(fx.c.set_model(cheaper_bonds), Ok(2));
+    assert_eq!(fx.c.set_model(cheaper_bonds), Ok(4));
+    assert_eq!(fx.c.model_version(), 4, "the version in force is read back");
     let new = fx.create();
     let (a, b) = (
         fx.c.auction(old).unwrap().record,
         fx.c.auction(new).unwrap().record,
     );
-    assert_eq!((a.model_version, a.bid_bond), (1, BOND));
-    assert_eq!((b.model_version, b.bid_bond), (2, 1));
+    assert_eq!((a.model_version, a.bid_bond), (3, BOND));
+    assert_eq!((b.model_version, b.bid_bond), (4, 1));
     assert_eq!(fx.c.model(1), Some(model()));
+    assert_eq!(fx.c.model(3), Some(model()));
 }
 
 // --- requests -------------------------------------------------------------------------------
@@ -833,6 +858,10 @@ fn every_proof_flaw_counts_as_worst() {
     let mut long = good();
     long.leaves = vec![[0; 32]; 25];
     cases.push((long, ProofFlaw::TooManyLeaves));
+    // 24 leaves (the most) are read: padded, the claim's leaf still matches, the root does not.
+    let mut padded = good();
+    padded.leaves.resize(24, [0; 32]);
+    cases.push((padded, ProofFlaw::RootMismatch));
     // A claim name of another attribute does not prove this one.
     cases.push((
         credential(7, GREEN_CPT, did, ATTESTOR, &[("charity", 5_000)], 0),
@@ -1031,22 +1060,42 @@ fn no_bids_or_a_refused_trade_refund_the_consumer_in_full() {
 }
 
 /// The limits the crate docs state, in the docs' own numbers rather than the constants: a
-/// request for 525,600 minutes (365 days) whose reveal deadline is 30 days after its creation
-/// is accepted (one more of either is refused by `bad_requests_are_refused_without_change`).
+/// request for 525,600 minutes (365 days) with a 256-byte spec whose reveal deadline is 30
+/// days after its creation is accepted (one more of any is refused by
+/// `bad_requests_are_refused_without_change`); a bid at exactly the price cap is scored; a
+/// revealed bond paid back emits no deferred payout.
 #[ink::test]
 fn the_documented_limits_are_the_contracts() {
     let mut fx = Fx::new();
     let mut request = fx.request();
     request.duration_minutes = 525_600;
     request.reveal_deadline = T0 + 30 * 24 * 3_600_000;
+    request.spec = "x".repeat(256);
     let deposit = cgrid_shared::trade_deposit(
         request.max_price_per_minute,
         request.duration_minutes,
         request.min_cost,
     )
     .unwrap();
-    fx.create_with(request, deposit)
+    let id = fx
+        .create_with(request, deposit)
         .expect("the longest request with the latest deadline opens");
+    assert!(fx.c.score_of(id, MAX_PRICE, [None; 4].into()).is_ok());
+    let p0 = fx.p(0);
+    let b = bid(MAX_PRICE, [None; 4]);
+    fx.commit_as(p0, id, &b, 1).unwrap();
+    set_now(COMMIT_BY);
+    let events = test::recorded_events().count();
+    assert!(
+        fx.reveal_as(p0, id, &b, 1, Default::default())
+            .unwrap()
+            .leading
+    );
+    assert_eq!(
+        test::recorded_events().count(),
+        events + 1,
+        "BidRevealed only: the bond went back, nothing was deferred"
+    );
 }
 
 /// An escrow that cannot be called held the consumer's deposit and the bonds for good once
