@@ -39,7 +39,7 @@ mod live;
 mod metrics;
 
 pub use guard::Gate;
-use guard::{caller, decision, permit, Asked};
+use guard::{caller, channel_and_caller, decision, permit, Asked};
 
 use crate::access::{Action, Caller, Directory, Policy};
 use crate::chain::ChainClient;
@@ -447,7 +447,7 @@ async fn status(
     Path(id): Path<String>,
     asked: Asked,
 ) -> Response {
-    let (id, caller) = match parse_id(&id).and_then(|id| Ok((id, caller(&node, &asked)?))) {
+    let (id, caller) = match channel_and_caller(&node, &id, &asked) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -501,7 +501,7 @@ async fn history(
     Path(id): Path<String>,
     asked: Asked,
 ) -> Response {
-    let (id, caller) = match parse_id(&id).and_then(|id| Ok((id, caller(&node, &asked)?))) {
+    let (id, caller) = match channel_and_caller(&node, &id, &asked) {
         Ok(x) => x,
         Err(r) => return r,
     };

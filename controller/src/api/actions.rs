@@ -2,10 +2,8 @@
 //! it cooperatively; a party closes unilaterally; the provider checkpoints now. Every action
 //! passes `guard::may_act` first.
 
-use super::guard::{caller, may_act, Asked};
-use super::{
-    body, error, internal, load, parse_id, view, with_job, ApiState, Job, Kind, OpenRequest,
-};
+use super::guard::{caller, channel_and_caller, may_act, Asked};
+use super::{body, error, internal, load, view, with_job, ApiState, Job, Kind, OpenRequest};
 use crate::chain::ChainClient;
 use crate::channel::ChannelRecord;
 use crate::session::CheckpointPolicy;
@@ -115,7 +113,7 @@ pub(super) async fn close(
     Path(id): Path<String>,
     asked: Asked,
 ) -> Response {
-    let (id, caller) = match parse_id(&id).and_then(|id| Ok((id, caller(&node, &asked)?))) {
+    let (id, caller) = match channel_and_caller(&node, &id, &asked) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -184,7 +182,7 @@ pub(super) async fn checkpoint(
     Path(id): Path<String>,
     asked: Asked,
 ) -> Response {
-    let (id, caller) = match parse_id(&id).and_then(|id| Ok((id, caller(&node, &asked)?))) {
+    let (id, caller) = match channel_and_caller(&node, &id, &asked) {
         Ok(x) => x,
         Err(r) => return r,
     };

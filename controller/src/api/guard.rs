@@ -90,6 +90,15 @@ pub(super) fn caller(node: &ApiState, asked: &Asked) -> Result<Option<Caller>, R
     })
 }
 
+/// A channel's path parameter and who asks about it: a bad id is a 400, an unknown caller a 401.
+pub(super) fn channel_and_caller(
+    node: &ApiState,
+    id: &str,
+    asked: &Asked,
+) -> Result<(cgrid_shared::ChannelId, Option<Caller>), Response> {
+    Ok((super::parse_id(id)?, caller(node, asked)?))
+}
+
 /// The policy's decision on `caller` doing `action` to `record` (the escrow answers who the
 /// trade's parties are and whether a mask covers it).
 pub(super) fn decision(
