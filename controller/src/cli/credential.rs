@@ -314,9 +314,7 @@ fn verify<B: Backend>(
         })?;
         return verify_predicate(ctx, path, &v, audience);
     }
-    let credential: Credential = serde_json::from_value(v.clone()).map_err(|e| {
-        CliError::input(format!("{} is not a cgrid credential: {e}", path.display()))
-    })?;
+    let credential = credential_from(v.clone(), path)?;
     let Anchored {
         id,
         view,
@@ -362,6 +360,12 @@ fn verify<B: Backend>(
             "view": serde_json::to_value(&shown).unwrap_or_default(),
         }),
     ))
+}
+
+/// The credential in `v`, read from `path` (named in the error).
+fn credential_from(v: Value, path: &Path) -> Result<Credential, CliError> {
+    serde_json::from_value(v)
+        .map_err(|e| CliError::input(format!("{} is not a cgrid credential: {e}", path.display())))
 }
 
 /// What a credential is checked against: its anchor (as `verify` reads it), its template, the
@@ -477,13 +481,7 @@ fn prove<B: Backend>(ctx: &mut Ctx<'_, B>, args: PresentArgs) -> Result<Report, 
         args.prove.unwrap_or_default(),
         args.audience.unwrap_or_default(),
     );
-    let v = parse::read_json("credential", &args.file)?;
-    let credential: Credential = serde_json::from_value(v).map_err(|e| {
-        CliError::input(format!(
-            "{} is not a cgrid credential: {e}",
-            args.file.display()
-        ))
-    })?;
+    let credential = credential_from(parse::read_json("credential", &args.file)?, &args.file)?;
     let template = template(ctx, credential.cgrid.cpt_id)?.record.template;
     let predicate = cgrid_vc::predicate::Predicate::parse(&text, &template)
         .map_err(|e| CliError::input(e.to_string()))?;
@@ -667,13 +665,7 @@ fn verify_presentation<B: Backend>(
 
 /// Writes a selective-disclosure presentation (no chain needed).
 pub fn present(args: PresentArgs) -> Result<Report, CliError> {
-    let v = parse::read_json("credential", &args.file)?;
-    let credential: Credential = serde_json::from_value(v).map_err(|e| {
-        CliError::input(format!(
-            "{} is not a cgrid credential: {e}",
-            args.file.display()
-        ))
-    })?;
+    let credential = credential_from(parse::read_json("credential", &args.file)?, &args.file)?;
     let fields: Vec<&str> = args.reveal.iter().map(String::as_str).collect();
     let presentation = credential
         .present(&fields)
