@@ -420,11 +420,38 @@ impl Maskable for Auction {
 }
 
 /// The mask on `target` in the registry at `registry`: a cross-contract call (`mask_of`). A
-/// failed call traps, so a read never shows a record it could not check.
+/// failed call traps, so a read never shows a record it could not check. A contract that
+/// needs several masks in one read uses [`masks_at`] for all of its reads instead (one call
+/// path in its code).
 pub fn mask_at(registry: Option<AccountId>, target: Target) -> Option<Mask> {
     let registry = registry?;
     let masks: ink::contract_ref!(MaskRegistry, ink::env::DefaultEnvironment) = registry.into();
     masks.mask_of(target)
+}
+
+/// The masks on `targets`, in order, in the registry at `registry` (all `None` without one):
+/// one cross-contract call (`masks_of`) whatever their number — each call charges the
+/// registry's code to the block's proof, so a read that needs several masks asks once. A
+/// failed call, or an answer of another length, traps, so a read never shows a record it
+/// could not check.
+pub fn masks_at<const N: usize>(
+    registry: Option<AccountId>,
+    targets: [Target; N],
+) -> [Option<Mask>; N] {
+    let Some(registry) = registry else {
+        return [const { None }; N];
+    };
+    match <[Option<Mask>; N]>::try_from(masks_in(registry, Vec::from(targets))) {
+        Ok(masks) => masks,
+        Err(_) => panic!("the mask registry answered another number of targets"),
+    }
+}
+
+/// The `masks_of` call itself, one copy for every `N`.
+#[inline(never)]
+fn masks_in(registry: AccountId, targets: Vec<Target>) -> Vec<Option<Mask>> {
+    let masks: ink::contract_ref!(MaskRegistry, ink::env::DefaultEnvironment) = registry.into();
+    masks.masks_of(targets)
 }
 
 /// A per-thread stand-in for the mask registry in contracts' unit tests (feature `testing`):
@@ -437,6 +464,7 @@ pub mod testing {
 
     thread_local! {
         static MASKS: RefCell<HashMap<[u8; 32], Mask>> = RefCell::new(HashMap::new());
+        static CALLS: RefCell<u32> = const { RefCell::new(0) };
     }
 
     /// Masks `target` (or lifts its mask with `None`) for `mask_at`.
@@ -462,10 +490,27 @@ pub mod testing {
         }
     }
 
-    /// As the on-chain `mask_at`, against the table.
+    /// As the on-chain `mask_at`, against the table; counts the calls ([`calls`]).
     pub fn mask_at(registry: Option<AccountId>, target: Target) -> Option<Mask> {
-        registry?;
-        MASKS.with(|m| m.borrow().get(&target.key()).cloned())
+        let [mask] = masks_at(registry, [target]);
+        mask
+    }
+
+    /// As the on-chain `masks_at`, against the table; counts the calls ([`calls`]).
+    pub fn masks_at<const N: usize>(
+        registry: Option<AccountId>,
+        targets: [Target; N],
+    ) -> [Option<Mask>; N] {
+        if registry.is_none() {
+            return [const { None }; N];
+        }
+        CALLS.with(|c| *c.borrow_mut() += 1);
+        MASKS.with(|m| targets.map(|t| m.borrow().get(&t.key()).cloned()))
+    }
+
+    /// How many calls the contract under test made to the mask registry on this thread.
+    pub fn calls() -> u32 {
+        CALLS.with(|c| *c.borrow())
     }
 }
 
@@ -479,6 +524,12 @@ pub trait MaskRegistry {
     /// The mask on `target`, if any.
     #[ink(message)]
     fn mask_of(&self, target: Target) -> Option<Mask>;
+
+    /// The mask on each of `targets`, in order, in one call: a contract that needs several
+    /// answers (a channel and both its parties' DIDs) loads this registry once instead of once
+    /// per question (each call charges the registry's code to the block's proof).
+    #[ink(message)]
+    fn masks_of(&self, targets: Vec<Target>) -> Vec<Option<Mask>>;
 }
 
 #[cfg(test)]

@@ -208,5 +208,6 @@ impl SuiteContract for mask_registry::MaskRegistry {
         "did_registry",
         "MaskRegistry::is_masked",
         "MaskRegistry::mask_of",
+        "MaskRegistry::masks_of",
     ];
 }

@@ -9,7 +9,8 @@
 //!   (the whole record or named fields), whether the owner may still write, a reason code, the
 //!   hash of the off-chain evidence and the record's content hash at masking time.
 //! - **Masking never changes the target.** It is a flag kept here; the record stays where it is,
-//!   bit for bit. Read paths of the other contracts ask `MaskRegistry::is_masked` / `mask_of`.
+//!   bit for bit. Read paths of the other contracts ask `MaskRegistry::mask_of`, or
+//!   `masks_of` for several targets in one call (a trade and its parties' DIDs).
 //! - **Unmasking needs m of n.** The root authority configures the committee (n regulators,
 //!   ≤ 16) and the quorum m — one other authority cannot seat itself, nor grant or revoke the
 //!   Regulator role (did_registry), nor unwire the registry from the record-keeping contracts;
@@ -500,6 +501,16 @@ mod mask_registry {
         #[ink(message)]
         fn mask_of(&self, target: Target) -> Option<cgrid_shared::Mask> {
             self.masks.get(target.key())
+        }
+
+        /// The mask on each of `targets`, in order (as `mask_of` answers each): what the
+        /// other contracts' reads ask, once per read. Anyone may ask.
+        #[ink(message)]
+        fn masks_of(&self, targets: Vec<Target>) -> Vec<Option<cgrid_shared::Mask>> {
+            targets
+                .iter()
+                .map(|target| self.masks.get(target.key()))
+                .collect()
         }
     }
 

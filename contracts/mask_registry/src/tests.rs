@@ -126,6 +126,26 @@ fn a_regulator_masks_and_the_flag_keeps_reason_and_content_hash() {
     );
     // Another kind with the same id is another target.
     assert!(!fx.c.is_masked(Target::Trade([0xC1; 32])));
+    // Several targets in one call, each answered as `mask_of` answers it, in order.
+    let targets = vec![
+        Target::Trade([0xC1; 32]),
+        t.clone(),
+        Target::Did([0xC1; 32]),
+    ];
+    assert_eq!(
+        fx.c.masks_of(targets.clone()),
+        targets
+            .into_iter()
+            .map(|t| fx.c.mask_of(t))
+            .collect::<Vec<_>>()
+    );
+    let own = fx.c.mask_of(t.clone());
+    assert!(own.is_some());
+    assert_eq!(
+        fx.c.masks_of(vec![t.clone(), t.clone()]),
+        vec![own.clone(), own]
+    );
+    assert_eq!(fx.c.masks_of(vec![]), vec![]);
     let r0 = fx.r[0];
     fx.fails_cleanly(&t, Error::AlreadyMasked, |fx| {
         fx.mask(r0, credential(), Scope::Whole)

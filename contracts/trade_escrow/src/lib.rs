@@ -83,9 +83,9 @@ mod trade_escrow {
     use cgrid_shared::{
         brokered_hash, close_hash, deployment_hash, offer_hash, public_claims_root,
         settlement_claims, settlement_id_hash, state_hash, trade_start_claims, AnchorError,
-        AnchorFailure, Channel, ChannelId, CloseKind, CredentialId, DidId, Mask, MaskedView,
-        OpenRefusal, Party, Phase, Role, RoleQuery, Signature, SignedState, Target, TradeParties,
-        TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+        AnchorFailure, Channel, ChannelId, CloseKind, CredentialId, Mask, MaskedView, OpenRefusal,
+        Party, Phase, Role, RoleQuery, Signature, SignedState, Target, TradeParties, TradeTerms,
+        SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
     };
     use ink::prelude::vec;
     use ink::storage::Mapping;
@@ -93,9 +93,9 @@ mod trade_escrow {
     // The registries through the shared clients on chain, their per-thread doubles in unit
     // tests (ink!'s off-chain environment cannot call other contracts).
     #[cfg(test)]
-    use cgrid_shared::testing::{did::Registry, mask::mask_at, vc::Credentials};
+    use cgrid_shared::testing::{did::Registry, mask::masks_at, vc::Credentials};
     #[cfg(not(test))]
-    use cgrid_shared::{mask_at, Credentials, Registry};
+    use cgrid_shared::{masks_at, Credentials, Registry};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -604,7 +604,7 @@ mod trade_escrow {
             if amount == 0 && expires_at.is_none() {
                 return Err(Error::NothingToTopUp);
             }
-            if let Some(mask) = mask_at(self.mask_registry, Target::Trade(channel)) {
+            if let [Some(mask)] = masks_at(self.mask_registry, [Target::Trade(channel)]) {
                 // A top-up changes the accounting, never withheld: only a whole-record mask
                 // refuses it.
                 if !mask.lets_owner_write(&[]) {
@@ -932,15 +932,20 @@ mod trade_escrow {
         #[ink(message)]
         pub fn channel(&self, channel: ChannelId) -> Option<MaskedView<Channel>> {
             let record = self.channels.get(channel)?;
-            let hidden = |did: DidId| {
-                mask_at(self.mask_registry, Target::Did(did)).filter(Mask::hides_account)
-            };
-            let (consumer, provider) = (hidden(record.consumer_did), hidden(record.provider_did));
+            // One call to the mask registry for the trade and both parties' DIDs.
+            let [trade, consumer, provider] = masks_at(
+                self.mask_registry,
+                [
+                    Target::Trade(channel),
+                    Target::Did(record.consumer_did),
+                    Target::Did(record.provider_did),
+                ],
+            );
             Some(
                 record
-                    .shown(mask_at(self.mask_registry, Target::Trade(channel)))
-                    .also_withhold("consumer", consumer)
-                    .also_withhold("provider", provider),
+                    .shown(trade)
+                    .also_withhold("consumer", consumer.filter(Mask::hides_account))
+                    .also_withhold("provider", provider.filter(Mask::hides_account)),
             )
         }
 

@@ -1418,7 +1418,13 @@ fn a_party_whose_did_is_masked_is_withheld_from_its_trades() {
             &Target::Did(consumer_did),
             Some(testing::mask::mask(scope.clone(), false)),
         );
+        let calls = testing::mask::calls();
         let view = fx.c.channel(id).unwrap();
+        assert_eq!(
+            testing::mask::calls(),
+            calls + 1,
+            "one call to the mask registry for the trade and both parties (issue 21)"
+        );
         let ch = &view.record;
         assert_eq!(
             (ch.consumer, ch.consumer_did, ch.consumer_key),

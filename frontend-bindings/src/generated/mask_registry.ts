@@ -396,6 +396,18 @@ export interface MaskRegistryMessages {
     mutates: false;
     payable: false;
   };
+  /**
+   * The mask on each of `targets`, in order (as `mask_of` answers each): what the
+   * other contracts' reads ask, once per read. Anyone may ask.
+   *
+   * Label `MaskRegistry::masks_of`, selector `0x9beae64d`; read-only.
+   */
+  MaskRegistry_masksOf: {
+    args: [targets: Target[]];
+    returns: (Mask | null)[];
+    mutates: false;
+    payable: false;
+  };
 }
 
 /** The constructors of `mask_registry`. */
@@ -539,6 +551,18 @@ export const spec: ContractSpec = {
       ],
       returnType: 34,
     },
+    {
+      index: 8,
+      label: 'MaskRegistry::masks_of',
+      method: 'MaskRegistry_masksOf',
+      selector: '0x9beae64d',
+      mutates: false,
+      payable: false,
+      args: [
+        { name: 'targets', label: 'targets', type: 36 },
+      ],
+      returnType: 37,
+    },
   ],
   events: [
     {
@@ -615,6 +639,7 @@ export class MaskRegistryContract extends InkContract<MaskRegistryMessages, Mask
       did_registry: '0x006f4929',
       'MaskRegistry::is_masked': '0xd586c350',
       'MaskRegistry::mask_of': '0x973a316a',
+      'MaskRegistry::masks_of': '0x9beae64d',
     },
   } as const;
   /** Signature topic (the first topic) of every event, by label. */
