@@ -147,17 +147,20 @@ if new:
 PY
 }
 
-mkdir -p "$CGRID_BUNDLES"
-for c in "${CGRID_CONTRACTS[@]}"; do
-    step "cgrid-bundler (release): $c (staged at $CGRID_STAGE/$c)"
-    stage_contract "$c"
-    if [[ "$mode" == stage ]]; then continue; fi
-    "$CGRID_BUNDLER" "$CGRID_STAGE/$c/Cargo.toml"
+# Runs the builder on staged contract $1 with features $2 (may be empty) and collects its
+# bundle as $1$3.{contract,wasm,json}.
+bundle() {
+    local c="$1" features="$2" suffix="$3"
+    if [[ -n "$features" ]]; then
+        "$CGRID_BUNDLER" --features "$features" "$CGRID_STAGE/$c/Cargo.toml"
+    else
+        "$CGRID_BUNDLER" "$CGRID_STAGE/$c/Cargo.toml"
+    fi
     # A staged contract is its own workspace root: contract-build writes to target/ink/.
-    out="$CARGO_TARGET_DIR/ink"
-    cp "$out/$c.wasm" "$CGRID_BUNDLES/$c.wasm"
+    local out="$CARGO_TARGET_DIR/ink"
+    cp "$out/$c.wasm" "$CGRID_BUNDLES/$c$suffix.wasm"
     for ext in contract json; do
-        python3 - "$out/$c.$ext" "$CGRID_BUNDLES/$c.$ext" "$toolchain" <<'PY'
+        python3 - "$out/$c.$ext" "$CGRID_BUNDLES/$c$suffix.$ext" "$toolchain" <<'PY'
 import json, sys
 source, target, toolchain = sys.argv[1:]
 with open(source, encoding="utf-8") as f:
@@ -168,11 +171,32 @@ with open(target, "w", encoding="utf-8") as f:
     f.write("\n")
 PY
     done
+}
+
+mkdir -p "$CGRID_BUNDLES"
+blobs=()
+for c in "${CGRID_CONTRACTS[@]}"; do
+    step "cgrid-bundler (release): $c (staged at $CGRID_STAGE/$c)"
+    stage_contract "$c"
+    if [[ "$mode" == stage ]]; then continue; fi
+    if [[ " ${CGRID_SPLIT[*]} " == *" $c "* ]]; then
+        # Two code blobs (cgrid_shared::split): the cold code first, then the main code with
+        # the cold code's hash compiled in.
+        bundle "$c" split-cold .cold
+        CGRID_COLD_CODE="$(python3 -c 'import hashlib, sys; print(hashlib.blake2b(open(sys.argv[1], "rb").read(), digest_size=32).hexdigest())' "$CGRID_BUNDLES/$c.cold.wasm")"
+        export CGRID_COLD_CODE
+        bundle "$c" split-main ""
+        unset CGRID_COLD_CODE
+        blobs+=("$c" "$c.cold")
+    else
+        bundle "$c" "" ""
+        blobs+=("$c")
+    fi
 done
 
 if [[ "$mode" == stage ]]; then exit 0; fi
 # The record of the code hashes (blake2-256 of the Wasm, as the chain computes them).
-python3 - "$mode" "$CGRID_ROOT/bundles.lock.json" "$CGRID_BUNDLES" "$toolchain" "$CARGO_CONTRACT_VERSION" "${CGRID_CONTRACTS[@]}" <<'PY'
+python3 - "$mode" "$CGRID_ROOT/bundles.lock.json" "$CGRID_BUNDLES" "$toolchain" "$CARGO_CONTRACT_VERSION" "${blobs[@]}" <<'PY'
 import hashlib, json, os, sys
 mode, record_file, bundles, toolchain, cargo_contract, *contracts = sys.argv[1:]
 built = {}

@@ -20,4 +20,8 @@ export CGRID_STAGE="${CGRID_STAGE:-/tmp/computegrid-stage}"
 # Every contract crate, in deployment order.
 CGRID_CONTRACTS=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_CONTRACTS
+# The contracts built as two code blobs (`cgrid_shared::split`): `<name>` (the main code, at the
+# contract's address) and `<name>.cold` (its cold code, uploaded first and delegate-called).
+CGRID_SPLIT=(did_registry)
+export CGRID_SPLIT
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

@@ -5,7 +5,10 @@
 //! is compiled with the rest of the workspace (whose ink_e2e already builds `contract-build`).
 //!
 //! ```text
-//! cgrid-bundler [--offline] MANIFEST...   build each contract in release mode, in order
+//! cgrid-bundler [--offline] [--features A,B] MANIFEST...
+//!                                         build each contract in release mode, in order
+//!                                         (with those cargo features, as `cargo contract build
+//!                                         --features`: a split contract's two code blobs)
 //! cgrid-bundler --version                 the contract-build version it embeds
 //! ```
 //!
@@ -30,42 +33,56 @@ enum Command {
     Version,
     Build {
         network: Network,
+        features: Vec<String>,
         manifests: Vec<PathBuf>,
     },
 }
 
+const USAGE: &str = "usage: cgrid-bundler [--offline] [--features A,B] MANIFEST... | --version";
+
 fn parse(args: &[String]) -> Result<Command, String> {
     let mut network = Network::Online;
+    let mut features = Vec::new();
     let mut manifests = Vec::new();
-    for arg in args {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--version" | "-V" => return Ok(Command::Version),
             "--offline" => network = Network::Offline,
-            flag if flag.starts_with('-') => {
-                return Err(format!(
-                "unknown option {flag}: usage: cgrid-bundler [--offline] MANIFEST... | --version"
-            ))
+            "--features" => {
+                let list = args
+                    .next()
+                    .filter(|list| !list.is_empty() && !list.starts_with('-'))
+                    .ok_or(format!("--features needs a list of features: {USAGE}"))?;
+                features.extend(list.split(',').map(str::to_string));
             }
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}: {USAGE}")),
             path => manifests.push(PathBuf::from(path)),
         }
     }
     if manifests.is_empty() {
-        return Err(
-            "name at least one Cargo.toml: usage: cgrid-bundler [--offline] MANIFEST...".into(),
-        );
+        return Err(format!("name at least one Cargo.toml: {USAGE}"));
     }
-    Ok(Command::Build { network, manifests })
+    Ok(Command::Build {
+        network,
+        features,
+        manifests,
+    })
 }
 
-/// The arguments `cargo contract build --release [--offline] --manifest-path PATH` passes to
-/// `contract_build::execute` (cargo-contract 5.0.3, `src/cmd/build.rs`), every other flag at
-/// its default.
-fn release_args(manifest_path: ManifestPath, network: Network) -> ExecuteArgs {
+/// The arguments `cargo contract build --release [--offline] [--features ..] --manifest-path
+/// PATH` passes to `contract_build::execute` (cargo-contract 5.0.3, `src/cmd/build.rs`), every
+/// other flag at its default.
+fn release_args(manifest_path: ManifestPath, network: Network, features: &[String]) -> ExecuteArgs {
+    let mut cargo_features = Features::default();
+    for feature in features {
+        cargo_features.push(feature);
+    }
     ExecuteArgs {
         manifest_path,
         verbosity: Verbosity::Default,
         build_mode: BuildMode::Release,
-        features: Features::default(),
+        features: cargo_features,
         network,
         build_artifact: BuildArtifacts::All,
         unstable_flags: UnstableFlags::default(),
@@ -80,11 +97,11 @@ fn release_args(manifest_path: ManifestPath, network: Network) -> ExecuteArgs {
     }
 }
 
-fn build(network: Network, manifests: &[PathBuf]) -> Result<(), String> {
+fn build(network: Network, features: &[String], manifests: &[PathBuf]) -> Result<(), String> {
     for path in manifests {
         let manifest = ManifestPath::new(path)
             .map_err(|e| format!("{}: not a Cargo.toml ({e:#})", path.display()))?;
-        let result = contract_build::execute(release_args(manifest, network))
+        let result = contract_build::execute(release_args(manifest, network, features))
             .map_err(|e| format!("{}: the build failed: {e:#}", path.display()))?;
         println!("{}", result.display());
     }
@@ -101,7 +118,11 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
-        Command::Build { network, manifests } => build(network, &manifests),
+        Command::Build {
+            network,
+            features,
+            manifests,
+        } => build(network, &features, &manifests),
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,9 +148,24 @@ mod tests {
             parse(&args(&["a/Cargo.toml", "--offline", "b/Cargo.toml"])),
             Ok(Command::Build {
                 network: Network::Offline,
+                features: vec![],
                 manifests: vec!["a/Cargo.toml".into(), "b/Cargo.toml".into()],
             })
         );
+        assert_eq!(
+            parse(&args(&["--features", "split-main,x", "a/Cargo.toml"])),
+            Ok(Command::Build {
+                network: Network::Online,
+                features: vec!["split-main".into(), "x".into()],
+                manifests: vec!["a/Cargo.toml".into()],
+            })
+        );
+        assert!(parse(&args(&["--features", "a/Cargo.toml"]))
+            .unwrap_err()
+            .contains("at least one Cargo.toml"));
+        assert!(parse(&args(&["a/Cargo.toml", "--features"]))
+            .unwrap_err()
+            .contains("--features needs a list"));
         assert!(parse(&args(&[]))
             .unwrap_err()
             .contains("at least one Cargo.toml"));

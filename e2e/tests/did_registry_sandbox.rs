@@ -8,7 +8,7 @@ use cgrid_shared::{
     VerificationMethod,
 };
 use cgrid_suite::msg::constructor_data;
-use cgrid_suite::Dids;
+use cgrid_suite::{deploy_contract, Dids, SPLIT};
 use did_registry::Error;
 
 struct Fixture {
@@ -30,15 +30,15 @@ fn fixture() -> Fixture {
             .fund(&account([i; 32]), Embedded::TOKENS)
             .expect("fund");
     }
-    let wasm = release_wasm("did_registry").expect("release bundle");
-    let (address, _) = chain
-        .deploy(
-            &wasm,
-            constructor_data(did_registry::DidRegistryRef::new()),
-            &root,
-            b"",
-        )
-        .expect("deploy");
+    let address = deploy_contract(
+        &mut chain,
+        "did_registry",
+        constructor_data(did_registry::DidRegistryRef::new()),
+        &root,
+        b"",
+    )
+    .expect("deploy")
+    .address;
     Fixture {
         chain,
         registry: Dids::at(address),
@@ -201,4 +201,56 @@ fn resolve_and_has_role_cost_does_not_grow_with_history() {
     let after_many = weigh(&mut f);
     // Current state only: the same state costs exactly the same, whatever the history.
     assert_eq!(after_one, after_many);
+}
+
+/// The registry runs as two code blobs (`cgrid_shared::split`) on one storage: what the cold
+/// code writes (a DID, a grant) is what the main code answers, and the cold code reads it back.
+#[test]
+fn the_main_code_reads_what_the_cold_code_wrote() {
+    let mut f = fixture();
+    let root = f.root.clone();
+    let bob = account([2; 32]);
+    let did = f.create(&bob);
+    assert!(!f.has_role(Subject::Account(ink_account(&bob)), Role::Provider));
+    let msg = f
+        .registry
+        .msg(|d| d.grant_role(did, Role::Provider, 9_000, [1; 32]));
+    assert_eq!(f.chain.try_send(&root, msg).expect("call").value, Ok(()));
+    assert!(f.has_role(Subject::Account(ink_account(&bob)), Role::Provider));
+    assert!(f.resolve(did).is_some());
+}
+
+/// Each split contract's main code names its cold code by a hash compiled into it: without that
+/// code on chain the contract cannot be instantiated at all (it never runs half-built); once it
+/// is, the cold code is locked for as long as the contract lives, whoever uploaded it.
+#[test]
+fn a_split_contract_needs_its_cold_code_and_locks_it() {
+    for name in SPLIT {
+        let constructor = match name {
+            "did_registry" => constructor_data(did_registry::DidRegistryRef::new()),
+            "vc_templates" => constructor_data(vc_templates::VcTemplatesRef::new(ink_account(
+                &account([9; 32]),
+            ))),
+            other => panic!("{other}: add its constructor to this test"),
+        };
+        let mut chain = Embedded::new(1_000);
+        let root = chain.deployer();
+        chain.fund(&root, Embedded::TOKENS).expect("fund");
+        let wasm = release_wasm(name).expect("release bundle");
+        let refused = chain
+            .deploy(&wasm, constructor.clone(), &root, b"")
+            .expect_err("the cold code is missing");
+        assert!(refused.contains("CodeNotFound"), "{name}: {refused}");
+        let deployed = deploy_contract(&mut chain, name, constructor, &root, b"").expect("deploy");
+        let cold =
+            sp_core::hashing::blake2_256(&release_wasm(&format!("{name}.cold")).expect("bundle"));
+        assert_ne!(
+            deployed.code_hash, cold,
+            "{name}: the address runs the main code"
+        );
+        let refused = chain
+            .remove_code(&root, cold)
+            .expect_err("the code is in use");
+        assert!(refused.contains("CodeInUse"), "{name}: {refused}");
+    }
 }

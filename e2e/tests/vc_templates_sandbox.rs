@@ -3,7 +3,7 @@
 //! the anchor; each defect fails with its own error.
 
 use cgrid_e2e::parties::TOKENS;
-use cgrid_e2e::{ink_account, release_wasm, AccountId32, Backend, Called, Embedded};
+use cgrid_e2e::{ink_account, AccountId32, Backend, Called, Embedded};
 use cgrid_shared::CredentialRegistry as _;
 use cgrid_shared::{
     trade_start_template, AnchorError, CptInfo, CptTemplate, CredentialView, DidCreation, DidId,
@@ -11,7 +11,7 @@ use cgrid_shared::{
     SETTLEMENT_CPT, TRADE_START_CPT,
 };
 use cgrid_suite::msg::constructor_data;
-use cgrid_suite::{Dids, Vcs};
+use cgrid_suite::{deploy_contract, Dids, Vcs};
 use cgrid_vc::{issue, IssueInput, Issued, VerifyError};
 use serde_json::json;
 use sp_core::{sr25519, Pair};
@@ -40,23 +40,25 @@ fn world() -> World {
     for who in [&root, &provider, &consumer, &relayer] {
         chain.fund(who, TOKENS).expect("fund");
     }
-    let (dids, _) = chain
-        .deploy(
-            &release_wasm("did_registry").expect("bundle"),
-            constructor_data(did_registry::DidRegistryRef::new()),
-            &root,
-            b"",
-        )
-        .expect("deploy did_registry");
+    let dids = deploy_contract(
+        &mut chain,
+        "did_registry",
+        constructor_data(did_registry::DidRegistryRef::new()),
+        &root,
+        b"",
+    )
+    .expect("deploy did_registry")
+    .address;
     let dids = Dids::at(dids);
-    let (vcs, _) = chain
-        .deploy(
-            &release_wasm("vc_templates").expect("bundle"),
-            constructor_data(vc_templates::VcTemplatesRef::new(dids.account())),
-            &root,
-            b"",
-        )
-        .expect("deploy vc_templates");
+    let vcs = deploy_contract(
+        &mut chain,
+        "vc_templates",
+        constructor_data(vc_templates::VcTemplatesRef::new(dids.account())),
+        &root,
+        b"",
+    )
+    .expect("deploy vc_templates")
+    .address;
     let vcs = Vcs::at(vcs);
     let issuer_key = sr25519::Pair::from_seed(&[0x5A; 32]);
     let creation = DidCreation {

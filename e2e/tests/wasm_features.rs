@@ -6,7 +6,7 @@
 //! function). A toolchain bump that makes a chain answer `CodeRejected` (Rust ≥ 1.87 emits bulk
 //! memory) fails here first, naming the contract and the feature.
 
-use cgrid_suite::{bundle_dir, CONTRACTS};
+use cgrid_suite::{bundle_dir, CONTRACTS, SPLIT};
 use wasmi::{Config, Engine, ExternType, Module};
 
 /// pallet-contracts 38 `LoadedModule::new`'s configuration for code uploaded with
@@ -52,7 +52,12 @@ fn accepted(wasm: &[u8]) -> Result<(), String> {
 
 #[test]
 fn every_bundle_is_code_pallet_contracts_accepts() {
-    for contract in CONTRACTS {
+    let cold = SPLIT.map(|name| format!("{name}.cold"));
+    for contract in CONTRACTS
+        .iter()
+        .copied()
+        .chain(cold.iter().map(String::as_str))
+    {
         let path = bundle_dir().join(format!("{contract}.wasm"));
         let wasm = std::fs::read(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (scripts/build-contracts.sh)", path.display()));

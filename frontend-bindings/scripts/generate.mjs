@@ -37,7 +37,9 @@ export function defaultBundlesDir() {
 export function loadMetadataDir(dir) {
   if (!existsSync(dir)) throw new Error(`no such folder: ${dir}`);
   const out = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  // A split contract's cold code (`<name>.cold.json`, cgrid_shared::split) is not a contract of
+  // its own: the main code's `<name>.json` lists every message, cold ones included.
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.cold.json')).sort()) {
     const path = join(dir, file);
     let json;
     try {

@@ -19,10 +19,12 @@ rm -f "$CGRID_STAGE"/*/.synced-by-content
 # depend on where the builder was compiled either.
 CGRID_BUNDLER="${CGRID_BUNDLER:-$CARGO_TARGET_DIR/debug/cgrid-bundler}" CGRID_BUNDLES="$second/bundles" \
     "$second/checkout/scripts/build-contracts.sh" --check
-for c in "${CGRID_CONTRACTS[@]}"; do
+blobs=("${CGRID_CONTRACTS[@]}")
+for c in "${CGRID_SPLIT[@]}"; do blobs+=("$c.cold"); done
+for c in "${blobs[@]}"; do
     if ! cmp -s "$CGRID_BUNDLES/$c.wasm" "$second/bundles/$c.wasm"; then
         echo "error: $c.wasm built in $second/checkout differs from the build in $CGRID_ROOT" >&2
         exit 1
     fi
 done
-echo "reproducible: the five bundles built in a second directory are byte-identical and as recorded"
+echo "reproducible: the ${#blobs[@]} code blobs built in a second directory are byte-identical and as recorded"

@@ -8,6 +8,8 @@
 //! - one client per trait, which makes those calls on chain ([`Registry`], [`Credentials`],
 //!   [`Brokered`], [`mask_at`]), and its per-thread test double for contracts' unit tests
 //!   (`testing`, feature `testing`);
+//! - the code split that lets a contract's hot messages load without its cold ones
+//!   ([`split`]);
 //! - the deferred-payout component the escrow and the auction share ([`payout::Unclaimed`]);
 //! - every SCALE-encoded type those traits take or return (roles, DID ids, documents);
 //! - the exact byte layout of every payload that is signed off chain and verified on chain, so
@@ -28,6 +30,7 @@ pub mod did;
 pub mod escrow;
 pub mod mask;
 pub mod payout;
+pub mod split;
 pub mod vc;
 
 pub use auction::*;

@@ -80,6 +80,10 @@ pub trait Backend {
     fn code_hash(&mut self, address: &AccountId32) -> Result<Option<[u8; 32]>, String>;
     /// The chain's genesis hash (identifies the network a deployment file names).
     fn genesis_hash(&mut self) -> [u8; 32];
+    /// Uploads `wasm` as `origin` without instantiating it (a split contract's cold code,
+    /// which its main code delegate-calls); uploading code the chain already has changes
+    /// nothing. Returns the code hash.
+    fn upload(&mut self, wasm: &[u8], origin: &AccountId32) -> Result<[u8; 32], String>;
     /// Uploads and instantiates `wasm` with constructor call data `constructor`; returns the
     /// address and the weight consumed.
     fn deploy(

@@ -33,6 +33,19 @@ impl Embedded {
         }
     }
 
+    /// `Contracts.remove_code` as `origin` (only the uploader may, and only code no contract
+    /// runs or locks as a delegate dependency).
+    pub fn remove_code(&mut self, origin: &AccountId32, code_hash: [u8; 32]) -> Result<(), String> {
+        self.sandbox.execute_with(|| {
+            pallet_contracts::Pallet::<DefaultSandboxRuntime>::remove_code(
+                ink_sandbox::frame_system::RawOrigin::Signed(origin.clone()).into(),
+                code_hash.into(),
+            )
+            .map(|_| ())
+            .map_err(|e| format!("{:?}", e.error))
+        })
+    }
+
     fn call_on<T: Decode>(
         sandbox: &mut DefaultSandbox,
         contract: &AccountId32,
@@ -146,6 +159,14 @@ impl Backend for Embedded {
     fn genesis_hash(&mut self) -> [u8; 32] {
         // Every embedded chain starts from the same genesis.
         [0; 32]
+    }
+
+    fn upload(&mut self, wasm: &[u8], origin: &AccountId32) -> Result<[u8; 32], String> {
+        let uploaded = self
+            .sandbox
+            .upload_contract(wasm.to_vec(), origin.clone(), None, Determinism::Enforced)
+            .map_err(|e| format!("upload failed: {e:?}"))?;
+        Ok(uploaded.code_hash.0)
     }
 
     fn deploy(

@@ -39,4 +39,6 @@ pub use deployment::{ContractEntry, Deployment, DEPLOYMENT_FORMAT};
 pub use events::Emitted;
 pub use msg::{Contract, Label, Msg, SuiteContract, SuiteError};
 pub use signer::{Signer, KEY_FILE_FORMAT};
-pub use suite::{deploy_auction, deploy_contract, deploy_escrow, Deployed, Suite, CONTRACTS};
+pub use suite::{
+    deploy_auction, deploy_contract, deploy_escrow, Deployed, Suite, CONTRACTS, SPLIT,
+};

@@ -597,6 +597,17 @@ impl Backend for NodeClient {
         self.api.genesis_hash().0
     }
 
+    fn upload(&mut self, wasm: &[u8], origin: &AccountId32) -> Result<[u8; 32], String> {
+        // `storage_deposit_limit: None`, `determinism: Enforced` (variant 0).
+        let fields = vec![
+            Value::from_bytes(wasm),
+            Value::unnamed_variant("None", []),
+            Value::unnamed_variant("Enforced", []),
+        ];
+        self.submit(origin, "Contracts", "upload_code", fields)?;
+        Ok(sp_core::hashing::blake2_256(wasm))
+    }
+
     fn deploy(
         &mut self,
         wasm: &[u8],

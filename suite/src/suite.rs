@@ -51,8 +51,13 @@ pub struct Suite {
     pub contracts: Vec<Deployed>,
 }
 
+/// The contracts built as two code blobs (`cgrid_shared::split`): bundle `<name>` is the main
+/// code, `<name>.cold` its cold code, which must be on chain before the main code is
+/// instantiated (scripts/env.sh's `CGRID_SPLIT`).
+pub const SPLIT: [&str; 1] = ["did_registry"];
+
 /// Uploads and instantiates release bundle `name` as `origin` with constructor call data
-/// `constructor`.
+/// `constructor` — for a [`SPLIT`] contract, after uploading its cold code.
 pub fn deploy_contract<B: Backend>(
     chain: &mut B,
     name: &'static str,
@@ -60,6 +65,12 @@ pub fn deploy_contract<B: Backend>(
     origin: &AccountId32,
     salt: &[u8],
 ) -> Result<Deployed, String> {
+    if SPLIT.contains(&name) {
+        let cold = release_wasm(&format!("{name}.cold"))?;
+        chain
+            .upload(&cold, origin)
+            .map_err(|e| format!("uploading the cold code of {name}: {e}"))?;
+    }
     let wasm = release_wasm(name)?;
     let (address, weight) = chain
         .deploy(&wasm, constructor, origin, salt)

@@ -137,6 +137,20 @@ mod tests {
         assert_eq!(record.cargo_contract, "5.0.3");
     }
 
+    /// The suite uploads a cold code for exactly the contracts the bundle build splits.
+    #[test]
+    fn the_record_has_a_cold_code_for_each_split_contract_only() {
+        let v: Value = serde_json::from_str(RECORD).expect("json");
+        for name in CONTRACTS {
+            let cold = v["contracts"][format!("{name}.cold")]["code_hash"].as_str();
+            assert_eq!(
+                cold.is_some(),
+                crate::suite::SPLIT.contains(&name),
+                "{name}: bundles.lock.json and SPLIT disagree"
+            );
+        }
+    }
+
     #[test]
     fn a_malformed_record_is_refused_naming_the_member() {
         let mut v: Value = serde_json::from_str(RECORD).expect("json");

@@ -34,8 +34,23 @@
 //!   `role_holders` (which returns the DID holding a role for an account, for the escrow's
 //!   and the auction's role checks) answer truthfully, so they confirm a guessed link.
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
+//!
+//! ## Two code blobs
+//! The registry's address runs its **main code**: the questions other contracts ask on every
+//! trade (`DidRegistry::*`) and the small getters. Document management and administration
+//! (`create_did`, `create_did_for`, `update`, `execute_signed`, `resolve`, the authority and
+//! role messages, `set_mask_registry`) live in its **cold code**, which the main code
+//! delegate-calls with the same selector and arguments (`cgrid_shared::split`): a trade loads
+//! the small blob only. The main code names the cold code by a hash compiled into it and locks
+//! it as a delegate dependency when instantiated, so neither can change or vanish; both read
+//! and write the same storage, and the ABI is that of one contract.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).
+#![cfg_attr(
+    any(feature = "split-main", feature = "split-cold"),
+    allow(dead_code, unused_imports, unused_variables)
+)]
 // Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
 // static checks); tests may.
 #![cfg_attr(
@@ -74,6 +89,7 @@ mod did_registry {
     #[cfg(test)]
     use cgrid_shared::testing::mask::mask_at;
     use cgrid_shared::Maskable as _;
+    use cgrid_shared::{cold_code, in_cold_code, in_main_code, lock_cold_code};
     use cgrid_shared::{
         did_create_hash, did_id_hash, did_op_hash, Authorisation, DidCreation, DidDocument, DidId,
         DidOperation, DidSignature, Fact, HeldRole, KeyPurpose, KeyType, MaskedView, Role,
@@ -400,6 +416,8 @@ mod did_registry {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
+    cold_code!();
+
     // ------------------------------------------------------------------------------------
     // Constructors and messages
     // ------------------------------------------------------------------------------------
@@ -417,6 +435,7 @@ mod did_registry {
         /// A registry whose root authority is `root` rather than the deployer.
         #[ink(constructor)]
         pub fn with_root(root: AccountId) -> Self {
+            lock_cold_code!();
             Self {
                 root,
                 pending_root: None,
@@ -446,8 +465,10 @@ mod did_registry {
         /// Emits: `DidCreated` (with the whole initial content).
         #[ink(message)]
         pub fn create_did(&mut self, content: DidCreation) -> Result<DidId> {
-            let caller = self.env().caller();
-            self.create(caller, content)
+            in_cold_code!("create_did", (content), {
+                let caller = self.env().caller();
+                self.create(caller, content)
+            })
         }
 
         /// Creates the DID of the account whose sr25519 public key is `account_key`, submitted
@@ -463,12 +484,15 @@ mod did_registry {
             content: DidCreation,
             signature: [u8; 64],
         ) -> Result<DidId> {
-            let account = AccountId::from(account_key);
-            let generation = self.generations.get(account).unwrap_or(0);
-            let hash = did_create_hash(&self.env().account_id(), &account, generation, &content);
-            ink::env::sr25519_verify(&signature, &hash, &account_key)
-                .map_err(|_| Error::BadSignature)?;
-            self.create(account, content)
+            in_cold_code!("create_did_for", (account_key, content, signature), {
+                let account = AccountId::from(account_key);
+                let generation = self.generations.get(account).unwrap_or(0);
+                let hash =
+                    did_create_hash(&self.env().account_id(), &account, generation, &content);
+                ink::env::sr25519_verify(&signature, &hash, &account_key)
+                    .map_err(|_| Error::BadSignature)?;
+                self.create(account, content)
+            })
         }
 
         /// Changes a DID document: add / remove / rotate a key, add / remove a service, add /
@@ -487,12 +511,14 @@ mod did_registry {
         /// Emits: `DidUpdated`.
         #[ink(message)]
         pub fn update(&mut self, did: DidId, op: DidOperation) -> Result<()> {
-            let record = self.active_record(did)?;
-            let caller = self.env().caller();
-            if !self.may_act(&record, caller) {
-                return Err(Error::NotController(did));
-            }
-            self.apply(did, record, op, Authorisation::Account(caller))
+            in_cold_code!("update", (did, op), {
+                let record = self.active_record(did)?;
+                let caller = self.env().caller();
+                if !self.may_act(&record, caller) {
+                    return Err(Error::NotController(did));
+                }
+                self.apply(did, record, op, Authorisation::Account(caller))
+            })
         }
 
         /// Applies `op` to `did`, authorised by the `capabilityInvocation` key `key_id` of
@@ -513,30 +539,37 @@ mod did_registry {
             key_id: String,
             signature: DidSignature,
         ) -> Result<()> {
-            let record = self.active_record(did)?;
-            if nonce != record.nonce {
-                return Err(Error::BadNonce {
-                    expected: record.nonce,
-                    got: nonce,
-                });
-            }
-            if signer != did && !record.controllers.contains(&signer) {
-                return Err(Error::SignerNotController(signer));
-            }
-            let hash = did_op_hash(&self.env().account_id(), &did, nonce, &signer, &key_id, &op);
-            self.check_did_signature(
-                signer,
-                &key_id,
-                KeyPurpose::CapabilityInvocation,
-                &hash,
-                &signature,
-            )?;
-            let by = Authorisation::Key {
-                signer,
-                key_id,
-                relayer: self.env().caller(),
-            };
-            self.apply(did, record, op, by)
+            in_cold_code!(
+                "execute_signed",
+                (did, nonce, op, signer, key_id, signature),
+                {
+                    let record = self.active_record(did)?;
+                    if nonce != record.nonce {
+                        return Err(Error::BadNonce {
+                            expected: record.nonce,
+                            got: nonce,
+                        });
+                    }
+                    if signer != did && !record.controllers.contains(&signer) {
+                        return Err(Error::SignerNotController(signer));
+                    }
+                    let hash =
+                        did_op_hash(&self.env().account_id(), &did, nonce, &signer, &key_id, &op);
+                    self.check_did_signature(
+                        signer,
+                        &key_id,
+                        KeyPurpose::CapabilityInvocation,
+                        &hash,
+                        &signature,
+                    )?;
+                    let by = Authorisation::Key {
+                        signer,
+                        key_id,
+                        relayer: self.env().caller(),
+                    };
+                    self.apply(did, record, op, by)
+                }
+            )
         }
 
         /// The current DID document (also for a deactivated DID, flagged so), in one read of
@@ -545,8 +578,10 @@ mod did_registry {
         /// DID has this id.
         #[ink(message)]
         pub fn resolve(&self, did: DidId) -> Option<MaskedView<DidDocument>> {
-            let document = self.document(did)?;
-            Some(document.shown(mask_at(self.mask_registry, Target::Did(did))))
+            in_cold_code!("resolve", (did), {
+                let document = self.document(did)?;
+                Some(document.shown(mask_at(self.mask_registry, Target::Did(did))))
+            })
         }
 
         /// Names the mask registry whose masks `resolve` and DID changes honour (`None`:
@@ -556,30 +591,32 @@ mod did_registry {
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            self.ensure_root()?;
-            let by = self.env().caller();
-            self.mask_registry = registry;
-            self.env().emit_event(MaskRegistrySet { by, registry });
-            Ok(())
+            in_cold_code!("set_mask_registry", (registry), {
+                self.ensure_root()?;
+                let by = self.env().caller();
+                self.mask_registry = registry;
+                self.env().emit_event(MaskRegistrySet { by, registry });
+                Ok(())
+            })
         }
 
         /// The mask registry in use, if any.
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            self.mask_registry
+            in_main_code!({ self.mask_registry })
         }
 
         /// How many DIDs `account` has had; the generation its next DID (and a relayed creation
         /// signature for it) uses.
         #[ink(message)]
         pub fn generation_of(&self, account: AccountId) -> u32 {
-            self.generations.get(account).unwrap_or(0)
+            in_main_code!({ self.generations.get(account).unwrap_or(0) })
         }
 
         /// How many DIDs were ever created here.
         #[ink(message)]
         pub fn did_count(&self) -> u64 {
-            self.did_count
+            in_main_code!({ self.did_count })
         }
 
         // --- Authorities ----------------------------------------------------------------
@@ -591,15 +628,18 @@ mod did_registry {
         /// Emits: `AuthorityAdded`.
         #[ink(message)]
         pub fn add_authority(&mut self, account: AccountId) -> Result<()> {
-            self.ensure_root()?;
-            if self.is_authority_account(account) {
-                return Err(Error::AlreadyAuthority);
-            }
-            self.authority_count = self.authority_count.checked_add(1).ok_or(Error::Overflow)?;
-            self.authorities
-                .insert(account, &self.env().block_timestamp());
-            self.env().emit_event(AuthorityAdded { account });
-            Ok(())
+            in_cold_code!("add_authority", (account), {
+                self.ensure_root()?;
+                if self.is_authority_account(account) {
+                    return Err(Error::AlreadyAuthority);
+                }
+                self.authority_count =
+                    self.authority_count.checked_add(1).ok_or(Error::Overflow)?;
+                self.authorities
+                    .insert(account, &self.env().block_timestamp());
+                self.env().emit_event(AuthorityAdded { account });
+                Ok(())
+            })
         }
 
         /// Removes an authority (not root). Root only. Roles it granted stay until they expire
@@ -609,16 +649,18 @@ mod did_registry {
         /// Emits: `AuthorityRemoved`.
         #[ink(message)]
         pub fn remove_authority(&mut self, account: AccountId) -> Result<()> {
-            self.ensure_root()?;
-            if account == self.root {
-                return Err(Error::CannotRemoveRoot);
-            }
-            if self.authorities.take(account).is_none() {
-                return Err(Error::UnknownAuthority);
-            }
-            self.authority_count = self.authority_count.saturating_sub(1);
-            self.env().emit_event(AuthorityRemoved { account });
-            Ok(())
+            in_cold_code!("remove_authority", (account), {
+                self.ensure_root()?;
+                if account == self.root {
+                    return Err(Error::CannotRemoveRoot);
+                }
+                if self.authorities.take(account).is_none() {
+                    return Err(Error::UnknownAuthority);
+                }
+                self.authority_count = self.authority_count.saturating_sub(1);
+                self.env().emit_event(AuthorityRemoved { account });
+                Ok(())
+            })
         }
 
         /// Proposes `to` as the next root; it becomes root when it calls `accept_root`. A new
@@ -628,13 +670,15 @@ mod did_registry {
         /// Emits: `RootTransferProposed`.
         #[ink(message)]
         pub fn transfer_root(&mut self, to: Option<AccountId>) -> Result<()> {
-            self.ensure_root()?;
-            self.pending_root = to;
-            self.env().emit_event(RootTransferProposed {
-                from: self.root,
-                to,
-            });
-            Ok(())
+            in_cold_code!("transfer_root", (to), {
+                self.ensure_root()?;
+                self.pending_root = to;
+                self.env().emit_event(RootTransferProposed {
+                    from: self.root,
+                    to,
+                });
+                Ok(())
+            })
         }
 
         /// Accepts a proposed root transfer; only the proposed account (`pending_root`) may call
@@ -645,37 +689,39 @@ mod did_registry {
         /// Emits: `AuthorityRemoved` (for the new root's old entry, if any), `RootTransferred`.
         #[ink(message)]
         pub fn accept_root(&mut self) -> Result<()> {
-            let caller = self.env().caller();
-            if self.pending_root != Some(caller) {
-                return Err(Error::NotPendingRoot);
-            }
-            let from = self.root;
-            if self.authorities.take(caller).is_some() {
-                self.authority_count = self.authority_count.saturating_sub(1);
-                self.env().emit_event(AuthorityRemoved { account: caller });
-            }
-            self.root = caller;
-            self.pending_root = None;
-            self.env().emit_event(RootTransferred { from, to: caller });
-            Ok(())
+            in_cold_code!("accept_root", (), {
+                let caller = self.env().caller();
+                if self.pending_root != Some(caller) {
+                    return Err(Error::NotPendingRoot);
+                }
+                let from = self.root;
+                if self.authorities.take(caller).is_some() {
+                    self.authority_count = self.authority_count.saturating_sub(1);
+                    self.env().emit_event(AuthorityRemoved { account: caller });
+                }
+                self.root = caller;
+                self.pending_root = None;
+                self.env().emit_event(RootTransferred { from, to: caller });
+                Ok(())
+            })
         }
 
         /// The root authority.
         #[ink(message)]
         pub fn root(&self) -> AccountId {
-            self.root
+            in_main_code!({ self.root })
         }
 
         /// The proposed next root, if any.
         #[ink(message)]
         pub fn pending_root(&self) -> Option<AccountId> {
-            self.pending_root
+            in_main_code!({ self.pending_root })
         }
 
         /// Number of authorities, root included.
         #[ink(message)]
         pub fn authority_count(&self) -> u32 {
-            self.authority_count.saturating_add(1)
+            in_main_code!({ self.authority_count.saturating_add(1) })
         }
 
         // --- Roles ----------------------------------------------------------------------
@@ -693,34 +739,36 @@ mod did_registry {
             expires_at: Timestamp,
             evidence: [u8; 32],
         ) -> Result<()> {
-            let by = self.ensure_authority()?;
-            if role == Role::Regulator {
-                // Regulators mask records and sit on the unmask committee: one authority must
-                // not be able to make itself or a friend one.
-                self.ensure_root()?;
-            }
-            self.active_record(did)?;
-            let now = self.env().block_timestamp();
-            if expires_at <= now {
-                return Err(Error::ExpiryInPast { now, expires_at });
-            }
-            self.roles.insert(
-                (did, role),
-                &RoleGrant {
+            in_cold_code!("grant_role", (did, role, expires_at, evidence), {
+                let by = self.ensure_authority()?;
+                if role == Role::Regulator {
+                    // Regulators mask records and sit on the unmask committee: one authority must
+                    // not be able to make itself or a friend one.
+                    self.ensure_root()?;
+                }
+                self.active_record(did)?;
+                let now = self.env().block_timestamp();
+                if expires_at <= now {
+                    return Err(Error::ExpiryInPast { now, expires_at });
+                }
+                self.roles.insert(
+                    (did, role),
+                    &RoleGrant {
+                        expires_at,
+                        evidence,
+                        granted_by: by,
+                        granted_at: now,
+                    },
+                );
+                self.env().emit_event(RoleGranted {
+                    did,
+                    role,
                     expires_at,
                     evidence,
-                    granted_by: by,
-                    granted_at: now,
-                },
-            );
-            self.env().emit_event(RoleGranted {
-                did,
-                role,
-                expires_at,
-                evidence,
-                by,
-            });
-            Ok(())
+                    by,
+                });
+                Ok(())
+            })
         }
 
         /// Revokes `role` from `did` (also from a deactivated DID). Any authority; the
@@ -730,33 +778,37 @@ mod did_registry {
         /// Emits: `RoleRevoked`.
         #[ink(message)]
         pub fn revoke_role(&mut self, did: DidId, role: Role) -> Result<()> {
-            let by = self.ensure_authority()?;
-            if role == Role::Regulator {
-                self.ensure_root()?;
-            }
-            if self.roles.take((did, role)).is_none() {
-                return Err(Error::RoleNotGranted(role));
-            }
-            self.env().emit_event(RoleRevoked { did, role, by });
-            Ok(())
+            in_cold_code!("revoke_role", (did, role), {
+                let by = self.ensure_authority()?;
+                if role == Role::Regulator {
+                    self.ensure_root()?;
+                }
+                if self.roles.take((did, role)).is_none() {
+                    return Err(Error::RoleNotGranted(role));
+                }
+                self.env().emit_event(RoleRevoked { did, role, by });
+                Ok(())
+            })
         }
 
         /// The stored grant of `role` to `did`, expired or not.
         #[ink(message)]
         pub fn role_grant(&self, did: DidId, role: Role) -> Option<RoleGrant> {
-            self.roles.get((did, role))
+            in_cold_code!("role_grant", (did, role), { self.roles.get((did, role)) })
         }
 
         /// Every role currently held by `did` (granted, unexpired, DID active).
         #[ink(message)]
         pub fn roles_of(&self, did: DidId) -> Vec<HeldRole> {
-            Role::ALL
-                .iter()
-                .filter_map(|role| {
-                    self.current_grant(did, *role)
-                        .map(|grant| HeldRole { role: *role, grant })
-                })
-                .collect()
+            in_cold_code!("roles_of", (did), {
+                Role::ALL
+                    .iter()
+                    .filter_map(|role| {
+                        self.current_grant(did, *role)
+                            .map(|grant| HeldRole { role: *role, grant })
+                    })
+                    .collect()
+            })
         }
 
         // --- Private helpers --------------------------------------------------------------
@@ -1080,17 +1132,19 @@ mod did_registry {
         /// answer.
         #[ink(message)]
         fn has_role(&self, subject: Subject, role: Role) -> bool {
-            let did = match subject {
-                Subject::Did(did) => Some(did),
-                Subject::Account(account) => self.account_did.get(account),
-            };
-            did.is_some_and(|did| self.holds(Fact::HoldsRole { did, role }))
+            in_main_code!({
+                let did = match subject {
+                    Subject::Did(did) => Some(did),
+                    Subject::Account(account) => self.account_did.get(account),
+                };
+                did.is_some_and(|did| self.holds(Fact::HoldsRole { did, role }))
+            })
         }
 
         /// Whether `account` is an authority (root included): it may grant and revoke roles.
         #[ink(message)]
         fn is_authority(&self, account: AccountId) -> bool {
-            self.holds(Fact::Authority(account))
+            in_main_code!({ self.holds(Fact::Authority(account)) })
         }
 
         /// Whether `account` is the root authority, which alone changes the suite's wiring
@@ -1098,21 +1152,24 @@ mod did_registry {
         /// and the Regulator role.
         #[ink(message)]
         fn is_root(&self, account: AccountId) -> bool {
-            account == self.root
+            in_main_code!({ account == self.root })
         }
 
         /// Whether `did` exists and is not deactivated.
         #[ink(message)]
         fn is_active(&self, did: DidId) -> bool {
-            self.holds(Fact::Active(did))
+            in_main_code!({ self.holds(Fact::Active(did)) })
         }
 
         /// The active DID bound to `account`; `None` if it has none, or if a regulator's mask
         /// hides that DID's account (a whole-record mask or one naming `account`).
         #[ink(message)]
         fn did_of(&self, account: AccountId) -> Option<DidId> {
-            self.account_did.get(account).filter(|did| {
-                !mask_at(self.mask_registry, Target::Did(*did)).is_some_and(|m| m.hides_account())
+            in_main_code!({
+                self.account_did.get(account).filter(|did| {
+                    !mask_at(self.mask_registry, Target::Did(*did))
+                        .is_some_and(|m| m.hides_account())
+                })
             })
         }
 
@@ -1120,21 +1177,23 @@ mod did_registry {
         /// (as `has_role` decides), else `None`. Masks do not change the answer.
         #[ink(message)]
         fn role_holders(&self, queries: Vec<RoleQuery>) -> Vec<Option<DidId>> {
-            queries
-                .into_iter()
-                .map(|RoleQuery { account, role }| {
-                    self.account_did
-                        .get(account)
-                        .filter(|did| self.current_grant(*did, role).is_some())
-                })
-                .collect()
+            in_main_code!({
+                queries
+                    .into_iter()
+                    .map(|RoleQuery { account, role }| {
+                        self.account_did
+                            .get(account)
+                            .filter(|did| self.current_grant(*did, role).is_some())
+                    })
+                    .collect()
+            })
         }
 
         /// Whether `account` may act for `did`: `did` is active and `account` is its account or
         /// the account of one of its active controller DIDs.
         #[ink(message)]
         fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
-            self.holds(Fact::ActsFor { did, account })
+            in_main_code!({ self.holds(Fact::ActsFor { did, account }) })
         }
 
         /// Whether `signature` over `message_hash` was made by the key `key_id` of the active
@@ -1149,13 +1208,15 @@ mod did_registry {
             message_hash: [u8; 32],
             signature: DidSignature,
         ) -> bool {
-            self.holds(Fact::Signed(SignedByDid {
-                did,
-                key_id,
-                purpose,
-                message_hash,
-                signature,
-            }))
+            in_main_code!({
+                self.holds(Fact::Signed(SignedByDid {
+                    did,
+                    key_id,
+                    purpose,
+                    message_hash,
+                    signature,
+                }))
+            })
         }
 
         /// Whether each fact holds, in order, decided as the message of the same meaning
@@ -1164,7 +1225,7 @@ mod did_registry {
         /// call for what a contract needs to know, e.g. everything `issue` checks.
         #[ink(message)]
         fn facts(&self, facts: Vec<Fact>) -> Vec<bool> {
-            facts.into_iter().map(|fact| self.holds(fact)).collect()
+            in_main_code!({ facts.into_iter().map(|fact| self.holds(fact)).collect() })
         }
     }
 

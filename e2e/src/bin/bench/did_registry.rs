@@ -42,6 +42,10 @@ pub fn bench(report: &mut Report) {
     for who in std::iter::once(&root).chain(&users) {
         chain.fund(who, Embedded::TOKENS).expect("fund");
     }
+    // The main code delegate-calls its cold code (`cgrid_shared::split`): uploaded first.
+    let cold = release_wasm("did_registry.cold").expect("release bundle");
+    report.wasm_size("did_registry.cold", cold.len());
+    chain.upload(&cold, &root).expect("upload the cold code");
     let (contract, deploy_weight) = chain
         .deploy(&wasm, constructor_data(DidRegistryRef::new()), &root, b"")
         .expect("deploy");

@@ -8,7 +8,7 @@ use cgrid_shared::{
     DidId, DidSignature, IssuerProof, KeyPurposes, Publisher, Role, ISSUER_CPT_IDS,
 };
 use cgrid_suite::msg::constructor_data;
-use cgrid_suite::{Dids, Vcs};
+use cgrid_suite::{deploy_contract, Dids, Vcs};
 use sp_core::hashing::blake2_256;
 
 use crate::harness::{label, seed_pair, Bench};
@@ -18,7 +18,6 @@ const NAME: &str = "vc_templates";
 
 pub fn bench(report: &mut Report) {
     const T0: u64 = 1_700_000_000_000;
-    let did_wasm = release_wasm("did_registry").expect("release bundle");
     let wasm = release_wasm(NAME).expect("release bundle");
     report.wasm_size(NAME, wasm.len());
     let mut chain = Embedded::new(T0);
@@ -29,14 +28,15 @@ pub fn bench(report: &mut Report) {
     for who in [&root, &provider, &consumer, &relayer] {
         chain.fund(who, Embedded::TOKENS).expect("fund");
     }
-    let (dids, _) = chain
-        .deploy(
-            &did_wasm,
-            constructor_data(did_registry::DidRegistryRef::new()),
-            &root,
-            b"",
-        )
-        .expect("deploy did_registry");
+    let dids = deploy_contract(
+        &mut chain,
+        "did_registry",
+        constructor_data(did_registry::DidRegistryRef::new()),
+        &root,
+        b"",
+    )
+    .expect("deploy did_registry")
+    .address;
     let dids = Dids::at(dids);
     let (contract, deploy_weight) = chain
         .deploy(

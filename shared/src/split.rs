@@ -1,0 +1,188 @@
+//! A contract split in two code blobs, so that a call loads only the code it runs.
+//!
+//! pallet-contracts charges the whole code of every contract a call touches to the call's
+//! ref_time and proof_size, whichever message runs (issue 21: about 32 k ref_time and one byte
+//! of proof per byte of code). A contract whose hot messages (those other contracts call on
+//! every trade) share a blob with bulky cold ones (document management, administration) makes
+//! every hot call pay for the cold code. So such a contract is built twice from one source:
+//!
+//! - the **main code** (feature `split-main`), which is what the contract's address runs: every
+//!   hot message's body, and for each cold message a stub that delegate-calls the cold code
+//!   with the same selector and arguments as a tail call — the cold code's answer (or typed
+//!   refusal, with its revert) is the message's answer;
+//! - the **cold code** (feature `split-cold`): every cold message's body; a hot message traps
+//!   there (the main code never sends one).
+//!
+//! Both are built from the same storage struct, so they read and write the same storage. The
+//! main code names the cold code by its code hash, compiled in (`CGRID_COLD_CODE`, which the
+//! bundle build sets to the cold code's blake2-256): nobody can rewire it, and the main code's
+//! own code hash commits to the cold code's. Each constructor locks the cold code as a delegate
+//! dependency ([`lock_cold_code!`]), so its uploader cannot remove it while the contract lives,
+//! and instantiation fails (`CodeNotFound`) when it was not uploaded first.
+//!
+//! Without either feature (unit tests, `std`) a contract is one blob, as before: every body
+//! runs in place. The ABI (selectors, arguments, answers, metadata) is the same in all builds.
+
+/// The blake2-256 code hash in `hex` (64 hex digits, an optional `0x` first), at compile time:
+/// the main code's reference to its cold code. A malformed value fails the build.
+// Compile time only (an out-of-range index or a wrapped length fails the build), yet written
+// with wrapping arithmetic: contract-build denies `clippy::arithmetic_side_effects`.
+#[allow(clippy::indexing_slicing)]
+pub const fn code_hash(hex: &str) -> [u8; 32] {
+    let bytes = hex.as_bytes();
+    let start = if bytes.len() == 66 && bytes[0] == b'0' && bytes[1] == b'x' {
+        2
+    } else {
+        0
+    };
+    assert!(
+        bytes.len().wrapping_sub(start) == 64,
+        "CGRID_COLD_CODE: 64 hex digits"
+    );
+    let mut hash = [0u8; 32];
+    let mut i: usize = 0;
+    while i < 32 {
+        let at = start.wrapping_add(i.wrapping_mul(2));
+        hash[i] = nibble(bytes[at]).wrapping_shl(4) | nibble(bytes[at.wrapping_add(1)]);
+        i = i.wrapping_add(1);
+    }
+    hash
+}
+
+const fn nibble(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c.wrapping_sub(b'0'),
+        b'a'..=b'f' => c.wrapping_sub(b'a').wrapping_add(10),
+        b'A'..=b'F' => c.wrapping_sub(b'A').wrapping_add(10),
+        _ => panic!("CGRID_COLD_CODE: not a hex digit"),
+    }
+}
+
+/// Runs the message `selector` with `args` in the code `cold` (a delegate call: this
+/// contract's storage, caller and transferred value) as a tail call: its answer is this
+/// message's answer, and nothing after it runs here. Traps if the cold code trapped (or is
+/// missing), which reverts the whole call.
+pub fn delegate<Args: scale::Encode>(cold: [u8; 32], selector: [u8; 4], args: Args) -> ! {
+    use ink::env::call::{build_call, ExecutionInput, Selector};
+    let _trapped = build_call::<ink::env::DefaultEnvironment>()
+        .delegate(ink::primitives::Hash::from(cold))
+        .call_flags(ink::env::CallFlags::TAIL_CALL)
+        .exec_input(ExecutionInput::new(Selector::new(selector)).push_arg(args))
+        .returns::<()>()
+        .try_invoke();
+    panic!("the cold code trapped")
+}
+
+/// Locks `cold` as a delegate dependency of the contract being instantiated: the code cannot
+/// be removed while the contract lives. Traps when no code with that hash was uploaded.
+pub fn lock(cold: [u8; 32]) {
+    ink::env::lock_delegate_dependency::<ink::env::DefaultEnvironment>(
+        &ink::primitives::Hash::from(cold),
+    );
+}
+
+/// Where a message of the main code runs: in place, except in the cold code, where it traps
+/// (the main code never delegates it).
+pub fn not_in_cold_code() -> ! {
+    panic!("a message of the main code reached the cold code")
+}
+
+/// The body of a hot message: runs in place, except in the cold code (feature `split-cold`),
+/// where the message traps.
+///
+/// ```ignore
+/// #[ink(message)]
+/// pub fn is_active(&self, did: DidId) -> bool {
+///     in_main_code!({ self.holds(Fact::Active(did)) })
+/// }
+/// ```
+#[macro_export]
+macro_rules! in_main_code {
+    ($body:block) => {{
+        #[cfg(not(feature = "split-cold"))]
+        {
+            $body
+        }
+        #[cfg(feature = "split-cold")]
+        {
+            $crate::split::not_in_cold_code()
+        }
+    }};
+}
+
+/// The body of a cold message: runs in place, except in the main code (feature `split-main`),
+/// where the message delegates to the cold code with its selector (the name the message's
+/// selector is the blake2 of: `"name"`, or `"Trait::name"` for a trait message) and its
+/// arguments, in order. The crate defines `COLD_CODE` (see [`cold_code!`]).
+///
+/// ```ignore
+/// #[ink(message)]
+/// pub fn grant_role(&mut self, did: DidId, role: Role) -> Result<()> {
+///     in_cold_code!("grant_role", (did, role), { self.grant(did, role) })
+/// }
+/// ```
+#[macro_export]
+macro_rules! in_cold_code {
+    ($selector:literal, ($($arg:expr),* $(,)?), $body:block) => {{
+        #[cfg(not(feature = "split-main"))]
+        {
+            $body
+        }
+        #[cfg(feature = "split-main")]
+        {
+            $crate::split::delegate(COLD_CODE, ::ink::selector_bytes!($selector), ($($arg,)*))
+        }
+    }};
+}
+
+/// Defines `COLD_CODE`, the cold code's hash, in the main code (feature `split-main`): from
+/// `CGRID_COLD_CODE` at build time. contract-build also lints the crate with every feature on,
+/// which no bundle is built with: that check gets a placeholder.
+#[macro_export]
+macro_rules! cold_code {
+    () => {
+        #[cfg(all(feature = "split-main", not(feature = "split-cold")))]
+        const COLD_CODE: [u8; 32] = $crate::split::code_hash(::core::env!("CGRID_COLD_CODE"));
+        #[cfg(all(feature = "split-main", feature = "split-cold"))]
+        const COLD_CODE: [u8; 32] = [0; 32];
+    };
+}
+
+/// In a constructor of the main code (feature `split-main`): locks the cold code as a delegate
+/// dependency ([`lock`]). Nothing elsewhere.
+#[macro_export]
+macro_rules! lock_cold_code {
+    () => {
+        #[cfg(feature = "split-main")]
+        $crate::split::lock(COLD_CODE);
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_hashes_parse_with_or_without_prefix() {
+        let hex = "00ff10a0B1c2d3e4f5060708090a0b0c0d0e0f101112131415161718191a1b1c";
+        let expected: [u8; 32] = [
+            0x00, 0xff, 0x10, 0xa0, 0xb1, 0xc2, 0xd3, 0xe4, 0xf5, 0x06, 0x07, 0x08, 0x09, 0x0a,
+            0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+            0x19, 0x1a, 0x1b, 0x1c,
+        ];
+        assert_eq!(code_hash(hex), expected);
+        assert_eq!(code_hash(&format!("0x{hex}")), expected);
+    }
+
+    #[test]
+    #[should_panic(expected = "64 hex digits")]
+    fn a_short_code_hash_is_refused() {
+        code_hash("00ff");
+    }
+
+    #[test]
+    #[should_panic(expected = "not a hex digit")]
+    fn a_non_hex_code_hash_is_refused() {
+        code_hash(&"g".repeat(64));
+    }
+}
