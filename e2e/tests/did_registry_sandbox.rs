@@ -8,7 +8,7 @@ use cgrid_shared::{
     VerificationMethod,
 };
 use cgrid_suite::msg::constructor_data;
-use cgrid_suite::{deploy_contract, Dids, SPLIT};
+use cgrid_suite::{deploy_contract, deploy_dids, Dids, SPLIT};
 use did_registry::Error;
 
 struct Fixture {
@@ -30,15 +30,7 @@ fn fixture() -> Fixture {
             .fund(&account([i; 32]), Embedded::TOKENS)
             .expect("fund");
     }
-    let address = deploy_contract(
-        &mut chain,
-        "did_registry",
-        constructor_data(did_registry::DidRegistryRef::new()),
-        &root,
-        b"",
-    )
-    .expect("deploy")
-    .address;
+    let address = deploy_dids(&mut chain, b"").expect("deploy").address;
     Fixture {
         chain,
         registry: Dids::at(address),

@@ -11,7 +11,7 @@ use cgrid_shared::{
     SETTLEMENT_CPT, TRADE_START_CPT,
 };
 use cgrid_suite::msg::constructor_data;
-use cgrid_suite::{deploy_contract, Dids, Vcs};
+use cgrid_suite::{deploy_contract, deploy_dids, Dids, Vcs};
 use cgrid_vc::{issue, IssueInput, Issued, VerifyError};
 use serde_json::json;
 use sp_core::{sr25519, Pair};
@@ -40,15 +40,9 @@ fn world() -> World {
     for who in [&root, &provider, &consumer, &relayer] {
         chain.fund(who, TOKENS).expect("fund");
     }
-    let dids = deploy_contract(
-        &mut chain,
-        "did_registry",
-        constructor_data(did_registry::DidRegistryRef::new()),
-        &root,
-        b"",
-    )
-    .expect("deploy did_registry")
-    .address;
+    let dids = deploy_dids(&mut chain, b"")
+        .expect("deploy did_registry")
+        .address;
     let dids = Dids::at(dids);
     let vcs = deploy_contract(
         &mut chain,

@@ -84,6 +84,13 @@ pub fn deploy_contract<B: Backend>(
     })
 }
 
+/// Deploys a DID registry whose root authority is `chain`'s deployer.
+pub fn deploy_dids<B: Backend>(chain: &mut B, salt: &[u8]) -> Result<Deployed, String> {
+    let root = chain.deployer();
+    let constructor = constructor_data(did_registry::DidRegistryRef::new());
+    deploy_contract(chain, "did_registry", constructor, &root, salt)
+}
+
 /// Deploys a trade escrow on `dids` and `vcs` and makes it a system issuer of `vcs`.
 pub fn deploy_escrow<B: Backend>(
     chain: &mut B,
@@ -132,13 +139,7 @@ impl Suite {
     pub fn deploy<B: Backend>(chain: &mut B, salt: &[u8]) -> Result<Suite, String> {
         let root = chain.deployer();
         let mut contracts = Vec::new();
-        let deployed = deploy_contract(
-            chain,
-            "did_registry",
-            constructor_data(did_registry::DidRegistryRef::new()),
-            &root,
-            salt,
-        )?;
+        let deployed = deploy_dids(chain, salt)?;
         let dids = Dids::at(deployed.address.clone());
         contracts.push(deployed);
         let deployed = deploy_contract(

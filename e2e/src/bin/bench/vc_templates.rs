@@ -8,7 +8,7 @@ use cgrid_shared::{
     DidId, DidSignature, IssuerProof, KeyPurposes, Publisher, Role, ISSUER_CPT_IDS,
 };
 use cgrid_suite::msg::constructor_data;
-use cgrid_suite::{deploy_contract, Dids, Vcs};
+use cgrid_suite::{deploy_dids, Dids, Vcs};
 use sp_core::hashing::blake2_256;
 
 use crate::harness::{label, seed_pair, Bench};
@@ -28,15 +28,9 @@ pub fn bench(report: &mut Report) {
     for who in [&root, &provider, &consumer, &relayer] {
         chain.fund(who, Embedded::TOKENS).expect("fund");
     }
-    let dids = deploy_contract(
-        &mut chain,
-        "did_registry",
-        constructor_data(did_registry::DidRegistryRef::new()),
-        &root,
-        b"",
-    )
-    .expect("deploy did_registry")
-    .address;
+    let dids = deploy_dids(&mut chain, b"")
+        .expect("deploy did_registry")
+        .address;
     let dids = Dids::at(dids);
     let (contract, deploy_weight) = chain
         .deploy(
