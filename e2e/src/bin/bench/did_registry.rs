@@ -7,9 +7,8 @@ use cgrid_shared::{
     did_create_preimage, did_op_preimage, DidCreation, DidId, DidOperation, DidRegistry as _,
     DidSignature, Fact, KeyPurpose, KeyPurposes, KeyType, Role, Service, SignedByDid, Subject,
 };
-use cgrid_suite::msg::constructor_data;
-use cgrid_suite::Dids;
-use did_registry::{DidRegistryRef, MAX_CONTROLLERS, MAX_KEYS, MAX_SERVICES};
+use cgrid_suite::{deploy_dids, Dids};
+use did_registry::{MAX_CONTROLLERS, MAX_KEYS, MAX_SERVICES};
 use sp_core::{hashing::blake2_256, sr25519, Pair};
 
 use crate::harness::{label, seed_pair, Bench};
@@ -42,15 +41,13 @@ pub fn bench(report: &mut Report) {
     for who in std::iter::once(&root).chain(&users) {
         chain.fund(who, Embedded::TOKENS).expect("fund");
     }
-    // The main code delegate-calls its cold code (`cgrid_shared::split`): uploaded first.
+    // The main code delegate-calls its cold code (`cgrid_shared::split`), which
+    // `deploy_dids` uploads first.
     let cold = release_wasm("did_registry.cold").expect("release bundle");
     report.wasm_size("did_registry.cold", cold.len());
-    chain.upload(&cold, &root).expect("upload the cold code");
-    let (contract, deploy_weight) = chain
-        .deploy(&wasm, constructor_data(DidRegistryRef::new()), &root, b"")
-        .expect("deploy");
-    report.constructor_row(NAME, "upload + instantiate", deploy_weight);
-    let dids = Dids::at(contract);
+    let deployed = deploy_dids(&mut chain, b"").expect("deploy");
+    report.constructor_row(NAME, "upload + instantiate", deployed.weight);
+    let dids = Dids::at(deployed.address);
     let mut b = Bench {
         chain,
         contract: dids.clone(),
