@@ -8,8 +8,9 @@
 //!
 //! - the **main code** (feature `split-main`), which is what the contract's address runs: every
 //!   hot message's body, and for each cold message a stub that delegate-calls the cold code
-//!   with the same selector and arguments as a tail call — the cold code's answer (or typed
-//!   refusal, with its revert) is the message's answer;
+//!   with the call's own input (the host clones it: same selector, same argument bytes) as a
+//!   tail call — the cold code's answer (or typed refusal, with its revert) is the message's
+//!   answer;
 //! - the **cold code** (feature `split-cold`): every cold message's body; a hot message traps
 //!   there (the main code never sends one).
 //!
@@ -58,16 +59,20 @@ const fn nibble(c: u8) -> u8 {
     }
 }
 
-/// Runs the message `selector` with `args` in the code `cold` (a delegate call: this
-/// contract's storage, caller and transferred value) as a tail call: its answer is this
-/// message's answer, and nothing after it runs here. Traps if the cold code trapped (or is
-/// missing), which reverts the whole call.
-pub fn delegate<Args: scale::Encode>(cold: [u8; 32], selector: [u8; 4], args: Args) -> ! {
+/// Runs this call's message in the code `cold` (a delegate call: this contract's storage,
+/// caller and transferred value) as a tail call: its answer is this message's answer, and
+/// nothing after it runs here. The cold code gets this call's own input, cloned by the host
+/// (`CLONE_INPUT`): the same selector and the same argument bytes, never re-encoded here, so a
+/// stub costs no encoding code and cannot name another message. Traps if the cold code trapped
+/// (or is missing), which reverts the whole call.
+pub fn delegate(cold: [u8; 32]) -> ! {
     use ink::env::call::{build_call, ExecutionInput, Selector};
+    use ink::env::CallFlags;
+    // The input given here is ignored: CLONE_INPUT passes the host's copy of this call's input.
     let _trapped = build_call::<ink::env::DefaultEnvironment>()
         .delegate(ink::primitives::Hash::from(cold))
-        .call_flags(ink::env::CallFlags::TAIL_CALL)
-        .exec_input(ExecutionInput::new(Selector::new(selector)).push_arg(args))
+        .call_flags(CallFlags::CLONE_INPUT | CallFlags::TAIL_CALL)
+        .exec_input(ExecutionInput::new(Selector::new([0; 4])))
         .returns::<()>()
         .try_invoke();
     panic!("the cold code trapped")
@@ -111,26 +116,25 @@ macro_rules! in_main_code {
 }
 
 /// The body of a cold message: runs in place, except in the main code (feature `split-main`),
-/// where the message delegates to the cold code with its selector (the name the message's
-/// selector is the blake2 of: `"name"`, or `"Trait::name"` for a trait message) and its
-/// arguments, in order. The crate defines `COLD_CODE` (see [`cold_code!`]).
+/// where the message delegates this call's input (its selector and argument bytes) to the cold
+/// code ([`delegate`]). The crate defines `COLD_CODE` (see [`cold_code!`]).
 ///
 /// ```ignore
 /// #[ink(message)]
 /// pub fn grant_role(&mut self, did: DidId, role: Role) -> Result<()> {
-///     in_cold_code!("grant_role", (did, role), { self.grant(did, role) })
+///     in_cold_code!({ self.grant(did, role) })
 /// }
 /// ```
 #[macro_export]
 macro_rules! in_cold_code {
-    ($selector:literal, ($($arg:expr),* $(,)?), $body:block) => {{
+    ($body:block) => {{
         #[cfg(not(feature = "split-main"))]
         {
             $body
         }
         #[cfg(feature = "split-main")]
         {
-            $crate::split::delegate(COLD_CODE, ::ink::selector_bytes!($selector), ($($arg,)*))
+            $crate::split::delegate(COLD_CODE)
         }
     }};
 }

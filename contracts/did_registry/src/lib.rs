@@ -40,8 +40,8 @@
 //! trade (`DidRegistry::*`) and the small getters. Document management and administration
 //! (`create_did`, `create_did_for`, `update`, `execute_signed`, `resolve`, the authority and
 //! role messages, `set_mask_registry`) live in its **cold code**, which the main code
-//! delegate-calls with the same selector and arguments (`cgrid_shared::split`): a trade loads
-//! the small blob only. The main code names the cold code by a hash compiled into it and locks
+//! delegate-calls with the call's own input, cloned by the host (`cgrid_shared::split`): a
+//! trade loads the small blob only. The main code names the cold code by a hash compiled into it and locks
 //! it as a delegate dependency when instantiated, so neither can change or vanish; both read
 //! and write the same storage, and the ABI is that of one contract.
 
@@ -465,7 +465,7 @@ mod did_registry {
         /// Emits: `DidCreated` (with the whole initial content).
         #[ink(message)]
         pub fn create_did(&mut self, content: DidCreation) -> Result<DidId> {
-            in_cold_code!("create_did", (content), {
+            in_cold_code!({
                 let caller = self.env().caller();
                 self.create(caller, content)
             })
@@ -484,7 +484,7 @@ mod did_registry {
             content: DidCreation,
             signature: [u8; 64],
         ) -> Result<DidId> {
-            in_cold_code!("create_did_for", (account_key, content, signature), {
+            in_cold_code!({
                 let account = AccountId::from(account_key);
                 let generation = self.generations.get(account).unwrap_or(0);
                 let hash =
@@ -511,7 +511,7 @@ mod did_registry {
         /// Emits: `DidUpdated`.
         #[ink(message)]
         pub fn update(&mut self, did: DidId, op: DidOperation) -> Result<()> {
-            in_cold_code!("update", (did, op), {
+            in_cold_code!({
                 let record = self.active_record(did)?;
                 let caller = self.env().caller();
                 if !self.may_act(&record, caller) {
@@ -539,37 +539,33 @@ mod did_registry {
             key_id: String,
             signature: DidSignature,
         ) -> Result<()> {
-            in_cold_code!(
-                "execute_signed",
-                (did, nonce, op, signer, key_id, signature),
-                {
-                    let record = self.active_record(did)?;
-                    if nonce != record.nonce {
-                        return Err(Error::BadNonce {
-                            expected: record.nonce,
-                            got: nonce,
-                        });
-                    }
-                    if signer != did && !record.controllers.contains(&signer) {
-                        return Err(Error::SignerNotController(signer));
-                    }
-                    let hash =
-                        did_op_hash(&self.env().account_id(), &did, nonce, &signer, &key_id, &op);
-                    self.check_did_signature(
-                        signer,
-                        &key_id,
-                        KeyPurpose::CapabilityInvocation,
-                        &hash,
-                        &signature,
-                    )?;
-                    let by = Authorisation::Key {
-                        signer,
-                        key_id,
-                        relayer: self.env().caller(),
-                    };
-                    self.apply(did, record, op, by)
+            in_cold_code!({
+                let record = self.active_record(did)?;
+                if nonce != record.nonce {
+                    return Err(Error::BadNonce {
+                        expected: record.nonce,
+                        got: nonce,
+                    });
                 }
-            )
+                if signer != did && !record.controllers.contains(&signer) {
+                    return Err(Error::SignerNotController(signer));
+                }
+                let hash =
+                    did_op_hash(&self.env().account_id(), &did, nonce, &signer, &key_id, &op);
+                self.check_did_signature(
+                    signer,
+                    &key_id,
+                    KeyPurpose::CapabilityInvocation,
+                    &hash,
+                    &signature,
+                )?;
+                let by = Authorisation::Key {
+                    signer,
+                    key_id,
+                    relayer: self.env().caller(),
+                };
+                self.apply(did, record, op, by)
+            })
         }
 
         /// The current DID document (also for a deactivated DID, flagged so), in one read of
@@ -578,7 +574,7 @@ mod did_registry {
         /// DID has this id.
         #[ink(message)]
         pub fn resolve(&self, did: DidId) -> Option<MaskedView<DidDocument>> {
-            in_cold_code!("resolve", (did), {
+            in_cold_code!({
                 let document = self.document(did)?;
                 Some(document.shown(mask_at(self.mask_registry, Target::Did(did))))
             })
@@ -591,7 +587,7 @@ mod did_registry {
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            in_cold_code!("set_mask_registry", (registry), {
+            in_cold_code!({
                 self.ensure_root()?;
                 let by = self.env().caller();
                 self.mask_registry = registry;
@@ -628,7 +624,7 @@ mod did_registry {
         /// Emits: `AuthorityAdded`.
         #[ink(message)]
         pub fn add_authority(&mut self, account: AccountId) -> Result<()> {
-            in_cold_code!("add_authority", (account), {
+            in_cold_code!({
                 self.ensure_root()?;
                 if self.is_authority_account(account) {
                     return Err(Error::AlreadyAuthority);
@@ -649,7 +645,7 @@ mod did_registry {
         /// Emits: `AuthorityRemoved`.
         #[ink(message)]
         pub fn remove_authority(&mut self, account: AccountId) -> Result<()> {
-            in_cold_code!("remove_authority", (account), {
+            in_cold_code!({
                 self.ensure_root()?;
                 if account == self.root {
                     return Err(Error::CannotRemoveRoot);
@@ -670,7 +666,7 @@ mod did_registry {
         /// Emits: `RootTransferProposed`.
         #[ink(message)]
         pub fn transfer_root(&mut self, to: Option<AccountId>) -> Result<()> {
-            in_cold_code!("transfer_root", (to), {
+            in_cold_code!({
                 self.ensure_root()?;
                 self.pending_root = to;
                 self.env().emit_event(RootTransferProposed {
@@ -689,7 +685,7 @@ mod did_registry {
         /// Emits: `AuthorityRemoved` (for the new root's old entry, if any), `RootTransferred`.
         #[ink(message)]
         pub fn accept_root(&mut self) -> Result<()> {
-            in_cold_code!("accept_root", (), {
+            in_cold_code!({
                 let caller = self.env().caller();
                 if self.pending_root != Some(caller) {
                     return Err(Error::NotPendingRoot);
@@ -739,7 +735,7 @@ mod did_registry {
             expires_at: Timestamp,
             evidence: [u8; 32],
         ) -> Result<()> {
-            in_cold_code!("grant_role", (did, role, expires_at, evidence), {
+            in_cold_code!({
                 let by = self.ensure_authority()?;
                 if role == Role::Regulator {
                     // Regulators mask records and sit on the unmask committee: one authority must
@@ -778,7 +774,7 @@ mod did_registry {
         /// Emits: `RoleRevoked`.
         #[ink(message)]
         pub fn revoke_role(&mut self, did: DidId, role: Role) -> Result<()> {
-            in_cold_code!("revoke_role", (did, role), {
+            in_cold_code!({
                 let by = self.ensure_authority()?;
                 if role == Role::Regulator {
                     self.ensure_root()?;
@@ -794,13 +790,13 @@ mod did_registry {
         /// The stored grant of `role` to `did`, expired or not.
         #[ink(message)]
         pub fn role_grant(&self, did: DidId, role: Role) -> Option<RoleGrant> {
-            in_cold_code!("role_grant", (did, role), { self.roles.get((did, role)) })
+            in_cold_code!({ self.roles.get((did, role)) })
         }
 
         /// Every role currently held by `did` (granted, unexpired, DID active).
         #[ink(message)]
         pub fn roles_of(&self, did: DidId) -> Vec<HeldRole> {
-            in_cold_code!("roles_of", (did), {
+            in_cold_code!({
                 Role::ALL
                     .iter()
                     .filter_map(|role| {
