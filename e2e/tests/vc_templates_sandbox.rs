@@ -10,8 +10,7 @@ use cgrid_shared::{
     KeyPurposes, KeyType, MaskedView, Publisher, Role, VerificationMethod, ISSUER_CPT_IDS,
     SETTLEMENT_CPT, TRADE_START_CPT,
 };
-use cgrid_suite::msg::constructor_data;
-use cgrid_suite::{deploy_contract, deploy_dids, Dids, Vcs};
+use cgrid_suite::{deploy_dids, deploy_vcs, Dids, Vcs};
 use cgrid_vc::{issue, IssueInput, Issued, VerifyError};
 use serde_json::json;
 use sp_core::{sr25519, Pair};
@@ -44,15 +43,9 @@ fn world() -> World {
         .expect("deploy did_registry")
         .address;
     let dids = Dids::at(dids);
-    let vcs = deploy_contract(
-        &mut chain,
-        "vc_templates",
-        constructor_data(vc_templates::VcTemplatesRef::new(dids.account())),
-        &root,
-        b"",
-    )
-    .expect("deploy vc_templates")
-    .address;
+    let vcs = deploy_vcs(&mut chain, &dids, b"")
+        .expect("deploy vc_templates")
+        .address;
     let vcs = Vcs::at(vcs);
     let issuer_key = sr25519::Pair::from_seed(&[0x5A; 32]);
     let creation = DidCreation {

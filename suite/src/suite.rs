@@ -54,7 +54,7 @@ pub struct Suite {
 /// The contracts built as two code blobs (`cgrid_shared::split`): bundle `<name>` is the main
 /// code, `<name>.cold` its cold code, which must be on chain before the main code is
 /// instantiated (scripts/env.sh's `CGRID_SPLIT`).
-pub const SPLIT: [&str; 1] = ["did_registry"];
+pub const SPLIT: [&str; 2] = ["did_registry", "vc_templates"];
 
 /// Uploads and instantiates release bundle `name` as `origin` with constructor call data
 /// `constructor` — for a [`SPLIT`] contract, after uploading its cold code.
@@ -89,6 +89,13 @@ pub fn deploy_dids<B: Backend>(chain: &mut B, salt: &[u8]) -> Result<Deployed, S
     let root = chain.deployer();
     let constructor = constructor_data(did_registry::DidRegistryRef::new());
     deploy_contract(chain, "did_registry", constructor, &root, salt)
+}
+
+/// Deploys a credential registry (vc_templates) on `dids`.
+pub fn deploy_vcs<B: Backend>(chain: &mut B, dids: &Dids, salt: &[u8]) -> Result<Deployed, String> {
+    let root = chain.deployer();
+    let constructor = constructor_data(vc_templates::VcTemplatesRef::new(dids.account()));
+    deploy_contract(chain, "vc_templates", constructor, &root, salt)
 }
 
 /// Deploys a trade escrow on `dids` and `vcs` and makes it a system issuer of `vcs`.
@@ -142,13 +149,7 @@ impl Suite {
         let deployed = deploy_dids(chain, salt)?;
         let dids = Dids::at(deployed.address.clone());
         contracts.push(deployed);
-        let deployed = deploy_contract(
-            chain,
-            "vc_templates",
-            constructor_data(vc_templates::VcTemplatesRef::new(dids.account())),
-            &root,
-            salt,
-        )?;
+        let deployed = deploy_vcs(chain, &dids, salt)?;
         let vcs = Vcs::at(deployed.address.clone());
         contracts.push(deployed);
         let deployed = deploy_escrow(chain, &dids, &vcs, salt)?;

@@ -44,8 +44,26 @@
 //!
 //! Identity checks (roles, authorities, DID control, DID key signatures) are calls to the DID
 //! registry through the shared `DidRegistry` trait.
+//!
+//! ## Two code blobs
+//! The address runs the **main code**: the `CredentialRegistry` messages other contracts call on
+//! every trade (`verify`, `anchor_of`, `anchors_of`, `anchor_system`) and the small getters.
+//! Template management, issuance and status changes (`register_cpt`, `deprecate_cpt`, `cpt`,
+//! `cpt_by_hash`, `issue`, `suspend`, `unsuspend`, `revoke`, `set_system_issuer`,
+//! `set_mask_registry`) live in the **cold code**, which the main code delegate-calls with the
+//! call's own input, cloned by the host (`cgrid_shared::split`): a trade loads the small blob
+//! only. The constructor stores the two seed templates without running `register_cpt`'s
+//! checks (they pass them: a unit test says so), so the main code carries none of them. The
+//! main code names the cold code by a hash compiled into it and locks it as a delegate
+//! dependency when instantiated; both read and write the same storage, and the ABI is that of
+//! one contract.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).
+#![cfg_attr(
+    any(feature = "split-main", feature = "split-cold"),
+    allow(dead_code, unused_imports, unused_variables)
+)]
 // Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
 // static checks); tests may.
 #![cfg_attr(
@@ -93,6 +111,7 @@ mod vc_templates {
         PropertyType, Publisher, Role, SignedByDid, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS,
         SETTLEMENT_CPT, SYSTEM_CPT_IDS, TRADE_START_CPT,
     };
+    use cgrid_shared::{cold_code, in_cold_code, in_main_code, lock_cold_code};
     use ink::prelude::string::String;
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
@@ -384,6 +403,8 @@ mod vc_templates {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
+    cold_code!();
+
     /// What `anchor_system` answers for an error of `anchor` (which, without an expiry,
     /// refuses only for the template, an existing id or an overflow).
     impl From<Error> for AnchorError {
@@ -408,6 +429,7 @@ mod vc_templates {
         /// Anyone may deploy it. Emits: `CptRegistered` twice (`by`: the deploying account).
         #[ink(constructor)]
         pub fn new(did_registry: AccountId) -> Self {
+            lock_cold_code!();
             let mut this = Self {
                 did_registry,
                 cpts: Mapping::default(),
@@ -426,12 +448,11 @@ mod vc_templates {
                 (TRADE_START_CPT, trade_start_template()),
                 (SETTLEMENT_CPT, settlement_template()),
             ] {
-                // The seed templates are constants, valid by construction (checked by the unit
-                // tests): a failure here is a bug, and trapping the instantiation is right.
-                #[allow(clippy::expect_used)]
-                let hash = this
-                    .check_new_template(&template, None, &Publisher::System)
-                    .expect("seed templates are valid");
+                // The seed templates are constants that pass `register_cpt`'s checks (the unit
+                // test `the_seed_templates_pass_the_registration_checks`), so they are stored
+                // without running them: the main code of a split build carries no template
+                // checks. A failure here is a bug, and trapping the instantiation is right.
+                let hash = blake2(&scale::Encode::encode(&template));
                 #[allow(clippy::expect_used)]
                 this.store_cpt(id, Publisher::System, template, hash, None, caller)
                     .expect("seed ids are free");
@@ -465,28 +486,30 @@ mod vc_templates {
             id: Option<CptId>,
             predecessor: Option<CptId>,
         ) -> Result<CptId> {
-            let caller = self.env().caller();
-            self.ensure_may_publish(&publisher, caller)?;
-            let hash = self.check_new_template(&template, predecessor, &publisher)?;
-            let id = match id {
-                Some(id) => {
-                    let range = id_range(&publisher);
-                    if id < range.0 || id > range.1 {
-                        return Err(Error::IdOutOfRange {
-                            id,
-                            min: range.0,
-                            max: range.1,
-                        });
+            in_cold_code!({
+                let caller = self.env().caller();
+                self.ensure_may_publish(&publisher, caller)?;
+                let hash = self.check_new_template(&template, predecessor, &publisher)?;
+                let id = match id {
+                    Some(id) => {
+                        let range = id_range(&publisher);
+                        if id < range.0 || id > range.1 {
+                            return Err(Error::IdOutOfRange {
+                                id,
+                                min: range.0,
+                                max: range.1,
+                            });
+                        }
+                        if self.cpts.contains(id) {
+                            return Err(Error::IdTaken(id));
+                        }
+                        id
                     }
-                    if self.cpts.contains(id) {
-                        return Err(Error::IdTaken(id));
-                    }
-                    id
-                }
-                None => self.next_free_id(&publisher)?,
-            };
-            self.store_cpt(id, publisher, template, hash, predecessor, caller)?;
-            Ok(id)
+                    None => self.next_free_id(&publisher)?,
+                };
+                self.store_cpt(id, publisher, template, hash, predecessor, caller)?;
+                Ok(id)
+            })
         }
 
         /// Deprecates a template: no new credential may use it. Existing credentials stay.
@@ -501,22 +524,24 @@ mod vc_templates {
         /// Emits: `CptDeprecated`.
         #[ink(message)]
         pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
-            if id == TRADE_START_CPT || id == SETTLEMENT_CPT {
-                return Err(Error::ProtocolTemplate(id));
-            }
-            let mut info = self.live_cpt(id)?;
-            let caller = self.env().caller();
-            self.ensure_may_publish(&info.publisher, caller)?;
-            if let Some(mask) = self.owner_lock(Target::Cpt(id)) {
-                return Err(masked(Target::Cpt(id), &mask));
-            }
-            info.deprecated = true;
-            self.cpts.insert(id, &info);
-            self.env().emit_event(CptDeprecated {
-                cpt_id: id,
-                by: caller,
-            });
-            Ok(())
+            in_cold_code!({
+                if id == TRADE_START_CPT || id == SETTLEMENT_CPT {
+                    return Err(Error::ProtocolTemplate(id));
+                }
+                let mut info = self.live_cpt(id)?;
+                let caller = self.env().caller();
+                self.ensure_may_publish(&info.publisher, caller)?;
+                if let Some(mask) = self.owner_lock(Target::Cpt(id)) {
+                    return Err(masked(Target::Cpt(id), &mask));
+                }
+                info.deprecated = true;
+                self.cpts.insert(id, &info);
+                self.env().emit_event(CptDeprecated {
+                    cpt_id: id,
+                    by: caller,
+                });
+                Ok(())
+            })
         }
 
         /// Template `id` and its metadata (publisher, content hash, predecessor, successor,
@@ -525,21 +550,23 @@ mod vc_templates {
         /// read empty and `masked` says who masked it, when and why. Anyone may call.
         #[ink(message)]
         pub fn cpt(&self, id: CptId) -> Option<MaskedView<CptInfo>> {
-            let info = self.cpts.get(id)?;
-            Some(info.shown(mask_at(self.mask_registry, Target::Cpt(id))))
+            in_cold_code!({
+                let info = self.cpts.get(id)?;
+                Some(info.shown(mask_at(self.mask_registry, Target::Cpt(id))))
+            })
         }
 
         /// The id of the template with this content hash (blake2-256 of the SCALE-encoded
         /// template); `None` if no template has it. Anyone may call.
         #[ink(message)]
         pub fn cpt_by_hash(&self, content_hash: [u8; 32]) -> Option<CptId> {
-            self.cpt_by_hash.get(content_hash)
+            in_cold_code!({ self.cpt_by_hash.get(content_hash) })
         }
 
         /// How many templates are registered (the seed's two and deprecated ones included).
         #[ink(message)]
         pub fn cpt_count(&self) -> u32 {
-            self.cpt_count
+            in_main_code!({ self.cpt_count })
         }
 
         // --- credentials ----------------------------------------------------------------
@@ -562,71 +589,73 @@ mod vc_templates {
         /// Emits: `CredentialAnchored`.
         #[ink(message)]
         pub fn issue(&mut self, request: AnchorRequest, proof: Option<IssuerProof>) -> Result<()> {
-            let expected = request.id_hash();
-            if request.id != expected {
-                return Err(Error::BadCredentialId { expected });
-            }
-            if SYSTEM_CPT_IDS.contains(&request.cpt_id) {
-                return Err(Error::SystemTemplate(request.cpt_id));
-            }
-            let caller = self.env().caller();
-            let issuer = request.issuer;
-            let signed = proof.is_some();
-            let authorisation = match proof {
-                Some(IssuerProof { key_id, signature }) => Fact::Signed(SignedByDid {
-                    did: issuer,
-                    key_id,
-                    purpose: KeyPurpose::AssertionMethod,
-                    message_hash: anchor_hash(&self.env().account_id(), &request),
-                    signature,
-                }),
-                None => Fact::ActsFor {
-                    did: issuer,
-                    account: caller,
-                },
-            };
-            // Everything the DID registry is asked, in one call (each call loads its code).
-            let [authorised, issuer_role, authority, issuer_active, subject_active] =
-                Registry::at(self.did_registry).facts([
-                    authorisation,
-                    Fact::HoldsRole {
+            in_cold_code!({
+                let expected = request.id_hash();
+                if request.id != expected {
+                    return Err(Error::BadCredentialId { expected });
+                }
+                if SYSTEM_CPT_IDS.contains(&request.cpt_id) {
+                    return Err(Error::SystemTemplate(request.cpt_id));
+                }
+                let caller = self.env().caller();
+                let issuer = request.issuer;
+                let signed = proof.is_some();
+                let authorisation = match proof {
+                    Some(IssuerProof { key_id, signature }) => Fact::Signed(SignedByDid {
                         did: issuer,
-                        role: Role::Issuer,
+                        key_id,
+                        purpose: KeyPurpose::AssertionMethod,
+                        message_hash: anchor_hash(&self.env().account_id(), &request),
+                        signature,
+                    }),
+                    None => Fact::ActsFor {
+                        did: issuer,
+                        account: caller,
                     },
-                    Fact::Authority(caller),
-                    Fact::Active(issuer),
-                    Fact::Active(request.subject),
-                ]);
-            if !authorised {
-                return Err(if !issuer_active {
-                    Error::DidInactive(issuer)
-                } else if signed {
-                    Error::BadSignature
-                } else {
-                    Error::NotController(issuer)
-                });
-            }
-            // Without a proof, an authority acting for its own DID may issue too.
-            if !issuer_role && (signed || !authority) {
-                return Err(Error::NotIssuer(issuer));
-            }
-            if request.ciphertext_hash.is_some() != request.policy_id.is_some() {
-                return Err(Error::IncompleteEncryption);
-            }
-            if !subject_active {
-                return Err(Error::DidInactive(request.subject));
-            }
-            self.anchor(
-                request.id,
-                request.cpt_id,
-                Issuer::Did(request.issuer),
-                request.subject,
-                request.claims_root,
-                request.expires_at,
-                request.ciphertext_hash,
-                request.policy_id,
-                None,
-            )
+                };
+                // Everything the DID registry is asked, in one call (each call loads its code).
+                let [authorised, issuer_role, authority, issuer_active, subject_active] =
+                    Registry::at(self.did_registry).facts([
+                        authorisation,
+                        Fact::HoldsRole {
+                            did: issuer,
+                            role: Role::Issuer,
+                        },
+                        Fact::Authority(caller),
+                        Fact::Active(issuer),
+                        Fact::Active(request.subject),
+                    ]);
+                if !authorised {
+                    return Err(if !issuer_active {
+                        Error::DidInactive(issuer)
+                    } else if signed {
+                        Error::BadSignature
+                    } else {
+                        Error::NotController(issuer)
+                    });
+                }
+                // Without a proof, an authority acting for its own DID may issue too.
+                if !issuer_role && (signed || !authority) {
+                    return Err(Error::NotIssuer(issuer));
+                }
+                if request.ciphertext_hash.is_some() != request.policy_id.is_some() {
+                    return Err(Error::IncompleteEncryption);
+                }
+                if !subject_active {
+                    return Err(Error::DidInactive(request.subject));
+                }
+                self.anchor(
+                    request.id,
+                    request.cpt_id,
+                    Issuer::Did(request.issuer),
+                    request.subject,
+                    request.claims_root,
+                    request.expires_at,
+                    request.ciphertext_hash,
+                    request.policy_id,
+                    None,
+                )
+            })
         }
 
         /// Lets the root authority designate (or undesignate) a system issuer contract. Root
@@ -637,18 +666,20 @@ mod vc_templates {
         /// Emits: `SystemIssuerSet`.
         #[ink(message)]
         pub fn set_system_issuer(&mut self, account: AccountId, enabled: bool) -> Result<()> {
-            let by = self.ensure_root()?;
-            if enabled {
-                self.system_issuers.insert(account, &());
-            } else {
-                self.system_issuers.remove(account);
-            }
-            self.env().emit_event(SystemIssuerSet {
-                account,
-                enabled,
-                by,
-            });
-            Ok(())
+            in_cold_code!({
+                let by = self.ensure_root()?;
+                if enabled {
+                    self.system_issuers.insert(account, &());
+                } else {
+                    self.system_issuers.remove(account);
+                }
+                self.env().emit_event(SystemIssuerSet {
+                    account,
+                    enabled,
+                    by,
+                });
+                Ok(())
+            })
         }
 
         /// Names the mask registry whose masks `cpt`, `verify` and owners' writes honour
@@ -658,23 +689,25 @@ mod vc_templates {
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            let by = self.ensure_root()?;
-            self.mask_registry = registry;
-            self.env().emit_event(MaskRegistrySet { by, registry });
-            Ok(())
+            in_cold_code!({
+                let by = self.ensure_root()?;
+                self.mask_registry = registry;
+                self.env().emit_event(MaskRegistrySet { by, registry });
+                Ok(())
+            })
         }
 
         /// The mask registry whose masks this contract honours; `None`: none. Anyone may call.
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            self.mask_registry
+            in_main_code!({ self.mask_registry })
         }
 
         /// Whether `account` is a designated system issuer (may call `anchor_system`). Anyone
         /// may call.
         #[ink(message)]
         pub fn is_system_issuer(&self, account: AccountId) -> bool {
-            self.system_issuers.contains(account)
+            in_main_code!({ self.system_issuers.contains(account) })
         }
 
         /// Suspends an active credential: it stops counting (`verify.valid` is false) until
@@ -687,7 +720,7 @@ mod vc_templates {
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn suspend(&mut self, id: CredentialId) -> Result<()> {
-            self.set_status(id, CredentialStatus::Suspended)
+            in_cold_code!({ self.set_status(id, CredentialStatus::Suspended) })
         }
 
         /// Reactivates a suspended credential. The issuer (an account acting for the issuer DID,
@@ -699,7 +732,7 @@ mod vc_templates {
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn unsuspend(&mut self, id: CredentialId) -> Result<()> {
-            self.set_status(id, CredentialStatus::Active)
+            in_cold_code!({ self.set_status(id, CredentialStatus::Active) })
         }
 
         /// Revokes an active or suspended credential, finally: it never counts again. The issuer
@@ -712,19 +745,19 @@ mod vc_templates {
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn revoke(&mut self, id: CredentialId) -> Result<()> {
-            self.set_status(id, CredentialStatus::Revoked)
+            in_cold_code!({ self.set_status(id, CredentialStatus::Revoked) })
         }
 
         /// How many credentials are anchored (suspended, revoked and expired ones included).
         #[ink(message)]
         pub fn credential_count(&self) -> u64 {
-            self.credential_count
+            in_main_code!({ self.credential_count })
         }
 
         /// The DID registry this contract checks identities in.
         #[ink(message)]
         pub fn did_registry(&self) -> AccountId {
-            self.did_registry
+            in_main_code!({ self.did_registry })
         }
 
         // --- private helpers --------------------------------------------------------------
@@ -1062,9 +1095,11 @@ mod vc_templates {
         /// `valid`.
         #[ink(message)]
         fn verify(&self, id: CredentialId) -> Option<MaskedView<CredentialView>> {
-            let anchor = self.credentials.get(id)?;
-            let trade = anchor.trade;
-            Some(self.masked(id, trade, self.view(anchor)))
+            in_main_code!({
+                let anchor = self.credentials.get(id)?;
+                let trade = anchor.trade;
+                Some(self.masked(id, trade, self.view(anchor)))
+            })
         }
 
         /// The anchor of credential `id` alone, without asking the DID registry (cheaper than
@@ -1073,7 +1108,7 @@ mod vc_templates {
         /// a calling contract reads the anchor as stored.
         #[ink(message)]
         fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
-            self.anchor_as_read(id, self.env().is_contract(&self.env().caller()))
+            in_main_code!({ self.anchor_as_read(id, self.env().is_contract(&self.env().caller())) })
         }
 
         /// `anchor_of` of each of `ids`, in order, in one call; `None` for an unknown id. Only
@@ -1081,11 +1116,13 @@ mod vc_templates {
         /// entry, so the result may be shorter than `ids`. Anyone may call.
         #[ink(message)]
         fn anchors_of(&self, ids: Vec<CredentialId>) -> Vec<Option<CredentialAnchor>> {
-            let by_contract = self.env().is_contract(&self.env().caller());
-            ids.into_iter()
-                .take(MAX_ANCHORS_PER_READ)
-                .map(|id| self.anchor_as_read(id, by_contract))
-                .collect()
+            in_main_code!({
+                let by_contract = self.env().is_contract(&self.env().caller());
+                ids.into_iter()
+                    .take(MAX_ANCHORS_PER_READ)
+                    .map(|id| self.anchor_as_read(id, by_contract))
+                    .collect()
+            })
         }
 
         /// Anchors a credential of a system template (id below 1,000, e.g. trade-start 1 or
@@ -1107,25 +1144,27 @@ mod vc_templates {
             claims_root: [u8; 32],
             trade: [u8; 32],
         ) -> core::result::Result<(), AnchorError> {
-            let caller = self.env().caller();
-            if !self.system_issuers.contains(caller) {
-                return Err(AnchorError::NotSystemIssuer);
-            }
-            if !SYSTEM_CPT_IDS.contains(&cpt_id) {
-                return Err(AnchorError::BadTemplate);
-            }
-            self.anchor(
-                id,
-                cpt_id,
-                Issuer::System(caller),
-                subject,
-                claims_root,
-                None,
-                None,
-                None,
-                Some(trade),
-            )
-            .map_err(AnchorError::from)
+            in_main_code!({
+                let caller = self.env().caller();
+                if !self.system_issuers.contains(caller) {
+                    return Err(AnchorError::NotSystemIssuer);
+                }
+                if !SYSTEM_CPT_IDS.contains(&cpt_id) {
+                    return Err(AnchorError::BadTemplate);
+                }
+                self.anchor(
+                    id,
+                    cpt_id,
+                    Issuer::System(caller),
+                    subject,
+                    claims_root,
+                    None,
+                    None,
+                    None,
+                    Some(trade),
+                )
+                .map_err(AnchorError::from)
+            })
         }
     }
 

@@ -5,9 +5,9 @@
 use crate::*;
 use cgrid_shared::testing::{self, did::signature_for};
 use cgrid_shared::{
-    anchor_hash, settlement_template, trade_start_template, AnchorError, AnchorRequest, CptId,
-    CptProperty, CptTemplate, CredentialId, CredentialRegistry as _, CredentialStatus, DidId,
-    DidSignature, Issuer, IssuerProof, PropertyType, Publisher, Role, AUTHORITY_CPT_IDS,
+    anchor_hash, blake2, settlement_template, trade_start_template, AnchorError, AnchorRequest,
+    CptId, CptProperty, CptTemplate, CredentialId, CredentialRegistry as _, CredentialStatus,
+    DidId, DidSignature, Issuer, IssuerProof, PropertyType, Publisher, Role, AUTHORITY_CPT_IDS,
     ISSUER_CPT_IDS, SETTLEMENT_CPT, TRADE_START_CPT,
 };
 use ink::env::test;
@@ -295,6 +295,29 @@ fn only_entitled_callers_publish() {
     fails_cleanly(&mut c, &[], &[], Error::NotIssuer(AUTH_DID), |c| {
         c.register_cpt(Publisher::Issuer(AUTH_DID), template("x"), None, None)
     });
+}
+
+/// The constructor stores the seed templates without `register_cpt`'s checks: they must pass
+/// them. The duplicate check comes after every other one, so a seed template that an authority's
+/// `register_cpt` refuses as a duplicate of itself passed all the others.
+#[ink::test]
+fn the_seed_templates_pass_the_registration_checks() {
+    let mut c = setup();
+    for (id, template) in [
+        (TRADE_START_CPT, trade_start_template()),
+        (SETTLEMENT_CPT, settlement_template()),
+    ] {
+        let stored = c.cpt(id).unwrap().record;
+        assert_eq!(stored.template, template);
+        assert_eq!(
+            stored.content_hash,
+            blake2(&scale::Encode::encode(&template))
+        );
+        as_caller(AUTH);
+        fails_cleanly(&mut c, &[id], &[], Error::DuplicateTemplate(id), |c| {
+            c.register_cpt(Publisher::System, template.clone(), None, None)
+        });
+    }
 }
 
 #[ink::test]
