@@ -223,6 +223,12 @@ fn a_split_contract_needs_its_cold_code_and_locks_it() {
             "vc_templates" => constructor_data(vc_templates::VcTemplatesRef::new(ink_account(
                 &account([9; 32]),
             ))),
+            "incentive_auction" => {
+                let [dids, vcs, escrow] = [7u8, 8, 9].map(|b| ink_account(&account([b; 32])));
+                constructor_data(incentive_auction::IncentiveAuctionRef::new(
+                    dids, vcs, escrow,
+                ))
+            }
             other => panic!("{other}: add its constructor to this test"),
         };
         let mut chain = Embedded::new(1_000);

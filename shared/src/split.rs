@@ -11,8 +11,11 @@
 //!   with the call's own input (the host clones it: same selector, same argument bytes) as a
 //!   tail call — the cold code's answer (or typed refusal, with its revert) is the message's
 //!   answer;
-//! - the **cold code** (feature `split-cold`): every cold message's body; a hot message traps
-//!   there (the main code never sends one).
+//! - the **cold code** (feature `split-cold`): every cold message's body. A hot message of the
+//!   contract's own `impl` is not in it at all (`#[cfg(not(feature = "split-cold"))]` on the
+//!   message: neither its body nor its argument decoder); a hot message of a trait impl, which
+//!   ink! 5.1.1 cannot compile out, traps there ([`in_main_code!`]). The main code never sends
+//!   either.
 //!
 //! Both are built from the same storage struct, so they read and write the same storage. The
 //! main code names the cold code by its code hash, compiled in (`CGRID_COLD_CODE`, which the
@@ -92,12 +95,13 @@ pub fn not_in_cold_code() -> ! {
     panic!("a message of the main code reached the cold code")
 }
 
-/// The body of a hot message: runs in place, except in the cold code (feature `split-cold`),
-/// where the message traps.
+/// The body of a hot message of a trait impl: runs in place, except in the cold code (feature
+/// `split-cold`), where the message traps. (A hot message of the contract's own `impl` is
+/// compiled out of the cold code instead, with `#[cfg(not(feature = "split-cold"))]`.)
 ///
 /// ```ignore
 /// #[ink(message)]
-/// pub fn is_active(&self, did: DidId) -> bool {
+/// fn is_active(&self, did: DidId) -> bool {
 ///     in_main_code!({ self.holds(Fact::Active(did)) })
 /// }
 /// ```

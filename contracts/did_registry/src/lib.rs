@@ -597,22 +597,25 @@ mod did_registry {
         }
 
         /// The mask registry in use, if any.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            in_main_code!({ self.mask_registry })
+            self.mask_registry
         }
 
         /// How many DIDs `account` has had; the generation its next DID (and a relayed creation
         /// signature for it) uses.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn generation_of(&self, account: AccountId) -> u32 {
-            in_main_code!({ self.generations.get(account).unwrap_or(0) })
+            self.generations.get(account).unwrap_or(0)
         }
 
         /// How many DIDs were ever created here.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn did_count(&self) -> u64 {
-            in_main_code!({ self.did_count })
+            self.did_count
         }
 
         // --- Authorities ----------------------------------------------------------------
@@ -703,21 +706,24 @@ mod did_registry {
         }
 
         /// The root authority.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn root(&self) -> AccountId {
-            in_main_code!({ self.root })
+            self.root
         }
 
         /// The proposed next root, if any.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn pending_root(&self) -> Option<AccountId> {
-            in_main_code!({ self.pending_root })
+            self.pending_root
         }
 
         /// Number of authorities, root included.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn authority_count(&self) -> u32 {
-            in_main_code!({ self.authority_count.saturating_add(1) })
+            self.authority_count.saturating_add(1)
         }
 
         // --- Roles ----------------------------------------------------------------------

@@ -54,8 +54,23 @@
 //! State is written before any transfer; `finalize` calls the escrow before writing (a failed
 //! call then leaves nothing to undo and can be retried); ink!'s default call flags forbid
 //! reentry.
+//!
+//! ## Two code blobs
+//! The address runs the **main code**: the four trade messages (`create_auction`, `commit`,
+//! `reveal`, `finalize`), six of the nine calls of a trade through the auction. Everything else
+//! (`set_model`, `set_mask_registry`, `cancel`, `withdraw_unclaimed`, `score_of` and the
+//! getters) lives in the **cold code**, which the main code delegate-calls with the call's own
+//! input, cloned by the host (`cgrid_shared::split`): a trade loads the small blob only. The
+//! main code names the cold code by a hash compiled into it and locks it as a delegate
+//! dependency when instantiated; both read and write the same storage, and the ABI is that of
+//! one contract.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).
+#![cfg_attr(
+    any(feature = "split-main", feature = "split-cold"),
+    allow(dead_code, unused_imports, unused_variables)
+)]
 // Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
 // static checks); tests may.
 #![cfg_attr(
@@ -112,6 +127,7 @@ mod incentive_auction {
         TradeParties, TradeTerms, Weights, ATTRIBUTES, MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN,
         MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
     };
+    use cgrid_shared::{cold_code, in_cold_code, lock_cold_code};
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
 
@@ -581,6 +597,8 @@ mod incentive_auction {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
+    cold_code!();
+
     impl From<PayoutError> for Error {
         fn from(e: PayoutError) -> Self {
             match e {
@@ -601,6 +619,7 @@ mod incentive_auction {
         /// parameter model (`set_model`).
         #[ink(constructor)]
         pub fn new(did_registry: AccountId, credentials: AccountId, escrow: AccountId) -> Self {
+            lock_cold_code!();
             Self {
                 did_registry,
                 credentials,
@@ -624,19 +643,21 @@ mod incentive_auction {
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            let by = self.env().caller();
-            if !Registry::at(self.did_registry).is_root(by) {
-                return Err(Error::NotRoot);
-            }
-            self.mask_registry = registry;
-            self.env().emit_event(MaskRegistrySet { by, registry });
-            Ok(())
+            in_cold_code!({
+                let by = self.env().caller();
+                if !Registry::at(self.did_registry).is_root(by) {
+                    return Err(Error::NotRoot);
+                }
+                self.mask_registry = registry;
+                self.env().emit_event(MaskRegistrySet { by, registry });
+                Ok(())
+            })
         }
 
         /// The mask registry in use, if any.
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            self.mask_registry
+            in_cold_code!({ self.mask_registry })
         }
 
         /// Sets a new parameter model version; auctions created from now on use it. Returns
@@ -648,16 +669,18 @@ mod incentive_auction {
         /// Emits: `ModelSet`.
         #[ink(message)]
         pub fn set_model(&mut self, model: ParameterModel) -> Result<u32> {
-            let by = self.env().caller();
-            if !Registry::at(self.did_registry).is_root(by) {
-                return Err(Error::NotRoot);
-            }
-            check_model(&model).map_err(Error::BadModel)?;
-            let version = self.model_version.checked_add(1).ok_or(Error::Overflow)?;
-            self.models.insert(version, &model);
-            self.model_version = version;
-            self.env().emit_event(ModelSet { version, by });
-            Ok(version)
+            in_cold_code!({
+                let by = self.env().caller();
+                if !Registry::at(self.did_registry).is_root(by) {
+                    return Err(Error::NotRoot);
+                }
+                check_model(&model).map_err(Error::BadModel)?;
+                let version = self.model_version.checked_add(1).ok_or(Error::Overflow)?;
+                self.models.insert(version, &model);
+                self.model_version = version;
+                self.env().emit_event(ModelSet { version, by });
+                Ok(version)
+            })
         }
 
         /// Posts a request (Consumer role) with its deposit,
@@ -667,6 +690,7 @@ mod incentive_auction {
         /// `BadSpecLength`, `BadChallengePeriod`, `BadDeadlines`, `ZeroWeights`,
         /// `WeightOutOfLimits`, `WrongDeposit`, `Overflow`.
         /// Emits: `AuctionCreated`.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message, payable)]
         pub fn create_auction(&mut self, request: AuctionRequest) -> Result<u64> {
             let consumer = self.env().caller();
@@ -731,24 +755,26 @@ mod incentive_auction {
         /// Emits: `AuctionCancelled`.
         #[ink(message)]
         pub fn cancel(&mut self, auction: u64) -> Result<()> {
-            let mut a = self.open_auction(auction)?;
-            if self.env().caller() != a.consumer {
-                return Err(Error::NotConsumer);
-            }
-            if a.commits > 0 {
-                return Err(Error::HasBids { commits: a.commits });
-            }
-            a.phase = AuctionPhase::Cancelled {
-                at: self.env().block_timestamp(),
-            };
-            self.held = self.held.checked_sub(a.deposit).ok_or(Error::Overflow)?;
-            self.auctions.insert(auction, &a);
-            self.pay(a.consumer, a.deposit)?;
-            self.env().emit_event(AuctionCancelled {
-                auction,
-                refunded: a.deposit,
-            });
-            Ok(())
+            in_cold_code!({
+                let mut a = self.open_auction(auction)?;
+                if self.env().caller() != a.consumer {
+                    return Err(Error::NotConsumer);
+                }
+                if a.commits > 0 {
+                    return Err(Error::HasBids { commits: a.commits });
+                }
+                a.phase = AuctionPhase::Cancelled {
+                    at: self.env().block_timestamp(),
+                };
+                self.held = self.held.checked_sub(a.deposit).ok_or(Error::Overflow)?;
+                self.auctions.insert(auction, &a);
+                self.pay(a.consumer, a.deposit)?;
+                self.env().emit_event(AuctionCancelled {
+                    auction,
+                    refunded: a.deposit,
+                });
+                Ok(())
+            })
         }
 
         /// Commits a sealed bid, `bid_hash(..)`, with the auction's bid bond
@@ -758,6 +784,7 @@ mod incentive_auction {
         /// Errors: `AuctionNotFound`, `NotOpen`, `CommitClosed`, `OwnAuction`, `WrongBond`,
         /// `AlreadyCommitted`, `TooManyBids`, `MissingRole`, `Overflow`.
         /// Emits: `BidCommitted`.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message, payable)]
         pub fn commit(&mut self, auction: u64, hash: [u8; 32]) -> Result<u32> {
             let bidder = self.env().caller();
@@ -818,6 +845,7 @@ mod incentive_auction {
         /// `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `ZeroKey`,
         /// `PriceAboveMax`, `Overflow`.
         /// Emits: `BidRevealed`, and `PayoutDeferred` if the bond cannot be transferred.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn reveal(
             &mut self,
@@ -956,6 +984,7 @@ mod incentive_auction {
         ///
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
         /// Emits: `AuctionFinalized`, and `PayoutDeferred` when a payout cannot be transferred.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn finalize(&mut self, auction: u64) -> Result<Option<ChannelId>> {
             let now = self.env().block_timestamp();
@@ -1047,14 +1076,16 @@ mod incentive_auction {
         /// Emits: `UnclaimedWithdrawn`.
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
-            let caller = self.env().caller();
-            let amount = self.unclaimed.withdraw(caller)?;
-            self.held = self.held.checked_sub(amount).ok_or(Error::Overflow)?;
-            self.env().emit_event(UnclaimedWithdrawn {
-                account: caller,
-                amount,
-            });
-            Ok(amount)
+            in_cold_code!({
+                let caller = self.env().caller();
+                let amount = self.unclaimed.withdraw(caller)?;
+                self.held = self.held.checked_sub(amount).ok_or(Error::Overflow)?;
+                self.env().emit_event(UnclaimedWithdrawn {
+                    account: caller,
+                    amount,
+                });
+                Ok(amount)
+            })
         }
 
         /// What a bid would score in `auction` if every given attribute were proven (for
@@ -1068,27 +1099,29 @@ mod incentive_auction {
             price_per_minute: Balance,
             attributes: AttributeValues,
         ) -> Result<u128> {
-            let a = self
-                .auctions
-                .get(auction)
-                .ok_or(Error::AuctionNotFound(auction))?;
-            let model = self.models.get(a.model_version).ok_or(Error::NoModel)?;
-            if price_per_minute == 0 {
-                return Err(Error::ZeroPrice);
-            }
-            if price_per_minute > a.request.max_price_per_minute {
-                return Err(Error::PriceAboveMax {
-                    max: a.request.max_price_per_minute,
-                    got: price_per_minute,
-                });
-            }
-            Ok(score(
-                &model.attributes,
-                &a.weights,
-                a.request.max_price_per_minute,
-                price_per_minute,
-                &attributes.into(),
-            ))
+            in_cold_code!({
+                let a = self
+                    .auctions
+                    .get(auction)
+                    .ok_or(Error::AuctionNotFound(auction))?;
+                let model = self.models.get(a.model_version).ok_or(Error::NoModel)?;
+                if price_per_minute == 0 {
+                    return Err(Error::ZeroPrice);
+                }
+                if price_per_minute > a.request.max_price_per_minute {
+                    return Err(Error::PriceAboveMax {
+                        max: a.request.max_price_per_minute,
+                        got: price_per_minute,
+                    });
+                }
+                Ok(score(
+                    &model.attributes,
+                    &a.weights,
+                    a.request.max_price_per_minute,
+                    price_per_minute,
+                    &attributes.into(),
+                ))
+            })
         }
 
         /// The auction, if it exists. Once it opened a trade that a regulator masked, with
@@ -1096,63 +1129,67 @@ mod incentive_auction {
         /// trades, at what price) and the marker saying why; the money fields stay.
         #[ink(message)]
         pub fn auction(&self, auction: u64) -> Option<MaskedView<Auction>> {
-            let record = self.auctions.get(auction)?;
-            let mask = match record.phase {
-                AuctionPhase::Finalized {
-                    channel: Some(channel),
-                    ..
-                } => mask_at(self.mask_registry, Target::Trade(channel)),
-                _ => None,
-            };
-            Some(record.shown(mask))
+            in_cold_code!({
+                let record = self.auctions.get(auction)?;
+                let mask = match record.phase {
+                    AuctionPhase::Finalized {
+                        channel: Some(channel),
+                        ..
+                    } => mask_at(self.mask_registry, Target::Trade(channel)),
+                    _ => None,
+                };
+                Some(record.shown(mask))
+            })
         }
 
         /// The sealed bid `bidder` committed to `auction`, if any: its hash, its commit order
         /// (`seq`, the tie-break), the bidder's DID and whether it was revealed.
         #[ink(message)]
         pub fn commitment(&self, auction: u64, bidder: AccountId) -> Option<Commitment> {
-            self.commitments.get((auction, bidder))
+            in_cold_code!({ self.commitments.get((auction, bidder)) })
         }
 
         /// Parameter model `version` (1, 2, …).
         #[ink(message)]
         pub fn model(&self, version: u32) -> Option<ParameterModel> {
-            self.models.get(version)
+            in_cold_code!({ self.models.get(version) })
         }
 
         /// The version in force (0: none set yet).
         #[ink(message)]
         pub fn model_version(&self) -> u32 {
-            self.model_version
+            in_cold_code!({ self.model_version })
         }
 
         /// How many auctions were ever created; their ids run from 0 to this − 1.
         #[ink(message)]
         pub fn auction_count(&self) -> u64 {
-            self.auction_count
+            in_cold_code!({ self.auction_count })
         }
 
         /// What the contract owes: deposits of open auctions, bonds held, unclaimed payouts.
         #[ink(message)]
         pub fn total_held(&self) -> Balance {
-            self.held
+            in_cold_code!({ self.held })
         }
 
         /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
         /// smallest unit; the account takes them with `withdraw_unclaimed`.
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
-            self.unclaimed.of(account)
+            in_cold_code!({ self.unclaimed.of(account) })
         }
 
         /// The DID registry, the credential registry and the escrow this auction calls.
         #[ink(message)]
         pub fn wiring(&self) -> AuctionWiring {
-            AuctionWiring {
-                did_registry: self.did_registry,
-                credentials: self.credentials,
-                escrow: self.escrow,
-            }
+            in_cold_code!({
+                AuctionWiring {
+                    did_registry: self.did_registry,
+                    credentials: self.credentials,
+                    escrow: self.escrow,
+                }
+            })
         }
 
         // --------------------------------------------------------------------------------

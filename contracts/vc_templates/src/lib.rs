@@ -564,9 +564,10 @@ mod vc_templates {
         }
 
         /// How many templates are registered (the seed's two and deprecated ones included).
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn cpt_count(&self) -> u32 {
-            in_main_code!({ self.cpt_count })
+            self.cpt_count
         }
 
         // --- credentials ----------------------------------------------------------------
@@ -698,16 +699,18 @@ mod vc_templates {
         }
 
         /// The mask registry whose masks this contract honours; `None`: none. Anyone may call.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            in_main_code!({ self.mask_registry })
+            self.mask_registry
         }
 
         /// Whether `account` is a designated system issuer (may call `anchor_system`). Anyone
         /// may call.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn is_system_issuer(&self, account: AccountId) -> bool {
-            in_main_code!({ self.system_issuers.contains(account) })
+            self.system_issuers.contains(account)
         }
 
         /// Suspends an active credential: it stops counting (`verify.valid` is false) until
@@ -749,15 +752,17 @@ mod vc_templates {
         }
 
         /// How many credentials are anchored (suspended, revoked and expired ones included).
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn credential_count(&self) -> u64 {
-            in_main_code!({ self.credential_count })
+            self.credential_count
         }
 
         /// The DID registry this contract checks identities in.
+        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn did_registry(&self) -> AccountId {
-            in_main_code!({ self.did_registry })
+            self.did_registry
         }
 
         // --- private helpers --------------------------------------------------------------

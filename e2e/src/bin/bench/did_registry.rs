@@ -2,7 +2,7 @@
 //! and authorities, the queries on a small and on the largest document, and a query's cost
 //! after 1 update vs after 1,000.
 
-use cgrid_e2e::{ink_account, release_wasm, sign, sr_method, AccountId32, Backend, Embedded};
+use cgrid_e2e::{ink_account, sign, sr_method, AccountId32, Backend, Embedded};
 use cgrid_shared::{
     did_create_preimage, did_op_preimage, DidCreation, DidId, DidOperation, DidRegistry as _,
     DidSignature, Fact, KeyPurpose, KeyPurposes, KeyType, Role, Service, SignedByDid, Subject,
@@ -33,18 +33,13 @@ fn service(id: &str) -> Service {
 }
 
 pub fn bench(report: &mut Report) {
-    let wasm = release_wasm(NAME).expect("release bundle");
-    report.wasm_size(NAME, wasm.len());
+    report.wasm_sizes(NAME);
     let mut chain = Embedded::new(1_700_000_000_000);
     let root = chain.deployer();
     let users: Vec<AccountId32> = (2..=40u8).map(|i| chain.account([i; 32])).collect();
     for who in std::iter::once(&root).chain(&users) {
         chain.fund(who, Embedded::TOKENS).expect("fund");
     }
-    // The main code delegate-calls its cold code (`cgrid_shared::split`), which
-    // `deploy_dids` uploads first.
-    let cold = release_wasm("did_registry.cold").expect("release bundle");
-    report.wasm_size("did_registry.cold", cold.len());
     let deployed = deploy_dids(&mut chain, b"").expect("deploy");
     report.constructor_row(NAME, "upload + instantiate", deployed.weight);
     let dids = Dids::at(deployed.address);

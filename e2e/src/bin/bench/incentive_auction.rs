@@ -3,7 +3,7 @@
 //! running best is kept during reveal; finalize never iterates over bids).
 
 use cgrid_e2e::parties::{Parties, BID_BOND};
-use cgrid_e2e::{release_wasm, Backend};
+use cgrid_e2e::Backend;
 use cgrid_shared::{Balance, Bid, ClaimProof, DidId, ATTRIBUTES};
 use serde_json::json;
 use sp_core::Pair;
@@ -20,8 +20,7 @@ const MAX_PRICE: Balance = 10_000;
 const MINUTES: u32 = 60;
 
 pub fn bench(report: &mut Report) {
-    let wasm = release_wasm(NAME).expect("release bundle");
-    report.wasm_size(NAME, wasm.len());
+    report.wasm_sizes(NAME);
     let mut m = Parties::deploy(T0).expect("deploy the suite");
     let (name, deploy_weight) = (m.suite.contracts[3].name, m.suite.contracts[3].weight);
     assert_eq!(name, NAME);

@@ -4,7 +4,7 @@
 //! honouring masks costs the read paths of did_registry, vc_templates and trade_escrow.
 
 use cgrid_e2e::parties::Parties;
-use cgrid_e2e::{release_wasm, Backend, Weight};
+use cgrid_e2e::{Backend, Weight};
 use cgrid_shared::{
     CredentialRegistry as _, DidOperation, MaskRegistry as _, Scope, Service, Target,
 };
@@ -22,8 +22,7 @@ fn mask(masks: &Masks, target: &Target, scope: Scope) -> Msg<mask_registry::Resu
 }
 
 pub fn bench(report: &mut Report) {
-    let wasm = release_wasm(NAME).expect("release bundle");
-    report.wasm_size(NAME, wasm.len());
+    report.wasm_sizes(NAME);
     let mut m = Parties::deploy(1_700_000_000_000).expect("deploy the suite");
     let (name, w) = (m.suite.contracts[4].name, m.suite.contracts[4].weight);
     assert_eq!(name, NAME);

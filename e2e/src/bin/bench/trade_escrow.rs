@@ -3,7 +3,7 @@
 //! chain every minute (open + one checkpoint per minute + close), both actually executed.
 
 use cgrid_e2e::parties::Parties;
-use cgrid_e2e::{release_wasm, Backend, Weight};
+use cgrid_e2e::{Backend, Weight};
 use cgrid_shared::{Balance, ChannelId, SignedState};
 use serde_json::json;
 
@@ -40,8 +40,7 @@ fn close(
 }
 
 pub fn bench(report: &mut Report) {
-    let wasm = release_wasm(NAME).expect("release bundle");
-    report.wasm_size(NAME, wasm.len());
+    report.wasm_sizes(NAME);
     let mut m = Parties::deploy(T0).expect("deploy the suite");
     let deploy_weight = m.suite.contracts[2].weight;
     report.constructor_row(NAME, "upload + instantiate", deploy_weight);

@@ -2,7 +2,7 @@
 //! key (relayed) and by its account, the status changes, and `verify` after 1 credential vs
 //! after 1,000.
 
-use cgrid_e2e::{release_wasm, sign, sr_method, Backend, Embedded};
+use cgrid_e2e::{sign, sr_method, Backend, Embedded};
 use cgrid_shared::{
     anchor_preimage, trade_start_template, AnchorRequest, CredentialRegistry as _, DidCreation,
     DidId, DidSignature, IssuerProof, KeyPurposes, Publisher, Role, ISSUER_CPT_IDS,
@@ -17,8 +17,7 @@ const NAME: &str = "vc_templates";
 
 pub fn bench(report: &mut Report) {
     const T0: u64 = 1_700_000_000_000;
-    let wasm = release_wasm(NAME).expect("release bundle");
-    report.wasm_size(NAME, wasm.len());
+    report.wasm_sizes(NAME);
     let mut chain = Embedded::new(T0);
     let root = chain.deployer();
     let provider = chain.account([2; 32]);
@@ -31,10 +30,6 @@ pub fn bench(report: &mut Report) {
         .expect("deploy did_registry")
         .address;
     let dids = Dids::at(dids);
-    // The main code delegate-calls its cold code (`cgrid_shared::split`), which `deploy_vcs`
-    // uploads first.
-    let cold = release_wasm("vc_templates.cold").expect("release bundle");
-    report.wasm_size("vc_templates.cold", cold.len());
     let deployed = deploy_vcs(&mut chain, &dids, b"").expect("deploy vc_templates");
     report.constructor_row(NAME, "upload + instantiate, 2 seed CPTs", deployed.weight);
     let vcs = Vcs::at(deployed.address);
