@@ -107,7 +107,14 @@ fn regulators_mask_a_credential_without_touching_it_and_a_quorum_lifts_the_mask(
     // Masking never changes the record; reads withhold the subject (`anchor_of` too).
     let mut withheld = original.clone();
     withheld.subject = [0; 32];
-    assert_eq!(anchor(&mut m, id), Some(withheld));
+    assert_eq!(anchor(&mut m, id), Some(withheld.clone()));
+    // A person's batch read too: the main code hands it to the cold code, which honours masks.
+    let root = m.root.clone();
+    let msg = m.suite.vcs.msg(|v| v.anchors_of(vec![id]));
+    assert_eq!(
+        m.chain.dry_run(&root, msg).expect("query").value,
+        vec![Some(withheld)]
+    );
     assert_eq!(mask(&mut m, &r0, &target).value, Err(Error::AlreadyMasked));
 
     // m-of-n: two of the three committee members.

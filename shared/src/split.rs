@@ -143,6 +143,25 @@ macro_rules! in_cold_code {
     }};
 }
 
+/// In a message that runs in both blobs: in the main code (feature `split-main`), hands this
+/// call to the cold code when `cond` holds (a tail call: nothing after it runs here); anywhere
+/// else, nothing. For a message whose common case is hot and whose rare case needs code the
+/// main code should not carry; the cold code runs the whole message.
+///
+/// ```ignore
+/// let by_contract = self.env().is_contract(&self.env().caller());
+/// in_cold_code_if!(!by_contract); // a person's read honours the masks, in the cold code
+/// ```
+#[macro_export]
+macro_rules! in_cold_code_if {
+    ($cond:expr) => {
+        #[cfg(feature = "split-main")]
+        if $cond {
+            $crate::split::delegate(COLD_CODE)
+        }
+    };
+}
+
 /// Defines `COLD_CODE`, the cold code's hash, in the main code (feature `split-main`): from
 /// `CGRID_COLD_CODE` at build time. contract-build also lints the crate with every feature on,
 /// which no bundle is built with: that check gets a placeholder.

@@ -46,11 +46,14 @@
 //! registry through the shared `DidRegistry` trait.
 //!
 //! ## Two code blobs
-//! The address runs the **main code**: the `CredentialRegistry` messages other contracts call on
-//! every trade (`verify`, `anchor_of`, `anchors_of`, `anchor_system`) and the small getters.
-//! Template management, issuance and status changes (`register_cpt`, `deprecate_cpt`, `cpt`,
-//! `cpt_by_hash`, `issue`, `suspend`, `unsuspend`, `revoke`, `set_system_issuer`,
-//! `set_mask_registry`) live in the **cold code**, which the main code delegate-calls with the
+//! The address runs the **main code**: what other contracts call on every trade
+//! (`anchor_system`; `anchors_of` and `anchor_of` as a contract reads them, unmasked) and the
+//! small getters. A person's `anchor_of` / `anchors_of` (which honours the masks), `verify`
+//! (the masks and the issuer DID's state: an off-chain reader's question; a contract reads
+//! `anchor_of` and vets the issuer itself, as the auction does), template management, issuance
+//! and status changes (`register_cpt`, `deprecate_cpt`, `cpt`, `cpt_by_hash`, `issue`,
+//! `suspend`, `unsuspend`, `revoke`, `set_system_issuer`, `set_mask_registry`) live in the
+//! **cold code**, which the main code delegate-calls with the
 //! call's own input, cloned by the host (`cgrid_shared::split`): a trade loads the small blob
 //! only. The constructor stores the two seed templates without running `register_cpt`'s
 //! checks (they pass them: a unit test says so), so the main code carries none of them. The
@@ -111,7 +114,7 @@ mod vc_templates {
         PropertyType, Publisher, Role, SignedByDid, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS,
         SETTLEMENT_CPT, SYSTEM_CPT_IDS, TRADE_START_CPT,
     };
-    use cgrid_shared::{cold_code, in_cold_code, in_main_code, lock_cold_code};
+    use cgrid_shared::{cold_code, in_cold_code, in_cold_code_if, in_main_code, lock_cold_code};
     use ink::prelude::string::String;
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
@@ -1048,9 +1051,12 @@ mod vc_templates {
         /// auction's proof check) reads it as it is — a mask is not a revocation, and a mask
         /// lookup per proof would push a reveal past its weight budget; a reader gets what
         /// `verify` shows.
+        ///
+        /// The main code serves only a contract's read (a person's runs in the cold code, see
+        /// `anchors_of`), so the masked branch is compiled into the cold code alone.
         fn anchor_as_read(&self, id: CredentialId, by_contract: bool) -> Option<CredentialAnchor> {
             let anchor = self.credentials.get(id)?;
-            if by_contract {
+            if by_contract || cfg!(feature = "split-main") {
                 return Some(anchor);
             }
             let trade = anchor.trade;
@@ -1100,7 +1106,7 @@ mod vc_templates {
         /// `valid`.
         #[ink(message)]
         fn verify(&self, id: CredentialId) -> Option<MaskedView<CredentialView>> {
-            in_main_code!({
+            in_cold_code!({
                 let anchor = self.credentials.get(id)?;
                 let trade = anchor.trade;
                 Some(self.masked(id, trade, self.view(anchor)))
@@ -1113,7 +1119,10 @@ mod vc_templates {
         /// a calling contract reads the anchor as stored.
         #[ink(message)]
         fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
-            in_main_code!({ self.anchor_as_read(id, self.env().is_contract(&self.env().caller())) })
+            // As `anchors_of`: a contract's read here, a person's in the cold code.
+            let by_contract = self.env().is_contract(&self.env().caller());
+            in_cold_code_if!(!by_contract);
+            self.anchor_as_read(id, by_contract)
         }
 
         /// `anchor_of` of each of `ids`, in order, in one call; `None` for an unknown id. Only
@@ -1121,13 +1130,14 @@ mod vc_templates {
         /// entry, so the result may be shorter than `ids`. Anyone may call.
         #[ink(message)]
         fn anchors_of(&self, ids: Vec<CredentialId>) -> Vec<Option<CredentialAnchor>> {
-            in_main_code!({
-                let by_contract = self.env().is_contract(&self.env().caller());
-                ids.into_iter()
-                    .take(MAX_ANCHORS_PER_READ)
-                    .map(|id| self.anchor_as_read(id, by_contract))
-                    .collect()
-            })
+            // A contract's read (an auction's proof check, on every reveal) runs here; a
+            // person's, which honours the masks, in the cold code.
+            let by_contract = self.env().is_contract(&self.env().caller());
+            in_cold_code_if!(!by_contract);
+            ids.into_iter()
+                .take(MAX_ANCHORS_PER_READ)
+                .map(|id| self.anchor_as_read(id, by_contract))
+                .collect()
         }
 
         /// Anchors a credential of a system template (id below 1,000, e.g. trade-start 1 or
