@@ -223,6 +223,10 @@ fn a_split_contract_needs_its_cold_code_and_locks_it() {
             "vc_templates" => constructor_data(vc_templates::VcTemplatesRef::new(ink_account(
                 &account([9; 32]),
             ))),
+            "trade_escrow" => {
+                let [dids, vcs] = [7u8, 8].map(|b| ink_account(&account([b; 32])));
+                constructor_data(trade_escrow::TradeEscrowRef::new(dids, vcs))
+            }
             "incentive_auction" => {
                 let [dids, vcs, escrow] = [7u8, 8, 9].map(|b| ink_account(&account([b; 32])));
                 constructor_data(incentive_auction::IncentiveAuctionRef::new(
