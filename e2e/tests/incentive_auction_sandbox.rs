@@ -9,9 +9,10 @@ use cgrid_e2e::parties::{Ledger, Parties, BID_BOND};
 use cgrid_e2e::{ink_account, AccountId32, Backend};
 use cgrid_shared::CredentialRegistry as _;
 use cgrid_shared::{
-    AuctionPhase, Balance, Bid, ChannelId, ClaimProof, CredentialView, Issuer, MaskedView, Party,
-    Phase, ATTRIBUTES,
+    AuctionPhase, Balance, Bid, ChannelId, ClaimProof, CredentialView, Issuer, MaskedView,
+    OpenRefusal, Party, Phase, Role, ATTRIBUTES,
 };
+use incentive_auction::events::AuctionFinalized;
 use incentive_auction::{Error, ProofFlaw, RevealOutcome};
 use sp_core::Pair;
 
@@ -318,6 +319,59 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
         }
     );
     consumer.check(&mut m, "after both refunds");
+}
+
+/// The escrow's promise (issue 15, finding 6): only the registry's current role holders trade,
+/// whoever brokers the open. The winning provider loses its Provider role after its reveal;
+/// the auction still names it, and the escrow checks the parties itself: it refuses the trade
+/// (`NotRoleHolder(Provider)`), no channel opens, and the consumer gets its whole deposit back.
+/// Before the escrow checked the parties, the trade opened on the auction's word.
+#[test]
+fn the_escrow_refuses_a_winner_that_no_longer_holds_its_role() {
+    let mut m = market();
+    let who = m.consumer.clone();
+    let mut consumer = Ledger::new(&mut m, &who);
+    let auction = create(&mut m, &mut consumer);
+    let p = m.provider.clone();
+    let b = bid(&m, 100, [None; 4]);
+    commit(&mut m, &p, auction, &b, 1);
+    set_time(&mut m, T0 + 10 * MINUTE);
+    reveal(&mut m, &p, auction, &b, 1, Default::default()).unwrap();
+    let root = m.root.clone();
+    let did = m.provider_did;
+    let revoke = m.suite.dids.msg(|d| d.revoke_role(did, Role::Provider));
+    assert_eq!(m.chain.try_send(&root, revoke).unwrap().value, Ok(()));
+    set_time(&mut m, T0 + 20 * MINUTE);
+    let out = m
+        .chain
+        .try_send(&root, m.suite.auction.msg(|a| a.finalize(auction)))
+        .unwrap();
+    assert_eq!(out.value, Ok(None));
+    let finalized = out
+        .events
+        .iter()
+        .find_map(|e| e.decode::<AuctionFinalized>())
+        .expect("AuctionFinalized");
+    assert_eq!(
+        finalized.refusal,
+        Some(OpenRefusal::NotRoleHolder(Party::Provider))
+    );
+    consumer.moved(DEPOSIT as i128);
+    assert_eq!(
+        phase(&mut m, auction),
+        AuctionPhase::Finalized {
+            winner: Some(ink_account(&p)),
+            channel: None,
+            at: T0 + 20 * MINUTE
+        }
+    );
+    let escrow = m.suite.escrow.clone();
+    let channels: u64 = m
+        .chain
+        .read(escrow.msg(|e| e.channel_count()))
+        .expect("channel_count");
+    assert_eq!(channels, 0);
+    consumer.check(&mut m, "after the refund");
 }
 
 /// The bidders' and the consumer's promise: the best bid the escrow would take gets the trade.

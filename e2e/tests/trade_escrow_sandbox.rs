@@ -5,12 +5,13 @@
 //! Balance checks are exact: a party's balance moves by the escrow's transfers and by the
 //! storage deposits its own calls were charged (reported by the chain), nothing else.
 
-use cgrid_e2e::parties::{Ledger, Parties};
+use cgrid_e2e::parties::{Ledger, Parties, TOKENS};
 use cgrid_e2e::{ink_account, release_wasm, AccountId32, Backend, Called};
 use cgrid_shared::{
     public_claims_root, settlement_claims, trade_start_claims, AnchorError, AnchorRequest, Balance,
-    ChannelId, CloseKind, CredentialView, DidOperation, Issuer, IssuerProof, Phase, Role,
-    SignedState, SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+    BrokeredEscrow as _, ChannelId, CloseKind, CredentialView, DidOperation, Issuer, IssuerProof,
+    OpenRefusal, Party, Phase, Role, SignedState, TradeParties, TradeTerms, SETTLEMENT_CPT,
+    SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
 };
 use cgrid_suite::msg::constructor_data;
 use cgrid_suite::{Escrow, Msg};
@@ -345,6 +346,96 @@ fn no_authority_can_stop_channels_from_opening() {
     }
     let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 23);
     ok(m.open_on(&escrow, &terms, DEPOSIT));
+}
+
+/// Issue 15, finding 6, on the release bundles: a designated broker (the auction's account,
+/// which the embedded chain lets a test use as an origin; on a chain only the auction's code
+/// can) opened a channel naming a bystander's DID as the consumer — the subject of the
+/// trade-start credential — and one for an account that holds no Consumer role at all. The
+/// escrow now checks the DIDs a broker names against the registry's role holders: each such
+/// open is refused with `NotRoleHolder`, reverts and moves nothing; the honest one opens.
+#[test]
+fn a_broker_cannot_make_a_bystander_a_party() {
+    let mut m = market();
+    let (escrow, auction) = (m.suite.escrow.clone(), m.suite.auction.address.clone());
+    m.chain.fund(&auction, TOKENS).expect("fund the broker");
+    // A bystander: a real DID with the Provider role, which never agreed to this trade.
+    let (bystander, bystander_did) = m.add_provider(61).expect("a second provider");
+    let deployment: [u8; 32] = m.chain.read(escrow.deployment()).expect("deployment");
+    let honest = TradeParties {
+        consumer: m.consumer_did,
+        provider: m.provider_did,
+    };
+    let terms = m.terms(PRICE, MIN_COST, 24 * 60 * MINUTE, 61);
+    let mut bystander_pays = terms.clone();
+    bystander_pays.consumer = ink_account(&bystander);
+    let cases: [(TradeTerms, TradeParties, Party); 4] = [
+        (
+            terms.clone(),
+            TradeParties {
+                consumer: bystander_did,
+                ..honest
+            },
+            Party::Consumer,
+        ),
+        (
+            terms.clone(),
+            TradeParties {
+                provider: bystander_did,
+                ..honest
+            },
+            Party::Provider,
+        ),
+        (
+            terms.clone(),
+            TradeParties {
+                consumer: honest.provider,
+                provider: honest.consumer,
+            },
+            Party::Consumer,
+        ),
+        (
+            bystander_pays,
+            TradeParties {
+                consumer: bystander_did,
+                ..honest
+            },
+            Party::Consumer,
+        ),
+    ];
+    for (terms, parties, party) in cases {
+        let id = cgrid_shared::brokered_hash(
+            &escrow.account(),
+            &deployment,
+            &ink_account(&auction),
+            &terms,
+        );
+        let before = (m.chain.balance(&auction), m.escrow_held());
+        let msg = escrow
+            .msg(|e| e.open_brokered(terms, parties))
+            .with_value(DEPOSIT);
+        let called = tx(&mut m, &auction, msg);
+        assert_eq!(called.value, Err(OpenRefusal::NotRoleHolder(party)));
+        assert!(called.reverted, "a refused open reverts");
+        assert_eq!(called.storage_deposit, 0);
+        assert_eq!((m.chain.balance(&auction), m.escrow_held()), before);
+        assert!(m.channel(&id).is_none(), "no channel");
+        assert!(verify(&mut m, id).is_none(), "no trade-start credential");
+    }
+    let msg = escrow
+        .msg(|e| e.open_brokered(terms, honest))
+        .with_value(DEPOSIT);
+    let id = tx(&mut m, &auction, msg).value.expect("the honest open");
+    let ch = m.channel(&id).expect("opened");
+    assert_eq!(
+        (ch.consumer_did, ch.provider_did, ch.deposit),
+        (m.consumer_did, m.provider_did, DEPOSIT)
+    );
+    assert_eq!(
+        verify(&mut m, id).expect("anchored").anchor.subject,
+        m.consumer_did
+    );
+    assert_solvent(&mut m);
 }
 
 /// Issue 15, finding 2, on the release bundles: an issuer (here the root authority, acting for

@@ -324,6 +324,12 @@ pub enum OpenRefusal {
     /// The terms break a rule (same account, an all-zero channel key, zero price, spec
     /// length, challenge period, expiry, deposit zero or below minCost).
     BadTerms,
+    /// The DID the broker named for this party is not the one the DID registry names, now, as
+    /// holding the party's role (Consumer, Provider) for the terms' account — the account
+    /// holds no such role (expired, revoked, deactivated DID, no DID) or another DID does: a
+    /// broker cannot open a trade for an account that is not a trading party, nor name a
+    /// bystander's DID as a party.
+    NotRoleHolder(Party),
     /// These terms already opened a channel.
     ChannelExists,
     /// The credential registry refused the trade-start credential (the value says why).
@@ -334,7 +340,7 @@ pub enum OpenRefusal {
     Overflow,
 }
 
-/// The two DIDs of a brokered trade, as the broker vouches for them.
+/// The two DIDs of a brokered trade, as the broker names them (the escrow checks them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct TradeParties {
@@ -348,8 +354,9 @@ pub struct TradeParties {
 #[ink::trait_definition]
 pub trait BrokeredEscrow {
     /// Opens a channel on `terms` with the transferred value as the deposit, on behalf of a
-    /// designated broker that vouches for both parties' consent and roles and names their DIDs
-    /// (`parties`: consumer's, provider's). Returns the channel id
+    /// designated broker that vouches for both parties' consent and names their DIDs
+    /// (`parties`: consumer's, provider's), which the escrow checks against the DID registry's
+    /// role holders, as `open` does (`NotRoleHolder`). Returns the channel id
     /// (blake2-256 of [`brokered_preimage`]).
     #[ink(message, payable)]
     fn open_brokered(

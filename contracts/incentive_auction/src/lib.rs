@@ -26,9 +26,10 @@
 //!   can win with a bid the escrow would refuse and void the auction for free: such a bid
 //!   cannot be revealed and its bond is forfeited.
 //! - **Roles.** The consumer's Consumer role is checked when the request is posted, a
-//!   provider's Provider role at commit; the auction vouches for both (and names their DIDs)
-//!   when it opens the trade through the escrow's broker interface, so the escrow does not look
-//!   them up again. A role revoked after those points does not stop the trade.
+//!   provider's Provider role at commit; the auction names both DIDs when it opens the trade
+//!   through the escrow's broker interface, and the escrow checks them against the registry's
+//!   role holders again: a party whose role lapsed after those points gets no trade (the
+//!   escrow refuses, `NotRoleHolder`, and the consumer is refunded).
 //! - **Deterministic score**, fixed point: `Σ weightᵢ · normᵢ` (see `cgrid_shared::auction`);
 //!   equal scores go to the earlier commit. The running best is kept during reveal, so
 //!   finalizing costs the same for 10 bids as for 1,000; nothing iterates over bids, and the

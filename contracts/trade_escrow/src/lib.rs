@@ -18,7 +18,9 @@
 //!   channel: the channel id is the hash of the offer. Neither channel key may be all zeros (the
 //!   identity point, for which anyone can sign). A broker that the root authority designated —
 //!   a contract, never a plain key (the auction) — may open channels instead: its code vouches
-//!   for consent and roles (see `BrokeredEscrow::open_brokered`).
+//!   for consent (no offer signature), the escrow still checks the roles: the DIDs the broker
+//!   names must be those the registry names, now, as the Consumer of the terms' consumer
+//!   account and the Provider of its provider account (see `BrokeredEscrow::open_brokered`).
 //! - **No replay.** A state signature is valid only for this escrow and this channel (whose id
 //!   binds the deployment); a per-minute state is never a consent to a cooperative close
 //!   (distinct domain tags). Replaying an older state gains nothing: it proves a smaller debt.
@@ -575,29 +577,7 @@ mod trade_escrow {
             if !sr25519_valid(&offer_signature, &id, terms.provider.as_ref()) {
                 return Err(Error::BadOfferSignature);
             }
-            let holders = Registry::at(self.did_registry).role_holders(vec![
-                RoleQuery {
-                    account: terms.consumer,
-                    role: Role::Consumer,
-                },
-                RoleQuery {
-                    account: terms.provider,
-                    role: Role::Provider,
-                },
-            ]);
-            let holder = |i: usize, account: AccountId, role: Role| {
-                holders
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .ok_or(Error::MissingRole { account, role })
-            };
-            let consumer_did = holder(0, terms.consumer, Role::Consumer)?;
-            let provider_did = holder(1, terms.provider, Role::Provider)?;
-            let parties = TradeParties {
-                consumer: consumer_did,
-                provider: provider_did,
-            };
+            let parties = self.trading_parties(&terms)?;
             self.open_channel(id, &terms, deposit, now, parties, None)
         }
 
@@ -1143,6 +1123,35 @@ mod trade_escrow {
             Ok(())
         }
 
+        /// The DIDs that hold, now, the Consumer role for the terms' consumer account and the
+        /// Provider role for its provider account (one registry call): the one home of the rule
+        /// "only trading parties trade", for `open` and `open_brokered`.
+        ///
+        /// Errors: `MissingRole` (the first party without its role).
+        fn trading_parties(&self, terms: &TradeTerms) -> Result<TradeParties> {
+            let holders = Registry::at(self.did_registry).role_holders(vec![
+                RoleQuery {
+                    account: terms.consumer,
+                    role: Role::Consumer,
+                },
+                RoleQuery {
+                    account: terms.provider,
+                    role: Role::Provider,
+                },
+            ]);
+            let holder = |i: usize, account: AccountId, role: Role| {
+                holders
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .ok_or(Error::MissingRole { account, role })
+            };
+            Ok(TradeParties {
+                consumer: holder(0, terms.consumer, Role::Consumer)?,
+                provider: holder(1, terms.provider, Role::Provider)?,
+            })
+        }
+
         /// Opens channel `id` on checked `terms` between parties whose roles were checked
         /// (`dids`: consumer's, provider's); anchors the trade-start credential (id = channel
         /// id, subject = consumer DID).
@@ -1252,14 +1261,16 @@ mod trade_escrow {
 
     impl cgrid_shared::BrokeredEscrow for TradeEscrow {
         /// Opens a channel on behalf of the calling broker (the auction), with the transferred
-        /// value as the deposit. The broker vouches for the provider's consent and for both
-        /// parties' roles, and names their DIDs (`parties`: consumer's, provider's): the
-        /// offer signature and the role lookup of `open` are skipped, every other check
-        /// applies. The channel id is the hash of `brokered_preimage` (escrow, deployment,
-        /// broker, terms).
+        /// value as the deposit. The broker vouches for both parties' consent (the offer
+        /// signature of `open` is skipped) and names their DIDs (`parties`: consumer's,
+        /// provider's); every other check of `open` applies, the roles included: each named
+        /// DID must be the one the registry names, now, as holding the party's role for the
+        /// terms' account, so a broker can neither open a trade for an account that is no
+        /// trading party nor make a bystander's DID a party. The channel id is the hash of
+        /// `brokered_preimage` (escrow, deployment, broker, terms).
         ///
         /// Errors (as [`OpenRefusal`]): `NotBroker`, `BadTerms`, `ChannelExists`,
-        /// `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
+        /// `NotRoleHolder`, `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
         /// Emits: `ChannelOpened` (with `broker`).
         #[ink(message, payable)]
         fn open_brokered(
@@ -1279,7 +1290,14 @@ mod trade_escrow {
                 if self.channels.contains(id) {
                     return Err(OpenRefusal::ChannelExists);
                 }
-                self.open_channel(id, &terms, deposit, now, parties, Some(broker))
+                let holders = self.trading_parties(&terms).map_err(refusal)?;
+                if parties.consumer != holders.consumer {
+                    return Err(OpenRefusal::NotRoleHolder(Party::Consumer));
+                }
+                if parties.provider != holders.provider {
+                    return Err(OpenRefusal::NotRoleHolder(Party::Provider));
+                }
+                self.open_channel(id, &terms, deposit, now, holders, Some(broker))
                     .map_err(refusal)
             })
         }
@@ -1292,6 +1310,11 @@ mod trade_escrow {
             Error::CredentialsUnavailable => OpenRefusal::CredentialsUnavailable,
             Error::ChannelExists(_) => OpenRefusal::ChannelExists,
             Error::Overflow => OpenRefusal::Overflow,
+            Error::MissingRole {
+                role: Role::Consumer,
+                ..
+            } => OpenRefusal::NotRoleHolder(Party::Consumer),
+            Error::MissingRole { .. } => OpenRefusal::NotRoleHolder(Party::Provider),
             _ => OpenRefusal::BadTerms,
         }
     }

@@ -1250,8 +1250,44 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     let mut bad = terms.clone();
     bad.price_per_minute = 0;
     assert_eq!(brokered(&mut fx, broker, &bad), Err(OpenRefusal::BadTerms));
-    // The broker vouches for the roles: the registry is not asked (the DIDs come from it).
-    testing::did::with(|w| w.holders.clear());
+    // Issue 15, finding 6: the broker vouches for consent, not for the roles. The registry is
+    // asked, and the DIDs the broker names must be its role holders for the terms' accounts:
+    // neither an account without the role nor a bystander's DID makes a party.
+    let named = |fx: &mut Fx, consumer: DidId, provider: DidId| {
+        let before = fx.snapshot(None);
+        let out = fx.payable(broker, DEPOSIT, |c| {
+            c.open_brokered(terms.clone(), TradeParties { consumer, provider })
+        });
+        assert_eq!(fx.snapshot(None), before, "state changed on {out:?}");
+        out
+    };
+    let bystander: DidId = [0xEE; 32];
+    for (consumer, provider, party) in [
+        (bystander, PROVIDER_DID, Party::Consumer),
+        (CONSUMER_DID, bystander, Party::Provider),
+        (PROVIDER_DID, CONSUMER_DID, Party::Consumer),
+    ] {
+        assert_eq!(
+            named(&mut fx, consumer, provider),
+            Err(OpenRefusal::NotRoleHolder(party))
+        );
+    }
+    let holders = testing::did::with(|w| w.holders.clone());
+    for role in [Role::Consumer, Role::Provider] {
+        testing::did::with(|w| {
+            w.holders.retain(|(_, r), _| *r != role);
+        });
+        let party = match role {
+            Role::Consumer => Party::Consumer,
+            _ => Party::Provider,
+        };
+        assert_eq!(
+            brokered(&mut fx, broker, &terms),
+            Err(OpenRefusal::NotRoleHolder(party)),
+            "the {party:?}'s account holds no {role:?} role"
+        );
+        testing::did::with(|w| w.holders = holders.clone());
+    }
     let id = brokered(&mut fx, broker, &terms).expect("a broker opens");
     assert_eq!(
         id,
@@ -1282,14 +1318,7 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
         Err(OpenRefusal::ChannelExists)
     );
     assert_eq!(held(), DEPOSIT);
-    // The consumer's own signed offer for the same terms still opens its own channel (the
-    // registry is asked again for that one).
-    testing::did::with(|w| {
-        w.holders
-            .insert((fx.consumer, Role::Consumer), (CONSUMER_DID, u64::MAX));
-        w.holders
-            .insert((fx.provider, Role::Provider), (PROVIDER_DID, u64::MAX));
-    });
+    // The consumer's own signed offer for the same terms still opens its own channel.
     let own = fx.open();
     assert_ne!(own, id);
 }

@@ -516,6 +516,14 @@ export type OpenRefusal =
    * length, challenge period, expiry, deposit zero or below minCost).
    */
   | { badTerms: null }
+  /**
+   * The DID the broker named for this party is not the one the DID registry names, now, as
+   * holding the party's role (Consumer, Provider) for the terms' account — the account
+   * holds no such role (expired, revoked, deactivated DID, no DID) or another DID does: a
+   * broker cannot open a trade for an account that is not a trading party, nor name a
+   * bystander's DID as a party.
+   */
+  | { notRoleHolder: Party }
   /** These terms already opened a channel. */
   | { channelExists: null }
   /** The credential registry refused the trade-start credential (the value says why). */

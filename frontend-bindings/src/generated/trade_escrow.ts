@@ -330,6 +330,14 @@ export type OpenRefusal =
    * length, challenge period, expiry, deposit zero or below minCost).
    */
   | { badTerms: null }
+  /**
+   * The DID the broker named for this party is not the one the DID registry names, now, as
+   * holding the party's role (Consumer, Provider) for the terms' account — the account
+   * holds no such role (expired, revoked, deactivated DID, no DID) or another DID does: a
+   * broker cannot open a trade for an account that is not a trading party, nor name a
+   * bystander's DID as a party.
+   */
+  | { notRoleHolder: Party }
   /** These terms already opened a channel. */
   | { channelExists: null }
   /** The credential registry refused the trade-start credential (the value says why). */
@@ -417,7 +425,7 @@ export interface SignedState {
 }
 
 /**
- * The two DIDs of a brokered trade, as the broker vouches for them.
+ * The two DIDs of a brokered trade, as the broker names them (the escrow checks them).
  *
  * Rust: `cgrid_shared::escrow::TradeParties`.
  */
@@ -1072,14 +1080,16 @@ export interface TradeEscrowMessages {
   };
   /**
    * Opens a channel on behalf of the calling broker (the auction), with the transferred
-   * value as the deposit. The broker vouches for the provider's consent and for both
-   * parties' roles, and names their DIDs (`parties`: consumer's, provider's): the
-   * offer signature and the role lookup of `open` are skipped, every other check
-   * applies. The channel id is the hash of `brokered_preimage` (escrow, deployment,
-   * broker, terms).
+   * value as the deposit. The broker vouches for both parties' consent (the offer
+   * signature of `open` is skipped) and names their DIDs (`parties`: consumer's,
+   * provider's); every other check of `open` applies, the roles included: each named
+   * DID must be the one the registry names, now, as holding the party's role for the
+   * terms' account, so a broker can neither open a trade for an account that is no
+   * trading party nor make a bystander's DID a party. The channel id is the hash of
+   * `brokered_preimage` (escrow, deployment, broker, terms).
    *
    * Errors (as [`OpenRefusal`]): `NotBroker`, `BadTerms`, `ChannelExists`,
-   * `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
+   * `NotRoleHolder`, `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
    * Emits: `ChannelOpened` (with `broker`).
    *
    * Label `BrokeredEscrow::open_brokered`, selector `0x7365dfe4`; mutates, payable.
