@@ -465,10 +465,9 @@ mod did_registry {
         /// Emits: `DidCreated` (with the whole initial content).
         #[ink(message)]
         pub fn create_did(&mut self, content: DidCreation) -> Result<DidId> {
-            in_cold_code!({
-                let caller = self.env().caller();
-                self.create(caller, content)
-            })
+            in_cold_code!();
+            let caller = self.env().caller();
+            self.create(caller, content)
         }
 
         /// Creates the DID of the account whose sr25519 public key is `account_key`, submitted
@@ -484,15 +483,13 @@ mod did_registry {
             content: DidCreation,
             signature: [u8; 64],
         ) -> Result<DidId> {
-            in_cold_code!({
-                let account = AccountId::from(account_key);
-                let generation = self.generations.get(account).unwrap_or(0);
-                let hash =
-                    did_create_hash(&self.env().account_id(), &account, generation, &content);
-                ink::env::sr25519_verify(&signature, &hash, &account_key)
-                    .map_err(|_| Error::BadSignature)?;
-                self.create(account, content)
-            })
+            in_cold_code!();
+            let account = AccountId::from(account_key);
+            let generation = self.generations.get(account).unwrap_or(0);
+            let hash = did_create_hash(&self.env().account_id(), &account, generation, &content);
+            ink::env::sr25519_verify(&signature, &hash, &account_key)
+                .map_err(|_| Error::BadSignature)?;
+            self.create(account, content)
         }
 
         /// Changes a DID document: add / remove / rotate a key, add / remove a service, add /
@@ -511,14 +508,13 @@ mod did_registry {
         /// Emits: `DidUpdated`.
         #[ink(message)]
         pub fn update(&mut self, did: DidId, op: DidOperation) -> Result<()> {
-            in_cold_code!({
-                let record = self.active_record(did)?;
-                let caller = self.env().caller();
-                if !self.may_act(&record, caller) {
-                    return Err(Error::NotController(did));
-                }
-                self.apply(did, record, op, Authorisation::Account(caller))
-            })
+            in_cold_code!();
+            let record = self.active_record(did)?;
+            let caller = self.env().caller();
+            if !self.may_act(&record, caller) {
+                return Err(Error::NotController(did));
+            }
+            self.apply(did, record, op, Authorisation::Account(caller))
         }
 
         /// Applies `op` to `did`, authorised by the `capabilityInvocation` key `key_id` of
@@ -539,33 +535,31 @@ mod did_registry {
             key_id: String,
             signature: DidSignature,
         ) -> Result<()> {
-            in_cold_code!({
-                let record = self.active_record(did)?;
-                if nonce != record.nonce {
-                    return Err(Error::BadNonce {
-                        expected: record.nonce,
-                        got: nonce,
-                    });
-                }
-                if signer != did && !record.controllers.contains(&signer) {
-                    return Err(Error::SignerNotController(signer));
-                }
-                let hash =
-                    did_op_hash(&self.env().account_id(), &did, nonce, &signer, &key_id, &op);
-                self.check_did_signature(
-                    signer,
-                    &key_id,
-                    KeyPurpose::CapabilityInvocation,
-                    &hash,
-                    &signature,
-                )?;
-                let by = Authorisation::Key {
-                    signer,
-                    key_id,
-                    relayer: self.env().caller(),
-                };
-                self.apply(did, record, op, by)
-            })
+            in_cold_code!();
+            let record = self.active_record(did)?;
+            if nonce != record.nonce {
+                return Err(Error::BadNonce {
+                    expected: record.nonce,
+                    got: nonce,
+                });
+            }
+            if signer != did && !record.controllers.contains(&signer) {
+                return Err(Error::SignerNotController(signer));
+            }
+            let hash = did_op_hash(&self.env().account_id(), &did, nonce, &signer, &key_id, &op);
+            self.check_did_signature(
+                signer,
+                &key_id,
+                KeyPurpose::CapabilityInvocation,
+                &hash,
+                &signature,
+            )?;
+            let by = Authorisation::Key {
+                signer,
+                key_id,
+                relayer: self.env().caller(),
+            };
+            self.apply(did, record, op, by)
         }
 
         /// The current DID document (also for a deactivated DID, flagged so), in one read of
@@ -574,10 +568,9 @@ mod did_registry {
         /// DID has this id.
         #[ink(message)]
         pub fn resolve(&self, did: DidId) -> Option<MaskedView<DidDocument>> {
-            in_cold_code!({
-                let document = self.document(did)?;
-                Some(document.shown(mask_at(self.mask_registry, Target::Did(did))))
-            })
+            in_cold_code!();
+            let document = self.document(did)?;
+            Some(document.shown(mask_at(self.mask_registry, Target::Did(did))))
         }
 
         /// Names the mask registry whose masks `resolve` and DID changes honour (`None`:
@@ -587,13 +580,12 @@ mod did_registry {
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            in_cold_code!({
-                self.ensure_root()?;
-                let by = self.env().caller();
-                self.mask_registry = registry;
-                self.env().emit_event(MaskRegistrySet { by, registry });
-                Ok(())
-            })
+            in_cold_code!();
+            self.ensure_root()?;
+            let by = self.env().caller();
+            self.mask_registry = registry;
+            self.env().emit_event(MaskRegistrySet { by, registry });
+            Ok(())
         }
 
         /// The mask registry in use, if any.
@@ -627,18 +619,16 @@ mod did_registry {
         /// Emits: `AuthorityAdded`.
         #[ink(message)]
         pub fn add_authority(&mut self, account: AccountId) -> Result<()> {
-            in_cold_code!({
-                self.ensure_root()?;
-                if self.is_authority_account(account) {
-                    return Err(Error::AlreadyAuthority);
-                }
-                self.authority_count =
-                    self.authority_count.checked_add(1).ok_or(Error::Overflow)?;
-                self.authorities
-                    .insert(account, &self.env().block_timestamp());
-                self.env().emit_event(AuthorityAdded { account });
-                Ok(())
-            })
+            in_cold_code!();
+            self.ensure_root()?;
+            if self.is_authority_account(account) {
+                return Err(Error::AlreadyAuthority);
+            }
+            self.authority_count = self.authority_count.checked_add(1).ok_or(Error::Overflow)?;
+            self.authorities
+                .insert(account, &self.env().block_timestamp());
+            self.env().emit_event(AuthorityAdded { account });
+            Ok(())
         }
 
         /// Removes an authority (not root). Root only. Roles it granted stay until they expire
@@ -648,18 +638,17 @@ mod did_registry {
         /// Emits: `AuthorityRemoved`.
         #[ink(message)]
         pub fn remove_authority(&mut self, account: AccountId) -> Result<()> {
-            in_cold_code!({
-                self.ensure_root()?;
-                if account == self.root {
-                    return Err(Error::CannotRemoveRoot);
-                }
-                if self.authorities.take(account).is_none() {
-                    return Err(Error::UnknownAuthority);
-                }
-                self.authority_count = self.authority_count.saturating_sub(1);
-                self.env().emit_event(AuthorityRemoved { account });
-                Ok(())
-            })
+            in_cold_code!();
+            self.ensure_root()?;
+            if account == self.root {
+                return Err(Error::CannotRemoveRoot);
+            }
+            if self.authorities.take(account).is_none() {
+                return Err(Error::UnknownAuthority);
+            }
+            self.authority_count = self.authority_count.saturating_sub(1);
+            self.env().emit_event(AuthorityRemoved { account });
+            Ok(())
         }
 
         /// Proposes `to` as the next root; it becomes root when it calls `accept_root`. A new
@@ -669,15 +658,14 @@ mod did_registry {
         /// Emits: `RootTransferProposed`.
         #[ink(message)]
         pub fn transfer_root(&mut self, to: Option<AccountId>) -> Result<()> {
-            in_cold_code!({
-                self.ensure_root()?;
-                self.pending_root = to;
-                self.env().emit_event(RootTransferProposed {
-                    from: self.root,
-                    to,
-                });
-                Ok(())
-            })
+            in_cold_code!();
+            self.ensure_root()?;
+            self.pending_root = to;
+            self.env().emit_event(RootTransferProposed {
+                from: self.root,
+                to,
+            });
+            Ok(())
         }
 
         /// Accepts a proposed root transfer; only the proposed account (`pending_root`) may call
@@ -688,21 +676,20 @@ mod did_registry {
         /// Emits: `AuthorityRemoved` (for the new root's old entry, if any), `RootTransferred`.
         #[ink(message)]
         pub fn accept_root(&mut self) -> Result<()> {
-            in_cold_code!({
-                let caller = self.env().caller();
-                if self.pending_root != Some(caller) {
-                    return Err(Error::NotPendingRoot);
-                }
-                let from = self.root;
-                if self.authorities.take(caller).is_some() {
-                    self.authority_count = self.authority_count.saturating_sub(1);
-                    self.env().emit_event(AuthorityRemoved { account: caller });
-                }
-                self.root = caller;
-                self.pending_root = None;
-                self.env().emit_event(RootTransferred { from, to: caller });
-                Ok(())
-            })
+            in_cold_code!();
+            let caller = self.env().caller();
+            if self.pending_root != Some(caller) {
+                return Err(Error::NotPendingRoot);
+            }
+            let from = self.root;
+            if self.authorities.take(caller).is_some() {
+                self.authority_count = self.authority_count.saturating_sub(1);
+                self.env().emit_event(AuthorityRemoved { account: caller });
+            }
+            self.root = caller;
+            self.pending_root = None;
+            self.env().emit_event(RootTransferred { from, to: caller });
+            Ok(())
         }
 
         /// The root authority.
@@ -741,36 +728,35 @@ mod did_registry {
             expires_at: Timestamp,
             evidence: [u8; 32],
         ) -> Result<()> {
-            in_cold_code!({
-                let by = self.ensure_authority()?;
-                if role == Role::Regulator {
-                    // Regulators mask records and sit on the unmask committee: one authority must
-                    // not be able to make itself or a friend one.
-                    self.ensure_root()?;
-                }
-                self.active_record(did)?;
-                let now = self.env().block_timestamp();
-                if expires_at <= now {
-                    return Err(Error::ExpiryInPast { now, expires_at });
-                }
-                self.roles.insert(
-                    (did, role),
-                    &RoleGrant {
-                        expires_at,
-                        evidence,
-                        granted_by: by,
-                        granted_at: now,
-                    },
-                );
-                self.env().emit_event(RoleGranted {
-                    did,
-                    role,
+            in_cold_code!();
+            let by = self.ensure_authority()?;
+            if role == Role::Regulator {
+                // Regulators mask records and sit on the unmask committee: one authority must
+                // not be able to make itself or a friend one.
+                self.ensure_root()?;
+            }
+            self.active_record(did)?;
+            let now = self.env().block_timestamp();
+            if expires_at <= now {
+                return Err(Error::ExpiryInPast { now, expires_at });
+            }
+            self.roles.insert(
+                (did, role),
+                &RoleGrant {
                     expires_at,
                     evidence,
-                    by,
-                });
-                Ok(())
-            })
+                    granted_by: by,
+                    granted_at: now,
+                },
+            );
+            self.env().emit_event(RoleGranted {
+                did,
+                role,
+                expires_at,
+                evidence,
+                by,
+            });
+            Ok(())
         }
 
         /// Revokes `role` from `did` (also from a deactivated DID). Any authority; the
@@ -780,37 +766,36 @@ mod did_registry {
         /// Emits: `RoleRevoked`.
         #[ink(message)]
         pub fn revoke_role(&mut self, did: DidId, role: Role) -> Result<()> {
-            in_cold_code!({
-                let by = self.ensure_authority()?;
-                if role == Role::Regulator {
-                    self.ensure_root()?;
-                }
-                if self.roles.take((did, role)).is_none() {
-                    return Err(Error::RoleNotGranted(role));
-                }
-                self.env().emit_event(RoleRevoked { did, role, by });
-                Ok(())
-            })
+            in_cold_code!();
+            let by = self.ensure_authority()?;
+            if role == Role::Regulator {
+                self.ensure_root()?;
+            }
+            if self.roles.take((did, role)).is_none() {
+                return Err(Error::RoleNotGranted(role));
+            }
+            self.env().emit_event(RoleRevoked { did, role, by });
+            Ok(())
         }
 
         /// The stored grant of `role` to `did`, expired or not.
         #[ink(message)]
         pub fn role_grant(&self, did: DidId, role: Role) -> Option<RoleGrant> {
-            in_cold_code!({ self.roles.get((did, role)) })
+            in_cold_code!();
+            self.roles.get((did, role))
         }
 
         /// Every role currently held by `did` (granted, unexpired, DID active).
         #[ink(message)]
         pub fn roles_of(&self, did: DidId) -> Vec<HeldRole> {
-            in_cold_code!({
-                Role::ALL
-                    .iter()
-                    .filter_map(|role| {
-                        self.current_grant(did, *role)
-                            .map(|grant| HeldRole { role: *role, grant })
-                    })
-                    .collect()
-            })
+            in_cold_code!();
+            Role::ALL
+                .iter()
+                .filter_map(|role| {
+                    self.current_grant(did, *role)
+                        .map(|grant| HeldRole { role: *role, grant })
+                })
+                .collect()
         }
 
         // --- Private helpers --------------------------------------------------------------
@@ -1134,19 +1119,19 @@ mod did_registry {
         /// answer.
         #[ink(message)]
         fn has_role(&self, subject: Subject, role: Role) -> bool {
-            in_main_code!({
-                let did = match subject {
-                    Subject::Did(did) => Some(did),
-                    Subject::Account(account) => self.account_did.get(account),
-                };
-                did.is_some_and(|did| self.holds(Fact::HoldsRole { did, role }))
-            })
+            in_main_code!();
+            let did = match subject {
+                Subject::Did(did) => Some(did),
+                Subject::Account(account) => self.account_did.get(account),
+            };
+            did.is_some_and(|did| self.holds(Fact::HoldsRole { did, role }))
         }
 
         /// Whether `account` is an authority (root included): it may grant and revoke roles.
         #[ink(message)]
         fn is_authority(&self, account: AccountId) -> bool {
-            in_main_code!({ self.holds(Fact::Authority(account)) })
+            in_main_code!();
+            self.holds(Fact::Authority(account))
         }
 
         /// Whether `account` is the root authority, which alone changes the suite's wiring
@@ -1154,24 +1139,24 @@ mod did_registry {
         /// and the Regulator role.
         #[ink(message)]
         fn is_root(&self, account: AccountId) -> bool {
-            in_main_code!({ account == self.root })
+            in_main_code!();
+            account == self.root
         }
 
         /// Whether `did` exists and is not deactivated.
         #[ink(message)]
         fn is_active(&self, did: DidId) -> bool {
-            in_main_code!({ self.holds(Fact::Active(did)) })
+            in_main_code!();
+            self.holds(Fact::Active(did))
         }
 
         /// The active DID bound to `account`; `None` if it has none, or if a regulator's mask
         /// hides that DID's account (a whole-record mask or one naming `account`).
         #[ink(message)]
         fn did_of(&self, account: AccountId) -> Option<DidId> {
-            in_main_code!({
-                self.account_did.get(account).filter(|did| {
-                    !mask_at(self.mask_registry, Target::Did(*did))
-                        .is_some_and(|m| m.hides_account())
-                })
+            in_main_code!();
+            self.account_did.get(account).filter(|did| {
+                !mask_at(self.mask_registry, Target::Did(*did)).is_some_and(|m| m.hides_account())
             })
         }
 
@@ -1179,23 +1164,23 @@ mod did_registry {
         /// (as `has_role` decides), else `None`. Masks do not change the answer.
         #[ink(message)]
         fn role_holders(&self, queries: Vec<RoleQuery>) -> Vec<Option<DidId>> {
-            in_main_code!({
-                queries
-                    .into_iter()
-                    .map(|RoleQuery { account, role }| {
-                        self.account_did
-                            .get(account)
-                            .filter(|did| self.current_grant(*did, role).is_some())
-                    })
-                    .collect()
-            })
+            in_main_code!();
+            queries
+                .into_iter()
+                .map(|RoleQuery { account, role }| {
+                    self.account_did
+                        .get(account)
+                        .filter(|did| self.current_grant(*did, role).is_some())
+                })
+                .collect()
         }
 
         /// Whether `account` may act for `did`: `did` is active and `account` is its account or
         /// the account of one of its active controller DIDs.
         #[ink(message)]
         fn can_act_for(&self, did: DidId, account: AccountId) -> bool {
-            in_main_code!({ self.holds(Fact::ActsFor { did, account }) })
+            in_main_code!();
+            self.holds(Fact::ActsFor { did, account })
         }
 
         /// Whether `signature` over `message_hash` was made by the key `key_id` of the active
@@ -1210,15 +1195,14 @@ mod did_registry {
             message_hash: [u8; 32],
             signature: DidSignature,
         ) -> bool {
-            in_main_code!({
-                self.holds(Fact::Signed(SignedByDid {
-                    did,
-                    key_id,
-                    purpose,
-                    message_hash,
-                    signature,
-                }))
-            })
+            in_main_code!();
+            self.holds(Fact::Signed(SignedByDid {
+                did,
+                key_id,
+                purpose,
+                message_hash,
+                signature,
+            }))
         }
 
         /// Whether each fact holds, in order, decided as the message of the same meaning
@@ -1227,7 +1211,8 @@ mod did_registry {
         /// call for what a contract needs to know, e.g. everything `issue` checks.
         #[ink(message)]
         fn facts(&self, facts: Vec<Fact>) -> Vec<bool> {
-            in_main_code!({ facts.into_iter().map(|fact| self.holds(fact)).collect() })
+            in_main_code!();
+            facts.into_iter().map(|fact| self.holds(fact)).collect()
         }
     }
 

@@ -644,21 +644,21 @@ mod incentive_auction {
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            in_cold_code!({
-                let by = self.env().caller();
-                if !Registry::at(self.did_registry).is_root(by) {
-                    return Err(Error::NotRoot);
-                }
-                self.mask_registry = registry;
-                self.env().emit_event(MaskRegistrySet { by, registry });
-                Ok(())
-            })
+            in_cold_code!();
+            let by = self.env().caller();
+            if !Registry::at(self.did_registry).is_root(by) {
+                return Err(Error::NotRoot);
+            }
+            self.mask_registry = registry;
+            self.env().emit_event(MaskRegistrySet { by, registry });
+            Ok(())
         }
 
         /// The mask registry in use, if any.
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            in_cold_code!({ self.mask_registry })
+            in_cold_code!();
+            self.mask_registry
         }
 
         /// Sets a new parameter model version; auctions created from now on use it. Returns
@@ -670,18 +670,17 @@ mod incentive_auction {
         /// Emits: `ModelSet`.
         #[ink(message)]
         pub fn set_model(&mut self, model: ParameterModel) -> Result<u32> {
-            in_cold_code!({
-                let by = self.env().caller();
-                if !Registry::at(self.did_registry).is_root(by) {
-                    return Err(Error::NotRoot);
-                }
-                check_model(&model).map_err(Error::BadModel)?;
-                let version = self.model_version.checked_add(1).ok_or(Error::Overflow)?;
-                self.models.insert(version, &model);
-                self.model_version = version;
-                self.env().emit_event(ModelSet { version, by });
-                Ok(version)
-            })
+            in_cold_code!();
+            let by = self.env().caller();
+            if !Registry::at(self.did_registry).is_root(by) {
+                return Err(Error::NotRoot);
+            }
+            check_model(&model).map_err(Error::BadModel)?;
+            let version = self.model_version.checked_add(1).ok_or(Error::Overflow)?;
+            self.models.insert(version, &model);
+            self.model_version = version;
+            self.env().emit_event(ModelSet { version, by });
+            Ok(version)
         }
 
         /// Posts a request (Consumer role) with its deposit,
@@ -756,26 +755,25 @@ mod incentive_auction {
         /// Emits: `AuctionCancelled`.
         #[ink(message)]
         pub fn cancel(&mut self, auction: u64) -> Result<()> {
-            in_cold_code!({
-                let mut a = self.open_auction(auction)?;
-                if self.env().caller() != a.consumer {
-                    return Err(Error::NotConsumer);
-                }
-                if a.commits > 0 {
-                    return Err(Error::HasBids { commits: a.commits });
-                }
-                a.phase = AuctionPhase::Cancelled {
-                    at: self.env().block_timestamp(),
-                };
-                self.held = self.held.checked_sub(a.deposit).ok_or(Error::Overflow)?;
-                self.auctions.insert(auction, &a);
-                self.pay(a.consumer, a.deposit)?;
-                self.env().emit_event(AuctionCancelled {
-                    auction,
-                    refunded: a.deposit,
-                });
-                Ok(())
-            })
+            in_cold_code!();
+            let mut a = self.open_auction(auction)?;
+            if self.env().caller() != a.consumer {
+                return Err(Error::NotConsumer);
+            }
+            if a.commits > 0 {
+                return Err(Error::HasBids { commits: a.commits });
+            }
+            a.phase = AuctionPhase::Cancelled {
+                at: self.env().block_timestamp(),
+            };
+            self.held = self.held.checked_sub(a.deposit).ok_or(Error::Overflow)?;
+            self.auctions.insert(auction, &a);
+            self.pay(a.consumer, a.deposit)?;
+            self.env().emit_event(AuctionCancelled {
+                auction,
+                refunded: a.deposit,
+            });
+            Ok(())
         }
 
         /// Commits a sealed bid, `bid_hash(..)`, with the auction's bid bond
@@ -1077,16 +1075,15 @@ mod incentive_auction {
         /// Emits: `UnclaimedWithdrawn`.
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
-            in_cold_code!({
-                let caller = self.env().caller();
-                let amount = self.unclaimed.withdraw(caller)?;
-                self.held = self.held.checked_sub(amount).ok_or(Error::Overflow)?;
-                self.env().emit_event(UnclaimedWithdrawn {
-                    account: caller,
-                    amount,
-                });
-                Ok(amount)
-            })
+            in_cold_code!();
+            let caller = self.env().caller();
+            let amount = self.unclaimed.withdraw(caller)?;
+            self.held = self.held.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.env().emit_event(UnclaimedWithdrawn {
+                account: caller,
+                amount,
+            });
+            Ok(amount)
         }
 
         /// What a bid would score in `auction` if every given attribute were proven (for
@@ -1100,29 +1097,28 @@ mod incentive_auction {
             price_per_minute: Balance,
             attributes: AttributeValues,
         ) -> Result<u128> {
-            in_cold_code!({
-                let a = self
-                    .auctions
-                    .get(auction)
-                    .ok_or(Error::AuctionNotFound(auction))?;
-                let model = self.models.get(a.model_version).ok_or(Error::NoModel)?;
-                if price_per_minute == 0 {
-                    return Err(Error::ZeroPrice);
-                }
-                if price_per_minute > a.request.max_price_per_minute {
-                    return Err(Error::PriceAboveMax {
-                        max: a.request.max_price_per_minute,
-                        got: price_per_minute,
-                    });
-                }
-                Ok(score(
-                    &model.attributes,
-                    &a.weights,
-                    a.request.max_price_per_minute,
-                    price_per_minute,
-                    &attributes.into(),
-                ))
-            })
+            in_cold_code!();
+            let a = self
+                .auctions
+                .get(auction)
+                .ok_or(Error::AuctionNotFound(auction))?;
+            let model = self.models.get(a.model_version).ok_or(Error::NoModel)?;
+            if price_per_minute == 0 {
+                return Err(Error::ZeroPrice);
+            }
+            if price_per_minute > a.request.max_price_per_minute {
+                return Err(Error::PriceAboveMax {
+                    max: a.request.max_price_per_minute,
+                    got: price_per_minute,
+                });
+            }
+            Ok(score(
+                &model.attributes,
+                &a.weights,
+                a.request.max_price_per_minute,
+                price_per_minute,
+                &attributes.into(),
+            ))
         }
 
         /// The auction, if it exists. Once it opened a trade that a regulator masked, with
@@ -1130,67 +1126,71 @@ mod incentive_auction {
         /// trades, at what price) and the marker saying why; the money fields stay.
         #[ink(message)]
         pub fn auction(&self, auction: u64) -> Option<MaskedView<Auction>> {
-            in_cold_code!({
-                let record = self.auctions.get(auction)?;
-                let mask = match record.phase {
-                    AuctionPhase::Finalized {
-                        channel: Some(channel),
-                        ..
-                    } => mask_at(self.mask_registry, Target::Trade(channel)),
-                    _ => None,
-                };
-                Some(record.shown(mask))
-            })
+            in_cold_code!();
+            let record = self.auctions.get(auction)?;
+            let mask = match record.phase {
+                AuctionPhase::Finalized {
+                    channel: Some(channel),
+                    ..
+                } => mask_at(self.mask_registry, Target::Trade(channel)),
+                _ => None,
+            };
+            Some(record.shown(mask))
         }
 
         /// The sealed bid `bidder` committed to `auction`, if any: its hash, its commit order
         /// (`seq`, the tie-break), the bidder's DID and whether it was revealed.
         #[ink(message)]
         pub fn commitment(&self, auction: u64, bidder: AccountId) -> Option<Commitment> {
-            in_cold_code!({ self.commitments.get((auction, bidder)) })
+            in_cold_code!();
+            self.commitments.get((auction, bidder))
         }
 
         /// Parameter model `version` (1, 2, …).
         #[ink(message)]
         pub fn model(&self, version: u32) -> Option<ParameterModel> {
-            in_cold_code!({ self.models.get(version) })
+            in_cold_code!();
+            self.models.get(version)
         }
 
         /// The version in force (0: none set yet).
         #[ink(message)]
         pub fn model_version(&self) -> u32 {
-            in_cold_code!({ self.model_version })
+            in_cold_code!();
+            self.model_version
         }
 
         /// How many auctions were ever created; their ids run from 0 to this − 1.
         #[ink(message)]
         pub fn auction_count(&self) -> u64 {
-            in_cold_code!({ self.auction_count })
+            in_cold_code!();
+            self.auction_count
         }
 
         /// What the contract owes: deposits of open auctions, bonds held, unclaimed payouts.
         #[ink(message)]
         pub fn total_held(&self) -> Balance {
-            in_cold_code!({ self.held })
+            in_cold_code!();
+            self.held
         }
 
         /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
         /// smallest unit; the account takes them with `withdraw_unclaimed`.
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
-            in_cold_code!({ self.unclaimed.of(account) })
+            in_cold_code!();
+            self.unclaimed.of(account)
         }
 
         /// The DID registry, the credential registry and the escrow this auction calls.
         #[ink(message)]
         pub fn wiring(&self) -> AuctionWiring {
-            in_cold_code!({
-                AuctionWiring {
-                    did_registry: self.did_registry,
-                    credentials: self.credentials,
-                    escrow: self.escrow,
-                }
-            })
+            in_cold_code!();
+            AuctionWiring {
+                did_registry: self.did_registry,
+                credentials: self.credentials,
+                escrow: self.escrow,
+            }
         }
 
         // --------------------------------------------------------------------------------

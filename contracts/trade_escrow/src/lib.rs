@@ -591,54 +591,52 @@ mod trade_escrow {
         /// Emits: `ToppedUp`.
         #[ink(message, payable)]
         pub fn top_up(&mut self, channel: ChannelId, expires_at: Option<Timestamp>) -> Result<()> {
-            in_cold_code!({
-                let amount = self.env().transferred_value();
-                let now = self.env().block_timestamp();
-                let mut ch = self.channel_or_err(channel)?;
-                if self.env().caller() != ch.consumer {
-                    return Err(Error::NotConsumer);
-                }
-                ensure_open(&ch)?;
-                if now >= ch.expires_at {
-                    return Err(Error::Expired {
-                        deadline: ch.expires_at,
-                        now,
+            in_cold_code!();
+            let amount = self.env().transferred_value();
+            let now = self.env().block_timestamp();
+            let mut ch = self.channel_or_err(channel)?;
+            if self.env().caller() != ch.consumer {
+                return Err(Error::NotConsumer);
+            }
+            ensure_open(&ch)?;
+            if now >= ch.expires_at {
+                return Err(Error::Expired {
+                    deadline: ch.expires_at,
+                    now,
+                });
+            }
+            if amount == 0 && expires_at.is_none() {
+                return Err(Error::NothingToTopUp);
+            }
+            if let [Some(mask)] = masks_at(self.mask_registry, [Target::Trade(channel)]) {
+                // A top-up changes the accounting, never withheld: only a whole-record mask
+                // refuses it.
+                if !mask.lets_owner_write(&[]) {
+                    return Err(Error::Masked {
+                        channel,
+                        reason_code: mask.reason_code,
                     });
                 }
-                if amount == 0 && expires_at.is_none() {
-                    return Err(Error::NothingToTopUp);
+            }
+            if let Some(new_expiry) = expires_at {
+                if new_expiry <= ch.expires_at || new_expiry > now.saturating_add(MAX_LIFETIME) {
+                    return Err(Error::BadExpiry {
+                        now,
+                        expires_at: new_expiry,
+                    });
                 }
-                if let [Some(mask)] = masks_at(self.mask_registry, [Target::Trade(channel)]) {
-                    // A top-up changes the accounting, never withheld: only a whole-record mask
-                    // refuses it.
-                    if !mask.lets_owner_write(&[]) {
-                        return Err(Error::Masked {
-                            channel,
-                            reason_code: mask.reason_code,
-                        });
-                    }
-                }
-                if let Some(new_expiry) = expires_at {
-                    if new_expiry <= ch.expires_at || new_expiry > now.saturating_add(MAX_LIFETIME)
-                    {
-                        return Err(Error::BadExpiry {
-                            now,
-                            expires_at: new_expiry,
-                        });
-                    }
-                    ch.expires_at = new_expiry;
-                }
-                ch.deposit = ch.deposit.checked_add(amount).ok_or(Error::Overflow)?;
-                self.owed = self.owed.checked_add(amount).ok_or(Error::Overflow)?;
-                self.channels.insert(channel, &ch);
-                self.env().emit_event(ToppedUp {
-                    channel,
-                    amount,
-                    deposit: ch.deposit,
-                    expires_at: ch.expires_at,
-                });
-                Ok(())
-            })
+                ch.expires_at = new_expiry;
+            }
+            ch.deposit = ch.deposit.checked_add(amount).ok_or(Error::Overflow)?;
+            self.owed = self.owed.checked_add(amount).ok_or(Error::Overflow)?;
+            self.channels.insert(channel, &ch);
+            self.env().emit_event(ToppedUp {
+                channel,
+                amount,
+                deposit: ch.deposit,
+                expires_at: ch.expires_at,
+            });
+            Ok(())
         }
 
         /// Settles a consumer-signed state: pays the provider the difference to what was already
@@ -747,45 +745,44 @@ mod trade_escrow {
             channel: ChannelId,
             state: Option<SignedState>,
         ) -> Result<()> {
-            in_cold_code!({
-                let now = self.env().block_timestamp();
-                let mut ch = self.channel_or_err(channel)?;
-                let by = party_of(&ch, self.env().caller())?;
-                ensure_open(&ch)?;
-                if by == Party::Provider {
-                    ensure_claim_window(&ch, now)?;
+            in_cold_code!();
+            let now = self.env().block_timestamp();
+            let mut ch = self.channel_or_err(channel)?;
+            let by = party_of(&ch, self.env().caller())?;
+            ensure_open(&ch)?;
+            if by == Party::Provider {
+                ensure_claim_window(&ch, now)?;
+            }
+            let (nonce, cumulative) = match state {
+                Some(SignedState {
+                    nonce,
+                    cumulative,
+                    signature,
+                }) => {
+                    let settled = (ch.nonce, ch.paid);
+                    self.check_state(&channel, &ch, settled, nonce, cumulative, &signature)?;
+                    (nonce, cumulative)
                 }
-                let (nonce, cumulative) = match state {
-                    Some(SignedState {
-                        nonce,
-                        cumulative,
-                        signature,
-                    }) => {
-                        let settled = (ch.nonce, ch.paid);
-                        self.check_state(&channel, &ch, settled, nonce, cumulative, &signature)?;
-                        (nonce, cumulative)
-                    }
-                    None => (ch.nonce, ch.paid),
-                };
-                let deadline = now
-                    .checked_add(ch.challenge_period)
-                    .ok_or(Error::Overflow)?;
-                ch.phase = Phase::Closing {
-                    by,
-                    nonce,
-                    cumulative,
-                    deadline,
-                };
-                self.channels.insert(channel, &ch);
-                self.env().emit_event(CloseStarted {
-                    channel,
-                    by,
-                    nonce,
-                    cumulative,
-                    deadline,
-                });
-                Ok(())
-            })
+                None => (ch.nonce, ch.paid),
+            };
+            let deadline = now
+                .checked_add(ch.challenge_period)
+                .ok_or(Error::Overflow)?;
+            ch.phase = Phase::Closing {
+                by,
+                nonce,
+                cumulative,
+                deadline,
+            };
+            self.channels.insert(channel, &ch);
+            self.env().emit_event(CloseStarted {
+                channel,
+                by,
+                nonce,
+                cumulative,
+                deadline,
+            });
+            Ok(())
         }
 
         /// Replaces a pending close claim with a consumer-signed state that supersedes it (proves
@@ -803,41 +800,40 @@ mod trade_escrow {
             cumulative: Balance,
             signature: Signature,
         ) -> Result<()> {
-            in_cold_code!({
-                let now = self.env().block_timestamp();
-                let mut ch = self.channel_or_err(channel)?;
-                let by = party_of(&ch, self.env().caller())?;
-                let (claim_by, claimed, deadline) = match ch.phase {
-                    Phase::Closing {
-                        by,
-                        nonce,
-                        cumulative,
-                        deadline,
-                    } => (by, (nonce, cumulative), deadline),
-                    Phase::Open => return Err(Error::NotClosing),
-                    Phase::Closed { .. } => return Err(Error::Closed),
-                };
-                if now >= deadline {
-                    return Err(Error::ChallengeWindowOver { deadline, now });
-                }
-                self.check_state(&channel, &ch, claimed, nonce, cumulative, &signature)?;
-                ch.phase = Phase::Closing {
-                    by: claim_by,
+            in_cold_code!();
+            let now = self.env().block_timestamp();
+            let mut ch = self.channel_or_err(channel)?;
+            let by = party_of(&ch, self.env().caller())?;
+            let (claim_by, claimed, deadline) = match ch.phase {
+                Phase::Closing {
+                    by,
                     nonce,
                     cumulative,
                     deadline,
-                };
-                self.channels.insert(channel, &ch);
-                self.env().emit_event(Challenged {
-                    channel,
-                    by,
-                    replaced_nonce: claimed.0,
-                    replaced_cumulative: claimed.1,
-                    nonce,
-                    cumulative,
-                });
-                Ok(())
-            })
+                } => (by, (nonce, cumulative), deadline),
+                Phase::Open => return Err(Error::NotClosing),
+                Phase::Closed { .. } => return Err(Error::Closed),
+            };
+            if now >= deadline {
+                return Err(Error::ChallengeWindowOver { deadline, now });
+            }
+            self.check_state(&channel, &ch, claimed, nonce, cumulative, &signature)?;
+            ch.phase = Phase::Closing {
+                by: claim_by,
+                nonce,
+                cumulative,
+                deadline,
+            };
+            self.channels.insert(channel, &ch);
+            self.env().emit_event(Challenged {
+                channel,
+                by,
+                replaced_nonce: claimed.0,
+                replaced_cumulative: claimed.1,
+                nonce,
+                cumulative,
+            });
+            Ok(())
         }
 
         /// Pays out a unilateral close whose challenge window has passed. Anyone may call it.
@@ -896,16 +892,15 @@ mod trade_escrow {
         /// Emits: `UnclaimedWithdrawn`.
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
-            in_cold_code!({
-                let caller = self.env().caller();
-                let amount = self.unclaimed.withdraw(caller)?;
-                self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
-                self.env().emit_event(UnclaimedWithdrawn {
-                    account: caller,
-                    amount,
-                });
-                Ok(amount)
-            })
+            in_cold_code!();
+            let caller = self.env().caller();
+            let amount = self.unclaimed.withdraw(caller)?;
+            self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+            self.env().emit_event(UnclaimedWithdrawn {
+                account: caller,
+                amount,
+            });
+            Ok(amount)
         }
 
         /// Lets the root authority of the DID registry designate (or undesignate) a broker: a
@@ -918,29 +913,29 @@ mod trade_escrow {
         /// Emits: `BrokerSet`.
         #[ink(message)]
         pub fn set_broker(&mut self, broker: AccountId, enabled: bool) -> Result<()> {
-            in_cold_code!({
-                let by = self.ensure_root()?;
-                if enabled && !self.env().is_contract(&broker) {
-                    return Err(Error::BrokerNotContract);
-                }
-                if enabled {
-                    self.brokers.insert(broker, &());
-                } else {
-                    self.brokers.remove(broker);
-                }
-                self.env().emit_event(BrokerSet {
-                    broker,
-                    enabled,
-                    by,
-                });
-                Ok(())
-            })
+            in_cold_code!();
+            let by = self.ensure_root()?;
+            if enabled && !self.env().is_contract(&broker) {
+                return Err(Error::BrokerNotContract);
+            }
+            if enabled {
+                self.brokers.insert(broker, &());
+            } else {
+                self.brokers.remove(broker);
+            }
+            self.env().emit_event(BrokerSet {
+                broker,
+                enabled,
+                by,
+            });
+            Ok(())
         }
 
         /// Whether `account` is a designated broker.
         #[ink(message)]
         pub fn is_broker(&self, account: AccountId) -> bool {
-            in_cold_code!({ self.brokers.contains(account) })
+            in_cold_code!();
+            self.brokers.contains(account)
         }
 
         /// The channel record, if it exists; under a regulator's mask with the masked fields
@@ -949,24 +944,23 @@ mod trade_escrow {
         /// `account`) is withheld too: the trade would otherwise link the two.
         #[ink(message)]
         pub fn channel(&self, channel: ChannelId) -> Option<MaskedView<Channel>> {
-            in_cold_code!({
-                let record = self.channels.get(channel)?;
-                // One call to the mask registry for the trade and both parties' DIDs.
-                let [trade, consumer, provider] = masks_at(
-                    self.mask_registry,
-                    [
-                        Target::Trade(channel),
-                        Target::Did(record.consumer_did),
-                        Target::Did(record.provider_did),
-                    ],
-                );
-                Some(
-                    record
-                        .shown(trade)
-                        .also_withhold("consumer", consumer.filter(Mask::hides_account))
-                        .also_withhold("provider", provider.filter(Mask::hides_account)),
-                )
-            })
+            in_cold_code!();
+            let record = self.channels.get(channel)?;
+            // One call to the mask registry for the trade and both parties' DIDs.
+            let [trade, consumer, provider] = masks_at(
+                self.mask_registry,
+                [
+                    Target::Trade(channel),
+                    Target::Did(record.consumer_did),
+                    Target::Did(record.provider_did),
+                ],
+            );
+            Some(
+                record
+                    .shown(trade)
+                    .also_withhold("consumer", consumer.filter(Mask::hides_account))
+                    .also_withhold("provider", provider.filter(Mask::hides_account)),
+            )
         }
 
         /// Names the mask registry whose masks `channel` and top-ups honour (`None`: none).
@@ -977,55 +971,58 @@ mod trade_escrow {
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            in_cold_code!({
-                let by = self.ensure_root()?;
-                self.mask_registry = registry;
-                self.env().emit_event(MaskRegistrySet { by, registry });
-                Ok(())
-            })
+            in_cold_code!();
+            let by = self.ensure_root()?;
+            self.mask_registry = registry;
+            self.env().emit_event(MaskRegistrySet { by, registry });
+            Ok(())
         }
 
         /// The mask registry in use, if any.
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            in_cold_code!({ self.mask_registry })
+            in_cold_code!();
+            self.mask_registry
         }
 
         /// How many channels were ever opened.
         #[ink(message)]
         pub fn channel_count(&self) -> u64 {
-            in_cold_code!({ self.channel_count })
+            in_cold_code!();
+            self.channel_count
         }
 
         /// What the contract owes: Σ (deposit − paid) over unclosed channels + Σ unclaimed.
         /// The contract's balance never falls below it.
         #[ink(message)]
         pub fn total_owed(&self) -> Balance {
-            in_cold_code!({ self.owed })
+            in_cold_code!();
+            self.owed
         }
 
         /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
         /// smallest unit; the account takes them with `withdraw_unclaimed`.
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
-            in_cold_code!({ self.unclaimed.of(account) })
+            in_cold_code!();
+            self.unclaimed.of(account)
         }
 
         /// This deployment's id (part of every channel id).
         #[ink(message)]
         pub fn deployment(&self) -> [u8; 32] {
-            in_cold_code!({ self.deployment })
+            in_cold_code!();
+            self.deployment
         }
 
         /// The DID registry and the credential registry this escrow calls.
         #[ink(message)]
         pub fn registries(&self) -> EscrowRegistries {
-            in_cold_code!({
-                EscrowRegistries {
-                    did_registry: self.did_registry,
-                    credentials: self.credentials,
-                }
-            })
+            in_cold_code!();
+            EscrowRegistries {
+                did_registry: self.did_registry,
+                credentials: self.credentials,
+            }
         }
 
         // --------------------------------------------------------------------------------
@@ -1278,28 +1275,27 @@ mod trade_escrow {
             terms: TradeTerms,
             parties: TradeParties,
         ) -> core::result::Result<ChannelId, OpenRefusal> {
-            in_main_code!({
-                let broker = self.env().caller();
-                if !self.brokers.contains(broker) {
-                    return Err(OpenRefusal::NotBroker);
-                }
-                let deposit = self.env().transferred_value();
-                let now = self.env().block_timestamp();
-                check_terms(&terms, deposit, now).map_err(refusal)?;
-                let id = brokered_hash(&self.env().account_id(), &self.deployment, &broker, &terms);
-                if self.channels.contains(id) {
-                    return Err(OpenRefusal::ChannelExists);
-                }
-                let holders = self.trading_parties(&terms).map_err(refusal)?;
-                if parties.consumer != holders.consumer {
-                    return Err(OpenRefusal::NotRoleHolder(Party::Consumer));
-                }
-                if parties.provider != holders.provider {
-                    return Err(OpenRefusal::NotRoleHolder(Party::Provider));
-                }
-                self.open_channel(id, &terms, deposit, now, holders, Some(broker))
-                    .map_err(refusal)
-            })
+            in_main_code!();
+            let broker = self.env().caller();
+            if !self.brokers.contains(broker) {
+                return Err(OpenRefusal::NotBroker);
+            }
+            let deposit = self.env().transferred_value();
+            let now = self.env().block_timestamp();
+            check_terms(&terms, deposit, now).map_err(refusal)?;
+            let id = brokered_hash(&self.env().account_id(), &self.deployment, &broker, &terms);
+            if self.channels.contains(id) {
+                return Err(OpenRefusal::ChannelExists);
+            }
+            let holders = self.trading_parties(&terms).map_err(refusal)?;
+            if parties.consumer != holders.consumer {
+                return Err(OpenRefusal::NotRoleHolder(Party::Consumer));
+            }
+            if parties.provider != holders.provider {
+                return Err(OpenRefusal::NotRoleHolder(Party::Provider));
+            }
+            self.open_channel(id, &terms, deposit, now, holders, Some(broker))
+                .map_err(refusal)
         }
     }
 

@@ -489,30 +489,29 @@ mod vc_templates {
             id: Option<CptId>,
             predecessor: Option<CptId>,
         ) -> Result<CptId> {
-            in_cold_code!({
-                let caller = self.env().caller();
-                self.ensure_may_publish(&publisher, caller)?;
-                let hash = self.check_new_template(&template, predecessor, &publisher)?;
-                let id = match id {
-                    Some(id) => {
-                        let range = id_range(&publisher);
-                        if id < range.0 || id > range.1 {
-                            return Err(Error::IdOutOfRange {
-                                id,
-                                min: range.0,
-                                max: range.1,
-                            });
-                        }
-                        if self.cpts.contains(id) {
-                            return Err(Error::IdTaken(id));
-                        }
-                        id
+            in_cold_code!();
+            let caller = self.env().caller();
+            self.ensure_may_publish(&publisher, caller)?;
+            let hash = self.check_new_template(&template, predecessor, &publisher)?;
+            let id = match id {
+                Some(id) => {
+                    let range = id_range(&publisher);
+                    if id < range.0 || id > range.1 {
+                        return Err(Error::IdOutOfRange {
+                            id,
+                            min: range.0,
+                            max: range.1,
+                        });
                     }
-                    None => self.next_free_id(&publisher)?,
-                };
-                self.store_cpt(id, publisher, template, hash, predecessor, caller)?;
-                Ok(id)
-            })
+                    if self.cpts.contains(id) {
+                        return Err(Error::IdTaken(id));
+                    }
+                    id
+                }
+                None => self.next_free_id(&publisher)?,
+            };
+            self.store_cpt(id, publisher, template, hash, predecessor, caller)?;
+            Ok(id)
         }
 
         /// Deprecates a template: no new credential may use it. Existing credentials stay.
@@ -527,24 +526,23 @@ mod vc_templates {
         /// Emits: `CptDeprecated`.
         #[ink(message)]
         pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
-            in_cold_code!({
-                if id == TRADE_START_CPT || id == SETTLEMENT_CPT {
-                    return Err(Error::ProtocolTemplate(id));
-                }
-                let mut info = self.live_cpt(id)?;
-                let caller = self.env().caller();
-                self.ensure_may_publish(&info.publisher, caller)?;
-                if let Some(mask) = self.owner_lock(Target::Cpt(id)) {
-                    return Err(masked(Target::Cpt(id), &mask));
-                }
-                info.deprecated = true;
-                self.cpts.insert(id, &info);
-                self.env().emit_event(CptDeprecated {
-                    cpt_id: id,
-                    by: caller,
-                });
-                Ok(())
-            })
+            in_cold_code!();
+            if id == TRADE_START_CPT || id == SETTLEMENT_CPT {
+                return Err(Error::ProtocolTemplate(id));
+            }
+            let mut info = self.live_cpt(id)?;
+            let caller = self.env().caller();
+            self.ensure_may_publish(&info.publisher, caller)?;
+            if let Some(mask) = self.owner_lock(Target::Cpt(id)) {
+                return Err(masked(Target::Cpt(id), &mask));
+            }
+            info.deprecated = true;
+            self.cpts.insert(id, &info);
+            self.env().emit_event(CptDeprecated {
+                cpt_id: id,
+                by: caller,
+            });
+            Ok(())
         }
 
         /// Template `id` and its metadata (publisher, content hash, predecessor, successor,
@@ -553,17 +551,17 @@ mod vc_templates {
         /// read empty and `masked` says who masked it, when and why. Anyone may call.
         #[ink(message)]
         pub fn cpt(&self, id: CptId) -> Option<MaskedView<CptInfo>> {
-            in_cold_code!({
-                let info = self.cpts.get(id)?;
-                Some(info.shown(mask_at(self.mask_registry, Target::Cpt(id))))
-            })
+            in_cold_code!();
+            let info = self.cpts.get(id)?;
+            Some(info.shown(mask_at(self.mask_registry, Target::Cpt(id))))
         }
 
         /// The id of the template with this content hash (blake2-256 of the SCALE-encoded
         /// template); `None` if no template has it. Anyone may call.
         #[ink(message)]
         pub fn cpt_by_hash(&self, content_hash: [u8; 32]) -> Option<CptId> {
-            in_cold_code!({ self.cpt_by_hash.get(content_hash) })
+            in_cold_code!();
+            self.cpt_by_hash.get(content_hash)
         }
 
         /// How many templates are registered (the seed's two and deprecated ones included).
@@ -593,73 +591,72 @@ mod vc_templates {
         /// Emits: `CredentialAnchored`.
         #[ink(message)]
         pub fn issue(&mut self, request: AnchorRequest, proof: Option<IssuerProof>) -> Result<()> {
-            in_cold_code!({
-                let expected = request.id_hash();
-                if request.id != expected {
-                    return Err(Error::BadCredentialId { expected });
-                }
-                if SYSTEM_CPT_IDS.contains(&request.cpt_id) {
-                    return Err(Error::SystemTemplate(request.cpt_id));
-                }
-                let caller = self.env().caller();
-                let issuer = request.issuer;
-                let signed = proof.is_some();
-                let authorisation = match proof {
-                    Some(IssuerProof { key_id, signature }) => Fact::Signed(SignedByDid {
+            in_cold_code!();
+            let expected = request.id_hash();
+            if request.id != expected {
+                return Err(Error::BadCredentialId { expected });
+            }
+            if SYSTEM_CPT_IDS.contains(&request.cpt_id) {
+                return Err(Error::SystemTemplate(request.cpt_id));
+            }
+            let caller = self.env().caller();
+            let issuer = request.issuer;
+            let signed = proof.is_some();
+            let authorisation = match proof {
+                Some(IssuerProof { key_id, signature }) => Fact::Signed(SignedByDid {
+                    did: issuer,
+                    key_id,
+                    purpose: KeyPurpose::AssertionMethod,
+                    message_hash: anchor_hash(&self.env().account_id(), &request),
+                    signature,
+                }),
+                None => Fact::ActsFor {
+                    did: issuer,
+                    account: caller,
+                },
+            };
+            // Everything the DID registry is asked, in one call (each call loads its code).
+            let [authorised, issuer_role, authority, issuer_active, subject_active] =
+                Registry::at(self.did_registry).facts([
+                    authorisation,
+                    Fact::HoldsRole {
                         did: issuer,
-                        key_id,
-                        purpose: KeyPurpose::AssertionMethod,
-                        message_hash: anchor_hash(&self.env().account_id(), &request),
-                        signature,
-                    }),
-                    None => Fact::ActsFor {
-                        did: issuer,
-                        account: caller,
+                        role: Role::Issuer,
                     },
-                };
-                // Everything the DID registry is asked, in one call (each call loads its code).
-                let [authorised, issuer_role, authority, issuer_active, subject_active] =
-                    Registry::at(self.did_registry).facts([
-                        authorisation,
-                        Fact::HoldsRole {
-                            did: issuer,
-                            role: Role::Issuer,
-                        },
-                        Fact::Authority(caller),
-                        Fact::Active(issuer),
-                        Fact::Active(request.subject),
-                    ]);
-                if !authorised {
-                    return Err(if !issuer_active {
-                        Error::DidInactive(issuer)
-                    } else if signed {
-                        Error::BadSignature
-                    } else {
-                        Error::NotController(issuer)
-                    });
-                }
-                // Without a proof, an authority acting for its own DID may issue too.
-                if !issuer_role && (signed || !authority) {
-                    return Err(Error::NotIssuer(issuer));
-                }
-                if request.ciphertext_hash.is_some() != request.policy_id.is_some() {
-                    return Err(Error::IncompleteEncryption);
-                }
-                if !subject_active {
-                    return Err(Error::DidInactive(request.subject));
-                }
-                self.anchor(
-                    request.id,
-                    request.cpt_id,
-                    Issuer::Did(request.issuer),
-                    request.subject,
-                    request.claims_root,
-                    request.expires_at,
-                    request.ciphertext_hash,
-                    request.policy_id,
-                    None,
-                )
-            })
+                    Fact::Authority(caller),
+                    Fact::Active(issuer),
+                    Fact::Active(request.subject),
+                ]);
+            if !authorised {
+                return Err(if !issuer_active {
+                    Error::DidInactive(issuer)
+                } else if signed {
+                    Error::BadSignature
+                } else {
+                    Error::NotController(issuer)
+                });
+            }
+            // Without a proof, an authority acting for its own DID may issue too.
+            if !issuer_role && (signed || !authority) {
+                return Err(Error::NotIssuer(issuer));
+            }
+            if request.ciphertext_hash.is_some() != request.policy_id.is_some() {
+                return Err(Error::IncompleteEncryption);
+            }
+            if !subject_active {
+                return Err(Error::DidInactive(request.subject));
+            }
+            self.anchor(
+                request.id,
+                request.cpt_id,
+                Issuer::Did(request.issuer),
+                request.subject,
+                request.claims_root,
+                request.expires_at,
+                request.ciphertext_hash,
+                request.policy_id,
+                None,
+            )
         }
 
         /// Lets the root authority designate (or undesignate) a system issuer contract. Root
@@ -670,20 +667,19 @@ mod vc_templates {
         /// Emits: `SystemIssuerSet`.
         #[ink(message)]
         pub fn set_system_issuer(&mut self, account: AccountId, enabled: bool) -> Result<()> {
-            in_cold_code!({
-                let by = self.ensure_root()?;
-                if enabled {
-                    self.system_issuers.insert(account, &());
-                } else {
-                    self.system_issuers.remove(account);
-                }
-                self.env().emit_event(SystemIssuerSet {
-                    account,
-                    enabled,
-                    by,
-                });
-                Ok(())
-            })
+            in_cold_code!();
+            let by = self.ensure_root()?;
+            if enabled {
+                self.system_issuers.insert(account, &());
+            } else {
+                self.system_issuers.remove(account);
+            }
+            self.env().emit_event(SystemIssuerSet {
+                account,
+                enabled,
+                by,
+            });
+            Ok(())
         }
 
         /// Names the mask registry whose masks `cpt`, `verify` and owners' writes honour
@@ -693,12 +689,11 @@ mod vc_templates {
         /// Emits: `MaskRegistrySet`.
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            in_cold_code!({
-                let by = self.ensure_root()?;
-                self.mask_registry = registry;
-                self.env().emit_event(MaskRegistrySet { by, registry });
-                Ok(())
-            })
+            in_cold_code!();
+            let by = self.ensure_root()?;
+            self.mask_registry = registry;
+            self.env().emit_event(MaskRegistrySet { by, registry });
+            Ok(())
         }
 
         /// The mask registry whose masks this contract honours; `None`: none. Anyone may call.
@@ -726,7 +721,8 @@ mod vc_templates {
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn suspend(&mut self, id: CredentialId) -> Result<()> {
-            in_cold_code!({ self.set_status(id, CredentialStatus::Suspended) })
+            in_cold_code!();
+            self.set_status(id, CredentialStatus::Suspended)
         }
 
         /// Reactivates a suspended credential. The issuer (an account acting for the issuer DID,
@@ -738,7 +734,8 @@ mod vc_templates {
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn unsuspend(&mut self, id: CredentialId) -> Result<()> {
-            in_cold_code!({ self.set_status(id, CredentialStatus::Active) })
+            in_cold_code!();
+            self.set_status(id, CredentialStatus::Active)
         }
 
         /// Revokes an active or suspended credential, finally: it never counts again. The issuer
@@ -751,7 +748,8 @@ mod vc_templates {
         /// Emits: `CredentialStatusChanged`.
         #[ink(message)]
         pub fn revoke(&mut self, id: CredentialId) -> Result<()> {
-            in_cold_code!({ self.set_status(id, CredentialStatus::Revoked) })
+            in_cold_code!();
+            self.set_status(id, CredentialStatus::Revoked)
         }
 
         /// How many credentials are anchored (suspended, revoked and expired ones included).
@@ -1106,11 +1104,10 @@ mod vc_templates {
         /// `valid`.
         #[ink(message)]
         fn verify(&self, id: CredentialId) -> Option<MaskedView<CredentialView>> {
-            in_cold_code!({
-                let anchor = self.credentials.get(id)?;
-                let trade = anchor.trade;
-                Some(self.masked(id, trade, self.view(anchor)))
-            })
+            in_cold_code!();
+            let anchor = self.credentials.get(id)?;
+            let trade = anchor.trade;
+            Some(self.masked(id, trade, self.view(anchor)))
         }
 
         /// The anchor of credential `id` alone, without asking the DID registry (cheaper than
@@ -1159,27 +1156,26 @@ mod vc_templates {
             claims_root: [u8; 32],
             trade: [u8; 32],
         ) -> core::result::Result<(), AnchorError> {
-            in_main_code!({
-                let caller = self.env().caller();
-                if !self.system_issuers.contains(caller) {
-                    return Err(AnchorError::NotSystemIssuer);
-                }
-                if !SYSTEM_CPT_IDS.contains(&cpt_id) {
-                    return Err(AnchorError::BadTemplate);
-                }
-                self.anchor(
-                    id,
-                    cpt_id,
-                    Issuer::System(caller),
-                    subject,
-                    claims_root,
-                    None,
-                    None,
-                    None,
-                    Some(trade),
-                )
-                .map_err(AnchorError::from)
-            })
+            in_main_code!();
+            let caller = self.env().caller();
+            if !self.system_issuers.contains(caller) {
+                return Err(AnchorError::NotSystemIssuer);
+            }
+            if !SYSTEM_CPT_IDS.contains(&cpt_id) {
+                return Err(AnchorError::BadTemplate);
+            }
+            self.anchor(
+                id,
+                cpt_id,
+                Issuer::System(caller),
+                subject,
+                claims_root,
+                None,
+                None,
+                None,
+                Some(trade),
+            )
+            .map_err(AnchorError::from)
         }
     }
 
