@@ -757,6 +757,69 @@ mod tests {
         }
     }
 
+    /// Every payload hash is blake2-256 of its preimage, checked against an independent
+    /// implementation (RustCrypto's), so a signer that hashes the preimage itself (the bindings,
+    /// a hardware wallet) signs what the escrow verifies; the contract's own tests build their
+    /// hashes with these same functions and could not see them drift.
+    #[test]
+    fn every_hash_is_the_blake2_256_of_its_preimage() {
+        use blake2::{digest::consts::U32, Blake2b, Digest};
+        let reference = |preimage: &[u8]| -> [u8; 32] { Blake2b::<U32>::digest(preimage).into() };
+        // The known answer for the empty input pins the algorithm itself.
+        assert_eq!(
+            blake2(&[]),
+            [
+                0x0e, 0x57, 0x51, 0xc0, 0x26, 0xe5, 0x43, 0xb2, 0xe8, 0xab, 0x2e, 0xb0, 0x60, 0x99,
+                0xda, 0xa1, 0xd1, 0xe5, 0xdf, 0x47, 0x77, 0x8f, 0x77, 0x87, 0xfa, 0xab, 0x45, 0xcd,
+                0xf1, 0x2f, 0xe3, 0xa8
+            ]
+        );
+        let (escrow, who, channel) = (AccountId::from([1; 32]), AccountId::from([2; 32]), [9; 32]);
+        let terms = TradeTerms {
+            provider: who,
+            consumer: escrow,
+            spec: "s".into(),
+            price_per_minute: 1,
+            min_cost: 1,
+            checkin_cpt: 1,
+            encryption: Encryption::Plain,
+            consumer_key: [3; 32],
+            provider_key: [4; 32],
+            challenge_period: 1,
+            expires_at: 1,
+            offer_nonce: [5; 32],
+        };
+        let cases: [([u8; 32], Vec<u8>); 6] = [
+            (
+                deployment_hash(&escrow, &who, 7, 8),
+                deployment_preimage(&escrow, &who, 7, 8),
+            ),
+            (
+                offer_hash(&escrow, &channel, &terms),
+                offer_preimage(&escrow, &channel, &terms),
+            ),
+            (
+                brokered_hash(&escrow, &channel, &who, &terms),
+                brokered_preimage(&escrow, &channel, &who, &terms),
+            ),
+            (
+                state_hash(&escrow, &channel, 3, 4),
+                state_preimage(&escrow, &channel, 3, 4),
+            ),
+            (
+                close_hash(&escrow, &channel, 3, 4),
+                close_preimage(&escrow, &channel, 3, 4),
+            ),
+            (
+                settlement_id_hash(&escrow, &channel, 5),
+                settlement_id_preimage(&escrow, &channel, 5),
+            ),
+        ];
+        for (i, (hash, preimage)) in cases.into_iter().enumerate() {
+            assert_eq!(hash, reference(&preimage), "case {i}");
+        }
+    }
+
     /// A settlement's `tradeType` and a trade's amounts, as the credentials carry them.
     #[test]
     fn claims_carry_the_kind_and_the_amounts() {

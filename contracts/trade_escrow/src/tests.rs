@@ -693,6 +693,25 @@ fn checkpoint_refuses_stale_forged_and_out_of_range_states() {
     fx.checkpoint(id, 6, 60).unwrap();
 }
 
+/// The deposit is the cap, not past it: a consumer that owes its whole deposit signs a state
+/// for exactly that, and the provider is paid all of it, by checkpoint and by a cooperative
+/// close (found by mutation testing: `>` → `>=` in the cap survived).
+#[ink::test]
+fn a_state_for_the_whole_deposit_is_paid_in_full() {
+    let mut fx = Fx::new();
+    let id = fx.open();
+    fx.checkpoint(id, 1, DEPOSIT).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + DEPOSIT);
+    assert_eq!(fx.channel(id).paid, DEPOSIT);
+    let (a, b) = fx.close_sigs(id, 2, DEPOSIT);
+    as_caller(fx.consumer);
+    fx.c.close_cooperative(id, 2, DEPOSIT, a, b).unwrap();
+    assert_eq!(balance(fx.provider), START_BALANCE + DEPOSIT);
+    assert_eq!(balance(fx.consumer), START_BALANCE - DEPOSIT);
+    assert_eq!(held(), 0);
+    assert_conserved(&fx, id);
+}
+
 #[ink::test]
 fn a_settlement_anchor_refusal_does_not_block_payment() {
     let mut fx = Fx::new();
