@@ -499,6 +499,31 @@ mod tests {
     use super::*;
     use scale::Decode as _;
 
+    /// Every hash is blake2-256 of its preimage (see `escrow::reference_blake2`).
+    #[test]
+    fn every_hash_is_the_blake2_256_of_its_preimage() {
+        use crate::escrow::reference_blake2;
+        let (auction, bidder) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
+        let bid = Bid {
+            price_per_minute: 3,
+            attributes: [Some(4), None, Some(5), None],
+            provider_key: [6; 32],
+        };
+        let cases: [([u8; 32], Vec<u8>); 2] = [
+            (
+                bid_hash(&auction, 7, &bidder, &bid, &[8; 32]),
+                bid_preimage(&auction, 7, &bidder, &bid, &[8; 32]),
+            ),
+            (
+                auction_trade_nonce_hash(&auction, 7),
+                auction_trade_nonce_preimage(&auction, 7),
+            ),
+        ];
+        for (i, (hash, preimage)) in cases.into_iter().enumerate() {
+            assert_eq!(hash, reference_blake2(&preimage), "case {i}");
+        }
+    }
+
     /// The named per-attribute structs are the arrays' bytes, both ways.
     #[test]
     fn attribute_structs_code_as_the_arrays_they_name() {

@@ -767,6 +767,36 @@ pub mod testing {
 mod tests {
     use super::*;
 
+    /// Every hash is blake2-256 of its preimage (see `escrow::reference_blake2`).
+    #[test]
+    fn every_hash_is_the_blake2_256_of_its_preimage() {
+        use crate::escrow::reference_blake2;
+        let (registry, account) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
+        let op = DidOperation::AddController([3; 32]);
+        let content = DidCreation {
+            keys: Vec::new(),
+            services: Vec::new(),
+            controllers: [[4; 32]].into(),
+        };
+        let cases: [([u8; 32], Vec<u8>); 3] = [
+            (
+                did_op_hash(&registry, &[5; 32], 6, &[7; 32], "k", &op),
+                did_op_preimage(&registry, &[5; 32], 6, &[7; 32], "k", &op),
+            ),
+            (
+                did_create_hash(&registry, &account, 8, &content),
+                did_create_preimage(&registry, &account, 8, &content),
+            ),
+            (
+                did_id_hash(&registry, &account, 8),
+                did_id_preimage(&registry, &account, 8),
+            ),
+        ];
+        for (i, (hash, preimage)) in cases.into_iter().enumerate() {
+            assert_eq!(hash, reference_blake2(&preimage), "case {i}");
+        }
+    }
+
     /// The W3C verification-method types the off-chain resolver writes.
     #[test]
     fn key_types_name_their_w3c_suites() {

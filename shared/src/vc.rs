@@ -664,6 +664,46 @@ mod tests {
         assert_eq!(id.len(), 16 + 32 + 32 + 4 + 32);
     }
 
+    /// Every hash is blake2-256 of its preimage (see `escrow::reference_blake2`).
+    #[test]
+    fn every_hash_is_the_blake2_256_of_its_preimage() {
+        use crate::escrow::reference_blake2;
+        let request = AnchorRequest {
+            id: [1; 32],
+            cpt_id: 2,
+            issuer: [3; 32],
+            subject: [4; 32],
+            claims_root: [5; 32],
+            expires_at: Some(6),
+            ciphertext_hash: None,
+            policy_id: None,
+        };
+        let registry = AccountId::from([9; 32]);
+        let value = ClaimValue::Integer(7);
+        let cases: [([u8; 32], Vec<u8>); 5] = [
+            (
+                claim_leaf_hash("n", &[8; 32], &value),
+                claim_leaf_preimage("n", &[8; 32], &value),
+            ),
+            (
+                claims_root_hash(&[[1; 32], [2; 32]]),
+                claims_root_preimage(&[[1; 32], [2; 32]]),
+            ),
+            (
+                issued_id_hash(&[3; 32], &[4; 32], 2, &[5; 32]),
+                issued_id_preimage(&[3; 32], &[4; 32], 2, &[5; 32]),
+            ),
+            (request.id_hash(), request.id_preimage()),
+            (
+                anchor_hash(&registry, &request),
+                anchor_preimage(&registry, &request),
+            ),
+        ];
+        for (i, (hash, preimage)) in cases.into_iter().enumerate() {
+            assert_eq!(hash, reference_blake2(&preimage), "case {i}");
+        }
+    }
+
     #[test]
     fn id_ranges_do_not_overlap() {
         assert_eq!(SYSTEM_CPT_IDS.end, AUTHORITY_CPT_IDS.start);
