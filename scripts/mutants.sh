@@ -7,7 +7,7 @@
 #
 #   scripts/mutants.sh [CONTRACT ...]     default: every contract; one at a time
 #
-# Not part of scripts/test.sh: on 2 cores a contract takes 5-15 minutes on a warm mutants
+# Not part of scripts/test.sh: on 2 cores a contract takes 5-25 minutes on a warm mutants
 # cache (each mutant is an incremental debug build of the contract crate and a test run; the
 # first run also builds the dependencies, ~10 minutes). Results: bench/mutants/<contract>/
 # (cargo-mutants' outcomes.json, caught.txt, missed.txt, ...), and `mutation_score` per
@@ -49,14 +49,14 @@ for c in "${contracts[@]}"; do
     step "cargo mutants: $c (${files[*]})"
     # The cross-contract seam is left out: the `world` / `identity` modules and shared's
     # `mask_at` (their on-chain halves are compiled only for the chain, `cfg(not(test))`) and
-    # the clients `Brokered` (the escrow, as the auction calls it) and `Credentials` (the
-    # credential registry, as the escrow and the auction call it), which only the chain runs:
+    # the clients `Brokered` (the escrow, as the auction calls it), `Credentials` (the
+    # credential registry) and `Registry` (the DID registry), which only the chain runs:
     # ink!'s off-chain environment cannot call a contract, so unit tests use the doubles in
     # `cgrid_shared::testing` / `mock` instead and cannot see a mutant of the seam. The
     # release-bundle tests in e2e/ cover it.
     set +e
     cargo mutants "${files[@]}" "${tests[@]}" --gitignore true \
-        --exclude-re '(world|identity|testing)::' --exclude-re 'replace mask_at ' --exclude-re ' (Brokered|Credentials)::' \
+        --exclude-re '(world|identity|testing)::' --exclude-re 'replace mask_at ' --exclude-re ' (Brokered|Credentials|Registry)::' \
         --exclude-re 'impl (Debug|Display)' \
         --timeout 300 -o "$out" -- --lib
     status=$?
