@@ -48,15 +48,15 @@ for c in "${contracts[@]}"; do
     mkdir -p "$out"
     step "cargo mutants: $c (${files[*]})"
     # The cross-contract seam is left out: the `world` / `identity` modules and shared's
-    # `mask_at` (their on-chain halves are compiled only for the chain, `cfg(not(test))`) and
-    # the clients `Brokered` (the escrow, as the auction calls it), `Credentials` (the
-    # credential registry) and `Registry` (the DID registry), which only the chain runs:
-    # ink!'s off-chain environment cannot call a contract, so unit tests use the doubles in
-    # `cgrid_shared::testing` / `mock` instead and cannot see a mutant of the seam. The
-    # release-bundle tests in e2e/ cover it.
+    # `mask_at` / `masks_in` (the calls themselves; on-chain halves compiled only for the
+    # chain, `cfg(not(test))`) and the clients `Brokered` (the escrow, as the auction calls
+    # it), `Credentials` (the credential registry) and `Registry` (the DID registry), which
+    # only the chain runs: ink!'s off-chain environment cannot call a contract, so unit tests
+    # use the doubles in `cgrid_shared::testing` / `mock` instead and cannot see a mutant of
+    # the seam. The release-bundle tests in e2e/ cover it.
     set +e
     cargo mutants "${files[@]}" "${tests[@]}" --gitignore true \
-        --exclude-re '(world|identity|testing)::' --exclude-re 'replace mask_at ' --exclude-re ' (Brokered|Credentials|Registry)::' \
+        --exclude-re '(world|identity|testing)::' --exclude-re 'replace (mask_at|masks_in) ' --exclude-re ' (Brokered|Credentials|Registry)::' \
         --exclude-re 'impl (Debug|Display)' \
         --timeout 300 -o "$out" -- --lib
     status=$?

@@ -716,6 +716,152 @@ mod tests {
         assert_eq!(v, view, "a name the record does not list withholds nothing");
     }
 
+    /// An auction shows under its trade's mask with the trade's field names: each name clears
+    /// exactly its party's (or the price's) fields, and the money a reader checks stays.
+    #[test]
+    fn an_auction_withholds_what_its_trades_mask_names() {
+        let leader = crate::Leader {
+            bidder: AccountId::from([4; 32]),
+            bidder_did: [5; 32],
+            seq: 0,
+            score: 77,
+            price_per_minute: 9,
+            provider_key: [6; 32],
+        };
+        let auction = crate::Auction {
+            consumer: AccountId::from([1; 32]),
+            consumer_did: [2; 32],
+            request: crate::AuctionRequest {
+                spec: "gpu".into(),
+                max_price_per_minute: 10,
+                duration_minutes: 60,
+                min_cost: 100,
+                commit_deadline: 1,
+                reveal_deadline: 2,
+                weights: None,
+                consumer_key: [3; 32],
+                checkin_cpt: 1,
+                encryption: crate::Encryption::Plain,
+                challenge_period: 60_000,
+            },
+            model_version: 1,
+            weights: crate::Weights {
+                price: 1,
+                attributes: [1; crate::ATTRIBUTES],
+            },
+            deposit: 600,
+            bid_bond: 5,
+            max_bids: 10,
+            treasury: AccountId::from([8; 32]),
+            bonds_held: 5,
+            commits: 1,
+            reveals: 1,
+            best: Some(leader.clone()),
+            created_at: 0,
+            phase: crate::AuctionPhase::Finalized {
+                winner: Some(AccountId::from([4; 32])),
+                channel: Some([7; 32]),
+                at: 3,
+            },
+        };
+        let mut consumer = auction.clone();
+        consumer.withhold("consumer");
+        let mut expected = auction.clone();
+        expected.consumer = nobody();
+        expected.consumer_did = [0; 32];
+        expected.request.consumer_key = [0; 32];
+        assert_eq!(consumer, expected);
+
+        let mut provider = auction.clone();
+        provider.withhold("provider");
+        let mut expected = auction.clone();
+        expected.best = Some(crate::Leader {
+            bidder: nobody(),
+            bidder_did: [0; 32],
+            provider_key: [0; 32],
+            ..leader.clone()
+        });
+        expected.phase = crate::AuctionPhase::Finalized {
+            winner: Some(nobody()),
+            channel: Some([7; 32]),
+            at: 3,
+        };
+        assert_eq!(provider, expected);
+
+        let mut price = auction.clone();
+        price.withhold("price");
+        let mut expected = auction.clone();
+        expected.best = Some(crate::Leader {
+            price_per_minute: 0,
+            score: 0,
+            ..leader
+        });
+        expected.request.max_price_per_minute = 0;
+        expected.request.min_cost = 0;
+        assert_eq!(price, expected);
+
+        let mut other = auction.clone();
+        other.withhold("spec");
+        assert_eq!(
+            other, auction,
+            "a name the trade does not list withholds nothing"
+        );
+    }
+
+    /// Which masks on related records hide a DID's account and a trade's parties.
+    #[test]
+    fn masks_hide_accounts_and_parties_as_their_scope_says() {
+        let fields = |names: &[&str]| {
+            mask(Scope::Fields(
+                names.iter().map(|n| String::from(*n)).collect(),
+            ))
+        };
+        assert!(mask(Scope::Whole).hides_account());
+        assert!(fields(&["account"]).hides_account());
+        assert!(!fields(&["service"]).hides_account());
+        assert!(mask(Scope::Whole).hides_parties());
+        assert!(fields(&["consumer"]).hides_parties());
+        assert!(fields(&["provider"]).hides_parties());
+        assert!(fields(&["consumer", "provider"]).hides_parties());
+        assert!(!fields(&["price"]).hides_parties());
+    }
+
+    /// `also_withhold`: a field of the record, under a mask on a related record, is cleared and
+    /// listed once; the record's own marker stays; no mask, or a name the record does not list,
+    /// changes nothing.
+    #[test]
+    fn a_related_records_mask_withholds_one_more_field() {
+        let unmasked = document().shown(None);
+        assert_eq!(unmasked.clone().also_withhold("account", None), unmasked);
+        let related = mask(Scope::Whole);
+        let view = unmasked
+            .clone()
+            .also_withhold("account", Some(related.clone()));
+        assert_eq!(view.record.account, nobody());
+        let marker = view.masked.clone().expect("the related mask's marker");
+        assert_eq!(marker.withheld, vec![String::from("account")]);
+        assert_eq!(marker.scope, Scope::Whole);
+        assert_eq!(
+            unmasked
+                .clone()
+                .also_withhold("claims", Some(related.clone())),
+            unmasked,
+            "a name the record does not list withholds nothing"
+        );
+        // A record with its own mask keeps its marker and lists the field once.
+        let own = document().shown(Some(mask(Scope::Fields(vec!["service".into()]))));
+        let view = own.also_withhold("account", Some(related.clone()));
+        assert_eq!(view.record.account, nobody());
+        let marker = view.masked.clone().expect("marker");
+        assert_eq!(marker.scope, Scope::Fields(vec!["service".into()]));
+        assert_eq!(
+            marker.withheld,
+            vec![String::from("service"), String::from("account")]
+        );
+        let again = view.clone().also_withhold("account", Some(related));
+        assert_eq!(again, view, "already withheld: listed once");
+    }
+
     #[test]
     fn the_scope_decides_which_owner_writes_go_through() {
         let fields = mask(Scope::Fields(vec!["service".into()]));
