@@ -703,14 +703,11 @@ mod tests {
         assert_eq!(channel.claim_deadline(), 1_060_000);
     }
 
-    /// Every signed or hashed payload starts with its own domain tag and has a fixed layout
-    /// (the TypeScript bindings and any other signer build the same bytes).
-    #[test]
-    fn every_preimage_has_its_domain_and_layout() {
-        let (escrow, who) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
-        let terms = TradeTerms {
-            provider: who,
-            consumer: escrow,
+    /// Terms with every field set, the smallest of each (for the payload tests).
+    fn small_terms(consumer: AccountId, provider: AccountId) -> TradeTerms {
+        TradeTerms {
+            provider,
+            consumer,
             spec: "s".into(),
             price_per_minute: 1,
             min_cost: 1,
@@ -721,7 +718,15 @@ mod tests {
             challenge_period: 1,
             expires_at: 1,
             offer_nonce: [5; 32],
-        };
+        }
+    }
+
+    /// Every signed or hashed payload starts with its own domain tag and has a fixed layout
+    /// (the TypeScript bindings and any other signer build the same bytes).
+    #[test]
+    fn every_preimage_has_its_domain_and_layout() {
+        let (escrow, who) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
+        let terms = small_terms(escrow, who);
         let terms_len = terms.encode().len();
         let cases: [(Vec<u8>, [u8; 16], usize); 6] = [
             (
@@ -781,20 +786,7 @@ mod tests {
             ]
         );
         let (escrow, who, channel) = (AccountId::from([1; 32]), AccountId::from([2; 32]), [9; 32]);
-        let terms = TradeTerms {
-            provider: who,
-            consumer: escrow,
-            spec: "s".into(),
-            price_per_minute: 1,
-            min_cost: 1,
-            checkin_cpt: 1,
-            encryption: Encryption::Plain,
-            consumer_key: [3; 32],
-            provider_key: [4; 32],
-            challenge_period: 1,
-            expires_at: 1,
-            offer_nonce: [5; 32],
-        };
+        let terms = small_terms(escrow, who);
         let cases: [([u8; 32], Vec<u8>); 6] = [
             (
                 deployment_hash(&escrow, &who, 7, 8),

@@ -641,19 +641,23 @@ pub fn settlement_template() -> CptTemplate {
 mod tests {
     use super::*;
 
-    /// The anchor preimage an issuer's key signs: its domain, the registry, then the request.
-    #[test]
-    fn the_anchor_preimage_has_its_domain_and_layout() {
-        let request = AnchorRequest {
+    fn request(expires_at: Option<Timestamp>) -> AnchorRequest {
+        AnchorRequest {
             id: [1; 32],
             cpt_id: 2,
             issuer: [3; 32],
             subject: [4; 32],
             claims_root: [5; 32],
-            expires_at: None,
+            expires_at,
             ciphertext_hash: None,
             policy_id: None,
-        };
+        }
+    }
+
+    /// The anchor preimage an issuer's key signs: its domain, the registry, then the request.
+    #[test]
+    fn the_anchor_preimage_has_its_domain_and_layout() {
+        let request = request(None);
         let registry = AccountId::from([9; 32]);
         let preimage = anchor_preimage(&registry, &request);
         assert_eq!(&preimage[..16], &VC_ISSUE_DOMAIN[..]);
@@ -668,16 +672,7 @@ mod tests {
     #[test]
     fn every_hash_is_the_blake2_256_of_its_preimage() {
         use crate::escrow::reference_blake2;
-        let request = AnchorRequest {
-            id: [1; 32],
-            cpt_id: 2,
-            issuer: [3; 32],
-            subject: [4; 32],
-            claims_root: [5; 32],
-            expires_at: Some(6),
-            ciphertext_hash: None,
-            policy_id: None,
-        };
+        let request = request(Some(6));
         let registry = AccountId::from([9; 32]);
         let value = ClaimValue::Integer(7);
         let cases: [([u8; 32], Vec<u8>); 5] = [
