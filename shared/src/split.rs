@@ -96,7 +96,7 @@ pub fn not_in_cold_code() -> ! {
 }
 
 /// The first statement of a hot message of a trait impl: nothing, except in the cold code
-/// (feature `split-cold`), where the message traps there. (A hot message of the contract's own
+/// (feature `split-cold`), where the message traps. (A hot message of the contract's own
 /// `impl` is compiled out of the cold code instead, with `#[cfg(not(feature = "split-cold"))]`.)
 ///
 /// The body stays ordinary code after it (not a macro argument), so that tools which read the
