@@ -22,6 +22,6 @@ CGRID_CONTRACTS=(did_registry vc_templates trade_escrow incentive_auction mask_r
 export CGRID_CONTRACTS
 # The contracts built as two code blobs (`cgrid_shared::split`): `<name>` (the main code, at the
 # contract's address) and `<name>.cold` (its cold code, uploaded first and delegate-called).
-CGRID_SPLIT=(did_registry vc_templates trade_escrow incentive_auction)
+CGRID_SPLIT=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_SPLIT
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

@@ -54,11 +54,12 @@ pub struct Suite {
 /// The contracts built as two code blobs (`cgrid_shared::split`): bundle `<name>` is the main
 /// code, `<name>.cold` its cold code, which must be on chain before the main code is
 /// instantiated (scripts/env.sh's `CGRID_SPLIT`).
-pub const SPLIT: [&str; 4] = [
+pub const SPLIT: [&str; 5] = [
     "did_registry",
     "vc_templates",
     "trade_escrow",
     "incentive_auction",
+    "mask_registry",
 ];
 
 /// Uploads and instantiates release bundle `name` as `origin` with constructor call data

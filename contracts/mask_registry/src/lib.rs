@@ -46,8 +46,23 @@
 //! price mask `paid` over the nonces or the settled time still shows the average price, and
 //! system credentials' claims roots are salted with their public ids, so a guessed price or
 //! spec can be confirmed against them.
+//!
+//! ## Two code blobs
+//! The address runs the **main code**: the reads other contracts ask on their read paths
+//! (`is_masked`, `mask_of`, `masks_of`) and the small getters (`counts`, `did_registry`).
+//! Masking, unmasking and the committee (`mask`, `approve_unmask`, `set_committee`,
+//! `committee`) live in the **cold code**, which the main code delegate-calls with the call's
+//! own input, cloned by the host (`cgrid_shared::split`): a masked read elsewhere loads the
+//! small blob only. The main code names the cold code by a hash compiled into it and locks it
+//! as a delegate dependency when instantiated; both read and write the same storage, and the
+//! ABI is that of one contract.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+// A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).
+#![cfg_attr(
+    any(feature = "split-main", feature = "split-cold"),
+    allow(dead_code, unused_imports, unused_variables)
+)]
 // Contract code never panics on an unwrap, an expect or an out-of-range index (issue 15's
 // static checks); tests may.
 #![cfg_attr(
@@ -78,6 +93,7 @@ mod mask_registry {
     use crate::{
         MAX_APPROVAL_TTL, MAX_COMMITTEE, MAX_FIELD_LEN, MAX_SCOPE_FIELDS, MIN_APPROVAL_TTL,
     };
+    use cgrid_shared::{cold_code, in_cold_code, in_main_code, lock_cold_code};
     use cgrid_shared::{DidId, Mask, Role, RoleQuery, Scope, Target};
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
@@ -266,6 +282,8 @@ mod mask_registry {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
+    cold_code!();
+
     // ------------------------------------------------------------------------------------
     // Constructors and messages
     // ------------------------------------------------------------------------------------
@@ -276,6 +294,7 @@ mod mask_registry {
         /// (`set_committee`); until then regulators can mask, but no mask can be lifted.
         #[ink(constructor)]
         pub fn new(did_registry: AccountId) -> Self {
+            lock_cold_code!();
             Self {
                 did_registry,
                 masks: Mapping::default(),
@@ -300,6 +319,7 @@ mod mask_registry {
             quorum: u8,
             approval_ttl: Timestamp,
         ) -> Result<()> {
+            in_cold_code!();
             let by = self.env().caller();
             if !Registry::at(self.did_registry).is_root(by) {
                 return Err(Error::NotRoot);
@@ -347,6 +367,7 @@ mod mask_registry {
             reason_hash: [u8; 32],
             content_hash: [u8; 32],
         ) -> Result<()> {
+            in_cold_code!();
             let by = self.env().caller();
             let now = self.env().block_timestamp();
             check_scope(&target, &scope)?;
@@ -394,6 +415,7 @@ mod mask_registry {
         /// Emits: `UnmaskApproved`, and `Unmasked` when the quorum is reached.
         #[ink(message)]
         pub fn approve_unmask(&mut self, target: Target) -> Result<bool> {
+            in_cold_code!();
             let by = self.env().caller();
             let now = self.env().block_timestamp();
             if self.quorum == 0 {
@@ -449,6 +471,7 @@ mod mask_registry {
         /// The committee, its quorum and the approval time-to-live.
         #[ink(message)]
         pub fn committee(&self) -> Committee {
+            in_cold_code!();
             Committee {
                 members: self.committee.clone(),
                 quorum: self.quorum,
@@ -458,6 +481,7 @@ mod mask_registry {
 
         /// Targets masked now, and masks ever applied.
         #[ink(message)]
+        #[cfg(not(feature = "split-cold"))]
         pub fn counts(&self) -> MaskCounts {
             MaskCounts {
                 masked_now: self.masked,
@@ -467,6 +491,7 @@ mod mask_registry {
 
         /// The DID registry this registry asks about root and the Regulator role.
         #[ink(message)]
+        #[cfg(not(feature = "split-cold"))]
         pub fn did_registry(&self) -> AccountId {
             self.did_registry
         }
@@ -493,6 +518,7 @@ mod mask_registry {
         /// Whether `target` is masked now (one storage read). Anyone may ask.
         #[ink(message)]
         fn is_masked(&self, target: Target) -> bool {
+            in_main_code!();
             self.masks.contains(target.key())
         }
 
@@ -500,6 +526,7 @@ mod mask_registry {
         /// approvals recorded (expired ones go at the next approval). Anyone may ask.
         #[ink(message)]
         fn mask_of(&self, target: Target) -> Option<cgrid_shared::Mask> {
+            in_main_code!();
             self.masks.get(target.key())
         }
 
@@ -507,6 +534,7 @@ mod mask_registry {
         /// other contracts' reads ask, once per read. Anyone may ask.
         #[ink(message)]
         fn masks_of(&self, targets: Vec<Target>) -> Vec<Option<cgrid_shared::Mask>> {
+            in_main_code!();
             targets
                 .iter()
                 .map(|target| self.masks.get(target.key()))
