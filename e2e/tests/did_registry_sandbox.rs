@@ -233,9 +233,9 @@ fn a_split_contract_needs_its_cold_code_and_locks_it() {
                     dids, vcs, escrow,
                 ))
             }
-            "mask_registry" => constructor_data(mask_registry::MaskRegistryRef::new(
-                ink_account(&account([7; 32])),
-            )),
+            "mask_registry" => constructor_data(mask_registry::MaskRegistryRef::new(ink_account(
+                &account([7; 32]),
+            ))),
             other => panic!("{other}: add its constructor to this test"),
         };
         let mut chain = Embedded::new(1_000);
