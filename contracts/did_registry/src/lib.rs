@@ -37,9 +37,10 @@
 //!
 //! ## Two code blobs
 //! The registry's address runs its **main code**: the questions other contracts ask on every
-//! trade (`DidRegistry::*`) and the small getters. Document management and administration
+//! trade (`DidRegistry::*` but `did_of`). Document management and administration
 //! (`create_did`, `create_did_for`, `update`, `execute_signed`, `resolve`, the authority and
-//! role messages, `set_mask_registry`) live in its **cold code**, which the main code
+//! role messages, `set_mask_registry`), the getters and `did_of` (which honours the masks: a
+//! person's question; contracts ask `role_holders`) live in its **cold code**, which the main code
 //! delegate-calls with the call's own input, cloned by the host (`cgrid_shared::split`): a
 //! trade loads the small blob only. The main code names the cold code by a hash compiled into it and locks
 //! it as a delegate dependency when instantiated, so neither can change or vanish; both read
@@ -589,24 +590,24 @@ mod did_registry {
         }
 
         /// The mask registry in use, if any.
-        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
+            in_cold_code!();
             self.mask_registry
         }
 
         /// How many DIDs `account` has had; the generation its next DID (and a relayed creation
         /// signature for it) uses.
-        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn generation_of(&self, account: AccountId) -> u32 {
+            in_cold_code!();
             self.generations.get(account).unwrap_or(0)
         }
 
         /// How many DIDs were ever created here.
-        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn did_count(&self) -> u64 {
+            in_cold_code!();
             self.did_count
         }
 
@@ -693,23 +694,23 @@ mod did_registry {
         }
 
         /// The root authority.
-        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn root(&self) -> AccountId {
+            in_cold_code!();
             self.root
         }
 
         /// The proposed next root, if any.
-        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn pending_root(&self) -> Option<AccountId> {
+            in_cold_code!();
             self.pending_root
         }
 
         /// Number of authorities, root included.
-        #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn authority_count(&self) -> u32 {
+            in_cold_code!();
             self.authority_count.saturating_add(1)
         }
 
@@ -1154,7 +1155,7 @@ mod did_registry {
         /// hides that DID's account (a whole-record mask or one naming `account`).
         #[ink(message)]
         fn did_of(&self, account: AccountId) -> Option<DidId> {
-            in_main_code!();
+            in_cold_code!();
             self.account_did.get(account).filter(|did| {
                 !mask_at(self.mask_registry, Target::Did(*did)).is_some_and(|m| m.hides_account())
             })
