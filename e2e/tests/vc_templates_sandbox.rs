@@ -370,4 +370,44 @@ fn identity_checks_go_through_the_did_registry() {
     });
     let out: Called<Result<(), AnchorError>> = w.chain.try_send(&relayer, system).expect("call");
     assert_eq!(out.value, Ok(()));
+
+    // Another system template is anchored by the cold code, which reads it: live, then
+    // deprecated (a protocol template is anchored by the main code without reading it).
+    let other = w.vcs.msg(|v| {
+        v.register_cpt(
+            Publisher::System,
+            CptTemplate {
+                title: "Maintenance window".into(),
+                ..trade_start_template()
+            },
+            None,
+            None,
+        )
+    });
+    let cpt = w
+        .chain
+        .try_send(&root, other)
+        .expect("call")
+        .value
+        .expect("registered");
+    for (id, deprecated) in [([10u8; 32], false), ([11u8; 32], true)] {
+        if deprecated {
+            let deprecate = w.vcs.msg(|v| v.deprecate_cpt(cpt));
+            assert_eq!(
+                w.chain.try_send(&root, deprecate).expect("call").value,
+                Ok(())
+            );
+        }
+        let anchor = w
+            .vcs
+            .msg(|v| v.anchor_system(id, cpt, w.consumer_did, [7u8; 32], [9u8; 32]));
+        let out: Called<Result<(), AnchorError>> =
+            w.chain.try_send(&relayer, anchor).expect("call");
+        if deprecated {
+            assert_eq!(out.value, Err(AnchorError::BadTemplate));
+            assert!(out.reverted);
+        } else {
+            assert_eq!(out.value, Ok(()));
+        }
+    }
 }

@@ -33,6 +33,10 @@ pub const ISSUER_CPT_IDS: core::ops::RangeFrom<CptId> = 2_000_000..;
 pub const TRADE_START_CPT: CptId = 1;
 /// The system CPT id of the seed's settlement credential.
 pub const SETTLEMENT_CPT: CptId = 2;
+/// The protocol's templates: the credential registry's constructor stores them and nobody may
+/// deprecate them (`ProtocolTemplate`), so a credential of one is anchored without reading the
+/// template (issue 21: `anchor_system` on every channel opening and settlement).
+pub const PROTOCOL_CPTS: [CptId; 2] = [TRADE_START_CPT, SETTLEMENT_CPT];
 
 pub const CLAIM_LEAF_DOMAIN: [u8; 16] = *b"cgrid/vc-leaf/v1";
 pub const CLAIMS_ROOT_DOMAIN: [u8; 16] = *b"cgrid/vc-root/v1";
@@ -552,89 +556,105 @@ pub mod testing {
     }
 }
 
-fn prop(name: &str, property_type: PropertyType, description: &str, required: bool) -> CptProperty {
-    CptProperty {
-        name: name.into(),
-        property_type,
+/// One property of a seed template: name, type, description, required; no allowed values.
+type SeedProperty = (&'static str, PropertyType, &'static str, bool);
+
+/// A seed template from its text, as data: one loop builds it, so the constructor that stores
+/// it stays small (its code is loaded by every call of the credential registry, issue 21).
+fn seed_template(title: &str, description: &str, properties: &[SeedProperty]) -> CptTemplate {
+    CptTemplate {
+        title: title.into(),
         description: description.into(),
-        required,
-        allowed: Vec::new(),
+        properties: properties
+            .iter()
+            .map(|(name, property_type, description, required)| CptProperty {
+                name: (*name).into(),
+                property_type: *property_type,
+                description: (*description).into(),
+                required: *required,
+                allowed: Vec::new(),
+            })
+            .collect(),
     }
 }
 
 /// The seed's trade-start credential: both sides agree on it before a channel opens.
 pub fn trade_start_template() -> CptTemplate {
-    let mut encryption = prop(
-        "encryption",
-        PropertyType::String,
-        "how claim payloads are protected",
-        false,
+    const PROPERTIES: [SeedProperty; 7] = [
+        ("pdid", PropertyType::String, "provider DID", true),
+        ("cdid", PropertyType::String, "consumer DID", true),
+        ("spec", PropertyType::String, "compute specification", true),
+        (
+            "price",
+            PropertyType::Integer,
+            "price per minute, smallest unit",
+            true,
+        ),
+        (
+            "minCost",
+            PropertyType::Integer,
+            "minimum charge, smallest unit",
+            false,
+        ),
+        (
+            "checkinCptId",
+            PropertyType::Integer,
+            "CPT of the check-in credential",
+            true,
+        ),
+        (
+            "encryption",
+            PropertyType::String,
+            "how claim payloads are protected",
+            false,
+        ),
+    ];
+    let mut template = seed_template(
+        "ComputeGrid trade start",
+        "Terms both sides agree on before a compute trade's channel opens",
+        &PROPERTIES,
     );
-    encryption.allowed = vec!["plain".into(), "CP-ABE".into()];
-    CptTemplate {
-        title: "ComputeGrid trade start".into(),
-        description: "Terms both sides agree on before a compute trade's channel opens".into(),
-        properties: vec![
-            prop("pdid", PropertyType::String, "provider DID", true),
-            prop("cdid", PropertyType::String, "consumer DID", true),
-            prop("spec", PropertyType::String, "compute specification", true),
-            prop(
-                "price",
-                PropertyType::Integer,
-                "price per minute, smallest unit",
-                true,
-            ),
-            prop(
-                "minCost",
-                PropertyType::Integer,
-                "minimum charge, smallest unit",
-                false,
-            ),
-            prop(
-                "checkinCptId",
-                PropertyType::Integer,
-                "CPT of the check-in credential",
-                true,
-            ),
-            encryption,
-        ],
+    if let Some(encryption) = template.properties.last_mut() {
+        encryption.allowed = vec!["plain".into(), "CP-ABE".into()];
     }
+    template
 }
 
 /// The seed's settlement credential: anchored at each settlement of a trade.
 pub fn settlement_template() -> CptTemplate {
-    CptTemplate {
-        title: "ComputeGrid settlement".into(),
-        description: "What a compute trade settled: cost and period".into(),
-        properties: vec![
-            prop("pdid", PropertyType::String, "provider DID", true),
-            prop("cdid", PropertyType::String, "consumer DID", true),
-            prop(
-                "cost",
-                PropertyType::Integer,
-                "amount settled, smallest unit",
-                true,
-            ),
-            prop(
-                "startTs",
-                PropertyType::Timestamp,
-                "start of the settled period",
-                true,
-            ),
-            prop(
-                "endTs",
-                PropertyType::Timestamp,
-                "end of the settled period",
-                true,
-            ),
-            prop(
-                "tradeType",
-                PropertyType::String,
-                "e.g. checkpoint, close",
-                true,
-            ),
-        ],
-    }
+    const PROPERTIES: [SeedProperty; 6] = [
+        ("pdid", PropertyType::String, "provider DID", true),
+        ("cdid", PropertyType::String, "consumer DID", true),
+        (
+            "cost",
+            PropertyType::Integer,
+            "amount settled, smallest unit",
+            true,
+        ),
+        (
+            "startTs",
+            PropertyType::Timestamp,
+            "start of the settled period",
+            true,
+        ),
+        (
+            "endTs",
+            PropertyType::Timestamp,
+            "end of the settled period",
+            true,
+        ),
+        (
+            "tradeType",
+            PropertyType::String,
+            "e.g. checkpoint, close",
+            true,
+        ),
+    ];
+    seed_template(
+        "ComputeGrid settlement",
+        "What a compute trade settled: cost and period",
+        &PROPERTIES,
+    )
 }
 
 #[cfg(test)]
@@ -669,6 +689,35 @@ mod tests {
     }
 
     /// Every hash is blake2-256 of its preimage (see `escrow::reference_blake2`).
+    /// The seed templates are the data model the issue fixed (trade-start and settlement): their
+    /// content, and so the content hash every deployment registers them under, never changes
+    /// by accident (these are the hashes of the templates as first written, property by
+    /// property).
+    #[test]
+    fn the_seed_templates_keep_their_content_hashes() {
+        use crate::escrow::reference_blake2;
+        let hex = |template: CptTemplate| -> String {
+            reference_blake2(&scale::Encode::encode(&template))
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(
+            hex(trade_start_template()),
+            "e662bc9cbaa3d46ca5deb9a0d6ccc3c6b5d5d7f4e54897ea244f33e0953929f7"
+        );
+        assert_eq!(
+            hex(settlement_template()),
+            "f5dbcfed23069dde0707285edf8d1f7bb62b4e32fe109cd658343d6f830232a8"
+        );
+        let encryption = trade_start_template()
+            .properties
+            .pop()
+            .expect("7 properties");
+        assert_eq!(encryption.name, "encryption");
+        assert_eq!(encryption.allowed, ["plain", "CP-ABE"]);
+    }
+
     #[test]
     fn every_hash_is_the_blake2_256_of_its_preimage() {
         use crate::escrow::reference_blake2;

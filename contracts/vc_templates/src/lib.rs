@@ -47,8 +47,10 @@
 //!
 //! ## Two code blobs
 //! The address runs the **main code**: what other contracts call on every trade
-//! (`anchor_system`; `anchors_of` and `anchor_of` as a contract reads them, unmasked) and the
-//! small getters. A person's `anchor_of` / `anchors_of` (which honours the masks), `verify`
+//! (`anchor_system` of a protocol template, which it anchors without reading the template:
+//! the constructor stored it and nobody can deprecate it; `anchors_of` and `anchor_of` as a
+//! contract reads them, unmasked) and the small getters. `anchor_system` of any other system
+//! template runs in the cold code, which reads the template and refuses a deprecated one. A person's `anchor_of` / `anchors_of` (which honours the masks), `verify`
 //! (the masks and the issuer DID's state: an off-chain reader's question; a contract reads
 //! `anchor_of` and vets the issuer itself, as the auction does), template management, issuance
 //! and status changes (`register_cpt`, `deprecate_cpt`, `cpt`, `cpt_by_hash`, `issue`,
@@ -112,9 +114,9 @@ mod vc_templates {
         CptId, CptInfo, CptProperty, CptTemplate, CredentialAnchor, CredentialId, CredentialStatus,
         CredentialView, DidId, Fact, Issuer, IssuerProof, KeyPurpose, Mask, MaskedView,
         PropertyType, Publisher, Role, SignedByDid, Target, AUTHORITY_CPT_IDS, ISSUER_CPT_IDS,
-        SETTLEMENT_CPT, SYSTEM_CPT_IDS, TRADE_START_CPT,
+        PROTOCOL_CPTS, SETTLEMENT_CPT, SYSTEM_CPT_IDS, TRADE_START_CPT,
     };
-    use cgrid_shared::{cold_code, in_cold_code, in_cold_code_if, in_main_code, lock_cold_code};
+    use cgrid_shared::{cold_code, in_cold_code, in_cold_code_if, lock_cold_code};
     use ink::prelude::string::String;
     use ink::prelude::vec::Vec;
     use ink::storage::Mapping;
@@ -527,7 +529,7 @@ mod vc_templates {
         #[ink(message)]
         pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
             in_cold_code!();
-            if id == TRADE_START_CPT || id == SETTLEMENT_CPT {
+            if PROTOCOL_CPTS.contains(&id) {
                 return Err(Error::ProtocolTemplate(id));
             }
             let mut info = self.live_cpt(id)?;
@@ -646,6 +648,7 @@ mod vc_templates {
             if !subject_active {
                 return Err(Error::DidInactive(request.subject));
             }
+            self.live_cpt(request.cpt_id)?;
             self.anchor(
                 request.id,
                 request.cpt_id,
@@ -768,6 +771,8 @@ mod vc_templates {
 
         // --- private helpers --------------------------------------------------------------
 
+        /// Stores a new credential anchor. The caller has checked the template (`live_cpt`, or
+        /// a protocol template, which always is).
         #[allow(clippy::too_many_arguments)]
         fn anchor(
             &mut self,
@@ -781,7 +786,6 @@ mod vc_templates {
             policy_id: Option<[u8; 32]>,
             trade: Option<[u8; 32]>,
         ) -> Result<()> {
-            self.live_cpt(cpt_id)?;
             if self.credentials.contains(id) {
                 return Err(Error::CredentialExists(id));
             }
@@ -1156,13 +1160,20 @@ mod vc_templates {
             claims_root: [u8; 32],
             trade: [u8; 32],
         ) -> core::result::Result<(), AnchorError> {
-            in_main_code!();
+            // A protocol template is stored by the constructor and never deprecated: the main
+            // code anchors it without reading it (nor carrying the code that reads templates);
+            // any other system template is checked in the cold code.
+            let protocol = PROTOCOL_CPTS.contains(&cpt_id);
+            in_cold_code_if!(!protocol);
             let caller = self.env().caller();
             if !self.system_issuers.contains(caller) {
                 return Err(AnchorError::NotSystemIssuer);
             }
             if !SYSTEM_CPT_IDS.contains(&cpt_id) {
                 return Err(AnchorError::BadTemplate);
+            }
+            if !protocol {
+                self.live_cpt(cpt_id).map_err(AnchorError::from)?;
             }
             self.anchor(
                 id,

@@ -821,6 +821,24 @@ fn system_issuers_anchor_system_templates_only() {
         Err(AnchorError::BadTemplate)
     );
     assert_eq!(snapshot(&c, &[], &[[1; 32]]), before);
+    // Another system template is read and must be live (the protocol ones always are).
+    let system_cpt = {
+        as_caller(AUTH);
+        c.register_cpt(Publisher::System, template("s"), None, None)
+            .unwrap()
+    };
+    as_caller(ESCROW);
+    c.anchor_system([4; 32], system_cpt, CONSUMER_DID, [2; 32], TRADE)
+        .unwrap();
+    as_caller(AUTH);
+    c.deprecate_cpt(system_cpt).unwrap();
+    as_caller(ESCROW);
+    let before = snapshot(&c, &[], &[[5; 32]]);
+    assert_eq!(
+        c.anchor_system([5; 32], system_cpt, CONSUMER_DID, [2; 32], TRADE),
+        Err(AnchorError::BadTemplate)
+    );
+    assert_eq!(snapshot(&c, &[], &[[5; 32]]), before);
     c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], TRADE)
         .unwrap();
     assert_eq!(
