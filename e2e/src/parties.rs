@@ -186,11 +186,24 @@ impl<B: Backend> Parties<B> {
         values: [u32; ATTRIBUTES],
         tag: u8,
     ) -> Result<([u8; 32], [ClaimProof; ATTRIBUTES]), String> {
+        let (root, root_did) = (self.root.clone(), self.root_did);
+        self.certify_as(&root, root_did, subject, values, tag)
+    }
+
+    /// As [`Parties::certify`], by `issuer` acting for its DID `issuer_did` (which must hold
+    /// the Issuer role, or be an authority's own).
+    pub fn certify_as(
+        &mut self,
+        issuer: &AccountId32,
+        issuer_did: DidId,
+        subject: DidId,
+        values: [u32; ATTRIBUTES],
+        tag: u8,
+    ) -> Result<([u8; 32], [ClaimProof; ATTRIBUTES]), String> {
         let seed = sp_core::hashing::blake2_256(&(b"fixture-cert", subject, tag).encode());
-        let certificate = energy_certificate(self.root_did, subject, values, seed);
-        let root = self.root.clone();
+        let certificate = energy_certificate(issuer_did, subject, values, seed);
         self.suite
-            .issue(&mut self.chain, &root, &certificate)
+            .issue(&mut self.chain, issuer, &certificate)
             .map_err(text)?;
         Ok((certificate.request.id, certificate.proofs))
     }
