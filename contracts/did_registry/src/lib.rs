@@ -40,11 +40,11 @@
 //! trade (`DidRegistry::*` but `did_of`). Document management and administration
 //! (`create_did`, `create_did_for`, `update`, `execute_signed`, `resolve`, the authority and
 //! role messages, `set_mask_registry`), the getters and `did_of` (which honours the masks: a
-//! person's question; contracts ask `role_holders`) live in its **cold code**, which the main code
-//! delegate-calls with the call's own input, cloned by the host (`cgrid_shared::split`): a
-//! trade loads the small blob only. The main code names the cold code by a hash compiled into it and locks
-//! it as a delegate dependency when instantiated, so neither can change or vanish; both read
-//! and write the same storage, and the ABI is that of one contract.
+//! person's question; contracts ask `role_holders`) live in its **cold code**, which the main
+//! code delegate-calls with the call's own input, cloned by the host (`cgrid_shared::split`):
+//! a trade loads the small blob only. The main code names the cold code by a hash compiled
+//! into it and locks it as a delegate dependency when instantiated, so neither can change or
+//! vanish; both read and write the same storage, and the ABI is that of one contract.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 // A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).

@@ -50,7 +50,8 @@
 //! (`anchor_system` of a protocol template, which it anchors without reading the template:
 //! the constructor stored it and nobody can deprecate it; `anchors_of` and `anchor_of` as a
 //! contract reads them, unmasked) and the small getters. `anchor_system` of any other system
-//! template runs in the cold code, which reads the template and refuses a deprecated one. A person's `anchor_of` / `anchors_of` (which honours the masks), `verify`
+//! template runs in the cold code, which reads the template and refuses a deprecated one. A
+//! person's `anchor_of` / `anchors_of` (which honours the masks), `verify`
 //! (the masks and the issuer DID's state: an off-chain reader's question; a contract reads
 //! `anchor_of` and vets the issuer itself, as the auction does), template management, issuance
 //! and status changes (`register_cpt`, `deprecate_cpt`, `cpt`, `cpt_by_hash`, `issue`,
