@@ -103,16 +103,20 @@ pub fn bench(report: &mut Report) {
     two_model.attestors.push(attestor_did);
     must(&mut m.chain, &root, auction.msg(|a| a.set_model(two_model)));
     let two = create(&mut m, None);
+    // The auctions bidder n takes part in: everyone bids in `many`, the first FEW in `few`,
+    // and bidder 1 also in `two`.
+    let auctions_of = |n: u32| -> Vec<u64> {
+        match n {
+            1 => vec![few, many, two],
+            n if n < FEW => vec![few, many],
+            _ => vec![many],
+        }
+    };
     let mut commit_weights = Vec::new();
     let mut commit_label = "";
     for (n, (who, _)) in bidders.iter().enumerate() {
         let n = u32::try_from(n).expect("fits");
-        let auctions: &[u64] = match n {
-            1 => &[few, many, two],
-            n if n < FEW => &[few, many],
-            _ => &[many],
-        };
-        for &id in auctions {
+        for id in auctions_of(n) {
             let bid = bid_of(n);
             let hash = m.suite.bid_hash(id, who, &bid, &[7; 32]);
             let commit = auction.msg(|a| a.commit(id, hash)).with_value(BID_BOND);
@@ -143,12 +147,7 @@ pub fn bench(report: &mut Report) {
     let mut reveal_label = "";
     for (n, (who, _)) in bidders.iter().enumerate() {
         let n = u32::try_from(n).expect("fits");
-        let auctions: &[u64] = match n {
-            1 => &[few, many, two],
-            n if n < FEW => &[few, many],
-            _ => &[many],
-        };
-        for &id in auctions {
+        for id in auctions_of(n) {
             let p: [Option<ClaimProof>; ATTRIBUTES] = match n {
                 0 => proofs.clone().map(Some),
                 1 if id == two => two_attestors.clone(),
