@@ -173,6 +173,11 @@ PY
     done
 }
 
+# The code hash the chain computes for Wasm file $1 (blake2-256, hex).
+blake2_256() {
+    python3 -c 'import hashlib, sys; print(hashlib.blake2b(open(sys.argv[1], "rb").read(), digest_size=32).hexdigest())' "$1"
+}
+
 mkdir -p "$CGRID_BUNDLES"
 blobs=()
 for c in "${CGRID_CONTRACTS[@]}"; do
@@ -180,14 +185,25 @@ for c in "${CGRID_CONTRACTS[@]}"; do
     stage_contract "$c"
     if [[ "$mode" == stage ]]; then continue; fi
     if [[ " ${CGRID_SPLIT[*]} " == *" $c "* ]]; then
-        # Two code blobs (cgrid_shared::split): the cold code first, then the main code with
-        # the cold code's hash compiled in.
-        bundle "$c" split-cold .cold
-        CGRID_COLD_CODE="$(python3 -c 'import hashlib, sys; print(hashlib.blake2b(open(sys.argv[1], "rb").read(), digest_size=32).hexdigest())' "$CGRID_BUNDLES/$c.cold.wasm")"
-        export CGRID_COLD_CODE
+        # Code blobs (cgrid_shared::split): the cold codes first, then the main code with their
+        # hashes compiled in (CGRID_COLD_CODE, CGRID_COLD_CODE_2, CGRID_COLD_CODE_3).
+        blobs+=("$c")
+        part=0
+        for cold in $(cold_blobs "$c"); do
+            part=$((part + 1))
+            suffix="${cold#"$c"}"
+            if [[ "$cold" == "$c.cold" && " ${CGRID_SPLIT3[*]} " != *" $c "* ]]; then
+                bundle "$c" split-cold "$suffix"
+            else
+                bundle "$c" "split-cold$part" "$suffix"
+            fi
+            var=CGRID_COLD_CODE
+            if ((part > 1)); then var="CGRID_COLD_CODE_$part"; fi
+            export "$var=$(blake2_256 "$CGRID_BUNDLES/$cold.wasm")"
+            blobs+=("$cold")
+        done
         bundle "$c" split-main ""
-        unset CGRID_COLD_CODE
-        blobs+=("$c" "$c.cold")
+        unset CGRID_COLD_CODE CGRID_COLD_CODE_2 CGRID_COLD_CODE_3
     else
         bundle "$c" "" ""
         blobs+=("$c")

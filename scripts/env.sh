@@ -20,8 +20,20 @@ export CGRID_STAGE="${CGRID_STAGE:-/tmp/computegrid-stage}"
 # Every contract crate, in deployment order.
 CGRID_CONTRACTS=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_CONTRACTS
-# The contracts built as two code blobs (`cgrid_shared::split`): `<name>` (the main code, at the
-# contract's address) and `<name>.cold` (its cold code, uploaded first and delegate-called).
+# The contracts built as several code blobs (`cgrid_shared::split`): `<name>` (the main code, at
+# the contract's address) and `<name>.cold` (its cold code, uploaded first and delegate-called).
 CGRID_SPLIT=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_SPLIT
+# Those of them with three cold codes, `<name>.cold`, `<name>.cold2` and `<name>.cold3` (features
+# `split-cold1`..`split-cold3`: `in_cold_code!()`, `in_cold_code!(2)`, `in_cold_code!(3)`).
+CGRID_SPLIT3=(did_registry vc_templates)
+export CGRID_SPLIT3
+# The cold code bundles of contract $1: none, `$1.cold`, or `$1.cold $1.cold2 $1.cold3`.
+cold_blobs() {
+    if [[ " ${CGRID_SPLIT3[*]} " == *" $1 "* ]]; then
+        echo "$1.cold $1.cold2 $1.cold3"
+    elif [[ " ${CGRID_SPLIT[*]} " == *" $1 "* ]]; then
+        echo "$1.cold"
+    fi
+}
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

@@ -212,12 +212,13 @@ fn the_main_code_reads_what_the_cold_code_wrote() {
     assert!(f.resolve(did).is_some());
 }
 
-/// Each split contract's main code names its cold code by a hash compiled into it: without that
-/// code on chain the contract cannot be instantiated at all (it never runs half-built); once it
-/// is, the cold code is locked for as long as the contract lives, whoever uploaded it.
+/// Each split contract's main code names its cold codes by hashes compiled into it: without
+/// any one of them on chain the contract cannot be instantiated at all (it never runs
+/// half-built); once it is, each cold code is locked for as long as the contract lives, whoever
+/// uploaded it.
 #[test]
-fn a_split_contract_needs_its_cold_code_and_locks_it() {
-    for name in SPLIT {
+fn a_split_contract_needs_its_cold_codes_and_locks_them() {
+    for (name, colds) in SPLIT {
         let constructor = match name {
             "did_registry" => constructor_data(did_registry::DidRegistryRef::new()),
             "vc_templates" => constructor_data(vc_templates::VcTemplatesRef::new(ink_account(
@@ -238,24 +239,38 @@ fn a_split_contract_needs_its_cold_code_and_locks_it() {
             ))),
             other => panic!("{other}: add its constructor to this test"),
         };
+        let wasm = release_wasm(name).expect("release bundle");
+        let cold_wasm = |cold: &str| release_wasm(cold).expect("bundle");
+        // Every cold code but one on chain: still refused, whichever one is missing.
+        for missing in colds {
+            let mut chain = Embedded::new(1_000);
+            let root = chain.deployer();
+            chain.fund(&root, Embedded::TOKENS).expect("fund");
+            for cold in colds.iter().filter(|cold| *cold != missing) {
+                chain.upload(&cold_wasm(cold), &root).expect("upload");
+            }
+            let refused = chain
+                .deploy(&wasm, constructor.clone(), &root, b"")
+                .expect_err("a cold code is missing");
+            assert!(
+                refused.contains("CodeNotFound"),
+                "{name} without {missing}: {refused}"
+            );
+        }
         let mut chain = Embedded::new(1_000);
         let root = chain.deployer();
         chain.fund(&root, Embedded::TOKENS).expect("fund");
-        let wasm = release_wasm(name).expect("release bundle");
-        let refused = chain
-            .deploy(&wasm, constructor.clone(), &root, b"")
-            .expect_err("the cold code is missing");
-        assert!(refused.contains("CodeNotFound"), "{name}: {refused}");
         let deployed = deploy_contract(&mut chain, name, constructor, &root, b"").expect("deploy");
-        let cold =
-            sp_core::hashing::blake2_256(&release_wasm(&format!("{name}.cold")).expect("bundle"));
-        assert_ne!(
-            deployed.code_hash, cold,
-            "{name}: the address runs the main code"
-        );
-        let refused = chain
-            .remove_code(&root, cold)
-            .expect_err("the code is in use");
-        assert!(refused.contains("CodeInUse"), "{name}: {refused}");
+        for cold in colds.iter() {
+            let cold = sp_core::hashing::blake2_256(&cold_wasm(cold));
+            assert_ne!(
+                deployed.code_hash, cold,
+                "{name}: the address runs the main code"
+            );
+            let refused = chain
+                .remove_code(&root, cold)
+                .expect_err("the code is in use");
+            assert!(refused.contains("CodeInUse"), "{name}: {refused}");
+        }
     }
 }

@@ -37,9 +37,10 @@ export function defaultBundlesDir() {
 export function loadMetadataDir(dir) {
   if (!existsSync(dir)) throw new Error(`no such folder: ${dir}`);
   const out = [];
-  // A split contract's cold code (`<name>.cold.json`, cgrid_shared::split) is not a contract of
-  // its own: the main code's `<name>.json` lists every message, cold ones included.
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.cold.json')).sort()) {
+  // A split contract's cold codes (`<name>.cold.json`, `<name>.cold2.json`, …, cgrid_shared::split)
+  // are not contracts of their own: the main code's `<name>.json` lists every message.
+  const cold = /\.cold\d*\.json$/;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && !cold.test(f)).sort()) {
     const path = join(dir, file);
     let json;
     try {

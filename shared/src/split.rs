@@ -24,6 +24,16 @@
 //! dependency ([`lock_cold_code!`]), so its uploader cannot remove it while the contract lives,
 //! and instantiation fails (`CodeNotFound`) when it was not uploaded first.
 //!
+//! A contract whose cold code would itself be large is built with **two or three cold codes**
+//! (features `split-cold1`, `split-cold2`, `split-cold3`, each with `split-cold`; the main code
+//! gets their hashes in `CGRID_COLD_CODE`, `CGRID_COLD_CODE_2`, `CGRID_COLD_CODE_3`): a message
+//! marked `in_cold_code!()` runs in the first, one marked `in_cold_code!(2)` in the second, one
+//! marked `in_cold_code!(3)` in the third, and each traps in the others. An inherent cold
+//! message of part k also carries `#[cfg(any(not(feature = "split-cold"), feature =
+//! "split-coldk"))]`, so that the other cold codes have neither its body nor its argument
+//! decoder. A cold call loads the main code and the one cold code it needs. Each constructor
+//! locks them all.
+//!
 //! Without either feature (unit tests, `std`) a contract is one blob, as before: every body
 //! runs in place. The ABI (selectors, arguments, answers, metadata) is the same in all builds.
 
@@ -95,6 +105,12 @@ pub fn not_in_cold_code() -> ! {
     panic!("a message of the main code reached the cold code")
 }
 
+/// Where a message of one cold code runs: there; in another cold code of the contract it traps
+/// (the main code never delegates it there).
+pub fn in_another_cold_code() -> ! {
+    panic!("a message of another cold code reached this one")
+}
+
 /// The first statement of a hot message of a trait impl: nothing, except in the cold code
 /// (feature `split-cold`), where the message traps. (A hot message of the contract's own
 /// `impl` is compiled out of the cold code instead, with `#[cfg(not(feature = "split-cold"))]`.)
@@ -125,6 +141,8 @@ macro_rules! in_main_code {
 /// `split-main`), where the message delegates this call's input (its selector and argument
 /// bytes) to the cold code ([`delegate`]) as a tail call, and the rest of the body is
 /// unreachable (the compiler drops it). The crate defines `COLD_CODE` (see [`cold_code!`]).
+/// `in_cold_code!(2)` and `in_cold_code!(3)` name the second and third cold code instead
+/// (`COLD_CODE_2`, `COLD_CODE_3`); in another cold code of the contract the message traps.
 ///
 /// The body stays ordinary code after it (not a macro argument), so that tools which read the
 /// source, `cargo-mutants` among them, see it.
@@ -132,7 +150,7 @@ macro_rules! in_main_code {
 /// ```ignore
 /// #[ink(message)]
 /// pub fn grant_role(&mut self, did: DidId, role: Role) -> Result<()> {
-///     in_cold_code!();
+///     in_cold_code!(2);
 ///     self.grant(did, role)
 /// }
 /// ```
@@ -141,12 +159,17 @@ macro_rules! in_cold_code {
     () => {
         $crate::in_cold_code_if!(true)
     };
+    ($part:tt) => {
+        $crate::in_cold_code_if!($part, true)
+    };
 }
 
 /// In a message that runs in both blobs: in the main code (feature `split-main`), hands this
 /// call to the cold code when `cond` holds (a tail call: nothing after it runs here); anywhere
-/// else, nothing. For a message whose common case is hot and whose rare case needs code the
-/// main code should not carry; the cold code runs the whole message.
+/// else, nothing (but in another cold code, which never gets the message: it traps). For a
+/// message whose common case is hot and whose rare case needs code the main code should not
+/// carry; the cold code runs the whole message. `in_cold_code_if!(2, cond)` and
+/// `in_cold_code_if!(3, cond)` hand it to the second or third cold code.
 ///
 /// ```ignore
 /// let by_contract = self.env().is_contract(&self.env().caller());
@@ -159,29 +182,77 @@ macro_rules! in_cold_code_if {
         if $cond {
             $crate::split::delegate(COLD_CODE)
         }
+        #[cfg(any(feature = "split-cold2", feature = "split-cold3"))]
+        if true {
+            $crate::split::in_another_cold_code()
+        }
+    };
+    (2, $cond:expr) => {
+        #[cfg(feature = "split-main")]
+        if $cond {
+            $crate::split::delegate(COLD_CODE_2)
+        }
+        #[cfg(any(feature = "split-cold1", feature = "split-cold3"))]
+        if true {
+            $crate::split::in_another_cold_code()
+        }
+    };
+    (3, $cond:expr) => {
+        #[cfg(feature = "split-main")]
+        if $cond {
+            $crate::split::delegate(COLD_CODE_3)
+        }
+        #[cfg(any(feature = "split-cold1", feature = "split-cold2"))]
+        if true {
+            $crate::split::in_another_cold_code()
+        }
     };
 }
 
 /// Defines `COLD_CODE`, the cold code's hash, in the main code (feature `split-main`): from
-/// `CGRID_COLD_CODE` at build time. contract-build also lints the crate with every feature on,
-/// which no bundle is built with: that check gets a placeholder.
+/// `CGRID_COLD_CODE` at build time; `cold_code!(2)` also `COLD_CODE_2` (from
+/// `CGRID_COLD_CODE_2`), `cold_code!(3)` also `COLD_CODE_3` (`CGRID_COLD_CODE_3`).
+/// contract-build also lints the crate with every feature on, which no bundle is built with:
+/// that check gets placeholders.
 #[macro_export]
 macro_rules! cold_code {
     () => {
+        $crate::cold_code!(COLD_CODE, "CGRID_COLD_CODE");
+    };
+    (2) => {
+        $crate::cold_code!();
+        $crate::cold_code!(COLD_CODE_2, "CGRID_COLD_CODE_2");
+    };
+    (3) => {
+        $crate::cold_code!(2);
+        $crate::cold_code!(COLD_CODE_3, "CGRID_COLD_CODE_3");
+    };
+    ($name:ident, $var:literal) => {
         #[cfg(all(feature = "split-main", not(feature = "split-cold")))]
-        const COLD_CODE: [u8; 32] = $crate::split::code_hash(::core::env!("CGRID_COLD_CODE"));
+        const $name: [u8; 32] = $crate::split::code_hash(::core::env!($var));
         #[cfg(all(feature = "split-main", feature = "split-cold"))]
-        const COLD_CODE: [u8; 32] = [0; 32];
+        const $name: [u8; 32] = [0; 32];
     };
 }
 
 /// In a constructor of the main code (feature `split-main`): locks the cold code as a delegate
-/// dependency ([`lock`]). Nothing elsewhere.
+/// dependency ([`lock`]); `lock_cold_code!(2)` and `lock_cold_code!(3)` lock every cold code of
+/// a contract with two or three. Nothing elsewhere.
 #[macro_export]
 macro_rules! lock_cold_code {
     () => {
         #[cfg(feature = "split-main")]
         $crate::split::lock(COLD_CODE);
+    };
+    (2) => {
+        $crate::lock_cold_code!();
+        #[cfg(feature = "split-main")]
+        $crate::split::lock(COLD_CODE_2);
+    };
+    (3) => {
+        $crate::lock_cold_code!(2);
+        #[cfg(feature = "split-main")]
+        $crate::split::lock(COLD_CODE_3);
     };
 }
 

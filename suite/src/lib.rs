@@ -40,6 +40,6 @@ pub use events::Emitted;
 pub use msg::{Contract, Label, Msg, SuiteContract, SuiteError};
 pub use signer::{Signer, KEY_FILE_FORMAT};
 pub use suite::{
-    deploy_auction, deploy_contract, deploy_dids, deploy_escrow, deploy_vcs, Deployed, Suite,
-    CONTRACTS, SPLIT,
+    cold_codes, deploy_auction, deploy_contract, deploy_dids, deploy_escrow, deploy_vcs, Deployed,
+    Suite, CONTRACTS, SPLIT,
 };

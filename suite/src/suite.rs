@@ -51,19 +51,41 @@ pub struct Suite {
     pub contracts: Vec<Deployed>,
 }
 
-/// The contracts built as two code blobs (`cgrid_shared::split`): bundle `<name>` is the main
-/// code, `<name>.cold` its cold code, which must be on chain before the main code is
-/// instantiated (scripts/env.sh's `CGRID_SPLIT`).
-pub const SPLIT: [&str; 5] = [
-    "did_registry",
-    "vc_templates",
-    "trade_escrow",
-    "incentive_auction",
-    "mask_registry",
+/// The contracts built as several code blobs (`cgrid_shared::split`), each with its cold codes:
+/// bundle `<name>` is the main code, and the bundles named here its cold codes, which must be on
+/// chain before the main code is instantiated (scripts/env.sh's `CGRID_SPLIT`, `CGRID_SPLIT3`).
+pub const SPLIT: [(&str, &[&str]); 5] = [
+    (
+        "did_registry",
+        &[
+            "did_registry.cold",
+            "did_registry.cold2",
+            "did_registry.cold3",
+        ],
+    ),
+    (
+        "vc_templates",
+        &[
+            "vc_templates.cold",
+            "vc_templates.cold2",
+            "vc_templates.cold3",
+        ],
+    ),
+    ("trade_escrow", &["trade_escrow.cold"]),
+    ("incentive_auction", &["incentive_auction.cold"]),
+    ("mask_registry", &["mask_registry.cold"]),
 ];
 
+/// The cold code bundles of contract `name` ([`SPLIT`]); none for a contract built as one blob.
+pub fn cold_codes(name: &str) -> &'static [&'static str] {
+    SPLIT
+        .iter()
+        .find(|(contract, _)| *contract == name)
+        .map_or(&[], |(_, colds)| colds)
+}
+
 /// Uploads and instantiates release bundle `name` as `origin` with constructor call data
-/// `constructor` — for a [`SPLIT`] contract, after uploading its cold code.
+/// `constructor` — for a [`SPLIT`] contract, after uploading its cold codes.
 pub fn deploy_contract<B: Backend>(
     chain: &mut B,
     name: &'static str,
@@ -71,11 +93,11 @@ pub fn deploy_contract<B: Backend>(
     origin: &AccountId32,
     salt: &[u8],
 ) -> Result<Deployed, String> {
-    if SPLIT.contains(&name) {
-        let cold = release_wasm(&format!("{name}.cold"))?;
+    for cold in cold_codes(name) {
+        let code = release_wasm(cold)?;
         chain
-            .upload(&cold, origin)
-            .map_err(|e| format!("uploading the cold code of {name}: {e}"))?;
+            .upload(&code, origin)
+            .map_err(|e| format!("uploading the cold code {cold}: {e}"))?;
     }
     let wasm = release_wasm(name)?;
     let (address, weight) = chain

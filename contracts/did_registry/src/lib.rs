@@ -35,19 +35,22 @@
 //!   and the auction's role checks) answer truthfully, so they confirm a guessed link.
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 //!
-//! ## Two code blobs
+//! ## Four code blobs
 //! The registry's address runs its **main code**: the questions other contracts ask on every
-//! trade (`DidRegistry::*` but `did_of`). Document management and administration
-//! (`create_did`, `create_did_for`, `update`, `execute_signed`, `resolve`, the authority and
-//! role messages, `set_mask_registry`), the getters and `did_of` (which honours the masks: a
-//! person's question; contracts ask `role_holders`) live in its **cold code**, which the main
-//! code delegate-calls with the call's own input, cloned by the host (`cgrid_shared::split`):
-//! a trade loads the small blob only. The main code names the cold code by a hash compiled
-//! into it and locks it as a delegate dependency when instantiated, so neither can change or
-//! vanish; both read and write the same storage, and the ABI is that of one contract.
+//! trade (`DidRegistry::*` but `did_of`). Everything else lives in three **cold codes**, which
+//! the main code delegate-calls with the call's own input, cloned by the host
+//! (`cgrid_shared::split`): the first creates and reads DID documents (`create_did`,
+//! `create_did_for`, `resolve`, `generation_of`, `did_count`, and `did_of`, which honours the
+//! masks: a person's question; contracts ask `role_holders`); the second holds authorities,
+//! roles and wiring (`add_authority`, `remove_authority`, `transfer_root`, `accept_root`,
+//! `grant_role`, `revoke_role`, `role_grant`, `roles_of`, `set_mask_registry` and the getters);
+//! the third updates documents (`update`, `execute_signed`). A trade loads the small main code
+//! only, a cold call the main code and one cold code. The main code names each cold code by a
+//! hash compiled into it and locks it as a delegate dependency when instantiated, so none can
+//! change or vanish; all read and write the same storage, and the ABI is that of one contract.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
-// A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).
+// A split build compiles each body in one of the blobs only (`cgrid_shared::split`).
 #![cfg_attr(
     any(feature = "split-main", feature = "split-cold"),
     allow(dead_code, unused_imports, unused_variables)
@@ -417,7 +420,7 @@ mod did_registry {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
-    cold_code!();
+    cold_code!(3);
 
     // ------------------------------------------------------------------------------------
     // Constructors and messages
@@ -436,7 +439,7 @@ mod did_registry {
         /// A registry whose root authority is `root` rather than the deployer.
         #[ink(constructor)]
         pub fn with_root(root: AccountId) -> Self {
-            lock_cold_code!();
+            lock_cold_code!(3);
             Self {
                 root,
                 pending_root: None,
@@ -464,6 +467,7 @@ mod did_registry {
         /// `DuplicatePublicKey`, `DuplicateServiceId`, `DuplicateController`, `DidNotFound` /
         /// `DidDeactivated` of a controller); `Overflow`.
         /// Emits: `DidCreated` (with the whole initial content).
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn create_did(&mut self, content: DidCreation) -> Result<DidId> {
             in_cold_code!();
@@ -477,6 +481,7 @@ mod did_registry {
         ///
         /// Errors: `BadSignature`; otherwise as `create_did`.
         /// Emits: as `create_did`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn create_did_for(
             &mut self,
@@ -507,9 +512,10 @@ mod did_registry {
         /// `SelfController`, `DuplicateController`, `DidNotFound`/`DidDeactivated` (of the
         /// controller); RemoveController: `ControllerNotFound`.
         /// Emits: `DidUpdated`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
         #[ink(message)]
         pub fn update(&mut self, did: DidId, op: DidOperation) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(3);
             let record = self.active_record(did)?;
             let caller = self.env().caller();
             if !self.may_act(&record, caller) {
@@ -526,6 +532,7 @@ mod did_registry {
         /// `SignerNotController`, `KeyNotFound`, `KeyLacksPurpose`, `UnsupportedSignatureKey`,
         /// `SignatureSchemeMismatch`, `BadSignature`; then the errors of `update`.
         /// Emits: `DidUpdated`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
         #[ink(message)]
         pub fn execute_signed(
             &mut self,
@@ -536,7 +543,7 @@ mod did_registry {
             key_id: String,
             signature: DidSignature,
         ) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(3);
             let record = self.active_record(did)?;
             if nonce != record.nonce {
                 return Err(Error::BadNonce {
@@ -567,6 +574,7 @@ mod did_registry {
         /// current state; under a regulator's mask with the masked fields withheld and the
         /// marker saying why (one call to the mask registry, when one is named). `None` if no
         /// DID has this id.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn resolve(&self, did: DidId) -> Option<MaskedView<DidDocument>> {
             in_cold_code!();
@@ -579,9 +587,10 @@ mod did_registry {
         ///
         /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.ensure_root()?;
             let by = self.env().caller();
             self.mask_registry = registry;
@@ -590,14 +599,16 @@ mod did_registry {
         }
 
         /// The mask registry in use, if any.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.mask_registry
         }
 
         /// How many DIDs `account` has had; the generation its next DID (and a relayed creation
         /// signature for it) uses.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn generation_of(&self, account: AccountId) -> u32 {
             in_cold_code!();
@@ -605,6 +616,7 @@ mod did_registry {
         }
 
         /// How many DIDs were ever created here.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn did_count(&self) -> u64 {
             in_cold_code!();
@@ -618,9 +630,10 @@ mod did_registry {
         ///
         /// Errors: `NotRoot`, `AlreadyAuthority`, `Overflow`.
         /// Emits: `AuthorityAdded`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn add_authority(&mut self, account: AccountId) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.ensure_root()?;
             if self.is_authority_account(account) {
                 return Err(Error::AlreadyAuthority);
@@ -637,9 +650,10 @@ mod did_registry {
         ///
         /// Errors: `NotRoot`, `CannotRemoveRoot`, `UnknownAuthority`.
         /// Emits: `AuthorityRemoved`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn remove_authority(&mut self, account: AccountId) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.ensure_root()?;
             if account == self.root {
                 return Err(Error::CannotRemoveRoot);
@@ -657,9 +671,10 @@ mod did_registry {
         ///
         /// Errors: `NotRoot`.
         /// Emits: `RootTransferProposed`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn transfer_root(&mut self, to: Option<AccountId>) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.ensure_root()?;
             self.pending_root = to;
             self.env().emit_event(RootTransferProposed {
@@ -675,9 +690,10 @@ mod did_registry {
         ///
         /// Errors: `NotPendingRoot`.
         /// Emits: `AuthorityRemoved` (for the new root's old entry, if any), `RootTransferred`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn accept_root(&mut self) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             let caller = self.env().caller();
             if self.pending_root != Some(caller) {
                 return Err(Error::NotPendingRoot);
@@ -694,23 +710,26 @@ mod did_registry {
         }
 
         /// The root authority.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn root(&self) -> AccountId {
-            in_cold_code!();
+            in_cold_code!(2);
             self.root
         }
 
         /// The proposed next root, if any.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn pending_root(&self) -> Option<AccountId> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.pending_root
         }
 
         /// Number of authorities, root included.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn authority_count(&self) -> u32 {
-            in_cold_code!();
+            in_cold_code!(2);
             self.authority_count.saturating_add(1)
         }
 
@@ -721,6 +740,7 @@ mod did_registry {
         ///
         /// Errors: `NotAuthority`, `NotRoot`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`.
         /// Emits: `RoleGranted`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn grant_role(
             &mut self,
@@ -729,7 +749,7 @@ mod did_registry {
             expires_at: Timestamp,
             evidence: [u8; 32],
         ) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             let by = self.ensure_authority()?;
             if role == Role::Regulator {
                 // Regulators mask records and sit on the unmask committee: one authority must
@@ -765,9 +785,10 @@ mod did_registry {
         ///
         /// Errors: `NotAuthority`, `NotRoot`, `RoleNotGranted`.
         /// Emits: `RoleRevoked`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn revoke_role(&mut self, did: DidId, role: Role) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             let by = self.ensure_authority()?;
             if role == Role::Regulator {
                 self.ensure_root()?;
@@ -780,16 +801,18 @@ mod did_registry {
         }
 
         /// The stored grant of `role` to `did`, expired or not.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn role_grant(&self, did: DidId, role: Role) -> Option<RoleGrant> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.roles.get((did, role))
         }
 
         /// Every role currently held by `did` (granted, unexpired, DID active).
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn roles_of(&self, did: DidId) -> Vec<HeldRole> {
-            in_cold_code!();
+            in_cold_code!(2);
             Role::ALL
                 .iter()
                 .filter_map(|role| {

@@ -45,27 +45,28 @@
 //! Identity checks (roles, authorities, DID control, DID key signatures) are calls to the DID
 //! registry through the shared `DidRegistry` trait.
 //!
-//! ## Two code blobs
+//! ## Four code blobs
 //! The address runs the **main code**: what other contracts call on every trade
 //! (`anchor_system` of a protocol template, which it anchors without reading the template:
 //! the constructor stored it and nobody can deprecate it; `anchors_of` and `anchor_of` as a
-//! contract reads them, unmasked) and the small getters. `anchor_system` of any other system
-//! template runs in the cold code, which reads the template and refuses a deprecated one. A
-//! person's `anchor_of` / `anchors_of` (which honours the masks), `verify`
-//! (the masks and the issuer DID's state: an off-chain reader's question; a contract reads
-//! `anchor_of` and vets the issuer itself, as the auction does), template management, issuance
-//! and status changes (`register_cpt`, `deprecate_cpt`, `cpt`, `cpt_by_hash`, `issue`,
-//! `suspend`, `unsuspend`, `revoke`, `set_system_issuer`, `set_mask_registry`) live in the
-//! **cold code**, which the main code delegate-calls with the
-//! call's own input, cloned by the host (`cgrid_shared::split`): a trade loads the small blob
-//! only. The constructor stores the two seed templates without running `register_cpt`'s
+//! contract reads them, unmasked) and the small getters. Everything else lives in three **cold
+//! codes**, which the main code delegate-calls with the call's own input, cloned by the host
+//! (`cgrid_shared::split`): the first issues credentials and changes their status (`issue`,
+//! `suspend`, `unsuspend`, `revoke`, and `anchor_system` of any other system template, which
+//! reads the template and refuses a deprecated one); the second manages templates and wiring
+//! (`register_cpt`, `deprecate_cpt`, `cpt_by_hash`, `set_system_issuer`,
+//! `set_mask_registry`); the third serves the reads that honour the masks (`verify`, `cpt`,
+//! and a person's `anchor_of` / `anchors_of`; `verify` also asks the issuer DID's state: an
+//! off-chain reader's question; a contract reads `anchor_of` and vets the issuer itself, as the
+//! auction does). A trade loads the small main code only, a cold call the main code and one
+//! cold code. The constructor stores the two seed templates without running `register_cpt`'s
 //! checks (they pass them: a unit test says so), so the main code carries none of them. The
-//! main code names the cold code by a hash compiled into it and locks it as a delegate
-//! dependency when instantiated; both read and write the same storage, and the ABI is that of
+//! main code names each cold code by a hash compiled into it and locks it as a delegate
+//! dependency when instantiated; all read and write the same storage, and the ABI is that of
 //! one contract.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
-// A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).
+// A split build compiles each body in one of the blobs only (`cgrid_shared::split`).
 #![cfg_attr(
     any(feature = "split-main", feature = "split-cold"),
     allow(dead_code, unused_imports, unused_variables)
@@ -409,7 +410,7 @@ mod vc_templates {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
-    cold_code!();
+    cold_code!(3);
 
     /// What `anchor_system` answers for an error of `anchor` (which, without an expiry,
     /// refuses only for the template, an existing id or an overflow).
@@ -435,7 +436,7 @@ mod vc_templates {
         /// Anyone may deploy it. Emits: `CptRegistered` twice (`by`: the deploying account).
         #[ink(constructor)]
         pub fn new(did_registry: AccountId) -> Self {
-            lock_cold_code!();
+            lock_cold_code!(3);
             let mut this = Self {
                 did_registry,
                 cpts: Mapping::default(),
@@ -484,6 +485,7 @@ mod vc_templates {
         /// `IdOutOfRange`, `IdTaken`, `RangeExhausted` (request a free id of the range, or
         /// none); `Overflow`.
         /// Emits: `CptRegistered`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn register_cpt(
             &mut self,
@@ -492,7 +494,7 @@ mod vc_templates {
             id: Option<CptId>,
             predecessor: Option<CptId>,
         ) -> Result<CptId> {
-            in_cold_code!();
+            in_cold_code!(2);
             let caller = self.env().caller();
             self.ensure_may_publish(&publisher, caller)?;
             let hash = self.check_new_template(&template, predecessor, &publisher)?;
@@ -527,9 +529,10 @@ mod vc_templates {
         /// `Masked` (a regulator's whole-record mask on the template keeps everyone out, an
         /// authority too: ask the regulator).
         /// Emits: `CptDeprecated`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             if PROTOCOL_CPTS.contains(&id) {
                 return Err(Error::ProtocolTemplate(id));
             }
@@ -552,18 +555,20 @@ mod vc_templates {
         /// creation time in milliseconds since the Unix epoch, whether deprecated); `None` if
         /// unknown. Under a regulator's mask the masked fields (title, description, properties)
         /// read empty and `masked` says who masked it, when and why. Anyone may call.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
         #[ink(message)]
         pub fn cpt(&self, id: CptId) -> Option<MaskedView<CptInfo>> {
-            in_cold_code!();
+            in_cold_code!(3);
             let info = self.cpts.get(id)?;
             Some(info.shown(mask_at(self.mask_registry, Target::Cpt(id))))
         }
 
         /// The id of the template with this content hash (blake2-256 of the SCALE-encoded
         /// template); `None` if no template has it. Anyone may call.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn cpt_by_hash(&self, content_hash: [u8; 32]) -> Option<CptId> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.cpt_by_hash.get(content_hash)
         }
 
@@ -592,6 +597,7 @@ mod vc_templates {
         /// `CptNotFound`, `CptDeprecated` (use a live template); `CredentialExists` (already
         /// anchored); `ExpiryInPast` (expire later, or never); `Overflow`.
         /// Emits: `CredentialAnchored`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn issue(&mut self, request: AnchorRequest, proof: Option<IssuerProof>) -> Result<()> {
             in_cold_code!();
@@ -669,9 +675,10 @@ mod vc_templates {
         ///
         /// Errors: `NotRoot` (call from the root account).
         /// Emits: `SystemIssuerSet`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_system_issuer(&mut self, account: AccountId, enabled: bool) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             let by = self.ensure_root()?;
             if enabled {
                 self.system_issuers.insert(account, &());
@@ -691,9 +698,10 @@ mod vc_templates {
         ///
         /// Errors: `NotRoot` (call from the root account).
         /// Emits: `MaskRegistrySet`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             let by = self.ensure_root()?;
             self.mask_registry = registry;
             self.env().emit_event(MaskRegistrySet { by, registry });
@@ -723,6 +731,7 @@ mod vc_templates {
         /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
         /// authority may still); `AlreadyRevoked` (final); `NotActive` (already suspended).
         /// Emits: `CredentialStatusChanged`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn suspend(&mut self, id: CredentialId) -> Result<()> {
             in_cold_code!();
@@ -736,6 +745,7 @@ mod vc_templates {
         /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
         /// authority may still); `AlreadyRevoked` (final); `NotSuspended` (it is active).
         /// Emits: `CredentialStatusChanged`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn unsuspend(&mut self, id: CredentialId) -> Result<()> {
             in_cold_code!();
@@ -750,6 +760,7 @@ mod vc_templates {
         /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
         /// authority may still); `AlreadyRevoked` (nothing to do).
         /// Emits: `CredentialStatusChanged`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn revoke(&mut self, id: CredentialId) -> Result<()> {
             in_cold_code!();
@@ -1109,7 +1120,7 @@ mod vc_templates {
         /// `valid`.
         #[ink(message)]
         fn verify(&self, id: CredentialId) -> Option<MaskedView<CredentialView>> {
-            in_cold_code!();
+            in_cold_code!(3);
             let anchor = self.credentials.get(id)?;
             let trade = anchor.trade;
             Some(self.masked(id, trade, self.view(anchor)))
@@ -1123,7 +1134,7 @@ mod vc_templates {
         fn anchor_of(&self, id: CredentialId) -> Option<CredentialAnchor> {
             // As `anchors_of`: a contract's read here, a person's in the cold code.
             let by_contract = self.env().is_contract(&self.env().caller());
-            in_cold_code_if!(!by_contract);
+            in_cold_code_if!(3, !by_contract);
             self.anchor_as_read(id, by_contract)
         }
 
@@ -1135,7 +1146,7 @@ mod vc_templates {
             // A contract's read (an auction's proof check, on every reveal) runs here; a
             // person's, which honours the masks, in the cold code.
             let by_contract = self.env().is_contract(&self.env().caller());
-            in_cold_code_if!(!by_contract);
+            in_cold_code_if!(3, !by_contract);
             ids.into_iter()
                 .take(MAX_ANCHORS_PER_READ)
                 .map(|id| self.anchor_as_read(id, by_contract))

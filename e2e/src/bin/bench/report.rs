@@ -250,22 +250,20 @@ impl Report {
     }
 
     /// Records the optimised Wasm size of each code blob of `contract`'s release bundle: its
-    /// code, and its cold code when the contract is split (`cgrid_suite::SPLIT`), each with
+    /// code, and its cold codes when the contract is split (`cgrid_suite::SPLIT`), each with
     /// its (reported, not gating) target.
     pub fn wasm_sizes(&mut self, contract: &'static str) {
-        let mut blobs = vec![contract.to_string()];
-        if cgrid_suite::SPLIT.contains(&contract) {
-            blobs.push(format!("{contract}.cold"));
-        }
+        let blobs =
+            std::iter::once(contract).chain(cgrid_suite::cold_codes(contract).iter().copied());
         for blob in blobs {
-            let size = cgrid_suite::release_wasm(&blob)
+            let size = cgrid_suite::release_wasm(blob)
                 .unwrap_or_else(|e| panic!("the release bundle {blob}: {e}"))
                 .len();
             self.report_only(
                 format!("{blob} Wasm {size} bytes <= {MAX_WASM_BYTES} (reported, not gating)"),
                 size <= MAX_WASM_BYTES,
             );
-            self.sizes.push((blob, size));
+            self.sizes.push((blob.to_string(), size));
         }
     }
 }
