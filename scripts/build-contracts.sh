@@ -192,7 +192,7 @@ for c in "${CGRID_CONTRACTS[@]}"; do
         for cold in $(cold_blobs "$c"); do
             part=$((part + 1))
             suffix="${cold#"$c"}"
-            if [[ "$cold" == "$c.cold" && " ${CGRID_SPLIT3[*]} " != *" $c "* ]]; then
+            if (($(cold_count "$c") == 1)); then
                 bundle "$c" split-cold "$suffix"
             else
                 bundle "$c" "split-cold$part" "$suffix"

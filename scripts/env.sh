@@ -24,16 +24,26 @@ export CGRID_CONTRACTS
 # the contract's address) and `<name>.cold` (its cold code, uploaded first and delegate-called).
 CGRID_SPLIT=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_SPLIT
-# Those of them with three cold codes, `<name>.cold`, `<name>.cold2` and `<name>.cold3` (features
-# `split-cold1`..`split-cold3`: `in_cold_code!()`, `in_cold_code!(2)`, `in_cold_code!(3)`).
-CGRID_SPLIT3=(did_registry vc_templates)
-export CGRID_SPLIT3
-# The cold code bundles of contract $1: none, `$1.cold`, or `$1.cold $1.cold2 $1.cold3`.
+# Those of them with more than one cold code, and how many: `<name>.cold`, `<name>.cold2`,
+# `<name>.cold3` (features `split-cold1`..`split-cold3`: `in_cold_code!()`, `in_cold_code!(2)`,
+# `in_cold_code!(3)`). The others have one, `<name>.cold`, built with feature `split-cold`.
+CGRID_COLD_COUNT=(did_registry:3 vc_templates:3 trade_escrow:2)
+export CGRID_COLD_COUNT
+# How many cold codes contract $1 has: 0 (one blob), 1, 2 or 3.
+cold_count() {
+    local n=0 entry
+    if [[ " ${CGRID_SPLIT[*]} " == *" $1 "* ]]; then n=1; fi
+    for entry in "${CGRID_COLD_COUNT[@]}"; do
+        if [[ "${entry%%:*}" == "$1" ]]; then n="${entry#*:}"; fi
+    done
+    echo "$n"
+}
+# The cold code bundles of contract $1: none, `$1.cold`, or `$1.cold $1.cold2 …`.
 cold_blobs() {
-    if [[ " ${CGRID_SPLIT3[*]} " == *" $1 "* ]]; then
-        echo "$1.cold $1.cold2 $1.cold3"
-    elif [[ " ${CGRID_SPLIT[*]} " == *" $1 "* ]]; then
-        echo "$1.cold"
-    fi
+    local n part
+    n="$(cold_count "$1")"
+    for ((part = 1; part <= n; part++)); do
+        if ((part == 1)); then echo "$1.cold"; else echo "$1.cold$part"; fi
+    done
 }
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

@@ -20,7 +20,7 @@ rm -f "$CGRID_STAGE"/*/.synced-by-content
 CGRID_BUNDLER="${CGRID_BUNDLER:-$CARGO_TARGET_DIR/debug/cgrid-bundler}" CGRID_BUNDLES="$second/bundles" \
     "$second/checkout/scripts/build-contracts.sh" --check
 blobs=("${CGRID_CONTRACTS[@]}")
-for c in "${CGRID_SPLIT[@]}"; do read -ra colds <<<"$(cold_blobs "$c")"; blobs+=("${colds[@]}"); done
+for c in "${CGRID_SPLIT[@]}"; do mapfile -t colds < <(cold_blobs "$c"); blobs+=("${colds[@]}"); done
 for c in "${blobs[@]}"; do
     if ! cmp -s "$CGRID_BUNDLES/$c.wasm" "$second/bundles/$c.wasm"; then
         echo "error: $c.wasm built in $second/checkout differs from the build in $CGRID_ROOT" >&2

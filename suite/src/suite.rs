@@ -53,7 +53,7 @@ pub struct Suite {
 
 /// The contracts built as several code blobs (`cgrid_shared::split`), each with its cold codes:
 /// bundle `<name>` is the main code, and the bundles named here its cold codes, which must be on
-/// chain before the main code is instantiated (scripts/env.sh's `CGRID_SPLIT`, `CGRID_SPLIT3`).
+/// chain before the main code is instantiated (scripts/env.sh's `CGRID_SPLIT`, `CGRID_COLD_COUNT`).
 pub const SPLIT: [(&str, &[&str]); 5] = [
     (
         "did_registry",
@@ -71,7 +71,7 @@ pub const SPLIT: [(&str, &[&str]); 5] = [
             "vc_templates.cold3",
         ],
     ),
-    ("trade_escrow", &["trade_escrow.cold"]),
+    ("trade_escrow", &["trade_escrow.cold", "trade_escrow.cold2"]),
     ("incentive_auction", &["incentive_auction.cold"]),
     ("mask_registry", &["mask_registry.cold"]),
 ];

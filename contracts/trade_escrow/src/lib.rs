@@ -57,21 +57,21 @@
 //! State is written before any transfer or cross-contract call, and ink!'s default call flags
 //! forbid reentry.
 //!
-//! ## Two code blobs
+//! ## Three code blobs
 //! The address runs the **main code**: what a trade runs (`open`, `open_brokered`, `checkpoint`,
-//! `close_cooperative`) and the two settlements that pay out like a close (`finalize`,
-//! `claim_timeout`; their own code is small, and in the cold code they would load both blobs).
-//! Top-ups, `start_close`, `challenge`, `withdraw_unclaimed`, administration (`set_broker`,
-//! `set_mask_registry`) and the reads (`channel`, which honours masks, and the getters) live
-//! in the **cold code**,
-//! which the main code delegate-calls with the call's own input, cloned by the host
-//! (`cgrid_shared::split`): a trade loads the small blob only. The main code names the cold
-//! code by a hash compiled into it and locks it as a delegate dependency when instantiated;
-//! both read and write the same storage, and the ABI is that of one contract. Every rule above
-//! holds in whichever blob runs it: both are built from this one source.
+//! `close_cooperative`). Everything else lives in two **cold codes**, which the main code
+//! delegate-calls with the call's own input, cloned by the host (`cgrid_shared::split`): the
+//! first settles disputes and timeouts (`start_close`, `challenge`, `finalize`,
+//! `claim_timeout`); the second holds top-ups, `withdraw_unclaimed`, administration
+//! (`set_broker`, `set_mask_registry`) and the reads (`channel`, which honours masks, and the
+//! getters). A trade loads the small blob only, any other call the main code and one cold
+//! code. The main code names each cold code by a hash compiled into it and locks it as a
+//! delegate dependency when instantiated; all read and write the same storage, and the ABI is
+//! that of one contract. Every rule above holds in whichever blob runs it: all are built from
+//! this one source.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
-// A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).
+// A split build compiles each body in one of the blobs only (`cgrid_shared::split`).
 #![cfg_attr(
     any(feature = "split-main", feature = "split-cold"),
     allow(dead_code, unused_imports, unused_variables)
@@ -510,7 +510,7 @@ mod trade_escrow {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
-    cold_code!();
+    cold_code!(2);
 
     impl From<PayoutError> for Error {
         fn from(e: PayoutError) -> Self {
@@ -532,7 +532,7 @@ mod trade_escrow {
         /// no channel can open.
         #[ink(constructor)]
         pub fn new(did_registry: AccountId, credentials: AccountId) -> Self {
-            lock_cold_code!();
+            lock_cold_code!(2);
             let deployment = deployment_hash(
                 &Self::env().account_id(),
                 &Self::env().caller(),
@@ -589,9 +589,10 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotConsumer`, `NotOpen`, `Closed`, `Expired`,
         /// `BadExpiry`, `NothingToTopUp`, `Masked`, `Overflow`.
         /// Emits: `ToppedUp`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message, payable)]
         pub fn top_up(&mut self, channel: ChannelId, expires_at: Option<Timestamp>) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             let amount = self.env().transferred_value();
             let now = self.env().block_timestamp();
             let mut ch = self.channel_or_err(channel)?;
@@ -739,6 +740,7 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `ZeroNonce`,
         /// `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
         /// Emits: `CloseStarted`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn start_close(
             &mut self,
@@ -792,6 +794,7 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotParty`, `NotClosing`, `Closed`, `ChallengeWindowOver`,
         /// `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
         /// Emits: `Challenged`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn challenge(
             &mut self,
@@ -841,9 +844,10 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotClosing`, `Closed`, `ChallengeWindowOpen`, `Overflow`.
         /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
         /// happen.
-        #[cfg(not(feature = "split-cold"))]
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn finalize(&mut self, channel: ChannelId) -> Result<()> {
+            in_cold_code!();
             let now = self.env().block_timestamp();
             let ch = self.channel_or_err(channel)?;
             match ch.phase {
@@ -870,9 +874,10 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotOpen`, `Closed`, `NotExpired`, `Overflow`.
         /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
         /// happen.
-        #[cfg(not(feature = "split-cold"))]
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn claim_timeout(&mut self, channel: ChannelId) -> Result<()> {
+            in_cold_code!();
             let now = self.env().block_timestamp();
             let ch = self.channel_or_err(channel)?;
             ensure_open(&ch)?;
@@ -890,9 +895,10 @@ mod trade_escrow {
         /// Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later),
         /// `Overflow`.
         /// Emits: `UnclaimedWithdrawn`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
-            in_cold_code!();
+            in_cold_code!(2);
             let caller = self.env().caller();
             let amount = self.unclaimed.withdraw(caller)?;
             self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
@@ -911,9 +917,10 @@ mod trade_escrow {
         ///
         /// Errors: `NotRoot`, `BrokerNotContract`.
         /// Emits: `BrokerSet`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_broker(&mut self, broker: AccountId, enabled: bool) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             let by = self.ensure_root()?;
             if enabled && !self.env().is_contract(&broker) {
                 return Err(Error::BrokerNotContract);
@@ -932,9 +939,10 @@ mod trade_escrow {
         }
 
         /// Whether `account` is a designated broker.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn is_broker(&self, account: AccountId) -> bool {
-            in_cold_code!();
+            in_cold_code!(2);
             self.brokers.contains(account)
         }
 
@@ -942,9 +950,10 @@ mod trade_escrow {
         /// withheld and the marker saying why (the accounting is never withheld). A party whose
         /// DID is masked so that its account is hidden (a whole-DID mask, or one naming
         /// `account`) is withheld too: the trade would otherwise link the two.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn channel(&self, channel: ChannelId) -> Option<MaskedView<Channel>> {
-            in_cold_code!();
+            in_cold_code!(2);
             let record = self.channels.get(channel)?;
             // One call to the mask registry for the trade and both parties' DIDs.
             let [trade, consumer, provider] = masks_at(
@@ -969,9 +978,10 @@ mod trade_escrow {
         ///
         /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
-            in_cold_code!();
+            in_cold_code!(2);
             let by = self.ensure_root()?;
             self.mask_registry = registry;
             self.env().emit_event(MaskRegistrySet { by, registry });
@@ -979,46 +989,52 @@ mod trade_escrow {
         }
 
         /// The mask registry in use, if any.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
-            in_cold_code!();
+            in_cold_code!(2);
             self.mask_registry
         }
 
         /// How many channels were ever opened.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn channel_count(&self) -> u64 {
-            in_cold_code!();
+            in_cold_code!(2);
             self.channel_count
         }
 
         /// What the contract owes: Σ (deposit − paid) over unclosed channels + Σ unclaimed.
         /// The contract's balance never falls below it.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn total_owed(&self) -> Balance {
-            in_cold_code!();
+            in_cold_code!(2);
             self.owed
         }
 
         /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
         /// smallest unit; the account takes them with `withdraw_unclaimed`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
-            in_cold_code!();
+            in_cold_code!(2);
             self.unclaimed.of(account)
         }
 
         /// This deployment's id (part of every channel id).
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn deployment(&self) -> [u8; 32] {
-            in_cold_code!();
+            in_cold_code!(2);
             self.deployment
         }
 
         /// The DID registry and the credential registry this escrow calls.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn registries(&self) -> EscrowRegistries {
-            in_cold_code!();
+            in_cold_code!(2);
             EscrowRegistries {
                 did_registry: self.did_registry,
                 credentials: self.credentials,
