@@ -329,3 +329,160 @@ pub(crate) fn same_chain<B: Backend>(deployment: &Deployment, chain: &mut B) -> 
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a message of a split contract's source runs.
+    #[derive(Debug, PartialEq)]
+    enum Route {
+        /// In the main code (`in_main_code!`, or no marker).
+        Main,
+        /// Handed to cold code `k` (`in_cold_code!` / `in_cold_code_if!`), 1-based.
+        Cold(usize),
+    }
+
+    /// One `#[ink(message)]` of a contract's source: its name, whether it is an inherent
+    /// (`pub fn`) message, the split cfg on it, and where its first statement routes it.
+    #[derive(Debug)]
+    struct Message {
+        name: String,
+        inherent: bool,
+        cfg: Option<String>,
+        route: Route,
+    }
+
+    fn route_of(line: &str) -> Option<Route> {
+        let line = line.trim();
+        if line.starts_with("in_main_code!(") {
+            return Some(Route::Main);
+        }
+        let args = line
+            .strip_prefix("in_cold_code!(")
+            .or_else(|| line.strip_prefix("in_cold_code_if!("))?;
+        let part = args
+            .split([',', ')'])
+            .next()
+            .and_then(|first| first.trim().parse().ok())
+            .unwrap_or(1);
+        Some(Route::Cold(part))
+    }
+
+    fn messages(source: &str) -> Vec<Message> {
+        let source = source
+            .split("\n    #[cfg(test)]\n    mod tests")
+            .next()
+            .unwrap();
+        let lines: Vec<&str> = source.lines().collect();
+        let mut out = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if !line.trim().starts_with("#[ink(message") {
+                continue;
+            }
+            // The attributes around `#[ink(message)]`, then the signature.
+            let attrs_start = (0..i)
+                .rev()
+                .take_while(|&j| lines[j].trim().starts_with("#["))
+                .last()
+                .unwrap_or(i);
+            let sig = (i + 1..lines.len())
+                .find(|&j| !lines[j].trim().starts_with("#["))
+                .unwrap();
+            let cfg = (attrs_start..sig)
+                .map(|j| lines[j].trim())
+                .find(|l| l.starts_with("#[cfg(") && l.contains("split-cold"))
+                .map(str::to_string);
+            let signature = lines[sig].trim();
+            let inherent = signature.starts_with("pub fn ");
+            let name = signature
+                .trim_start_matches("pub ")
+                .trim_start_matches("fn ")
+                .split('(')
+                .next()
+                .unwrap()
+                .to_string();
+            // The route: the first split marker before the next message.
+            let route = lines[sig..]
+                .iter()
+                .take_while(|l| !l.trim().starts_with("#[ink("))
+                .find_map(|l| route_of(l))
+                .unwrap_or(Route::Main);
+            out.push(Message {
+                name,
+                inherent,
+                cfg,
+                route,
+            });
+        }
+        out
+    }
+
+    fn contract_file(name: &str, file: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../contracts")
+            .join(name)
+            .join(file);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Every split contract's source agrees with [`SPLIT`] (which the deployment uploads) on
+    /// its cold codes: each cold message goes to a cold code the contract has; with several
+    /// cold codes, each inherent cold message is compiled into its own cold code (a cfg naming
+    /// another would make the main code delegate to a code that cannot dispatch it: a trap on
+    /// the chain, for whoever calls it); the constructor locks them all, and the crate has the
+    /// features the bundle build passes.
+    #[test]
+    fn every_cold_message_is_routed_to_a_cold_code_that_carries_it() {
+        for (name, colds) in SPLIT {
+            let n = colds.len();
+            let source = contract_file(name, "src/lib.rs");
+            let manifest = contract_file(name, "Cargo.toml");
+            let suffix = if n == 1 {
+                "!()".to_string()
+            } else {
+                format!("!({n})")
+            };
+            for decl in ["cold_code", "lock_cold_code"] {
+                assert!(
+                    source.contains(&format!("{decl}{suffix};")),
+                    "{name}: `{decl}{suffix}` expected for {n} cold code(s)"
+                );
+            }
+            for part in 1..=3 {
+                assert_eq!(
+                    manifest.contains(&format!("\nsplit-cold{part} = [\"split-cold\"]")),
+                    n > 1 && part <= n,
+                    "{name}: feature split-cold{part} in Cargo.toml"
+                );
+            }
+            let messages = messages(&source);
+            assert!(messages.len() > 5, "{name}: too few messages parsed");
+            let mut cold = 0;
+            for m in &messages {
+                let label = format!("{name}::{}", m.name);
+                match m.route {
+                    Route::Cold(part) => {
+                        cold += 1;
+                        assert!(part >= 1 && part <= n, "{label}: cold code {part} of {n}");
+                        let expected = (n > 1 && m.inherent).then(|| {
+                            format!(
+                                "#[cfg(any(not(feature = \"split-cold\"), feature = \"split-cold{part}\"))]"
+                            )
+                        });
+                        assert_eq!(m.cfg, expected, "{label}: its cfg");
+                    }
+                    Route::Main => {
+                        if let Some(cfg) = &m.cfg {
+                            assert_eq!(
+                                cfg, "#[cfg(not(feature = \"split-cold\"))]",
+                                "{label}: a main-code message is in no cold code"
+                            );
+                        }
+                    }
+                }
+            }
+            assert!(cold > 0, "{name}: no cold message parsed");
+        }
+    }
+}
