@@ -177,35 +177,26 @@ macro_rules! in_cold_code {
 /// ```
 #[macro_export]
 macro_rules! in_cold_code_if {
-    ($cond:expr) => {
+    // The one rule: in the main code, hand the call to `$code` when `$cond` holds; in the
+    // cold codes named `$other` (which never get this message), trap.
+    (@route $code:ident, [$($other:literal),+], $cond:expr) => {
         #[cfg(feature = "split-main")]
         if $cond {
-            $crate::split::delegate(COLD_CODE)
+            $crate::split::delegate($code)
         }
-        #[cfg(any(feature = "split-cold2", feature = "split-cold3"))]
+        #[cfg(any($(feature = $other),+))]
         if true {
             $crate::split::in_another_cold_code()
         }
     };
     (2, $cond:expr) => {
-        #[cfg(feature = "split-main")]
-        if $cond {
-            $crate::split::delegate(COLD_CODE_2)
-        }
-        #[cfg(any(feature = "split-cold1", feature = "split-cold3"))]
-        if true {
-            $crate::split::in_another_cold_code()
-        }
+        $crate::in_cold_code_if!(@route COLD_CODE_2, ["split-cold1", "split-cold3"], $cond)
     };
     (3, $cond:expr) => {
-        #[cfg(feature = "split-main")]
-        if $cond {
-            $crate::split::delegate(COLD_CODE_3)
-        }
-        #[cfg(any(feature = "split-cold1", feature = "split-cold2"))]
-        if true {
-            $crate::split::in_another_cold_code()
-        }
+        $crate::in_cold_code_if!(@route COLD_CODE_3, ["split-cold1", "split-cold2"], $cond)
+    };
+    ($cond:expr) => {
+        $crate::in_cold_code_if!(@route COLD_CODE, ["split-cold2", "split-cold3"], $cond)
     };
 }
 
