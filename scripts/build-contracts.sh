@@ -208,6 +208,11 @@ for c in "${CGRID_CONTRACTS[@]}"; do
         bundle "$c" "" ""
         blobs+=("$c")
     fi
+    if [[ "$c" == role_index ]]; then
+        # did_registry's constructor instantiates its role index from this hash, compiled in.
+        CGRID_ROLE_INDEX_CODE="$(blake2_256 "$CGRID_BUNDLES/role_index.wasm")"
+        export CGRID_ROLE_INDEX_CODE
+    fi
 done
 
 if [[ "$mode" == stage ]]; then exit 0; fi

@@ -17,8 +17,10 @@ export CARGO_CONTRACT_VERSION="5.0.3"
 # dependency's absolute path into the code, so one path for every checkout and machine makes the
 # bundles byte-identical. (Only scripts/tests/stage-sync.sh, which builds nothing, sets another.)
 export CGRID_STAGE="${CGRID_STAGE:-/tmp/computegrid-stage}"
-# Every contract crate, in deployment order.
-CGRID_CONTRACTS=(did_registry vc_templates trade_escrow incentive_auction mask_registry)
+# Every contract crate, in build and deployment order: role_index first, because did_registry
+# compiles in its code hash (CGRID_ROLE_INDEX_CODE) and instantiates it in its constructor (the
+# operator deploys the other five; the index's code is uploaded before the registry).
+CGRID_CONTRACTS=(role_index did_registry vc_templates trade_escrow incentive_auction mask_registry)
 export CGRID_CONTRACTS
 # The contracts built as several code blobs (`cgrid_shared::split`): `<name>` (the main code, at
 # the contract's address) and `<name>.cold` (its cold code, uploaded first and delegate-called).

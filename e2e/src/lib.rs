@@ -8,7 +8,8 @@ pub mod parties;
 
 pub use cgrid_suite::embedded::Embedded;
 pub use cgrid_suite::{
-    ink_account, release_wasm, AccountId32, Backend, Called, Signer, Suite, SuiteError, Weight,
+    chain_account, ink_account, release_wasm, AccountId32, Backend, Called, Signer, Suite,
+    SuiteError, Weight,
 };
 
 /// An sr25519 verification method for a DID document.

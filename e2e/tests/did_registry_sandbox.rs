@@ -8,7 +8,7 @@ use cgrid_shared::{
     VerificationMethod,
 };
 use cgrid_suite::msg::constructor_data;
-use cgrid_suite::{deploy_contract, deploy_dids, Dids, SPLIT};
+use cgrid_suite::{deploy_contract, deploy_dids, instantiated_codes, Dids, SPLIT};
 use did_registry::Error;
 
 struct Fixture {
@@ -218,48 +218,51 @@ fn the_main_code_reads_what_the_cold_code_wrote() {
 /// uploaded it.
 #[test]
 fn a_split_contract_needs_its_cold_codes_and_locks_them() {
-    for (name, colds) in SPLIT {
+    // A chain with the funded deployer and, for the contracts that ask the DID registry for its
+    // role index when instantiated, a DID registry; returns it with the constructor's data.
+    let chain_for = |name: &str| {
+        let mut chain = Embedded::new(1_000);
+        let root = chain.deployer();
+        chain.fund(&root, Embedded::TOKENS).expect("fund");
+        let dids = if name == "did_registry" {
+            ink_account(&account([7; 32]))
+        } else {
+            ink_account(&deploy_dids(&mut chain, b"").expect("registry").address)
+        };
+        let [vcs, escrow] = [8u8, 9].map(|b| ink_account(&account([b; 32])));
         let constructor = match name {
             "did_registry" => constructor_data(did_registry::DidRegistryRef::new()),
-            "vc_templates" => constructor_data(vc_templates::VcTemplatesRef::new(ink_account(
-                &account([9; 32]),
-            ))),
-            "trade_escrow" => {
-                let [dids, vcs] = [7u8, 8].map(|b| ink_account(&account([b; 32])));
-                constructor_data(trade_escrow::TradeEscrowRef::new(dids, vcs))
-            }
-            "incentive_auction" => {
-                let [dids, vcs, escrow] = [7u8, 8, 9].map(|b| ink_account(&account([b; 32])));
-                constructor_data(incentive_auction::IncentiveAuctionRef::new(
-                    dids, vcs, escrow,
-                ))
-            }
-            "mask_registry" => constructor_data(mask_registry::MaskRegistryRef::new(ink_account(
-                &account([7; 32]),
-            ))),
+            "vc_templates" => constructor_data(vc_templates::VcTemplatesRef::new(vcs)),
+            "trade_escrow" => constructor_data(trade_escrow::TradeEscrowRef::new(dids, vcs)),
+            "incentive_auction" => constructor_data(incentive_auction::IncentiveAuctionRef::new(
+                dids, vcs, escrow,
+            )),
+            "mask_registry" => constructor_data(mask_registry::MaskRegistryRef::new(dids)),
             other => panic!("{other}: add its constructor to this test"),
         };
+        (chain, root, constructor)
+    };
+    for (name, colds) in SPLIT {
         let wasm = release_wasm(name).expect("release bundle");
         let cold_wasm = |cold: &str| release_wasm(cold).expect("bundle");
         // Every cold code but one on chain: still refused, whichever one is missing.
         for missing in colds {
-            let mut chain = Embedded::new(1_000);
-            let root = chain.deployer();
-            chain.fund(&root, Embedded::TOKENS).expect("fund");
+            let (mut chain, root, constructor) = chain_for(name);
             for cold in colds.iter().filter(|cold| *cold != missing) {
                 chain.upload(&cold_wasm(cold), &root).expect("upload");
             }
+            for code in instantiated_codes(name) {
+                chain.upload(&cold_wasm(code), &root).expect("upload");
+            }
             let refused = chain
-                .deploy(&wasm, constructor.clone(), &root, b"")
+                .deploy(&wasm, constructor, &root, b"")
                 .expect_err("a cold code is missing");
             assert!(
                 refused.contains("CodeNotFound"),
                 "{name} without {missing}: {refused}"
             );
         }
-        let mut chain = Embedded::new(1_000);
-        let root = chain.deployer();
-        chain.fund(&root, Embedded::TOKENS).expect("fund");
+        let (mut chain, root, constructor) = chain_for(name);
         let deployed = deploy_contract(&mut chain, name, constructor, &root, b"").expect("deploy");
         for cold in colds.iter() {
             let cold = sp_core::hashing::blake2_256(&cold_wasm(cold));
@@ -273,4 +276,44 @@ fn a_split_contract_needs_its_cold_codes_and_locks_them() {
             assert!(refused.contains("CodeInUse"), "{name}: {refused}");
         }
     }
+}
+
+/// The DID registry instantiates its role index from a hash compiled into it: without that code
+/// on chain it cannot be instantiated, and once it is, the index's code is in use (its
+/// instance, which the registry names, keeps it).
+#[test]
+fn the_registry_needs_the_role_index_code_and_keeps_it_in_use() {
+    let mut chain = Embedded::new(1_000);
+    let root = chain.deployer();
+    chain.fund(&root, Embedded::TOKENS).expect("fund");
+    for cold in cgrid_suite::cold_codes("did_registry") {
+        chain
+            .upload(&release_wasm(cold).expect("bundle"), &root)
+            .expect("upload");
+    }
+    let wasm = release_wasm("did_registry").expect("bundle");
+    let constructor = constructor_data(did_registry::DidRegistryRef::new());
+    let refused = chain
+        .deploy(&wasm, constructor.clone(), &root, b"")
+        .expect_err("the role index's code is missing");
+    // The constructor's instantiation fails, and the constructor traps (nothing is created).
+    assert!(refused.contains("ContractTrapped"), "{refused}");
+    let deployed =
+        deploy_contract(&mut chain, "did_registry", constructor, &root, b"").expect("deploy");
+    let registry = Dids::at(deployed.address);
+    let index = chain
+        .read(registry.msg(|d| d.role_index()))
+        .expect("role_index");
+    let index_code = sp_core::hashing::blake2_256(&release_wasm("role_index").expect("bundle"));
+    assert_eq!(
+        chain
+            .code_hash(&cgrid_e2e::chain_account(&index))
+            .expect("read"),
+        Some(index_code),
+        "the registry names an index of the role_index code"
+    );
+    let refused = chain
+        .remove_code(&root, index_code)
+        .expect_err("the code is in use");
+    assert!(refused.contains("CodeInUse"), "{refused}");
 }

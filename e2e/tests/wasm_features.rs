@@ -6,7 +6,7 @@
 //! function). A toolchain bump that makes a chain answer `CodeRejected` (Rust ≥ 1.87 emits bulk
 //! memory) fails here first, naming the contract and the feature.
 
-use cgrid_suite::{bundle_dir, CONTRACTS, SPLIT};
+use cgrid_suite::{bundle_dir, CONTRACTS, INSTANTIATES, SPLIT};
 use wasmi::{Config, Engine, ExternType, Module};
 
 /// pallet-contracts 38 `LoadedModule::new`'s configuration for code uploaded with
@@ -53,7 +53,10 @@ fn accepted(wasm: &[u8]) -> Result<(), String> {
 #[test]
 fn every_bundle_is_code_pallet_contracts_accepts() {
     let cold = SPLIT.iter().flat_map(|(_, colds)| colds.iter().copied());
-    for contract in CONTRACTS.iter().copied().chain(cold) {
+    let instantiated = INSTANTIATES
+        .iter()
+        .flat_map(|(_, codes)| codes.iter().copied());
+    for contract in CONTRACTS.iter().copied().chain(cold).chain(instantiated) {
         let path = bundle_dir().join(format!("{contract}.wasm"));
         let wasm = std::fs::read(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (scripts/build-contracts.sh)", path.display()));

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Abi } from '@polkadot/api-contract';
 import { defaultBundlesDir } from './generate.mjs';
 
-export const CONTRACTS = ['did_registry', 'incentive_auction', 'mask_registry', 'trade_escrow', 'vc_templates'];
+export const CONTRACTS = ['did_registry', 'incentive_auction', 'mask_registry', 'role_index', 'trade_escrow', 'vc_templates'];
 
 /** The metadata of `name` in `dir`: the `.contract` bundle when present, else the `.json`. */
 export function loadBundle(dir, name) {

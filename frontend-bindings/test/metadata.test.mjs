@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { Abi } from '@polkadot/api-contract';
 import { contracts, fieldKey, ScaleTypes } from '../dist/src/index.js';
 
-const CONTRACTS = ['did_registry', 'incentive_auction', 'mask_registry', 'trade_escrow', 'vc_templates'];
+const CONTRACTS = ['did_registry', 'incentive_auction', 'mask_registry', 'role_index', 'trade_escrow', 'vc_templates'];
 const metadataDir = new URL('../metadata/', import.meta.url);
 const load = (name) => JSON.parse(readFileSync(new URL(`${name}.json`, metadataDir), 'utf8'));
 

@@ -545,6 +545,12 @@ pub trait DidRegistry {
     /// registry's code to the block's proof).
     #[ink(message)]
     fn facts(&self, facts: Vec<Fact>) -> Vec<bool>;
+
+    /// The role index this registry instantiated and writes ([`crate::RoleIndex`]): the
+    /// trade path asks it `role_holders` and `is_active`, which it answers as this registry
+    /// does, from a much smaller code.
+    #[ink(message)]
+    fn role_index(&self) -> AccountId;
 }
 
 /// The DID registry at an address, as other contracts call it: each method is one call of the
@@ -591,6 +597,12 @@ impl Registry {
     #[inline]
     pub fn is_active(&self, did: DidId) -> bool {
         self.0.is_active(did)
+    }
+
+    /// [`DidRegistry::role_index`].
+    #[inline]
+    pub fn role_index(&self) -> AccountId {
+        self.0.role_index()
     }
 
     /// [`DidRegistry::can_act_for`].
@@ -644,7 +656,7 @@ pub mod testing {
         pub root: Option<AccountId>,
         /// `is_active`: the active DIDs (every other DID is unknown or deactivated).
         pub active: HashSet<DidId>,
-        /// How many times `is_active` was asked.
+        /// How many times `is_active` (or the role index's `are_active`) was asked.
         pub activity_checks: u32,
         /// `can_act_for`: (did, account) pairs; the DID must be `active` too.
         pub controls: HashSet<(DidId, AccountId)>,
@@ -652,6 +664,15 @@ pub mod testing {
         /// purpose verifies). A signature is valid when it is [`signature_for`] the hash and the
         /// DID is `active`.
         pub assertion_keys: HashSet<(DidId, String)>,
+        /// `role_index`: the registry's role index (`None`: the stand-in index's address).
+        pub role_index: Option<AccountId>,
+        /// The changes sent to the stand-in role index (`crate::roles::testing::Roles`), in
+        /// order.
+        pub role_changes: Vec<crate::roles::RoleChange>,
+        /// How many role indexes were instantiated.
+        pub role_indexes: u32,
+        /// Whether the stand-in role index refuses every change (`NotRegistry`).
+        pub index_refuses: bool,
     }
 
     thread_local! {
@@ -711,6 +732,11 @@ pub mod testing {
         /// The table's `root`.
         pub fn is_root(&self, account: AccountId) -> bool {
             with(|t| t.root == Some(account))
+        }
+
+        /// The table's `role_index`, else the stand-in index's address.
+        pub fn role_index(&self) -> AccountId {
+            with(|t| t.role_index).unwrap_or_else(crate::roles::testing::index)
         }
 
         /// Listed in `active`; counts the question in `activity_checks`.

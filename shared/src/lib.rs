@@ -5,8 +5,8 @@
 //! - the cross-contract **trait definitions** (`#[ink::trait_definition]`) that callers use with
 //!   `ink::contract_ref!` and the address they were given at instantiation — contracts never
 //!   import each other's crates;
-//! - one client per trait, which makes those calls on chain ([`Registry`], [`Credentials`],
-//!   [`Brokered`], [`mask_at`]), and its per-thread test double for contracts' unit tests
+//! - one client per trait, which makes those calls on chain ([`Registry`], [`Roles`],
+//!   [`Credentials`], [`Brokered`], [`mask_at`]), and its per-thread test double for contracts' unit tests
 //!   (`testing`, feature `testing`);
 //! - the code split that lets a contract's hot messages load without its cold ones
 //!   ([`split`]);
@@ -30,6 +30,7 @@ pub mod did;
 pub mod escrow;
 pub mod mask;
 pub mod payout;
+pub mod roles;
 pub mod split;
 pub mod vc;
 
@@ -37,6 +38,7 @@ pub use auction::*;
 pub use did::*;
 pub use escrow::*;
 pub use mask::*;
+pub use roles::*;
 pub use vc::*;
 
 /// The test doubles of the cross-contract clients, one per trait (feature `testing`). ink!'s
@@ -48,5 +50,6 @@ pub mod testing {
     pub use crate::did::testing as did;
     pub use crate::escrow::testing as escrow;
     pub use crate::mask::testing as mask;
+    pub use crate::roles::testing as roles;
     pub use crate::vc::testing as vc;
 }

@@ -1,4 +1,4 @@
-//! The five contracts as typed clients: `Contract<C>` per contract type, with each message's
+//! The contracts as typed clients: `Contract<C>` per contract type, with each message's
 //! name for labels, and typed shortcuts for the calls off-chain programs make most (the
 //! escrow's channel messages take a [`SignedState`]).
 
@@ -15,6 +15,9 @@ pub type Escrow = Contract<trade_escrow::TradeEscrow>;
 pub type Auction = Contract<incentive_auction::IncentiveAuction>;
 /// mask_registry: regulators' masks.
 pub type Masks = Contract<mask_registry::MaskRegistry>;
+/// role_index: the DID registry's role facts for the trade path (the registry instantiates it;
+/// [`Dids`]' `role_index` names it).
+pub type Roles = Contract<role_index::RoleIndex>;
 
 type EscrowResult<T> = Result<T, trade_escrow::Error>;
 
@@ -119,6 +122,17 @@ impl SuiteContract for did_registry::DidRegistry {
         "DidRegistry::can_act_for",
         "DidRegistry::verify_did_signature",
         "DidRegistry::facts",
+        "DidRegistry::role_index",
+    ];
+}
+
+impl SuiteContract for role_index::RoleIndex {
+    const NAME: &'static str = "role_index";
+    const MESSAGES: &'static [&'static str] = &[
+        "RoleIndex::role_holders",
+        "RoleIndex::are_active",
+        "RoleIndex::registry",
+        "RoleIndex::record",
     ];
 }
 

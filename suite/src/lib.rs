@@ -34,12 +34,12 @@ pub mod verify;
 pub use backend::{
     bundle_dir, chain_account, ink_account, release_wasm, AccountId32, Backend, Called, Weight,
 };
-pub use contracts::{Auction, Dids, Escrow, Masks, Vcs};
+pub use contracts::{Auction, Dids, Escrow, Masks, Roles, Vcs};
 pub use deployment::{ContractEntry, Deployment, DEPLOYMENT_FORMAT};
 pub use events::Emitted;
 pub use msg::{Contract, Label, Msg, SuiteContract, SuiteError};
 pub use signer::{Signer, KEY_FILE_FORMAT};
 pub use suite::{
-    cold_codes, deploy_auction, deploy_contract, deploy_dids, deploy_escrow, deploy_vcs, Deployed,
-    Suite, CONTRACTS, SPLIT,
+    cold_codes, deploy_auction, deploy_contract, deploy_dids, deploy_escrow, deploy_vcs,
+    instantiated_codes, Deployed, Suite, CONTRACTS, INSTANTIATES, SPLIT,
 };

@@ -1,7 +1,9 @@
 //! The suite: the five contracts' addresses, deployed and wired ([`Suite::deploy`]) or
 //! attached from a deployment file ([`Suite::attach`]).
 //!
-//! Deployment order and wiring: did_registry (root = deployer) → vc_templates(did_registry) →
+//! Deployment order and wiring: did_registry (root = deployer; its constructor instantiates its
+//! role index, whose code is uploaded first: [`INSTANTIATES`]; the escrow, the auction and the
+//! mask registry ask the registry for it when instantiated) → vc_templates(did_registry) →
 //! trade_escrow(did_registry, vc_templates), made a system issuer of vc_templates (it anchors
 //! trade-start and settlement credentials) → incentive_auction(did_registry, vc_templates,
 //! trade_escrow), made the escrow's broker (finalize opens the winner's channel) →
@@ -76,6 +78,19 @@ pub const SPLIT: [(&str, &[&str]); 5] = [
     ("mask_registry", &["mask_registry.cold"]),
 ];
 
+/// The codes a contract instantiates from hashes compiled into it, by bundle name: they must be
+/// on chain before it is instantiated. The DID registry's constructor instantiates its role
+/// index (`cgrid_shared::RoleIndex`), so verifying the registry's code verifies the index's.
+pub const INSTANTIATES: [(&str, &[&str]); 1] = [("did_registry", &["role_index"])];
+
+/// The bundles [`INSTANTIATES`] names for contract `name`.
+pub fn instantiated_codes(name: &str) -> &'static [&'static str] {
+    INSTANTIATES
+        .iter()
+        .find(|(contract, _)| *contract == name)
+        .map_or(&[], |(_, codes)| codes)
+}
+
 /// The cold code bundles of contract `name` ([`SPLIT`]); none for a contract built as one blob.
 pub fn cold_codes(name: &str) -> &'static [&'static str] {
     SPLIT
@@ -85,7 +100,8 @@ pub fn cold_codes(name: &str) -> &'static [&'static str] {
 }
 
 /// Uploads and instantiates release bundle `name` as `origin` with constructor call data
-/// `constructor` — for a [`SPLIT`] contract, after uploading its cold codes.
+/// `constructor` — for a [`SPLIT`] contract, after uploading its cold codes, and after uploading
+/// the codes it instantiates ([`INSTANTIATES`]).
 pub fn deploy_contract<B: Backend>(
     chain: &mut B,
     name: &'static str,
@@ -98,6 +114,12 @@ pub fn deploy_contract<B: Backend>(
         chain
             .upload(&code, origin)
             .map_err(|e| format!("uploading the cold code {cold}: {e}"))?;
+    }
+    for code in instantiated_codes(name) {
+        let wasm = release_wasm(code)?;
+        chain
+            .upload(&wasm, origin)
+            .map_err(|e| format!("uploading the code {code} that {name} instantiates: {e}"))?;
     }
     let wasm = release_wasm(name)?;
     let (address, weight) = chain

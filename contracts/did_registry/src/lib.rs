@@ -33,19 +33,27 @@
 //!   predicates other contracts' rules need (`has_role`, `can_act_for`, `is_active`) and
 //!   `role_holders` (which returns the DID holding a role for an account, for the escrow's
 //!   and the auction's role checks) answer truthfully, so they confirm a guessed link.
+//! - **Its role index answers as it does.** The constructor instantiates the registry's role
+//!   index (`role_index`, from a code hash compiled into the registry; `DidRegistry::role_index`
+//!   names it), and every change that changes a `role_holders` or `is_active` answer (creating
+//!   or deactivating a DID, granting, renewing or revoking a role) records it there in the same
+//!   transaction, which reverts both if either fails. The trade path's contracts ask the index
+//!   (a small code) instead of this registry; nobody can rewire the registry to another index.
 //! - Every failure returns a typed [`Error`] and changes nothing; every change emits an event.
 //!
 //! ## Four code blobs
-//! The registry's address runs its **main code**: the questions other contracts ask on every
-//! trade (`DidRegistry::*` but `did_of`). Everything else lives in three **cold codes**, which
+//! The registry's address runs its **main code**: the questions other contracts ask
+//! (`DidRegistry::*` but `did_of` and `role_index`; the trade path asks the role index
+//! instead, see above). Everything else lives in three **cold codes**, which
 //! the main code delegate-calls with the call's own input, cloned by the host
 //! (`cgrid_shared::split`): the first creates and reads DID documents (`create_did`,
 //! `create_did_for`, `resolve`, `generation_of`, `did_count`, and `did_of`, which honours the
 //! masks: a person's question; contracts ask `role_holders`); the second holds authorities,
 //! roles and wiring (`add_authority`, `remove_authority`, `transfer_root`, `accept_root`,
-//! `grant_role`, `revoke_role`, `role_grant`, `roles_of`, `set_mask_registry` and the getters);
-//! the third updates documents (`update`, `execute_signed`). A trade loads the small main code
-//! only, a cold call the main code and one cold code. The main code names each cold code by a
+//! `grant_role`, `revoke_role`, `role_grant`, `roles_of`, `set_mask_registry` and the getters,
+//! `DidRegistry::role_index` included);
+//! the third updates documents (`update`, `execute_signed`). A contract's question loads the main
+//! code only, a cold call the main code and one cold code. The main code names each cold code by a
 //! hash compiled into it and locks it as a delegate dependency when instantiated, so none can
 //! change or vanish; all read and write the same storage, and the ABI is that of one contract.
 
@@ -92,7 +100,12 @@ mod did_registry {
     use cgrid_shared::mask_at;
     #[cfg(test)]
     use cgrid_shared::testing::mask::mask_at;
+    #[cfg(test)]
+    use cgrid_shared::testing::roles::Roles;
     use cgrid_shared::Maskable as _;
+    use cgrid_shared::RoleChange;
+    #[cfg(not(test))]
+    use cgrid_shared::Roles;
     use cgrid_shared::{cold_code, in_cold_code, in_main_code, lock_cold_code};
     use cgrid_shared::{
         did_create_hash, did_id_hash, did_op_hash, Authorisation, DidCreation, DidDocument, DidId,
@@ -145,6 +158,9 @@ mod did_registry {
         did_count: u64,
         /// The mask registry whose masks `resolve` and DID changes honour (`None`: no masks).
         mask_registry: Option<AccountId>,
+        /// The role index this registry instantiated and writes (`cgrid_shared::RoleIndex`);
+        /// `None` only in a build without its code hash (not a release bundle).
+        role_index: Option<AccountId>,
     }
 
     // ------------------------------------------------------------------------------------
@@ -416,11 +432,29 @@ mod did_registry {
         RoleNotGranted(Role),
         /// A counter would overflow; the operation cannot be done.
         Overflow,
+        /// The role index refused to mirror the change (it was not instantiated by this
+        /// registry; cannot happen to a deployed registry): nothing changed.
+        RoleIndexRefused,
     }
 
     pub type Result<T> = core::result::Result<T, Error>;
 
     cold_code!(3);
+
+    /// The role index's code hash, compiled in (scripts/build-contracts.sh builds role_index
+    /// first and sets `CGRID_ROLE_INDEX_CODE`; the main code, whose constructor runs, cannot
+    /// be built without it). A plain build without it (ink_e2e's) has no role index: it
+    /// mirrors nothing, and `role_index` traps, so no contract can be wired to it.
+    #[cfg(all(feature = "split-main", not(feature = "split-cold")))]
+    const ROLE_INDEX_CODE: Option<[u8; 32]> = Some(cgrid_shared::split::code_hash(env!(
+        "CGRID_ROLE_INDEX_CODE"
+    )));
+    #[cfg(not(all(feature = "split-main", not(feature = "split-cold"))))]
+    const ROLE_INDEX_CODE: Option<[u8; 32]> = match option_env!("CGRID_ROLE_INDEX_CODE") {
+        Some(hash) => Some(cgrid_shared::split::code_hash(hash)),
+        None if cfg!(test) => Some([0; 32]),
+        None => None,
+    };
 
     // ------------------------------------------------------------------------------------
     // Constructors and messages
@@ -436,11 +470,13 @@ mod did_registry {
             Self::with_root(Self::env().caller())
         }
 
-        /// A registry whose root authority is `root` rather than the deployer.
+        /// A registry whose root authority is `root` rather than the deployer. Instantiates
+        /// the registry's role index (its code must be on chain).
         #[ink(constructor)]
         pub fn with_root(root: AccountId) -> Self {
             lock_cold_code!(3);
             Self {
+                role_index: ROLE_INDEX_CODE.map(Roles::instantiate),
                 root,
                 pending_root: None,
                 authorities: Mapping::default(),
@@ -770,6 +806,11 @@ mod did_registry {
                     granted_at: now,
                 },
             );
+            self.mirror(RoleChange::RoleGranted {
+                did,
+                role,
+                expires_at,
+            })?;
             self.env().emit_event(RoleGranted {
                 did,
                 role,
@@ -796,6 +837,7 @@ mod did_registry {
             if self.roles.take((did, role)).is_none() {
                 return Err(Error::RoleNotGranted(role));
             }
+            self.mirror(RoleChange::RoleRevoked { did, role })?;
             self.env().emit_event(RoleRevoked { did, role, by });
             Ok(())
         }
@@ -869,6 +911,7 @@ mod did_registry {
             if !services.is_empty() {
                 self.services.insert(did, &services);
             }
+            self.mirror(RoleChange::DidCreated { account, did })?;
             self.env().emit_event(DidCreated {
                 did,
                 account,
@@ -1001,6 +1044,10 @@ mod did_registry {
                     if self.account_did.get(record.account) == Some(did) {
                         self.account_did.remove(record.account);
                     }
+                    self.mirror(RoleChange::DidDeactivated {
+                        account: record.account,
+                        did,
+                    })?;
                 }
             }
             record.updated_at = self.env().block_timestamp();
@@ -1113,6 +1160,17 @@ mod did_registry {
             let grant = self.roles.get((did, role))?;
             let active = self.records.get(did).is_some_and(|r| !r.deactivated);
             (active && self.env().block_timestamp() < grant.expires_at).then_some(grant)
+        }
+
+        /// Sends `change` to the role index, in this transaction: the one place the registry
+        /// writes it.
+        fn mirror(&self, change: RoleChange) -> Result<()> {
+            match self.role_index {
+                Some(index) => Roles::at(index)
+                    .record(change)
+                    .map_err(|_| Error::RoleIndexRefused),
+                None => Ok(()),
+            }
         }
 
         fn is_authority_account(&self, account: AccountId) -> bool {
@@ -1237,6 +1295,18 @@ mod did_registry {
         fn facts(&self, facts: Vec<Fact>) -> Vec<bool> {
             in_main_code!();
             facts.into_iter().map(|fact| self.holds(fact)).collect()
+        }
+
+        /// The role index this registry instantiated in its constructor and writes with every
+        /// change that changes its answers; the trade path's contracts ask it instead. Traps
+        /// in a build without a role index (not a release bundle), so nothing is wired to one.
+        #[ink(message)]
+        fn role_index(&self) -> AccountId {
+            in_cold_code!(2);
+            match self.role_index {
+                Some(index) => index,
+                None => panic!("a DID registry built without its role index"),
+            }
         }
     }
 

@@ -1718,3 +1718,77 @@ fn a_mask_that_hides_the_account_hides_it_from_did_of_and_later_events() {
     testing::mask::set(&Target::Did(did), None);
     assert_eq!(c.did_of(a.bob), Some(did));
 }
+
+// --- the role index --------------------------------------------------------------------------
+
+#[ink::test]
+fn the_constructor_instantiates_the_role_index_it_names() {
+    let c = registry();
+    assert_eq!(c.role_index(), cgrid_shared::testing::roles::index());
+    assert_eq!(cgrid_shared::testing::did::with(|t| t.role_indexes), 1);
+}
+
+/// Every change that changes a `role_holders` or `is_active` answer reaches the index, in
+/// order, and nothing else does (the e2e differential test shows the index then answers as the
+/// registry does).
+#[ink::test]
+fn every_change_of_a_role_answer_is_mirrored_to_the_role_index() {
+    use cgrid_shared::RoleChange::*;
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    set_caller(a.alice);
+    c.grant_role(did, Role::Provider, 1_000, [1; 32]).unwrap();
+    c.grant_role(did, Role::Provider, 2_000, [2; 32]).unwrap();
+    c.grant_role(did, Role::Consumer, 3_000, [3; 32]).unwrap();
+    c.revoke_role(did, Role::Consumer).unwrap();
+    set_caller(a.bob);
+    c.add_service(did, service("s")).unwrap();
+    c.deactivate(did).unwrap();
+    let changes = cgrid_shared::testing::did::with(|t| t.role_changes.clone());
+    let granted = |role, expires_at| RoleGranted {
+        did,
+        role,
+        expires_at,
+    };
+    assert_eq!(
+        changes,
+        [
+            DidCreated {
+                account: a.bob,
+                did
+            },
+            granted(Role::Provider, 1_000),
+            granted(Role::Provider, 2_000),
+            granted(Role::Consumer, 3_000),
+            RoleRevoked {
+                did,
+                role: Role::Consumer
+            },
+            DidDeactivated {
+                account: a.bob,
+                did
+            },
+        ]
+    );
+}
+
+/// A change the index refuses is an error (on chain the whole transaction reverts, so the
+/// registry and its index never disagree).
+#[ink::test]
+fn a_change_the_role_index_refuses_fails() {
+    let mut c = registry();
+    let a = accounts();
+    let did = create_as(&mut c, a.bob, DidCreation::default());
+    cgrid_shared::testing::did::with(|t| t.index_refuses = true);
+    set_caller(a.alice);
+    assert_eq!(
+        c.grant_role(did, Role::Provider, 1_000, [1; 32]),
+        Err(Error::RoleIndexRefused)
+    );
+    set_caller(a.charlie);
+    assert_eq!(
+        c.create_did(DidCreation::default()),
+        Err(Error::RoleIndexRefused)
+    );
+}

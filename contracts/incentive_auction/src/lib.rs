@@ -15,8 +15,8 @@
 //!   it with a credential that is current (active — not suspended or revoked — and unexpired;
 //!   read with one `CredentialRegistry::anchors_of` call per reveal), of the
 //!   model's template for that attribute, about the bidder's DID, issued by one of the model's
-//!   attestor DIDs that is still active (one `DidRegistry::is_active` call per attestor and
-//!   reveal, made only for an otherwise sound proof, as `verify` would judge it), whose
+//!   attestor DIDs that is still active (one `RoleIndex::are_active` call per reveal for the
+//!   cited credentials' issuers), whose
 //!   committed claim (leaf + root) carries exactly the revealed value.
 //!   Otherwise it counts as worst. A reveal cites at most `MAX_PROOF_CREDENTIALS` distinct
 //!   credentials (one may prove several attributes; each is verified once). A price above the
@@ -26,7 +26,8 @@
 //!   can win with a bid the escrow would refuse and void the auction for free: such a bid
 //!   cannot be revealed and its bond is forfeited.
 //! - **Roles.** The consumer's Consumer role is checked when the request is posted, a
-//!   provider's Provider role at commit; the auction names both DIDs when it opens the trade
+//!   provider's Provider role at commit (both, and an attestor's activity at reveal, asked of
+//!   the DID registry's role index, which answers as the registry does); the auction names both DIDs when it opens the trade
 //!   through the escrow's broker interface, and the escrow checks them against the registry's
 //!   role holders again: a party whose role lapsed after those points gets no trade (the
 //!   escrow refuses, `NotRoleHolder`, and the consumer is refunded).
@@ -135,9 +136,11 @@ mod incentive_auction {
     // The registries and the escrow through the shared clients on chain, their per-thread
     // doubles in unit tests (ink!'s off-chain environment cannot call other contracts).
     #[cfg(test)]
-    use cgrid_shared::testing::{did::Registry, escrow::Brokered, mask::mask_at, vc::Credentials};
+    use cgrid_shared::testing::{
+        did::Registry, escrow::Brokered, mask::mask_at, roles::Roles, vc::Credentials,
+    };
     #[cfg(not(test))]
-    use cgrid_shared::{mask_at, Brokered, Credentials, Registry};
+    use cgrid_shared::{mask_at, Brokered, Credentials, Registry, Roles};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -146,6 +149,9 @@ mod incentive_auction {
     #[ink(storage)]
     pub struct IncentiveAuction {
         did_registry: AccountId,
+        /// The DID registry's role index (`DidRegistry::role_index`, asked at instantiation),
+        /// which answers the role and attestor questions from a small code.
+        role_index: AccountId,
         credentials: AccountId,
         escrow: AccountId,
         /// Every parameter model version (1, 2, …).
@@ -387,12 +393,11 @@ mod incentive_auction {
         AttestorInactive,
     }
 
-    /// The registries' answers within one reveal: each credential's anchor and each
-    /// attestor's liveness are asked once.
+    /// The registries' answers within one reveal, each asked once: every cited credential's
+    /// anchor, and whether its issuer DID is active.
     #[derive(Default)]
     pub struct Checked {
-        anchors: Vec<(CredentialId, Option<CredentialAnchor>)>,
-        attestors: Vec<(DidId, bool)>,
+        anchors: Vec<(CredentialId, Option<CredentialAnchor>, bool)>,
     }
 
     /// The contracts an auction calls (`wiring`), fixed at instantiation.
@@ -623,6 +628,7 @@ mod incentive_auction {
             lock_cold_code!();
             Self {
                 did_registry,
+                role_index: Registry::at(did_registry).role_index(),
                 credentials,
                 escrow,
                 models: Mapping::default(),
@@ -910,9 +916,21 @@ mod incentive_auction {
             }
             if !cited.is_empty() {
                 let anchors = Credentials::at(self.credentials).anchors_of(cited.clone());
+                // Whether each credential's issuer DID is active (none: the zero DID, never
+                // active), asked in one call too.
+                let issuers = anchors
+                    .iter()
+                    .map(|anchor| match anchor.as_ref().map(|a| a.issuer) {
+                        Some(Issuer::Did(did)) => did,
+                        _ => [0; 32],
+                    })
+                    .collect();
+                let active = Roles::at(self.role_index).are_active(issuers);
                 verified.anchors = cited
                     .into_iter()
                     .zip(anchors.into_iter().chain(core::iter::repeat(None)))
+                    .zip(active.into_iter().chain(core::iter::repeat(false)))
+                    .map(|((id, anchor), active)| (id, anchor, active))
                     .collect();
             }
             let slots = proven.iter_mut().zip(flaws.iter_mut());
@@ -922,7 +940,7 @@ mod incentive_auction {
                     (None, None) => {}
                     (Some(value), Some(proof)) => {
                         let did = commitment.bidder_did;
-                        match self.check_proof(&model, i, did, *value, proof, &mut verified) {
+                        match self.check_proof(&model, i, did, *value, proof, &verified) {
                             Ok(()) => *proven = Some(*value),
                             Err(found) => *flaw = Some(found),
                         }
@@ -1199,7 +1217,7 @@ mod incentive_auction {
 
         /// The DID of `account` if it holds `role` now (did_registry).
         fn holder_of(&self, account: AccountId, role: Role) -> Result<DidId> {
-            let holder = Registry::at(self.did_registry)
+            let holder = Roles::at(self.role_index)
                 .role_holders(ink::prelude::vec![RoleQuery { account, role }])
                 .first()
                 .copied()
@@ -1232,7 +1250,7 @@ mod incentive_auction {
             bidder_did: DidId,
             value: u32,
             proof: &ClaimProof,
-            verified: &mut Checked,
+            verified: &Checked,
         ) -> core::result::Result<(), ProofFlaw> {
             let rule = model.attributes.get(attribute).ok_or(ProofFlaw::Missing)?;
             if proof.leaves.len() > MAX_PROOF_LEAVES as usize {
@@ -1240,14 +1258,12 @@ mod incentive_auction {
             }
             // Every cited credential was read before (`reveal`); one not among them is a
             // credential beyond MAX_PROOF_CREDENTIALS.
-            let anchor = verified
+            let (_, anchor, issuer_active) = verified
                 .anchors
                 .iter()
-                .find(|(id, _)| *id == proof.credential)
-                .ok_or(ProofFlaw::TooManyCredentials)?
-                .1
-                .clone()
-                .ok_or(ProofFlaw::UnknownCredential)?;
+                .find(|(id, _, _)| *id == proof.credential)
+                .ok_or(ProofFlaw::TooManyCredentials)?;
+            let anchor = anchor.clone().ok_or(ProofFlaw::UnknownCredential)?;
             if !anchor.current_at(self.env().block_timestamp()) {
                 return Err(ProofFlaw::NotValid);
             }
@@ -1257,10 +1273,9 @@ mod incentive_auction {
             if anchor.subject != bidder_did {
                 return Err(ProofFlaw::WrongSubject);
             }
-            let attestor = match anchor.issuer {
-                Issuer::Did(issuer) if model.attestors.contains(&issuer) => issuer,
-                _ => return Err(ProofFlaw::NotAttested),
-            };
+            if !matches!(anchor.issuer, Issuer::Did(issuer) if model.attestors.contains(&issuer)) {
+                return Err(ProofFlaw::NotAttested);
+            }
             let leaf = claim_leaf_hash(
                 &rule.claim,
                 &proof.salt,
@@ -1273,20 +1288,7 @@ mod incentive_auction {
             if claims_root_hash(&proof.leaves) != anchor.claims_root {
                 return Err(ProofFlaw::RootMismatch);
             }
-            let known = verified
-                .attestors
-                .iter()
-                .find(|(did, _)| *did == attestor)
-                .map(|(_, active)| *active);
-            let active = match known {
-                Some(active) => active,
-                None => {
-                    let active = Registry::at(self.did_registry).is_active(attestor);
-                    verified.attestors.push((attestor, active));
-                    active
-                }
-            };
-            if !active {
+            if !issuer_active {
                 return Err(ProofFlaw::AttestorInactive);
             }
             Ok(())

@@ -772,7 +772,7 @@ fn only_credential_backed_attributes_count() {
 
 /// Issue 15, finding 7: a certificate whose attestor DID was deactivated still counted (only
 /// the anchor's own status was read); `verify` says it is invalid, and so does the auction now.
-/// The attestor is asked once per reveal, only for proofs that are otherwise sound.
+/// The attestors are asked once per reveal, all in one call (`RoleIndex::are_active`).
 #[ink::test]
 fn a_deactivated_attestor_no_longer_vouches() {
     let mut fx = Fx::new();

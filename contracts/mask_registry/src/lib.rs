@@ -4,7 +4,8 @@
 //! committee (a flag; content untouched) and Fabric purges private data but keeps its hash.
 //!
 //! ## What it guarantees
-//! - **Only regulators mask.** The caller must hold the Regulator role, unexpired (did_registry).
+//! - **Only regulators mask.** The caller must hold the Regulator role, unexpired (asked of the
+//!   DID registry's role index, which answers as the registry does).
 //!   A mask names its target (DID, CPT, credential, trade, or any contract + key), its scope
 //!   (the whole record or named fields), whether the owner may still write, a reason code, the
 //!   hash of the off-chain evidence and the record's content hash at masking time.
@@ -101,9 +102,9 @@ mod mask_registry {
     // The DID registry through the shared client on chain, its per-thread double in unit tests
     // (ink!'s off-chain environment cannot call other contracts).
     #[cfg(test)]
-    use cgrid_shared::testing::did::Registry;
+    use cgrid_shared::testing::{did::Registry, roles::Roles};
     #[cfg(not(test))]
-    use cgrid_shared::Registry;
+    use cgrid_shared::{Registry, Roles};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -112,6 +113,9 @@ mod mask_registry {
     #[ink(storage)]
     pub struct MaskRegistry {
         did_registry: AccountId,
+        /// The DID registry's role index (`DidRegistry::role_index`, asked at instantiation),
+        /// which answers the regulators' role questions from a small code.
+        role_index: AccountId,
         /// Current masks by `Target::key()`.
         masks: Mapping<[u8; 32], Mask>,
         /// Regulators whose approvals count towards an unmask.
@@ -297,6 +301,7 @@ mod mask_registry {
             lock_cold_code!();
             Self {
                 did_registry,
+                role_index: Registry::at(did_registry).role_index(),
                 masks: Mapping::default(),
                 committee: Vec::new(),
                 quorum: 0,
@@ -437,7 +442,7 @@ mod mask_registry {
             // counts only while its member still holds the Regulator role (issue 15, finding 7).
             let mut members: Vec<AccountId> = mask.approvals.iter().map(|(who, _)| *who).collect();
             members.push(by);
-            let regulators = hold_role(&Registry::at(self.did_registry), &members, Role::Regulator);
+            let regulators = hold_role(&Roles::at(self.role_index), &members, Role::Regulator);
             if regulators.last() != Some(&true) {
                 return Err(Error::NotRegulator);
             }
@@ -501,11 +506,7 @@ mod mask_registry {
         // --------------------------------------------------------------------------------
 
         fn ensure_regulator(&self, account: AccountId) -> Result<()> {
-            let held = hold_role(
-                &Registry::at(self.did_registry),
-                &[account],
-                Role::Regulator,
-            );
+            let held = hold_role(&Roles::at(self.role_index), &[account], Role::Regulator);
             if held.first() == Some(&true) {
                 Ok(())
             } else {
@@ -543,7 +544,7 @@ mod mask_registry {
     }
 
     /// For each account, whether it holds `role` now (one `role_holders` call to `registry`).
-    fn hold_role(registry: &Registry, accounts: &[AccountId], role: Role) -> Vec<bool> {
+    fn hold_role(registry: &Roles, accounts: &[AccountId], role: Role) -> Vec<bool> {
         let queries = accounts
             .iter()
             .map(|a| RoleQuery { account: *a, role })

@@ -14,7 +14,8 @@
 //!   unclosed channels plus Σ unclaimed payouts.
 //! - **Consent.** A channel opens only on an offer signed by the provider's account key
 //!   (sr25519) naming this consumer, this escrow and this deployment; the consumer must hold the
-//!   Consumer role and the provider the Provider role (did_registry). An offer opens at most one
+//!   Consumer role and the provider the Provider role (asked of the DID registry's role index,
+//!   which answers as the registry does). An offer opens at most one
 //!   channel: the channel id is the hash of the offer. Neither channel key may be all zeros (the
 //!   identity point, for which anyone can sign). A broker that the root authority designated —
 //!   a contract, never a plain key (the auction) — may open channels instead: its code vouches
@@ -114,9 +115,9 @@ mod trade_escrow {
     // The registries through the shared clients on chain, their per-thread doubles in unit
     // tests (ink!'s off-chain environment cannot call other contracts).
     #[cfg(test)]
-    use cgrid_shared::testing::{did::Registry, mask::masks_at, vc::Credentials};
+    use cgrid_shared::testing::{did::Registry, mask::masks_at, roles::Roles, vc::Credentials};
     #[cfg(not(test))]
-    use cgrid_shared::{masks_at, Credentials, Registry};
+    use cgrid_shared::{masks_at, Credentials, Registry, Roles};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -125,6 +126,9 @@ mod trade_escrow {
     #[ink(storage)]
     pub struct TradeEscrow {
         did_registry: AccountId,
+        /// The DID registry's role index (`DidRegistry::role_index`, asked at instantiation),
+        /// which answers the parties' role questions from a small code.
+        role_index: AccountId,
         credentials: AccountId,
         /// blake2-256 of (escrow, deployer, block, time) at instantiation: part of every
         /// channel id, so signatures do not carry over to another deployment.
@@ -541,6 +545,7 @@ mod trade_escrow {
             );
             Self {
                 did_registry,
+                role_index: Registry::at(did_registry).role_index(),
                 credentials,
                 deployment,
                 channels: Mapping::default(),
@@ -1142,7 +1147,7 @@ mod trade_escrow {
         ///
         /// Errors: `MissingRole` (the first party without its role).
         fn trading_parties(&self, terms: &TradeTerms) -> Result<TradeParties> {
-            let holders = Registry::at(self.did_registry).role_holders(vec![
+            let holders = Roles::at(self.role_index).role_holders(vec![
                 RoleQuery {
                     account: terms.consumer,
                     role: Role::Consumer,

@@ -240,7 +240,12 @@ export type Error =
   /** The DID has no grant of this role (the value), expired or not: nothing to revoke. */
   | { roleNotGranted: Role }
   /** A counter would overflow; the operation cannot be done. */
-  | { overflow: null };
+  | { overflow: null }
+  /**
+   * The role index refused to mirror the change (it was not instantiated by this
+   * registry; cannot happen to a deployed registry): nothing changed.
+   */
+  | { roleIndexRefused: null };
 
 /**
  * A yes/no statement about the registry, for [`DidRegistry::facts`]: each is decided exactly
@@ -1133,6 +1138,19 @@ export interface DidRegistryMessages {
     mutates: false;
     payable: false;
   };
+  /**
+   * The role index this registry instantiated in its constructor and writes with every
+   * change that changes its answers; the trade path's contracts ask it instead. Traps
+   * in a build without a role index (not a release bundle), so nothing is wired to one.
+   *
+   * Label `DidRegistry::role_index`, selector `0x2538ac9b`; read-only.
+   */
+  DidRegistry_roleIndex: {
+    args: [];
+    returns: AccountIdString;
+    mutates: false;
+    payable: false;
+  };
 }
 
 /** The constructors of `did_registry`. */
@@ -1145,7 +1163,8 @@ export interface DidRegistryConstructors {
    */
   new: { args: []; payable: false };
   /**
-   * A registry whose root authority is `root` rather than the deployer.
+   * A registry whose root authority is `root` rather than the deployer. Instantiates
+   * the registry's role index (its code must be on chain).
    *
    * Label `with_root`, selector `0x3da05349`.
    */
@@ -1565,6 +1584,16 @@ export const spec: ContractSpec = {
       ],
       returnType: 88,
     },
+    {
+      index: 29,
+      label: 'DidRegistry::role_index',
+      method: 'DidRegistry_roleIndex',
+      selector: '0x2538ac9b',
+      mutates: false,
+      payable: false,
+      args: [],
+      returnType: 71,
+    },
   ],
   events: [
     {
@@ -1720,6 +1749,7 @@ export class DidRegistryContract extends InkContract<DidRegistryMessages, DidReg
       'DidRegistry::can_act_for': '0xa8cfd78f',
       'DidRegistry::verify_did_signature': '0xdce804df',
       'DidRegistry::facts': '0x44195543',
+      'DidRegistry::role_index': '0x2538ac9b',
     },
   } as const;
   /** Signature topic (the first topic) of every event, by label. */

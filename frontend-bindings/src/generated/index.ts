@@ -3,6 +3,7 @@
 import { DidRegistryContract } from './did_registry.js';
 import { IncentiveAuctionContract } from './incentive_auction.js';
 import { MaskRegistryContract } from './mask_registry.js';
+import { RoleIndexContract } from './role_index.js';
 import { TradeEscrowContract } from './trade_escrow.js';
 import { VcTemplatesContract } from './vc_templates.js';
 
@@ -15,6 +16,9 @@ export * as IncentiveAuction from './incentive_auction.js';
 export { MaskRegistryContract } from './mask_registry.js';
 /** The types, events and spec of `mask_registry` (`MaskRegistry.<TypeName>`). */
 export * as MaskRegistry from './mask_registry.js';
+export { RoleIndexContract } from './role_index.js';
+/** The types, events and spec of `role_index` (`RoleIndex.<TypeName>`). */
+export * as RoleIndex from './role_index.js';
 export { TradeEscrowContract } from './trade_escrow.js';
 /** The types, events and spec of `trade_escrow` (`TradeEscrow.<TypeName>`). */
 export * as TradeEscrow from './trade_escrow.js';
@@ -27,6 +31,7 @@ export const contracts = {
   did_registry: DidRegistryContract,
   incentive_auction: IncentiveAuctionContract,
   mask_registry: MaskRegistryContract,
+  role_index: RoleIndexContract,
   trade_escrow: TradeEscrowContract,
   vc_templates: VcTemplatesContract,
 } as const;

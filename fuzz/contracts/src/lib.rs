@@ -18,11 +18,15 @@ pub fn message_args(data: &[u8]) {
     let [which, call @ ..] = data else {
         return;
     };
-    match which % 5 {
-        0 => decode_calls::<did_registry::DidRegistry>(call),
-        1 => decode_calls::<vc_templates::VcTemplates>(call),
-        2 => decode_calls::<trade_escrow::TradeEscrow>(call),
-        3 => decode_calls::<incentive_auction::IncentiveAuction>(call),
-        _ => decode_calls::<mask_registry::MaskRegistry>(call),
+    // The five first contracts keep the picks they had before the role index (so the stored
+    // corpus keeps exercising them); the role index takes the bytes that were the mask
+    // registry's second pick.
+    match which % 10 {
+        0 | 5 => decode_calls::<did_registry::DidRegistry>(call),
+        1 | 6 => decode_calls::<vc_templates::VcTemplates>(call),
+        2 | 7 => decode_calls::<trade_escrow::TradeEscrow>(call),
+        3 | 8 => decode_calls::<incentive_auction::IncentiveAuction>(call),
+        4 => decode_calls::<mask_registry::MaskRegistry>(call),
+        _ => decode_calls::<role_index::RoleIndex>(call),
     }
 }

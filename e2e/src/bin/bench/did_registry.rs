@@ -2,12 +2,13 @@
 //! and authorities, the queries on a small and on the largest document, and a query's cost
 //! after 1 update vs after 1,000.
 
-use cgrid_e2e::{ink_account, sign, sr_method, AccountId32, Backend, Embedded};
+use cgrid_e2e::{chain_account, ink_account, sign, sr_method, AccountId32, Backend, Embedded};
 use cgrid_shared::{
     did_create_preimage, did_op_preimage, DidCreation, DidId, DidOperation, DidRegistry as _,
-    DidSignature, Fact, KeyPurpose, KeyPurposes, KeyType, Role, Service, SignedByDid, Subject,
+    DidSignature, Fact, KeyPurpose, KeyPurposes, KeyType, Role, RoleIndex as _, RoleQuery, Service,
+    SignedByDid, Subject,
 };
-use cgrid_suite::{deploy_dids, Dids};
+use cgrid_suite::{deploy_dids, Dids, Roles};
 use did_registry::{MAX_CONTROLLERS, MAX_KEYS, MAX_SERVICES};
 use sp_core::{hashing::blake2_256, sr25519, Pair};
 
@@ -190,6 +191,36 @@ pub fn bench(report: &mut Report) {
     );
     b.query("", dids.msg(|d| d.is_authority(ink_account(&root))), true);
     b.query("", dids.msg(|d| d.is_active(bob_did)), true);
+    // What the trade path asks instead: the same answers from the registry's role index.
+    let bob_consumer = || {
+        vec![RoleQuery {
+            account: ink_account(&bob),
+            role: Role::Consumer,
+        }]
+    };
+    b.query(
+        "1 query",
+        dids.msg(|d| d.role_holders(bob_consumer())),
+        true,
+    );
+    let (index, _) = b.query("", dids.msg(|d| d.role_index()), true);
+    let index = Roles::at(chain_account(&index));
+    let (holders, _) = b.query(
+        "1 query",
+        index.msg(|r| r.role_holders(bob_consumer())),
+        true,
+    );
+    assert_eq!(
+        holders,
+        [Some(bob_did)],
+        "the index names the role's holder"
+    );
+    b.query("1 DID", index.msg(|r| r.are_active(vec![bob_did])), true);
+    b.query(
+        "2 DIDs",
+        index.msg(|r| r.are_active(vec![bob_did, [0; 32]])),
+        true,
+    );
     b.query("", dids.msg(|d| d.did_of(ink_account(&bob))), true);
     b.query(
         "account",

@@ -250,11 +250,12 @@ impl Report {
     }
 
     /// Records the optimised Wasm size of each code blob of `contract`'s release bundle: its
-    /// code, and its cold codes when the contract is split (`cgrid_suite::SPLIT`), each with
-    /// its (reported, not gating) target.
+    /// code, its cold codes when the contract is split (`cgrid_suite::SPLIT`) and the codes it
+    /// instantiates (`cgrid_suite::INSTANTIATES`), each with its (reported, not gating) target.
     pub fn wasm_sizes(&mut self, contract: &'static str) {
-        let blobs =
-            std::iter::once(contract).chain(cgrid_suite::cold_codes(contract).iter().copied());
+        let blobs = std::iter::once(contract)
+            .chain(cgrid_suite::cold_codes(contract).iter().copied())
+            .chain(cgrid_suite::instantiated_codes(contract).iter().copied());
         for blob in blobs {
             let size = cgrid_suite::release_wasm(blob)
                 .unwrap_or_else(|e| panic!("the release bundle {blob}: {e}"))
