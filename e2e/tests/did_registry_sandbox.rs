@@ -216,6 +216,44 @@ fn the_main_code_reads_what_the_cold_code_wrote() {
 /// any one of them on chain the contract cannot be instantiated at all (it never runs
 /// half-built); once it is, each cold code is locked for as long as the contract lives, whoever
 /// uploaded it.
+/// Constructor call data of contract `name` wired to `dids` and arbitrary other addresses.
+fn constructor_of(name: &str, dids: ink::primitives::AccountId) -> Vec<u8> {
+    let [vcs, escrow] = [8u8, 9].map(|b| ink_account(&account([b; 32])));
+    match name {
+        "did_registry" => constructor_data(did_registry::DidRegistryRef::new()),
+        "vc_templates" => constructor_data(vc_templates::VcTemplatesRef::new(vcs)),
+        "trade_escrow" => constructor_data(trade_escrow::TradeEscrowRef::new(dids, vcs)),
+        "incentive_auction" => constructor_data(incentive_auction::IncentiveAuctionRef::new(
+            dids, vcs, escrow,
+        )),
+        "mask_registry" => constructor_data(mask_registry::MaskRegistryRef::new(dids)),
+        "role_index" => constructor_data(role_index::RoleIndexRef::new()),
+        other => panic!("{other}: add its constructor to this test"),
+    }
+}
+
+/// Contracts UI uploads a code by instantiating it (docs/CONTRACTS_UI.md, steps 0 to 5a, with
+/// any addresses as arguments): every cold code and the role index's code must instantiate on
+/// a chain that holds nothing else — a cold code's constructor neither instantiates a role
+/// index nor asks a registry for one.
+#[test]
+fn every_cold_code_and_the_role_index_instantiate_on_an_empty_chain() {
+    let nobody = ink_account(&account([7; 32]));
+    let codes = SPLIT
+        .iter()
+        .flat_map(|(name, colds)| colds.iter().map(move |cold| (*name, *cold)))
+        .chain([("role_index", "role_index")]);
+    for (name, code) in codes {
+        let mut chain = Embedded::new(1_000);
+        let root = chain.deployer();
+        chain.fund(&root, Embedded::TOKENS).expect("fund");
+        let wasm = release_wasm(code).expect("bundle");
+        chain
+            .deploy(&wasm, constructor_of(name, nobody), &root, b"")
+            .unwrap_or_else(|e| panic!("{code} alone: {e}"));
+    }
+}
+
 #[test]
 fn a_split_contract_needs_its_cold_codes_and_locks_them() {
     // A chain with the funded deployer and, for the contracts that ask the DID registry for its
@@ -229,18 +267,7 @@ fn a_split_contract_needs_its_cold_codes_and_locks_them() {
         } else {
             ink_account(&deploy_dids(&mut chain, b"").expect("registry").address)
         };
-        let [vcs, escrow] = [8u8, 9].map(|b| ink_account(&account([b; 32])));
-        let constructor = match name {
-            "did_registry" => constructor_data(did_registry::DidRegistryRef::new()),
-            "vc_templates" => constructor_data(vc_templates::VcTemplatesRef::new(vcs)),
-            "trade_escrow" => constructor_data(trade_escrow::TradeEscrowRef::new(dids, vcs)),
-            "incentive_auction" => constructor_data(incentive_auction::IncentiveAuctionRef::new(
-                dids, vcs, escrow,
-            )),
-            "mask_registry" => constructor_data(mask_registry::MaskRegistryRef::new(dids)),
-            other => panic!("{other}: add its constructor to this test"),
-        };
-        (chain, root, constructor)
+        (chain, root, constructor_of(name, dids))
     };
     for (name, colds) in SPLIT {
         let wasm = release_wasm(name).expect("release bundle");

@@ -547,8 +547,8 @@ pub trait DidRegistry {
     fn facts(&self, facts: Vec<Fact>) -> Vec<bool>;
 
     /// The role index this registry instantiated and writes ([`crate::RoleIndex`]): the
-    /// trade path asks it `role_holders` and `is_active`, which it answers as this registry
-    /// does, from a much smaller code.
+    /// trade path asks it `role_holders` and `are_active` (`is_active` of several DIDs),
+    /// which it answers as this registry does, from a much smaller code.
     #[ink(message)]
     fn role_index(&self) -> AccountId;
 }

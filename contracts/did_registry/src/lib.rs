@@ -443,13 +443,17 @@ mod did_registry {
 
     /// The role index's code hash, compiled in (scripts/build-contracts.sh builds role_index
     /// first and sets `CGRID_ROLE_INDEX_CODE`; the main code, whose constructor runs, cannot
-    /// be built without it). A plain build without it (ink_e2e's) has no role index: it
-    /// mirrors nothing, and `role_index` traps, so no contract can be wired to it.
+    /// be built without it). A cold code's constructor instantiates no index: its own instance
+    /// only puts the code on chain (Contracts UI uploads code by instantiating it) and is never
+    /// used. A plain build without the hash (ink_e2e's) has no role index: it mirrors nothing,
+    /// and `role_index` traps, so no contract can be wired to it.
     #[cfg(all(feature = "split-main", not(feature = "split-cold")))]
     const ROLE_INDEX_CODE: Option<[u8; 32]> = Some(cgrid_shared::split::code_hash(env!(
         "CGRID_ROLE_INDEX_CODE"
     )));
-    #[cfg(not(all(feature = "split-main", not(feature = "split-cold"))))]
+    #[cfg(feature = "split-cold")]
+    const ROLE_INDEX_CODE: Option<[u8; 32]> = None;
+    #[cfg(not(any(feature = "split-main", feature = "split-cold")))]
     const ROLE_INDEX_CODE: Option<[u8; 32]> = match option_env!("CGRID_ROLE_INDEX_CODE") {
         Some(hash) => Some(cgrid_shared::split::code_hash(hash)),
         None if cfg!(test) => Some([0; 32]),
@@ -501,7 +505,7 @@ mod did_registry {
         /// errors `update` returns for `AddKey`, `AddService` and `AddController` (`TooMany`,
         /// `BadLength`, `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`,
         /// `DuplicatePublicKey`, `DuplicateServiceId`, `DuplicateController`, `DidNotFound` /
-        /// `DidDeactivated` of a controller); `Overflow`.
+        /// `DidDeactivated` of a controller); `Overflow`; `RoleIndexRefused`.
         /// Emits: `DidCreated` (with the whole initial content).
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
@@ -546,7 +550,7 @@ mod did_registry {
         /// `BadPublicKeyLength`, `DuplicatePublicKey`; AddService: `TooMany`, `BadLength`,
         /// `DuplicateServiceId`; RemoveService: `ServiceNotFound`; AddController: `TooMany`,
         /// `SelfController`, `DuplicateController`, `DidNotFound`/`DidDeactivated` (of the
-        /// controller); RemoveController: `ControllerNotFound`.
+        /// controller); RemoveController: `ControllerNotFound`; Deactivate: `RoleIndexRefused`.
         /// Emits: `DidUpdated`.
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
         #[ink(message)]
@@ -774,7 +778,8 @@ mod did_registry {
         /// Grants (or renews) `role` to the active DID `did` until `expires_at`, recording the
         /// hash of the KYC evidence checked. Any authority; the Regulator role root only.
         ///
-        /// Errors: `NotAuthority`, `NotRoot`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`.
+        /// Errors: `NotAuthority`, `NotRoot`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`,
+        /// `RoleIndexRefused`.
         /// Emits: `RoleGranted`.
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
@@ -824,7 +829,7 @@ mod did_registry {
         /// Revokes `role` from `did` (also from a deactivated DID). Any authority; the
         /// Regulator role root only.
         ///
-        /// Errors: `NotAuthority`, `NotRoot`, `RoleNotGranted`.
+        /// Errors: `NotAuthority`, `NotRoot`, `RoleNotGranted`, `RoleIndexRefused`.
         /// Emits: `RoleRevoked`.
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]

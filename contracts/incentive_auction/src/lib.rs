@@ -404,7 +404,8 @@ mod incentive_auction {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct AuctionWiring {
-        /// The DID registry that answers role questions (Consumer, Provider, Issuer).
+        /// The DID registry, whose role index (asked at instantiation) answers the role and
+        /// attestor questions, and which decides who is root.
         pub did_registry: AccountId,
         /// The credential registry (vc_templates) that certifies bids' attribute proofs.
         pub credentials: AccountId,
@@ -628,7 +629,7 @@ mod incentive_auction {
             lock_cold_code!();
             Self {
                 did_registry,
-                role_index: Registry::at(did_registry).role_index(),
+                role_index: cgrid_shared::role_index_of!(did_registry),
                 credentials,
                 escrow,
                 models: Mapping::default(),

@@ -293,15 +293,15 @@ mod mask_registry {
     // ------------------------------------------------------------------------------------
 
     impl MaskRegistry {
-        /// Wires the registry to the DID registry, which answers who is root and who holds the
-        /// Regulator role. The root authority then configures the unmask committee
+        /// Wires the registry to the DID registry, which answers who is root, and to its role
+        /// index (asked here), which answers who holds the Regulator role. The root authority then configures the unmask committee
         /// (`set_committee`); until then regulators can mask, but no mask can be lifted.
         #[ink(constructor)]
         pub fn new(did_registry: AccountId) -> Self {
             lock_cold_code!();
             Self {
                 did_registry,
-                role_index: Registry::at(did_registry).role_index(),
+                role_index: cgrid_shared::role_index_of!(did_registry),
                 masks: Mapping::default(),
                 committee: Vec::new(),
                 quorum: 0,

@@ -545,7 +545,7 @@ mod trade_escrow {
             );
             Self {
                 did_registry,
-                role_index: Registry::at(did_registry).role_index(),
+                role_index: cgrid_shared::role_index_of!(did_registry),
                 credentials,
                 deployment,
                 channels: Mapping::default(),

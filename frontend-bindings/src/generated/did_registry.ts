@@ -749,7 +749,7 @@ export interface DidRegistryMessages {
    * errors `update` returns for `AddKey`, `AddService` and `AddController` (`TooMany`,
    * `BadLength`, `BadPublicKeyLength`, `NoKeyPurpose`, `DuplicateKeyId`,
    * `DuplicatePublicKey`, `DuplicateServiceId`, `DuplicateController`, `DidNotFound` /
-   * `DidDeactivated` of a controller); `Overflow`.
+   * `DidDeactivated` of a controller); `Overflow`; `RoleIndexRefused`.
    * Emits: `DidCreated` (with the whole initial content).
    *
    * Label `create_did`, selector `0xfb9f4f54`; mutates.
@@ -789,7 +789,7 @@ export interface DidRegistryMessages {
    * `BadPublicKeyLength`, `DuplicatePublicKey`; AddService: `TooMany`, `BadLength`,
    * `DuplicateServiceId`; RemoveService: `ServiceNotFound`; AddController: `TooMany`,
    * `SelfController`, `DuplicateController`, `DidNotFound`/`DidDeactivated` (of the
-   * controller); RemoveController: `ControllerNotFound`.
+   * controller); RemoveController: `ControllerNotFound`; Deactivate: `RoleIndexRefused`.
    * Emits: `DidUpdated`.
    *
    * Label `update`, selector `0x5f234f5d`; mutates.
@@ -979,7 +979,8 @@ export interface DidRegistryMessages {
    * Grants (or renews) `role` to the active DID `did` until `expires_at`, recording the
    * hash of the KYC evidence checked. Any authority; the Regulator role root only.
    *
-   * Errors: `NotAuthority`, `NotRoot`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`.
+   * Errors: `NotAuthority`, `NotRoot`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`,
+   * `RoleIndexRefused`.
    * Emits: `RoleGranted`.
    *
    * Label `grant_role`, selector `0x2aabfab5`; mutates.
@@ -994,7 +995,7 @@ export interface DidRegistryMessages {
    * Revokes `role` from `did` (also from a deactivated DID). Any authority; the
    * Regulator role root only.
    *
-   * Errors: `NotAuthority`, `NotRoot`, `RoleNotGranted`.
+   * Errors: `NotAuthority`, `NotRoot`, `RoleNotGranted`, `RoleIndexRefused`.
    * Emits: `RoleRevoked`.
    *
    * Label `revoke_role`, selector `0x35e1ef4a`; mutates.

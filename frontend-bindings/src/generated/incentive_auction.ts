@@ -192,7 +192,10 @@ export interface AuctionRequest {
  * Rust: `incentive_auction::incentive_auction::AuctionWiring`.
  */
 export interface AuctionWiring {
-  /** The DID registry that answers role questions (Consumer, Provider, Issuer). */
+  /**
+   * The DID registry, whose role index (asked at instantiation) answers the role and
+   * attestor questions, and which decides who is root.
+   */
   didRegistry: AccountIdString;
   /** The credential registry (vc_templates) that certifies bids' attribute proofs. */
   credentials: AccountIdString;

@@ -413,8 +413,8 @@ export interface MaskRegistryMessages {
 /** The constructors of `mask_registry`. */
 export interface MaskRegistryConstructors {
   /**
-   * Wires the registry to the DID registry, which answers who is root and who holds the
-   * Regulator role. The root authority then configures the unmask committee
+   * Wires the registry to the DID registry, which answers who is root, and to its role
+   * index (asked here), which answers who holds the Regulator role. The root authority then configures the unmask committee
    * (`set_committee`); until then regulators can mask, but no mask can be lifted.
    *
    * Label `new`, selector `0x9bae9d5e`.
