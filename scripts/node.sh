@@ -66,7 +66,9 @@ node_install() {
     mkdir -p "$(dirname "$NODE_BIN")"
     cp "$NODE_CACHE/target/release/substrate-contracts-node" "$NODE_BIN"
     "$NODE_BIN" --version
-    echo "built $NODE_BIN; the build folder $NODE_CACHE/target can be removed"
+    # The build folder (8 GB) is needed for nothing else; the source stays for a rebuild.
+    rm -rf "$NODE_CACHE/target"
+    echo "built $NODE_BIN"
 }
 
 node_path() {

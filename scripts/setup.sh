@@ -52,4 +52,6 @@ elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
 else
     echo "chromium: missing (apt-get install chromium as root); the dashboard's browser tests will be skipped"
 fi
+# The build cache outside the checkout only grows; a full disk fails builds at the link step.
+"$CGRID_ROOT/scripts/cache-gc.sh"
 echo "setup: ok"

@@ -29,6 +29,9 @@ step "the staging follows content, not modification times"
 step "bundles are reproducible: a second build in another directory gives the same bytes"
 "$CGRID_ROOT/scripts/tests/reproducible.sh"
 
+step "scripts/cache-gc.sh prunes units unused for days, whole, and nothing else"
+"$CGRID_ROOT/scripts/tests/cache-gc.sh"
+
 step "scripts/node.sh with a stand-in node (the real node is the node tier's)"
 "$CGRID_ROOT/scripts/tests/node-sh.sh"
 
