@@ -1147,27 +1147,27 @@ mod trade_escrow {
         ///
         /// Errors: `MissingRole` (the first party without its role).
         fn trading_parties(&self, terms: &TradeTerms) -> Result<TradeParties> {
-            let holders = Roles::at(self.role_index).role_holders(vec![
-                RoleQuery {
-                    account: terms.consumer,
-                    role: Role::Consumer,
-                },
-                RoleQuery {
-                    account: terms.provider,
-                    role: Role::Provider,
-                },
-            ]);
-            let holder = |i: usize, account: AccountId, role: Role| {
-                holders
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .ok_or(Error::MissingRole { account, role })
-            };
-            Ok(TradeParties {
-                consumer: holder(0, terms.consumer, Role::Consumer)?,
-                provider: holder(1, terms.provider, Role::Provider)?,
-            })
+            let mut holders = Roles::at(self.role_index)
+                .role_holders(vec![
+                    RoleQuery {
+                        account: terms.consumer,
+                        role: Role::Consumer,
+                    },
+                    RoleQuery {
+                        account: terms.provider,
+                        role: Role::Provider,
+                    },
+                ])
+                .into_iter();
+            let consumer = holders.next().flatten().ok_or(Error::MissingRole {
+                account: terms.consumer,
+                role: Role::Consumer,
+            })?;
+            let provider = holders.next().flatten().ok_or(Error::MissingRole {
+                account: terms.provider,
+                role: Role::Provider,
+            })?;
+            Ok(TradeParties { consumer, provider })
         }
 
         /// Opens channel `id` on checked `terms` between parties whose roles were checked

@@ -519,21 +519,33 @@ fn open_needs_the_providers_offer_signature() {
     });
 }
 
+/// Each party's role is checked on its own: the one that lacks it is named, whichever of the
+/// two it is (an answer that let the provider's DID stand in for a consumer without the role
+/// would name the wrong party, or open on the wrong DID).
 #[ink::test]
 fn open_needs_both_roles() {
+    for missing in [Role::Consumer, Role::Provider] {
+        let mut fx = Fx::new();
+        let terms = fx.terms();
+        let signature = fx.offer(&terms);
+        let account = match missing {
+            Role::Consumer => fx.consumer,
+            _ => fx.provider,
+        };
+        testing::did::with(|w| w.holders.remove(&(account, missing)));
+        fx.fails_cleanly(
+            None,
+            Error::MissingRole {
+                account,
+                role: missing,
+            },
+            |fx| fx.open_with(&terms, signature, DEPOSIT),
+        );
+    }
     let mut fx = Fx::new();
     let terms = fx.terms();
     let signature = fx.offer(&terms);
     testing::did::with(|w| w.holders.remove(&(fx.provider, Role::Provider)));
-    let provider = fx.provider;
-    fx.fails_cleanly(
-        None,
-        Error::MissingRole {
-            account: provider,
-            role: Role::Provider,
-        },
-        |fx| fx.open_with(&terms, signature, DEPOSIT),
-    );
     testing::did::with(|w| w.holders.remove(&(fx.consumer, Role::Consumer)));
     let consumer = fx.consumer;
     fx.fails_cleanly(
