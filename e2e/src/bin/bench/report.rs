@@ -17,6 +17,15 @@ pub const MUST_REF_TIME: u64 = 6_000_000_000;
 /// Issue 21's baseline of the demo's trade flow (9 calls), which must at least halve.
 pub const DEMO_FLOW_BASELINE_PROOF_SIZE: u64 = 989_462;
 pub const DEMO_FLOW_BASELINE_REF_TIME: u64 = 48_500_000_000;
+/// Where the Must targets are still missed (docs/ARCHITECTURE.md, "Known miss"): code blobs
+/// and `contract::message` names. Everything else is held to the Musts by a gating check, so
+/// no change can put another blob or message over them; a name leaves this list when it
+/// meets them.
+pub const KNOWN_MUST_MISSES: [&str; 2] = ["incentive_auction", "incentive_auction::finalize"];
+/// The demo flow may not grow back (gating) while it misses the Must: today's figures
+/// (session of 2026-12-04), rounded up; lowered whenever the flow gets cheaper.
+pub const DEMO_FLOW_CEILING_PROOF_SIZE: u64 = 725_000;
+pub const DEMO_FLOW_CEILING_REF_TIME: u64 = 39_750_000_000;
 /// The block `trade_path_per_block` fills: 5 MB of proof, 2 s of ref_time.
 pub const BLOCK_PROOF_SIZE: u64 = 5 * 1024 * 1024;
 pub const BLOCK_REF_TIME: u64 = 2_000_000_000_000;
@@ -39,6 +48,15 @@ impl Row {
     fn name(&self) -> String {
         format!("{}::{} ({})", self.contract, self.message, self.case)
     }
+
+    /// Whether the message is one of the `KNOWN_MUST_MISSES`.
+    fn known_miss(&self) -> bool {
+        known_miss(&format!("{}::{}", self.contract, self.message))
+    }
+}
+
+fn known_miss(name: &str) -> bool {
+    KNOWN_MUST_MISSES.contains(&name)
 }
 
 pub struct Check {
@@ -157,6 +175,20 @@ impl Report {
                 ),
                 above.is_empty(),
             );
+            let newly_above: Vec<String> = self
+                .rows
+                .iter()
+                .filter(|r| r.single && !r.known_miss() && weight_of(&r.weight) > limit)
+                .map(Row::name)
+                .collect();
+            self.check(
+                format!(
+                    "every message but {KNOWN_MUST_MISSES:?} <= {limit} {dimension} (issue 21 \
+                     Must, gating; above: {})",
+                    newly_above.join(", ")
+                ),
+                newly_above.is_empty(),
+            );
         }
         let oversized: Vec<String> = self
             .sizes
@@ -170,6 +202,20 @@ impl Report {
                 oversized.join(", ")
             ),
             oversized.is_empty(),
+        );
+        let newly_oversized: Vec<String> = self
+            .sizes
+            .iter()
+            .filter(|(name, size)| *size > MUST_WASM_BYTES && !known_miss(name))
+            .map(|(name, size)| format!("{name} {size} B"))
+            .collect();
+        self.check(
+            format!(
+                "every code blob but {KNOWN_MUST_MISSES:?} <= {MUST_WASM_BYTES} B Wasm (issue 21 \
+                 Must, gating; above: {})",
+                newly_oversized.join(", ")
+            ),
+            newly_oversized.is_empty(),
         );
         if !self.demo_flow.is_empty() {
             let calls: u64 = self.demo_flow.iter().map(|(_, n, _)| n).sum();
@@ -212,6 +258,14 @@ impl Report {
                      (issue 21 Must)"
                 ),
                 ref_time * 2 <= DEMO_FLOW_BASELINE_REF_TIME,
+            );
+            self.check(
+                format!(
+                    "demo flow proof_size {proof} <= {DEMO_FLOW_CEILING_PROOF_SIZE} and ref_time \
+                     {ref_time} <= {DEMO_FLOW_CEILING_REF_TIME} (no growth while the Must is \
+                     missed; gating)"
+                ),
+                proof <= DEMO_FLOW_CEILING_PROOF_SIZE && ref_time <= DEMO_FLOW_CEILING_REF_TIME,
             );
         }
         if !self.trade_path.is_empty() {
@@ -376,4 +430,47 @@ pub fn write(report: &Report, out: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gating Must checks of a report with these rows (proof_size) and blobs.
+    fn gating_misses(rows: &[(&'static str, &str, u64)], blobs: &[(&str, usize)]) -> Vec<String> {
+        let mut report = Report::default();
+        for (contract, message, proof) in rows {
+            report.row(contract, message, "case", Weight::from_parts(1, *proof));
+        }
+        report.sizes = blobs.iter().map(|(b, s)| (b.to_string(), *s)).collect();
+        report.summarise();
+        report
+            .checks
+            .iter()
+            .filter(|c| c.gating && !c.ok)
+            .map(|c| c.what.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_new_must_miss_fails_the_check_and_a_known_one_is_only_reported() {
+        let known = gating_misses(
+            &[
+                ("incentive_auction", "finalize", 150_000),
+                ("trade_escrow", "open", 90_000),
+            ],
+            &[("incentive_auction", 43_463), ("trade_escrow", 31_256)],
+        );
+        assert!(known.is_empty(), "{known:?}");
+        let new_message = gating_misses(&[("trade_escrow", "open", 120_001)], &[]);
+        assert!(
+            matches!(&new_message[..], [m] if m.contains("trade_escrow::open (case)")),
+            "{new_message:?}"
+        );
+        let new_blob = gating_misses(&[], &[("trade_escrow.cold", 32_769)]);
+        assert!(
+            matches!(&new_blob[..], [m] if m.contains("trade_escrow.cold 32769 B")),
+            "{new_blob:?}"
+        );
+    }
 }
