@@ -991,7 +991,17 @@ fn rows(w: &mut World) -> Vec<Row> {
     );
     rows.add(
         "",
-        "system issuers (the escrow)",
+        "root",
+        0,
+        move |s, _, _| {
+            let escrow = s.escrow.account();
+            s.vcs.msg(move |v| v.set_trade_escrow(Some(escrow)))
+        },
+        only(&[Root], VcErr::NotRoot),
+    );
+    rows.add(
+        "",
+        "system issuers (the suite designates none)",
         0,
         move |s, _, _| {
             let id = [0xD1u8; 32];
@@ -1601,13 +1611,28 @@ fn only_designated_contracts_open_brokered_channels_and_anchor_system_credential
         });
         m.chain.try_send(origin, msg).expect("call")
     };
-    assert_eq!(anchor(&mut m, &escrow.address, 0xE1).value, Ok(()));
-    for (origin, tag) in [(&auction, 0xE2), (&masks, 0xE3), (&root, 0xE4)] {
+    // The suite designates no system issuer: the escrow holds its trade credentials itself.
+    for (origin, tag) in [
+        (&escrow.address, 0xE1),
+        (&auction, 0xE2),
+        (&masks, 0xE3),
+        (&root, 0xE4),
+    ] {
         let out = anchor(&mut m, origin, tag);
         assert_eq!(out.value, Err(AnchorError::NotSystemIssuer));
         assert!(out.reverted);
         assert_eq!(out.storage_deposit, 0);
     }
+    // A designated one still cannot anchor a credential of a protocol template.
+    tx(
+        &mut m,
+        &root,
+        vcs.msg(|v| v.set_system_issuer(ink_account(&masks), true)),
+    );
+    let out = anchor(&mut m, &masks, 0xE5);
+    assert_eq!(out.value, Err(AnchorError::BadTemplate));
+    assert!(out.reverted);
+    assert_eq!(out.storage_deposit, 0);
 }
 
 /// The old root is refused `msg` with `refusal`: the call reverts and charges no storage
@@ -1677,6 +1702,13 @@ fn a_root_transfer_moves_every_root_only_message() {
         &mut m,
         who,
         || s.vcs.msg(|v| v.set_mask_registry(Some(masks))),
+        VcErr::NotRoot,
+    );
+    let escrow = s.escrow.account();
+    moves_to_the_heir(
+        &mut m,
+        who,
+        || s.vcs.msg(|v| v.set_trade_escrow(Some(escrow))),
         VcErr::NotRoot,
     );
     moves_to_the_heir(

@@ -8,7 +8,7 @@
 use cgrid_e2e::parties::{Ledger, Parties, TOKENS};
 use cgrid_e2e::{ink_account, release_wasm, AccountId32, Backend, Called};
 use cgrid_shared::{
-    public_claims_root, settlement_claims, trade_start_claims, AnchorError, AnchorRequest, Balance,
+    public_claims_root, settlement_claims, trade_start_claims, AnchorRequest, Balance,
     BrokeredEscrow as _, ChannelId, CloseKind, CredentialView, DidOperation, Issuer, IssuerProof,
     OpenRefusal, Party, Phase, Role, SignedState, TradeParties, TradeTerms, SETTLEMENT_CPT,
     SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
@@ -621,26 +621,7 @@ fn refused_opens_revert_the_deposit() {
     );
     m.grant(consumer_did, Role::Consumer, T0 + 1_000_000_000)
         .expect("renew");
-    // An escrow that is not a system issuer cannot anchor the trade-start credential.
-    let (dids, vcs, root) = (m.suite.dids.clone(), m.suite.vcs.clone(), m.root.clone());
-    let (rogue, _) = m
-        .chain
-        .deploy(
-            &release_wasm("trade_escrow").expect("bundle"),
-            constructor_data(trade_escrow::TradeEscrowRef::new(
-                dids.account(),
-                vcs.account(),
-            )),
-            &root,
-            b"rogue",
-        )
-        .expect("deploys");
-    let rogue = Escrow::at(rogue);
     let terms = m.terms(PRICE, MIN_COST, 60 * MINUTE, 8);
-    refused(
-        m.open_on(&rogue, &terms, DEPOSIT),
-        Error::TradeCredential(AnchorError::NotSystemIssuer),
-    );
     // A deposit below the minimum charge.
     refused(
         m.open_on(&escrow, &terms, MIN_COST - 1),
@@ -659,6 +640,45 @@ fn refused_opens_revert_the_deposit() {
         .read(escrow.msg(|e| e.channel_count()))
         .expect("channel_count");
     assert_eq!(channels, 0);
+}
+
+/// Anyone may deploy the escrow's code and record "trade credentials" with it, but the
+/// registry serves only those of the escrow root wired in: a rogue escrow's trade-start
+/// credential is unknown to `verify`, though the rogue answers it itself.
+#[test]
+fn only_the_wired_escrows_trade_credentials_are_served() {
+    use cgrid_shared::TradeCredentialIssuer as _;
+    let mut m = market();
+    let (dids, vcs, root) = (m.suite.dids.clone(), m.suite.vcs.clone(), m.root.clone());
+    let (rogue, _) = m
+        .chain
+        .deploy(
+            &release_wasm("trade_escrow").expect("bundle"),
+            constructor_data(trade_escrow::TradeEscrowRef::new(
+                dids.account(),
+                vcs.account(),
+            )),
+            &root,
+            b"rogue",
+        )
+        .expect("deploys");
+    let rogue = Escrow::at(rogue);
+    let terms = m.terms(PRICE, MIN_COST, 60 * MINUTE, 8);
+    let on_rogue = ok(m.open_on(&rogue, &terms, DEPOSIT)).value;
+    let recorded = m
+        .chain
+        .read(rogue.msg(|e| e.trade_credential(on_rogue)))
+        .expect("trade_credential")
+        .expect("the rogue recorded it");
+    assert_eq!(recorded.issuer, Issuer::System(rogue.account()));
+    assert_eq!(verify(&mut m, on_rogue), None, "not served by the registry");
+    // The wired escrow's are.
+    let escrow = m.suite.escrow.clone();
+    let id = ok(m.open_on(&escrow, &terms, DEPOSIT)).value;
+    let served = verify(&mut m, id).expect("served");
+    assert_eq!(served.anchor.issuer, Issuer::System(escrow.account()));
+    assert!(served.valid);
+    assert_solvent(&mut m);
 }
 
 #[test]

@@ -353,7 +353,8 @@ fn identity_checks_go_through_the_did_registry() {
         .expect("call");
     assert_eq!(out.value, Ok(1_000));
 
-    // A designated system issuer anchors a settlement credential.
+    // A designated system issuer cannot anchor a credential of a protocol template: the
+    // trade escrow holds those.
     let relayer = w.relayer.clone();
     let set = w
         .vcs
@@ -369,10 +370,11 @@ fn identity_checks_go_through_the_did_registry() {
         )
     });
     let out: Called<Result<(), AnchorError>> = w.chain.try_send(&relayer, system).expect("call");
-    assert_eq!(out.value, Ok(()));
+    assert_eq!(out.value, Err(AnchorError::BadTemplate));
+    assert!(out.reverted);
 
     // Another system template is anchored by the cold code, which reads it: live, then
-    // deprecated (a protocol template is anchored by the main code without reading it).
+    // deprecated.
     let other = w.vcs.msg(|v| {
         v.register_cpt(
             Publisher::System,

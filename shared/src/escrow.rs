@@ -19,7 +19,7 @@
 //! to one point of the channel's history.
 
 use crate::did::{DidId, Timestamp};
-use crate::vc::{claim_leaf_hash, claims_root_hash, AnchorError, ClaimValue, CptId, CredentialId};
+use crate::vc::{claim_leaf_hash, claims_root_hash, ClaimValue, CptId, CredentialId};
 use ink::prelude::{string::String, vec::Vec};
 use ink::primitives::AccountId;
 use scale::Encode;
@@ -332,10 +332,6 @@ pub enum OpenRefusal {
     NotRoleHolder(Party),
     /// These terms already opened a channel.
     ChannelExists,
-    /// The credential registry refused the trade-start credential (the value says why).
-    TradeCredential(AnchorError),
-    /// The call to the credential registry failed.
-    CredentialsUnavailable,
     /// A counter or sum would overflow.
     Overflow,
 }

@@ -32,6 +32,7 @@ pub mod mask;
 pub mod payout;
 pub mod roles;
 pub mod split;
+pub mod trade_credentials;
 pub mod vc;
 
 pub use auction::*;
@@ -39,6 +40,7 @@ pub use did::*;
 pub use escrow::*;
 pub use mask::*;
 pub use roles::*;
+pub use trade_credentials::*;
 pub use vc::*;
 
 /// The test doubles of the cross-contract clients, one per trait (feature `testing`). ink!'s
@@ -51,5 +53,6 @@ pub mod testing {
     pub use crate::escrow::testing as escrow;
     pub use crate::mask::testing as mask;
     pub use crate::roles::testing as roles;
+    pub use crate::trade_credentials::testing as trade;
     pub use crate::vc::testing as vc;
 }

@@ -34,8 +34,8 @@ pub const TRADE_START_CPT: CptId = 1;
 /// The system CPT id of the seed's settlement credential.
 pub const SETTLEMENT_CPT: CptId = 2;
 /// The protocol's templates: the credential registry's constructor stores them and nobody may
-/// deprecate them (`ProtocolTemplate`), so a credential of one is anchored without reading the
-/// template (issue 21: `anchor_system` on every channel opening and settlement).
+/// deprecate them (`ProtocolTemplate`). Their credentials are held by the trade escrow that
+/// records them (`crate::trade_credentials`), never anchored in the registry itself.
 pub const PROTOCOL_CPTS: [CptId; 2] = [TRADE_START_CPT, SETTLEMENT_CPT];
 
 pub const CLAIM_LEAF_DOMAIN: [u8; 16] = *b"cgrid/vc-leaf/v1";
@@ -367,9 +367,10 @@ pub trait CredentialRegistry {
         ids: ink::prelude::vec::Vec<CredentialId>,
     ) -> ink::prelude::vec::Vec<Option<CredentialAnchor>>;
 
-    /// Anchors a credential of a system template on behalf of the calling system issuer
-    /// contract (the trade escrow, the auction); the caller computes the claims root and names
-    /// the `trade` the credential records (its reads honour that trade's mask). The subject's
+    /// Anchors a credential of a system template other than the protocol's (whose
+    /// credentials the trade escrow holds) on behalf of the calling system issuer contract; the
+    /// caller computes the claims root and names the `trade` the credential records (its reads
+    /// honour that trade's mask). The subject's
     /// identity state is not consulted: the system issuer vouches for it, and a settlement
     /// must be recordable even after a party deactivated its DID.
     #[ink(message)]
@@ -391,18 +392,14 @@ pub enum AnchorError {
     /// The caller is not a designated system issuer: the root authority designates them in
     /// the credential registry (`set_system_issuer`).
     NotSystemIssuer,
-    /// The template is not a system template (id below 1,000), does not exist, or is
-    /// deprecated.
+    /// The template is not a system template (id below 1,000), is a protocol template (the
+    /// trade escrow holds those credentials), does not exist, or is deprecated.
     BadTemplate,
     /// A credential with this id exists already; ids are never reused.
     CredentialExists,
     /// The registry's count of credentials is at its maximum; not expected in practice.
     Overflow,
 }
-
-/// Why a system anchoring did not happen: the registry refused (`Some`), or the call itself
-/// failed (`None`: a trap, out of gas, the storage deposit limit).
-pub type AnchorFailure = Option<AnchorError>;
 
 /// The credential registry at an address, as other contracts call it: each method is one call
 /// of the [`CredentialRegistry`] message of the same name. Contracts' unit tests use
@@ -430,30 +427,6 @@ impl Credentials {
     ) -> ink::prelude::vec::Vec<Option<CredentialAnchor>> {
         self.0.anchors_of(ids)
     }
-
-    /// [`CredentialRegistry::anchor_system`]; a refused or failed call is reported, not
-    /// propagated (the caller decides whether it may go on without the credential).
-    #[inline]
-    pub fn anchor_system(
-        &mut self,
-        id: CredentialId,
-        cpt_id: CptId,
-        subject: DidId,
-        claims_root: [u8; 32],
-        trade: [u8; 32],
-    ) -> Result<(), AnchorFailure> {
-        use ink::codegen::TraitCallBuilder as _;
-        match self
-            .0
-            .call_mut()
-            .anchor_system(id, cpt_id, subject, claims_root, trade)
-            .try_invoke()
-        {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(refused))) => Err(Some(refused)),
-            _ => Err(None),
-        }
-    }
 }
 
 /// A per-thread stand-in for the credential registry in contracts' unit tests (feature
@@ -468,12 +441,8 @@ pub mod testing {
     /// What the stand-in registry answers and records.
     #[derive(Debug, Default)]
     pub struct Table {
-        /// `anchor_of`: the anchored credentials (`anchor_system` adds to them).
+        /// `anchor_of`: the anchored credentials.
         pub credentials: HashMap<CredentialId, CredentialAnchor>,
-        /// (id, cpt, subject, claims root) of every `anchor_system` that succeeded, in order.
-        pub anchored: Vec<(CredentialId, CptId, DidId, [u8; 32])>,
-        /// When set, every `anchor_system` fails this way.
-        pub refuse: Option<AnchorFailure>,
         /// How many `anchors_of` calls were made.
         pub batched_reads: u32,
     }
@@ -508,49 +477,6 @@ pub mod testing {
                 ids.iter()
                     .map(|id| t.credentials.get(id).cloned())
                     .collect()
-            })
-        }
-
-        /// Fails as `refuse` says, or with `CredentialExists` for a known id; otherwise adds an
-        /// active anchor issued by the calling contract now, and records it in `anchored`.
-        pub fn anchor_system(
-            &mut self,
-            id: CredentialId,
-            cpt_id: CptId,
-            subject: DidId,
-            claims_root: [u8; 32],
-            trade: [u8; 32],
-        ) -> Result<(), AnchorFailure> {
-            use ink::env::DefaultEnvironment as Env;
-            let (issuer, now) = (
-                ink::env::account_id::<Env>(),
-                ink::env::block_timestamp::<Env>(),
-            );
-            with(|t| {
-                if let Some(failure) = t.refuse {
-                    return Err(failure);
-                }
-                if t.credentials.contains_key(&id) {
-                    return Err(Some(AnchorError::CredentialExists));
-                }
-                t.credentials.insert(
-                    id,
-                    CredentialAnchor {
-                        cpt_id,
-                        issuer: Issuer::System(issuer),
-                        subject,
-                        claims_root,
-                        issued_at: now,
-                        expires_at: None,
-                        ciphertext_hash: None,
-                        policy_id: None,
-                        status: CredentialStatus::Active,
-                        status_changed_at: now,
-                        trade: Some(trade),
-                    },
-                );
-                t.anchored.push((id, cpt_id, subject, claims_root));
-                Ok(())
             })
         }
     }

@@ -146,6 +146,8 @@ impl SuiteContract for vc_templates::VcTemplates {
         "cpt_count",
         "issue",
         "set_system_issuer",
+        "set_trade_escrow",
+        "trade_escrow",
         "set_mask_registry",
         "mask_registry",
         "is_system_issuer",
@@ -184,6 +186,7 @@ impl SuiteContract for trade_escrow::TradeEscrow {
         "deployment",
         "registries",
         "BrokeredEscrow::open_brokered",
+        "TradeCredentialIssuer::trade_credential",
     ];
 }
 

@@ -148,7 +148,8 @@ pub fn deploy_vcs<B: Backend>(chain: &mut B, dids: &Dids, salt: &[u8]) -> Result
     deploy_contract(chain, "vc_templates", constructor, &root, salt)
 }
 
-/// Deploys a trade escrow on `dids` and `vcs` and makes it a system issuer of `vcs`.
+/// Deploys a trade escrow on `dids` and `vcs` (the suite's own escrow is then wired into `vcs`
+/// by [`Suite::deploy`]: `set_trade_escrow`).
 pub fn deploy_escrow<B: Backend>(
     chain: &mut B,
     dids: &Dids,
@@ -160,15 +161,7 @@ pub fn deploy_escrow<B: Backend>(
         dids.account(),
         vcs.account(),
     ));
-    let deployed = deploy_contract(chain, "trade_escrow", constructor, &root, salt)?;
-    let escrow = Escrow::at(deployed.address.clone());
-    chain
-        .send(
-            &root,
-            vcs.msg(|v| v.set_system_issuer(escrow.account(), true)),
-        )
-        .map_err(|e| e.to_string())?;
-    Ok(deployed)
+    deploy_contract(chain, "trade_escrow", constructor, &root, salt)
 }
 
 /// Deploys an incentive auction on the suite's registries and `escrow` (not yet its broker).
@@ -210,6 +203,12 @@ impl Suite {
         contracts.push(deployed);
         chain
             .send(&root, escrow.msg(|e| e.set_broker(auction.account(), true)))
+            .map_err(|e| e.to_string())?;
+        chain
+            .send(
+                &root,
+                vcs.msg(|v| v.set_trade_escrow(Some(escrow.account()))),
+            )
             .map_err(|e| e.to_string())?;
         let deployed = deploy_contract(
             chain,

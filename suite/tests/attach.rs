@@ -29,9 +29,12 @@ fn a_second_client_attaches_reads_and_writes() {
     );
     // The wiring the deployer did is visible through the attached client.
     let escrow = suite.escrow.account();
-    assert!(chain
-        .read(suite.vcs.msg(|v| v.is_system_issuer(escrow)))
-        .expect("read"));
+    assert_eq!(
+        chain
+            .read(suite.vcs.msg(|v| v.trade_escrow()))
+            .expect("read"),
+        Some(escrow)
+    );
     let masks = chain
         .read(suite.escrow.msg(|e| e.mask_registry()))
         .expect("read");

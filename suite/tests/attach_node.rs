@@ -32,9 +32,11 @@ fn a_separate_process_attaches_from_the_deployment_file() {
 
     // Read: the wiring the deployer did.
     let escrow = suite.escrow.account();
-    assert!(node
-        .read(suite.vcs.msg(|v| v.is_system_issuer(escrow)))
-        .expect("read"));
+    assert_eq!(
+        node.read(suite.vcs.msg(|v| v.trade_escrow()))
+            .expect("read"),
+        Some(escrow)
+    );
     // Write: Charlie creates a DID (the node tier starts a fresh node for this step).
     let charlie_account = charlie.account();
     let before = node.read(suite.dids.msg(|d| d.did_count())).expect("read");

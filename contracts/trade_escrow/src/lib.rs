@@ -41,10 +41,13 @@
 //!   after that, anyone can trigger the consumer's refund of everything unpaid.
 //! - A closed channel accepts nothing. Every failure returns a typed [`Error`] and changes
 //!   nothing; every transition emits an event.
-//! - Every settlement (checkpoint or close) anchors a settlement credential in vc_templates, and
-//!   opening anchors the trade-start credential (id = channel id). Opening fails if the anchor is
-//!   refused; a settlement does not (money first): a refused settlement anchor is reported by a
-//!   `SettlementNotAnchored` event.
+//! - **Trade credentials.** Opening records the trade-start credential (id = channel id,
+//!   subject = the consumer DID) and every settlement (checkpoint or close) a settlement
+//!   credential (subject = the provider DID) in this contract's own storage, in the same
+//!   transaction as the money moves: no settlement goes unrecorded, and no other contract can
+//!   refuse one. `trade_credential(id)` answers them; the credential registry serves them to
+//!   readers (`verify`, `anchor_of`) with its masks and statuses
+//!   (`cgrid_shared::trade_credentials`).
 //!
 //! - **Masks never hold money.** Once an authority names the mask registry
 //!   (`set_mask_registry`), `channel` returns a masked view of a trade a regulator masked (who
@@ -64,8 +67,8 @@
 //! delegate-calls with the call's own input, cloned by the host (`cgrid_shared::split`): the
 //! first settles disputes and timeouts (`start_close`, `challenge`, `finalize`,
 //! `claim_timeout`); the second holds top-ups, `withdraw_unclaimed`, administration
-//! (`set_broker`, `set_mask_registry`) and the reads (`channel`, which honours masks, and the
-//! getters). A trade loads the small blob only, any other call the main code and one cold
+//! (`set_broker`, `set_mask_registry`) and the reads (`channel`, which honours masks,
+//! `trade_credential`, and the getters). A trade loads the small blob only, any other call the main code and one cold
 //! code. The main code names each cold code by a hash compiled into it and locks it as a
 //! delegate dependency when instantiated; all read and write the same storage, and the ABI is
 //! that of one contract. Every rule above holds in whichever blob runs it: all are built from
@@ -90,7 +93,7 @@ pub use self::trade_escrow::{Error, Result, TradeEscrow, TradeEscrowRef};
 pub mod events {
     pub use super::trade_escrow::{
         BrokerSet, Challenged, ChannelClosed, ChannelOpened, Checkpointed, CloseStarted,
-        MaskRegistrySet, PayoutDeferred, SettlementNotAnchored, ToppedUp, UnclaimedWithdrawn,
+        MaskRegistrySet, PayoutDeferred, ToppedUp, UnclaimedWithdrawn,
     };
 }
 
@@ -103,10 +106,11 @@ mod trade_escrow {
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         brokered_hash, close_hash, deployment_hash, offer_hash, public_claims_root,
-        settlement_claims, settlement_id_hash, state_hash, trade_start_claims, AnchorError,
-        AnchorFailure, Channel, ChannelId, CloseKind, CredentialId, Mask, MaskedView, OpenRefusal,
-        Party, Phase, Role, RoleQuery, Signature, SignedState, Target, TradeParties, TradeTerms,
-        SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+        settlement_claims, settlement_id_hash, state_hash, trade_start_claims, Channel, ChannelId,
+        CloseKind, CptId, CredentialAnchor, CredentialId, DidId, Mask, MaskedView, OpenRefusal,
+        Party, Phase, Role, RoleQuery, Signature, SignedState, Target, TradeCredential,
+        TradeParties, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT,
+        TRADE_START_FIELDS,
     };
     use cgrid_shared::{cold_code, in_cold_code, in_main_code, lock_cold_code};
     use ink::prelude::vec;
@@ -115,9 +119,9 @@ mod trade_escrow {
     // The registries through the shared clients on chain, their per-thread doubles in unit
     // tests (ink!'s off-chain environment cannot call other contracts).
     #[cfg(test)]
-    use cgrid_shared::testing::{did::Registry, mask::masks_at, roles::Roles, vc::Credentials};
+    use cgrid_shared::testing::{did::Registry, mask::masks_at, roles::Roles};
     #[cfg(not(test))]
-    use cgrid_shared::{masks_at, Credentials, Registry, Roles};
+    use cgrid_shared::{masks_at, Registry, Roles};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -144,6 +148,8 @@ mod trade_escrow {
         brokers: Mapping<AccountId, ()>,
         /// The mask registry whose masks `channel` and top-ups honour (`None`: none).
         mask_registry: Option<AccountId>,
+        /// The trade-start and settlement credentials this escrow recorded, by id.
+        trade_credentials: Mapping<CredentialId, TradeCredential>,
     }
 
     /// The registries an escrow calls (`registries`), fixed at instantiation.
@@ -152,8 +158,8 @@ mod trade_escrow {
     pub struct EscrowRegistries {
         /// The DID registry that answers the parties' role questions.
         pub did_registry: AccountId,
-        /// The credential registry (vc_templates) that anchors trade-start and settlement
-        /// credentials.
+        /// The credential registry (vc_templates) that serves this escrow's trade-start and
+        /// settlement credentials to readers.
         pub credentials: AccountId,
     }
 
@@ -161,7 +167,7 @@ mod trade_escrow {
     // Events
     // ------------------------------------------------------------------------------------
 
-    /// A channel opened; its trade-start credential (id = channel id) is anchored.
+    /// A channel opened; its trade-start credential (id = channel id) is recorded.
     #[ink(event)]
     pub struct ChannelOpened {
         /// The new channel's id: the hash of the signed offer (or of the broker's terms).
@@ -238,8 +244,7 @@ mod trade_escrow {
         pub cumulative: Balance,
         /// Paid to the provider by this checkpoint: `cumulative` minus what was paid before.
         pub paid_now: Balance,
-        /// The id of the settlement credential anchored for this period (unless a
-        /// `SettlementNotAnchored` event says otherwise).
+        /// The id of the settlement credential recorded for this period.
         pub settlement: CredentialId,
     }
 
@@ -297,22 +302,8 @@ mod trade_escrow {
         pub paid_now: Balance,
         /// Returned to the consumer by this close: the deposit minus `paid`.
         pub refunded: Balance,
-        /// The id of the settlement credential anchored for this close (unless a
-        /// `SettlementNotAnchored` event says otherwise).
+        /// The id of the settlement credential recorded for this close.
         pub settlement: CredentialId,
-    }
-
-    /// The credential registry refused (`reason`) or failed (`None`) to anchor a settlement;
-    /// the money moved anyway.
-    #[ink(event)]
-    pub struct SettlementNotAnchored {
-        /// The channel whose checkpoint or close it was.
-        #[ink(topic)]
-        pub channel: ChannelId,
-        /// The id the settlement credential would have had.
-        pub credential: CredentialId,
-        /// Why the registry refused (`None`: the call to it failed).
-        pub reason: Option<AnchorError>,
     }
 
     /// The chain refused a payout; it waits in `unclaimed_of(account)`.
@@ -501,12 +492,6 @@ mod trade_escrow {
         /// The chain refused the withdrawal's transfer; nothing changed and the amount stays
         /// kept: try again later.
         TransferFailed,
-        /// The credential registry refused the trade-start credential, so the channel did not
-        /// open (e.g. the escrow is not a system issuer there: `set_system_issuer`).
-        TradeCredential(AnchorError),
-        /// The call to the credential registry failed (trap, out of gas, storage deposit
-        /// limit), so the channel did not open: retry, e.g. with higher limits.
-        CredentialsUnavailable,
         /// An amount or counter would not fit its type (e.g. a deposit beyond `u128::MAX`);
         /// nothing changed.
         Overflow,
@@ -554,17 +539,17 @@ mod trade_escrow {
                 owed: 0,
                 brokers: Mapping::default(),
                 mask_registry: None,
+                trade_credentials: Mapping::default(),
             }
         }
 
         /// Opens a channel on a provider's signed offer, with the transferred value as the
-        /// deposit; the caller must be the offer's consumer. Anchors the trade-start credential
+        /// deposit; the caller must be the offer's consumer. Records the trade-start credential
         /// (id = channel id, subject = consumer DID). Returns the channel id.
         ///
         /// Errors: `NotConsumer`, `SameAccount`, `ZeroKey`, `ZeroPrice`, `BadSpecLength`,
         /// `BadChallengePeriod`, `BadExpiry`, `DepositBelowMinCost`, `ChannelExists`,
-        /// `BadOfferSignature`, `MissingRole`, `TradeCredential`, `CredentialsUnavailable`,
-        /// `Overflow`.
+        /// `BadOfferSignature`, `MissingRole`, `Overflow`.
         /// Emits: `ChannelOpened`.
         #[cfg(not(feature = "split-cold"))]
         #[ink(message, payable)]
@@ -646,15 +631,14 @@ mod trade_escrow {
         }
 
         /// Settles a consumer-signed state: pays the provider the difference to what was already
-        /// paid and anchors a settlement credential for the period since the last settlement.
+        /// paid and records a settlement credential for the period since the last settlement.
         /// Provider only, while the channel is open and not past its claim deadline. A state
         /// is the consumer channel key's signature over (escrow, channel, nonce, cumulative);
         /// `cumulative` is the total owed so far, not one minute's bill.
         ///
         /// Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
         /// `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
-        /// Emits: `Checkpointed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
-        /// happen.
+        /// Emits: `Checkpointed`, and `PayoutDeferred` when a payout cannot be transferred.
         #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn checkpoint(
@@ -708,8 +692,7 @@ mod trade_escrow {
         ///
         /// Errors: `ChannelNotFound`, `NotParty`, `Closed`, `BelowPaid`, `AboveDeposit`,
         /// `BadCloseSignature`, `Overflow`.
-        /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
-        /// happen.
+        /// Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
         #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn close_cooperative(
@@ -847,8 +830,7 @@ mod trade_escrow {
         /// Pays out a unilateral close whose challenge window has passed. Anyone may call it.
         ///
         /// Errors: `ChannelNotFound`, `NotClosing`, `Closed`, `ChallengeWindowOpen`, `Overflow`.
-        /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
-        /// happen.
+        /// Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn finalize(&mut self, channel: ChannelId) -> Result<()> {
@@ -877,8 +859,7 @@ mod trade_escrow {
         /// checkpointed). Anyone may call it.
         ///
         /// Errors: `ChannelNotFound`, `NotOpen`, `Closed`, `NotExpired`, `Overflow`.
-        /// Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
-        /// happen.
+        /// Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn claim_timeout(&mut self, channel: ChannelId) -> Result<()> {
@@ -1171,7 +1152,7 @@ mod trade_escrow {
         }
 
         /// Opens channel `id` on checked `terms` between parties whose roles were checked
-        /// (`dids`: consumer's, provider's); anchors the trade-start credential (id = channel
+        /// (`dids`: consumer's, provider's); records the trade-start credential (id = channel
         /// id, subject = consumer DID).
         fn open_channel(
             &mut self,
@@ -1210,12 +1191,7 @@ mod trade_escrow {
 
             let claims = trade_start_claims(terms, &provider_did, &consumer_did);
             let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
-            Credentials::at(self.credentials)
-                .anchor_system(id, TRADE_START_CPT, consumer_did, root, id)
-                .map_err(|failure| match failure {
-                    Some(refused) => Error::TradeCredential(refused),
-                    None => Error::CredentialsUnavailable,
-                })?;
+            self.record_credential(id, TRADE_START_CPT, consumer_did, root, id);
             self.env().emit_event(ChannelOpened {
                 channel: id,
                 consumer: terms.consumer,
@@ -1243,8 +1219,8 @@ mod trade_escrow {
             Ok(())
         }
 
-        /// Anchors the `index`-th settlement credential of a channel (subject: the provider
-        /// DID). A refusal is reported by an event and does not stop the settlement.
+        /// Records the `index`-th settlement credential of a channel (subject: the provider
+        /// DID); returns its id.
         fn record_settlement(
             &mut self,
             channel: &ChannelId,
@@ -1264,16 +1240,41 @@ mod trade_escrow {
                 close,
             );
             let root = public_claims_root(&id, &SETTLEMENT_FIELDS, &claims);
-            let result: core::result::Result<(), AnchorFailure> = Credentials::at(self.credentials)
-                .anchor_system(id, SETTLEMENT_CPT, ch.provider_did, root, *channel);
-            if let Err(reason) = result {
-                self.env().emit_event(SettlementNotAnchored {
-                    channel: *channel,
-                    credential: id,
-                    reason,
-                });
-            }
+            self.record_credential(id, SETTLEMENT_CPT, ch.provider_did, root, *channel);
             id
+        }
+
+        /// Stores trade credential `id`, issued now. Ids are domain-separated hashes that
+        /// name their channel (and settlement index), so a new one never replaces another.
+        fn record_credential(
+            &mut self,
+            id: CredentialId,
+            cpt_id: CptId,
+            subject: DidId,
+            claims_root: [u8; 32],
+            trade: ChannelId,
+        ) {
+            let credential = TradeCredential {
+                cpt_id,
+                subject,
+                claims_root,
+                issued_at: self.env().block_timestamp(),
+                trade,
+            };
+            self.trade_credentials.insert(id, &credential);
+        }
+    }
+
+    impl cgrid_shared::TradeCredentialIssuer for TradeEscrow {
+        /// The trade-start or settlement credential `id` as this escrow recorded it (issuer:
+        /// this escrow; active, never expiring); `None` if it recorded none. Anyone may call;
+        /// the credential registry asks it to answer readers, adding its masks and statuses.
+        #[ink(message)]
+        fn trade_credential(&self, id: CredentialId) -> Option<CredentialAnchor> {
+            in_cold_code!(2);
+            self.trade_credentials
+                .get(id)
+                .map(|credential| credential.anchor(self.env().account_id()))
         }
     }
 
@@ -1288,7 +1289,7 @@ mod trade_escrow {
         /// `brokered_preimage` (escrow, deployment, broker, terms).
         ///
         /// Errors (as [`OpenRefusal`]): `NotBroker`, `BadTerms`, `ChannelExists`,
-        /// `NotRoleHolder`, `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
+        /// `NotRoleHolder`, `Overflow`.
         /// Emits: `ChannelOpened` (with `broker`).
         #[ink(message, payable)]
         fn open_brokered(
@@ -1323,8 +1324,6 @@ mod trade_escrow {
     /// What a broker learns when an open is refused.
     fn refusal(error: Error) -> OpenRefusal {
         match error {
-            Error::TradeCredential(refused) => OpenRefusal::TradeCredential(refused),
-            Error::CredentialsUnavailable => OpenRefusal::CredentialsUnavailable,
             Error::ChannelExists(_) => OpenRefusal::ChannelExists,
             Error::Overflow => OpenRefusal::Overflow,
             Error::MissingRole {

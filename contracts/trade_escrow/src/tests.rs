@@ -10,9 +10,10 @@ use super::trade_escrow::{Error, TradeEscrow};
 use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
 use cgrid_shared::{
     close_hash, offer_hash, public_claims_root, settlement_claims, settlement_id_hash, state_hash,
-    testing, trade_start_claims, AnchorError, Balance, Channel, ChannelId, CloseKind, DidId,
-    Encryption, Party, Phase, Role, Signature, SignedState, TradeParties, TradeTerms,
-    SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+    testing, trade_start_claims, Balance, Channel, ChannelId, CloseKind, CredentialAnchor,
+    CredentialStatus, DidId, Encryption, Issuer, Party, Phase, Role, Signature, SignedState,
+    TradeCredentialIssuer as _, TradeParties, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
+    TRADE_START_CPT, TRADE_START_FIELDS,
 };
 use ink::env::{test, DefaultEnvironment as Env};
 
@@ -78,7 +79,6 @@ impl Fx {
         let provider = AccountId::from(provider_account_key.public());
         let consumer = AccountId::from([0xC0; 32]);
         let stranger = AccountId::from([0x57; 32]);
-        testing::vc::with(|w| *w = Default::default());
         testing::did::with(|w| {
             *w = Default::default();
             w.holders
@@ -220,13 +220,24 @@ impl Fx {
         let balances = self.everyone().map(balance);
         let unclaimed = self.everyone().map(|a| self.c.unclaimed_of(a));
         format!(
-            "{:?} {} {} {balances:?} {unclaimed:?} events={} anchored={}",
+            "{:?} {} {} {balances:?} {unclaimed:?} events={} credentials={:?}",
             id.and_then(|id| self.c.channel(id)),
             self.c.channel_count(),
             self.c.total_owed(),
             test::recorded_events().count(),
-            testing::vc::with(|w| w.anchored.len()),
+            id.map(|id| self.credentials_of(id)),
         )
+    }
+
+    /// The trade credentials the escrow answers for channel `id`: its trade start, then the
+    /// settlements with index 0 to one past the channel's count (which must be `None`).
+    pub fn credentials_of(&self, id: ChannelId) -> Vec<Option<CredentialAnchor>> {
+        let settlements = self.c.channel(id).map_or(0, |ch| ch.record.settlements);
+        let ids = (0..=settlements).map(|i| settlement_id_hash(&escrow(), &id, i));
+        core::iter::once(id)
+            .chain(ids)
+            .map(|credential| self.c.trade_credential(credential))
+            .collect()
     }
 
     /// Runs `f`, asserts that it failed with `expected` and that nothing observable changed.
@@ -293,43 +304,8 @@ fn the_bounds_of_the_terms_are_inclusive() {
     assert_eq!(fx.channel_count_and_owed(), (2, MIN_COST + DEPOSIT));
 }
 
-/// A broker learns why the escrow refused an open: the trade-start credential refused, or the
-/// credential registry unreachable. (The off-chain environment does not revert, so only the
-/// answer is asserted here; the e2e tests show the revert on chain.)
 #[ink::test]
-fn a_brokered_open_reports_the_credential_registrys_refusal() {
-    use cgrid_shared::{BrokeredEscrow as _, OpenRefusal};
-    for (failure, expected) in [
-        (
-            Some(AnchorError::CredentialExists),
-            OpenRefusal::TradeCredential(AnchorError::CredentialExists),
-        ),
-        (None, OpenRefusal::CredentialsUnavailable),
-    ] {
-        let mut fx = Fx::new();
-        let (root, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
-        testing::did::with(|w| w.root = Some(root));
-        test::set_contract::<Env>(broker);
-        test::set_account_balance::<Env>(broker, START_BALANCE);
-        as_caller(root);
-        fx.c.set_broker(broker, true).unwrap();
-        let terms = fx.terms();
-        testing::vc::with(|w| w.refuse = Some(failure));
-        let out = fx.payable(broker, DEPOSIT, |c| {
-            c.open_brokered(
-                terms.clone(),
-                TradeParties {
-                    consumer: CONSUMER_DID,
-                    provider: PROVIDER_DID,
-                },
-            )
-        });
-        assert_eq!(out, Err(expected));
-    }
-}
-
-#[ink::test]
-fn open_escrows_the_deposit_and_anchors_the_trade_start_credential() {
+fn open_escrows_the_deposit_and_records_the_trade_start_credential() {
     let mut fx = Fx::new();
     let terms = fx.terms();
     let id = fx.open();
@@ -364,10 +340,42 @@ fn open_escrows_the_deposit_and_anchors_the_trade_start_credential() {
     let claims = trade_start_claims(&terms, &PROVIDER_DID, &CONSUMER_DID);
     let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
     assert_eq!(
-        testing::vc::with(|w| w.anchored.clone()),
-        vec![(id, TRADE_START_CPT, CONSUMER_DID, root)]
+        fx.credentials_of(id),
+        vec![
+            Some(trade_credential(
+                TRADE_START_CPT,
+                CONSUMER_DID,
+                root,
+                T0,
+                id
+            )),
+            None
+        ]
     );
     assert_eq!(test::recorded_events().count(), 1);
+}
+
+/// The anchor the escrow answers for a trade credential it recorded at `at`.
+fn trade_credential(
+    cpt_id: u32,
+    subject: DidId,
+    claims_root: [u8; 32],
+    at: u64,
+    trade: ChannelId,
+) -> CredentialAnchor {
+    CredentialAnchor {
+        cpt_id,
+        issuer: Issuer::System(escrow()),
+        subject,
+        claims_root,
+        issued_at: at,
+        expires_at: None,
+        ciphertext_hash: None,
+        policy_id: None,
+        status: CredentialStatus::Active,
+        status_changed_at: at,
+        trade: Some(trade),
+    }
 }
 
 #[ink::test]
@@ -558,30 +566,10 @@ fn open_needs_both_roles() {
     );
 }
 
-#[ink::test]
-fn open_fails_when_the_trade_start_credential_is_refused() {
-    let mut fx = Fx::new();
-    let terms = fx.terms();
-    let signature = fx.offer(&terms);
-    testing::vc::with(|w| w.refuse = Some(Some(AnchorError::NotSystemIssuer)));
-    // The off-chain environment does not revert, so only the returned error is asserted here;
-    // the e2e tests show the revert on chain.
-    assert_eq!(
-        fx.open_with(&terms, signature, DEPOSIT),
-        Err(Error::TradeCredential(AnchorError::NotSystemIssuer))
-    );
-    let mut fx = Fx::new();
-    testing::vc::with(|w| w.refuse = Some(None));
-    assert_eq!(
-        fx.open_with(&terms, fx.offer(&terms), DEPOSIT),
-        Err(Error::CredentialsUnavailable)
-    );
-}
-
 // --- checkpoint --------------------------------------------------------------------------------
 
 #[ink::test]
-fn checkpoints_pay_the_difference_and_anchor_settlements() {
+fn checkpoints_pay_the_difference_and_record_settlements() {
     let mut fx = Fx::new();
     let id = fx.open();
     set_now(T0 + 5 * 60_000);
@@ -608,11 +596,22 @@ fn checkpoints_pay_the_difference_and_anchor_settlements() {
         None,
     );
     let root = public_claims_root(&settlement, &SETTLEMENT_FIELDS, &claims);
-    let anchored = testing::vc::with(|w| w.anchored.clone());
-    assert_eq!(anchored.len(), 3, "trade start + two settlements");
+    let recorded = fx.credentials_of(id);
     assert_eq!(
-        anchored[2],
-        (settlement, SETTLEMENT_CPT, PROVIDER_DID, root)
+        recorded.len(),
+        4,
+        "trade start, two settlements, the next index"
+    );
+    assert!(recorded[..3].iter().all(Option::is_some) && recorded[3].is_none());
+    assert_eq!(
+        recorded[2],
+        Some(trade_credential(
+            SETTLEMENT_CPT,
+            PROVIDER_DID,
+            root,
+            T0 + 12 * 60_000,
+            id
+        ))
     );
     // A higher nonce at the same amount proves nothing more; a lower nonce owing more does.
     fx.fails_cleanly(
@@ -721,26 +720,6 @@ fn a_state_for_the_whole_deposit_is_paid_in_full() {
     assert_eq!(balance(fx.provider), START_BALANCE + DEPOSIT);
     assert_eq!(balance(fx.consumer), START_BALANCE - DEPOSIT);
     assert_eq!(held(), 0);
-    assert_conserved(&fx, id);
-}
-
-#[ink::test]
-fn a_settlement_anchor_refusal_does_not_block_payment() {
-    let mut fx = Fx::new();
-    let id = fx.open();
-    testing::vc::with(|w| w.refuse = Some(Some(AnchorError::NotSystemIssuer)));
-    let events = test::recorded_events().count();
-    fx.checkpoint(id, 3, 30).unwrap();
-    assert_eq!(balance(fx.provider), START_BALANCE + 30);
-    assert_eq!(
-        test::recorded_events().count(),
-        events + 2,
-        "SettlementNotAnchored + Checkpointed"
-    );
-    testing::vc::with(|w| w.refuse = Some(None));
-    let (a, b) = fx.close_sigs(id, 4, 40);
-    as_caller(fx.consumer);
-    fx.c.close_cooperative(id, 4, 40, a, b).unwrap();
     assert_conserved(&fx, id);
 }
 
@@ -988,6 +967,78 @@ fn a_close_without_a_state_claims_what_was_settled() {
     assert_eq!(balance(fx.provider), START_BALANCE + 100);
     assert_eq!(balance(fx.consumer), START_BALANCE - 100);
     assert_conserved(&fx, id);
+}
+
+/// Every way a channel closes records its settlement credential, claims and all, under the id
+/// its `ChannelClosed` names: the trade's record does not depend on any other contract.
+#[ink::test]
+fn every_close_records_its_settlement_credential() {
+    /// Closes the channel one way; returns when.
+    type Close = fn(&mut Fx, ChannelId) -> u64;
+    let closes: [(CloseKind, Close); 3] = [
+        (CloseKind::Cooperative, |fx, id| {
+            set_now(T0 + 30 * 60_000);
+            let (a, b) = fx.close_sigs(id, 30, 300);
+            as_caller(fx.provider);
+            fx.c.close_cooperative(id, 30, 300, a, b).unwrap();
+            T0 + 30 * 60_000
+        }),
+        (CloseKind::Unilateral, |fx, id| {
+            set_now(T0 + 30 * 60_000);
+            as_caller(fx.provider);
+            let state = fx.signed_state(id, 30, 300);
+            fx.c.start_close(id, Some(state)).unwrap();
+            set_now(T0 + 30 * 60_000 + PERIOD);
+            as_caller(fx.stranger);
+            fx.c.finalize(id).unwrap();
+            T0 + 30 * 60_000 + PERIOD
+        }),
+        (CloseKind::Timeout, |fx, id| {
+            set_now(EXPIRES + PERIOD + 1);
+            as_caller(fx.stranger);
+            fx.c.claim_timeout(id).unwrap();
+            EXPIRES + PERIOD + 1
+        }),
+    ];
+    for (how, close) in closes {
+        let mut fx = Fx::new();
+        let id = fx.open();
+        set_now(T0 + 10 * 60_000);
+        fx.checkpoint(id, 10, 100).unwrap();
+        let closed_at = close(&mut fx, id);
+        let ch = fx.channel(id);
+        let paid_now = ch.paid - 100;
+        let settlement = settlement_id_hash(&escrow(), &id, 1);
+        let claims = settlement_claims(
+            &PROVIDER_DID,
+            &CONSUMER_DID,
+            paid_now,
+            T0 + 10 * 60_000,
+            closed_at,
+            Some(how),
+        );
+        let root = public_claims_root(&settlement, &SETTLEMENT_FIELDS, &claims);
+        assert_eq!(
+            fx.credentials_of(id)[2..],
+            [
+                Some(trade_credential(
+                    SETTLEMENT_CPT,
+                    PROVIDER_DID,
+                    root,
+                    closed_at,
+                    id
+                )),
+                None
+            ],
+            "{how:?}"
+        );
+        let closed = test::recorded_events()
+            .last()
+            .expect("ChannelClosed is the last event");
+        let closed = <crate::events::ChannelClosed as scale::Decode>::decode(&mut &closed.data[..])
+            .expect("a ChannelClosed");
+        assert_eq!((closed.how, closed.settlement), (how, settlement));
+    }
 }
 
 #[ink::test]
@@ -1339,8 +1390,10 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
         (CONSUMER_DID, PROVIDER_DID)
     );
     assert_eq!(
-        testing::vc::with(|w| w.anchored.len()),
-        1,
+        fx.credentials_of(id)[0]
+            .as_ref()
+            .map(|c| (c.cpt_id, c.subject)),
+        Some((TRADE_START_CPT, CONSUMER_DID)),
         "the trade-start credential"
     );
     assert_eq!(fx.c.total_owed(), DEPOSIT);

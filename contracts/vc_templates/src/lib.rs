@@ -13,21 +13,28 @@
 //!   and policy id) is written only by an issuer that holds the Issuer role (or an authority
 //!   acting for its own DID), authorised either by the caller acting for the issuer DID or by a
 //!   signature of the issuer DID's `assertionMethod` key over this registry and the request.
-//! - Designated system issuers (the trade escrow, the auction) anchor system-template
-//!   credentials, and only they: an issuer DID cannot issue a credential of a system template,
-//!   so a trade-start or settlement credential always comes from the contract that ran the
-//!   trade.
-//!   Root alone designates them (and names the mask registry): one other authority cannot.
+//! - Designated system issuer contracts anchor system-template credentials other than the
+//!   protocol's, and only they: an issuer DID cannot issue a credential of a system template.
+//! - **Trade credentials come from the escrow.** The trade-start and settlement credentials
+//!   are held by the trade escrow that recorded them as the trade happened
+//!   (`cgrid_shared::trade_credentials`); nobody anchors one here. `verify`, a reader's
+//!   `anchor_of` / `anchors_of` and the status messages answer an id this registry does not
+//!   hold by asking the escrow root wired in (`set_trade_escrow`), and take its answer only if
+//!   it is a protocol-template credential issued by that escrow; masks and status changes apply
+//!   to it as to any credential (a status change stores the credential here, with its new
+//!   status). Root alone designates system issuers, wires the escrow and names the mask
+//!   registry: one other authority cannot.
 //! - **No squatting.** An issued credential's id is not chosen: it commits to the issuer,
 //!   subject, template and claims root (`cgrid_shared::issued_id_preimage`), so no issuer can
-//!   take an id a system issuer needs (a channel id, a settlement id) or another issuer's.
+//!   take an id the escrow derives (a channel id, a settlement id) or another issuer's.
 //! - The trade-start and settlement templates cannot be deprecated (the escrow's protocol).
 //! - Status moves Active ⇄ Suspended → Revoked (final), by the issuer or an authority.
 //! - A credential counts (`verify.valid`) while it is active, unexpired and, if a DID issued it,
 //!   that DID is active. A system credential stays valid after root withdraws its issuer
 //!   contract: withdrawal stops new anchoring, a trade's record is history (an authority
 //!   revokes one that must stop counting).
-//! - `verify` reads one anchor: its cost does not depend on how many credentials exist.
+//! - `verify` reads one anchor (and asks the escrow once for a trade credential): its cost
+//!   does not depend on how many credentials exist.
 //! - **Masks are honoured.** Once root names the mask registry (`set_mask_registry`),
 //!   `cpt` and `verify` return masked views under a regulator's mask (masked fields withheld, a
 //!   marker saying who, when and why), and the owner's writes to a record under a whole-record
@@ -46,15 +53,14 @@
 //! registry through the shared `DidRegistry` trait.
 //!
 //! ## Four code blobs
-//! The address runs the **main code**: what other contracts call on every trade
-//! (`anchor_system` of a protocol template, which it anchors without reading the template:
-//! the constructor stored it and nobody can deprecate it; `anchors_of` and `anchor_of` as a
-//! contract reads them, unmasked) and the small getters. Everything else lives in three **cold
+//! The address runs the **main code**: what other contracts call on every trade (`anchors_of`
+//! and `anchor_of` as a contract reads them, unmasked: the credentials held here) and the
+//! small getters. Everything else lives in three **cold
 //! codes**, which the main code delegate-calls with the call's own input, cloned by the host
 //! (`cgrid_shared::split`): the first issues credentials and changes their status (`issue`,
-//! `suspend`, `unsuspend`, `revoke`, and `anchor_system` of any other system template, which
-//! reads the template and refuses a deprecated one); the second manages templates and wiring
-//! (`register_cpt`, `deprecate_cpt`, `cpt_by_hash`, `set_system_issuer`,
+//! `suspend`, `unsuspend`, `revoke`, and `anchor_system`, which reads the template and
+//! refuses a deprecated one); the second manages templates and wiring (`register_cpt`,
+//! `deprecate_cpt`, `cpt_by_hash`, `set_system_issuer`, `set_trade_escrow`,
 //! `set_mask_registry`); the third serves the reads that honour the masks (`verify`, `cpt`,
 //! and a person's `anchor_of` / `anchors_of`; `verify` also asks the issuer DID's state: an
 //! off-chain reader's question; a contract reads `anchor_of` and vets the issuer itself, as the
@@ -84,7 +90,7 @@ pub use self::vc_templates::{Error, Field, VcTemplates, VcTemplatesRef};
 pub mod events {
     pub use super::vc_templates::{
         CptDeprecated, CptRegistered, CredentialAnchored, CredentialStatusChanged, MaskRegistrySet,
-        SystemIssuerSet,
+        SystemIssuerSet, TradeEscrowSet,
     };
 }
 
@@ -126,9 +132,9 @@ mod vc_templates {
     // The DID registry and the mask registry through the shared clients on chain, their
     // per-thread doubles in unit tests (ink!'s off-chain environment cannot call contracts).
     #[cfg(test)]
-    use cgrid_shared::testing::{did::Registry, mask::mask_at};
+    use cgrid_shared::testing::{did::Registry, mask::mask_at, trade::TradeIssuer};
     #[cfg(not(test))]
-    use cgrid_shared::{mask_at, Registry};
+    use cgrid_shared::{mask_at, Registry, TradeIssuer};
 
     // ------------------------------------------------------------------------------------
     // Storage
@@ -149,6 +155,9 @@ mod vc_templates {
         system_issuers: Mapping<AccountId, ()>,
         /// The mask registry whose masks the reads and owners' writes honour (`None`: none).
         mask_registry: Option<AccountId>,
+        /// The trade escrow whose trade-start and settlement credentials the reads answer
+        /// (`None`: none).
+        trade_escrow: Option<AccountId>,
     }
 
     // ------------------------------------------------------------------------------------
@@ -231,6 +240,17 @@ mod vc_templates {
         pub by: AccountId,
         /// The mask registry whose masks this contract now honours; `None`: no masks at all.
         pub registry: Option<AccountId>,
+    }
+
+    /// The root authority wired in (or, with `None`, out) the trade escrow whose trade
+    /// credentials the reads answer.
+    #[ink(event)]
+    pub struct TradeEscrowSet {
+        /// The root authority's account.
+        #[ink(topic)]
+        pub by: AccountId,
+        /// The escrow asked for ids this registry does not hold; `None`: none.
+        pub escrow: Option<AccountId>,
     }
 
     /// The root authority designated a system issuer contract, or withdrew the designation.
@@ -449,6 +469,7 @@ mod vc_templates {
                 credential_count: 0,
                 system_issuers: Mapping::default(),
                 mask_registry: None,
+                trade_escrow: None,
             };
             let caller = this.env().caller();
             for (id, template) in [
@@ -670,7 +691,7 @@ mod vc_templates {
         }
 
         /// Lets the root authority designate (or undesignate) a system issuer contract. Root
-        /// only: a system issuer anchors the credentials every trade relies on. `enabled`:
+        /// only: a system issuer anchors credentials others rely on. `enabled`:
         /// `true` designates `account`, `false` withdraws it (no error if it was not one).
         ///
         /// Errors: `NotRoot` (call from the root account).
@@ -706,6 +727,32 @@ mod vc_templates {
             self.mask_registry = registry;
             self.env().emit_event(MaskRegistrySet { by, registry });
             Ok(())
+        }
+
+        /// Wires in the trade escrow whose trade-start and settlement credentials `verify`, a
+        /// reader's `anchor_of` / `anchors_of` and the status messages answer for ids this
+        /// registry does not hold (`None`: none; credentials whose status changed stay here).
+        /// Root only: one other authority must not hide or swap a trade's record.
+        ///
+        /// Errors: `NotRoot` (call from the root account).
+        /// Emits: `TradeEscrowSet`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[ink(message)]
+        pub fn set_trade_escrow(&mut self, escrow: Option<AccountId>) -> Result<()> {
+            in_cold_code!(2);
+            let by = self.ensure_root()?;
+            self.trade_escrow = escrow;
+            self.env().emit_event(TradeEscrowSet { by, escrow });
+            Ok(())
+        }
+
+        /// The trade escrow whose trade credentials the reads answer; `None`: none. Anyone may
+        /// call.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[ink(message)]
+        pub fn trade_escrow(&self) -> Option<AccountId> {
+            in_cold_code!(2);
+            self.trade_escrow
         }
 
         /// The mask registry whose masks this contract honours; `None`: none. Anyone may call.
@@ -843,8 +890,7 @@ mod vc_templates {
 
         fn set_status(&mut self, id: CredentialId, to: CredentialStatus) -> Result<()> {
             let mut anchor = self
-                .credentials
-                .get(id)
+                .held_or_traded(id)
                 .ok_or(Error::CredentialNotFound(id))?;
             let caller = self.env().caller();
             let registry = Registry::at(self.did_registry);
@@ -1069,12 +1115,25 @@ mod vc_templates {
         /// The main code serves only a contract's read (a person's runs in the cold code, see
         /// `anchors_of`), so the masked branch is compiled into the cold code alone.
         fn anchor_as_read(&self, id: CredentialId, by_contract: bool) -> Option<CredentialAnchor> {
-            let anchor = self.credentials.get(id)?;
             if by_contract || cfg!(feature = "split-main") {
-                return Some(anchor);
+                return self.credentials.get(id);
             }
+            let anchor = self.held_or_traded(id)?;
             let trade = anchor.trade;
             Some(self.masked(id, trade, anchor).record)
+        }
+
+        /// Credential `id` as this registry holds it, else as the wired trade escrow recorded
+        /// it — taken only if it is a protocol-template credential that escrow issued. One
+        /// rule for every read and status change that answers trade credentials.
+        fn held_or_traded(&self, id: CredentialId) -> Option<CredentialAnchor> {
+            if let Some(anchor) = self.credentials.get(id) {
+                return Some(anchor);
+            }
+            let escrow = self.trade_escrow?;
+            TradeIssuer::at(escrow)
+                .trade_credential(id)
+                .filter(|a| a.issuer == Issuer::System(escrow) && PROTOCOL_CPTS.contains(&a.cpt_id))
         }
 
         /// Credential `id` (or its anchor) as a reader may see it: under the credential's own
@@ -1121,7 +1180,7 @@ mod vc_templates {
         #[ink(message)]
         fn verify(&self, id: CredentialId) -> Option<MaskedView<CredentialView>> {
             in_cold_code!(3);
-            let anchor = self.credentials.get(id)?;
+            let anchor = self.held_or_traded(id)?;
             let trade = anchor.trade;
             Some(self.masked(id, trade, self.view(anchor)))
         }
@@ -1153,15 +1212,15 @@ mod vc_templates {
                 .collect()
         }
 
-        /// Anchors a credential of a system template (id below 1,000, e.g. trade-start 1 or
-        /// settlement 2) with the calling contract as its issuer; it never expires and records
-        /// `trade`, whose mask its reads honour. Only a designated system issuer contract (the
-        /// trade escrow, the auction; see `set_system_issuer`) may call. The id is the caller's
-        /// to choose, and the subject's DID is not checked.
+        /// Anchors a credential of a system template (id below 1,000) other than the
+        /// protocol's (trade-start 1 and settlement 2: the trade escrow holds those) with the
+        /// calling contract as its issuer; it never expires and records `trade`, whose mask its
+        /// reads honour. Only a designated system issuer contract (see `set_system_issuer`) may
+        /// call. The id is the caller's to choose, and the subject's DID is not checked.
         ///
         /// Errors (`AnchorError`): `NotSystemIssuer` (root must designate the caller first);
-        /// `BadTemplate` (not a system template, unknown or deprecated); `CredentialExists`
-        /// (this id is already anchored).
+        /// `BadTemplate` (not a system template, a protocol template, unknown or deprecated);
+        /// `CredentialExists` (this id is already anchored).
         /// Emits: `CredentialAnchored` (with no subject).
         #[ink(message)]
         fn anchor_system(
@@ -1172,21 +1231,15 @@ mod vc_templates {
             claims_root: [u8; 32],
             trade: [u8; 32],
         ) -> core::result::Result<(), AnchorError> {
-            // A protocol template is stored by the constructor and never deprecated: the main
-            // code anchors it without reading it (nor carrying the code that reads templates);
-            // any other system template is checked in the cold code.
-            let protocol = PROTOCOL_CPTS.contains(&cpt_id);
-            in_cold_code_if!(!protocol);
+            in_cold_code!();
             let caller = self.env().caller();
             if !self.system_issuers.contains(caller) {
                 return Err(AnchorError::NotSystemIssuer);
             }
-            if !SYSTEM_CPT_IDS.contains(&cpt_id) {
+            if !SYSTEM_CPT_IDS.contains(&cpt_id) || PROTOCOL_CPTS.contains(&cpt_id) {
                 return Err(AnchorError::BadTemplate);
             }
-            if !protocol {
-                self.live_cpt(cpt_id).map_err(AnchorError::from)?;
-            }
+            self.live_cpt(cpt_id).map_err(AnchorError::from)?;
             self.anchor(
                 id,
                 cpt_id,

@@ -50,6 +50,7 @@ fn setup() -> VcTemplates {
         w.roles.insert((PROVIDER_DID, Role::Issuer));
         w.assertion_keys.insert((PROVIDER_DID, "assert".into()));
     });
+    testing::trade::with(|t| *t = Default::default());
     set_now(1_000);
     as_caller(AUTH);
     VcTemplates::new(acc([0xD0; 32]))
@@ -122,8 +123,9 @@ fn snapshot(c: &VcTemplates, cpts: &[CptId], creds: &[CredentialId]) -> String {
     let cpts: Vec<_> = cpts.iter().map(|id| c.cpt(*id)).collect();
     let creds: Vec<_> = creds.iter().map(|id| c.verify(*id)).collect();
     format!(
-        "{cpts:?} {creds:?} {:?} {} {} {} events={}",
+        "{cpts:?} {creds:?} {:?} {:?} {} {} {} events={}",
         c.mask_registry(),
+        c.trade_escrow(),
         c.cpt_count(),
         c.credential_count(),
         c.is_system_issuer(acc(ESCROW)),
@@ -821,11 +823,12 @@ fn system_issuers_anchor_system_templates_only() {
         Err(AnchorError::BadTemplate)
     );
     assert_eq!(snapshot(&c, &[], &[[1; 32]]), before);
-    // Another system template is read and must be live (the protocol ones always are).
-    let system_cpt = {
+    // Another system template is read and must be live.
+    let (system_cpt, other_cpt) = {
         as_caller(AUTH);
-        c.register_cpt(Publisher::System, template("s"), None, None)
-            .unwrap()
+        let first = c.register_cpt(Publisher::System, template("s"), None, None);
+        let second = c.register_cpt(Publisher::System, template("t"), None, None);
+        (first.unwrap(), second.unwrap())
     };
     as_caller(ESCROW);
     c.anchor_system([4; 32], system_cpt, CONSUMER_DID, [2; 32], TRADE)
@@ -839,17 +842,24 @@ fn system_issuers_anchor_system_templates_only() {
         Err(AnchorError::BadTemplate)
     );
     assert_eq!(snapshot(&c, &[], &[[5; 32]]), before);
-    c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], TRADE)
-        .unwrap();
+    // The protocol's templates are the escrow's to hold: nobody anchors one here, so no
+    // system issuer can shadow a trade's record with an id of its choosing.
+    for cpt in [TRADE_START_CPT, SETTLEMENT_CPT] {
+        let before = snapshot(&c, &[], &[[1; 32]]);
+        assert_eq!(
+            c.anchor_system([1; 32], cpt, CONSUMER_DID, [2; 32], TRADE),
+            Err(AnchorError::BadTemplate)
+        );
+        assert_eq!(snapshot(&c, &[], &[[1; 32]]), before);
+    }
     assert_eq!(
-        c.anchor_system([1; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], TRADE),
+        c.anchor_system([4; 32], other_cpt, CONSUMER_DID, [2; 32], TRADE),
         Err(AnchorError::CredentialExists)
     );
-    // The subject's identity state is not consulted: a settlement stays recordable after a
-    // party deactivated its DID.
-    c.anchor_system([3; 32], SETTLEMENT_CPT, [0x55; 32], [2; 32], TRADE)
+    // The subject's identity state is not consulted.
+    c.anchor_system([3; 32], other_cpt, [0x55; 32], [2; 32], TRADE)
         .unwrap();
-    let view = c.verify([1; 32]).unwrap().record;
+    let view = c.verify([3; 32]).unwrap().record;
     assert_eq!(view.anchor.issuer, Issuer::System(acc(ESCROW)));
     assert_eq!(
         view.anchor.trade,
@@ -858,12 +868,12 @@ fn system_issuers_anchor_system_templates_only() {
     );
     assert!(view.valid);
     // The system issuer manages the status of what it anchored.
-    c.suspend([1; 32]).unwrap();
+    c.suspend([3; 32]).unwrap();
     as_caller(AUTH);
     c.set_system_issuer(acc(ESCROW), false).unwrap();
     as_caller(ESCROW);
     assert_eq!(
-        c.anchor_system([2; 32], SETTLEMENT_CPT, CONSUMER_DID, [2; 32], TRADE),
+        c.anchor_system([2; 32], other_cpt, CONSUMER_DID, [2; 32], TRADE),
         Err(AnchorError::NotSystemIssuer)
     );
 }
@@ -1098,16 +1108,22 @@ fn a_masked_trade_hides_the_subjects_of_its_system_credentials_on_every_read() {
     as_caller(AUTH);
     c.set_system_issuer(acc(ESCROW), true).unwrap();
     c.set_mask_registry(Some(acc(MASKS))).unwrap();
+    c.set_trade_escrow(Some(acc(ESCROW))).unwrap();
+    // The trade-start credential (id = channel id) and a settlement (its own id), held by the
+    // escrow.
+    escrow_holds(TRADE, TRADE_START_CPT, CONSUMER_DID);
+    escrow_holds([0x5E; 32], SETTLEMENT_CPT, PROVIDER_DID);
+    // A credential of another system template anchored here with the trade: its event does
+    // not name the subject, since a mask placed later could not take it back.
+    let system_cpt = c
+        .register_cpt(Publisher::System, template("s"), None, None)
+        .unwrap();
     as_caller(ESCROW);
     let events = event_count();
-    // The trade-start credential (id = channel id) and a settlement (its own id).
-    c.anchor_system(TRADE, TRADE_START_CPT, CONSUMER_DID, [2; 32], TRADE)
+    c.anchor_system([0x5F; 32], system_cpt, PROVIDER_DID, [3; 32], TRADE)
         .unwrap();
-    c.anchor_system([0x5E; 32], SETTLEMENT_CPT, PROVIDER_DID, [3; 32], TRADE)
-        .unwrap();
-    // Neither event names the subject: a mask placed later could not take it back.
     let anchored: Vec<_> = test::recorded_events().skip(events).collect();
-    assert_eq!(anchored.len(), 2);
+    assert_eq!(anchored.len(), 1);
     for event in anchored {
         let topics = event.topics;
         assert!(
@@ -1128,6 +1144,7 @@ fn a_masked_trade_hides_the_subjects_of_its_system_credentials_on_every_read() {
     let full = |id| c.verify(id).unwrap();
     assert_eq!(full(TRADE).record.anchor.subject, CONSUMER_DID);
     assert_eq!(full([0x5E; 32]).record.anchor.subject, PROVIDER_DID);
+    assert_eq!(full([0x5F; 32]).record.anchor.subject, PROVIDER_DID);
 
     // A price mask on the trade hides no party: the subjects stay.
     let price = Scope::Fields(vec!["price".into()]);
@@ -1145,7 +1162,7 @@ fn a_masked_trade_hides_the_subjects_of_its_system_credentials_on_every_read() {
             &Target::Trade(TRADE),
             Some(testing::mask::mask(scope.clone(), false)),
         );
-        for id in [TRADE, [0x5E; 32]] {
+        for id in [TRADE, [0x5E; 32], [0x5F; 32]] {
             let view = c.verify(id).unwrap();
             assert_eq!(view.record.anchor.subject, [0; 32], "{scope:?}");
             assert!(view.record.valid);
@@ -1161,6 +1178,143 @@ fn a_masked_trade_hides_the_subjects_of_its_system_credentials_on_every_read() {
     }
     testing::mask::set(&Target::Trade(TRADE), None);
     assert_eq!(c.anchor_of(TRADE).unwrap().subject, CONSUMER_DID);
+}
+
+/// Puts credential `id` of template `cpt` about `subject` in the stand-in escrow's storage
+/// (issued by `ESCROW` now, recording `TRADE`).
+fn escrow_holds(id: CredentialId, cpt: CptId, subject: DidId) {
+    escrow_holds_as(acc(ESCROW), id, cpt, subject);
+}
+
+fn escrow_holds_as(escrow: AccountId, id: CredentialId, cpt: CptId, subject: DidId) {
+    let credential = cgrid_shared::TradeCredential {
+        cpt_id: cpt,
+        subject,
+        claims_root: [0xC1; 32],
+        issued_at: ink::env::block_timestamp::<Env>(),
+        trade: TRADE,
+    };
+    testing::trade::with(|t| t.credentials.insert(id, (escrow, credential)));
+}
+
+// Issue 21: the escrow holds the trade credentials; the registry answers readers for them.
+#[ink::test]
+fn readers_get_the_trade_credentials_the_wired_escrow_holds() {
+    let mut c = setup_issuing();
+    escrow_holds(TRADE, TRADE_START_CPT, CONSUMER_DID);
+    let settlement = [0x5E; 32];
+    escrow_holds(settlement, SETTLEMENT_CPT, PROVIDER_DID);
+    // Not wired: unknown, and the escrow is not asked.
+    assert_eq!(c.verify(TRADE), None);
+    assert_eq!(testing::trade::with(|t| t.reads), 0);
+    // Root alone wires the escrow: another authority cannot hide or swap a trade's record.
+    testing::did::with(|w| w.authorities.insert(acc(PROVIDER)));
+    for who in [STRANGER, PROVIDER] {
+        as_caller(who);
+        fails_cleanly(&mut c, &[], &[TRADE], Error::NotRoot, |c| {
+            c.set_trade_escrow(Some(acc(ESCROW)))
+        });
+    }
+    as_caller(AUTH);
+    let events = event_count();
+    c.set_trade_escrow(Some(acc(ESCROW))).unwrap();
+    assert_eq!(event_count(), events + 1, "TradeEscrowSet");
+    assert_eq!(c.trade_escrow(), Some(acc(ESCROW)));
+
+    let view = c.verify(TRADE).unwrap();
+    assert_eq!(view.masked, None);
+    let anchor = view.record.anchor.clone();
+    assert_eq!(
+        (anchor.cpt_id, anchor.issuer, anchor.subject, anchor.trade),
+        (
+            TRADE_START_CPT,
+            Issuer::System(acc(ESCROW)),
+            CONSUMER_DID,
+            Some(TRADE)
+        )
+    );
+    assert!(view.record.valid && !view.record.expired);
+    assert_eq!(c.anchor_of(TRADE), Some(anchor.clone()));
+    let second = c.verify(settlement).unwrap().record.anchor;
+    assert_eq!(
+        c.anchors_of(vec![TRADE, settlement, [0xAB; 32]]),
+        vec![Some(anchor), Some(second), None]
+    );
+    // The registry's own store is all a calling contract reads (its rules ask the escrow).
+    test::set_contract::<Env>(acc(STRANGER));
+    as_caller(STRANGER);
+    assert_eq!(c.anchor_of(TRADE), None);
+    assert_eq!(c.anchors_of(vec![TRADE]), vec![None]);
+
+    // Only a protocol-template credential the wired escrow issued is taken.
+    escrow_holds([0x61; 32], ISSUED_CPT, CONSUMER_DID);
+    escrow_holds_as(acc(STRANGER), [0x62; 32], SETTLEMENT_CPT, CONSUMER_DID);
+    as_caller(AUTH);
+    assert_eq!(c.verify([0x61; 32]), None);
+    assert_eq!(c.verify([0x62; 32]), None);
+
+    // Unwired: unknown again.
+    c.set_trade_escrow(None).unwrap();
+    assert_eq!(c.verify(TRADE), None);
+    assert_eq!(c.anchor_of(TRADE), None);
+}
+
+/// An authority can still suspend and revoke a trade credential the escrow holds (and the
+/// escrow, its issuer, never does): the registry keeps it with its new status.
+#[ink::test]
+fn an_authority_changes_the_status_of_a_trade_credential() {
+    let mut c = setup_issuing();
+    escrow_holds(TRADE, TRADE_START_CPT, CONSUMER_DID);
+    as_caller(AUTH);
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[TRADE],
+        Error::CredentialNotFound(TRADE),
+        |c| c.suspend(TRADE),
+    );
+    c.set_trade_escrow(Some(acc(ESCROW))).unwrap();
+    // Neither a stranger nor the trade's parties.
+    for who in [STRANGER, PROVIDER] {
+        as_caller(who);
+        fails_cleanly(&mut c, &[], &[TRADE], Error::NotPermitted, |c| {
+            c.suspend(TRADE)
+        });
+    }
+    as_caller(AUTH);
+    fails_cleanly(
+        &mut c,
+        &[],
+        &[[0xAB; 32]],
+        Error::CredentialNotFound([0xAB; 32]),
+        |c| c.revoke([0xAB; 32]),
+    );
+    set_now(5_000);
+    c.suspend(TRADE).unwrap();
+    let view = c.verify(TRADE).unwrap().record;
+    assert_eq!(
+        (
+            view.anchor.status,
+            view.anchor.status_changed_at,
+            view.valid
+        ),
+        (CredentialStatus::Suspended, 5_000, false)
+    );
+    // The status stays when the escrow is unwired, and the revocation is final.
+    c.set_trade_escrow(None).unwrap();
+    c.unsuspend(TRADE).unwrap();
+    c.revoke(TRADE).unwrap();
+    c.set_trade_escrow(Some(acc(ESCROW))).unwrap();
+    let view = c.verify(TRADE).unwrap().record;
+    assert_eq!(view.anchor.status, CredentialStatus::Revoked);
+    assert!(!view.valid);
+    assert_eq!(
+        view.anchor.claims_root, [0xC1; 32],
+        "the escrow's record, kept"
+    );
+    fails_cleanly(&mut c, &[], &[TRADE], Error::AlreadyRevoked, |c| {
+        c.unsuspend(TRADE)
+    });
 }
 
 #[ink::test]

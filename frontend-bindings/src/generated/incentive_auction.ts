@@ -16,19 +16,6 @@ import metadataJson from '../../metadata/incentive_auction.json' with { type: 'j
 // Types
 
 /**
- * Why a system anchoring was refused (what callers of [`CredentialRegistry::anchor_system`]
- * match on).
- *
- * Rust: `cgrid_shared::vc::AnchorError`.
- *
- * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
- * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
- * - `CredentialExists`: A credential with this id exists already; ids are never reused.
- * - `Overflow`: The registry's count of credentials is at its maximum; not expected in practice.
- */
-export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists' | 'Overflow';
-
-/**
  * One optional credential proof per attribute, named (a message argument; SCALE-encoded
  * exactly as `[Option<ClaimProof>; ATTRIBUTES]` in [`ATTRIBUTE_NAMES`] order).
  *
@@ -529,10 +516,6 @@ export type OpenRefusal =
   | { notRoleHolder: Party }
   /** These terms already opened a channel. */
   | { channelExists: null }
-  /** The credential registry refused the trade-start credential (the value says why). */
-  | { tradeCredential: AnchorError }
-  /** The call to the credential registry failed. */
-  | { credentialsUnavailable: null }
   /** A counter or sum would overflow. */
   | { overflow: null };
 
@@ -1198,7 +1181,6 @@ export interface IncentiveAuctionConstructors {
 
 /** The named types of `incentive_auction` (for `IncentiveAuctionContract.encode` / `decode`). */
 export interface IncentiveAuctionTypes {
-  AnchorError: AnchorError;
   AttributeProofs: AttributeProofs;
   AttributeRule: AttributeRule;
   AttributeValues: AttributeValues;
@@ -1557,7 +1539,6 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    AnchorError: 93,
     AttributeProofs: 59,
     AttributeRule: 15,
     AttributeValues: 72,

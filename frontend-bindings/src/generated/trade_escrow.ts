@@ -16,19 +16,6 @@ import metadataJson from '../../metadata/trade_escrow.json' with { type: 'json' 
 // Types
 
 /**
- * Why a system anchoring was refused (what callers of [`CredentialRegistry::anchor_system`]
- * match on).
- *
- * Rust: `cgrid_shared::vc::AnchorError`.
- *
- * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
- * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
- * - `CredentialExists`: A credential with this id exists already; ids are never reused.
- * - `Overflow`: The registry's count of credentials is at its maximum; not expected in practice.
- */
-export type AnchorError = 'NotSystemIssuer' | 'BadTemplate' | 'CredentialExists' | 'Overflow';
-
-/**
  * A channel as the escrow stores it.
  *
  * Rust: `cgrid_shared::escrow::Channel`.
@@ -89,6 +76,56 @@ export interface Channel {
  * - `Timeout`: Nobody closed before `expires_at + challenge_period`; the consumer was refunded.
  */
 export type CloseKind = 'Cooperative' | 'Unilateral' | 'Timeout';
+
+/**
+ * An anchored credential as the registry stores it.
+ *
+ * Rust: `cgrid_shared::vc::CredentialAnchor`.
+ */
+export interface CredentialAnchor {
+  /** The credential's template. */
+  cptId: number;
+  /** Who issued it: an issuer DID, or a system issuer contract. */
+  issuer: Issuer;
+  /** The DID the credential is about (all zeros when a mask withholds it). */
+  subject: Hex;
+  /** The salted commitment to the claims (see the module docs). */
+  claimsRoot: Hex;
+  /** When it was anchored, in milliseconds since the Unix epoch. */
+  issuedAt: bigint;
+  /**
+   * When it expires (it counts strictly before), in milliseconds since the Unix epoch;
+   * `None`: never.
+   */
+  expiresAt: bigint | null;
+  /** Hash of the CP-ABE ciphertext of the claims, if they are encrypted. */
+  ciphertextHash: Hex | null;
+  /** The attribute policy's id, if the claims are encrypted. */
+  policyId: Hex | null;
+  /** Active, suspended or revoked. */
+  status: CredentialStatus;
+  /**
+   * When the status last changed (at first: when it was anchored), in milliseconds since
+   * the Unix epoch.
+   */
+  statusChangedAt: bigint;
+  /**
+   * For a system credential (trade-start, settlement), the trade it records: its reads
+   * honour that trade's mask too. `None` for issued credentials.
+   */
+  trade: Hex | null;
+}
+
+/**
+ * The lifecycle state of an anchored credential.
+ *
+ * Rust: `cgrid_shared::vc::CredentialStatus`.
+ *
+ * - `Active`: In force (it counts while unexpired and, for an issuer DID, while that DID is active).
+ * - `Suspended`: Temporarily invalid; may be unsuspended.
+ * - `Revoked`: Final.
+ */
+export type CredentialStatus = 'Active' | 'Suspended' | 'Revoked';
 
 /**
  * How the claims of a trade are protected (the trade-start template's `encryption` field).
@@ -238,16 +275,6 @@ export type Error =
    */
   | { transferFailed: null }
   /**
-   * The credential registry refused the trade-start credential, so the channel did not
-   * open (e.g. the escrow is not a system issuer there: `set_system_issuer`).
-   */
-  | { tradeCredential: AnchorError }
-  /**
-   * The call to the credential registry failed (trap, out of gas, storage deposit
-   * limit), so the channel did not open: retry, e.g. with higher limits.
-   */
-  | { credentialsUnavailable: null }
-  /**
    * An amount or counter would not fit its type (e.g. a deposit beyond `u128::MAX`);
    * nothing changed.
    */
@@ -262,11 +289,22 @@ export interface EscrowRegistries {
   /** The DID registry that answers the parties' role questions. */
   didRegistry: AccountIdString;
   /**
-   * The credential registry (vc_templates) that anchors trade-start and settlement
-   * credentials.
+   * The credential registry (vc_templates) that serves this escrow's trade-start and
+   * settlement credentials to readers.
    */
   credentials: AccountIdString;
 }
+
+/**
+ * Who issued a credential.
+ *
+ * Rust: `cgrid_shared::vc::Issuer`.
+ */
+export type Issuer =
+  /** An issuer or authority DID. */
+  | { did: Hex }
+  /** A designated system issuer contract (the trade escrow, the auction). */
+  | { system: AccountIdString };
 
 /**
  * An error emitted by the smart contracting language.
@@ -340,10 +378,6 @@ export type OpenRefusal =
   | { notRoleHolder: Party }
   /** These terms already opened a channel. */
   | { channelExists: null }
-  /** The credential registry refused the trade-start credential (the value says why). */
-  | { tradeCredential: AnchorError }
-  /** The call to the credential registry failed. */
-  | { credentialsUnavailable: null }
   /** A counter or sum would overflow. */
   | { overflow: null };
 
@@ -492,7 +526,7 @@ export interface TradeTerms {
 // Events
 
 /**
- * A channel opened; its trade-start credential (id = channel id) is anchored.
+ * A channel opened; its trade-start credential (id = channel id) is recorded.
  *
  * Event `ChannelOpened`, signature topic `0x64ba520e2f60335d5974cfdd6bdd85029d53131e4a47958306fa5a3a069d89cd`.
  */
@@ -617,10 +651,7 @@ export interface CheckpointedEvent {
     cumulative: bigint;
     /** Paid to the provider by this checkpoint: `cumulative` minus what was paid before. */
     paidNow: bigint;
-    /**
-     * The id of the settlement credential anchored for this period (unless a
-     * `SettlementNotAnchored` event says otherwise).
-     */
+    /** The id of the settlement credential recorded for this period. */
     settlement: Hex;
   };
 }
@@ -706,32 +737,8 @@ export interface ChannelClosedEvent {
     paidNow: bigint;
     /** Returned to the consumer by this close: the deposit minus `paid`. */
     refunded: bigint;
-    /**
-     * The id of the settlement credential anchored for this close (unless a
-     * `SettlementNotAnchored` event says otherwise).
-     */
+    /** The id of the settlement credential recorded for this close. */
     settlement: Hex;
-  };
-}
-
-/**
- * The credential registry refused (`reason`) or failed (`None`) to anchor a settlement;
- * the money moved anyway.
- *
- * Event `SettlementNotAnchored`, signature topic `0x965961b1b9699e6bad79db0337367642ec724bf2834e3c5c424f25edfef63e85`.
- */
-export interface SettlementNotAnchoredEvent {
-  name: 'SettlementNotAnchored';
-  args: {
-    /**
-     * The channel whose checkpoint or close it was.
-     * Indexed (also a topic).
-     */
-    channel: Hex;
-    /** The id the settlement credential would have had. */
-    credential: Hex;
-    /** Why the registry refused (`None`: the call to it failed). */
-    reason: AnchorError | null;
   };
 }
 
@@ -781,7 +788,6 @@ export type TradeEscrowEvent =
   | CloseStartedEvent
   | ChallengedEvent
   | ChannelClosedEvent
-  | SettlementNotAnchoredEvent
   | PayoutDeferredEvent
   | UnclaimedWithdrawnEvent;
 
@@ -792,13 +798,12 @@ export type TradeEscrowEvent =
 export interface TradeEscrowMessages {
   /**
    * Opens a channel on a provider's signed offer, with the transferred value as the
-   * deposit; the caller must be the offer's consumer. Anchors the trade-start credential
+   * deposit; the caller must be the offer's consumer. Records the trade-start credential
    * (id = channel id, subject = consumer DID). Returns the channel id.
    *
    * Errors: `NotConsumer`, `SameAccount`, `ZeroKey`, `ZeroPrice`, `BadSpecLength`,
    * `BadChallengePeriod`, `BadExpiry`, `DepositBelowMinCost`, `ChannelExists`,
-   * `BadOfferSignature`, `MissingRole`, `TradeCredential`, `CredentialsUnavailable`,
-   * `Overflow`.
+   * `BadOfferSignature`, `MissingRole`, `Overflow`.
    * Emits: `ChannelOpened`.
    *
    * Label `open`, selector `0x8a1b6a4c`; mutates, payable.
@@ -829,15 +834,14 @@ export interface TradeEscrowMessages {
   };
   /**
    * Settles a consumer-signed state: pays the provider the difference to what was already
-   * paid and anchors a settlement credential for the period since the last settlement.
+   * paid and records a settlement credential for the period since the last settlement.
    * Provider only, while the channel is open and not past its claim deadline. A state
    * is the consumer channel key's signature over (escrow, channel, nonce, cumulative);
    * `cumulative` is the total owed so far, not one minute's bill.
    *
    * Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
    * `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
-   * Emits: `Checkpointed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
-   * happen.
+   * Emits: `Checkpointed`, and `PayoutDeferred` when a payout cannot be transferred.
    *
    * Label `checkpoint`, selector `0x27227304`; mutates.
    */
@@ -856,8 +860,7 @@ export interface TradeEscrowMessages {
    *
    * Errors: `ChannelNotFound`, `NotParty`, `Closed`, `BelowPaid`, `AboveDeposit`,
    * `BadCloseSignature`, `Overflow`.
-   * Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
-   * happen.
+   * Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
    *
    * Label `close_cooperative`, selector `0xb294a5cb`; mutates.
    */
@@ -907,8 +910,7 @@ export interface TradeEscrowMessages {
    * Pays out a unilateral close whose challenge window has passed. Anyone may call it.
    *
    * Errors: `ChannelNotFound`, `NotClosing`, `Closed`, `ChallengeWindowOpen`, `Overflow`.
-   * Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
-   * happen.
+   * Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
    *
    * Label `finalize`, selector `0x40656e2b`; mutates.
    */
@@ -924,8 +926,7 @@ export interface TradeEscrowMessages {
    * checkpointed). Anyone may call it.
    *
    * Errors: `ChannelNotFound`, `NotOpen`, `Closed`, `NotExpired`, `Overflow`.
-   * Emits: `ChannelClosed`, and `SettlementNotAnchored` / `PayoutDeferred` when those
-   * happen.
+   * Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
    *
    * Label `claim_timeout`, selector `0xaa253732`; mutates.
    */
@@ -1079,6 +1080,19 @@ export interface TradeEscrowMessages {
     payable: false;
   };
   /**
+   * The trade-start or settlement credential `id` as this escrow recorded it (issuer:
+   * this escrow; active, never expiring); `None` if it recorded none. Anyone may call;
+   * the credential registry asks it to answer readers, adding its masks and statuses.
+   *
+   * Label `TradeCredentialIssuer::trade_credential`, selector `0x1a447789`; read-only.
+   */
+  TradeCredentialIssuer_tradeCredential: {
+    args: [id: Hex];
+    returns: CredentialAnchor | null;
+    mutates: false;
+    payable: false;
+  };
+  /**
    * Opens a channel on behalf of the calling broker (the auction), with the transferred
    * value as the deposit. The broker vouches for both parties' consent (the offer
    * signature of `open` is skipped) and names their DIDs (`parties`: consumer's,
@@ -1089,7 +1103,7 @@ export interface TradeEscrowMessages {
    * `brokered_preimage` (escrow, deployment, broker, terms).
    *
    * Errors (as [`OpenRefusal`]): `NotBroker`, `BadTerms`, `ChannelExists`,
-   * `NotRoleHolder`, `TradeCredential`, `CredentialsUnavailable`, `Overflow`.
+   * `NotRoleHolder`, `Overflow`.
    * Emits: `ChannelOpened` (with `broker`).
    *
    * Label `BrokeredEscrow::open_brokered`, selector `0x7365dfe4`; mutates, payable.
@@ -1116,12 +1130,14 @@ export interface TradeEscrowConstructors {
 
 /** The named types of `trade_escrow` (for `TradeEscrowContract.encode` / `decode`). */
 export interface TradeEscrowTypes {
-  AnchorError: AnchorError;
   Channel: Channel;
   CloseKind: CloseKind;
+  CredentialAnchor: CredentialAnchor;
+  CredentialStatus: CredentialStatus;
   Encryption: Encryption;
   Error: Error;
   EscrowRegistries: EscrowRegistries;
+  Issuer: Issuer;
   LangError: LangError;
   MaskMarker: MaskMarker;
   MaskedChannel: MaskedChannel;
@@ -1153,7 +1169,7 @@ export const spec: ContractSpec = {
         { name: 'didRegistry', label: 'did_registry', type: 0 },
         { name: 'credentials', label: 'credentials', type: 0 },
       ],
-      returnType: 24,
+      returnType: 28,
     },
   ],
   messages: [
@@ -1165,10 +1181,10 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: true,
       args: [
-        { name: 'terms', label: 'terms', type: 26 },
-        { name: 'offerSignature', label: 'offer_signature', type: 29 },
+        { name: 'terms', label: 'terms', type: 30 },
+        { name: 'offerSignature', label: 'offer_signature', type: 33 },
       ],
-      returnType: 30,
+      returnType: 34,
     },
     {
       index: 1,
@@ -1179,9 +1195,9 @@ export const spec: ContractSpec = {
       payable: true,
       args: [
         { name: 'channel', label: 'channel', type: 1 },
-        { name: 'expiresAt', label: 'expires_at', type: 36 },
+        { name: 'expiresAt', label: 'expires_at', type: 39 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 2,
@@ -1194,9 +1210,9 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'signature', label: 'signature', type: 29 },
+        { name: 'signature', label: 'signature', type: 33 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 3,
@@ -1209,10 +1225,10 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'consumerSignature', label: 'consumer_signature', type: 29 },
-        { name: 'providerSignature', label: 'provider_signature', type: 29 },
+        { name: 'consumerSignature', label: 'consumer_signature', type: 33 },
+        { name: 'providerSignature', label: 'provider_signature', type: 33 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 4,
@@ -1223,9 +1239,9 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'channel', label: 'channel', type: 1 },
-        { name: 'state', label: 'state', type: 39 },
+        { name: 'state', label: 'state', type: 42 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 5,
@@ -1238,9 +1254,9 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'signature', label: 'signature', type: 29 },
+        { name: 'signature', label: 'signature', type: 33 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 6,
@@ -1252,7 +1268,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 7,
@@ -1264,7 +1280,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 8,
@@ -1274,7 +1290,7 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: false,
       args: [],
-      returnType: 41,
+      returnType: 44,
     },
     {
       index: 9,
@@ -1285,9 +1301,9 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'broker', label: 'broker', type: 0 },
-        { name: 'enabled', label: 'enabled', type: 43 },
+        { name: 'enabled', label: 'enabled', type: 46 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 10,
@@ -1299,7 +1315,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'account', label: 'account', type: 0 },
       ],
-      returnType: 44,
+      returnType: 47,
     },
     {
       index: 11,
@@ -1311,7 +1327,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1 },
       ],
-      returnType: 45,
+      returnType: 48,
     },
     {
       index: 12,
@@ -1321,9 +1337,9 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: false,
       args: [
-        { name: 'registry', label: 'registry', type: 23 },
+        { name: 'registry', label: 'registry', type: 27 },
       ],
-      returnType: 37,
+      returnType: 40,
     },
     {
       index: 13,
@@ -1333,7 +1349,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 52,
+      returnType: 55,
     },
     {
       index: 14,
@@ -1343,7 +1359,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 53,
+      returnType: 56,
     },
     {
       index: 15,
@@ -1353,7 +1369,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 54,
+      returnType: 57,
     },
     {
       index: 16,
@@ -1365,7 +1381,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'account', label: 'account', type: 0 },
       ],
-      returnType: 54,
+      returnType: 57,
     },
     {
       index: 17,
@@ -1375,7 +1391,7 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 55,
+      returnType: 58,
     },
     {
       index: 18,
@@ -1385,20 +1401,32 @@ export const spec: ContractSpec = {
       mutates: false,
       payable: false,
       args: [],
-      returnType: 56,
+      returnType: 59,
     },
     {
       index: 19,
+      label: 'TradeCredentialIssuer::trade_credential',
+      method: 'TradeCredentialIssuer_tradeCredential',
+      selector: '0x1a447789',
+      mutates: false,
+      payable: false,
+      args: [
+        { name: 'id', label: 'id', type: 1 },
+      ],
+      returnType: 61,
+    },
+    {
+      index: 20,
       label: 'BrokeredEscrow::open_brokered',
       method: 'BrokeredEscrow_openBrokered',
       selector: '0x7365dfe4',
       mutates: true,
       payable: true,
       args: [
-        { name: 'terms', label: 'terms', type: 26 },
-        { name: 'parties', label: 'parties', type: 58 },
+        { name: 'terms', label: 'terms', type: 30 },
+        { name: 'parties', label: 'parties', type: 67 },
       ],
-      returnType: 59,
+      returnType: 68,
     },
   ],
   events: [
@@ -1414,7 +1442,7 @@ export const spec: ContractSpec = {
         { name: 'minCost', label: 'min_cost', type: 3, indexed: false },
         { name: 'challengePeriod', label: 'challenge_period', type: 4, indexed: false },
         { name: 'expiresAt', label: 'expires_at', type: 4, indexed: false },
-        { name: 'broker', label: 'broker', type: 23, indexed: false },
+        { name: 'broker', label: 'broker', type: 27, indexed: false },
       ],
     },
     {
@@ -1422,7 +1450,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
-        { name: 'registry', label: 'registry', type: 23, indexed: false },
+        { name: 'registry', label: 'registry', type: 27, indexed: false },
       ],
     },
     {
@@ -1430,7 +1458,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0x829f936a5b56e06dfbffefdf60252067709e99899c5a335150aa9f0111d00066',
       args: [
         { name: 'broker', label: 'broker', type: 0, indexed: true },
-        { name: 'enabled', label: 'enabled', type: 43, indexed: false },
+        { name: 'enabled', label: 'enabled', type: 46, indexed: false },
         { name: 'by', label: 'by', type: 0, indexed: false },
       ],
     },
@@ -1492,15 +1520,6 @@ export const spec: ContractSpec = {
       ],
     },
     {
-      label: 'SettlementNotAnchored',
-      signatureTopic: '0x965961b1b9699e6bad79db0337367642ec724bf2834e3c5c424f25edfef63e85',
-      args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: true },
-        { name: 'credential', label: 'credential', type: 1, indexed: false },
-        { name: 'reason', label: 'reason', type: 62, indexed: false },
-      ],
-    },
-    {
       label: 'PayoutDeferred',
       signatureTopic: '0x7c9b093dceaeab5c33857492c30f6d973667853b611f0320aace6a29d4731173',
       args: [
@@ -1518,23 +1537,25 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
-    AnchorError: 35,
     Channel: 7,
     CloseKind: 10,
-    Encryption: 28,
-    Error: 32,
-    EscrowRegistries: 57,
-    LangError: 25,
-    MaskMarker: 49,
-    MaskedChannel: 47,
-    OpenRefusal: 61,
+    CredentialAnchor: 63,
+    CredentialStatus: 66,
+    Encryption: 32,
+    Error: 36,
+    EscrowRegistries: 60,
+    Issuer: 64,
+    LangError: 29,
+    MaskMarker: 52,
+    MaskedChannel: 50,
+    OpenRefusal: 70,
     Party: 9,
     Phase: 8,
-    Role: 34,
-    Scope: 50,
-    SignedState: 40,
-    TradeParties: 58,
-    TradeTerms: 26,
+    Role: 38,
+    Scope: 53,
+    SignedState: 43,
+    TradeParties: 67,
+    TradeTerms: 30,
   },
 };
 
@@ -1573,6 +1594,7 @@ export class TradeEscrowContract extends InkContract<TradeEscrowMessages, TradeE
       unclaimed_of: '0xba93c614',
       deployment: '0x032af8d2',
       registries: '0x9215b30b',
+      'TradeCredentialIssuer::trade_credential': '0x1a447789',
       'BrokeredEscrow::open_brokered': '0x7365dfe4',
     },
   } as const;
@@ -1586,7 +1608,6 @@ export class TradeEscrowContract extends InkContract<TradeEscrowMessages, TradeE
     CloseStarted: '0x04ffe1f7c0587d5b1b0034ffa0efdbf97a6b6d053286c275c2f089084b4867c5',
     Challenged: '0x4973c37965b8e587ca69328d291f5b7e9ebdd94cdb8617e5bf6f69f161132620',
     ChannelClosed: '0xed0f6ae73a74e22907ae34d279f6cfcaad1c38538362a26c6654617248e6bbba',
-    SettlementNotAnchored: '0x965961b1b9699e6bad79db0337367642ec724bf2834e3c5c424f25edfef63e85',
     PayoutDeferred: '0x7c9b093dceaeab5c33857492c30f6d973667853b611f0320aace6a29d4731173',
     UnclaimedWithdrawn: '0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d',
   } as const;

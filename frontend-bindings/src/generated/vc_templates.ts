@@ -22,7 +22,7 @@ import metadataJson from '../../metadata/vc_templates.json' with { type: 'json' 
  * Rust: `cgrid_shared::vc::AnchorError`.
  *
  * - `NotSystemIssuer`: The caller is not a designated system issuer: the root authority designates them in the credential registry (`set_system_issuer`).
- * - `BadTemplate`: The template is not a system template (id below 1,000), does not exist, or is deprecated.
+ * - `BadTemplate`: The template is not a system template (id below 1,000), is a protocol template (the trade escrow holds those credentials), does not exist, or is deprecated.
  * - `CredentialExists`: A credential with this id exists already; ids are never reused.
  * - `Overflow`: The registry's count of credentials is at its maximum; not expected in practice.
  */
@@ -649,6 +649,25 @@ export interface MaskRegistrySetEvent {
 }
 
 /**
+ * The root authority wired in (or, with `None`, out) the trade escrow whose trade
+ * credentials the reads answer.
+ *
+ * Event `TradeEscrowSet`, signature topic `0x6803c0ab3f8d73322b63a0f0be372fac7c8ab42d665af890dd4fbb3e531c187e`.
+ */
+export interface TradeEscrowSetEvent {
+  name: 'TradeEscrowSet';
+  args: {
+    /**
+     * The root authority's account.
+     * Indexed (also a topic).
+     */
+    by: AccountIdString;
+    /** The escrow asked for ids this registry does not hold; `None`: none. */
+    escrow: AccountIdString | null;
+  };
+}
+
+/**
  * The root authority designated a system issuer contract, or withdrew the designation.
  *
  * Event `SystemIssuerSet`, signature topic `0x1df4ceec63c0ac43b2e733defb1d464e53ba9621180e9bc4f5da4f2eaa0291a5`.
@@ -681,6 +700,7 @@ export type VcTemplatesEvent =
   | CredentialAnchoredEvent
   | CredentialStatusChangedEvent
   | MaskRegistrySetEvent
+  | TradeEscrowSetEvent
   | SystemIssuerSetEvent;
 
 // ---------------------------------------------------------------------------------------------
@@ -799,7 +819,7 @@ export interface VcTemplatesMessages {
   };
   /**
    * Lets the root authority designate (or undesignate) a system issuer contract. Root
-   * only: a system issuer anchors the credentials every trade relies on. `enabled`:
+   * only: a system issuer anchors credentials others rely on. `enabled`:
    * `true` designates `account`, `false` withdraws it (no error if it was not one).
    *
    * Errors: `NotRoot` (call from the root account).
@@ -826,6 +846,35 @@ export interface VcTemplatesMessages {
     args: [registry: AccountIdString | null];
     returns: Result<null, Error>;
     mutates: true;
+    payable: false;
+  };
+  /**
+   * Wires in the trade escrow whose trade-start and settlement credentials `verify`, a
+   * reader's `anchor_of` / `anchors_of` and the status messages answer for ids this
+   * registry does not hold (`None`: none; credentials whose status changed stay here).
+   * Root only: one other authority must not hide or swap a trade's record.
+   *
+   * Errors: `NotRoot` (call from the root account).
+   * Emits: `TradeEscrowSet`.
+   *
+   * Label `set_trade_escrow`, selector `0xa9de9407`; mutates.
+   */
+  setTradeEscrow: {
+    args: [escrow: AccountIdString | null];
+    returns: Result<null, Error>;
+    mutates: true;
+    payable: false;
+  };
+  /**
+   * The trade escrow whose trade credentials the reads answer; `None`: none. Anyone may
+   * call.
+   *
+   * Label `trade_escrow`, selector `0x11b6e943`; read-only.
+   */
+  tradeEscrow: {
+    args: [];
+    returns: AccountIdString | null;
+    mutates: false;
     payable: false;
   };
   /**
@@ -971,15 +1020,15 @@ export interface VcTemplatesMessages {
     payable: false;
   };
   /**
-   * Anchors a credential of a system template (id below 1,000, e.g. trade-start 1 or
-   * settlement 2) with the calling contract as its issuer; it never expires and records
-   * `trade`, whose mask its reads honour. Only a designated system issuer contract (the
-   * trade escrow, the auction; see `set_system_issuer`) may call. The id is the caller's
-   * to choose, and the subject's DID is not checked.
+   * Anchors a credential of a system template (id below 1,000) other than the
+   * protocol's (trade-start 1 and settlement 2: the trade escrow holds those) with the
+   * calling contract as its issuer; it never expires and records `trade`, whose mask its
+   * reads honour. Only a designated system issuer contract (see `set_system_issuer`) may
+   * call. The id is the caller's to choose, and the subject's DID is not checked.
    *
    * Errors (`AnchorError`): `NotSystemIssuer` (root must designate the caller first);
-   * `BadTemplate` (not a system template, unknown or deprecated); `CredentialExists`
-   * (this id is already anchored).
+   * `BadTemplate` (not a system template, a protocol template, unknown or deprecated);
+   * `CredentialExists` (this id is already anchored).
    * Emits: `CredentialAnchored` (with no subject).
    *
    * Label `CredentialRegistry::anchor_system`, selector `0xeceb3233`; mutates.
@@ -1153,6 +1202,28 @@ export const spec: ContractSpec = {
     },
     {
       index: 8,
+      label: 'set_trade_escrow',
+      method: 'setTradeEscrow',
+      selector: '0xa9de9407',
+      mutates: true,
+      payable: false,
+      args: [
+        { name: 'escrow', label: 'escrow', type: 35 },
+      ],
+      returnType: 44,
+    },
+    {
+      index: 9,
+      label: 'trade_escrow',
+      method: 'tradeEscrow',
+      selector: '0x11b6e943',
+      mutates: false,
+      payable: false,
+      args: [],
+      returnType: 60,
+    },
+    {
+      index: 10,
       label: 'mask_registry',
       method: 'maskRegistry',
       selector: '0xa4d20d67',
@@ -1162,7 +1233,7 @@ export const spec: ContractSpec = {
       returnType: 60,
     },
     {
-      index: 9,
+      index: 11,
       label: 'is_system_issuer',
       method: 'isSystemIssuer',
       selector: '0x2c59c09a',
@@ -1174,7 +1245,7 @@ export const spec: ContractSpec = {
       returnType: 61,
     },
     {
-      index: 10,
+      index: 12,
       label: 'suspend',
       method: 'suspend',
       selector: '0x3e197334',
@@ -1186,7 +1257,7 @@ export const spec: ContractSpec = {
       returnType: 44,
     },
     {
-      index: 11,
+      index: 13,
       label: 'unsuspend',
       method: 'unsuspend',
       selector: '0xa5e26c09',
@@ -1198,7 +1269,7 @@ export const spec: ContractSpec = {
       returnType: 44,
     },
     {
-      index: 12,
+      index: 14,
       label: 'revoke',
       method: 'revoke',
       selector: '0x0a538d12',
@@ -1210,7 +1281,7 @@ export const spec: ContractSpec = {
       returnType: 44,
     },
     {
-      index: 13,
+      index: 15,
       label: 'credential_count',
       method: 'credentialCount',
       selector: '0x6d27a35e',
@@ -1220,7 +1291,7 @@ export const spec: ContractSpec = {
       returnType: 62,
     },
     {
-      index: 14,
+      index: 16,
       label: 'did_registry',
       method: 'didRegistry',
       selector: '0x006f4929',
@@ -1230,7 +1301,7 @@ export const spec: ContractSpec = {
       returnType: 63,
     },
     {
-      index: 15,
+      index: 17,
       label: 'CredentialRegistry::verify',
       method: 'CredentialRegistry_verify',
       selector: '0x5cf131b4',
@@ -1242,7 +1313,7 @@ export const spec: ContractSpec = {
       returnType: 64,
     },
     {
-      index: 16,
+      index: 18,
       label: 'CredentialRegistry::anchor_of',
       method: 'CredentialRegistry_anchorOf',
       selector: '0xb0e5b233',
@@ -1254,7 +1325,7 @@ export const spec: ContractSpec = {
       returnType: 68,
     },
     {
-      index: 17,
+      index: 19,
       label: 'CredentialRegistry::anchors_of',
       method: 'CredentialRegistry_anchorsOf',
       selector: '0x84fc6d0f',
@@ -1266,7 +1337,7 @@ export const spec: ContractSpec = {
       returnType: 71,
     },
     {
-      index: 18,
+      index: 20,
       label: 'CredentialRegistry::anchor_system',
       method: 'CredentialRegistry_anchorSystem',
       selector: '0xeceb3233',
@@ -1333,6 +1404,14 @@ export const spec: ContractSpec = {
       ],
     },
     {
+      label: 'TradeEscrowSet',
+      signatureTopic: '0x6803c0ab3f8d73322b63a0f0be372fac7c8ab42d665af890dd4fbb3e531c187e',
+      args: [
+        { name: 'by', label: 'by', type: 0, indexed: true },
+        { name: 'escrow', label: 'escrow', type: 35, indexed: false },
+      ],
+    },
+    {
       label: 'SystemIssuerSet',
       signatureTopic: '0x1df4ceec63c0ac43b2e733defb1d464e53ba9621180e9bc4f5da4f2eaa0291a5',
       args: [
@@ -1391,6 +1470,8 @@ export class VcTemplatesContract extends InkContract<VcTemplatesMessages, VcTemp
       issue: '0xc392ba4d',
       set_system_issuer: '0x8004f6e6',
       set_mask_registry: '0xdf1be8a8',
+      set_trade_escrow: '0xa9de9407',
+      trade_escrow: '0x11b6e943',
       mask_registry: '0xa4d20d67',
       is_system_issuer: '0x2c59c09a',
       suspend: '0x3e197334',
@@ -1411,6 +1492,7 @@ export class VcTemplatesContract extends InkContract<VcTemplatesMessages, VcTemp
     CredentialAnchored: '0x9fb88af02a5cbca13669c6d8ab4a503a4ca3f3916d62d2ce06aafbbc32fd0dc3',
     CredentialStatusChanged: '0xe892894100e098f88dd96e76026757c820553b4d7b5ff12d67cb432386b6f7df',
     MaskRegistrySet: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
+    TradeEscrowSet: '0x6803c0ab3f8d73322b63a0f0be372fac7c8ab42d665af890dd4fbb3e531c187e',
     SystemIssuerSet: '0x1df4ceec63c0ac43b2e733defb1d464e53ba9621180e9bc4f5da4f2eaa0291a5',
   } as const;
 
