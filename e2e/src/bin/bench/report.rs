@@ -17,15 +17,17 @@ pub const MUST_REF_TIME: u64 = 6_000_000_000;
 /// Issue 21's baseline of the demo's trade flow (9 calls), which must at least halve.
 pub const DEMO_FLOW_BASELINE_PROOF_SIZE: u64 = 989_462;
 pub const DEMO_FLOW_BASELINE_REF_TIME: u64 = 48_500_000_000;
-/// Where the Must targets are still missed (docs/ARCHITECTURE.md, "Known miss"): code blobs
-/// and `contract::message` names. Everything else is held to the Musts by a gating check, so
-/// no change can put another blob or message over them; a name leaves this list when it
-/// meets them.
-pub const KNOWN_MUST_MISSES: [&str; 2] = ["incentive_auction", "incentive_auction::finalize"];
+/// Where the Must targets are still missed (docs/ARCHITECTURE.md, "Known miss"), per target:
+/// code blobs, and `contract::message` names over the proof_size and over the ref_time limit.
+/// Everything else is held to the Musts by a gating check, so no change can put another blob
+/// or message over them; a name leaves its list when it meets the target.
+pub const KNOWN_WASM_MISSES: [&str; 1] = ["incentive_auction"];
+pub const KNOWN_PROOF_SIZE_MISSES: [&str; 0] = [];
+pub const KNOWN_REF_TIME_MISSES: [&str; 1] = ["incentive_auction::finalize"];
 /// The demo flow may not grow back (gating) while it misses the Must: today's figures
-/// (session of 2026-12-04), rounded up; lowered whenever the flow gets cheaper.
-pub const DEMO_FLOW_CEILING_PROOF_SIZE: u64 = 725_000;
-pub const DEMO_FLOW_CEILING_REF_TIME: u64 = 39_750_000_000;
+/// (session of 2026-12-04, second), rounded up; lowered whenever the flow gets cheaper.
+pub const DEMO_FLOW_CEILING_PROOF_SIZE: u64 = 592_000;
+pub const DEMO_FLOW_CEILING_REF_TIME: u64 = 32_050_000_000;
 /// The block `trade_path_per_block` fills: 5 MB of proof, 2 s of ref_time.
 pub const BLOCK_PROOF_SIZE: u64 = 5 * 1024 * 1024;
 pub const BLOCK_REF_TIME: u64 = 2_000_000_000_000;
@@ -49,14 +51,10 @@ impl Row {
         format!("{}::{} ({})", self.contract, self.message, self.case)
     }
 
-    /// Whether the message is one of the `KNOWN_MUST_MISSES`.
-    fn known_miss(&self) -> bool {
-        known_miss(&format!("{}::{}", self.contract, self.message))
+    /// Whether the message is one of `known` (`contract::message` names).
+    fn known_miss(&self, known: &[&str]) -> bool {
+        known.contains(&format!("{}::{}", self.contract, self.message).as_str())
     }
-}
-
-fn known_miss(name: &str) -> bool {
-    KNOWN_MUST_MISSES.contains(&name)
 }
 
 pub struct Check {
@@ -153,13 +151,19 @@ impl Report {
                 format!("the largest proof_size of one message: {what}"),
             );
         }
-        for (limit, dimension, weight_of) in [
+        for (limit, dimension, weight_of, known) in [
             (
                 MUST_PROOF_SIZE,
                 "B proof_size",
                 Weight::proof_size as fn(&Weight) -> u64,
+                &KNOWN_PROOF_SIZE_MISSES[..],
             ),
-            (MUST_REF_TIME, "ref_time", Weight::ref_time),
+            (
+                MUST_REF_TIME,
+                "ref_time",
+                Weight::ref_time,
+                &KNOWN_REF_TIME_MISSES[..],
+            ),
         ] {
             let above: Vec<&Row> = self
                 .rows
@@ -168,7 +172,7 @@ impl Report {
                 .collect();
             let newly_above: Vec<String> = above
                 .iter()
-                .filter(|r| !r.known_miss())
+                .filter(|r| !r.known_miss(known))
                 .map(|r| r.name())
                 .collect();
             let above: Vec<String> = above.iter().map(|r| r.name()).collect();
@@ -182,7 +186,7 @@ impl Report {
             );
             self.check(
                 format!(
-                    "every message but {KNOWN_MUST_MISSES:?} <= {limit} {dimension} (issue 21 \
+                    "every message but {known:?} <= {limit} {dimension} (issue 21 \
                      Must, gating; above: {})",
                     newly_above.join(", ")
                 ),
@@ -203,7 +207,7 @@ impl Report {
         let newly_oversized: Vec<&(String, usize)> = oversized
             .iter()
             .copied()
-            .filter(|(name, _)| !known_miss(name))
+            .filter(|(name, _)| !KNOWN_WASM_MISSES.contains(&name.as_str()))
             .collect();
         let (oversized, newly_oversized) = (named(&oversized), named(&newly_oversized));
         self.report_only(
@@ -215,7 +219,7 @@ impl Report {
         );
         self.check(
             format!(
-                "every code blob but {KNOWN_MUST_MISSES:?} <= {MUST_WASM_BYTES} B Wasm (issue 21 \
+                "every code blob but {KNOWN_WASM_MISSES:?} <= {MUST_WASM_BYTES} B Wasm (issue 21 \
                  Must, gating; above: {})",
                 newly_oversized.join(", ")
             ),
@@ -440,11 +444,19 @@ pub fn write(report: &Report, out: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    /// The gating Must checks of a report with these rows (proof_size) and blobs.
-    fn gating_misses(rows: &[(&'static str, &str, u64)], blobs: &[(&str, usize)]) -> Vec<String> {
+    /// The gating Must checks of a report with these rows (ref_time, proof_size) and blobs.
+    fn gating_misses(
+        rows: &[(&'static str, &str, u64, u64)],
+        blobs: &[(&str, usize)],
+    ) -> Vec<String> {
         let mut report = Report::default();
-        for (contract, message, proof) in rows {
-            report.row(contract, message, "case", Weight::from_parts(1, *proof));
+        for (contract, message, ref_time, proof) in rows {
+            report.row(
+                contract,
+                message,
+                "case",
+                Weight::from_parts(*ref_time, *proof),
+            );
         }
         report.sizes = blobs.iter().map(|(b, s)| (b.to_string(), *s)).collect();
         report.summarise();
@@ -458,18 +470,26 @@ mod tests {
 
     #[test]
     fn a_new_must_miss_fails_the_check_and_a_known_one_is_only_reported() {
+        const G: u64 = 1_000_000_000;
         let known = gating_misses(
             &[
-                ("incentive_auction", "finalize", 150_000),
-                ("trade_escrow", "open", 90_000),
+                ("incentive_auction", "finalize", 7 * G, 119_563),
+                ("trade_escrow", "open", 3 * G, 90_000),
             ],
-            &[("incentive_auction", 43_463), ("trade_escrow", 31_256)],
+            &[("incentive_auction", 43_444), ("trade_escrow", 30_361)],
         );
         assert!(known.is_empty(), "{known:?}");
-        let new_message = gating_misses(&[("trade_escrow", "open", 120_001)], &[]);
+        let new_message = gating_misses(&[("trade_escrow", "open", G, 120_001)], &[]);
         assert!(
             matches!(&new_message[..], [m] if m.contains("trade_escrow::open (case)")),
             "{new_message:?}"
+        );
+        // A known miss is known for its own target only: finalize meets the proof_size Must
+        // now, and going back over it fails.
+        let over_proof = gating_misses(&[("incentive_auction", "finalize", 7 * G, 150_000)], &[]);
+        assert!(
+            matches!(&over_proof[..], [m] if m.contains("proof_size") && m.contains("finalize")),
+            "{over_proof:?}"
         );
         let new_blob = gating_misses(&[], &[("trade_escrow.cold", 32_769)]);
         assert!(

@@ -56,7 +56,7 @@ pub fn bench(report: &mut Report) {
     // Every message once, on a trade that is checkpointed and closed cooperatively.
     let terms = m.terms(PRICE, MIN_COST, (1_440 + 60) * MINUTE, 0);
     let offer = m.offer_for(&escrow, &terms);
-    let case = "role check + offer signature + trade-start anchor";
+    let case = "role check + offer signature + trade-start credential";
     let open_msg = escrow.open(&terms, &offer, DEPOSIT);
     let (id, _) = must_trade_row(report, &mut m.chain, &consumer, case, 0, open_msg);
     let top_up = escrow
@@ -75,7 +75,7 @@ pub fn bench(report: &mut Report) {
         report,
         &mut m.chain,
         &provider,
-        "pays the difference + settlement anchor",
+        "pays the difference + settlement credential",
         2,
         checkpoint,
     );
