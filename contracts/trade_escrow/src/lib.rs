@@ -68,11 +68,11 @@
 //! first settles disputes and timeouts (`start_close`, `challenge`, `finalize`,
 //! `claim_timeout`); the second holds top-ups, `withdraw_unclaimed`, administration
 //! (`set_broker`, `set_mask_registry`) and the reads (`channel`, which honours masks,
-//! `trade_credential`, and the getters). A trade loads the small blob only, any other call the main code and one cold
-//! code. The main code names each cold code by a hash compiled into it and locks it as a
-//! delegate dependency when instantiated; all read and write the same storage, and the ABI is
-//! that of one contract. Every rule above holds in whichever blob runs it: all are built from
-//! this one source.
+//! `trade_credential`, and the getters). A trade loads the small blob only, any other call
+//! the main code and one cold code. The main code names each cold code by a hash compiled
+//! into it and locks it as a delegate dependency when instantiated; all read and write the
+//! same storage, and the ABI is that of one contract. Every rule above holds in whichever blob
+//! runs it: all are built from this one source.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 // A split build compiles each body in one of the blobs only (`cgrid_shared::split`).

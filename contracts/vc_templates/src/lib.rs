@@ -55,8 +55,8 @@
 //! ## Four code blobs
 //! The address runs the **main code**: what other contracts call on every trade (`anchors_of`
 //! and `anchor_of` as a contract reads them, unmasked: the credentials held here) and the
-//! small getters. Everything else lives in three **cold
-//! codes**, which the main code delegate-calls with the call's own input, cloned by the host
+//! small getters. Everything else lives in three **cold codes**, which the main code
+//! delegate-calls with the call's own input, cloned by the host
 //! (`cgrid_shared::split`): the first issues credentials and changes their status (`issue`,
 //! `suspend`, `unsuspend`, `revoke`, and `anchor_system`, which reads the template and
 //! refuses a deprecated one); the second manages templates and wiring (`register_cpt`,
