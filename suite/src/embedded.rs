@@ -33,6 +33,26 @@ impl Embedded {
         }
     }
 
+    /// The value `contract` stores under `key` (ink!'s storage key bytes, as a contract passes
+    /// them to `get_storage`), read outside any call. `None`: no such contract or no value.
+    pub fn contract_storage(&mut self, contract: &AccountId32, key: &[u8]) -> Option<Vec<u8>> {
+        self.sandbox.execute_with(|| {
+            pallet_contracts::Pallet::<DefaultSandboxRuntime>::get_storage(
+                contract.clone(),
+                key.to_vec(),
+            )
+            .ok()
+            .flatten()
+        })
+    }
+
+    /// The code hash `contract` runs, if it is a contract.
+    pub fn code_hash_of(&mut self, contract: &AccountId32) -> Option<[u8; 32]> {
+        self.sandbox.execute_with(|| {
+            pallet_contracts::Pallet::<DefaultSandboxRuntime>::code_hash(contract).map(Into::into)
+        })
+    }
+
     /// `Contracts.remove_code` as `origin` (only the uploader may, and only code no contract
     /// runs or locks as a delegate dependency).
     pub fn remove_code(&mut self, origin: &AccountId32, code_hash: [u8; 32]) -> Result<(), String> {

@@ -1,6 +1,7 @@
 //! What the contracts' sections share: [`Bench`] (one contract on its own embedded chain, every
 //! call recorded under the message's metadata label), [`must`] for the sections that run on
-//! the test parties' suite, and the key derivation the DID sections use.
+//! the test parties' suite, [`attributed`] for the trade path's calls, and the key derivation
+//! the DID sections use.
 
 use cgrid_e2e::{AccountId32, Backend, Embedded, Weight};
 use cgrid_suite::{Contract, Msg, SuiteContract};
@@ -10,6 +11,7 @@ use scale::Decode;
 use sp_core::{sr25519, Pair};
 use std::fmt::Debug;
 
+use crate::attribution::{replay, Attribution};
 use crate::report::Report;
 
 /// The metadata label of `msg`, a message of `contract` (`Trait::message` for a trait
@@ -42,6 +44,31 @@ pub fn must<B: Backend, T: Decode + Debug, E: Decode + Debug>(
     (value, called.weight)
 }
 
+/// [`must`] on the embedded chain, after replaying the call to attribute its ref_time
+/// (`crate::attribution`): recorded in `report` under the message's metadata label and `case`.
+pub fn attributed<T: Decode + Debug, E: Decode + Debug>(
+    report: &mut Report,
+    chain: &mut Embedded,
+    origin: &AccountId32,
+    case: &str,
+    msg: Msg<Result<T, E>>,
+) -> (T, Weight) {
+    let label = msg.label;
+    let counts = replay(
+        chain,
+        report.codes(),
+        &msg.contract,
+        origin,
+        &msg.data,
+        msg.value,
+    )
+    .unwrap_or_else(|e| panic!("{label}: the attribution's replay failed: {e}"));
+    let (value, weight) = must(chain, origin, msg);
+    let attribution = Attribution::priced(counts, weight);
+    report.attribute(label.contract, label.metadata, case, attribution);
+    (value, weight)
+}
+
 /// [`must`], and the call's row in `report` under the message's metadata label.
 pub fn must_row<B: Backend, T: Decode + Debug, E: Decode + Debug>(
     report: &mut Report,
@@ -56,18 +83,19 @@ pub fn must_row<B: Backend, T: Decode + Debug, E: Decode + Debug>(
     (value, weight)
 }
 
-/// [`must_row`] for a message of the trade path: also counted in `trade_path_per_block`, and
-/// `demo_times` times in the demo's trade flow.
-pub fn must_trade_row<B: Backend, T: Decode + Debug, E: Decode + Debug>(
+/// [`must_row`] for a message of the trade path: its ref_time attributed ([`attributed`]),
+/// counted in `trade_path_per_block`, and `demo_times` times in the demo's trade flow.
+pub fn must_trade_row<T: Decode + Debug, E: Decode + Debug>(
     report: &mut Report,
-    chain: &mut B,
+    chain: &mut Embedded,
     origin: &AccountId32,
     case: &str,
     demo_times: u64,
     msg: Msg<Result<T, E>>,
 ) -> (T, Weight) {
     let label = msg.label;
-    let (value, weight) = must_row(report, chain, origin, case, msg);
+    let (value, weight) = attributed(report, chain, origin, case, msg);
+    report.row(label.contract, label.metadata, case, weight);
     report.trade_path(label.contract, label.metadata, case, weight);
     if demo_times > 0 {
         report.demo_step(label.contract, label.metadata, demo_times, weight);

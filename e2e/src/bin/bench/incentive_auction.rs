@@ -8,7 +8,7 @@ use cgrid_shared::{Balance, Bid, ClaimProof, DidId, Role, ATTRIBUTES};
 use serde_json::json;
 use sp_core::Pair;
 
-use crate::harness::{label, must, must_row};
+use crate::harness::{attributed, label, must, must_row};
 use crate::report::Report;
 
 const T0: u64 = 1_700_000_000_000;
@@ -45,7 +45,8 @@ pub fn bench(report: &mut Report) {
             Some(report) => {
                 let case = "role check + deposit held";
                 let label = create.label;
-                let (id, w) = must_row(report, &mut m.chain, &consumer, case, create);
+                let (id, w) = attributed(report, &mut m.chain, &consumer, case, create);
+                report.row(NAME, label.metadata, case, w);
                 report.demo_step(NAME, label.metadata, 1, w);
                 report.trade_path(NAME, label.metadata, case, w);
                 id
@@ -121,7 +122,11 @@ pub fn bench(report: &mut Report) {
             let hash = m.suite.bid_hash(id, who, &bid, &[7; 32]);
             let commit = auction.msg(|a| a.commit(id, hash)).with_value(BID_BOND);
             commit_label = label(&auction, &commit);
-            let (_, w) = must(&mut m.chain, who, commit);
+            let (_, w) = if id == many && commit_weights.is_empty() {
+                attributed(report, &mut m.chain, who, "1st bid", commit)
+            } else {
+                must(&mut m.chain, who, commit)
+            };
             if id == many {
                 commit_weights.push(w);
             }
@@ -156,7 +161,16 @@ pub fn bench(report: &mut Report) {
             };
             let reveal = auction.msg(|a| a.reveal(id, bid_of(n), [7u8; 32], p.into()));
             reveal_label = label(&auction, &reveal);
-            let (out, w) = must(&mut m.chain, who, reveal);
+            let attributed_case = match n {
+                0 if id == many => Some("4 attributes, 1 credential"),
+                1 if id == two => Some("4 attributes, 2 credentials of 2 attestors"),
+                2 if id == many => Some("price only"),
+                _ => None,
+            };
+            let (out, w) = match attributed_case {
+                Some(case) => attributed(report, &mut m.chain, who, case, reveal),
+                None => must(&mut m.chain, who, reveal),
+            };
             if n < 2 {
                 assert_eq!(out.flaws, [None; ATTRIBUTES], "the certificates count");
             }
@@ -211,7 +225,8 @@ pub fn bench(report: &mut Report) {
     m.chain.advance_to(T0 + 120 * MINUTE).expect("time");
     let finalize = |id: u64| auction.msg(|a| a.finalize(id));
     let finalize_label = label(&auction, &finalize(few));
-    let (channel_few, finalize_few) = must(&mut m.chain, &root, finalize(few));
+    let opens = "opens the channel";
+    let (channel_few, finalize_few) = attributed(report, &mut m.chain, &root, opens, finalize(few));
     let (channel_many, finalize_many) = must(&mut m.chain, &root, finalize(many));
     assert!(
         channel_few.is_some() && channel_many.is_some(),
@@ -238,7 +253,7 @@ pub fn bench(report: &mut Report) {
     );
     report.row(NAME, finalize_label, "no bids: full refund", finalize_empty);
     report.demo_step(NAME, finalize_label, 1, finalize_few);
-    report.trade_path(NAME, finalize_label, "opens the channel", finalize_few);
+    report.trade_path(NAME, finalize_label, opens, finalize_few);
     let ratio = finalize_many.ref_time() as f64 / finalize_few.ref_time() as f64;
     report.figure(
         "finalize_1000_vs_10",

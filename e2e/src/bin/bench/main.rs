@@ -6,6 +6,7 @@
 //! `--check` exits non-zero when a target is missed. Each contract has its own section (a
 //! module below); every call goes through the typed suite client (`cgrid_suite`).
 
+mod attribution;
 mod did_registry;
 mod harness;
 mod incentive_auction;

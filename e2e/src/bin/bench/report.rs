@@ -4,6 +4,7 @@
 use serde_json::json;
 use std::path::Path;
 
+use crate::attribution::{Attribution, Codes};
 use crate::Weight;
 
 /// Targets from the issues.
@@ -34,7 +35,13 @@ pub const BLOCK_REF_TIME: u64 = 2_000_000_000_000;
 
 /// The sections of RESULTS.md this report writes; the others (the controller, the
 /// recommender, CP-ABE) belong to other benchmarks and are kept.
-const OWN_SECTIONS: [&str; 4] = ["Wasm sizes", "Headline figures", "Messages", "Targets"];
+const OWN_SECTIONS: [&str; 5] = [
+    "Wasm sizes",
+    "Headline figures",
+    "Where ref_time goes",
+    "Messages",
+    "Targets",
+];
 
 pub struct Row {
     contract: &'static str,
@@ -75,6 +82,10 @@ pub struct Report {
     demo_flow: Vec<(String, u64, Weight)>,
     /// The messages a trade goes through (what, weight): `trade_path_per_block`.
     trade_path: Vec<(String, Weight)>,
+    /// The trade path's calls whose ref_time was attributed (`contract::message`, case).
+    attributions: Vec<(String, String, Attribution)>,
+    /// The release bundles' code blobs, loaded for the first attribution.
+    codes: Option<Codes>,
 }
 
 impl Report {
@@ -133,6 +144,20 @@ impl Report {
     pub fn trade_path(&mut self, contract: &str, message: &str, case: &str, weight: Weight) {
         self.trade_path
             .push((format!("{contract}::{message} ({case})"), weight));
+    }
+
+    /// Where a measured call's ref_time went (`crate::attribution`).
+    pub fn attribute(&mut self, contract: &str, message: &str, case: &str, a: Attribution) {
+        self.attributions
+            .push((format!("{contract}::{message}"), case.to_string(), a));
+    }
+
+    /// The release bundles' code blobs (`cgrid_suite::bundle_dir`).
+    pub fn codes(&mut self) -> &Codes {
+        self.codes.get_or_insert_with(|| {
+            let dir = cgrid_suite::bundle_dir();
+            Codes::load(&dir).unwrap_or_else(|e| panic!("the bundles in {}: {e}", dir.display()))
+        })
     }
 
     /// The issue 21 summary: the largest message's proof size, the demo flow's totals, how
@@ -276,6 +301,30 @@ impl Report {
                 proof <= DEMO_FLOW_CEILING_PROOF_SIZE && ref_time <= DEMO_FLOW_CEILING_REF_TIME,
             );
         }
+        if !self.attributions.is_empty() {
+            let (_, unattributed) = self.demo_flow_attribution();
+            self.check(
+                format!(
+                    "every step of the demo flow has its ref_time attributed (not: {})",
+                    unattributed.join(", ")
+                ),
+                unattributed.is_empty(),
+            );
+            let over: Vec<String> = self
+                .attributions
+                .iter()
+                .filter(|(_, _, a)| a.other < 0)
+                .map(|(what, case, a)| format!("{what} ({case}) by {}", -a.other))
+                .collect();
+            self.check(
+                format!(
+                    "no attribution prices more than the chain charged (the replay counts only \
+                     what ran; over: {})",
+                    over.join(", ")
+                ),
+                over.is_empty(),
+            );
+        }
         if !self.trade_path.is_empty() {
             let per_block: serde_json::Map<String, serde_json::Value> = self
                 .trade_path
@@ -295,6 +344,24 @@ impl Report {
                 ),
             );
         }
+    }
+
+    /// The demo flow's ref_time by part (each step's attribution times its count), and the
+    /// steps without an attribution.
+    fn demo_flow_attribution(&self) -> (Parts, Vec<String>) {
+        let mut parts = Parts::default();
+        let mut unattributed = Vec::new();
+        for (what, times, weight) in &self.demo_flow {
+            let found = self
+                .attributions
+                .iter()
+                .find(|(call, _, a)| call == what && a.measured == weight.ref_time());
+            match found {
+                Some((_, _, a)) => parts.add(a, *times),
+                None => unattributed.push(what.clone()),
+            }
+        }
+        (parts, unattributed)
     }
 
     /// A named headline figure with a one-line explanation.
@@ -329,6 +396,129 @@ impl Report {
             self.sizes.push((blob.to_string(), size));
         }
     }
+}
+
+/// Attributed ref_time summed over several calls.
+#[derive(Debug, Default, Clone, Copy)]
+struct Parts {
+    measured: u64,
+    code_bytes: u64,
+    code: u64,
+    calls: u64,
+    storage: u64,
+    transfers: u64,
+    events: u64,
+    topics: u64,
+    execution: u64,
+    other: i64,
+}
+
+impl Parts {
+    fn add(&mut self, a: &Attribution, times: u64) {
+        self.measured += times * a.measured;
+        self.code_bytes += times * a.counts.code_bytes;
+        self.code += times * a.code;
+        self.calls += times * a.calls;
+        self.storage += times * a.storage;
+        self.transfers += times * a.transfers;
+        self.events += times * a.events;
+        self.topics += times * u64::from(a.counts.topics);
+        self.execution += times * a.execution;
+        self.other += i64::try_from(times).unwrap_or(i64::MAX) * a.other;
+    }
+}
+
+/// One attribution as results.json records it.
+fn attribution_json(call: &str, case: &str, a: &Attribution) -> serde_json::Value {
+    let c = &a.counts;
+    json!({
+        "call": call,
+        "case": case,
+        "measured": a.measured,
+        "code": {"bytes": c.code_bytes, "ref_time": a.code},
+        "calls": {
+            "calls": c.calls,
+            "with_value": c.value_calls,
+            "delegate": c.delegate_calls,
+            "ref_time": a.calls,
+        },
+        "storage": {"reads": c.reads, "writes": c.writes, "ref_time": a.storage},
+        "transfers": {"transfers": c.transfers, "ref_time": a.transfers},
+        "events": {
+            "events": c.events,
+            "topics": c.topics,
+            "bytes": c.event_bytes,
+            "ref_time": a.events,
+        },
+        "execution": {"fuel": c.fuel, "ref_time": a.execution},
+        "other": a.other,
+    })
+}
+
+/// `part` of `whole` as "1.454 G (44 %)".
+fn share(part: i64, whole: u64) -> String {
+    let percent = part as f64 * 100.0 / whole.max(1) as f64;
+    format!("{:.3} G ({percent:.0} %)", part as f64 / 1e9)
+}
+
+/// The "Where ref_time goes" table of RESULTS.md: one row per attributed call, then the demo
+/// flow's total.
+fn attribution_md(report: &Report) -> String {
+    let mut md = String::from(
+        "\n## Where ref_time goes\n\nEach trade-path call replayed in the chain's Wasm engine \
+         (`e2e/src/bin/bench/attribution.rs`) and priced with the runtime's schedule: the code \
+         of every frame (per byte loaded), cross-contract and delegate calls (with value: plus \
+         the transfer surcharge), storage reads and writes, transfers, events (per topic about \
+         what a storage write costs), Wasm execution (fuel); `other` is the rest of what the \
+         chain measured (the other per-byte charges, hashing, signature checks).\n\n| call | \
+         case | measured | code | calls | storage | transfers | events | execution | other \
+         |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let mut line = |what: &str, case: &str, p: &Parts, counts: String| {
+        let m = p.measured;
+        let g = |x: u64| share(i64::try_from(x).unwrap_or(i64::MAX), m);
+        md += &format!(
+            "| {what} | {case} | {:.3} G | {} | {} | {} | {} | {} | {} | {} |\n",
+            m as f64 / 1e9,
+            g(p.code),
+            g(p.calls),
+            g(p.storage),
+            g(p.transfers),
+            g(p.events),
+            g(p.execution),
+            share(p.other, m),
+        );
+        md += &format!("| | | | {counts} | | | | | | |\n");
+    };
+    for (call, case, a) in &report.attributions {
+        let mut p = Parts::default();
+        p.add(a, 1);
+        let c = &a.counts;
+        let counts = format!(
+            "{} B; {} call(s) ({} with value), {} delegate; {} reads, {} writes; {} transfer(s); \
+             {} event(s), {} topics; {} fuel",
+            c.code_bytes,
+            c.calls,
+            c.value_calls,
+            c.delegate_calls,
+            c.reads,
+            c.writes,
+            c.transfers,
+            c.events,
+            c.topics,
+            c.fuel
+        );
+        line(call, case, &p, counts);
+    }
+    let (parts, _) = report.demo_flow_attribution();
+    if parts.measured > 0 {
+        let counts = format!(
+            "{} B of code loaded; {} topics",
+            parts.code_bytes, parts.topics
+        );
+        line("**demo flow**", "all its calls", &parts, counts);
+    }
+    md
 }
 
 /// Checks that a query costs (nearly) the same after a long history as after a short one.
@@ -383,6 +573,25 @@ pub fn write(report: &Report, out: &Path) -> std::io::Result<()> {
     for (name, value, _) in &report.figures {
         doc[*name] = value.clone();
     }
+    if !report.attributions.is_empty() {
+        let calls: Vec<_> = report
+            .attributions
+            .iter()
+            .map(|(call, case, a)| attribution_json(call, case, a))
+            .collect();
+        doc["ref_time_attribution"] = json!(calls);
+        let (p, _) = report.demo_flow_attribution();
+        doc["demo_flow_attribution"] = json!({
+            "measured": p.measured,
+            "code": {"bytes": p.code_bytes, "ref_time": p.code},
+            "calls": p.calls,
+            "storage": p.storage,
+            "transfers": p.transfers,
+            "events": {"topics": p.topics, "ref_time": p.events},
+            "execution": p.execution,
+            "other": p.other,
+        });
+    }
     // Figures other tools merge into the same file (the controller, recommender and CP-ABE
     // benchmarks, scripts/mutants.sh, scripts/fuzz.sh) are kept: this run does not measure them.
     cgrid_bench_report::merge_json(out, doc.as_object().cloned().unwrap_or_default())?;
@@ -401,6 +610,9 @@ pub fn write(report: &Report, out: &Path) -> std::io::Result<()> {
         for (name, value, what) in &report.figures {
             md += &format!("| `{name}` | {value} | {what} |\n");
         }
+    }
+    if !report.attributions.is_empty() {
+        md += &attribution_md(report);
     }
     md += "\n## Messages\n\n| contract | message | case | ref_time | proof_size |\n|---|---|---|---:|---:|\n";
     for r in &report.rows {
