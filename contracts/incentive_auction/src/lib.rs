@@ -172,6 +172,9 @@ mod incentive_auction {
     // ------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------
+    // A trade-path event is indexed by the auction it is about only: on pallet-contracts each
+    // topic costs what a storage write does (128 M ref_time, 2.5 KB proof); the parties are
+    // in the event's data.
 
     /// Root named (or, with `None`, removed) the mask registry.
     #[ink(event)]
@@ -203,7 +206,6 @@ mod incentive_auction {
         #[ink(topic)]
         pub auction: u64,
         /// The consumer who posted the request and whose deposit is held.
-        #[ink(topic)]
         pub consumer: AccountId,
         /// The parameter model version the auction uses.
         pub model_version: u32,
@@ -231,7 +233,6 @@ mod incentive_auction {
         #[ink(topic)]
         pub auction: u64,
         /// The provider that bid.
-        #[ink(topic)]
         pub bidder: AccountId,
         /// Commit order within the auction (0 = first): on equal scores the lower wins.
         pub seq: u32,
@@ -244,7 +245,6 @@ mod incentive_auction {
         #[ink(topic)]
         pub auction: u64,
         /// The provider whose bid it is.
-        #[ink(topic)]
         pub bidder: AccountId,
         /// The revealed price per minute, in the chain's smallest unit.
         pub price_per_minute: Balance,
@@ -267,7 +267,6 @@ mod incentive_auction {
         #[ink(topic)]
         pub auction: u64,
         /// The leading bidder (`None`: nobody revealed); set even if its trade did not open.
-        #[ink(topic)]
         pub winner: Option<AccountId>,
         /// The winner's trade channel in the escrow (`None`: no winner, or no trade opened).
         pub channel: Option<ChannelId>,

@@ -705,10 +705,7 @@ export interface AuctionCreatedEvent {
      * Indexed (also a topic).
      */
     auction: bigint;
-    /**
-     * The consumer who posted the request and whose deposit is held.
-     * Indexed (also a topic).
-     */
+    /** The consumer who posted the request and whose deposit is held. */
     consumer: AccountIdString;
     /** The parameter model version the auction uses. */
     modelVersion: number;
@@ -749,10 +746,7 @@ export interface BidCommittedEvent {
      * Indexed (also a topic).
      */
     auction: bigint;
-    /**
-     * The provider that bid.
-     * Indexed (also a topic).
-     */
+    /** The provider that bid. */
     bidder: AccountIdString;
     /** Commit order within the auction (0 = first): on equal scores the lower wins. */
     seq: number;
@@ -772,10 +766,7 @@ export interface BidRevealedEvent {
      * Indexed (also a topic).
      */
     auction: bigint;
-    /**
-     * The provider whose bid it is.
-     * Indexed (also a topic).
-     */
+    /** The provider whose bid it is. */
     bidder: AccountIdString;
     /** The revealed price per minute, in the chain's smallest unit. */
     pricePerMinute: bigint;
@@ -809,10 +800,7 @@ export interface AuctionFinalizedEvent {
      * Indexed (also a topic).
      */
     auction: bigint;
-    /**
-     * The leading bidder (`None`: nobody revealed); set even if its trade did not open.
-     * Indexed (also a topic).
-     */
+    /** The leading bidder (`None`: nobody revealed); set even if its trade did not open. */
     winner: AccountIdString | null;
     /** The winner's trade channel in the escrow (`None`: no winner, or no trade opened). */
     channel: Hex | null;
@@ -1466,7 +1454,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217',
       args: [
         { name: 'auction', label: 'auction', type: 20, indexed: true },
-        { name: 'consumer', label: 'consumer', type: 0, indexed: true },
+        { name: 'consumer', label: 'consumer', type: 0, indexed: false },
         { name: 'modelVersion', label: 'model_version', type: 3, indexed: false },
         { name: 'weights', label: 'weights', type: 10, indexed: false },
         { name: 'deposit', label: 'deposit', type: 7, indexed: false },
@@ -1481,7 +1469,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5',
       args: [
         { name: 'auction', label: 'auction', type: 20, indexed: true },
-        { name: 'bidder', label: 'bidder', type: 0, indexed: true },
+        { name: 'bidder', label: 'bidder', type: 0, indexed: false },
         { name: 'seq', label: 'seq', type: 3, indexed: false },
       ],
     },
@@ -1490,7 +1478,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0xdbff73e6bfa43c14515213ec34cb7720af002dc0fbfceda36034ea0918eb0e1a',
       args: [
         { name: 'auction', label: 'auction', type: 20, indexed: true },
-        { name: 'bidder', label: 'bidder', type: 0, indexed: true },
+        { name: 'bidder', label: 'bidder', type: 0, indexed: false },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
         { name: 'proven', label: 'proven', type: 90, indexed: false },
         { name: 'score', label: 'score', type: 7, indexed: false },
@@ -1502,7 +1490,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0xe2bb13b23f66fe68776cb501a34a7c84814a2545adab9cbe4aecc7a2bd8de9c4',
       args: [
         { name: 'auction', label: 'auction', type: 20, indexed: true },
-        { name: 'winner', label: 'winner', type: 29, indexed: true },
+        { name: 'winner', label: 'winner', type: 29, indexed: false },
         { name: 'channel', label: 'channel', type: 30, indexed: false },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
         { name: 'score', label: 'score', type: 7, indexed: false },

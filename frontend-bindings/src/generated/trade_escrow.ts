@@ -538,15 +538,9 @@ export interface ChannelOpenedEvent {
      * Indexed (also a topic).
      */
     channel: Hex;
-    /**
-     * The paying account.
-     * Indexed (also a topic).
-     */
+    /** The paying account. */
     consumer: AccountIdString;
-    /**
-     * The account that serves the compute and is paid.
-     * Indexed (also a topic).
-     */
+    /** The account that serves the compute and is paid. */
     provider: AccountIdString;
     /** The opening deposit, in the chain's smallest unit. */
     deposit: bigint;
@@ -1435,8 +1429,8 @@ export const spec: ContractSpec = {
       signatureTopic: '0x64ba520e2f60335d5974cfdd6bdd85029d53131e4a47958306fa5a3a069d89cd',
       args: [
         { name: 'channel', label: 'channel', type: 1, indexed: true },
-        { name: 'consumer', label: 'consumer', type: 0, indexed: true },
-        { name: 'provider', label: 'provider', type: 0, indexed: true },
+        { name: 'consumer', label: 'consumer', type: 0, indexed: false },
+        { name: 'provider', label: 'provider', type: 0, indexed: false },
         { name: 'deposit', label: 'deposit', type: 3, indexed: false },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 3, indexed: false },
         { name: 'minCost', label: 'min_cost', type: 3, indexed: false },
