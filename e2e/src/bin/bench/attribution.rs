@@ -148,6 +148,7 @@ impl Codes {
 /// counts what it charges for. Errors if a code is not among `codes`, or the replay does not
 /// end the way a successful call does.
 pub fn replay(
+    what: &str,
     chain: &mut Embedded,
     codes: &Codes,
     contract: &AccountId32,
@@ -164,6 +165,7 @@ pub fn replay(
             now,
             counts: Counts::default(),
             missing: None,
+            trace: std::env::var_os("CGRID_ATTRIBUTION_TRACE").map(|_| Trace::default()),
         }));
         let frame = FrameIn {
             address: *contract.as_ref(),
@@ -189,6 +191,9 @@ pub fn replay(
                 let (flags, _) = outcome?;
                 if flags & REVERT != 0 {
                     return Err("the replay reverted".into());
+                }
+                if let Some(trace) = world.trace {
+                    eprintln!("{what}:\n  {}", trace.lines.join("\n  "));
                 }
                 return Ok(world.counts);
             }
@@ -220,6 +225,15 @@ struct World {
     now: u64,
     counts: Counts,
     missing: Option<Missing>,
+    trace: Option<Trace>,
+}
+
+/// The host calls of a replay, with the fuel burned before each (`trace`).
+#[derive(Default)]
+struct Trace {
+    lines: Vec<String>,
+    /// Each frame's fuel at its previous host call, by frame number.
+    last_fuel: Vec<u64>,
 }
 
 impl World {
@@ -267,6 +281,8 @@ struct Frame {
     this: FrameIn,
     memory: Option<Memory>,
     returned: Option<(u32, Vec<u8>)>,
+    /// This frame's number in the replay's trace (0: the called contract).
+    frame: usize,
 }
 
 /// Runs one frame: its `seal_return` flags and output. `Err` if it trapped or a host answer is
@@ -298,6 +314,10 @@ fn run_frame(
         this,
         memory: None,
         returned: None,
+        frame: world.borrow_mut().trace.as_mut().map_or(0, |t| {
+            t.last_fuel.push(0);
+            t.last_fuel.len() - 1
+        }),
     };
     let mut store = Store::new(&engine, frame);
     let memory_type = module
@@ -333,6 +353,14 @@ fn run_frame(
     let result = call.call(&mut store, ());
     let fuel = store.fuel_consumed().unwrap_or(0);
     world.borrow_mut().counts.fuel += fuel;
+    if let Some(trace) = world.borrow_mut().trace.as_mut() {
+        let frame = store.data().frame;
+        let since = fuel.saturating_sub(trace.last_fuel.get(frame).copied().unwrap_or(0));
+        trace.lines.push(format!(
+            "frame {frame}: {since:>7} fuel to its end ({} B code, {fuel} fuel in all)",
+            wasm.len()
+        ));
+    }
     match store.data_mut().returned.take() {
         Some(returned) => Ok(returned),
         None => Err(match result {
@@ -401,20 +429,39 @@ fn output(c: &mut Host, ptr: u32, len_ptr: u32, data: &[u8]) -> Result<(), Trap>
     write(c, len_ptr, &(data.len() as u32).to_le_bytes())
 }
 
+/// With `CGRID_ATTRIBUTION_TRACE` set, prints each host call of the replay that succeeds with
+/// the fuel its frame burned since the previous one: where a message's execution goes.
+fn trace(c: &Host, host_fn: &str) {
+    if let Some(trace) = c.data().world.borrow_mut().trace.as_mut() {
+        let fuel = c.fuel_consumed().unwrap_or(0);
+        let frame = c.data().frame;
+        let since = fuel.saturating_sub(trace.last_fuel.get(frame).copied().unwrap_or(0));
+        if let Some(last) = trace.last_fuel.get_mut(frame) {
+            *last = fuel;
+        }
+        trace
+            .lines
+            .push(format!("frame {frame}: {since:>7} fuel, then {host_fn}"));
+    }
+}
+
 fn missing() -> Trap {
     Trap::new("missing")
 }
 
 fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> {
     l.func_wrap("seal0", "input", |mut c: Host, p: u32, lp: u32| {
+        trace(&c, "input");
         let input = c.data().this.input.clone();
         output(&mut c, p, lp, &input)
     })?;
     l.func_wrap("seal0", "caller", |mut c: Host, p: u32, lp: u32| {
+        trace(&c, "caller");
         let caller = c.data().this.caller;
         output(&mut c, p, lp, &caller)
     })?;
     l.func_wrap("seal0", "address", |mut c: Host, p: u32, lp: u32| {
+        trace(&c, "address");
         let address = c.data().this.address;
         output(&mut c, p, lp, &address)
     })?;
@@ -422,21 +469,25 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "seal0",
         "value_transferred",
         |mut c: Host, p: u32, lp: u32| {
+            trace(&c, "value_transferred");
             let value = c.data().this.value.to_le_bytes();
             output(&mut c, p, lp, &value)
         },
     )?;
     l.func_wrap("seal0", "now", |mut c: Host, p: u32, lp: u32| {
+        trace(&c, "now");
         let now = c.data().world.borrow().now.to_le_bytes();
         output(&mut c, p, lp, &now)
     })?;
     l.func_wrap("seal0", "block_number", |mut c: Host, p: u32, lp: u32| {
+        trace(&c, "block_number");
         output(&mut c, p, lp, &1u32.to_le_bytes())
     })?;
     l.func_wrap(
         "seal0",
         "hash_blake2_256",
         |mut c: Host, p: u32, len: u32, out: u32| {
+            trace(&c, "hash_blake2_256");
             let input = read(&c, p, len)?;
             write(&mut c, out, &sp_core::hashing::blake2_256(&input))
         },
@@ -444,22 +495,29 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
     l.func_wrap(
         "seal0",
         "sr25519_verify",
-        |_: Host, _: u32, _: u32, _: u32, _: u32| -> Result<u32, Trap> { Ok(SUCCESS) },
+        |c: Host, _: u32, _: u32, _: u32, _: u32| -> Result<u32, Trap> {
+            trace(&c, "sr25519_verify");
+            Ok(SUCCESS)
+        },
     )?;
     l.func_wrap(
         "seal0",
         "is_contract",
         |c: Host, p: u32| -> Result<u32, Trap> {
+            trace(&c, "is_contract");
             let address = read32(&c, p)?;
             let code = c.data().world.borrow_mut().code_of(address);
             Ok(u32::from(code.ok_or_else(missing)?.is_some()))
         },
     )?;
-    l.func_wrap("seal0", "lock_delegate_dependency", |_: Host, _: u32| {})?;
+    l.func_wrap("seal0", "lock_delegate_dependency", |c: Host, _: u32| {
+        trace(&c, "lock_delegate_dependency");
+    })?;
     l.func_wrap(
         "seal0",
         "deposit_event",
         |c: Host, _: u32, topics_len: u32, _: u32, data_len: u32| {
+            trace(&c, "deposit_event");
             // The topics arrive as a SCALE `Vec<[u8; 32]>`: a compact length, then 32 each.
             let mut w = c.data().world.borrow_mut();
             w.counts.events += 1;
@@ -471,6 +529,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "seal0",
         "transfer",
         |c: Host, _: u32, _: u32, _: u32, _: u32| -> Result<u32, Trap> {
+            trace(&c, "transfer");
             c.data().world.borrow_mut().counts.transfers += 1;
             Ok(SUCCESS)
         },
@@ -479,6 +538,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "seal1",
         "get_storage",
         |mut c: Host, kp: u32, kl: u32, out: u32, lp: u32| -> Result<u32, Trap> {
+            trace(&c, "get_storage");
             let key = read(&c, kp, kl)?;
             let address = c.data().this.address;
             let value = {
@@ -496,6 +556,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "seal1",
         "contains_storage",
         |c: Host, kp: u32, kl: u32| -> Result<u32, Trap> {
+            trace(&c, "contains_storage");
             let key = read(&c, kp, kl)?;
             let address = c.data().this.address;
             let mut w = c.data().world.borrow_mut();
@@ -508,6 +569,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "seal2",
         "set_storage",
         |c: Host, kp: u32, kl: u32, vp: u32, vl: u32| -> Result<u32, Trap> {
+            trace(&c, "set_storage");
             let (key, value) = (read(&c, kp, kl)?, read(&c, vp, vl)?);
             let address = c.data().this.address;
             let mut w = c.data().world.borrow_mut();
@@ -521,6 +583,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "seal1",
         "clear_storage",
         |c: Host, kp: u32, kl: u32| -> Result<u32, Trap> {
+            trace(&c, "clear_storage");
             let key = read(&c, kp, kl)?;
             let address = c.data().this.address;
             let mut w = c.data().world.borrow_mut();
@@ -534,6 +597,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "seal0",
         "seal_return",
         |mut c: Host, flags: u32, p: u32, len: u32| -> Result<(), Trap> {
+            trace(&c, "seal_return");
             let data = read(&c, p, len)?;
             c.data_mut().returned = Some((flags, data));
             Err(Trap::new("returned"))
@@ -554,6 +618,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
          out: u32,
          out_len: u32|
          -> Result<u32, Trap> {
+            trace(&c, "call");
             let to = read32(&c, callee)?;
             let value = Balance::from_le_bytes(
                 read(&c, value_ptr, 16)?
@@ -590,6 +655,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
          out: u32,
          out_len: u32|
          -> Result<u32, Trap> {
+            trace(&c, "delegate_call");
             let hash = read32(&c, hash_ptr)?;
             let input = if flags & CLONE_INPUT != 0 {
                 c.data().this.input.clone()

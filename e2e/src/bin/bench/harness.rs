@@ -55,6 +55,7 @@ pub fn attributed<T: Decode + Debug, E: Decode + Debug>(
 ) -> (T, Weight) {
     let label = msg.label;
     let counts = replay(
+        &format!("{label} ({case})"),
         chain,
         report.codes(),
         &msg.contract,
