@@ -445,6 +445,17 @@ fn trace(c: &Host, host_fn: &str) {
     }
 }
 
+/// A write (`None`: a clear) of the frame's contract: the old value's length, as the host
+/// answers `set_storage` and `clear_storage`.
+fn store(c: &Host, key: Vec<u8>, value: Option<Vec<u8>>) -> Result<u32, Trap> {
+    let address = c.data().this.address;
+    let mut w = c.data().world.borrow_mut();
+    w.counts.writes += 1;
+    let old = w.read(address, key.clone()).ok_or_else(missing)?;
+    w.writes.insert((address, key), value);
+    Ok(old.map_or(SENTINEL, |v| v.len() as u32))
+}
+
 fn missing() -> Trap {
     Trap::new("missing")
 }
@@ -570,13 +581,8 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "set_storage",
         |c: Host, kp: u32, kl: u32, vp: u32, vl: u32| -> Result<u32, Trap> {
             trace(&c, "set_storage");
-            let (key, value) = (read(&c, kp, kl)?, read(&c, vp, vl)?);
-            let address = c.data().this.address;
-            let mut w = c.data().world.borrow_mut();
-            w.counts.writes += 1;
-            let old = w.read(address, key.clone()).ok_or_else(missing)?;
-            w.writes.insert((address, key), Some(value));
-            Ok(old.map_or(SENTINEL, |v| v.len() as u32))
+            let value = read(&c, vp, vl)?;
+            store(&c, read(&c, kp, kl)?, Some(value))
         },
     )?;
     l.func_wrap(
@@ -584,13 +590,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
         "clear_storage",
         |c: Host, kp: u32, kl: u32| -> Result<u32, Trap> {
             trace(&c, "clear_storage");
-            let key = read(&c, kp, kl)?;
-            let address = c.data().this.address;
-            let mut w = c.data().world.borrow_mut();
-            w.counts.writes += 1;
-            let old = w.read(address, key.clone()).ok_or_else(missing)?;
-            w.writes.insert((address, key), None);
-            Ok(old.map_or(SENTINEL, |v| v.len() as u32))
+            store(&c, read(&c, kp, kl)?, None)
         },
     )?;
     l.func_wrap(
