@@ -18,9 +18,12 @@
 //!   [`cgrid_shared::RoleChange`] here in the same transaction, which reverts both if either
 //!   fails; `role_holders` and `are_active` then decide exactly as the registry's
 //!   `role_holders` and `is_active` (a role counts while granted, unexpired and the DID
-//!   active). An e2e
-//!   differential test drives random changes through the registry and compares both answers
-//!   after every step.
+//!   active). An e2e differential test drives random changes through the registry and
+//!   compares both answers after every step.
+//! - **Grants of active DIDs only.** A grant recorded for a DID that is not active is not kept,
+//!   and a deactivation removes the DID's grants and its account binding, so `role_holders`
+//!   reads two items per query (the account's DID, the grant) and needs no third read to ask
+//!   whether the DID is active.
 //! - Masks do not change the answers, as in the registry. The index emits no events: the
 //!   registry's events record every change.
 
@@ -79,10 +82,10 @@ mod role_index {
             queries
                 .into_iter()
                 .map(|RoleQuery { account, role }| {
-                    self.account_did.get(account).filter(|did| {
-                        self.active.contains(did)
-                            && self.grants.get((*did, role)).is_some_and(|exp| now < exp)
-                    })
+                    // Only an active DID has grants here (`apply`): two reads per query.
+                    self.account_did
+                        .get(account)
+                        .filter(|did| self.grants.get((*did, role)).is_some_and(|exp| now < exp))
                 })
                 .collect()
         }
@@ -137,7 +140,10 @@ mod role_index {
                     role,
                     expires_at,
                 } => {
-                    self.grants.insert((did, role), &expires_at);
+                    // The registry grants to active DIDs only; the index keeps that true itself.
+                    if self.active.contains(did) {
+                        self.grants.insert((did, role), &expires_at);
+                    }
                 }
                 RoleChange::RoleRevoked { did, role } => {
                     self.grants.remove((did, role));

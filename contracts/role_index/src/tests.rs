@@ -82,6 +82,34 @@ fn a_role_counts_while_granted_unexpired_and_the_did_active() {
 }
 
 #[ink::test]
+fn a_grant_to_a_did_that_is_not_active_is_not_kept() {
+    let (mut ix, _) = index();
+    let bob = default_accounts::<Env>().bob;
+    let grant = |did| RoleChange::RoleGranted {
+        did,
+        role: Role::Provider,
+        expires_at: u64::MAX,
+    };
+    // Never created.
+    ix.record(grant(DID)).unwrap();
+    assert_eq!(ix.grants.get((DID, Role::Provider)), None);
+    // Created, deactivated, then granted (a registry never does; the index holds anyway).
+    ix.record(RoleChange::DidCreated {
+        account: bob,
+        did: DID,
+    })
+    .unwrap();
+    ix.record(RoleChange::DidDeactivated {
+        account: bob,
+        did: DID,
+    })
+    .unwrap();
+    ix.record(grant(DID)).unwrap();
+    assert_eq!(ix.grants.get((DID, Role::Provider)), None);
+    assert_eq!(holder(&ix, bob, Role::Provider), None);
+}
+
+#[ink::test]
 fn deactivation_ends_the_did_its_roles_and_its_account_binding() {
     let (mut ix, _) = index();
     let bob = default_accounts::<Env>().bob;
