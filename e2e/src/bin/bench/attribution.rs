@@ -456,6 +456,15 @@ fn store(c: &Host, key: Vec<u8>, value: Option<Vec<u8>>) -> Result<u32, Trap> {
     Ok(old.map_or(SENTINEL, |v| v.len() as u32))
 }
 
+/// A call's or delegate call's input: this frame's own (`CLONE_INPUT`) or the buffer given.
+fn call_input(c: &Host, flags: u32, ptr: u32, len: u32) -> Result<Vec<u8>, Trap> {
+    if flags & CLONE_INPUT != 0 {
+        Ok(c.data().this.input.clone())
+    } else {
+        read(c, ptr, len)
+    }
+}
+
 fn missing() -> Trap {
     Trap::new("missing")
 }
@@ -625,11 +634,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
                     .try_into()
                     .map_err(|_| Trap::new("short read"))?,
             );
-            let input = if flags & CLONE_INPUT != 0 {
-                c.data().this.input.clone()
-            } else {
-                read(&c, input_ptr, input_len)?
-            };
+            let input = call_input(&c, flags, input_ptr, input_len)?;
             {
                 let mut w = c.data().world.borrow_mut();
                 w.counts.calls += 1;
@@ -657,11 +662,7 @@ fn define_host(l: &mut Linker<Frame>) -> Result<(), wasmi::errors::LinkerError> 
          -> Result<u32, Trap> {
             trace(&c, "delegate_call");
             let hash = read32(&c, hash_ptr)?;
-            let input = if flags & CLONE_INPUT != 0 {
-                c.data().this.input.clone()
-            } else {
-                read(&c, input_ptr, input_len)?
-            };
+            let input = call_input(&c, flags, input_ptr, input_len)?;
             c.data().world.borrow_mut().counts.delegate_calls += 1;
             let this = FrameIn {
                 address: c.data().this.address,
