@@ -172,9 +172,11 @@ mod incentive_auction {
     // ------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------
-    // A trade-path event is indexed by the auction it is about only: on pallet-contracts each
-    // topic costs what a storage write does (128 M ref_time, 2.5 KB proof); the parties are
-    // in the event's data.
+    // An event about one auction carries its signature topic only (which names the event for the
+    // decoders and the Contracts UI): on pallet-contracts each topic costs what a storage write
+    // does (128 M ref_time, 2.5 KB proof), and the chain keeps a topic's index for one block only;
+    // the auction and the parties are in the event's data. Administrative and payout events keep
+    // their topics.
 
     /// Root named (or, with `None`, removed) the mask registry.
     #[ink(event)]
@@ -203,7 +205,6 @@ mod incentive_auction {
     #[ink(event)]
     pub struct AuctionCreated {
         /// The new auction's id (0, 1, …), used by every other call.
-        #[ink(topic)]
         pub auction: u64,
         /// The consumer who posted the request and whose deposit is held.
         pub consumer: AccountId,
@@ -230,7 +231,6 @@ mod incentive_auction {
     #[ink(event)]
     pub struct BidCommitted {
         /// The auction.
-        #[ink(topic)]
         pub auction: u64,
         /// The provider that bid.
         pub bidder: AccountId,
@@ -242,7 +242,6 @@ mod incentive_auction {
     #[ink(event)]
     pub struct BidRevealed {
         /// The auction.
-        #[ink(topic)]
         pub auction: u64,
         /// The provider whose bid it is.
         pub bidder: AccountId,
@@ -264,7 +263,6 @@ mod incentive_auction {
     #[ink(event)]
     pub struct AuctionFinalized {
         /// The auction.
-        #[ink(topic)]
         pub auction: u64,
         /// The leading bidder (`None`: nobody revealed); set even if its trade did not open.
         pub winner: Option<AccountId>,
@@ -292,7 +290,6 @@ mod incentive_auction {
     #[ink(event)]
     pub struct AuctionCancelled {
         /// The auction.
-        #[ink(topic)]
         pub auction: u64,
         /// The deposit returned to the consumer, in the chain's smallest unit.
         pub refunded: Balance,

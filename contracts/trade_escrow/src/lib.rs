@@ -166,15 +166,16 @@ mod trade_escrow {
     // ------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------
-    // A trade-path event is indexed by the channel it is about only: on pallet-contracts each
-    // topic costs what a storage write does (128 M ref_time, 2.5 KB proof); the parties are
-    // in the event's data.
+    // An event about one channel carries its signature topic only (which names the event for the
+    // decoders and the Contracts UI): on pallet-contracts each topic costs what a storage write
+    // does (128 M ref_time, 2.5 KB proof), and the chain keeps a topic's index for one block only;
+    // the channel and the parties are in the event's data. Administrative and payout events keep
+    // their topics.
 
     /// A channel opened; its trade-start credential (id = channel id) is recorded.
     #[ink(event)]
     pub struct ChannelOpened {
         /// The new channel's id: the hash of the signed offer (or of the broker's terms).
-        #[ink(topic)]
         pub channel: ChannelId,
         /// The paying account.
         pub consumer: AccountId,
@@ -222,7 +223,6 @@ mod trade_escrow {
     #[ink(event)]
     pub struct ToppedUp {
         /// The channel.
-        #[ink(topic)]
         pub channel: ChannelId,
         /// The value this top-up added, in the chain's smallest unit (0: only the expiry moved).
         pub amount: Balance,
@@ -236,7 +236,6 @@ mod trade_escrow {
     #[ink(event)]
     pub struct Checkpointed {
         /// The channel.
-        #[ink(topic)]
         pub channel: ChannelId,
         /// The settled state's nonce (the controllers use the number of minutes billed).
         pub nonce: u64,
@@ -254,7 +253,6 @@ mod trade_escrow {
     #[ink(event)]
     pub struct CloseStarted {
         /// The channel.
-        #[ink(topic)]
         pub channel: ChannelId,
         /// Who started the close.
         pub by: Party,
@@ -272,7 +270,6 @@ mod trade_escrow {
     #[ink(event)]
     pub struct Challenged {
         /// The channel.
-        #[ink(topic)]
         pub channel: ChannelId,
         /// Who challenged (not necessarily who started the close).
         pub by: Party,
@@ -291,7 +288,6 @@ mod trade_escrow {
     #[ink(event)]
     pub struct ChannelClosed {
         /// The channel.
-        #[ink(topic)]
         pub channel: ChannelId,
         /// How it closed: cooperatively, by an unchallenged unilateral close, or by timeout.
         pub how: CloseKind,

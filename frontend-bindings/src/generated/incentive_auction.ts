@@ -700,10 +700,7 @@ export interface ModelSetEvent {
 export interface AuctionCreatedEvent {
   name: 'AuctionCreated';
   args: {
-    /**
-     * The new auction's id (0, 1, …), used by every other call.
-     * Indexed (also a topic).
-     */
+    /** The new auction's id (0, 1, …), used by every other call. */
     auction: bigint;
     /** The consumer who posted the request and whose deposit is held. */
     consumer: AccountIdString;
@@ -741,10 +738,7 @@ export interface AuctionCreatedEvent {
 export interface BidCommittedEvent {
   name: 'BidCommitted';
   args: {
-    /**
-     * The auction.
-     * Indexed (also a topic).
-     */
+    /** The auction. */
     auction: bigint;
     /** The provider that bid. */
     bidder: AccountIdString;
@@ -761,10 +755,7 @@ export interface BidCommittedEvent {
 export interface BidRevealedEvent {
   name: 'BidRevealed';
   args: {
-    /**
-     * The auction.
-     * Indexed (also a topic).
-     */
+    /** The auction. */
     auction: bigint;
     /** The provider whose bid it is. */
     bidder: AccountIdString;
@@ -795,10 +786,7 @@ export interface BidRevealedEvent {
 export interface AuctionFinalizedEvent {
   name: 'AuctionFinalized';
   args: {
-    /**
-     * The auction.
-     * Indexed (also a topic).
-     */
+    /** The auction. */
     auction: bigint;
     /** The leading bidder (`None`: nobody revealed); set even if its trade did not open. */
     winner: AccountIdString | null;
@@ -835,10 +823,7 @@ export interface AuctionFinalizedEvent {
 export interface AuctionCancelledEvent {
   name: 'AuctionCancelled';
   args: {
-    /**
-     * The auction.
-     * Indexed (also a topic).
-     */
+    /** The auction. */
     auction: bigint;
     /** The deposit returned to the consumer, in the chain's smallest unit. */
     refunded: bigint;
@@ -1453,7 +1438,7 @@ export const spec: ContractSpec = {
       label: 'AuctionCreated',
       signatureTopic: '0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217',
       args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: true },
+        { name: 'auction', label: 'auction', type: 20, indexed: false },
         { name: 'consumer', label: 'consumer', type: 0, indexed: false },
         { name: 'modelVersion', label: 'model_version', type: 3, indexed: false },
         { name: 'weights', label: 'weights', type: 10, indexed: false },
@@ -1468,7 +1453,7 @@ export const spec: ContractSpec = {
       label: 'BidCommitted',
       signatureTopic: '0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5',
       args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: true },
+        { name: 'auction', label: 'auction', type: 20, indexed: false },
         { name: 'bidder', label: 'bidder', type: 0, indexed: false },
         { name: 'seq', label: 'seq', type: 3, indexed: false },
       ],
@@ -1477,7 +1462,7 @@ export const spec: ContractSpec = {
       label: 'BidRevealed',
       signatureTopic: '0xdbff73e6bfa43c14515213ec34cb7720af002dc0fbfceda36034ea0918eb0e1a',
       args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: true },
+        { name: 'auction', label: 'auction', type: 20, indexed: false },
         { name: 'bidder', label: 'bidder', type: 0, indexed: false },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
         { name: 'proven', label: 'proven', type: 90, indexed: false },
@@ -1489,7 +1474,7 @@ export const spec: ContractSpec = {
       label: 'AuctionFinalized',
       signatureTopic: '0xe2bb13b23f66fe68776cb501a34a7c84814a2545adab9cbe4aecc7a2bd8de9c4',
       args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: true },
+        { name: 'auction', label: 'auction', type: 20, indexed: false },
         { name: 'winner', label: 'winner', type: 29, indexed: false },
         { name: 'channel', label: 'channel', type: 30, indexed: false },
         { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
@@ -1505,7 +1490,7 @@ export const spec: ContractSpec = {
       label: 'AuctionCancelled',
       signatureTopic: '0xf9a12c4c79f44f35e7fa38df39e043b7e15dbb3e065b1847267c533042c6bd41',
       args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: true },
+        { name: 'auction', label: 'auction', type: 20, indexed: false },
         { name: 'refunded', label: 'refunded', type: 7, indexed: false },
       ],
     },

@@ -533,10 +533,7 @@ export interface TradeTerms {
 export interface ChannelOpenedEvent {
   name: 'ChannelOpened';
   args: {
-    /**
-     * The new channel's id: the hash of the signed offer (or of the broker's terms).
-     * Indexed (also a topic).
-     */
+    /** The new channel's id: the hash of the signed offer (or of the broker's terms). */
     channel: Hex;
     /** The paying account. */
     consumer: AccountIdString;
@@ -609,10 +606,7 @@ export interface BrokerSetEvent {
 export interface ToppedUpEvent {
   name: 'ToppedUp';
   args: {
-    /**
-     * The channel.
-     * Indexed (also a topic).
-     */
+    /** The channel. */
     channel: Hex;
     /** The value this top-up added, in the chain's smallest unit (0: only the expiry moved). */
     amount: bigint;
@@ -631,10 +625,7 @@ export interface ToppedUpEvent {
 export interface CheckpointedEvent {
   name: 'Checkpointed';
   args: {
-    /**
-     * The channel.
-     * Indexed (also a topic).
-     */
+    /** The channel. */
     channel: Hex;
     /** The settled state's nonce (the controllers use the number of minutes billed). */
     nonce: bigint;
@@ -659,10 +650,7 @@ export interface CheckpointedEvent {
 export interface CloseStartedEvent {
   name: 'CloseStarted';
   args: {
-    /**
-     * The channel.
-     * Indexed (also a topic).
-     */
+    /** The channel. */
     channel: Hex;
     /** Who started the close. */
     by: Party;
@@ -689,10 +677,7 @@ export interface CloseStartedEvent {
 export interface ChallengedEvent {
   name: 'Challenged';
   args: {
-    /**
-     * The channel.
-     * Indexed (also a topic).
-     */
+    /** The channel. */
     channel: Hex;
     /** Who challenged (not necessarily who started the close). */
     by: Party;
@@ -716,10 +701,7 @@ export interface ChallengedEvent {
 export interface ChannelClosedEvent {
   name: 'ChannelClosed';
   args: {
-    /**
-     * The channel.
-     * Indexed (also a topic).
-     */
+    /** The channel. */
     channel: Hex;
     /** How it closed: cooperatively, by an unchallenged unilateral close, or by timeout. */
     how: CloseKind;
@@ -1428,7 +1410,7 @@ export const spec: ContractSpec = {
       label: 'ChannelOpened',
       signatureTopic: '0x64ba520e2f60335d5974cfdd6bdd85029d53131e4a47958306fa5a3a069d89cd',
       args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: true },
+        { name: 'channel', label: 'channel', type: 1, indexed: false },
         { name: 'consumer', label: 'consumer', type: 0, indexed: false },
         { name: 'provider', label: 'provider', type: 0, indexed: false },
         { name: 'deposit', label: 'deposit', type: 3, indexed: false },
@@ -1460,7 +1442,7 @@ export const spec: ContractSpec = {
       label: 'ToppedUp',
       signatureTopic: '0x7b266717c918fcb3006f40070edaa36272991689b128c51926fbcc8afee481d7',
       args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: true },
+        { name: 'channel', label: 'channel', type: 1, indexed: false },
         { name: 'amount', label: 'amount', type: 3, indexed: false },
         { name: 'deposit', label: 'deposit', type: 3, indexed: false },
         { name: 'expiresAt', label: 'expires_at', type: 4, indexed: false },
@@ -1470,7 +1452,7 @@ export const spec: ContractSpec = {
       label: 'Checkpointed',
       signatureTopic: '0xb14a432f0a0dbd7d84b7073c093265c6899c686693dabbe07279dd73c12034e9',
       args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: true },
+        { name: 'channel', label: 'channel', type: 1, indexed: false },
         { name: 'nonce', label: 'nonce', type: 4, indexed: false },
         { name: 'cumulative', label: 'cumulative', type: 3, indexed: false },
         { name: 'paidNow', label: 'paid_now', type: 3, indexed: false },
@@ -1481,7 +1463,7 @@ export const spec: ContractSpec = {
       label: 'CloseStarted',
       signatureTopic: '0x04ffe1f7c0587d5b1b0034ffa0efdbf97a6b6d053286c275c2f089084b4867c5',
       args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: true },
+        { name: 'channel', label: 'channel', type: 1, indexed: false },
         { name: 'by', label: 'by', type: 9, indexed: false },
         { name: 'nonce', label: 'nonce', type: 4, indexed: false },
         { name: 'cumulative', label: 'cumulative', type: 3, indexed: false },
@@ -1492,7 +1474,7 @@ export const spec: ContractSpec = {
       label: 'Challenged',
       signatureTopic: '0x4973c37965b8e587ca69328d291f5b7e9ebdd94cdb8617e5bf6f69f161132620',
       args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: true },
+        { name: 'channel', label: 'channel', type: 1, indexed: false },
         { name: 'by', label: 'by', type: 9, indexed: false },
         { name: 'replacedNonce', label: 'replaced_nonce', type: 4, indexed: false },
         { name: 'replacedCumulative', label: 'replaced_cumulative', type: 3, indexed: false },
@@ -1504,7 +1486,7 @@ export const spec: ContractSpec = {
       label: 'ChannelClosed',
       signatureTopic: '0xed0f6ae73a74e22907ae34d279f6cfcaad1c38538362a26c6654617248e6bbba',
       args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: true },
+        { name: 'channel', label: 'channel', type: 1, indexed: false },
         { name: 'how', label: 'how', type: 10, indexed: false },
         { name: 'nonce', label: 'nonce', type: 4, indexed: false },
         { name: 'paid', label: 'paid', type: 3, indexed: false },
