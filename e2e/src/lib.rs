@@ -4,6 +4,7 @@
 //! parties ([`parties::Parties`]: every party's keys, for tests only), the ink_e2e tests in
 //! `tests/` and the benchmark binary (`src/bin/bench`).
 
+pub mod pallet_wasm;
 pub mod parties;
 
 pub use cgrid_suite::embedded::Embedded;

@@ -24,10 +24,7 @@ use cgrid_shared::Balance;
 use ink_sandbox::macros::DefaultSandboxRuntime;
 use ink_sandbox::pallet_contracts::{Schedule, WeightInfo};
 use wasmi::core::Trap;
-use wasmi::{
-    Caller, Config, Engine, Extern, ExternType, FuelConsumptionMode, Linker, Memory, MemoryType,
-    Module, Store,
-};
+use wasmi::{Caller, Engine, Extern, ExternType, Linker, Memory, MemoryType, Module, Store};
 use wasmi_pallet as wasmi;
 
 /// pallet-contracts' `ReturnErrorCode`s the replay answers with.
@@ -306,7 +303,7 @@ fn run_frame(
         .cloned()
         .ok_or_else(|| format!("code 0x{} is not a release bundle", hex(&hash)))?;
     world.borrow_mut().counts.code_bytes += wasm.len() as u64;
-    let engine = Engine::new(&pallet_contracts_config());
+    let engine = Engine::new(&cgrid_e2e::pallet_wasm::config_31());
     let module = Module::new(&engine, &wasm[..]).map_err(|e| e.to_string())?;
     let frame = Frame {
         world: world.clone(),
@@ -368,24 +365,6 @@ fn run_frame(
             Err(e) => e.to_string(),
         }),
     }
-}
-
-/// wasmi's configuration in pallet-contracts 31 (`wasm/prepare.rs`, deterministic code).
-fn pallet_contracts_config() -> Config {
-    let mut config = Config::default();
-    config
-        .wasm_multi_value(false)
-        .wasm_mutable_global(false)
-        .wasm_sign_extension(true)
-        .wasm_bulk_memory(false)
-        .wasm_reference_types(false)
-        .wasm_tail_call(false)
-        .wasm_extended_const(false)
-        .wasm_saturating_float_to_int(false)
-        .floats(false)
-        .consume_fuel(true)
-        .fuel_consumption_mode(FuelConsumptionMode::Eager);
-    config
 }
 
 fn hex(bytes: &[u8]) -> String {
