@@ -302,7 +302,10 @@ impl Report {
             );
         }
         if !self.attributions.is_empty() {
-            let (_, unattributed) = self.demo_flow_attribution();
+            let (parts, unattributed) = self.demo_flow_attribution();
+            if unattributed.is_empty() && parts.code_bytes > 0 {
+                self.code_budget(&parts);
+            }
             self.check(
                 format!(
                     "every step of the demo flow has its ref_time attributed (not: {})",
@@ -384,6 +387,49 @@ impl Report {
         (parts, unattributed)
     }
 
+    /// `demo_flow_code_budget`: how much code the demo flow could load and meet the half Must,
+    /// everything else (calls, storage, events, transfers, execution) as it is: what stands
+    /// between the flow and the Must, in bytes of code.
+    fn code_budget(&mut self, parts: &Parts) {
+        let half_ref_time = DEMO_FLOW_BASELINE_REF_TIME / 2;
+        let half_proof = DEMO_FLOW_BASELINE_PROOF_SIZE / 2;
+        let rest_ref_time = parts.measured.saturating_sub(parts.code);
+        // pallet-contracts charges one byte of proof per byte of code loaded.
+        let proof: u64 = self
+            .demo_flow
+            .iter()
+            .map(|(_, n, w)| n * w.proof_size())
+            .sum();
+        let rest_proof = proof.saturating_sub(parts.code_bytes);
+        let ref_time_budget = u128::from(half_ref_time.saturating_sub(rest_ref_time))
+            * u128::from(parts.code_bytes)
+            / u128::from(parts.code.max(1));
+        let ref_time_budget = u64::try_from(ref_time_budget).unwrap_or(u64::MAX);
+        let proof_budget = half_proof.saturating_sub(rest_proof);
+        let loads = parts.code_loads.max(1);
+        self.figure(
+            "demo_flow_code_budget",
+            json!({
+                "loaded": parts.code_bytes,
+                "loads": parts.code_loads,
+                "ref_time_budget": ref_time_budget,
+                "proof_size_budget": proof_budget,
+            }),
+            format!(
+                "the demo flow loads {} B of code in {} code loads ({} B a load); with everything \
+                 else as it is, it meets half of the issue's ref_time with at most {} B ({} B a \
+                 load) and half of its proof_size with at most {} B ({} B a load)",
+                parts.code_bytes,
+                parts.code_loads,
+                parts.code_bytes / loads,
+                ref_time_budget,
+                ref_time_budget / loads,
+                proof_budget,
+                proof_budget / loads,
+            ),
+        );
+    }
+
     /// A named headline figure with a one-line explanation.
     pub fn figure(&mut self, name: &'static str, value: serde_json::Value, what: String) {
         self.figures.push((name, value, what));
@@ -423,6 +469,8 @@ impl Report {
 struct Parts {
     measured: u64,
     code_bytes: u64,
+    /// Frames that loaded code: each call's own, each callee's, each delegate's.
+    code_loads: u64,
     code: u64,
     calls: u64,
     storage: u64,
@@ -437,6 +485,8 @@ impl Parts {
     fn add(&mut self, a: &Attribution, times: u64) {
         self.measured += times * a.measured;
         self.code_bytes += times * a.counts.code_bytes;
+        self.code_loads +=
+            times * (1 + u64::from(a.counts.calls) + u64::from(a.counts.delegate_calls));
         self.code += times * a.code;
         self.calls += times * a.calls;
         self.storage += times * a.storage;
