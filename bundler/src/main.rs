@@ -12,6 +12,11 @@
 //!                                         (with those cargo features, as `cargo contract build
 //!                                         --features`: a split contract's two code blobs)
 //! cgrid-bundler --version                 the contract-build version it embeds
+//! cgrid-bundler --sizes [--top N] WASM... where each code blob's bytes go: per crate and the
+//!                                         N (25) largest functions, from the name section
+//!                                         (`sizes`; the named code is the release build
+//!                                         under `$CARGO_TARGET_DIR/ink/wasm32-unknown-unknown/
+//!                                         release/`, before `wasm-opt`)
 //! ```
 //!
 //! `scripts/build-contracts.sh` stages each contract (fixed path, pruned lockfile) and runs
@@ -21,6 +26,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod postopt;
+mod sizes;
 
 use contract_build::{
     BuildArtifacts, BuildMode, ExecuteArgs, Features, ImageVariant, ManifestPath, Network,
@@ -35,6 +41,10 @@ const CONTRACT_BUILD: &str = "5.0.3";
 #[derive(Debug, PartialEq)]
 enum Command {
     Version,
+    Sizes {
+        top: usize,
+        files: Vec<PathBuf>,
+    },
     Build {
         network: Network,
         features: Vec<String>,
@@ -42,9 +52,47 @@ enum Command {
     },
 }
 
-const USAGE: &str = "usage: cgrid-bundler [--offline] [--features A,B] MANIFEST... | --version";
+const USAGE: &str = "usage: cgrid-bundler [--offline] [--features A,B] MANIFEST... | --version | \
+                     --sizes [--top N] WASM...";
+
+/// How many functions `--sizes` lists unless `--top` says otherwise.
+const DEFAULT_TOP: usize = 25;
+
+fn parse_sizes(args: &[String]) -> Result<Command, String> {
+    let mut top = DEFAULT_TOP;
+    let mut files = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--top" => {
+                top = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or(format!("--top needs a number of functions: {USAGE}"))?;
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}: {USAGE}")),
+            path => files.push(PathBuf::from(path)),
+        }
+    }
+    if files.is_empty() {
+        return Err(format!("name at least one .wasm file: {USAGE}"));
+    }
+    Ok(Command::Sizes { top, files })
+}
+
+fn sizes(top: usize, files: &[PathBuf]) -> Result<(), String> {
+    for path in files {
+        let wasm = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let sizes = sizes::Sizes::of(&wasm).map_err(|e| format!("{}: {e}", path.display()))?;
+        print!("{}", sizes.report(&path.display().to_string(), top));
+    }
+    Ok(())
+}
 
 fn parse(args: &[String]) -> Result<Command, String> {
+    if let Some(rest) = args.strip_prefix(&["--sizes".to_string()]) {
+        return parse_sizes(rest);
+    }
     let mut network = Network::Online;
     let mut features = Vec::new();
     let mut manifests = Vec::new();
@@ -123,6 +171,7 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
+        Command::Sizes { top, files } => sizes(top, &files),
         Command::Build {
             network,
             features,
@@ -177,6 +226,33 @@ mod tests {
         assert!(parse(&args(&["--release"]))
             .unwrap_err()
             .contains("unknown option --release"));
+    }
+
+    #[test]
+    fn sizes_names_wasm_files_and_how_many_functions() {
+        assert_eq!(
+            parse(&args(&["--sizes", "a.wasm", "--top", "5", "b.wasm"])),
+            Ok(Command::Sizes {
+                top: 5,
+                files: vec!["a.wasm".into(), "b.wasm".into()],
+            })
+        );
+        assert_eq!(
+            parse(&args(&["--sizes", "a.wasm"])),
+            Ok(Command::Sizes {
+                top: DEFAULT_TOP,
+                files: vec!["a.wasm".into()],
+            })
+        );
+        assert!(parse(&args(&["--sizes"]))
+            .unwrap_err()
+            .contains("at least one .wasm"));
+        assert!(parse(&args(&["--sizes", "a.wasm", "--top", "x"]))
+            .unwrap_err()
+            .contains("--top needs a number"));
+        assert!(parse(&args(&["--sizes", "--offline", "a.wasm"]))
+            .unwrap_err()
+            .contains("unknown option --offline"));
     }
 
     /// The pinned version is the one the workspace's lockfile resolves.
