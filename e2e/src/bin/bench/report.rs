@@ -252,16 +252,7 @@ impl Report {
         );
         if !self.demo_flow.is_empty() {
             let calls: u64 = self.demo_flow.iter().map(|(_, n, _)| n).sum();
-            let proof: u64 = self
-                .demo_flow
-                .iter()
-                .map(|(_, n, w)| n * w.proof_size())
-                .sum();
-            let ref_time: u64 = self
-                .demo_flow
-                .iter()
-                .map(|(_, n, w)| n * w.ref_time())
-                .sum();
+            let (proof, ref_time) = self.demo_flow_totals();
             let steps: Vec<String> = self
                 .demo_flow
                 .iter()
@@ -387,6 +378,15 @@ impl Report {
         (parts, unattributed)
     }
 
+    /// The demo flow's proof_size and ref_time: every step's weight times its count.
+    fn demo_flow_totals(&self) -> (u64, u64) {
+        self.demo_flow
+            .iter()
+            .fold((0, 0), |(proof, ref_time), (_, n, w)| {
+                (proof + n * w.proof_size(), ref_time + n * w.ref_time())
+            })
+    }
+
     /// `demo_flow_code_budget`: how much code the demo flow could load and meet the half Must,
     /// everything else (calls, storage, events, transfers, execution) as it is: what stands
     /// between the flow and the Must, in bytes of code.
@@ -395,11 +395,7 @@ impl Report {
         let half_proof = DEMO_FLOW_BASELINE_PROOF_SIZE / 2;
         let rest_ref_time = parts.measured.saturating_sub(parts.code);
         // pallet-contracts charges one byte of proof per byte of code loaded.
-        let proof: u64 = self
-            .demo_flow
-            .iter()
-            .map(|(_, n, w)| n * w.proof_size())
-            .sum();
+        let (proof, _) = self.demo_flow_totals();
         let rest_proof = proof.saturating_sub(parts.code_bytes);
         let ref_time_budget = u128::from(half_ref_time.saturating_sub(rest_ref_time))
             * u128::from(parts.code_bytes)
