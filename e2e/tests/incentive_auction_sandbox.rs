@@ -254,7 +254,12 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
     let empty = create(&mut m, &mut consumer);
     let suite_auction = m.suite.auction.clone();
     let escrow = m.suite.escrow.clone();
-    // A second auction that no authority made a broker: the escrow refuses its trades.
+    // A second auction that no authority made a broker: the escrow refuses its trades, and
+    // since it never was one the call reverts, so finalize fails and can be retried (it
+    // funds the trade before the call, which only its own revert takes back) until
+    // FINALIZE_GRACE has passed; then the deposit rides with the call and the consumer gets
+    // everything back. (A broker the root undesignated is refused with the deposit sent back:
+    // its consumer gets everything back at once, `role_matrix_sandbox`.)
     let (rogue, _) = m.deploy_auction(b"rogue").unwrap();
     let is_broker: bool = m
         .chain
@@ -277,30 +282,19 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
     set_time(&mut m, T0 + 10 * MINUTE);
     reveal(&mut m, &p, refused, &b, 1, Default::default()).unwrap();
     set_time(&mut m, T0 + 20 * MINUTE);
+    let held_before = m.chain.balance(&rogue.address);
     let out = m
         .chain
         .try_send(&root, rogue.msg(|a| a.finalize(refused)))
         .unwrap();
-    assert_eq!(out.value, Ok(None));
-    consumer.moved(DEPOSIT as i128);
+    assert_eq!(out.value, Err(Error::EscrowCallFailed));
+    assert!(out.reverted);
     assert_eq!(
-        phase(&mut m, refused),
-        AuctionPhase::Finalized {
-            winner: Some(ink_account(&p)),
-            channel: None,
-            at: T0 + 20 * MINUTE
-        }
+        m.chain.balance(&rogue.address),
+        held_before,
+        "the transfer reverted"
     );
-    let channels: u64 = m
-        .chain
-        .read(escrow.msg(|e| e.channel_count()))
-        .expect("channel_count");
-    assert_eq!(channels, 0);
-    let held: Balance = m
-        .chain
-        .read(rogue.msg(|a| a.total_held()))
-        .expect("total_held");
-    assert_eq!(held, 0);
+    assert_eq!(m.escrow_held(), 0);
 
     // The suite's auction, without bids: the consumer gets its deposit back.
     m.suite.auction = suite_auction.clone();
@@ -318,6 +312,41 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
             at: T0 + 20 * MINUTE
         }
     );
+
+    let late = T0 + 20 * MINUTE + incentive_auction::FINALIZE_GRACE;
+    set_time(&mut m, late);
+    m.suite.auction = rogue.clone();
+    let out = m
+        .chain
+        .try_send(&root, rogue.msg(|a| a.finalize(refused)))
+        .unwrap();
+    assert_eq!(out.value, Ok(None));
+    let finalized = out
+        .events
+        .iter()
+        .find_map(|e| e.decode::<AuctionFinalized>())
+        .expect("AuctionFinalized");
+    assert!(finalized.escrow_unreachable && finalized.refusal.is_none());
+    assert_eq!(m.escrow_held(), 0, "the value-carrying call reverted");
+    consumer.moved(DEPOSIT as i128);
+    assert_eq!(
+        phase(&mut m, refused),
+        AuctionPhase::Finalized {
+            winner: Some(ink_account(&p)),
+            channel: None,
+            at: late
+        }
+    );
+    let channels: u64 = m
+        .chain
+        .read(escrow.msg(|e| e.channel_count()))
+        .expect("channel_count");
+    assert_eq!(channels, 0);
+    let held: Balance = m
+        .chain
+        .read(rogue.msg(|a| a.total_held()))
+        .expect("total_held");
+    assert_eq!(held, 0);
     consumer.check(&mut m, "after both refunds");
 }
 

@@ -18,10 +18,10 @@ use cgrid_e2e::parties::{Parties, BID_BOND, TOKENS, YEAR_MS};
 use cgrid_e2e::{ink_account, sign, sr_method, AccountId32, Backend, Called, Embedded};
 use cgrid_shared::{
     anchor_preimage, did_create_preimage, did_op_preimage, offer_preimage, AnchorError,
-    AnchorRequest, AttributeProofs, Balance, Bid, ChannelId, CptId, CptProperty, CptTemplate,
-    DidCreation, DidId, DidOperation, DidSignature, IssuerProof, KeyPurposes, OpenRefusal,
-    PropertyType, Publisher, Role, Scope, Service, Subject, Target, TradeParties, TradeTerms,
-    ATTRIBUTES, SETTLEMENT_CPT, TRADE_START_CPT,
+    AnchorRequest, AttributeProofs, Balance, Bid, BrokeredOpen, BrokeringError, ChannelId, CptId,
+    CptProperty, CptTemplate, DidCreation, DidId, DidOperation, DidSignature, IssuerProof,
+    KeyPurposes, OpenRefusal, PropertyType, Publisher, Role, Scope, Service, Subject, Target,
+    TradeParties, TradeTerms, ATTRIBUTES, SETTLEMENT_CPT, TRADE_START_CPT,
 };
 // The trait messages (`DidRegistry::did_of`, `CredentialRegistry::anchor_system`, …).
 use cgrid_shared::{
@@ -1139,10 +1139,11 @@ fn rows(w: &mut World) -> Vec<Row> {
                         consumer: consumer_did,
                         provider: provider_did,
                     },
+                    DEPOSIT,
                 )
             })
         },
-        nobody(OpenRefusal::NotBroker),
+        nobody(BrokeringError::NotBroker),
     );
 
     // --- incentive_auction ------------------------------------------------------------
@@ -1574,29 +1575,37 @@ fn only_designated_contracts_open_brokered_channels_and_anchor_system_credential
         let msg = m
             .suite
             .escrow
-            .msg(|e| e.open_brokered(terms, parties))
+            .msg(|e| e.open_brokered(terms, parties, DEPOSIT))
             .with_value(DEPOSIT);
         m.chain.try_send(origin, msg).expect("call")
     };
     let opened = brokered(&mut m, &auction, 1);
-    let channel = opened.value.expect("the broker's account opens a channel");
+    let Ok(BrokeredOpen::Opened(channel)) = opened.value else {
+        panic!("the broker's account opens a channel: {:?}", opened.value);
+    };
     assert_eq!(m.channel(&channel).expect("opened").deposit, DEPOSIT);
-    let refused_open = |m: &mut Parties, origin: &AccountId32, nonce: u8| {
+    let refused_open = |m: &mut Parties, origin: &AccountId32, nonce: u8, reverted: bool| {
         let before = (m.chain.balance(origin), m.escrow_held());
         let out = brokered(m, origin, nonce);
-        assert_eq!(out.value, Err(OpenRefusal::NotBroker));
-        assert!(out.reverted);
+        if reverted {
+            assert_eq!(out.value, Err(BrokeringError::NotBroker));
+        } else {
+            assert_eq!(out.value, Ok(BrokeredOpen::Refused(OpenRefusal::NotBroker)));
+        }
+        assert_eq!(out.reverted, reverted);
         assert_eq!(out.storage_deposit, 0);
         assert_eq!((m.chain.balance(origin), m.escrow_held()), before);
     };
-    refused_open(&mut m, &masks, 2);
-    // Root undesignates the auction: its account is refused from then on.
+    // Never designated: the call reverts.
+    refused_open(&mut m, &masks, 2, true);
+    // Root undesignates the auction: its account is refused from then on, with its deposit
+    // sent back (so a finalize in progress refunds its consumer at once).
     tx(
         &mut m,
         &root,
         escrow.msg(|e| e.set_broker(ink_account(&auction), false)),
     );
-    refused_open(&mut m, &auction, 3);
+    refused_open(&mut m, &auction, 3, false);
 
     let consumer_did = m.consumer_did;
     let anchor = |m: &mut Parties, origin: &AccountId32, tag: u8| {

@@ -9,9 +9,9 @@ use cgrid_e2e::parties::{Ledger, Parties, TOKENS};
 use cgrid_e2e::{ink_account, release_wasm, AccountId32, Backend, Called};
 use cgrid_shared::{
     public_claims_root, settlement_claims, trade_start_claims, AnchorRequest, Balance,
-    BrokeredEscrow as _, ChannelId, CloseKind, CredentialView, DidOperation, Issuer, IssuerProof,
-    OpenRefusal, Party, Phase, Role, SignedState, TradeParties, TradeTerms, SETTLEMENT_CPT,
-    SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+    BrokeredEscrow as _, BrokeredOpen, BrokeringError, ChannelId, CloseKind, CredentialView,
+    DidOperation, Issuer, IssuerProof, OpenRefusal, Party, Phase, Role, SignedState, TradeParties,
+    TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
 };
 use cgrid_suite::msg::constructor_data;
 use cgrid_suite::{Escrow, Msg};
@@ -353,7 +353,11 @@ fn no_authority_can_stop_channels_from_opening() {
 /// can) opened a channel naming a bystander's DID as the consumer — the subject of the
 /// trade-start credential — and one for an account that holds no Consumer role at all. The
 /// escrow now checks the DIDs a broker names against the registry's role holders: each such
-/// open is refused with `NotRoleHolder`, reverts and moves nothing; the honest one opens.
+/// open is refused with `NotRoleHolder`, its deposit sent back and nothing else changed; the
+/// honest one opens. And a broker opens only what it funded: the escrow's own balance is what
+/// the chain reports beyond its existential deposit, so the check is tried on chain — funded
+/// before the call (as the auction does), a channel opens; unfunded, or with the deposits the
+/// escrow owes, the call reverts with `Unfunded`.
 #[test]
 fn a_broker_cannot_make_a_bystander_a_party() {
     let mut m = market();
@@ -412,20 +416,40 @@ fn a_broker_cannot_make_a_bystander_a_party() {
         );
         let before = (m.chain.balance(&auction), m.escrow_held());
         let msg = escrow
-            .msg(|e| e.open_brokered(terms, parties))
+            .msg(|e| e.open_brokered(terms, parties, DEPOSIT))
             .with_value(DEPOSIT);
         let called = tx(&mut m, &auction, msg);
-        assert_eq!(called.value, Err(OpenRefusal::NotRoleHolder(party)));
-        assert!(called.reverted, "a refused open reverts");
+        assert_eq!(
+            called.value,
+            Ok(BrokeredOpen::Refused(OpenRefusal::NotRoleHolder(party)))
+        );
+        assert!(!called.reverted, "a refused open sends the deposit back");
         assert_eq!(called.storage_deposit, 0);
         assert_eq!((m.chain.balance(&auction), m.escrow_held()), before);
         assert!(m.channel(&id).is_none(), "no channel");
         assert!(verify(&mut m, id).is_none(), "no trade-start credential");
     }
-    let msg = escrow
-        .msg(|e| e.open_brokered(terms, honest))
-        .with_value(DEPOSIT);
-    let id = tx(&mut m, &auction, msg).value.expect("the honest open");
+    // Unfunded: the escrow holds only its existential deposit and what it owes.
+    let unfunded = |m: &mut Parties, terms: &TradeTerms| {
+        let before = (m.chain.balance(&auction), m.escrow_held());
+        let msg = escrow.msg(|e| e.open_brokered(terms.clone(), honest, DEPOSIT));
+        let called = m.chain.try_send(&auction, msg).expect("call");
+        assert_eq!(called.value, Err(BrokeringError::Unfunded));
+        assert!(called.reverted);
+        assert_eq!(called.storage_deposit, 0);
+        assert_eq!((m.chain.balance(&auction), m.escrow_held()), before);
+    };
+    unfunded(&mut m, &terms);
+    // Funded before the call (here minted into the escrow's account: funds that arrive outside
+    // any message, as a plain transfer's do), the call carrying nothing.
+    let escrow_balance = m.chain.balance(&escrow.address);
+    m.chain
+        .fund(&escrow.address, escrow_balance + DEPOSIT)
+        .expect("fund the escrow");
+    let msg = escrow.msg(|e| e.open_brokered(terms.clone(), honest, DEPOSIT));
+    let Ok(BrokeredOpen::Opened(id)) = tx(&mut m, &auction, msg).value else {
+        panic!("the honest open, funded before the call");
+    };
     let ch = m.channel(&id).expect("opened");
     assert_eq!(
         (ch.consumer_did, ch.provider_did, ch.deposit),
@@ -435,6 +459,10 @@ fn a_broker_cannot_make_a_bystander_a_party() {
         verify(&mut m, id).expect("anchored").anchor.subject,
         m.consumer_did
     );
+    // The escrow now holds that deposit, and owes it: it funds no other channel.
+    let mut other = terms.clone();
+    other.offer_nonce = [0x62; 32];
+    unfunded(&mut m, &other);
     assert_solvent(&mut m);
 }
 

@@ -315,11 +315,12 @@ pub fn brokered_hash(
     blake2(&brokered_preimage(escrow, deployment, broker, terms))
 }
 
-/// Why the escrow refused a brokered open (what a broker such as the auction matches on).
+/// Why the escrow refused a brokered open (what a broker such as the auction matches on): it
+/// sent the deposit back to the broker and changed nothing else ([`BrokeredOpen::Refused`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub enum OpenRefusal {
-    /// The caller is not a broker designated by the root authority (`set_broker`).
+    /// The caller is a broker the root authority undesignated (`set_broker`).
     NotBroker,
     /// The terms break a rule (same account, an all-zero channel key, zero price, spec
     /// length, challenge period, expiry, deposit zero or below minCost).
@@ -336,6 +337,30 @@ pub enum OpenRefusal {
     Overflow,
 }
 
+/// Why a brokered open reverted: nothing moved, and a deposit transferred before the call
+/// stays in the escrow until the caller's own frame reverts too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum BrokeringError {
+    /// The caller never was a broker designated by the root authority (`set_broker`).
+    NotBroker,
+    /// The escrow's balance beyond what it owes does not cover the deposit: the broker did not
+    /// transfer it, before the call or with it.
+    Unfunded,
+    /// The chain refused to send a refused open's deposit back to the broker.
+    RefundFailed,
+}
+
+/// What a brokered open did when the call succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+pub enum BrokeredOpen {
+    /// The channel opened, with this id, holding the deposit.
+    Opened(ChannelId),
+    /// The escrow refused and sent the deposit back to the broker; nothing else changed.
+    Refused(OpenRefusal),
+}
+
 /// The two DIDs of a brokered trade, as the broker names them (the escrow checks them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -349,22 +374,41 @@ pub struct TradeParties {
 /// The trade escrow as a broker sees it. Implemented by `trade_escrow`.
 #[ink::trait_definition]
 pub trait BrokeredEscrow {
-    /// Opens a channel on `terms` with the transferred value as the deposit, on behalf of a
-    /// designated broker that vouches for both parties' consent and names their DIDs
-    /// (`parties`: consumer's, provider's), which the escrow checks against the DID registry's
-    /// role holders, as `open` does (`NotRoleHolder`). Returns the channel id
-    /// (blake2-256 of [`brokered_preimage`]).
+    /// Opens a channel on `terms` holding `deposit`, on behalf of a designated broker that
+    /// vouches for both parties' consent and names their DIDs (`parties`: consumer's,
+    /// provider's), which the escrow checks against the DID registry's role holders, as `open`
+    /// does (`NotRoleHolder`). The broker funds the deposit by transferring it to the escrow,
+    /// before the call (a plain transfer, the cheaper way) or with it: the escrow opens only
+    /// if its balance beyond what it owes covers `deposit` (`Unfunded`), so a broker can
+    /// never open a channel with money the escrow owes. A refusal is `Ok(Refused)` with the
+    /// deposit sent back to the broker; a [`BrokeringError`] reverts the call. Returns the
+    /// channel id (blake2-256 of [`brokered_preimage`]).
     #[ink(message, payable)]
     fn open_brokered(
         &mut self,
         terms: TradeTerms,
         parties: TradeParties,
-    ) -> Result<ChannelId, OpenRefusal>;
+        deposit: Balance,
+    ) -> Result<BrokeredOpen, BrokeringError>;
 }
 
-/// Why the escrow did not open a brokered trade: it refused (`Some`), or the call itself failed
-/// (`None`: a trap, out of gas, the storage deposit limit).
+/// Why the escrow did not open a brokered trade: it refused and sent the deposit back
+/// (`Some`), or the call itself failed (`None`: a trap, out of gas, the storage deposit limit,
+/// or a [`BrokeringError`] that reverted it).
 pub type OpenFailure = Option<OpenRefusal>;
+
+/// How a broker funds a brokered open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Funding {
+    /// Transfer the deposit first, then call without value: a value-carrying call costs the
+    /// transfer surcharge (624 M ref_time and 5.2 KB of proof on pallet-contracts 31) where a
+    /// transfer costs 159 M and 2.5 KB. A failed call leaves the transfer standing, so the
+    /// broker must then revert its own frame (fail the message).
+    BeforeTheCall,
+    /// Carry the deposit with the call: a failed call reverts the transfer with it, so the
+    /// broker may go on (and, say, refund the consumer).
+    WithTheCall,
+}
 
 /// The trade escrow at an address, as a broker (the auction) calls it: one call of
 /// [`BrokeredEscrow::open_brokered`]. Contracts' unit tests use `testing::Brokered` instead
@@ -378,25 +422,37 @@ impl Brokered {
         Brokered(address.into())
     }
 
-    /// [`BrokeredEscrow::open_brokered`] with `deposit` transferred; a refused or failed call is
-    /// reported, not propagated (the transfer is reverted with it).
+    /// [`BrokeredEscrow::open_brokered`] with `deposit` transferred as `funding` says; a
+    /// refused or failed call is reported, not propagated. With
+    /// [`Funding::BeforeTheCall`], `Err(None)` means the deposit may be in the escrow and the
+    /// caller must fail (revert) to take it back. A transfer the chain refuses needs no
+    /// answer of its own: the escrow, not funded, reverts the call (`Unfunded`).
     #[inline]
     pub fn open_brokered(
         &mut self,
         terms: TradeTerms,
         parties: TradeParties,
         deposit: Balance,
+        funding: Funding,
     ) -> Result<ChannelId, OpenFailure> {
         use ink::codegen::TraitCallBuilder as _;
+        let escrow = *self.0.as_ref();
+        let value = match funding {
+            Funding::BeforeTheCall => {
+                crate::payout::chain_transfer(escrow, deposit);
+                0
+            }
+            Funding::WithTheCall => deposit,
+        };
         match self
             .0
             .call_mut()
-            .open_brokered(terms, parties)
-            .transferred_value(deposit)
+            .open_brokered(terms, parties, deposit)
+            .transferred_value(value)
             .try_invoke()
         {
-            Ok(Ok(Ok(channel))) => Ok(channel),
-            Ok(Ok(Err(refused))) => Err(Some(refused)),
+            Ok(Ok(Ok(BrokeredOpen::Opened(channel)))) => Ok(channel),
+            Ok(Ok(Ok(BrokeredOpen::Refused(refused)))) => Err(Some(refused)),
             _ => Err(None),
         }
     }
@@ -415,6 +471,8 @@ pub mod testing {
     pub struct Table {
         /// Trades opened: (terms, (consumer DID, provider DID), deposit), in order.
         pub opened: Vec<(TradeTerms, TradeParties, Balance)>,
+        /// How each open was funded, in call order (refused and failed calls included).
+        pub funding: Vec<Funding>,
         /// When set, every open fails this way.
         pub refuse: Option<OpenFailure>,
     }
@@ -437,16 +495,21 @@ pub mod testing {
             Brokered(address)
         }
 
-        /// Fails as `refuse` says; otherwise moves the deposit from the calling contract to the
-        /// escrow's account, as the payable call would, records the trade in `opened` and
-        /// returns `[n; 32]` as the channel id of the `n`-th trade (from 0).
+        /// Records how the open was funded in `funding`, then fails as `refuse` says (a
+        /// refusal sends the deposit back; a failed call moves nothing here — on chain a
+        /// deposit sent [`Funding::BeforeTheCall`] stays in the escrow until the caller
+        /// reverts, which the unit tests' environment cannot do); otherwise moves the deposit
+        /// from the calling contract to the escrow's account, records the trade in `opened`
+        /// and returns `[n; 32]` as the channel id of the `n`-th trade (from 0).
         pub fn open_brokered(
             &mut self,
             terms: TradeTerms,
             parties: TradeParties,
             deposit: Balance,
+            funding: Funding,
         ) -> Result<ChannelId, OpenFailure> {
             with(|t| {
+                t.funding.push(funding);
                 if let Some(failure) = t.refuse {
                     return Err(failure);
                 }

@@ -35,7 +35,7 @@ pub struct Unclaimed {
 }
 
 /// The chain's transfer from the executing contract; `true` when it went through.
-fn chain_transfer(to: AccountId, amount: Balance) -> bool {
+pub fn chain_transfer(to: AccountId, amount: Balance) -> bool {
     ink::env::transfer::<DefaultEnvironment>(to, amount).is_ok()
 }
 

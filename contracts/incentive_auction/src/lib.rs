@@ -125,8 +125,8 @@ mod incentive_auction {
         auction_trade_nonce_hash, beats, bid_hash, claim_leaf_hash, claims_root_hash, score,
         trade_deposit, AttributeProofs, AttributeValues, Auction, AuctionPhase, AuctionRequest,
         Bid, ChannelId, ClaimProof, ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId,
-        Issuer, Leader, MaskedView, OpenRefusal, ParameterModel, Party, Role, RoleQuery, Target,
-        TradeParties, TradeTerms, Weights, ATTRIBUTES, MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN,
+        Funding, Issuer, Leader, MaskedView, OpenRefusal, ParameterModel, Party, Role, RoleQuery,
+        Target, TradeParties, TradeTerms, Weights, ATTRIBUTES, MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN,
         MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
     };
     use cgrid_shared::{cold_code, in_cold_code, lock_cold_code};
@@ -1027,27 +1027,35 @@ mod incentive_auction {
                     consumer: a.consumer_did,
                     provider: leader.bidder_did,
                 };
-                match Brokered::at(self.escrow).open_brokered(terms, parties, deposit) {
+                let grace_end = a
+                    .request
+                    .reveal_deadline
+                    .checked_add(FINALIZE_GRACE)
+                    .ok_or(Error::Overflow)?;
+                // Within the grace the deposit goes to the escrow before a plain call (a
+                // value-carrying call costs 0.47 G more): a failed call fails finalize, which
+                // reverts the transfer. After it, the deposit rides with the call, which a
+                // failed call reverts, so finalize can go on and refund.
+                let in_grace = now < grace_end;
+                let funding = if in_grace {
+                    Funding::BeforeTheCall
+                } else {
+                    Funding::WithTheCall
+                };
+                match Brokered::at(self.escrow).open_brokered(terms, parties, deposit, funding) {
                     Ok(id) => {
                         channel = Some(id);
                         trade_deposit_paid = deposit;
                     }
+                    // The escrow sent the deposit back.
                     Err(Some(refused)) => refusal = Some(refused),
-                    // A failed call (trap, out of gas, storage deposit limit) is no verdict:
-                    // finalize fails and can be retried, so nobody can cancel the winner's
-                    // trade by calling finalize with too small a budget — for a grace period,
-                    // after which an escrow that cannot be called no longer locks the funds.
-                    Err(None) => {
-                        let grace_end = a
-                            .request
-                            .reveal_deadline
-                            .checked_add(FINALIZE_GRACE)
-                            .ok_or(Error::Overflow)?;
-                        if now < grace_end {
-                            return Err(Error::EscrowCallFailed);
-                        }
-                        escrow_unreachable = true;
-                    }
+                    // A failed call (trap, out of gas, storage deposit limit, a reverted
+                    // refusal) is no verdict: finalize fails and can be retried, so nobody can
+                    // cancel the winner's trade by calling finalize with too small a budget —
+                    // for a grace period, after which an escrow that cannot be called no
+                    // longer locks the funds.
+                    Err(None) if in_grace => return Err(Error::EscrowCallFailed),
+                    Err(None) => escrow_unreachable = true,
                 }
             }
             let forfeited = a.bonds_held;

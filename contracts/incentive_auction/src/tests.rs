@@ -1122,6 +1122,14 @@ fn an_unreachable_escrow_holds_no_funds_after_the_grace_period() {
     set_now(REVEAL_BY + FINALIZE_GRACE);
     assert_eq!(fx.c.finalize(id), Ok(None));
     assert_eq!(balance(fx.consumer), start + DEPOSIT);
+    // Within the grace the deposit went to the escrow before the call (a failed finalize
+    // reverts that transfer); after it, only with the call, which a failed call reverts: a
+    // deposit sent before it would stay in the escrow while finalize refunds the consumer.
+    use cgrid_shared::Funding::{BeforeTheCall, WithTheCall};
+    assert_eq!(
+        testing::escrow::with(|w| w.funding.clone()),
+        [BeforeTheCall, BeforeTheCall, WithTheCall]
+    );
     assert_eq!(
         fx.c.auction(id).unwrap().record.phase,
         AuctionPhase::Finalized {

@@ -11,7 +11,10 @@
 //!   ever leaves the contract. A payout that the chain refuses (e.g. below the existential
 //!   deposit of a reaped account) is kept for its owner (`withdraw_unclaimed`), never lost, and
 //!   never blocks a close. `total_owed` is what the contract owes: Σ (deposit − paid) over
-//!   unclosed channels plus Σ unclaimed payouts.
+//!   unclosed channels plus Σ unclaimed payouts; the contract never owes more than it holds: a
+//!   broker's channel opens only if the balance beyond `total_owed` covers its deposit (the
+//!   broker transfers it first, or with the call), and a refused brokered open sends that
+//!   deposit back to the broker.
 //! - **Consent.** A channel opens only on an offer signed by the provider's account key
 //!   (sr25519) naming this consumer, this escrow and this deployment; the consumer must hold the
 //!   Consumer role and the provider the Provider role (asked of the DID registry's role index,
@@ -106,11 +109,11 @@ mod trade_escrow {
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         brokered_hash, close_hash, deployment_hash, offer_hash, public_claims_root,
-        settlement_claims, settlement_id_hash, state_hash, trade_start_claims, Channel, ChannelId,
-        CloseKind, CptId, CredentialAnchor, CredentialId, DidId, Mask, MaskedView, OpenRefusal,
-        Party, Phase, Role, RoleQuery, Signature, SignedState, Target, TradeCredential,
-        TradeParties, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS, TRADE_START_CPT,
-        TRADE_START_FIELDS,
+        settlement_claims, settlement_id_hash, state_hash, trade_start_claims, BrokeredOpen,
+        BrokeringError, Channel, ChannelId, CloseKind, CptId, CredentialAnchor, CredentialId,
+        DidId, Mask, MaskedView, OpenRefusal, Party, Phase, Role, RoleQuery, Signature,
+        SignedState, Target, TradeCredential, TradeParties, TradeTerms, SETTLEMENT_CPT,
+        SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
     };
     use cgrid_shared::{cold_code, in_cold_code, in_main_code, lock_cold_code};
     use ink::prelude::vec;
@@ -145,7 +148,8 @@ mod trade_escrow {
         owed: Balance,
         /// Contracts an authority designated to open channels on the parties' behalf (the
         /// auction): they vouch for the provider's consent instead of an offer signature.
-        brokers: Mapping<AccountId, ()>,
+        /// `false`: a former broker (refused, with its deposit sent back).
+        brokers: Mapping<AccountId, bool>,
         /// The mask registry whose masks `channel` and top-ups honour (`None`: none).
         mask_registry: Option<AccountId>,
         /// The trade-start and settlement credentials this escrow recorded, by id.
@@ -909,9 +913,10 @@ mod trade_escrow {
                 return Err(Error::BrokerNotContract);
             }
             if enabled {
-                self.brokers.insert(broker, &());
-            } else {
-                self.brokers.remove(broker);
+                self.brokers.insert(broker, &true);
+            } else if self.brokers.contains(broker) {
+                // A former broker is told `NotBroker` with its deposit back (`open_brokered`).
+                self.brokers.insert(broker, &false);
             }
             self.env().emit_event(BrokerSet {
                 broker,
@@ -926,7 +931,7 @@ mod trade_escrow {
         #[ink(message)]
         pub fn is_broker(&self, account: AccountId) -> bool {
             in_cold_code!(2);
-            self.brokers.contains(account)
+            self.brokers.get(account).unwrap_or(false)
         }
 
         /// The channel record, if it exists; under a regulator's mask with the masked fields
@@ -1148,6 +1153,36 @@ mod trade_escrow {
             Ok(TradeParties { consumer, provider })
         }
 
+        /// `open_brokered`'s checks and the channel, once the deposit is known to be funded;
+        /// changes nothing when it refuses.
+        fn open_for_broker(
+            &mut self,
+            designated: bool,
+            broker: AccountId,
+            terms: &TradeTerms,
+            parties: TradeParties,
+            deposit: Balance,
+        ) -> core::result::Result<ChannelId, OpenRefusal> {
+            if !designated {
+                return Err(OpenRefusal::NotBroker);
+            }
+            let now = self.env().block_timestamp();
+            check_terms(terms, deposit, now).map_err(refusal)?;
+            let id = brokered_hash(&self.env().account_id(), &self.deployment, &broker, terms);
+            if self.channels.contains(id) {
+                return Err(OpenRefusal::ChannelExists);
+            }
+            let holders = self.trading_parties(terms).map_err(refusal)?;
+            if parties.consumer != holders.consumer {
+                return Err(OpenRefusal::NotRoleHolder(Party::Consumer));
+            }
+            if parties.provider != holders.provider {
+                return Err(OpenRefusal::NotRoleHolder(Party::Provider));
+            }
+            self.open_channel(id, terms, deposit, now, holders, Some(broker))
+                .map_err(refusal)
+        }
+
         /// Opens channel `id` on checked `terms` between parties whose roles were checked
         /// (`dids`: consumer's, provider's); records the trade-start credential (id = channel
         /// id, subject = consumer DID).
@@ -1182,8 +1217,11 @@ mod trade_escrow {
                 settlements: 0,
                 phase: Phase::Open,
             };
-            self.owed = self.owed.checked_add(deposit).ok_or(Error::Overflow)?;
-            self.channel_count = self.channel_count.checked_add(1).ok_or(Error::Overflow)?;
+            // Both sums are checked before either changes: a brokered open that fails here is
+            // refused without reverting (`open_brokered`), so it must leave nothing changed.
+            let owed = self.owed.checked_add(deposit).ok_or(Error::Overflow)?;
+            let count = self.channel_count.checked_add(1).ok_or(Error::Overflow)?;
+            (self.owed, self.channel_count) = (owed, count);
             self.channels.insert(id, &channel);
 
             let claims = trade_start_claims(terms, &provider_did, &consumer_did);
@@ -1276,45 +1314,48 @@ mod trade_escrow {
     }
 
     impl cgrid_shared::BrokeredEscrow for TradeEscrow {
-        /// Opens a channel on behalf of the calling broker (the auction), with the transferred
-        /// value as the deposit. The broker vouches for both parties' consent (the offer
-        /// signature of `open` is skipped) and names their DIDs (`parties`: consumer's,
-        /// provider's); every other check of `open` applies, the roles included: each named
-        /// DID must be the one the registry names, now, as holding the party's role for the
-        /// terms' account, so a broker can neither open a trade for an account that is no
-        /// trading party nor make a bystander's DID a party. The channel id is the hash of
-        /// `brokered_preimage` (escrow, deployment, broker, terms).
+        /// Opens a channel holding `deposit` on behalf of the calling broker (the auction),
+        /// which funds it by a transfer to the escrow before the call or with it: the escrow
+        /// opens only if its balance beyond what it owes covers `deposit`, so no broker can
+        /// open a channel with money the escrow owes others. The broker vouches for both
+        /// parties' consent (the offer signature of `open` is skipped) and names their DIDs
+        /// (`parties`: consumer's, provider's); every other check of `open` applies, the roles
+        /// included: each named DID must be the one the registry names, now, as holding the
+        /// party's role for the terms' account, so a broker can neither open a trade for an
+        /// account that is no trading party nor make a bystander's DID a party. The channel id
+        /// is the hash of `brokered_preimage` (escrow, deployment, broker, terms).
         ///
-        /// Errors (as [`OpenRefusal`]): `NotBroker`, `BadTerms`, `ChannelExists`,
-        /// `NotRoleHolder`, `Overflow`.
+        /// Who may call: a designated broker; a broker the root undesignated is refused.
+        /// Returns `Refused` (`NotBroker` for a former broker, `BadTerms`, `ChannelExists`,
+        /// `NotRoleHolder`, `Overflow`) with the deposit sent back and nothing else changed.
+        /// Errors (the call reverts): `NotBroker` (never designated), `Unfunded`,
+        /// `RefundFailed`.
         /// Emits: `ChannelOpened` (with `broker`).
         #[ink(message, payable)]
         fn open_brokered(
             &mut self,
             terms: TradeTerms,
             parties: TradeParties,
-        ) -> core::result::Result<ChannelId, OpenRefusal> {
+            deposit: Balance,
+        ) -> core::result::Result<BrokeredOpen, BrokeringError> {
             in_main_code!();
             let broker = self.env().caller();
-            if !self.brokers.contains(broker) {
-                return Err(OpenRefusal::NotBroker);
+            let designated = self.brokers.get(broker).ok_or(BrokeringError::NotBroker)?;
+            // `balance` is what the account holds beyond its existential deposit; it owes
+            // `owed` of it, so only the rest can fund a channel.
+            let unowed = self.env().balance().saturating_sub(self.owed);
+            if unowed < deposit {
+                return Err(BrokeringError::Unfunded);
             }
-            let deposit = self.env().transferred_value();
-            let now = self.env().block_timestamp();
-            check_terms(&terms, deposit, now).map_err(refusal)?;
-            let id = brokered_hash(&self.env().account_id(), &self.deployment, &broker, &terms);
-            if self.channels.contains(id) {
-                return Err(OpenRefusal::ChannelExists);
+            match self.open_for_broker(designated, broker, &terms, parties, deposit) {
+                Ok(id) => Ok(BrokeredOpen::Opened(id)),
+                Err(refused) => {
+                    if !cgrid_shared::payout::chain_transfer(broker, deposit) {
+                        return Err(BrokeringError::RefundFailed);
+                    }
+                    Ok(BrokeredOpen::Refused(refused))
+                }
             }
-            let holders = self.trading_parties(&terms).map_err(refusal)?;
-            if parties.consumer != holders.consumer {
-                return Err(OpenRefusal::NotRoleHolder(Party::Consumer));
-            }
-            if parties.provider != holders.provider {
-                return Err(OpenRefusal::NotRoleHolder(Party::Provider));
-            }
-            self.open_channel(id, &terms, deposit, now, holders, Some(broker))
-                .map_err(refusal)
         }
     }
 

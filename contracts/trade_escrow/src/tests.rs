@@ -1295,63 +1295,95 @@ fn only_root_designates_brokers_and_only_contracts() {
 
 #[ink::test]
 fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
-    use cgrid_shared::{brokered_hash, BrokeredEscrow as _, OpenRefusal};
+    use cgrid_shared::{
+        brokered_hash, BrokeredEscrow as _, BrokeredOpen, BrokeringError, OpenRefusal,
+    };
+    // Above the test chain's existential deposit, so the escrow's account may hold just it.
+    const D: Balance = 2 * ESCROW_BASE;
     let mut fx = Fx::new();
     let (authority, broker) = (AccountId::from([0xA0; 32]), AccountId::from([0xB0; 32]));
     testing::did::with(|w| w.root = Some(authority));
     test::set_contract::<Env>(broker);
     test::set_account_balance::<Env>(broker, START_BALANCE);
+    // On chain, `balance` is what the escrow holds beyond its existential deposit; here its
+    // account holds what it owes and nothing more, as the chain would report it.
+    test::set_account_balance::<Env>(escrow(), fx.c.total_owed());
     let terms = fx.terms();
-    // A refused open changes nothing (the chain reverts the transfer; here it is put back).
-    let brokered = |fx: &mut Fx, caller: AccountId, terms: &TradeTerms| {
-        let before = fx.snapshot(None);
-        let out = fx.payable(caller, DEPOSIT, |c| {
-            c.open_brokered(
-                terms.clone(),
-                TradeParties {
-                    consumer: CONSUMER_DID,
-                    provider: PROVIDER_DID,
-                },
-            )
-        });
-        if out.is_err() {
-            assert_eq!(fx.snapshot(None), before, "state changed on {out:?}");
+    let parties = TradeParties {
+        consumer: CONSUMER_DID,
+        provider: PROVIDER_DID,
+    };
+    // `caller` transfers `before` to the escrow, then calls with `with` as the call's value.
+    // A reverted call changes nothing (the chain reverts the call's value; here it is put
+    // back, and so is the transfer before it, as the broker's failing frame would revert it);
+    // a refused open sends the deposit back and changes nothing else.
+    let brokered = |fx: &mut Fx,
+                    caller: AccountId,
+                    terms: &TradeTerms,
+                    parties: TradeParties,
+                    (before, with): (Balance, Balance)| {
+        let snapshot = (fx.snapshot(None), balance(caller));
+        test::set_account_balance::<Env>(caller, balance(caller) - before);
+        test::set_account_balance::<Env>(escrow(), balance(escrow()) + before);
+        let out = fx.payable(caller, with, |c| c.open_brokered(terms.clone(), parties, D));
+        match out {
+            Err(_) => {
+                test::set_account_balance::<Env>(caller, snapshot.1);
+                test::set_account_balance::<Env>(escrow(), balance(escrow()) - before);
+                assert_eq!((fx.snapshot(None), balance(caller)), snapshot, "{out:?}");
+            }
+            Ok(BrokeredOpen::Refused(_)) => {
+                assert_eq!((fx.snapshot(None), balance(caller)), snapshot, "{out:?}");
+            }
+            Ok(BrokeredOpen::Opened(_)) => {}
         }
         out
     };
-    // Not yet designated: refused (the consumer cannot use it either).
+    let first = (0, D);
+    let prefunded = (D, 0);
+    // Not designated: the call reverts, whatever it carries (the consumer cannot use it
+    // either).
     for caller in [broker, fx.consumer] {
-        assert_eq!(
-            brokered(&mut fx, caller, &terms),
-            Err(OpenRefusal::NotBroker)
-        );
+        for funding in [first, prefunded] {
+            assert_eq!(
+                brokered(&mut fx, caller, &terms, parties, funding),
+                Err(BrokeringError::NotBroker)
+            );
+        }
     }
     as_caller(authority);
     fx.c.set_broker(broker, true).unwrap();
-    // Bad terms are refused with the shared reason.
+    // A broker that sends nothing opens nothing.
+    assert_eq!(
+        brokered(&mut fx, broker, &terms, parties, (0, 0)),
+        Err(BrokeringError::Unfunded)
+    );
+    assert_eq!(
+        brokered(&mut fx, broker, &terms, parties, (D - 1, 0)),
+        Err(BrokeringError::Unfunded)
+    );
+    // Bad terms are refused with the shared reason, the deposit sent back.
     let mut bad = terms.clone();
     bad.price_per_minute = 0;
-    assert_eq!(brokered(&mut fx, broker, &bad), Err(OpenRefusal::BadTerms));
+    for funding in [first, prefunded] {
+        assert_eq!(
+            brokered(&mut fx, broker, &bad, parties, funding),
+            Ok(BrokeredOpen::Refused(OpenRefusal::BadTerms))
+        );
+    }
     // Issue 15, finding 6: the broker vouches for consent, not for the roles. The registry is
     // asked, and the DIDs the broker names must be its role holders for the terms' accounts:
     // neither an account without the role nor a bystander's DID makes a party.
-    let named = |fx: &mut Fx, consumer: DidId, provider: DidId| {
-        let before = fx.snapshot(None);
-        let out = fx.payable(broker, DEPOSIT, |c| {
-            c.open_brokered(terms.clone(), TradeParties { consumer, provider })
-        });
-        assert_eq!(fx.snapshot(None), before, "state changed on {out:?}");
-        out
-    };
     let bystander: DidId = [0xEE; 32];
     for (consumer, provider, party) in [
         (bystander, PROVIDER_DID, Party::Consumer),
         (CONSUMER_DID, bystander, Party::Provider),
         (PROVIDER_DID, CONSUMER_DID, Party::Consumer),
     ] {
+        let named = TradeParties { consumer, provider };
         assert_eq!(
-            named(&mut fx, consumer, provider),
-            Err(OpenRefusal::NotRoleHolder(party))
+            brokered(&mut fx, broker, &terms, named, prefunded),
+            Ok(BrokeredOpen::Refused(OpenRefusal::NotRoleHolder(party)))
         );
     }
     let holders = testing::did::with(|w| w.holders.clone());
@@ -1364,13 +1396,17 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
             _ => Party::Provider,
         };
         assert_eq!(
-            brokered(&mut fx, broker, &terms),
-            Err(OpenRefusal::NotRoleHolder(party)),
+            brokered(&mut fx, broker, &terms, parties, first),
+            Ok(BrokeredOpen::Refused(OpenRefusal::NotRoleHolder(party))),
             "the {party:?}'s account holds no {role:?} role"
         );
         testing::did::with(|w| w.holders = holders.clone());
     }
-    let id = brokered(&mut fx, broker, &terms).expect("a broker opens");
+    let broker_before = balance(broker);
+    let Ok(BrokeredOpen::Opened(id)) = brokered(&mut fx, broker, &terms, parties, prefunded) else {
+        panic!("a broker opens a channel it funded before the call");
+    };
+    assert_eq!(balance(broker), broker_before - D);
     assert_eq!(
         id,
         brokered_hash(&escrow(), &fx.c.deployment(), &broker, &terms)
@@ -1383,7 +1419,7 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     let ch = fx.channel(id);
     assert_eq!(
         (ch.consumer, ch.provider, ch.deposit),
-        (fx.consumer, fx.provider, DEPOSIT)
+        (fx.consumer, fx.provider, D)
     );
     assert_eq!(
         (ch.consumer_did, ch.provider_did),
@@ -1396,12 +1432,50 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
         Some((TRADE_START_CPT, CONSUMER_DID)),
         "the trade-start credential"
     );
-    assert_eq!(fx.c.total_owed(), DEPOSIT);
+    assert_eq!(fx.c.total_owed(), D);
+    assert_eq!(balance(escrow()), D);
+    // The escrow now holds a deposit it owes: a broker cannot open a second channel with it.
+    let mut other = terms.clone();
+    other.expires_at -= 1;
     assert_eq!(
-        brokered(&mut fx, broker, &terms),
-        Err(OpenRefusal::ChannelExists)
+        brokered(&mut fx, broker, &other, parties, (0, 0)),
+        Err(BrokeringError::Unfunded)
     );
-    assert_eq!(held(), DEPOSIT);
+    assert_eq!(
+        brokered(&mut fx, broker, &terms, parties, first),
+        Ok(BrokeredOpen::Refused(OpenRefusal::ChannelExists))
+    );
+    // Funds sent to the escrow outside any message (`stray`) are nobody's: a stranger cannot
+    // take them as a refund, and a broker's refused open gets back only its own deposit.
+    let (stray, stranger) = (ESCROW_BASE, fx.stranger);
+    test::set_account_balance::<Env>(escrow(), balance(escrow()) + stray);
+    assert_eq!(
+        brokered(&mut fx, stranger, &terms, parties, (0, 0)),
+        Err(BrokeringError::NotBroker)
+    );
+    assert_eq!(
+        brokered(&mut fx, broker, &bad, parties, first),
+        Ok(BrokeredOpen::Refused(OpenRefusal::BadTerms))
+    );
+    assert_eq!(balance(escrow()), D + stray);
+    // Root undesignates the broker: it is refused with its deposit back (so the auction can
+    // refund its consumer at once).
+    as_caller(authority);
+    fx.c.set_broker(broker, false).unwrap();
+    assert!(!fx.c.is_broker(broker));
+    assert_eq!(
+        brokered(&mut fx, broker, &other, parties, first),
+        Ok(BrokeredOpen::Refused(OpenRefusal::NotBroker))
+    );
+    assert_eq!(balance(escrow()), D + stray);
+    // Undesignating an account that never was a broker does not make it a former one.
+    as_caller(authority);
+    fx.c.set_broker(stranger, false).unwrap();
+    assert_eq!(
+        brokered(&mut fx, stranger, &other, parties, (0, 0)),
+        Err(BrokeringError::NotBroker)
+    );
+    assert_eq!(fx.c.total_owed(), D);
     // The consumer's own signed offer for the same terms still opens its own channel.
     let own = fx.open();
     assert_ne!(own, id);

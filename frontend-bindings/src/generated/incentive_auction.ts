@@ -494,12 +494,13 @@ export type ModelFlaw =
   | { maxBids: null };
 
 /**
- * Why the escrow refused a brokered open (what a broker such as the auction matches on).
+ * Why the escrow refused a brokered open (what a broker such as the auction matches on): it
+ * sent the deposit back to the broker and changed nothing else ([`BrokeredOpen::Refused`]).
  *
  * Rust: `cgrid_shared::escrow::OpenRefusal`.
  */
 export type OpenRefusal =
-  /** The caller is not a broker designated by the root authority (`set_broker`). */
+  /** The caller is a broker the root authority undesignated (`set_broker`). */
   | { notBroker: null }
   /**
    * The terms break a rule (same account, an all-zero channel key, zero price, spec

@@ -16,6 +16,29 @@ import metadataJson from '../../metadata/trade_escrow.json' with { type: 'json' 
 // Types
 
 /**
+ * What a brokered open did when the call succeeded.
+ *
+ * Rust: `cgrid_shared::escrow::BrokeredOpen`.
+ */
+export type BrokeredOpen =
+  /** The channel opened, with this id, holding the deposit. */
+  | { opened: Hex }
+  /** The escrow refused and sent the deposit back to the broker; nothing else changed. */
+  | { refused: OpenRefusal };
+
+/**
+ * Why a brokered open reverted: nothing moved, and a deposit transferred before the call
+ * stays in the escrow until the caller's own frame reverts too.
+ *
+ * Rust: `cgrid_shared::escrow::BrokeringError`.
+ *
+ * - `NotBroker`: The caller never was a broker designated by the root authority (`set_broker`).
+ * - `Unfunded`: The escrow's balance beyond what it owes does not cover the deposit: the broker did not transfer it, before the call or with it.
+ * - `RefundFailed`: The chain refused to send a refused open's deposit back to the broker.
+ */
+export type BrokeringError = 'NotBroker' | 'Unfunded' | 'RefundFailed';
+
+/**
  * A channel as the escrow stores it.
  *
  * Rust: `cgrid_shared::escrow::Channel`.
@@ -356,12 +379,13 @@ export interface MaskedChannel {
 }
 
 /**
- * Why the escrow refused a brokered open (what a broker such as the auction matches on).
+ * Why the escrow refused a brokered open (what a broker such as the auction matches on): it
+ * sent the deposit back to the broker and changed nothing else ([`BrokeredOpen::Refused`]).
  *
  * Rust: `cgrid_shared::escrow::OpenRefusal`.
  */
 export type OpenRefusal =
-  /** The caller is not a broker designated by the root authority (`set_broker`). */
+  /** The caller is a broker the root authority undesignated (`set_broker`). */
   | { notBroker: null }
   /**
    * The terms break a rule (same account, an all-zero channel key, zero price, spec
@@ -1069,24 +1093,29 @@ export interface TradeEscrowMessages {
     payable: false;
   };
   /**
-   * Opens a channel on behalf of the calling broker (the auction), with the transferred
-   * value as the deposit. The broker vouches for both parties' consent (the offer
-   * signature of `open` is skipped) and names their DIDs (`parties`: consumer's,
-   * provider's); every other check of `open` applies, the roles included: each named
-   * DID must be the one the registry names, now, as holding the party's role for the
-   * terms' account, so a broker can neither open a trade for an account that is no
-   * trading party nor make a bystander's DID a party. The channel id is the hash of
-   * `brokered_preimage` (escrow, deployment, broker, terms).
+   * Opens a channel holding `deposit` on behalf of the calling broker (the auction),
+   * which funds it by a transfer to the escrow before the call or with it: the escrow
+   * opens only if its balance beyond what it owes covers `deposit`, so no broker can
+   * open a channel with money the escrow owes others. The broker vouches for both
+   * parties' consent (the offer signature of `open` is skipped) and names their DIDs
+   * (`parties`: consumer's, provider's); every other check of `open` applies, the roles
+   * included: each named DID must be the one the registry names, now, as holding the
+   * party's role for the terms' account, so a broker can neither open a trade for an
+   * account that is no trading party nor make a bystander's DID a party. The channel id
+   * is the hash of `brokered_preimage` (escrow, deployment, broker, terms).
    *
-   * Errors (as [`OpenRefusal`]): `NotBroker`, `BadTerms`, `ChannelExists`,
-   * `NotRoleHolder`, `Overflow`.
+   * Who may call: a designated broker; a broker the root undesignated is refused.
+   * Returns `Refused` (`NotBroker` for a former broker, `BadTerms`, `ChannelExists`,
+   * `NotRoleHolder`, `Overflow`) with the deposit sent back and nothing else changed.
+   * Errors (the call reverts): `NotBroker` (never designated), `Unfunded`,
+   * `RefundFailed`.
    * Emits: `ChannelOpened` (with `broker`).
    *
    * Label `BrokeredEscrow::open_brokered`, selector `0x7365dfe4`; mutates, payable.
    */
   BrokeredEscrow_openBrokered: {
-    args: [terms: TradeTerms, parties: TradeParties];
-    returns: Result<Hex, OpenRefusal>;
+    args: [terms: TradeTerms, parties: TradeParties, deposit: bigint];
+    returns: Result<BrokeredOpen, BrokeringError>;
     mutates: true;
     payable: true;
   };
@@ -1106,6 +1135,8 @@ export interface TradeEscrowConstructors {
 
 /** The named types of `trade_escrow` (for `TradeEscrowContract.encode` / `decode`). */
 export interface TradeEscrowTypes {
+  BrokeredOpen: BrokeredOpen;
+  BrokeringError: BrokeringError;
   Channel: Channel;
   CloseKind: CloseKind;
   CredentialAnchor: CredentialAnchor;
@@ -1145,7 +1176,7 @@ export const spec: ContractSpec = {
         { name: 'didRegistry', label: 'did_registry', type: 0 },
         { name: 'credentials', label: 'credentials', type: 0 },
       ],
-      returnType: 28,
+      returnType: 29,
     },
   ],
   messages: [
@@ -1157,10 +1188,10 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: true,
       args: [
-        { name: 'terms', label: 'terms', type: 30 },
-        { name: 'offerSignature', label: 'offer_signature', type: 33 },
+        { name: 'terms', label: 'terms', type: 31 },
+        { name: 'offerSignature', label: 'offer_signature', type: 34 },
       ],
-      returnType: 34,
+      returnType: 35,
     },
     {
       index: 1,
@@ -1171,9 +1202,9 @@ export const spec: ContractSpec = {
       payable: true,
       args: [
         { name: 'channel', label: 'channel', type: 1 },
-        { name: 'expiresAt', label: 'expires_at', type: 39 },
+        { name: 'expiresAt', label: 'expires_at', type: 40 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 2,
@@ -1186,9 +1217,9 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'signature', label: 'signature', type: 33 },
+        { name: 'signature', label: 'signature', type: 34 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 3,
@@ -1201,10 +1232,10 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'consumerSignature', label: 'consumer_signature', type: 33 },
-        { name: 'providerSignature', label: 'provider_signature', type: 33 },
+        { name: 'consumerSignature', label: 'consumer_signature', type: 34 },
+        { name: 'providerSignature', label: 'provider_signature', type: 34 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 4,
@@ -1215,9 +1246,9 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'channel', label: 'channel', type: 1 },
-        { name: 'state', label: 'state', type: 42 },
+        { name: 'state', label: 'state', type: 43 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 5,
@@ -1230,9 +1261,9 @@ export const spec: ContractSpec = {
         { name: 'channel', label: 'channel', type: 1 },
         { name: 'nonce', label: 'nonce', type: 4 },
         { name: 'cumulative', label: 'cumulative', type: 3 },
-        { name: 'signature', label: 'signature', type: 33 },
+        { name: 'signature', label: 'signature', type: 34 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 6,
@@ -1244,7 +1275,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 7,
@@ -1256,7 +1287,7 @@ export const spec: ContractSpec = {
       args: [
         { name: 'channel', label: 'channel', type: 1 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 8,
@@ -1266,7 +1297,7 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: false,
       args: [],
-      returnType: 44,
+      returnType: 45,
     },
     {
       index: 9,
@@ -1277,9 +1308,9 @@ export const spec: ContractSpec = {
       payable: false,
       args: [
         { name: 'broker', label: 'broker', type: 0 },
-        { name: 'enabled', label: 'enabled', type: 46 },
+        { name: 'enabled', label: 'enabled', type: 18 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 10,
@@ -1313,9 +1344,9 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: false,
       args: [
-        { name: 'registry', label: 'registry', type: 27 },
+        { name: 'registry', label: 'registry', type: 28 },
       ],
-      returnType: 40,
+      returnType: 41,
     },
     {
       index: 13,
@@ -1399,8 +1430,9 @@ export const spec: ContractSpec = {
       mutates: true,
       payable: true,
       args: [
-        { name: 'terms', label: 'terms', type: 30 },
+        { name: 'terms', label: 'terms', type: 31 },
         { name: 'parties', label: 'parties', type: 67 },
+        { name: 'deposit', label: 'deposit', type: 3 },
       ],
       returnType: 68,
     },
@@ -1418,7 +1450,7 @@ export const spec: ContractSpec = {
         { name: 'minCost', label: 'min_cost', type: 3, indexed: false },
         { name: 'challengePeriod', label: 'challenge_period', type: 4, indexed: false },
         { name: 'expiresAt', label: 'expires_at', type: 4, indexed: false },
-        { name: 'broker', label: 'broker', type: 27, indexed: false },
+        { name: 'broker', label: 'broker', type: 28, indexed: false },
       ],
     },
     {
@@ -1426,7 +1458,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
-        { name: 'registry', label: 'registry', type: 27, indexed: false },
+        { name: 'registry', label: 'registry', type: 28, indexed: false },
       ],
     },
     {
@@ -1434,7 +1466,7 @@ export const spec: ContractSpec = {
       signatureTopic: '0x829f936a5b56e06dfbffefdf60252067709e99899c5a335150aa9f0111d00066',
       args: [
         { name: 'broker', label: 'broker', type: 0, indexed: true },
-        { name: 'enabled', label: 'enabled', type: 46, indexed: false },
+        { name: 'enabled', label: 'enabled', type: 18, indexed: false },
         { name: 'by', label: 'by', type: 0, indexed: false },
       ],
     },
@@ -1513,25 +1545,27 @@ export const spec: ContractSpec = {
     },
   ],
   types: {
+    BrokeredOpen: 70,
+    BrokeringError: 72,
     Channel: 7,
     CloseKind: 10,
     CredentialAnchor: 63,
     CredentialStatus: 66,
-    Encryption: 32,
-    Error: 36,
+    Encryption: 33,
+    Error: 37,
     EscrowRegistries: 60,
     Issuer: 64,
-    LangError: 29,
+    LangError: 30,
     MaskMarker: 52,
     MaskedChannel: 50,
-    OpenRefusal: 70,
+    OpenRefusal: 71,
     Party: 9,
     Phase: 8,
-    Role: 38,
+    Role: 39,
     Scope: 53,
-    SignedState: 43,
+    SignedState: 44,
     TradeParties: 67,
-    TradeTerms: 30,
+    TradeTerms: 31,
   },
 };
 
