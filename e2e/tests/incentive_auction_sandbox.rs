@@ -246,6 +246,22 @@ fn the_greenest_good_bid_wins_and_its_trade_runs_to_a_close() {
     assert_eq!(owed, 0);
 }
 
+/// `finalize(auction)` of the fixtures' auction, sent by `origin`: it must end the auction
+/// without a trade; returns its `AuctionFinalized`.
+fn finalized_without_trade(
+    m: &mut Parties,
+    origin: &AccountId32,
+    auction: u64,
+) -> AuctionFinalized {
+    let msg = m.suite.auction.msg(|a| a.finalize(auction));
+    let out = m.chain.try_send(origin, msg).unwrap();
+    assert_eq!(out.value, Ok(None));
+    out.events
+        .iter()
+        .find_map(|e| e.decode::<AuctionFinalized>())
+        .expect("AuctionFinalized")
+}
+
 #[test]
 fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
     let mut m = market();
@@ -316,16 +332,7 @@ fn a_trade_the_escrow_refuses_and_an_empty_auction_refund_in_full() {
     let late = T0 + 20 * MINUTE + incentive_auction::FINALIZE_GRACE;
     set_time(&mut m, late);
     m.suite.auction = rogue.clone();
-    let out = m
-        .chain
-        .try_send(&root, rogue.msg(|a| a.finalize(refused)))
-        .unwrap();
-    assert_eq!(out.value, Ok(None));
-    let finalized = out
-        .events
-        .iter()
-        .find_map(|e| e.decode::<AuctionFinalized>())
-        .expect("AuctionFinalized");
+    let finalized = finalized_without_trade(&mut m, &root, refused);
     assert!(finalized.escrow_unreachable && finalized.refusal.is_none());
     assert_eq!(m.escrow_held(), 0, "the value-carrying call reverted");
     consumer.moved(DEPOSIT as i128);
@@ -371,16 +378,7 @@ fn the_escrow_refuses_a_winner_that_no_longer_holds_its_role() {
     let revoke = m.suite.dids.msg(|d| d.revoke_role(did, Role::Provider));
     assert_eq!(m.chain.try_send(&root, revoke).unwrap().value, Ok(()));
     set_time(&mut m, T0 + 20 * MINUTE);
-    let out = m
-        .chain
-        .try_send(&root, m.suite.auction.msg(|a| a.finalize(auction)))
-        .unwrap();
-    assert_eq!(out.value, Ok(None));
-    let finalized = out
-        .events
-        .iter()
-        .find_map(|e| e.decode::<AuctionFinalized>())
-        .expect("AuctionFinalized");
+    let finalized = finalized_without_trade(&mut m, &root, auction);
     assert_eq!(
         finalized.refusal,
         Some(OpenRefusal::NotRoleHolder(Party::Provider))
