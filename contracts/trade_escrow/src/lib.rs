@@ -1153,6 +1153,13 @@ mod trade_escrow {
             Ok(TradeParties { consumer, provider })
         }
 
+        /// Unit tests only: puts the channel counter at `count` (its overflow is unreachable
+        /// otherwise).
+        #[cfg(test)]
+        pub(crate) fn set_channel_count(&mut self, count: u64) {
+            self.channel_count = count;
+        }
+
         /// `open_brokered`'s checks and the channel, once the deposit is known to be funded;
         /// changes nothing when it refuses.
         fn open_for_broker(

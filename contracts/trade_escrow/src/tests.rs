@@ -1434,9 +1434,18 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     );
     assert_eq!(fx.c.total_owed(), D);
     assert_eq!(balance(escrow()), D);
-    // The escrow now holds a deposit it owes: a broker cannot open a second channel with it.
+    // A sum that would overflow refuses the open and changes nothing: both are checked before
+    // either changes (the closure compares `total_owed` and the count).
     let mut other = terms.clone();
     other.expires_at -= 1;
+    let count = fx.c.channel_count();
+    fx.c.set_channel_count(u64::MAX);
+    assert_eq!(
+        brokered(&mut fx, broker, &other, parties, first),
+        Ok(BrokeredOpen::Refused(OpenRefusal::Overflow))
+    );
+    fx.c.set_channel_count(count);
+    // The escrow now holds a deposit it owes: a broker cannot open a second channel with it.
     assert_eq!(
         brokered(&mut fx, broker, &other, parties, (0, 0)),
         Err(BrokeringError::Unfunded)
