@@ -357,7 +357,7 @@ fn no_authority_can_stop_channels_from_opening() {
 /// honest one opens. And a broker opens only what it funded: the escrow's own balance is what
 /// the chain reports beyond its existential deposit, so the check is tried on chain — funded
 /// before the call (as the auction does), a channel opens; unfunded, or with the deposits the
-/// escrow owes, the call reverts with `Unfunded`.
+/// escrow owes, the call reverts with `Unfunded`; carrying more than the deposit, with `Overpaid`.
 #[test]
 fn a_broker_cannot_make_a_bystander_a_party() {
     let mut m = market();
@@ -429,17 +429,22 @@ fn a_broker_cannot_make_a_bystander_a_party() {
         assert!(m.channel(&id).is_none(), "no channel");
         assert!(verify(&mut m, id).is_none(), "no trade-start credential");
     }
-    // Unfunded: the escrow holds only its existential deposit and what it owes.
-    let unfunded = |m: &mut Parties, terms: &TradeTerms| {
+    // A call carrying `value` that the escrow refuses with `error`: it reverts, nothing moves.
+    let reverted = |m: &mut Parties, terms: &TradeTerms, value: Balance, error| {
         let before = (m.chain.balance(&auction), m.escrow_held());
-        let msg = escrow.msg(|e| e.open_brokered(terms.clone(), honest, DEPOSIT));
+        let msg = escrow
+            .msg(|e| e.open_brokered(terms.clone(), honest, DEPOSIT))
+            .with_value(value);
         let called = m.chain.try_send(&auction, msg).expect("call");
-        assert_eq!(called.value, Err(BrokeringError::Unfunded));
+        assert_eq!(called.value, Err(error));
         assert!(called.reverted);
         assert_eq!(called.storage_deposit, 0);
         assert_eq!((m.chain.balance(&auction), m.escrow_held()), before);
     };
-    unfunded(&mut m, &terms);
+    // More than the deposit would belong to no channel.
+    reverted(&mut m, &terms, DEPOSIT + 1, BrokeringError::Overpaid);
+    // Unfunded: the escrow holds only its existential deposit and what it owes.
+    reverted(&mut m, &terms, 0, BrokeringError::Unfunded);
     // Funded before the call (here minted into the escrow's account: funds that arrive outside
     // any message, as a plain transfer's do), the call carrying nothing.
     let escrow_balance = m.chain.balance(&escrow.address);
@@ -462,7 +467,7 @@ fn a_broker_cannot_make_a_bystander_a_party() {
     // The escrow now holds that deposit, and owes it: it funds no other channel.
     let mut other = terms.clone();
     other.offer_nonce = [0x62; 32];
-    unfunded(&mut m, &other);
+    reverted(&mut m, &other, 0, BrokeringError::Unfunded);
     assert_solvent(&mut m);
 }
 

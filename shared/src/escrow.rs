@@ -349,6 +349,8 @@ pub enum BrokeringError {
     Unfunded,
     /// The chain refused to send a refused open's deposit back to the broker.
     RefundFailed,
+    /// The call carried more than `deposit`: the rest would belong to no channel.
+    Overpaid,
 }
 
 /// What a brokered open did when the call succeeded.
@@ -380,8 +382,9 @@ pub trait BrokeredEscrow {
     /// does (`NotRoleHolder`). The broker funds the deposit by transferring it to the escrow,
     /// before the call (a plain transfer, the cheaper way) or with it: the escrow opens only
     /// if its balance beyond what it owes covers `deposit` (`Unfunded`), so a broker can
-    /// never open a channel with money the escrow owes. A refusal is `Ok(Refused)` with the
-    /// deposit sent back to the broker; a [`BrokeringError`] reverts the call. Returns the
+    /// never open a channel with money the escrow owes; a call may carry at most `deposit`
+    /// (`Overpaid`). A refusal is `Ok(Refused)` with the deposit sent back to the broker; a
+    /// [`BrokeringError`] reverts the call. Returns the
     /// channel id (blake2-256 of [`brokered_preimage`]).
     #[ink(message, payable)]
     fn open_brokered(

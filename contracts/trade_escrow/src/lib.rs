@@ -1335,8 +1335,8 @@ mod trade_escrow {
         /// Who may call: a designated broker; a broker the root undesignated is refused.
         /// Returns `Refused` (`NotBroker` for a former broker, `BadTerms`, `ChannelExists`,
         /// `NotRoleHolder`, `Overflow`) with the deposit sent back and nothing else changed.
-        /// Errors (the call reverts): `NotBroker` (never designated), `Unfunded`,
-        /// `RefundFailed`.
+        /// Errors (the call reverts): `NotBroker` (never designated), `Overpaid` (the call
+        /// carried more than `deposit`), `Unfunded`, `RefundFailed`.
         /// Emits: `ChannelOpened` (with `broker`).
         #[ink(message, payable)]
         fn open_brokered(
@@ -1348,6 +1348,11 @@ mod trade_escrow {
             in_main_code!();
             let broker = self.env().caller();
             let designated = self.brokers.get(broker).ok_or(BrokeringError::NotBroker)?;
+            // More than the deposit would belong to no channel, and a refusal sends back only
+            // the deposit.
+            if self.env().transferred_value() > deposit {
+                return Err(BrokeringError::Overpaid);
+            }
             // `balance` is what the account holds beyond its existential deposit; it owes
             // `owed` of it, so only the rest can fund a channel.
             let unowed = self.env().balance().saturating_sub(self.owed);

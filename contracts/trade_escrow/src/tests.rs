@@ -1353,6 +1353,11 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
     }
     as_caller(authority);
     fx.c.set_broker(broker, true).unwrap();
+    // A call may carry at most the deposit: the rest would belong to no channel.
+    assert_eq!(
+        brokered(&mut fx, broker, &terms, parties, (0, D + 1)),
+        Err(BrokeringError::Overpaid)
+    );
     // A broker that sends nothing opens nothing.
     assert_eq!(
         brokered(&mut fx, broker, &terms, parties, (0, 0)),

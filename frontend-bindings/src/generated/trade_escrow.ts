@@ -35,8 +35,9 @@ export type BrokeredOpen =
  * - `NotBroker`: The caller never was a broker designated by the root authority (`set_broker`).
  * - `Unfunded`: The escrow's balance beyond what it owes does not cover the deposit: the broker did not transfer it, before the call or with it.
  * - `RefundFailed`: The chain refused to send a refused open's deposit back to the broker.
+ * - `Overpaid`: The call carried more than `deposit`: the rest would belong to no channel.
  */
-export type BrokeringError = 'NotBroker' | 'Unfunded' | 'RefundFailed';
+export type BrokeringError = 'NotBroker' | 'Unfunded' | 'RefundFailed' | 'Overpaid';
 
 /**
  * A channel as the escrow stores it.
@@ -1107,8 +1108,8 @@ export interface TradeEscrowMessages {
    * Who may call: a designated broker; a broker the root undesignated is refused.
    * Returns `Refused` (`NotBroker` for a former broker, `BadTerms`, `ChannelExists`,
    * `NotRoleHolder`, `Overflow`) with the deposit sent back and nothing else changed.
-   * Errors (the call reverts): `NotBroker` (never designated), `Unfunded`,
-   * `RefundFailed`.
+   * Errors (the call reverts): `NotBroker` (never designated), `Overpaid` (the call
+   * carried more than `deposit`), `Unfunded`, `RefundFailed`.
    * Emits: `ChannelOpened` (with `broker`).
    *
    * Label `BrokeredEscrow::open_brokered`, selector `0x7365dfe4`; mutates, payable.
