@@ -53,9 +53,11 @@
 //! - Cancel: the consumer, before any commit. Every failure returns a typed [`Error`] and
 //!   changes nothing; every change emits an event.
 //!
-//! State is written before any transfer; `finalize` calls the escrow before writing (a failed
-//! call then leaves nothing to undo and can be retried); ink!'s default call flags forbid
-//! reentry.
+//! State is written before any payout; `finalize` funds the trade and calls the escrow before
+//! writing: within the grace it transfers the deposit to the escrow first (cheaper than a call
+//! carrying value), so a failed call fails finalize, which reverts that transfer with
+//! everything else and can be retried; the escrow opens only what it was paid and sends a
+//! refused deposit back. ink!'s default call flags forbid reentry.
 //!
 //! ## Two code blobs
 //! The address runs the **main code**: the four trade messages (`create_auction`, `commit`,

@@ -753,9 +753,10 @@ mod tests {
     #[test]
     fn a_new_must_miss_fails_the_check_and_a_known_one_is_only_reported() {
         const G: u64 = 1_000_000_000;
+        // The auction's main code is a known Wasm miss: reported, not gating.
         let known = gating_misses(
             &[
-                ("incentive_auction", "finalize", 7 * G, 119_563),
+                ("incentive_auction", "finalize", 5 * G, 103_795),
                 ("trade_escrow", "open", 3 * G, 90_000),
             ],
             &[("incentive_auction", 43_444), ("trade_escrow", 30_361)],
@@ -766,12 +767,18 @@ mod tests {
             matches!(&new_message[..], [m] if m.contains("trade_escrow::open (case)")),
             "{new_message:?}"
         );
-        // A known miss is known for its own target only: finalize meets the proof_size Must
-        // now, and going back over it fails.
-        let over_proof = gating_misses(&[("incentive_auction", "finalize", 7 * G, 150_000)], &[]);
+        // finalize meets both per-message Musts now (proof_size since the trade credentials
+        // moved to the escrow, ref_time since the broker funds before a plain call): going back
+        // over either fails.
+        let over_proof = gating_misses(&[("incentive_auction", "finalize", 5 * G, 150_000)], &[]);
         assert!(
             matches!(&over_proof[..], [m] if m.contains("proof_size") && m.contains("finalize")),
             "{over_proof:?}"
+        );
+        let over_time = gating_misses(&[("incentive_auction", "finalize", 7 * G, 103_795)], &[]);
+        assert!(
+            matches!(&over_time[..], [m] if m.contains("ref_time") && m.contains("finalize")),
+            "{over_time:?}"
         );
         let new_blob = gating_misses(&[], &[("trade_escrow.cold", 32_769)]);
         assert!(
