@@ -1459,8 +1459,10 @@ fn a_broker_opens_without_an_offer_signature_and_others_cannot() {
         brokered(&mut fx, broker, &terms, parties, first),
         Ok(BrokeredOpen::Refused(OpenRefusal::ChannelExists))
     );
-    // Funds sent to the escrow outside any message (`stray`) are nobody's: a stranger cannot
-    // take them as a refund, and a broker's refused open gets back only its own deposit.
+    // Funds sent to the escrow outside any message (`stray`) are nobody's and owed to nobody: a
+    // stranger cannot take them as a refund, and a broker's refused open that carried its
+    // deposit gets back that deposit only. (A broker that sent nothing can have a refused open
+    // "refunded" from them: root-vetted code can sweep what nobody is owed, never what is owed.)
     let (stray, stranger) = (ESCROW_BASE, fx.stranger);
     test::set_account_balance::<Env>(escrow(), balance(escrow()) + stray);
     assert_eq!(
