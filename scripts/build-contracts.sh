@@ -97,6 +97,9 @@ def staged(path, own_workspace):
         sys.exit(f"{path}: a path dependency outside the contract and cgrid-shared")
     if own_workspace:
         manifest += "\n# Staged by scripts/build-contracts.sh: its own workspace.\n[workspace]\n"
+        # The workspace's patch (ink_env's rlibc, see Cargo.toml), by absolute path: the
+        # contract builder copies the manifest elsewhere and rewrites only dependency paths.
+        manifest += f'\n[patch.crates-io]\nrlibc = {{ path = "{dir}/shared/rlibc" }}\n'
     return manifest.encode("utf-8")
 def tree(source, prefix):
     files = {}
