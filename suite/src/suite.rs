@@ -74,7 +74,10 @@ pub const SPLIT: [(&str, &[&str]); 5] = [
         ],
     ),
     ("trade_escrow", &["trade_escrow.cold", "trade_escrow.cold2"]),
-    ("incentive_auction", &["incentive_auction.cold"]),
+    (
+        "incentive_auction",
+        &["incentive_auction.cold", "incentive_auction.cold2"],
+    ),
     ("mask_registry", &["mask_registry.cold"]),
 ];
 

@@ -59,18 +59,18 @@
 //! everything else and can be retried; the escrow opens only what it was paid and sends a
 //! refused deposit back. ink!'s default call flags forbid reentry.
 //!
-//! ## Two code blobs
-//! The address runs the **main code**: the four trade messages (`create_auction`, `commit`,
-//! `reveal`, `finalize`), six of the nine calls of a trade through the auction. Everything else
-//! (`set_model`, `set_mask_registry`, `cancel`, `withdraw_unclaimed`, `score_of` and the
-//! getters) lives in the **cold code**, which the main code delegate-calls with the call's own
-//! input, cloned by the host (`cgrid_shared::split`): a trade loads the small blob only. The
-//! main code names the cold code by a hash compiled into it and locks it as a delegate
-//! dependency when instantiated; both read and write the same storage, and the ABI is that of
-//! one contract.
+//! ## Three code blobs
+//! The address runs the **main code**: `create_auction`, `commit` and `finalize`, four of the
+//! six auction calls of a trade. `reveal` (proof checks and scoring) runs in the **second cold
+//! code**, everything else (`set_model`, `set_mask_registry`, `cancel`, `withdraw_unclaimed`,
+//! `score_of` and the getters) in the **first**; the main code delegate-calls them with the
+//! call's own input, cloned by the host (`cgrid_shared::split`), so every blob stays under
+//! 32 KiB and the calls that do not reveal load the main code only. The main code names each cold
+//! code by a hash compiled into it and locks it as a delegate dependency when instantiated; all
+//! read and write the same storage, and the ABI is that of one contract.
 
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
-// A split build compiles each body in one of the two blobs only (`cgrid_shared::split`).
+// A split build compiles each body in one of the blobs only (`cgrid_shared::split`).
 #![cfg_attr(
     any(feature = "split-main", feature = "split-cold"),
     allow(dead_code, unused_imports, unused_variables)
@@ -602,7 +602,7 @@ mod incentive_auction {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
-    cold_code!();
+    cold_code!(2);
 
     impl From<PayoutError> for Error {
         fn from(e: PayoutError) -> Self {
@@ -624,7 +624,7 @@ mod incentive_auction {
         /// parameter model (`set_model`).
         #[ink(constructor)]
         pub fn new(did_registry: AccountId, credentials: AccountId, escrow: AccountId) -> Self {
-            lock_cold_code!();
+            lock_cold_code!(2);
             Self {
                 did_registry,
                 role_index: cgrid_shared::role_index_of!(did_registry),
@@ -647,6 +647,7 @@ mod incentive_auction {
         ///
         /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
             in_cold_code!();
@@ -660,6 +661,7 @@ mod incentive_auction {
         }
 
         /// The mask registry in use, if any.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
             in_cold_code!();
@@ -673,6 +675,7 @@ mod incentive_auction {
         ///
         /// Errors: `NotRoot`, `BadModel`, `Overflow`.
         /// Emits: `ModelSet`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn set_model(&mut self, model: ParameterModel) -> Result<u32> {
             in_cold_code!();
@@ -758,6 +761,7 @@ mod incentive_auction {
         ///
         /// Errors: `AuctionNotFound`, `NotConsumer`, `NotOpen`, `HasBids`, `Overflow`.
         /// Emits: `AuctionCancelled`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn cancel(&mut self, auction: u64) -> Result<()> {
             in_cold_code!();
@@ -849,7 +853,7 @@ mod incentive_auction {
         /// `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `ZeroKey`,
         /// `PriceAboveMax`, `Overflow`.
         /// Emits: `BidRevealed`, and `PayoutDeferred` if the bond cannot be transferred.
-        #[cfg(not(feature = "split-cold"))]
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn reveal(
             &mut self,
@@ -858,6 +862,7 @@ mod incentive_auction {
             salt: [u8; 32],
             proofs: AttributeProofs,
         ) -> Result<RevealOutcome> {
+            in_cold_code!(2);
             let proofs: [Option<ClaimProof>; ATTRIBUTES] = proofs.into();
             let bidder = self.env().caller();
             let now = self.env().block_timestamp();
@@ -1098,6 +1103,7 @@ mod incentive_auction {
         /// Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later),
         /// `Overflow`.
         /// Emits: `UnclaimedWithdrawn`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
             in_cold_code!();
@@ -1115,6 +1121,7 @@ mod incentive_auction {
         /// bidders and UIs; the same rule `reveal` applies).
         ///
         /// Errors: `AuctionNotFound`, `NoModel`, `ZeroPrice`, `PriceAboveMax`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn score_of(
             &self,
@@ -1149,6 +1156,7 @@ mod incentive_auction {
         /// The auction, if it exists. Once it opened a trade that a regulator masked, with
         /// what the trade's mask withholds withheld here too (the same field names: who
         /// trades, at what price) and the marker saying why; the money fields stay.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn auction(&self, auction: u64) -> Option<MaskedView<Auction>> {
             in_cold_code!();
@@ -1165,6 +1173,7 @@ mod incentive_auction {
 
         /// The sealed bid `bidder` committed to `auction`, if any: its hash, its commit order
         /// (`seq`, the tie-break), the bidder's DID and whether it was revealed.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn commitment(&self, auction: u64, bidder: AccountId) -> Option<Commitment> {
             in_cold_code!();
@@ -1172,6 +1181,7 @@ mod incentive_auction {
         }
 
         /// Parameter model `version` (1, 2, …).
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn model(&self, version: u32) -> Option<ParameterModel> {
             in_cold_code!();
@@ -1179,6 +1189,7 @@ mod incentive_auction {
         }
 
         /// The version in force (0: none set yet).
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn model_version(&self) -> u32 {
             in_cold_code!();
@@ -1186,6 +1197,7 @@ mod incentive_auction {
         }
 
         /// How many auctions were ever created; their ids run from 0 to this − 1.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn auction_count(&self) -> u64 {
             in_cold_code!();
@@ -1193,6 +1205,7 @@ mod incentive_auction {
         }
 
         /// What the contract owes: deposits of open auctions, bonds held, unclaimed payouts.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn total_held(&self) -> Balance {
             in_cold_code!();
@@ -1201,6 +1214,7 @@ mod incentive_auction {
 
         /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
         /// smallest unit; the account takes them with `withdraw_unclaimed`.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
             in_cold_code!();
@@ -1208,6 +1222,7 @@ mod incentive_auction {
         }
 
         /// The DID registry, the credential registry and the escrow this auction calls.
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn wiring(&self) -> AuctionWiring {
             in_cold_code!();

@@ -22,18 +22,21 @@ pub const DEMO_FLOW_BASELINE_REF_TIME: u64 = 48_500_000_000;
 /// code blobs, and `contract::message` names over the proof_size and over the ref_time limit.
 /// Everything else is held to the Musts by a gating check, so no change can put another blob
 /// or message over them; a name leaves its list when it meets the target.
-pub const KNOWN_WASM_MISSES: [&str; 1] = ["incentive_auction"];
+pub const KNOWN_WASM_MISSES: [&str; 0] = [];
 pub const KNOWN_PROOF_SIZE_MISSES: [&str; 0] = [];
 pub const KNOWN_REF_TIME_MISSES: [&str; 0] = [];
 /// The demo flow may not grow back (gating) while it misses the Must: today's figures, rounded
-/// up; lowered whenever the flow gets cheaper. The proof ceiling was raised twice, each time for
-/// a larger ref_time cut: by 2.4 KB (539,100 B before) in the session of 2026-12-04, fifth, when
+/// up; lowered whenever the flow gets cheaper. Raised only for a Must or a larger cut of the
+/// other figure: by 2.4 KB of proof (539,100 B before) in the session of 2026-12-04, fifth, when
 /// the auction began funding a trade by a transfer before a plain escrow call (its `finalize`
-/// 6.23 → 5.82 G, the flow −0.27 G); by 1.8 KB in the session of 2026-12-05, when the contracts'
-/// `memcpy`, `memmove`, `memset` and `memcmp` began moving eight bytes a step (shared/rlibc:
-/// +142 B in every code blob, the flow's ref_time 29.03 → 27.26 G).
-pub const DEMO_FLOW_CEILING_PROOF_SIZE: u64 = 543_300;
-pub const DEMO_FLOW_CEILING_REF_TIME: u64 = 27_270_000_000;
+/// 6.23 → 5.82 G, the flow −0.27 G); by 1.8 KB of proof in the session of 2026-12-05, when the
+/// contracts' `memcpy`, `memmove`, `memset` and `memcmp` began moving eight bytes a step
+/// (shared/rlibc: +142 B in every code blob, the flow 29.03 → 27.26 G); by 0.45 G in the same
+/// session, when the auction's `reveal` moved to a second cold code so that every code blob
+/// meets the 32 KiB Must (a reveal pays a delegate call, the auction's other calls load 12.7 KB
+/// less: the flow −7.3 KB of proof).
+pub const DEMO_FLOW_CEILING_PROOF_SIZE: u64 = 536_100;
+pub const DEMO_FLOW_CEILING_REF_TIME: u64 = 27_720_000_000;
 /// The block `trade_path_per_block` fills: 5 MB of proof, 2 s of ref_time.
 pub const BLOCK_PROOF_SIZE: u64 = 5 * 1024 * 1024;
 pub const BLOCK_REF_TIME: u64 = 2_000_000_000_000;
@@ -752,17 +755,27 @@ mod tests {
     }
 
     #[test]
-    fn a_new_must_miss_fails_the_check_and_a_known_one_is_only_reported() {
+    fn a_must_miss_fails_the_check_and_no_blob_is_exempt() {
         const G: u64 = 1_000_000_000;
-        // The auction's main code is a known Wasm miss: reported, not gating.
-        let known = gating_misses(
+        // Every code blob meets the Wasm Must (the auction's main code since its `reveal` runs
+        // in a second cold code): figures within every limit pass, and no blob is exempt.
+        let within = gating_misses(
             &[
-                ("incentive_auction", "finalize", 5 * G, 103_795),
+                ("incentive_auction", "finalize", 5 * G, 91_464),
                 ("trade_escrow", "open", 3 * G, 90_000),
             ],
-            &[("incentive_auction", 43_444), ("trade_escrow", 30_361)],
+            &[
+                ("incentive_auction", 30_310),
+                ("incentive_auction.cold2", 31_288),
+                ("trade_escrow", 31_134),
+            ],
         );
-        assert!(known.is_empty(), "{known:?}");
+        assert!(within.is_empty(), "{within:?}");
+        let auction_back_over = gating_misses(&[], &[("incentive_auction", 43_444)]);
+        assert!(
+            matches!(&auction_back_over[..], [m] if m.contains("incentive_auction 43444 B")),
+            "{auction_back_over:?}"
+        );
         let new_message = gating_misses(&[("trade_escrow", "open", G, 120_001)], &[]);
         assert!(
             matches!(&new_message[..], [m] if m.contains("trade_escrow::open (case)")),
