@@ -4,12 +4,12 @@
 //! them for every copy, fill and comparison it does not unroll: moving a struct, decoding into a
 //! buffer, zeroing an array, comparing two ids). pallet-contracts accepts no bulk-memory Wasm, so
 //! they are loops, and rlibc's go one byte per turn: about 14 Wasm instructions a byte, every one
-//! charged as ref_time (a reveal spent a third of its execution in them). This crate replaces
-//! rlibc (`[patch.crates-io]`) with the same four functions, eight bytes per turn: Wasm loads and
-//! stores need no alignment, so `read_unaligned` / `write_unaligned` of a `u64` is one
-//! `i64.load` / `i64.store` whatever the addresses. The crate is `no_builtins`, as rlibc is, so
-//! the compiler neither turns a loop back into a call to the function it is in nor expands these
-//! reads into calls.
+//! charged as ref_time (a two-credential reveal spent over two thirds of its execution in them).
+//! This crate replaces rlibc (`[patch.crates-io]`) with the same four functions, eight bytes per
+//! turn: Wasm loads and stores need no alignment, so `read_unaligned` / `write_unaligned` of a
+//! `u64` is one `i64.load` / `i64.store` whatever the addresses. The crate is `no_builtins`, as
+//! rlibc is, so the compiler cannot turn a loop back into a call to the function it is in (the
+//! compiled bodies call nothing but `copy_forward`, which calls nothing).
 //!
 //! The symbols are exported on Wasm only; a host build (the workspace's tests) links its libc's
 //! and tests these functions under their Rust names against the slice methods.
