@@ -154,13 +154,14 @@ PY
 # bundle as $1$3.{contract,wasm,json}.
 bundle() {
     local c="$1" features="$2" suffix="$3"
+    # In the bundles' own target directory ($CGRID_BUNDLE_TARGET, see scripts/env.sh).
     if [[ -n "$features" ]]; then
-        "$CGRID_BUNDLER" --features "$features" "$CGRID_STAGE/$c/Cargo.toml"
+        CARGO_TARGET_DIR="$CGRID_BUNDLE_TARGET" "$CGRID_BUNDLER" --features "$features" "$CGRID_STAGE/$c/Cargo.toml"
     else
-        "$CGRID_BUNDLER" "$CGRID_STAGE/$c/Cargo.toml"
+        CARGO_TARGET_DIR="$CGRID_BUNDLE_TARGET" "$CGRID_BUNDLER" "$CGRID_STAGE/$c/Cargo.toml"
     fi
     # A staged contract is its own workspace root: contract-build writes to target/ink/.
-    local out="$CARGO_TARGET_DIR/ink"
+    local out="$CGRID_BUNDLE_TARGET/ink"
     cp "$out/$c.wasm" "$CGRID_BUNDLES/$c$suffix.wasm"
     for ext in contract json; do
         python3 - "$out/$c.$ext" "$CGRID_BUNDLES/$c$suffix.$ext" "$toolchain" <<'PY'

@@ -15,7 +15,7 @@
 //! cgrid-bundler --sizes [--top N] WASM... where each code blob's bytes go: per crate and the
 //!                                         N (25) largest functions, from the name section
 //!                                         (`sizes`; the named code is the release build
-//!                                         under `$CARGO_TARGET_DIR/ink/wasm32-unknown-unknown/
+//!                                         under `$CGRID_BUNDLE_TARGET/ink/wasm32-unknown-unknown/
 //!                                         release/`, before `wasm-opt`)
 //! ```
 //!

@@ -2,7 +2,7 @@
 //! the Wasm's name section (what `twiggy top` reports, without another tool to install).
 //!
 //! The bundles' optimized code carries no names; the release build under
-//! `$CARGO_TARGET_DIR/ink/wasm32-unknown-unknown/release/<contract>.wasm` (before `wasm-opt`)
+//! `$CGRID_BUNDLE_TARGET/ink/wasm32-unknown-unknown/release/<contract>.wasm` (before `wasm-opt`)
 //! does. Its sizes are larger than the bundle's, but they rank the same code (issue 21: attribute
 //! the size before cutting).
 
@@ -113,7 +113,7 @@ impl Sizes {
             self.functions.len(),
             if self.functions.iter().all(|f| f.name.is_none()) {
                 " (no names: an optimized bundle; the release build under \
-                 $CARGO_TARGET_DIR/ink/wasm32-unknown-unknown/release/ has them)"
+                 $CGRID_BUNDLE_TARGET/ink/wasm32-unknown-unknown/release/ has them)"
             } else {
                 ""
             }
