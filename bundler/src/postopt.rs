@@ -37,6 +37,16 @@ pub fn apply(result: &BuildResult) -> Result<(), String> {
         .as_ref()
         .ok_or("contract-build wrote no metadata")?;
     let before = read(wasm_path)?;
+    // contract-build leaves an unchanged contract's last output in place (no wasm-opt, no new
+    // metadata when cargo's Wasm did not change), and this step rewrote that output: running
+    // the pass again would change the code a second time (role_index: one byte).
+    if result.optimization_result.is_none() {
+        let text = std::fs::read_to_string(&metadata.dest_metadata)
+            .map_err(|e| format!("{}: unreadable: {e}", metadata.dest_metadata.display()))?;
+        if names_applied(&text, &before) {
+            return Ok(());
+        }
+    }
     let tmp = wasm_path.with_extension("lmu.wasm");
     OptimizationOptions::new_optimize_for_size_aggressively()
         .mvp_features_only()
@@ -109,6 +119,12 @@ pub fn renamed_code(text: &str, before: &[u8], after: &[u8]) -> Result<String, S
     ))
 }
 
+/// Whether `text` (a bundle's `.json`) is this step's output for `code`: it names `code` and
+/// carries the setting.
+pub fn names_applied(text: &str, code: &[u8]) -> bool {
+    text.contains(&format!("\"{SETTING}\":true")) && text.contains(&hex0x(&code_hash(code)))
+}
+
 fn replaced(
     text: &str,
     from: &str,
@@ -156,6 +172,17 @@ mod tests {
             assert!(!text.contains(&hex0x(before)[2..]), "{text}");
         }
         assert_eq!(hex0x(&[0x00, 0xab, 0x0f]), "0x00ab0f");
+    }
+
+    #[test]
+    fn only_this_steps_output_for_the_code_counts_as_applied() {
+        let (before, after) = (b"\0asm old code".as_slice(), b"\0asm new".as_slice());
+        let built = metadata(before, false);
+        let applied = renamed_code(&built, before, after).unwrap();
+        assert!(names_applied(&applied, after));
+        // contract-build's own output, and this step's output for other code, are not.
+        assert!(!names_applied(&built, before));
+        assert!(!names_applied(&applied, before));
     }
 
     #[test]
