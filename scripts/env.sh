@@ -13,7 +13,7 @@ export CGRID_BUNDLES="${CGRID_BUNDLES:-$CARGO_TARGET_DIR/bundles}"
 # The bundles' release builds (scripts/build-contracts.sh) have a target directory of their own.
 # ink_e2e builds the same crates from the workspace (without the staged manifests' rlibc patch)
 # into the same paths of a shared one: cargo's Wasm and contract-build's `ink/<name>.wasm`, which
-# contract-build hands back unoptimized-again when it finds cargo's Wasm unchanged.
+# contract-build hands back as they are when it finds cargo's Wasm unchanged.
 export CGRID_BUNDLE_TARGET="${CGRID_BUNDLE_TARGET:-$CARGO_TARGET_DIR/bundle-target}"
 # The contract-build release (the library of cargo-contract of the same version) that
 # cgrid-bundler builds the bundles with; bundles record it as their `cargo_contract_version`.
