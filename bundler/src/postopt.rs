@@ -113,8 +113,9 @@ pub fn renamed_code(text: &str, before: &[u8], after: &[u8]) -> Result<String, S
         .ok_or("optimization_passes is not a string")?;
     let end = at + key.len() + open + 1 + close + 1;
     Ok(format!(
-        "{},\"{SETTING}\":true{}",
+        "{},{}{}",
         &text[..end],
+        setting_entry(),
         &text[end..]
     ))
 }
@@ -122,7 +123,12 @@ pub fn renamed_code(text: &str, before: &[u8], after: &[u8]) -> Result<String, S
 /// Whether `text` (a bundle's `.json`) is this step's output for `code`: it names `code` and
 /// carries the setting.
 pub fn names_applied(text: &str, code: &[u8]) -> bool {
-    text.contains(&format!("\"{SETTING}\":true")) && text.contains(&hex0x(&code_hash(code)))
+    text.contains(&setting_entry()) && text.contains(&hex0x(&code_hash(code)))
+}
+
+/// The setting as this step writes it into the metadata (and looks for it there).
+fn setting_entry() -> String {
+    format!("\"{SETTING}\":true")
 }
 
 fn replaced(
