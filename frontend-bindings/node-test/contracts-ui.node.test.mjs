@@ -78,7 +78,10 @@ describe('docs/CONTRACTS_UI.md on a node, as Contracts UI does it', { skip }, ()
         else if (r.status.isInBlock) done(r);
       }).catch(fail);
     });
-    return { outcome, events: (result.contractEvents ?? []).map((e) => e.event.identifier) };
+    // What the UI lists: each event's name, and for a topicless event of changes
+    // (`ChannelUpdated`) the change it carries, `ChannelUpdated: ChannelOpened`.
+    const shown = (e) => (e.event.signatureTopic ? e.event.identifier : `${e.event.identifier}: ${e.args[0].type}`);
+    return { outcome, events: (result.contractEvents ?? []).map(shown) };
   }
 
   /** The name of the refusal in `outcome` (`{ err }`), as the form shows it: `NotAuthority`. */
@@ -136,7 +139,7 @@ describe('docs/CONTRACTS_UI.md on a node, as Contracts UI does it', { skip }, ()
 
     const { outcome, events } = await call('trade_escrow', 'open', who.Dave, [terms, signature], deposit);
     assert.equal(outcome.ok, shown.channel, 'the dry run shows the channel id cgrid printed');
-    assert.ok(events.some((e) => e.endsWith('ChannelOpened')), events.join());
+    assert.ok(events.some((e) => e.endsWith('::ChannelUpdated: ChannelOpened')), events.join());
     const view = await dryRun('trade_escrow', 'channel', who.Dave, [shown.channel]);
     assert.equal(view.outcome.masked, null, 'a MaskedChannel shown in full');
     assert.equal(BigInt(view.outcome.record.deposit), deposit);

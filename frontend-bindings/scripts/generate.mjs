@@ -76,6 +76,18 @@ export function fieldKey(name) {
 
 export const variantKey = (name) => stringCamelCase(name);
 
+/**
+ * The changes of a topicless event whose one field is an enum of one-payload variants (the
+ * escrow's `ChannelUpdated`, the auction's `AuctionUpdated`): [{ name, type }] per variant, the
+ * payload's type id; `null` for any other event.
+ */
+export function changesOf(registry, e) {
+  if (e.signature_topic || e.args.length !== 1) return null;
+  const shape = registry.shape(e.args[0].type.type);
+  if (shape.kind !== 'enum' || shape.basic || !shape.variants.every((v) => v.payload.kind === 'single')) return null;
+  return shape.variants.map((v) => ({ name: v.name, type: v.payload.type }));
+}
+
 export class Registry {
   constructor(types) {
     this.types = new Map(types.map(({ id, type }) => [id, type]));
@@ -449,12 +461,16 @@ export function generateContract(name, metadata) {
     'createDeployer', 'decodeContractEvent', 'metadata', 'metadataJson', 'spec', 'offline', 'Promise',
     ...CONTRACT_RUNTIME_IMPORTS,
   ]);
+  // The bindings' events: each event as it is, except a topicless event of changes (the
+  // escrow's `ChannelUpdated`, the auction's `AuctionUpdated`), which gives one per change.
+  const eventChanges = new Map(spec.events.map((e) => [e.label, changesOf(registry, e)]));
+  const flatEvents = spec.events.flatMap((e) => (eventChanges.get(e.label) ?? [{ name: e.label }]).map((c) => c.name));
   const eventTypeNames = new Map();
-  for (const e of spec.events) {
-    let n = safeIdent(`${e.label}Event`);
+  for (const label of flatEvents) {
+    let n = safeIdent(`${label}Event`);
     while (reserved.has(n)) n = `${n}_`;
     reserved.add(n);
-    eventTypeNames.set(e.label, n);
+    eventTypeNames.set(label, n);
   }
   const names = assignTypeNames(registry, namedIds, reserved);
   const emit = new Emitter(registry, names);
@@ -514,6 +530,17 @@ export function generateContract(name, metadata) {
   push('// Events');
   push('');
   for (const e of spec.events) {
+    const changes = eventChanges.get(e.label);
+    if (changes) {
+      for (const c of changes) {
+        const docs = [...(registry.get(c.type).docs ?? []), '', `A change in the topicless event \`${e.label}\` (variant \`${c.name}\`).`];
+        push(docComment(docs) + `export interface ${eventTypeNames.get(c.name)} {`);
+        push(`  name: '${c.name}';`);
+        push(`  args: ${emit.ts(c.type)};`);
+        push('}\n');
+      }
+      continue;
+    }
     const names2 = argNames(e.args);
     const docs = [...(e.docs ?? []), ...(e.docs?.length ? [''] : []), `Event \`${e.label}\`${e.signature_topic ? `, signature topic \`${e.signature_topic}\`` : ' (anonymous)'}.`];
     push(docComment(docs) + `export interface ${eventTypeNames.get(e.label)} {`);
@@ -530,7 +557,7 @@ export function generateContract(name, metadata) {
     push('}\n');
   }
   push(`/** Every event of \`${name}\`, discriminated by \`name\`. */`);
-  push(`export type ${Pascal}Event =${spec.events.length ? spec.events.map((e) => `\n  | ${eventTypeNames.get(e.label)}`).join('') : ' never'};\n`);
+  push(`export type ${Pascal}Event =${flatEvents.length ? flatEvents.map((label) => `\n  | ${eventTypeNames.get(label)}`).join('') : ' never'};\n`);
 
   // messages
   push('// ---------------------------------------------------------------------------------------------');
@@ -583,6 +610,7 @@ export function generateContract(name, metadata) {
     events: spec.events.map((e) => ({
       label: e.label,
       signatureTopic: e.signature_topic ?? null,
+      changes: eventChanges.get(e.label),
       args: argSpec(e.args).map((a, i) => ({ ...a, indexed: e.args[i].indexed })),
     })),
     types: Object.fromEntries(declared.map(([id, n]) => [n, id])),

@@ -9,6 +9,7 @@ import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import { Abi, BlueprintPromise, CodePromise, ContractPromise } from '@polkadot/api-contract';
 import type { AccountId, DispatchError, EventRecord, StorageDeposit, WeightV2 } from '@polkadot/types/interfaces';
 import type { SpRuntimeDispatchError } from '@polkadot/types/lookup';
+import type { Enum } from '@polkadot/types';
 import type { Codec } from '@polkadot/types/types';
 import { compactAddLength, hexToU8a, isHex, isU8a, u8aToHex, u8aToString } from '@polkadot/util';
 import { decodeAddress, encodeAddress, randomAsU8a } from '@polkadot/util-crypto';
@@ -59,10 +60,24 @@ export interface MessageSpec {
   readonly returnType: number | null;
 }
 
+/** One variant of a topicless event of changes: the event the bindings hand out for it. */
+export interface EventChangeSpec {
+  /** The variant's name, which is the handed-out event's `name` (`Checkpointed`). */
+  readonly name: string;
+  /** Its payload's scale-info type id: the handed-out event's `args`. */
+  readonly type: number;
+}
+
 export interface EventSpec {
   readonly label: string;
   readonly signatureTopic: Hex | null;
   readonly args: readonly EventArgSpec[];
+  /**
+   * Set for a topicless event whose one field is an enum of changes (the escrow's
+   * `ChannelUpdated`, the auction's `AuctionUpdated`: a topic costs a storage write on chain):
+   * `decodeEvents` hands out the change, `{ name: 'Checkpointed', args: {…} }`.
+   */
+  readonly changes: readonly EventChangeSpec[] | null;
 }
 
 export interface ContractSpec {
@@ -100,7 +115,8 @@ export interface ConstructorDef {
 
 export interface ContractEvent {
   readonly name: string;
-  readonly args: Readonly<Record<string, unknown>>;
+  /** The fields, camelCase (an interface of the generated types for a change). */
+  readonly args: object;
 }
 
 export type MessageMap<M> = { [K in keyof M]: MessageDef };
@@ -292,7 +308,9 @@ export class OfflineCodec {
 
 /**
  * Decodes one `contracts.ContractEmitted` record (ink! 5: the event is found by its signature
- * topic, the record's first topic). Returns `null` for a record that is not a contract event.
+ * topic, the record's first topic; a record without topics is the contract's anonymous event).
+ * A topicless event of changes gives the change itself (see `EventSpec.changes`). Returns
+ * `null` for a record that is not a contract event.
  */
 export function decodeContractEvent<E extends ContractEvent>(
   abi: Abi,
@@ -305,6 +323,12 @@ export function decodeContractEvent<E extends ContractEvent>(
   const decoded = abi.decodeEvent(record);
   const eventSpec = spec.events[decoded.event.index];
   if (!eventSpec) throw new Error(`${spec.contract}: no event at index ${decoded.event.index}`);
+  if (eventSpec.changes) {
+    const update = decoded.args[0] as Enum;
+    const change = eventSpec.changes.find((c) => c.name === update.type);
+    if (!change) throw new Error(`${spec.contract}: ${eventSpec.label} has no change ${update.type}`);
+    return { name: change.name, args: codec.toPlain(change.type, update.value, change.name) } as unknown as E;
+  }
   const args: Record<string, unknown> = {};
   eventSpec.args.forEach((arg, i) => {
     args[arg.name] = codec.toPlain(arg.type, decoded.args[i] as Codec, arg.name);

@@ -12,7 +12,7 @@ import { Metadata, TypeRegistry } from '@polkadot/types';
 import contractsNodeMetadata from '@polkadot/types-support/metadata/static-substrate-contracts-node';
 import { compactToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
-import { contracts, sampleValue, ScaleCodec } from '../dist/src/index.js';
+import { contracts, sampleValue, ScaleCodec, variantKey } from '../dist/src/index.js';
 
 
 // the chain side: a registry with the runtime metadata of a pallet-contracts node
@@ -55,12 +55,16 @@ for (const [name, Contract] of Object.entries(contracts)) {
     const maxTopics = json.spec.environment.maxEventTopics;
 
     json.spec.events.forEach((e, i) => {
-      test(`${e.label} ${e.signature_topic.slice(0, 10)}…`, () => {
-        for (const flavour of ['first', 'last']) {
-          const args = e.args.map((a) => sampleValue(codec.types, a.type.type, { flavour }));
+      test(`${e.label} ${e.signature_topic?.slice(0, 10) ?? '(anonymous)'}…`, () => {
+        // A topicless event of changes: every change, not only the sample's first and last.
+        const changes = Contract.spec.events[i].changes;
+        const samples = ['first', 'last'].flatMap((flavour) => (changes
+          ? changes.map((c) => [{ [variantKey(c.name)]: sampleValue(codec.types, c.type, { flavour }) }])
+          : [e.args.map((a) => sampleValue(codec.types, a.type.type, { flavour }))]));
+        for (const args of samples) {
           const encoded = e.args.map((a, k) => codec.encode(a.type.type, args[k]));
           const topics = [
-            decodeAddress(e.signature_topic), // any 32-byte hex
+            ...(e.signature_topic ? [decodeAddress(e.signature_topic)] : []), // any 32-byte hex
             ...e.args.flatMap((a, k) => (a.indexed ? [fieldTopic(encoded[k])] : [])),
           ];
           assert.ok(topics.length <= maxTopics, 'ink! checks the topic count against maxEventTopics');
@@ -69,7 +73,8 @@ for (const [name, Contract] of Object.entries(contracts)) {
           const [record] = chain.createType('Vec<EventRecord>', u8aConcat(compactToU8a(1), bytes));
           assert.equal(record.event.section, 'contracts');
           assert.equal(record.event.method, 'ContractEmitted');
-          assert.equal(record.topics[0].toHex(), e.signature_topic);
+          if (e.signature_topic) assert.equal(record.topics[0].toHex(), e.signature_topic);
+          else assert.equal(record.topics.length, 0, 'an anonymous event of ours has no topics');
 
           // polkadot.js: Abi.decodeEvent finds an ink! 5 event by record.topics[0]
           const decoded = abi.decodeEvent(record);
@@ -80,8 +85,17 @@ for (const [name, Contract] of Object.entries(contracts)) {
           // the bindings: typed { name, args } with camelCase arg names
           const typed = Contract.decodeEvent(record);
           const spec = Contract.spec.events[i];
-          assert.deepEqual(typed, { name: e.label, args: Object.fromEntries(spec.args.map((a, k) => [a.name, args[k]])) });
-          assert.equal(u8aToHex(topics[0]), Contract.eventTopics[e.label]);
+          if (spec.changes) {
+            // a topicless event of changes: the bindings hand out the change itself
+            const [[key, payload]] = Object.entries(args[0]);
+            const change = spec.changes.find((c) => variantKey(c.name) === key);
+            assert.ok(change, `${key} is one of ${e.label}'s changes`);
+            assert.deepEqual(typed, { name: change.name, args: payload });
+            assert.equal(Contract.eventTopics[e.label], undefined);
+          } else {
+            assert.deepEqual(typed, { name: e.label, args: Object.fromEntries(spec.args.map((a, k) => [a.name, args[k]])) });
+            assert.equal(u8aToHex(topics[0]), Contract.eventTopics[e.label]);
+          }
         }
       });
     });

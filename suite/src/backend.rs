@@ -9,7 +9,7 @@
 //! The raw methods take SCALE call data; typed calls ([`crate::Msg`]) go through
 //! [`Backend::send`], [`Backend::try_send`] and [`Backend::read`], which every backend gets.
 
-use crate::events::Emitted;
+use crate::events::{Emitted, SuiteEvent};
 use crate::msg::{Msg, SuiteError};
 use crate::Signer;
 use cgrid_shared::Balance;
@@ -45,7 +45,7 @@ impl<T> Called<T> {
     }
 
     /// Every event of type `E` the call emitted, decoded (see [`Emitted::decode`]).
-    pub fn events_of<E: ink::env::Event + Decode>(&self) -> Vec<E> {
+    pub fn events_of<E: SuiteEvent>(&self) -> Vec<E> {
         self.events.iter().filter_map(Emitted::decode).collect()
     }
 }

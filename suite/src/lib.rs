@@ -36,7 +36,7 @@ pub use backend::{
 };
 pub use contracts::{Auction, Dids, Escrow, Masks, Roles, Vcs};
 pub use deployment::{ContractEntry, Deployment, DEPLOYMENT_FORMAT};
-pub use events::Emitted;
+pub use events::{Emitted, SuiteEvent};
 pub use msg::{Contract, Label, Msg, SuiteContract, SuiteError};
 pub use signer::{Signer, KEY_FILE_FORMAT};
 pub use suite::{

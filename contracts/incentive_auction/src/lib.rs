@@ -89,8 +89,8 @@ pub use self::incentive_auction::{
 /// The contract's events, for off-chain decoders (`cgrid-suite`).
 pub mod events {
     pub use super::incentive_auction::{
-        AuctionCancelled, AuctionCreated, AuctionFinalized, BidCommitted, BidRevealed,
-        MaskRegistrySet, ModelSet, PayoutDeferred, UnclaimedWithdrawn,
+        AuctionCancelled, AuctionCreated, AuctionFinalized, AuctionUpdate, AuctionUpdated,
+        BidCommitted, BidRevealed, MaskRegistrySet, ModelSet, PayoutDeferred, UnclaimedWithdrawn,
     };
 }
 
@@ -174,11 +174,43 @@ mod incentive_auction {
     // ------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------
-    // An event about one auction carries its signature topic only (which names the event for the
-    // decoders and the Contracts UI): on pallet-contracts each topic costs what a storage write
-    // does (128 M ref_time, 2.5 KB proof), and the chain keeps a topic's index for one block only;
-    // the auction and the parties are in the event's data. Administrative and payout events keep
-    // their topics.
+    // An auction's changes (created, bid committed, bid revealed, finalized, cancelled) are one
+    // event without topics, `AuctionUpdated`, whose `update` says which: on pallet-contracts
+    // every topic, the signature topic too, costs a storage read and write (128 M ref_time)
+    // and 2,508 B of proof, while a topicless event costs 2 M and its bytes. polkadot.js and
+    // the Contracts UI decode it as the contract's only anonymous event; `cgrid_suite` and the
+    // bindings hand out the change itself (`BidCommitted`, …). The auction and the parties are
+    // in the data. Administrative and payout events keep their topics.
+
+    /// An auction changed; `update` says how (each change's own struct documents it).
+    #[ink(event, anonymous)]
+    pub struct AuctionUpdated {
+        /// What happened in which auction.
+        pub update: AuctionUpdate,
+    }
+
+    /// What happened in an auction, in `AuctionUpdated`. The variants are numbered from 16
+    /// (the escrow's channel updates from 0), so that the two contracts' topicless events
+    /// never decode as each other.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum AuctionUpdate {
+        /// See [`AuctionCreated`].
+        #[codec(index = 16)]
+        AuctionCreated(AuctionCreated),
+        /// See [`BidCommitted`].
+        #[codec(index = 17)]
+        BidCommitted(BidCommitted),
+        /// See [`BidRevealed`].
+        #[codec(index = 18)]
+        BidRevealed(BidRevealed),
+        /// See [`AuctionFinalized`].
+        #[codec(index = 19)]
+        AuctionFinalized(AuctionFinalized),
+        /// See [`AuctionCancelled`].
+        #[codec(index = 20)]
+        AuctionCancelled(AuctionCancelled),
+    }
 
     /// Root named (or, with `None`, removed) the mask registry.
     #[ink(event)]
@@ -204,7 +236,8 @@ mod incentive_auction {
 
     /// A consumer posted a request and its deposit; sealed bids are accepted until
     /// `commit_deadline`.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct AuctionCreated {
         /// The new auction's id (0, 1, …), used by every other call.
         pub auction: u64,
@@ -230,7 +263,8 @@ mod incentive_auction {
     }
 
     /// A provider committed a sealed bid with the bid bond.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct BidCommitted {
         /// The auction.
         pub auction: u64,
@@ -241,7 +275,8 @@ mod incentive_auction {
     }
 
     /// A sealed bid was opened and scored; its bond went back to the bidder.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct BidRevealed {
         /// The auction.
         pub auction: u64,
@@ -262,7 +297,8 @@ mod incentive_auction {
     /// The auction ended. `channel` is the winner's trade in the escrow; `refusal` says why
     /// the escrow did not open it, `escrow_unreachable` that the call to it still failed after
     /// `FINALIZE_GRACE` (either way the consumer was refunded in full).
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct AuctionFinalized {
         /// The auction.
         pub auction: u64,
@@ -289,7 +325,8 @@ mod incentive_auction {
     }
 
     /// The consumer cancelled an auction that had no bids; its deposit went back.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct AuctionCancelled {
         /// The auction.
         pub auction: u64,
@@ -697,7 +734,7 @@ mod incentive_auction {
         /// Errors: `NoModel`, `MissingRole`, `ZeroPrice`, `ZeroKey`, `BadDuration`,
         /// `BadSpecLength`, `BadChallengePeriod`, `BadDeadlines`, `ZeroWeights`,
         /// `WeightOutOfLimits`, `WrongDeposit`, `Overflow`.
-        /// Emits: `AuctionCreated`.
+        /// Emits: `AuctionUpdated` (`AuctionCreated`).
         #[cfg(not(feature = "split-cold"))]
         #[ink(message, payable)]
         pub fn create_auction(&mut self, request: AuctionRequest) -> Result<u64> {
@@ -742,7 +779,7 @@ mod incentive_auction {
                 request,
             };
             self.auctions.insert(id, &auction);
-            self.env().emit_event(AuctionCreated {
+            self.updated(AuctionUpdate::AuctionCreated(AuctionCreated {
                 auction: id,
                 consumer,
                 model_version: auction.model_version,
@@ -752,7 +789,7 @@ mod incentive_auction {
                 duration_minutes: auction.request.duration_minutes,
                 commit_deadline: auction.request.commit_deadline,
                 reveal_deadline: auction.request.reveal_deadline,
-            });
+            }));
             Ok(id)
         }
 
@@ -760,7 +797,7 @@ mod incentive_auction {
         /// auction's consumer only, before anyone commits a bid.
         ///
         /// Errors: `AuctionNotFound`, `NotConsumer`, `NotOpen`, `HasBids`, `Overflow`.
-        /// Emits: `AuctionCancelled`.
+        /// Emits: `AuctionUpdated` (`AuctionCancelled`).
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn cancel(&mut self, auction: u64) -> Result<()> {
@@ -778,10 +815,10 @@ mod incentive_auction {
             self.held = self.held.checked_sub(a.deposit).ok_or(Error::Overflow)?;
             self.auctions.insert(auction, &a);
             self.pay(a.consumer, a.deposit)?;
-            self.env().emit_event(AuctionCancelled {
+            self.updated(AuctionUpdate::AuctionCancelled(AuctionCancelled {
                 auction,
                 refunded: a.deposit,
-            });
+            }));
             Ok(())
         }
 
@@ -791,7 +828,7 @@ mod incentive_auction {
         ///
         /// Errors: `AuctionNotFound`, `NotOpen`, `CommitClosed`, `OwnAuction`, `WrongBond`,
         /// `AlreadyCommitted`, `TooManyBids`, `MissingRole`, `Overflow`.
-        /// Emits: `BidCommitted`.
+        /// Emits: `AuctionUpdated` (`BidCommitted`).
         #[cfg(not(feature = "split-cold"))]
         #[ink(message, payable)]
         pub fn commit(&mut self, auction: u64, hash: [u8; 32]) -> Result<u32> {
@@ -835,11 +872,11 @@ mod incentive_auction {
                     revealed: false,
                 },
             );
-            self.env().emit_event(BidCommitted {
+            self.updated(AuctionUpdate::BidCommitted(BidCommitted {
                 auction,
                 bidder,
                 seq,
-            });
+            }));
             Ok(seq)
         }
 
@@ -852,7 +889,8 @@ mod incentive_auction {
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealNotOpen`, `RevealClosed`,
         /// `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `ZeroKey`,
         /// `PriceAboveMax`, `Overflow`.
-        /// Emits: `BidRevealed`, and `PayoutDeferred` if the bond cannot be transferred.
+        /// Emits: `AuctionUpdated` (`BidRevealed`), and `PayoutDeferred` if the bond cannot be
+        /// transferred.
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn reveal(
@@ -980,14 +1018,14 @@ mod incentive_auction {
             self.commitments.insert((auction, bidder), &commitment);
             self.auctions.insert(auction, &a);
             self.pay(bidder, a.bid_bond)?;
-            self.env().emit_event(BidRevealed {
+            self.updated(AuctionUpdate::BidRevealed(BidRevealed {
                 auction,
                 bidder,
                 price_per_minute: bid.price_per_minute,
                 proven: proven.map(|p| p.is_some()),
                 score: bid_score,
                 leading,
-            });
+            }));
             Ok(RevealOutcome {
                 score: bid_score,
                 flaws,
@@ -1004,7 +1042,8 @@ mod incentive_auction {
         /// (`None`: no trade opened; `AuctionFinalized` says why).
         ///
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
-        /// Emits: `AuctionFinalized`, and `PayoutDeferred` when a payout cannot be transferred.
+        /// Emits: `AuctionUpdated` (`AuctionFinalized`), and `PayoutDeferred` when a payout
+        /// cannot be transferred.
         #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn finalize(&mut self, auction: u64) -> Result<Option<ChannelId>> {
@@ -1082,7 +1121,7 @@ mod incentive_auction {
                 .ok_or(Error::Overflow)?;
             self.pay(a.consumer, refunded)?;
             self.pay(a.treasury, forfeited)?;
-            self.env().emit_event(AuctionFinalized {
+            self.updated(AuctionUpdate::AuctionFinalized(AuctionFinalized {
                 auction,
                 winner,
                 channel,
@@ -1093,7 +1132,7 @@ mod incentive_auction {
                 forfeited,
                 refusal,
                 escrow_unreachable,
-            });
+            }));
             Ok(channel)
         }
 
@@ -1342,6 +1381,11 @@ mod incentive_auction {
                 expires_at: now.checked_add(duration_ms).ok_or(Error::Overflow)?,
                 offer_nonce: auction_trade_nonce_hash(&self.env().account_id(), auction),
             })
+        }
+
+        /// Emits the auction change `update` (`AuctionUpdated`, no topics).
+        fn updated(&self, update: AuctionUpdate) {
+            self.env().emit_event(AuctionUpdated { update });
         }
 
         /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.

@@ -95,8 +95,8 @@ pub use self::trade_escrow::{Error, Result, TradeEscrow, TradeEscrowRef};
 /// The contract's events, for off-chain decoders (`cgrid-suite`).
 pub mod events {
     pub use super::trade_escrow::{
-        BrokerSet, Challenged, ChannelClosed, ChannelOpened, Checkpointed, CloseStarted,
-        MaskRegistrySet, PayoutDeferred, ToppedUp, UnclaimedWithdrawn,
+        BrokerSet, Challenged, ChannelClosed, ChannelOpened, ChannelUpdate, ChannelUpdated,
+        Checkpointed, CloseStarted, MaskRegistrySet, PayoutDeferred, ToppedUp, UnclaimedWithdrawn,
     };
 }
 
@@ -170,14 +170,51 @@ mod trade_escrow {
     // ------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------
-    // An event about one channel carries its signature topic only (which names the event for the
-    // decoders and the Contracts UI): on pallet-contracts each topic costs what a storage write
-    // does (128 M ref_time, 2.5 KB proof), and the chain keeps a topic's index for one block only;
-    // the channel and the parties are in the event's data. Administrative and payout events keep
-    // their topics.
+    // A channel's changes (opened, topped up, checkpointed, close started, challenged, closed)
+    // are one event without topics, `ChannelUpdated`, whose `update` says which: on
+    // pallet-contracts every topic, the signature topic too, costs a storage read and write
+    // (128 M ref_time) and 2,508 B of proof, while a topicless event costs 2 M and its bytes.
+    // polkadot.js and the Contracts UI decode it as the contract's only anonymous event;
+    // `cgrid_suite` and the bindings hand out the change itself (`ChannelOpened`, …). The
+    // channel and the parties are in the data. Administrative and payout events keep their
+    // topics.
+
+    /// A channel changed; `update` says how (each change's own struct documents it).
+    #[ink(event, anonymous)]
+    pub struct ChannelUpdated {
+        /// What happened to which channel.
+        pub update: ChannelUpdate,
+    }
+
+    /// What happened to a channel, in `ChannelUpdated`. The variants are numbered from 0;
+    /// the auction's updates from 16, so that the two contracts' topicless events never
+    /// decode as each other.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    pub enum ChannelUpdate {
+        /// See [`ChannelOpened`].
+        #[codec(index = 0)]
+        ChannelOpened(ChannelOpened),
+        /// See [`ToppedUp`].
+        #[codec(index = 1)]
+        ToppedUp(ToppedUp),
+        /// See [`Checkpointed`].
+        #[codec(index = 2)]
+        Checkpointed(Checkpointed),
+        /// See [`CloseStarted`].
+        #[codec(index = 3)]
+        CloseStarted(CloseStarted),
+        /// See [`Challenged`].
+        #[codec(index = 4)]
+        Challenged(Challenged),
+        /// See [`ChannelClosed`].
+        #[codec(index = 5)]
+        ChannelClosed(ChannelClosed),
+    }
 
     /// A channel opened; its trade-start credential (id = channel id) is recorded.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct ChannelOpened {
         /// The new channel's id: the hash of the signed offer (or of the broker's terms).
         pub channel: ChannelId,
@@ -224,7 +261,8 @@ mod trade_escrow {
     }
 
     /// The consumer added to a channel's deposit and/or moved its expiry later.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct ToppedUp {
         /// The channel.
         pub channel: ChannelId,
@@ -237,7 +275,8 @@ mod trade_escrow {
     }
 
     /// The provider settled a consumer-signed state.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct Checkpointed {
         /// The channel.
         pub channel: ChannelId,
@@ -254,7 +293,8 @@ mod trade_escrow {
 
     /// A party started a unilateral close; its claim stands unless a state proving more owed
     /// replaces it (`challenge`) before `deadline`.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct CloseStarted {
         /// The channel.
         pub channel: ChannelId,
@@ -271,7 +311,8 @@ mod trade_escrow {
     }
 
     /// A state proving more owed replaced the pending close claim.
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct Challenged {
         /// The channel.
         pub channel: ChannelId,
@@ -289,7 +330,8 @@ mod trade_escrow {
 
     /// A channel closed: the provider was paid `paid_now` and the consumer refunded
     /// `refunded` (a payout the chain refused waits in `unclaimed_of`, see `PayoutDeferred`).
-    #[ink(event)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
     pub struct ChannelClosed {
         /// The channel.
         pub channel: ChannelId,
@@ -551,7 +593,7 @@ mod trade_escrow {
         /// Errors: `NotConsumer`, `SameAccount`, `ZeroKey`, `ZeroPrice`, `BadSpecLength`,
         /// `BadChallengePeriod`, `BadExpiry`, `DepositBelowMinCost`, `ChannelExists`,
         /// `BadOfferSignature`, `MissingRole`, `Overflow`.
-        /// Emits: `ChannelOpened`.
+        /// Emits: `ChannelUpdated` (`ChannelOpened`).
         #[cfg(not(feature = "split-cold"))]
         #[ink(message, payable)]
         pub fn open(&mut self, terms: TradeTerms, offer_signature: Signature) -> Result<ChannelId> {
@@ -579,7 +621,7 @@ mod trade_escrow {
         ///
         /// Errors: `ChannelNotFound`, `NotConsumer`, `NotOpen`, `Closed`, `Expired`,
         /// `BadExpiry`, `NothingToTopUp`, `Masked`, `Overflow`.
-        /// Emits: `ToppedUp`.
+        /// Emits: `ChannelUpdated` (`ToppedUp`).
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
         #[ink(message, payable)]
         pub fn top_up(&mut self, channel: ChannelId, expires_at: Option<Timestamp>) -> Result<()> {
@@ -622,12 +664,12 @@ mod trade_escrow {
             ch.deposit = ch.deposit.checked_add(amount).ok_or(Error::Overflow)?;
             self.owed = self.owed.checked_add(amount).ok_or(Error::Overflow)?;
             self.channels.insert(channel, &ch);
-            self.env().emit_event(ToppedUp {
+            self.updated(ChannelUpdate::ToppedUp(ToppedUp {
                 channel,
                 amount,
                 deposit: ch.deposit,
                 expires_at: ch.expires_at,
-            });
+            }));
             Ok(())
         }
 
@@ -639,7 +681,8 @@ mod trade_escrow {
         ///
         /// Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
         /// `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
-        /// Emits: `Checkpointed`, and `PayoutDeferred` when a payout cannot be transferred.
+        /// Emits: `ChannelUpdated` (`Checkpointed`), and `PayoutDeferred` when a payout cannot be
+        /// transferred.
         #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn checkpoint(
@@ -675,13 +718,13 @@ mod trade_escrow {
 
             self.pay(ch.provider, paid_now)?;
             let settlement = self.record_settlement(&channel, &ch, index, paid_now, start, None);
-            self.env().emit_event(Checkpointed {
+            self.updated(ChannelUpdate::Checkpointed(Checkpointed {
                 channel,
                 nonce,
                 cumulative,
                 paid_now,
                 settlement,
-            });
+            }));
             Ok(())
         }
 
@@ -693,7 +736,8 @@ mod trade_escrow {
         ///
         /// Errors: `ChannelNotFound`, `NotParty`, `Closed`, `BelowPaid`, `AboveDeposit`,
         /// `BadCloseSignature`, `Overflow`.
-        /// Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
+        /// Emits: `ChannelUpdated` (`ChannelClosed`), and `PayoutDeferred` when a payout cannot be
+        /// transferred.
         #[cfg(not(feature = "split-cold"))]
         #[ink(message)]
         pub fn close_cooperative(
@@ -728,7 +772,7 @@ mod trade_escrow {
         ///
         /// Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `ZeroNonce`,
         /// `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
-        /// Emits: `CloseStarted`.
+        /// Emits: `ChannelUpdated` (`CloseStarted`).
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn start_close(
@@ -766,13 +810,13 @@ mod trade_escrow {
                 deadline,
             };
             self.channels.insert(channel, &ch);
-            self.env().emit_event(CloseStarted {
+            self.updated(ChannelUpdate::CloseStarted(CloseStarted {
                 channel,
                 by,
                 nonce,
                 cumulative,
                 deadline,
-            });
+            }));
             Ok(())
         }
 
@@ -782,7 +826,7 @@ mod trade_escrow {
         ///
         /// Errors: `ChannelNotFound`, `NotParty`, `NotClosing`, `Closed`, `ChallengeWindowOver`,
         /// `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
-        /// Emits: `Challenged`.
+        /// Emits: `ChannelUpdated` (`Challenged`).
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn challenge(
@@ -817,21 +861,22 @@ mod trade_escrow {
                 deadline,
             };
             self.channels.insert(channel, &ch);
-            self.env().emit_event(Challenged {
+            self.updated(ChannelUpdate::Challenged(Challenged {
                 channel,
                 by,
                 replaced_nonce: claimed.0,
                 replaced_cumulative: claimed.1,
                 nonce,
                 cumulative,
-            });
+            }));
             Ok(())
         }
 
         /// Pays out a unilateral close whose challenge window has passed. Anyone may call it.
         ///
         /// Errors: `ChannelNotFound`, `NotClosing`, `Closed`, `ChallengeWindowOpen`, `Overflow`.
-        /// Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
+        /// Emits: `ChannelUpdated` (`ChannelClosed`), and `PayoutDeferred` when a payout cannot be
+        /// transferred.
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn finalize(&mut self, channel: ChannelId) -> Result<()> {
@@ -860,7 +905,8 @@ mod trade_escrow {
         /// checkpointed). Anyone may call it.
         ///
         /// Errors: `ChannelNotFound`, `NotOpen`, `Closed`, `NotExpired`, `Overflow`.
-        /// Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
+        /// Emits: `ChannelUpdated` (`ChannelClosed`), and `PayoutDeferred` when a payout cannot be
+        /// transferred.
         #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn claim_timeout(&mut self, channel: ChannelId) -> Result<()> {
@@ -1112,7 +1158,7 @@ mod trade_escrow {
             self.pay(ch.consumer, refunded)?;
             let settlement =
                 self.record_settlement(&channel, &ch, index, paid_now, start, Some(how));
-            self.env().emit_event(ChannelClosed {
+            self.updated(ChannelUpdate::ChannelClosed(ChannelClosed {
                 channel,
                 how,
                 nonce: ch.nonce,
@@ -1120,7 +1166,7 @@ mod trade_escrow {
                 paid_now,
                 refunded,
                 settlement,
-            });
+            }));
             Ok(())
         }
 
@@ -1234,7 +1280,7 @@ mod trade_escrow {
             let claims = trade_start_claims(terms, &provider_did, &consumer_did);
             let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
             self.record_credential(id, TRADE_START_CPT, consumer_did, root, id);
-            self.env().emit_event(ChannelOpened {
+            self.updated(ChannelUpdate::ChannelOpened(ChannelOpened {
                 channel: id,
                 consumer: terms.consumer,
                 provider: terms.provider,
@@ -1244,8 +1290,13 @@ mod trade_escrow {
                 challenge_period: terms.challenge_period,
                 expires_at: terms.expires_at,
                 broker,
-            });
+            }));
             Ok(id)
+        }
+
+        /// Emits the channel change `update` (`ChannelUpdated`, no topics).
+        fn updated(&self, update: ChannelUpdate) {
+            self.env().emit_event(ChannelUpdated { update });
         }
 
         /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.
@@ -1337,7 +1388,7 @@ mod trade_escrow {
         /// `NotRoleHolder`, `Overflow`) with the deposit sent back and nothing else changed.
         /// Errors (the call reverts): `NotBroker` (never designated), `Overpaid` (the call
         /// carried more than `deposit`), `Unfunded`, `RefundFailed`.
-        /// Emits: `ChannelOpened` (with `broker`).
+        /// Emits: `ChannelUpdated` (`ChannelOpened`, with `broker`).
         #[ink(message, payable)]
         fn open_brokered(
             &mut self,

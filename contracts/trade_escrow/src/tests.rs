@@ -1035,8 +1035,14 @@ fn every_close_records_its_settlement_credential() {
         let closed = test::recorded_events()
             .last()
             .expect("ChannelClosed is the last event");
-        let closed = <crate::events::ChannelClosed as scale::Decode>::decode(&mut &closed.data[..])
-            .expect("a ChannelClosed");
+        assert!(closed.topics.is_empty(), "a channel's update has no topics");
+        let update =
+            <crate::events::ChannelUpdated as scale::Decode>::decode(&mut &closed.data[..])
+                .expect("a ChannelUpdated")
+                .update;
+        let crate::events::ChannelUpdate::ChannelClosed(closed) = update else {
+            panic!("a ChannelClosed, not {update:?}");
+        };
         assert_eq!((closed.how, closed.settlement), (how, settlement));
     }
 }

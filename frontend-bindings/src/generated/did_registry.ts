@@ -1600,6 +1600,7 @@ export const spec: ContractSpec = {
     {
       label: 'DidCreated',
       signatureTopic: '0x2fa0ac9fd5943398af193eca23529325eb1ed74a9a7a3f3d23ce1a8cdf62231c',
+      changes: null,
       args: [
         { name: 'did', label: 'did', type: 1, indexed: true },
         { name: 'account', label: 'account', type: 0, indexed: true },
@@ -1610,6 +1611,7 @@ export const spec: ContractSpec = {
     {
       label: 'DidUpdated',
       signatureTopic: '0x0177e6782e0e6446ea45e86ba70eb22b60a3190123f8d5ccc22f7844de66941a',
+      changes: null,
       args: [
         { name: 'did', label: 'did', type: 1, indexed: true },
         { name: 'account', label: 'account', type: 0, indexed: true },
@@ -1621,6 +1623,7 @@ export const spec: ContractSpec = {
     {
       label: 'AuthorityAdded',
       signatureTopic: '0x0051f88848bace9b1d608c23034217a6312b746de52f8b89e632345448b0d2e0',
+      changes: null,
       args: [
         { name: 'account', label: 'account', type: 0, indexed: true },
       ],
@@ -1628,6 +1631,7 @@ export const spec: ContractSpec = {
     {
       label: 'AuthorityRemoved',
       signatureTopic: '0x7f54afa79abe9c665766d30ba72b5d1125f94a06001215eb206feaeb66fa890c',
+      changes: null,
       args: [
         { name: 'account', label: 'account', type: 0, indexed: true },
       ],
@@ -1635,6 +1639,7 @@ export const spec: ContractSpec = {
     {
       label: 'RootTransferProposed',
       signatureTopic: '0x1d77f37d635862dd4a91b1dc80ad520c2c887c0090353b23d9f3cf56244b439e',
+      changes: null,
       args: [
         { name: 'from', label: 'from', type: 0, indexed: true },
         { name: 'to', label: 'to', type: 43, indexed: true },
@@ -1643,6 +1648,7 @@ export const spec: ContractSpec = {
     {
       label: 'RootTransferred',
       signatureTopic: '0x3a86f5e05317046499b7e413c9b0de9da708547bf1a4c1bb8e2e4c0f025f76bd',
+      changes: null,
       args: [
         { name: 'from', label: 'from', type: 0, indexed: true },
         { name: 'to', label: 'to', type: 0, indexed: true },
@@ -1651,6 +1657,7 @@ export const spec: ContractSpec = {
     {
       label: 'RoleGranted',
       signatureTopic: '0xe9e2aa057bef7a6d66701a26505c55d75825659fedf2c0008aee2ebe876f6c23',
+      changes: null,
       args: [
         { name: 'did', label: 'did', type: 1, indexed: true },
         { name: 'role', label: 'role', type: 38, indexed: false },
@@ -1662,6 +1669,7 @@ export const spec: ContractSpec = {
     {
       label: 'MaskRegistrySet',
       signatureTopic: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
+      changes: null,
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
         { name: 'registry', label: 'registry', type: 43, indexed: false },
@@ -1670,6 +1678,7 @@ export const spec: ContractSpec = {
     {
       label: 'RoleRevoked',
       signatureTopic: '0xc0593721d8c75425ad33787fbaef81ff83600bd341a6862bcddfc1cb8f33443e',
+      changes: null,
       args: [
         { name: 'did', label: 'did', type: 1, indexed: true },
         { name: 'role', label: 'role', type: 38, indexed: false },

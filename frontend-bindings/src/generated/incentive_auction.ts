@@ -109,6 +109,90 @@ export interface Auction {
 }
 
 /**
+ * The consumer cancelled an auction that had no bids; its deposit went back.
+ *
+ * Rust: `incentive_auction::incentive_auction::AuctionCancelled`.
+ */
+export interface AuctionCancelled {
+  /** The auction. */
+  auction: bigint;
+  /** The deposit returned to the consumer, in the chain's smallest unit. */
+  refunded: bigint;
+}
+
+/**
+ * A consumer posted a request and its deposit; sealed bids are accepted until
+ * `commit_deadline`.
+ *
+ * Rust: `incentive_auction::incentive_auction::AuctionCreated`.
+ */
+export interface AuctionCreated {
+  /** The new auction's id (0, 1, …), used by every other call. */
+  auction: bigint;
+  /** The consumer who posted the request and whose deposit is held. */
+  consumer: AccountIdString;
+  /** The parameter model version the auction uses. */
+  modelVersion: number;
+  /** The weights in force: the consumer's own, or the model's defaults. */
+  weights: Weights;
+  /**
+   * The deposit held, `max(min_cost, max_price_per_minute × duration_minutes)`, in the
+   * chain's smallest unit.
+   */
+  deposit: bigint;
+  /** The highest price per minute a bid may reveal, in the chain's smallest unit. */
+  maxPricePerMinute: bigint;
+  /** The trade's length, in minutes. */
+  durationMinutes: number;
+  /**
+   * Sealed bids until here (exclusive), reveals from here; milliseconds since the Unix
+   * epoch.
+   */
+  commitDeadline: bigint;
+  /**
+   * Reveals until here (exclusive), `finalize` from here; milliseconds since the Unix
+   * epoch.
+   */
+  revealDeadline: bigint;
+}
+
+/**
+ * The auction ended. `channel` is the winner's trade in the escrow; `refusal` says why
+ * the escrow did not open it, `escrow_unreachable` that the call to it still failed after
+ * `FINALIZE_GRACE` (either way the consumer was refunded in full).
+ *
+ * Rust: `incentive_auction::incentive_auction::AuctionFinalized`.
+ */
+export interface AuctionFinalized {
+  /** The auction. */
+  auction: bigint;
+  /** The leading bidder (`None`: nobody revealed); set even if its trade did not open. */
+  winner: AccountIdString | null;
+  /** The winner's trade channel in the escrow (`None`: no winner, or no trade opened). */
+  channel: Hex | null;
+  /** The winning price per minute, in the chain's smallest unit (0: no winner). */
+  pricePerMinute: bigint;
+  /** The winning score (0: no winner). */
+  score: bigint;
+  /**
+   * Moved into the trade channel as its deposit, `max(min_cost, price × duration)`
+   * (0: no trade opened), in the chain's smallest unit.
+   */
+  tradeDeposit: bigint;
+  /** Returned to the consumer: its deposit minus `trade_deposit`. */
+  refunded: bigint;
+  /** Bonds of bids never revealed, sent to the model's treasury. */
+  forfeited: bigint;
+  /** Why the escrow refused to open the trade (`None`: it did not refuse). */
+  refusal: OpenRefusal | null;
+  /**
+   * `true`: the escrow still could not be called `FINALIZE_GRACE` (7 days) after the
+   * reveal deadline, so no trade opened.
+   */
+  escrowUnreachable: boolean;
+}
+
+/**
  * Where an auction is.
  *
  * Rust: `cgrid_shared::auction::AuctionPhase`.
@@ -174,6 +258,25 @@ export interface AuctionRequest {
 }
 
 /**
+ * What happened in an auction, in `AuctionUpdated`. The variants are numbered from 16
+ * (the escrow's channel updates from 0), so that the two contracts' topicless events
+ * never decode as each other.
+ *
+ * Rust: `incentive_auction::incentive_auction::AuctionUpdate`.
+ */
+export type AuctionUpdate =
+  /** See [`AuctionCreated`]. */
+  | { auctionCreated: AuctionCreated }
+  /** See [`BidCommitted`]. */
+  | { bidCommitted: BidCommitted }
+  /** See [`BidRevealed`]. */
+  | { bidRevealed: BidRevealed }
+  /** See [`AuctionFinalized`]. */
+  | { auctionFinalized: AuctionFinalized }
+  /** See [`AuctionCancelled`]. */
+  | { auctionCancelled: AuctionCancelled };
+
+/**
  * The contracts an auction calls (`wiring`), fixed at instantiation.
  *
  * Rust: `incentive_auction::incentive_auction::AuctionWiring`.
@@ -211,6 +314,46 @@ export interface Bid {
    * key makes the escrow refuse the trade at `finalize`.
    */
   providerKey: Hex;
+}
+
+/**
+ * A provider committed a sealed bid with the bid bond.
+ *
+ * Rust: `incentive_auction::incentive_auction::BidCommitted`.
+ */
+export interface BidCommitted {
+  /** The auction. */
+  auction: bigint;
+  /** The provider that bid. */
+  bidder: AccountIdString;
+  /** Commit order within the auction (0 = first): on equal scores the lower wins. */
+  seq: number;
+}
+
+/**
+ * A sealed bid was opened and scored; its bond went back to the bidder.
+ *
+ * Rust: `incentive_auction::incentive_auction::BidRevealed`.
+ */
+export interface BidRevealed {
+  /** The auction. */
+  auction: bigint;
+  /** The provider whose bid it is. */
+  bidder: AccountIdString;
+  /** The revealed price per minute, in the chain's smallest unit. */
+  pricePerMinute: bigint;
+  /**
+   * Which attributes a credential proved (the others counted as worst), in the order
+   * green share, carbon intensity, PUE, charity pledge.
+   */
+  proven: [boolean, boolean, boolean, boolean];
+  /**
+   * The bid's score, `Σ weight × norm` with each norm in `0..=1_000_000`; higher is
+   * better.
+   */
+  score: bigint;
+  /** The bid now leads the auction. */
+  leading: boolean;
 }
 
 /**
@@ -653,6 +796,59 @@ export interface Weights {
 // Events
 
 /**
+ * A consumer posted a request and its deposit; sealed bids are accepted until
+ * `commit_deadline`.
+ *
+ * A change in the topicless event `AuctionUpdated` (variant `AuctionCreated`).
+ */
+export interface AuctionCreatedEvent {
+  name: 'AuctionCreated';
+  args: AuctionCreated;
+}
+
+/**
+ * A provider committed a sealed bid with the bid bond.
+ *
+ * A change in the topicless event `AuctionUpdated` (variant `BidCommitted`).
+ */
+export interface BidCommittedEvent {
+  name: 'BidCommitted';
+  args: BidCommitted;
+}
+
+/**
+ * A sealed bid was opened and scored; its bond went back to the bidder.
+ *
+ * A change in the topicless event `AuctionUpdated` (variant `BidRevealed`).
+ */
+export interface BidRevealedEvent {
+  name: 'BidRevealed';
+  args: BidRevealed;
+}
+
+/**
+ * The auction ended. `channel` is the winner's trade in the escrow; `refusal` says why
+ * the escrow did not open it, `escrow_unreachable` that the call to it still failed after
+ * `FINALIZE_GRACE` (either way the consumer was refunded in full).
+ *
+ * A change in the topicless event `AuctionUpdated` (variant `AuctionFinalized`).
+ */
+export interface AuctionFinalizedEvent {
+  name: 'AuctionFinalized';
+  args: AuctionFinalized;
+}
+
+/**
+ * The consumer cancelled an auction that had no bids; its deposit went back.
+ *
+ * A change in the topicless event `AuctionUpdated` (variant `AuctionCancelled`).
+ */
+export interface AuctionCancelledEvent {
+  name: 'AuctionCancelled';
+  args: AuctionCancelled;
+}
+
+/**
  * Root named (or, with `None`, removed) the mask registry.
  *
  * Event `MaskRegistrySet`, signature topic `0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143`.
@@ -689,145 +885,6 @@ export interface ModelSetEvent {
      * Indexed (also a topic).
      */
     by: AccountIdString;
-  };
-}
-
-/**
- * A consumer posted a request and its deposit; sealed bids are accepted until
- * `commit_deadline`.
- *
- * Event `AuctionCreated`, signature topic `0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217`.
- */
-export interface AuctionCreatedEvent {
-  name: 'AuctionCreated';
-  args: {
-    /** The new auction's id (0, 1, …), used by every other call. */
-    auction: bigint;
-    /** The consumer who posted the request and whose deposit is held. */
-    consumer: AccountIdString;
-    /** The parameter model version the auction uses. */
-    modelVersion: number;
-    /** The weights in force: the consumer's own, or the model's defaults. */
-    weights: Weights;
-    /**
-     * The deposit held, `max(min_cost, max_price_per_minute × duration_minutes)`, in the
-     * chain's smallest unit.
-     */
-    deposit: bigint;
-    /** The highest price per minute a bid may reveal, in the chain's smallest unit. */
-    maxPricePerMinute: bigint;
-    /** The trade's length, in minutes. */
-    durationMinutes: number;
-    /**
-     * Sealed bids until here (exclusive), reveals from here; milliseconds since the Unix
-     * epoch.
-     */
-    commitDeadline: bigint;
-    /**
-     * Reveals until here (exclusive), `finalize` from here; milliseconds since the Unix
-     * epoch.
-     */
-    revealDeadline: bigint;
-  };
-}
-
-/**
- * A provider committed a sealed bid with the bid bond.
- *
- * Event `BidCommitted`, signature topic `0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5`.
- */
-export interface BidCommittedEvent {
-  name: 'BidCommitted';
-  args: {
-    /** The auction. */
-    auction: bigint;
-    /** The provider that bid. */
-    bidder: AccountIdString;
-    /** Commit order within the auction (0 = first): on equal scores the lower wins. */
-    seq: number;
-  };
-}
-
-/**
- * A sealed bid was opened and scored; its bond went back to the bidder.
- *
- * Event `BidRevealed`, signature topic `0xdbff73e6bfa43c14515213ec34cb7720af002dc0fbfceda36034ea0918eb0e1a`.
- */
-export interface BidRevealedEvent {
-  name: 'BidRevealed';
-  args: {
-    /** The auction. */
-    auction: bigint;
-    /** The provider whose bid it is. */
-    bidder: AccountIdString;
-    /** The revealed price per minute, in the chain's smallest unit. */
-    pricePerMinute: bigint;
-    /**
-     * Which attributes a credential proved (the others counted as worst), in the order
-     * green share, carbon intensity, PUE, charity pledge.
-     */
-    proven: [boolean, boolean, boolean, boolean];
-    /**
-     * The bid's score, `Σ weight × norm` with each norm in `0..=1_000_000`; higher is
-     * better.
-     */
-    score: bigint;
-    /** The bid now leads the auction. */
-    leading: boolean;
-  };
-}
-
-/**
- * The auction ended. `channel` is the winner's trade in the escrow; `refusal` says why
- * the escrow did not open it, `escrow_unreachable` that the call to it still failed after
- * `FINALIZE_GRACE` (either way the consumer was refunded in full).
- *
- * Event `AuctionFinalized`, signature topic `0xe2bb13b23f66fe68776cb501a34a7c84814a2545adab9cbe4aecc7a2bd8de9c4`.
- */
-export interface AuctionFinalizedEvent {
-  name: 'AuctionFinalized';
-  args: {
-    /** The auction. */
-    auction: bigint;
-    /** The leading bidder (`None`: nobody revealed); set even if its trade did not open. */
-    winner: AccountIdString | null;
-    /** The winner's trade channel in the escrow (`None`: no winner, or no trade opened). */
-    channel: Hex | null;
-    /** The winning price per minute, in the chain's smallest unit (0: no winner). */
-    pricePerMinute: bigint;
-    /** The winning score (0: no winner). */
-    score: bigint;
-    /**
-     * Moved into the trade channel as its deposit, `max(min_cost, price × duration)`
-     * (0: no trade opened), in the chain's smallest unit.
-     */
-    tradeDeposit: bigint;
-    /** Returned to the consumer: its deposit minus `trade_deposit`. */
-    refunded: bigint;
-    /** Bonds of bids never revealed, sent to the model's treasury. */
-    forfeited: bigint;
-    /** Why the escrow refused to open the trade (`None`: it did not refuse). */
-    refusal: OpenRefusal | null;
-    /**
-     * `true`: the escrow still could not be called `FINALIZE_GRACE` (7 days) after the
-     * reveal deadline, so no trade opened.
-     */
-    escrowUnreachable: boolean;
-  };
-}
-
-/**
- * The consumer cancelled an auction that had no bids; its deposit went back.
- *
- * Event `AuctionCancelled`, signature topic `0xf9a12c4c79f44f35e7fa38df39e043b7e15dbb3e065b1847267c533042c6bd41`.
- */
-export interface AuctionCancelledEvent {
-  name: 'AuctionCancelled';
-  args: {
-    /** The auction. */
-    auction: bigint;
-    /** The deposit returned to the consumer, in the chain's smallest unit. */
-    refunded: bigint;
   };
 }
 
@@ -869,13 +926,13 @@ export interface UnclaimedWithdrawnEvent {
 
 /** Every event of `incentive_auction`, discriminated by `name`. */
 export type IncentiveAuctionEvent =
-  | MaskRegistrySetEvent
-  | ModelSetEvent
   | AuctionCreatedEvent
   | BidCommittedEvent
   | BidRevealedEvent
   | AuctionFinalizedEvent
   | AuctionCancelledEvent
+  | MaskRegistrySetEvent
+  | ModelSetEvent
   | PayoutDeferredEvent
   | UnclaimedWithdrawnEvent;
 
@@ -935,7 +992,7 @@ export interface IncentiveAuctionMessages {
    * Errors: `NoModel`, `MissingRole`, `ZeroPrice`, `ZeroKey`, `BadDuration`,
    * `BadSpecLength`, `BadChallengePeriod`, `BadDeadlines`, `ZeroWeights`,
    * `WeightOutOfLimits`, `WrongDeposit`, `Overflow`.
-   * Emits: `AuctionCreated`.
+   * Emits: `AuctionUpdated` (`AuctionCreated`).
    *
    * Label `create_auction`, selector `0xd6cd59d7`; mutates, payable.
    */
@@ -950,7 +1007,7 @@ export interface IncentiveAuctionMessages {
    * auction's consumer only, before anyone commits a bid.
    *
    * Errors: `AuctionNotFound`, `NotConsumer`, `NotOpen`, `HasBids`, `Overflow`.
-   * Emits: `AuctionCancelled`.
+   * Emits: `AuctionUpdated` (`AuctionCancelled`).
    *
    * Label `cancel`, selector `0x9796e9a7`; mutates.
    */
@@ -967,7 +1024,7 @@ export interface IncentiveAuctionMessages {
    *
    * Errors: `AuctionNotFound`, `NotOpen`, `CommitClosed`, `OwnAuction`, `WrongBond`,
    * `AlreadyCommitted`, `TooManyBids`, `MissingRole`, `Overflow`.
-   * Emits: `BidCommitted`.
+   * Emits: `AuctionUpdated` (`BidCommitted`).
    *
    * Label `commit`, selector `0xdd5be338`; mutates, payable.
    */
@@ -987,7 +1044,8 @@ export interface IncentiveAuctionMessages {
    * Errors: `AuctionNotFound`, `NotOpen`, `RevealNotOpen`, `RevealClosed`,
    * `NoCommitment`, `AlreadyRevealed`, `BadReveal`, `ZeroPrice`, `ZeroKey`,
    * `PriceAboveMax`, `Overflow`.
-   * Emits: `BidRevealed`, and `PayoutDeferred` if the bond cannot be transferred.
+   * Emits: `AuctionUpdated` (`BidRevealed`), and `PayoutDeferred` if the bond cannot be
+   * transferred.
    *
    * Label `reveal`, selector `0xa80532c0`; mutates.
    */
@@ -1007,7 +1065,8 @@ export interface IncentiveAuctionMessages {
    * (`None`: no trade opened; `AuctionFinalized` says why).
    *
    * Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
-   * Emits: `AuctionFinalized`, and `PayoutDeferred` when a payout cannot be transferred.
+   * Emits: `AuctionUpdated` (`AuctionFinalized`), and `PayoutDeferred` when a payout
+   * cannot be transferred.
    *
    * Label `finalize`, selector `0x40656e2b`; mutates.
    */
@@ -1159,10 +1218,16 @@ export interface IncentiveAuctionTypes {
   AttributeRule: AttributeRule;
   AttributeValues: AttributeValues;
   Auction: Auction;
+  AuctionCancelled: AuctionCancelled;
+  AuctionCreated: AuctionCreated;
+  AuctionFinalized: AuctionFinalized;
   AuctionPhase: AuctionPhase;
   AuctionRequest: AuctionRequest;
+  AuctionUpdate: AuctionUpdate;
   AuctionWiring: AuctionWiring;
   Bid: Bid;
+  BidCommitted: BidCommitted;
+  BidRevealed: BidRevealed;
   ClaimProof: ClaimProof;
   Commitment: Commitment;
   Encryption: Encryption;
@@ -1420,8 +1485,23 @@ export const spec: ContractSpec = {
   ],
   events: [
     {
+      label: 'AuctionUpdated',
+      signatureTopic: null,
+      changes: [
+        { name: 'AuctionCreated', type: 91 },
+        { name: 'BidCommitted', type: 92 },
+        { name: 'BidRevealed', type: 93 },
+        { name: 'AuctionFinalized', type: 95 },
+        { name: 'AuctionCancelled', type: 98 },
+      ],
+      args: [
+        { name: 'update', label: 'update', type: 90, indexed: false },
+      ],
+    },
+    {
       label: 'MaskRegistrySet',
       signatureTopic: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
+      changes: null,
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
         { name: 'registry', label: 'registry', type: 29, indexed: false },
@@ -1430,74 +1510,16 @@ export const spec: ContractSpec = {
     {
       label: 'ModelSet',
       signatureTopic: '0x159c3721ca149aa96d226c928ce7bd9e6d5ea4c866e4e33b07e12698bc37ad44',
+      changes: null,
       args: [
         { name: 'version', label: 'version', type: 3, indexed: true },
         { name: 'by', label: 'by', type: 0, indexed: true },
       ],
     },
     {
-      label: 'AuctionCreated',
-      signatureTopic: '0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217',
-      args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: false },
-        { name: 'consumer', label: 'consumer', type: 0, indexed: false },
-        { name: 'modelVersion', label: 'model_version', type: 3, indexed: false },
-        { name: 'weights', label: 'weights', type: 10, indexed: false },
-        { name: 'deposit', label: 'deposit', type: 7, indexed: false },
-        { name: 'maxPricePerMinute', label: 'max_price_per_minute', type: 7, indexed: false },
-        { name: 'durationMinutes', label: 'duration_minutes', type: 3, indexed: false },
-        { name: 'commitDeadline', label: 'commit_deadline', type: 20, indexed: false },
-        { name: 'revealDeadline', label: 'reveal_deadline', type: 20, indexed: false },
-      ],
-    },
-    {
-      label: 'BidCommitted',
-      signatureTopic: '0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5',
-      args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: false },
-        { name: 'bidder', label: 'bidder', type: 0, indexed: false },
-        { name: 'seq', label: 'seq', type: 3, indexed: false },
-      ],
-    },
-    {
-      label: 'BidRevealed',
-      signatureTopic: '0xdbff73e6bfa43c14515213ec34cb7720af002dc0fbfceda36034ea0918eb0e1a',
-      args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: false },
-        { name: 'bidder', label: 'bidder', type: 0, indexed: false },
-        { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
-        { name: 'proven', label: 'proven', type: 90, indexed: false },
-        { name: 'score', label: 'score', type: 7, indexed: false },
-        { name: 'leading', label: 'leading', type: 5, indexed: false },
-      ],
-    },
-    {
-      label: 'AuctionFinalized',
-      signatureTopic: '0xe2bb13b23f66fe68776cb501a34a7c84814a2545adab9cbe4aecc7a2bd8de9c4',
-      args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: false },
-        { name: 'winner', label: 'winner', type: 29, indexed: false },
-        { name: 'channel', label: 'channel', type: 30, indexed: false },
-        { name: 'pricePerMinute', label: 'price_per_minute', type: 7, indexed: false },
-        { name: 'score', label: 'score', type: 7, indexed: false },
-        { name: 'tradeDeposit', label: 'trade_deposit', type: 7, indexed: false },
-        { name: 'refunded', label: 'refunded', type: 7, indexed: false },
-        { name: 'forfeited', label: 'forfeited', type: 7, indexed: false },
-        { name: 'refusal', label: 'refusal', type: 91, indexed: false },
-        { name: 'escrowUnreachable', label: 'escrow_unreachable', type: 5, indexed: false },
-      ],
-    },
-    {
-      label: 'AuctionCancelled',
-      signatureTopic: '0xf9a12c4c79f44f35e7fa38df39e043b7e15dbb3e065b1847267c533042c6bd41',
-      args: [
-        { name: 'auction', label: 'auction', type: 20, indexed: false },
-        { name: 'refunded', label: 'refunded', type: 7, indexed: false },
-      ],
-    },
-    {
       label: 'PayoutDeferred',
       signatureTopic: '0x7c9b093dceaeab5c33857492c30f6d973667853b611f0320aace6a29d4731173',
+      changes: null,
       args: [
         { name: 'account', label: 'account', type: 0, indexed: true },
         { name: 'amount', label: 'amount', type: 7, indexed: false },
@@ -1506,6 +1528,7 @@ export const spec: ContractSpec = {
     {
       label: 'UnclaimedWithdrawn',
       signatureTopic: '0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d',
+      changes: null,
       args: [
         { name: 'account', label: 'account', type: 0, indexed: true },
         { name: 'amount', label: 'amount', type: 7, indexed: false },
@@ -1517,10 +1540,16 @@ export const spec: ContractSpec = {
     AttributeRule: 15,
     AttributeValues: 72,
     Auction: 22,
+    AuctionCancelled: 98,
+    AuctionCreated: 91,
+    AuctionFinalized: 95,
     AuctionPhase: 28,
     AuctionRequest: 23,
+    AuctionUpdate: 90,
     AuctionWiring: 89,
     Bid: 56,
+    BidCommitted: 92,
+    BidRevealed: 93,
     ClaimProof: 61,
     Commitment: 35,
     Encryption: 25,
@@ -1530,7 +1559,7 @@ export const spec: ContractSpec = {
     MaskMarker: 77,
     MaskedAuction: 75,
     ModelFlaw: 49,
-    OpenRefusal: 92,
+    OpenRefusal: 97,
     ParameterModel: 9,
     Party: 50,
     ProofFlaw: 67,
@@ -1582,11 +1611,6 @@ export class IncentiveAuctionContract extends InkContract<IncentiveAuctionMessag
   static readonly eventTopics = {
     MaskRegistrySet: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
     ModelSet: '0x159c3721ca149aa96d226c928ce7bd9e6d5ea4c866e4e33b07e12698bc37ad44',
-    AuctionCreated: '0x4dab5aeafa273ae058e6aeb95b1e3b413e308e14a4710191e505015e02656217',
-    BidCommitted: '0x123087eeeef4614c4fb4e683955e18100178b13d51a4913f988edd63729dccf5',
-    BidRevealed: '0xdbff73e6bfa43c14515213ec34cb7720af002dc0fbfceda36034ea0918eb0e1a',
-    AuctionFinalized: '0xe2bb13b23f66fe68776cb501a34a7c84814a2545adab9cbe4aecc7a2bd8de9c4',
-    AuctionCancelled: '0xf9a12c4c79f44f35e7fa38df39e043b7e15dbb3e065b1847267c533042c6bd41',
     PayoutDeferred: '0x7c9b093dceaeab5c33857492c30f6d973667853b611f0320aace6a29d4731173',
     UnclaimedWithdrawn: '0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d',
   } as const;

@@ -568,6 +568,7 @@ export const spec: ContractSpec = {
     {
       label: 'Masked',
       signatureTopic: '0xf4242940eddbb9de23e2782159171c0b7b89e39b06f69cb8f2f63eb9d285bc65',
+      changes: null,
       args: [
         { name: 'key', label: 'key', type: 1, indexed: true },
         { name: 'by', label: 'by', type: 0, indexed: true },
@@ -583,6 +584,7 @@ export const spec: ContractSpec = {
     {
       label: 'UnmaskApproved',
       signatureTopic: '0x9a7e5aff65fbc24218acc6ff0bd02b3647d4547e8d6c3f8971fbfc549d5eb768',
+      changes: null,
       args: [
         { name: 'key', label: 'key', type: 1, indexed: true },
         { name: 'by', label: 'by', type: 0, indexed: true },
@@ -594,6 +596,7 @@ export const spec: ContractSpec = {
     {
       label: 'Unmasked',
       signatureTopic: '0x6eb477170bae6ea6e1e788e8013273a3f1a45921b21aac9716b5f60720a9a1f5',
+      changes: null,
       args: [
         { name: 'key', label: 'key', type: 1, indexed: true },
         { name: 'target', label: 'target', type: 25, indexed: false },
@@ -604,6 +607,7 @@ export const spec: ContractSpec = {
     {
       label: 'CommitteeSet',
       signatureTopic: '0xa2e671390476730f3f5cfa32109c6d76e8f8f48b1ac0b870c263727b50ae248a',
+      changes: null,
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
         { name: 'committee', label: 'committee', type: 17, indexed: false },

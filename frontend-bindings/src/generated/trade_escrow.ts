@@ -40,6 +40,26 @@ export type BrokeredOpen =
 export type BrokeringError = 'NotBroker' | 'Unfunded' | 'RefundFailed' | 'Overpaid';
 
 /**
+ * A state proving more owed replaced the pending close claim.
+ *
+ * Rust: `trade_escrow::trade_escrow::Challenged`.
+ */
+export interface Challenged {
+  /** The channel. */
+  channel: Hex;
+  /** Who challenged (not necessarily who started the close). */
+  by: Party;
+  /** The nonce of the claim that was replaced. */
+  replacedNonce: bigint;
+  /** The cumulative amount of the claim that was replaced, in the chain's smallest unit. */
+  replacedCumulative: bigint;
+  /** The nonce of the claim now pending. */
+  nonce: bigint;
+  /** The cumulative amount of the claim now pending, in the chain's smallest unit. */
+  cumulative: bigint;
+}
+
+/**
  * A channel as the escrow stores it.
  *
  * Rust: `cgrid_shared::escrow::Channel`.
@@ -91,6 +111,103 @@ export interface Channel {
 }
 
 /**
+ * A channel closed: the provider was paid `paid_now` and the consumer refunded
+ * `refunded` (a payout the chain refused waits in `unclaimed_of`, see `PayoutDeferred`).
+ *
+ * Rust: `trade_escrow::trade_escrow::ChannelClosed`.
+ */
+export interface ChannelClosed {
+  /** The channel. */
+  channel: Hex;
+  /** How it closed: cooperatively, by an unchallenged unilateral close, or by timeout. */
+  how: CloseKind;
+  /** The nonce of the state the channel closed at. */
+  nonce: bigint;
+  /** Total paid to the provider over the channel's life, in the chain's smallest unit. */
+  paid: bigint;
+  /** Paid to the provider by this close, in the chain's smallest unit. */
+  paidNow: bigint;
+  /** Returned to the consumer by this close: the deposit minus `paid`. */
+  refunded: bigint;
+  /** The id of the settlement credential recorded for this close. */
+  settlement: Hex;
+}
+
+/**
+ * A channel opened; its trade-start credential (id = channel id) is recorded.
+ *
+ * Rust: `trade_escrow::trade_escrow::ChannelOpened`.
+ */
+export interface ChannelOpened {
+  /** The new channel's id: the hash of the signed offer (or of the broker's terms). */
+  channel: Hex;
+  /** The paying account. */
+  consumer: AccountIdString;
+  /** The account that serves the compute and is paid. */
+  provider: AccountIdString;
+  /** The opening deposit, in the chain's smallest unit. */
+  deposit: bigint;
+  /** The agreed price per minute, in the chain's smallest unit. */
+  pricePerMinute: bigint;
+  /**
+   * The least the provider is paid once the trade ran (a signed state with nonce ≥ 1),
+   * in the chain's smallest unit.
+   */
+  minCost: bigint;
+  /** How long the other side has to answer a unilateral close, in milliseconds. */
+  challengePeriod: bigint;
+  /**
+   * When the channel expires, in milliseconds since the Unix epoch; the provider may
+   * still checkpoint or start a close until `challenge_period` later.
+   */
+  expiresAt: bigint;
+  /** The designated broker that opened it (`None`: the consumer, on a signed offer). */
+  broker: AccountIdString | null;
+}
+
+/**
+ * What happened to a channel, in `ChannelUpdated`. The variants are numbered from 0;
+ * the auction's updates from 16, so that the two contracts' topicless events never
+ * decode as each other.
+ *
+ * Rust: `trade_escrow::trade_escrow::ChannelUpdate`.
+ */
+export type ChannelUpdate =
+  /** See [`ChannelOpened`]. */
+  | { channelOpened: ChannelOpened }
+  /** See [`ToppedUp`]. */
+  | { toppedUp: ToppedUp }
+  /** See [`Checkpointed`]. */
+  | { checkpointed: Checkpointed }
+  /** See [`CloseStarted`]. */
+  | { closeStarted: CloseStarted }
+  /** See [`Challenged`]. */
+  | { challenged: Challenged }
+  /** See [`ChannelClosed`]. */
+  | { channelClosed: ChannelClosed };
+
+/**
+ * The provider settled a consumer-signed state.
+ *
+ * Rust: `trade_escrow::trade_escrow::Checkpointed`.
+ */
+export interface Checkpointed {
+  /** The channel. */
+  channel: Hex;
+  /** The settled state's nonce (the controllers use the number of minutes billed). */
+  nonce: bigint;
+  /**
+   * The total the consumer signed it owes over the channel's life, in the chain's
+   * smallest unit; now the channel's `paid`.
+   */
+  cumulative: bigint;
+  /** Paid to the provider by this checkpoint: `cumulative` minus what was paid before. */
+  paidNow: bigint;
+  /** The id of the settlement credential recorded for this period. */
+  settlement: Hex;
+}
+
+/**
  * How a channel ended.
  *
  * Rust: `cgrid_shared::escrow::CloseKind`.
@@ -100,6 +217,31 @@ export interface Channel {
  * - `Timeout`: Nobody closed before `expires_at + challenge_period`; the consumer was refunded.
  */
 export type CloseKind = 'Cooperative' | 'Unilateral' | 'Timeout';
+
+/**
+ * A party started a unilateral close; its claim stands unless a state proving more owed
+ * replaces it (`challenge`) before `deadline`.
+ *
+ * Rust: `trade_escrow::trade_escrow::CloseStarted`.
+ */
+export interface CloseStarted {
+  /** The channel. */
+  channel: Hex;
+  /** Who started the close. */
+  by: Party;
+  /** The claimed state's nonce (the settled one when the close brought no new state). */
+  nonce: bigint;
+  /**
+   * The claimed total the consumer owes over the channel's life, in the chain's
+   * smallest unit.
+   */
+  cumulative: bigint;
+  /**
+   * The end of the challenge window (`finalize` pays out from then on), in milliseconds
+   * since the Unix epoch.
+   */
+  deadline: bigint;
+}
 
 /**
  * An anchored credential as the registry stores it.
@@ -484,6 +626,22 @@ export interface SignedState {
 }
 
 /**
+ * The consumer added to a channel's deposit and/or moved its expiry later.
+ *
+ * Rust: `trade_escrow::trade_escrow::ToppedUp`.
+ */
+export interface ToppedUp {
+  /** The channel. */
+  channel: Hex;
+  /** The value this top-up added, in the chain's smallest unit (0: only the expiry moved). */
+  amount: bigint;
+  /** The channel's whole deposit after the top-up, in the chain's smallest unit. */
+  deposit: bigint;
+  /** The channel's expiry after the top-up, in milliseconds since the Unix epoch. */
+  expiresAt: bigint;
+}
+
+/**
  * The two DIDs of a brokered trade, as the broker names them (the escrow checks them).
  *
  * Rust: `cgrid_shared::escrow::TradeParties`.
@@ -553,36 +711,63 @@ export interface TradeTerms {
 /**
  * A channel opened; its trade-start credential (id = channel id) is recorded.
  *
- * Event `ChannelOpened`, signature topic `0x64ba520e2f60335d5974cfdd6bdd85029d53131e4a47958306fa5a3a069d89cd`.
+ * A change in the topicless event `ChannelUpdated` (variant `ChannelOpened`).
  */
 export interface ChannelOpenedEvent {
   name: 'ChannelOpened';
-  args: {
-    /** The new channel's id: the hash of the signed offer (or of the broker's terms). */
-    channel: Hex;
-    /** The paying account. */
-    consumer: AccountIdString;
-    /** The account that serves the compute and is paid. */
-    provider: AccountIdString;
-    /** The opening deposit, in the chain's smallest unit. */
-    deposit: bigint;
-    /** The agreed price per minute, in the chain's smallest unit. */
-    pricePerMinute: bigint;
-    /**
-     * The least the provider is paid once the trade ran (a signed state with nonce ≥ 1),
-     * in the chain's smallest unit.
-     */
-    minCost: bigint;
-    /** How long the other side has to answer a unilateral close, in milliseconds. */
-    challengePeriod: bigint;
-    /**
-     * When the channel expires, in milliseconds since the Unix epoch; the provider may
-     * still checkpoint or start a close until `challenge_period` later.
-     */
-    expiresAt: bigint;
-    /** The designated broker that opened it (`None`: the consumer, on a signed offer). */
-    broker: AccountIdString | null;
-  };
+  args: ChannelOpened;
+}
+
+/**
+ * The consumer added to a channel's deposit and/or moved its expiry later.
+ *
+ * A change in the topicless event `ChannelUpdated` (variant `ToppedUp`).
+ */
+export interface ToppedUpEvent {
+  name: 'ToppedUp';
+  args: ToppedUp;
+}
+
+/**
+ * The provider settled a consumer-signed state.
+ *
+ * A change in the topicless event `ChannelUpdated` (variant `Checkpointed`).
+ */
+export interface CheckpointedEvent {
+  name: 'Checkpointed';
+  args: Checkpointed;
+}
+
+/**
+ * A party started a unilateral close; its claim stands unless a state proving more owed
+ * replaces it (`challenge`) before `deadline`.
+ *
+ * A change in the topicless event `ChannelUpdated` (variant `CloseStarted`).
+ */
+export interface CloseStartedEvent {
+  name: 'CloseStarted';
+  args: CloseStarted;
+}
+
+/**
+ * A state proving more owed replaced the pending close claim.
+ *
+ * A change in the topicless event `ChannelUpdated` (variant `Challenged`).
+ */
+export interface ChallengedEvent {
+  name: 'Challenged';
+  args: Challenged;
+}
+
+/**
+ * A channel closed: the provider was paid `paid_now` and the consumer refunded
+ * `refunded` (a payout the chain refused waits in `unclaimed_of`, see `PayoutDeferred`).
+ *
+ * A change in the topicless event `ChannelUpdated` (variant `ChannelClosed`).
+ */
+export interface ChannelClosedEvent {
+  name: 'ChannelClosed';
+  args: ChannelClosed;
 }
 
 /**
@@ -620,126 +805,6 @@ export interface BrokerSetEvent {
     enabled: boolean;
     /** The root authority that made the change. */
     by: AccountIdString;
-  };
-}
-
-/**
- * The consumer added to a channel's deposit and/or moved its expiry later.
- *
- * Event `ToppedUp`, signature topic `0x7b266717c918fcb3006f40070edaa36272991689b128c51926fbcc8afee481d7`.
- */
-export interface ToppedUpEvent {
-  name: 'ToppedUp';
-  args: {
-    /** The channel. */
-    channel: Hex;
-    /** The value this top-up added, in the chain's smallest unit (0: only the expiry moved). */
-    amount: bigint;
-    /** The channel's whole deposit after the top-up, in the chain's smallest unit. */
-    deposit: bigint;
-    /** The channel's expiry after the top-up, in milliseconds since the Unix epoch. */
-    expiresAt: bigint;
-  };
-}
-
-/**
- * The provider settled a consumer-signed state.
- *
- * Event `Checkpointed`, signature topic `0xb14a432f0a0dbd7d84b7073c093265c6899c686693dabbe07279dd73c12034e9`.
- */
-export interface CheckpointedEvent {
-  name: 'Checkpointed';
-  args: {
-    /** The channel. */
-    channel: Hex;
-    /** The settled state's nonce (the controllers use the number of minutes billed). */
-    nonce: bigint;
-    /**
-     * The total the consumer signed it owes over the channel's life, in the chain's
-     * smallest unit; now the channel's `paid`.
-     */
-    cumulative: bigint;
-    /** Paid to the provider by this checkpoint: `cumulative` minus what was paid before. */
-    paidNow: bigint;
-    /** The id of the settlement credential recorded for this period. */
-    settlement: Hex;
-  };
-}
-
-/**
- * A party started a unilateral close; its claim stands unless a state proving more owed
- * replaces it (`challenge`) before `deadline`.
- *
- * Event `CloseStarted`, signature topic `0x04ffe1f7c0587d5b1b0034ffa0efdbf97a6b6d053286c275c2f089084b4867c5`.
- */
-export interface CloseStartedEvent {
-  name: 'CloseStarted';
-  args: {
-    /** The channel. */
-    channel: Hex;
-    /** Who started the close. */
-    by: Party;
-    /** The claimed state's nonce (the settled one when the close brought no new state). */
-    nonce: bigint;
-    /**
-     * The claimed total the consumer owes over the channel's life, in the chain's
-     * smallest unit.
-     */
-    cumulative: bigint;
-    /**
-     * The end of the challenge window (`finalize` pays out from then on), in milliseconds
-     * since the Unix epoch.
-     */
-    deadline: bigint;
-  };
-}
-
-/**
- * A state proving more owed replaced the pending close claim.
- *
- * Event `Challenged`, signature topic `0x4973c37965b8e587ca69328d291f5b7e9ebdd94cdb8617e5bf6f69f161132620`.
- */
-export interface ChallengedEvent {
-  name: 'Challenged';
-  args: {
-    /** The channel. */
-    channel: Hex;
-    /** Who challenged (not necessarily who started the close). */
-    by: Party;
-    /** The nonce of the claim that was replaced. */
-    replacedNonce: bigint;
-    /** The cumulative amount of the claim that was replaced, in the chain's smallest unit. */
-    replacedCumulative: bigint;
-    /** The nonce of the claim now pending. */
-    nonce: bigint;
-    /** The cumulative amount of the claim now pending, in the chain's smallest unit. */
-    cumulative: bigint;
-  };
-}
-
-/**
- * A channel closed: the provider was paid `paid_now` and the consumer refunded
- * `refunded` (a payout the chain refused waits in `unclaimed_of`, see `PayoutDeferred`).
- *
- * Event `ChannelClosed`, signature topic `0xed0f6ae73a74e22907ae34d279f6cfcaad1c38538362a26c6654617248e6bbba`.
- */
-export interface ChannelClosedEvent {
-  name: 'ChannelClosed';
-  args: {
-    /** The channel. */
-    channel: Hex;
-    /** How it closed: cooperatively, by an unchallenged unilateral close, or by timeout. */
-    how: CloseKind;
-    /** The nonce of the state the channel closed at. */
-    nonce: bigint;
-    /** Total paid to the provider over the channel's life, in the chain's smallest unit. */
-    paid: bigint;
-    /** Paid to the provider by this close, in the chain's smallest unit. */
-    paidNow: bigint;
-    /** Returned to the consumer by this close: the deposit minus `paid`. */
-    refunded: bigint;
-    /** The id of the settlement credential recorded for this close. */
-    settlement: Hex;
   };
 }
 
@@ -782,13 +847,13 @@ export interface UnclaimedWithdrawnEvent {
 /** Every event of `trade_escrow`, discriminated by `name`. */
 export type TradeEscrowEvent =
   | ChannelOpenedEvent
-  | MaskRegistrySetEvent
-  | BrokerSetEvent
   | ToppedUpEvent
   | CheckpointedEvent
   | CloseStartedEvent
   | ChallengedEvent
   | ChannelClosedEvent
+  | MaskRegistrySetEvent
+  | BrokerSetEvent
   | PayoutDeferredEvent
   | UnclaimedWithdrawnEvent;
 
@@ -805,7 +870,7 @@ export interface TradeEscrowMessages {
    * Errors: `NotConsumer`, `SameAccount`, `ZeroKey`, `ZeroPrice`, `BadSpecLength`,
    * `BadChallengePeriod`, `BadExpiry`, `DepositBelowMinCost`, `ChannelExists`,
    * `BadOfferSignature`, `MissingRole`, `Overflow`.
-   * Emits: `ChannelOpened`.
+   * Emits: `ChannelUpdated` (`ChannelOpened`).
    *
    * Label `open`, selector `0x8a1b6a4c`; mutates, payable.
    */
@@ -823,7 +888,7 @@ export interface TradeEscrowMessages {
    *
    * Errors: `ChannelNotFound`, `NotConsumer`, `NotOpen`, `Closed`, `Expired`,
    * `BadExpiry`, `NothingToTopUp`, `Masked`, `Overflow`.
-   * Emits: `ToppedUp`.
+   * Emits: `ChannelUpdated` (`ToppedUp`).
    *
    * Label `top_up`, selector `0x29b2765c`; mutates, payable.
    */
@@ -842,7 +907,8 @@ export interface TradeEscrowMessages {
    *
    * Errors: `ChannelNotFound`, `NotProvider`, `NotOpen`, `Closed`, `Expired`,
    * `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
-   * Emits: `Checkpointed`, and `PayoutDeferred` when a payout cannot be transferred.
+   * Emits: `ChannelUpdated` (`Checkpointed`), and `PayoutDeferred` when a payout cannot be
+   * transferred.
    *
    * Label `checkpoint`, selector `0x27227304`; mutates.
    */
@@ -861,7 +927,8 @@ export interface TradeEscrowMessages {
    *
    * Errors: `ChannelNotFound`, `NotParty`, `Closed`, `BelowPaid`, `AboveDeposit`,
    * `BadCloseSignature`, `Overflow`.
-   * Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
+   * Emits: `ChannelUpdated` (`ChannelClosed`), and `PayoutDeferred` when a payout cannot be
+   * transferred.
    *
    * Label `close_cooperative`, selector `0xb294a5cb`; mutates.
    */
@@ -880,7 +947,7 @@ export interface TradeEscrowMessages {
    *
    * Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `ZeroNonce`,
    * `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
-   * Emits: `CloseStarted`.
+   * Emits: `ChannelUpdated` (`CloseStarted`).
    *
    * Label `start_close`, selector `0xd33d11e4`; mutates.
    */
@@ -897,7 +964,7 @@ export interface TradeEscrowMessages {
    *
    * Errors: `ChannelNotFound`, `NotParty`, `NotClosing`, `Closed`, `ChallengeWindowOver`,
    * `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
-   * Emits: `Challenged`.
+   * Emits: `ChannelUpdated` (`Challenged`).
    *
    * Label `challenge`, selector `0xf755a053`; mutates.
    */
@@ -911,7 +978,8 @@ export interface TradeEscrowMessages {
    * Pays out a unilateral close whose challenge window has passed. Anyone may call it.
    *
    * Errors: `ChannelNotFound`, `NotClosing`, `Closed`, `ChallengeWindowOpen`, `Overflow`.
-   * Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
+   * Emits: `ChannelUpdated` (`ChannelClosed`), and `PayoutDeferred` when a payout cannot be
+   * transferred.
    *
    * Label `finalize`, selector `0x40656e2b`; mutates.
    */
@@ -927,7 +995,8 @@ export interface TradeEscrowMessages {
    * checkpointed). Anyone may call it.
    *
    * Errors: `ChannelNotFound`, `NotOpen`, `Closed`, `NotExpired`, `Overflow`.
-   * Emits: `ChannelClosed`, and `PayoutDeferred` when a payout cannot be transferred.
+   * Emits: `ChannelUpdated` (`ChannelClosed`), and `PayoutDeferred` when a payout cannot be
+   * transferred.
    *
    * Label `claim_timeout`, selector `0xaa253732`; mutates.
    */
@@ -1110,7 +1179,7 @@ export interface TradeEscrowMessages {
    * `NotRoleHolder`, `Overflow`) with the deposit sent back and nothing else changed.
    * Errors (the call reverts): `NotBroker` (never designated), `Overpaid` (the call
    * carried more than `deposit`), `Unfunded`, `RefundFailed`.
-   * Emits: `ChannelOpened` (with `broker`).
+   * Emits: `ChannelUpdated` (`ChannelOpened`, with `broker`).
    *
    * Label `BrokeredEscrow::open_brokered`, selector `0x7365dfe4`; mutates, payable.
    */
@@ -1138,8 +1207,14 @@ export interface TradeEscrowConstructors {
 export interface TradeEscrowTypes {
   BrokeredOpen: BrokeredOpen;
   BrokeringError: BrokeringError;
+  Challenged: Challenged;
   Channel: Channel;
+  ChannelClosed: ChannelClosed;
+  ChannelOpened: ChannelOpened;
+  ChannelUpdate: ChannelUpdate;
+  Checkpointed: Checkpointed;
   CloseKind: CloseKind;
+  CloseStarted: CloseStarted;
   CredentialAnchor: CredentialAnchor;
   CredentialStatus: CredentialStatus;
   Encryption: Encryption;
@@ -1155,6 +1230,7 @@ export interface TradeEscrowTypes {
   Role: Role;
   Scope: Scope;
   SignedState: SignedState;
+  ToppedUp: ToppedUp;
   TradeParties: TradeParties;
   TradeTerms: TradeTerms;
 }
@@ -1440,23 +1516,24 @@ export const spec: ContractSpec = {
   ],
   events: [
     {
-      label: 'ChannelOpened',
-      signatureTopic: '0x64ba520e2f60335d5974cfdd6bdd85029d53131e4a47958306fa5a3a069d89cd',
+      label: 'ChannelUpdated',
+      signatureTopic: null,
+      changes: [
+        { name: 'ChannelOpened', type: 74 },
+        { name: 'ToppedUp', type: 75 },
+        { name: 'Checkpointed', type: 76 },
+        { name: 'CloseStarted', type: 77 },
+        { name: 'Challenged', type: 78 },
+        { name: 'ChannelClosed', type: 79 },
+      ],
       args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: false },
-        { name: 'consumer', label: 'consumer', type: 0, indexed: false },
-        { name: 'provider', label: 'provider', type: 0, indexed: false },
-        { name: 'deposit', label: 'deposit', type: 3, indexed: false },
-        { name: 'pricePerMinute', label: 'price_per_minute', type: 3, indexed: false },
-        { name: 'minCost', label: 'min_cost', type: 3, indexed: false },
-        { name: 'challengePeriod', label: 'challenge_period', type: 4, indexed: false },
-        { name: 'expiresAt', label: 'expires_at', type: 4, indexed: false },
-        { name: 'broker', label: 'broker', type: 28, indexed: false },
+        { name: 'update', label: 'update', type: 73, indexed: false },
       ],
     },
     {
       label: 'MaskRegistrySet',
       signatureTopic: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
+      changes: null,
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
         { name: 'registry', label: 'registry', type: 28, indexed: false },
@@ -1465,6 +1542,7 @@ export const spec: ContractSpec = {
     {
       label: 'BrokerSet',
       signatureTopic: '0x829f936a5b56e06dfbffefdf60252067709e99899c5a335150aa9f0111d00066',
+      changes: null,
       args: [
         { name: 'broker', label: 'broker', type: 0, indexed: true },
         { name: 'enabled', label: 'enabled', type: 18, indexed: false },
@@ -1472,65 +1550,9 @@ export const spec: ContractSpec = {
       ],
     },
     {
-      label: 'ToppedUp',
-      signatureTopic: '0x7b266717c918fcb3006f40070edaa36272991689b128c51926fbcc8afee481d7',
-      args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: false },
-        { name: 'amount', label: 'amount', type: 3, indexed: false },
-        { name: 'deposit', label: 'deposit', type: 3, indexed: false },
-        { name: 'expiresAt', label: 'expires_at', type: 4, indexed: false },
-      ],
-    },
-    {
-      label: 'Checkpointed',
-      signatureTopic: '0xb14a432f0a0dbd7d84b7073c093265c6899c686693dabbe07279dd73c12034e9',
-      args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: false },
-        { name: 'nonce', label: 'nonce', type: 4, indexed: false },
-        { name: 'cumulative', label: 'cumulative', type: 3, indexed: false },
-        { name: 'paidNow', label: 'paid_now', type: 3, indexed: false },
-        { name: 'settlement', label: 'settlement', type: 1, indexed: false },
-      ],
-    },
-    {
-      label: 'CloseStarted',
-      signatureTopic: '0x04ffe1f7c0587d5b1b0034ffa0efdbf97a6b6d053286c275c2f089084b4867c5',
-      args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: false },
-        { name: 'by', label: 'by', type: 9, indexed: false },
-        { name: 'nonce', label: 'nonce', type: 4, indexed: false },
-        { name: 'cumulative', label: 'cumulative', type: 3, indexed: false },
-        { name: 'deadline', label: 'deadline', type: 4, indexed: false },
-      ],
-    },
-    {
-      label: 'Challenged',
-      signatureTopic: '0x4973c37965b8e587ca69328d291f5b7e9ebdd94cdb8617e5bf6f69f161132620',
-      args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: false },
-        { name: 'by', label: 'by', type: 9, indexed: false },
-        { name: 'replacedNonce', label: 'replaced_nonce', type: 4, indexed: false },
-        { name: 'replacedCumulative', label: 'replaced_cumulative', type: 3, indexed: false },
-        { name: 'nonce', label: 'nonce', type: 4, indexed: false },
-        { name: 'cumulative', label: 'cumulative', type: 3, indexed: false },
-      ],
-    },
-    {
-      label: 'ChannelClosed',
-      signatureTopic: '0xed0f6ae73a74e22907ae34d279f6cfcaad1c38538362a26c6654617248e6bbba',
-      args: [
-        { name: 'channel', label: 'channel', type: 1, indexed: false },
-        { name: 'how', label: 'how', type: 10, indexed: false },
-        { name: 'nonce', label: 'nonce', type: 4, indexed: false },
-        { name: 'paid', label: 'paid', type: 3, indexed: false },
-        { name: 'paidNow', label: 'paid_now', type: 3, indexed: false },
-        { name: 'refunded', label: 'refunded', type: 3, indexed: false },
-        { name: 'settlement', label: 'settlement', type: 1, indexed: false },
-      ],
-    },
-    {
       label: 'PayoutDeferred',
       signatureTopic: '0x7c9b093dceaeab5c33857492c30f6d973667853b611f0320aace6a29d4731173',
+      changes: null,
       args: [
         { name: 'account', label: 'account', type: 0, indexed: true },
         { name: 'amount', label: 'amount', type: 3, indexed: false },
@@ -1539,6 +1561,7 @@ export const spec: ContractSpec = {
     {
       label: 'UnclaimedWithdrawn',
       signatureTopic: '0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d',
+      changes: null,
       args: [
         { name: 'account', label: 'account', type: 0, indexed: true },
         { name: 'amount', label: 'amount', type: 3, indexed: false },
@@ -1548,8 +1571,14 @@ export const spec: ContractSpec = {
   types: {
     BrokeredOpen: 70,
     BrokeringError: 72,
+    Challenged: 78,
     Channel: 7,
+    ChannelClosed: 79,
+    ChannelOpened: 74,
+    ChannelUpdate: 73,
+    Checkpointed: 76,
     CloseKind: 10,
+    CloseStarted: 77,
     CredentialAnchor: 63,
     CredentialStatus: 66,
     Encryption: 33,
@@ -1565,6 +1594,7 @@ export const spec: ContractSpec = {
     Role: 39,
     Scope: 53,
     SignedState: 44,
+    ToppedUp: 75,
     TradeParties: 67,
     TradeTerms: 31,
   },
@@ -1611,14 +1641,8 @@ export class TradeEscrowContract extends InkContract<TradeEscrowMessages, TradeE
   } as const;
   /** Signature topic (the first topic) of every event, by label. */
   static readonly eventTopics = {
-    ChannelOpened: '0x64ba520e2f60335d5974cfdd6bdd85029d53131e4a47958306fa5a3a069d89cd',
     MaskRegistrySet: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
     BrokerSet: '0x829f936a5b56e06dfbffefdf60252067709e99899c5a335150aa9f0111d00066',
-    ToppedUp: '0x7b266717c918fcb3006f40070edaa36272991689b128c51926fbcc8afee481d7',
-    Checkpointed: '0xb14a432f0a0dbd7d84b7073c093265c6899c686693dabbe07279dd73c12034e9',
-    CloseStarted: '0x04ffe1f7c0587d5b1b0034ffa0efdbf97a6b6d053286c275c2f089084b4867c5',
-    Challenged: '0x4973c37965b8e587ca69328d291f5b7e9ebdd94cdb8617e5bf6f69f161132620',
-    ChannelClosed: '0xed0f6ae73a74e22907ae34d279f6cfcaad1c38538362a26c6654617248e6bbba',
     PayoutDeferred: '0x7c9b093dceaeab5c33857492c30f6d973667853b611f0320aace6a29d4731173',
     UnclaimedWithdrawn: '0xbae57a42901baba6a259ab9cb7228cfed670dfb50d2fd6b04e4b329e4285b23d',
   } as const;

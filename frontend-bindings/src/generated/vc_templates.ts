@@ -1357,6 +1357,7 @@ export const spec: ContractSpec = {
     {
       label: 'CptRegistered',
       signatureTopic: '0xcd5ccfd3d03f40534c2a968e2467007717e31c98af443fe85c39dce2401abeb2',
+      changes: null,
       args: [
         { name: 'cptId', label: 'cpt_id', type: 3, indexed: true },
         { name: 'publisher', label: 'publisher', type: 13, indexed: false },
@@ -1368,6 +1369,7 @@ export const spec: ContractSpec = {
     {
       label: 'CptDeprecated',
       signatureTopic: '0xf110310deddc68c91c65ac2afe5b0f543413a70a4e9ccd0d8dbeb73ff05388a1',
+      changes: null,
       args: [
         { name: 'cptId', label: 'cpt_id', type: 3, indexed: true },
         { name: 'by', label: 'by', type: 0, indexed: true },
@@ -1376,6 +1378,7 @@ export const spec: ContractSpec = {
     {
       label: 'CredentialAnchored',
       signatureTopic: '0x9fb88af02a5cbca13669c6d8ab4a503a4ca3f3916d62d2ce06aafbbc32fd0dc3',
+      changes: null,
       args: [
         { name: 'id', label: 'id', type: 1, indexed: true },
         { name: 'cptId', label: 'cpt_id', type: 3, indexed: false },
@@ -1388,6 +1391,7 @@ export const spec: ContractSpec = {
     {
       label: 'CredentialStatusChanged',
       signatureTopic: '0xe892894100e098f88dd96e76026757c820553b4d7b5ff12d67cb432386b6f7df',
+      changes: null,
       args: [
         { name: 'id', label: 'id', type: 1, indexed: true },
         { name: 'from', label: 'from', type: 28, indexed: false },
@@ -1398,6 +1402,7 @@ export const spec: ContractSpec = {
     {
       label: 'MaskRegistrySet',
       signatureTopic: '0xe916ee29ec35f112d40ec8519d0597ce0f71ebeed870d44c525b140590e5e143',
+      changes: null,
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
         { name: 'registry', label: 'registry', type: 35, indexed: false },
@@ -1406,6 +1411,7 @@ export const spec: ContractSpec = {
     {
       label: 'TradeEscrowSet',
       signatureTopic: '0x6803c0ab3f8d73322b63a0f0be372fac7c8ab42d665af890dd4fbb3e531c187e',
+      changes: null,
       args: [
         { name: 'by', label: 'by', type: 0, indexed: true },
         { name: 'escrow', label: 'escrow', type: 35, indexed: false },
@@ -1414,6 +1420,7 @@ export const spec: ContractSpec = {
     {
       label: 'SystemIssuerSet',
       signatureTopic: '0x1df4ceec63c0ac43b2e733defb1d464e53ba9621180e9bc4f5da4f2eaa0291a5',
+      changes: null,
       args: [
         { name: 'account', label: 'account', type: 0, indexed: true },
         { name: 'enabled', label: 'enabled', type: 8, indexed: false },
