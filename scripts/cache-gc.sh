@@ -16,6 +16,12 @@
 #     usual `relatime` mount, access times are at most a day late; 3 days leaves room for that);
 #   - incremental state not written for that long;
 #   - object files (`*.rcgu.o`) an interrupted or failed link left behind more than an hour ago.
+# When that leaves the disk short of room (under CGRID_CACHE_MIN_FREE_GB free: a day of feature
+# and dependency churn once filled it, with stale test executables and incremental state all
+# younger than the window), it prunes again with a window of one day, then of three hours, and
+# drops incremental state older than an hour: a unit a build used in the last three hours is
+# kept. (A cache merely over its budget is not pruned harder: after a day away, a day's window
+# would take everything the next build needs.)
 # It touches nothing outside $CARGO_TARGET_DIR and never a unit a build used within the window.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -45,36 +51,52 @@ fi
 step "pruning the build cache (${before} GB, ${free} GB free): units unused for ${keep_days} days"
 
 units=0
-# Every profile folder cargo made: target/debug, target/release, target/ink/<triple>/release, …
-while IFS= read -r fingerprints; do
-    profile="$(dirname "$fingerprints")"
-    # In use: some file of the unit's fingerprint was read (or written) within the window.
-    stale="$(comm -23 \
-        <(find "$fingerprints" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort -u) \
-        <(find "$fingerprints" -mindepth 2 -maxdepth 2 -type f \
-            \( -atime "-$keep_days" -o -mtime "-$keep_days" \) -printf '%h\n' \
-            | xargs -r -n 1000 basename -a | sort -u))"
-    if [[ -n "$stale" ]]; then
-        units=$((units + $(wc -l <<<"$stale")))
-        (cd "$profile" && while IFS= read -r name; do
-            rm -rf ".fingerprint/$name" "build/$name"
-        done <<<"$stale")
-        # deps/ and examples/ name a unit's files `<crate>-<hash>.<ext>` (`lib` prefixed).
-        hashes="$(sed -n 's/.*-\([0-9a-f]\{16\}\)$/\1/p' <<<"$stale")"
-        for dir in deps examples; do
-            [[ -d "$profile/$dir" && -n "$hashes" ]] || continue
-            (cd "$profile/$dir" && find . -maxdepth 1 -mindepth 1 -printf '%f\n' \
-                | grep -F -f <(sed 's/.*/-&/' <<<"$hashes") \
-                | xargs -r -d '\n' rm -rf --) || true
-        done
-    fi
-    if [[ -d "$profile/incremental" ]]; then
-        find "$profile/incremental" -mindepth 1 -maxdepth 1 -type d -mtime "+$keep_days" -exec rm -rf {} +
-    fi
-    if [[ -d "$profile/deps" ]]; then
-        find "$profile/deps" -maxdepth 1 -name '*.rcgu.o' -mmin +60 -delete
-    fi
-done < <(find "$cache" -maxdepth 4 -type d -name .fingerprint)
+# prune MINUTES [INCREMENTAL_MINUTES]: removes, whole, every unit no build used for MINUTES, and
+# incremental state not written for INCREMENTAL_MINUTES (default: MINUTES).
+prune() {
+    local window="$1" incremental_window="${2:-$1}"
+    # Every profile folder cargo made: target/debug, target/release, target/ink/<triple>/release, …
+    while IFS= read -r fingerprints; do
+        profile="$(dirname "$fingerprints")"
+        # In use: some file of the unit's fingerprint was read (or written) within the window.
+        stale="$(comm -23 \
+            <(find "$fingerprints" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort -u) \
+            <(find "$fingerprints" -mindepth 2 -maxdepth 2 -type f \
+                \( -amin "-$window" -o -mmin "-$window" \) -printf '%h\n' \
+                | xargs -r -n 1000 basename -a | sort -u))"
+        if [[ -n "$stale" ]]; then
+            units=$((units + $(wc -l <<<"$stale")))
+            (cd "$profile" && while IFS= read -r name; do
+                rm -rf ".fingerprint/$name" "build/$name"
+            done <<<"$stale")
+            # deps/ and examples/ name a unit's files `<crate>-<hash>.<ext>` (`lib` prefixed).
+            hashes="$(sed -n 's/.*-\([0-9a-f]\{16\}\)$/\1/p' <<<"$stale")"
+            for dir in deps examples; do
+                [[ -d "$profile/$dir" && -n "$hashes" ]] || continue
+                (cd "$profile/$dir" && find . -maxdepth 1 -mindepth 1 -printf '%f\n' \
+                    | grep -F -f <(sed 's/.*/-&/' <<<"$hashes") \
+                    | xargs -r -d '\n' rm -rf --) || true
+            done
+        fi
+        if [[ -d "$profile/incremental" ]]; then
+            find "$profile/incremental" -mindepth 1 -maxdepth 1 -type d -mmin "+$incremental_window" -exec rm -rf {} +
+        fi
+        if [[ -d "$profile/deps" ]]; then
+            find "$profile/deps" -maxdepth 1 -name '*.rcgu.o' -mmin +60 -delete
+        fi
+    done < <(find "$cache" -maxdepth 4 -type d -name .fingerprint)
+}
+short_of_room() { (($(free_kb "$cache") < min_free_gb * 1048576)); }
+
+prune $((keep_days * 1440))
+if short_of_room; then
+    echo "still under ${min_free_gb} GB free: pruning units unused for a day"
+    prune 1440
+fi
+if short_of_room; then
+    echo "still under ${min_free_gb} GB free: pruning units unused for three hours, incremental state older than an hour"
+    prune 180 60
+fi
 
 after_kb="$(size_kb "$cache")"
 echo "removed $units unused units: ${before} GB -> $(gb "$after_kb") GB, $(gb "$(free_kb "$cache")") GB free"

@@ -3,7 +3,10 @@
 # changes nothing; forced, it removes every file of a unit no build used within the window (its
 # fingerprint, build-script folder, deps files, example) and the stale incremental state and
 # leftover link objects, and keeps every file of a recently used unit and everything that is not a
-# unit's. Before it, the cache only grew until the disk was full and CI failed at a link.
+# unit's; with the disk still short of room after that, it prunes again with a day's window,
+# then three hours', and keeps what a build used in the last three hours. Before it, the cache
+# only grew until the disk was full and CI failed at a link; then a day's churn (younger than the
+# window) filled the disk again.
 set -euo pipefail
 source "$(dirname "$0")/../env.sh"
 
@@ -24,16 +27,21 @@ unit() { # profile package crate hash
     echo d >"$p/deps/$3-$4.d"
     echo ex >"$p/examples/$3-$4"
 }
+recent=3333333333333333
 unit debug demo-crate demo_crate "$stale"
 unit debug demo-crate demo_crate "$fresh"
+unit debug demo-crate demo_crate "$recent"
 unit ink/wasm32-unknown-unknown/release wasm-crate wasm_crate "$stale"
-mkdir -p "$CARGO_TARGET_DIR/debug/incremental/demo_crate-$stale" "$CARGO_TARGET_DIR/debug/incremental/demo_crate-$fresh"
+mkdir -p "$CARGO_TARGET_DIR/debug/incremental/demo_crate-$stale" "$CARGO_TARGET_DIR/debug/incremental/demo_crate-$fresh" \
+    "$CARGO_TARGET_DIR/debug/incremental/demo_crate-$recent"
 echo obj >"$CARGO_TARGET_DIR/debug/deps/cli-$fresh.abc.rcgu.o"
 echo bin >"$CARGO_TARGET_DIR/debug/cgrid"
 echo bundle >"$CARGO_TARGET_DIR/bundles.json"
 # Age the stale ones (access and modification), and the link leftover by two hours.
 find "$CARGO_TARGET_DIR" -path "*$stale*" -exec touch -d "$old" {} +
 touch -d "$(date -d '2 hours ago' '+%Y-%m-%d %H:%M')" "$CARGO_TARGET_DIR/debug/deps/cli-$fresh.abc.rcgu.o"
+# A unit last used two days ago: inside the window, outside a day's.
+find "$CARGO_TARGET_DIR" -path "*$recent*" -exec touch -d "$(date -d '2 days ago' '+%Y-%m-%d %H:%M')" {} +
 before="$(cd "$CARGO_TARGET_DIR" && find . | sort)"
 
 fail() { echo "error: cache-gc: $*" >&2; exit 1; }
@@ -42,9 +50,24 @@ fail() { echo "error: cache-gc: $*" >&2; exit 1; }
 CGRID_CACHE_BUDGET_GB=1000 CGRID_CACHE_MIN_FREE_GB=0 "$CGRID_ROOT/scripts/cache-gc.sh" >/dev/null
 [[ "$(cd "$CARGO_TARGET_DIR" && find . | sort)" == "$before" ]] || fail "changed a cache under its budget"
 
-# Over budget (0 GB): the stale units go, whole; everything else stays.
-CGRID_CACHE_BUDGET_GB=0 "$CGRID_ROOT/scripts/cache-gc.sh" >/dev/null
+# Forced, and under budget after it: the stale units go, whole; the two-day-old one stays.
+CGRID_CACHE_BUDGET_GB=1000 CGRID_CACHE_MIN_FREE_GB=0 "$CGRID_ROOT/scripts/cache-gc.sh" --force >/dev/null
 left="$(cd "$CARGO_TARGET_DIR" && find . -type f | sort)"
+grep -q "$stale" <<<"$left" && fail "a forced prune left part of a unit unused for 10 days"
+[[ "$(grep -c "$recent" <<<"$left")" == 5 ]] || fail "a prune that met its budget removed a unit used two days ago"
+
+# Over budget (0 GB) with room on the disk: the same; the two-day-old unit still stays.
+CGRID_CACHE_BUDGET_GB=0 CGRID_CACHE_MIN_FREE_GB=0 "$CGRID_ROOT/scripts/cache-gc.sh" >/dev/null
+left="$(cd "$CARGO_TARGET_DIR" && find . -type f | sort)"
+[[ "$(grep -c "$recent" <<<"$left")" == 5 ]] || fail "a cache merely over budget lost a unit used two days ago"
+
+# Short of room on the disk (more free space asked than any disk has): the two-day-old unit goes
+# too; the fresh one stays.
+CGRID_CACHE_MIN_FREE_GB=1000000 "$CGRID_ROOT/scripts/cache-gc.sh" >/dev/null
+left="$(cd "$CARGO_TARGET_DIR" && find . -type f | sort)"
+if grep -q "$recent" <<<"$left" || [[ -e "$CARGO_TARGET_DIR/debug/incremental/demo_crate-$recent" ]]; then
+    fail "short of room, kept a unit unused for two days: $(grep "$recent" <<<"$left" | tr '\n' ' ')"
+fi
 if grep -q "$stale" <<<"$left" || [[ -e "$CARGO_TARGET_DIR/debug/incremental/demo_crate-$stale" ]]; then
     fail "left part of a unit unused for 10 days: $(grep "$stale" <<<"$left" | tr '\n' ' ')"
 fi
@@ -57,4 +80,4 @@ expected="$(printf '%s\n' \
     "./debug/examples/demo_crate-$fresh" | sort)"
 [[ "$left" == "$expected" ]] || fail "kept or removed the wrong files; left: $(tr '\n' ' ' <<<"$left")"
 [[ -d "$CARGO_TARGET_DIR/debug/incremental/demo_crate-$fresh" ]] || fail "removed fresh incremental state"
-echo "cache-gc: stale units pruned whole, fresh ones and everything else kept"
+echo "cache-gc: stale units pruned whole (a day's and three hours' windows when the disk is still short of room), fresh ones and everything else kept"
