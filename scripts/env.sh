@@ -34,7 +34,7 @@ export CGRID_SPLIT
 # Those of them with more than one cold code, and how many: `<name>.cold`, `<name>.cold2`,
 # `<name>.cold3` (features `split-cold1`..`split-cold3`: `in_cold_code!()`, `in_cold_code!(2)`,
 # `in_cold_code!(3)`). The others have one, `<name>.cold`, built with feature `split-cold`.
-CGRID_COLD_COUNT=(did_registry:3 vc_templates:3 trade_escrow:2 incentive_auction:2)
+CGRID_COLD_COUNT=(did_registry:3 vc_templates:3 trade_escrow:2 incentive_auction:3)
 export CGRID_COLD_COUNT
 # How many cold codes contract $1 has: 0 (one blob), 1, 2 or 3.
 cold_count() {

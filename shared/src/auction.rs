@@ -145,7 +145,11 @@ pub struct AuctionRequest {
 
 /// A sealed bid's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Encode, TypeInfo)]
+#[cfg_attr(
+    not(all(feature = "split-main", not(feature = "std"))),
+    ink::scale_derive(Decode)
+)]
 pub struct Bid {
     /// The price offered for a minute, in the chain's smallest unit: not zero, at most the
     /// request's `max_price_per_minute`.
@@ -157,6 +161,15 @@ pub struct Bid {
     /// key makes the escrow refuse the trade at `finalize`.
     pub provider_key: PublicKey,
 }
+
+crate::split::forwarded_in_main_code!(
+    Bid,
+    Bid {
+        price_per_minute: 0,
+        attributes: [None; ATTRIBUTES],
+        provider_key: [0; 32],
+    }
+);
 
 /// Proof that a credential certifies an attribute value: the credential's claim leaves, the
 /// position of the attribute's claim among them and that claim's salt (see `vc` module docs).
@@ -265,11 +278,14 @@ impl scale::Encode for AttributeValues {
 
 impl scale::EncodeLike for AttributeValues {}
 
+#[cfg(not(all(feature = "split-main", not(feature = "std"))))]
 impl scale::Decode for AttributeValues {
     fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
         <[Option<u32>; ATTRIBUTES]>::decode(input).map(Self::from)
     }
 }
+
+crate::split::forwarded_in_main_code!(AttributeValues, AttributeValues::default());
 
 impl scale::Encode for AttributeProofs {
     fn size_hint(&self) -> usize {
@@ -283,11 +299,14 @@ impl scale::Encode for AttributeProofs {
 
 impl scale::EncodeLike for AttributeProofs {}
 
+#[cfg(not(all(feature = "split-main", not(feature = "std"))))]
 impl scale::Decode for AttributeProofs {
     fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
         <[Option<ClaimProof>; ATTRIBUTES]>::decode(input).map(Self::from)
     }
 }
+
+crate::split::forwarded_in_main_code!(AttributeProofs, AttributeProofs::default());
 
 /// A sealed bid as the auction stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,6 +36,21 @@
 //!
 //! Without either feature (unit tests, `std`) a contract is one blob, as before: every body
 //! runs in place. The ABI (selectors, arguments, answers, metadata) is the same in all builds.
+//!
+//! **Forwarded arguments.** ink! decodes a message's arguments before its body runs, so a main
+//! code would carry the decoder of every cold message's arguments only to hand their bytes on
+//! unread. The bulky types that only cold messages take (`Bid`, `AttributeProofs`,
+//! `AttributeValues`, `IssuerProof`, `DidCreation`: each declared with
+//! `forwarded_in_main_code!`) therefore decode as nothing in a main code (this crate's
+//! feature `split-main`, which a contract's `split-main` turns on, built without `std`): they
+//! read no byte and yield a placeholder that nothing reads, since the stub delegates first. Every
+//! other build (cold codes, unit tests, `std` and so the metadata) decodes them for real. The
+//! rule that keeps this sound, checked against every contract's source
+//! (`cgrid_suite`, `forwarded_arguments_reach_only_cold_messages`): such a type is an argument
+//! of unconditionally cold messages only (never stored, never answered, never the argument of
+//! a hot message or of one that runs in the main code for some callers), and every argument
+//! after it has a fixed size or is forwarded too, so the arguments ink! still decodes in the
+//! main code read bytes that are there.
 
 /// The blake2-256 code hash in `hex` (64 hex digits, an optional `0x` first), at compile time:
 /// the main code's reference to its cold code. A malformed value fails the build.
@@ -246,6 +261,23 @@ macro_rules! lock_cold_code {
         $crate::split::lock(COLD_CODE_3);
     };
 }
+
+/// Declares `$ty` an argument type of cold messages only (see the module docs): in a main code
+/// (feature `split-main` without `std`) its `scale::Decode` reads nothing and yields
+/// `$placeholder`; the type's declaration derives the real decoding for every other build with
+/// `#[cfg_attr(not(all(feature = "split-main", not(feature = "std"))), ink::scale_derive(Decode))]`
+/// (or gates a hand-written one the same way).
+macro_rules! forwarded_in_main_code {
+    ($ty:ty, $placeholder:expr) => {
+        #[cfg(all(feature = "split-main", not(feature = "std")))]
+        impl scale::Decode for $ty {
+            fn decode<I: scale::Input>(_forwarded: &mut I) -> Result<Self, scale::Error> {
+                Ok($placeholder)
+            }
+        }
+    };
+}
+pub(crate) use forwarded_in_main_code;
 
 #[cfg(test)]
 mod tests {

@@ -76,7 +76,11 @@ pub const SPLIT: [(&str, &[&str]); 5] = [
     ("trade_escrow", &["trade_escrow.cold", "trade_escrow.cold2"]),
     (
         "incentive_auction",
-        &["incentive_auction.cold", "incentive_auction.cold2"],
+        &[
+            "incentive_auction.cold",
+            "incentive_auction.cold2",
+            "incentive_auction.cold3",
+        ],
     ),
     ("mask_registry", &["mask_registry.cold"]),
 ];
@@ -368,13 +372,78 @@ mod tests {
     }
 
     /// One `#[ink(message)]` of a contract's source: its name, whether it is an inherent
-    /// (`pub fn`) message, the split cfg on it, and where its first statement routes it.
+    /// (`pub fn`) message, the split cfg on it, where its first statement routes it (and
+    /// whether only for some calls: `in_cold_code_if!`), its arguments' types in order and its
+    /// answer's type.
     #[derive(Debug)]
     struct Message {
         name: String,
         inherent: bool,
         cfg: Option<String>,
         route: Route,
+        conditional: bool,
+        arguments: Vec<String>,
+        answer: String,
+    }
+
+    /// `text` split at the commas outside brackets, each part trimmed, empty parts dropped.
+    fn top_level_split(text: &str) -> Vec<String> {
+        let (mut parts, mut depth, mut current) = (Vec::new(), 0i32, String::new());
+        for c in text.chars() {
+            match c {
+                '<' | '(' | '[' => depth += 1,
+                '>' | ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    parts.push(std::mem::take(&mut current));
+                    continue;
+                }
+                _ => {}
+            }
+            current.push(c);
+        }
+        parts.push(current);
+        parts
+            .into_iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+
+    /// The argument types (receiver left out) and the answer type of the signature that
+    /// starts at `lines[0]` and ends at the line that opens the body.
+    fn signature_types(lines: &[&str]) -> (Vec<String>, String) {
+        let end = lines
+            .iter()
+            .position(|l| l.trim_end().ends_with('{'))
+            .unwrap();
+        let text = lines[..=end].join(" ");
+        let open = text.find('(').unwrap();
+        let mut depth = 0;
+        let close = open
+            + text[open..]
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .unwrap()
+                .0;
+        let arguments = top_level_split(&text[open + 1..close])
+            .into_iter()
+            .filter(|p| !p.ends_with("self"))
+            .map(|p| p.split_once(':').unwrap().1.trim().to_string())
+            .collect();
+        let answer = text[close + 1..]
+            .trim()
+            .trim_start_matches("->")
+            .trim_end_matches('{')
+            .trim()
+            .to_string();
+        (arguments, answer)
     }
 
     fn route_of(line: &str) -> Option<Route> {
@@ -427,16 +496,21 @@ mod tests {
                 .unwrap()
                 .to_string();
             // The route: the first split marker before the next message.
-            let route = lines[sig..]
+            let marker = lines[sig..]
                 .iter()
                 .take_while(|l| !l.trim().starts_with("#[ink("))
-                .find_map(|l| route_of(l))
-                .unwrap_or(Route::Main);
+                .find(|l| route_of(l).is_some());
+            let route = marker.and_then(|l| route_of(l)).unwrap_or(Route::Main);
+            let conditional = marker.is_some_and(|l| l.trim().starts_with("in_cold_code_if!("));
+            let (arguments, answer) = signature_types(&lines[sig..]);
             out.push(Message {
                 name,
                 inherent,
                 cfg,
                 route,
+                conditional,
+                arguments,
+                answer,
             });
         }
         out
@@ -508,5 +582,116 @@ mod tests {
             }
             assert!(cold > 0, "{name}: no cold message parsed");
         }
+    }
+
+    /// The types `cgrid_shared` declares with `forwarded_in_main_code!`.
+    fn forwarded_types() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src");
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for declared in source.split("forwarded_in_main_code!(").skip(1) {
+                let name = declared.split(',').next().unwrap().trim();
+                // The macro's own definition and docs name `$ty`, not a type.
+                if name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names.sort();
+        names
+    }
+
+    /// Whether `ty` names `name` as a whole word.
+    fn mentions(ty: &str, name: &str) -> bool {
+        ty.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| word == name)
+    }
+
+    /// The arguments a main code decodes into placeholders (`cgrid_shared::split`, "Forwarded
+    /// arguments") are never read there: in every contract, a forwarded type is an argument
+    /// only of messages that every call hands to a cold code (not of a hot message, nor of one
+    /// routed only for some callers), is no message's answer and is not in the storage; and
+    /// every argument after it has a fixed size or is forwarded too, so the main code's decoding
+    /// of the others reads bytes the input has.
+    #[test]
+    fn forwarded_arguments_reach_only_cold_messages() {
+        let forwarded = forwarded_types();
+        assert_eq!(
+            forwarded,
+            [
+                "AttributeProofs",
+                "AttributeValues",
+                "Bid",
+                "DidCreation",
+                "IssuerProof"
+            ]
+        );
+        const FIXED: [&str; 14] = [
+            "u8",
+            "u16",
+            "u32",
+            "u64",
+            "u128",
+            "bool",
+            "Balance",
+            "Timestamp",
+            "AccountId",
+            "DidId",
+            "ChannelId",
+            "CredentialId",
+            "CptId",
+            "Signature",
+        ];
+        let fixed = |ty: &str| FIXED.contains(&ty) || (ty.starts_with("[u8;") && ty.ends_with(']'));
+        let is_forwarded = |ty: &str| forwarded.iter().any(|f| f == ty);
+        let mut uses = 0;
+        for name in [
+            "did_registry",
+            "vc_templates",
+            "trade_escrow",
+            "incentive_auction",
+            "mask_registry",
+            "role_index",
+        ] {
+            let source = contract_file(name, "src/lib.rs");
+            let storage = source
+                .split("#[ink(storage)]")
+                .nth(1)
+                .and_then(|rest| rest.split("\n    }\n").next())
+                .unwrap_or_else(|| panic!("{name}: no storage struct"));
+            for f in &forwarded {
+                assert!(!mentions(storage, f), "{name}: {f} in the storage");
+            }
+            for m in messages(&source) {
+                let label = format!("{name}::{}", m.name);
+                for f in &forwarded {
+                    assert!(!mentions(&m.answer, f), "{label}: answers a {f}");
+                }
+                let Some(first) = m
+                    .arguments
+                    .iter()
+                    .position(|a| forwarded.iter().any(|f| mentions(a, f)))
+                else {
+                    continue;
+                };
+                uses += 1;
+                assert!(
+                    matches!(m.route, Route::Cold(_)) && !m.conditional,
+                    "{label}: takes a forwarded argument, so every call must go to a cold code"
+                );
+                for later in &m.arguments[first + 1..] {
+                    assert!(
+                        fixed(later) || is_forwarded(later),
+                        "{label}: `{later}` after a forwarded argument has no fixed size"
+                    );
+                }
+            }
+        }
+        // Each forwarded type is some cold message's argument (else it need not be forwarded).
+        assert!(
+            uses >= forwarded.len(),
+            "{uses} messages take forwarded arguments"
+        );
     }
 }

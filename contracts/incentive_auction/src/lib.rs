@@ -59,13 +59,14 @@
 //! everything else and can be retried; the escrow opens only what it was paid and sends a
 //! refused deposit back. ink!'s default call flags forbid reentry.
 //!
-//! ## Three code blobs
-//! The address runs the **main code**: `create_auction`, `commit` and `finalize`, four of the
-//! six auction calls of a trade. `reveal` (proof checks and scoring) runs in the **second cold
-//! code**, everything else (`set_model`, `set_mask_registry`, `cancel`, `withdraw_unclaimed`,
-//! `score_of` and the getters) in the **first**; the main code delegate-calls them with the
-//! call's own input, cloned by the host (`cgrid_shared::split`), so every blob stays under
-//! 32 KiB and the calls that do not reveal load the main code only. The main code names each cold
+//! ## Four code blobs
+//! The address runs the **main code**: `create_auction` and `commit`, three of the six auction
+//! calls of a trade. `reveal` (proof checks and scoring) runs in the **second cold code**,
+//! `finalize` (the escrow client, refunds and forfeits) in the **third**, everything else
+//! (`set_model`, `set_mask_registry`, `cancel`, `withdraw_unclaimed`, `score_of` and the
+//! getters) in the **first**; the main code delegate-calls them with the call's own input,
+//! cloned by the host (`cgrid_shared::split`), so every blob stays under 32 KiB and every call
+//! loads a main code that holds only what posting and bidding need. The main code names each cold
 //! code by a hash compiled into it and locks it as a delegate dependency when instantiated; all
 //! read and write the same storage, and the ABI is that of one contract.
 
@@ -639,7 +640,7 @@ mod incentive_auction {
 
     pub type Result<T> = core::result::Result<T, Error>;
 
-    cold_code!(2);
+    cold_code!(3);
 
     impl From<PayoutError> for Error {
         fn from(e: PayoutError) -> Self {
@@ -661,7 +662,7 @@ mod incentive_auction {
         /// parameter model (`set_model`).
         #[ink(constructor)]
         pub fn new(did_registry: AccountId, credentials: AccountId, escrow: AccountId) -> Self {
-            lock_cold_code!(2);
+            lock_cold_code!(3);
             Self {
                 did_registry,
                 role_index: cgrid_shared::role_index_of!(did_registry),
@@ -1044,9 +1045,10 @@ mod incentive_auction {
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
         /// Emits: `AuctionUpdated` (`AuctionFinalized`), and `PayoutDeferred` when a payout
         /// cannot be transferred.
-        #[cfg(not(feature = "split-cold"))]
+        #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
         #[ink(message)]
         pub fn finalize(&mut self, auction: u64) -> Result<Option<ChannelId>> {
+            in_cold_code!(3);
             let now = self.env().block_timestamp();
             let mut a = self.open_auction(auction)?;
             if now < a.request.reveal_deadline {
