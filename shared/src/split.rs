@@ -45,12 +45,13 @@
 //! feature `split-main`, which a contract's `split-main` turns on, built without `std`): they
 //! read no byte and yield a placeholder that nothing reads, since the stub delegates first. Every
 //! other build (cold codes, unit tests, `std` and so the metadata) decodes them for real. The
-//! rule that keeps this sound, checked against every contract's source
-//! (`cgrid_suite`, `forwarded_arguments_reach_only_cold_messages`): such a type is an argument
-//! of unconditionally cold messages only (never stored, never answered, never the argument of
-//! a hot message or of one that runs in the main code for some callers), and every argument
-//! after it has a fixed size or is forwarded too, so the arguments ink! still decodes in the
-//! main code read bytes that are there.
+//! rule that keeps this sound, checked against the sources (`cgrid_suite`:
+//! `forwarded_arguments_reach_only_cold_messages`, `no_decoded_type_holds_a_forwarded_one`):
+//! such a type is an argument of unconditionally cold messages only (never the argument of a
+//! hot message or of one that runs in the main code for some callers, never an answer, and
+//! held by no type that derives decoding, so never stored or read back at any depth), and every
+//! argument after it has a fixed size or is forwarded too, so the arguments ink! still decodes
+//! in the main code read bytes that are there.
 
 /// The blake2-256 code hash in `hex` (64 hex digits, an optional `0x` first), at compile time:
 /// the main code's reference to its cold code. A malformed value fails the build.

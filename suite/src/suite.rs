@@ -694,4 +694,92 @@ mod tests {
             "{uses} messages take forwarded arguments"
         );
     }
+
+    /// The item definitions (`struct` / `enum` with their bodies) in `source` that derive
+    /// SCALE decoding, by name.
+    fn decoded_items(source: &str) -> Vec<(String, String)> {
+        let mut items = Vec::new();
+        let mut rest = source;
+        while let Some(at) = rest.find("#[") {
+            rest = &rest[at..];
+            let attr_end = rest.find(']').unwrap();
+            let attr = &rest[..attr_end];
+            let derives_decode = (attr.contains("scale_derive(") || attr.contains("derive("))
+                && attr.contains("Decode");
+            rest = &rest[attr_end..];
+            if !derives_decode {
+                continue;
+            }
+            // The item after its attributes: `pub struct Name … { … }`, `pub enum Name { … }`.
+            let Some(open) = rest.find(['{', ';']) else {
+                break;
+            };
+            let Some(name) = rest[..open]
+                .split_whitespace()
+                .skip_while(|w| *w != "struct" && *w != "enum")
+                .nth(1)
+            else {
+                continue;
+            };
+            let name = name
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+                .unwrap()
+                .to_string();
+            let mut depth = 0;
+            let close = rest[open..]
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '{' => 1,
+                        '}' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(open, |(i, _)| open + i);
+            items.push((name, rest[open..=close].to_string()));
+            rest = &rest[close..];
+        }
+        items
+    }
+
+    /// A placeholder is sound only where nothing reads it: no type that is decoded for real
+    /// (stored, answered by another contract, an argument) holds a forwarded type, at any
+    /// depth, in the shared crate or a contract.
+    #[test]
+    fn no_decoded_type_holds_a_forwarded_one() {
+        let forwarded = forwarded_types();
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src");
+        let mut sources: Vec<String> = std::fs::read_dir(&shared)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        for name in [
+            "did_registry",
+            "vc_templates",
+            "trade_escrow",
+            "incentive_auction",
+            "mask_registry",
+            "role_index",
+        ] {
+            sources.push(contract_file(name, "src/lib.rs"));
+        }
+        let items: Vec<(String, String)> = sources.iter().flat_map(|s| decoded_items(s)).collect();
+        for expected in ["Auction", "Channel", "ClaimProof", "Commitment"] {
+            assert!(
+                items.iter().any(|(name, _)| name == expected),
+                "the parser finds the decoded types ({expected} among them)"
+            );
+        }
+        for (name, body) in &items {
+            for f in forwarded.iter().filter(|f| *f != name) {
+                assert!(
+                    !mentions(body, f),
+                    "{name} derives Decode and holds a {f}, which a main code decodes as a \
+                     placeholder"
+                );
+            }
+        }
+    }
 }
