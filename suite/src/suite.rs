@@ -409,6 +409,23 @@ mod tests {
             .collect()
     }
 
+    /// The index of the bracket that closes the one at `open` in `text` (`pair`: the opening
+    /// and closing bracket); `None` if it is never closed.
+    fn matching(text: &str, open: usize, (opening, closing): (char, char)) -> Option<usize> {
+        let mut depth = 0;
+        text[open..]
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == opening {
+                    depth += 1;
+                } else if c == closing {
+                    depth -= 1;
+                }
+                depth == 0
+            })
+            .map(|(i, _)| open + i)
+    }
+
     /// The argument types (receiver left out) and the answer type of the signature that
     /// starts at `lines[0]` and ends at the line that opens the body.
     fn signature_types(lines: &[&str]) -> (Vec<String>, String) {
@@ -418,20 +435,7 @@ mod tests {
             .unwrap();
         let text = lines[..=end].join(" ");
         let open = text.find('(').unwrap();
-        let mut depth = 0;
-        let close = open
-            + text[open..]
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '(' => 1,
-                        ')' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .unwrap()
-                .0;
+        let close = matching(&text, open, ('(', ')')).unwrap();
         let arguments = top_level_split(&text[open + 1..close])
             .into_iter()
             .filter(|p| !p.ends_with("self"))
@@ -726,18 +730,7 @@ mod tests {
                 .next()
                 .unwrap()
                 .to_string();
-            let mut depth = 0;
-            let close = rest[open..]
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '{' => 1,
-                        '}' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .map_or(open, |(i, _)| open + i);
+            let close = matching(rest, open, ('{', '}')).unwrap_or(open);
             items.push((name, rest[open..=close].to_string()));
             rest = &rest[close..];
         }
