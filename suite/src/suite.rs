@@ -588,6 +588,15 @@ mod tests {
         }
     }
 
+    /// Every contract's `src/lib.rs` by crate name: the suite's five and the role index.
+    fn contract_sources() -> Vec<(&'static str, String)> {
+        CONTRACTS
+            .into_iter()
+            .chain(["role_index"])
+            .map(|name| (name, contract_file(name, "src/lib.rs")))
+            .collect()
+    }
+
     /// The types `cgrid_shared` declares with `forwarded_in_main_code!`.
     fn forwarded_types() -> Vec<String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src");
@@ -650,15 +659,7 @@ mod tests {
         let fixed = |ty: &str| FIXED.contains(&ty) || (ty.starts_with("[u8;") && ty.ends_with(']'));
         let is_forwarded = |ty: &str| forwarded.iter().any(|f| f == ty);
         let mut uses = 0;
-        for name in [
-            "did_registry",
-            "vc_templates",
-            "trade_escrow",
-            "incentive_auction",
-            "mask_registry",
-            "role_index",
-        ] {
-            let source = contract_file(name, "src/lib.rs");
+        for (name, source) in contract_sources() {
             let storage = source
                 .split("#[ink(storage)]")
                 .nth(1)
@@ -748,16 +749,7 @@ mod tests {
             .unwrap()
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
             .collect();
-        for name in [
-            "did_registry",
-            "vc_templates",
-            "trade_escrow",
-            "incentive_auction",
-            "mask_registry",
-            "role_index",
-        ] {
-            sources.push(contract_file(name, "src/lib.rs"));
-        }
+        sources.extend(contract_sources().into_iter().map(|(_, source)| source));
         let items: Vec<(String, String)> = sources.iter().flat_map(|s| decoded_items(s)).collect();
         for expected in ["Auction", "Channel", "ClaimProof", "Commitment"] {
             assert!(
