@@ -204,14 +204,7 @@ pub struct DidCreation {
     pub controllers: Vec<DidId>,
 }
 
-crate::split::forwarded_in_main_code!(
-    DidCreation,
-    DidCreation {
-        keys: Vec::new(),
-        services: Vec::new(),
-        controllers: Vec::new(),
-    }
-);
+crate::split::forwarded_in_main_code!(DidCreation, DidCreation::default());
 
 /// One change to a DID document. The same value is applied by the direct messages and by a
 /// relayed, key-signed operation, so both paths obey the same rules.
