@@ -10,6 +10,7 @@
 //!   (`testing`, feature `testing`);
 //! - the code split that lets a contract's hot messages load without its cold ones
 //!   ([`split`]);
+//! - the topicless update events emitted one change at a time ([`updates`]);
 //! - the deferred-payout component the escrow and the auction share ([`payout::Unclaimed`]);
 //! - every SCALE-encoded type those traits take or return (roles, DID ids, documents);
 //! - the exact byte layout of every payload that is signed off chain and verified on chain, so
@@ -33,6 +34,7 @@ pub mod payout;
 pub mod roles;
 pub mod split;
 pub mod trade_credentials;
+pub mod updates;
 pub mod vc;
 
 pub use auction::*;

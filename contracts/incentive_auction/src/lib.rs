@@ -123,6 +123,7 @@ mod incentive_auction {
         MAX_PROOF_CREDENTIALS, MAX_PROOF_LEAVES, MIN_WINDOW,
     };
     use cgrid_shared::payout::{PayoutError, Unclaimed};
+    use cgrid_shared::updates::{Change, Updated};
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         auction_trade_nonce_hash, beats, bid_hash, claim_leaf_hash, claims_root_hash, score,
@@ -190,27 +191,19 @@ mod incentive_auction {
         pub update: AuctionUpdate,
     }
 
-    /// What happened in an auction, in `AuctionUpdated`. The variants are numbered from 16
-    /// (the escrow's channel updates from 0), so that the two contracts' topicless events
-    /// never decode as each other.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[ink::scale_derive(Encode, Decode, TypeInfo)]
-    pub enum AuctionUpdate {
-        /// See [`AuctionCreated`].
-        #[codec(index = 16)]
-        AuctionCreated(AuctionCreated),
-        /// See [`BidCommitted`].
-        #[codec(index = 17)]
-        BidCommitted(BidCommitted),
-        /// See [`BidRevealed`].
-        #[codec(index = 18)]
-        BidRevealed(BidRevealed),
-        /// See [`AuctionFinalized`].
-        #[codec(index = 19)]
-        AuctionFinalized(AuctionFinalized),
-        /// See [`AuctionCancelled`].
-        #[codec(index = 20)]
-        AuctionCancelled(AuctionCancelled),
+    cgrid_shared::update_enum! {
+        /// What happened in an auction, in `AuctionUpdated`. The variants are numbered from 16
+        /// (the escrow's channel updates from 0), so that the two contracts' topicless events
+        /// never decode as each other.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[ink::scale_derive(Encode, Decode, TypeInfo)]
+        pub enum AuctionUpdate {
+            16 => AuctionCreated,
+            17 => BidCommitted,
+            18 => BidRevealed,
+            19 => AuctionFinalized,
+            20 => AuctionCancelled,
+        }
     }
 
     /// Root named (or, with `None`, removed) the mask registry.
@@ -780,7 +773,7 @@ mod incentive_auction {
                 request,
             };
             self.auctions.insert(id, &auction);
-            self.updated(AuctionUpdate::AuctionCreated(AuctionCreated {
+            self.updated(AuctionCreated {
                 auction: id,
                 consumer,
                 model_version: auction.model_version,
@@ -790,7 +783,7 @@ mod incentive_auction {
                 duration_minutes: auction.request.duration_minutes,
                 commit_deadline: auction.request.commit_deadline,
                 reveal_deadline: auction.request.reveal_deadline,
-            }));
+            });
             Ok(id)
         }
 
@@ -816,10 +809,10 @@ mod incentive_auction {
             self.held = self.held.checked_sub(a.deposit).ok_or(Error::Overflow)?;
             self.auctions.insert(auction, &a);
             self.pay(a.consumer, a.deposit)?;
-            self.updated(AuctionUpdate::AuctionCancelled(AuctionCancelled {
+            self.updated(AuctionCancelled {
                 auction,
                 refunded: a.deposit,
-            }));
+            });
             Ok(())
         }
 
@@ -873,11 +866,11 @@ mod incentive_auction {
                     revealed: false,
                 },
             );
-            self.updated(AuctionUpdate::BidCommitted(BidCommitted {
+            self.updated(BidCommitted {
                 auction,
                 bidder,
                 seq,
-            }));
+            });
             Ok(seq)
         }
 
@@ -1019,14 +1012,14 @@ mod incentive_auction {
             self.commitments.insert((auction, bidder), &commitment);
             self.auctions.insert(auction, &a);
             self.pay(bidder, a.bid_bond)?;
-            self.updated(AuctionUpdate::BidRevealed(BidRevealed {
+            self.updated(BidRevealed {
                 auction,
                 bidder,
                 price_per_minute: bid.price_per_minute,
                 proven: proven.map(|p| p.is_some()),
                 score: bid_score,
                 leading,
-            }));
+            });
             Ok(RevealOutcome {
                 score: bid_score,
                 flaws,
@@ -1123,7 +1116,7 @@ mod incentive_auction {
                 .ok_or(Error::Overflow)?;
             self.pay(a.consumer, refunded)?;
             self.pay(a.treasury, forfeited)?;
-            self.updated(AuctionUpdate::AuctionFinalized(AuctionFinalized {
+            self.updated(AuctionFinalized {
                 auction,
                 winner,
                 channel,
@@ -1134,7 +1127,7 @@ mod incentive_auction {
                 forfeited,
                 refusal,
                 escrow_unreachable,
-            }));
+            });
             Ok(channel)
         }
 
@@ -1385,9 +1378,10 @@ mod incentive_auction {
             })
         }
 
-        /// Emits the auction change `update` (`AuctionUpdated`, no topics).
-        fn updated(&self, update: AuctionUpdate) {
-            self.env().emit_event(AuctionUpdated { update });
+        /// Emits the auction change `change` as `AuctionUpdated` (no topics) encodes it, without the
+        /// other changes' encoders (`cgrid_shared::updates`).
+        fn updated<C: Change>(&self, change: C) {
+            self.env().emit_event(Updated(change));
         }
 
         /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.

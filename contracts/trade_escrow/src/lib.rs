@@ -106,6 +106,7 @@ pub use cgrid_shared::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHA
 mod trade_escrow {
     use crate::{MAX_CHALLENGE_PERIOD, MAX_LIFETIME, MAX_SPEC_LEN, MIN_CHALLENGE_PERIOD};
     use cgrid_shared::payout::{PayoutError, Unclaimed};
+    use cgrid_shared::updates::{Change, Updated};
     use cgrid_shared::Maskable as _;
     use cgrid_shared::{
         brokered_hash, close_hash, deployment_hash, offer_hash, public_claims_root,
@@ -186,30 +187,20 @@ mod trade_escrow {
         pub update: ChannelUpdate,
     }
 
-    /// What happened to a channel, in `ChannelUpdated`. The variants are numbered from 0;
-    /// the auction's updates from 16, so that the two contracts' topicless events never
-    /// decode as each other.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[ink::scale_derive(Encode, Decode, TypeInfo)]
-    pub enum ChannelUpdate {
-        /// See [`ChannelOpened`].
-        #[codec(index = 0)]
-        ChannelOpened(ChannelOpened),
-        /// See [`ToppedUp`].
-        #[codec(index = 1)]
-        ToppedUp(ToppedUp),
-        /// See [`Checkpointed`].
-        #[codec(index = 2)]
-        Checkpointed(Checkpointed),
-        /// See [`CloseStarted`].
-        #[codec(index = 3)]
-        CloseStarted(CloseStarted),
-        /// See [`Challenged`].
-        #[codec(index = 4)]
-        Challenged(Challenged),
-        /// See [`ChannelClosed`].
-        #[codec(index = 5)]
-        ChannelClosed(ChannelClosed),
+    cgrid_shared::update_enum! {
+        /// What happened to a channel, in `ChannelUpdated`. The variants are numbered from 0;
+        /// the auction's updates from 16, so that the two contracts' topicless events never
+        /// decode as each other.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[ink::scale_derive(Encode, Decode, TypeInfo)]
+        pub enum ChannelUpdate {
+            0 => ChannelOpened,
+            1 => ToppedUp,
+            2 => Checkpointed,
+            3 => CloseStarted,
+            4 => Challenged,
+            5 => ChannelClosed,
+        }
     }
 
     /// A channel opened; its trade-start credential (id = channel id) is recorded.
@@ -664,12 +655,12 @@ mod trade_escrow {
             ch.deposit = ch.deposit.checked_add(amount).ok_or(Error::Overflow)?;
             self.owed = self.owed.checked_add(amount).ok_or(Error::Overflow)?;
             self.channels.insert(channel, &ch);
-            self.updated(ChannelUpdate::ToppedUp(ToppedUp {
+            self.updated(ToppedUp {
                 channel,
                 amount,
                 deposit: ch.deposit,
                 expires_at: ch.expires_at,
-            }));
+            });
             Ok(())
         }
 
@@ -718,13 +709,13 @@ mod trade_escrow {
 
             self.pay(ch.provider, paid_now)?;
             let settlement = self.record_settlement(&channel, &ch, index, paid_now, start, None);
-            self.updated(ChannelUpdate::Checkpointed(Checkpointed {
+            self.updated(Checkpointed {
                 channel,
                 nonce,
                 cumulative,
                 paid_now,
                 settlement,
-            }));
+            });
             Ok(())
         }
 
@@ -810,13 +801,13 @@ mod trade_escrow {
                 deadline,
             };
             self.channels.insert(channel, &ch);
-            self.updated(ChannelUpdate::CloseStarted(CloseStarted {
+            self.updated(CloseStarted {
                 channel,
                 by,
                 nonce,
                 cumulative,
                 deadline,
-            }));
+            });
             Ok(())
         }
 
@@ -861,14 +852,14 @@ mod trade_escrow {
                 deadline,
             };
             self.channels.insert(channel, &ch);
-            self.updated(ChannelUpdate::Challenged(Challenged {
+            self.updated(Challenged {
                 channel,
                 by,
                 replaced_nonce: claimed.0,
                 replaced_cumulative: claimed.1,
                 nonce,
                 cumulative,
-            }));
+            });
             Ok(())
         }
 
@@ -1158,7 +1149,7 @@ mod trade_escrow {
             self.pay(ch.consumer, refunded)?;
             let settlement =
                 self.record_settlement(&channel, &ch, index, paid_now, start, Some(how));
-            self.updated(ChannelUpdate::ChannelClosed(ChannelClosed {
+            self.updated(ChannelClosed {
                 channel,
                 how,
                 nonce: ch.nonce,
@@ -1166,7 +1157,7 @@ mod trade_escrow {
                 paid_now,
                 refunded,
                 settlement,
-            }));
+            });
             Ok(())
         }
 
@@ -1280,7 +1271,7 @@ mod trade_escrow {
             let claims = trade_start_claims(terms, &provider_did, &consumer_did);
             let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
             self.record_credential(id, TRADE_START_CPT, consumer_did, root, id);
-            self.updated(ChannelUpdate::ChannelOpened(ChannelOpened {
+            self.updated(ChannelOpened {
                 channel: id,
                 consumer: terms.consumer,
                 provider: terms.provider,
@@ -1290,13 +1281,14 @@ mod trade_escrow {
                 challenge_period: terms.challenge_period,
                 expires_at: terms.expires_at,
                 broker,
-            }));
+            });
             Ok(id)
         }
 
-        /// Emits the channel change `update` (`ChannelUpdated`, no topics).
-        fn updated(&self, update: ChannelUpdate) {
-            self.env().emit_event(ChannelUpdated { update });
+        /// Emits the channel change `change` as `ChannelUpdated` (no topics) encodes it, without the
+        /// other changes' encoders (`cgrid_shared::updates`).
+        fn updated<C: Change>(&self, change: C) {
+            self.env().emit_event(Updated(change));
         }
 
         /// Transfers `amount` to `to`; if the chain refuses, keeps it for `to` to withdraw.
