@@ -49,8 +49,8 @@ impl<C: Change> ink::env::Event for Updated<C> {
     }
 }
 
-/// Declares a contract's update enum: one variant per change struct, named as the struct,
-/// with the listed index (`#[codec(index)]`) and the same index as the struct's
+/// Declares a contract's update enum: one variant per change struct, named as the struct and
+/// documented as listed (the metadata carries each variant's docs), with the listed index (`#[codec(index)]`) and the same index as the struct's
 /// [`Change::INDEX`](crate::updates::Change), so that [`Updated`] encodes each change as the
 /// enum does.
 ///
@@ -60,7 +60,9 @@ impl<C: Change> ink::env::Event for Updated<C> {
 ///     #[derive(Debug, Clone, PartialEq, Eq)]
 ///     #[ink::scale_derive(Encode, Decode, TypeInfo)]
 ///     pub enum ChannelUpdate {
+///         /// See [`ChannelOpened`].
 ///         0 => ChannelOpened,
+///         /// See [`ToppedUp`].
 ///         1 => ToppedUp,
 ///     }
 /// }
@@ -69,12 +71,12 @@ impl<C: Change> ink::env::Event for Updated<C> {
 macro_rules! update_enum {
     (
         $(#[$attr:meta])*
-        $vis:vis enum $name:ident { $($index:literal => $change:ident),+ $(,)? }
+        $vis:vis enum $name:ident { $($(#[$doc:meta])* $index:literal => $change:ident),+ $(,)? }
     ) => {
         $(#[$attr])*
         $vis enum $name {
             $(
-                #[doc = concat!("See [`", stringify!($change), "`].")]
+                $(#[$doc])*
                 #[codec(index = $index)]
                 $change($change),
             )+

@@ -198,10 +198,15 @@ mod incentive_auction {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[ink::scale_derive(Encode, Decode, TypeInfo)]
         pub enum AuctionUpdate {
+            /// See [`AuctionCreated`].
             16 => AuctionCreated,
+            /// See [`BidCommitted`].
             17 => BidCommitted,
+            /// See [`BidRevealed`].
             18 => BidRevealed,
+            /// See [`AuctionFinalized`].
             19 => AuctionFinalized,
+            /// See [`AuctionCancelled`].
             20 => AuctionCancelled,
         }
     }

@@ -194,11 +194,17 @@ mod trade_escrow {
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[ink::scale_derive(Encode, Decode, TypeInfo)]
         pub enum ChannelUpdate {
+            /// See [`ChannelOpened`].
             0 => ChannelOpened,
+            /// See [`ToppedUp`].
             1 => ToppedUp,
+            /// See [`Checkpointed`].
             2 => Checkpointed,
+            /// See [`CloseStarted`].
             3 => CloseStarted,
+            /// See [`Challenged`].
             4 => Challenged,
+            /// See [`ChannelClosed`].
             5 => ChannelClosed,
         }
     }
