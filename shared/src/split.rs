@@ -97,7 +97,7 @@ const fn nibble(c: u8) -> u8 {
 ///
 /// The host function is called directly, not through ink!'s call builder: with no input to
 /// encode and no output to decode, the builder's code (its input buffer, its answer decoding and
-/// error mapping) was 570 to 710 B of every main code, which every call of the contract loads.
+/// error mapping) was 520 to 710 B of every main code, which every call of the contract loads.
 pub fn delegate(cold: [u8; 32]) -> ! {
     #[cfg(target_arch = "wasm32")]
     {
