@@ -14,7 +14,50 @@
 //! one home of the numbering.
 
 /// A change of a contract's update enum, declared by [`update_enum!`](crate::update_enum).
+///
+/// A contract's helper takes its own enum's changes:
+///
+/// ```
+/// use cgrid_shared::updates::Change;
+/// #[ink::scale_derive(Encode, Decode)]
+/// pub struct Opened { pub id: u64 }
+/// #[ink::scale_derive(Encode, Decode)]
+/// pub struct Bid { pub id: u64 }
+/// cgrid_shared::update_enum! {
+///     #[ink::scale_derive(Encode, Decode)]
+///     pub enum ChannelUpdate { 0 => Opened }
+/// }
+/// cgrid_shared::update_enum! {
+///     #[ink::scale_derive(Encode, Decode)]
+///     pub enum AuctionUpdate { 16 => Bid }
+/// }
+/// fn updated<C: Change<Update = ChannelUpdate>>(_change: C) {}
+/// updated(Opened { id: 1 });
+/// ```
+///
+/// and no other enum's:
+///
+/// ```compile_fail
+/// use cgrid_shared::updates::Change;
+/// #[ink::scale_derive(Encode, Decode)]
+/// pub struct Opened { pub id: u64 }
+/// #[ink::scale_derive(Encode, Decode)]
+/// pub struct Bid { pub id: u64 }
+/// cgrid_shared::update_enum! {
+///     #[ink::scale_derive(Encode, Decode)]
+///     pub enum ChannelUpdate { 0 => Opened }
+/// }
+/// cgrid_shared::update_enum! {
+///     #[ink::scale_derive(Encode, Decode)]
+///     pub enum AuctionUpdate { 16 => Bid }
+/// }
+/// fn updated<C: Change<Update = ChannelUpdate>>(_change: C) {}
+/// updated(Bid { id: 1 });
+/// ```
 pub trait Change: scale::Encode {
+    /// The update enum that holds it: a contract's `updated` helper takes only its own
+    /// enum's changes, so it cannot emit another contract's change under its event.
+    type Update;
     /// Its variant index in the enum (`#[codec(index)]`).
     const INDEX: u8;
 }
@@ -50,9 +93,9 @@ impl<C: Change> ink::env::Event for Updated<C> {
 }
 
 /// Declares a contract's update enum: one variant per change struct, named as the struct and
-/// documented as listed (the metadata carries each variant's docs), with the listed index (`#[codec(index)]`) and the same index as the struct's
-/// [`Change::INDEX`](crate::updates::Change), so that [`Updated`] encodes each change as the
-/// enum does.
+/// documented as listed (the metadata carries each variant's docs), with the listed index
+/// (`#[codec(index)]`), and makes the struct a [`Change`](crate::updates::Change) of that enum
+/// with the same index, so that [`Updated`] encodes each change as the enum does.
 ///
 /// ```ignore
 /// cgrid_shared::update_enum! {
@@ -83,6 +126,7 @@ macro_rules! update_enum {
         }
         $(
             impl $crate::updates::Change for $change {
+                type Update = $name;
                 const INDEX: u8 = $index;
             }
         )+

@@ -1383,9 +1383,9 @@ mod incentive_auction {
             })
         }
 
-        /// Emits the auction change `change` as `AuctionUpdated` (no topics) encodes it, without the
-        /// other changes' encoders (`cgrid_shared::updates`).
-        fn updated<C: Change>(&self, change: C) {
+        /// Emits the auction change `change` as `AuctionUpdated` (no topics) encodes it,
+        /// without the other changes' encoders (`cgrid_shared::updates`).
+        fn updated<C: Change<Update = AuctionUpdate>>(&self, change: C) {
             self.env().emit_event(Updated(change));
         }
 

@@ -1291,9 +1291,9 @@ mod trade_escrow {
             Ok(id)
         }
 
-        /// Emits the channel change `change` as `ChannelUpdated` (no topics) encodes it, without the
-        /// other changes' encoders (`cgrid_shared::updates`).
-        fn updated<C: Change>(&self, change: C) {
+        /// Emits the channel change `change` as `ChannelUpdated` (no topics) encodes it,
+        /// without the other changes' encoders (`cgrid_shared::updates`).
+        fn updated<C: Change<Update = ChannelUpdate>>(&self, change: C) {
             self.env().emit_event(Updated(change));
         }
 
