@@ -22,14 +22,14 @@
 /// #[ink::scale_derive(Encode, Decode)]
 /// pub struct Opened { pub id: u64 }
 /// #[ink::scale_derive(Encode, Decode)]
-/// pub struct Bid { pub id: u64 }
+/// pub struct Created { pub id: u64 }
 /// cgrid_shared::update_enum! {
 ///     #[ink::scale_derive(Encode, Decode)]
 ///     pub enum ChannelUpdate { 0 => Opened }
 /// }
 /// cgrid_shared::update_enum! {
 ///     #[ink::scale_derive(Encode, Decode)]
-///     pub enum AuctionUpdate { 16 => Bid }
+///     pub enum AuctionUpdate { 16 => Created }
 /// }
 /// fn updated<C: Change<Update = ChannelUpdate>>(_change: C) {}
 /// updated(Opened { id: 1 });
@@ -42,17 +42,17 @@
 /// #[ink::scale_derive(Encode, Decode)]
 /// pub struct Opened { pub id: u64 }
 /// #[ink::scale_derive(Encode, Decode)]
-/// pub struct Bid { pub id: u64 }
+/// pub struct Created { pub id: u64 }
 /// cgrid_shared::update_enum! {
 ///     #[ink::scale_derive(Encode, Decode)]
 ///     pub enum ChannelUpdate { 0 => Opened }
 /// }
 /// cgrid_shared::update_enum! {
 ///     #[ink::scale_derive(Encode, Decode)]
-///     pub enum AuctionUpdate { 16 => Bid }
+///     pub enum AuctionUpdate { 16 => Created }
 /// }
 /// fn updated<C: Change<Update = ChannelUpdate>>(_change: C) {}
-/// updated(Bid { id: 1 });
+/// updated(Created { id: 1 });
 /// ```
 pub trait Change: scale::Encode {
     /// The update enum that holds it: a contract's `updated` helper takes only its own
