@@ -212,10 +212,6 @@ fn the_main_code_reads_what_the_cold_code_wrote() {
     assert!(f.resolve(did).is_some());
 }
 
-/// Each split contract's main code names its cold codes by hashes compiled into it: without
-/// any one of them on chain the contract cannot be instantiated at all (it never runs
-/// half-built); once it is, each cold code is locked for as long as the contract lives, whoever
-/// uploaded it.
 /// Constructor call data of contract `name` wired to `dids` and arbitrary other addresses.
 fn constructor_of(name: &str, dids: ink::primitives::AccountId) -> Vec<u8> {
     let [vcs, escrow] = [8u8, 9].map(|b| ink_account(&account([b; 32])));
@@ -254,6 +250,10 @@ fn every_cold_code_and_the_role_index_instantiate_on_an_empty_chain() {
     }
 }
 
+/// Each split contract's main code names its cold codes by hashes compiled into it: without
+/// any one of them on chain the contract cannot be instantiated at all (it never runs
+/// half-built); once it is, each cold code is locked for as long as the contract lives, whoever
+/// uploaded it.
 #[test]
 fn a_split_contract_needs_its_cold_codes_and_locks_them() {
     // A chain with the funded deployer and, for the contracts that ask the DID registry for its
@@ -343,4 +343,71 @@ fn the_registry_needs_the_role_index_code_and_keeps_it_in_use() {
         .remove_code(&root, index_code)
         .expect_err("the code is in use");
     assert!(refused.contains("CodeInUse"), "{refused}");
+}
+
+/// Every split contract's constructor ends in a cold code (`cgrid_shared::wired_in_cold_code!`:
+/// the registry's instantiation of its role index, the others' question for it, the escrow's
+/// deployment hash, the seed templates), through a message, `wire_new`, that only the
+/// constructor reaches. A deployed contract is wired as the one-blob constructor wires it, and
+/// nobody can run the wiring again: the selector is refused (`CouldNotReadInput`) for root and
+/// for a stranger alike, and nothing changes.
+#[test]
+fn a_split_contracts_wiring_runs_only_in_its_constructor() {
+    use cgrid_shared::{split::WIRE_SELECTOR, CptId, SETTLEMENT_CPT, TRADE_START_CPT};
+    let mut chain = Embedded::new(1_000);
+    let root = chain.deployer();
+    let stranger = account([6; 32]);
+    for who in [&root, &stranger] {
+        chain.fund(who, Embedded::TOKENS).expect("fund");
+    }
+    let suite = cgrid_suite::Suite::deploy(&mut chain, b"").expect("suite");
+    let state = |chain: &mut Embedded| {
+        let index = chain
+            .read(suite.dids.msg(|d| d.role_index()))
+            .expect("role_index");
+        let deployment = chain
+            .read(suite.escrow.msg(|e| e.deployment()))
+            .expect("deployment");
+        let templates = chain
+            .read(suite.vcs.msg(|v| v.cpt_count()))
+            .expect("cpt_count");
+        let seeds: Vec<CptId> = [TRADE_START_CPT, SETTLEMENT_CPT]
+            .into_iter()
+            .filter(|id| {
+                chain
+                    .read(suite.vcs.msg(|v| v.cpt(*id)))
+                    .expect("cpt")
+                    .is_some()
+            })
+            .collect();
+        (index, deployment, templates, seeds)
+    };
+    let wired = state(&mut chain);
+    let index_code = sp_core::hashing::blake2_256(&release_wasm("role_index").expect("bundle"));
+    assert_eq!(
+        chain.code_hash(&cgrid_e2e::chain_account(&wired.0)),
+        Ok(Some(index_code)),
+        "the registry instantiated its index"
+    );
+    assert_ne!(wired.1, [0; 32], "the deployment hash was computed");
+    assert_eq!(
+        wired.3,
+        [TRADE_START_CPT, SETTLEMENT_CPT],
+        "the seeds are there"
+    );
+    for address in [
+        &suite.dids.address,
+        &suite.auction.address,
+        &suite.escrow.address,
+        &suite.vcs.address,
+        &suite.masks.address,
+    ] {
+        for who in [&root, &stranger] {
+            let refused = chain
+                .call_raw::<()>(address, who, WIRE_SELECTOR.to_vec(), 0)
+                .expect_err("no message of a deployed contract has the wiring's selector");
+            assert!(refused.contains("CouldNotReadInput"), "{refused}");
+        }
+    }
+    assert_eq!(state(&mut chain), wired, "nothing changed");
 }

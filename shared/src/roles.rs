@@ -81,23 +81,6 @@ pub trait RoleIndex {
     fn record(&mut self, change: RoleChange) -> Result<(), RoleIndexError>;
 }
 
-/// In a constructor: the role index of the DID registry at `$registry` (one call of
-/// `DidRegistry::role_index` through the `Registry` client in scope — the real one, or the
-/// stand-in in unit tests). In a cold code's constructor (feature `split-cold`) it asks nothing
-/// and gives `$registry`: that instance only puts the code on chain (Contracts UI uploads code
-/// by instantiating it, with any addresses) and is never used, so it must not depend on a
-/// registry being there.
-#[macro_export]
-macro_rules! role_index_of {
-    ($registry:expr) => {{
-        #[cfg(not(feature = "split-cold"))]
-        let index = Registry::at($registry).role_index();
-        #[cfg(feature = "split-cold")]
-        let index = $registry;
-        index
-    }};
-}
-
 /// The role index at an address, as other contracts call it (each method one call of the
 /// [`RoleIndex`] message of the same name). Contracts' unit tests use `testing::Roles`.
 pub struct Roles {

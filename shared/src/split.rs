@@ -34,6 +34,13 @@
 //! decoder. A cold call loads the main code and the one cold code it needs. Each constructor
 //! locks them all.
 //!
+//! **Constructors.** A constructor's own work (calls to other contracts, seeding) runs once, but
+//! a main code would carry it for every call. So a split contract's constructor builds the
+//! contract up to that work, locks its cold codes and ends with [`wired_in_cold_code!`]: the
+//! main code stores the contract as built so far and calls `wire_new` ([`WIRE_SELECTOR`]) in
+//! one cold code as a delegate tail call, which finishes it (`wire`) on the stored root. No
+//! message of the main code has that selector, so a deployed contract cannot be wired again.
+//!
 //! Without either feature (unit tests, `std`) a contract is one blob, as before: every body
 //! runs in place. The ABI (selectors, arguments, answers, metadata) is the same in all builds.
 //!
@@ -122,6 +129,33 @@ pub fn lock(cold: [u8; 32]) {
     ink::env::lock_delegate_dependency::<ink::env::DefaultEnvironment>(
         &ink::primitives::Hash::from(cold),
     );
+}
+
+/// The selector of a split contract's `wire_new`, the cold message that finishes its
+/// constructor (see [`wired_in_cold_code!`]): "wire" in ASCII. Each such message declares it
+/// as `#[ink(message, selector = 0x77697265)]`. (The constructors' own selector, `new`'s
+/// `0x9BAE9D5E`, is the one ink! reserves for a wildcard's complement, so a message cannot
+/// take it.)
+pub const WIRE_SELECTOR: [u8; 4] = *b"wire";
+
+/// The end of a main code's constructor (see [`wired_in_cold_code!`]): stores `root`, the
+/// contract as the constructor built it so far, as the contract's storage, then calls
+/// `wire_new` ([`WIRE_SELECTOR`], no arguments) in `cold` as a delegate tail call: it finishes
+/// the contract on that stored root, ink! stores the result, and its answer is the
+/// instantiation's (a trap or a revert there fails the instantiation; a missing code traps
+/// here). Nothing after this runs here.
+pub fn construct<S>(root: &S, cold: [u8; 32]) -> !
+where
+    S: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
+{
+    ink::env::set_contract_storage(&S::KEY, root);
+    #[cfg(target_arch = "wasm32")]
+    {
+        use pallet_contracts_uapi::{CallFlags, HostFn, HostFnImpl};
+        let _failed = HostFnImpl::delegate_call(CallFlags::TAIL_CALL, &cold, &WIRE_SELECTOR, None);
+    }
+    let _ = cold;
+    panic!("the cold code trapped")
 }
 
 /// Where a message of the main code runs: in place, except in the cold code, where it traps
@@ -249,6 +283,47 @@ macro_rules! cold_code {
         #[cfg(all(feature = "split-main", feature = "split-cold"))]
         const $name: [u8; 32] = [0; 32];
     };
+}
+
+/// The value of a split contract's constructor whose last step, `wire` (calls to other
+/// contracts, seeding: code that only instantiation runs), is left to a cold code, so that the
+/// main code, which every call loads, does not carry it. `$this` is the contract as the
+/// constructor built it before that step, after `lock_cold_code!`.
+///
+/// - Main code (feature `split-main`): stores `$this` and delegates the constructor's input to
+///   cold code `$part` ([`construct`]; `wired_in_cold_code!(this)` the first cold code,
+///   `wired_in_cold_code!(this, 2)` the second, …). That cold code has a message `wire_new`
+///   (selector [`WIRE_SELECTOR`], no arguments) that calls `wire` on the stored contract; no
+///   message of the main code has that selector, so no call of a deployed contract reaches it.
+/// - A cold code (feature `split-cold`): `$this` as it is. A cold code's own instance (the
+///   Contracts UI uploads code by instantiating it, with any addresses) is never used, so its
+///   constructor asks nothing and must not depend on a registry being there.
+/// - Every other build (unit tests, `std`, the metadata): `$this` after `wire()`, in place.
+///
+/// Instantiating the main code costs one more storage write and a delegate call; every call of
+/// the contract afterwards loads less code.
+#[macro_export]
+macro_rules! wired_in_cold_code {
+    ($this:expr) => {
+        $crate::wired_in_cold_code!(@wire COLD_CODE, $this)
+    };
+    ($this:expr, 2) => {
+        $crate::wired_in_cold_code!(@wire COLD_CODE_2, $this)
+    };
+    ($this:expr, 3) => {
+        $crate::wired_in_cold_code!(@wire COLD_CODE_3, $this)
+    };
+    (@wire $code:ident, $this:expr) => {{
+        #[allow(unused_mut)]
+        let mut this = $this;
+        #[cfg(all(feature = "split-main", not(feature = "split-cold")))]
+        if true {
+            $crate::split::construct(&this, $code)
+        }
+        #[cfg(not(feature = "split-cold"))]
+        this.wire();
+        this
+    }};
 }
 
 /// In a constructor of the main code (feature `split-main`): locks the cold code as a delegate

@@ -563,6 +563,29 @@ mod tests {
             let mut cold = 0;
             for m in &messages {
                 let label = format!("{name}::{}", m.name);
+                if m.name == "wire_new" {
+                    // The end of the constructor (`wired_in_cold_code!`): in one cold code
+                    // only, never in the main code, under the selector the constructor calls.
+                    let only_cold = (1..=n).any(|part| {
+                        let feature = if n == 1 {
+                            "split-cold".to_string()
+                        } else {
+                            format!("split-cold{part}")
+                        };
+                        m.cfg.as_deref() == Some(&format!("#[cfg(feature = \"{feature}\")]"))
+                    });
+                    assert!(only_cold, "{label}: in one cold code only, not {:?}", m.cfg);
+                    let selector = u32::from_be_bytes(cgrid_shared::split::WIRE_SELECTOR);
+                    assert!(
+                        source.contains(&format!("#[ink(message, selector = 0x{selector:08x})]")),
+                        "{label}: the selector `construct` calls"
+                    );
+                    assert!(
+                        source.contains("cgrid_shared::wired_in_cold_code!("),
+                        "{label}: its constructor calls it"
+                    );
+                    continue;
+                }
                 match m.route {
                     Route::Cold(part) => {
                         cold += 1;

@@ -442,16 +442,21 @@ mod did_registry {
     cold_code!(3);
 
     /// The role index's code hash, compiled in (scripts/build-contracts.sh builds role_index
-    /// first and sets `CGRID_ROLE_INDEX_CODE`; the main code, whose constructor runs, cannot
-    /// be built without it). A cold code's constructor instantiates no index: its own instance
-    /// only puts the code on chain (Contracts UI uploads code by instantiating it) and is never
-    /// used. A plain build without the hash (ink_e2e's) has no role index: it mirrors nothing,
-    /// and `role_index` traps, so no contract can be wired to it.
-    #[cfg(all(feature = "split-main", not(feature = "split-cold")))]
+    /// first and sets `CGRID_ROLE_INDEX_CODE`; the second cold code, which finishes the
+    /// constructors (`wire_new`), cannot be built without it, and the main code commits to that
+    /// cold code's hash). The main code and the other cold codes instantiate no index, nor does
+    /// a cold code's own constructor: its instance only puts the code on chain (Contracts UI
+    /// uploads code by instantiating it) and is never used. A plain build without the hash
+    /// (ink_e2e's) has no role index: it mirrors nothing, and `role_index` traps, so no
+    /// contract can be wired to it.
+    #[cfg(feature = "split-cold2")]
     const ROLE_INDEX_CODE: Option<[u8; 32]> = Some(cgrid_shared::split::code_hash(env!(
         "CGRID_ROLE_INDEX_CODE"
     )));
-    #[cfg(feature = "split-cold")]
+    #[cfg(all(
+        any(feature = "split-main", feature = "split-cold"),
+        not(feature = "split-cold2")
+    ))]
     const ROLE_INDEX_CODE: Option<[u8; 32]> = None;
     #[cfg(not(any(feature = "split-main", feature = "split-cold")))]
     const ROLE_INDEX_CODE: Option<[u8; 32]> = match option_env!("CGRID_ROLE_INDEX_CODE") {
@@ -479,21 +484,37 @@ mod did_registry {
         #[ink(constructor)]
         pub fn with_root(root: AccountId) -> Self {
             lock_cold_code!(3);
-            Self {
-                role_index: ROLE_INDEX_CODE.map(Roles::instantiate),
-                root,
-                pending_root: None,
-                authorities: Mapping::default(),
-                authority_count: 0,
-                records: Mapping::default(),
-                keys: Mapping::default(),
-                services: Mapping::default(),
-                account_did: Mapping::default(),
-                generations: Mapping::default(),
-                roles: Mapping::default(),
-                did_count: 0,
-                mask_registry: None,
-            }
+            cgrid_shared::wired_in_cold_code!(
+                Self {
+                    // Instantiated by `wire`.
+                    role_index: None,
+                    root,
+                    pending_root: None,
+                    authorities: Mapping::default(),
+                    authority_count: 0,
+                    records: Mapping::default(),
+                    keys: Mapping::default(),
+                    services: Mapping::default(),
+                    account_did: Mapping::default(),
+                    generations: Mapping::default(),
+                    roles: Mapping::default(),
+                    did_count: 0,
+                    mask_registry: None,
+                },
+                2
+            )
+        }
+
+        /// The end of both constructors in the split build, run by the second cold code:
+        /// instantiates the registry's role index (`wire`). Reached only from a constructor:
+        /// the main code's constructors store the registry as they built it before that and call
+        /// this message in this code (`cgrid_shared::split::construct`); no message of the main
+        /// code has its selector (`cgrid_shared::split::WIRE_SELECTOR`), so no call of a
+        /// deployed registry gets here.
+        #[cfg(feature = "split-cold2")]
+        #[ink(message, selector = 0x77697265)]
+        pub fn wire_new(&mut self) {
+            self.wire();
         }
 
         // --- DIDs ---------------------------------------------------------------------
@@ -870,6 +891,15 @@ mod did_registry {
         }
 
         // --- Private helpers --------------------------------------------------------------
+
+        /// The constructors' last step: instantiates the registry's role index from the code
+        /// hash compiled in (none in a plain build; in the split build the second cold code does
+        /// it, as a delegate call, so the index's instantiator is this registry, see
+        /// `cgrid_shared::wired_in_cold_code!`).
+        #[cfg_attr(any(feature = "split-main", feature = "split-cold"), allow(dead_code))]
+        fn wire(&mut self) {
+            self.role_index = ROLE_INDEX_CODE.map(Roles::instantiate);
+        }
 
         fn create(&mut self, account: AccountId, content: DidCreation) -> Result<DidId> {
             if let Some(existing) = self.account_did.get(account) {

@@ -661,9 +661,10 @@ mod incentive_auction {
         #[ink(constructor)]
         pub fn new(did_registry: AccountId, credentials: AccountId, escrow: AccountId) -> Self {
             lock_cold_code!(3);
-            Self {
+            cgrid_shared::wired_in_cold_code!(Self {
                 did_registry,
-                role_index: cgrid_shared::role_index_of!(did_registry),
+                // Asked of the registry by `wire`.
+                role_index: did_registry,
                 credentials,
                 escrow,
                 models: Mapping::default(),
@@ -674,7 +675,19 @@ mod incentive_auction {
                 unclaimed: Unclaimed::default(),
                 held: 0,
                 mask_registry: None,
-            }
+            })
+        }
+
+        /// The end of `new` in the split build, run by the first cold code: asks the DID
+        /// registry for its role index (`wire`). Reached only from `new`: the main code's
+        /// constructor stores the auction as `new` built it before that question and calls
+        /// this message in this code (`cgrid_shared::split::construct`); no message of the
+        /// main code has its selector (`cgrid_shared::split::WIRE_SELECTOR`), so no call of a
+        /// deployed auction gets here.
+        #[cfg(feature = "split-cold1")]
+        #[ink(message, selector = 0x77697265)]
+        pub fn wire_new(&mut self) {
+            self.wire();
         }
 
         /// Names the mask registry whose trade masks `auction` honours (`None`: none). Root
@@ -1275,6 +1288,14 @@ mod incentive_auction {
         // --------------------------------------------------------------------------------
         // Private helpers
         // --------------------------------------------------------------------------------
+
+        /// `new`'s last step: the DID registry's role index, asked of the registry (one call,
+        /// which only instantiation makes; in the split build a cold code makes it, see
+        /// `cgrid_shared::wired_in_cold_code!`).
+        #[cfg_attr(any(feature = "split-main", feature = "split-cold"), allow(dead_code))]
+        fn wire(&mut self) {
+            self.role_index = Registry::at(self.did_registry).role_index();
+        }
 
         /// The DID of `account` if it holds `role` now (did_registry).
         fn holder_of(&self, account: AccountId, role: Role) -> Result<DidId> {

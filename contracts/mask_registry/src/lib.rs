@@ -299,16 +299,29 @@ mod mask_registry {
         #[ink(constructor)]
         pub fn new(did_registry: AccountId) -> Self {
             lock_cold_code!();
-            Self {
+            cgrid_shared::wired_in_cold_code!(Self {
                 did_registry,
-                role_index: cgrid_shared::role_index_of!(did_registry),
+                // Asked of the registry by `wire`.
+                role_index: did_registry,
                 masks: Mapping::default(),
                 committee: Vec::new(),
                 quorum: 0,
                 approval_ttl: 0,
                 masked: 0,
                 masks_applied: 0,
-            }
+            })
+        }
+
+        /// The end of `new` in the split build, run by the cold code: asks the DID registry
+        /// for its role index (`wire`). Reached only from `new`: the main code's constructor
+        /// stores the registry as `new` built it before that question and calls this message in
+        /// this code (`cgrid_shared::split::construct`); no message of the main code has its
+        /// selector (`cgrid_shared::split::WIRE_SELECTOR`), so no call of a deployed mask
+        /// registry gets here.
+        #[cfg(feature = "split-cold")]
+        #[ink(message, selector = 0x77697265)]
+        pub fn wire_new(&mut self) {
+            self.wire();
         }
 
         /// Sets the unmask committee, its quorum and how long an approval counts. Root
@@ -504,6 +517,14 @@ mod mask_registry {
         // --------------------------------------------------------------------------------
         // Private helpers
         // --------------------------------------------------------------------------------
+
+        /// `new`'s last step: the DID registry's role index, asked of the registry (one call,
+        /// which only instantiation makes; in the split build the cold code makes it, see
+        /// `cgrid_shared::wired_in_cold_code!`).
+        #[cfg_attr(any(feature = "split-main", feature = "split-cold"), allow(dead_code))]
+        fn wire(&mut self) {
+            self.role_index = Registry::at(self.did_registry).role_index();
+        }
 
         fn ensure_regulator(&self, account: AccountId) -> Result<()> {
             let held = hold_role(&Roles::at(self.role_index), &[account], Role::Regulator);

@@ -562,25 +562,35 @@ mod trade_escrow {
         #[ink(constructor)]
         pub fn new(did_registry: AccountId, credentials: AccountId) -> Self {
             lock_cold_code!(2);
-            let deployment = deployment_hash(
-                &Self::env().account_id(),
-                &Self::env().caller(),
-                Self::env().block_number(),
-                Self::env().block_timestamp(),
-            );
-            Self {
-                did_registry,
-                role_index: cgrid_shared::role_index_of!(did_registry),
-                credentials,
-                deployment,
-                channels: Mapping::default(),
-                channel_count: 0,
-                unclaimed: Unclaimed::default(),
-                owed: 0,
-                brokers: Mapping::default(),
-                mask_registry: None,
-                trade_credentials: Mapping::default(),
-            }
+            cgrid_shared::wired_in_cold_code!(
+                Self {
+                    did_registry,
+                    // Both set by `wire`.
+                    role_index: did_registry,
+                    credentials,
+                    deployment: [0; 32],
+                    channels: Mapping::default(),
+                    channel_count: 0,
+                    unclaimed: Unclaimed::default(),
+                    owed: 0,
+                    brokers: Mapping::default(),
+                    mask_registry: None,
+                    trade_credentials: Mapping::default(),
+                },
+                2
+            )
+        }
+
+        /// The end of `new` in the split build, run by the second cold code: the deployment
+        /// hash and the DID registry's role index (`wire`). Reached only from `new`: the main
+        /// code's constructor stores the escrow as `new` built it before them and calls this
+        /// message in this code (`cgrid_shared::split::construct`); no message of the main
+        /// code has its selector (`cgrid_shared::split::WIRE_SELECTOR`), so no call of a
+        /// deployed escrow gets here.
+        #[cfg(feature = "split-cold2")]
+        #[ink(message, selector = 0x77697265)]
+        pub fn wire_new(&mut self) {
+            self.wire();
         }
 
         /// Opens a channel on a provider's signed offer, with the transferred value as the
@@ -1165,6 +1175,22 @@ mod trade_escrow {
                 settlement,
             });
             Ok(())
+        }
+
+        /// `new`'s last step: the deployment hash (of this escrow, its instantiator, the block
+        /// and the time: in the split build the cold code sees the same, as a delegate call)
+        /// and the DID registry's role index, asked of the registry (one call, which only
+        /// instantiation makes; in the split build a cold code makes both, see
+        /// `cgrid_shared::wired_in_cold_code!`).
+        #[cfg_attr(any(feature = "split-main", feature = "split-cold"), allow(dead_code))]
+        fn wire(&mut self) {
+            self.deployment = deployment_hash(
+                &self.env().account_id(),
+                &self.env().caller(),
+                self.env().block_number(),
+                self.env().block_timestamp(),
+            );
+            self.role_index = Registry::at(self.did_registry).role_index();
         }
 
         /// The DIDs that hold, now, the Consumer role for the terms' consumer account and the

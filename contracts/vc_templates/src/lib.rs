@@ -457,35 +457,34 @@ mod vc_templates {
         #[ink(constructor)]
         pub fn new(did_registry: AccountId) -> Self {
             lock_cold_code!(3);
-            let mut this = Self {
-                did_registry,
-                cpts: Mapping::default(),
-                cpt_by_hash: Mapping::default(),
-                next_system_id: 100,
-                next_authority_id: AUTHORITY_CPT_IDS.start,
-                next_issuer_id: ISSUER_CPT_IDS.start,
-                cpt_count: 0,
-                credentials: Mapping::default(),
-                credential_count: 0,
-                system_issuers: Mapping::default(),
-                mask_registry: None,
-                trade_escrow: None,
-            };
-            let caller = this.env().caller();
-            for (id, template) in [
-                (TRADE_START_CPT, trade_start_template()),
-                (SETTLEMENT_CPT, settlement_template()),
-            ] {
-                // The seed templates are constants that pass `register_cpt`'s checks (the unit
-                // test `the_seed_templates_pass_the_registration_checks`), so they are stored
-                // without running them: the main code of a split build carries no template
-                // checks. A failure here is a bug, and trapping the instantiation is right.
-                let hash = blake2(&scale::Encode::encode(&template));
-                #[allow(clippy::expect_used)]
-                this.store_cpt(id, Publisher::System, template, hash, None, caller)
-                    .expect("seed ids are free");
-            }
-            this
+            cgrid_shared::wired_in_cold_code!(
+                Self {
+                    did_registry,
+                    cpts: Mapping::default(),
+                    cpt_by_hash: Mapping::default(),
+                    next_system_id: 100,
+                    next_authority_id: AUTHORITY_CPT_IDS.start,
+                    next_issuer_id: ISSUER_CPT_IDS.start,
+                    cpt_count: 0,
+                    credentials: Mapping::default(),
+                    credential_count: 0,
+                    system_issuers: Mapping::default(),
+                    mask_registry: None,
+                    trade_escrow: None,
+                },
+                2
+            )
+        }
+
+        /// The end of `new` in the split build, run by the second cold code: stores the seed
+        /// templates (`wire`). Reached only from `new`: the main code's constructor stores the
+        /// registry as `new` built it before them and calls this message in this code
+        /// (`cgrid_shared::split::construct`); no message of the main code has its selector
+        /// (`cgrid_shared::split::WIRE_SELECTOR`), so no call of a deployed registry gets here.
+        #[cfg(feature = "split-cold2")]
+        #[ink(message, selector = 0x77697265)]
+        pub fn wire_new(&mut self) {
+            self.wire();
         }
 
         // --- templates ------------------------------------------------------------------
@@ -979,6 +978,28 @@ mod vc_templates {
                 }
             }
             Ok(hash)
+        }
+
+        /// `new`'s last step: stores the seed templates (the trade-start and settlement
+        /// templates the escrow's credentials use) as published by the instantiator (in the
+        /// split build a cold code does it, as a delegate call with the same caller, see
+        /// `cgrid_shared::wired_in_cold_code!`).
+        #[cfg_attr(any(feature = "split-main", feature = "split-cold"), allow(dead_code))]
+        fn wire(&mut self) {
+            let caller = self.env().caller();
+            for (id, template) in [
+                (TRADE_START_CPT, trade_start_template()),
+                (SETTLEMENT_CPT, settlement_template()),
+            ] {
+                // The seed templates are constants that pass `register_cpt`'s checks (the unit
+                // test `the_seed_templates_pass_the_registration_checks`), so they are stored
+                // without running them. A failure here is a bug, and trapping the instantiation
+                // is right.
+                let hash = blake2(&scale::Encode::encode(&template));
+                #[allow(clippy::expect_used)]
+                self.store_cpt(id, Publisher::System, template, hash, None, caller)
+                    .expect("seed ids are free");
+            }
         }
 
         fn store_cpt(
