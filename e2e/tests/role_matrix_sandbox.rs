@@ -1496,7 +1496,11 @@ fn declared_state_changing() -> Vec<(Ctr, String)> {
             let name_end = signature.find('(').unwrap_or(0);
             let name = signature[..name_end].trim();
             let params = signature[name_end + 1..].trim_start();
-            if params.starts_with("&mut self") {
+            // `wire_new` ends a constructor inside a cold code and is no message of a deployed
+            // contract (not in its metadata): did_registry_sandbox's
+            // `a_split_contracts_wiring_runs_only_in_its_constructor` calls its selector on
+            // every deployed contract as root and as a stranger, and every call is refused.
+            if params.starts_with("&mut self") && name != "wire_new" {
                 found.push((ctr, name.to_string()));
             }
         }
