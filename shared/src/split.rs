@@ -290,8 +290,8 @@ macro_rules! cold_code {
 /// main code, which every call loads, does not carry it. `$this` is the contract as the
 /// constructor built it before that step, after `lock_cold_code!`.
 ///
-/// - Main code (feature `split-main`): stores `$this` and delegates the constructor's input to
-///   cold code `$part` ([`construct`]; `wired_in_cold_code!(this)` the first cold code,
+/// - Main code (feature `split-main`): stores `$this` and calls `wire_new` in cold code
+///   `$part` as a delegate tail call ([`construct`]; `wired_in_cold_code!(this)` the first cold code,
 ///   `wired_in_cold_code!(this, 2)` the second, …). That cold code has a message `wire_new`
 ///   (selector [`WIRE_SELECTOR`], no arguments) that calls `wire` on the stored contract; no
 ///   message of the main code has that selector, so no call of a deployed contract reaches it.
