@@ -95,6 +95,25 @@ const fn nibble(c: u8) -> u8 {
     }
 }
 
+/// The one home of the split's host call: a delegate call of `$cold` with `$input` (ignored
+/// under `CLONE_INPUT`) and `$flags`, as a tail call, then a trap. The call returns only if the
+/// delegate call failed: a tail call that succeeds or reverts ends this call with the cold
+/// code's answer. A macro, not a function: as a shared function it cost every main code about
+/// 150 B (the dispatch's inlining changed around it), which every call loads.
+macro_rules! tail_delegate {
+    ($flags:expr, $cold:ident, $input:expr) => {{
+        #[cfg(target_arch = "wasm32")]
+        {
+            use pallet_contracts_uapi::{CallFlags, HostFn, HostFnImpl};
+            let _failed =
+                HostFnImpl::delegate_call($flags | CallFlags::TAIL_CALL, &$cold, $input, None);
+        }
+        // Off chain (unit tests build no split codes) there is no host to delegate to.
+        let _ = $cold;
+        panic!("the cold code trapped")
+    }};
+}
+
 /// Runs this call's message in the code `cold` (a delegate call: this contract's storage,
 /// caller and transferred value) as a tail call: its answer is this message's answer, and
 /// nothing after it runs here. The cold code gets this call's own input, cloned by the host
@@ -106,21 +125,7 @@ const fn nibble(c: u8) -> u8 {
 /// encode and no output to decode, the builder's code (its input buffer, its answer decoding and
 /// error mapping) was 520 to 710 B of every main code, which every call of the contract loads.
 pub fn delegate(cold: [u8; 32]) -> ! {
-    #[cfg(target_arch = "wasm32")]
-    {
-        use pallet_contracts_uapi::{CallFlags, HostFn, HostFnImpl};
-        // Returns only if the delegate call failed: a tail call that succeeds (or reverts)
-        // ends this call with the cold code's answer.
-        let _failed = HostFnImpl::delegate_call(
-            CallFlags::CLONE_INPUT | CallFlags::TAIL_CALL,
-            &cold,
-            &[],
-            None,
-        );
-    }
-    // Off chain (unit tests build no split codes) there is no host to delegate to.
-    let _ = cold;
-    panic!("the cold code trapped")
+    tail_delegate!(CallFlags::CLONE_INPUT, cold, &[])
 }
 
 /// Locks `cold` as a delegate dependency of the contract being instantiated: the code cannot
@@ -149,13 +154,7 @@ where
     S: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
 {
     ink::env::set_contract_storage(&S::KEY, root);
-    #[cfg(target_arch = "wasm32")]
-    {
-        use pallet_contracts_uapi::{CallFlags, HostFn, HostFnImpl};
-        let _failed = HostFnImpl::delegate_call(CallFlags::TAIL_CALL, &cold, &WIRE_SELECTOR, None);
-    }
-    let _ = cold;
-    panic!("the cold code trapped")
+    tail_delegate!(CallFlags::empty(), cold, &WIRE_SELECTOR)
 }
 
 /// Where a message of the main code runs: in place, except in the cold code, where it traps
