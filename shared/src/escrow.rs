@@ -214,6 +214,13 @@ pub struct Channel {
     pub settlements: u32,
     /// Open, closing (a unilateral close is pending) or closed.
     pub phase: Phase,
+    /// The claims root of the channel's trade-start credential, whose id is the channel's and
+    /// whose subject is the consumer's DID, issued at `opened_at`: the escrow answers that
+    /// credential from the channel ([`crate::TradeCredential::trade_start`]) instead of storing it
+    /// apart (one storage write less per opening). Fixed at opening, like the DIDs and the
+    /// opening time (all zeros when a mask withholds the parties or the price: it commits to
+    /// them).
+    pub start_claims_root: [u8; 32],
 }
 
 impl Channel {
@@ -758,6 +765,7 @@ mod tests {
             settled_until: 0,
             settlements: 0,
             phase: Phase::Open,
+            start_claims_root: [7; 32],
         };
         assert_eq!(channel.final_total(0, 0), 0);
         assert_eq!(channel.final_total(1, 10), 100);

@@ -361,15 +361,18 @@ impl Maskable for Channel {
                 self.consumer = nobody();
                 self.consumer_did = [0; 32];
                 self.consumer_key = [0; 32];
+                self.start_claims_root = [0; 32];
             }
             "provider" => {
                 self.provider = nobody();
                 self.provider_did = [0; 32];
                 self.provider_key = [0; 32];
+                self.start_claims_root = [0; 32];
             }
             "price" => {
                 self.price_per_minute = 0;
                 self.min_cost = 0;
+                self.start_claims_root = [0; 32];
             }
             _ => {}
         }
@@ -664,11 +667,15 @@ mod tests {
             settled_until: 1,
             settlements: 1,
             phase: crate::Phase::Open,
+            start_claims_root: [7; 32],
         };
         for field in Channel::FIELDS {
             let mut c = channel.clone();
             c.withhold(field);
             assert_ne!(c, channel, "{field}");
+            // The trade-start claims root commits to the parties and the price: any of them
+            // withheld withholds it.
+            assert_eq!(c.start_claims_root, [0; 32], "{field}");
             // The accounting is never withheld.
             assert_eq!((c.deposit, c.paid, c.nonce), (1_000, 50, 2));
         }

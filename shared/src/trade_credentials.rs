@@ -1,8 +1,10 @@
 //! Trade credentials held by the escrow (issue 21): the trade-start credential of every channel
 //! and the settlement credential of every checkpoint and close.
 //!
-//! The escrow stores each one where the trade happens ([`TradeCredential`], one storage write)
-//! instead of calling the credential registry on every opening and settlement; the registry
+//! The escrow keeps each one where the trade happens instead of calling the credential registry
+//! on every opening and settlement: a settlement as a [`TradeCredential`] of its own (one
+//! storage write), a trade start inside its channel (`Channel::start_claims_root`, no write of
+//! its own; [`TradeCredential::trade_start`]); the registry
 //! answers a reader's `verify(id)` / `anchor_of(id)` for an id it does not hold by asking the
 //! escrow it was wired to ([`TradeCredentialIssuer::trade_credential`]), and applies its masks
 //! and any status an authority gave the credential, as for its own. Reads pay the call; trades
@@ -13,7 +15,8 @@
 //! derives, and the registry anchors no credential of a protocol template itself.
 
 use crate::did::{DidId, Timestamp};
-use crate::vc::{CptId, CredentialAnchor, CredentialId, CredentialStatus, Issuer};
+use crate::escrow::{Channel, ChannelId};
+use crate::vc::{CptId, CredentialAnchor, CredentialId, CredentialStatus, Issuer, TRADE_START_CPT};
 use ink::primitives::AccountId;
 
 /// What the escrow stores for a trade credential: the rest of its anchor is fixed (issued by
@@ -35,6 +38,20 @@ pub struct TradeCredential {
 }
 
 impl TradeCredential {
+    /// The trade-start credential of channel `id`, as the channel carries it: template
+    /// `TRADE_START_CPT`, subject the consumer's DID, the claims root fixed at opening, issued
+    /// when the channel opened. The escrow stores no other copy (issue 21: one storage write less
+    /// per opening), and none of these fields changes after opening.
+    pub fn trade_start(id: ChannelId, channel: &Channel) -> Self {
+        TradeCredential {
+            cpt_id: TRADE_START_CPT,
+            subject: channel.consumer_did,
+            claims_root: channel.start_claims_root,
+            issued_at: channel.opened_at,
+            trade: id,
+        }
+    }
+
     /// The credential's anchor as the registry shows it, issued by `escrow`: active since it
     /// was recorded, never expiring, not encrypted.
     pub fn anchor(&self, escrow: AccountId) -> CredentialAnchor {

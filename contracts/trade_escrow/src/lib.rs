@@ -45,7 +45,8 @@
 //! - A closed channel accepts nothing. Every failure returns a typed [`Error`] and changes
 //!   nothing; every transition emits an event.
 //! - **Trade credentials.** Opening records the trade-start credential (id = channel id,
-//!   subject = the consumer DID) and every settlement (checkpoint or close) a settlement
+//!   subject = the consumer DID) in the channel itself (its claims root, fixed at opening like
+//!   the DIDs and the opening time) and every settlement (checkpoint or close) a settlement
 //!   credential (subject = the provider DID) in this contract's own storage, in the same
 //!   transaction as the money moves: no settlement goes unrecorded, and no other contract can
 //!   refuse one. `trade_credential(id)` answers them; the credential registry serves them to
@@ -111,10 +112,10 @@ mod trade_escrow {
     use cgrid_shared::{
         brokered_hash, close_hash, deployment_hash, offer_hash, public_claims_root,
         settlement_claims, settlement_id_hash, state_hash, trade_start_claims, BrokeredOpen,
-        BrokeringError, Channel, ChannelId, CloseKind, CptId, CredentialAnchor, CredentialId,
-        DidId, Mask, MaskedView, OpenRefusal, Party, Phase, Role, RoleQuery, Signature,
-        SignedState, Target, TradeCredential, TradeParties, TradeTerms, SETTLEMENT_CPT,
-        SETTLEMENT_FIELDS, TRADE_START_CPT, TRADE_START_FIELDS,
+        BrokeringError, Channel, ChannelId, CloseKind, CredentialAnchor, CredentialId, Mask,
+        MaskedView, OpenRefusal, Party, Phase, Role, RoleQuery, Signature, SignedState, Target,
+        TradeCredential, TradeParties, TradeTerms, SETTLEMENT_CPT, SETTLEMENT_FIELDS,
+        TRADE_START_FIELDS,
     };
     use cgrid_shared::{cold_code, in_cold_code, in_main_code, lock_cold_code};
     use ink::prelude::vec;
@@ -153,7 +154,8 @@ mod trade_escrow {
         brokers: Mapping<AccountId, bool>,
         /// The mask registry whose masks `channel` and top-ups honour (`None`: none).
         mask_registry: Option<AccountId>,
-        /// The trade-start and settlement credentials this escrow recorded, by id.
+        /// The settlement credentials this escrow recorded, by id (a trade start is in its
+        /// channel: `TradeCredential::trade_start`).
         trade_credentials: Mapping<CredentialId, TradeCredential>,
     }
 
@@ -1260,8 +1262,8 @@ mod trade_escrow {
         }
 
         /// Opens channel `id` on checked `terms` between parties whose roles were checked
-        /// (`dids`: consumer's, provider's); records the trade-start credential (id = channel
-        /// id, subject = consumer DID).
+        /// (`dids`: consumer's, provider's); the channel carries its trade-start credential
+        /// (id = channel id, subject = consumer DID; `TradeCredential::trade_start`).
         fn open_channel(
             &mut self,
             id: ChannelId,
@@ -1274,6 +1276,7 @@ mod trade_escrow {
             }: TradeParties,
             broker: Option<AccountId>,
         ) -> Result<ChannelId> {
+            let claims = trade_start_claims(terms, &provider_did, &consumer_did);
             let channel = Channel {
                 consumer: terms.consumer,
                 provider: terms.provider,
@@ -1292,6 +1295,7 @@ mod trade_escrow {
                 settled_until: now,
                 settlements: 0,
                 phase: Phase::Open,
+                start_claims_root: public_claims_root(&id, &TRADE_START_FIELDS, &claims),
             };
             // Both sums are checked before either changes: a brokered open that fails here is
             // refused without reverting (`open_brokered`), so it must leave nothing changed.
@@ -1299,10 +1303,6 @@ mod trade_escrow {
             let count = self.channel_count.checked_add(1).ok_or(Error::Overflow)?;
             (self.owed, self.channel_count) = (owed, count);
             self.channels.insert(id, &channel);
-
-            let claims = trade_start_claims(terms, &provider_did, &consumer_did);
-            let root = public_claims_root(&id, &TRADE_START_FIELDS, &claims);
-            self.record_credential(id, TRADE_START_CPT, consumer_did, root, id);
             self.updated(ChannelOpened {
                 channel: id,
                 consumer: terms.consumer,
@@ -1356,29 +1356,17 @@ mod trade_escrow {
                 ch.settled_until,
                 close,
             );
-            let root = public_claims_root(&id, &SETTLEMENT_FIELDS, &claims);
-            self.record_credential(id, SETTLEMENT_CPT, ch.provider_did, root, *channel);
-            id
-        }
-
-        /// Stores trade credential `id`, issued now. Ids are domain-separated hashes that
-        /// name their channel (and settlement index), so a new one never replaces another.
-        fn record_credential(
-            &mut self,
-            id: CredentialId,
-            cpt_id: CptId,
-            subject: DidId,
-            claims_root: [u8; 32],
-            trade: ChannelId,
-        ) {
+            // Issued now. The id is a domain-separated hash that names the channel and the
+            // index, so a new settlement never replaces another (nor a channel's trade start).
             let credential = TradeCredential {
-                cpt_id,
-                subject,
-                claims_root,
+                cpt_id: SETTLEMENT_CPT,
+                subject: ch.provider_did,
+                claims_root: public_claims_root(&id, &SETTLEMENT_FIELDS, &claims),
                 issued_at: self.env().block_timestamp(),
-                trade,
+                trade: *channel,
             };
             self.trade_credentials.insert(id, &credential);
+            id
         }
     }
 
@@ -1389,8 +1377,15 @@ mod trade_escrow {
         #[ink(message)]
         fn trade_credential(&self, id: CredentialId) -> Option<CredentialAnchor> {
             in_cold_code!(2);
+            // A settlement's own record, else the trade start its channel carries (the ids are
+            // domain-separated hashes: a channel id is never a settlement's).
             self.trade_credentials
                 .get(id)
+                .or_else(|| {
+                    self.channels
+                        .get(id)
+                        .map(|channel| TradeCredential::trade_start(id, &channel))
+                })
                 .map(|credential| credential.anchor(self.env().account_id()))
         }
     }

@@ -1003,9 +1003,14 @@ fn every_close_records_its_settlement_credential() {
     for (how, close) in closes {
         let mut fx = Fx::new();
         let id = fx.open();
+        // The trade start is answered from the channel, which every step below rewrites: the
+        // credential must read as it was issued, whatever the parties do afterwards.
+        let start = fx.credentials_of(id)[0].clone();
+        assert!(start.is_some());
         set_now(T0 + 10 * 60_000);
         fx.checkpoint(id, 10, 100).unwrap();
         let closed_at = close(&mut fx, id);
+        assert_eq!(fx.credentials_of(id)[0], start, "trade start after {how:?}");
         let ch = fx.channel(id);
         let paid_now = ch.paid - 100;
         let settlement = settlement_id_hash(&escrow(), &id, 1);
@@ -1151,6 +1156,7 @@ fn top_up_adds_to_the_deposit_and_extends_the_expiry() {
     let mut fx = Fx::new();
     let id = fx.open();
     let consumer = fx.consumer;
+    let start = fx.credentials_of(id)[0].clone();
     fx.payable(consumer, 500, |c| c.top_up(id, Some(EXPIRES + 1_000)))
         .unwrap();
     let ch = fx.channel(id);
@@ -1158,6 +1164,8 @@ fn top_up_adds_to_the_deposit_and_extends_the_expiry() {
         (ch.deposit, ch.expires_at),
         (DEPOSIT + 500, EXPIRES + 1_000)
     );
+    // The channel's terms changed; the trade-start credential it carries did not.
+    assert_eq!(fx.credentials_of(id)[0], start);
     assert_eq!(fx.c.total_owed(), DEPOSIT + 500);
     assert_eq!(held(), DEPOSIT + 500);
     // A state above the old deposit is now valid.

@@ -102,6 +102,7 @@ impl ChainClient for BenchChain {
             settled_until: 0,
             settlements: 0,
             phase: Phase::Open,
+            start_claims_root: [0; 32],
         }))
     }
 
