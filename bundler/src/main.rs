@@ -7,10 +7,14 @@
 //! is compiled with the rest of the workspace (whose ink_e2e already builds `contract-build`).
 //!
 //! ```text
-//! cgrid-bundler [--offline] [--features A,B] MANIFEST...
+//! cgrid-bundler [--offline] [--features A,B] [--code-features C] MANIFEST...
 //!                                         build each contract in release mode, in order
 //!                                         (with those cargo features, as `cargo contract build
-//!                                         --features`: a split contract's two code blobs)
+//!                                         --features`: a split contract's code blobs); with
+//!                                         `--code-features`, the code is built with those
+//!                                         features too and the metadata without them (a split
+//!                                         main code's own entry points, `split-entry`: see
+//!                                         `build_code_then_metadata`)
 //! cgrid-bundler --version                 the contract-build version it embeds
 //! cgrid-bundler --sizes [--top N] WASM... where each code blob's bytes go: per crate and the
 //!                                         N (25) largest functions, from the name section
@@ -29,8 +33,9 @@ mod postopt;
 mod sizes;
 
 use contract_build::{
-    BuildArtifacts, BuildMode, ExecuteArgs, Features, ImageVariant, ManifestPath, Network,
-    OutputType, Target, UnstableFlags, Verbosity, DEFAULT_MAX_MEMORY_PAGES,
+    BuildArtifacts, BuildInfo, BuildMode, BuildResult, CrateMetadata, ExecuteArgs, Features,
+    ImageVariant, Manifest, ManifestPath, MetadataArtifacts, Network, OutputType, Target,
+    UnstableFlags, Verbosity, WasmOptSettings, DEFAULT_MAX_MEMORY_PAGES,
 };
 
 /// The contract-build release this builder is pinned to (`=` in its Cargo.toml); it is also
@@ -48,12 +53,13 @@ enum Command {
     Build {
         network: Network,
         features: Vec<String>,
+        code_features: Vec<String>,
         manifests: Vec<PathBuf>,
     },
 }
 
-const USAGE: &str = "usage: cgrid-bundler [--offline] [--features A,B] MANIFEST... | --version | \
-                     --sizes [--top N] WASM...";
+const USAGE: &str = "usage: cgrid-bundler [--offline] [--features A,B] [--code-features C] \
+                     MANIFEST... | --version | --sizes [--top N] WASM...";
 
 /// How many functions `--sizes` lists unless `--top` says otherwise.
 const DEFAULT_TOP: usize = 25;
@@ -95,18 +101,24 @@ fn parse(args: &[String]) -> Result<Command, String> {
     }
     let mut network = Network::Online;
     let mut features = Vec::new();
+    let mut code_features = Vec::new();
     let mut manifests = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--version" | "-V" => return Ok(Command::Version),
             "--offline" => network = Network::Offline,
-            "--features" => {
+            flag @ ("--features" | "--code-features") => {
                 let list = args
                     .next()
                     .filter(|list| !list.is_empty() && !list.starts_with('-'))
-                    .ok_or(format!("--features needs a list of features: {USAGE}"))?;
-                features.extend(list.split(',').map(str::to_string));
+                    .ok_or(format!("{flag} needs a list of features: {USAGE}"))?;
+                let to = if flag == "--features" {
+                    &mut features
+                } else {
+                    &mut code_features
+                };
+                to.extend(list.split(',').map(str::to_string));
             }
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}: {USAGE}")),
             path => manifests.push(PathBuf::from(path)),
@@ -118,6 +130,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     Ok(Command::Build {
         network,
         features,
+        code_features,
         manifests,
     })
 }
@@ -125,7 +138,12 @@ fn parse(args: &[String]) -> Result<Command, String> {
 /// The arguments `cargo contract build --release [--offline] [--features ..] --manifest-path
 /// PATH` passes to `contract_build::execute` (cargo-contract 5.0.3, `src/cmd/build.rs`), every
 /// other flag at its default.
-fn release_args(manifest_path: ManifestPath, network: Network, features: &[String]) -> ExecuteArgs {
+fn release_args(
+    manifest_path: ManifestPath,
+    network: Network,
+    features: &[String],
+    build_artifact: BuildArtifacts,
+) -> ExecuteArgs {
     let mut cargo_features = Features::default();
     for feature in features {
         cargo_features.push(feature);
@@ -136,7 +154,7 @@ fn release_args(manifest_path: ManifestPath, network: Network, features: &[Strin
         build_mode: BuildMode::Release,
         features: cargo_features,
         network,
-        build_artifact: BuildArtifacts::All,
+        build_artifact,
         unstable_flags: UnstableFlags::default(),
         optimization_passes: None,
         keep_debug_symbols: false,
@@ -149,16 +167,94 @@ fn release_args(manifest_path: ManifestPath, network: Network, features: &[Strin
     }
 }
 
-fn build(network: Network, features: &[String], manifests: &[PathBuf]) -> Result<(), String> {
+fn build(
+    network: Network,
+    features: &[String],
+    code_features: &[String],
+    manifests: &[PathBuf],
+) -> Result<(), String> {
     for path in manifests {
         let manifest = ManifestPath::new(path)
             .map_err(|e| format!("{}: not a Cargo.toml ({e:#})", path.display()))?;
-        let result = contract_build::execute(release_args(manifest, network, features))
-            .map_err(|e| format!("{}: the build failed: {e:#}", path.display()))?;
+        let result = if code_features.is_empty() {
+            contract_build::execute(release_args(
+                manifest,
+                network,
+                features,
+                BuildArtifacts::All,
+            ))
+            .map_err(|e| format!("{}: the build failed: {e:#}", path.display()))?
+        } else {
+            build_code_then_metadata(manifest, network, features, code_features)
+                .map_err(|e| format!("{}: the build failed: {e:#}", path.display()))?
+        };
         postopt::apply(&result)?;
         println!("{}", result.display());
     }
     Ok(())
+}
+
+/// The code built with `features` and `code_features`, the metadata (ABI, docs) generated with
+/// `features` alone and naming that code — what `execute` with `BuildArtifacts::All` does in
+/// one go, split in its two steps (`CodeOnly`, then `metadata::execute` with the build info
+/// `execute` would write). A split contract's main code needs this: its code carries its own
+/// entry points (`cgrid_shared::split_entry_points!`, feature `split-entry`, which turns on
+/// ink!'s `ink-as-dependency` so that ink! generates none), and ink!'s metadata generator does
+/// not exist under `ink-as-dependency`; the ABI is the same with and without the feature.
+fn build_code_then_metadata(
+    manifest: ManifestPath,
+    network: Network,
+    features: &[String],
+    code_features: &[String],
+) -> anyhow::Result<BuildResult> {
+    let crate_metadata = CrateMetadata::collect(&manifest, Target::Wasm)?;
+    // contract-build skips the optimization when cargo's code did not change, leaving its last
+    // output (here already rewritten by `postopt`); without cargo's code it always optimizes.
+    std::fs::remove_file(&crate_metadata.original_code).ok();
+    let all: Vec<String> = features.iter().chain(code_features).cloned().collect();
+    let mut result = contract_build::execute(release_args(
+        manifest.clone(),
+        network,
+        &all,
+        BuildArtifacts::CodeOnly,
+    ))?;
+    let code = result
+        .dest_wasm
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("contract-build wrote no Wasm"))?;
+    let mut manifest_profile = Manifest::new(manifest)?;
+    let build_info = BuildInfo {
+        rust_toolchain: contract_build::util::rust_toolchain()?,
+        cargo_contract_version: semver::Version::parse(CONTRACT_BUILD)?,
+        build_mode: BuildMode::Release,
+        wasm_opt_settings: WasmOptSettings {
+            optimization_passes: manifest_profile
+                .profile_optimization_passes()
+                .unwrap_or_default(),
+            keep_debug_symbols: false,
+        },
+    };
+    let artifacts = MetadataArtifacts {
+        dest_metadata: crate_metadata.metadata_path(),
+        dest_bundle: crate_metadata.contract_bundle_path(),
+    };
+    let mut cargo_features = Features::default();
+    for feature in features {
+        cargo_features.push(feature);
+    }
+    contract_build::metadata::execute(
+        &crate_metadata,
+        &code,
+        &artifacts,
+        &cargo_features,
+        network,
+        Verbosity::Default,
+        &UnstableFlags::default(),
+        build_info,
+    )?;
+    result.metadata_result = Some(artifacts);
+    result.build_artifact = BuildArtifacts::All;
+    Ok(result)
 }
 
 fn main() -> ExitCode {
@@ -175,8 +271,9 @@ fn main() -> ExitCode {
         Command::Build {
             network,
             features,
+            code_features,
             manifests,
-        } => build(network, &features, &manifests),
+        } => build(network, &features, &code_features, &manifests),
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -203,6 +300,7 @@ mod tests {
             Ok(Command::Build {
                 network: Network::Offline,
                 features: vec![],
+                code_features: vec![],
                 manifests: vec!["a/Cargo.toml".into(), "b/Cargo.toml".into()],
             })
         );
@@ -211,9 +309,28 @@ mod tests {
             Ok(Command::Build {
                 network: Network::Online,
                 features: vec!["split-main".into(), "x".into()],
+                code_features: vec![],
                 manifests: vec!["a/Cargo.toml".into()],
             })
         );
+        assert_eq!(
+            parse(&args(&[
+                "--features",
+                "split-main",
+                "--code-features",
+                "split-entry",
+                "a/Cargo.toml"
+            ])),
+            Ok(Command::Build {
+                network: Network::Online,
+                features: vec!["split-main".into()],
+                code_features: vec!["split-entry".into()],
+                manifests: vec!["a/Cargo.toml".into()],
+            })
+        );
+        assert!(parse(&args(&["a/Cargo.toml", "--code-features"]))
+            .unwrap_err()
+            .contains("--code-features needs a list"));
         assert!(parse(&args(&["--features", "a/Cargo.toml"]))
             .unwrap_err()
             .contains("at least one Cargo.toml"));
