@@ -151,11 +151,15 @@ PY
 }
 
 # Runs the builder on staged contract $1 with features $2 (may be empty) and collects its
-# bundle as $1$3.{contract,wasm,json}.
+# bundle as $1$3.{contract,wasm,json}. A main code (features split-main) gets its own entry
+# points in its code, not in its metadata build (`--code-features split-entry`: see
+# cgrid_shared::split_entry_points! and the bundler's build_code_then_metadata).
 bundle() {
     local c="$1" features="$2" suffix="$3"
     # In the bundles' own target directory ($CGRID_BUNDLE_TARGET, see scripts/env.sh).
-    if [[ -n "$features" ]]; then
+    if [[ "$features" == split-main ]]; then
+        CARGO_TARGET_DIR="$CGRID_BUNDLE_TARGET" "$CGRID_BUNDLER" --features "$features" --code-features split-entry "$CGRID_STAGE/$c/Cargo.toml"
+    elif [[ -n "$features" ]]; then
         CARGO_TARGET_DIR="$CGRID_BUNDLE_TARGET" "$CGRID_BUNDLER" --features "$features" "$CGRID_STAGE/$c/Cargo.toml"
     else
         CARGO_TARGET_DIR="$CGRID_BUNDLE_TARGET" "$CGRID_BUNDLER" "$CGRID_STAGE/$c/Cargo.toml"

@@ -411,3 +411,96 @@ fn a_split_contracts_wiring_runs_only_in_its_constructor() {
     }
     assert_eq!(state(&mut chain), wired, "nothing changed");
 }
+
+/// A message's answer as raw bytes (whatever its type): this test asks every getter of every
+/// contract by selector alone.
+struct Answer;
+
+impl scale::Decode for Answer {
+    fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
+        let mut rest = vec![0; input.remaining_len()?.unwrap_or(0)];
+        input.read(&mut rest)?;
+        Ok(Answer)
+    }
+}
+
+/// A split contract's main code dispatches its own messages and hands every other message the
+/// ABI names to the cold code that runs it (`cgrid_shared::split_entry_points!`); ink! refuses
+/// a message it cannot dispatch with `CouldNotReadInput`. So, on the deployed suite, every
+/// message without arguments of each contract's metadata (the main bundle's, which is the
+/// ABI) answers when called by selector alone, wherever it runs; and value sent with a
+/// message that takes none is refused and stays with the caller, whichever code would have
+/// run the message (the main code's own check, or the cold code's).
+#[test]
+fn a_split_contract_dispatches_every_message_of_its_abi_and_takes_value_only_where_payable() {
+    let mut chain = Embedded::new(1_000);
+    let root = chain.deployer();
+    chain.fund(&root, Embedded::TOKENS).expect("fund");
+    let suite = cgrid_suite::Suite::deploy(&mut chain, b"").expect("suite");
+    let (mut asked, mut routed_getters) = (0, 0);
+    for (name, address) in [
+        ("did_registry", &suite.dids.address),
+        ("vc_templates", &suite.vcs.address),
+        ("trade_escrow", &suite.escrow.address),
+        ("incentive_auction", &suite.auction.address),
+        ("mask_registry", &suite.masks.address),
+    ] {
+        let path = cgrid_suite::bundle_dir().join(format!("{name}.json"));
+        let metadata: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("the main bundle's metadata"))
+                .expect("json");
+        let source = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../contracts")
+                .join(name)
+                .join("src/lib.rs"),
+        )
+        .expect("source");
+        let table = source
+            .split("split_entry_points!(")
+            .nth(1)
+            .and_then(|rest| rest.split("]);").next())
+            .expect("the main code's routing table")
+            .to_string();
+        let messages = metadata["spec"]["messages"].as_array().expect("messages");
+        assert!(messages.len() > 5, "{name}: the ABI lists its messages");
+        for m in messages {
+            let label = m["label"].as_str().expect("label");
+            let selector = m["selector"].as_str().expect("selector");
+            let selector: Vec<u8> = (2..selector.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&selector[i..i + 2], 16).expect("hex"))
+                .collect();
+            if !m["args"].as_array().expect("args").is_empty() {
+                continue;
+            }
+            asked += 1;
+            // Dispatched: an answer (a refusal of a state-changing one included), never ink!'s
+            // `CouldNotReadInput`.
+            chain
+                .query_raw::<Answer>(address, &root, selector.clone(), 0)
+                .unwrap_or_else(|e| panic!("{name}::{label}: {e}"));
+            if table.contains(&format!("\"{label}\"")) {
+                routed_getters += 1;
+            }
+            if m["payable"].as_bool() != Some(true) {
+                let before = chain.balance(&root);
+                let refused = chain
+                    .call_raw::<Answer>(address, &root, selector, 1_000)
+                    .err()
+                    .or_else(|| Some("no refusal".into()))
+                    .unwrap();
+                assert!(
+                    refused.contains("PaidUnpayableMessage") || refused.contains("trapped"),
+                    "{name}::{label} with value: {refused}"
+                );
+                let spent = before - chain.balance(&root);
+                assert!(spent < 1_000, "{name}::{label}: the value came back");
+            }
+        }
+    }
+    assert!(
+        asked >= 25 && routed_getters >= 15,
+        "asked {asked}, routed {routed_getters}"
+    );
+}

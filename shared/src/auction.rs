@@ -109,6 +109,39 @@ pub struct ParameterModel {
     pub treasury: AccountId,
 }
 
+impl ParameterModel {
+    /// What posting a request needs of this model ([`ModelTerms`]).
+    pub fn terms(&self) -> ModelTerms {
+        ModelTerms {
+            default_weights: self.default_weights,
+            weight_limits: self.weight_limits,
+            bid_bond: self.bid_bond,
+            max_bids: self.max_bids,
+            treasury: self.treasury,
+        }
+    }
+}
+
+/// The part of a [`ParameterModel`] that posting a request reads: the default weights and
+/// their limits, the bid bond, the bid cap and the treasury. The auction keeps the terms of
+/// the model in force apart from the model, so that `create_auction` reads and decodes these
+/// alone, not the attribute rules and the attestors that only a reveal needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+pub struct ModelTerms {
+    /// [`ParameterModel::default_weights`].
+    pub default_weights: Weights,
+    /// [`ParameterModel::weight_limits`].
+    pub weight_limits: [WeightRange; ATTRIBUTES + 1],
+    /// [`ParameterModel::bid_bond`].
+    pub bid_bond: Balance,
+    /// [`ParameterModel::max_bids`].
+    pub max_bids: u32,
+    /// [`ParameterModel::treasury`].
+    pub treasury: AccountId,
+}
+
 /// What a consumer asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -145,11 +178,7 @@ pub struct AuctionRequest {
 
 /// A sealed bid's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[ink::scale_derive(Encode, TypeInfo)]
-#[cfg_attr(
-    not(all(feature = "split-main", not(feature = "std"))),
-    ink::scale_derive(Decode)
-)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct Bid {
     /// The price offered for a minute, in the chain's smallest unit: not zero, at most the
     /// request's `max_price_per_minute`.
@@ -161,15 +190,6 @@ pub struct Bid {
     /// key makes the escrow refuse the trade at `finalize`.
     pub provider_key: PublicKey,
 }
-
-crate::split::forwarded_in_main_code!(
-    Bid,
-    Bid {
-        price_per_minute: 0,
-        attributes: [None; ATTRIBUTES],
-        provider_key: [0; 32],
-    }
-);
 
 /// Proof that a credential certifies an attribute value: the credential's claim leaves, the
 /// position of the attribute's claim among them and that claim's salt (see `vc` module docs).
@@ -278,14 +298,11 @@ impl scale::Encode for AttributeValues {
 
 impl scale::EncodeLike for AttributeValues {}
 
-#[cfg(not(all(feature = "split-main", not(feature = "std"))))]
 impl scale::Decode for AttributeValues {
     fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
         <[Option<u32>; ATTRIBUTES]>::decode(input).map(Self::from)
     }
 }
-
-crate::split::forwarded_in_main_code!(AttributeValues, AttributeValues::default());
 
 impl scale::Encode for AttributeProofs {
     fn size_hint(&self) -> usize {
@@ -299,14 +316,11 @@ impl scale::Encode for AttributeProofs {
 
 impl scale::EncodeLike for AttributeProofs {}
 
-#[cfg(not(all(feature = "split-main", not(feature = "std"))))]
 impl scale::Decode for AttributeProofs {
     fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
         <[Option<ClaimProof>; ATTRIBUTES]>::decode(input).map(Self::from)
     }
 }
-
-crate::split::forwarded_in_main_code!(AttributeProofs, AttributeProofs::default());
 
 /// A sealed bid as the auction stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]

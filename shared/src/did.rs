@@ -189,11 +189,7 @@ pub struct Service {
 /// The content of a new DID document. Each entry is checked as the matching `DidOperation`
 /// (`AddKey`, `AddService`, `AddController`) would check it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[ink::scale_derive(Encode, TypeInfo)]
-#[cfg_attr(
-    not(all(feature = "split-main", not(feature = "std"))),
-    ink::scale_derive(Decode)
-)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct DidCreation {
     /// The initial verification methods; at most `MAX_KEYS` (20).
     pub keys: Vec<VerificationMethod>,
@@ -203,8 +199,6 @@ pub struct DidCreation {
     /// active and listed once.
     pub controllers: Vec<DidId>,
 }
-
-crate::split::forwarded_in_main_code!(DidCreation, DidCreation::default());
 
 /// One change to a DID document. The same value is applied by the direct messages and by a
 /// relayed, key-signed operation, so both paths obey the same rules.

@@ -7,10 +7,14 @@
 //! every hot call pay for the cold code. So such a contract is built twice from one source:
 //!
 //! - the **main code** (feature `split-main`), which is what the contract's address runs: every
-//!   hot message's body, and for each cold message a stub that delegate-calls the cold code
-//!   with the call's own input (the host clones it: same selector, same argument bytes) as a
-//!   tail call — the cold code's answer (or typed refusal, with its revert) is the message's
-//!   answer;
+//!   hot message's body, and entry points of its own ([`split_entry_points!`], feature
+//!   `split-entry`) that hand each call of a cold message, by its selector, to the cold code
+//!   that carries it, before anything else runs: a delegate call with the call's own input (the
+//!   host clones it: same selector, same argument bytes) as a tail call — the cold code's answer
+//!   (or typed refusal, with its revert) is the message's answer. An inherent cold message is
+//!   not in the main code at all (no decoder, no stub, no storage read before the hand-over);
+//!   a cold message of a trait impl, which ink! 5.1.1 cannot compile out, stays there as a stub
+//!   that hands the call on ([`in_cold_code!`]);
 //! - the **cold code** (feature `split-cold`): every cold message's body. A hot message of the
 //!   contract's own `impl` is not in it at all (`#[cfg(not(feature = "split-cold"))]` on the
 //!   message: neither its body nor its argument decoder); a hot message of a trait impl, which
@@ -29,10 +33,12 @@
 //! gets their hashes in `CGRID_COLD_CODE`, `CGRID_COLD_CODE_2`, `CGRID_COLD_CODE_3`): a message
 //! marked `in_cold_code!()` runs in the first, one marked `in_cold_code!(2)` in the second, one
 //! marked `in_cold_code!(3)` in the third, and each traps in the others. An inherent cold
-//! message of part k also carries `#[cfg(any(not(feature = "split-cold"), feature =
-//! "split-coldk"))]`, so that the other cold codes have neither its body nor its argument
-//! decoder. A cold call loads the main code and the one cold code it needs. Each constructor
-//! locks them all.
+//! message of part k carries `#[cfg(any(not(feature = "split-blob"), feature = "split-coldk"))]`
+//! (`split-cold` for a contract with one cold code), so that no other blob, the main code
+//! included, has its body or its argument decoder (`split-blob`: any cold code, and the main
+//! code's own build; not the main code's metadata build, which must describe every message),
+//! and the main code's `split_entry_points!` lists it under k. A cold call loads the main code
+//! and the one cold code it needs. Each constructor locks them all.
 //!
 //! **Constructors.** A constructor's own work (calls to other contracts, seeding) runs once, but
 //! a main code would carry it for every call. So a split contract's constructor builds the
@@ -43,22 +49,6 @@
 //!
 //! Without either feature (unit tests, `std`) a contract is one blob, as before: every body
 //! runs in place. The ABI (selectors, arguments, answers, metadata) is the same in all builds.
-//!
-//! **Forwarded arguments.** ink! decodes a message's arguments before its body runs, so a main
-//! code would carry the decoder of every cold message's arguments only to hand their bytes on
-//! unread. The bulky types that only cold messages take (`Bid`, `AttributeProofs`,
-//! `AttributeValues`, `IssuerProof`, `DidCreation`: each declared with
-//! `forwarded_in_main_code!`) therefore decode as nothing in a main code (this crate's
-//! feature `split-main`, which a contract's `split-main` turns on, built without `std`): they
-//! read no byte and yield a placeholder that nothing reads, since the stub delegates first. Every
-//! other build (cold codes, unit tests, `std` and so the metadata) decodes them for real. The
-//! rule that keeps this sound, checked against the sources (`cgrid_suite`:
-//! `forwarded_arguments_reach_only_cold_messages`, `no_decoded_type_holds_a_forwarded_one`):
-//! such a type is an argument of unconditionally cold messages only (never the argument of a
-//! hot message or of one that runs in the main code for some callers, never an answer, and
-//! held by no type that derives decoding, so never stored or read back at any depth), and every
-//! argument after it has a fixed size or is forwarded too, so the arguments ink! still decodes
-//! in the main code read bytes that are there.
 
 /// The blake2-256 code hash in `hex` (64 hex digits, an optional `0x` first), at compile time:
 /// the main code's reference to its cold code. A malformed value fails the build.
@@ -155,6 +145,112 @@ where
 {
     ink::env::set_contract_storage(&S::KEY, root);
     tail_delegate!(CallFlags::empty(), cold, &WIRE_SELECTOR)
+}
+
+/// The `call` entry point of a main code whose inherent cold messages are routed by selector
+/// ([`split_entry_points!`]): a call whose selector is in `routes` goes to that route's cold
+/// code (its part in `colds`, k for `COLD_CODE_k`: 5 bytes a route, not a 32-byte hash) as a
+/// delegate tail call with the call's own input ([`delegate`]) before anything else runs here (no
+/// storage read, no argument decoded, no payment check: the cold code's own dispatch makes
+/// them); every other call is dispatched as ink!'s generated `call` does (`deny_payment`: ink!'s
+/// check for a contract none of whose main-code messages is payable), and an unknown selector
+/// is refused with `CouldNotReadInput`, as ink! refuses it.
+pub fn call<C>(routes: &[([u8; 4], u8)], colds: &[(u8, [u8; 32])], deny_payment: bool)
+where
+    C: ink::reflect::ContractMessageDecoder + ink::env::ContractEnv,
+    <C as ink::reflect::ContractMessageDecoder>::Type:
+        scale::Decode + ink::reflect::ExecuteDispatchable,
+{
+    // The main code's own messages first: a hot call reads its input once. A cold selector is
+    // unknown to this decoder, which reads the input again only for its first four bytes.
+    let dispatchable =
+        match ink::env::decode_input::<<C as ink::reflect::ContractMessageDecoder>::Type>() {
+            Ok(dispatchable) => dispatchable,
+            Err(_) => {
+                if let Ok(selector) = ink::env::decode_input::<[u8; 4]>() {
+                    let part = routes.iter().find(|(s, _)| *s == selector);
+                    let cold = part.and_then(|(_, part)| colds.iter().find(|(p, _)| p == part));
+                    if let Some((_, cold)) = cold {
+                        delegate(*cold)
+                    }
+                }
+                ink::env::return_value::<ink::MessageResult<()>>(
+                    ink::env::ReturnFlags::REVERT,
+                    &Err(ink::LangError::CouldNotReadInput),
+                )
+            }
+        };
+    if deny_payment {
+        ink::codegen::deny_payment::<<C as ink::env::ContractEnv>::Env>()
+            .unwrap_or_else(|error| panic!("{}", error))
+    }
+    ink::reflect::ExecuteDispatchable::execute_dispatchable(dispatchable)
+        .unwrap_or_else(|error| panic!("dispatching ink! message failed: {}", error))
+}
+
+/// The `deploy` entry point of a main code with [`split_entry_points!`]: ink!'s, for a contract
+/// whose constructors take no value (every split contract's).
+pub fn deploy<C>()
+where
+    C: ink::reflect::ContractConstructorDecoder + ink::env::ContractEnv,
+    <C as ink::reflect::ContractConstructorDecoder>::Type:
+        scale::Decode + ink::reflect::ExecuteDispatchable,
+{
+    ink::codegen::deny_payment::<<C as ink::env::ContractEnv>::Env>()
+        .unwrap_or_else(|error| panic!("{}", error));
+    let dispatchable =
+        match ink::env::decode_input::<<C as ink::reflect::ContractConstructorDecoder>::Type>() {
+            Ok(dispatchable) => dispatchable,
+            Err(_) => ink::env::return_value::<ink::ConstructorResult<()>>(
+                ink::env::ReturnFlags::REVERT,
+                &Err(ink::LangError::CouldNotReadInput),
+            ),
+        };
+    ink::reflect::ExecuteDispatchable::execute_dispatchable(dispatchable)
+        .unwrap_or_else(|error| panic!("dispatching ink! constructor failed: {}", error))
+}
+
+/// The entry points of a split contract's main code (its own build, feature `split-entry`,
+/// which turns on the contract's `ink-as-dependency` so that ink! generates none; the metadata
+/// build, without it, keeps ink!'s metadata), in the contract's module after
+/// `cold_code!`: `call` ([`call`]) routes each listed inherent cold message, by its selector
+/// (`ink::selector_bytes!` of its name), to the cold code given for it, and `deploy` is ink!'s
+/// ([`deploy`]). A listed message is compiled out of the main code
+/// (`#[cfg(any(not(feature = "split-blob"), feature = "split-coldK"))]`), so the main code
+/// carries neither its decoder nor a stub for it (about 100 B of every main code per message,
+/// which every call loads, and a storage read before each hand-over). `deny_payment` must be true exactly when no
+/// message left in the main code is payable (ink!'s own check; `cgrid_suite` compares it with
+/// the metadata).
+///
+/// ```ignore
+/// cgrid_shared::split_entry_points!(IncentiveAuction, deny_payment = false, cold = [
+///     1: "set_model", "cancel";
+///     2: "reveal";
+/// ]);
+/// ```
+#[macro_export]
+macro_rules! split_entry_points {
+    ($contract:ty, deny_payment = $deny:literal, cold = [$($part:tt: $($message:literal),+);+ $(;)?]) => {
+        #[cfg(all(feature = "split-entry", not(feature = "std"), target_arch = "wasm32"))]
+        const _: () = {
+            #[no_mangle]
+            pub extern "C" fn call() {
+                $crate::split::call::<$contract>(
+                    &[$($((::ink::selector_bytes!($message), $part)),+),+],
+                    &[$(($part, $crate::split_entry_points!(@code $part))),+],
+                    $deny,
+                )
+            }
+
+            #[no_mangle]
+            pub extern "C" fn deploy() {
+                $crate::split::deploy::<$contract>()
+            }
+        };
+    };
+    (@code 1) => { COLD_CODE };
+    (@code 2) => { COLD_CODE_2 };
+    (@code 3) => { COLD_CODE_3 };
 }
 
 /// Where a message of the main code runs: in place, except in the cold code, where it traps
@@ -345,23 +441,6 @@ macro_rules! lock_cold_code {
         $crate::split::lock(COLD_CODE_3);
     };
 }
-
-/// Declares `$ty` an argument type of cold messages only (see the module docs): in a main code
-/// (feature `split-main` without `std`) its `scale::Decode` reads nothing and yields
-/// `$placeholder`; the type's declaration derives the real decoding for every other build with
-/// `#[cfg_attr(not(all(feature = "split-main", not(feature = "std"))), ink::scale_derive(Decode))]`
-/// (or gates a hand-written one the same way).
-macro_rules! forwarded_in_main_code {
-    ($ty:ty, $placeholder:expr) => {
-        #[cfg(all(feature = "split-main", not(feature = "std")))]
-        impl scale::Decode for $ty {
-            fn decode<I: scale::Input>(_forwarded: &mut I) -> Result<Self, scale::Error> {
-                Ok($placeholder)
-            }
-        }
-    };
-}
-pub(crate) use forwarded_in_main_code;
 
 #[cfg(test)]
 mod tests {

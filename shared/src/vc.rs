@@ -162,25 +162,13 @@ pub enum CredentialStatus {
 
 /// An issuer DID's signature authorising an anchor, so that anyone may submit it (`issue`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[ink::scale_derive(Encode, TypeInfo)]
-#[cfg_attr(
-    not(all(feature = "split-main", not(feature = "std"))),
-    ink::scale_derive(Decode)
-)]
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
 pub struct IssuerProof {
     /// The id of the issuer DID's `assertionMethod` key that signed (e.g. `"key-1"`).
     pub key_id: String,
     /// That key's signature over blake2-256 of `anchor_preimage(registry, request)`.
     pub signature: DidSignature,
 }
-
-crate::split::forwarded_in_main_code!(
-    IssuerProof,
-    IssuerProof {
-        key_id: String::new(),
-        signature: DidSignature::Sr25519([0; 64]),
-    }
-);
 
 /// What an issuer anchors for a credential.
 #[derive(Debug, Clone, PartialEq, Eq)]

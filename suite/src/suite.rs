@@ -372,82 +372,16 @@ mod tests {
     }
 
     /// One `#[ink(message)]` of a contract's source: its name, whether it is an inherent
-    /// (`pub fn`) message, the split cfg on it, where its first statement routes it (and
-    /// whether only for some calls: `in_cold_code_if!`), its arguments' types in order and its
-    /// answer's type.
+    /// (`pub fn`) message and payable, the split cfg on it, where its first statement routes it
+    /// (and whether only for some calls: `in_cold_code_if!`).
     #[derive(Debug)]
     struct Message {
         name: String,
         inherent: bool,
+        payable: bool,
         cfg: Option<String>,
         route: Route,
         conditional: bool,
-        arguments: Vec<String>,
-        answer: String,
-    }
-
-    /// `text` split at the commas outside brackets, each part trimmed, empty parts dropped.
-    fn top_level_split(text: &str) -> Vec<String> {
-        let (mut parts, mut depth, mut current) = (Vec::new(), 0i32, String::new());
-        for c in text.chars() {
-            match c {
-                '<' | '(' | '[' => depth += 1,
-                '>' | ')' | ']' => depth -= 1,
-                ',' if depth == 0 => {
-                    parts.push(std::mem::take(&mut current));
-                    continue;
-                }
-                _ => {}
-            }
-            current.push(c);
-        }
-        parts.push(current);
-        parts
-            .into_iter()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect()
-    }
-
-    /// The index of the bracket that closes the one at `open` in `text` (`pair`: the opening
-    /// and closing bracket); `None` if it is never closed.
-    fn matching(text: &str, open: usize, (opening, closing): (char, char)) -> Option<usize> {
-        let mut depth = 0;
-        text[open..]
-            .char_indices()
-            .find(|&(_, c)| {
-                if c == opening {
-                    depth += 1;
-                } else if c == closing {
-                    depth -= 1;
-                }
-                depth == 0
-            })
-            .map(|(i, _)| open + i)
-    }
-
-    /// The argument types (receiver left out) and the answer type of the signature that
-    /// starts at `lines[0]` and ends at the line that opens the body.
-    fn signature_types(lines: &[&str]) -> (Vec<String>, String) {
-        let end = lines
-            .iter()
-            .position(|l| l.trim_end().ends_with('{'))
-            .unwrap();
-        let text = lines[..=end].join(" ");
-        let open = text.find('(').unwrap();
-        let close = matching(&text, open, ('(', ')')).unwrap();
-        let arguments = top_level_split(&text[open + 1..close])
-            .into_iter()
-            .filter(|p| !p.ends_with("self"))
-            .map(|p| p.split_once(':').unwrap().1.trim().to_string())
-            .collect();
-        let answer = text[close + 1..]
-            .trim()
-            .trim_start_matches("->")
-            .trim_end_matches('{')
-            .trim()
-            .to_string();
-        (arguments, answer)
     }
 
     fn route_of(line: &str) -> Option<Route> {
@@ -506,15 +440,13 @@ mod tests {
                 .find(|l| route_of(l).is_some());
             let route = marker.and_then(|l| route_of(l)).unwrap_or(Route::Main);
             let conditional = marker.is_some_and(|l| l.trim().starts_with("in_cold_code_if!("));
-            let (arguments, answer) = signature_types(&lines[sig..]);
             out.push(Message {
                 name,
                 inherent,
+                payable: line.contains("payable"),
                 cfg,
                 route,
                 conditional,
-                arguments,
-                answer,
             });
         }
         out
@@ -528,12 +460,45 @@ mod tests {
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
+    /// The routing table of a split contract's `split_entry_points!` in `source`: its
+    /// `deny_payment` and, per cold code (1-based), the messages it routes there.
+    fn routing_table(name: &str, source: &str) -> (bool, Vec<(usize, Vec<String>)>) {
+        let call = source
+            .split("cgrid_shared::split_entry_points!(")
+            .nth(1)
+            .and_then(|rest| rest.split("]);").next())
+            .unwrap_or_else(|| panic!("{name}: no split_entry_points!"));
+        let deny = call
+            .split("deny_payment = ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .unwrap_or_else(|| panic!("{name}: no deny_payment"));
+        let table = call.split("cold = [").nth(1).unwrap();
+        let parts = table
+            .split(';')
+            .filter(|part| !part.trim().is_empty())
+            .map(|part| {
+                let (k, names) = part.split_once(':').unwrap();
+                let names = names
+                    .split(',')
+                    .map(|n| n.trim().trim_matches('"').to_string())
+                    .collect();
+                (k.trim().parse().unwrap(), names)
+            })
+            .collect();
+        (deny.trim() == "true", parts)
+    }
+
     /// Every split contract's source agrees with [`SPLIT`] (which the deployment uploads) on
-    /// its cold codes: each cold message goes to a cold code the contract has; with several
-    /// cold codes, each inherent cold message is compiled into its own cold code (a cfg naming
-    /// another would make the main code delegate to a code that cannot dispatch it: a trap on
-    /// the chain, for whoever calls it); the constructor locks them all, and the crate has the
-    /// features the bundle build passes.
+    /// its cold codes: each cold message goes to a cold code the contract has, and the cold
+    /// code carries it. An inherent cold message is compiled out of the main code and into its
+    /// own cold code only (its cfg), and the main code's entry points (`split_entry_points!`)
+    /// route exactly those messages, each to that cold code: a missing entry would refuse the
+    /// message (`CouldNotReadInput`), a wrong one would trap in a code that cannot dispatch it,
+    /// for whoever calls it. A trait's cold message stays in the main code as a stub that hands
+    /// it on. The main code denies payment exactly as ink! would for the messages it keeps; the
+    /// constructor locks every cold code, and the crate has the features the bundle build
+    /// passes.
     #[test]
     fn every_cold_message_is_routed_to_a_cold_code_that_carries_it() {
         for (name, colds) in SPLIT {
@@ -558,9 +523,20 @@ mod tests {
                     "{name}: feature split-cold{part} in Cargo.toml"
                 );
             }
+            assert!(
+                manifest.contains("\nsplit-entry = [\"ink-as-dependency\", \"split-blob\"]")
+                    && manifest.contains("\nsplit-cold = [\"split-blob\"]"),
+                "{name}: features split-entry (the main code's own entry points) and split-blob"
+            );
+            let (deny_payment, table) = routing_table(name, &source);
+            let mut routed: Vec<(usize, String)> = table
+                .iter()
+                .flat_map(|(part, names)| names.iter().map(|m| (*part, m.clone())))
+                .collect();
+            routed.sort();
             let messages = messages(&source);
             assert!(messages.len() > 5, "{name}: too few messages parsed");
-            let mut cold = 0;
+            let (mut cold, mut expected_routes, mut main_payable) = (0, Vec::new(), false);
             for m in &messages {
                 let label = format!("{name}::{}", m.name);
                 if m.name == "wire_new" {
@@ -590,14 +566,30 @@ mod tests {
                     Route::Cold(part) => {
                         cold += 1;
                         assert!(part >= 1 && part <= n, "{label}: cold code {part} of {n}");
-                        let expected = (n > 1 && m.inherent).then(|| {
-                            format!(
-                                "#[cfg(any(not(feature = \"split-cold\"), feature = \"split-cold{part}\"))]"
-                            )
-                        });
+                        let expected = if m.inherent && !m.conditional {
+                            expected_routes.push((part, m.name.clone()));
+                            let own = if n == 1 {
+                                "split-cold".to_string()
+                            } else {
+                                format!("split-cold{part}")
+                            };
+                            Some(format!(
+                                "#[cfg(any(not(feature = \"split-blob\"), feature = \"{own}\"))]"
+                            ))
+                        } else {
+                            // A stub in the main code (a trait's message, or one handed on
+                            // for some calls only).
+                            main_payable |= m.payable;
+                            (n > 1 && m.inherent).then(|| {
+                                format!(
+                                    "#[cfg(any(not(feature = \"split-cold\"), feature = \"split-cold{part}\"))]"
+                                )
+                            })
+                        };
                         assert_eq!(m.cfg, expected, "{label}: its cfg");
                     }
                     Route::Main => {
+                        main_payable |= m.payable;
                         if let Some(cfg) = &m.cfg {
                             assert_eq!(
                                 cfg, "#[cfg(not(feature = \"split-cold\"))]",
@@ -608,186 +600,22 @@ mod tests {
                 }
             }
             assert!(cold > 0, "{name}: no cold message parsed");
-        }
-    }
-
-    /// Every contract's `src/lib.rs` by crate name: the suite's five and the role index.
-    fn contract_sources() -> Vec<(&'static str, String)> {
-        CONTRACTS
-            .into_iter()
-            .chain(["role_index"])
-            .map(|name| (name, contract_file(name, "src/lib.rs")))
-            .collect()
-    }
-
-    /// The types `cgrid_shared` declares with `forwarded_in_main_code!`.
-    fn forwarded_types() -> Vec<String> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src");
-        let mut names = Vec::new();
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            for declared in source.split("forwarded_in_main_code!(").skip(1) {
-                let name = declared.split(',').next().unwrap().trim();
-                // The macro's own definition and docs name `$ty`, not a type.
-                if name.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    names.push(name.to_string());
-                }
-            }
-        }
-        names.sort();
-        names
-    }
-
-    /// Whether `ty` names `name` as a whole word.
-    fn mentions(ty: &str, name: &str) -> bool {
-        ty.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|word| word == name)
-    }
-
-    /// The arguments a main code decodes into placeholders (`cgrid_shared::split`, "Forwarded
-    /// arguments") are never read there: in every contract, a forwarded type is an argument
-    /// only of messages that every call hands to a cold code (not of a hot message, nor of one
-    /// routed only for some callers), is no message's answer and is not in the storage; and
-    /// every argument after it has a fixed size or is forwarded too, so the main code's decoding
-    /// of the others reads bytes the input has.
-    #[test]
-    fn forwarded_arguments_reach_only_cold_messages() {
-        let forwarded = forwarded_types();
-        assert_eq!(
-            forwarded,
-            [
-                "AttributeProofs",
-                "AttributeValues",
-                "Bid",
-                "DidCreation",
-                "IssuerProof"
-            ]
-        );
-        const FIXED: [&str; 14] = [
-            "u8",
-            "u16",
-            "u32",
-            "u64",
-            "u128",
-            "bool",
-            "Balance",
-            "Timestamp",
-            "AccountId",
-            "DidId",
-            "ChannelId",
-            "CredentialId",
-            "CptId",
-            "Signature",
-        ];
-        let fixed = |ty: &str| FIXED.contains(&ty) || (ty.starts_with("[u8;") && ty.ends_with(']'));
-        let is_forwarded = |ty: &str| forwarded.iter().any(|f| f == ty);
-        let mut uses = 0;
-        for (name, source) in contract_sources() {
-            let storage = source
-                .split("#[ink(storage)]")
-                .nth(1)
-                .and_then(|rest| rest.split("\n    }\n").next())
-                .unwrap_or_else(|| panic!("{name}: no storage struct"));
-            for f in &forwarded {
-                assert!(!mentions(storage, f), "{name}: {f} in the storage");
-            }
-            for m in messages(&source) {
-                let label = format!("{name}::{}", m.name);
-                for f in &forwarded {
-                    assert!(!mentions(&m.answer, f), "{label}: answers a {f}");
-                }
-                let Some(first) = m
-                    .arguments
-                    .iter()
-                    .position(|a| forwarded.iter().any(|f| mentions(a, f)))
-                else {
-                    continue;
-                };
-                uses += 1;
-                assert!(
-                    matches!(m.route, Route::Cold(_)) && !m.conditional,
-                    "{label}: takes a forwarded argument, so every call must go to a cold code"
-                );
-                for later in &m.arguments[first + 1..] {
-                    assert!(
-                        fixed(later) || is_forwarded(later),
-                        "{label}: `{later}` after a forwarded argument has no fixed size"
-                    );
-                }
-            }
-        }
-        // Each forwarded type is some cold message's argument (else it need not be forwarded).
-        assert!(
-            uses >= forwarded.len(),
-            "{uses} messages take forwarded arguments"
-        );
-    }
-
-    /// The item definitions (`struct` / `enum` with their bodies) in `source` that derive
-    /// SCALE decoding, by name.
-    fn decoded_items(source: &str) -> Vec<(String, String)> {
-        let mut items = Vec::new();
-        let mut rest = source;
-        while let Some(at) = rest.find("#[") {
-            rest = &rest[at..];
-            let attr_end = rest.find(']').unwrap();
-            let attr = &rest[..attr_end];
-            let derives_decode = (attr.contains("scale_derive(") || attr.contains("derive("))
-                && attr.contains("Decode");
-            rest = &rest[attr_end..];
-            if !derives_decode {
-                continue;
-            }
-            // The item after its attributes: `pub struct Name … { … }`, `pub enum Name { … }`.
-            let Some(open) = rest.find(['{', ';']) else {
-                break;
-            };
-            let Some(name) = rest[..open]
-                .split_whitespace()
-                .skip_while(|w| *w != "struct" && *w != "enum")
-                .nth(1)
-            else {
-                continue;
-            };
-            let name = name
-                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .next()
-                .unwrap()
-                .to_string();
-            let close = matching(rest, open, ('{', '}')).unwrap_or(open);
-            items.push((name, rest[open..=close].to_string()));
-            rest = &rest[close..];
-        }
-        items
-    }
-
-    /// A placeholder is sound only where nothing reads it: no type that is decoded for real
-    /// (stored, answered by another contract, an argument) holds a forwarded type, at any
-    /// depth, in the shared crate or a contract.
-    #[test]
-    fn no_decoded_type_holds_a_forwarded_one() {
-        let forwarded = forwarded_types();
-        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src");
-        let mut sources: Vec<String> = std::fs::read_dir(&shared)
-            .unwrap()
-            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-            .collect();
-        sources.extend(contract_sources().into_iter().map(|(_, source)| source));
-        let items: Vec<(String, String)> = sources.iter().flat_map(|s| decoded_items(s)).collect();
-        for expected in ["Auction", "Channel", "ClaimProof", "Commitment"] {
-            assert!(
-                items.iter().any(|(name, _)| name == expected),
-                "the parser finds the decoded types ({expected} among them)"
+            expected_routes.sort();
+            assert_eq!(
+                routed, expected_routes,
+                "{name}: split_entry_points! routes exactly the inherent cold messages, each to its cold code"
             );
-        }
-        for (name, body) in &items {
-            for f in forwarded.iter().filter(|f| *f != name) {
-                assert!(
-                    !mentions(body, f),
-                    "{name} derives Decode and holds a {f}, which a main code decodes as a \
-                     placeholder"
-                );
-            }
+            assert_eq!(
+                deny_payment, !main_payable,
+                "{name}: deny_payment is ink!'s check for the main code's messages"
+            );
+            // The main code's `deploy` refuses value, as ink!'s does when no constructor is
+            // payable.
+            assert!(
+                source.contains("#[ink(constructor)]")
+                    && !source.contains("#[ink(constructor, payable"),
+                "{name}: a split contract's constructors take no value"
+            );
         }
     }
 }

@@ -441,6 +441,14 @@ mod did_registry {
 
     cold_code!(3);
 
+    cgrid_shared::split_entry_points!(DidRegistry, deny_payment = true, cold = [
+        1: "create_did", "create_did_for", "resolve", "generation_of", "did_count";
+        2: "set_mask_registry", "mask_registry", "add_authority", "remove_authority",
+            "transfer_root", "accept_root", "root", "pending_root", "authority_count",
+            "grant_role", "revoke_role", "role_grant", "roles_of";
+        3: "update", "execute_signed";
+    ]);
+
     /// The role index's code hash, compiled in (scripts/build-contracts.sh builds role_index
     /// first and sets `CGRID_ROLE_INDEX_CODE`; the second cold code, which finishes the
     /// constructors (`wire_new`), cannot be built without it, and the main code commits to that
@@ -529,7 +537,7 @@ mod did_registry {
         /// `DuplicatePublicKey`, `DuplicateServiceId`, `DuplicateController`, `DidNotFound` /
         /// `DidDeactivated` of a controller); `Overflow`; `RoleIndexRefused`.
         /// Emits: `DidCreated` (with the whole initial content).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn create_did(&mut self, content: DidCreation) -> Result<DidId> {
             in_cold_code!();
@@ -543,7 +551,7 @@ mod did_registry {
         ///
         /// Errors: `BadSignature`; otherwise as `create_did`.
         /// Emits: as `create_did`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn create_did_for(
             &mut self,
@@ -574,7 +582,7 @@ mod did_registry {
         /// `SelfController`, `DuplicateController`, `DidNotFound`/`DidDeactivated` (of the
         /// controller); RemoveController: `ControllerNotFound`; Deactivate: `RoleIndexRefused`.
         /// Emits: `DidUpdated`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold3"))]
         #[ink(message)]
         pub fn update(&mut self, did: DidId, op: DidOperation) -> Result<()> {
             in_cold_code!(3);
@@ -594,7 +602,7 @@ mod did_registry {
         /// `SignerNotController`, `KeyNotFound`, `KeyLacksPurpose`, `UnsupportedSignatureKey`,
         /// `SignatureSchemeMismatch`, `BadSignature`; then the errors of `update`.
         /// Emits: `DidUpdated`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold3"))]
         #[ink(message)]
         pub fn execute_signed(
             &mut self,
@@ -636,7 +644,7 @@ mod did_registry {
         /// current state; under a regulator's mask with the masked fields withheld and the
         /// marker saying why (one call to the mask registry, when one is named). `None` if no
         /// DID has this id.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn resolve(&self, did: DidId) -> Option<MaskedView<DidDocument>> {
             in_cold_code!();
@@ -649,7 +657,7 @@ mod did_registry {
         ///
         /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
             in_cold_code!(2);
@@ -661,7 +669,7 @@ mod did_registry {
         }
 
         /// The mask registry in use, if any.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
             in_cold_code!(2);
@@ -670,7 +678,7 @@ mod did_registry {
 
         /// How many DIDs `account` has had; the generation its next DID (and a relayed creation
         /// signature for it) uses.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn generation_of(&self, account: AccountId) -> u32 {
             in_cold_code!();
@@ -678,7 +686,7 @@ mod did_registry {
         }
 
         /// How many DIDs were ever created here.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn did_count(&self) -> u64 {
             in_cold_code!();
@@ -692,7 +700,7 @@ mod did_registry {
         ///
         /// Errors: `NotRoot`, `AlreadyAuthority`, `Overflow`.
         /// Emits: `AuthorityAdded`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn add_authority(&mut self, account: AccountId) -> Result<()> {
             in_cold_code!(2);
@@ -712,7 +720,7 @@ mod did_registry {
         ///
         /// Errors: `NotRoot`, `CannotRemoveRoot`, `UnknownAuthority`.
         /// Emits: `AuthorityRemoved`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn remove_authority(&mut self, account: AccountId) -> Result<()> {
             in_cold_code!(2);
@@ -733,7 +741,7 @@ mod did_registry {
         ///
         /// Errors: `NotRoot`.
         /// Emits: `RootTransferProposed`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn transfer_root(&mut self, to: Option<AccountId>) -> Result<()> {
             in_cold_code!(2);
@@ -752,7 +760,7 @@ mod did_registry {
         ///
         /// Errors: `NotPendingRoot`.
         /// Emits: `AuthorityRemoved` (for the new root's old entry, if any), `RootTransferred`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn accept_root(&mut self) -> Result<()> {
             in_cold_code!(2);
@@ -772,7 +780,7 @@ mod did_registry {
         }
 
         /// The root authority.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn root(&self) -> AccountId {
             in_cold_code!(2);
@@ -780,7 +788,7 @@ mod did_registry {
         }
 
         /// The proposed next root, if any.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn pending_root(&self) -> Option<AccountId> {
             in_cold_code!(2);
@@ -788,7 +796,7 @@ mod did_registry {
         }
 
         /// Number of authorities, root included.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn authority_count(&self) -> u32 {
             in_cold_code!(2);
@@ -803,7 +811,7 @@ mod did_registry {
         /// Errors: `NotAuthority`, `NotRoot`, `DidNotFound`, `DidDeactivated`, `ExpiryInPast`,
         /// `RoleIndexRefused`.
         /// Emits: `RoleGranted`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn grant_role(
             &mut self,
@@ -853,7 +861,7 @@ mod did_registry {
         ///
         /// Errors: `NotAuthority`, `NotRoot`, `RoleNotGranted`, `RoleIndexRefused`.
         /// Emits: `RoleRevoked`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn revoke_role(&mut self, did: DidId, role: Role) -> Result<()> {
             in_cold_code!(2);
@@ -870,7 +878,7 @@ mod did_registry {
         }
 
         /// The stored grant of `role` to `did`, expired or not.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn role_grant(&self, did: DidId, role: Role) -> Option<RoleGrant> {
             in_cold_code!(2);
@@ -878,7 +886,7 @@ mod did_registry {
         }
 
         /// Every role currently held by `did` (granted, unexpired, DID active).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn roles_of(&self, did: DidId) -> Vec<HeldRole> {
             in_cold_code!(2);

@@ -129,13 +129,13 @@ mod incentive_auction {
         auction_trade_nonce_hash, beats, bid_hash, claim_leaf_hash, claims_root_hash, score,
         trade_deposit, AttributeProofs, AttributeValues, Auction, AuctionPhase, AuctionRequest,
         Bid, ChannelId, ClaimProof, ClaimValue, Commitment, CredentialAnchor, CredentialId, DidId,
-        Funding, Issuer, Leader, MaskedView, OpenRefusal, ParameterModel, Party, Role, RoleQuery,
-        Target, TradeParties, TradeTerms, Weights, ATTRIBUTES, MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN,
-        MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
+        Funding, Issuer, Leader, MaskedView, ModelTerms, OpenRefusal, ParameterModel, Party, Role,
+        RoleQuery, Target, TradeParties, TradeTerms, WeightRange, Weights, ATTRIBUTES,
+        MAX_CHALLENGE_PERIOD, MAX_SPEC_LEN, MAX_WEIGHT, MIN_CHALLENGE_PERIOD,
     };
     use cgrid_shared::{cold_code, in_cold_code, lock_cold_code};
     use ink::prelude::vec::Vec;
-    use ink::storage::Mapping;
+    use ink::storage::{Lazy, Mapping};
 
     // The registries and the escrow through the shared clients on chain, their per-thread
     // doubles in unit tests (ink!'s off-chain environment cannot call other contracts).
@@ -160,6 +160,9 @@ mod incentive_auction {
         escrow: AccountId,
         /// Every parameter model version (1, 2, …).
         models: Mapping<u32, ParameterModel>,
+        /// The terms of the model in force (`ParameterModel::terms`), which `create_auction`
+        /// reads instead of the whole model; `set_model` writes both.
+        terms: Lazy<ModelTerms>,
         /// The version in force; 0 until an authority sets the first model.
         model_version: u32,
         auctions: Mapping<u64, Auction>,
@@ -640,6 +643,14 @@ mod incentive_auction {
 
     cold_code!(3);
 
+    cgrid_shared::split_entry_points!(IncentiveAuction, deny_payment = false, cold = [
+        1: "set_mask_registry", "mask_registry", "set_model", "cancel", "withdraw_unclaimed",
+            "score_of", "auction", "commitment", "model", "model_version", "auction_count",
+            "total_held", "unclaimed_of", "wiring";
+        2: "reveal";
+        3: "finalize";
+    ]);
+
     impl From<PayoutError> for Error {
         fn from(e: PayoutError) -> Self {
             match e {
@@ -668,6 +679,7 @@ mod incentive_auction {
                 credentials,
                 escrow,
                 models: Mapping::default(),
+                terms: Lazy::default(),
                 model_version: 0,
                 auctions: Mapping::default(),
                 auction_count: 0,
@@ -696,7 +708,7 @@ mod incentive_auction {
         ///
         /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
             in_cold_code!();
@@ -710,7 +722,7 @@ mod incentive_auction {
         }
 
         /// The mask registry in use, if any.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
             in_cold_code!();
@@ -724,7 +736,7 @@ mod incentive_auction {
         ///
         /// Errors: `NotRoot`, `BadModel`, `Overflow`.
         /// Emits: `ModelSet`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn set_model(&mut self, model: ParameterModel) -> Result<u32> {
             in_cold_code!();
@@ -735,6 +747,7 @@ mod incentive_auction {
             check_model(&model).map_err(Error::BadModel)?;
             let version = self.model_version.checked_add(1).ok_or(Error::Overflow)?;
             self.models.insert(version, &model);
+            self.terms.set(&model.terms());
             self.model_version = version;
             self.env().emit_event(ModelSet { version, by });
             Ok(version)
@@ -753,10 +766,10 @@ mod incentive_auction {
             let consumer = self.env().caller();
             let deposit = self.env().transferred_value();
             let now = self.env().block_timestamp();
-            let model = self.current_model()?;
+            let model = self.terms.get().ok_or(Error::NoModel)?;
             check_request(&request, now)?;
             let weights = request.weights.unwrap_or(model.default_weights);
-            check_weights(&model, &weights)?;
+            check_weights(&model.weight_limits, &weights)?;
             let expected = trade_deposit(
                 request.max_price_per_minute,
                 request.duration_minutes,
@@ -810,7 +823,7 @@ mod incentive_auction {
         ///
         /// Errors: `AuctionNotFound`, `NotConsumer`, `NotOpen`, `HasBids`, `Overflow`.
         /// Emits: `AuctionUpdated` (`AuctionCancelled`).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn cancel(&mut self, auction: u64) -> Result<()> {
             in_cold_code!();
@@ -903,7 +916,7 @@ mod incentive_auction {
         /// `PriceAboveMax`, `Overflow`.
         /// Emits: `AuctionUpdated` (`BidRevealed`), and `PayoutDeferred` if the bond cannot be
         /// transferred.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn reveal(
             &mut self,
@@ -1056,7 +1069,7 @@ mod incentive_auction {
         /// Errors: `AuctionNotFound`, `NotOpen`, `RevealPending`, `EscrowCallFailed`, `Overflow`.
         /// Emits: `AuctionUpdated` (`AuctionFinalized`), and `PayoutDeferred` when a payout
         /// cannot be transferred.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold3"))]
         #[ink(message)]
         pub fn finalize(&mut self, auction: u64) -> Result<Option<ChannelId>> {
             in_cold_code!(3);
@@ -1155,7 +1168,7 @@ mod incentive_auction {
         /// Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later),
         /// `Overflow`.
         /// Emits: `UnclaimedWithdrawn`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
             in_cold_code!();
@@ -1173,7 +1186,7 @@ mod incentive_auction {
         /// bidders and UIs; the same rule `reveal` applies).
         ///
         /// Errors: `AuctionNotFound`, `NoModel`, `ZeroPrice`, `PriceAboveMax`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn score_of(
             &self,
@@ -1208,7 +1221,7 @@ mod incentive_auction {
         /// The auction, if it exists. Once it opened a trade that a regulator masked, with
         /// what the trade's mask withholds withheld here too (the same field names: who
         /// trades, at what price) and the marker saying why; the money fields stay.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn auction(&self, auction: u64) -> Option<MaskedView<Auction>> {
             in_cold_code!();
@@ -1225,7 +1238,7 @@ mod incentive_auction {
 
         /// The sealed bid `bidder` committed to `auction`, if any: its hash, its commit order
         /// (`seq`, the tie-break), the bidder's DID and whether it was revealed.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn commitment(&self, auction: u64, bidder: AccountId) -> Option<Commitment> {
             in_cold_code!();
@@ -1233,7 +1246,7 @@ mod incentive_auction {
         }
 
         /// Parameter model `version` (1, 2, …).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn model(&self, version: u32) -> Option<ParameterModel> {
             in_cold_code!();
@@ -1241,7 +1254,7 @@ mod incentive_auction {
         }
 
         /// The version in force (0: none set yet).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn model_version(&self) -> u32 {
             in_cold_code!();
@@ -1249,7 +1262,7 @@ mod incentive_auction {
         }
 
         /// How many auctions were ever created; their ids run from 0 to this − 1.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn auction_count(&self) -> u64 {
             in_cold_code!();
@@ -1257,7 +1270,7 @@ mod incentive_auction {
         }
 
         /// What the contract owes: deposits of open auctions, bonds held, unclaimed payouts.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn total_held(&self) -> Balance {
             in_cold_code!();
@@ -1266,7 +1279,7 @@ mod incentive_auction {
 
         /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
         /// smallest unit; the account takes them with `withdraw_unclaimed`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
             in_cold_code!();
@@ -1274,7 +1287,7 @@ mod incentive_auction {
         }
 
         /// The DID registry, the credential registry and the escrow this auction calls.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn wiring(&self) -> AuctionWiring {
             in_cold_code!();
@@ -1305,10 +1318,6 @@ mod incentive_auction {
                 .copied()
                 .flatten();
             holder.ok_or(Error::MissingRole { account, role })
-        }
-
-        fn current_model(&self) -> Result<ParameterModel> {
-            self.models.get(self.model_version).ok_or(Error::NoModel)
         }
 
         fn open_auction(&self, auction: u64) -> Result<Auction> {
@@ -1499,9 +1508,9 @@ mod incentive_auction {
     }
 
     /// The one rule for weights in force: each within the model's limits, not all zero.
-    fn check_weights(model: &ParameterModel, weights: &Weights) -> Result<()> {
+    fn check_weights(limits: &[WeightRange; ATTRIBUTES + 1], weights: &Weights) -> Result<()> {
         let all = weights.all();
-        for (i, (limit, got)) in model.weight_limits.iter().zip(all).enumerate() {
+        for (i, (limit, got)) in limits.iter().zip(all).enumerate() {
             if !(limit.min..=limit.max).contains(&got) {
                 return Err(Error::WeightOutOfLimits {
                     criterion: u8::try_from(i).unwrap_or(u8::MAX),

@@ -430,6 +430,57 @@ fn only_root_sets_valid_models_and_auctions_keep_their_version() {
     assert_eq!((b.model_version, b.bid_bond), (4, 1));
     assert_eq!(fx.c.model(1), Some(model()));
     assert_eq!(fx.c.model(3), Some(model()));
+    // `create_auction` reads the terms the contract keeps apart from the model: every one of
+    // them follows the model in force, and a request is checked against that model's limits.
+    let mut every_term = model();
+    every_term.default_weights = Weights {
+        price: 70,
+        attributes: [5, 5, 5, 5],
+    };
+    every_term.weight_limits = [WeightRange { min: 5, max: 70 }; ATTRIBUTES + 1];
+    every_term.bid_bond = 7;
+    every_term.max_bids = 2;
+    every_term.treasury = AccountId::from([0x3E; 32]);
+    test::set_caller::<Env>(authority);
+    assert_eq!(fx.c.set_model(every_term.clone()), Ok(5));
+    let id = fx.create();
+    let c = fx.c.auction(id).unwrap().record;
+    assert_eq!(
+        (c.model_version, c.weights, c.bid_bond, c.max_bids, c.treasury),
+        (
+            5,
+            every_term.default_weights,
+            7,
+            2,
+            AccountId::from([0x3E; 32])
+        )
+    );
+    // Weights within model 4's limits but above model 5's are refused.
+    let mut request = fx.request();
+    request.weights = Some(Weights {
+        price: 80,
+        attributes: [10; 4],
+    });
+    fx.fails_cleanly(
+        None,
+        Error::WeightOutOfLimits {
+            criterion: 0,
+            min: 5,
+            max: 70,
+            got: 80,
+        },
+        |fx| fx.create_with(request, DEPOSIT),
+    );
+    // A refused model changes no term: auctions still get model 5's.
+    let mut refused = model();
+    refused.max_bids = 0;
+    fx.fails_cleanly(None, Error::BadModel(ModelFlaw::MaxBids), |fx| {
+        test::set_caller::<Env>(authority);
+        fx.c.set_model(refused)
+    });
+    let id = fx.create();
+    let d = fx.c.auction(id).unwrap().record;
+    assert_eq!((d.model_version, d.bid_bond, d.max_bids), (5, 7, 2));
 }
 
 // --- requests -------------------------------------------------------------------------------

@@ -288,6 +288,10 @@ mod mask_registry {
 
     cold_code!();
 
+    cgrid_shared::split_entry_points!(MaskRegistry, deny_payment = true, cold = [
+        1: "set_committee", "mask", "approve_unmask", "committee";
+    ]);
+
     // ------------------------------------------------------------------------------------
     // Constructors and messages
     // ------------------------------------------------------------------------------------
@@ -330,6 +334,7 @@ mod mask_registry {
         ///
         /// Errors: `NotRoot`, `BadCommittee`, `BadApprovalTtl`.
         /// Emits: `CommitteeSet`.
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold"))]
         #[ink(message)]
         pub fn set_committee(
             &mut self,
@@ -375,6 +380,7 @@ mod mask_registry {
         ///
         /// Errors: `NotRegulator`, `BadScope`, `UnknownField`, `AlreadyMasked`, `Overflow`.
         /// Emits: `Masked`.
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold"))]
         #[ink(message)]
         pub fn mask(
             &mut self,
@@ -431,6 +437,7 @@ mod mask_registry {
         /// Errors: `NoCommittee`, `NotCommitteeMember`, `NotRegulator`, `NotMasked`,
         /// `AlreadyApproved`, `Overflow`.
         /// Emits: `UnmaskApproved`, and `Unmasked` when the quorum is reached.
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold"))]
         #[ink(message)]
         pub fn approve_unmask(&mut self, target: Target) -> Result<bool> {
             in_cold_code!();
@@ -487,6 +494,7 @@ mod mask_registry {
         }
 
         /// The committee, its quorum and the approval time-to-live.
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold"))]
         #[ink(message)]
         pub fn committee(&self) -> Committee {
             in_cold_code!();

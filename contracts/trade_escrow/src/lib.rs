@@ -543,6 +543,13 @@ mod trade_escrow {
 
     cold_code!(2);
 
+    cgrid_shared::split_entry_points!(TradeEscrow, deny_payment = false, cold = [
+        1: "start_close", "challenge", "finalize", "claim_timeout";
+        2: "top_up", "withdraw_unclaimed", "set_broker", "is_broker", "channel",
+            "set_mask_registry", "mask_registry", "channel_count", "total_owed", "unclaimed_of",
+            "deployment", "registries";
+    ]);
+
     impl From<PayoutError> for Error {
         fn from(e: PayoutError) -> Self {
             match e {
@@ -631,7 +638,7 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotConsumer`, `NotOpen`, `Closed`, `Expired`,
         /// `BadExpiry`, `NothingToTopUp`, `Masked`, `Overflow`.
         /// Emits: `ChannelUpdated` (`ToppedUp`).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message, payable)]
         pub fn top_up(&mut self, channel: ChannelId, expires_at: Option<Timestamp>) -> Result<()> {
             in_cold_code!(2);
@@ -782,7 +789,7 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotParty`, `NotOpen`, `Closed`, `Expired`, `ZeroNonce`,
         /// `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`, `Overflow`.
         /// Emits: `ChannelUpdated` (`CloseStarted`).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn start_close(
             &mut self,
@@ -836,7 +843,7 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotParty`, `NotClosing`, `Closed`, `ChallengeWindowOver`,
         /// `ZeroNonce`, `StaleState`, `BelowPaid`, `AboveDeposit`, `BadStateSignature`.
         /// Emits: `ChannelUpdated` (`Challenged`).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn challenge(
             &mut self,
@@ -886,7 +893,7 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotClosing`, `Closed`, `ChallengeWindowOpen`, `Overflow`.
         /// Emits: `ChannelUpdated` (`ChannelClosed`), and `PayoutDeferred` when a payout cannot be
         /// transferred.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn finalize(&mut self, channel: ChannelId) -> Result<()> {
             in_cold_code!();
@@ -916,7 +923,7 @@ mod trade_escrow {
         /// Errors: `ChannelNotFound`, `NotOpen`, `Closed`, `NotExpired`, `Overflow`.
         /// Emits: `ChannelUpdated` (`ChannelClosed`), and `PayoutDeferred` when a payout cannot be
         /// transferred.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn claim_timeout(&mut self, channel: ChannelId) -> Result<()> {
             in_cold_code!();
@@ -937,7 +944,7 @@ mod trade_escrow {
         /// Errors: `NothingToWithdraw`, `TransferFailed` (nothing changes; try again later),
         /// `Overflow`.
         /// Emits: `UnclaimedWithdrawn`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn withdraw_unclaimed(&mut self) -> Result<Balance> {
             in_cold_code!(2);
@@ -959,7 +966,7 @@ mod trade_escrow {
         ///
         /// Errors: `NotRoot`, `BrokerNotContract`.
         /// Emits: `BrokerSet`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_broker(&mut self, broker: AccountId, enabled: bool) -> Result<()> {
             in_cold_code!(2);
@@ -982,7 +989,7 @@ mod trade_escrow {
         }
 
         /// Whether `account` is a designated broker.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn is_broker(&self, account: AccountId) -> bool {
             in_cold_code!(2);
@@ -993,7 +1000,7 @@ mod trade_escrow {
         /// withheld and the marker saying why (the accounting is never withheld). A party whose
         /// DID is masked so that its account is hidden (a whole-DID mask, or one naming
         /// `account`) is withheld too: the trade would otherwise link the two.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn channel(&self, channel: ChannelId) -> Option<MaskedView<Channel>> {
             in_cold_code!(2);
@@ -1021,7 +1028,7 @@ mod trade_escrow {
         ///
         /// Errors: `NotRoot`.
         /// Emits: `MaskRegistrySet`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
             in_cold_code!(2);
@@ -1032,7 +1039,7 @@ mod trade_escrow {
         }
 
         /// The mask registry in use, if any.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn mask_registry(&self) -> Option<AccountId> {
             in_cold_code!(2);
@@ -1040,7 +1047,7 @@ mod trade_escrow {
         }
 
         /// How many channels were ever opened.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn channel_count(&self) -> u64 {
             in_cold_code!(2);
@@ -1049,7 +1056,7 @@ mod trade_escrow {
 
         /// What the contract owes: Σ (deposit − paid) over unclosed channels + Σ unclaimed.
         /// The contract's balance never falls below it.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn total_owed(&self) -> Balance {
             in_cold_code!(2);
@@ -1058,7 +1065,7 @@ mod trade_escrow {
 
         /// Deferred payouts waiting for `account` (payouts the chain refused), in the chain's
         /// smallest unit; the account takes them with `withdraw_unclaimed`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn unclaimed_of(&self, account: AccountId) -> Balance {
             in_cold_code!(2);
@@ -1066,7 +1073,7 @@ mod trade_escrow {
         }
 
         /// This deployment's id (part of every channel id).
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn deployment(&self) -> [u8; 32] {
             in_cold_code!(2);
@@ -1074,7 +1081,7 @@ mod trade_escrow {
         }
 
         /// The DID registry and the credential registry this escrow calls.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn registries(&self) -> EscrowRegistries {
             in_cold_code!(2);

@@ -432,6 +432,13 @@ mod vc_templates {
 
     cold_code!(3);
 
+    cgrid_shared::split_entry_points!(VcTemplates, deny_payment = true, cold = [
+        1: "issue", "suspend", "unsuspend", "revoke";
+        2: "register_cpt", "deprecate_cpt", "cpt_by_hash", "set_system_issuer",
+            "set_mask_registry", "set_trade_escrow", "trade_escrow";
+        3: "cpt";
+    ]);
+
     /// What `anchor_system` answers for an error of `anchor` (which, without an expiry,
     /// refuses only for the template, an existing id or an overflow).
     impl From<Error> for AnchorError {
@@ -505,7 +512,7 @@ mod vc_templates {
         /// `IdOutOfRange`, `IdTaken`, `RangeExhausted` (request a free id of the range, or
         /// none); `Overflow`.
         /// Emits: `CptRegistered`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn register_cpt(
             &mut self,
@@ -549,7 +556,7 @@ mod vc_templates {
         /// `Masked` (a regulator's whole-record mask on the template keeps everyone out, an
         /// authority too: ask the regulator).
         /// Emits: `CptDeprecated`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn deprecate_cpt(&mut self, id: CptId) -> Result<()> {
             in_cold_code!(2);
@@ -575,7 +582,7 @@ mod vc_templates {
         /// creation time in milliseconds since the Unix epoch, whether deprecated); `None` if
         /// unknown. Under a regulator's mask the masked fields (title, description, properties)
         /// read empty and `masked` says who masked it, when and why. Anyone may call.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold3"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold3"))]
         #[ink(message)]
         pub fn cpt(&self, id: CptId) -> Option<MaskedView<CptInfo>> {
             in_cold_code!(3);
@@ -585,7 +592,7 @@ mod vc_templates {
 
         /// The id of the template with this content hash (blake2-256 of the SCALE-encoded
         /// template); `None` if no template has it. Anyone may call.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn cpt_by_hash(&self, content_hash: [u8; 32]) -> Option<CptId> {
             in_cold_code!(2);
@@ -617,7 +624,7 @@ mod vc_templates {
         /// `CptNotFound`, `CptDeprecated` (use a live template); `CredentialExists` (already
         /// anchored); `ExpiryInPast` (expire later, or never); `Overflow`.
         /// Emits: `CredentialAnchored`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn issue(&mut self, request: AnchorRequest, proof: Option<IssuerProof>) -> Result<()> {
             in_cold_code!();
@@ -695,7 +702,7 @@ mod vc_templates {
         ///
         /// Errors: `NotRoot` (call from the root account).
         /// Emits: `SystemIssuerSet`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_system_issuer(&mut self, account: AccountId, enabled: bool) -> Result<()> {
             in_cold_code!(2);
@@ -718,7 +725,7 @@ mod vc_templates {
         ///
         /// Errors: `NotRoot` (call from the root account).
         /// Emits: `MaskRegistrySet`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_mask_registry(&mut self, registry: Option<AccountId>) -> Result<()> {
             in_cold_code!(2);
@@ -735,7 +742,7 @@ mod vc_templates {
         ///
         /// Errors: `NotRoot` (call from the root account).
         /// Emits: `TradeEscrowSet`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn set_trade_escrow(&mut self, escrow: Option<AccountId>) -> Result<()> {
             in_cold_code!(2);
@@ -747,7 +754,7 @@ mod vc_templates {
 
         /// The trade escrow whose trade credentials the reads answer; `None`: none. Anyone may
         /// call.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold2"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold2"))]
         #[ink(message)]
         pub fn trade_escrow(&self) -> Option<AccountId> {
             in_cold_code!(2);
@@ -777,7 +784,7 @@ mod vc_templates {
         /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
         /// authority may still); `AlreadyRevoked` (final); `NotActive` (already suspended).
         /// Emits: `CredentialStatusChanged`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn suspend(&mut self, id: CredentialId) -> Result<()> {
             in_cold_code!();
@@ -791,7 +798,7 @@ mod vc_templates {
         /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
         /// authority may still); `AlreadyRevoked` (final); `NotSuspended` (it is active).
         /// Emits: `CredentialStatusChanged`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn unsuspend(&mut self, id: CredentialId) -> Result<()> {
             in_cold_code!();
@@ -806,7 +813,7 @@ mod vc_templates {
         /// authority); `Masked` (a regulator's whole-record mask keeps the issuer out: an
         /// authority may still); `AlreadyRevoked` (nothing to do).
         /// Emits: `CredentialStatusChanged`.
-        #[cfg(any(not(feature = "split-cold"), feature = "split-cold1"))]
+        #[cfg(any(not(feature = "split-blob"), feature = "split-cold1"))]
         #[ink(message)]
         pub fn revoke(&mut self, id: CredentialId) -> Result<()> {
             in_cold_code!();
