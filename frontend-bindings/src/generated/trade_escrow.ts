@@ -108,6 +108,15 @@ export interface Channel {
   settlements: number;
   /** Open, closing (a unilateral close is pending) or closed. */
   phase: Phase;
+  /**
+   * The claims root of the channel's trade-start credential, whose id is the channel's and
+   * whose subject is the consumer's DID, issued at `opened_at`: the escrow answers that
+   * credential from the channel ([`crate::TradeCredential::trade_start`]) instead of storing it
+   * apart (one storage write less per opening). Fixed at opening, like the DIDs and the
+   * opening time (all zeros when a mask withholds the parties or the price: it commits to
+   * them).
+   */
+  startClaimsRoot: Hex;
 }
 
 /**
