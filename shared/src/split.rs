@@ -218,9 +218,10 @@ where
 /// ([`deploy`]). A listed message is compiled out of the main code
 /// (`#[cfg(any(not(feature = "split-blob"), feature = "split-coldK"))]`), so the main code
 /// carries neither its decoder nor a stub for it (about 100 B of every main code per message,
-/// which every call loads, and a storage read before each hand-over). `deny_payment` must be true exactly when no
-/// message left in the main code is payable (ink!'s own check; `cgrid_suite` compares it with
-/// the metadata).
+/// which every call loads, and a storage read before each hand-over). `deny_payment` must be
+/// true exactly when no message left in the main code is payable (ink!'s own check; the suite's
+/// `every_cold_message_is_routed_to_a_cold_code_that_carries_it` checks the table and this flag
+/// against the sources).
 ///
 /// ```ignore
 /// cgrid_shared::split_entry_points!(IncentiveAuction, deny_payment = false, cold = [
