@@ -446,7 +446,13 @@ fn only_root_sets_valid_models_and_auctions_keep_their_version() {
     let id = fx.create();
     let c = fx.c.auction(id).unwrap().record;
     assert_eq!(
-        (c.model_version, c.weights, c.bid_bond, c.max_bids, c.treasury),
+        (
+            c.model_version,
+            c.weights,
+            c.bid_bond,
+            c.max_bids,
+            c.treasury
+        ),
         (
             5,
             every_term.default_weights,
