@@ -144,15 +144,11 @@ fn release_args(
     features: &[String],
     build_artifact: BuildArtifacts,
 ) -> ExecuteArgs {
-    let mut cargo_features = Features::default();
-    for feature in features {
-        cargo_features.push(feature);
-    }
     ExecuteArgs {
         manifest_path,
         verbosity: Verbosity::Default,
         build_mode: BuildMode::Release,
-        features: cargo_features,
+        features: cargo_features(features),
         network,
         build_artifact,
         unstable_flags: UnstableFlags::default(),
@@ -165,6 +161,15 @@ fn release_args(
         max_memory_pages: DEFAULT_MAX_MEMORY_PAGES,
         image: ImageVariant::Default,
     }
+}
+
+/// `features` as contract-build takes them.
+fn cargo_features(features: &[String]) -> Features {
+    let mut cargo_features = Features::default();
+    for feature in features {
+        cargo_features.push(feature);
+    }
+    cargo_features
 }
 
 fn build(
@@ -238,15 +243,11 @@ fn build_code_then_metadata(
         dest_metadata: crate_metadata.metadata_path(),
         dest_bundle: crate_metadata.contract_bundle_path(),
     };
-    let mut cargo_features = Features::default();
-    for feature in features {
-        cargo_features.push(feature);
-    }
     contract_build::metadata::execute(
         &crate_metadata,
         &code,
         &artifacts,
-        &cargo_features,
+        &cargo_features(features),
         network,
         Verbosity::Default,
         &UnstableFlags::default(),
